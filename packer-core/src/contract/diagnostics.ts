@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/** How much a diagnostic matters: blockers stop the plan or build they apply to. */
+export const Severity = z.enum(['blocker', 'warning', 'info']);
+export type Severity = z.infer<typeof Severity>;
+
+/** Every diagnostic code the packer emits, with its severity. Codes are stable; scripts may match on them. */
+export const DiagnosticCodes = {
+  /** A registered asset's file is not on disk. */
+  MISSING_FILE: 'blocker',
+  /** A file under an asset root is not registered. */
+  UNTRACKED_FILE: 'info',
+  /** A missing asset's content was found at another path (likely an outside move). */
+  MOVED_OUTSIDE: 'warning',
+  /** Two registry entries claim one path. */
+  DUPLICATE_PATH: 'blocker',
+  /** Two registry entries share one id. */
+  DUPLICATE_ID: 'blocker',
+  /** Two paths differ only by letter case: not portable to case-insensitive filesystems. */
+  CASE_COLLISION: 'warning',
+  /** A path resolves outside the project, or a symlink escapes it. */
+  PATH_OUTSIDE_PROJECT: 'blocker',
+  /** A path is malformed or outside every asset root. */
+  INVALID_PATH: 'blocker',
+  /** An asset's settings do not match its kind's declared settings. */
+  INVALID_SETTINGS: 'blocker',
+  /** An asset names a kind `packer.json` does not define. */
+  UNKNOWN_KIND: 'warning',
+  /** The registry file fails to parse or validate; the packer is read-only until it is fixed. */
+  INVALID_REGISTRY: 'blocker',
+  /** `packer.json` fails to parse or validate. */
+  INVALID_CONFIG: 'blocker',
+  /** The target of a move or register already exists or is registered. */
+  TARGET_EXISTS: 'blocker',
+  /** A path or id names no asset. */
+  NOT_FOUND: 'blocker',
+  /** A path is already registered. */
+  ALREADY_REGISTERED: 'blocker',
+  /** A reconcile candidate matches more than one file or asset; the user must choose. */
+  AMBIGUOUS_MATCH: 'blocker',
+  /** A crash-recovery step could not be undone or redone; a person must look. */
+  RECOVERY_INCOMPLETE: 'blocker',
+  /** A mutation changes nothing. */
+  NO_CHANGE: 'info',
+  /** Two assets of one pack produce one output name. */
+  DUPLICATE_OUTPUT: 'blocker',
+  /** A kind's processor is neither built in nor an allowed tool. */
+  PROCESSOR_NOT_ALLOWED: 'blocker',
+  /** A processor failed on an asset during a build. */
+  PROCESSOR_FAILED: 'blocker',
+  /** A pack selects no assets. */
+  EMPTY_PACK: 'warning',
+} as const satisfies Record<string, Severity>;
+
+export type DiagnosticCode = keyof typeof DiagnosticCodes;
+const diagnosticCodeKeys = Object.keys(DiagnosticCodes) as [DiagnosticCode, ...DiagnosticCode[]];
+export const DiagnosticCode = z.enum(diagnosticCodeKeys);
+
+/** One finding about the workspace, a plan or a build. */
+export const Diagnostic = z.object({
+  /** Stable code from `DiagnosticCodes`. */
+  code: DiagnosticCode,
+  severity: Severity,
+  /** Asset the finding is about, when there is one. */
+  assetId: z.string().optional(),
+  /** Project-relative path the finding is about, when there is one. */
+  path: z.string().optional(),
+  /** One sentence for people. */
+  message: z.string(),
+  /** What to do about it. */
+  hint: z.string().optional(),
+});
+export type Diagnostic = z.infer<typeof Diagnostic>;

@@ -1,0 +1,8 @@
+// The shared contract: schemas, types and error codes. Pure: no Node built-ins, safe in a browser bundle.
+export * from './errors.js';
+export * from './config-schema.js';
+export * from './registry-schema.js';
+export * from './diagnostics.js';
+export * from './snapshot-schema.js';
+export * from './mutation-schema.js';
+export * from './events.js';

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { Diagnostic } from './diagnostics.js';
+import { RegistryEntry, SettingValue } from './registry-schema.js';
+
+/** A reference to an asset: its id (`a_…`) or its project-relative path. */
+export const AssetRef = z.string().min(1);
+
+/** Adopt untracked files or whole folders as new assets. */
+export const RegisterMutation = z.strictObject({
+  type: z.literal('register'),
+  /** Project-relative (or absolute, inside the project) files or folders. */
+  paths: z.array(z.string().min(1)).min(1),
+  /** Tags given to every new asset. */
+  tags: z.array(z.string().min(1)).optional(),
+});
+
+/** Move or rename a file or a folder; ids are kept. */
+export const MoveMutation = z.strictObject({
+  type: z.literal('move'),
+  /** Asset id, file path or folder path. */
+  from: AssetRef,
+  /** New path. For a folder, the new folder path. */
+  to: z.string().min(1),
+});
+
+/** Unregister assets; optionally delete their files. */
+export const RemoveMutation = z.strictObject({
+  type: z.literal('remove'),
+  targets: z.array(AssetRef).min(1),
+  deleteFiles: z.boolean().default(false),
+});
+
+/** Change settings, tags or kind of one asset. */
+export const UpdateMutation = z.strictObject({
+  type: z.literal('update'),
+  target: AssetRef,
+  /** Settings to set; `null` removes a key. */
+  settings: z.record(z.string(), z.union([SettingValue, z.null()])).optional(),
+  addTags: z.array(z.string().min(1)).optional(),
+  removeTags: z.array(z.string().min(1)).optional(),
+  kind: z.string().min(1).optional(),
+});
+
+/** Resolve divergence: the packer proposes, this applies what it proposed. */
+export const ReconcileMutation = z.strictObject({
+  type: z.literal('reconcile'),
+  /** Which kinds of action to include (default: all). */
+  include: z.array(z.enum(['adopt', 'drop', 'relink'])).optional(),
+});
+
+/** Every commit-bearing mutation, as one discriminated union. */
+export const Mutation = z.discriminatedUnion('type', [
+  RegisterMutation,
+  MoveMutation,
+  RemoveMutation,
+  UpdateMutation,
+  ReconcileMutation,
+]);
+export type Mutation = z.infer<typeof Mutation>;
+export type MutationInput = z.input<typeof Mutation>;
+export type MutationType = Mutation['type'];
+
+/** A change to the registry that a plan will make. */
+export const RegistryMutation = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('add'), entry: RegistryEntry }),
+  z.object({ op: z.literal('remove'), entry: RegistryEntry }),
+  z.object({ op: z.literal('update'), before: RegistryEntry, after: RegistryEntry }),
+]);
+export type RegistryMutation = z.infer<typeof RegistryMutation>;
+
+/** A change to files on disk that a plan will make. */
+export const FilesystemMutation = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('move'), from: z.string(), to: z.string() }),
+  z.object({ op: z.literal('delete'), path: z.string() }),
+]);
+export type FilesystemMutation = z.infer<typeof FilesystemMutation>;
+
+/** What a mutation would do, computed purely against one snapshot revision. */
+export const Plan = z.object({
+  mutation: Mutation,
+  /** The snapshot revision this plan was computed against. */
+  baseRevision: z.number().int(),
+  blockers: z.array(Diagnostic),
+  warnings: z.array(Diagnostic),
+  registryMutations: z.array(RegistryMutation),
+  filesystemMutations: z.array(FilesystemMutation),
+});
+export type Plan = z.infer<typeof Plan>;
+
+/** Who asked for an operation, for the audit log. */
+export const Actor = z.object({
+  client: z.string(),
+  user: z.string().optional(),
+  pid: z.number().int().optional(),
+});
+export type Actor = z.infer<typeof Actor>;
+
+/** Options of an apply. */
+export const ApplyOptions = z.object({
+  /** Refuse with CONFLICT unless the current revision is this one. */
+  expectedRevision: z.number().int().optional(),
+  /** A retry with the same key returns the first result and changes nothing. */
+  idempotencyKey: z.string().min(1).max(200).optional(),
+});
+export type ApplyOptions = z.infer<typeof ApplyOptions>;
+
+/** The outcome of an applied mutation. */
+export const ApplyResult = z.object({
+  operationId: z.string(),
+  plan: Plan,
+  revisionBefore: z.number().int(),
+  revisionAfter: z.number().int(),
+  /** True when this result was returned from an earlier apply with the same idempotency key. */
+  replayed: z.boolean(),
+});
+export type ApplyResult = z.infer<typeof ApplyResult>;
+
+/** One audit record per applied (or refused) mutation. */
+export const AuditRecord = z.object({
+  time: z.string(),
+  operationId: z.string(),
+  actor: Actor,
+  scope: z.object({ type: z.string(), mutation: z.unknown() }),
+  result: z.enum(['applied', 'blocked', 'conflict', 'failed']),
+  revisionBefore: z.number().int(),
+  revisionAfter: z.number().int(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  registryMutations: z.array(RegistryMutation).optional(),
+  filesystemMutations: z.array(FilesystemMutation).optional(),
+});
+export type AuditRecord = z.infer<typeof AuditRecord>;

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against TypeScript sources; child processes (daemon, CLI bin) run the compiled dist.
+    alias: [
+      { find: /^@packer\/core$/, replacement: here('./packer-core/src/index.ts') },
+      { find: /^@packer\/core\/contract$/, replacement: here('./packer-core/src/contract/index.ts') },
+      { find: /^@packer\/fixtures$/, replacement: here('./fixtures/src/index.ts') },
+      { find: /^@packer\/daemon$/, replacement: here('./daemon/src/index.ts') },
+      { find: /^@packer\/daemon\/client$/, replacement: here('./daemon/src/client/index.ts') },
+    ],
+  },
+  test: {
+    include: ['**/src/**/*.test.ts', '**/src/**/*.test.tsx', '**/test/**/*.test.ts', '**/test/**/*.test.tsx'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
