@@ -25,7 +25,7 @@ export const DiagnosticCodes = {
   /** An asset's settings do not match its kind's declared settings. */
   INVALID_SETTINGS: 'blocker',
   /** An asset names a kind `packer.json` does not define. */
-  UNKNOWN_KIND: 'warning',
+  UNKNOWN_KIND: 'blocker',
   /** The registry file fails to parse or validate; the packer is read-only until it is fixed. */
   INVALID_REGISTRY: 'blocker',
   /** `packer.json` fails to parse or validate. */

@@ -1,0 +1,65 @@
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { AuditRecord, FilesystemMutation } from '../contract/mutation-schema.js';
+import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+
+/** One idempotent filesystem step; `delete` parks the file in `.packer/trash/` until the commit is final. */
+export type JournalStep = { op: 'move'; from: string; to: string } | { op: 'delete'; path: string; trash: string };
+
+/** The write-ahead record of one multi-file commit. */
+export interface Journal {
+  version: 1;
+  operationId: string;
+  state: 'pending' | 'committed';
+  steps: JournalStep[];
+  /** Registry bytes before the operation; null when there was no registry file. */
+  registryBefore: string | null;
+  registryAfter: string;
+  /** Written to the audit log (and idempotency store) when the commit completes, even via recovery. */
+  audit: AuditRecord;
+  idempotency?: { key: string; mutationHash: string; result: unknown };
+}
+
+/** Where the journal and the trash live inside `.packer/`. */
+export class JournalFile {
+  readonly file: string;
+  readonly trashRoot: string;
+
+  constructor(readonly stateDir: string) {
+    this.file = path.join(stateDir, 'journal.json');
+    this.trashRoot = path.join(stateDir, 'trash');
+  }
+
+  read(): Journal | undefined {
+    if (!existsSync(this.file)) return undefined;
+    return JSON.parse(readFileSync(this.file, 'utf8')) as Journal;
+  }
+
+  /** Atomic and fsynced, with its folder: the journal is durable before any step runs. */
+  write(journal: Journal): void {
+    writeFileAtomic(this.file, JSON.stringify(journal));
+  }
+
+  remove(): void {
+    rmSync(this.file, { force: true });
+    fsyncDirectory(this.stateDir);
+  }
+
+  trashDir(operationId: string): string {
+    return path.join(this.trashRoot, operationId);
+  }
+
+  /** Relative trash location for the n-th delete of an operation. */
+  trashPathFor(operationId: string, index: number): string {
+    return `.packer/trash/${operationId}/${index}`;
+  }
+}
+
+/** Turns a plan's filesystem mutations into journal steps. */
+export function journalSteps(operationId: string, journal: JournalFile, mutations: readonly FilesystemMutation[]): JournalStep[] {
+  return mutations.map((mutation, index) =>
+    mutation.op === 'move'
+      ? { op: 'move', from: mutation.from, to: mutation.to }
+      : { op: 'delete', path: mutation.path, trash: journal.trashPathFor(operationId, index) },
+  );
+}

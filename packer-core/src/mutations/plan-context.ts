@@ -1,0 +1,71 @@
+import type { Diagnostic } from '../contract/diagnostics.js';
+import { PackerError } from '../contract/errors.js';
+import type { FilesystemMutation, Mutation, Plan, RegistryMutation } from '../contract/mutation-schema.js';
+import type { AssetView } from '../contract/snapshot-schema.js';
+import { looksLikeAssetId } from '../ids/asset-id.js';
+import { isSameOrInside, normalizeProjectPath } from '../paths/project-path.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import type { SnapshotState } from '../snapshot/snapshot-state.js';
+
+/** Everything a planner may look at: one snapshot state and the project root (to normalise paths). */
+export interface PlanContext {
+  readonly state: SnapshotState;
+  readonly projectRoot: string;
+}
+
+/** Collects a plan's parts while a planner runs; `finish` sorts diagnostics into blockers and warnings. */
+export class PlanBuilder {
+  readonly diagnostics: Diagnostic[] = [];
+  readonly registryMutations: RegistryMutation[] = [];
+  readonly filesystemMutations: FilesystemMutation[] = [];
+
+  constructor(private readonly context: PlanContext, private readonly mutation: Mutation) {}
+
+  report(item: Diagnostic): void {
+    this.diagnostics.push(item);
+  }
+
+  finish(): Plan {
+    if (this.registryMutations.length === 0 && this.filesystemMutations.length === 0 && !this.diagnostics.some((d) => d.severity === 'blocker')) {
+      this.report(diagnostic('NO_CHANGE', 'This mutation changes nothing.'));
+    }
+    return {
+      mutation: this.mutation,
+      baseRevision: this.context.state.snapshot.revision,
+      blockers: this.diagnostics.filter((item) => item.severity === 'blocker'),
+      warnings: this.diagnostics.filter((item) => item.severity !== 'blocker'),
+      registryMutations: this.registryMutations,
+      filesystemMutations: this.filesystemMutations,
+    };
+  }
+}
+
+/** Normalises a path, reporting a blocker (instead of throwing) when it is malformed or escapes. */
+export function normalizeOrReport(builder: PlanBuilder, context: PlanContext, input: string): string | undefined {
+  try {
+    return normalizeProjectPath(input, context.projectRoot);
+  } catch (error) {
+    const code = error instanceof PackerError && error.code === 'PATH_OUTSIDE_PROJECT' ? 'PATH_OUTSIDE_PROJECT' : 'INVALID_PATH';
+    builder.report(diagnostic(code, (error as Error).message, { path: input }, 'Use a path inside the project, relative to its root.'));
+    return undefined;
+  }
+}
+
+/** Resolves an asset reference (id, file path or folder path) to the assets it names. */
+export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: string): { assets: AssetView[]; folder?: string } {
+  const { state } = context;
+  if (looksLikeAssetId(ref)) {
+    const asset = state.byId.get(ref);
+    if (!asset) builder.report(diagnostic('NOT_FOUND', `No asset has id ${ref}.`, { assetId: ref }, 'Run `packer ls` to see registered assets.'));
+    return { assets: asset ? [asset] : [] };
+  }
+  const path = normalizeOrReport(builder, context, ref);
+  if (path === undefined) return { assets: [] };
+  const exact = state.byPath.get(path);
+  if (exact) return { assets: [exact] };
+  const inside = state.snapshot.assets.filter((asset) => isSameOrInside(asset.path, path));
+  if (inside.length === 0) {
+    builder.report(diagnostic('NOT_FOUND', `No registered asset is at or under ${path}.`, { path }, 'Run `packer ls` to see registered assets, or `packer add` to register the file.'));
+  }
+  return { assets: inside, folder: path };
+}

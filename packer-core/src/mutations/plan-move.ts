@@ -1,0 +1,58 @@
+import path from 'node:path';
+import type { z } from 'zod';
+import type { MoveMutation } from '../contract/mutation-schema.js';
+import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import { normalizeOrReport, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { entryOf } from './registry-entry.js';
+
+/** Moves a file or a folder on disk and rewrites the registry paths with it; ids are kept. */
+export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof MoveMutation>): void {
+  const { state } = context;
+  const { assets, folder } = resolveAssets(builder, context, mutation.from);
+  if (assets.length === 0) return;
+  const source = folder ?? assets[0]!.path;
+  let target = normalizeOrReport(builder, context, mutation.to);
+  if (target === undefined) return;
+  if (mutation.to.endsWith('/') && !folder) target = `${target}/${path.posix.basename(source)}`;
+  if (target === source) return; // NO_CHANGE
+  if (!assetRootOf(target, state.config.assetRoots)) {
+    builder.report(diagnostic('INVALID_PATH', `${target} is outside every asset root (${state.config.assetRoots.join(', ')}).`, { path: target },
+      'Choose a destination inside an asset root.'));
+    return;
+  }
+  if (folder && isSameOrInside(target, folder)) {
+    builder.report(diagnostic('INVALID_PATH', `Cannot move ${folder} into itself (${target}).`, { path: target }));
+    return;
+  }
+  for (const asset of assets) {
+    if (asset.status === 'missing') {
+      builder.report(diagnostic('MISSING_FILE', `${asset.path} is registered but not on disk, so it cannot be moved.`, { assetId: asset.id, path: asset.path },
+        'Restore the file, or run `packer reconcile` first.'));
+    }
+  }
+  const occupied = [...state.files.keys()].find((file) => isSameOrInside(file, target!) && !(target!.toLowerCase() === source.toLowerCase()));
+  const registeredAtTarget = state.snapshot.assets.find((asset) => isSameOrInside(asset.path, target!) && !isSameOrInside(asset.path, source));
+  if (occupied !== undefined || registeredAtTarget) {
+    const what = occupied ?? registeredAtTarget!.path;
+    builder.report(diagnostic('TARGET_EXISTS', `${target} already exists (${what}).`, { path: target }, 'Choose another destination, or move or remove what is there first.'));
+  }
+  const parentFile = ancestors(target).find((ancestor) => state.files.has(ancestor));
+  if (parentFile) builder.report(diagnostic('INVALID_PATH', `${target} would sit inside ${parentFile}, which is a file.`, { path: target }));
+  const collides = [...state.byPath.keys(), ...state.untrackedByPath.keys()].find(
+    (other) => other.toLowerCase() === target!.toLowerCase() && other !== source,
+  );
+  if (collides) builder.report(diagnostic('CASE_COLLISION', `${target} differs only by letter case from ${collides}.`, { path: target }, 'Pick a name that differs by more than case.'));
+
+  builder.filesystemMutations.push({ op: 'move', from: source, to: target });
+  for (const asset of assets) {
+    const before = entryOf(asset);
+    const newPath = folder ? target + asset.path.slice(folder.length) : target;
+    builder.registryMutations.push({ op: 'update', before, after: { ...before, path: newPath } });
+  }
+}
+
+function ancestors(relative: string): string[] {
+  const parts = relative.split('/');
+  return parts.slice(1).map((_, index) => parts.slice(0, index + 1).join('/'));
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { RegisterMutation } from '../contract/mutation-schema.js';
+import { newAssetId } from '../ids/asset-id.js';
+import { kindClassifier } from '../config/classify-kind.js';
+import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import { normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { normalizeTags } from './registry-entry.js';
+
+/** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids. */
+export function planRegister(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof RegisterMutation>): void {
+  const { state } = context;
+  const classify = kindClassifier(state.config);
+  const adopted = new Set<string>();
+  for (const input of mutation.paths) {
+    const path = normalizeOrReport(builder, context, input);
+    if (path === undefined) continue;
+    if (!assetRootOf(path, state.config.assetRoots) && !state.config.assetRoots.includes(path)) {
+      builder.report(diagnostic('INVALID_PATH', `${path} is outside every asset root (${state.config.assetRoots.join(', ')}).`, { path },
+        'Move the file into an asset root, or add its folder to "assetRoots" in packer.json.'));
+      continue;
+    }
+    const escape = state.escapes.find((escaped) => isSameOrInside(escaped, path));
+    if (escape) {
+      builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${escape} is a symlink that points outside the project.`, { path: escape }, 'Replace the link with the file itself.'));
+      continue;
+    }
+    const registered = state.byPath.get(path);
+    if (registered) {
+      builder.report(diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, { assetId: registered.id, path }));
+      continue;
+    }
+    const files = state.untrackedByPath.has(path)
+      ? [path]
+      : state.snapshot.untracked.filter((file) => isSameOrInside(file.path, path)).map((file) => file.path);
+    if (files.length === 0) {
+      const anyRegistered = state.snapshot.assets.some((asset) => isSameOrInside(asset.path, path));
+      if (!anyRegistered) builder.report(diagnostic('NOT_FOUND', `Nothing to register at ${path}: no such file or folder under the asset roots.`, { path }));
+      continue;
+    }
+    for (const file of files) adopted.add(file);
+  }
+  for (const path of [...adopted].sort()) {
+    builder.registryMutations.push({
+      op: 'add',
+      entry: { id: newAssetId(), path, kind: classify(path), settings: {}, tags: normalizeTags(mutation.tags ?? []) },
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { FALLBACK_KIND } from '../contract/config-schema.js';
+import type { UpdateMutation } from '../contract/mutation-schema.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import { settingsProblem } from '../snapshot/validate-settings.js';
+import { resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { entryOf, normalizeTags } from './registry-entry.js';
+import { canonicalEntry } from '../registry/registry-codec.js';
+
+/** Changes one asset's settings, tags or kind; validates settings against the (new) kind. */
+export function planUpdate(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof UpdateMutation>): void {
+  const { assets, folder } = resolveAssets(builder, context, mutation.target);
+  if (folder && assets.length !== 1) {
+    if (assets.length > 0) builder.report(diagnostic('INVALID_PATH', `${folder} is a folder; update takes one asset.`, { path: folder }, 'Name one asset by id or file path.'));
+    return;
+  }
+  const asset = assets[0];
+  if (!asset) return;
+  const before = entryOf(asset);
+  const settings: RegistryEntry['settings'] = { ...before.settings };
+  for (const [key, value] of Object.entries(mutation.settings ?? {})) {
+    if (value === null) delete settings[key];
+    else settings[key] = value;
+  }
+  const removed = new Set(mutation.removeTags ?? []);
+  const tags = normalizeTags([...before.tags.filter((tag) => !removed.has(tag)), ...(mutation.addTags ?? [])]);
+  const kind = mutation.kind ?? before.kind;
+  const rule = context.state.config.kinds[kind];
+  const subject = { assetId: asset.id, path: asset.path };
+  if (!rule && kind !== FALLBACK_KIND) {
+    builder.report(diagnostic('UNKNOWN_KIND', `Kind "${kind}" is not defined in packer.json.`, subject, `Use one of: ${Object.keys(context.state.config.kinds).join(', ')}.`));
+    return;
+  }
+  const problem = settingsProblem(settings, rule);
+  if (problem) {
+    builder.report(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem}.`, subject, 'Declare the setting for this kind in packer.json, or fix its value.'));
+    return;
+  }
+  const after: RegistryEntry = { ...before, kind, settings, tags };
+  if (JSON.stringify(canonicalEntry(after)) !== JSON.stringify(canonicalEntry(before))) {
+    builder.registryMutations.push({ op: 'update', before, after });
+  }
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+import { PackerError } from '../contract/errors.js';
+
+/**
+ * Normalises a user- or registry-supplied path to the project-relative form the registry stores:
+ * `/` separators, no `.` or `..` segments, no leading `./`, no trailing `/`.
+ * Absolute paths are accepted only when they point inside the project.
+ * Throws INVALID_PATH (empty, NUL byte) or PATH_OUTSIDE_PROJECT (escapes the root).
+ */
+export function normalizeProjectPath(input: string, projectRoot: string): string {
+  if (typeof input !== 'string' || input.length === 0) {
+    throw new PackerError('INVALID_PATH', 'Expected a non-empty path, got an empty string.', { path: input });
+  }
+  if (input.includes('\0')) {
+    throw new PackerError('INVALID_PATH', `Expected a path without NUL bytes, got ${JSON.stringify(input)}.`, { path: input });
+  }
+  const unified = input.replace(/\\/g, '/');
+  let relative: string;
+  if (path.posix.isAbsolute(unified) || /^[A-Za-z]:\//.test(unified)) {
+    relative = path.relative(projectRoot, path.resolve(unified)).split(path.sep).join('/');
+    if (path.isAbsolute(relative)) relative = '../' + relative;
+  } else {
+    relative = unified;
+  }
+  const normalized = path.posix.normalize(relative).replace(/\/+$/, '');
+  if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) {
+    throw new PackerError('PATH_OUTSIDE_PROJECT', `The path ${JSON.stringify(input)} resolves outside the project.`, {
+      path: input,
+      hint: 'Use a path inside the project folder.',
+    });
+  }
+  if (normalized === '.' || normalized === '') {
+    throw new PackerError('INVALID_PATH', `The path ${JSON.stringify(input)} names the project root, not a file or folder in it.`, { path: input });
+  }
+  return normalized;
+}
+
+/** True when `child` equals `parent` or lies below it (both project-relative, normalised). */
+export function isSameOrInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent + '/');
+}
+
+/** Absolute OS path for a project-relative path. */
+export function toAbsolute(projectRoot: string, relative: string): string {
+  return path.join(projectRoot, ...relative.split('/'));
+}
+
+/** The asset root that holds `relative`, if any. */
+export function assetRootOf(relative: string, assetRoots: readonly string[]): string | undefined {
+  return assetRoots.find((root) => isSameOrInside(relative, root) && relative !== root);
+}

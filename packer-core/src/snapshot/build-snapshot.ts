@@ -1,0 +1,223 @@
+import { BUILTIN_PROCESSORS, FALLBACK_KIND, type ProjectConfig } from '../contract/config-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import type { AssetView, DivergenceEntry, PackBuildInfo, Snapshot, SnapshotSummary, UntrackedFile } from '../contract/snapshot-schema.js';
+import type { DigestCache } from '../digest/digest-cache.js';
+import { kindClassifier } from '../config/classify-kind.js';
+import { assetRootOf } from '../paths/project-path.js';
+import type { RegistryLoad } from '../registry/registry-store.js';
+import type { FileStat } from '../scan/scanner.js';
+import { diagnostic } from './diagnostic.js';
+import type { SnapshotState } from './snapshot-state.js';
+import { settingsProblem } from './validate-settings.js';
+import { findOutsideMoves } from './find-outside-moves.js';
+
+export interface SnapshotInput {
+  revision: number;
+  config: ProjectConfig;
+  registry: RegistryLoad;
+  files: ReadonlyMap<string, FileStat>;
+  escapes: readonly string[];
+  digests: Pick<DigestCache, 'get' | 'lastKnown'>;
+  lastBuilds: readonly PackBuildInfo[];
+  /** Diagnostics from outside the scan: crash recovery, an invalid config kept at its last good value. */
+  extraDiagnostics: readonly Diagnostic[];
+}
+
+const UNTRACKED_DIAGNOSTIC_LIMIT = 1000;
+const SEVERITY_RANK = { info: 0, warning: 1, blocker: 2 } as const;
+
+/** Derives a snapshot from (registry, disk observation): divergence is computed, never accumulated. */
+export function buildSnapshot(input: SnapshotInput): SnapshotState {
+  const { config, registry, files } = input;
+  const entries = registry.state === 'ok' ? registry.entries : [];
+  const diagnostics: Diagnostic[] = [...input.extraDiagnostics];
+  const classify = kindClassifier(config);
+
+  if (registry.state === 'read-only') {
+    diagnostics.push(diagnostic('INVALID_REGISTRY', registry.error.message, { path: 'packer.registry.json' },
+      String(registry.error.data.hint ?? 'Fix or restore packer.registry.json; the packer will not write it until it validates.')));
+  }
+  diagnostics.push(...configDiagnostics(config));
+
+  const registeredPaths = new Map<string, RegistryEntry[]>();
+  for (const entry of entries) {
+    const list = registeredPaths.get(entry.path);
+    if (list) list.push(entry);
+    else registeredPaths.set(entry.path, [entry]);
+  }
+
+  const untrackedAll: UntrackedFile[] = [];
+  if (registry.state === 'ok') {
+    for (const [path, stat] of files) {
+      if (!registeredPaths.has(path)) untrackedAll.push({ path, kind: classify(path), observation: observationOf(path, stat, input.digests) });
+    }
+  }
+  const missingEntries = entries.filter((entry) => !files.has(entry.path));
+  const moves = findOutsideMoves(missingEntries, untrackedAll, input.digests);
+
+  const assets: AssetView[] = entries.map((entry) => {
+    const stat = files.get(entry.path);
+    const view: AssetView = { id: entry.id, path: entry.path, kind: entry.kind, settings: entry.settings, tags: entry.tags, status: stat ? 'present' : 'missing' };
+    if (stat) view.observation = observationOf(entry.path, stat, input.digests);
+    return view;
+  });
+
+  const divergence: DivergenceEntry[] = [];
+  for (const entry of missingEntries) {
+    const movedTo = moves.moved.get(entry.id);
+    if (movedTo) {
+      divergence.push({ type: 'moved', assetId: entry.id, from: entry.path, to: movedTo });
+      diagnostics.push(diagnostic('MOVED_OUTSIDE', `${entry.path} is missing; its content now sits at ${movedTo}.`, { assetId: entry.id, path: entry.path },
+        'Run `packer reconcile` to relink the asset to its new path and keep its id.'));
+    } else {
+      divergence.push({ type: 'missing', assetId: entry.id, path: entry.path });
+      diagnostics.push(diagnostic('MISSING_FILE', `${entry.path} is registered but not on disk.`, { assetId: entry.id, path: entry.path },
+        'Restore the file, or run `packer reconcile` to drop the asset.'));
+    }
+  }
+  diagnostics.push(...moves.ambiguous);
+  const moveTargets = new Set(moves.moved.values());
+  let untrackedReported = 0;
+  for (const file of untrackedAll) {
+    if (moveTargets.has(file.path)) continue;
+    divergence.push({ type: 'untracked', path: file.path });
+    if (untrackedReported++ < UNTRACKED_DIAGNOSTIC_LIMIT) {
+      diagnostics.push(diagnostic('UNTRACKED_FILE', `${file.path} is not registered.`, { path: file.path }, 'Run `packer add` or `packer reconcile` to register it.'));
+    }
+  }
+  if (untrackedReported > UNTRACKED_DIAGNOSTIC_LIMIT) {
+    diagnostics.push(diagnostic('UNTRACKED_FILE', `${untrackedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files are not registered.`, {}, 'Run `packer ls --status untracked` to list them.'));
+  }
+
+  diagnostics.push(...entryDiagnostics(entries, registeredPaths, config));
+  diagnostics.push(...caseCollisions([...registeredPaths.keys(), ...untrackedAll.map((file) => file.path)]));
+  for (const path of input.escapes) {
+    diagnostics.push(diagnostic('PATH_OUTSIDE_PROJECT', `${path} is a symlink that points outside the project.`, { path }, 'Replace the link with the file itself, or move the target into the project.'));
+  }
+
+  const worst = new Map<string, Diagnostic['severity']>();
+  for (const item of diagnostics) {
+    if (!item.assetId) continue;
+    const current = worst.get(item.assetId);
+    if (!current || SEVERITY_RANK[item.severity] > SEVERITY_RANK[current]) worst.set(item.assetId, item.severity);
+  }
+  for (const asset of assets) {
+    const severity = worst.get(asset.id);
+    if (severity) asset.worstSeverity = severity;
+  }
+
+  const snapshot: Snapshot = {
+    revision: input.revision,
+    projectName: config.name,
+    registryState: registry.state,
+    assets,
+    untracked: untrackedAll,
+    divergence,
+    diagnostics,
+    summary: summarize(assets, untrackedAll, divergence, diagnostics),
+    lastBuilds: [...input.lastBuilds],
+  };
+  deepFreeze(snapshot);
+  return {
+    snapshot,
+    config,
+    entries,
+    byId: new Map(assets.map((asset) => [asset.id, asset])),
+    byPath: new Map(assets.map((asset) => [asset.path, asset])),
+    untrackedByPath: new Map(untrackedAll.map((file) => [file.path, file])),
+    files,
+    escapes: input.escapes,
+  };
+}
+
+function observationOf(path: string, stat: FileStat, digests: Pick<DigestCache, 'get'>): AssetView['observation'] & object {
+  const digest = digests.get(path, stat);
+  return digest ? { size: stat.size, mtimeMs: stat.mtimeMs, digest } : { size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+function configDiagnostics(config: ProjectConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [kind, rule] of Object.entries(config.kinds)) {
+    const builtin = (BUILTIN_PROCESSORS as readonly string[]).includes(rule.processor);
+    if (!builtin && !(rule.processor in config.tools)) {
+      out.push(diagnostic('PROCESSOR_NOT_ALLOWED', `Kind "${kind}" uses processor "${rule.processor}", which is neither built in nor declared in "tools".`, { path: 'packer.json' },
+        `Declare "${rule.processor}" under "tools" in packer.json, or use one of: ${BUILTIN_PROCESSORS.join(', ')}.`));
+    }
+  }
+  return out;
+}
+
+function entryDiagnostics(entries: readonly RegistryEntry[], byPath: Map<string, RegistryEntry[]>, config: ProjectConfig): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [path, list] of byPath) {
+    if (list.length > 1) {
+      for (const entry of list) {
+        out.push(diagnostic('DUPLICATE_PATH', `${path} is claimed by ${list.length} registry entries (${list.map((e) => e.id).join(', ')}).`, { assetId: entry.id, path },
+          'Remove all but one of them with `packer rm <id>`.'));
+      }
+    }
+  }
+  for (const entry of entries) {
+    const subject = { assetId: entry.id, path: entry.path };
+    if (!assetRootOf(entry.path, config.assetRoots)) {
+      out.push(diagnostic('INVALID_PATH', `${entry.path} is outside every asset root (${config.assetRoots.join(', ')}).`, subject, 'Move it into an asset root, or add its folder to "assetRoots".'));
+    }
+    const rule = config.kinds[entry.kind];
+    if (!rule && entry.kind !== FALLBACK_KIND) {
+      out.push(diagnostic('UNKNOWN_KIND', `${entry.path} has kind "${entry.kind}", which packer.json does not define.`, subject, `Define "${entry.kind}" under "kinds", or change the asset's kind with \`packer set\`.`));
+    }
+    const problem = settingsProblem(entry.settings, rule);
+    if (problem) out.push(diagnostic('INVALID_SETTINGS', `${entry.path}: ${problem}.`, subject, 'Fix it with `packer set <asset> key=value`, or declare the setting for its kind.'));
+  }
+  return out;
+}
+
+function caseCollisions(paths: readonly string[]): Diagnostic[] {
+  const groups = new Map<string, string[]>();
+  for (const path of paths) {
+    const key = path.toLowerCase();
+    const list = groups.get(key);
+    if (list) list.push(path);
+    else groups.set(key, [path]);
+  }
+  const out: Diagnostic[] = [];
+  for (const list of groups.values()) {
+    if (list.length < 2) continue;
+    for (const path of list) {
+      out.push(diagnostic('CASE_COLLISION', `${path} differs only by letter case from ${list.filter((p) => p !== path).join(', ')}.`, { path },
+        'Rename one of them: the project would break on case-insensitive filesystems (macOS, Windows).'));
+    }
+  }
+  return out;
+}
+
+function summarize(assets: readonly AssetView[], untracked: readonly UntrackedFile[], divergence: readonly DivergenceEntry[], diagnostics: readonly Diagnostic[]): SnapshotSummary {
+  const byKind: Record<string, number> = {};
+  const byStatus: Record<string, number> = { present: 0, missing: 0 };
+  let totalBytes = 0;
+  for (const asset of assets) {
+    byKind[asset.kind] = (byKind[asset.kind] ?? 0) + 1;
+    byStatus[asset.status] = (byStatus[asset.status] ?? 0) + 1;
+    totalBytes += asset.observation?.size ?? 0;
+  }
+  const count = (severity: Diagnostic['severity']): number => diagnostics.filter((item) => item.severity === severity).length;
+  return {
+    assets: assets.length,
+    byKind,
+    byStatus,
+    untracked: untracked.length,
+    missing: byStatus.missing ?? 0,
+    divergence: divergence.length,
+    blockers: count('blocker'),
+    warnings: count('warning'),
+    infos: count('info'),
+    totalBytes,
+  };
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}

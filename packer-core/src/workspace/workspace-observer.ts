@@ -1,0 +1,168 @@
+import path from 'node:path';
+import type { ProjectConfig } from '../contract/config-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
+import type { PackerError } from '../contract/errors.js';
+import type { PackBuildInfo } from '../contract/snapshot-schema.js';
+import { DigestCache } from '../digest/digest-cache.js';
+import type { RegistryLoad } from '../registry/registry-store.js';
+import { rescanPaths, scanWorkspace, type FileStat, type ScanResult } from '../scan/scanner.js';
+import { buildSnapshot } from '../snapshot/build-snapshot.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import type { SnapshotState } from '../snapshot/snapshot-state.js';
+import { RevisionCounter } from './revision-counter.js';
+
+/**
+ * Keeps the disk observation (files, digests) and derives each new snapshot from (registry, observation).
+ * Callers serialise access (the workspace's queue); every publish is a new immutable state object.
+ */
+export class WorkspaceObserver {
+  private current!: SnapshotState;
+  private registry!: RegistryLoad;
+  private scan: ScanResult = { files: new Map(), escapes: [] };
+  private readonly digests: DigestCache;
+  private readonly revisions: RevisionCounter;
+  private lastBuilds: readonly PackBuildInfo[] = [];
+  private recoveryDiagnostics: readonly Diagnostic[] = [];
+  private configProblem: Diagnostic | undefined;
+
+  constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
+    this.digests = new DigestCache(path.join(stateDir, 'digests.json'));
+    this.revisions = new RevisionCounter(stateDir);
+  }
+
+  get state(): SnapshotState {
+    return this.current;
+  }
+
+  async initialize(registry: RegistryLoad, recoveryDiagnostics: readonly Diagnostic[]): Promise<void> {
+    this.registry = registry;
+    this.recoveryDiagnostics = recoveryDiagnostics;
+    this.scan = scanWorkspace(this.root, this.config);
+    await this.hashWhatMatters();
+    const registered = new Set(registry.state === 'ok' ? registry.entries.map((entry) => entry.path) : []);
+    this.digests.prune((relative) => registered.has(relative) || this.scan.files.has(relative));
+    this.publish(this.revisions.next());
+    this.digests.save();
+  }
+
+  async refresh(paths: readonly string[] | undefined, _cause: string): Promise<{ changed: boolean; state: SnapshotState }> {
+    const next = paths === undefined ? scanWorkspace(this.root, this.config) : rescanPaths(this.root, this.config, this.scan.files, paths);
+    if (sameFiles(this.scan.files, next.files) && sameList(this.scan.escapes, paths === undefined ? next.escapes : this.scan.escapes)) {
+      return { changed: false, state: this.current };
+    }
+    this.scan = paths === undefined ? next : { files: next.files, escapes: mergeEscapes(this.scan.escapes, next.escapes, paths) };
+    await this.hashWhatMatters();
+    this.publish(this.revisions.next());
+    return { changed: true, state: this.current };
+  }
+
+  async reloadRegistry(registry: RegistryLoad): Promise<{ changed: boolean; state: SnapshotState }> {
+    const unchanged = registry.state === this.registry.state && (registry.state === 'ok' ? registry.text : null) === (this.registry.state === 'ok' ? this.registry.text : null);
+    if (unchanged && registry.state === 'ok') return { changed: false, state: this.current };
+    this.registry = registry;
+    await this.hashWhatMatters();
+    this.publish(this.revisions.next());
+    return { changed: true, state: this.current };
+  }
+
+  /** Publishes the state after a commit, at exactly the revision the apply promised. */
+  async publishCommit(registry: RegistryLoad, changedPaths: readonly string[], revision: number): Promise<void> {
+    this.registry = registry;
+    if (changedPaths.length > 0) {
+      const next = rescanPaths(this.root, this.config, this.scan.files, changedPaths);
+      this.scan = { files: next.files, escapes: mergeEscapes(this.scan.escapes, next.escapes, changedPaths) };
+    }
+    await this.hashWhatMatters();
+    const assigned = this.revisions.next();
+    if (assigned !== revision) throw new Error(`revision drift: promised ${revision}, assigned ${assigned}`);
+    this.publish(assigned);
+  }
+
+  peekNextRevision(): number {
+    return this.revisions.current + 1;
+  }
+
+  async setConfig(config: ProjectConfig): Promise<SnapshotState> {
+    this.config = config;
+    this.configProblem = undefined;
+    this.scan = scanWorkspace(this.root, config);
+    await this.hashWhatMatters();
+    this.publish(this.revisions.next());
+    return this.current;
+  }
+
+  async setConfigProblem(error: PackerError): Promise<void> {
+    this.configProblem = diagnostic('INVALID_CONFIG', `${error.message} The last valid configuration stays in force.`, { path: 'packer.json' }, String(error.data.hint ?? 'Fix packer.json.'));
+    this.publish(this.revisions.next());
+  }
+
+  async setLastBuilds(builds: readonly PackBuildInfo[]): Promise<SnapshotState> {
+    this.lastBuilds = builds;
+    this.publish(this.revisions.next());
+    return this.current;
+  }
+
+  async digestOf(relative: string): Promise<string | undefined> {
+    const stat = this.scan.files.get(relative);
+    if (!stat) return undefined;
+    await this.digests.ensure(this.root, [[relative, stat]]);
+    return this.digests.get(relative, stat);
+  }
+
+  save(): void {
+    this.digests.save();
+  }
+
+  /** Registered files always; untracked files only when their size matches a missing asset's last known size. */
+  private async hashWhatMatters(): Promise<void> {
+    const entries = this.registry.state === 'ok' ? this.registry.entries : [];
+    const wanted: [string, FileStat][] = [];
+    const missingSizes = new Set<number>();
+    const registered = new Set<string>();
+    for (const entry of entries) {
+      registered.add(entry.path);
+      const stat = this.scan.files.get(entry.path);
+      if (stat) wanted.push([entry.path, stat]);
+      else {
+        const known = this.digests.lastKnown(entry.path);
+        if (known) missingSizes.add(known.size);
+      }
+    }
+    if (missingSizes.size > 0) {
+      for (const [relative, stat] of this.scan.files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
+    }
+    if ((await this.digests.ensure(this.root, wanted)) > 0) this.digests.save();
+  }
+
+  private publish(revision: number): void {
+    const extra = [...this.recoveryDiagnostics, ...(this.configProblem ? [this.configProblem] : [])];
+    this.current = buildSnapshot({
+      revision,
+      config: this.config,
+      registry: this.registry,
+      files: this.scan.files,
+      escapes: this.scan.escapes,
+      digests: this.digests,
+      lastBuilds: this.lastBuilds,
+      extraDiagnostics: extra,
+    });
+  }
+}
+
+function sameFiles(a: ReadonlyMap<string, FileStat>, b: ReadonlyMap<string, FileStat>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, stat] of a) {
+    const other = b.get(key);
+    if (!other || other.size !== stat.size || other.mtimeMs !== stat.mtimeMs || other.ino !== stat.ino) return false;
+  }
+  return true;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((item, index) => item === b[index]);
+}
+
+function mergeEscapes(previous: readonly string[], found: readonly string[], rescanned: readonly string[]): string[] {
+  const kept = previous.filter((escape) => !rescanned.some((prefix) => escape === prefix || escape.startsWith(prefix + '/')));
+  return [...new Set([...kept, ...found])].sort();
+}

@@ -1,0 +1,298 @@
+import { mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ProjectConfig } from '../contract/config-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
+import { PackerError, toPackerError } from '../contract/errors.js';
+import { Mutation, type Actor, type ApplyResult, type AuditRecord, type Plan } from '../contract/mutation-schema.js';
+import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
+import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
+import { formatIssuePath } from '../config/json-file.js';
+import { loadConfig } from '../config/load-config.js';
+import { newOperationId } from '../ids/asset-id.js';
+import { applyRegistryMutations, planMutation } from '../mutations/plan-mutation.js';
+import { RegistryStore, type RegistryLoad } from '../registry/registry-store.js';
+import { WorkspaceObserver } from './workspace-observer.js';
+import type { SnapshotState } from '../snapshot/snapshot-state.js';
+import { hashMutation, IdempotencyStore } from './idempotency-store.js';
+import { pathsChangedOnDisk, pathsToReobserve } from './touched-paths.js';
+import { normalizeProjectPath } from '../paths/project-path.js';
+
+export interface WorkspaceOptions {
+  /** Environment for `PACKER_*` overrides (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Failure-injection hook run between commit steps (tests only). */
+  commitHook?: CommitHook;
+  /** Who is acting, for audit records, unless an apply names its own actor. */
+  actor?: Actor;
+}
+
+export interface ApplyCallOptions {
+  expectedRevision?: number | undefined;
+  idempotencyKey?: string | undefined;
+  operationId?: string | undefined;
+  actor?: Actor | undefined;
+  /** Aborting before the commit point cancels the apply (CANCELLED); after it, the commit completes. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * One project's packer: config, registry, observations and the current immutable snapshot, with preview and
+ * apply for every mutation. The single owner of asset semantics; the daemon wraps it, never re-implements it.
+ */
+export class Workspace {
+  readonly stateDir: string;
+  readonly audit: AuditLog;
+  private readonly registry: RegistryStore;
+  private readonly journal: JournalFile;
+  private readonly idempotency: IdempotencyStore;
+  private readonly observer: WorkspaceObserver;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(readonly root: string, private readonly options: WorkspaceOptions, observer: WorkspaceObserver) {
+    this.stateDir = path.join(root, '.packer');
+    this.audit = new AuditLog(this.stateDir);
+    this.registry = new RegistryStore(root);
+    this.journal = new JournalFile(this.stateDir);
+    this.idempotency = new IdempotencyStore(this.stateDir);
+    this.observer = observer;
+  }
+
+  /** Validates config, recovers any crashed commit, scans, hashes registered files (cached) and builds revision 1+. */
+  static async open(projectRoot: string, options: WorkspaceOptions = {}): Promise<Workspace> {
+    const root = path.resolve(projectRoot);
+    const config = loadConfig(root, options.env ?? process.env);
+    const stateDir = path.join(root, '.packer');
+    mkdirSync(stateDir, { recursive: true });
+    const observer = new WorkspaceObserver(root, stateDir, config);
+    const workspace = new Workspace(root, options, observer);
+    const recovery = await recoverJournal(workspace.commitTarget());
+    await observer.initialize(workspace.registry.load(), recovery.diagnostics);
+    return workspace;
+  }
+
+  /** The current immutable state (snapshot plus planning indexes). */
+  get state(): SnapshotState {
+    return this.observer.state;
+  }
+
+  get snapshot(): Snapshot {
+    return this.observer.state.snapshot;
+  }
+
+  get config(): ProjectConfig {
+    return this.observer.state.config;
+  }
+
+  /** Pure preview against the current snapshot. */
+  preview(input: unknown): Plan {
+    return planMutation({ state: this.state, projectRoot: this.root }, parseMutation(input));
+  }
+
+  /**
+   * Re-plans against the current state, refuses on blockers or a moved revision, then commits registry and
+   * disk together through the journal. Serialised with every other write of this workspace.
+   */
+  apply(input: unknown, options: ApplyCallOptions = {}): Promise<ApplyResult> {
+    const mutation = parseMutation(input);
+    return this.exclusive(() => this.applyNow(mutation, options));
+  }
+
+  /** Re-observes paths (or everything) and publishes a new revision when anything changed. */
+  refresh(paths?: readonly string[], cause = 'rescan'): Promise<{ changed: boolean; state: SnapshotState }> {
+    return this.exclusive(() => this.observer.refresh(paths, cause));
+  }
+
+  /** Re-reads the registry file (changed outside, e.g. by git) and publishes a new revision if it differs. */
+  reloadRegistry(): Promise<{ changed: boolean; state: SnapshotState }> {
+    return this.exclusive(() => this.observer.reloadRegistry(this.registry.load()));
+  }
+
+  /** Re-validates `packer.json`; an invalid one is reported and the last good config stays in force. */
+  reloadConfig(): Promise<{ ok: true; state: SnapshotState } | { ok: false; error: PackerError }> {
+    return this.exclusive(async () => {
+      let config: ProjectConfig;
+      try {
+        config = loadConfig(this.root, this.options.env ?? process.env);
+      } catch (error) {
+        const packerError = toPackerError(error);
+        await this.observer.setConfigProblem(packerError);
+        return { ok: false as const, error: packerError };
+      }
+      return { ok: true as const, state: await this.observer.setConfig(config) };
+    });
+  }
+
+  /** Records the last build of each pack so the snapshot can show it (used by builds). */
+  recordBuilds(builds: readonly PackBuildInfo[]): Promise<SnapshotState> {
+    return this.exclusive(() => this.observer.setLastBuilds(builds));
+  }
+
+  /** Digest of a registered file, hashing it if the cache is cold (used by builds). */
+  digestOf(relativePath: string): Promise<string | undefined> {
+    return this.observer.digestOf(relativePath);
+  }
+
+  /** Flushes caches. */
+  async close(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    this.observer.save();
+  }
+
+  private async applyNow(mutation: Mutation, options: ApplyCallOptions): Promise<ApplyResult> {
+    const operationId = options.operationId ?? newOperationId();
+    const actor = options.actor ?? this.options.actor ?? defaultActor();
+    const mutationHash = hashMutation(mutation);
+    if (options.idempotencyKey) {
+      const prior = this.idempotency.get(options.idempotencyKey);
+      if (prior) {
+        if (prior.mutationHash !== mutationHash) {
+          throw new PackerError('IDEMPOTENCY_MISMATCH', `Idempotency key "${options.idempotencyKey}" was already used for a different mutation.`, {
+            idempotencyKey: options.idempotencyKey,
+            hint: 'Use a fresh key for a new mutation.',
+          });
+        }
+        return { ...(prior.result as ApplyResult), replayed: true };
+      }
+    }
+    const refuse = (result: AuditRecord['result'], error: PackerError, plan?: Plan): never => {
+      const revision = this.snapshot.revision;
+      this.audit.append(auditRecord(operationId, actor, mutation, result, revision, revision, plan, error));
+      throw error;
+    };
+    if (this.snapshot.registryState === 'read-only') {
+      refuse('failed', new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
+        hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
+      }));
+    }
+    // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
+    const first = this.preview(mutation);
+    await this.observer.refresh([...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)], 'pre-apply');
+    const revisionBefore = this.snapshot.revision;
+    if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
+      refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview.`, {
+        expectedRevision: options.expectedRevision,
+        currentRevision: revisionBefore,
+        hint: 'Preview again and apply with the new revision.',
+      }));
+    }
+    const plan = this.preview(mutation);
+    if (plan.blockers.length > 0) {
+      refuse('blocked', new PackerError('BLOCKED', `The ${mutation.type} plan has ${plan.blockers.length} blocker(s): ${plan.blockers[0]!.message}`, {
+        blockers: plan.blockers,
+        plan,
+      }), plan);
+    }
+    if (options.signal?.aborted) refuse('failed', new PackerError('CANCELLED', 'The apply was cancelled before it committed.', { operationId }), plan);
+    const changes = plan.registryMutations.length + plan.filesystemMutations.length > 0;
+    const revisionAfter = changes ? this.observer.peekNextRevision() : revisionBefore;
+    const result: ApplyResult = { operationId, plan, revisionBefore, revisionAfter, replayed: false };
+    const record = auditRecord(operationId, actor, mutation, 'applied', revisionBefore, revisionAfter, plan);
+    const idempotency = options.idempotencyKey ? { key: options.idempotencyKey, mutationHash, result } : undefined;
+    if (!changes) {
+      this.recordCommitted({ audit: record, idempotency } as Journal);
+      return result;
+    }
+    const entries = applyRegistryMutations(this.state.entries, plan);
+    const journal: Journal = {
+      version: 1,
+      operationId,
+      state: 'pending',
+      steps: journalSteps(operationId, this.journal, plan.filesystemMutations),
+      registryBefore: this.registry.readText(),
+      registryAfter: this.registry.serialize(entries),
+      audit: record,
+      ...(idempotency ? { idempotency } : {}),
+    };
+    try {
+      await runCommit(this.commitTarget(), journal);
+    } catch (error) {
+      const packerError = toPackerError(error);
+      this.audit.append(auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, plan, packerError));
+      await this.observer.reloadRegistry(this.registry.load());
+      throw packerError;
+    }
+    const registry: RegistryLoad = { state: 'ok', entries, text: journal.registryAfter };
+    await this.observer.publishCommit(registry, pathsChangedOnDisk(plan), revisionAfter);
+    return result;
+  }
+
+  private commitTarget(): CommitTarget {
+    return {
+      projectRoot: this.root,
+      journal: this.journal,
+      registry: this.registry,
+      hook: this.options.commitHook,
+      onCommitted: (journal) => this.recordCommitted(journal),
+    };
+  }
+
+  private recordCommitted(journal: Pick<Journal, 'audit' | 'idempotency'>): void {
+    this.audit.append(journal.audit);
+    if (journal.idempotency) this.idempotency.set(journal.idempotency.key, journal.idempotency.mutationHash, journal.idempotency.result);
+  }
+
+  private exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/** Validates a mutation at the core's own edge: no caller "already validated earlier". */
+export function parseMutation(input: unknown): Mutation {
+  const parsed = Mutation.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const first = parsed.error.issues[0];
+  throw new PackerError('INVALID_PARAMS', `Invalid mutation: field "${first ? formatIssuePath(first.path) : '(root)'}" ${first?.message ?? 'is invalid'}.`, {
+    issues: parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
+  });
+}
+
+function mutationPaths(mutation: Mutation, root: string): string[] {
+  const raw = mutation.type === 'register' ? mutation.paths : mutation.type === 'move' ? [mutation.from, mutation.to] : mutation.type === 'remove' ? mutation.targets : [];
+  return raw.flatMap((item) => {
+    try {
+      return [normalizeProjectPath(item, root)];
+    } catch {
+      return [];
+    }
+  });
+}
+
+function defaultActor(): Actor {
+  let user: string | undefined;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = undefined;
+  }
+  return { client: 'packer-core', pid: process.pid, ...(user ? { user } : {}) };
+}
+
+function auditRecord(
+  operationId: string,
+  actor: Actor,
+  mutation: Mutation,
+  result: AuditRecord['result'],
+  revisionBefore: number,
+  revisionAfter: number,
+  plan?: Plan,
+  error?: PackerError,
+): AuditRecord {
+  return {
+    time: new Date().toISOString(),
+    operationId,
+    actor,
+    scope: { type: mutation.type, mutation },
+    result,
+    revisionBefore,
+    revisionAfter,
+    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    ...(plan && result === 'applied' ? { registryMutations: plan.registryMutations, filesystemMutations: plan.filesystemMutations } : {}),
+  };
+}
+
+export type { Diagnostic };
