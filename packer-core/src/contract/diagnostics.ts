@@ -11,7 +11,7 @@ export const DiagnosticCodes = {
   /** A file under an asset root is not registered. */
   UNTRACKED_FILE: 'info',
   /** A missing asset's content was found at another path (likely an outside move). */
-  MOVED_OUTSIDE: 'warning',
+  MOVED_OUTSIDE: 'blocker',
   /** Two registry entries claim one path. */
   DUPLICATE_PATH: 'blocker',
   /** Two registry entries share one id. */

@@ -6,3 +6,4 @@ export * from './diagnostics.js';
 export * from './snapshot-schema.js';
 export * from './mutation-schema.js';
 export * from './events.js';
+export * from './methods.js';

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { Diagnostic, Severity } from './diagnostics.js';
+import { Cursor, EventEnvelope, OperationKind } from './events.js';
+import { ApplyOptions, ApplyResult, AuditRecord, Mutation, Plan } from './mutation-schema.js';
+import { AssetView, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
+
+/** Bumped on any incompatible change to methods, params, results or events. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame either side accepts on a stream transport (bytes of one JSON text). */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+/** Read options shared by every snapshot read. */
+const SyncRead = z.object({
+  /**
+   * Answer only after the daemon has seen every change made to the disk before this request
+   * (read-your-writes: the daemon writes a cookie file into each watched root and waits for its event).
+   */
+  sync: z.boolean().optional(),
+});
+
+/** An untracked file in an asset listing. */
+export const UntrackedItem = z.object({ path: z.string(), kind: z.string(), status: z.literal('untracked'), observation: Observation });
+export const AssetListItem = z.union([AssetView, UntrackedItem]);
+export type AssetListItem = z.infer<typeof AssetListItem>;
+
+/** What the daemon knows of one operation. */
+export const OperationInfo = z.object({
+  operationId: z.string(),
+  kind: OperationKind,
+  state: z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']),
+  /** One line for people, e.g. "move assets/a.png → assets/b.png". */
+  summary: z.string(),
+  queuedAt: z.string(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  /** The latest progress payload. */
+  progress: z.object({ done: z.number().int(), total: z.number().int().optional(), current: z.string().optional() }).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  actor: z.object({ client: z.string(), pid: z.number().int().optional(), user: z.string().optional() }).optional(),
+});
+export type OperationInfo = z.infer<typeof OperationInfo>;
+
+/** The watcher's state, as health reports it. */
+export const WatcherState = z.object({
+  backend: z.string(),
+  state: z.enum(['starting', 'ok', 'degraded', 'off']),
+  reason: z.string().optional(),
+  hint: z.string().optional(),
+});
+
+function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, description: string) {
+  return { params, result, description };
+}
+
+/**
+ * Every JSON-RPC method: params and result schemas, side by side. The daemon validates with these; the
+ * client library, the CLI and the Studio adapter import the same table.
+ */
+export const Methods = {
+  'daemon.hello': method(
+    z.object({ client: z.string().min(1), protocolVersion: z.number().int(), pid: z.number().int().optional() }),
+    z.object({
+      protocolVersion: z.number().int(),
+      daemonVersion: z.string(),
+      projectRoot: z.string(),
+      projectName: z.string(),
+      pid: z.number().int(),
+      generation: z.number().int(),
+      /** The newest event cursor: subscribe with it to follow only what happens next. */
+      cursor: Cursor,
+      startedAt: z.string(),
+    }),
+    'Introduce the client; compare protocol versions. Call first on every connection.',
+  ),
+  'daemon.health': method(
+    z.object({}),
+    z.object({
+      live: z.boolean(),
+      /** Initial scan and journal recovery are done. */
+      ready: z.boolean(),
+      revision: z.number().int(),
+      laneDepth: z.number().int(),
+      runningOperation: z.string().nullable(),
+      watcher: WatcherState,
+      uptimeMs: z.number().int(),
+      pid: z.number().int(),
+      generation: z.number().int(),
+      connections: z.number().int(),
+      subscribers: z.number().int(),
+    }),
+    'Liveness and readiness of the daemon.',
+  ),
+  'daemon.shutdown': method(
+    z.object({ reason: z.string().optional() }),
+    z.object({ stopping: z.literal(true) }),
+    'Finish or cancel the running operation, flush logs, remove socket and lock, exit.',
+  ),
+  'snapshot.summary': method(
+    SyncRead,
+    z.object({
+      revision: z.number().int(),
+      projectName: z.string(),
+      registryState: RegistryState,
+      summary: SnapshotSummary,
+      lastBuilds: z.array(PackBuildInfo),
+      divergence: z.array(z.unknown()),
+    }),
+    'Counts and state of the current snapshot, computed by the packer.',
+  ),
+  'snapshot.get': method(SyncRead, Snapshot, 'The whole current snapshot (one revision, never torn).'),
+  'assets.list': method(
+    SyncRead.extend({
+      kind: z.string().optional(),
+      tag: z.string().optional(),
+      /** Project-relative folder or path prefix. */
+      pathPrefix: z.string().optional(),
+      status: z.enum(['present', 'missing', 'untracked']).optional(),
+      limit: z.number().int().min(1).max(5000).default(500),
+      /** Opaque token from a previous page's `nextPage`. */
+      page: z.string().optional(),
+    }),
+    z.object({ revision: z.number().int(), total: z.number().int(), items: z.array(AssetListItem), nextPage: z.string().optional() }),
+    'Registered assets (and untracked files with status "untracked"), filtered and paged by the packer.',
+  ),
+  'assets.get': method(
+    SyncRead.extend({ ref: z.string().min(1) }),
+    z.object({ revision: z.number().int(), asset: AssetView, diagnostics: z.array(Diagnostic) }),
+    'One asset by id or project-relative path.',
+  ),
+  'diagnostics.list': method(
+    SyncRead.extend({ severity: Severity.optional(), code: z.string().optional(), assetId: z.string().optional() }),
+    z.object({ revision: z.number().int(), items: z.array(Diagnostic), blockers: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
+    'Diagnostics of the current snapshot.',
+  ),
+  'mutation.preview': method(
+    SyncRead.extend({ mutation: Mutation }),
+    Plan,
+    'The plan a mutation would apply: blockers, warnings, registry and filesystem mutations. Changes nothing.',
+  ),
+  'mutation.apply': method(
+    ApplyOptions.extend({ mutation: Mutation }),
+    ApplyResult,
+    'Run a mutation through the write lane: re-plans, refuses on blockers or a moved revision, commits atomically.',
+  ),
+  'operations.list': method(z.object({}), z.object({ items: z.array(OperationInfo) }), 'Recent, running and queued operations.'),
+  'operations.get': method(z.object({ operationId: z.string().min(1) }), OperationInfo, 'One operation.'),
+  'operations.cancel': method(
+    z.object({ operationId: z.string().min(1) }),
+    z.object({ operationId: z.string(), state: OperationInfo.shape.state }),
+    'Cancel a queued or running operation; its terminal event says how it ended.',
+  ),
+  'events.subscribe': method(
+    z.object({ since: Cursor.optional() }),
+    z.object({
+      subscriptionId: z.string(),
+      /** The newest cursor at subscription time. */
+      cursor: Cursor,
+      generation: z.number().int(),
+      /** True when `since` came from an earlier daemon generation (the daemon restarted since). */
+      restarted: z.boolean(),
+      /** How many held events are replayed before live ones. */
+      replayed: z.number().int(),
+    }),
+    'Replay events after `since`, then follow live (as `events.event` notifications). CURSOR_EXPIRED when `since` is older than the log.',
+  ),
+  'events.unsubscribe': method(z.object({ subscriptionId: z.string().min(1) }), z.object({ ok: z.literal(true) }), 'Stop a subscription.'),
+  'audit.list': method(
+    z.object({ limit: z.number().int().min(1).max(10_000).optional(), operationId: z.string().optional() }),
+    z.object({ items: z.array(AuditRecord) }),
+    'Audit records of applied and refused mutations, oldest first.',
+  ),
+} as const;
+
+export type MethodName = keyof typeof Methods;
+export type MethodParams<M extends MethodName> = z.input<(typeof Methods)[M]['params']>;
+export type MethodResult<M extends MethodName> = z.infer<(typeof Methods)[M]['result']>;
+
+/** Server → client notifications. */
+export const Notifications = {
+  /** One event of a subscription. */
+  'events.event': z.object({ subscriptionId: z.string(), event: EventEnvelope }),
+  /** The daemon ended a subscription (overflow, shutdown); resume with `events.subscribe({ since: resumeCursor })`. */
+  'events.closed': z.object({ subscriptionId: z.string(), code: z.string(), reason: z.string(), resumeCursor: Cursor }),
+} as const;
+export type NotificationName = keyof typeof Notifications;
