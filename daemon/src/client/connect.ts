@@ -1,0 +1,116 @@
+import net from 'node:net';
+import path from 'node:path';
+import { PackerError, PROTOCOL_VERSION, type MethodResult } from '@packer/core/contract';
+import { Daemon } from '../daemon.js';
+import { isDaemonAlive } from '../process/daemon-lock.js';
+import { projectFiles } from '../process/project-files.js';
+import { socketTransport } from '../rpc/transport.js';
+import { RpcConnection } from './rpc-connection.js';
+import { readEndpoint, startDaemonProcess } from './start-daemon.js';
+
+export interface ConnectOptions {
+  /** Name of the client, for audit records (`cli`, `studio`, …). */
+  client: string;
+  /** Start the daemon when none is running (default true). */
+  autoStart?: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for a daemon to come up. */
+  timeoutMs?: number;
+}
+
+export interface Connected {
+  connection: RpcConnection;
+  hello: MethodResult<'daemon.hello'>;
+  /** Present when this connection runs the daemon's server in this process (`--no-daemon`). */
+  inProcess?: Daemon;
+}
+
+function connectSocket(socketPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(socketPath);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function helloOver(connection: RpcConnection, client: string): Promise<MethodResult<'daemon.hello'>> {
+  return connection.call('daemon.hello', { client, protocolVersion: PROTOCOL_VERSION, pid: process.pid });
+}
+
+/**
+ * Finds the project's daemon, starting it detached if absent, and says hello. A daemon speaking another protocol
+ * version is asked to stop and a new one is started. Two clients racing to start one still get one daemon.
+ */
+export async function connectToDaemon(projectRoot: string, options: ConnectOptions): Promise<Connected> {
+  const root = path.resolve(projectRoot);
+  const env = options.env ?? process.env;
+  const files = projectFiles(root, env);
+  const deadline = Date.now() + (options.timeoutMs ?? 15_000);
+  let restartedForVersion = false;
+  let started = false;
+  for (;;) {
+    let socket: net.Socket | undefined;
+    try {
+      socket = await connectSocket(files.socketPath);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
+    }
+    if (socket) {
+      const connection = new RpcConnection(socketTransport(socket));
+      const hello = await helloOver(connection, options.client);
+      if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
+      if (restartedForVersion) throw new PackerError('PROTOCOL_MISMATCH', `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, { daemon: hello.protocolVersion, client: PROTOCOL_VERSION });
+      await connection.call('daemon.shutdown', { reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` });
+      connection.close();
+      await waitForExit(hello.pid, deadline);
+      restartedForVersion = true;
+      continue;
+    }
+    if (options.autoStart === false) {
+      throw new PackerError('NOT_READY', `No packer daemon is running for ${root}.`, { hint: 'Start one with `packer daemon start`.' });
+    }
+    if (Date.now() > deadline) throw new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, { logFile: files.logFile });
+    if (!started) {
+      started = true;
+      try {
+        await startDaemonProcess(root, env);
+        continue;
+      } catch (error) {
+        // Lost a start race: the winner is coming up; connect to it. Anything else (bad config) is the user's to see.
+        if (!(error instanceof PackerError && error.code === 'NOT_READY' && error.data.pid !== undefined)) throw error;
+      }
+    }
+    await waitForSocket(files.socketPath, files.endpointFile, deadline);
+  }
+}
+
+/** Runs the daemon's own server in this process over an in-memory transport: the same contract, no socket. */
+export async function connectInProcess(projectRoot: string, options: ConnectOptions): Promise<Connected> {
+  const daemon = new Daemon({ projectRoot, env: options.env ?? process.env, listen: false, watch: false, idleTimeoutMs: 0 });
+  await daemon.start();
+  const connection = new RpcConnection(daemon.connectInProcess());
+  const hello = await helloOver(connection, options.client);
+  return { connection, hello, inProcess: daemon };
+}
+
+async function waitForSocket(socketPath: string, endpointFile: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      const socket = await connectSocket(socketPath);
+      socket.destroy();
+      return;
+    } catch {
+      const endpoint = readEndpoint(endpointFile);
+      if (endpoint && !isDaemonAlive(endpoint.pid)) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+}
+
+async function waitForExit(pid: number, deadline: number): Promise<void> {
+  while (Date.now() < deadline && isDaemonAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 25));
+}

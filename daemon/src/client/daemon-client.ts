@@ -1,0 +1,215 @@
+import { PackerError, parseCursor, type Cursor, type EventEnvelope, type MethodName, type MethodParams, type MethodResult } from '@packer/core/contract';
+import { connectInProcess, connectToDaemon, type Connected, type ConnectOptions } from './connect.js';
+import type { RpcConnection } from './rpc-connection.js';
+
+export interface DaemonClientOptions extends ConnectOptions {
+  /** Run the daemon's server in this process instead of connecting to a daemon (`--no-daemon`). */
+  inProcess?: boolean;
+  /** Reconnect (restarting the daemon if needed) when the connection drops. Default true for socket clients. */
+  reconnect?: boolean;
+}
+
+export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed';
+
+export interface EventSubscriptionOptions {
+  /** Replay from after this cursor, then follow live. Default: only what happens next. */
+  since?: Cursor;
+  onEvent(event: EventEnvelope): void;
+  /** The daemon or the log said the cursor cannot be resumed (log rotated past it): reload state and resubscribe. */
+  onExpired?(info: { cursor: Cursor; message: string }): void;
+  /** A new daemon generation answered (the daemon restarted since the last event). */
+  onRestart?(info: { generation: number }): void;
+}
+
+export interface EventSubscription {
+  /** The cursor of the last event delivered (resume point). */
+  readonly cursor: Cursor | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * The client library the CLI and the Studio adapter use: typed calls from the contract and event subscriptions
+ * that reconnect and resume from the last cursor, without missing or duplicating an event.
+ */
+export class DaemonClient {
+  private connected: Connected | undefined;
+  private connecting: Promise<Connected> | undefined;
+  private readonly subscriptions = new Set<ActiveSubscription>();
+  private stateListeners: ((state: ClientState) => void)[] = [];
+  private currentState: ClientState = 'connecting';
+
+  private constructor(readonly projectRoot: string, private readonly options: DaemonClientOptions) {}
+
+  /** Connects (starting the daemon if needed) and says hello. */
+  static async connect(projectRoot: string, options: DaemonClientOptions): Promise<DaemonClient> {
+    const client = new DaemonClient(projectRoot, options);
+    await client.ensureConnected();
+    return client;
+  }
+
+  get state(): ClientState {
+    return this.currentState;
+  }
+
+  get hello(): MethodResult<'daemon.hello'> {
+    if (!this.connected) throw new PackerError('NOT_READY', 'Not connected to the packer daemon.');
+    return this.connected.hello;
+  }
+
+  /** True when the daemon's server runs inside this process. */
+  get inProcess(): boolean {
+    return this.connected?.inProcess !== undefined;
+  }
+
+  onStateChange(listener: (state: ClientState) => void): () => void {
+    this.stateListeners.push(listener);
+    return () => (this.stateListeners = this.stateListeners.filter((item) => item !== listener));
+  }
+
+  async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+    const { connection } = await this.ensureConnected();
+    return connection.call(method, params);
+  }
+
+  async callRaw(method: string, params: unknown): Promise<unknown> {
+    const { connection } = await this.ensureConnected();
+    return connection.callRaw(method, params);
+  }
+
+  /** Subscribes to events; survives reconnects by resubscribing from the last delivered cursor. */
+  async subscribe(options: EventSubscriptionOptions): Promise<EventSubscription> {
+    const subscription = new ActiveSubscription(options, this);
+    this.subscriptions.add(subscription);
+    await subscription.attach((await this.ensureConnected()).connection);
+    return subscription;
+  }
+
+  /** @internal */
+  forget(subscription: ActiveSubscription): void {
+    this.subscriptions.delete(subscription);
+  }
+
+  async close(): Promise<void> {
+    this.setState('closed');
+    const connected = this.connected;
+    this.connected = undefined;
+    for (const subscription of this.subscriptions) subscription.detach();
+    this.subscriptions.clear();
+    connected?.connection.close();
+    await connected?.inProcess?.shutdown('client closed');
+  }
+
+  private ensureConnected(): Promise<Connected> {
+    if (this.connected && !this.connected.connection.closed) return Promise.resolve(this.connected);
+    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  private async open(): Promise<Connected> {
+    const connected = this.options.inProcess ? await connectInProcess(this.projectRoot, this.options) : await connectToDaemon(this.projectRoot, this.options);
+    this.connected = connected;
+    this.setState('connected');
+    connected.connection.onClose(() => {
+      if (this.currentState === 'closed' || this.connected !== connected) return;
+      this.connected = undefined;
+      if (this.options.reconnect === false || this.options.inProcess) {
+        this.setState('closed');
+        return;
+      }
+      this.setState('reconnecting');
+      void this.reconnect();
+    });
+    return connected;
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; this.currentState === 'reconnecting'; attempt++) {
+      try {
+        const { connection } = await this.ensureConnected();
+        for (const subscription of this.subscriptions) await subscription.attach(connection);
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private setState(state: ClientState): void {
+    if (this.currentState === state) return;
+    this.currentState = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+}
+
+class ActiveSubscription implements EventSubscription {
+  private lastCursor: Cursor | undefined;
+  private lastGeneration: number | undefined;
+  private subscriptionId: string | undefined;
+  private detachers: (() => void)[] = [];
+  private connection: RpcConnection | undefined;
+
+  constructor(private readonly options: EventSubscriptionOptions, private readonly owner: DaemonClient) {
+    this.lastCursor = options.since;
+  }
+
+  get cursor(): Cursor | undefined {
+    return this.lastCursor;
+  }
+
+  async attach(connection: RpcConnection): Promise<void> {
+    this.detach();
+    this.connection = connection;
+    const buffered: EventEnvelope[] = [];
+    let ready = false;
+    const deliver = (event: EventEnvelope): void => {
+      // Events are a strictly increasing sequence: anything at or below the last cursor was already delivered.
+      if (this.lastCursor && parseCursor(event.cursor).seq <= parseCursor(this.lastCursor).seq) return;
+      this.lastCursor = event.cursor;
+      this.options.onEvent(event);
+    };
+    this.detachers.push(
+      connection.onNotification('events.event', (raw) => {
+        const { subscriptionId, event } = raw as { subscriptionId: string; event: EventEnvelope };
+        if (!ready) buffered.push(event);
+        else if (subscriptionId === this.subscriptionId) deliver(event);
+      }),
+      connection.onNotification('events.closed', (raw) => {
+        const params = raw as { subscriptionId: string; code: string; reason: string; resumeCursor: Cursor };
+        if (params.subscriptionId !== this.subscriptionId) return;
+        if (params.code === 'CURSOR_EXPIRED') this.options.onExpired?.({ cursor: params.resumeCursor, message: params.reason });
+        else void this.attach(connection).catch(() => undefined); // overflow: resume from our last cursor
+      }),
+    );
+    let result: MethodResult<'events.subscribe'>;
+    try {
+      result = await connection.call('events.subscribe', this.lastCursor ? { since: this.lastCursor } : {});
+    } catch (error) {
+      if (error instanceof PackerError && error.code === 'CURSOR_EXPIRED') {
+        this.options.onExpired?.({ cursor: this.lastCursor ?? '0.0', message: error.message });
+        const fresh = await connection.call('events.subscribe', {});
+        result = fresh;
+        this.lastCursor = fresh.cursor;
+      } else {
+        throw error;
+      }
+    }
+    this.subscriptionId = result.subscriptionId;
+    if (this.lastCursor === undefined) this.lastCursor = result.cursor;
+    if (this.lastGeneration !== undefined && result.generation !== this.lastGeneration) this.options.onRestart?.({ generation: result.generation });
+    this.lastGeneration = result.generation;
+    ready = true;
+    for (const event of buffered) deliver(event);
+  }
+
+  detach(): void {
+    for (const detach of this.detachers.splice(0)) detach();
+  }
+
+  async close(): Promise<void> {
+    this.detach();
+    this.owner.forget(this);
+    const id = this.subscriptionId;
+    this.subscriptionId = undefined;
+    if (id && this.connection && !this.connection.closed) await this.connection.call('events.unsubscribe', { subscriptionId: id }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,83 @@
+import { JSONRPCClient, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
+import { PackerError, type MethodName, type MethodParams, type MethodResult, type NotificationName } from '@packer/core/contract';
+import { fromRpcError } from '../rpc/rpc-error.js';
+import type { Transport } from '../rpc/transport.js';
+
+/**
+ * A typed JSON-RPC connection over any Transport: requests from the shared contract, notifications to
+ * listeners. Errors arrive as PackerError with the packer's stable code.
+ */
+export class RpcConnection {
+  private readonly client: JSONRPCClient;
+  private readonly notificationListeners = new Map<string, Set<(params: unknown) => void>>();
+  private readonly closeListeners: ((error?: Error) => void)[] = [];
+
+  constructor(readonly transport: Transport) {
+    this.client = new JSONRPCClient((request: JSONRPCRequest) => {
+      if (!transport.send(JSON.stringify(request)) && transport.closed) {
+        throw new PackerError('NOT_READY', 'The connection to the packer daemon is closed.', { hint: 'Reconnect and retry.' });
+      }
+    });
+    transport.onMessage((text) => this.receive(text));
+    transport.onClose((error) => {
+      this.client.rejectAllPendingRequests('The connection to the packer daemon closed.');
+      for (const listener of this.closeListeners) listener(error);
+    });
+  }
+
+  /** Calls a contract method with typed params and result. */
+  async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
+    const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
+    if ('error' in response && response.error) throw fromRpcError(response.error);
+    return (response as { result: MethodResult<M> }).result;
+  }
+
+  /** Calls a method outside the contract (test hooks). */
+  async callRaw(method: string, params: unknown): Promise<unknown> {
+    const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
+    if ('error' in response && response.error) throw fromRpcError(response.error);
+    return (response as { result: unknown }).result;
+  }
+
+  onNotification(method: NotificationName, listener: (params: unknown) => void): () => void {
+    let set = this.notificationListeners.get(method);
+    if (!set) this.notificationListeners.set(method, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onClose(listener: (error?: Error) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  get closed(): boolean {
+    return this.transport.closed;
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private id = 0;
+  private nextId(): number {
+    return ++this.id;
+  }
+
+  private receive(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      return;
+    }
+    const messages = Array.isArray(message) ? message : [message];
+    for (const item of messages) {
+      if (item && typeof item === 'object' && 'method' in item && !('id' in item && (item as { id: unknown }).id !== undefined)) {
+        const { method, params } = item as { method: string; params: unknown };
+        for (const listener of this.notificationListeners.get(method) ?? []) listener(params);
+      } else if (item && typeof item === 'object' && ('result' in item || 'error' in item)) {
+        this.client.receive(item as JSONRPCResponse);
+      }
+    }
+  }
+}

@@ -1,0 +1,250 @@
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Workspace, type SnapshotState } from '@packer/core';
+import { PackerError, PROTOCOL_VERSION, formatCursor, type EventEnvelope, type EventType } from '@packer/core/contract';
+import type { JSONRPCServer } from 'json-rpc-2.0';
+import type { ConnectionContext } from './connection-context.js';
+import { DiskSync } from './disk-sync.js';
+import { EventLog } from './events/index.js';
+import { createDaemonHandlers } from './handlers/daemon-handlers.js';
+import { testHookMethods } from './handlers/test-hooks.js';
+import { OperationLane } from './lane/operation-lane.js';
+import { acquireDaemonLock } from './process/daemon-lock.js';
+import { DaemonLogger } from './process/daemon-logger.js';
+import { ensureSocketDir, projectFiles, type ProjectFiles } from './process/project-files.js';
+import { createRpcServer } from './rpc/rpc-server.js';
+import { serveConnection } from './rpc/serve-connection.js';
+import { memoryTransportPair, socketTransport, type Transport } from './rpc/transport.js';
+import { publishStateChange } from './state-events.js';
+import { DAEMON_VERSION } from './version.js';
+import { selectWatcherBackend } from './watcher/index.js';
+
+export interface DaemonOptions {
+  projectRoot: string;
+  env?: NodeJS.ProcessEnv;
+  /** Listen on the project's Unix socket (false for an in-process daemon). */
+  listen?: boolean;
+  /** Watch the disk (default true). */
+  watch?: boolean;
+  /** Override of packer.json's idle timeout (ms; 0 = never). */
+  idleTimeoutMs?: number;
+  /** Called once the daemon has stopped (after idle timeout, shutdown request or signal). */
+  onStopped?: (reason: string) => void;
+}
+
+/**
+ * The runtime owner of one project: the current snapshot, one write lane, the watcher, the event log and
+ * the JSON-RPC endpoint. It adds transports and process life to packer-core; it never re-derives semantics.
+ */
+export class Daemon {
+  readonly files: ProjectFiles;
+  readonly startedAt = new Date();
+  workspace!: Workspace;
+  events!: EventLog;
+  lane!: OperationLane;
+  diskSync: DiskSync | undefined;
+  ready = false;
+  private readonly logger: DaemonLogger;
+  private releaseLock: (() => void) | undefined;
+  private netServer: net.Server | undefined;
+  private rpc!: JSONRPCServer<ConnectionContext>;
+  private readonly connections = new Set<ConnectionContext>();
+  private lastPublished: SnapshotState | undefined;
+  private stopping: Promise<void> | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimeoutMs = 0;
+
+  constructor(private readonly options: DaemonOptions) {
+    this.files = projectFiles(options.projectRoot, options.env ?? process.env);
+    this.logger = new DaemonLogger(this.files.logFile);
+  }
+
+  /** Validates config, recovers the journal, scans, watches, then serves. Throws a PackerError on bad config. */
+  async start(): Promise<void> {
+    const env = this.options.env ?? process.env;
+    const lock = acquireDaemonLock(this.files.lockDir);
+    if (!lock.acquired) {
+      throw new PackerError('NOT_READY', `A packer daemon is already running for ${this.files.projectRoot} (pid ${lock.holderPid ?? 'unknown'}).`, {
+        pid: lock.holderPid,
+        hint: 'Use the running daemon, or stop it with `packer daemon stop`.',
+      });
+    }
+    this.releaseLock = lock.release;
+    try {
+      this.workspace = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid } });
+      this.events = EventLog.open(this.files.eventsDir, { onError: (error) => this.logger.warn('event log', { error: String(error) }) });
+      this.lane = new OperationLane((event) => void this.events.append(event), () => this.workspace.snapshot.revision);
+      this.failUnterminated();
+      this.rpc = createRpcServer(createDaemonHandlers(this), env.PACKER_TEST_HOOKS === '1' ? testHookMethods(this) : {});
+      if (this.options.watch !== false) {
+        this.diskSync = new DiskSync({
+          workspace: this.workspace,
+          backend: await selectWatcherBackend(env),
+          onStateMaybeChanged: (cause) => this.publishState(cause),
+          onConfigInvalid: (error) => this.emitState('config.invalid', { error }),
+          onConfigReloaded: (revision) => this.emitState('config.reloaded', { revision }),
+          onDegraded: (info) => this.emitState('watcher.degraded', info),
+          onRecovered: (backend) => this.emitState('watcher.recovered', { backend }),
+          log: (level, message, fields) => this.logger.log(level, message, fields),
+        });
+        await this.diskSync.start();
+      }
+      this.publishState('start');
+      if (this.options.listen !== false) await this.listen();
+      this.idleTimeoutMs = this.options.idleTimeoutMs ?? this.workspace.config.daemon.idleTimeoutMs;
+      this.emitState('daemon.started', { pid: process.pid, generation: this.events.generation, version: DAEMON_VERSION });
+      this.ready = true;
+      this.touch();
+      this.logger.info('daemon ready', { root: this.files.projectRoot, socket: this.files.socketPath, generation: this.events.generation });
+    } catch (error) {
+      this.logger.error('daemon failed to start', { error: (error as Error).message });
+      await this.diskSync?.close().catch(() => undefined);
+      this.releaseLock?.();
+      throw error;
+    }
+  }
+
+  /** An in-memory connection to this daemon's server (the `--no-daemon` path): same contract, no socket. */
+  connectInProcess(): Transport {
+    const [serverSide, clientSide] = memoryTransportPair();
+    this.accept(serverSide);
+    return clientSide;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  get subscriberCount(): number {
+    let count = 0;
+    for (const connection of this.connections) count += connection.subscriptions.size;
+    return count;
+  }
+
+  /** Appends a state event (no operation) to the log. */
+  emitState(type: EventType, payload: unknown): EventEnvelope {
+    return this.events.append({ type, payload });
+  }
+
+  /** Publishes snapshot/divergence events if the workspace moved to a new revision since the last publish. */
+  publishState(cause: string): void {
+    const next = this.workspace.state;
+    publishStateChange((type, payload) => this.emitState(type, payload), this.lastPublished, next, cause);
+    this.lastPublished = next;
+  }
+
+  /** Marks activity: resets the idle timer. */
+  touch(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.idleTimeoutMs <= 0 || this.stopping) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.connections.size === 0 && this.lane.depth === 0) void this.shutdown('idle timeout');
+      else this.touch();
+    }, this.idleTimeoutMs);
+    this.idleTimer.unref?.();
+  }
+
+  /** Graceful stop: the running operation completes or is cancelled with its terminal event; then everything closes. */
+  shutdown(reason: string): Promise<void> {
+    this.stopping ??= this.stopNow(reason);
+    return this.stopping;
+  }
+
+  private async stopNow(reason: string): Promise<void> {
+    this.logger.info('daemon stopping', { reason });
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.netServer?.close();
+    if (this.events) this.emitState('daemon.stopping', { reason });
+    await this.lane?.stop(`daemon stopping: ${reason}`);
+    await this.diskSync?.close();
+    await this.workspace?.close();
+    for (const connection of this.connections) {
+      for (const close of connection.subscriptions.values()) close();
+      connection.transport.close();
+    }
+    this.events?.close();
+    if (this.options.listen !== false) {
+      rmSync(this.files.socketPath, { force: true });
+      rmSync(this.files.endpointFile, { force: true });
+    }
+    this.releaseLock?.();
+    this.logger.info('daemon stopped', { reason });
+    this.options.onStopped?.(reason);
+  }
+
+  private async listen(): Promise<void> {
+    ensureSocketDir(this.files.socketPath);
+    // We hold the lock, so any socket file left here belongs to a dead daemon.
+    rmSync(this.files.socketPath, { force: true });
+    const server = net.createServer((socket) => this.accept(socketTransport(socket)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.files.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    chmodSync(this.files.socketPath, 0o600);
+    server.on('error', (error) => this.logger.error('socket server error', { error: error.message }));
+    this.netServer = server;
+    writeFileSync(this.files.endpointFile, JSON.stringify({
+      pid: process.pid,
+      socketPath: this.files.socketPath,
+      protocolVersion: PROTOCOL_VERSION,
+      daemonVersion: DAEMON_VERSION,
+      startedAt: this.startedAt.toISOString(),
+      generation: this.events.generation,
+    }, null, 2));
+  }
+
+  private accept(transport: Transport): void {
+    const context: ConnectionContext = {
+      connectionId: randomUUID(),
+      transport,
+      actor: { client: 'unknown' },
+      subscriptions: new Map(),
+    };
+    this.connections.add(context);
+    this.touch();
+    transport.onMessage(() => this.touch());
+    transport.onClose(() => {
+      for (const close of context.subscriptions.values()) close();
+      context.subscriptions.clear();
+      this.connections.delete(context);
+      this.touch();
+    });
+    serveConnection(transport, this.rpc, context);
+  }
+
+  /** A crashed daemon's operations still end with a terminal event: `failed`, emitted at the next start. */
+  private failUnterminated(): void {
+    const unterminated = this.events.findUnterminated();
+    if (unterminated.length === 0) return;
+    const kinds = new Map<string, unknown>();
+    const sequences = new Map<string, number>();
+    let after = this.events.oldestSeq - 1;
+    for (;;) {
+      const page = this.events.readSince(Math.max(0, after), { limit: 1000 });
+      if ('expired' in page || page.events.length === 0) break;
+      for (const event of page.events) {
+        if (!event.operationId) continue;
+        if (event.type === 'queued') kinds.set(event.operationId, (event.payload as { kind?: unknown }).kind);
+        sequences.set(event.operationId, Math.max(sequences.get(event.operationId) ?? 0, event.sequence ?? 0));
+      }
+      after = Number(page.events[page.events.length - 1]!.cursor.split('.')[1]);
+    }
+    for (const operationId of unterminated) {
+      this.events.append({
+        type: 'failed',
+        operationId,
+        sequence: (sequences.get(operationId) ?? 0) + 1,
+        payload: {
+          kind: kinds.get(operationId) ?? 'rescan',
+          error: { code: 'INTERNAL', message: 'The daemon stopped before this operation finished; the journal recovered the workspace to before or after it.' },
+        },
+      });
+    }
+    this.logger.warn('failed operations left unterminated by a previous daemon', { operations: unterminated, cursor: formatCursor(this.events.generation, this.events.lastSeq) });
+  }
+}

@@ -1,0 +1,198 @@
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, type Workspace } from '@packer/core';
+import type { MethodResult } from '@packer/core/contract';
+import type { SelectedWatcherBackend, WatchBatch, WatcherErrorInfo, WatchSubscription } from './watcher/index.js';
+
+type WatcherHealth = MethodResult<'daemon.health'>['watcher'];
+
+export interface DiskSyncOptions {
+  workspace: Workspace;
+  backend: SelectedWatcherBackend;
+  /** Called after the workspace may have published a new state. */
+  onStateMaybeChanged(cause: string): void;
+  onConfigInvalid(error: { code: string; message: string; data?: Record<string, unknown> }): void;
+  onConfigReloaded(revision: number): void;
+  onDegraded(info: { backend: string; reason: string; hint?: string }): void;
+  onRecovered(backend: string): void;
+  log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+const VCS_LOCKS = ['.git/index.lock', '.hg/wlock'];
+const VCS_RECHECK_MS = 100;
+const COOKIE_TIMEOUT_MS = 5_000;
+
+/**
+ * Keeps the workspace in step with the disk. The watcher only says where to look again; the workspace
+ * rescans those paths and derives divergence. Bursts and version-control operations are held back and then
+ * settled in one rescan. Read-your-writes: `sync()` writes a cookie into each asset root and resolves once the
+ * watcher has delivered it, by which time every earlier change has been rescanned.
+ */
+export class DiskSync {
+  private subscription: WatchSubscription | undefined;
+  private pendingPaths = new Set<string>();
+  private pendingConfig = false;
+  private pendingRegistry = false;
+  private pendingCookies: { name: string; root: string }[] = [];
+  private vcsTimer: NodeJS.Timeout | undefined;
+  private cookies = new Map<string, { roots: Set<string>; resolve(): void }>();
+  private cookieCounter = 0;
+  private processing: Promise<void> = Promise.resolve();
+  private health: WatcherHealth;
+
+  constructor(private readonly options: DiskSyncOptions) {
+    this.health = { backend: options.backend.name, state: 'starting' };
+    if (options.backend.fallbackReason) this.health.reason = options.backend.fallbackReason;
+  }
+
+  get watcherHealth(): WatcherHealth {
+    return { ...this.health };
+  }
+
+  async start(): Promise<void> {
+    const { workspace } = this.options;
+    const config = workspace.config;
+    try {
+      this.subscription = await this.options.backend.subscribe({
+        root: workspace.root,
+        ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...config.ignore],
+        onBatch: (batch) => this.enqueue(batch),
+        onError: (error) => this.degrade(error),
+      });
+      this.health = { ...this.health, state: 'ok' };
+    } catch (error) {
+      this.degrade({ reason: (error as Error).message, fatal: true, ...hintOf(error) });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.vcsTimer) clearTimeout(this.vcsTimer);
+    await this.subscription?.close();
+    this.subscription = undefined;
+    for (const cookie of this.cookies.values()) cookie.resolve();
+    this.cookies.clear();
+    await this.processing.catch(() => undefined);
+  }
+
+  /** Resolves once every change made to the disk before the call is reflected in the workspace's snapshot. */
+  async sync(): Promise<void> {
+    if (this.health.state !== 'ok') {
+      // Without a trustworthy watcher the only proof is a full rescan.
+      await this.options.workspace.refresh(undefined, 'sync-rescan');
+      this.options.onStateMaybeChanged('rescan');
+      return;
+    }
+    const { workspace } = this.options;
+    const roots = workspace.config.assetRoots.map((root) => path.join(workspace.root, root)).filter((root) => existsSync(root));
+    if (roots.length === 0) {
+      await this.processing;
+      return;
+    }
+    const name = `${COOKIE_PREFIX}${process.pid}-${++this.cookieCounter}`;
+    const done = new Promise<void>((resolve) => this.cookies.set(name, { roots: new Set(roots), resolve }));
+    for (const root of roots) writeFileSync(path.join(root, name), '');
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), COOKIE_TIMEOUT_MS).unref());
+    if ((await Promise.race([done, timeout])) === 'timeout') {
+      this.cookies.delete(name);
+      this.options.log('warn', 'cookie not seen by the watcher in time; rescanning', { cookie: name });
+      await this.options.workspace.refresh(undefined, 'sync-rescan');
+      this.options.onStateMaybeChanged('rescan');
+    }
+    for (const root of roots) removeQuietly(path.join(root, name));
+  }
+
+  private enqueue(batch: WatchBatch): void {
+    const root = this.options.workspace.root;
+    for (const event of batch.events) {
+      const relative = path.relative(root, event.path).split(path.sep).join('/');
+      const base = path.posix.basename(relative);
+      if (base.startsWith(COOKIE_PREFIX)) {
+        if (event.type !== 'unlink') this.pendingCookies.push({ name: base, root: path.dirname(event.path) });
+      } else if (relative === CONFIG_FILE) this.pendingConfig = true;
+      else if (relative === REGISTRY_FILE) this.pendingRegistry = true;
+      else if (relative && !relative.startsWith('..')) this.pendingPaths.add(relative);
+    }
+    this.processing = this.processing.then(() => this.flush()).catch((error: unknown) => {
+      this.options.log('error', 'applying watcher batch failed', { error: (error as Error).message });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.vcsBusy()) {
+      // A version-control operation is rewriting files: hold everything and settle once, when it is done.
+      this.vcsTimer ??= setTimeout(() => {
+        this.vcsTimer = undefined;
+        this.processing = this.processing.then(() => this.flush());
+      }, VCS_RECHECK_MS);
+      return;
+    }
+    const { workspace } = this.options;
+    if (this.pendingConfig) {
+      this.pendingConfig = false;
+      const outcome = await workspace.reloadConfig();
+      if (outcome.ok) this.options.onConfigReloaded(outcome.state.snapshot.revision);
+      else this.options.onConfigInvalid(outcome.error.toJSON());
+      this.options.onStateMaybeChanged('config');
+    }
+    if (this.pendingRegistry) {
+      this.pendingRegistry = false;
+      await workspace.reloadRegistry();
+      this.options.onStateMaybeChanged('registry');
+    }
+    if (this.pendingPaths.size > 0) {
+      const paths = [...this.pendingPaths];
+      this.pendingPaths = new Set();
+      await workspace.refresh(paths, 'watcher');
+      this.options.onStateMaybeChanged('disk');
+    }
+    const seenCookies = this.pendingCookies;
+    this.pendingCookies = [];
+    for (const cookie of seenCookies) {
+      const waiter = this.cookies.get(cookie.name);
+      if (!waiter) continue;
+      waiter.roots.delete(cookie.root);
+      if (waiter.roots.size === 0) {
+        this.cookies.delete(cookie.name);
+        waiter.resolve();
+      }
+    }
+  }
+
+  private vcsBusy(): boolean {
+    return VCS_LOCKS.some((lock) => existsSync(path.join(this.options.workspace.root, lock)));
+  }
+
+  private degrade(error: WatcherErrorInfo): void {
+    const backend = this.options.backend.name;
+    this.options.log('warn', 'watcher degraded', { reason: error.reason, code: error.code });
+    if (!error.fatal) {
+      // Some change may have been missed: rescan everything, but keep the watcher.
+      this.processing = this.processing.then(async () => {
+        await this.options.workspace.refresh(undefined, 'watcher-error');
+        this.options.onStateMaybeChanged('rescan');
+      });
+      this.options.onDegraded({ backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) });
+      return;
+    }
+    this.health = { backend, state: 'degraded', reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) };
+    this.options.onDegraded({ backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) });
+    this.processing = this.processing.then(async () => {
+      await this.options.workspace.refresh(undefined, 'watcher-error');
+      this.options.onStateMaybeChanged('rescan');
+    });
+  }
+}
+
+function hintOf(error: unknown): { code?: string; hint?: string } {
+  const code = (error as { code?: string }).code;
+  const hint = (error as { hint?: string }).hint;
+  return { ...(code ? { code } : {}), ...(hint ? { hint } : {}) };
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}

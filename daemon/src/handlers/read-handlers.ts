@@ -1,0 +1,75 @@
+import { isSameOrInside, looksLikeAssetId, normalizeProjectPath, PackerError, type SnapshotState } from '@packer/core';
+import type { AssetListItem, MethodParams, MethodResult } from '@packer/core/contract';
+
+/** Reads answered from one immutable snapshot state: they never wait for the lane and never see a torn state. */
+export function snapshotSummary(state: SnapshotState): MethodResult<'snapshot.summary'> {
+  const { snapshot } = state;
+  return {
+    revision: snapshot.revision,
+    projectName: snapshot.projectName,
+    registryState: snapshot.registryState,
+    summary: snapshot.summary,
+    lastBuilds: snapshot.lastBuilds,
+    divergence: snapshot.divergence,
+  };
+}
+
+export function listAssets(state: SnapshotState, projectRoot: string, params: MethodParams<'assets.list'>): MethodResult<'assets.list'> {
+  const { snapshot } = state;
+  const prefix = params.pathPrefix ? normalizeProjectPath(params.pathPrefix, projectRoot) : undefined;
+  const registered: AssetListItem[] = params.status === 'untracked' ? [] : snapshot.assets.filter((asset) =>
+    (!params.status || asset.status === params.status) &&
+    (!params.kind || asset.kind === params.kind) &&
+    (!params.tag || asset.tags.includes(params.tag)) &&
+    (!prefix || isSameOrInside(asset.path, prefix) || asset.path.startsWith(prefix)));
+  const untracked: AssetListItem[] = params.status === 'untracked' && !params.tag
+    ? snapshot.untracked
+        .filter((file) => (!params.kind || file.kind === params.kind) && (!prefix || isSameOrInside(file.path, prefix) || file.path.startsWith(prefix)))
+        .map((file) => ({ path: file.path, kind: file.kind, status: 'untracked' as const, observation: file.observation }))
+    : [];
+  const all = [...registered, ...untracked].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const offset = params.page ? decodePage(params.page, snapshot.revision) : 0;
+  const limit = params.limit ?? 500;
+  const items = all.slice(offset, offset + limit);
+  const result: MethodResult<'assets.list'> = { revision: snapshot.revision, total: all.length, items };
+  if (offset + limit < all.length) result.nextPage = `${snapshot.revision}:${offset + limit}`;
+  return result;
+}
+
+function decodePage(page: string, revision: number): number {
+  const match = /^(\d+):(\d+)$/.exec(page);
+  if (!match) throw new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`, { page });
+  if (Number(match[1]) !== revision) {
+    throw new PackerError('CONFLICT', `The page token is for revision ${match[1]}, but the snapshot is at revision ${revision}.`, {
+      expectedRevision: Number(match[1]),
+      currentRevision: revision,
+      hint: 'List again from the first page.',
+    });
+  }
+  return Number(match[2]);
+}
+
+export function getAsset(state: SnapshotState, projectRoot: string, ref: string): MethodResult<'assets.get'> {
+  const { snapshot } = state;
+  const asset = looksLikeAssetId(ref) ? state.byId.get(ref) : state.byPath.get(normalizeProjectPath(ref, projectRoot));
+  if (!asset) {
+    throw new PackerError('NOT_FOUND', `No asset has ${looksLikeAssetId(ref) ? 'id' : 'path'} ${ref}.`, {
+      ref,
+      hint: 'Run `packer ls` to see registered assets, or `packer add` to register a file.',
+    });
+  }
+  return {
+    revision: snapshot.revision,
+    asset,
+    diagnostics: snapshot.diagnostics.filter((item) => item.assetId === asset.id || (item.path !== undefined && item.path === asset.path)),
+  };
+}
+
+export function listDiagnostics(state: SnapshotState, params: MethodParams<'diagnostics.list'>): MethodResult<'diagnostics.list'> {
+  const { snapshot } = state;
+  const items = snapshot.diagnostics.filter((item) =>
+    (!params.severity || item.severity === params.severity) &&
+    (!params.code || item.code === params.code) &&
+    (!params.assetId || item.assetId === params.assetId));
+  return { revision: snapshot.revision, items, blockers: snapshot.summary.blockers, warnings: snapshot.summary.warnings, infos: snapshot.summary.infos };
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type LockResult = { acquired: true; release(): void } | { acquired: false; holderPid: number | undefined };
+
+/** True when a process with this pid exists and looks like a packer daemon (guards against pid reuse). */
+export function isDaemonAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('packer-daemon') || cmdline.includes('daemon-main') || cmdline.includes('packer');
+  } catch {
+    return true; // no /proc (macOS): trust kill(0)
+  }
+}
+
+function readPid(lockDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(lockDir, 'pid'), 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One daemon per project. `mkdir` is atomic, so exactly one starter creates the lock folder. A lock whose
+ * holder is dead is stale: it is renamed away (only one racer's rename can succeed) and the race re-run.
+ */
+export function acquireDaemonLock(lockDir: string, pid = process.pid): LockResult {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(path.join(lockDir, 'pid'), String(pid));
+      return {
+        acquired: true,
+        release: () => {
+          if (readPid(lockDir) === pid) rmSync(lockDir, { recursive: true, force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = readPid(lockDir);
+    if (holder === undefined) {
+      // The holder may be between mkdir and writing its pid; only a lock older than that window is stale.
+      const age = lockAge(lockDir);
+      if (age !== undefined && age < 2000) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+        continue;
+      }
+    } else if (holder === pid || isDaemonAlive(holder)) {
+      return { acquired: false, holderPid: holder };
+    }
+    try {
+      const stale = `${lockDir}.stale-${pid}-${attempt}`;
+      renameSync(lockDir, stale);
+      rmSync(stale, { recursive: true, force: true });
+    } catch {
+      // another starter moved it first; race again
+    }
+  }
+  return { acquired: false, holderPid: readPid(lockDir) };
+}
+
+function lockAge(lockDir: string): number | undefined {
+  try {
+    return Date.now() - statSync(lockDir).mtimeMs;
+  } catch {
+    return existsSync(lockDir) ? 0 : undefined;
+  }
+}

@@ -1,0 +1,111 @@
+import type { Socket } from 'node:net';
+import { MAX_FRAME_BYTES } from '@packer/core/contract';
+import { FrameTooLargeError, NdjsonDecoder } from './ndjson-decoder.js';
+
+/**
+ * A message-oriented, bidirectional channel carrying JSON-RPC texts. The daemon serves every transport the
+ * same way: a Unix socket, an in-memory pair (`--no-daemon`), a WebSocket.
+ */
+export interface Transport {
+  /** Sends one JSON text. Returns false when the peer is slow; wait for `onDrain` before more optional sends. */
+  send(message: string): boolean;
+  onMessage(listener: (message: string) => void): void;
+  onDrain(listener: () => void): () => void;
+  onClose(listener: (error?: Error) => void): void;
+  /** Frames that broke the framing rules (too large); the transport closes after reporting. */
+  onFramingError(listener: (error: Error) => void): void;
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** Bytes we buffer for a peer that does not read before dropping it. */
+const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
+
+/** A Transport over a stream socket with NDJSON framing and a frame cap. */
+export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES): Transport {
+  const decoder = new NdjsonDecoder(maxFrameBytes);
+  const messageListeners: ((message: string) => void)[] = [];
+  const closeListeners: ((error?: Error) => void)[] = [];
+  const framingListeners: ((error: Error) => void)[] = [];
+  let closed = false;
+  let lastError: Error | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    let frames: string[];
+    try {
+      frames = decoder.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        for (const listener of framingListeners) listener(error);
+        socket.end();
+        socket.destroySoon?.();
+        return;
+      }
+      throw error;
+    }
+    for (const frame of frames) for (const listener of messageListeners) listener(frame);
+  });
+  socket.on('error', (error) => (lastError = error));
+  socket.on('close', () => {
+    closed = true;
+    for (const listener of closeListeners) listener(lastError);
+  });
+  return {
+    send: (message) => {
+      if (closed || socket.destroyed) return false;
+      // A peer that never reads must not grow our memory without bound: past the cap it is dropped.
+      if (socket.writableLength > MAX_UNREAD_BYTES) {
+        socket.destroy(new Error('peer is not reading'));
+        return false;
+      }
+      return socket.write(message + '\n');
+    },
+    onMessage: (listener) => void messageListeners.push(listener),
+    onDrain: (listener) => {
+      socket.on('drain', listener);
+      return () => socket.off('drain', listener);
+    },
+    onClose: (listener) => void closeListeners.push(listener),
+    onFramingError: (listener) => void framingListeners.push(listener),
+    close: () => {
+      if (!socket.destroyed) socket.end();
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
+
+/** Two connected in-memory transports (for running the daemon's server in-process). Delivery is async, in order. */
+export function memoryTransportPair(): [Transport, Transport] {
+  const make = () => ({
+    messageListeners: [] as ((message: string) => void)[],
+    closeListeners: [] as ((error?: Error) => void)[],
+    closed: false,
+  });
+  const a = make();
+  const b = make();
+  const side = (self: typeof a, peer: typeof a): Transport => ({
+    send: (message) => {
+      if (self.closed) return false;
+      queueMicrotask(() => {
+        if (!peer.closed) for (const listener of peer.messageListeners) listener(message);
+      });
+      return true;
+    },
+    onMessage: (listener) => void self.messageListeners.push(listener),
+    onDrain: () => () => undefined,
+    onClose: (listener) => void self.closeListeners.push(listener),
+    onFramingError: () => undefined,
+    close: () => {
+      for (const end of [self, peer]) {
+        if (end.closed) continue;
+        end.closed = true;
+        queueMicrotask(() => end.closeListeners.forEach((listener) => listener()));
+      }
+    },
+    get closed() {
+      return self.closed;
+    },
+  });
+  return [side(a, b), side(b, a)];
+}

@@ -1,0 +1,52 @@
+import { DebounceBatcher } from './debounce-batcher.js';
+import { describeWatcherError } from './watcher-error.js';
+import type { WatchBatch, WatchEvent, WatcherErrorInfo, WatchOptions } from './watcher.js';
+
+/**
+ * Where a backend sends what it sees: batches events, shields the backend from exceptions thrown by the
+ * subscriber's callbacks (a throw inside @parcel/watcher's callback would take the whole process down), and goes
+ * silent for good once closed.
+ */
+export class EventSink {
+  readonly #options: Pick<WatchOptions, 'onBatch' | 'onError'>;
+  readonly #batcher: DebounceBatcher;
+  #closed = false;
+
+  constructor(options: WatchOptions) {
+    this.#options = options;
+    const batcherOptions: ConstructorParameters<typeof DebounceBatcher>[0] = { onFlush: (batch) => this.#deliver(batch) };
+    if (options.debounceMs !== undefined) batcherOptions.debounceMs = options.debounceMs;
+    this.#batcher = new DebounceBatcher(batcherOptions);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  push(event: WatchEvent): void {
+    if (!this.#closed) this.#batcher.push(event);
+  }
+
+  report(error: WatcherErrorInfo): void {
+    if (this.#closed) return;
+    try {
+      this.#options.onError(error);
+    } catch {
+      // Nowhere left to report a failing error handler; swallowing keeps the watcher alive.
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#batcher.close();
+  }
+
+  #deliver(batch: WatchBatch): void {
+    if (this.#closed) return;
+    try {
+      this.#options.onBatch(batch);
+    } catch (error) {
+      this.report(describeWatcherError(error, 'onBatch threw while handling a watch batch', false));
+    }
+  }
+}
