@@ -1,7 +1,7 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Workspace, type SnapshotState } from '@packer/core';
+import { Workspace, type CommitHook, type SnapshotState } from '@packer/core';
 import { PackerError, PROTOCOL_VERSION, formatCursor, type EventEnvelope, type EventType } from '@packer/core/contract';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from './connection-context.js';
@@ -72,7 +72,7 @@ export class Daemon {
     }
     this.releaseLock = lock.release;
     try {
-      this.workspace = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid } });
+      this.workspace = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid }, ...crashHookFrom(env) });
       this.events = EventLog.open(this.files.eventsDir, { onError: (error) => this.logger.warn('event log', { error: String(error) }) });
       this.lane = new OperationLane((event) => void this.events.append(event), () => this.workspace.snapshot.revision);
       this.failUnterminated();
@@ -247,4 +247,15 @@ export class Daemon {
     }
     this.logger.warn('failed operations left unterminated by a previous daemon', { operations: unterminated, cursor: formatCursor(this.events.generation, this.events.lastSeq) });
   }
+}
+
+/** Test hook: PACKER_TEST_HOOKS=1 with PACKER_TEST_CRASH_AT=<commit point> kills the daemon there (kill -9 mid-apply). */
+function crashHookFrom(env: NodeJS.ProcessEnv): { commitHook?: CommitHook } {
+  const point = env.PACKER_TEST_HOOKS === '1' ? env.PACKER_TEST_CRASH_AT : undefined;
+  if (!point) return {};
+  return {
+    commitHook: (reached) => {
+      if (reached === point) process.kill(process.pid, 'SIGKILL');
+    },
+  };
 }

@@ -1,8 +1,9 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import type { Diagnostic } from '../contract/diagnostics.js';
+import { PackerError } from '../contract/errors.js';
 import type { RegistryStore } from '../registry/registry-store.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { JournalFile, type Journal } from './journal-file.js';
+import { JournalFile, type Journal, type JournalStep } from './journal-file.js';
 import { redoStep, undoStep } from './step-runner.js';
 
 /** Named points between commit steps, where failure-injection hooks run. */
@@ -29,22 +30,34 @@ export interface CommitTarget {
 export async function runCommit(target: CommitTarget, journal: Journal): Promise<void> {
   const { journal: file, hook } = target;
   file.write(journal);
-  await hook?.('journal-written', journal.operationId);
+  let performed = 0;
   try {
+    await hook?.('journal-written', journal.operationId);
     for (const [index, step] of journal.steps.entries()) {
       const outcome = redoStep(target.projectRoot, step);
-      if (outcome === 'lost') throw new Error(`step ${index} (${step.op}) found neither its source nor its target`);
+      // Outside recovery every step must really move something: "already there" means the target existed
+      // beforehand (an empty folder, an ignored file, a racing writer), and recording the move would be a lie.
+      if (outcome !== 'moved') throw stepFailed(index, step, outcome);
+      performed = index + 1;
       await hook?.(`step-${index}`, journal.operationId);
     }
     target.registry.writeText(journal.registryAfter);
     await hook?.('registry-written', journal.operationId);
   } catch (error) {
-    if (!isSimulatedCrash(error)) rollBack(target, journal);
+    // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's file.
+    if (!isSimulatedCrash(error)) rollBack(target, journal, performed);
     throw error;
   }
   file.write({ ...journal, state: 'committed' });
-  await hook?.('journal-committed', journal.operationId);
-  await finishCommitted(target, journal, hook);
+  // Past the commit point the operation has happened: only a crash stops it now. Any other failure leaves the
+  // committed journal for the next open to finish, and the operation still counts as applied.
+  try {
+    await afterCommitPoint(hook, 'journal-committed', journal.operationId);
+    await finishCommitted(target, journal, hook);
+  } catch (error) {
+    if (isSimulatedCrash(error)) throw error;
+    target.onCommitted(journal);
+  }
 }
 
 /** Recovery at open: no journal → nothing; pending → undo; committed → finish. */
@@ -57,9 +70,9 @@ export async function recoverJournal(target: CommitTarget): Promise<{ outcome: '
   return { outcome: 'rolled-forward', operationId: journal.operationId, diagnostics: await finishCommitted(target, journal) };
 }
 
-function rollBack(target: CommitTarget, journal: Journal): Diagnostic[] {
+function rollBack(target: CommitTarget, journal: Journal, performed = journal.steps.length): Diagnostic[] {
   const problems: Diagnostic[] = [];
-  for (const step of [...journal.steps].reverse()) {
+  for (const step of journal.steps.slice(0, performed).reverse()) {
     if (undoStep(target.projectRoot, step) === 'lost') problems.push(lostStep(journal, step.op === 'move' ? step.from : step.path, 'undo'));
   }
   if (journal.registryBefore === null) rmSync(target.registry.file, { force: true });
@@ -77,7 +90,7 @@ async function finishCommitted(target: CommitTarget, journal: Journal, hook?: Co
   }
   if (target.registry.readText() !== journal.registryAfter) target.registry.writeText(journal.registryAfter);
   removeTrash(target, journal);
-  await hook?.('trash-removed', journal.operationId);
+  await afterCommitPoint(hook, 'trash-removed', journal.operationId);
   target.onCommitted(journal);
   target.journal.remove();
   return problems;
@@ -90,6 +103,18 @@ function removeTrash(target: CommitTarget, journal: Journal): void {
   } catch {
     // another operation's trash is still there, or there was none
   }
+}
+
+function stepFailed(index: number, step: JournalStep, outcome: 'already' | 'lost'): PackerError {
+  const [from, to] = step.op === 'move' ? [step.from, step.to] : [step.path, step.trash];
+  const exists = outcome === 'already';
+  return new PackerError('IO_ERROR', exists ? `Cannot move ${from} to ${to}: ${to} already exists on disk.` : `Cannot move ${from} to ${to}: ${from} is not on disk.`, {
+    path: exists ? to : from,
+    syscall: 'rename',
+    errno: exists ? 'EEXIST' : 'ENOENT',
+    step: index,
+    hint: 'Nothing was changed. Refresh, preview again and choose another destination.',
+  });
 }
 
 function lostStep(journal: Journal, path: string, direction: 'undo' | 'redo'): Diagnostic {
@@ -105,6 +130,15 @@ export class SimulatedCrash extends Error {
   }
 }
 
-function isSimulatedCrash(error: unknown): boolean {
+/** A hook past the commit point: a simulated crash stops the process as a real one would; any other error cannot undo the commit. */
+async function afterCommitPoint(hook: CommitHook | undefined, point: CommitPoint, operationId: string): Promise<void> {
+  try {
+    await hook?.(point, operationId);
+  } catch (error) {
+    if (isSimulatedCrash(error)) throw error;
+  }
+}
+
+export function isSimulatedCrash(error: unknown): boolean {
   return error instanceof SimulatedCrash;
 }

@@ -44,7 +44,7 @@ export const ErrorCodes = {
   FRAME_TOO_LARGE: -32014,
   /** The client's event cursor is older than the oldest event the log still holds. */
   CURSOR_EXPIRED: -32015,
-  /** A subscriber fell too far behind and was disconnected; resume from `data.cursor`. */
+  /** A subscriber fell too far behind and was disconnected; resume from `data.resumeCursor` (or the `events.closed` notification's `resumeCursor`). */
   SUBSCRIBER_OVERFLOW: -32016,
   /** The daemon is shutting down and takes no new work. */
   SHUTTING_DOWN: -32017,

@@ -7,7 +7,7 @@ import { PackerError, toPackerError } from '../contract/errors.js';
 import { Mutation, type Actor, type ApplyResult, type AuditRecord, type Plan } from '../contract/mutation-schema.js';
 import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
+import { isSimulatedCrash, runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
 import { formatIssuePath } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
@@ -209,6 +209,8 @@ export class Workspace {
     try {
       await runCommit(this.commitTarget(), journal);
     } catch (error) {
+      // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
+      if (isSimulatedCrash(error)) throw error;
       const packerError = toPackerError(error);
       this.audit.append(auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, plan, packerError));
       await this.observer.reloadRegistry(this.registry.load());
