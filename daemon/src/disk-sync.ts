@@ -39,6 +39,7 @@ export class DiskSync {
   private cookieCounter = 0;
   private processing: Promise<void> = Promise.resolve();
   private health: WatcherHealth;
+  private closed = false;
 
   constructor(private readonly options: DiskSyncOptions) {
     this.health = { backend: options.backend.name, state: 'starting' };
@@ -50,22 +51,27 @@ export class DiskSync {
   }
 
   async start(): Promise<void> {
-    const { workspace } = this.options;
-    const config = workspace.config;
     try {
-      this.subscription = await this.options.backend.subscribe({
-        root: workspace.root,
-        ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...config.ignore],
-        onBatch: (batch) => this.enqueue(batch),
-        onError: (error) => this.degrade(error),
-      });
+      this.subscription = await this.subscribe();
       this.health = { ...this.health, state: 'ok' };
     } catch (error) {
       this.degrade({ reason: (error as Error).message, fatal: true, ...hintOf(error) });
     }
   }
 
+  private subscribe(): Promise<WatchSubscription> {
+    const { workspace } = this.options;
+    const config = workspace.config;
+    return this.options.backend.subscribe({
+      root: workspace.root,
+      ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...config.ignore],
+      onBatch: (batch) => this.enqueue(batch),
+      onError: (error) => this.degrade(error),
+    });
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     if (this.vcsTimer) clearTimeout(this.vcsTimer);
     await this.subscription?.close();
     this.subscription = undefined;
@@ -162,24 +168,37 @@ export class DiskSync {
     return VCS_LOCKS.some((lock) => existsSync(path.join(this.options.workspace.root, lock)));
   }
 
+  /**
+   * A watcher problem is never silent: `watcher.degraded`, a full rescan (something may have been missed), and,
+   * when the subscription died, one attempt to watch again. Until that works, synced reads rescan in full.
+   */
   private degrade(error: WatcherErrorInfo): void {
     const backend = this.options.backend.name;
-    this.options.log('warn', 'watcher degraded', { reason: error.reason, code: error.code });
-    if (!error.fatal) {
-      // Some change may have been missed: rescan everything, but keep the watcher.
-      this.processing = this.processing.then(async () => {
-        await this.options.workspace.refresh(undefined, 'watcher-error');
-        this.options.onStateMaybeChanged('rescan');
-      });
-      this.options.onDegraded({ backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) });
-      return;
-    }
-    this.health = { backend, state: 'degraded', reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) };
-    this.options.onDegraded({ backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) });
+    const info = { backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) };
+    this.options.log('warn', 'watcher degraded', { reason: error.reason, code: error.code, fatal: error.fatal });
+    if (error.fatal) this.health = { ...info, state: 'degraded' };
+    this.options.onDegraded(info);
     this.processing = this.processing.then(async () => {
       await this.options.workspace.refresh(undefined, 'watcher-error');
       this.options.onStateMaybeChanged('rescan');
+      if (error.fatal && !this.closed) await this.resubscribe();
     });
+  }
+
+  private async resubscribe(): Promise<void> {
+    await this.subscription?.close().catch(() => undefined);
+    this.subscription = undefined;
+    try {
+      this.subscription = await this.subscribe();
+    } catch (error) {
+      this.options.log('warn', 'watcher could not be restarted; synced reads rescan in full', { error: (error as Error).message });
+      return;
+    }
+    this.health = { backend: this.options.backend.name, state: 'ok' };
+    this.options.onRecovered(this.options.backend.name);
+    // Changes made while no watcher was running are caught by one more rescan.
+    await this.options.workspace.refresh(undefined, 'watcher-restart');
+    this.options.onStateMaybeChanged('rescan');
   }
 }
 
