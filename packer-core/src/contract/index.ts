@@ -7,3 +7,4 @@ export * from './snapshot-schema.js';
 export * from './mutation-schema.js';
 export * from './events.js';
 export * from './methods.js';
+export * from './contract-docs.js';
