@@ -10,3 +10,4 @@ export { normalizeProjectPath, isSameOrInside } from './paths/project-path.js';
 export { newAssetId, newOperationId, looksLikeAssetId } from './ids/asset-id.js';
 export { scanWorkspace, COOKIE_PREFIX, ignoreMatcher } from './scan/scanner.js';
 export { hashFiles, hashFileSync } from './digest/hash-files.js';
+export { initProject, defaultConfig, type InitResult } from './workspace/init-project.js';

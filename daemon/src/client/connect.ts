@@ -1,7 +1,7 @@
 import net from 'node:net';
 import path from 'node:path';
 import { PackerError, PROTOCOL_VERSION, type MethodResult } from '@packer/core/contract';
-import { Daemon } from '../daemon.js';
+import type { Daemon } from '../daemon.js';
 import { isDaemonAlive } from '../process/daemon-lock.js';
 import { projectFiles } from '../process/project-files.js';
 import { socketTransport } from '../rpc/transport.js';
@@ -90,6 +90,8 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
 
 /** Runs the daemon's own server in this process over an in-memory transport: the same contract, no socket. */
 export async function connectInProcess(projectRoot: string, options: ConnectOptions): Promise<Connected> {
+  // Loaded only here: the in-process server pulls in the watcher and the whole core, which socket clients never need.
+  const { Daemon } = await import('../daemon.js');
   const daemon = new Daemon({ projectRoot, env: options.env ?? process.env, listen: false, watch: false, idleTimeoutMs: 0 });
   await daemon.start();
   const connection = new RpcConnection(daemon.connectInProcess());

@@ -7,3 +7,4 @@ export { readEndpoint, daemonEntryPoint, startDaemonProcess } from './start-daem
 export { projectFiles, type ProjectFiles } from '../process/project-files.js';
 export { isDaemonAlive } from '../process/daemon-lock.js';
 export { socketTransport, memoryTransportPair, type Transport } from '../rpc/transport.js';
+export { initProject, type InitResult } from './init-project.js';

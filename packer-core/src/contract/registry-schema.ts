@@ -32,3 +32,8 @@ export const RegistryFile = z.strictObject({
   assets: z.array(RegistryEntry),
 });
 export type RegistryFile = z.infer<typeof RegistryFile>;
+
+/** True when a reference names an asset id rather than a path (the packer's own rule, shared with clients). */
+export function isAssetId(ref: string): boolean {
+  return AssetId.safeParse(ref).success;
+}

@@ -27,6 +27,4 @@ export function newOperationId(): string {
 }
 
 /** True when the string has the shape of an asset id (as opposed to a path). */
-export function looksLikeAssetId(ref: string): boolean {
-  return /^a_[0-9A-HJKMNP-TV-Z]{26}$/.test(ref);
-}
+export { isAssetId as looksLikeAssetId } from '../contract/registry-schema.js';

@@ -1,0 +1,40 @@
+// The explicit command table (oclif "explicit" strategy): no directory scan at start-up.
+import Add from './commands/add.js';
+import Check from './commands/check.js';
+import DaemonLogs from './commands/daemon/logs.js';
+import DaemonRestart from './commands/daemon/restart.js';
+import DaemonStart from './commands/daemon/start.js';
+import DaemonStatus from './commands/daemon/status.js';
+import DaemonStop from './commands/daemon/stop.js';
+import Events from './commands/events.js';
+import History from './commands/history.js';
+import Init from './commands/init.js';
+import Ls from './commands/ls.js';
+import Mv from './commands/mv.js';
+import Reconcile from './commands/reconcile.js';
+import Rm from './commands/rm.js';
+import Set from './commands/set.js';
+import Show from './commands/show.js';
+import Status from './commands/status.js';
+import Top from './commands/top.js';
+
+export const COMMANDS = {
+  add: Add,
+  check: Check,
+  'daemon:logs': DaemonLogs,
+  'daemon:restart': DaemonRestart,
+  'daemon:start': DaemonStart,
+  'daemon:status': DaemonStatus,
+  'daemon:stop': DaemonStop,
+  events: Events,
+  history: History,
+  init: Init,
+  ls: Ls,
+  mv: Mv,
+  reconcile: Reconcile,
+  rm: Rm,
+  set: Set,
+  show: Show,
+  status: Status,
+  top: Top,
+};

@@ -1,0 +1,25 @@
+import { Flags } from '@oclif/core';
+import type { MethodResult } from '@packer/core/contract';
+import { PackerCommand } from '../base/packer-command.js';
+import { plural } from '../render/format.js';
+import { renderDiagnostic } from '../render/render-diagnostic.js';
+
+export default class Check extends PackerCommand<typeof Check> {
+  static override description = 'List diagnostics; exit code 1 when any blocker exists (for CI and pre-commit hooks).';
+  static override examples = ['<%= config.bin %> check', '<%= config.bin %> check --severity blocker --json'];
+  static override flags = { severity: Flags.string({ options: ['blocker', 'warning', 'info'], description: 'Only this severity.' }) };
+
+  async run(): Promise<MethodResult<'diagnostics.list'>> {
+    const client = await this.client();
+    const answer = await client.call('diagnostics.list', { sync: true, ...(this.flags.severity ? { severity: this.flags.severity as 'blocker' } : {}) });
+    if (!this.jsonEnabled()) {
+      for (const item of answer.items) this.log(renderDiagnostic(item));
+      this.log(`revision ${answer.revision}: ${plural(answer.blockers, 'blocker')}, ${plural(answer.warnings, 'warning')}, ${answer.infos} info`);
+    }
+    if (answer.blockers > 0) {
+      if (this.jsonEnabled()) this.logJson(answer);
+      this.exit(1);
+    }
+    return answer;
+  }
+}

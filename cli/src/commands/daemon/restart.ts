@@ -1,0 +1,17 @@
+import { connectToDaemon } from '@packer/daemon/client';
+import { stopDaemonFor } from '../../base/daemon-control.js';
+import { PackerCommand } from '../../base/packer-command.js';
+
+export default class DaemonRestart extends PackerCommand<typeof DaemonRestart> {
+  static override description = "Stop the project's daemon if it runs, then start a new one.";
+  static override examples = ['<%= config.bin %> daemon restart'];
+
+  async run(): Promise<{ pid: number; previousPid?: number }> {
+    const root = this.projectRoot();
+    const stopped = await stopDaemonFor(root);
+    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart' });
+    connection.close();
+    if (!this.jsonEnabled()) this.log(`packer daemon restarted: pid ${hello.pid}${stopped.pid ? ` (was ${stopped.pid})` : ''}.`);
+    return { pid: hello.pid, ...(stopped.pid ? { previousPid: stopped.pid } : {}) };
+  }
+}

@@ -1,0 +1,18 @@
+import { Flags } from '@oclif/core';
+import { connectToDaemon } from '@packer/daemon/client';
+import { PackerCommand } from '../../base/packer-command.js';
+
+export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
+  static override description = "Start the project's daemon in the background (commands also start it on demand).";
+  static override examples = ['<%= config.bin %> daemon start', '<%= config.bin %> daemon start -C path/to/game --json'];
+  static override flags = { ws: Flags.boolean({ description: 'Also listen on a loopback WebSocket for a browser-hosted Studio.', default: false }) };
+
+  async run(): Promise<{ pid: number; projectRoot: string; started: boolean }> {
+    const root = this.projectRoot();
+    const env = this.flags.ws ? { ...process.env, PACKER_WS: '1' } : process.env;
+    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon start', env });
+    connection.close();
+    if (!this.jsonEnabled()) this.log(`packer daemon running for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`);
+    return { pid: hello.pid, projectRoot: hello.projectRoot, started: true };
+  }
+}

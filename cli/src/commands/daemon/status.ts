@@ -1,0 +1,30 @@
+import { connectToDaemon } from '@packer/daemon/client';
+import { PackerError, type MethodResult } from '@packer/core/contract';
+import { PackerCommand } from '../../base/packer-command.js';
+import { formatDuration } from '../../render/format.js';
+
+export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
+  static override description = "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane.";
+  static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json'];
+
+  async run(): Promise<{ running: boolean; health?: MethodResult<'daemon.health'> }> {
+    let connected;
+    try {
+      connected = await connectToDaemon(this.projectRoot(), { client: 'cli:daemon status', autoStart: false });
+    } catch (error) {
+      if (error instanceof PackerError && error.code === 'NOT_READY') {
+        if (!this.jsonEnabled()) this.log('No packer daemon is running for this project.');
+        return { running: false };
+      }
+      throw error;
+    }
+    const health = await connected.connection.call('daemon.health', {});
+    connected.connection.close();
+    if (!this.jsonEnabled()) {
+      this.log(`running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`);
+      this.log(`watcher: ${health.watcher.backend} ${health.watcher.state}${health.watcher.reason ? ` (${health.watcher.reason})` : ''}${health.watcher.hint ? `\nhint: ${health.watcher.hint}` : ''}`);
+      this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${health.runningOperation}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
+    }
+    return { running: true, health };
+  }
+}

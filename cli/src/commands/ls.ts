@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import type { AssetListItem } from '@packer/core/contract';
+import { PackerCommand } from '../base/packer-command.js';
+import { formatBytes, table } from '../render/format.js';
+
+export default class Ls extends PackerCommand<typeof Ls> {
+  static override description = 'List assets (and untracked files with --status untracked), filtered by the packer.';
+  static override examples = ['<%= config.bin %> ls', '<%= config.bin %> ls --kind image assets/sprites', '<%= config.bin %> ls --status missing --json'];
+  static override args = { prefix: Args.string({ description: 'Only paths under this folder or prefix.' }) };
+  static override flags = {
+    kind: Flags.string({ description: 'Only this kind.' }),
+    tag: Flags.string({ description: 'Only assets with this tag.' }),
+    status: Flags.string({ description: 'present, missing or untracked.', options: ['present', 'missing', 'untracked'] }),
+  };
+
+  async run(): Promise<{ revision: number; total: number; items: AssetListItem[] }> {
+    const client = await this.client();
+    const items: AssetListItem[] = [];
+    let page: string | undefined;
+    let revision = 0;
+    let total = 0;
+    do {
+      const answer = await client.call('assets.list', {
+        sync: page === undefined,
+        limit: 5000,
+        ...(this.flags.kind ? { kind: this.flags.kind } : {}),
+        ...(this.flags.tag ? { tag: this.flags.tag } : {}),
+        ...(this.flags.status ? { status: this.flags.status as 'present' | 'missing' | 'untracked' } : {}),
+        ...(this.args.prefix ? { pathPrefix: this.args.prefix } : {}),
+        ...(page ? { page } : {}),
+      });
+      items.push(...answer.items);
+      page = answer.nextPage;
+      revision = answer.revision;
+      total = answer.total;
+    } while (page);
+    if (!this.jsonEnabled()) {
+      if (items.length === 0) this.log('No matching assets.');
+      else this.log(table(items.map((item) => [
+        'id' in item ? item.id : '(untracked)',
+        item.kind,
+        item.status,
+        item.observation ? formatBytes(item.observation.size) : '-',
+        `${item.path}${'tags' in item && item.tags.length ? `  [${item.tags.join(', ')}]` : ''}`,
+      ])));
+    }
+    return { revision, total, items };
+  }
+}

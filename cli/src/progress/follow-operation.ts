@@ -1,0 +1,84 @@
+import type { DaemonClient } from '@packer/daemon/client';
+import type { EventEnvelope } from '@packer/core/contract';
+import { initialOperationState, isTerminal, reduceOperationEvent, type OperationViewState } from './operation-state.js';
+import { PlainProgress } from './plain-progress.js';
+
+export type ProgressMode = 'live' | 'plain' | 'json';
+
+/** How the CLI shows an operation: ink on a TTY, plain lines without one or in CI, NDJSON with --json. */
+export function progressMode(json: boolean): ProgressMode {
+  if (json) return 'json';
+  if (process.stdout.isTTY && !process.env.CI) return 'live';
+  return 'plain';
+}
+
+/**
+ * Subscribes first, then starts the operation, so no event of it is missed; renders every event of that
+ * operation until its terminal event, which is the only thing that ends the view. Ctrl-C asks the packer to
+ * cancel and keeps waiting for the terminal event.
+ */
+export async function followOperation(
+  client: DaemonClient,
+  start: () => Promise<{ operationId: string }>,
+  mode: ProgressMode,
+): Promise<OperationViewState> {
+  const early: EventEnvelope[] = [];
+  let operationId: string | undefined;
+  let state: OperationViewState | undefined;
+  let finish!: (state: OperationViewState) => void;
+  const finished = new Promise<OperationViewState>((resolve) => (finish = resolve));
+  const renderer = await createRenderer(mode);
+
+  const apply = (event: EventEnvelope): void => {
+    if (!state) return;
+    if (mode === 'json') process.stdout.write(JSON.stringify(event) + '\n');
+    state = reduceOperationEvent(state, event);
+    renderer.update(state);
+    if (isTerminal(state)) finish(state);
+  };
+  const subscription = await client.subscribe({
+    onEvent: (event) => {
+      if (!operationId) early.push(event);
+      else if (event.operationId === operationId) apply(event);
+    },
+  });
+  const onInterrupt = (): void => {
+    if (operationId) void client.call('operations.cancel', { operationId }).catch(() => undefined);
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    ({ operationId } = await start());
+    state = initialOperationState(operationId);
+    renderer.update(state);
+    for (const event of early.splice(0)) if (event.operationId === operationId) apply(event);
+    return await finished;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    await subscription.close();
+    renderer.close();
+  }
+}
+
+interface Renderer {
+  update(state: OperationViewState): void;
+  close(): void;
+}
+
+async function createRenderer(mode: ProgressMode): Promise<Renderer> {
+  if (mode === 'json') return { update: () => undefined, close: () => undefined };
+  if (mode === 'plain') {
+    const plain = new PlainProgress((line) => process.stdout.write(line + '\n'));
+    return { update: (state) => plain.update(state), close: () => undefined };
+  }
+  // ink and react load only here: simple commands never pay for them.
+  const [{ render }, { createElement }, { OperationView }] = await Promise.all([import('ink'), import('react'), import('./OperationView.js')]);
+  let instance: ReturnType<typeof render> | undefined;
+  return {
+    update: (state) => {
+      const element = createElement(OperationView, { state });
+      if (instance) instance.rerender(element);
+      else instance = render(element, { exitOnCtrlC: false });
+    },
+    close: () => instance?.unmount(),
+  };
+}

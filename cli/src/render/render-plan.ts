@@ -1,0 +1,44 @@
+import type { Plan, RegistryEntry } from '@packer/core/contract';
+import { plural } from './format.js';
+import { renderDiagnostic } from './render-diagnostic.js';
+
+/** The packer's preview exactly as planned: blockers, warnings, registry mutations, filesystem mutations. */
+export function renderPlan(plan: Plan): string {
+  const lines = [`Preview of ${plan.mutation.type} against revision ${plan.baseRevision}:`];
+  if (plan.blockers.length > 0) {
+    lines.push(`Blockers (${plan.blockers.length}):`);
+    for (const item of plan.blockers) lines.push(renderDiagnostic(item));
+  }
+  if (plan.warnings.length > 0) {
+    lines.push(`Warnings (${plan.warnings.length}):`);
+    for (const item of plan.warnings) lines.push(renderDiagnostic(item));
+  }
+  if (plan.registryMutations.length > 0) {
+    lines.push(`Registry changes (${plan.registryMutations.length}):`);
+    for (const change of plan.registryMutations) {
+      if (change.op === 'add') lines.push(`  + ${change.entry.path}  (${change.entry.kind}, new id ${change.entry.id})`);
+      else if (change.op === 'remove') lines.push(`  - ${change.entry.path}  (${change.entry.id})`);
+      else lines.push(`  ~ ${describeUpdate(change.before, change.after)}`);
+    }
+  }
+  if (plan.filesystemMutations.length > 0) {
+    lines.push(`File changes (${plan.filesystemMutations.length}):`);
+    for (const change of plan.filesystemMutations) {
+      lines.push(change.op === 'move' ? `  move   ${change.from} → ${change.to}` : `  delete ${change.path}`);
+    }
+  }
+  if (plan.registryMutations.length === 0 && plan.filesystemMutations.length === 0 && plan.blockers.length === 0) lines.push('Nothing to change.');
+  else lines.push(`${plural(plan.blockers.length, 'blocker')}, ${plural(plan.registryMutations.length, 'registry change')}, ${plural(plan.filesystemMutations.length, 'file change')}.`);
+  return lines.join('\n');
+}
+
+function describeUpdate(before: RegistryEntry, after: RegistryEntry): string {
+  const parts: string[] = [];
+  if (before.path !== after.path) parts.push(`${before.path} → ${after.path}`);
+  else parts.push(after.path);
+  if (before.kind !== after.kind) parts.push(`kind ${before.kind} → ${after.kind}`);
+  const settings = JSON.stringify(after.settings);
+  if (JSON.stringify(before.settings) !== settings) parts.push(`settings ${settings}`);
+  if (before.tags.join(',') !== after.tags.join(',')) parts.push(`tags [${after.tags.join(', ')}]`);
+  return `${parts.join(', ')}  (${after.id})`;
+}
