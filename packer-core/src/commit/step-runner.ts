@@ -12,13 +12,20 @@ function exists(absolute: string): boolean {
   }
 }
 
+function sameFile(a: string, b: string): boolean {
+  const first = lstatSync(a);
+  const second = lstatSync(b);
+  return first.ino === second.ino && first.dev === second.dev;
+}
+
 function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' | 'already' | 'lost' {
   const source = toAbsolute(projectRoot, from);
   const target = toAbsolute(projectRoot, to);
   const sourceThere = exists(source);
   const targetThere = exists(target);
-  // A case-only rename on a case-insensitive filesystem sees both names as present.
-  const caseOnly = from.toLowerCase() === to.toLowerCase() && from !== to;
+  // A case-only rename on a case-insensitive filesystem sees both names as present, as one file. On a
+  // case-sensitive one they can be two files, and renaming would overwrite the other.
+  const caseOnly = from.toLowerCase() === to.toLowerCase() && from !== to && sourceThere && targetThere && sameFile(source, target);
   if (sourceThere && (!targetThere || caseOnly)) {
     mkdirSync(path.dirname(target), { recursive: true });
     renameSync(source, target);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { z } from 'zod';
 import { ProjectConfig } from '../contract/config-schema.js';
 import { PackerError } from '../contract/errors.js';
-import { formatIssuePath, parseJsonFile } from './json-file.js';
+import { issueField, parseJsonFile } from './json-file.js';
 
 export const CONFIG_FILE = 'packer.json';
 
@@ -49,12 +49,12 @@ export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEn
 
 function configError(error: z.ZodError, file: string, envApplied: string[]): PackerError {
   const first = error.issues[0];
-  const field = first ? formatIssuePath(first.path) : '(root)';
+  const field = first ? issueField(first) : '(root)';
   const envNote = envApplied.length ? ` (environment overrides in effect: ${envApplied.join(', ')})` : '';
   return new PackerError('INVALID_CONFIG', `${file}: field "${field}" is invalid: ${first?.message ?? 'unknown problem'}${envNote}.`, {
     file,
     field,
-    issues: error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
+    issues: error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
     hint: `Fix "${field}" in ${file}.`,
   });
 }

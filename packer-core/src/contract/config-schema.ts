@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/**
+ * A folder inside the project, written the way the registry writes paths: `/`-separated, relative, with no
+ * empty, `.` or `..` segments. Anything else could point the scanner (or a build) outside the project.
+ */
+export const ProjectFolder = z
+  .string()
+  .min(1)
+  .refine(
+    (value) => !/[\\\0]/.test(value) && !/^[A-Za-z]:/.test(value) && value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'),
+    'a folder inside the project, relative to it, like "assets" or "art/sprites" (no "..", no leading or trailing "/")',
+  );
+
 /** Types a kind may declare for its per-asset settings. */
 export const SettingType = z.enum(['string', 'number', 'boolean']);
 export type SettingType = z.infer<typeof SettingType>;
@@ -52,7 +64,7 @@ export const ProjectConfig = z.strictObject({
   /** Project name, shown in status and used in pack manifests. */
   name: z.string().min(1),
   /** Folders (project-relative) that hold assets. */
-  assetRoots: z.array(z.string().min(1)).min(1).default(['assets']),
+  assetRoots: z.array(ProjectFolder).min(1).default(['assets']),
   /** Globs (project-relative) never scanned. */
   ignore: z.array(z.string().min(1)).default([]),
   /** Kind name → rule. A file whose extension no rule names gets kind `other`. */
@@ -62,17 +74,25 @@ export const ProjectConfig = z.strictObject({
   /** Allowed external tools (deny by default). */
   tools: z.record(z.string().min(1), ToolRule).default({}),
   /** Build output folder (project-relative). */
-  buildDir: z.string().min(1).default('build'),
+  buildDir: ProjectFolder.default('build'),
   /** Daemon options. */
   daemon: z
     .strictObject({
       /** Shut the daemon down after this many idle milliseconds (0 = never). */
       idleTimeoutMs: z.number().int().nonnegative().default(3 * 60 * 60 * 1000),
-      /** Optional WebSocket listener for a browser-hosted Studio. */
+      /** Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or `PACKER_WS=1`). */
       websocket: z
         .strictObject({
+          /** Listen on the WebSocket. Off by default. */
           enabled: z.boolean().default(false),
+          /** Loopback address to bind. Anything else is refused: the token would travel over the network. */
+          host: z
+            .string()
+            .refine(isLoopbackHost, 'a loopback address: "127.0.0.1", "::1" or "localhost" (the listener is never reachable from the network)')
+            .default('127.0.0.1'),
+          /** TCP port; 0 picks a free one. The port in use is written to `.packer/ws.json`. */
           port: z.number().int().min(0).max(65535).default(0),
+          /** Browser origins allowed besides loopback http(s) origins, e.g. "https://studio.example.com". */
           allowedOrigins: z.array(z.string()).default([]),
         })
         .prefault({}),
@@ -81,6 +101,14 @@ export const ProjectConfig = z.strictObject({
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 export type ProjectConfigInput = z.input<typeof ProjectConfig>;
+
+/** True for a loopback address or name: `localhost`, `127.0.0.0/8`, `::1`. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (bare.toLowerCase() === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
+  const octets = bare.split('.');
+  return octets.length === 4 && octets[0] === '127' && octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
+}
 
 /** Built-in processors every project may use. */
 export const BUILTIN_PROCESSORS = ['copy', 'json', 'text', 'image'] as const;

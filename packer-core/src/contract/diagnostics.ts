@@ -50,6 +50,12 @@ export const DiagnosticCodes = {
   PROCESSOR_FAILED: 'blocker',
   /** A pack selects no assets. */
   EMPTY_PACK: 'warning',
+  /** A source file changed between the build's snapshot and the moment the build read it. */
+  CHANGED_DURING_BUILD: 'blocker',
+  /** A registered file exists but cannot be read (permissions, I/O error). */
+  UNREADABLE_FILE: 'blocker',
+  /** A declared tool's argument template cannot work (an unknown placeholder). */
+  INVALID_TOOL: 'blocker',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -9,14 +9,7 @@ import { Diagnostic } from './diagnostics.js';
 export const Cursor = z.string().regex(/^\d+\.\d+$/, 'a cursor looks like "<generation>.<seq>", e.g. "3.120"');
 export type Cursor = z.infer<typeof Cursor>;
 
-export function formatCursor(generation: number, seq: number): Cursor {
-  return `${generation}.${seq}`;
-}
-
-export function parseCursor(cursor: Cursor): { generation: number; seq: number } {
-  const [generation, seq] = cursor.split('.').map(Number);
-  return { generation: generation ?? 0, seq: seq ?? 0 };
-}
+export { formatCursor, parseCursor } from './runtime-constants.js';
 
 /** Every event type, as one table. Lifecycle types carry an `operationId` and `sequence`. */
 export const EventTypes = {

@@ -7,4 +7,5 @@ export * from './snapshot-schema.js';
 export * from './mutation-schema.js';
 export * from './events.js';
 export * from './methods.js';
+export * from './build-schema.js';
 export * from './contract-docs.js';

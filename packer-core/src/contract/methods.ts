@@ -3,12 +3,12 @@ import { Diagnostic, Severity } from './diagnostics.js';
 import { Cursor, EventEnvelope, OperationKind } from './events.js';
 import { ApplyOptions, ApplyResult, AuditRecord, Mutation, Plan } from './mutation-schema.js';
 import { AssetView, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
+import { BuildParams, BuildPlanView, BuildReport, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
 
-/** Bumped on any incompatible change to methods, params, results or events. */
-export const PROTOCOL_VERSION = 1;
+import { PROTOCOL_VERSION } from './runtime-constants.js';
 
-/** Largest frame either side accepts on a stream transport (bytes of one JSON text). */
-export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES } from './runtime-constants.js';
+
 
 /** Read options shared by every snapshot read. */
 const SyncRead = z.object({
@@ -165,6 +165,47 @@ export const Methods = {
     'Replay events after `since`, then follow live (as `events.event` notifications). CURSOR_EXPIRED when `since` is older than the log.',
   ),
   'events.unsubscribe': method(z.object({ subscriptionId: z.string().min(1) }), z.object({ ok: z.literal(true) }), 'Stop a subscription.'),
+  'build.preview': method(
+    BuildParams,
+    BuildPlanView,
+    'The build plan against the current snapshot: packs, entry counts, blockers and warnings. Changes nothing.',
+  ),
+  'build.start': method(
+    BuildParams,
+    z.object({ operationId: z.string() }),
+    'Queue a build on the write lane and answer at once. Follow it by events: progress per asset (counts ' +
+      'processed/cached/failed, bytes, current), then `completed` with the BuildReport as `result`, `failed` (BLOCKED: ' +
+      '`data.blockers`, and `data.report` when processors failed) or `cancelled`. Cancel with operations.cancel.',
+  ),
+  'build.run': method(
+    BuildParams,
+    z.object({ operationId: z.string(), report: BuildReport }),
+    'Like build.start, but answers when the build has ended: the report, or the error of its terminal event.',
+  ),
+  'packs.list': method(
+    z.object({}),
+    z.object({ buildDir: z.string(), items: z.array(PackInfo) }),
+    'Every configured pack: its files, manifest digest and last recorded build.',
+  ),
+  'packs.entries': method(
+    z.object({
+      /** Pack name from packer.json, or a project-relative path to a `.pack` file. */
+      pack: z.string().min(1),
+      limit: z.number().int().min(1).max(10_000).default(1000),
+      /** Opaque token from a previous page's `nextPage`. */
+      page: z.string().optional(),
+    }),
+    z.object({ pack: z.string(), file: z.string(), digest: z.string().optional(), total: z.number().int(), items: z.array(PackEntryInfo), nextPage: z.string().optional() }),
+    "The entries of a pack, read from the pack's own table (sorted by asset id). NOT_FOUND when it was never built.",
+  ),
+  'packs.verify': method(
+    z.object({
+      /** Pack name from packer.json, or a project-relative path to a `.pack` file. */
+      pack: z.string().min(1),
+    }),
+    VerifyResult,
+    'Check a pack against its header, table and manifest digests; reports the first bad entry or section.',
+  ),
   'audit.list': method(
     z.object({ limit: z.number().int().min(1).max(10_000).optional(), operationId: z.string().optional() }),
     z.object({ items: z.array(AuditRecord) }),

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { ASSET_ID_PATTERN } from './runtime-constants.js';
 
 /** Current registry format version. */
 export const REGISTRY_VERSION = 1;
 
 /** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). Opaque; never reused. */
-export const AssetId = z.string().regex(/^a_[0-9A-HJKMNP-TV-Z]{26}$/, 'an asset id is "a_" followed by 26 Crockford base32 characters');
+export const AssetId = z.string().regex(ASSET_ID_PATTERN, 'an asset id is "a_" followed by 26 Crockford base32 characters');
 export type AssetId = z.infer<typeof AssetId>;
 
 /** A setting value: JSON primitives only, so registries stay diff-friendly. */
@@ -33,7 +34,4 @@ export const RegistryFile = z.strictObject({
 });
 export type RegistryFile = z.infer<typeof RegistryFile>;
 
-/** True when a reference names an asset id rather than a path (the packer's own rule, shared with clients). */
-export function isAssetId(ref: string): boolean {
-  return AssetId.safeParse(ref).success;
-}
+export { isAssetId } from './runtime-constants.js';

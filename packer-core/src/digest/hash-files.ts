@@ -62,7 +62,8 @@ export async function hashFiles(files: readonly { absolute: string; size: number
   const poolSize = Math.max(1, Math.min(4, availableParallelism(), Math.ceil(files.length / BATCH)));
   let next = 0;
   const runWorker = async (): Promise<void> => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    // execArgv: [] so a parent started with --input-type=module does not make the CommonJS source an ES module.
+    const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     try {
       while (next < files.length) {
         const start = next;

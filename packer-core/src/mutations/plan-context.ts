@@ -62,10 +62,31 @@ export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: s
   const path = normalizeOrReport(builder, context, ref);
   if (path === undefined) return { assets: [] };
   const exact = state.byPath.get(path);
-  if (exact) return { assets: [exact] };
+  if (exact) {
+    // A path two entries claim does not say which asset is meant.
+    reportDuplicatePaths(builder, state, [exact]);
+    return { assets: [exact] };
+  }
   const inside = state.snapshot.assets.filter((asset) => isSameOrInside(asset.path, path));
   if (inside.length === 0) {
     builder.report(diagnostic('NOT_FOUND', `No registered asset is at or under ${path}.`, { path }, 'Run `packer ls` to see registered assets, or `packer add` to register the file.'));
   }
+  reportDuplicatePaths(builder, state, inside);
   return { assets: inside, folder: path };
+}
+
+/** Reports a DUPLICATE_PATH blocker for each of `assets` whose path more than one registry entry claims. */
+export function reportDuplicatePaths(builder: PlanBuilder, state: SnapshotState, assets: readonly AssetView[]): void {
+  const duplicated = new Set(state.snapshot.diagnostics.filter((item) => item.code === 'DUPLICATE_PATH').map((item) => item.path));
+  if (duplicated.size === 0) return;
+  for (const path of new Set(assets.map((asset) => asset.path))) {
+    if (duplicated.has(path)) {
+      builder.report(diagnostic('DUPLICATE_PATH', `${path} is claimed by more than one registry entry.`, { path }, 'Remove all but one of them by id (`packer rm <id>`) first.'));
+    }
+  }
+}
+
+/** The symlink escaping the project that `path` is, lies under, or (as a folder) contains. */
+export function escapeFor(state: SnapshotState, path: string): string | undefined {
+  return state.escapes.find((escape) => isSameOrInside(path, escape) || isSameOrInside(escape, path));
 }

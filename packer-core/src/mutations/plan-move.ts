@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import type { MoveMutation } from '../contract/mutation-schema.js';
+import { looksLikeAssetId } from '../ids/asset-id.js';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { normalizeOrReport, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { escapeFor, normalizeOrReport, reportDuplicatePaths, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
 
 /** Moves a file or a folder on disk and rewrites the registry paths with it; ids are kept. */
@@ -25,13 +26,24 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
     builder.report(diagnostic('INVALID_PATH', `Cannot move ${folder} into itself (${target}).`, { path: target }));
     return;
   }
+  const escape = escapeFor(state, target);
+  if (escape) {
+    builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${target} goes through ${escape}, a symlink that points outside the project.`, { path: target },
+      'Choose a destination that is not behind a symlink.'));
+    return;
+  }
+  // Moving an asset whose path another entry also claims would leave that entry pointing at nothing.
+  // (A path reference was already checked by resolveAssets.)
+  if (looksLikeAssetId(mutation.from)) reportDuplicatePaths(builder, state, assets);
   for (const asset of assets) {
     if (asset.status === 'missing') {
       builder.report(diagnostic('MISSING_FILE', `${asset.path} is registered but not on disk, so it cannot be moved.`, { assetId: asset.id, path: asset.path },
         'Restore the file, or run `packer reconcile` first.'));
     }
   }
-  const occupied = [...state.files.keys()].find((file) => isSameOrInside(file, target!) && !(target!.toLowerCase() === source.toLowerCase()));
+  // Observed paths keep their exact case, so on a case-insensitive disk a case-only rename finds nothing here; a file
+  // found here is a different file (e.g. `Hero.png` beside `hero.png` on Linux) that the move would overwrite.
+  const occupied = [...state.files.keys()].find((file) => isSameOrInside(file, target!));
   const registeredAtTarget = state.snapshot.assets.find((asset) => isSameOrInside(asset.path, target!) && !isSameOrInside(asset.path, source));
   if (occupied !== undefined || registeredAtTarget) {
     const what = occupied ?? registeredAtTarget!.path;

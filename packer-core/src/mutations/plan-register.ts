@@ -4,7 +4,7 @@ import { newAssetId } from '../ids/asset-id.js';
 import { kindClassifier } from '../config/classify-kind.js';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
 
 /** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids. */
@@ -20,7 +20,7 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
         'Move the file into an asset root, or add its folder to "assetRoots" in packer.json.'));
       continue;
     }
-    const escape = state.escapes.find((escaped) => isSameOrInside(escaped, path));
+    const escape = escapeFor(state, path);
     if (escape) {
       builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${escape} is a symlink that points outside the project.`, { path: escape }, 'Replace the link with the file itself.'));
       continue;

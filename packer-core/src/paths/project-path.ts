@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
 
+const DRIVE_PREFIX = /^[A-Za-z]:\//;
+
 /**
  * Normalises a user- or registry-supplied path to the project-relative form the registry stores:
  * `/` separators, no `.` or `..` segments, no leading `./`, no trailing `/`.
@@ -15,18 +17,27 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
     throw new PackerError('INVALID_PATH', `Expected a path without NUL bytes, got ${JSON.stringify(input)}.`, { path: input });
   }
   const unified = input.replace(/\\/g, '/');
+  const outside = (): PackerError => new PackerError('PATH_OUTSIDE_PROJECT', `The path ${JSON.stringify(input)} resolves outside the project.`, {
+    path: input,
+    hint: 'Use a path inside the project folder.',
+  });
+  const drive = DRIVE_PREFIX.test(unified);
+  // A Windows drive path cannot name anything inside a POSIX project; resolving it would make it relative to the cwd.
+  if (drive && path.sep === '/') throw outside();
   let relative: string;
-  if (path.posix.isAbsolute(unified) || /^[A-Za-z]:\//.test(unified)) {
+  if (path.posix.isAbsolute(unified) || drive) {
     relative = path.relative(projectRoot, path.resolve(unified)).split(path.sep).join('/');
     if (path.isAbsolute(relative)) relative = '../' + relative;
   } else {
     relative = unified;
   }
   const normalized = path.posix.normalize(relative).replace(/\/+$/, '');
-  if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) {
-    throw new PackerError('PATH_OUTSIDE_PROJECT', `The path ${JSON.stringify(input)} resolves outside the project.`, {
+  if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) throw outside();
+  // "C:/x" would read as a drive path when normalised again (and ':' is not portable): refuse it, keeping this idempotent.
+  if (DRIVE_PREFIX.test(normalized)) {
+    throw new PackerError('INVALID_PATH', `The path ${JSON.stringify(input)} starts with a drive-letter folder (${normalized.slice(0, 2)}), which reads as a Windows drive.`, {
       path: input,
-      hint: 'Use a path inside the project folder.',
+      hint: 'Rename the folder without the colon.',
     });
   }
   if (normalized === '.' || normalized === '') {

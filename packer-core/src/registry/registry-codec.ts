@@ -1,6 +1,6 @@
 import { PackerError } from '../contract/errors.js';
 import { REGISTRY_VERSION, RegistryFile, type RegistryEntry } from '../contract/registry-schema.js';
-import { formatIssuePath, parseJsonFile } from '../config/json-file.js';
+import { issueField, parseJsonFile } from '../config/json-file.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
 
 /** Canonical form of one entry: fixed key order, sorted tags and setting keys. */
@@ -28,7 +28,7 @@ export function parseRegistry(text: string, file: string, projectRoot: string): 
   const result = RegistryFile.safeParse(raw);
   if (!result.success) {
     const first = result.error.issues[0];
-    const field = first ? formatIssuePath(first.path) : '(root)';
+    const field = first ? issueField(first) : '(root)';
     throw new PackerError('INVALID_REGISTRY', `${file}: field "${field}" is invalid: ${first?.message ?? 'unknown problem'}.`, {
       file,
       field,
@@ -38,7 +38,7 @@ export function parseRegistry(text: string, file: string, projectRoot: string): 
   const seen = new Set<string>();
   result.data.assets.forEach((entry, index) => {
     if (seen.has(entry.id)) {
-      throw new PackerError('INVALID_REGISTRY', `${file}: asset id ${entry.id} appears more than once (assets[${index}]).`, {
+      throw new PackerError('INVALID_REGISTRY', `${file}: field "assets[${index}].id" is invalid: asset id ${entry.id} appears more than once.`, {
         file,
         field: `assets[${index}].id`,
         diagnostic: 'DUPLICATE_ID',

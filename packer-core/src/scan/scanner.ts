@@ -58,6 +58,8 @@ export function rescanPaths(
   for (const relative of new Set(paths)) {
     if (!inRoots(relative)) continue;
     for (const known of [...files.keys()]) if (isSameOrInside(known, relative)) files.delete(known);
+    // Walks never follow symlinked folders; naming a path below one must not observe it either (it may lie outside).
+    if (belowSymlink(projectRoot, relative)) continue;
     const rootOfWalk = config.assetRoots.find((root) => isSameOrInside(root, relative));
     if (rootOfWalk) {
       // The changed path contains an asset root (e.g. the root itself was recreated): walk the root.
@@ -67,6 +69,18 @@ export function rescanPaths(
     }
   }
   return result;
+}
+
+function belowSymlink(projectRoot: string, relative: string): boolean {
+  const segments = relative.split('/');
+  for (let count = 1; count < segments.length; count++) {
+    try {
+      if (lstatSync(path.join(projectRoot, ...segments.slice(0, count))).isSymbolicLink()) return true;
+    } catch {
+      return false; // an ancestor is missing, so the path is too
+    }
+  }
+  return false;
 }
 
 function walk(projectRoot: string, start: string, ignored: (relative: string) => boolean, out: ScanResult): void {

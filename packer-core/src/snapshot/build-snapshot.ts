@@ -22,6 +22,8 @@ export interface SnapshotInput {
   lastBuilds: readonly PackBuildInfo[];
   /** Diagnostics from outside the scan: crash recovery, an invalid config kept at its last good value. */
   extraDiagnostics: readonly Diagnostic[];
+  /** The state this one replaces; unchanged asset views are shared with it. */
+  previous?: SnapshotState | undefined;
 }
 
 const UNTRACKED_DIAGNOSTIC_LIMIT = 1000;
@@ -55,13 +57,6 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   }
   const missingEntries = entries.filter((entry) => !files.has(entry.path));
   const moves = findOutsideMoves(missingEntries, untrackedAll, input.digests);
-
-  const assets: AssetView[] = entries.map((entry) => {
-    const stat = files.get(entry.path);
-    const view: AssetView = { id: entry.id, path: entry.path, kind: entry.kind, settings: entry.settings, tags: entry.tags, status: stat ? 'present' : 'missing' };
-    if (stat) view.observation = observationOf(entry.path, stat, input.digests);
-    return view;
-  });
 
   const divergence: DivergenceEntry[] = [];
   for (const entry of missingEntries) {
@@ -102,10 +97,20 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     const current = worst.get(item.assetId);
     if (!current || SEVERITY_RANK[item.severity] > SEVERITY_RANK[current]) worst.set(item.assetId, item.severity);
   }
-  for (const asset of assets) {
-    const severity = worst.get(asset.id);
-    if (severity) asset.worstSeverity = severity;
-  }
+  // Views of unchanged assets are reused from the previous state: a one-file change costs one new object,
+  // not a hundred thousand (they are immutable, so sharing them between snapshots is safe).
+  const previousViews = input.previous?.byId;
+  const assets: AssetView[] = entries.map((entry) => {
+    const stat = files.get(entry.path);
+    const observation = stat ? observationOf(entry.path, stat, input.digests) : undefined;
+    const severity = worst.get(entry.id);
+    const prior = previousViews?.get(entry.id);
+    if (prior && sameView(prior, entry, observation, severity)) return prior;
+    const view: AssetView = { id: entry.id, path: entry.path, kind: entry.kind, settings: entry.settings, tags: entry.tags, status: stat ? 'present' : 'missing' };
+    if (observation) view.observation = observation;
+    if (severity) view.worstSeverity = severity;
+    return deepFreeze(view);
+  });
 
   const snapshot: Snapshot = {
     revision: input.revision,
@@ -118,7 +123,11 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     summary: summarize(assets, untrackedAll, divergence, diagnostics),
     lastBuilds: [...input.lastBuilds],
   };
-  deepFreeze(snapshot);
+  Object.freeze(assets);
+  Object.freeze(untrackedAll);
+  deepFreeze(divergence);
+  deepFreeze(diagnostics);
+  Object.freeze(snapshot);
   return {
     snapshot,
     config,
@@ -201,7 +210,9 @@ function summarize(assets: readonly AssetView[], untracked: readonly UntrackedFi
     byStatus[asset.status] = (byStatus[asset.status] ?? 0) + 1;
     totalBytes += asset.observation?.size ?? 0;
   }
-  const count = (severity: Diagnostic['severity']): number => diagnostics.filter((item) => item.severity === severity).length;
+  const severities = { blocker: 0, warning: 0, info: 0 };
+  for (const item of diagnostics) severities[item.severity]++;
+  const count = (severity: Diagnostic['severity']): number => severities[severity];
   return {
     assets: assets.length,
     byKind,
@@ -216,8 +227,23 @@ function summarize(assets: readonly AssetView[], untracked: readonly UntrackedFi
   };
 }
 
-function deepFreeze(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   Object.freeze(value);
   for (const child of Object.values(value)) deepFreeze(child);
+  return value;
+}
+
+function sameView(prior: AssetView, entry: RegistryEntry, observation: AssetView['observation'], severity: AssetView['worstSeverity']): boolean {
+  const seen = prior.observation;
+  return (
+    prior.path === entry.path &&
+    prior.kind === entry.kind &&
+    prior.settings === entry.settings &&
+    prior.tags === entry.tags &&
+    prior.worstSeverity === severity &&
+    (seen === undefined
+      ? observation === undefined
+      : observation !== undefined && seen.size === observation.size && seen.mtimeMs === observation.mtimeMs && seen.digest === observation.digest)
+  );
 }

@@ -24,6 +24,7 @@ export class WorkspaceObserver {
   private lastBuilds: readonly PackBuildInfo[] = [];
   private recoveryDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
+  private saveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
     this.digests = new DigestCache(path.join(stateDir, 'digests.json'));
@@ -110,7 +111,18 @@ export class WorkspaceObserver {
   }
 
   save(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     this.digests.save();
+  }
+
+  /**
+   * The digest cache is rewritten at most once a second, not on every change: at 100k files it is ~15 MB of
+   * JSON, and it is only a cache (a lost update costs one re-hash after a crash). `save()` on close flushes.
+   */
+  private scheduleSave(): void {
+    this.saveTimer ??= setTimeout(() => this.save(), 1000);
+    this.saveTimer.unref?.();
   }
 
   /** Registered files always; untracked files only when their size matches a missing asset's last known size. */
@@ -131,7 +143,7 @@ export class WorkspaceObserver {
     if (missingSizes.size > 0) {
       for (const [relative, stat] of this.scan.files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
     }
-    if ((await this.digests.ensure(this.root, wanted)) > 0) this.digests.save();
+    if ((await this.digests.ensure(this.root, wanted)) > 0) this.scheduleSave();
   }
 
   private publish(revision: number): void {
@@ -145,6 +157,7 @@ export class WorkspaceObserver {
       digests: this.digests,
       lastBuilds: this.lastBuilds,
       extraDiagnostics: extra,
+      previous: this.current,
     });
   }
 }

@@ -9,7 +9,7 @@ import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { isSimulatedCrash, runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
-import { formatIssuePath } from '../config/json-file.js';
+import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { newOperationId } from '../ids/asset-id.js';
 import { applyRegistryMutations, planMutation } from '../mutations/plan-mutation.js';
@@ -96,7 +96,13 @@ export class Workspace {
    * disk together through the journal. Serialised with every other write of this workspace.
    */
   apply(input: unknown, options: ApplyCallOptions = {}): Promise<ApplyResult> {
-    const mutation = parseMutation(input);
+    let mutation: Mutation;
+    try {
+      mutation = parseMutation(input);
+    } catch (error) {
+      // An async API reports bad input as a rejection, never a synchronous throw a `.catch` would miss.
+      return Promise.reject(error);
+    }
     return this.exclusive(() => this.applyNow(mutation, options));
   }
 
@@ -248,8 +254,8 @@ export function parseMutation(input: unknown): Mutation {
   const parsed = Mutation.safeParse(input);
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
-  throw new PackerError('INVALID_PARAMS', `Invalid mutation: field "${first ? formatIssuePath(first.path) : '(root)'}" ${first?.message ?? 'is invalid'}.`, {
-    issues: parsed.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
+  throw new PackerError('INVALID_PARAMS', `Invalid mutation: field "${first ? issueField(first) : '(root)'}" ${first?.message ?? 'is invalid'}.`, {
+    issues: parsed.error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
   });
 }
 

@@ -1,0 +1,65 @@
+import type { ProjectConfig } from '../contract/config-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
+import type { AssetView } from '../contract/snapshot-schema.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import type { SnapshotState } from '../snapshot/snapshot-state.js';
+import { processorForKind } from './processor-spec.js';
+import { settingsUsedBy, toolTemplateProblem } from './processors/tool-args.js';
+
+const blockersById = new WeakMap<SnapshotState, Map<string, Diagnostic[]>>();
+
+/** Why a kind's processor cannot run: not allowed (deny by default), or a tool whose template cannot work. */
+export function processorBlockers(config: ProjectConfig, kind: string): Diagnostic[] {
+  const spec = processorForKind(config, kind);
+  const name = config.kinds[kind]?.processor ?? 'copy';
+  if (!spec) {
+    return [diagnostic('PROCESSOR_NOT_ALLOWED', `Kind "${kind}" uses processor "${name}", which is neither built in nor declared in "tools".`, { path: 'packer.json' },
+      `Declare "${name}" under "tools" in packer.json (command, args with {input} and {output}), or use copy, json, text or image.`)];
+  }
+  const problem = spec.type === 'tool' ? toolTemplateProblem(spec.tool) : undefined;
+  return problem ? [diagnostic('INVALID_TOOL', `Tool "${name}" (used by kind "${kind}"): ${problem}.`, { path: 'packer.json' }, 'Fix its "args" in packer.json.')] : [];
+}
+
+/** What stops one asset from being built: the snapshot's blockers about it, an unreadable file, unusable settings. */
+export function assetBlockers(state: SnapshotState, asset: AssetView): Diagnostic[] {
+  const out = [...(indexBlockers(state).get(asset.id) ?? [])];
+  const subject = { assetId: asset.id, path: asset.path };
+  if (asset.status === 'present' && !asset.observation?.digest) {
+    out.push(diagnostic('UNREADABLE_FILE', `${asset.path} exists but could not be read.`, subject, 'Check its permissions, then build again.'));
+  }
+  const spec = processorForKind(state.config, asset.kind);
+  if (spec?.type === 'tool') {
+    for (const setting of settingsUsedBy(spec.tool)) {
+      if (asset.settings[setting] === undefined) {
+        out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: tool "${spec.id}" needs setting "${setting}", which the asset does not set.`, subject, `Set it with \`packer set ${asset.path} ${setting}=…\`.`));
+      }
+    }
+  }
+  if (spec?.type === 'builtin' && spec.id === 'text' && asset.settings.encoding !== undefined) {
+    const problem = encodingProblem(asset.settings.encoding);
+    if (problem) out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem}.`, subject, 'Use an encoding name such as utf-8, utf-16le or latin1.'));
+  }
+  return out;
+}
+
+function encodingProblem(encoding: unknown): string | undefined {
+  try {
+    new TextDecoder(String(encoding));
+    return undefined;
+  } catch {
+    return `setting "encoding" names no known text encoding (got ${JSON.stringify(encoding)})`;
+  }
+}
+
+function indexBlockers(state: SnapshotState): Map<string, Diagnostic[]> {
+  let index = blockersById.get(state);
+  if (!index) {
+    index = new Map();
+    for (const item of state.snapshot.diagnostics) {
+      if (item.severity !== 'blocker' || !item.assetId) continue;
+      index.set(item.assetId, [...(index.get(item.assetId) ?? []), item]);
+    }
+    blockersById.set(state, index);
+  }
+  return index;
+}

@@ -1,0 +1,132 @@
+import type { Diagnostic } from '../contract/diagnostics.js';
+import { toAbsolute } from '../paths/project-path.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import type { BuildProgressTracker } from './build-progress.js';
+import type { CachedOutput, OutputCache } from './output-cache.js';
+import type { PackSource } from './pack-writer.js';
+import type { BuildPlan, PlannedEntry } from './plan-build.js';
+import { processAsset } from './process-asset.js';
+import { ProcessorFailure } from './processors/processor.js';
+import { runPool } from './worker-pool.js';
+
+/**
+ * The distinct processing jobs of a build: one per cache key, so an asset in two packs (or two assets with
+ * the same content, processor and settings) is processed once. Holds each job's output or failure.
+ */
+export class BuildJobs {
+  /** Cache key → the distinct assets that need that output (first one is the job's representative). */
+  private readonly byKey = new Map<string, PlannedEntry[]>();
+  private readonly outputs = new Map<string, CachedOutput>();
+  private readonly failed = new Map<string, ProcessorFailure>();
+  private readonly hits = new Set<string>();
+  private readonly repairs = new Map<string, Promise<void>>();
+
+  constructor(plan: BuildPlan, private readonly cache: OutputCache, private readonly projectRoot: string, private readonly signal: AbortSignal) {
+    const seen = new Set<string>();
+    for (const pack of plan.packs) {
+      for (const entry of pack.entries) {
+        if (seen.has(entry.assetId)) continue;
+        seen.add(entry.assetId);
+        const list = this.byKey.get(entry.cacheKey);
+        if (list) list.push(entry);
+        else this.byKey.set(entry.cacheKey, [entry]);
+      }
+    }
+  }
+
+  /** Distinct assets. */
+  get size(): number {
+    let count = 0;
+    for (const list of this.byKey.values()) count += list.length;
+    return count;
+  }
+
+  get inputBytes(): number {
+    let bytes = 0;
+    for (const list of this.byKey.values()) for (const entry of list) bytes += entry.size;
+    return bytes;
+  }
+
+  /** Looks every job up in the cache, then processes the misses on a pool of `concurrency`. */
+  async run(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
+    const misses: [string, PlannedEntry[]][] = [];
+    for (const [key, list] of this.byKey) {
+      const hit = this.cache.lookup(key);
+      if (!hit) {
+        misses.push([key, list]);
+        continue;
+      }
+      this.outputs.set(key, hit);
+      this.hits.add(key);
+      for (const entry of list) tracker.finished(entry, 'cached');
+    }
+    await runPool(misses, { concurrency, signal: this.signal }, async ([key, list]) => {
+      const ok = await this.process(key, list[0]!);
+      list.forEach((entry, index) => tracker.finished(entry, !ok ? 'failed' : index === 0 ? 'processed' : 'cached'));
+    });
+  }
+
+  /** True when the key's output came from the cache (and was not repaired since). */
+  isCacheHit(key: string): boolean {
+    return this.hits.has(key);
+  }
+
+  hasFailed(key: string): boolean {
+    return this.failed.has(key);
+  }
+
+  /** Where the pack writer reads an entry's bytes from. Only for jobs that succeeded. */
+  sourceOf(entry: PlannedEntry): PackSource {
+    const output = this.outputs.get(entry.cacheKey)!;
+    return {
+      entry: { id: entry.assetId, name: entry.name, path: entry.path, kind: entry.kind, size: output.size, digest: output.digest, metadata: output.metadata },
+      file: output.stored?.file ?? toAbsolute(this.projectRoot, entry.path),
+      offset: output.stored?.offset ?? 0,
+      fromCache: output.stored !== undefined,
+      cacheKey: entry.cacheKey,
+    };
+  }
+
+  /** A cached object failed its digest check: evict it and process the asset again (once per key). */
+  repair(key: string, tracker: BuildProgressTracker): Promise<void> {
+    let pending = this.repairs.get(key);
+    if (!pending) {
+      this.cache.evict(key);
+      this.outputs.delete(key);
+      const wasCached = this.hits.delete(key);
+      pending = this.process(key, this.byKey.get(key)![0]!).then((ok) => tracker.repaired(ok ? 'processed' : 'failed', wasCached));
+      this.repairs.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Fails a job after the fact (its input changed while being copied, or its output cannot be trusted). */
+  fail(key: string, failure: ProcessorFailure, tracker: BuildProgressTracker): void {
+    this.failed.set(key, failure);
+    tracker.repaired('failed', this.hits.delete(key));
+  }
+
+  /** One diagnostic per asset whose job failed. */
+  get failures(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const [key, failure] of this.failed) {
+      for (const entry of this.byKey.get(key) ?? []) {
+        const where = failure.position ? ` (line ${failure.position.line}, column ${failure.position.column})` : '';
+        out.push(diagnostic(failure.code, `${entry.path}: ${failure.message}`, { assetId: entry.assetId, path: entry.path },
+          failure.code === 'CHANGED_DURING_BUILD' ? 'Build again.' : `Fix the file${where} or its settings, then build again.`));
+      }
+    }
+    return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
+  }
+
+  private async process(key: string, entry: PlannedEntry): Promise<boolean> {
+    try {
+      this.outputs.set(key, await processAsset(entry, this.cache, this.projectRoot, this.signal));
+      return true;
+    } catch (error) {
+      if (!(error instanceof ProcessorFailure)) throw error;
+      this.failed.set(key, error);
+      return false;
+    }
+  }
+}

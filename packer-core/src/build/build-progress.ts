@@ -1,0 +1,44 @@
+import type { BuildCounts } from '../contract/build-schema.js';
+
+/** One progress report of a build: cumulative, so a consumer that misses some loses nothing. */
+export interface BuildProgress {
+  /** Distinct assets finished (processed, cached or failed). */
+  done: number;
+  total: number;
+  /** Input bytes of the finished assets. */
+  bytes: number;
+  /** The asset (path) or pack being worked on. */
+  current?: string;
+  counts: BuildCounts;
+}
+
+/** Counts asset outcomes and reports after each one. */
+export class BuildProgressTracker {
+  readonly counts: BuildCounts = { processed: 0, cached: 0, failed: 0 };
+  private done = 0;
+  private bytes = 0;
+
+  constructor(private readonly total: number, private readonly onProgress: ((progress: BuildProgress) => void) | undefined) {}
+
+  finished(item: { path: string; size: number }, outcome: keyof BuildCounts): void {
+    this.counts[outcome]++;
+    this.done++;
+    this.bytes += item.size;
+    this.report(item.path);
+  }
+
+  /** An asset whose cached output was corrupt was processed again: a cache hit becomes processed (or failed). */
+  repaired(outcome: 'processed' | 'failed', wasCached: boolean): void {
+    if (wasCached) {
+      this.counts.cached--;
+      this.counts[outcome]++;
+    } else if (outcome === 'failed') {
+      this.counts.processed--;
+      this.counts.failed++;
+    }
+  }
+
+  report(current?: string): void {
+    this.onProgress?.({ done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts } });
+  }
+}

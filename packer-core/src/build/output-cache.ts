@@ -1,0 +1,179 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { EntryMetadata } from '../contract/build-schema.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { SegmentFile } from './segment-file.js';
+
+/** A processed output the cache knows. */
+export interface CachedOutput {
+  /** sha256 hex of the output bytes. */
+  digest: string;
+  size: number;
+  metadata: EntryMetadata;
+  /** Where the bytes are: a range of a cache segment; absent for pass-through outputs (the input file itself). */
+  stored?: { file: string; offset: number };
+}
+
+// [digest, size, lastUsed, metadata, segment (-1: pass-through), offset]
+type Row = [digest: string, size: number, lastUsed: number, metadata: EntryMetadata, segment: number, offset: number];
+
+/** Default cap on the bytes of stored outputs (2 GiB); `PACKER_CACHE_MAX_BYTES` or the build option overrides it. */
+export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
+const SEGMENT = /^(\d+)\.seg$/;
+
+/**
+ * Processed outputs in `.packer/cache/`: `index.json` maps a cache key (see `cacheKeyOf`) to an output, whose
+ * bytes are appended to one segment file per build (`segments/<n>.seg`): creating a file per output costs
+ * more than processing it on many filesystems. The cap applies to live bytes, least recently used first;
+ * segments that fall under half live are compacted on save, so disk use stays under twice the cap.
+ * Nothing read from here is trusted: the pack writer re-hashes every byte, and a mismatch evicts the entry
+ * so the asset is rebuilt (see `stagePlannedPack`).
+ */
+export class OutputCache {
+  private rows = new Map<string, Row>();
+  private readonly segmentSizes = new Map<number, number>();
+  private writer: SegmentFile | undefined;
+  private readonly indexFile: string;
+  private readonly segmentsDir: string;
+  readonly scratchDir: string;
+
+  private constructor(readonly dir: string, private readonly maxBytes: number) {
+    this.indexFile = path.join(dir, 'index.json');
+    this.segmentsDir = path.join(dir, 'segments');
+    this.scratchDir = path.join(dir, 'tmp');
+    rmSync(this.scratchDir, { recursive: true, force: true });
+    mkdirSync(this.scratchDir, { recursive: true });
+    mkdirSync(this.segmentsDir, { recursive: true });
+    for (const name of readdirSync(this.segmentsDir)) {
+      const match = SEGMENT.exec(name);
+      if (match) this.segmentSizes.set(Number(match[1]), statSync(path.join(this.segmentsDir, name)).size);
+    }
+    if (!existsSync(this.indexFile)) return;
+    try {
+      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as { version?: number; rows?: Record<string, Row> };
+      if (parsed.version === 2 && parsed.rows) this.rows = new Map(Object.entries(parsed.rows));
+    } catch {
+      // A damaged index is only a cache: start empty; unreferenced segments are removed on save.
+    }
+  }
+
+  static open(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
+    return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  }
+
+  /** The output for a key when it is known and its bytes (if stored) lie inside an existing segment. */
+  lookup(key: string): CachedOutput | undefined {
+    const row = this.rows.get(key);
+    if (!row) return undefined;
+    if (row[4] >= 0 && (this.segmentSizes.get(row[4]) ?? -1) < row[5] + row[1]) {
+      this.rows.delete(key);
+      return undefined;
+    }
+    row[2] = Date.now();
+    return this.toOutput(row);
+  }
+
+  /** A fresh path in the scratch folder (for a tool's work dir or a large streamed output). */
+  scratchFile(suffix = ''): string {
+    return path.join(this.scratchDir, randomBytes(8).toString('hex') + suffix);
+  }
+
+  /** Appends output bytes to this build's segment. */
+  async storeBytes(key: string, bytes: Uint8Array, metadata: EntryMetadata, digest: string): Promise<CachedOutput> {
+    const writer = this.segment();
+    const offset = await writer.append(bytes);
+    return this.remember(key, [digest, bytes.length, Date.now(), metadata, writer.id, offset]);
+  }
+
+  /** Appends an output file (hashed while copied unless the digest is given), then removes it. */
+  async storeFile(key: string, file: string, metadata: EntryMetadata, digest?: string): Promise<CachedOutput> {
+    const writer = this.segment();
+    const copied = await writer.appendFile(file);
+    rmSync(file, { force: true });
+    return this.remember(key, [digest ?? copied.digest, copied.size, Date.now(), metadata, writer.id, copied.offset]);
+  }
+
+  /** Records a pass-through output (the input file is the output). */
+  recordPassthrough(key: string, output: { digest: string; size: number; metadata: EntryMetadata }): CachedOutput {
+    return this.remember(key, [output.digest, output.size, Date.now(), output.metadata, -1, 0]);
+  }
+
+  /** Forgets a key (its bytes failed their digest check); they become dead space, reclaimed by compaction. */
+  evict(key: string): void {
+    this.rows.delete(key);
+  }
+
+  /** Live bytes of stored outputs. */
+  get storedBytes(): number {
+    return [...this.liveBySegment().values()].reduce((sum, bytes) => sum + bytes, 0);
+  }
+
+  /**
+   * Applies the size cap (least recently used first), compacts segments under half live into this build's
+   * segment, writes the index, then deletes segments it no longer references.
+   */
+  async save(): Promise<void> {
+    const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
+    let total = stored.reduce((sum, [, row]) => sum + row[1], 0);
+    for (const [key, row] of stored) {
+      if (total <= this.maxBytes) break;
+      this.rows.delete(key);
+      total -= row[1];
+    }
+    const live = this.liveBySegment();
+    for (const [id, size] of this.segmentSizes) {
+      const bytes = live.get(id) ?? 0;
+      if (id === this.writer?.id || bytes === 0 || bytes * 2 >= size) continue;
+      const from = new SegmentFile(this.segmentPath(id), id, size, 'read');
+      try {
+        for (const row of this.rows.values()) if (row[4] === id) [row[4], row[5]] = [this.segment().id, await this.segment().copyRange(from, row[5], row[1])];
+      } finally {
+        await from.close();
+      }
+    }
+    if (this.writer) {
+      await this.writer.close();
+      this.segmentSizes.set(this.writer.id, this.writer.size);
+      this.writer = undefined;
+    }
+    writeFileAtomic(this.indexFile, JSON.stringify({ version: 2, rows: Object.fromEntries(this.rows) }));
+    const referenced = new Set([...this.rows.values()].map((row) => row[4]));
+    for (const id of [...this.segmentSizes.keys()]) {
+      if (referenced.has(id)) continue;
+      rmSync(this.segmentPath(id), { force: true });
+      this.segmentSizes.delete(id);
+    }
+  }
+
+  private segment(): SegmentFile {
+    if (!this.writer) {
+      const id = Math.max(0, ...this.segmentSizes.keys()) + 1;
+      this.writer = new SegmentFile(this.segmentPath(id), id, 0, 'append');
+      this.segmentSizes.set(id, 0);
+    }
+    return this.writer;
+  }
+
+  private remember(key: string, row: Row): CachedOutput {
+    this.rows.set(key, row);
+    if (this.writer && row[4] === this.writer.id) this.segmentSizes.set(row[4], this.writer.size);
+    return this.toOutput(row);
+  }
+
+  private liveBySegment(): Map<number, number> {
+    const live = new Map<number, number>();
+    for (const row of this.rows.values()) if (row[4] >= 0) live.set(row[4], (live.get(row[4]) ?? 0) + row[1]);
+    return live;
+  }
+
+  private segmentPath(id: number): string {
+    return path.join(this.segmentsDir, `${id}.seg`);
+  }
+
+  private toOutput(row: Row): CachedOutput {
+    const output: CachedOutput = { digest: row[0], size: row[1], metadata: row[3] };
+    if (row[4] >= 0) output.stored = { file: this.segmentPath(row[4]), offset: row[5] };
+    return output;
+  }
+}

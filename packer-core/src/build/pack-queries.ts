@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PackManifest, type PackEntryInfo, type PackInfo, type VerifyResult } from '../contract/build-schema.js';
+import type { ProjectConfig } from '../contract/config-schema.js';
+import { PackerError } from '../contract/errors.js';
+import type { PackBuildInfo } from '../contract/snapshot-schema.js';
+import { normalizeProjectPath, toAbsolute } from '../paths/project-path.js';
+import { buildDirOf, packFilesOf, type PackFiles } from './pack-files.js';
+import { PackReader } from './pack-reader.js';
+import { verifyPack } from './verify-pack.js';
+
+/** Every configured pack with what its manifest says and its last recorded build. Reads manifests only. */
+export function listPacks(projectRoot: string, config: ProjectConfig, lastBuilds: readonly PackBuildInfo[]): { buildDir: string; items: PackInfo[] } {
+  const items = config.packs.map((rule): PackInfo => {
+    const files = packFilesOf(projectRoot, config, rule.name);
+    const manifest = readManifest(files.manifest);
+    const lastBuild = lastBuilds.find((build) => build.pack === rule.name);
+    return {
+      name: rule.name,
+      file: files.relativePack,
+      manifestFile: files.relativeManifest,
+      exists: existsSync(files.pack) && manifest !== undefined,
+      ...(manifest ? { digest: manifest.digest, entries: manifest.entries.length, bytes: manifest.bytes, revision: manifest.revision } : {}),
+      ...(lastBuild ? { lastBuild } : {}),
+    };
+  });
+  return { buildDir: buildDirOf(projectRoot, config).relative, items };
+}
+
+/**
+ * A pack named in `packer.json`, or a project-relative (or absolute, inside the project) path to a `.pack`
+ * file, whose manifest is the `.manifest.json` beside it. NOT_FOUND for anything else.
+ */
+export function resolvePack(projectRoot: string, config: ProjectConfig, ref: string): PackFiles {
+  if (config.packs.some((rule) => rule.name === ref)) return packFilesOf(projectRoot, config, ref);
+  if (ref.endsWith('.pack')) {
+    const relative = normalizeProjectPath(ref, projectRoot);
+    const relativeManifest = relative.replace(/\.pack$/, '.manifest.json');
+    return { name: path.posix.basename(relative, '.pack'), pack: toAbsolute(projectRoot, relative), manifest: toAbsolute(projectRoot, relativeManifest), relativePack: relative, relativeManifest };
+  }
+  const known = config.packs.map((rule) => rule.name);
+  throw new PackerError('NOT_FOUND', `No pack named ${JSON.stringify(ref)}.`, { pack: ref, known, hint: known.length ? `Use one of: ${known.join(', ')}, or a path to a .pack file.` : 'Define packs in packer.json.' });
+}
+
+/** The manifest at `file`, or undefined when it is missing or does not validate. */
+export function readManifest(file: string): PackManifest | undefined {
+  try {
+    const parsed = PackManifest.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verifies a pack against itself and its manifest; the first problem is in `problem`. */
+export function verifyPackFiles(files: PackFiles): Promise<VerifyResult> {
+  return verifyPack(files.pack, readManifest(files.manifest), { pack: files.name, file: files.relativePack });
+}
+
+/** A page of a pack's entries, read from the pack's own table. NOT_FOUND when there is no pack file. */
+export async function listPackEntries(files: PackFiles, options: { limit?: number | undefined; page?: string | undefined } = {}) {
+  const reader = await PackReader.open(files.pack);
+  try {
+    const fingerprint = reader.index.headerDigest.slice(0, 16);
+    const offset = options.page ? decodePage(options.page, fingerprint) : 0;
+    const limit = options.limit ?? 1000;
+    const items: PackEntryInfo[] = reader.entries.slice(offset, offset + limit);
+    const manifest = readManifest(files.manifest);
+    return {
+      pack: files.name,
+      file: files.relativePack,
+      ...(manifest ? { digest: manifest.digest } : {}),
+      total: reader.entries.length,
+      items,
+      ...(offset + limit < reader.entries.length ? { nextPage: `${fingerprint}:${offset + limit}` } : {}),
+    };
+  } finally {
+    await reader.close();
+  }
+}
+
+function decodePage(page: string, fingerprint: string): number {
+  const match = /^([0-9a-f]{16}):(\d+)$/.exec(page);
+  if (!match) throw new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`, { page });
+  if (match[1] !== fingerprint) throw new PackerError('CONFLICT', 'The pack was rebuilt since the previous page.', { page, hint: 'List again from the first page.' });
+  return Number(match[2]);
+}

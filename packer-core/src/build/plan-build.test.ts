@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyFixture } from '@packer/fixtures';
+import type { ProjectConfigInput } from '../contract/config-schema.js';
+import type { PackerError } from '../contract/errors.js';
+import { Workspace } from '../workspace/workspace.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject } from './build-test-project.js';
+import { describePlan, planBuild } from './plan-build.js';
+import { runBuild } from './run-build.js';
+
+const codes = (items: readonly { code: string }[]): string[] => [...new Set(items.map((item) => item.code))].sort();
+
+async function blockedBuild(workspace: Workspace): Promise<PackerError> {
+  const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+  expect(error.code).toBe('BLOCKED');
+  expect(buildOutputs(workspace.root)).toEqual({});
+  return error;
+}
+
+describe('planBuild', () => {
+  it('selects assets by path globs, kinds and tags, with output names relative to the asset root', async () => {
+    const ws = await Workspace.open(await copyFixture('sample-game'));
+    const plan = planBuild(ws.state);
+    const names = Object.fromEntries(plan.packs.map((pack) => [pack.name, pack.entries.map((entry) => entry.name).sort()]));
+    expect(names.sprites).not.toContain('sprites/ui/button.png');
+    expect(names.sprites).toContain('sprites/enemies/bat.png');
+    expect(names.ui).toContain('sprites/ui/button.png');
+    expect(names.core!.every((name) => /^(data|text|bin)\//.test(name))).toBe(true);
+    expect(names.level1!.length).toBeGreaterThan(0);
+    for (const pack of plan.packs) expect(pack.entries.map((entry) => entry.assetId)).toEqual(pack.entries.map((entry) => entry.assetId).sort());
+    expect(plan.blockers).toEqual([]);
+    expect(describePlan(planBuild(ws.state, { packs: ['ui'] })).packs).toEqual([{ name: 'ui', entries: names.ui!.length, inputBytes: expect.any(Number) }]);
+    expect(() => planBuild(ws.state, { packs: ['nope'] })).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+  });
+
+  it('blocks two assets with one output name in a pack', async () => {
+    const config: ProjectConfigInput = { ...BUILD_TEST_CONFIG, assetRoots: ['assets', 'more'], packs: [{ name: 'all', include: ['**'] }] };
+    const { workspace } = await openBuildProject({ 'assets/a.txt': 'one', 'more/a.txt': 'two', 'more/b.txt': 'three' }, config);
+    await workspace.apply({ type: 'register', paths: ['more'] });
+    const error = await blockedBuild(workspace);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'assets/a.txt' }),
+      expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'more/a.txt' }),
+    ]);
+  });
+
+  it('blocks a processor that is not built in and not a declared tool (deny by default)', async () => {
+    const config: ProjectConfigInput = { ...BUILD_TEST_CONFIG, kinds: { ...BUILD_TEST_CONFIG.kinds, image: { extensions: ['.png'], processor: 'optipng' } } };
+    const { workspace } = await openBuildProject({ 'assets/a.png': 'x', 'assets/b.txt': 'y' }, config);
+    const error = await blockedBuild(workspace);
+    expect(codes(error.data.blockers as { code: string }[])).toEqual(['PROCESSOR_NOT_ALLOWED']);
+  });
+
+  it('blocks a tool template with an unknown placeholder, and an asset missing a setting the template needs', async () => {
+    const config: ProjectConfigInput = {
+      ...BUILD_TEST_CONFIG,
+      kinds: { ...BUILD_TEST_CONFIG.kinds, image: { extensions: ['.png'], processor: 'resize', settings: { width: 'number' } } },
+      tools: { resize: { command: 'cp', args: ['{input}', '{output}', '{setting.width}'] }, broken: { command: 'cp', args: ['{inptu}', '{output}'] } },
+    };
+    const { workspace } = await openBuildProject({ 'assets/a.png': 'x' }, config);
+    expect(codes((await blockedBuild(workspace)).data.blockers as { code: string }[])).toEqual(['INVALID_SETTINGS']);
+    writeFileSync(path.join(workspace.root, 'packer.json'), JSON.stringify({ ...config, kinds: { ...config.kinds, image: { extensions: ['.png'], processor: 'broken' } } }));
+    await workspace.reloadConfig();
+    expect(codes((await blockedBuild(workspace)).data.blockers as { code: string }[])).toEqual(['INVALID_TOOL']);
+  });
+
+  it('blocks every build while the registry is read-only', async () => {
+    const { workspace } = await openBuildProject({ 'assets/a.txt': 'x' });
+    writeFileSync(path.join(workspace.root, 'packer.registry.json'), '{ "version": 1, "assets": [ oops');
+    await workspace.reloadRegistry();
+    expect(codes((await blockedBuild(workspace)).data.blockers as { code: string }[])).toEqual(['INVALID_REGISTRY']);
+  });
+
+  it('warns about a pack that selects nothing, and still builds it', async () => {
+    const config: ProjectConfigInput = { ...BUILD_TEST_CONFIG, packs: [{ name: 'all', include: ['assets/**'] }, { name: 'none', include: ['nothing/**'] }] };
+    const { workspace } = await openBuildProject({ 'assets/a.txt': 'x' }, config);
+    const report = await runBuild(workspace);
+    expect(codes(report.warnings)).toEqual(['EMPTY_PACK']);
+    expect(report.packs.find((pack) => pack.pack === 'none')).toMatchObject({ status: 'written', entries: 0 });
+  });
+});

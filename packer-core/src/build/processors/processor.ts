@@ -1,0 +1,47 @@
+import { PackerError } from '../../contract/errors.js';
+import type { EntryMetadata } from '../../contract/build-schema.js';
+import type { SettingValue } from '../../contract/registry-schema.js';
+
+/** What a processor gets for one asset. */
+export interface ProcessorInput {
+  /** Absolute path of the source file. */
+  absolute: string;
+  /** What the pinned snapshot observed: a processor that reads the file checks the bytes against it. */
+  expected: { size: number; digest: string };
+  settings: Readonly<Record<string, SettingValue>>;
+  signal: AbortSignal;
+  /** A fresh path in the cache's scratch folder, for an output written as a file. */
+  scratchFile(suffix?: string): string;
+}
+
+/** What a processor produced. */
+export type ProcessorOutput =
+  /** The output is the input file, unchanged (copy, image): nothing is stored; the pack writer checks its digest. */
+  | { type: 'passthrough'; metadata: EntryMetadata }
+  /** Output bytes in memory (small outputs). */
+  | { type: 'bytes'; bytes: Uint8Array; digest: string; metadata: EntryMetadata }
+  /** Output written to a file in the scratch folder; hashed on store unless the digest is given. */
+  | { type: 'file'; file: string; digest?: string; metadata: EntryMetadata };
+
+/** A processor's failure on one asset: becomes a PROCESSOR_FAILED (or CHANGED_DURING_BUILD) diagnostic. */
+export class ProcessorFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: 'PROCESSOR_FAILED' | 'CHANGED_DURING_BUILD' = 'PROCESSOR_FAILED',
+    readonly position?: { line: number; column: number },
+  ) {
+    super(message);
+    this.name = 'ProcessorFailure';
+  }
+}
+
+export function changedDuringBuild(): ProcessorFailure {
+  return new ProcessorFailure('the file changed after the build pinned its snapshot; build again', 'CHANGED_DURING_BUILD');
+}
+
+export type Processor = (input: ProcessorInput) => Promise<ProcessorOutput>;
+
+/** Throws CANCELLED once the build's signal is aborted. */
+export function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new PackerError('CANCELLED', 'The build was cancelled.');
+}

@@ -1,0 +1,82 @@
+import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ToolRule } from '../../contract/config-schema.js';
+import { PackerError } from '../../contract/errors.js';
+import { expandToolArgs, mentionsOutput } from './tool-args.js';
+import { changedDuringBuild, ProcessorFailure, throwIfCancelled, type ProcessorInput, type ProcessorOutput } from './processor.js';
+
+/**
+ * Runs one declared external tool on one asset, deny-by-default: no shell, arguments from the template
+ * only, an environment of PATH plus HOME/TMPDIR set to a fresh temp working dir, a timeout, capped
+ * stdout/stderr. The tool runs in its own process group, so a timeout or a cancel kills it and anything it
+ * started. Its result is read from the output path the packer gave it, nowhere else.
+ */
+export async function runTool(name: string, tool: ToolRule, input: ProcessorInput, scratchDir: string): Promise<ProcessorOutput> {
+  throwIfCancelled(input.signal);
+  const before = statSync(input.absolute);
+  if (before.size !== input.expected.size) throw changedDuringBuild();
+  const workDir = mkdtempSync(path.join(scratchDir, 'tool-'));
+  const output = path.join(workDir, `output${path.extname(input.absolute).toLowerCase()}`);
+  try {
+    const subprocess = execa(tool.command, expandToolArgs(tool, { input: input.absolute, output, settings: input.settings }), {
+      shell: false,
+      cwd: workDir,
+      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: workDir, TMPDIR: workDir },
+      extendEnv: false,
+      preferLocal: false,
+      stdin: 'ignore',
+      maxBuffer: tool.maxOutputBytes,
+      detached: true,
+      cleanup: true,
+      reject: false,
+      windowsHide: true,
+    });
+    let timedOut = false;
+    const killGroup = (): void => {
+      try {
+        if (subprocess.pid !== undefined) process.kill(-subprocess.pid, 'SIGKILL');
+      } catch {
+        subprocess.kill('SIGKILL');
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, tool.timeoutMs);
+    input.signal.addEventListener('abort', killGroup, { once: true });
+    const result = await subprocess.finally(() => {
+      clearTimeout(timer);
+      input.signal.removeEventListener('abort', killGroup);
+    });
+    if (input.signal.aborted) throw new PackerError('CANCELLED', 'The build was cancelled.');
+    if (timedOut) throw new ProcessorFailure(`tool "${name}" (${tool.command}) did not finish within its timeout of ${tool.timeoutMs} ms and was killed`);
+    if (result.isMaxBuffer) throw new ProcessorFailure(`tool "${name}" (${tool.command}) wrote more than maxOutputBytes (${tool.maxOutputBytes}) to stdout or stderr and was stopped`);
+    if (result.failed) {
+      const detail = tail(String(result.stderr ?? '')) || result.shortMessage || 'no error output';
+      const how = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : 'could not be started';
+      throw new ProcessorFailure(`tool "${name}" (${tool.command}) ${how}: ${detail}`);
+    }
+    let written;
+    try {
+      written = statSync(output);
+    } catch {
+      const why = mentionsOutput(tool) ? '' : ' (none of its "args" passes {output})';
+      throw new ProcessorFailure(`tool "${name}" (${tool.command}) exited successfully but wrote no file at the output path${why}`);
+    }
+    if (!written.isFile()) throw new ProcessorFailure(`tool "${name}" (${tool.command}) left something other than a file at {output}`);
+    const after = statSync(input.absolute);
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changedDuringBuild();
+    // Move the output out of the work dir before it is removed; the cache appends it to its segment.
+    const kept = input.scratchFile(path.extname(output));
+    renameSync(output, kept);
+    return { type: 'file', file: kept, metadata: {} };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+function tail(text: string, max = 500): string {
+  const trimmed = text.trim();
+  return trimmed.length > max ? `…${trimmed.slice(-max)}` : trimmed;
+}

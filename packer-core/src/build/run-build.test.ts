@@ -1,0 +1,148 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyFixture } from '@packer/fixtures';
+import { PackerError } from '../contract/errors.js';
+import { Workspace } from '../workspace/workspace.js';
+import { buildOutputs } from './build-test-project.js';
+import { packFilesOf } from './pack-files.js';
+import { verifyPackFiles } from './pack-queries.js';
+import { runBuild } from './run-build.js';
+
+async function openFixture(dest?: string): Promise<Workspace> {
+  return Workspace.open(await copyFixture('sample-game', dest));
+}
+
+/** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for pass-through. */
+function cacheRows(stateDir: string): { size: number; segment: number; offset: number }[] {
+  const index = JSON.parse(readFileSync(path.join(stateDir, 'cache', 'index.json'), 'utf8')) as { rows: Record<string, [string, number, number, unknown, number, number]> };
+  return Object.values(index.rows).filter((row) => row[4] >= 0).map((row) => ({ size: row[1], segment: row[4], offset: row[5] }));
+}
+
+function packsOnly(outputs: Record<string, Buffer>): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(outputs).filter(([name]) => name.endsWith('.pack')));
+}
+
+describe('runBuild on the sample game', () => {
+  it('gives byte-identical packs in two different directories', async () => {
+    const first = await openFixture();
+    const nested = path.join(mkdtempSync(path.join(os.tmpdir(), 'packer-elsewhere-')), 'deeper', 'still deeper');
+    const second = await openFixture(nested);
+    const [a, b] = [await runBuild(first, { concurrency: 1 }), await runBuild(second, { concurrency: 4 })];
+    expect(a.counts).toEqual({ processed: 45, cached: 0, failed: 0 });
+    expect(a.packs.map((pack) => pack.digest)).toEqual(b.packs.map((pack) => pack.digest));
+    const [outA, outB] = [packsOnly(buildOutputs(first.root)), packsOnly(buildOutputs(second.root))];
+    expect(Object.keys(outA)).toEqual(['audio.pack', 'backgrounds.pack', 'core.pack', 'level1.pack', 'sprites.pack', 'ui.pack']);
+    for (const name of Object.keys(outA)) expect(outA[name]!.equals(outB[name]!), name).toBe(true);
+    for (const rule of first.config.packs) expect((await verifyPackFiles(packFilesOf(first.root, first.config, rule.name))).ok).toBe(true);
+  });
+
+  it('processes nothing without changes, nothing after an mtime touch, one file after one edit', async () => {
+    const ws = await openFixture();
+    await runBuild(ws);
+    const before = buildOutputs(ws.root);
+
+    const again = await runBuild(ws);
+    expect(again.counts).toEqual({ processed: 0, cached: 45, failed: 0 });
+    expect(again.packs.every((pack) => pack.status === 'unchanged' && pack.cacheHits === pack.entries)).toBe(true);
+
+    const settings = path.join(ws.root, 'assets/data/game-settings.json');
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(settings, later, later);
+    await ws.refresh();
+    const touched = await runBuild(ws);
+    expect(touched.counts).toEqual({ processed: 0, cached: 45, failed: 0 });
+    expect(buildOutputs(ws.root)).toEqual(before);
+
+    const json = JSON.parse(readFileSync(settings, 'utf8')) as Record<string, unknown>;
+    writeFileSync(settings, JSON.stringify({ ...json, edited: true }, null, 2));
+    await ws.refresh();
+    const edited = await runBuild(ws);
+    expect(edited.counts).toEqual({ processed: 1, cached: 44, failed: 0 });
+    const status = Object.fromEntries(edited.packs.map((pack) => [pack.pack, pack.status]));
+    expect(status).toEqual({ core: 'written', sprites: 'unchanged', backgrounds: 'unchanged', audio: 'unchanged', ui: 'unchanged', level1: 'unchanged' });
+    expect(buildOutputs(ws.root)['sprites.pack']!.equals(before['sprites.pack']!)).toBe(true);
+    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(false);
+  });
+
+  it('records the last build of each pack in the snapshot', async () => {
+    const ws = await openFixture();
+    const report = await runBuild(ws, { packs: ['core', 'ui'] });
+    expect(report.revisionAfter).toBe(ws.snapshot.revision);
+    expect(ws.snapshot.lastBuilds.map((build) => [build.pack, build.digest, build.revision])).toEqual([
+      ['core', report.packs[0]!.digest, report.revision],
+      ['ui', report.packs[1]!.digest, report.revision],
+    ]);
+  });
+
+  it('detects a corrupted cache entry, rebuilds it and never packs it', async () => {
+    const ws = await openFixture();
+    await runBuild(ws);
+    const good = buildOutputs(ws.root)['core.pack']!;
+    // Corrupt every stored output (json and text) in its cache segment, then force core.pack to be written again.
+    for (const row of cacheRows(ws.stateDir)) {
+      const segment = path.join(ws.stateDir, 'cache', 'segments', `${row.segment}.seg`);
+      const bytes = readFileSync(segment);
+      bytes[row.offset + Math.floor(row.size / 2)]! ^= 0xff;
+      writeFileSync(segment, bytes);
+    }
+    const corrupted = cacheRows(ws.stateDir).length;
+    expect(corrupted).toBeGreaterThan(5);
+    rmSync(path.join(ws.root, 'build', 'core.pack'));
+    const report = await runBuild(ws, { packs: ['core'] });
+    expect(report.counts.processed).toBeGreaterThan(0);
+    expect(report.counts.processed + report.counts.cached).toBe(15);
+    expect(buildOutputs(ws.root)['core.pack']!.equals(good)).toBe(true);
+    expect((await verifyPackFiles(packFilesOf(ws.root, ws.config, 'core'))).ok).toBe(true);
+  });
+
+  it('keeps the cache under its size cap, evicting least recently used outputs', async () => {
+    const ws = await openFixture();
+    await runBuild(ws, { cacheMaxBytes: 1000 });
+    const rows = cacheRows(ws.stateDir);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.reduce((sum, row) => sum + row.size, 0)).toBeLessThanOrEqual(1000);
+    // Evicted outputs are simply processed again; the packs stay identical.
+    const before = buildOutputs(ws.root);
+    rmSync(path.join(ws.root, 'build', 'core.pack'));
+    const again = await runBuild(ws, { cacheMaxBytes: 1000 });
+    expect(again.counts.processed).toBeGreaterThan(0);
+    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(true);
+  });
+
+  it('fails with BLOCKED and writes nothing when a registered file is missing', async () => {
+    const ws = await openFixture();
+    rmSync(path.join(ws.root, 'assets/audio/sfx/jump.wav'));
+    await ws.refresh();
+    const error = await runBuild(ws).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PackerError);
+    expect((error as PackerError).code).toBe('BLOCKED');
+    expect(((error as PackerError).data.blockers as { code: string }[]).map((item) => item.code)).toContain('MISSING_FILE');
+    expect(buildOutputs(ws.root)).toEqual({});
+    // A build of packs that do not hold the missing asset is not blocked.
+    await expect(runBuild(ws, { packs: ['core'] })).resolves.toMatchObject({ counts: { processed: 15 } });
+  });
+
+  it('keeps earlier packs and reports the asset when a processor fails', async () => {
+    const ws = await openFixture();
+    await runBuild(ws);
+    const before = buildOutputs(ws.root);
+    const level = path.join(ws.root, 'assets/data/levels/level1.json');
+    writeFileSync(level, '{\n  "name": "broken",\n  "tiles": [1, 2,, 3]\n}\n');
+    appendFileSync(path.join(ws.root, 'assets/audio/sfx/jump.wav'), Buffer.from([1]));
+    await ws.refresh();
+    const error = (await runBuild(ws).catch((caught: unknown) => caught)) as PackerError;
+    expect(error.code).toBe('BLOCKED');
+    const [failure] = error.data.blockers as { code: string; path: string; message: string }[];
+    expect(failure).toMatchObject({ code: 'PROCESSOR_FAILED', path: 'assets/data/levels/level1.json' });
+    expect(failure!.message).toContain('line 3, column 18');
+    const report = error.data.report as { packs: { pack: string; status: string }[] };
+    // level1.json sits in `core` and in `level1`: both keep their old bytes; `audio` got the new jump.wav.
+    expect(Object.fromEntries(report.packs.map((pack) => [pack.pack, pack.status]))).toMatchObject({ core: 'failed', level1: 'failed', audio: 'written', sprites: 'unchanged' });
+    const after = buildOutputs(ws.root);
+    expect(after['core.pack']!.equals(before['core.pack']!)).toBe(true);
+    expect(after['level1.pack']!.equals(before['level1.pack']!)).toBe(true);
+    expect(after['audio.pack']!.equals(before['audio.pack']!)).toBe(false);
+  });
+});

@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildReport } from '../contract/build-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
+import { PackerError } from '../contract/errors.js';
+import type { Workspace } from '../workspace/workspace.js';
+import { BuildProgressTracker, type BuildProgress } from './build-progress.js';
+import { BuildState } from './build-state.js';
+import { BuildJobs } from './build-jobs.js';
+import { OutputCache } from './output-cache.js';
+import { buildDirOf, packFilesOf, sweepTempPacks, type PackFiles } from './pack-files.js';
+import { commitPack, discardPack } from './pack-writer.js';
+import { planBuild } from './plan-build.js';
+import { throwIfCancelled } from './processors/processor.js';
+import { stagePlannedPack, type StageOutcome } from './stage-planned-pack.js';
+import { defaultConcurrency, runPool } from './worker-pool.js';
+
+export interface BuildOptions {
+  /** Pack names to build (default: all). */
+  packs?: readonly string[] | undefined;
+  /** Aborting stops the build promptly: running tools are killed, nothing replaces the previous packs. */
+  signal?: AbortSignal | undefined;
+  /** Processor calls in flight at once (default: the number of cores). */
+  concurrency?: number | undefined;
+  /** Size cap of the output cache in bytes (default: PACKER_CACHE_MAX_BYTES, else 2 GiB). */
+  cacheMaxBytes?: number | undefined;
+  /** Called after every asset (cumulative counts) and when a pack is being written. */
+  onProgress?: ((progress: BuildProgress) => void) | undefined;
+}
+
+/**
+ * Builds packs from the workspace's current snapshot, pinned at the call: plan (BLOCKED with
+ * `data.blockers` before anything is written), process each distinct asset once on a bounded pool
+ * (outputs cached in `.packer/cache/`), stage every pack to a temp file, then, unless cancelled, put them
+ * all in place and record them in the snapshot's `lastBuilds`. When some asset's processor failed, the
+ * packs without failures are still put in place and the build throws BLOCKED with `data.blockers` (the
+ * failures) and `data.report`. CANCELLED when `signal` aborts before the packs are put in place.
+ */
+export async function runBuild(workspace: Workspace, options: BuildOptions = {}): Promise<BuildReport> {
+  const startedAt = performance.now();
+  const signal = options.signal ?? new AbortController().signal;
+  const state = workspace.state;
+  const plan = planBuild(state, { packs: options.packs });
+  if (plan.blockers.length > 0) {
+    throw new PackerError('BLOCKED', `The build has ${plan.blockers.length} blocker(s); nothing was written. First: ${plan.blockers[0]!.message}`, {
+      blockers: plan.blockers,
+      warnings: plan.warnings,
+      revision: plan.revision,
+    });
+  }
+  const buildDir = buildDirOf(workspace.root, state.config).absolute;
+  mkdirSync(buildDir, { recursive: true });
+  sweepTempPacks(buildDir);
+  const cache = OutputCache.open(path.join(workspace.stateDir, 'cache'), { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
+  const buildState = BuildState.load(workspace.stateDir);
+  const jobs = new BuildJobs(plan, cache, workspace.root, signal);
+  const tracker = new BuildProgressTracker(jobs.size, options.onProgress);
+  const concurrency = options.concurrency ?? defaultConcurrency();
+  const outcomes: (StageOutcome & { files: PackFiles; durationMs: number })[] = [];
+  try {
+    await jobs.run(tracker, concurrency);
+    throwIfCancelled(signal);
+    // Packs are staged side by side (each on its own worker thread), reported in config order.
+    const slots: (typeof outcomes)[number][] = [];
+    await runPool(plan.packs.entries(), { concurrency, signal }, async ([index, pack]) => {
+      const files = packFilesOf(workspace.root, state.config, pack.name);
+      tracker.report(files.relativePack);
+      const outcome = await stagePlannedPack({ pack, files, jobs, tracker, buildState, signal, project: state.config.name, revision: plan.revision });
+      slots[index] = { ...outcome, files, durationMs: Math.round(performance.now() - startedAt) };
+    }).finally(() => outcomes.push(...slots.filter(Boolean)));
+    throwIfCancelled(signal);
+  } catch (error) {
+    for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);
+    throw error;
+  } finally {
+    await cache.save();
+  }
+  // Commit point: from here on the build completes even if a cancel arrives.
+  const builtAt = new Date().toISOString();
+  for (const { report, staged, headerDigest, files } of outcomes) {
+    if (report.status === 'failed' || !headerDigest || !report.digest) continue;
+    if (staged) commitPack(staged);
+    buildState.record(files, { pack: report.pack, digest: report.digest, entries: report.entries, bytes: report.bytes, revision: plan.revision, builtAt }, headerDigest);
+  }
+  buildState.save();
+  const after = await workspace.recordBuilds(buildState.lastBuilds(state.config.packs.map((rule) => rule.name)));
+  const failures: Diagnostic[] = jobs.failures;
+  const report: BuildReport = {
+    revision: plan.revision,
+    revisionAfter: after.snapshot.revision,
+    packs: outcomes.map(({ report, durationMs }) => ({ ...report, durationMs })),
+    counts: { ...tracker.counts },
+    assets: jobs.size,
+    inputBytes: jobs.inputBytes,
+    durationMs: Math.round(performance.now() - startedAt),
+    failures,
+    warnings: plan.warnings,
+  };
+  if (failures.length > 0) {
+    throw new PackerError('BLOCKED', `${failures.length} asset(s) failed to build; packs holding them were left as they were. First: ${failures[0]!.message}`, {
+      blockers: failures,
+      report,
+    });
+  }
+  return report;
+}
+
+function cacheCapFromEnv(): number | undefined {
+  const raw = process.env.PACKER_CACHE_MAX_BYTES;
+  const value = raw === undefined ? NaN : Number(raw);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,128 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ProjectConfigInput, ToolRule } from '../contract/config-schema.js';
+import type { PackerError } from '../contract/errors.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject } from './build-test-project.js';
+import { packFilesOf } from './pack-files.js';
+import { PackReader } from './pack-reader.js';
+import { runBuild } from './run-build.js';
+
+type ToolInput = Partial<ToolRule> & { command: string };
+
+/** A project whose `.dat` files go through `tool`, and whose `.txt` files use the text processor. */
+function toolConfig(tool: ToolInput): ProjectConfigInput {
+  return { ...BUILD_TEST_CONFIG, kinds: { ...BUILD_TEST_CONFIG.kinds, blob: { extensions: ['.dat', '.png'], processor: 'tool' } }, tools: { tool } };
+}
+
+/** A Node one-liner as a declared tool: `script` sees `process.argv[1..]` = the expanded template. */
+function nodeTool(script: string, args: string[], extra: Partial<ToolRule> = {}): ToolInput {
+  return { command: process.execPath, args: ['-e', script, ...args], ...extra };
+}
+
+async function readEntry(root: string, config: { packs: { name: string }[] } & Parameters<typeof packFilesOf>[1], name: string): Promise<Buffer> {
+  const reader = await PackReader.open(packFilesOf(root, config, 'all').pack);
+  try {
+    return await reader.read(name);
+  } finally {
+    await reader.close();
+  }
+}
+
+function filesNamed(dir: string, name: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((file) => path.basename(file) === name);
+}
+
+describe('external tools', () => {
+  it('passes hostile file names as plain absolute-path arguments: nothing reaches a shell', async () => {
+    const files = { 'assets/$(touch pwned).png': 'dollar', 'assets/--help.png': 'dash', 'assets/`touch pwned2`; rm -rf x.png': 'tick', 'assets/ok.txt': 'ok' };
+    const { root, workspace } = await openBuildProject(files, toolConfig({ command: 'cp', args: ['{input}', '{output}'] }));
+    await runBuild(workspace);
+    expect(filesNamed(root, 'pwned')).toEqual([]);
+    expect(filesNamed(root, 'pwned2')).toEqual([]);
+    expect(existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
+    expect((await readEntry(root, workspace.config, '$(touch pwned).png')).toString()).toBe('dollar');
+    expect((await readEntry(root, workspace.config, '--help.png')).toString()).toBe('dash');
+    expect((await readEntry(root, workspace.config, '`touch pwned2`; rm -rf x.png')).toString()).toBe('tick');
+  });
+
+  it('runs the tool with a scrubbed environment in a temp working dir, each template argument as one argument', async () => {
+    const script = "require('fs').writeFileSync(process.argv[2], JSON.stringify({ env: process.env, cwd: process.cwd(), argv: process.argv.slice(1) }))";
+    const config = toolConfig(nodeTool(script, ['{input}', '{output}', 'label={setting.label}']));
+    (config.kinds!.blob as { settings?: Record<string, string> }).settings = { label: 'string' };
+    const { root, workspace } = await openBuildProject({ 'assets/a b.dat': 'x' }, config);
+    await workspace.apply({ type: 'update', target: 'assets/a b.dat', settings: { label: 'two words; $(rm -rf /)' } });
+    process.env.PACKER_TEST_SECRET = 'do-not-leak';
+    try {
+      await runBuild(workspace);
+    } finally {
+      delete process.env.PACKER_TEST_SECRET;
+    }
+    const seen = JSON.parse((await readEntry(root, workspace.config, 'a b.dat')).toString()) as { env: Record<string, string>; cwd: string; argv: string[] };
+    expect(Object.keys(seen.env).sort()).toEqual(['HOME', 'PATH', 'TMPDIR']);
+    expect(seen.env.HOME).toBe(seen.cwd);
+    expect(seen.cwd.startsWith(path.join(root, '.packer', 'cache', 'tmp'))).toBe(true);
+    expect(existsSync(seen.cwd)).toBe(false);
+    expect(seen.argv).toEqual([path.join(root, 'assets/a b.dat'), expect.stringMatching(/output\.dat$/), 'label=two words; $(rm -rf /)']);
+  });
+
+  it('kills a hanging tool at its timeout and fails only that asset', async () => {
+    const config = toolConfig({ command: 'sleep', args: ['60'], timeoutMs: 300 });
+    const { root, workspace } = await openBuildProject({ 'assets/hang.dat': 'x', 'assets/ok.txt': 'fine' }, { ...config, packs: [{ name: 'all', include: ['assets/**'] }, { name: 'text', include: ['assets/*.txt'] }] });
+    const started = Date.now();
+    const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.code).toBe('BLOCKED');
+    expect(error.data.blockers).toEqual([expect.objectContaining({
+      code: 'PROCESSOR_FAILED', path: 'assets/hang.dat', message: expect.stringContaining('did not finish within its timeout of 300 ms and was killed'),
+    })]);
+    const report = error.data.report as { packs: { pack: string; status: string }[]; counts: Record<string, number> };
+    expect(report.counts).toEqual({ processed: 1, cached: 0, failed: 1 });
+    expect(report.packs.map((pack) => [pack.pack, pack.status])).toEqual([['all', 'failed'], ['text', 'written']]);
+    expect(Object.keys(buildOutputs(root))).toEqual(['text.manifest.json', 'text.pack']);
+  });
+
+  it('fails an asset whose tool exits non-zero, floods its output, or writes nothing', async () => {
+    const cases: [ToolInput, string][] = [
+      [nodeTool("process.stderr.write('cannot frobnicate'); process.exit(3)", ['{input}', '{output}']), 'exited with code 3: cannot frobnicate'],
+      [nodeTool("process.stdout.write('x'.repeat(100000))", ['{output}'], { maxOutputBytes: 1000 }), 'wrote more than maxOutputBytes (1000)'],
+      [nodeTool('0', ['{input}']), 'wrote no file at the output path (none of its "args" passes {output})'],
+      [{ command: 'packer-no-such-command', args: ['{output}'] }, 'could not be started'],
+    ];
+    for (const [tool, message] of cases) {
+      const { workspace } = await openBuildProject({ 'assets/a.dat': 'x' }, toolConfig(tool));
+      const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+      expect(error.data.blockers, message).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringContaining(message) })]);
+    }
+  });
+
+  it('cancels promptly: kills the running tool, keeps the previous packs, leaves no temp files', async () => {
+    const script = "require('fs').writeFileSync(process.argv[2] + '.pid', String(process.pid)); setTimeout(() => require('fs').copyFileSync(process.argv[1], process.argv[2]), 60000)";
+    const { root, workspace } = await openBuildProject({ 'assets/a.dat': 'one', 'assets/b.txt': 'two' }, toolConfig({ command: 'cp', args: ['{input}', '{output}'] }));
+    await runBuild(workspace);
+    const before = buildOutputs(root);
+    writeFileSync(path.join(root, 'packer.json'), JSON.stringify(toolConfig(nodeTool(script, ['{input}', '{output}'], { timeoutMs: 120_000 }))));
+    await workspace.reloadConfig();
+    const controller = new AbortController();
+    const pidFile = new Promise<number>((resolve) => {
+      const scratch = path.join(root, '.packer', 'cache', 'tmp');
+      const poll = setInterval(() => {
+        const found = readdirSync(scratch, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('.pid'));
+        const pid = found ? Number(readFileSync(path.join(scratch, found), 'utf8')) : 0;
+        if (pid > 0) {
+          clearInterval(poll);
+          resolve(pid);
+        }
+      }, 10);
+    });
+    const build = runBuild(workspace, { signal: controller.signal }).catch((caught: unknown) => caught);
+    const pid = await pidFile;
+    const cancelledAt = Date.now();
+    controller.abort();
+    const error = (await build) as PackerError;
+    expect(error.code).toBe('CANCELLED');
+    expect(Date.now() - cancelledAt).toBeLessThan(2000);
+    expect(() => process.kill(pid, 0)).toThrow();
+    expect(buildOutputs(root)).toEqual(before);
+  });
+});

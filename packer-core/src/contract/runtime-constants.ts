@@ -1,0 +1,27 @@
+// The contract's runtime values that need no zod: clients on a hot path (`packer status`) import these
+// through `@packer/core/contract/runtime` and take everything else as types only.
+
+/** Bumped on any incompatible change to methods, params, results or events. */
+export const PROTOCOL_VERSION = 1;
+
+/** Largest frame either side accepts on a stream transport (bytes of one JSON text). */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+
+/** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). */
+export const ASSET_ID_PATTERN = /^a_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** True when a reference names an asset id rather than a path (the packer's own rule, shared with clients). */
+export function isAssetId(ref: string): boolean {
+  return ASSET_ID_PATTERN.test(ref);
+}
+
+/** Builds a cursor `"<generation>.<seq>"`. */
+export function formatCursor(generation: number, seq: number): string {
+  return `${generation}.${seq}`;
+}
+
+/** Splits a cursor into its generation and its global sequence number. */
+export function parseCursor(cursor: string): { generation: number; seq: number } {
+  const [generation, seq] = cursor.split('.').map(Number);
+  return { generation: generation ?? 0, seq: seq ?? 0 };
+}

@@ -1,0 +1,3 @@
+// `@packer/core/contract/runtime`: the zod-free part of the contract (errors, cursors, constants).
+export * from './errors.js';
+export * from './runtime-constants.js';

@@ -1,0 +1,179 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { scanWorkspace } from '../scan/scanner.js';
+import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
+import { Workspace } from '../workspace/workspace.js';
+import { ProjectConfig } from '../contract/config-schema.js';
+import { DigestCache } from './digest-cache.js';
+import { hashFiles } from './hash-files.js';
+
+// Count every file the packer hashes, by wrapping the real hasher (no filesystem mock: files are real).
+const counter = vi.hoisted(() => ({ hashed: [] as string[] }));
+vi.mock('./hash-files.js', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./hash-files.js')>();
+  return {
+    ...actual,
+    hashFiles: async (files: readonly { absolute: string; size: number }[]) => {
+      counter.hashed.push(...files.map((file) => file.absolute));
+      return actual.hashFiles(files);
+    },
+  };
+});
+
+const sha256 = (bytes: string | Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+const FILES = {
+  'assets/hero.png': 'png-bytes-hero',
+  'assets/ui/button.png': 'png-bytes-button',
+  'assets/levels/one.json': '{"a":1}',
+  'assets/readme.txt': 'hello',
+};
+
+/** Project-relative paths hashed since the last call. */
+function takeHashed(root: string): string[] {
+  const out = counter.hashed.map((absolute) => path.relative(root, absolute).split(path.sep).join('/')).sort();
+  counter.hashed = [];
+  return out;
+}
+
+async function registeredProject(): Promise<string> {
+  const root = makeTempProject(FILES);
+  const ws = await Workspace.open(root);
+  await ws.apply({ type: 'register', paths: ['assets'] });
+  await ws.close();
+  counter.hashed = [];
+  return root;
+}
+
+beforeEach(() => {
+  counter.hashed = [];
+});
+
+describe('digest cache across workspace opens', () => {
+  it('a cold open hashes every registered file once; a warm re-open hashes nothing and leaves the cache file alone', async () => {
+    const root = await registeredProject();
+    const cacheFile = path.join(root, '.packer/digests.json');
+    const cold = mkdtempSync(path.join(os.tmpdir(), 'packer-cold-'));
+    // Same project without runtime state: everything registered is hashed.
+    for (const [relative, content] of Object.entries(FILES)) {
+      mkdirSync(path.dirname(path.join(cold, relative)), { recursive: true });
+      writeFileSync(path.join(cold, relative), content);
+    }
+    writeFileSync(path.join(cold, 'packer.json'), readFileSync(path.join(root, 'packer.json')));
+    writeFileSync(path.join(cold, 'packer.registry.json'), readFileSync(path.join(root, 'packer.registry.json')));
+    await Workspace.open(cold);
+    expect(takeHashed(cold)).toEqual(Object.keys(FILES).sort());
+
+    const before = statSync(cacheFile);
+    const bytes = readFileSync(cacheFile, 'utf8');
+    const warm = await Workspace.open(root);
+    expect(takeHashed(root)).toEqual([]);
+    // Rewritten only when a row changes (atomic rename: new inode), so the same inode means no row changed.
+    expect(statSync(cacheFile).ino).toBe(before.ino);
+    expect(readFileSync(cacheFile, 'utf8')).toBe(bytes);
+    for (const [relative, content] of Object.entries(FILES)) {
+      expect(warm.state.byPath.get(relative)?.observation?.digest).toBe(sha256(content));
+    }
+  });
+
+  it('changing one file re-hashes that file only, and its digest follows the content', async () => {
+    const root = await registeredProject();
+    writeFileSync(path.join(root, 'assets/readme.txt'), 'hello, changed');
+    const ws = await Workspace.open(root);
+    expect(takeHashed(root)).toEqual(['assets/readme.txt']);
+    expect(ws.state.byPath.get('assets/readme.txt')?.observation?.digest).toBe(sha256('hello, changed'));
+    expect(ws.state.byPath.get('assets/hero.png')?.observation?.digest).toBe(sha256(FILES['assets/hero.png']));
+  });
+
+  it('a touched mtime with the same content re-hashes that file only', async () => {
+    const root = await registeredProject();
+    const file = path.join(root, 'assets/hero.png');
+    const stat = statSync(file);
+    utimesSync(file, stat.atime, new Date(stat.mtimeMs + 5_000));
+    const ws = await Workspace.open(root);
+    expect(takeHashed(root)).toEqual(['assets/hero.png']);
+    expect(ws.state.byPath.get('assets/hero.png')?.observation?.digest).toBe(sha256(FILES['assets/hero.png']));
+  });
+
+  it('a live refresh re-hashes only what changed', async () => {
+    const root = await registeredProject();
+    const ws = await Workspace.open(root);
+    takeHashed(root);
+    writeFileSync(path.join(root, 'assets/levels/one.json'), '{"a":2,"b":3}');
+    expect((await ws.refresh()).changed).toBe(true);
+    expect(takeHashed(root)).toEqual(['assets/levels/one.json']);
+    expect((await ws.refresh()).changed).toBe(false);
+    expect(takeHashed(root)).toEqual([]);
+    expect(ws.state.byPath.get('assets/levels/one.json')?.observation?.digest).toBe(sha256('{"a":2,"b":3}'));
+  });
+});
+
+describe('DigestCache', () => {
+  const config = ProjectConfig.parse(TEST_CONFIG);
+
+  it('ensure hashes only uncached or changed files, and the rows survive a reload', async () => {
+    const root = makeTempProject(FILES);
+    const file = path.join(root, '.packer/digests.json');
+    const cache = new DigestCache(file);
+    const files = scanWorkspace(root, config).files;
+    expect(await cache.ensure(root, files)).toBe(4);
+    expect(await cache.ensure(root, files)).toBe(0);
+    cache.save();
+
+    const reloaded = new DigestCache(file);
+    expect(await reloaded.ensure(root, files)).toBe(0);
+    for (const [relative, stat] of files) expect(reloaded.get(relative, stat)).toBe(sha256(readFileSync(path.join(root, relative))));
+
+    writeFileSync(path.join(root, 'assets/ui/button.png'), 'a different, longer content');
+    const rescanned = scanWorkspace(root, config).files;
+    expect(reloaded.get('assets/ui/button.png', rescanned.get('assets/ui/button.png')!)).toBeUndefined();
+    expect(await reloaded.ensure(root, rescanned)).toBe(1);
+    expect(reloaded.get('assets/ui/button.png', rescanned.get('assets/ui/button.png')!)).toBe(sha256('a different, longer content'));
+    // The old digest of a vanished path stays known (outside-move detection) until pruned.
+    expect(reloaded.lastKnown('assets/hero.png')?.digest).toBe(sha256(FILES['assets/hero.png']));
+    reloaded.prune((relative) => relative !== 'assets/hero.png');
+    expect(reloaded.lastKnown('assets/hero.png')).toBeUndefined();
+  });
+
+  it('a corrupt cache file is only a cache: it starts empty and re-hashes', async () => {
+    const root = makeTempProject(FILES);
+    const file = path.join(root, '.packer/digests.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{"version":1,"rows":{"assets/hero.png":[1,2,');
+    const cache = new DigestCache(file);
+    expect(await cache.ensure(root, scanWorkspace(root, config).files)).toBe(4);
+    cache.save();
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1 });
+  });
+});
+
+describe('hashFiles', () => {
+  it('over more than 64 files (the worker pool) equals sha256 computed directly, in input order', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'packer-hash-'));
+    const files: { absolute: string; size: number; expected: string | null }[] = [];
+    for (let index = 0; index < 300; index++) {
+      // Varied sizes, including empty files and one larger than the 1 MiB read buffer.
+      const content = index === 7 ? Buffer.alloc((1 << 20) + 12345, index) : Buffer.from(`file ${index} `.repeat(index % 17));
+      const absolute = path.join(dir, `f${index}.bin`);
+      writeFileSync(absolute, content);
+      files.push({ absolute, size: content.length, expected: sha256(content) });
+    }
+    files.splice(150, 0, { absolute: path.join(dir, 'missing.bin'), size: 10, expected: null });
+    const digests = await hashFiles(files);
+    expect(digests).toEqual(files.map((file) => file.expected));
+  });
+
+  it('a small job (in-process) gives the same digests', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'packer-hash-'));
+    const contents = ['', 'a', 'hello world'];
+    const files = contents.map((content, index) => {
+      const absolute = path.join(dir, `s${index}`);
+      writeFileSync(absolute, content);
+      return { absolute, size: content.length };
+    });
+    expect(await hashFiles(files)).toEqual(contents.map((content) => sha256(content)));
+  });
+});
