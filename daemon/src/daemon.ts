@@ -16,6 +16,7 @@ import { ensureSocketDir, projectFiles, type ProjectFiles } from './process/proj
 import { createRpcServer } from './rpc/rpc-server.js';
 import { serveConnection } from './rpc/serve-connection.js';
 import { memoryTransportPair, socketTransport, type Transport } from './rpc/transport.js';
+import { startWebSocketListener, type WebSocketListener } from './rpc/websocket-listener.js';
 import { publishStateChange } from './state-events.js';
 import { DAEMON_VERSION } from './version.js';
 import { selectWatcherBackend } from './watcher/index.js';
@@ -29,6 +30,8 @@ export interface DaemonOptions {
   watch?: boolean;
   /** Override of packer.json's idle timeout (ms; 0 = never). */
   idleTimeoutMs?: number;
+  /** Also listen on the loopback WebSocket (`--ws`); default: `PACKER_WS=1` or packer.json `daemon.websocket.enabled`. */
+  websocket?: boolean;
   /** Called once the daemon has stopped (after idle timeout, shutdown request or signal). */
   onStopped?: (reason: string) => void;
 }
@@ -48,6 +51,7 @@ export class Daemon {
   private readonly logger: DaemonLogger;
   private releaseLock: (() => void) | undefined;
   private netServer: net.Server | undefined;
+  private webSocket: WebSocketListener | undefined;
   private rpc!: JSONRPCServer<ConnectionContext>;
   private readonly connections = new Set<ConnectionContext>();
   private lastPublished: SnapshotState | undefined;
@@ -91,7 +95,10 @@ export class Daemon {
         await this.diskSync.start();
       }
       this.publishState('start');
-      if (this.options.listen !== false) await this.listen();
+      if (this.options.listen !== false) {
+        await this.listenWebSocket(env);
+        await this.listen();
+      }
       this.idleTimeoutMs = this.options.idleTimeoutMs ?? this.workspace.config.daemon.idleTimeoutMs;
       this.emitState('daemon.started', { pid: process.pid, generation: this.events.generation, version: DAEMON_VERSION });
       this.ready = true;
@@ -100,6 +107,7 @@ export class Daemon {
     } catch (error) {
       this.logger.error('daemon failed to start', { error: (error as Error).message });
       await this.diskSync?.close().catch(() => undefined);
+      await this.webSocket?.close().catch(() => undefined);
       this.releaseLock?.();
       throw error;
     }
@@ -110,6 +118,11 @@ export class Daemon {
     const [serverSide, clientSide] = memoryTransportPair();
     this.accept(serverSide);
     return clientSide;
+  }
+
+  /** The WebSocket listener's address and port, when it is on. */
+  get webSocketEndpoint(): WebSocketListener['endpoint'] | undefined {
+    return this.webSocket?.endpoint;
   }
 
   get connectionCount(): number {
@@ -155,6 +168,7 @@ export class Daemon {
     this.logger.info('daemon stopping', { reason });
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.netServer?.close();
+    this.webSocket?.stopAccepting();
     if (this.events) this.emitState('daemon.stopping', { reason });
     await this.lane?.stop(`daemon stopping: ${reason}`);
     await this.diskSync?.close();
@@ -163,6 +177,7 @@ export class Daemon {
       for (const close of connection.subscriptions.values()) close();
       connection.transport.close();
     }
+    await this.webSocket?.close();
     this.events?.close();
     if (this.options.listen !== false) {
       rmSync(this.files.socketPath, { force: true });
@@ -180,10 +195,17 @@ export class Daemon {
     const server = net.createServer((socket) => this.accept(socketTransport(socket)));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.files.socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
+      // The socket file is created (bound) inside listen(): create it owner-only, so no other user can connect
+      // in the moment before the chmod below.
+      const umask = process.umask(0o177);
+      try {
+        server.listen(this.files.socketPath, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      } finally {
+        process.umask(umask);
+      }
     });
     chmodSync(this.files.socketPath, 0o600);
     server.on('error', (error) => this.logger.error('socket server error', { error: error.message }));
@@ -196,6 +218,22 @@ export class Daemon {
       startedAt: this.startedAt.toISOString(),
       generation: this.events.generation,
     }, null, 2));
+  }
+
+  /** The loopback WebSocket for a browser-hosted Studio, when `--ws`, `PACKER_WS=1` or packer.json asks for it. */
+  private async listenWebSocket(env: NodeJS.ProcessEnv): Promise<void> {
+    const config = this.workspace.config.daemon.websocket;
+    const fromEnv = env.PACKER_WS === '1' ? true : env.PACKER_WS === '0' ? false : undefined;
+    if (!(this.options.websocket ?? fromEnv ?? config.enabled)) return;
+    this.webSocket = await startWebSocketListener({
+      stateDir: this.files.stateDir,
+      host: config.host,
+      port: config.port,
+      allowedOrigins: config.allowedOrigins,
+      onConnection: (transport) => this.accept(transport),
+      log: (level, message, fields) => this.logger.log(level, message, fields),
+    });
+    this.logger.info('websocket listening', { url: this.webSocket.endpoint.url });
   }
 
   private accept(transport: Transport): void {
@@ -235,13 +273,22 @@ export class Daemon {
       after = Number(page.events[page.events.length - 1]!.cursor.split('.')[1]);
     }
     for (const operationId of unterminated) {
+      // Recovery rolled a committed journal forward (and audited it as applied) or rolled it back: say which,
+      // so a client does not retry a move that happened.
+      const applied = this.workspace.audit.list({ operationId }).some((record) => record.result === 'applied');
       this.events.append({
         type: 'failed',
         operationId,
         sequence: (sequences.get(operationId) ?? 0) + 1,
         payload: {
           kind: kinds.get(operationId) ?? 'rescan',
-          error: { code: 'INTERNAL', message: 'The daemon stopped before this operation finished; the journal recovered the workspace to before or after it.' },
+          error: {
+            code: 'INTERNAL',
+            message: applied
+              ? 'The daemon stopped after this operation committed; recovery finished it, so its changes are in place.'
+              : 'The daemon stopped before this operation committed; recovery rolled it back, so nothing changed.',
+            data: { recovered: applied ? 'after' : 'before' },
+          },
         },
       });
     }

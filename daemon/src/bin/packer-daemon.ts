@@ -4,7 +4,7 @@ import { toPackerError } from '@packer/core/contract';
 import { Daemon } from '../daemon.js';
 
 /**
- * `packer-daemon --project <dir>`: runs one project's daemon in the foreground. Clients start it detached with
+ * `packer-daemon --project <dir> [--ws]`: runs one project's daemon in the foreground. Clients start it detached with
  * an IPC channel and learn through it whether start-up worked (a bad packer.json is reported to them, by name).
  */
 async function main(): Promise<void> {
@@ -15,6 +15,8 @@ async function main(): Promise<void> {
   const daemon = new Daemon({
     projectRoot,
     ...(idleArg >= 0 ? { idleTimeoutMs: Number(args[idleArg + 1]) } : {}),
+    // `--ws` turns the loopback WebSocket on; without it, PACKER_WS=1 or packer.json decide.
+    ...(args.includes('--ws') ? { websocket: true } : {}),
     onStopped: () => process.exit(0),
   });
   const stop = (reason: string) => () => void daemon.shutdown(reason);
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
   if (process.send) {
     process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () => process.disconnect?.());
   } else {
-    process.stdout.write(`packer-daemon ready: pid ${process.pid}, socket ${daemon.files.socketPath}\n`);
+    const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';
+    process.stdout.write(`packer-daemon ready: pid ${process.pid}, socket ${daemon.files.socketPath}${ws}\n`);
   }
 }
 

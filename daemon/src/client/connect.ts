@@ -1,11 +1,12 @@
 import net from 'node:net';
 import path from 'node:path';
-import { PackerError, PROTOCOL_VERSION, type MethodResult } from '@packer/core/contract';
-import type { Daemon } from '../daemon.js';
+import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
+import type { MethodResult } from '@packer/core/contract';
 import { isDaemonAlive } from '../process/daemon-lock.js';
 import { projectFiles } from '../process/project-files.js';
 import { socketTransport } from '../rpc/transport.js';
 import { RpcConnection } from './rpc-connection.js';
+import type { Connected } from './daemon-client.js';
 import { readEndpoint, startDaemonProcess } from './start-daemon.js';
 
 export interface ConnectOptions {
@@ -18,12 +19,6 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
-export interface Connected {
-  connection: RpcConnection;
-  hello: MethodResult<'daemon.hello'>;
-  /** Present when this connection runs the daemon's server in this process (`--no-daemon`). */
-  inProcess?: Daemon;
-}
 
 function connectSocket(socketPath: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -74,6 +69,7 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
       throw new PackerError('NOT_READY', `No packer daemon is running for ${root}.`, { hint: 'Start one with `packer daemon start`.' });
     }
     if (Date.now() > deadline) throw new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, { logFile: files.logFile });
+    let winner: number | undefined;
     if (!started) {
       started = true;
       try {
@@ -81,10 +77,13 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
         continue;
       } catch (error) {
         // Lost a start race: the winner is coming up; connect to it. Anything else (bad config) is the user's to see.
-        if (!(error instanceof PackerError && error.code === 'NOT_READY' && error.data.pid !== undefined)) throw error;
+        if (!(error instanceof PackerError && error.code === 'NOT_READY' && typeof error.data.pid === 'number')) throw error;
+        winner = error.data.pid;
       }
     }
-    await waitForSocket(files.socketPath, files.endpointFile, deadline);
+    await waitForSocket(files.socketPath, files.endpointFile, deadline, winner);
+    // The winner died before it served: the lock is stale now, so the next round starts a daemon itself.
+    if (winner !== undefined && !isDaemonAlive(winner)) started = false;
   }
 }
 
@@ -99,13 +98,14 @@ export async function connectInProcess(projectRoot: string, options: ConnectOpti
   return { connection, hello, inProcess: daemon };
 }
 
-async function waitForSocket(socketPath: string, endpointFile: string, deadline: number): Promise<void> {
+async function waitForSocket(socketPath: string, endpointFile: string, deadline: number, winner?: number): Promise<void> {
   while (Date.now() < deadline) {
     try {
       const socket = await connectSocket(socketPath);
       socket.destroy();
       return;
     } catch {
+      if (winner !== undefined && !isDaemonAlive(winner)) return;
       const endpoint = readEndpoint(endpointFile);
       if (endpoint && !isDaemonAlive(endpoint.pid)) return;
       await new Promise((resolve) => setTimeout(resolve, 25));

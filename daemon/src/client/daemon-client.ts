@@ -1,11 +1,20 @@
-import { PackerError, parseCursor, type Cursor, type EventEnvelope, type MethodName, type MethodParams, type MethodResult } from '@packer/core/contract';
-import { connectInProcess, connectToDaemon, type Connected, type ConnectOptions } from './connect.js';
+import { PackerError, parseCursor } from '@packer/core/contract/runtime';
+import type { Cursor, EventEnvelope, MethodName, MethodParams, MethodResult } from '@packer/core/contract';
 import type { RpcConnection } from './rpc-connection.js';
 
-export interface DaemonClientOptions extends ConnectOptions {
-  /** Run the daemon's server in this process instead of connecting to a daemon (`--no-daemon`). */
-  inProcess?: boolean;
-  /** Reconnect (restarting the daemon if needed) when the connection drops. Default true for socket clients. */
+/** An open connection plus the daemon's hello (and, in-process, something to shut down on close). */
+export interface Connected {
+  connection: RpcConnection;
+  hello: MethodResult<'daemon.hello'>;
+  /** Present when the daemon's server runs in this process (`--no-daemon`). */
+  inProcess?: { shutdown(reason: string): Promise<void> };
+}
+
+/** Opens a new connection: a Unix socket, an in-process server, a WebSocket. Called again to reconnect. */
+export type Connector = () => Promise<Connected>;
+
+export interface DaemonClientOptions {
+  /** Reconnect (through the connector, which may restart the daemon) when the connection drops. Default true. */
   reconnect?: boolean;
 }
 
@@ -38,13 +47,13 @@ export class DaemonClient {
   private stateListeners: ((state: ClientState) => void)[] = [];
   private currentState: ClientState = 'connecting';
 
-  private constructor(readonly projectRoot: string, private readonly options: DaemonClientOptions) {}
+  /** Browser-safe: knows nothing of sockets or processes; the connector does. */
+  constructor(private readonly connector: Connector, private readonly options: DaemonClientOptions = {}) {}
 
-  /** Connects (starting the daemon if needed) and says hello. */
-  static async connect(projectRoot: string, options: DaemonClientOptions): Promise<DaemonClient> {
-    const client = new DaemonClient(projectRoot, options);
-    await client.ensureConnected();
-    return client;
+  /** Opens the first connection (and says hello through the connector). */
+  async open(): Promise<this> {
+    await this.ensureConnected();
+    return this;
   }
 
   get state(): ClientState {
@@ -101,18 +110,18 @@ export class DaemonClient {
 
   private ensureConnected(): Promise<Connected> {
     if (this.connected && !this.connected.connection.closed) return Promise.resolve(this.connected);
-    this.connecting ??= this.open().finally(() => (this.connecting = undefined));
+    this.connecting ??= this.openConnection().finally(() => (this.connecting = undefined));
     return this.connecting;
   }
 
-  private async open(): Promise<Connected> {
-    const connected = this.options.inProcess ? await connectInProcess(this.projectRoot, this.options) : await connectToDaemon(this.projectRoot, this.options);
+  private async openConnection(): Promise<Connected> {
+    const connected = await this.connector();
     this.connected = connected;
     this.setState('connected');
     connected.connection.onClose(() => {
       if (this.currentState === 'closed' || this.connected !== connected) return;
       this.connected = undefined;
-      if (this.options.reconnect === false || this.options.inProcess) {
+      if (this.options.reconnect === false || connected.inProcess) {
         this.setState('closed');
         return;
       }
@@ -159,7 +168,7 @@ class ActiveSubscription implements EventSubscription {
   async attach(connection: RpcConnection): Promise<void> {
     this.detach();
     this.connection = connection;
-    const buffered: EventEnvelope[] = [];
+    const buffered: { subscriptionId: string; event: EventEnvelope }[] = [];
     let ready = false;
     const deliver = (event: EventEnvelope): void => {
       // Events are a strictly increasing sequence: anything at or below the last cursor was already delivered.
@@ -170,7 +179,7 @@ class ActiveSubscription implements EventSubscription {
     this.detachers.push(
       connection.onNotification('events.event', (raw) => {
         const { subscriptionId, event } = raw as { subscriptionId: string; event: EventEnvelope };
-        if (!ready) buffered.push(event);
+        if (!ready) buffered.push({ subscriptionId, event });
         else if (subscriptionId === this.subscriptionId) deliver(event);
       }),
       connection.onNotification('events.closed', (raw) => {
@@ -186,9 +195,18 @@ class ActiveSubscription implements EventSubscription {
     } catch (error) {
       if (error instanceof PackerError && error.code === 'CURSOR_EXPIRED') {
         this.options.onExpired?.({ cursor: this.lastCursor ?? '0.0', message: error.message });
-        const fresh = await connection.call('events.subscribe', {});
-        result = fresh;
-        this.lastCursor = fresh.cursor;
+        // Resume from the oldest event the log still holds, not from "now": whatever happened since the restart
+        // (the terminal event of an operation this client started, say) is still delivered.
+        const oldest = typeof error.data.oldestCursor === 'string' ? parseCursor(error.data.oldestCursor) : undefined;
+        const since = oldest && oldest.seq > 0 ? `${oldest.generation}.${oldest.seq - 1}` : undefined;
+        let resumeFrom = since;
+        result = await connection.call('events.subscribe', since ? { since } : {}).catch((retry: unknown) => {
+          // Rotated again in between: take what comes next.
+          if (!since || !(retry instanceof PackerError && retry.code === 'CURSOR_EXPIRED')) throw retry;
+          resumeFrom = undefined;
+          return connection.call('events.subscribe', {});
+        });
+        this.lastCursor = resumeFrom ?? result.cursor;
       } else {
         throw error;
       }
@@ -198,7 +216,8 @@ class ActiveSubscription implements EventSubscription {
     if (this.lastGeneration !== undefined && result.generation !== this.lastGeneration) this.options.onRestart?.({ generation: result.generation });
     this.lastGeneration = result.generation;
     ready = true;
-    for (const event of buffered) deliver(event);
+    // Other subscriptions on this connection kept streaming while we waited: only our own events are ours.
+    for (const item of buffered) if (item.subscriptionId === this.subscriptionId) deliver(item.event);
   }
 
   detach(): void {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PackerError } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
 
 /** The nearest folder at or above `from` that holds a `packer.json`. */
 export function findProjectRoot(from: string = process.cwd()): string {

@@ -1,7 +1,8 @@
 import { JSONRPCClient, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
-import { PackerError, type MethodName, type MethodParams, type MethodResult, type NotificationName } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
+import type { MethodName, MethodParams, MethodResult, NotificationName } from '@packer/core/contract';
 import { fromRpcError } from '../rpc/rpc-error.js';
-import type { Transport } from '../rpc/transport.js';
+import type { Transport } from '../rpc/transport-types.js';
 
 /**
  * A typed JSON-RPC connection over any Transport: requests from the shared contract, notifications to
@@ -74,7 +75,8 @@ export class RpcConnection {
     for (const item of messages) {
       if (item && typeof item === 'object' && 'method' in item && !('id' in item && (item as { id: unknown }).id !== undefined)) {
         const { method, params } = item as { method: string; params: unknown };
-        for (const listener of this.notificationListeners.get(method) ?? []) listener(params);
+        // A copy: a listener that resubscribes (removes itself, adds a new one) must not see this notification twice.
+        for (const listener of [...(this.notificationListeners.get(method) ?? [])]) listener(params);
       } else if (item && typeof item === 'object' && ('result' in item || 'error' in item)) {
         this.client.receive(item as JSONRPCResponse);
       }

@@ -1,7 +1,8 @@
 import { fork } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PackerError, type ErrorCode } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
+import type { ErrorCode } from '@packer/core/contract';
 
 /** The compiled daemon entry point (this file sits in dist/client/ at run time). */
 export function daemonEntryPoint(): string {

@@ -5,7 +5,9 @@ import type { Daemon } from '../daemon.js';
 import { subscribeToLog } from '../events/index.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { DAEMON_VERSION } from '../version.js';
+import { createBuildHandlers } from './build-handlers.js';
 import { describeMutation } from './describe-mutation.js';
+import { eventNotification } from './event-notification.js';
 import { getAsset, listAssets, listDiagnostics, snapshotSummary } from './read-handlers.js';
 
 /** The contract's methods, implemented over one daemon. Handlers translate; the workspace decides. */
@@ -89,6 +91,7 @@ export function createDaemonHandlers(daemon: Daemon): MethodHandlers<ConnectionC
       context.subscriptions.delete(params.subscriptionId);
       return { ok: true as const };
     },
+    ...createBuildHandlers(daemon),
     'audit.list': (params) => ({ items: daemon.workspace.audit.list({ ...(params.limit ? { limit: params.limit } : {}), ...(params.operationId ? { operationId: params.operationId } : {}) }) }),
   };
 }
@@ -97,9 +100,18 @@ function subscribe(daemon: Daemon, context: ConnectionContext, since: string | u
   const log = daemon.events;
   const start = since ?? log.lastCursor;
   const { generation, seq } = parseCursor(start);
+  // The schema only checks the digits: a seq past 2^53 is not a position the log can look up.
+  if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(generation)) {
+    throw new PackerError('INVALID_PARAMS', `Invalid params for events.subscribe: "since" ${JSON.stringify(start)} is not a cursor this daemon handed out.`, {
+      issues: [{ path: 'since', message: 'generation and seq must be safe integers' }],
+      hint: 'Subscribe without `since`, or with a cursor from an event.',
+    });
+  }
   const probe = log.readSince(seq, { limit: 1 });
   if ('expired' in probe) {
-    throw new PackerError('CURSOR_EXPIRED', `Cursor ${start} is older than the oldest event the log still holds.`, {
+    // Past the newest event: the log was reset (`.packer/` removed) since the client got its cursor.
+    const where = seq > log.lastSeq ? `is past the newest event (${log.lastCursor}); the event log was reset` : 'is older than the oldest event the log still holds';
+    throw new PackerError('CURSOR_EXPIRED', `Cursor ${start} ${where}.`, {
       cursor: start,
       oldestCursor: formatCursor(log.generation, probe.oldestSeq),
       currentCursor: log.lastCursor,
@@ -112,7 +124,7 @@ function subscribe(daemon: Daemon, context: ConnectionContext, since: string | u
   setImmediate(() => {
     if (transport.closed) return;
     const sink = {
-      send: (event: EventEnvelope) => transport.send(JSON.stringify({ jsonrpc: '2.0', method: 'events.event', params: { subscriptionId, event } })),
+      send: (event: EventEnvelope) => transport.send(eventNotification(subscriptionId, event)),
       onDrain: (listener: () => void) => transport.onDrain(listener),
     };
     const subscription = subscribeToLog(log, start, sink, {

@@ -37,6 +37,8 @@ export class OperationLane {
   private readonly operations = new Map<string, Entry>();
   private running: Entry | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** Set by `stop`: a stopping daemon takes no new work. */
+  private stoppedBecause: string | undefined;
 
   constructor(private readonly emit: EmitLifecycle, private readonly currentRevision: () => number) {}
 
@@ -50,6 +52,11 @@ export class OperationLane {
   }
 
   enqueue<T>(task: LaneTask<T>): { operationId: string; done: Promise<T> } {
+    if (this.stoppedBecause !== undefined) {
+      throw new PackerError('SHUTTING_DOWN', `The packer daemon is stopping (${this.stoppedBecause}) and takes no new operations.`, {
+        hint: 'Retry once a new daemon is up; clients that reconnect start one.',
+      });
+    }
     const operationId = newOperationId();
     let resolve!: (value: T) => void;
     let reject!: (error: unknown) => void;
@@ -93,6 +100,7 @@ export class OperationLane {
 
   /** Cancels everything queued and the running operation; resolves when the lane is idle. */
   async stop(reason: string): Promise<void> {
+    this.stoppedBecause ??= reason;
     for (const entry of this.queue.splice(0)) entry.cancelQueued(reason);
     if (this.running) {
       this.running.controller.abort(new PackerError('CANCELLED', reason, { operationId: this.running.info.operationId }));

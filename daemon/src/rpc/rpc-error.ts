@@ -1,5 +1,6 @@
 import { JSONRPCErrorException } from 'json-rpc-2.0';
-import { errorCodeOf, PackerError, toPackerError, type ErrorCode } from '@packer/core/contract';
+import { errorCodeOf, PackerError, toPackerError } from '@packer/core/contract/runtime';
+import type { ErrorCode } from '@packer/core/contract';
 
 /**
  * Every throw at the RPC boundary becomes a JSON-RPC error with a stable string code in `data.code`.

@@ -1,22 +1,9 @@
 import type { Socket } from 'node:net';
-import { MAX_FRAME_BYTES } from '@packer/core/contract';
+import { MAX_FRAME_BYTES } from '@packer/core/contract/runtime';
 import { FrameTooLargeError, NdjsonDecoder } from './ndjson-decoder.js';
 
-/**
- * A message-oriented, bidirectional channel carrying JSON-RPC texts. The daemon serves every transport the
- * same way: a Unix socket, an in-memory pair (`--no-daemon`), a WebSocket.
- */
-export interface Transport {
-  /** Sends one JSON text. Returns false when the peer is slow; wait for `onDrain` before more optional sends. */
-  send(message: string): boolean;
-  onMessage(listener: (message: string) => void): void;
-  onDrain(listener: () => void): () => void;
-  onClose(listener: (error?: Error) => void): void;
-  /** Frames that broke the framing rules (too large); the transport closes after reporting. */
-  onFramingError(listener: (error: Error) => void): void;
-  close(): void;
-  readonly closed: boolean;
-}
+export type { Transport } from './transport-types.js';
+import type { Transport } from './transport-types.js';
 
 /** Bytes we buffer for a peer that does not read before dropping it. */
 const MAX_UNREAD_BYTES = 64 * 1024 * 1024;

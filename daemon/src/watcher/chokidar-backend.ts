@@ -25,6 +25,10 @@ async function subscribeWithChokidar(options: WatchOptions): Promise<WatchSubscr
   const sink = new EventSink(options);
   const watcher = watch(root, {
     ignoreInitial: true,
+    // chokidar's editor-save smoothing holds every unlink back 100 ms (and hides swap files): a cookie written after
+    // a delete would then arrive first and a synced read would miss the delete. The debounce batcher already folds
+    // unlink + add of one path into a change.
+    atomic: false,
     // Like parcel: report symlinks as entries, never watch what they point to (it may lie outside the project).
     followSymlinks: false,
     // chokidar 5 dropped glob support; it takes predicates over the paths it meets.

@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { isLoopbackHost, MAX_FRAME_BYTES, PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
+import { checkHandshake, type HandshakeRefusal } from './websocket-handshake.js';
+import { webSocketTransport } from './websocket-transport.js';
+import type { Transport } from './transport-types.js';
+
+/** Where a running listener is described, inside `.packer/`. */
+export const WS_ENDPOINT_FILE = 'ws.json';
+/** The token a client must present, inside `.packer/` (owner-only). */
+export const WS_TOKEN_FILE = 'ws-token';
+
+/** What `.packer/ws.json` holds. */
+export interface WebSocketEndpoint {
+  url: string;
+  host: string;
+  port: number;
+  pid: number;
+  protocolVersion: number;
+  /** The token file, relative to the project. */
+  tokenFile: string;
+}
+
+export interface WebSocketListenerOptions {
+  /** The project's `.packer/` folder. */
+  stateDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  allowedOrigins: readonly string[];
+  /** Serves one accepted connection (the daemon serves it like a socket connection). */
+  onConnection(transport: Transport): void;
+  log?(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface WebSocketListener {
+  readonly endpoint: WebSocketEndpoint;
+  /** Refuses new connections; open ones keep going until `close`. */
+  stopAccepting(): void;
+  /** Closes every connection (a close frame, then a cut after a grace period) and removes the files. */
+  close(): Promise<void>;
+}
+
+const CLOSE_WAIT_MS = 500;
+
+/**
+ * The optional WebSocket listener for a browser-hosted Studio: loopback only, a fresh random token in an
+ * owner-only file, an Origin allow-list. A refused handshake gets a plain HTTP 401/403 and never reaches
+ * JSON-RPC; an accepted one is served exactly like a socket connection, with the same frame cap.
+ */
+export async function startWebSocketListener(options: WebSocketListenerOptions): Promise<WebSocketListener> {
+  if (!isLoopbackHost(options.host)) {
+    throw new PackerError('INVALID_CONFIG', `daemon.websocket.host ${JSON.stringify(options.host)} is not a loopback address; the WebSocket listener binds to loopback only.`, {
+      field: 'daemon.websocket.host',
+      hint: 'Use "127.0.0.1", "::1" or "localhost".',
+    });
+  }
+  const token = randomBytes(32).toString('hex');
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  const server = createServer((_request, response) => {
+    response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+    response.end('The packer daemon speaks JSON-RPC over WebSocket here.\n');
+  });
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => undefined);
+    const refusal = checkHandshake({ url: request.url, headers: { host: request.headers.host, origin: request.headers.origin } }, { token, allowedOrigins: options.allowedOrigins });
+    if (refusal) {
+      options.log?.('warn', 'websocket handshake refused', { status: refusal.status, origin: request.headers.origin, reason: refusal.message });
+      refuse(socket, refusal);
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => options.onConnection(webSocketTransport(ws, socket as Socket)));
+  });
+  await listen(server, options.host, options.port);
+  const address = server.address() as AddressInfo;
+  // Belt and braces: whatever the name resolved to, the socket must be bound to loopback.
+  if (!isLoopbackHost(address.address)) {
+    server.close();
+    throw new PackerError('INVALID_CONFIG', `daemon.websocket.host ${JSON.stringify(options.host)} resolved to ${address.address}, which is not loopback.`, { field: 'daemon.websocket.host' });
+  }
+  server.on('error', (error) => options.log?.('error', 'websocket server error', { error: error.message }));
+
+  mkdirSync(options.stateDir, { recursive: true });
+  const tokenFile = path.join(options.stateDir, WS_TOKEN_FILE);
+  const endpointFile = path.join(options.stateDir, WS_ENDPOINT_FILE);
+  // Remove first: `mode` only applies when the file is created, and `wx` refuses a file someone planted.
+  rmSync(tokenFile, { force: true });
+  writeFileSync(tokenFile, token, { mode: 0o600, flag: 'wx' });
+  chmodSync(tokenFile, 0o600);
+  const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const endpoint: WebSocketEndpoint = {
+    url: `ws://${urlHost}:${address.port}/`,
+    host: address.address,
+    port: address.port,
+    pid: process.pid,
+    protocolVersion: PROTOCOL_VERSION,
+    tokenFile: path.posix.join('.packer', WS_TOKEN_FILE),
+  };
+  writeFileSync(endpointFile, JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
+
+  let accepting = true;
+  let closing: Promise<void> | undefined;
+  const serverClosed = new Promise<void>((resolve) => server.once('close', () => resolve()));
+  const stopAccepting = (): void => {
+    if (!accepting) return;
+    accepting = false;
+    server.close();
+  };
+  const closeNow = async (): Promise<void> => {
+    stopAccepting();
+    rmSync(endpointFile, { force: true });
+    rmSync(tokenFile, { force: true });
+    for (const client of wss.clients) client.close(1001, 'packer daemon stopping');
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (const client of wss.clients) client.terminate();
+    server.closeAllConnections();
+    await serverClosed;
+    wss.close();
+  };
+  return {
+    endpoint,
+    stopAccepting,
+    close: () => (closing ??= closeNow()),
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      reject(new PackerError('IO_ERROR', `The WebSocket listener cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, {
+        host,
+        port,
+        errno: error.code,
+        syscall: 'listen',
+        hint: 'Choose another daemon.websocket.port in packer.json, or 0 for a free one.',
+      }, { cause: error }));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+const STATUS_TEXT: Record<HandshakeRefusal['status'], string> = { 401: 'Unauthorized', 403: 'Forbidden' };
+
+/** Answers a refused upgrade with a plain HTTP response and hangs up. */
+function refuse(socket: Duplex, refusal: HandshakeRefusal): void {
+  const body = `${refusal.message}\n`;
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${STATUS_TEXT[refusal.status]}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      '\r\n' +
+      body,
+  );
+}
