@@ -1,5 +1,6 @@
 // The explicit command table (oclif "explicit" strategy): no directory scan at start-up.
 import Add from './commands/add.js';
+import Build from './commands/build.js';
 import Check from './commands/check.js';
 import DaemonLogs from './commands/daemon/logs.js';
 import DaemonRestart from './commands/daemon/restart.js';
@@ -11,15 +12,18 @@ import History from './commands/history.js';
 import Init from './commands/init.js';
 import Ls from './commands/ls.js';
 import Mv from './commands/mv.js';
+import PackLs from './commands/pack/ls.js';
 import Reconcile from './commands/reconcile.js';
 import Rm from './commands/rm.js';
 import Set from './commands/set.js';
 import Show from './commands/show.js';
 import Status from './commands/status.js';
 import Top from './commands/top.js';
+import Verify from './commands/verify.js';
 
 export const COMMANDS = {
   add: Add,
+  build: Build,
   check: Check,
   'daemon:logs': DaemonLogs,
   'daemon:restart': DaemonRestart,
@@ -31,10 +35,12 @@ export const COMMANDS = {
   init: Init,
   ls: Ls,
   mv: Mv,
+  'pack:ls': PackLs,
   reconcile: Reconcile,
   rm: Rm,
   set: Set,
   show: Show,
   status: Status,
   top: Top,
+  verify: Verify,
 };

@@ -1,5 +1,5 @@
 import { connectToDaemon, isDaemonAlive } from '@packer/daemon/client';
-import { PackerError } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
 
 /** Asks a running daemon to shut down and waits until its process has exited. */
 export async function stopDaemonFor(projectRoot: string, timeoutMs = 30_000): Promise<{ stopped: boolean; pid?: number }> {

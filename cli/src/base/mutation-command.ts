@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Flags } from '@oclif/core';
-import { PackerError, type ApplyResult, type MutationInput, type Plan } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
+import type { ApplyResult, MutationInput, Plan } from '@packer/core/contract';
 import { renderPlan } from '../render/render-plan.js';
 import { PackerCommand } from './packer-command.js';
 

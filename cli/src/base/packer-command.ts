@@ -1,6 +1,7 @@
-import { Command, Flags, type Interfaces } from '@oclif/core';
+import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import path from 'node:path';
-import { isAssetId, PackerError, type ErrorCode } from '@packer/core/contract';
+import { isAssetId, PackerError } from '@packer/core/contract/runtime';
+import type { ErrorCode } from '@packer/core/contract';
 import { DaemonClient, findProjectRoot } from '@packer/daemon/client';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof PackerCommand)['baseFlags'] & T['flags']>;
@@ -84,15 +85,10 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (error instanceof PackerError) {
-      const hint = typeof error.data.hint === 'string' ? error.data.hint : undefined;
-      if (this.jsonEnabled()) {
-        this.logJson({ error: { code: error.code, message: error.message, data: error.data } });
-        this.exit(EXIT_FAILURE);
-      }
-      const detail = process.env.DEBUG && error.stack ? `\n${error.stack}` : '';
-      this.error(`${error.message}${hint ? `\nHint: ${hint}` : ''}${detail}`, { code: error.code, exit: EXIT_FAILURE });
-    }
+    if (error instanceof PackerError) reportPackerError(this, error, (json) => this.logJson(json));
+    // `this.exit(code)` ends a command that already printed its answer (check with blockers): nothing to report,
+    // and with --json oclif would print a second document describing the exit.
+    if (error instanceof Errors.ExitError) throw error;
     return super.catch(error);
   }
 
@@ -105,4 +101,18 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   protected fail(code: ErrorCode, message: string, data: Record<string, unknown> = {}): never {
     throw new PackerError(code, message, data);
   }
+}
+
+/**
+ * How every command reports the packer's errors: `{ error: { code, message, data } }` with --json, otherwise the
+ * message and hint (the stack only with DEBUG); exit code 1 either way. `logJson` is passed in because it is protected.
+ */
+export function reportPackerError(command: Command, error: PackerError, logJson: (json: unknown) => void): never {
+  if (command.jsonEnabled()) {
+    logJson({ error: { code: error.code, message: error.message, data: error.data } });
+    command.exit(EXIT_FAILURE);
+  }
+  const hint = typeof error.data.hint === 'string' ? error.data.hint : undefined;
+  const detail = process.env.DEBUG && error.stack ? `\n${error.stack}` : '';
+  return command.error(`${error.message}${hint ? `\nHint: ${hint}` : ''}${detail}`, { code: error.code, exit: EXIT_FAILURE });
 }

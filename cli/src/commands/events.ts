@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { formatCursor, parseCursor, type EventEnvelope } from '@packer/core/contract';
+import { formatCursor, parseCursor } from '@packer/core/contract/runtime';
+import type { EventEnvelope } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { renderEventLine } from '../render/render-event.js';
 

@@ -1,5 +1,7 @@
 import { Args, Command, Flags } from '@oclif/core';
+import { PackerError } from '@packer/core/contract/runtime';
 import { initProject, type InitResult } from '@packer/daemon/client';
+import { reportPackerError } from '../base/packer-command.js';
 
 export default class Init extends Command {
   static override description = 'Create packer.json, an empty registry and an assets folder; git-ignore .packer/.';
@@ -10,15 +12,15 @@ export default class Init extends Command {
 
   async run(): Promise<InitResult> {
     const { args, flags } = await this.parse(Init);
-    let result: InitResult;
-    try {
-      result = await initProject(args.dir, flags.name ? { name: flags.name } : {});
-    } catch (error) {
-      const data = (error as { data?: { hint?: string } }).data;
-      this.error(`${(error as Error).message}${data?.hint ? `\nHint: ${data.hint}` : ''}`, { code: (error as { code?: string }).code ?? 'INVALID_CONFIG', exit: 1 });
-    }
+    const result = await initProject(args.dir, flags.name ? { name: flags.name } : {});
     this.log(`Created a packer project in ${result.root}: ${result.created.join(', ')}.`);
     this.log('Next: put files under assets/, then `packer add assets` and `packer status`.');
     return result;
+  }
+
+  // Not a project command (there is no project yet), but its errors read like theirs, --json included.
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof PackerError) reportPackerError(this, error, (json) => this.logJson(json));
+    return super.catch(error);
   }
 }

@@ -15,6 +15,8 @@ export default class Ls extends PackerCommand<typeof Ls> {
 
   async run(): Promise<{ revision: number; total: number; items: AssetListItem[] }> {
     const client = await this.client();
+    // Typed relative to the current folder like every path argument; the project root itself means everything.
+    const prefix = this.args.prefix === undefined ? undefined : this.projectPath(this.args.prefix);
     const items: AssetListItem[] = [];
     let page: string | undefined;
     let revision = 0;
@@ -26,7 +28,7 @@ export default class Ls extends PackerCommand<typeof Ls> {
         ...(this.flags.kind ? { kind: this.flags.kind } : {}),
         ...(this.flags.tag ? { tag: this.flags.tag } : {}),
         ...(this.flags.status ? { status: this.flags.status as 'present' | 'missing' | 'untracked' } : {}),
-        ...(this.args.prefix ? { pathPrefix: this.args.prefix } : {}),
+        ...(prefix && prefix !== this.projectRoot() ? { pathPrefix: prefix } : {}),
         ...(page ? { page } : {}),
       });
       items.push(...answer.items);

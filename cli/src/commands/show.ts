@@ -11,7 +11,7 @@ export default class Show extends PackerCommand<typeof Show> {
 
   async run(): Promise<MethodResult<'assets.get'>> {
     const client = await this.client();
-    const answer = await client.call('assets.get', { ref: this.args.ref, sync: true });
+    const answer = await client.call('assets.get', { ref: this.assetRef(this.args.ref), sync: true });
     if (!this.jsonEnabled()) {
       const { asset } = answer;
       this.log([

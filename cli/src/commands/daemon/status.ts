@@ -1,5 +1,6 @@
 import { connectToDaemon } from '@packer/daemon/client';
-import { PackerError, type MethodResult } from '@packer/core/contract';
+import { PackerError } from '@packer/core/contract/runtime';
+import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../../base/packer-command.js';
 import { formatDuration } from '../../render/format.js';
 

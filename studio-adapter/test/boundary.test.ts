@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkPackage, checkSource, sourceFiles, type BoundaryRules } from './support/import-boundary.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const adapter: BoundaryRules = { packageRoot: path.join(repo, 'studio-adapter'), filesystemAllowed: new Set() };
+const cli: BoundaryRules = {
+  packageRoot: path.join(repo, 'cli'),
+  // Files that touch the disk for their own purposes, never a workspace or registry file:
+  filesystemAllowed: new Set([
+    // `packer daemon logs` prints the daemon's own log, .packer/daemon.log.
+    'src/commands/daemon/logs.ts',
+  ]),
+};
+
+const format = (violations: ReturnType<typeof checkPackage>) => violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
+
+describe('the boundary: consumers reach the packer only through its contract and client library', () => {
+  it('studio-adapter/src imports nothing of packer-core or the daemon but the contract and the client, and no fs', () => {
+    expect(sourceFiles(path.join(adapter.packageRoot, 'src')).length).toBeGreaterThan(5);
+    expect(format(checkPackage(path.join(adapter.packageRoot, 'src'), adapter))).toEqual([]);
+  });
+
+  it('cli/src likewise; only the allow-listed files touch the filesystem, and none reads packer files', () => {
+    expect(sourceFiles(path.join(cli.packageRoot, 'src')).length).toBeGreaterThan(5);
+    expect(format(checkPackage(path.join(cli.packageRoot, 'src'), cli))).toEqual([]);
+  });
+
+  it('the allow-listed files exist (a stale entry would silently widen the boundary later)', () => {
+    const files = new Set(sourceFiles(path.join(cli.packageRoot, 'src')).map((file) => path.relative(cli.packageRoot, file).split(path.sep).join('/')));
+    for (const allowed of cli.filesystemAllowed) expect(files.has(allowed), allowed).toBe(true);
+  });
+
+  describe('the checker flags what it must (so a green run means something)', () => {
+    const file = path.join(adapter.packageRoot, 'src', 'view-models', 'sample.ts');
+    const rulesOf = (source: string, rules = adapter) => checkSource(file, source, rules).map((item) => item.rule);
+    const forbidden: [string, string][] = [
+      ["import { Workspace } from '@packer/core';", 'packer-internals'],
+      ["import type { SnapshotState } from '@packer/core';", 'packer-internals'],
+      ["export * from '@packer/core';", 'packer-internals'],
+      ["import { planMove } from '@packer/core/dist/mutations/plan-move.js';", 'packer-internals'],
+      ["import { Plan } from '@packer/core/contract/mutation-schema';", 'packer-internals'],
+      ["import { Daemon } from '@packer/daemon';", 'packer-internals'],
+      ["import { socketTransport } from '@packer/daemon/dist/rpc/transport.js';", 'packer-internals'],
+      ["const core = await import('@packer/core');", 'packer-internals'],
+      ["type W = import('@packer/core').Workspace;", 'packer-internals'],
+      ["import { planMove } from '../../../packer-core/src/mutations/plan-move.js';", 'relative-escape'],
+      ["import { Daemon } from '../../../daemon/src/daemon.js';", 'relative-escape'],
+      ["import { readFileSync } from 'node:fs';", 'filesystem'],
+      ["import fs from 'fs';", 'filesystem'],
+      ["const { readFile } = await import('node:fs/promises');", 'filesystem'],
+      ["const fs = require('fs');", 'filesystem'],
+      ['const name = "core"; await import(`@packer/${name}`);', 'dynamic-import'],
+      ["export const registry = 'packer.registry.json';", 'packer-files'],
+    ];
+    it.each(forbidden)('%s', (source, rule) => {
+      expect(rulesOf(source)).toContain(rule);
+    });
+
+    it('a file allowed to touch the disk still may not read packer.json or the registry', () => {
+      const logs = path.join(cli.packageRoot, 'src', 'commands', 'daemon', 'logs.ts');
+      const reads = "import { readFileSync } from 'node:fs';\nconst config = readFileSync(`${root}/packer.json`, 'utf8');";
+      expect(checkSource(logs, reads, cli).map((item) => item.rule)).toEqual(['packer-files']);
+      expect(checkSource(logs, "import { readFileSync } from 'node:fs';\nreadFileSync('.packer/daemon.log');", cli)).toEqual([]);
+    });
+
+    it('passes the allowed imports, and ignores comments and help text', () => {
+      const allowed = [
+        "import type { Plan } from '@packer/core/contract';",
+        "import { PackerError } from '@packer/core/contract/runtime';",
+        "import { DaemonClient } from '@packer/daemon/client';",
+        "import { RpcConnection } from '@packer/daemon/client/browser';",
+        "import { navigatorRows } from './navigator.js';",
+        "import { DaemonClient as Base } from '../studio-session.js';",
+        "// reads packer.registry.json? no: the packer does\nexport const help = 'Create packer.json';",
+      ].join('\n');
+      expect(checkSource(file, allowed, adapter)).toEqual([]);
+    });
+  });
+});
