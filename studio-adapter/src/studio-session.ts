@@ -1,6 +1,7 @@
 import { PackerError } from '@packer/core/contract/runtime';
 import type { ApplyResult, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, Plan, Snapshot } from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/daemon/client/browser';
+import { EventListeners } from './event-listeners.js';
 import { DEFAULT_ACTIVITY_LIMIT, EMPTY_ACTIVITY, reduceActivity, seedActivity, type ActivityFeed } from './view-models/activity-feed.js';
 import { navigatorRows, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';
 
@@ -37,8 +38,6 @@ export interface SessionEvents {
   error: PackerError;
 }
 
-type Listener<K extends keyof SessionEvents> = (value: SessionEvents[K]) => void;
-
 /**
  * A live view of one project for an editor: connection state, the current snapshot and its revision, the
  * activity feed, and pass-through commands. It translates what the packer says and decides nothing itself.
@@ -54,13 +53,7 @@ export class StudioSession {
   private resyncing = false;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
-  private readonly listeners: { [K in keyof SessionEvents]: Set<Listener<K>> } = {
-    state: new Set(),
-    snapshot: new Set(),
-    event: new Set(),
-    activity: new Set(),
-    error: new Set(),
-  };
+  private readonly listeners = new EventListeners<SessionEvents>();
   private readonly detachClient: () => void;
 
   private constructor(readonly client: DaemonClient, private readonly options: StudioSessionOptions) {
@@ -122,10 +115,8 @@ export class StudioSession {
     return navigatorRows(this.fullSnapshot, options);
   }
 
-  on<K extends keyof SessionEvents>(type: K, listener: Listener<K>): () => void {
-    const set = this.listeners[type] as Set<Listener<K>>;
-    set.add(listener);
-    return () => set.delete(listener);
+  on<K extends keyof SessionEvents>(type: K, listener: (value: SessionEvents[K]) => void): () => void {
+    return this.listeners.on(type, listener);
   }
 
   /** Resolves once the session holds a snapshot at `revision` or newer (after an apply, say). */
@@ -311,12 +302,6 @@ export class StudioSession {
   }
 
   private emit<K extends keyof SessionEvents>(type: K, value: SessionEvents[K]): void {
-    for (const listener of this.listeners[type] as Set<Listener<K>>) {
-      try {
-        listener(value);
-      } catch {
-        // A failing view must not stop the session from following the packer.
-      }
-    }
+    this.listeners.emit(type, value);
   }
 }

@@ -85,13 +85,8 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
   }
   server.on('error', (error) => options.log?.('error', 'websocket server error', { error: error.message }));
 
-  mkdirSync(options.stateDir, { recursive: true });
   const tokenFile = path.join(options.stateDir, WS_TOKEN_FILE);
   const endpointFile = path.join(options.stateDir, WS_ENDPOINT_FILE);
-  // Remove first: `mode` only applies when the file is created, and `wx` refuses a file someone planted.
-  rmSync(tokenFile, { force: true });
-  writeFileSync(tokenFile, token, { mode: 0o600, flag: 'wx' });
-  chmodSync(tokenFile, 0o600);
   const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const endpoint: WebSocketEndpoint = {
     url: `ws://${urlHost}:${address.port}/`,
@@ -101,7 +96,18 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
     protocolVersion: PROTOCOL_VERSION,
     tokenFile: path.posix.join('.packer', WS_TOKEN_FILE),
   };
-  writeFileSync(endpointFile, JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
+  try {
+    mkdirSync(options.stateDir, { recursive: true });
+    // Remove first: `mode` only applies when the file is created, and `wx` refuses a file someone planted.
+    rmSync(tokenFile, { force: true });
+    writeFileSync(tokenFile, token, { mode: 0o600, flag: 'wx' });
+    chmodSync(tokenFile, 0o600);
+    writeFileSync(endpointFile, JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
+  } catch (error) {
+    server.close();
+    rmSync(tokenFile, { force: true });
+    throw error;
+  }
 
   let accepting = true;
   let closing: Promise<void> | undefined;

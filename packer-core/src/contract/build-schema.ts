@@ -81,7 +81,7 @@ export const PackReport = z.object({
   bytes: z.number().int(),
   /** Entries whose processed output came from the cache. */
   cacheHits: z.number().int(),
-  /** Time spent on this pack, processing of its assets included, in milliseconds. */
+  /** Milliseconds from the start of the build until this pack was staged (its assets' processing included; packs are staged in parallel). */
   durationMs: z.number().int(),
 });
 export type PackReport = z.infer<typeof PackReport>;
