@@ -43,6 +43,7 @@ export function createDaemonHandlers(daemon: Daemon): MethodHandlers<ConnectionC
       generation: daemon.events.generation,
       connections: daemon.connectionCount,
       subscribers: daemon.subscriberCount,
+      ...(daemon.webSocketEndpoint ? { websocket: { url: daemon.webSocketEndpoint.url, port: daemon.webSocketEndpoint.port } } : {}),
     }),
     'daemon.shutdown': (params) => {
       setImmediate(() => void daemon.shutdown(params.reason ?? 'shutdown requested'));

@@ -88,6 +88,8 @@ export const Methods = {
       generation: z.number().int(),
       connections: z.number().int(),
       subscribers: z.number().int(),
+      /** The loopback WebSocket listener, when it is on (its token is in `.packer/ws-token`, owner-only). */
+      websocket: z.object({ url: z.string(), port: z.number().int() }).optional(),
     }),
     'Liveness and readiness of the daemon.',
   ),

@@ -24,6 +24,7 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
     if (!this.jsonEnabled()) {
       this.log(`running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`);
       this.log(`watcher: ${health.watcher.backend} ${health.watcher.state}${health.watcher.reason ? ` (${health.watcher.reason})` : ''}${health.watcher.hint ? `\nhint: ${health.watcher.hint}` : ''}`);
+      if (health.websocket) this.log(`websocket: ${health.websocket.url} (token in .packer/ws-token)`);
       this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${health.runningOperation}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
     }
     return { running: true, health };
