@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     ...(idleArg >= 0 ? { idleTimeoutMs: Number(args[idleArg + 1]) } : {}),
     // `--ws` turns the loopback WebSocket on; without it, PACKER_WS=1 or packer.json decide.
     ...(args.includes('--ws') ? { websocket: true } : {}),
-    onStopped: () => process.exit(0),
+    // A stop forced by an internal error exits non-zero so a supervisor can see the crash.
+    onStopped: (reason) => process.exit(reason === 'internal error' ? 1 : 0),
   });
   const stop = (reason: string) => () => void daemon.shutdown(reason);
   process.on('SIGTERM', stop('SIGTERM'));

@@ -12,6 +12,7 @@ export class RpcConnection {
   private readonly client: JSONRPCClient;
   private readonly notificationListeners = new Map<string, Set<(params: unknown) => void>>();
   private readonly closeListeners: ((error?: Error) => void)[] = [];
+  private lost = false;
 
   constructor(readonly transport: Transport) {
     this.client = new JSONRPCClient((request: JSONRPCRequest) => {
@@ -21,22 +22,30 @@ export class RpcConnection {
     });
     transport.onMessage((text) => this.receive(text));
     transport.onClose((error) => {
+      this.lost = true;
       this.client.rejectAllPendingRequests('The connection to the packer daemon closed.');
       for (const listener of this.closeListeners) listener(error);
     });
   }
 
   /** Calls a contract method with typed params and result. */
+  /** Calls a contract method with typed params and result. */
   async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
-    const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
-    if ('error' in response && response.error) throw fromRpcError(response.error);
-    return (response as { result: MethodResult<M> }).result;
+    return (await this.callRaw(method, params)) as MethodResult<M>;
   }
 
-  /** Calls a method outside the contract (test hooks). */
+  /** Calls any method by name (test hooks use it); `call` is the typed form. */
   async callRaw(method: string, params: unknown): Promise<unknown> {
     const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
-    if ('error' in response && response.error) throw fromRpcError(response.error);
+    if ('error' in response && response.error) {
+      if (this.lost && response.error.code === 0) {
+        throw new PackerError('CONNECTION_LOST', `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`, {
+          method,
+          hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
+        });
+      }
+      throw fromRpcError(response.error);
+    }
     return (response as { result: unknown }).result;
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
+import { PackerError } from '@packer/core/contract/runtime';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -45,5 +46,16 @@ export function projectFiles(projectRoot: string, env: NodeJS.ProcessEnv = proce
 
 /** Creates the folder that will hold the socket, owner-only. */
 export function ensureSocketDir(socketPath: string): void {
-  mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  const dir = path.dirname(socketPath);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A shared temp dir could hold a folder someone else made first: only our own, private folder will do.
+  const stats = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
+    throw new PackerError('IO_ERROR', `The socket folder ${dir} is not a folder owned by this user.`, {
+      path: dir,
+      hint: 'Remove it, or point PACKER_SOCKET_DIR at a private folder.',
+    });
+  }
+  if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

@@ -48,6 +48,8 @@ export const ErrorCodes = {
   SUBSCRIBER_OVERFLOW: -32016,
   /** The daemon is shutting down and takes no new work. */
   SHUTTING_DOWN: -32017,
+  /** The connection closed before the answer arrived: the outcome is unknown (check events or the audit log). */
+  CONNECTION_LOST: -32018,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
