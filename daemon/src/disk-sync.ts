@@ -133,6 +133,10 @@ export class DiskSync {
       return;
     }
     const { workspace } = this.options;
+    // Take the cookies now: one that arrives while this flush rescans may come with changes it does not cover,
+    // so it is left for the next flush (its batch queued one).
+    const seenCookies = this.pendingCookies;
+    this.pendingCookies = [];
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const outcome = await workspace.reloadConfig();
@@ -151,8 +155,6 @@ export class DiskSync {
       await workspace.refresh(paths, 'watcher');
       this.options.onStateMaybeChanged('disk');
     }
-    const seenCookies = this.pendingCookies;
-    this.pendingCookies = [];
     for (const cookie of seenCookies) {
       const waiter = this.cookies.get(cookie.name);
       if (!waiter) continue;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { DivergenceEntry, EventEnvelope } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/daemon/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
@@ -37,13 +38,13 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     return { root: daemon.root, client, recorder };
   }
 
-  /** The next event after `mark` of `type` whose payload passes `match`. */
-  function next(recorder: StreamRecorder, mark: string, type: EventEnvelope['type'], match: (payload: never) => boolean = () => true): Promise<EventEnvelope> {
-    return recorder.waitFor((event) => seqOf(event) > seqOf(mark) && event.type === type && match(event.payload as never), `${type} after ${mark}`);
+  /** The first event after `mark` of `type` whose payload passes `match`. */
+  function next<P>(recorder: StreamRecorder, mark: string, type: EventEnvelope['type'], match: (payload: P) => boolean = () => true): Promise<EventEnvelope> {
+    return recorder.waitFor((event) => seqOf(event) > seqOf(mark) && event.type === type && match(event.payload as P), `${type} after ${mark}`);
   }
 
-  const lastCursor = (recorder: StreamRecorder, fallback: string): string => recorder.events.at(-1)?.cursor ?? fallback;
-  const added = (entry: Partial<DivergenceEntry>) => (payload: { added: DivergenceEntry[] }) => payload.added.some((item) => Object.entries(entry).every(([key, value]) => (item as Record<string, unknown>)[key] === value));
+  /** A `divergence.detected` payload that lists an entry with these fields. */
+  const lists = (entry: DivergenceEntry) => (payload: { added: DivergenceEntry[] }) => payload.added.some((item) => isDeepStrictEqual(item, entry));
 
   it('reports its backend as healthy, and shows files deleted, added, renamed and edited outside the packer as divergence', async () => {
     const { root, client, recorder } = await start();
@@ -55,7 +56,7 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
 
     // Deleted: the asset goes missing.
     rmSync(path.join(root, 'assets/sprites/items/heart.png'));
-    const missing = await next(recorder, mark, 'divergence.detected', added({ type: 'missing', path: 'assets/sprites/items/heart.png', assetId: idOf('assets/sprites/items/heart.png') }));
+    const missing = await next(recorder, mark, 'divergence.detected', lists({ type: 'missing', assetId: idOf('assets/sprites/items/heart.png'), path: 'assets/sprites/items/heart.png' }));
     const changed = recorder.events.find((event) => event.type === 'snapshot.changed' && seqOf(event) > seqOf(mark))!;
     expect(seqOf(changed)).toBeLessThan(seqOf(missing));
     expect((missing.payload as { revision: number }).revision).toBe((changed.payload as { revision: number }).revision);
@@ -66,7 +67,7 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
 
     // Added: an untracked file.
     writeFileSync(path.join(root, 'assets/sprites/items/shield.png'), Buffer.from('not really a png, but new content'));
-    mark = (await next(recorder, mark, 'divergence.detected', added({ type: 'untracked', path: 'assets/sprites/items/shield.png' }))).cursor;
+    mark = (await next(recorder, mark, 'divergence.detected', lists({ type: 'untracked', path: 'assets/sprites/items/shield.png' }))).cursor;
     snapshot = await client.call('snapshot.get', {});
     expect(snapshot.untracked.map((file) => file.path)).toContain('assets/sprites/items/shield.png');
     expect(snapshot.summary.untracked).toBe(snapshot.untracked.length);
@@ -74,7 +75,7 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     // Renamed: the asset's content now sits elsewhere, so it reads as moved.
     renameSync(path.join(root, 'assets/audio/sfx/hit.wav'), path.join(root, 'assets/audio/sfx/hit-renamed.wav'));
     const moved = { type: 'moved', assetId: idOf('assets/audio/sfx/hit.wav'), from: 'assets/audio/sfx/hit.wav', to: 'assets/audio/sfx/hit-renamed.wav' } as const;
-    mark = (await next(recorder, mark, 'divergence.detected', added(moved))).cursor;
+    mark = (await next(recorder, mark, 'divergence.detected', lists(moved))).cursor;
     snapshot = await client.call('snapshot.get', {});
     expect(snapshot.divergence).toContainEqual(moved);
     expect(snapshot.divergence).toContainEqual({ type: 'missing', assetId: idOf('assets/sprites/items/heart.png'), path: 'assets/sprites/items/heart.png' });
@@ -103,7 +104,7 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     expect(readdirSync(path.join(root, 'assets/sprites/foes')).sort()).toEqual(['bat.png', 'boss.png', 'skeleton.png', 'slime.png']);
     expect(snapshot.divergence).toEqual([]);
     expect(snapshot.revision).toBe(result.revisionAfter);
-    const since = recorder.between(mark, lastCursor(recorder, mark));
+    const since = recorder.between(mark);
     expect(since.filter((event) => event.type.startsWith('divergence.'))).toEqual([]);
     expect(since.filter((event) => event.type === 'snapshot.changed').map((event) => event.payload)).toEqual([
       { revision: result.revisionAfter, previousRevision: result.revisionBefore, cause: 'move' },
@@ -120,6 +121,22 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
       expect(summary.summary.missing).toBe(index + 1);
       expect(summary.divergence).toContainEqual({ type: 'missing', assetId: (asset as { id: string }).id, path: asset.path });
     }
+  });
+
+  it('makes a synced read wait for a change that arrives while an earlier rescan is still hashing', async () => {
+    const { root, client } = await start();
+    const pid = daemon!.pid;
+    const threads = () => readdirSync(`/proc/${pid}/task`).length;
+    const idle = threads();
+    // A registered file grown to 256 MiB: its rescan hashes on a worker thread for a good part of a second.
+    truncateSync(path.join(root, 'assets/bin/save-template.bin'), 256 << 20);
+    await waitUntil(() => threads() > idle, 'the daemon to start hashing on a worker thread', 15_000, 2);
+    // While that rescan runs, a file goes and a synced read asks: its cookie arrives in the same batch as the delete.
+    rmSync(path.join(root, 'assets/text/credits.md'));
+    const { asset } = await client.call('assets.get', { ref: 'assets/text/credits.md', sync: true });
+    expect(asset.status).toBe('missing');
+    const grown = await client.call('assets.get', { ref: 'assets/bin/save-template.bin', sync: true });
+    expect(grown.asset.observation?.size).toBe(256 << 20);
   });
 
   it('holds changes while .git/index.lock exists, then settles them in one rescan', async () => {
@@ -143,9 +160,9 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
 
     rmSync(path.join(root, '.git/index.lock'));
     const summary = await read;
-    expect(summary.summary.missing).toBe(5);
+    expect(summary.summary.missing, `divergence: ${JSON.stringify(summary.divergence)}`).toBe(5);
     await client.call('snapshot.summary', { sync: true });
-    const detected = recorder.between(mark, lastCursor(recorder, mark)).filter((event) => event.type === 'divergence.detected');
+    const detected = recorder.between(mark).filter((event) => event.type === 'divergence.detected');
     expect(detected).toHaveLength(1);
     const entries = (detected[0]!.payload as { added: DivergenceEntry[] }).added;
     expect(entries.map((entry) => (entry as { path: string }).path).sort()).toEqual([...gone].sort());
