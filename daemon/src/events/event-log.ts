@@ -9,7 +9,7 @@ import {
 } from '@packer/core/contract';
 import { EventTail } from './event-tail.js';
 import { readGeneration, writeGeneration } from './generation-file.js';
-import { listSegmentFiles, readSegmentAfter, scanSegment, segmentFileName, truncateSegment, type SegmentInfo } from './segment-files.js';
+import { forgetSegment, listSegmentFiles, readSegmentAfter, scanSegment, segmentFileName, truncateSegment, type SegmentInfo } from './segment-files.js';
 
 export interface EventLogOptions {
   /** A segment is closed and a new one started once the next record would take it past this size. Default 4 MiB. */
@@ -264,6 +264,7 @@ export class EventLog {
       if (oldest === undefined) break;
       try {
         unlinkSync(oldest.path);
+        forgetSegment(oldest.path);
       } catch (error) {
         // The log no longer reads the file; a leftover only wastes space (and is picked up again at the next open).
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#onError(error);

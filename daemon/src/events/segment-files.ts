@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCursor, type EventEnvelope } from '@packer/core/contract';
 
@@ -89,27 +89,58 @@ export function scanSegment(path: string): SegmentScan {
 // The log writes `cursor` as the first field, so a record's seq can be read without parsing the whole line.
 const CURSOR_PREFIX = /^\{"cursor":"\d+\.(\d+)"/;
 
+/** Where the last page of a segment ended: every record before `offset` has a seq of at most `seq`. */
+const resumePoints = new Map<string, { seq: number; offset: number }>();
+const CHUNK_BYTES = 256 * 1024;
+
 /**
- * Records of a segment with seq > `afterSeq`, at most `limit`. Lines before the wanted range are skipped by
- * peeking at their cursor, so paging through a large segment does not parse it over and over.
+ * Records of one segment with seq > `afterSeq`, at most `limit`. Reads in chunks from where the previous page
+ * of the same segment ended, so paging through a segment costs O(page), not O(segment) per page.
  */
 export function readSegmentAfter(path: string, afterSeq: number, limit: number): StoredEvent[] {
-  const buffer = readFileSync(path);
+  const hint = resumePoints.get(path);
+  let offset = hint && hint.seq <= afterSeq ? hint.offset : 0;
   const records: StoredEvent[] = [];
-  let start = 0;
-  for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && records.length < limit; newline = buffer.indexOf(0x0a, start)) {
-    const peeked = CURSOR_PREFIX.exec(buffer.toString('utf8', start, Math.min(newline, start + 64)))?.[1];
-    if (peeked === undefined || Number(peeked) > afterSeq) {
-      const record = parseRecord(buffer.toString('utf8', start, newline));
-      if (record !== undefined && record.seq > afterSeq) records.push(record);
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    let carry = Buffer.alloc(0);
+    let carryStart = offset;
+    while (offset < size && records.length < limit) {
+      const chunk = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size - offset));
+      const read = readSync(fd, chunk, 0, chunk.length, offset);
+      if (read === 0) break;
+      offset += read;
+      const buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
+      let start = 0;
+      for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && records.length < limit; newline = buffer.indexOf(0x0a, start)) {
+        const peeked = CURSOR_PREFIX.exec(buffer.toString('utf8', start, Math.min(newline, start + 64)))?.[1];
+        if (peeked === undefined || Number(peeked) > afterSeq) {
+          const record = parseRecord(buffer.toString('utf8', start, newline));
+          if (record !== undefined && record.seq > afterSeq) {
+            records.push(record);
+            resumePoints.set(path, { seq: record.seq, offset: carryStart + newline + 1 });
+          }
+        }
+        start = newline + 1;
+      }
+      carry = Buffer.from(buffer.subarray(start));
+      carryStart += start;
     }
-    start = newline + 1;
+  } finally {
+    closeSync(fd);
   }
   return records;
 }
 
+/** Forgets resume points of segments that were deleted or rewritten. */
+export function forgetSegment(path: string): void {
+  resumePoints.delete(path);
+}
+
 /** Cuts a segment back to `bytes`, so the next append starts on a fresh line. */
 export function truncateSegment(path: string, bytes: number): void {
+  forgetSegment(path);
   const fd = openSync(path, 'r+');
   try {
     ftruncateSync(fd, bytes);
