@@ -11,8 +11,8 @@ const FIXTURES = new URL('../fixtures/dist/index.js', import.meta.url).href;
 const GNU_TIME = '/usr/bin/time';
 
 /**
- * Generates a workspace of `files` files totalling about `totalBytes` (default: 100 kB a file, so 10k files ≈ 1 GB),
- * every file registered, and measures (median of `runs`):
+ * Generates a workspace of `files` equal-sized files totalling about `totalBytes` (default 1 GB: the issue's 10k-file,
+ * 1 GB workspace), every file registered, and measures (median of `runs`):
  * - `tar -cf` + `sha256sum`: the baseline, `tar` of the asset folder to a file, then sha256 of every asset on all cores;
  * - cold build: no `.packer/` and no `build/` (scan, hash, process, write every pack), × baseline;
  * - no-change rebuild: the same again with its state, × cold build;
@@ -20,7 +20,7 @@ const GNU_TIME = '/usr/bin/time';
  * Returns rows `{ name, seconds, ratio, vs, peakRssMb }`. The workspace is deleted unless `keep`.
  */
 export async function runBuildBench({ files = 10_000, totalBytes, tempDir, runs = 1, keep = false, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
-  const bytes = totalBytes ?? files * 100_000;
+  const bytes = totalBytes ?? 1e9;
   const base = mkdtempSync(path.join(tempDir ?? os.tmpdir(), 'packer-build-bench-'));
   const root = path.join(base, 'project');
   try {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
@@ -30,9 +30,10 @@ async function slowAudioProject(): Promise<string> {
   return root;
 }
 
+/** Finished packs and manifests in build/ (temp files of an interrupted build are not packs). */
 function packFiles(root: string): Record<string, Buffer> {
   const dir = path.join(root, 'build');
-  return Object.fromEntries(readdirSync(dir).sort().map((name) => [name, readFileSync(path.join(dir, name))]));
+  return Object.fromEntries(readdirSync(dir).filter((name) => !name.startsWith('.')).sort().map((name) => [name, readFileSync(path.join(dir, name))]));
 }
 
 function editAudio(root: string): void {
@@ -71,11 +72,41 @@ describe('interrupted builds', () => {
     await client.call('operations.cancel', { operationId });
     const terminal = await recorder.terminalOf(operationId);
     expect(terminal.type).toBe('cancelled');
+    expect(terminal.payload).toMatchObject({ kind: 'build', reason: 'cancelled by request' });
     expect(Date.now() - cancelledAt).toBeLessThan(2_000);
     expect(packFiles(daemon.root)).toEqual(before);
+    expect(readdirSync(path.join(daemon.root, 'build')).filter((name) => name.includes('.tmp'))).toEqual([]);
     expect((await client.call('operations.get', { operationId })).state).toBe('cancelled');
     await client.close();
     await expectCorrectRebuild(daemon.root);
+  });
+
+  it('kill -9 while packs are being written leaves each pack either as it was or as the next build makes it', async () => {
+    daemon = await startDaemon();
+    const root = daemon.root;
+    const client = await connectClient(root);
+    await client.call('build.run', {});
+    const before = packFiles(root);
+    // A large asset keeps `core` busy being written when the kill lands.
+    writeFileSync(path.join(root, 'assets/bin/navmesh.bin'), randomBytes(48 << 20));
+    editAudio(root);
+    const recorder = new EventRecorder();
+    await client.subscribe({ onEvent: recorder.onEvent });
+    const { operationId } = await client.call('build.start', {});
+    const writing = (events: EventEnvelope[]) => events.some((event) => event.operationId === operationId && (event.payload as { current?: string }).current?.startsWith('build/'));
+    await recorder.waitFor(writing, 15_000, 'a pack being written');
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    await client.close().catch(() => undefined);
+    const atKill = packFiles(root);
+
+    daemon = await startDaemon({ root });
+    await expectCorrectRebuild(root);
+    const after = packFiles(root);
+    for (const name of Object.keys(before).filter((file) => file.endsWith('.pack'))) {
+      const bytes = atKill[name]!;
+      expect(bytes.equals(before[name]!) || bytes.equals(after[name]!), name).toBe(true);
+    }
   });
 
   it('kill -9 of the daemon mid-build leaves the previous packs intact, and the next daemon builds correctly', async () => {

@@ -95,7 +95,7 @@ describe('builds through the daemon', () => {
     rmSync(path.join(daemon.root, 'assets/audio/sfx/jump.wav'));
     const preview = await client.call('build.preview', {});
     expect(preview.blockers.map((item) => item.code)).toContain('MISSING_FILE');
-    const error = await client.call('build.run', {}).catch((caught: unknown) => caught as { code: string; data: { operationId: string; blockers: { code: string }[] } });
+    const error = (await client.call('build.run', {}).catch((caught: unknown) => caught)) as { code: string; data: { operationId: string; blockers: { code: string }[] } };
     expect(error).toMatchObject({ code: 'BLOCKED' });
     expect(error.data.blockers.map((item) => item.code)).toContain('MISSING_FILE');
     const terminal = await recorder.terminalOf(error.data.operationId);

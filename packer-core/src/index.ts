@@ -12,7 +12,7 @@ export { scanWorkspace, COOKIE_PREFIX, ignoreMatcher } from './scan/scanner.js';
 export { hashFiles, hashFileSync } from './digest/hash-files.js';
 export { initProject, defaultConfig, type InitResult } from './workspace/init-project.js';
 export { runBuild, type BuildOptions } from './build/run-build.js';
-export { planBuild, describePlan, type BuildPlan, type PlannedPack, type PlannedEntry } from './build/plan-build.js';
+export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './build/plan-build.js';
 export type { BuildProgress } from './build/build-progress.js';
 export { restoreLastBuilds } from './build/build-state.js';
 export { PackReader } from './build/pack-reader.js';

@@ -1,4 +1,4 @@
-import { describePlan, listPackEntries, listPacks, planBuild, resolvePack, restoreLastBuilds, runBuild, verifyPackFiles, type BuildProgress } from '@packer/core';
+import { describePlan, listPackEntries, listPacks, planBuild, resolvePack, restoreLastBuilds, runBuild, selectPackRules, verifyPackFiles, type BuildProgress } from '@packer/core';
 import { PackerError, toPackerError, type BuildReport, type MethodParams } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import type { Daemon } from '../daemon.js';
@@ -20,7 +20,7 @@ export function createBuildHandlers(daemon: Daemon): Pick<MethodHandlers<Connect
   const workspace = () => daemon.workspace;
   const enqueue = (params: MethodParams<'build.start'>, context: ConnectionContext) => {
     // An unknown pack name is an error of the request, before anything is queued.
-    planBuild(workspace().state, { packs: params.packs });
+    selectPackRules(workspace().config, params.packs);
     return daemon.lane.enqueue<BuildReport>({
       kind: 'build',
       summary: params.packs ? `build ${params.packs.join(', ')}` : 'build all packs',

@@ -100,6 +100,11 @@ export class BuildJobs {
     return pending;
   }
 
+  /** Resolves when no repair is running (a key being repaired has no output to copy meanwhile). */
+  async repairsSettled(): Promise<void> {
+    await Promise.all(this.repairs.values());
+  }
+
   /** Fails a job after the fact (its input changed while being copied, or its output cannot be trusted). */
   fail(key: string, failure: ProcessorFailure, tracker: BuildProgressTracker): void {
     this.failed.set(key, failure);

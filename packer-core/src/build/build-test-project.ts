@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
 import { makeTempProject } from '../testing/temp-project.js';
@@ -17,9 +17,23 @@ export const BUILD_TEST_CONFIG: ProjectConfigInput = {
   packs: [{ name: 'all', include: ['assets/**'] }],
 };
 
+const createdRoots: string[] = [];
+
+/** Removes every project the helpers below created (call from `afterAll`). */
+export function removeTestProjects(): void {
+  for (const root of createdRoots.splice(0)) rmSync(root, { recursive: true, force: true });
+}
+
+/** Registers a project folder for `removeTestProjects`; returns it. */
+export function trackTestProject(root: string): string {
+  createdRoots.push(root);
+  return root;
+}
+
 /** A temp project with these files, every file under `assets/` registered. For tests. */
 export async function openBuildProject(files: Record<string, string | Uint8Array>, config: ProjectConfigInput = BUILD_TEST_CONFIG): Promise<{ root: string; workspace: Workspace }> {
   const root = makeTempProject(files, config);
+  createdRoots.push(root);
   const workspace = await Workspace.open(root);
   await workspace.apply({ type: 'register', paths: ['assets'] });
   return { root, workspace };

@@ -104,11 +104,6 @@ export class OutputCache {
     this.rows.delete(key);
   }
 
-  /** Live bytes of stored outputs. */
-  get storedBytes(): number {
-    return [...this.liveBySegment().values()].reduce((sum, bytes) => sum + bytes, 0);
-  }
-
   /**
    * Applies the size cap (least recently used first), compacts segments under half live into this build's
    * segment, writes the index, then deletes segments it no longer references.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
@@ -10,6 +10,9 @@ import { layoutPack, parseHeader, parseTable, HEADER_BYTES } from './pack-format
 import { packFilesOf } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { runBuild } from './run-build.js';
+import { removeTestProjects, trackTestProject } from './build-test-project.js';
+
+afterAll(removeTestProjects);
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
@@ -30,7 +33,7 @@ describe('pack format', () => {
 
 describe('PackReader', () => {
   it('reads entries by id, output name or source path, and streams them', async () => {
-    const ws = await Workspace.open(await copyFixture('sample-game'));
+    const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     await runBuild(ws, { packs: ['core', 'sprites'] });
     const reader = await PackReader.open(packFilesOf(ws.root, ws.config, 'core').pack);
     try {
@@ -58,7 +61,7 @@ describe('PackReader', () => {
   });
 
   it('refuses a damaged index on open and a damaged entry on read', async () => {
-    const ws = await Workspace.open(await copyFixture('sample-game'));
+    const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     await runBuild(ws, { packs: ['core'] });
     const file = packFilesOf(ws.root, ws.config, 'core').pack;
     const good = readFileSync(file);

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { PackManifest } from '../contract/build-schema.js';
-import { PackerError } from '../contract/errors.js';
 import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { layoutPack, type LayoutEntry, type PackIndex } from './pack-format.js';
-import { stageInWorker } from './stage-worker.js';
+import { cancelledError } from './processors/processor.js';
+import type { StageWorkers } from './stage-worker.js';
 
 /** Where one entry's bytes come from. */
 export interface PackSource {
@@ -38,7 +38,7 @@ export interface StagedPack {
 }
 
 /**
- * Writes a pack to a temp file beside the target (on a worker thread, see `stageInWorker`), hashing every
+ * Writes a pack to a temp file beside the target (on a worker thread, see `StageWorkers`), hashing every
  * byte it copies: each entry against its expected digest (SourceMismatch on a difference), the whole file
  * for the manifest. fsyncs it. Nothing replaces the old pack until `commitPack`; a cancel or an error
  * removes the temp file (a crash leaves it for the next build to sweep).
@@ -48,23 +48,24 @@ export async function stagePack(
   manifestTarget: string,
   sources: readonly PackSource[],
   manifestBase: Omit<PackManifest, 'digest' | 'bytes' | 'entries'>,
+  workers: StageWorkers,
   signal?: AbortSignal,
 ): Promise<StagedPack> {
   const { indexBytes, index } = layoutPack(sources.map((source) => source.entry));
   const byId = new Map(sources.map((source) => [source.entry.id, source]));
   const ordered = index.entries.map((entry) => byId.get(entry.id)!);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
-  const result = await stageInWorker({
+  const result = await workers.stage({
     temp,
     index: indexBytes,
     fileLength: index.fileLength,
     entries: index.entries.map((entry, at) => ({ file: ordered[at]!.file, sourceOffset: ordered[at]!.offset, size: entry.size, digest: entry.digest, offset: entry.offset })),
   }, signal);
-  if ('cancelled' in result) throw new PackerError('CANCELLED', 'The build was cancelled.');
+  if ('cancelled' in result) throw cancelledError(signal);
   if ('mismatch' in result) throw new SourceMismatch(ordered[result.mismatch]!, result.actual);
   if (signal?.aborted) {
     rmSync(temp, { force: true });
-    throw new PackerError('CANCELLED', 'The build was cancelled.');
+    throw cancelledError(signal);
   }
   const manifest: PackManifest = { ...manifestBase, digest: result.digest, bytes: index.fileLength, entries: index.entries };
   return { temp, target, manifestTarget, digest: result.digest, bytes: index.fileLength, index, manifest };

@@ -1,13 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
-import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject } from './build-test-project.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from './build-test-project.js';
 import { describePlan, planBuild } from './plan-build.js';
 import { runBuild } from './run-build.js';
+
+afterAll(removeTestProjects);
 
 const codes = (items: readonly { code: string }[]): string[] => [...new Set(items.map((item) => item.code))].sort();
 
@@ -20,7 +22,7 @@ async function blockedBuild(workspace: Workspace): Promise<PackerError> {
 
 describe('planBuild', () => {
   it('selects assets by path globs, kinds and tags, with output names relative to the asset root', async () => {
-    const ws = await Workspace.open(await copyFixture('sample-game'));
+    const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     const plan = planBuild(ws.state);
     const names = Object.fromEntries(plan.packs.map((pack) => [pack.name, pack.entries.map((entry) => entry.name).sort()]));
     expect(names.sprites).not.toContain('sprites/ui/button.png');
@@ -43,6 +45,12 @@ describe('planBuild', () => {
       expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'assets/a.txt' }),
       expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'more/a.txt' }),
     ]);
+  });
+
+  it('blocks two packs with one name (they would write one file)', async () => {
+    const { workspace } = await openBuildProject({ 'assets/a.txt': 'one' }, { ...BUILD_TEST_CONFIG, packs: [{ name: 'all', include: ['**'] }, { name: 'all', include: ['assets/**'] }] });
+    const error = await blockedBuild(workspace);
+    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'packer.json' })]);
   });
 
   it('blocks a processor that is not built in and not a declared tool (deny by default)', async () => {

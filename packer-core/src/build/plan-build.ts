@@ -49,6 +49,11 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
   const { config, snapshot } = state;
   const rules = selectRules(config, options.packs);
   const blockers: Diagnostic[] = snapshot.diagnostics.filter((item) => item.severity === 'blocker' && ['INVALID_REGISTRY', 'INVALID_CONFIG', 'RECOVERY_INCOMPLETE'].includes(item.code));
+  for (const name of new Set(rules.map((rule) => rule.name))) {
+    if (rules.filter((rule) => rule.name === name).length > 1) {
+      blockers.push(diagnostic('DUPLICATE_OUTPUT', `packer.json defines more than one pack named "${name}"; they would write one file.`, { path: 'packer.json' }, 'Give each pack its own name.'));
+    }
+  }
   const warnings: Diagnostic[] = [];
   const blockedAssets = new Set<string>();
   const blockedKinds = new Set<string>();
@@ -90,7 +95,8 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
   return { revision: snapshot.revision, packs, blockers, warnings };
 }
 
-function selectRules(config: ProjectConfig, names: readonly string[] | undefined): PackRule[] {
+/** The pack rules to build: all, or those named (NOT_FOUND for a name `packer.json` does not define). */
+export function selectRules(config: ProjectConfig, names: readonly string[] | undefined): PackRule[] {
   if (!names) return config.packs;
   const unknown = names.filter((name) => !config.packs.some((rule) => rule.name === name));
   if (unknown.length > 0) {

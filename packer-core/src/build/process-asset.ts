@@ -6,7 +6,7 @@ import type { PlannedEntry } from './plan-build.js';
 import { copyProcessor } from './processors/copy-processor.js';
 import { imageProcessor } from './processors/image-processor.js';
 import { jsonProcessor } from './processors/json-processor.js';
-import { changedDuringBuild, ProcessorFailure, type Processor, type ProcessorInput } from './processors/processor.js';
+import { cancelledError, changedDuringBuild, ProcessorFailure, type Processor, type ProcessorInput } from './processors/processor.js';
 import { textProcessor } from './processors/text-processor.js';
 import { runTool } from './processors/tool-processor.js';
 
@@ -30,7 +30,7 @@ export async function processAsset(entry: PlannedEntry, cache: OutputCache, proj
     output = processor.type === 'tool' ? await runTool(processor.id, processor.tool, input, cache.scratchDir) : await BUILTINS[processor.id](input);
   } catch (error) {
     if (error instanceof ProcessorFailure || error instanceof PackerError) throw error;
-    if (signal.aborted) throw new PackerError('CANCELLED', 'The build was cancelled.');
+    if (signal.aborted) throw cancelledError(signal);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw changedDuringBuild();
     throw new ProcessorFailure(`cannot process the file: ${code ?? (error as Error).message}`);

@@ -1,12 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '@packer/fixtures';
 import type { PackerError } from '../contract/errors.js';
-import { openBuildProject, pngHeader } from './build-test-project.js';
+import { openBuildProject, pngHeader, removeTestProjects } from './build-test-project.js';
 import { packFilesOf } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { runBuild } from './run-build.js';
+
+afterAll(removeTestProjects);
 
 /** Builds the files into pack `all`; returns each entry's bytes and metadata by output name. */
 async function buildAndRead(files: Record<string, string | Uint8Array>): Promise<{ entry: (name: string) => Buffer; metadata: (name: string) => unknown }> {

@@ -1,17 +1,19 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
-import { buildOutputs } from './build-test-project.js';
+import { buildOutputs, removeTestProjects, trackTestProject } from './build-test-project.js';
 import { packFilesOf } from './pack-files.js';
 import { verifyPackFiles } from './pack-queries.js';
 import { runBuild } from './run-build.js';
 
+afterAll(removeTestProjects);
+
 async function openFixture(dest?: string): Promise<Workspace> {
-  return Workspace.open(await copyFixture('sample-game', dest));
+  return Workspace.open(trackTestProject(await copyFixture('sample-game', dest)));
 }
 
 /** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for pass-through. */
@@ -27,7 +29,7 @@ function packsOnly(outputs: Record<string, Buffer>): Record<string, Buffer> {
 describe('runBuild on the sample game', () => {
   it('gives byte-identical packs in two different directories', async () => {
     const first = await openFixture();
-    const nested = path.join(mkdtempSync(path.join(os.tmpdir(), 'packer-elsewhere-')), 'deeper', 'still deeper');
+    const nested = path.join(trackTestProject(mkdtempSync(path.join(os.tmpdir(), 'packer-elsewhere-'))), 'deeper', 'still deeper');
     const second = await openFixture(nested);
     const [a, b] = [await runBuild(first, { concurrency: 1 }), await runBuild(second, { concurrency: 4 })];
     expect(a.counts).toEqual({ processed: 45, cached: 0, failed: 0 });
@@ -122,6 +124,24 @@ describe('runBuild on the sample game', () => {
     expect(buildOutputs(ws.root)).toEqual({});
     // A build of packs that do not hold the missing asset is not blocked.
     await expect(runBuild(ws, { packs: ['core'] })).resolves.toMatchObject({ counts: { processed: 15 } });
+  });
+
+  it('fails an asset whose file changed after the snapshot was pinned, keeping its packs as they were', async () => {
+    const ws = await openFixture();
+    await runBuild(ws);
+    const before = buildOutputs(ws.root);
+    // Same size, new bytes, and no rescan: the snapshot still holds the old digest.
+    const wav = path.join(ws.root, 'assets/audio/sfx/coin.wav');
+    const bytes = readFileSync(wav);
+    bytes[bytes.length - 1]! ^= 0xff;
+    writeFileSync(wav, bytes);
+    rmSync(path.join(ws.root, 'build', 'audio.pack'));
+    const error = (await runBuild(ws, { packs: ['audio', 'core'] }).catch((caught: unknown) => caught)) as PackerError;
+    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'CHANGED_DURING_BUILD', path: 'assets/audio/sfx/coin.wav' })]);
+    expect(buildOutputs(ws.root)['audio.pack']).toBeUndefined();
+    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(true);
+    await ws.refresh();
+    await expect(runBuild(ws, { packs: ['audio'] })).resolves.toMatchObject({ counts: { processed: 1, cached: 5 } });
   });
 
   it('keeps earlier packs and reports the asset when a processor fails', async () => {

@@ -13,6 +13,7 @@ import { commitPack, discardPack } from './pack-writer.js';
 import { planBuild } from './plan-build.js';
 import { throwIfCancelled } from './processors/processor.js';
 import { stagePlannedPack, type StageOutcome } from './stage-planned-pack.js';
+import { StageWorkers } from './stage-worker.js';
 import { defaultConcurrency, runPool } from './worker-pool.js';
 
 export interface BuildOptions {
@@ -57,6 +58,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   const tracker = new BuildProgressTracker(jobs.size, options.onProgress);
   const concurrency = options.concurrency ?? defaultConcurrency();
   const outcomes: (StageOutcome & { files: PackFiles; durationMs: number })[] = [];
+  const workers = new StageWorkers();
   try {
     await jobs.run(tracker, concurrency);
     throwIfCancelled(signal);
@@ -65,7 +67,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     await runPool(plan.packs.entries(), { concurrency, signal }, async ([index, pack]) => {
       const files = packFilesOf(workspace.root, state.config, pack.name);
       tracker.report(files.relativePack);
-      const outcome = await stagePlannedPack({ pack, files, jobs, tracker, buildState, signal, project: state.config.name, revision: plan.revision });
+      const outcome = await stagePlannedPack({ pack, files, jobs, tracker, buildState, signal, workers, project: state.config.name, revision: plan.revision });
       slots[index] = { ...outcome, files, durationMs: Math.round(performance.now() - startedAt) };
     }).finally(() => outcomes.push(...slots.filter(Boolean)));
     throwIfCancelled(signal);
@@ -73,6 +75,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);
     throw error;
   } finally {
+    await workers.close();
     await cache.save();
   }
   // Commit point: from here on the build completes even if a cancel arrives.

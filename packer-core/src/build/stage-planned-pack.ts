@@ -6,6 +6,7 @@ import type { BuildState } from './build-state.js';
 import type { PackFiles } from './pack-files.js';
 import { layoutPack } from './pack-format.js';
 import { SourceMismatch, stagePack, type StagedPack } from './pack-writer.js';
+import type { StageWorkers } from './stage-worker.js';
 import type { PlannedPack } from './plan-build.js';
 import { changedDuringBuild, ProcessorFailure } from './processors/processor.js';
 
@@ -16,6 +17,7 @@ export interface StageInput {
   tracker: BuildProgressTracker;
   buildState: BuildState;
   signal: AbortSignal;
+  workers: StageWorkers;
   project: string;
   revision: number;
 }
@@ -39,6 +41,7 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
   const base = { pack: pack.name, file: files.relativePack, entries: pack.entries.length };
   const repaired = new Set<string>();
   for (;;) {
+    await jobs.repairsSettled();
     const cacheHits = pack.entries.filter((entry) => jobs.isCacheHit(entry.cacheKey)).length;
     if (pack.entries.some((entry) => jobs.hasFailed(entry.cacheKey))) return { report: { ...base, status: 'failed', bytes: 0, cacheHits } };
     const sources = pack.entries.map((entry) => jobs.sourceOf(entry));
@@ -55,7 +58,7 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
         project: input.project,
         file: path.basename(files.pack),
         revision: input.revision,
-      }, input.signal);
+      }, input.workers, input.signal);
       return { report: { ...base, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits }, staged, headerDigest };
     } catch (error) {
       if (!(error instanceof SourceMismatch)) throw error;

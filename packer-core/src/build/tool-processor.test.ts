@@ -1,12 +1,14 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ProjectConfigInput, ToolRule } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
-import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject } from './build-test-project.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects } from './build-test-project.js';
 import { packFilesOf } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { runBuild } from './run-build.js';
+
+afterAll(removeTestProjects);
 
 type ToolInput = Partial<ToolRule> & { command: string };
 

@@ -1,5 +1,5 @@
 import { readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { Workspace } from '../workspace/workspace.js';
 import { HEADER_BYTES, RECORD_BYTES } from './pack-format.js';
@@ -7,13 +7,16 @@ import { packFilesOf, type PackFiles } from './pack-files.js';
 import { readManifest, verifyPackFiles } from './pack-queries.js';
 import { runBuild } from './run-build.js';
 import type { PackManifest } from '../contract/build-schema.js';
+import { removeTestProjects, trackTestProject } from './build-test-project.js';
+
+afterAll(removeTestProjects);
 
 let files: PackFiles;
 let good: Buffer;
 let manifest: PackManifest;
 
 beforeAll(async () => {
-  const ws = await Workspace.open(await copyFixture('sample-game'));
+  const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
   await runBuild(ws, { packs: ['core'] });
   files = packFilesOf(ws.root, ws.config, 'core');
   good = readFileSync(files.pack);

@@ -41,7 +41,13 @@ export function changedDuringBuild(): ProcessorFailure {
 
 export type Processor = (input: ProcessorInput) => Promise<ProcessorOutput>;
 
+/** The error a cancelled build ends with: the abort reason when it is a PackerError (the lane's says why). */
+export function cancelledError(signal: AbortSignal | undefined): PackerError {
+  const reason: unknown = signal?.reason;
+  return reason instanceof PackerError && reason.code === 'CANCELLED' ? reason : new PackerError('CANCELLED', 'The build was cancelled.');
+}
+
 /** Throws CANCELLED once the build's signal is aborted. */
 export function throwIfCancelled(signal: AbortSignal): void {
-  if (signal.aborted) throw new PackerError('CANCELLED', 'The build was cancelled.');
+  if (signal.aborted) throw cancelledError(signal);
 }

@@ -2,9 +2,8 @@ import { mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { ToolRule } from '../../contract/config-schema.js';
-import { PackerError } from '../../contract/errors.js';
 import { expandToolArgs, mentionsOutput } from './tool-args.js';
-import { changedDuringBuild, ProcessorFailure, throwIfCancelled, type ProcessorInput, type ProcessorOutput } from './processor.js';
+import { cancelledError, changedDuringBuild, ProcessorFailure, throwIfCancelled, type ProcessorInput, type ProcessorOutput } from './processor.js';
 
 /**
  * Runs one declared external tool on one asset, deny-by-default: no shell, arguments from the template
@@ -49,7 +48,7 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
       clearTimeout(timer);
       input.signal.removeEventListener('abort', killGroup);
     });
-    if (input.signal.aborted) throw new PackerError('CANCELLED', 'The build was cancelled.');
+    if (input.signal.aborted) throw cancelledError(input.signal);
     if (timedOut) throw new ProcessorFailure(`tool "${name}" (${tool.command}) did not finish within its timeout of ${tool.timeoutMs} ms and was killed`);
     if (result.isMaxBuffer) throw new ProcessorFailure(`tool "${name}" (${tool.command}) wrote more than maxOutputBytes (${tool.maxOutputBytes}) to stdout or stderr and was stopped`);
     if (result.failed) {
