@@ -78,7 +78,7 @@ describe('PackReader', () => {
     const bad = Buffer.from(good);
     bad[entry.offset]! ^= 1;
     writeFileSync(file, bad);
-    await expect(reader.read(entry.id)).rejects.toMatchObject({ code: 'IO_ERROR' });
+    await expect(reader.read(entry.id)).rejects.toMatchObject({ code: 'PACK_CORRUPT' });
     await reader.close();
   });
 });

@@ -22,7 +22,7 @@ export class PackReader {
     for (const entry of index.entries) this.byRef.set(entry.id, entry);
   }
 
-  /** Opens a pack. NOT_FOUND when the file is missing; IO_ERROR with `data.section` when its index is damaged. */
+  /** Opens a pack. NOT_FOUND when the file is missing; PACK_CORRUPT with `data.section` when its index is damaged. */
   static async open(file: string): Promise<PackReader> {
     let handle: FileHandle;
     try {
@@ -36,7 +36,7 @@ export class PackReader {
     } catch (error) {
       await handle.close();
       if (error instanceof PackFormatError) {
-        throw new PackerError('IO_ERROR', `${file} is not a readable pack: ${error.message}`, { path: file, section: error.section, hint: 'Run `packer verify` for details, then rebuild.' });
+        throw new PackerError('PACK_CORRUPT', `${file} is not a readable pack: ${error.message}`, { path: file, section: error.section, hint: 'Run `packer verify` for details, then rebuild.' });
       }
       throw toPackerError(error);
     }
@@ -58,7 +58,7 @@ export class PackReader {
     const { bytesRead } = await this.handle.read(data, 0, entry.size, entry.offset);
     const digest = createHash('sha256').update(data.subarray(0, bytesRead)).digest('hex');
     if (bytesRead !== entry.size || digest !== entry.digest) {
-      throw new PackerError('IO_ERROR', `Entry ${entry.name} (${entry.id}) of ${this.file} does not match its digest.`, { path: this.file, entry: entry.id, hint: 'Run `packer verify`, then rebuild.' });
+      throw new PackerError('PACK_CORRUPT', `Entry ${entry.name} (${entry.id}) of ${this.file} does not match its digest.`, { path: this.file, entry: entry.id, hint: 'Run `packer verify`, then rebuild.' });
     }
     return data;
   }

@@ -50,6 +50,8 @@ export const ErrorCodes = {
   SHUTTING_DOWN: -32017,
   /** The connection closed before the answer arrived: the outcome is unknown (check events or the audit log). */
   CONNECTION_LOST: -32018,
+  /** A pack's header, table or an entry's bytes do not match what they claim; `data.section` says where. */
+  PACK_CORRUPT: -32019,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
