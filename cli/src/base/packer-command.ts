@@ -66,12 +66,14 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
 
   /** True when this invocation runs the packer in-process rather than through the daemon. */
   protected inProcess(): boolean {
-    if (this.flags.daemon === false) return true;
+    // An explicit --daemon or --no-daemon beats the environment.
+    if (this.flags.daemon !== undefined) return !this.flags.daemon;
     const mode = process.env.PACKER_DAEMON;
     if (mode === '0') return true;
     if (mode === '1') return false;
     // As Nx does: in CI, one-off processes beat a daemon nobody will reuse.
-    return Boolean(process.env.CI) && process.env.CI !== 'false';
+    const ci = process.env.CI;
+    return Boolean(ci) && ci !== 'false' && ci !== '0';
   }
 
   /** Connects to the project's daemon (starting it if needed), or runs its server in-process. */
