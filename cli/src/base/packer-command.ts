@@ -83,6 +83,9 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
       inProcess: this.inProcess(),
       reconnect: false,
     });
+    if (this.openClient.usedRunningDaemon && !this.jsonEnabled()) {
+      this.warn(`A packer daemon (pid ${this.openClient.hello.pid}) already runs for this project, so this command uses it: one writer per project. Stop it with \`packer daemon stop\` to run in-process.`);
+    }
     return this.openClient;
   }
 

@@ -16,7 +16,8 @@ export function renderPlan(plan: Plan): string {
   if (plan.registryMutations.length > 0) {
     lines.push(`Registry changes (${plan.registryMutations.length}):`);
     for (const change of plan.registryMutations) {
-      if (change.op === 'add') lines.push(`  + ${change.entry.path}  (${change.entry.kind}, new id ${change.entry.id})`);
+      // Ids in a preview are provisional (the apply assigns the final ones), so they are not shown here.
+      if (change.op === 'add') lines.push(`  + ${change.entry.path}  (${change.entry.kind}, new asset)`);
       else if (change.op === 'remove') lines.push(`  - ${change.entry.path}  (${change.entry.id})`);
       else lines.push(`  ~ ${describeUpdate(change.before, change.after)}`);
     }

@@ -92,7 +92,15 @@ export async function connectInProcess(projectRoot: string, options: ConnectOpti
   // Loaded only here: the in-process server pulls in the watcher and the whole core, which socket clients never need.
   const { Daemon } = await import('../daemon.js');
   const daemon = new Daemon({ projectRoot, env: options.env ?? process.env, listen: false, watch: false, idleTimeoutMs: 0 });
-  await daemon.start();
+  try {
+    await daemon.start();
+  } catch (error) {
+    // A daemon already owns this project: two writers would break the one-lane rule, so use it instead.
+    if (error instanceof PackerError && error.code === 'NOT_READY' && error.data.pid !== undefined) {
+      return { ...(await connectToDaemon(projectRoot, { ...options, autoStart: false })), usedRunningDaemon: true };
+    }
+    throw error;
+  }
   const connection = new RpcConnection(daemon.connectInProcess());
   const hello = await helloOver(connection, options.client);
   return { connection, hello, inProcess: daemon };

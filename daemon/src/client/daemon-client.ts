@@ -8,6 +8,8 @@ export interface Connected {
   hello: MethodResult<'daemon.hello'>;
   /** Present when the daemon's server runs in this process (`--no-daemon`). */
   inProcess?: { shutdown(reason: string): Promise<void> };
+  /** An in-process run was asked for, but a running daemon owns the project, so this connection goes to it. */
+  usedRunningDaemon?: boolean;
 }
 
 /** Opens a new connection: a Unix socket, an in-process server, a WebSocket. Called again to reconnect. */
@@ -68,6 +70,11 @@ export class DaemonClient {
   /** True when the daemon's server runs inside this process. */
   get inProcess(): boolean {
     return this.connected?.inProcess !== undefined;
+  }
+
+  /** True when an in-process run was asked for but a running daemon owns the project and answers instead. */
+  get usedRunningDaemon(): boolean {
+    return this.connected?.usedRunningDaemon === true;
   }
 
   onStateChange(listener: (state: ClientState) => void): () => void {

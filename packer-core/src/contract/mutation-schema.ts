@@ -60,7 +60,10 @@ export type Mutation = z.infer<typeof Mutation>;
 export type MutationInput = z.input<typeof Mutation>;
 export type MutationType = Mutation['type'];
 
-/** A change to the registry that a plan will make. */
+/**
+ * A change to the registry that a plan will make. For `add`, the id in a preview is provisional: apply re-plans
+ * against the current state and assigns fresh ids (the result's plan carries the ids actually registered).
+ */
 export const RegistryMutation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add'), entry: RegistryEntry }),
   z.object({ op: z.literal('remove'), entry: RegistryEntry }),
