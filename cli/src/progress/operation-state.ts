@@ -46,7 +46,8 @@ export function reduceOperationEvent(state: OperationViewState, event: EventEnve
         phase: state.phase === 'queued' || state.phase === 'waiting' ? 'running' : state.phase,
         done,
         counts: (payload.counts as Record<string, number> | undefined) ?? state.counts,
-        warnings: [...state.warnings, ...((payload.warnings as Diagnostic[] | undefined) ?? [])],
+        // Cumulative in each event (see the contract), so the latest list replaces the previous one.
+        warnings: (payload.warnings as Diagnostic[] | undefined) ?? state.warnings,
         lastProgressAtMs: at,
         progressEvents: state.progressEvents + 1,
       };

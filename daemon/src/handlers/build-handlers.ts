@@ -83,7 +83,14 @@ function coalescedProgress(operation: OperationContext): { push: (progress: Buil
     lastSent = Date.now();
     lastFailed = progress.counts.failed;
     pending = undefined;
-    operation.progress({ done: progress.done, total: progress.total, bytes: progress.bytes, ...(progress.current ? { current: progress.current } : {}), counts: { ...progress.counts } });
+    operation.progress({
+      done: progress.done,
+      total: progress.total,
+      bytes: progress.bytes,
+      ...(progress.current ? { current: progress.current } : {}),
+      counts: { ...progress.counts },
+      ...(progress.warnings ? { warnings: progress.warnings } : {}),
+    });
   };
   const flush = (): void => {
     if (timer) clearTimeout(timer);

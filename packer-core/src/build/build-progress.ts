@@ -1,4 +1,5 @@
 import type { BuildCounts } from '../contract/build-schema.js';
+import type { Diagnostic } from '../contract/diagnostics.js';
 
 /** One progress report of a build: cumulative, so a consumer that misses some loses nothing. */
 export interface BuildProgress {
@@ -10,7 +11,11 @@ export interface BuildProgress {
   /** The asset (path) or pack being worked on. */
   current?: string;
   counts: BuildCounts;
+  /** Failures so far (cumulative, at most 100), so a consumer that sees only the latest report misses none. */
+  warnings?: Diagnostic[];
 }
+
+const MAX_REPORTED_WARNINGS = 100;
 
 /** Counts asset outcomes and reports after each one. */
 export class BuildProgressTracker {
@@ -18,7 +23,11 @@ export class BuildProgressTracker {
   private done = 0;
   private bytes = 0;
 
-  constructor(private readonly total: number, private readonly onProgress: ((progress: BuildProgress) => void) | undefined) {}
+  constructor(
+    private readonly total: number,
+    private readonly onProgress: ((progress: BuildProgress) => void) | undefined,
+    private readonly failuresSoFar: () => Diagnostic[] = () => [],
+  ) {}
 
   finished(item: { path: string; size: number }, outcome: keyof BuildCounts): void {
     this.counts[outcome]++;
@@ -39,6 +48,8 @@ export class BuildProgressTracker {
   }
 
   report(current?: string): void {
-    this.onProgress?.({ done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts } });
+    if (!this.onProgress) return;
+    const warnings = this.counts.failed > 0 ? this.failuresSoFar().slice(0, MAX_REPORTED_WARNINGS) : [];
+    this.onProgress({ done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts }, ...(warnings.length ? { warnings } : {}) });
   }
 }

@@ -55,7 +55,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   const cache = OutputCache.open(path.join(workspace.stateDir, 'cache'), { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
   const buildState = BuildState.load(workspace.stateDir);
   const jobs = new BuildJobs(plan, cache, workspace.root, signal);
-  const tracker = new BuildProgressTracker(jobs.size, options.onProgress);
+  const tracker = new BuildProgressTracker(jobs.size, options.onProgress, () => jobs.failures);
   const concurrency = options.concurrency ?? defaultConcurrency();
   const outcomes: (StageOutcome & { files: PackFiles; durationMs: number })[] = [];
   const workers = new StageWorkers();

@@ -55,7 +55,10 @@ export const EventPayloads = {
     current: z.string().optional(),
     /** Per-item outcome counts, e.g. { processed, cached, failed } for builds. */
     counts: z.record(z.string(), z.number().int()).optional(),
-    /** Warnings raised since the previous progress event. */
+    /**
+     * Warnings and failures raised so far in this operation (cumulative, at most 100): a subscriber whose
+     * progress events were coalesced still sees every one in the latest event.
+     */
     warnings: z.array(Diagnostic).optional(),
   }),
   completed: z.object({ kind: OperationKind, revisionAfter: z.number().int(), result: z.unknown() }),
