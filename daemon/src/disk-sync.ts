@@ -67,6 +67,8 @@ export class DiskSync {
       ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...config.ignore],
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
+      // A cookie means a synced read is waiting: deliver its batch without the quiet period.
+      urgent: (absolutePath) => path.basename(absolutePath).startsWith(COOKIE_PREFIX),
     });
   }
 

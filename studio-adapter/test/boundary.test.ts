@@ -11,6 +11,8 @@ const cli: BoundaryRules = {
   filesystemAllowed: new Set([
     // `packer daemon logs` prints the daemon's own log, .packer/daemon.log.
     'src/commands/daemon/logs.ts',
+    // `packer --version` on the lean path reads the CLI's own package.json.
+    'src/fast-path.ts',
   ]),
 };
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isAssetId, PackerError } from '@packer/core/contract/runtime';
 import type { ErrorCode } from '@packer/core/contract';
 import { DaemonClient, findProjectRoot } from '@packer/daemon/client';
+import { runsInProcess } from './run-mode.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof PackerCommand)['baseFlags'] & T['flags']>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
@@ -66,14 +67,7 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
 
   /** True when this invocation runs the packer in-process rather than through the daemon. */
   protected inProcess(): boolean {
-    // An explicit --daemon or --no-daemon beats the environment.
-    if (this.flags.daemon !== undefined) return !this.flags.daemon;
-    const mode = process.env.PACKER_DAEMON;
-    if (mode === '0') return true;
-    if (mode === '1') return false;
-    // As Nx does: in CI, one-off processes beat a daemon nobody will reuse.
-    const ci = process.env.CI;
-    return Boolean(ci) && ci !== 'false' && ci !== '0';
+    return runsInProcess(this.flags.daemon);
   }
 
   /** Connects to the project's daemon (starting it if needed), or runs its server in-process. */

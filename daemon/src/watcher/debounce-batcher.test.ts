@@ -63,6 +63,21 @@ describe('DebounceBatcher', () => {
     expect(batches).toEqual([{ events: [{ type: expected, path: '/r/p' }] }]);
   });
 
+  it('delivers a batch at the end of a native delivery when it holds an urgent path, with everything in it', () => {
+    batcher.close();
+    batcher = new DebounceBatcher({ onFlush: (batch) => batches.push(batch), debounceMs: 50, urgent: (path) => path.endsWith('.cookie') });
+    push('unlink', '/r/a');
+    batcher.flushIfUrgent();
+    expect(batches).toEqual([]);
+    push('add', '/r/x.cookie');
+    push('unlink', '/r/c');
+    batcher.flushIfUrgent();
+    expect(batches).toEqual([{ events: [{ type: 'unlink', path: '/r/a' }, { type: 'add', path: '/r/x.cookie' }, { type: 'unlink', path: '/r/c' }] }]);
+    push('add', '/r/b');
+    vi.advanceTimersByTime(50);
+    expect(batches[1]).toEqual({ events: [{ type: 'add', path: '/r/b' }] });
+  });
+
   it('never flushes an empty batch', () => {
     vi.advanceTimersByTime(5_000);
     batcher.flush();

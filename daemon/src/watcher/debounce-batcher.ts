@@ -10,6 +10,8 @@ export interface DebounceBatcherOptions {
   debounceMs?: number;
   /** Flush at the latest this long after the batch's first event, even while events keep arriving. */
   maxDelayMs?: number;
+  /** Paths whose event lets `flushIfUrgent` deliver the batch at once (see WatchOptions.urgent). */
+  urgent?: ((path: string) => boolean) | undefined;
 }
 
 /**
@@ -20,6 +22,8 @@ export class DebounceBatcher {
   readonly #onFlush: (batch: WatchBatch) => void;
   readonly #debounceMs: number;
   readonly #maxDelayMs: number;
+  readonly #urgent: ((path: string) => boolean) | undefined;
+  #urgentPending = false;
   #pending = new Map<string, WatchEventType>();
   #quietTimer: NodeJS.Timeout | undefined;
   #maxTimer: NodeJS.Timeout | undefined;
@@ -29,19 +33,30 @@ export class DebounceBatcher {
     this.#onFlush = options.onFlush;
     this.#debounceMs = options.debounceMs ?? DEFAULT_DEBOUNCE_MS;
     this.#maxDelayMs = Math.max(options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS, this.#debounceMs);
+    this.#urgent = options.urgent;
   }
 
   push(event: WatchEvent): void {
     if (this.#closed) return;
     const previous = this.#pending.get(event.path);
     this.#pending.set(event.path, previous === undefined ? event.type : mergeTypes(previous, event.type));
+    if (this.#urgent?.(event.path)) this.#urgentPending = true;
     clearTimeout(this.#quietTimer);
     this.#quietTimer = setTimeout(() => this.flush(), this.#debounceMs);
     this.#maxTimer ??= setTimeout(() => this.flush(), this.#maxDelayMs);
   }
 
+  /**
+   * Delivers the pending batch now if it holds an urgent path. Backends call this at the end of one native
+   * delivery (not per event), because a native batch may list a cookie before changes that preceded it.
+   */
+  flushIfUrgent(): void {
+    if (this.#urgentPending) this.flush();
+  }
+
   /** Delivers whatever is pending now. */
   flush(): void {
+    this.#urgentPending = false;
     this.#clearTimers();
     if (this.#pending.size === 0 || this.#closed) return;
     const events = [...this.#pending].map(([path, type]) => ({ type, path }));

@@ -16,6 +16,7 @@ export class EventSink {
     this.#options = options;
     const batcherOptions: ConstructorParameters<typeof DebounceBatcher>[0] = { onFlush: (batch) => this.#deliver(batch) };
     if (options.debounceMs !== undefined) batcherOptions.debounceMs = options.debounceMs;
+    if (options.urgent) batcherOptions.urgent = options.urgent;
     this.#batcher = new DebounceBatcher(batcherOptions);
   }
 
@@ -25,6 +26,11 @@ export class EventSink {
 
   push(event: WatchEvent): void {
     if (!this.#closed) this.#batcher.push(event);
+  }
+
+  /** The backend finished handing over one native batch: an urgent event in it may be delivered now. */
+  endOfDelivery(): void {
+    if (!this.#closed) this.#batcher.flushIfUrgent();
   }
 
   report(error: WatcherErrorInfo): void {

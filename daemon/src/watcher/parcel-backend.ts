@@ -93,6 +93,7 @@ class ParcelSubscription implements WatchSubscription {
         if (event.type !== 'delete' && isFolder(event.path)) maybeNewFolders.push(event.path);
       }
       for (const folder of maybeNewFolders) this.#coverNewFolder(folder);
+      this.#sink.endOfDelivery();
     } catch (thrown) {
       this.#sink.report(describeWatcherError(thrown, 'Failed to process @parcel/watcher events', false));
     }

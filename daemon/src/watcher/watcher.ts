@@ -56,6 +56,12 @@ export interface WatchOptions {
   onError(error: WatcherErrorInfo): void;
   /** Quiet period before a batch is delivered; defaults to 50 ms. */
   debounceMs?: number;
+  /**
+   * Events somebody is waiting for (e.g. a read-your-writes cookie): a backend that gets ordered native batches
+   * (parcel) delivers the batch holding one at the end of that native batch instead of after the quiet period,
+   * so everything that happened before it is included. Other backends keep the quiet period.
+   */
+  urgent?: (absolutePath: string) => boolean;
 }
 
 /** The available watcher implementations. */
