@@ -11,6 +11,7 @@ import { diagnostic } from './diagnostic.js';
 import type { SnapshotState } from './snapshot-state.js';
 import { settingsProblem } from './validate-settings.js';
 import { findOutsideMoves } from './find-outside-moves.js';
+import { registryIndex } from './registry-index.js';
 
 export interface SnapshotInput {
   revision: number;
@@ -42,17 +43,18 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   }
   diagnostics.push(...configDiagnostics(config));
 
-  const registeredPaths = new Map<string, RegistryEntry[]>();
-  for (const entry of entries) {
-    const list = registeredPaths.get(entry.path);
-    if (list) list.push(entry);
-    else registeredPaths.set(entry.path, [entry]);
-  }
+  const index = registryIndex(entries);
+  const registeredPaths = index.byPath;
 
   const untrackedAll: UntrackedFile[] = [];
   if (registry.state === 'ok') {
     for (const [path, stat] of files) {
-      if (!registeredPaths.has(path)) untrackedAll.push({ path, kind: classify(path), observation: observationOf(path, stat, input.digests) });
+      if (registeredPaths.has(path)) continue;
+      const digest = input.digests.get(path, stat);
+      const prior = input.previous?.untrackedByPath.get(path);
+      const seen = prior?.observation;
+      if (prior && seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest) untrackedAll.push(prior);
+      else untrackedAll.push({ path, kind: classify(path), observation: observationOf(stat, digest) });
     }
   }
   const missingEntries = entries.filter((entry) => !files.has(entry.path));
@@ -85,8 +87,10 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     diagnostics.push(diagnostic('UNTRACKED_FILE', `${untrackedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files are not registered.`, {}, 'Run `packer ls --status untracked` to list them.'));
   }
 
-  diagnostics.push(...entryDiagnostics(entries, registeredPaths, config));
-  diagnostics.push(...caseCollisions([...registeredPaths.keys(), ...untrackedAll.map((file) => file.path)]));
+  let ofEntries = index.entryDiagnostics.get(config);
+  if (!ofEntries) index.entryDiagnostics.set(config, (ofEntries = entryDiagnostics(entries, registeredPaths, config)));
+  diagnostics.push(...ofEntries);
+  diagnostics.push(...caseCollisions(index.byLowerPath, untrackedAll.map((file) => file.path)));
   for (const path of input.escapes) {
     diagnostics.push(diagnostic('PATH_OUTSIDE_PROJECT', `${path} is a symlink that points outside the project.`, { path }, 'Replace the link with the file itself, or move the target into the project.'));
   }
@@ -102,10 +106,12 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   const previousViews = input.previous?.byId;
   const assets: AssetView[] = entries.map((entry) => {
     const stat = files.get(entry.path);
-    const observation = stat ? observationOf(entry.path, stat, input.digests) : undefined;
+    const digest = stat ? input.digests.get(entry.path, stat) : undefined;
     const severity = worst.get(entry.id);
     const prior = previousViews?.get(entry.id);
-    if (prior && sameView(prior, entry, observation, severity)) return prior;
+    // Compared before anything is allocated: at 100k assets this loop runs on every watcher change.
+    if (prior && sameView(prior, entry, stat, digest, severity)) return prior;
+    const observation = stat ? observationOf(stat, digest) : undefined;
     const view: AssetView = { id: entry.id, path: entry.path, kind: entry.kind, settings: entry.settings, tags: entry.tags, status: stat ? 'present' : 'missing' };
     if (observation) view.observation = observation;
     if (severity) view.worstSeverity = severity;
@@ -140,8 +146,7 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   };
 }
 
-function observationOf(path: string, stat: FileStat, digests: Pick<DigestCache, 'get'>): AssetView['observation'] & object {
-  const digest = digests.get(path, stat);
+function observationOf(stat: FileStat, digest: string | undefined): AssetView['observation'] & object {
   return digest ? { size: stat.size, mtimeMs: stat.mtimeMs, digest } : { size: stat.size, mtimeMs: stat.mtimeMs };
 }
 
@@ -157,7 +162,7 @@ function configDiagnostics(config: ProjectConfig): Diagnostic[] {
   return out;
 }
 
-function entryDiagnostics(entries: readonly RegistryEntry[], byPath: Map<string, RegistryEntry[]>, config: ProjectConfig): Diagnostic[] {
+function entryDiagnostics(entries: readonly RegistryEntry[], byPath: ReadonlyMap<string, RegistryEntry[]>, config: ProjectConfig): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [path, list] of byPath) {
     if (list.length > 1) {
@@ -182,17 +187,23 @@ function entryDiagnostics(entries: readonly RegistryEntry[], byPath: Map<string,
   return out;
 }
 
-function caseCollisions(paths: readonly string[]): Diagnostic[] {
-  const groups = new Map<string, string[]>();
-  for (const path of paths) {
+/** Paths equal but for letter case: registered groups come from the cached index, untracked paths join them. */
+function caseCollisions(registered: ReadonlyMap<string, string[]>, untracked: readonly string[]): Diagnostic[] {
+  const extra = new Map<string, string[]>();
+  for (const path of untracked) {
     const key = path.toLowerCase();
-    const list = groups.get(key);
+    const list = extra.get(key);
     if (list) list.push(path);
-    else groups.set(key, [path]);
+    else extra.set(key, [path]);
   }
+  const groups: string[][] = [];
+  for (const [key, list] of registered) {
+    const more = extra.get(key);
+    if (list.length > 1 || more) groups.push(more ? [...list, ...more] : list);
+  }
+  for (const [key, list] of extra) if (!registered.has(key) && list.length > 1) groups.push(list);
   const out: Diagnostic[] = [];
-  for (const list of groups.values()) {
-    if (list.length < 2) continue;
+  for (const list of groups) {
     for (const path of list) {
       out.push(diagnostic('CASE_COLLISION', `${path} differs only by letter case from ${list.filter((p) => p !== path).join(', ')}.`, { path },
         'Rename one of them: the project would break on case-insensitive filesystems (macOS, Windows).'));
@@ -234,7 +245,7 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function sameView(prior: AssetView, entry: RegistryEntry, observation: AssetView['observation'], severity: AssetView['worstSeverity']): boolean {
+function sameView(prior: AssetView, entry: RegistryEntry, stat: FileStat | undefined, digest: string | undefined, severity: AssetView['worstSeverity']): boolean {
   const seen = prior.observation;
   return (
     prior.path === entry.path &&
@@ -242,8 +253,6 @@ function sameView(prior: AssetView, entry: RegistryEntry, observation: AssetView
     prior.settings === entry.settings &&
     prior.tags === entry.tags &&
     prior.worstSeverity === severity &&
-    (seen === undefined
-      ? observation === undefined
-      : observation !== undefined && seen.size === observation.size && seen.mtimeMs === observation.mtimeMs && seen.digest === observation.digest)
+    (seen === undefined ? stat === undefined : stat !== undefined && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest)
   );
 }

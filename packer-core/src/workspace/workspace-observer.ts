@@ -25,6 +25,7 @@ export class WorkspaceObserver {
   private recoveryDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  private registeredCache: { entries: readonly { path: string }[]; paths: ReadonlySet<string> } | undefined;
 
   constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
     this.digests = new DigestCache(path.join(stateDir, 'digests.json'));
@@ -52,7 +53,7 @@ export class WorkspaceObserver {
       return { changed: false, state: this.current };
     }
     this.scan = paths === undefined ? next : { files: next.files, escapes: mergeEscapes(this.scan.escapes, next.escapes, paths) };
-    await this.hashWhatMatters();
+    await this.hashWhatMatters(paths);
     this.publish(this.revisions.next());
     return { changed: true, state: this.current };
   }
@@ -125,25 +126,48 @@ export class WorkspaceObserver {
     this.saveTimer.unref?.();
   }
 
-  /** Registered files always; untracked files only when their size matches a missing asset's last known size. */
-  private async hashWhatMatters(): Promise<void> {
+  /**
+   * Registered files always; untracked files only when their size matches a missing asset's last known size.
+   * With `scope` (the paths a watcher batch named), only files at or under those paths are considered: every
+   * other file kept its stat, so its cached digest is still good — at 100k files this is most of a refresh.
+   */
+  private async hashWhatMatters(scope?: readonly string[]): Promise<void> {
     const entries = this.registry.state === 'ok' ? this.registry.entries : [];
-    const wanted: [string, FileStat][] = [];
+    const registered = this.registeredPaths(entries);
     const missingSizes = new Set<number>();
-    const registered = new Set<string>();
-    for (const entry of entries) {
-      registered.add(entry.path);
-      const stat = this.scan.files.get(entry.path);
-      if (stat) wanted.push([entry.path, stat]);
-      else {
-        const known = this.digests.lastKnown(entry.path);
-        if (known) missingSizes.add(known.size);
+    const noteMissing = (relative: string): void => {
+      const known = this.digests.lastKnown(relative);
+      if (known) missingSizes.add(known.size);
+    };
+    let candidates: Iterable<[string, FileStat]>;
+    if (scope === undefined) {
+      for (const entry of entries) if (!this.scan.files.has(entry.path)) noteMissing(entry.path);
+      candidates = this.scan.files;
+    } else {
+      // Assets already missing before this batch (from the current snapshot), plus registered paths in scope.
+      for (const item of this.current?.snapshot.divergence ?? []) if (item.type !== 'untracked') noteMissing(item.type === 'moved' ? item.from : item.path);
+      const inScope: [string, FileStat][] = [];
+      for (const changed of scope) {
+        const stat = this.scan.files.get(changed);
+        if (stat) inScope.push([changed, stat]);
+        else {
+          if (registered.has(changed)) noteMissing(changed);
+          for (const [relative, fileStat] of this.scan.files) if (relative.startsWith(changed + '/')) inScope.push([relative, fileStat]);
+        }
       }
+      candidates = inScope;
     }
-    if (missingSizes.size > 0) {
-      for (const [relative, stat] of this.scan.files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
+    const wanted: [string, FileStat][] = [];
+    for (const [relative, stat] of candidates) {
+      if (registered.has(relative) || missingSizes.has(stat.size)) wanted.push([relative, stat]);
     }
     if ((await this.digests.ensure(this.root, wanted)) > 0) this.scheduleSave();
+  }
+
+  /** Registered paths as a set, rebuilt only when the registry's entries change. */
+  private registeredPaths(entries: readonly { path: string }[]): ReadonlySet<string> {
+    if (this.registeredCache?.entries !== entries) this.registeredCache = { entries, paths: new Set(entries.map((entry) => entry.path)) };
+    return this.registeredCache.paths;
   }
 
   private publish(revision: number): void {
