@@ -1,4 +1,4 @@
-import { PackerError } from '@packer/core/contract/runtime';
+import { PackerError, summaryOfSnapshot } from '@packer/core/contract/runtime';
 import type { ApplyResult, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, Plan, Snapshot } from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/daemon/client/browser';
 import { EventListeners } from './event-listeners.js';
@@ -251,14 +251,7 @@ export class StudioSession {
       const changed = !this.header || snapshot.revision !== this.header.revision;
       this.fullSnapshot = snapshot;
       this.acceptHeader(
-        {
-          revision: snapshot.revision,
-          projectName: snapshot.projectName,
-          registryState: snapshot.registryState,
-          summary: snapshot.summary,
-          lastBuilds: snapshot.lastBuilds,
-          divergence: snapshot.divergence,
-        },
+        summaryOfSnapshot(snapshot),
         changed,
       );
     } else {

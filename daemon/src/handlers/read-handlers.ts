@@ -1,17 +1,9 @@
 import { isSameOrInside, looksLikeAssetId, normalizeProjectPath, PackerError, type SnapshotState } from '@packer/core';
-import type { AssetListItem, MethodParams, MethodResult } from '@packer/core/contract';
+import { summaryOfSnapshot, type AssetListItem, type MethodParams, type MethodResult } from '@packer/core/contract';
 
 /** Reads answered from one immutable snapshot state: they never wait for the lane and never see a torn state. */
 export function snapshotSummary(state: SnapshotState): MethodResult<'snapshot.summary'> {
-  const { snapshot } = state;
-  return {
-    revision: snapshot.revision,
-    projectName: snapshot.projectName,
-    registryState: snapshot.registryState,
-    summary: snapshot.summary,
-    lastBuilds: snapshot.lastBuilds,
-    divergence: snapshot.divergence,
-  };
+  return summaryOfSnapshot(state.snapshot);
 }
 
 export function listAssets(state: SnapshotState, projectRoot: string, params: MethodParams<'assets.list'>): MethodResult<'assets.list'> {

@@ -9,3 +9,4 @@ export * from './events.js';
 export * from './methods.js';
 export * from './build-schema.js';
 export * from './contract-docs.js';
+export * from './snapshot-summary.js';

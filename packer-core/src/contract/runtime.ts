@@ -1,3 +1,4 @@
 // `@packer/core/contract/runtime`: the zod-free part of the contract (errors, cursors, constants).
 export * from './errors.js';
 export * from './runtime-constants.js';
+export * from './snapshot-summary.js';

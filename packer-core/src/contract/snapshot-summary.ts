@@ -1,0 +1,16 @@
+import type { Snapshot } from './snapshot-schema.js';
+
+/** What `snapshot.summary` answers, as a type (zod-free, so browser clients need not load the schemas). */
+export type SnapshotSummaryAnswer = Pick<Snapshot, 'revision' | 'projectName' | 'registryState' | 'summary' | 'lastBuilds' | 'divergence'>;
+
+/** The `snapshot.summary` answer for a snapshot: one definition for the daemon and any client holding a snapshot. */
+export function summaryOfSnapshot(snapshot: Snapshot): SnapshotSummaryAnswer {
+  return {
+    revision: snapshot.revision,
+    projectName: snapshot.projectName,
+    registryState: snapshot.registryState,
+    summary: snapshot.summary,
+    lastBuilds: snapshot.lastBuilds,
+    divergence: snapshot.divergence,
+  };
+}
