@@ -1,19 +1,16 @@
 import type { Socket } from 'node:net';
 import { MAX_FRAME_BYTES } from '@packer/core/contract/runtime';
 import { FrameTooLargeError, NdjsonDecoder } from './ndjson-decoder.js';
+import { MAX_UNREAD_BYTES, TransportEvents } from './transport-events.js';
 
 export type { Transport } from './transport-types.js';
 import type { Transport } from './transport-types.js';
 
-/** Bytes we buffer for a peer that does not read before dropping it. */
-const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
 /** A Transport over a stream socket with NDJSON framing and a frame cap. */
 export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES): Transport {
   const decoder = new NdjsonDecoder(maxFrameBytes);
-  const messageListeners: ((message: string) => void)[] = [];
-  const closeListeners: ((error?: Error) => void)[] = [];
-  const framingListeners: ((error: Error) => void)[] = [];
+  const events = new TransportEvents();
   let closed = false;
   let lastError: Error | undefined;
   socket.on('data', (chunk: Buffer) => {
@@ -22,19 +19,19 @@ export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES)
       frames = decoder.push(chunk);
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
-        for (const listener of framingListeners) listener(error);
+        events.framingError(error);
         socket.end();
         socket.destroySoon?.();
         return;
       }
       throw error;
     }
-    for (const frame of frames) for (const listener of messageListeners) listener(frame);
+    for (const frame of frames) events.message(frame);
   });
   socket.on('error', (error) => (lastError = error));
   socket.on('close', () => {
     closed = true;
-    for (const listener of closeListeners) listener(lastError);
+    events.closed(lastError);
   });
   return {
     send: (message) => {
@@ -46,13 +43,13 @@ export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES)
       }
       return socket.write(message + '\n');
     },
-    onMessage: (listener) => void messageListeners.push(listener),
+    onMessage: events.onMessage,
     onDrain: (listener) => {
       socket.on('drain', listener);
       return () => socket.off('drain', listener);
     },
-    onClose: (listener) => void closeListeners.push(listener),
-    onFramingError: (listener) => void framingListeners.push(listener),
+    onClose: events.onClose,
+    onFramingError: events.onFramingError,
     close: () => {
       if (!socket.destroyed) socket.end();
     },

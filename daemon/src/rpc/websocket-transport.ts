@@ -1,9 +1,8 @@
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { Transport } from './transport-types.js';
+import { MAX_UNREAD_BYTES, TransportEvents } from './transport-events.js';
 
-/** Bytes we buffer for a peer that does not read before dropping it (the same cap as the socket transport). */
-const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
 
 /** How long a close handshake may take before the connection is cut. */
 const CLOSE_GRACE_MS = 1000;
@@ -18,22 +17,19 @@ const TOO_LARGE_CODE = 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
  * `drain` says when the peer caught up, exactly as on the Unix socket.
  */
 export function webSocketTransport(ws: WebSocket, socket: Socket): Transport {
-  const messageListeners: ((message: string) => void)[] = [];
-  const closeListeners: ((error?: Error) => void)[] = [];
-  const framingListeners: ((error: Error) => void)[] = [];
+  const events = new TransportEvents();
   let closed = false;
   let lastError: Error | undefined;
   ws.on('message', (data: RawData) => {
-    const text = rawToString(data);
-    for (const listener of messageListeners) listener(text);
+    events.message(rawToString(data));
   });
   ws.on('error', (error: Error & { code?: string }) => {
     lastError = error;
-    if (error.code === TOO_LARGE_CODE) for (const listener of framingListeners) listener(error);
+    if (error.code === TOO_LARGE_CODE) events.framingError(error);
   });
   ws.on('close', () => {
     closed = true;
-    for (const listener of closeListeners) listener(lastError);
+    events.closed(lastError);
   });
   return {
     send: (message) => {
@@ -46,13 +42,13 @@ export function webSocketTransport(ws: WebSocket, socket: Socket): Transport {
       ws.send(message);
       return ws.bufferedAmount < socket.writableHighWaterMark;
     },
-    onMessage: (listener) => void messageListeners.push(listener),
+    onMessage: events.onMessage,
     onDrain: (listener) => {
       socket.on('drain', listener);
       return () => socket.off('drain', listener);
     },
-    onClose: (listener) => void closeListeners.push(listener),
-    onFramingError: (listener) => void framingListeners.push(listener),
+    onClose: events.onClose,
+    onFramingError: events.onFramingError,
     close: () => {
       if (closed || ws.readyState === ws.CLOSED) return;
       if (ws.readyState === ws.OPEN) ws.close(1001, 'packer daemon closing the connection');
