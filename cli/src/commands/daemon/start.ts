@@ -10,9 +10,14 @@ export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
   async run(): Promise<{ pid: number; projectRoot: string; started: boolean }> {
     const root = this.projectRoot();
     const env = this.flags.ws ? { ...process.env, PACKER_WS: '1' } : process.env;
-    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon start', env });
+    const running = await connectToDaemon(root, { client: 'cli:daemon start', env, autoStart: false }).catch(() => undefined);
+    const { connection, hello } = running ?? (await connectToDaemon(root, { client: 'cli:daemon start', env }));
     connection.close();
-    if (!this.jsonEnabled()) this.log(`packer daemon running for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`);
-    return { pid: hello.pid, projectRoot: hello.projectRoot, started: true };
+    const started = running === undefined;
+    if (!started && this.flags.ws) this.warn('The daemon was already running and keeps its settings; for the WebSocket listener run `packer daemon stop`, then `packer daemon start --ws`.');
+    if (!this.jsonEnabled()) {
+      this.log(`packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`);
+    }
+    return { pid: hello.pid, projectRoot: hello.projectRoot, started };
   }
 }
