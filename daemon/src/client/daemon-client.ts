@@ -192,8 +192,9 @@ class ActiveSubscription implements EventSubscription {
       connection.onNotification('events.closed', (raw) => {
         const params = raw as { subscriptionId: string; code: string; reason: string; resumeCursor: Cursor };
         if (params.subscriptionId !== this.subscriptionId) return;
-        if (params.code === 'CURSOR_EXPIRED') this.options.onExpired?.({ cursor: params.resumeCursor, message: params.reason });
-        else void this.attach(connection).catch(() => undefined); // overflow: resume from our last cursor
+        // Overflow: resume from our last cursor. Expired (the log rotated past a slow replay): the same re-attach
+        // meets CURSOR_EXPIRED at subscribe time, tells onExpired once, and goes on from the oldest held event.
+        void this.attach(connection).catch(() => undefined);
       }),
     );
     let result: MethodResult<'events.subscribe'>;
