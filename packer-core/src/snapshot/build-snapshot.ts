@@ -51,7 +51,8 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     for (const [path, stat] of files) {
       if (registeredPaths.has(path)) continue;
       const digest = input.digests.get(path, stat);
-      const prior = input.previous?.untrackedByPath.get(path);
+      // A kind depends on the config, so untracked views are shared only while the config is the same object.
+      const prior = input.previous?.config === config ? input.previous.untrackedByPath.get(path) : undefined;
       const seen = prior?.observation;
       if (prior && seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest) untrackedAll.push(prior);
       else untrackedAll.push({ path, kind: classify(path), observation: observationOf(stat, digest) });

@@ -49,10 +49,11 @@ export class WorkspaceObserver {
 
   async refresh(paths: readonly string[] | undefined, _cause: string): Promise<{ changed: boolean; state: SnapshotState }> {
     const next = paths === undefined ? scanWorkspace(this.root, this.config) : rescanPaths(this.root, this.config, this.scan.files, paths);
-    if (sameFiles(this.scan.files, next.files) && sameList(this.scan.escapes, paths === undefined ? next.escapes : this.scan.escapes)) {
+    const escapes = paths === undefined ? next.escapes : mergeEscapes(this.scan.escapes, next.escapes, paths);
+    if (sameFiles(this.scan.files, next.files) && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
       return { changed: false, state: this.current };
     }
-    this.scan = paths === undefined ? next : { files: next.files, escapes: mergeEscapes(this.scan.escapes, next.escapes, paths) };
+    this.scan = { files: next.files, escapes };
     await this.hashWhatMatters(paths);
     this.publish(this.revisions.next());
     return { changed: true, state: this.current };
@@ -127,39 +128,39 @@ export class WorkspaceObserver {
   }
 
   /**
-   * Registered files always; untracked files only when their size matches a missing asset's last known size.
-   * With `scope` (the paths a watcher batch named), only files at or under those paths are considered: every
-   * other file kept its stat, so its cached digest is still good — at 100k files this is most of a refresh.
+   * Registered files always; untracked files only when their size matches a missing asset's last known size
+   * (that is how an outside move is recognised, whatever order the watcher reported its halves in).
+   * With `scope` (the paths a watcher batch named), registered files are hashed only at or under those paths:
+   * every other file kept its stat, so its cached digest is still good — at 100k files that is most of a refresh.
    */
   private async hashWhatMatters(scope?: readonly string[]): Promise<void> {
     const entries = this.registry.state === 'ok' ? this.registry.entries : [];
     const registered = this.registeredPaths(entries);
+    const files = this.scan.files;
     const missingSizes = new Set<number>();
-    const noteMissing = (relative: string): void => {
-      const known = this.digests.lastKnown(relative);
+    for (const entry of entries) {
+      if (files.has(entry.path)) continue;
+      const known = this.digests.lastKnown(entry.path);
       if (known) missingSizes.add(known.size);
-    };
-    let candidates: Iterable<[string, FileStat]>;
-    if (scope === undefined) {
-      for (const entry of entries) if (!this.scan.files.has(entry.path)) noteMissing(entry.path);
-      candidates = this.scan.files;
-    } else {
-      // Assets already missing before this batch (from the current snapshot), plus registered paths in scope.
-      for (const item of this.current?.snapshot.divergence ?? []) if (item.type !== 'untracked') noteMissing(item.type === 'moved' ? item.from : item.path);
-      const inScope: [string, FileStat][] = [];
-      for (const changed of scope) {
-        const stat = this.scan.files.get(changed);
-        if (stat) inScope.push([changed, stat]);
-        else {
-          if (registered.has(changed)) noteMissing(changed);
-          for (const [relative, fileStat] of this.scan.files) if (relative.startsWith(changed + '/')) inScope.push([relative, fileStat]);
-        }
-      }
-      candidates = inScope;
     }
     const wanted: [string, FileStat][] = [];
-    for (const [relative, stat] of candidates) {
-      if (registered.has(relative) || missingSizes.has(stat.size)) wanted.push([relative, stat]);
+    if (scope === undefined) {
+      for (const [relative, stat] of files) if (registered.has(relative)) wanted.push([relative, stat]);
+    } else {
+      for (const changed of scope) {
+        const stat = files.get(changed);
+        if (stat) {
+          if (registered.has(changed)) wanted.push([changed, stat]);
+          continue;
+        }
+        const prefix = changed + '/';
+        for (const [relative, fileStat] of files) if (registered.has(relative) && relative.startsWith(prefix)) wanted.push([relative, fileStat]);
+      }
+    }
+    // Untracked files the size of a missing asset, anywhere: the other half of a move may have come in an
+    // earlier batch (a copy, then a delete). Already-hashed ones are cache hits.
+    if (missingSizes.size > 0) {
+      for (const [relative, stat] of files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
     }
     if ((await this.digests.ensure(this.root, wanted)) > 0) this.scheduleSave();
   }

@@ -133,4 +133,46 @@ describe('Workspace', () => {
     expect(records[0]).toMatchObject({ scope: { type: 'register' }, revisionAfter: records[0]!.revisionBefore + 1 });
     expect(records[0]!.actor.pid).toBe(process.pid);
   });
+
+  describe('refreshes scoped to the paths a watcher batch named', () => {
+    it('recognises a folder renamed outside the packer as moves, not missing plus untracked', async () => {
+      const { root, ws } = await registeredWorkspace();
+      const button = ws.state.byPath.get('assets/ui/button.png')!;
+      renameSync(path.join(root, 'assets/ui'), path.join(root, 'assets/interface'));
+      await ws.refresh(['assets/ui', 'assets/interface']);
+      expect(ws.snapshot.divergence).toEqual([{ type: 'moved', assetId: button.id, from: 'assets/ui/button.png', to: 'assets/interface/button.png' }]);
+    });
+
+    it('recognises a copy reported in one batch and the delete in a later one as a move', async () => {
+      const { root, ws } = await registeredWorkspace();
+      const hero = ws.state.byPath.get('assets/hero.png')!;
+      writeFileSync(path.join(root, 'assets/hero-copy.png'), readFileSync(path.join(root, 'assets/hero.png')));
+      await ws.refresh(['assets/hero-copy.png']);
+      expect(ws.snapshot.divergence).toEqual([{ type: 'untracked', path: 'assets/hero-copy.png' }]);
+      rmSync(path.join(root, 'assets/hero.png'));
+      await ws.refresh(['assets/hero.png']);
+      expect(ws.snapshot.divergence).toEqual([{ type: 'moved', assetId: hero.id, from: 'assets/hero.png', to: 'assets/hero-copy.png' }]);
+    });
+
+    it('reports a symlink escaping the project that appears in a batch', async () => {
+      const { root, ws } = await registeredWorkspace();
+      const { symlinkSync } = await import('node:fs');
+      symlinkSync('/etc/hostname', path.join(root, 'assets/escape.txt'));
+      const { changed } = await ws.refresh(['assets/escape.txt']);
+      expect(changed).toBe(true);
+      expect(ws.snapshot.diagnostics.map((d) => d.code)).toContain('PATH_OUTSIDE_PROJECT');
+    });
+
+    it('re-classifies untracked files when packer.json changes their kind', async () => {
+      const { root, ws } = await registeredWorkspace();
+      writeFileSync(path.join(root, 'assets/notes.xyz'), 'notes');
+      await ws.refresh(['assets/notes.xyz']);
+      expect(ws.state.untrackedByPath.get('assets/notes.xyz')?.kind).toBe('other');
+      const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as { kinds: { text: { extensions: string[] } } };
+      config.kinds.text.extensions.push('.xyz');
+      writeFileSync(path.join(root, 'packer.json'), JSON.stringify(config));
+      await ws.reloadConfig();
+      expect(ws.state.untrackedByPath.get('assets/notes.xyz')?.kind).toBe('text');
+    });
+  });
 });
