@@ -2,7 +2,7 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, type Workspace } from '@packer/core';
 import type { MethodResult } from '@packer/core/contract';
-import type { SelectedWatcherBackend, WatchBatch, WatcherErrorInfo, WatchSubscription } from './watcher/index.js';
+import { createIgnoreMatcher, type SelectedWatcherBackend, type WatchBatch, type WatcherErrorInfo, type WatchSubscription } from './watcher/index.js';
 
 type WatcherHealth = MethodResult<'daemon.health'>['watcher'];
 
@@ -20,6 +20,7 @@ export interface DiskSyncOptions {
 
 const VCS_LOCKS = ['.git/index.lock', '.hg/wlock'];
 const VCS_RECHECK_MS = 100;
+const VCS_HOLD_CAP_MS = 10_000;
 const COOKIE_TIMEOUT_MS = 5_000;
 
 /**
@@ -40,6 +41,8 @@ export class DiskSync {
   private processing: Promise<void> = Promise.resolve();
   private health: WatcherHealth;
   private closed = false;
+  private vcsHoldSince: number | undefined;
+  private vcsHoldReported = false;
 
   constructor(private readonly options: DiskSyncOptions) {
     this.health = { backend: options.backend.name, state: 'starting' };
@@ -64,7 +67,7 @@ export class DiskSync {
     const config = workspace.config;
     return this.options.backend.subscribe({
       root: workspace.root,
-      ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...config.ignore],
+      ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...watcherIgnores(config.ignore, config.assetRoots)],
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
       // A cookie means a synced read is waiting: deliver its batch without the quiet period.
@@ -126,7 +129,7 @@ export class DiskSync {
   }
 
   private async flush(): Promise<void> {
-    if (this.vcsBusy()) {
+    if (this.vcsBusy() && !this.vcsHoldTooLong()) {
       // A version-control operation is rewriting files: hold everything and settle once, when it is done.
       this.vcsTimer ??= setTimeout(() => {
         this.vcsTimer = undefined;
@@ -141,10 +144,13 @@ export class DiskSync {
     this.pendingCookies = [];
     if (this.pendingConfig) {
       this.pendingConfig = false;
+      const before = watchedShape(workspace.config);
       const outcome = await workspace.reloadConfig();
       if (outcome.ok) this.options.onConfigReloaded(outcome.state.snapshot.revision);
       else this.options.onConfigInvalid(outcome.error.toJSON());
       this.options.onStateMaybeChanged('config');
+      // New ignore globs or build folder change what the watcher must report: watch again with them.
+      if (outcome.ok && watchedShape(workspace.config) !== before && this.subscription) await this.resubscribe();
     }
     if (this.pendingRegistry) {
       this.pendingRegistry = false;
@@ -169,7 +175,27 @@ export class DiskSync {
   }
 
   private vcsBusy(): boolean {
-    return VCS_LOCKS.some((lock) => existsSync(path.join(this.options.workspace.root, lock)));
+    const busy = VCS_LOCKS.some((lock) => existsSync(path.join(this.options.workspace.root, lock)));
+    if (!busy) {
+      this.vcsHoldSince = undefined;
+      this.vcsHoldReported = false;
+    }
+    else this.vcsHoldSince ??= Date.now();
+    return busy;
+  }
+
+  /** A lock left behind by a crashed git must not freeze the packer: past the cap, changes go through. */
+  private vcsHoldTooLong(): boolean {
+    if (this.vcsHoldSince === undefined || Date.now() - this.vcsHoldSince < VCS_HOLD_CAP_MS) return false;
+    if (!this.vcsHoldReported) {
+      this.vcsHoldReported = true;
+      this.options.onDegraded({
+        backend: this.options.backend.name,
+        reason: `A version-control lock (${VCS_LOCKS.join(' or ')}) has been held for over ${VCS_HOLD_CAP_MS / 1000} s; changes are applied anyway.`,
+        hint: 'If no git or hg command is running, remove the stale lock file.',
+      });
+    }
+    return true;
   }
 
   /**
@@ -204,6 +230,20 @@ export class DiskSync {
     await this.options.workspace.refresh(undefined, 'watcher-restart');
     this.options.onStateMaybeChanged('rescan');
   }
+}
+
+/** The parts of the config the watcher subscription depends on. */
+function watchedShape(config: { ignore: readonly string[]; buildDir: string; assetRoots: readonly string[] }): string {
+  return JSON.stringify([config.ignore, config.buildDir, config.assetRoots]);
+}
+
+/**
+ * The project's ignore globs as the watcher gets them: a glob that would also hide a read-your-writes cookie
+ * (say `**\/.*`) is left to the scanner, which ignores those files anyway, so synced reads never wait in vain.
+ */
+function watcherIgnores(globs: readonly string[], assetRoots: readonly string[]): string[] {
+  const cookies = assetRoots.map((root) => `${root}/${COOKIE_PREFIX}probe`);
+  return globs.filter((glob) => !cookies.some((cookie) => createIgnoreMatcher([glob]).matches(cookie)));
 }
 
 function hintOf(error: unknown): { code?: string; hint?: string } {

@@ -42,12 +42,25 @@ export async function followOperation(
       else if (event.operationId === operationId) apply(event);
     },
   });
-  const onInterrupt = (): void => {
+  // First Ctrl-C: ask the packer to cancel (as soon as the operation id is known) and keep waiting for the
+  // terminal event. A second one stops waiting: the operation may still end on its own in the daemon.
+  let interrupts = 0;
+  const cancel = (): void => {
     if (operationId) void client.call('operations.cancel', { operationId }).catch(() => undefined);
+  };
+  const onInterrupt = (): void => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      renderer.close();
+      process.stderr.write('Stopped waiting; the operation may still be finishing in the packer daemon (see `packer events`).\n');
+      process.exit(130);
+    }
+    cancel();
   };
   process.on('SIGINT', onInterrupt);
   try {
     ({ operationId } = await start());
+    if (interrupts > 0) cancel();
     state = initialOperationState(operationId);
     renderer.update(state);
     for (const event of early.splice(0)) if (event.operationId === operationId) apply(event);

@@ -96,8 +96,10 @@ export async function connectInProcess(projectRoot: string, options: ConnectOpti
     await daemon.start();
   } catch (error) {
     // A daemon already owns this project: two writers would break the one-lane rule, so use it instead.
-    if (error instanceof PackerError && error.code === 'NOT_READY' && error.data.pid !== undefined) {
-      return { ...(await connectToDaemon(projectRoot, { ...options, autoStart: false })), usedRunningDaemon: true };
+    if (error instanceof PackerError && error.code === 'NOT_READY') {
+      // It may still be scanning before it listens: connectToDaemon waits for its socket (a start attempt of
+      // ours loses the lock race and just waits too).
+      return { ...(await connectToDaemon(projectRoot, options)), usedRunningDaemon: true };
     }
     throw error;
   }

@@ -174,6 +174,11 @@ class ActiveSubscription implements EventSubscription {
 
   async attach(connection: RpcConnection): Promise<void> {
     this.detach();
+    // Re-attaching on the same live connection: end the old subscription there, or the daemon keeps
+    // streaming to an id nobody reads.
+    if (this.subscriptionId && this.connection === connection && !connection.closed) {
+      void connection.call('events.unsubscribe', { subscriptionId: this.subscriptionId }).catch(() => undefined);
+    }
     this.connection = connection;
     const buffered: { subscriptionId: string; event: EventEnvelope }[] = [];
     let ready = false;

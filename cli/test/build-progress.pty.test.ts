@@ -1,0 +1,159 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, test } from 'vitest';
+import { copyFixture } from '@packer/fixtures';
+import { developerEnv, PACKER_BIN } from './support/packer-bin.js';
+import { disposeProject, runningDaemonPid } from './support/temp-project.js';
+
+// `packer build` in a real pseudo-terminal: a detached tmux session on a private tmux server, read back with
+// capture-pane. The test waits on what the screen shows (polling with a deadline), never on fixed sleeps.
+
+const run = promisify(execFile);
+/** The external tool of the cancel test sleeps this long; a cancel that works ends the build far sooner. */
+const SLOW_TOOL_SECONDS = 30;
+const EXIT_LINE = /\[build exited with status (\d+)\]/;
+/** The live view's bar line once every asset is done: a full 30-cell bar at 100%, done/total equal. */
+const FULL_BAR_LINE = /^\[█{30}\] 100% (\d+)\/\1\b/m;
+
+/** A private tmux server on its own socket, so the test neither sees nor disturbs anyone else's sessions. */
+class Tmux {
+  readonly session = 'build';
+
+  private constructor(private readonly dir: string) {}
+
+  static async create(): Promise<Tmux> {
+    return new Tmux(await mkdtemp(path.join(tmpdir(), 'packer-tmux-')));
+  }
+
+  async tmux(...args: string[]): Promise<string> {
+    // The server takes its environment from the client that starts it: a developer's shell, no CI.
+    const { stdout } = await run('tmux', ['-S', path.join(this.dir, 'tmux.sock'), ...args], { env: developerEnv() });
+    return stdout;
+  }
+
+  /**
+   * Runs `packer build` in a detached 120×40 session. The shell reports build's exit status on the screen, and
+   * remain-on-exit keeps the pane readable after that.
+   */
+  async startBuild(cwd: string): Promise<void> {
+    const command = `'${process.execPath}' '${PACKER_BIN}' build; echo "[build exited with status $?]"`;
+    await this.tmux('new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, command, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on');
+  }
+
+  /** The pane with its scrollback: when the pane dies, tmux's "Pane is dead" line scrolls the top line off. */
+  screen(): Promise<string> {
+    return this.tmux('capture-pane', '-p', '-S', '-', '-t', this.session);
+  }
+
+  /** Polls until `predicate` accepts the screen; fails with the last screen after `timeoutMs`. */
+  async waitForScreen(what: string, predicate: (screen: string) => boolean | Promise<boolean>, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = '';
+    for (;;) {
+      screen = await this.screen();
+      if (await predicate(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async kill(): Promise<void> {
+    await this.tmux('kill-server').catch(() => undefined);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe('packer build in a pseudo-terminal', () => {
+  let tmux: Tmux | undefined;
+  let root: string | undefined;
+
+  afterEach(async () => {
+    await tmux?.kill();
+    if (root) {
+      // Should the test fail before its cancel, a sleeping tool must not outlive it.
+      for (const pid of await toolProcessesIn(root)) process.kill(pid, 'SIGKILL');
+      await disposeProject(root);
+    }
+    tmux = undefined;
+    root = undefined;
+  });
+
+  test('shows the live progress view and ends with its completed line; the packs are written', { timeout: 60_000 }, async () => {
+    root = await copyFixture('sample-game');
+    tmux = await Tmux.create();
+    await tmux.startBuild(root);
+
+    const screen = await tmux.waitForScreen('build exiting', (text) => EXIT_LINE.test(text), 45_000);
+    expect(screen, screen).toContain('[build exited with status 0]');
+    // The view's last frame stays on the screen: lifecycle word, full bar, then the terminal event's message.
+    const lines = screen.split('\n');
+    const lifecycle = lines.findIndex((line) => /^completed +build\b/.test(line));
+    const bar = lines.findIndex((line) => FULL_BAR_LINE.test(line));
+    const final = lines.findIndex((line) => /^completed \(revision \d+\)$/.test(line));
+    expect([lifecycle, bar, final].every((index) => index >= 0), screen).toBe(true);
+    expect(lifecycle).toBeLessThan(bar);
+    expect(bar).toBeLessThan(final);
+    expect(screen).not.toMatch(/^running /m);
+    expect(screen).not.toMatch(/^\s+at /m);
+
+    for (const pack of ['core', 'sprites', 'backgrounds', 'audio']) expect(existsSync(path.join(root, 'build', `${pack}.pack`)), `build/${pack}.pack`).toBe(true);
+  });
+
+  test('Ctrl-C cancels the build: the running tool is killed, no pack is written, the exit status is non-zero', { timeout: 60_000 }, async () => {
+    root = await copyFixture('sample-game');
+    const configFile = path.join(root, 'packer.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { kinds: Record<string, { processor: string }>; tools: Record<string, unknown> };
+    // A tool that never writes {output} would fail its asset at the end; the build is cancelled long before.
+    config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
+    config.kinds.audio!.processor = 'slow';
+    await writeFile(configFile, JSON.stringify(config, null, 2));
+
+    tmux = await Tmux.create();
+    await tmux.startBuild(root);
+    const projectRoot = root;
+    // Running on screen and the tool alive, so Ctrl-C has a running operation and a process to stop.
+    await tmux.waitForScreen(
+      'the build running with its tool started',
+      async (text) => /^running +build\b/m.test(text) && /^\[[█░]{30}\] \d+% \d+\/\d+/m.test(text) && (await toolProcessesIn(projectRoot)).length > 0,
+      20_000,
+    );
+
+    await tmux.tmux('send-keys', '-t', tmux.session, 'C-c');
+    // Well under the tool's own sleep: only a cancel that kills the tool ends the build within this deadline.
+    const screen = await tmux.waitForScreen('build exiting after the cancel', (text) => EXIT_LINE.test(text), (SLOW_TOOL_SECONDS / 3) * 1000);
+    expect(screen, screen).toMatch(/^cancelled: .+$/m);
+    expect(screen).toMatch(/^cancelled +build\b/m);
+    expect(Number(EXIT_LINE.exec(screen)![1]), screen).not.toBe(0);
+    expect(screen).not.toMatch(/^completed /m);
+    expect(screen).not.toMatch(/^\s+at /m);
+
+    expect(await toolProcessesIn(root)).toEqual([]);
+    // Ctrl-C reaches the terminal's foreground group only: the detached daemon that ran the build lives on.
+    expect(runningDaemonPid(root)).toBeDefined();
+    // Nothing of the cancelled build is put in place, and no staged temp pack is left behind.
+    const buildDir = path.join(root, 'build');
+    expect(existsSync(buildDir) ? await readdir(buildDir) : []).toEqual([]);
+  });
+});
+
+/** Pids of the slow tool (`sleep`) running with a work dir inside the project (the build's scratch folder). */
+async function toolProcessesIn(root: string): Promise<number[]> {
+  const real = await realpath(root);
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).split('\0');
+      if (path.basename(argv[0] ?? '') !== 'sleep' || argv[1] !== String(SLOW_TOOL_SECONDS)) continue;
+      const cwd = await readlink(`/proc/${entry}/cwd`);
+      if (cwd === real || cwd.startsWith(real + path.sep)) pids.push(Number(entry));
+    } catch {
+      // The process ended while being read, or belongs to someone else.
+    }
+  }
+  return pids;
+}
