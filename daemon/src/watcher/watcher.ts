@@ -6,7 +6,8 @@
 /**
  * What happened to a path.
  * - `add`: the path appeared. New folders may be reported as `add` of the folder, of the files in it, or both.
- * - `change`: the file's content or metadata changed (also used when a path was removed and recreated quickly).
+ * - `change`: the file's content or metadata changed (also used when a path was removed and recreated quickly;
+ *   parcel may also report a file created and written within one burst as `change`).
  * - `unlink`: the path is gone. For a folder this stands for its whole subtree: a backend may or may not also
  *   report each file that was inside it.
  */
