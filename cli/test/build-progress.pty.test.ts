@@ -1,74 +1,21 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
-import { developerEnv, PACKER_BIN } from './support/packer-bin.js';
+import { TmuxSession } from './support/tmux-session.js';
 import { disposeProject, runningDaemonPid } from './support/temp-project.js';
 
-// `packer build` in a real pseudo-terminal: a detached tmux session on a private tmux server, read back with
-// capture-pane. The test waits on what the screen shows (polling with a deadline), never on fixed sleeps.
+// `packer build` in a real pseudo-terminal (see support/tmux-session.ts).
 
-const run = promisify(execFile);
 /** The external tool of the cancel test sleeps this long; a cancel that works ends the build far sooner. */
 const SLOW_TOOL_SECONDS = 30;
 const EXIT_LINE = /\[build exited with status (\d+)\]/;
 /** The live view's bar line once every asset is done: a full 30-cell bar at 100%, done/total equal. */
 const FULL_BAR_LINE = /^\[█{30}\] 100% (\d+)\/\1\b/m;
 
-/** A private tmux server on its own socket, so the test neither sees nor disturbs anyone else's sessions. */
-class Tmux {
-  readonly session = 'build';
-
-  private constructor(private readonly dir: string) {}
-
-  static async create(): Promise<Tmux> {
-    return new Tmux(await mkdtemp(path.join(tmpdir(), 'packer-tmux-')));
-  }
-
-  async tmux(...args: string[]): Promise<string> {
-    // The server takes its environment from the client that starts it: a developer's shell, no CI.
-    const { stdout } = await run('tmux', ['-S', path.join(this.dir, 'tmux.sock'), ...args], { env: developerEnv() });
-    return stdout;
-  }
-
-  /**
-   * Runs `packer build` in a detached 120×40 session. The shell reports build's exit status on the screen, and
-   * remain-on-exit keeps the pane readable after that.
-   */
-  async startBuild(cwd: string): Promise<void> {
-    const command = `'${process.execPath}' '${PACKER_BIN}' build; echo "[build exited with status $?]"`;
-    await this.tmux('new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, command, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on');
-  }
-
-  /** The pane with its scrollback: when the pane dies, tmux's "Pane is dead" line scrolls the top line off. */
-  screen(): Promise<string> {
-    return this.tmux('capture-pane', '-p', '-S', '-', '-t', this.session);
-  }
-
-  /** Polls until `predicate` accepts the screen; fails with the last screen after `timeoutMs`. */
-  async waitForScreen(what: string, predicate: (screen: string) => boolean | Promise<boolean>, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    for (;;) {
-      screen = await this.screen();
-      if (await predicate(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  async kill(): Promise<void> {
-    await this.tmux('kill-server').catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
 describe('packer build in a pseudo-terminal', () => {
-  let tmux: Tmux | undefined;
+  let tmux: TmuxSession | undefined;
   let root: string | undefined;
 
   afterEach(async () => {
@@ -84,8 +31,8 @@ describe('packer build in a pseudo-terminal', () => {
 
   test('shows the live progress view and ends with its completed line; the packs are written', { timeout: 60_000 }, async () => {
     root = await copyFixture('sample-game');
-    tmux = await Tmux.create();
-    await tmux.startBuild(root);
+    tmux = await TmuxSession.create('build', { scrollback: true });
+    await tmux.start(root, 'build');
 
     const screen = await tmux.waitForScreen('build exiting', (text) => EXIT_LINE.test(text), 45_000);
     expect(screen, screen).toContain('[build exited with status 0]');
@@ -112,8 +59,8 @@ describe('packer build in a pseudo-terminal', () => {
     config.kinds.audio!.processor = 'slow';
     await writeFile(configFile, JSON.stringify(config, null, 2));
 
-    tmux = await Tmux.create();
-    await tmux.startBuild(root);
+    tmux = await TmuxSession.create('build', { scrollback: true });
+    await tmux.start(root, 'build');
     const projectRoot = root;
     // Running on screen and the tool alive, so Ctrl-C has a running operation and a process to stop.
     await tmux.waitForScreen(
@@ -122,7 +69,7 @@ describe('packer build in a pseudo-terminal', () => {
       20_000,
     );
 
-    await tmux.tmux('send-keys', '-t', tmux.session, 'C-c');
+    await tmux.sendKeys('C-c');
     // Well under the tool's own sleep: only a cancel that kills the tool ends the build within this deadline.
     const screen = await tmux.waitForScreen('build exiting after the cancel', (text) => EXIT_LINE.test(text), (SLOW_TOOL_SECONDS / 3) * 1000);
     expect(screen, screen).toMatch(/^cancelled: .+$/m);

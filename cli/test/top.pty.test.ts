@@ -1,69 +1,16 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterEach, describe, expect, test } from 'vitest';
 import { DaemonClient } from '@packer/daemon/client';
 import { copyFixture } from '@packer/fixtures';
-import { developerEnv, packer, PACKER_BIN } from './support/packer-bin.js';
+import { developerEnv, packer } from './support/packer-bin.js';
+import { TmuxSession } from './support/tmux-session.js';
 import { disposeProject } from './support/temp-project.js';
 
-// `packer top` in a real pseudo-terminal: a detached tmux session on a private tmux server, read back with
-// capture-pane. The test waits on what the screen shows (polling with a deadline), never on fixed sleeps.
+// `packer top` in a real pseudo-terminal (see support/tmux-session.ts).
 
-const run = promisify(execFile);
 const PROGRESS_EVENTS = 400_000;
 
-/** A private tmux server on its own socket, so the test neither sees nor disturbs anyone else's sessions. */
-class Tmux {
-  readonly session = 'top';
-
-  private constructor(private readonly dir: string) {}
-
-  static async create(): Promise<Tmux> {
-    return new Tmux(await mkdtemp(path.join(tmpdir(), 'packer-tmux-')));
-  }
-
-  async tmux(...args: string[]): Promise<string> {
-    // The server takes its environment from the client that starts it: a developer's shell, no CI.
-    const { stdout } = await run('tmux', ['-S', path.join(this.dir, 'tmux.sock'), ...args], { env: developerEnv() });
-    return stdout;
-  }
-
-  /**
-   * Runs `packer top` in a detached 120×40 session. The shell reports top's exit status on the screen, and
-   * remain-on-exit keeps the pane readable after that.
-   */
-  async startTop(cwd: string): Promise<void> {
-    const command = `'${process.execPath}' '${PACKER_BIN}' top; echo "[top exited with status $?]"`;
-    await this.tmux('new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, command, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on');
-  }
-
-  screen(): Promise<string> {
-    return this.tmux('capture-pane', '-p', '-t', this.session);
-  }
-
-  /** Polls the screen until `predicate` accepts it; fails with the last screen after `timeoutMs`. */
-  async waitForScreen(what: string, predicate: (screen: string) => boolean, timeoutMs: number): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    let screen = '';
-    for (;;) {
-      screen = await this.screen();
-      if (predicate(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  async kill(): Promise<void> {
-    await this.tmux('kill-server').catch(() => undefined);
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
 describe('packer top in a pseudo-terminal', () => {
-  let tmux: Tmux | undefined;
+  let tmux: TmuxSession | undefined;
   let root: string | undefined;
   let client: DaemonClient | undefined;
 
@@ -82,8 +29,8 @@ describe('packer top in a pseudo-terminal', () => {
     const started = await packer(root, ['daemon', 'start', '--json'], { env: developerEnv({ PACKER_TEST_HOOKS: '1' }) });
     expect(started.code).toBe(0);
 
-    tmux = await Tmux.create();
-    await tmux.startTop(root);
+    tmux = await TmuxSession.create('top');
+    await tmux.start(root, 'top');
     const idle = await tmux.waitForScreen('the idle dashboard', (screen) => screen.includes('packer top — sample-game') && screen.includes('  idle'), 30_000);
     expect(idle).toMatch(new RegExp(`pid ${started.json<{ pid: number }>().pid} · lane 0`));
     expect(idle).toContain('assets 45 · missing 0 · untracked 0 · blockers 0 · warnings 0');
@@ -109,15 +56,15 @@ describe('packer top in a pseudo-terminal', () => {
     // The recent-events list shows the terminal event itself.
     expect(completed).toMatch(new RegExp(`completed +${operationId}#${PROGRESS_EVENTS + 3} revision \\d+`));
 
-    await tmux.tmux('send-keys', '-t', tmux.session, 'q');
+    await tmux.sendKeys('q');
     await tmux.waitForScreen('top exiting with status 0', (screen) => screen.includes('[top exited with status 0]'), 15_000);
   });
 
   test('ends with one clear error line, not a stack trace, when the daemon stops underneath it', { timeout: 60_000 }, async () => {
     root = await copyFixture('sample-game');
     expect((await packer(root, ['daemon', 'start'])).code).toBe(0);
-    tmux = await Tmux.create();
-    await tmux.startTop(root);
+    tmux = await TmuxSession.create('top');
+    await tmux.start(root, 'top');
     await tmux.waitForScreen('the idle dashboard', (screen) => screen.includes('packer top — sample-game') && screen.includes('  idle'), 30_000);
 
     expect((await packer(root, ['daemon', 'stop'])).code).toBe(0);
