@@ -56,6 +56,14 @@ export const DiagnosticCodes = {
   UNREADABLE_FILE: 'blocker',
   /** A declared tool's argument template cannot work (an unknown placeholder). */
   INVALID_TOOL: 'blocker',
+  /** A file name the registry cannot hold (backslash, control character, not valid UTF-8); the file is left alone. */
+  UNSUPPORTED_FILE_NAME: 'warning',
+  /** A move or register target resolves through a symlink inside the project. */
+  SYMLINK_IN_PATH: 'blocker',
+  /** The crash journal in `.packer/` is invalid and was not executed; the project is read-only until a person removes or fixes it. */
+  INVALID_JOURNAL: 'blocker',
+  /** A pack does not match its manifest (torn by a crash, edited, or unreadable); the next build rewrites it. */
+  PACK_UNVERIFIED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

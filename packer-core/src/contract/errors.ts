@@ -52,6 +52,18 @@ export const ErrorCodes = {
   CONNECTION_LOST: -32018,
   /** A pack's header, table or an entry's bytes do not match what they claim; `data.section` says where. */
   PACK_CORRUPT: -32019,
+  /** The crash journal in `.packer/` fails validation; it is never executed. `data.file` names it; the project is read-only until it is removed or fixed. */
+  INVALID_JOURNAL: -32020,
+  /** A mutation that deletes or overwrites files needs a confirmation: no terminal to ask on, so pass `--yes`. */
+  CONFIRMATION_REQUIRED: -32021,
+  /** A reply (a batch included) would exceed the size cap; ask for less (page, smaller batch). */
+  REPLY_TOO_LARGE: -32022,
+  /** The daemon's socket or its folder is not owned by the current user or is writable by others; nothing was sent. */
+  UNSAFE_SOCKET: -32023,
+  /** A target path resolves through a symlink, or a path changed under the packer while it was acting on it. */
+  SYMLINK_IN_PATH: -32024,
+  /** Too many requests or handshakes from one peer; try again later. */
+  RATE_LIMITED: -32025,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
