@@ -22,5 +22,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // One temp folder per run, checked empty at the end: a test that leaves files behind fails the run.
+    globalSetup: ['./test-support/temp-guard.ts'],
   },
 });
