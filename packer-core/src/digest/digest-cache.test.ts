@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { scanWorkspace } from '../scan/scanner.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { ProjectConfig } from '../contract/config-schema.js';
@@ -56,7 +56,7 @@ describe('digest cache across workspace opens', () => {
   it('a cold open hashes every registered file once; a warm re-open hashes nothing and leaves the cache file alone', async () => {
     const root = await registeredProject();
     const cacheFile = path.join(root, '.packer/digests.json');
-    const cold = mkdtempSync(path.join(os.tmpdir(), 'packer-cold-'));
+    const cold = makeTempDir('packer-cold-');
     // Same project without runtime state: everything registered is hashed.
     for (const [relative, content] of Object.entries(FILES)) {
       mkdirSync(path.dirname(path.join(cold, relative)), { recursive: true });
@@ -152,7 +152,7 @@ describe('DigestCache', () => {
 
 describe('hashFiles', () => {
   it('over more than 64 files (the worker pool) equals sha256 computed directly, in input order', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'packer-hash-'));
+    const dir = makeTempDir('packer-hash-');
     const files: { absolute: string; size: number; expected: string | null }[] = [];
     for (let index = 0; index < 300; index++) {
       // Varied sizes, including empty files and one larger than the 1 MiB read buffer.
@@ -167,7 +167,7 @@ describe('hashFiles', () => {
   });
 
   it('a small job (in-process) gives the same digests', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'packer-hash-'));
+    const dir = makeTempDir('packer-hash-');
     const contents = ['', 'a', 'hello world'];
     const files = contents.map((content, index) => {
       const absolute = path.join(dir, `s${index}`);

@@ -1,8 +1,8 @@
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { RegistryFile } from '../contract/registry-schema.js';
 import { parseRegistry } from '../registry/registry-codec.js';
+import { makeTempDir } from './temp-dirs.js';
 
 const REGISTRY = 'packer.registry.json';
 
@@ -62,7 +62,7 @@ export function registryIds(root: string): string[] {
 
 /** A fresh copy of a project (runtime state included) in a new temp dir. */
 export function copyProject(root: string): string {
-  const copy = mkdtempSync(path.join(os.tmpdir(), 'packer-copy-'));
+  const copy = makeTempDir('packer-copy-');
   cpSync(root, copy, { recursive: true });
   return copy;
 }

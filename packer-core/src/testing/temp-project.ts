@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
+import { makeTempDir } from './temp-dirs.js';
 
 /** Default config for tests: a few kinds, one asset root. */
 export const TEST_CONFIG: ProjectConfigInput = {
@@ -18,7 +18,7 @@ export const TEST_CONFIG: ProjectConfigInput = {
 
 /** Creates a project in a fresh temp dir with the given files (project-relative path → content). */
 export function makeTempProject(files: Record<string, string | Uint8Array>, config: ProjectConfigInput = TEST_CONFIG): string {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'packer-test-'));
+  const root = makeTempDir('packer-test-');
   writeFileSync(path.join(root, 'packer.json'), JSON.stringify(config, null, 2));
   for (const [relative, content] of Object.entries(files)) {
     const absolute = path.join(root, relative);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import { newAssetId } from '../ids/asset-id.js';
 import { serializeRegistry } from '../registry/registry-codec.js';
 import { readProjectFiles, readRegistryText } from '../testing/project-state.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
 
@@ -96,7 +97,7 @@ describe('bad paths in mutations', () => {
 describe('symlinks that escape the project', () => {
   function withEscapes(): { root: string; outside: string } {
     const root = makeTempProject(FILES);
-    const outside = mkdtempSync(path.join(os.tmpdir(), 'packer-outside-'));
+    const outside = makeTempDir('packer-outside-');
     writeFileSync(path.join(outside, 'secret.png'), 'secret');
     symlinkSync(path.join(outside, 'secret.png'), path.join(root, 'assets/link.png'));
     symlinkSync(outside, path.join(root, 'assets/portal'));
