@@ -93,3 +93,23 @@ export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
 /** A typed view of an envelope for one event type. */
 export type TypedEvent<T extends EventType> = Omit<EventEnvelope, 'type' | 'payload'> & { type: T; payload: EventPayload<T> };
+
+/** Any envelope with its payload typed by its `type`: switch on `type` and the payload narrows. */
+export type AnyTypedEvent = { [T in EventType]: TypedEvent<T> }[EventType];
+
+/** Types that belong to one operation (they carry `operationId` and `sequence`). */
+export type LifecycleEventType = 'queued' | 'started' | 'progress' | 'completed' | 'failed' | 'cancelled';
+/** Types that end an operation. */
+export type TerminalEventType = 'completed' | 'failed' | 'cancelled';
+/** Types about the project or the daemon, with no operation. */
+export type StateEventType = Exclude<EventType, LifecycleEventType>;
+
+/**
+ * What a producer hands to the event log: the payload is checked against the type's row of `EventPayloads` where
+ * the event is made. The log assigns the cursor, and the time unless one is given.
+ */
+export type EventInput<T extends EventType = EventType> = Omit<EventEnvelope, 'cursor' | 'time' | 'type' | 'payload'> & {
+  type: T;
+  payload: EventPayload<T>;
+  time?: string;
+};

@@ -10,3 +10,4 @@ export * from './methods.js';
 export * from './build-schema.js';
 export * from './contract-docs.js';
 export * from './snapshot-summary.js';
+export * from './operation-fold.js';

@@ -1,4 +1,5 @@
-// `@packer/core/contract/runtime`: the zod-free part of the contract (errors, cursors, constants).
+// `@packer/core/contract/runtime`: the zod-free part of the contract (errors, cursors, constants, the operation fold).
 export * from './errors.js';
 export * from './runtime-constants.js';
 export * from './snapshot-summary.js';
+export * from './operation-fold.js';
