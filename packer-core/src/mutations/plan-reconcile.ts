@@ -4,6 +4,7 @@ import { kindClassifier } from '../config/classify-kind.js';
 import { newAssetId } from '../ids/asset-id.js';
 import type { PlanBuilder, PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
+import { reportUnsupportedNames } from './unsupported-names.js';
 
 /**
  * Proposes actions from the snapshot's divergence: relink outside moves (the id survives), drop assets whose
@@ -16,6 +17,8 @@ export function planReconcile(builder: PlanBuilder, context: PlanContext, mutati
   if (include.has('drop') || include.has('relink')) {
     for (const item of state.snapshot.diagnostics) if (item.code === 'AMBIGUOUS_MATCH') builder.report(item);
   }
+  // Adopting "every untracked file" while some cannot be held would silently leave them out.
+  if (include.has('adopt')) reportUnsupportedNames(builder, state);
   const ambiguous = new Set(state.snapshot.diagnostics.filter((item) => item.code === 'AMBIGUOUS_MATCH').map((item) => item.assetId));
   for (const entry of state.snapshot.divergence) {
     if (entry.type === 'moved' && include.has('relink')) {

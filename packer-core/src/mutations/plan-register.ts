@@ -2,10 +2,13 @@ import type { z } from 'zod';
 import type { RegisterMutation } from '../contract/mutation-schema.js';
 import { newAssetId } from '../ids/asset-id.js';
 import { kindClassifier } from '../config/classify-kind.js';
+import nodePath from 'node:path';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
+import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
+import { reportUnsupportedNames } from './unsupported-names.js';
 
 /** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids. */
 export function planRegister(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof RegisterMutation>): void {
@@ -13,6 +16,8 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
   const classify = kindClassifier(state.config);
   const adopted = new Set<string>();
   for (const input of mutation.paths) {
+    // `a\b.txt` names that very file when it exists (input otherwise reads a backslash as a separator).
+    if (unsupportedNameReason(input) !== undefined && reportUnsupportedNames(builder, state, literalPath(input, context.projectRoot)) > 0) continue;
     const path = normalizeOrReport(builder, context, input);
     if (path === undefined) continue;
     if (!assetRootOf(path, state.config.assetRoots) && !state.config.assetRoots.includes(path)) {
@@ -30,6 +35,8 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       builder.report(diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, { assetId: registered.id, path }));
       continue;
     }
+    // A file the registry cannot hold blocks registering its folder: skipping it would be silent, adding it fatal.
+    if (reportUnsupportedNames(builder, state, path) > 0) continue;
     const files = state.untrackedByPath.has(path)
       ? [path]
       : state.snapshot.untracked.filter((file) => isSameOrInside(file.path, path)).map((file) => file.path);
@@ -46,4 +53,10 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       entry: { id: newAssetId(), path, kind: classify(path), settings: {}, tags: normalizeTags(mutation.tags ?? []) },
     });
   }
+}
+
+/** The scanner's key for `input` taken literally (backslashes as characters), relative to the project. */
+function literalPath(input: string, projectRoot: string): string {
+  const relative = nodePath.isAbsolute(input) ? nodePath.relative(projectRoot, input) : input;
+  return escapePath(nodePath.posix.normalize(relative).replace(/\/+$/, ''));
 }

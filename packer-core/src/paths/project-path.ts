@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
+import { escapePath, unsupportedNameReason } from './supported-name.js';
 
 const DRIVE_PREFIX = /^[A-Za-z]:\//;
 
@@ -7,7 +8,8 @@ const DRIVE_PREFIX = /^[A-Za-z]:\//;
  * Normalises a user- or registry-supplied path to the project-relative form the registry stores:
  * `/` separators, no `.` or `..` segments, no leading `./`, no trailing `/`.
  * Absolute paths are accepted only when they point inside the project.
- * Throws INVALID_PATH (empty, NUL byte) or PATH_OUTSIDE_PROJECT (escapes the root).
+ * A backslash in input is read as a separator; a name the registry cannot hold (control character, unpaired
+ * surrogate) is refused. Throws INVALID_PATH (empty, NUL byte, unsupported name) or PATH_OUTSIDE_PROJECT.
  */
 export function normalizeProjectPath(input: string, projectRoot: string): string {
   if (typeof input !== 'string' || input.length === 0) {
@@ -42,6 +44,14 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
   }
   if (normalized === '.' || normalized === '') {
     throw new PackerError('INVALID_PATH', `The path ${JSON.stringify(input)} names the project root, not a file or folder in it.`, { path: input });
+  }
+  // Checked on the project-relative result, so a project folder with an odd name of its own still works.
+  const unsupported = unsupportedNameReason(normalized);
+  if (unsupported) {
+    throw new PackerError('INVALID_PATH', `The path "${escapePath(input)}" holds ${unsupported}, which the registry cannot hold.`, {
+      path: input,
+      hint: 'Rename the file or folder without control characters (as valid UTF-8), then retry.',
+    });
   }
   return normalized;
 }

@@ -3,15 +3,25 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import { isSameOrInside } from '../paths/project-path.js';
+import { decodeName, escapePath, escapeRawName, unsupportedNameReason } from '../paths/supported-name.js';
 
 /** What a stat says about one file; the digest cache keys on all of it. */
 export interface FileStat {
   size: number;
   mtimeMs: number;
   ino: number;
+  /**
+   * Set when the name is one the registry cannot hold (see supported-name.ts). Such a file (or folder, which is
+   * not entered) is kept under its escaped path, which always holds a backslash and so never equals a registrable
+   * path: it is reported as UNSUPPORTED_FILE_NAME, never offered as untracked, and a rescan replaces it like any file.
+   */
+  unsupported?: { reason: string; folder: boolean };
 }
 
-/** One scan's result: files by project-relative path, plus paths that escape the project through symlinks. */
+/**
+ * One scan's result: files by project-relative path (unsupported names under their escaped path), plus paths
+ * that escape the project through symlinks.
+ */
 export interface ScanResult {
   files: Map<string, FileStat>;
   escapes: string[];
@@ -55,9 +65,13 @@ export function rescanPaths(
   const result: ScanResult = { files, escapes: [] };
   const ignored = ignoreMatcher(config);
   const inRoots = (relative: string): boolean => config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
-  for (const relative of new Set(paths)) {
+  for (const named of new Set(paths)) {
+    // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
+    // look again at the folder that holds it, which lists the raw name.
+    const relative = observedPathFor(named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named);
     if (!inRoots(relative)) continue;
-    for (const known of [...files.keys()]) if (isSameOrInside(known, relative)) files.delete(known);
+    const escaped = escapePath(relative);
+    for (const known of [...files.keys()]) if (isSameOrInside(known, relative) || isSameOrInside(known, escaped)) files.delete(known);
     // Walks never follow symlinked folders; naming a path below one must not observe it either (it may lie outside).
     if (belowSymlink(projectRoot, relative)) continue;
     const rootOfWalk = config.assetRoots.find((root) => isSameOrInside(root, relative));
@@ -69,6 +83,16 @@ export function rescanPaths(
     }
   }
   return result;
+}
+
+/** The path itself, or its first ancestor whose name the registry cannot hold (the scan records that one, not what is under it). */
+function observedPathFor(relative: string): string {
+  if (unsupportedNameReason(relative) === undefined) return relative;
+  const segments = relative.split('/');
+  for (let count = 1; count < segments.length; count++) {
+    if (unsupportedNameReason(segments[count - 1]!) !== undefined) return segments.slice(0, count).join('/');
+  }
+  return relative;
 }
 
 function belowSymlink(projectRoot: string, relative: string): boolean {
@@ -89,6 +113,11 @@ function walk(projectRoot: string, start: string, ignored: (relative: string) =>
     const relative = stack.pop()!;
     if (ignored(relative)) continue;
     const absolute = path.join(projectRoot, relative);
+    const reason = unsupportedNameReason(relative);
+    if (reason !== undefined) {
+      recordUnsupported(out, escapePath(relative), absolute, reason);
+      continue;
+    }
     let stats: Stats;
     try {
       stats = lstatSync(absolute);
@@ -107,12 +136,40 @@ function walk(projectRoot: string, start: string, ignored: (relative: string) =>
       let names: string[];
       try {
         names = readdirSync(absolute);
+        // Node decodes a name that is not valid UTF-8 with U+FFFD, giving a path that opens nothing: re-read raw.
+        if (names.some((name) => name.includes('\uFFFD'))) names = rawNames(relative, absolute, ignored, out);
       } catch {
         continue;
       }
       for (const name of names) stack.push(`${relative}/${name}`);
     }
   }
+}
+
+/** The folder's names read as bytes: valid ones are returned, the others recorded as unsupported. */
+function rawNames(relative: string, absolute: string, ignored: (relative: string) => boolean, out: ScanResult): string[] {
+  const names: string[] = [];
+  for (const raw of readdirSync(absolute, { encoding: 'buffer' })) {
+    const name = decodeName(raw);
+    if (name !== undefined) {
+      names.push(name);
+      continue;
+    }
+    if (ignored(`${relative}/${raw.toString('utf8')}`)) continue;
+    const rawPath = Buffer.concat([Buffer.from(absolute + path.sep), raw]);
+    recordUnsupported(out, `${relative}/${escapeRawName(raw)}`, rawPath, 'bytes that are not valid UTF-8');
+  }
+  return names;
+}
+
+function recordUnsupported(out: ScanResult, key: string, absolute: string | Buffer, reason: string): void {
+  let stats: Stats;
+  try {
+    stats = lstatSync(absolute);
+  } catch {
+    return; // gone since we listed it
+  }
+  out.files.set(key, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, unsupported: { reason, folder: stats.isDirectory() } });
 }
 
 function resolveSymlink(projectRoot: string, absolute: string): Stats | 'escapes' | undefined {

@@ -47,9 +47,18 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   const registeredPaths = index.byPath;
 
   const untrackedAll: UntrackedFile[] = [];
+  let unsupportedReported = 0;
+  for (const [path, stat] of files) {
+    if (!stat.unsupported) continue;
+    // The registry cannot hold the name: said once per file (or folder), never offered as untracked.
+    if (unsupportedReported++ < UNTRACKED_DIAGNOSTIC_LIMIT) diagnostics.push(unsupportedNameDiagnostic(path, stat.unsupported));
+  }
+  if (unsupportedReported > UNTRACKED_DIAGNOSTIC_LIMIT) {
+    diagnostics.push(diagnostic('UNSUPPORTED_FILE_NAME', `${unsupportedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files have names the registry cannot hold.`, {}, UNSUPPORTED_HINT));
+  }
   if (registry.state === 'ok') {
     for (const [path, stat] of files) {
-      if (registeredPaths.has(path)) continue;
+      if (registeredPaths.has(path) || stat.unsupported) continue;
       const digest = input.digests.get(path, stat);
       // A kind depends on the config, so untracked views are shared only while the config is the same object.
       const prior = input.previous?.config === config ? input.previous.untrackedByPath.get(path) : undefined;
@@ -145,6 +154,15 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     files,
     escapes: input.escapes,
   };
+}
+
+const UNSUPPORTED_HINT = 'Rename it without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json); until then the packer leaves it alone.';
+
+function unsupportedNameDiagnostic(path: string, unsupported: NonNullable<FileStat['unsupported']>): Diagnostic {
+  const what = unsupported.folder ? 'folder' : 'file';
+  const below = unsupported.folder ? ' Nothing under it is seen.' : '';
+  return diagnostic('UNSUPPORTED_FILE_NAME', `The ${what} ${path} (shown escaped) has a name holding ${unsupported.reason}, which the registry cannot hold; it cannot be registered.${below}`,
+    { path }, UNSUPPORTED_HINT);
 }
 
 function observationOf(stat: FileStat, digest: string | undefined): AssetView['observation'] & object {
