@@ -20,7 +20,7 @@ export const ErrorCodes = {
   BLOCKED: -32002,
   /** The daemon has not finished its initial scan or recovery. */
   NOT_READY: -32003,
-  /** The registry failed validation; the packer refuses to write it. */
+  /** The registry failed validation, or its file has no owner write bit (e.g. 0444); the packer refuses to write it. */
   REGISTRY_READ_ONLY: -32004,
   /** `packer.json` is invalid; `data.file` and `data.field` name the problem. */
   INVALID_CONFIG: -32005,

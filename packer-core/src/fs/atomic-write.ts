@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** fsyncs a directory so a rename inside it survives a power loss. */
@@ -11,21 +11,54 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+let tempCounter = 0;
+
 /**
  * Writes a file atomically: temp file beside it, fsync, rename over the target, fsync the folder.
- * A reader (or a crash) sees either the old bytes or the new ones, never a mix.
+ * A reader (or a crash) sees either the old bytes or the new ones, never a mix. A replaced file keeps its
+ * permission bits (a 0444 or 0600 file stays so), and no failure leaves the temp file behind.
  */
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
   const dir = path.dirname(target);
   mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(temp, 'w', 0o644);
+  const mode = existingMode(target);
+  // Unique per process and call; `wx` never opens (or follows a symlink at) a name someone else created.
+  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${Date.now()}.${++tempCounter}.tmp`);
+  const fd = openSync(temp, 'wx', mode ?? 0o644);
   try {
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      writeFileSync(fd, data);
+      // The umask may have narrowed the mode open() applied; set it exactly.
+      if (mode !== undefined) fchmodSync(fd, mode);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, target);
+  } catch (error) {
+    removeQuietly(temp);
+    // A write through a descriptor names no file: name the target, so an IO_ERROR says which file failed.
+    if (error && typeof error === 'object' && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = target;
+    throw error;
   }
-  renameSync(temp, target);
   fsyncDirectory(dir);
+}
+
+/** Permission bits of the regular file at `target`, or undefined when there is none to keep. */
+function existingMode(target: string): number | undefined {
+  try {
+    const stats = lstatSync(target);
+    return stats.isFile() ? stats.mode & 0o777 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Best-effort removal on a failure path: the original error is the one worth reporting. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // nothing more to do; the caller rethrows the real failure
+  }
 }

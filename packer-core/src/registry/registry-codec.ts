@@ -2,6 +2,7 @@ import { PackerError } from '../contract/errors.js';
 import { REGISTRY_VERSION, RegistryFile, type RegistryEntry } from '../contract/registry-schema.js';
 import { issueField, parseJsonFile } from '../config/json-file.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
+import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 
 /** Canonical form of one entry: fixed key order, sorted tags and setting keys. */
 export function canonicalEntry(entry: RegistryEntry): RegistryEntry {
@@ -21,7 +22,9 @@ export function serializeRegistry(entries: readonly RegistryEntry[]): string {
 
 /**
  * Parses and validates registry text. Throws INVALID_REGISTRY naming the file and the first bad field:
- * bad JSON, schema violations, a path that is not normalised or escapes the project, or a duplicate id.
+ * bad JSON, schema violations (reserved setting keys included), a path the registry cannot hold (backslash,
+ * control character), a path that is not normalised or escapes the project, or a duplicate id.
+ * This is the one validation of a registry: the writer runs it on every registry before writing it.
  */
 export function parseRegistry(text: string, file: string, projectRoot: string): RegistryEntry[] {
   const raw = parseJsonFile(text, file, 'INVALID_REGISTRY');
@@ -46,6 +49,15 @@ export function parseRegistry(text: string, file: string, projectRoot: string): 
       });
     }
     seen.add(entry.id);
+    const unsupported = unsupportedNameReason(entry.path);
+    if (unsupported !== undefined) {
+      throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path "${escapePath(entry.path)}" holds ${unsupported}, which a registry path cannot hold.`, {
+        file,
+        field: `assets[${index}].path`,
+        diagnostic: 'INVALID_PATH',
+        hint: 'Rename the file without backslashes or control characters, and fix its path in the registry to match.',
+      });
+    }
     let normalized: string;
     try {
       normalized = normalizeProjectPath(entry.path, projectRoot);
@@ -60,6 +72,7 @@ export function parseRegistry(text: string, file: string, projectRoot: string): 
       throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not normalised (expected ${JSON.stringify(normalized)}).`, {
         file,
         field: `assets[${index}].path`,
+        diagnostic: 'INVALID_PATH',
       });
     }
   });
