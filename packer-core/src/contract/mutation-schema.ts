@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Diagnostic } from './diagnostics.js';
-import { RegistryEntry, SettingValue } from './registry-schema.js';
+import { RegistryEntry, SettingValue, settingsRecord } from './registry-schema.js';
 
 /** A reference to an asset: its id (`a_…`) or its project-relative path. */
 export const AssetRef = z.string().min(1);
@@ -34,8 +34,8 @@ export const RemoveMutation = z.strictObject({
 export const UpdateMutation = z.strictObject({
   type: z.literal('update'),
   target: AssetRef,
-  /** Settings to set; `null` removes a key. */
-  settings: z.record(z.string(), z.union([SettingValue, z.null()])).optional(),
+  /** Settings to set; `null` removes a key. Keys `__proto__`, `constructor` and `prototype` are refused. */
+  settings: settingsRecord(z.union([SettingValue, z.null()])).optional(),
   addTags: z.array(z.string().min(1)).optional(),
   removeTags: z.array(z.string().min(1)).optional(),
   kind: z.string().min(1).optional(),

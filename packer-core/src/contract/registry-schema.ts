@@ -12,6 +12,27 @@ export type AssetId = z.infer<typeof AssetId>;
 export const SettingValue = z.union([z.string(), z.number(), z.boolean()]);
 export type SettingValue = z.infer<typeof SettingValue>;
 
+/** Object keys JavaScript treats specially: `__proto__` would be silently dropped on the next write, the others shadow built-ins. */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * A settings map whose keys may not be reserved names. zod's record skips a `__proto__` key without a word, so
+ * the check looks at the raw object before the record sees it.
+ */
+export function settingsRecord<V extends z.ZodType>(value: V) {
+  const record = z.record(z.string(), value);
+  return z.preprocess((input: z.input<typeof record>, context) => {
+    if (input !== null && typeof input === 'object') {
+      for (const key of RESERVED_KEYS) {
+        if (Object.prototype.hasOwnProperty.call(input, key)) {
+          context.issues.push({ code: 'custom', message: `is a reserved name (${RESERVED_KEYS.join(', ')} cannot be setting keys); rename the setting`, path: [key], input });
+        }
+      }
+    }
+    return input;
+  }, record);
+}
+
 /** One registered asset. */
 export const RegistryEntry = z.strictObject({
   /** Stable identity; survives moves and renames. */
@@ -20,8 +41,8 @@ export const RegistryEntry = z.strictObject({
   path: z.string().min(1),
   /** Kind name from `packer.json`. */
   kind: z.string().min(1),
-  /** Per-asset processor settings. */
-  settings: z.record(z.string(), SettingValue),
+  /** Per-asset processor settings. Keys `__proto__`, `constructor` and `prototype` are refused. */
+  settings: settingsRecord(SettingValue),
   /** Free-form labels, sorted and unique. */
   tags: z.array(z.string().min(1)),
 });
