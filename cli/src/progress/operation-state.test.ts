@@ -79,6 +79,15 @@ describe('reduceOperationEvent', () => {
     expect(reduceOperationEvent(done, late).phase).toBe('completed');
   });
 
+  it('drops replayed events: a client that resubscribes from an older cursor never sees progress go back', () => {
+    const events = completed as EventEnvelope[];
+    const state = fold(events.slice(0, 52));
+    expect(state).toMatchObject({ done: 50, progressEvents: 50 });
+    const replayed = fold(events.slice(10, 52), state);
+    expect(replayed).toBe(state);
+    expect(fold([...events.slice(0, 52), ...events.slice(0, 20), ...events.slice(52)])).toEqual(fold(events));
+  });
+
   it('shows a running operation whose queued and started events it joined too late for', () => {
     const events = completed as EventEnvelope[];
     const joinedLate = fold(events.slice(40), initialOperationState(events[0]!.operationId!));

@@ -1,12 +1,13 @@
 import type { Diagnostic, EventEnvelope } from '@packer/core/contract';
+import { foldOperation, initialOperation, isOperationFinished, type OperationOutcome, type OperationState } from '@packer/core/contract/runtime';
 
-/** What the progress view shows of one operation: a translation of its events, nothing inferred. */
+/** What the progress view shows of one operation: the shared fold's state, laid out for the terminal. */
 export interface OperationViewState {
   operationId: string;
   kind?: string;
   summary?: string;
   /** `running` until a terminal event arrives: an operation is never shown as done without one. */
-  phase: 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  phase: OperationState['status'];
   done: number;
   total?: number;
   bytes?: number;
@@ -17,59 +18,66 @@ export interface OperationViewState {
   warnings: Diagnostic[];
   /** The terminal event's message, as the packer worded it. */
   finalMessage?: string;
+  /** The terminal event's payload. */
   terminalPayload?: unknown;
   startedAtMs?: number;
   lastProgressAtMs?: number;
   /** How many progress events were received (coalescing makes this lower than `done`). */
   progressEvents: number;
+  /** The folded operation this view was laid out from. */
+  operation: OperationState;
 }
 
 export function initialOperationState(operationId: string): OperationViewState {
-  return { operationId, phase: 'waiting', done: 0, counts: {}, warnings: [], progressEvents: 0 };
+  return viewOf(initialOperation(operationId));
 }
 
 /** Folds one event of the operation into the view state. Events of other operations are ignored. */
 export function reduceOperationEvent(state: OperationViewState, event: EventEnvelope): OperationViewState {
-  if (event.operationId !== state.operationId) return state;
-  const payload = (event.payload ?? {}) as Record<string, unknown>;
-  const at = Date.parse(event.time);
-  switch (event.type) {
-    case 'queued':
-      return { ...state, phase: state.phase === 'waiting' ? 'queued' : state.phase, kind: String(payload.kind), summary: String(payload.summary ?? '') };
-    case 'started':
-      return { ...state, phase: 'running', kind: String(payload.kind ?? state.kind), startedAtMs: at };
-    case 'progress': {
-      const done = Number(payload.done ?? state.done);
-      const elapsed = state.startedAtMs !== undefined ? (at - state.startedAtMs) / 1000 : undefined;
-      const next: OperationViewState = {
-        ...state,
-        phase: state.phase === 'queued' || state.phase === 'waiting' ? 'running' : state.phase,
-        done,
-        counts: (payload.counts as Record<string, number> | undefined) ?? state.counts,
-        // Cumulative in each event (see the contract), so the latest list replaces the previous one.
-        warnings: (payload.warnings as Diagnostic[] | undefined) ?? state.warnings,
-        lastProgressAtMs: at,
-        progressEvents: state.progressEvents + 1,
-      };
-      if (payload.total !== undefined) next.total = Number(payload.total);
-      if (payload.bytes !== undefined) next.bytes = Number(payload.bytes);
-      if (payload.current !== undefined) next.current = String(payload.current);
-      if (elapsed !== undefined && elapsed > 0) next.rate = done / elapsed;
-      return next;
-    }
-    case 'completed':
-      return { ...state, phase: 'completed', finalMessage: `completed (revision ${String(payload.revisionAfter)})`, terminalPayload: payload };
-    case 'failed': {
-      const error = (payload.error ?? {}) as { code?: string; message?: string };
-      return { ...state, phase: 'failed', finalMessage: `failed: ${error.code ?? 'ERROR'}: ${error.message ?? ''}`, terminalPayload: payload };
-    }
-    case 'cancelled':
-      return { ...state, phase: 'cancelled', finalMessage: `cancelled: ${String(payload.reason ?? '')}`, terminalPayload: payload };
-    default:
-      return state;
-  }
+  const operation = foldOperation(state.operation, event);
+  return operation === state.operation ? state : viewOf(operation);
 }
 
 export function isTerminal(state: OperationViewState): boolean {
-  return state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled';
+  return isOperationFinished(state.operation);
+}
+
+function viewOf(operation: OperationState): OperationViewState {
+  const { progress, outcome } = operation;
+  const view: OperationViewState = {
+    operationId: operation.operationId,
+    phase: operation.status,
+    done: progress?.done ?? 0,
+    counts: progress?.counts ?? {},
+    warnings: [...operation.warnings],
+    progressEvents: operation.progressEvents,
+    operation,
+  };
+  if (operation.kind !== undefined) view.kind = operation.kind;
+  if (operation.summary !== undefined) view.summary = operation.summary;
+  if (progress?.total !== undefined) view.total = progress.total;
+  if (progress?.bytes !== undefined) view.bytes = progress.bytes;
+  if (progress?.current !== undefined) view.current = progress.current;
+  if (operation.startedAt !== undefined) view.startedAtMs = Date.parse(operation.startedAt);
+  if (operation.lastProgressAt !== undefined) view.lastProgressAtMs = Date.parse(operation.lastProgressAt);
+  if (view.startedAtMs !== undefined && view.lastProgressAtMs !== undefined && view.lastProgressAtMs > view.startedAtMs) {
+    view.rate = view.done / ((view.lastProgressAtMs - view.startedAtMs) / 1000);
+  }
+  if (outcome) {
+    view.finalMessage = finalMessage(outcome);
+    const { type: _type, ...payload } = outcome;
+    view.terminalPayload = payload;
+  }
+  return view;
+}
+
+function finalMessage(outcome: OperationOutcome): string {
+  switch (outcome.type) {
+    case 'completed':
+      return `completed (revision ${outcome.revisionAfter})`;
+    case 'failed':
+      return `failed: ${outcome.error.code}: ${outcome.error.message}`;
+    case 'cancelled':
+      return `cancelled: ${outcome.reason}`;
+  }
 }

@@ -123,6 +123,16 @@ describe('Dashboard', () => {
     expect(lines[1]).toBe('  failed   update assets/sprites/ui/button.png — CONFLICT');
   });
 
+  it('keeps one row per operation when a reconnect replays events it already showed', () => {
+    const events = [...(failed as EventEnvelope[]), ...(completed as EventEnvelope[]).slice(0, 60)];
+    // `packer top` resubscribes from an older cursor: the start of the running operation comes again.
+    const replayed = [...events, ...(completed as EventEnvelope[]).slice(0, 30)];
+    const lines = operationLines(play(replayed).at(-1)!);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^ {2}running {2}test operation \(100 progress events\) \[█+░+\] 58% 58\/100$/);
+    expect(lines[1]).toBe('  failed   update assets/sprites/ui/button.png — CONFLICT');
+  });
+
   it('quits on q', async () => {
     const onQuit = vi.fn();
     const view = render(<Dashboard projectName="sample-game" summary={summary} health={health} operations={[]} recent={[]} onQuit={onQuit} />);

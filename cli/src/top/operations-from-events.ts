@@ -1,40 +1,29 @@
 import type { EventEnvelope, OperationInfo } from '@packer/core/contract';
+import { DEFAULT_OPERATION_HISTORY, foldOperations, operationFromInfo, operationInfoOf, type OperationState } from '@packer/core/contract/runtime';
 
-/** Keeps the dashboard's operation rows in step with lifecycle events (translation only). */
-export function applyOperationEvent(rows: Map<string, OperationInfo>, event: EventEnvelope): void {
-  if (!event.operationId) return;
-  const payload = (event.payload ?? {}) as Record<string, unknown>;
-  const row = rows.get(event.operationId);
-  switch (event.type) {
-    case 'queued':
-      rows.set(event.operationId, {
-        operationId: event.operationId,
-        kind: payload.kind as OperationInfo['kind'],
-        state: 'queued',
-        summary: String(payload.summary ?? ''),
-        queuedAt: event.time,
-      });
-      break;
-    case 'started':
-      if (row) rows.set(event.operationId, { ...row, state: 'running', startedAt: event.time });
-      break;
-    case 'progress':
-      if (row) {
-        const progress: NonNullable<OperationInfo['progress']> = { done: Number(payload.done ?? 0) };
-        if (payload.total !== undefined) progress.total = Number(payload.total);
-        if (payload.current !== undefined) progress.current = String(payload.current);
-        rows.set(event.operationId, { ...row, progress });
-      }
-      break;
-    case 'completed':
-    case 'cancelled':
-      if (row) rows.set(event.operationId, { ...row, state: event.type, endedAt: event.time });
-      break;
-    case 'failed':
-      if (row) {
-        const error = payload.error as { code: string; message: string } | undefined;
-        rows.set(event.operationId, { ...row, state: 'failed', endedAt: event.time, ...(error ? { error: { code: error.code, message: error.message } } : {}) });
-      }
-      break;
+// The folded operations behind each rows map, so stale and repeated events are recognised and finished ones age out.
+const foldedByRows = new WeakMap<Map<string, OperationInfo>, ReadonlyMap<string, OperationState>>();
+
+/**
+ * Keeps the dashboard's operation rows in step with lifecycle events, through the contract's one fold. Rows that
+ * came from `operations.list` are seeded from what the packer listed; past `limit` finished operations that the
+ * fold followed, the oldest are dropped.
+ */
+export function applyOperationEvent(rows: Map<string, OperationInfo>, event: EventEnvelope, limit = DEFAULT_OPERATION_HISTORY): void {
+  const { operationId } = event;
+  if (!operationId) return;
+  let before = foldedByRows.get(rows) ?? new Map<string, OperationState>();
+  const row = rows.get(operationId);
+  if (row && !before.has(operationId)) {
+    // Listed as finished: its end was the packer's word already, and nothing after an end changes it.
+    if (row.state !== 'queued' && row.state !== 'running') return;
+    before = new Map(before).set(operationId, operationFromInfo({ ...row, state: row.state }));
   }
+  const after = foldOperations(before, event, limit);
+  foldedByRows.set(rows, after);
+  if (after === before) return;
+  const state = after.get(operationId);
+  const info = state && operationInfoOf(state);
+  if (info) rows.set(operationId, row?.actor ? { ...info, actor: row.actor } : info);
+  for (const id of before.keys()) if (!after.has(id)) rows.delete(id);
 }

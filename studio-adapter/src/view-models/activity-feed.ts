@@ -1,4 +1,5 @@
 import type { Cursor, EventEnvelope, EventPayload, OperationInfo, OperationKind } from '@packer/core/contract';
+import { foldOperations, operationFromInfo, type OperationState } from '@packer/core/contract/runtime';
 
 export type ActivityStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -35,6 +36,8 @@ export interface ActivityRow {
   /** Highest per-operation sequence applied; older or repeated events are ignored. */
   lastSequence: number;
   lastCursor?: Cursor;
+  /** The contract's folded state this row shows (warnings, base revision, raw progress). */
+  operation: OperationState;
 }
 
 export interface ActivityFeed {
@@ -55,61 +58,15 @@ export function isFinished(row: ActivityRow): boolean {
 }
 
 /**
- * Folds one packer event into the feed (pure: returns a new feed, or the same one when nothing changed).
- * Progress comes from `progress` events; the outcome only from the terminal event, which is final.
+ * Folds one packer event into the feed (pure: returns a new feed, or the same one when nothing changed), through
+ * the contract's `foldOperations`: progress comes from `progress` events; the outcome only from the terminal event,
+ * which is final; stale and repeated sequences are dropped; the oldest finished rows past `limit` go.
  */
 export function reduceActivity(feed: ActivityFeed, event: EventEnvelope, limit = DEFAULT_ACTIVITY_LIMIT): ActivityFeed {
-  const { operationId } = event;
-  if (operationId === undefined) return feed;
-  const index = feed.rows.findIndex((row) => row.operationId === operationId);
-  const existing = index === -1 ? undefined : feed.rows[index]!;
-  if (existing && isFinished(existing)) return feed;
-  if (existing && event.sequence !== undefined && event.sequence <= existing.lastSequence) return feed;
-  const base: ActivityRow = existing ?? { operationId, status: 'queued', lastSequence: 0 };
-  const next = applyEvent(base, event);
-  if (next === undefined) return feed;
-  const rows = index === -1 ? [...feed.rows, next] : feed.rows.map((row, at) => (at === index ? next : row));
-  return { rows: trim(rows, limit) };
-}
-
-function applyEvent(row: ActivityRow, event: EventEnvelope): ActivityRow | undefined {
-  const stamp = { lastSequence: event.sequence ?? row.lastSequence, lastCursor: event.cursor };
-  switch (event.type) {
-    case 'queued': {
-      const payload = event.payload as EventPayload<'queued'>;
-      return { ...row, ...stamp, kind: payload.kind, summary: payload.summary, status: row.status === 'queued' ? 'queued' : row.status, queuedAt: event.time };
-    }
-    case 'started': {
-      const payload = event.payload as EventPayload<'started'>;
-      return { ...row, ...stamp, kind: payload.kind, status: 'running', startedAt: event.time };
-    }
-    case 'progress':
-      return { ...row, ...stamp, status: 'running', progress: progressOf(event.payload as EventPayload<'progress'>) };
-    case 'completed': {
-      const payload = event.payload as EventPayload<'completed'>;
-      return { ...row, ...stamp, kind: payload.kind, status: 'completed', endedAt: event.time, outcome: { type: 'completed', revisionAfter: payload.revisionAfter, result: payload.result } };
-    }
-    case 'failed': {
-      const payload = event.payload as EventPayload<'failed'>;
-      return { ...row, ...stamp, kind: payload.kind, status: 'failed', endedAt: event.time, outcome: { type: 'failed', error: payload.error } };
-    }
-    case 'cancelled': {
-      const payload = event.payload as EventPayload<'cancelled'>;
-      return { ...row, ...stamp, kind: payload.kind, status: 'cancelled', endedAt: event.time, outcome: { type: 'cancelled', reason: payload.reason } };
-    }
-    default:
-      return undefined;
-  }
-}
-
-function progressOf(payload: EventPayload<'progress'>): ActivityProgress {
-  return {
-    done: payload.done,
-    ...(payload.total !== undefined ? { total: payload.total, ...(payload.total > 0 ? { fraction: payload.done / payload.total } : {}) } : {}),
-    ...(payload.bytes !== undefined ? { bytes: payload.bytes } : {}),
-    ...(payload.current !== undefined ? { current: payload.current } : {}),
-    ...(payload.counts !== undefined ? { counts: payload.counts } : {}),
-  };
+  if (event.operationId === undefined) return feed;
+  const before = new Map(feed.rows.map((row) => [row.operationId, row.operation]));
+  const after = foldOperations(before, event, limit);
+  return after === before ? feed : { rows: rowsOf(after, feed.rows) };
 }
 
 /**
@@ -118,24 +75,55 @@ function progressOf(payload: EventPayload<'progress'>): ActivityProgress {
  */
 export function seedActivity(feed: ActivityFeed, operations: readonly OperationInfo[]): ActivityFeed {
   const known = new Set(feed.rows.map((row) => row.operationId));
-  const added: ActivityRow[] = operations
-    .filter((operation) => (operation.state === 'queued' || operation.state === 'running') && !known.has(operation.operationId))
-    .map((operation) => ({
-      operationId: operation.operationId,
-      kind: operation.kind,
-      summary: operation.summary,
-      status: operation.state === 'running' ? 'running' : 'queued',
-      queuedAt: operation.queuedAt,
-      ...(operation.startedAt !== undefined ? { startedAt: operation.startedAt } : {}),
-      ...(operation.progress !== undefined ? { progress: progressOf(operation.progress) } : {}),
-      lastSequence: 0,
-    }));
+  const added: ActivityRow[] = [];
+  for (const operation of operations) {
+    if (known.has(operation.operationId) || (operation.state !== 'queued' && operation.state !== 'running')) continue;
+    added.push(rowOf(operationFromInfo({ ...operation, state: operation.state })));
+  }
   return added.length === 0 ? feed : { rows: [...feed.rows, ...added] };
 }
 
-/** Drops the oldest finished rows past the limit. */
-function trim(rows: ActivityRow[], limit: number): ActivityRow[] {
-  let finished = rows.filter(isFinished).length;
-  if (finished <= limit) return rows;
-  return rows.filter((row) => !(isFinished(row) && finished-- > limit));
+/** The rows for the folded operations, reusing each row whose operation did not change. */
+function rowsOf(operations: ReadonlyMap<string, OperationState>, previous: readonly ActivityRow[]): ActivityRow[] {
+  const reusable = new Map(previous.map((row) => [row.operation, row]));
+  return [...operations.values()].map((operation) => reusable.get(operation) ?? rowOf(operation));
+}
+
+function rowOf(operation: OperationState): ActivityRow {
+  const row: ActivityRow = {
+    operationId: operation.operationId,
+    status: operation.status === 'waiting' ? 'queued' : operation.status,
+    lastSequence: operation.lastSequence,
+    operation,
+  };
+  if (operation.kind !== undefined) row.kind = operation.kind;
+  if (operation.summary !== undefined) row.summary = operation.summary;
+  if (operation.progress !== undefined) row.progress = progressOf(operation.progress);
+  if (operation.outcome !== undefined) row.outcome = outcomeOf(operation.outcome);
+  if (operation.queuedAt !== undefined) row.queuedAt = operation.queuedAt;
+  if (operation.startedAt !== undefined) row.startedAt = operation.startedAt;
+  if (operation.endedAt !== undefined) row.endedAt = operation.endedAt;
+  if (operation.lastCursor !== undefined) row.lastCursor = operation.lastCursor;
+  return row;
+}
+
+function outcomeOf(outcome: NonNullable<OperationState['outcome']>): ActivityOutcome {
+  switch (outcome.type) {
+    case 'completed':
+      return { type: 'completed', revisionAfter: outcome.revisionAfter, result: outcome.result };
+    case 'failed':
+      return { type: 'failed', error: outcome.error };
+    case 'cancelled':
+      return { type: 'cancelled', reason: outcome.reason };
+  }
+}
+
+function progressOf(payload: NonNullable<OperationState['progress']>): ActivityProgress {
+  return {
+    done: payload.done,
+    ...(payload.total !== undefined ? { total: payload.total, ...(payload.total > 0 ? { fraction: payload.done / payload.total } : {}) } : {}),
+    ...(payload.bytes !== undefined ? { bytes: payload.bytes } : {}),
+    ...(payload.current !== undefined ? { current: payload.current } : {}),
+    ...(payload.counts !== undefined ? { counts: payload.counts } : {}),
+  };
 }
