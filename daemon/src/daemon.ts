@@ -12,6 +12,7 @@ import { testHookMethods } from './handlers/test-hooks.js';
 import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
 import { DaemonLogger } from './process/daemon-logger.js';
+import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
 import { ensureSocketDir, projectFiles, type ProjectFiles } from './process/project-files.js';
 import { createRpcServer } from './rpc/rpc-server.js';
 import { serveConnection } from './rpc/serve-connection.js';
@@ -58,6 +59,7 @@ export class Daemon {
   private stopping: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleTimeoutMs = 0;
+  private storage: StorageMonitor | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     this.files = projectFiles(options.projectRoot, options.env ?? process.env);
@@ -79,6 +81,15 @@ export class Daemon {
       this.workspace = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid }, ...crashHookFrom(env) });
       this.events = EventLog.open(this.files.eventsDir, { onError: (error) => this.logger.warn('event log', { error: String(error) }) });
       this.lane = new OperationLane((event) => void this.events.append(event), () => this.workspace.snapshot.revision);
+      this.storage = new StorageMonitor({
+        warnings: () => [...this.workspace.storageWarnings(), ...optional(this.events.writeProblem), ...optional(this.logger.writeProblem)],
+        retry: () => {
+          this.workspace.retryPendingWrites();
+          this.events.flushPending();
+        },
+        log: (level, message, fields) => this.logger.log(level, message, fields),
+      }, this.files.stateDir);
+      this.storage.start();
       this.failUnterminated();
       this.rpc = createRpcServer(createDaemonHandlers(this), env.PACKER_TEST_HOOKS === '1' ? testHookMethods(this) : {});
       if (this.options.watch !== false) {
@@ -106,8 +117,10 @@ export class Daemon {
       this.logger.info('daemon ready', { root: this.files.projectRoot, socket: this.files.socketPath, generation: this.events.generation });
     } catch (error) {
       this.logger.error('daemon failed to start', { error: (error as Error).message });
+      this.storage?.stop();
       await this.diskSync?.close().catch(() => undefined);
       await this.webSocket?.close().catch(() => undefined);
+      this.events?.close();
       this.releaseLock?.();
       throw error;
     }
@@ -147,6 +160,39 @@ export class Daemon {
     this.lastPublished = next;
   }
 
+  /** The daemon's own files: `degraded`, with one warning per file, while writes to them fail. */
+  storageHealth(): StorageHealth {
+    return this.storage?.health() ?? { state: 'ok', warnings: [] };
+  }
+
+  /** A write error that escaped to the process (a background task's): reported in health instead of stopping the daemon. */
+  noteEscapedWriteFailure(error: NodeJS.ErrnoException): void {
+    this.logger.error('background write failed', { error: error.message, errno: error.code, path: error.path });
+    this.storage?.noteEscapedFailure(error);
+  }
+
+  /**
+   * Last resort when a graceful stop cannot finish: removes the socket, endpoint file and lock synchronously,
+   * so the next client starts a fresh daemon instead of waiting on this one. The caller exits right after.
+   */
+  releaseRuntimeFiles(): void {
+    if (this.options.listen !== false) {
+      for (const file of [this.files.socketPath, this.files.endpointFile]) {
+        try {
+          rmSync(file, { force: true });
+        } catch {
+          // nothing more to try
+        }
+      }
+    }
+    try {
+      this.releaseLock?.();
+    } catch {
+      // nothing more to try
+    }
+    this.releaseLock = undefined;
+  }
+
   /** Marks activity: resets the idle timer. */
   touch(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
@@ -164,28 +210,54 @@ export class Daemon {
     return this.stopping;
   }
 
+  /**
+   * Every step runs whatever the ones before it did: a step that throws (a full disk refusing the last event) is
+   * logged and skipped, a step that hangs is given up after STOP_STEP_MS, and the socket, lock and `onStopped`
+   * come last, always. A stop therefore always completes.
+   */
   private async stopNow(reason: string): Promise<void> {
-    this.logger.info('daemon stopping', { reason });
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.netServer?.close();
-    this.webSocket?.stopAccepting();
-    if (this.events) this.emitState('daemon.stopping', { reason });
-    await this.lane?.stop(`daemon stopping: ${reason}`);
-    await this.diskSync?.close();
-    await this.workspace?.close();
-    for (const connection of this.connections) {
-      for (const close of connection.subscriptions.values()) close();
-      connection.transport.close();
+    const step = async (name: string, action: () => unknown): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const timeout = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), STOP_STEP_MS);
+        });
+        if ((await Promise.race([Promise.resolve().then(action), timeout])) === 'timeout') {
+          this.logger.error('shutdown step did not finish in time; going on', { step: name, timeoutMs: STOP_STEP_MS });
+        }
+      } catch (error) {
+        this.logger.error('shutdown step failed; going on', { step: name, error: String(error) });
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    try {
+      this.logger.info('daemon stopping', { reason });
+      if (this.idleTimer) clearTimeout(this.idleTimer);
+      this.storage?.stop();
+      await step('close socket server', () => this.netServer?.close());
+      await step('stop websocket accepting', () => this.webSocket?.stopAccepting());
+      await step('announce stop', () => this.events && this.emitState('daemon.stopping', { reason }));
+      await step('stop lane', () => this.lane?.stop(`daemon stopping: ${reason}`));
+      await step('close watcher', () => this.diskSync?.close());
+      await step('close workspace', () => this.workspace?.close());
+      await step('close connections', () => {
+        for (const connection of this.connections) {
+          for (const close of connection.subscriptions.values()) close();
+          connection.transport.close();
+        }
+      });
+      await step('close websocket', () => this.webSocket?.close());
+      await step('close event log', () => this.events?.close());
+    } finally {
+      this.releaseRuntimeFiles();
+      this.logger.info('daemon stopped', { reason });
+      try {
+        this.options.onStopped?.(reason);
+      } catch (error) {
+        this.logger.error('onStopped failed', { error: String(error) });
+      }
     }
-    await this.webSocket?.close();
-    this.events?.close();
-    if (this.options.listen !== false) {
-      rmSync(this.files.socketPath, { force: true });
-      rmSync(this.files.endpointFile, { force: true });
-    }
-    this.releaseLock?.();
-    this.logger.info('daemon stopped', { reason });
-    this.options.onStopped?.(reason);
   }
 
   private async listen(): Promise<void> {
@@ -294,6 +366,13 @@ export class Daemon {
     }
     this.logger.warn('failed operations left unterminated by a previous daemon', { operations: unterminated, cursor: formatCursor(this.events.generation, this.events.lastSeq) });
   }
+}
+
+/** How long one shutdown step may take before the stop goes on without it. */
+const STOP_STEP_MS = 5000;
+
+function optional<T>(value: T | undefined): T[] {
+  return value === undefined ? [] : [value];
 }
 
 /** Test hook: PACKER_TEST_HOOKS=1 with PACKER_TEST_CRASH_AT=<commit point> kills the daemon there (kill -9 mid-apply). */

@@ -20,7 +20,19 @@ async function main(): Promise<void> {
     // A stop forced by an internal error exits non-zero so a supervisor can see the crash.
     onStopped: (reason) => process.exit(reason === 'internal error' ? 1 : 0),
   });
-  const stop = (reason: string) => () => void daemon.shutdown(reason);
+  // A stop always ends the process: if the graceful one has not finished within STOP_DEADLINE_MS, or a second
+  // signal comes, the socket, endpoint file and lock are removed and the process exits all the same.
+  let deadline: NodeJS.Timeout | undefined;
+  const forceExit = (why: string) => {
+    process.stderr.write(`packer-daemon: ${why}; exiting without a graceful stop\n`);
+    daemon.releaseRuntimeFiles();
+    process.exit(1);
+  };
+  const stop = (reason: string) => () => {
+    if (deadline) forceExit(`second ${reason}`);
+    deadline = setTimeout(() => forceExit(`stop not finished after ${STOP_DEADLINE_MS} ms`), STOP_DEADLINE_MS);
+    void daemon.shutdown(reason).catch((error: unknown) => forceExit(`stop failed: ${String(error)}`));
+  };
   process.on('SIGTERM', stop('SIGTERM'));
   process.on('SIGINT', stop('SIGINT'));
   process.on('SIGHUP', stop('SIGHUP'));
@@ -34,7 +46,13 @@ async function main(): Promise<void> {
     return;
   }
   process.on('uncaughtException', (error) => {
+    // A full disk is not a crash: a background write that hit it is reported in health and the daemon serves on.
+    if (isOutOfSpace(error)) {
+      daemon.noteEscapedWriteFailure(error);
+      return;
+    }
     process.stderr.write(`packer-daemon: uncaught ${error.stack ?? error.message}\n`);
+    deadline ??= setTimeout(() => forceExit(`stop not finished after ${STOP_DEADLINE_MS} ms`), STOP_DEADLINE_MS);
     void daemon.shutdown('internal error');
   });
   if (process.send) {
@@ -43,6 +61,14 @@ async function main(): Promise<void> {
     const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';
     process.stdout.write(`packer-daemon ready: pid ${process.pid}, socket ${daemon.files.socketPath}${ws}\n`);
   }
+}
+
+/** Longest a stop may take before the process exits without finishing it. */
+const STOP_DEADLINE_MS = 20_000;
+
+function isOutOfSpace(error: unknown): error is NodeJS.ErrnoException {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 void main();

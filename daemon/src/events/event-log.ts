@@ -6,6 +6,9 @@ import {
   parseCursor,
   TERMINAL_EVENT_TYPES,
   type EventEnvelope,
+  type EventInput,
+  type EventType,
+  type StorageWarning,
 } from '@packer/core/contract';
 import { EventTail } from './event-tail.js';
 import { readGeneration, writeGeneration } from './generation-file.js';
@@ -23,10 +26,15 @@ export interface EventLogOptions {
    * segment that could not be deleted. Default: a process warning.
    */
   onError?: (error: unknown) => void;
+  /**
+   * Bytes of events kept in memory while the disk refuses them (a full disk), to be written in order once it
+   * takes them again. Past this the oldest held events are given up, leaving a gap in the seqs on disk. Default 8 MiB.
+   */
+  pendingBytes?: number;
 }
 
-/** What `append` takes: the log assigns the cursor, and the time unless one is given. */
-export type EventLogInput = Omit<EventEnvelope, 'cursor' | 'time'> & { time?: string };
+/** What `append` takes: the payload typed by the event type; the log assigns the cursor, and the time unless given. */
+export type EventLogInput<T extends EventType = EventType> = EventInput<T>;
 
 export type ReadSinceResult = { events: EventEnvelope[] } | { expired: true; oldestSeq: number };
 
@@ -45,6 +53,11 @@ export interface EventLogRecovery {
  *
  * Durability: each record is written synchronously before listeners hear of it ("persist before publishing"),
  * so it survives a crash of the process. It is not fsynced per record: a power loss may lose the last few.
+ *
+ * A disk that refuses a write (full, say) does not stop the log: the event is still numbered, kept in memory,
+ * published and served to replays, and written behind the ones before it once the disk takes writes again
+ * (every append and `flushPending` retries). Meanwhile `writeProblem` says what is held back; only events that
+ * overflow `pendingBytes`, or that are still held when the log closes, are lost.
  */
 export class EventLog {
   readonly #dir: string;
@@ -60,6 +73,13 @@ export class EventLog {
   readonly #recovery: EventLogRecovery;
   #fd: number | undefined;
   #lastSeq: number;
+  #closed = false;
+  readonly #pendingLimit: number;
+  // Numbered and published, not yet on disk: always newer than everything in the segments.
+  readonly #pending: { seq: number; event: EventEnvelope; line: string; bytes: number }[] = [];
+  #pendingBytes = 0;
+  #droppedEvents = 0;
+  #failure: StorageWarning | undefined;
 
   static open(dir: string, options: EventLogOptions = {}): EventLog {
     return new EventLog(dir, options);
@@ -70,6 +90,7 @@ export class EventLog {
     this.#segmentBytes = positiveInteger('segmentBytes', options.segmentBytes ?? 4 * 1024 * 1024);
     this.#maxSegments = positiveInteger('maxSegments', options.maxSegments ?? 8);
     const tailSize = positiveInteger('tailSize', options.tailSize ?? 1024);
+    this.#pendingLimit = positiveInteger('pendingBytes', options.pendingBytes ?? 8 * 1024 * 1024);
     this.#onError = options.onError ?? ((error) => process.emitWarning(`event log: ${String(error)}`));
     mkdirSync(dir, { recursive: true });
 
@@ -137,9 +158,12 @@ export class EventLog {
     return { ...this.#recovery };
   }
 
-  /** Persists the event, then publishes it to `onAppend` listeners. Throws if it could not be written. */
-  append(input: EventLogInput): EventEnvelope {
-    this.#openFd();
+  /**
+   * Persists the event, then publishes it to `onAppend` listeners. If the disk refuses it, the event is held in
+   * memory and still published (see the class comment); only appending to a closed log throws.
+   */
+  append<T extends EventType>(input: EventLogInput<T>): EventEnvelope {
+    if (this.#closed) throw new Error(`EventLog at ${this.#dir} is closed; open it again to append`);
     const seq = this.#lastSeq + 1;
     // Built key by key so the stored line has a stable field order and no `undefined` holes.
     const event: EventEnvelope = {
@@ -151,24 +175,10 @@ export class EventLog {
       payload: input.payload,
     };
     const line = `${JSON.stringify(event)}\n`;
-    const size = Buffer.byteLength(line);
-
-    let segment = this.#currentSegment();
-    if (segment.bytes > 0 && segment.bytes + size > this.#segmentBytes) segment = this.#rotate(seq);
-    const fd = this.#openFd();
-    try {
-      appendFileSync(fd, line);
-    } catch (error) {
-      // Cut off any partial line so the next append does not land in the middle of it.
-      try {
-        ftruncateSync(fd, segment.bytes);
-      } catch {
-        // The write error below is the one worth reporting.
-      }
-      throw new Error(`could not append event ${event.cursor} to ${segment.path}`, { cause: error });
-    }
-    segment.bytes += size;
-    segment.lastSeq = seq;
+    this.#pending.push({ seq, event, line, bytes: Buffer.byteLength(line) });
+    this.#pendingBytes += Buffer.byteLength(line);
+    this.flushPending();
+    this.#dropOverflow();
     this.#lastSeq = seq;
     this.#tail.push(seq, event);
     this.#track(event);
@@ -181,6 +191,34 @@ export class EventLog {
       }
     }
     return event;
+  }
+
+  /** Writes the events held back by a refusing disk, oldest first. Never throws; returns whether none is left. */
+  flushPending(): boolean {
+    while (this.#pending.length > 0) {
+      const next = this.#pending[0]!;
+      try {
+        this.#write(next.seq, next.line, next.bytes);
+      } catch (error) {
+        this.#noteFailure(error);
+        return false;
+      }
+      this.#pending.shift();
+      this.#pendingBytes -= next.bytes;
+    }
+    if (this.#failure) {
+      const { since } = this.#failure;
+      const dropped = this.#droppedEvents;
+      this.#failure = undefined;
+      this.#droppedEvents = 0;
+      this.#onError(new Error(`event log writes go through again (failing since ${since}${dropped ? `; ${dropped} events were lost` : ''})`));
+    }
+    return true;
+  }
+
+  /** What is held back while the disk refuses writes; undefined while every event is on disk. */
+  get writeProblem(): StorageWarning | undefined {
+    return this.#failure && { ...this.#failure, pending: this.#pending.length, ...(this.#droppedEvents > 0 ? { dropped: this.#droppedEvents } : {}) };
   }
 
   /** Calls `listener` synchronously after each append, in append order. Returns the unsubscribe function. */
@@ -214,6 +252,11 @@ export class EventLog {
       if (events.length >= limit) break;
       for (const record of readSegmentAfter(segment.path, seq, limit - events.length)) events.push(record.event);
     }
+    // Events the disk refused are newer than every segment, so they follow in order.
+    for (const held of this.#pending) {
+      if (events.length >= limit) break;
+      if (held.seq > seq) events.push(held.event);
+    }
     return { events };
   }
 
@@ -225,8 +268,20 @@ export class EventLog {
     return [...this.#unterminated];
   }
 
+  /** Writes what it can of the held-back events and closes. Never throws: held events that still fail are reported and lost. */
   close(): void {
-    if (this.#fd !== undefined) closeSync(this.#fd);
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.flushPending()) {
+      this.#onError(new Error(`event log closed with ${this.#pending.length} events not written to ${this.#dir} (${this.#failure?.errno ?? 'write failed'})`));
+    }
+    if (this.#fd !== undefined) {
+      try {
+        closeSync(this.#fd);
+      } catch {
+        // nothing more to save
+      }
+    }
     this.#fd = undefined;
     this.#listeners.clear();
   }
@@ -237,27 +292,59 @@ export class EventLog {
     else if (LIFECYCLE_EVENT_TYPES.has(event.type)) this.#unterminated.add(event.operationId);
   }
 
-  #openFd(): number {
-    if (this.#fd === undefined) throw new Error(`EventLog at ${this.#dir} is closed; open it again to append`);
-    return this.#fd;
+  /** Appends one line to the newest segment (rotating first when it is full), or throws leaving no partial line. */
+  #write(seq: number, line: string, size: number): void {
+    let segment = this.#segments.at(-1);
+    if (segment === undefined || (segment.bytes > 0 && segment.bytes + size > this.#segmentBytes)) segment = this.#rotate(seq);
+    this.#fd ??= openSync(segment.path, 'a');
+    try {
+      appendFileSync(this.#fd, line);
+    } catch (error) {
+      // Cut off any partial line so the next append does not land in the middle of it.
+      try {
+        ftruncateSync(this.#fd, segment.bytes);
+      } catch {
+        // The write error is the one worth reporting.
+      }
+      throw Object.assign(error as Error, { path: segment.path });
+    }
+    segment.bytes += size;
+    segment.lastSeq = seq;
   }
 
-  #currentSegment(): SegmentInfo {
-    const segment = this.#segments.at(-1);
-    if (segment === undefined) throw new Error('EventLog has no open segment');
-    return segment;
+  #noteFailure(error: unknown): void {
+    const errno = (error as NodeJS.ErrnoException).code;
+    const file = (error as NodeJS.ErrnoException).path ?? this.#dir;
+    if (this.#failure === undefined) this.#onError(new Error(`could not append to the event log at ${file}; holding events in memory`, { cause: error }));
+    this.#failure = {
+      store: 'event-log',
+      path: file,
+      ...(errno ? { errno } : {}),
+      message: `Could not write ${file}: ${(error as Error).message}`,
+      since: this.#failure?.since ?? new Date().toISOString(),
+    };
+  }
+
+  /** Gives up the oldest held events past `pendingBytes`: a gap in the seqs on disk, counted in `writeProblem`. */
+  #dropOverflow(): void {
+    while (this.#pendingBytes > this.#pendingLimit && this.#pending.length > 1) {
+      const dropped = this.#pending.shift()!;
+      this.#pendingBytes -= dropped.bytes;
+      this.#droppedEvents += 1;
+    }
   }
 
   #startSegment(firstSeq: number): SegmentInfo {
     const segment: SegmentInfo = { path: join(this.#dir, segmentFileName(firstSeq)), firstSeq, lastSeq: firstSeq - 1, bytes: 0 };
-    this.#fd = openSync(segment.path, 'a');
+    const fd = openSync(segment.path, 'a');
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = fd;
     this.#segments.push(segment);
     return segment;
   }
 
+  /** Starts a new segment; if the new file cannot be made, the current one stays in use and the error is thrown. */
   #rotate(firstSeq: number): SegmentInfo {
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
     const segment = this.#startSegment(firstSeq);
     while (this.#segments.length > this.#maxSegments) {
       const oldest = this.#segments.shift();

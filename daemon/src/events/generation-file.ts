@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 // The event log's counter of daemon starts, one integer in `<dir>/generation`.
@@ -19,12 +19,18 @@ export function readGeneration(dir: string): number {
 export function writeGeneration(dir: string, generation: number): void {
   const path = join(dir, GENERATION_FILE);
   const temp = `${path}.tmp`;
-  writeFileSync(temp, `${generation}\n`);
-  const fd = openSync(temp, 'r+');
   try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeFileSync(temp, `${generation}\n`);
+    const fd = openSync(temp, 'r+');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    // On a full disk, leave no empty temp file behind and name the counter file in the error.
+    rmSync(temp, { force: true });
+    throw Object.assign(error as Error, { path });
   }
-  renameSync(temp, path);
 }

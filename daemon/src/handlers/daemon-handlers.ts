@@ -44,6 +44,7 @@ export function createDaemonHandlers(daemon: Daemon): MethodHandlers<ConnectionC
       connections: daemon.connectionCount,
       subscribers: daemon.subscriberCount,
       ...(daemon.webSocketEndpoint ? { websocket: { url: daemon.webSocketEndpoint.url, port: daemon.webSocketEndpoint.port } } : {}),
+      storage: daemon.storageHealth(),
     }),
     'daemon.shutdown': (params) => {
       setImmediate(() => void daemon.shutdown(params.reason ?? 'shutdown requested'));

@@ -35,7 +35,13 @@ export function acquireDaemonLock(lockDir: string, pid = process.pid): LockResul
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
       mkdirSync(lockDir);
-      writeFileSync(path.join(lockDir, 'pid'), String(pid));
+      try {
+        writeFileSync(path.join(lockDir, 'pid'), String(pid));
+      } catch (error) {
+        // A full disk: leave no pid-less lock for the next starter to wait out.
+        rmSync(lockDir, { recursive: true, force: true });
+        throw error;
+      }
       return {
         acquired: true,
         release: () => {

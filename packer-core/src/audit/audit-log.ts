@@ -1,28 +1,66 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { StorageWarning } from '../contract/methods.js';
 import type { AuditRecord } from '../contract/mutation-schema.js';
+import { WriteHealth } from '../fs/write-health.js';
+
+// Records held in memory while the file refuses them; past this the oldest are given up (and counted).
+const MAX_PENDING = 1000;
 
 /** Append-only NDJSON audit log in `.packer/audit.ndjson`: one record per applied or refused mutation. */
 export class AuditLog {
   readonly file: string;
+  private pending: string[] = [];
+  private dropped = 0;
+  private readonly health = new WriteHealth('audit-log');
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'audit.ndjson');
   }
 
-  /** Appends a record; a record whose operation is already logged (recovery re-running) is skipped. */
+  /**
+   * Appends a record; a record whose operation is already logged (recovery re-running) is skipped.
+   * Never throws: the record describes an outcome already decided (a commit happened, or a refusal is about to be
+   * thrown), so a file that cannot be written must not change that outcome. Such records are kept in memory,
+   * served by `list`, written once the file takes them again (`flush`), and reported by `writeProblem`.
+   */
   append(record: AuditRecord): void {
     if (record.result === 'applied' && this.tail(50).some((existing) => existing.operationId === record.operationId && existing.result === 'applied')) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    appendFileSync(this.file, JSON.stringify(record) + '\n');
+    this.pending.push(JSON.stringify(record) + '\n');
+    if (this.pending.length > MAX_PENDING) {
+      this.pending.shift();
+      this.dropped += 1;
+    }
+    this.flush();
+  }
+
+  /** Writes the records held back by earlier failures, in order. Returns whether every record is on disk. */
+  flush(): boolean {
+    while (this.pending.length > 0) {
+      try {
+        appendWholeLine(this.file, this.pending[0]!);
+      } catch (error) {
+        this.health.failed(this.file, error, { pending: this.pending.length, ...(this.dropped > 0 ? { dropped: this.dropped } : {}) });
+        return false;
+      }
+      this.pending.shift();
+    }
+    this.dropped = 0;
+    this.health.succeeded();
+    return true;
+  }
+
+  /** Why records are held in memory (a full disk, say), until they are written. */
+  get writeProblem(): StorageWarning | undefined {
+    return this.health.warning;
   }
 
   /** All records, oldest first; a torn last line (crash mid-append) is skipped. */
   list(options: { limit?: number; operationId?: string } = {}): AuditRecord[] {
-    if (!existsSync(this.file)) return [];
     const records: AuditRecord[] = [];
-    for (const line of readFileSync(this.file, 'utf8').split('\n')) {
-      if (!line) continue;
+    const lines = existsSync(this.file) ? readFileSync(this.file, 'utf8').split('\n') : [];
+    for (const line of [...lines, ...this.pending]) {
+      if (!line.trim()) continue;
       try {
         records.push(JSON.parse(line) as AuditRecord);
       } catch {
@@ -35,5 +73,26 @@ export class AuditLog {
 
   private tail(count: number): AuditRecord[] {
     return this.list({ limit: count });
+  }
+}
+
+/** Appends one line or nothing: a write cut short (a full disk) is cut back off, so no torn line joins the next record. */
+function appendWholeLine(file: string, line: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'a');
+  try {
+    const size = fstatSync(fd).size;
+    try {
+      writeFileSync(fd, line);
+    } catch (error) {
+      try {
+        ftruncateSync(fd, size);
+      } catch {
+        // the write error is the one to report
+      }
+      throw error;
+    }
+  } finally {
+    closeSync(fd);
   }
 }

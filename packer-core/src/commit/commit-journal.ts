@@ -1,9 +1,11 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import type { Diagnostic } from '../contract/diagnostics.js';
-import { PackerError } from '../contract/errors.js';
+import { PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryStore } from '../registry/registry-store.js';
+import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { JournalFile, type Journal, type JournalStep } from './journal-file.js';
+import { JOURNAL_DISPLAY_PATH, parseJournal, unreadableJournal } from './journal-schema.js';
 import { redoStep, undoStep } from './step-runner.js';
 
 /** Named points between commit steps, where failure-injection hooks run. */
@@ -45,7 +47,13 @@ export async function runCommit(target: CommitTarget, journal: Journal): Promise
     await hook?.('registry-written', journal.operationId);
   } catch (error) {
     // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's file.
-    if (!isSimulatedCrash(error)) rollBack(target, journal, performed);
+    if (isSimulatedCrash(error)) throw error;
+    const problems = rollBack(target, journal, performed);
+    // A step that could not be undone (its folder was swapped for a symlink, say) is named, not hidden.
+    if (problems.length > 0) {
+      const packerError = toPackerError(error);
+      throw new PackerError(packerError.code, packerError.message, { ...packerError.data, rollbackProblems: problems }, { cause: error });
+    }
     throw error;
   }
   file.write({ ...journal, state: 'committed' });
@@ -60,24 +68,66 @@ export async function runCommit(target: CommitTarget, journal: Journal): Promise
   }
 }
 
-/** Recovery at open: no journal → nothing; pending → undo; committed → finish. */
-export async function recoverJournal(target: CommitTarget): Promise<{ outcome: 'none' | 'rolled-back' | 'rolled-forward'; operationId?: string; diagnostics: Diagnostic[] }> {
-  const journal = target.journal.read();
-  if (!journal) return { outcome: 'none', diagnostics: [] };
+/** What recovery did; `invalid` means the journal failed validation and nothing was executed. */
+export type RecoveryResult =
+  | { outcome: 'none' | 'rolled-back' | 'rolled-forward'; operationId?: string; diagnostics: Diagnostic[] }
+  | { outcome: 'invalid'; error: PackerError; diagnostics: Diagnostic[] };
+
+/**
+ * Recovery at open: no journal → nothing; pending → undo; committed → finish. The journal is validated first
+ * (shape, path rules, registries): an invalid one is never executed, whatever it says.
+ */
+export async function recoverJournal(target: CommitTarget, assetRoots: readonly string[]): Promise<RecoveryResult> {
+  let journal: Journal;
+  try {
+    const text = target.journal.readText();
+    if (text === undefined) return { outcome: 'none', diagnostics: [] };
+    journal = parseJournal(text, { projectRoot: target.projectRoot, assetRoots, registryNow: target.registry.readText(), file: target.journal.file });
+  } catch (error) {
+    const packerError = error instanceof PackerError && error.code === 'INVALID_JOURNAL' ? error : unreadableJournal(target.journal, error);
+    return { outcome: 'invalid', error: packerError, diagnostics: [invalidJournalDiagnostic(packerError)] };
+  }
   if (journal.state === 'pending') {
     return { outcome: 'rolled-back', operationId: journal.operationId, diagnostics: rollBack(target, journal) };
   }
   return { outcome: 'rolled-forward', operationId: journal.operationId, diagnostics: await finishCommitted(target, journal) };
 }
 
+/** The INVALID_JOURNAL blocker a snapshot carries while an invalid journal keeps the project read-only. */
+export function invalidJournalDiagnostic(error: PackerError): Diagnostic {
+  return diagnostic('INVALID_JOURNAL', error.message, { path: JOURNAL_DISPLAY_PATH }, String(error.data.hint ?? ''));
+}
+
+/** Runs one step of a rollback or roll-forward; a step that meets a symlink is reported, never forced. */
+function recoverStep(journal: Journal, step: JournalStep, direction: 'undo' | 'redo', run: () => 'moved' | 'already' | 'lost'): Diagnostic | undefined {
+  const where = step.op === 'move' ? (direction === 'undo' ? step.from : step.to) : step.path;
+  try {
+    return run() === 'lost' && (direction === 'undo' || step.op === 'move') ? lostStep(journal, where, direction) : undefined;
+  } catch (error) {
+    const packerError = toPackerError(error);
+    return diagnostic(packerError.code === 'SYMLINK_IN_PATH' ? 'SYMLINK_IN_PATH' : 'RECOVERY_INCOMPLETE',
+      `Recovering operation ${journal.operationId} could not ${direction} a step at ${where}: ${packerError.message}`,
+      { path: where }, step.op === 'delete' && direction === 'undo'
+        ? `The file is kept at ${step.trash}. Check the folders on ${where} (one may have been replaced by a symlink), restore the file by hand, then run \`packer reconcile\`.`
+        : 'Check that path by hand (a folder on it may have been replaced), then run `packer reconcile`.');
+  }
+}
+
 function rollBack(target: CommitTarget, journal: Journal, performed = journal.steps.length): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps.slice(0, performed).reverse()) {
-    if (undoStep(target.projectRoot, step) === 'lost') problems.push(lostStep(journal, step.op === 'move' ? step.from : step.path, 'undo'));
+    const problem = recoverStep(journal, step, 'undo', () => undoStep(target.projectRoot, step));
+    if (problem) problems.push(problem);
   }
-  if (journal.registryBefore === null) rmSync(target.registry.file, { force: true });
-  else if (target.registry.readText() !== journal.registryBefore) target.registry.writeText(journal.registryBefore);
-  removeTrash(target, journal);
+  // "No registry before" deletes only the registry this operation wrote, never one someone else put there.
+  const registryNow = target.registry.readText();
+  if (journal.registryBefore === null) {
+    if (registryNow === journal.registryAfter) rmSync(target.registry.file, { force: true });
+  } else if (registryNow !== journal.registryBefore) {
+    target.registry.writeText(journal.registryBefore);
+  }
+  // Files a delete parked in the trash stay there when their way back was blocked: kept, never lost.
+  if (problems.length === 0) removeTrash(target, journal);
   target.journal.remove();
   return problems;
 }
@@ -85,8 +135,9 @@ function rollBack(target: CommitTarget, journal: Journal, performed = journal.st
 async function finishCommitted(target: CommitTarget, journal: Journal, hook?: CommitHook): Promise<Diagnostic[]> {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps) {
-    // A delete whose file and trash are both gone is simply done.
-    if (redoStep(target.projectRoot, step) === 'lost' && step.op === 'move') problems.push(lostStep(journal, step.to, 'redo'));
+    // A delete whose file and trash are both gone is simply done (recoverStep reports only lost moves on redo).
+    const problem = recoverStep(journal, step, 'redo', () => redoStep(target.projectRoot, step));
+    if (problem) problems.push(problem);
   }
   if (target.registry.readText() !== journal.registryAfter) target.registry.writeText(journal.registryAfter);
   removeTrash(target, journal);
@@ -97,6 +148,8 @@ async function finishCommitted(target: CommitTarget, journal: Journal, hook?: Co
 }
 
 function removeTrash(target: CommitTarget, journal: Journal): void {
+  // A recursive delete must not follow a `.packer/` or `.packer/trash/` that was swapped for a link.
+  if (symlinkInPath(target.projectRoot, `.packer/trash/${journal.operationId}`, true) !== undefined) return;
   rmSync(target.journal.trashDir(journal.operationId), { recursive: true, force: true });
   try {
     rmdirSync(target.journal.trashRoot);

@@ -30,9 +30,14 @@ export class JournalFile {
     this.trashRoot = path.join(stateDir, 'trash');
   }
 
-  read(): Journal | undefined {
+  /** The journal's raw text, or undefined when there is none; a journal is validated (journal-schema) before use. */
+  readText(): string | undefined {
     if (!existsSync(this.file)) return undefined;
-    return JSON.parse(readFileSync(this.file, 'utf8')) as Journal;
+    return readFileSync(this.file, 'utf8');
+  }
+
+  exists(): boolean {
+    return existsSync(this.file);
   }
 
   /** Atomic and fsynced, with its folder: the journal is durable before any step runs. */

@@ -1,6 +1,8 @@
-import { lstatSync, mkdirSync, renameSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { PackerError } from '../contract/errors.js';
 import { toAbsolute } from '../paths/project-path.js';
+import { assertRealParents } from '../paths/symlink-in-path.js';
 import type { JournalStep } from './journal-file.js';
 
 function exists(absolute: string): boolean {
@@ -18,7 +20,22 @@ function sameFile(a: string, b: string): boolean {
   return first.ino === second.ino && first.dev === second.dev;
 }
 
+/** True when the real parent folder of `relative` is exactly where the project says it is. */
+function landedInside(projectRoot: string, relative: string): boolean {
+  const parent = path.posix.dirname(relative);
+  const expected = parent === '.' ? realpathSync(projectRoot) : path.join(realpathSync(projectRoot), ...parent.split('/'));
+  try {
+    return realpathSync(path.dirname(toAbsolute(projectRoot, relative))) === expected;
+  } catch {
+    return false;
+  }
+}
+
 function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' | 'already' | 'lost' {
+  const action = `move ${from} to ${to}`;
+  // Checked now, not at plan time: a folder swapped for a symlink since then must not carry files out of the project.
+  assertRealParents(projectRoot, from, action);
+  assertRealParents(projectRoot, to, action);
   const source = toAbsolute(projectRoot, from);
   const target = toAbsolute(projectRoot, to);
   const sourceThere = exists(source);
@@ -28,7 +45,17 @@ function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' 
   const caseOnly = from.toLowerCase() === to.toLowerCase() && from !== to && sourceThere && targetThere && sameFile(source, target);
   if (sourceThere && (!targetThere || caseOnly)) {
     mkdirSync(path.dirname(target), { recursive: true });
+    assertRealParents(projectRoot, to, action);
     renameSync(source, target);
+    // The window between the check and the rename is tiny but real: verify where the file landed, and put it back if
+    // a swapped folder carried it elsewhere.
+    if (!landedInside(projectRoot, to)) {
+      renameSync(target, source);
+      throw new PackerError('SYMLINK_IN_PATH', `Cannot ${action}: a folder on the way to ${to} was replaced while the packer moved the file.`, {
+        path: to,
+        hint: 'Check the folders on that path for symlinks, restore them, then preview again.',
+      });
+    }
     return 'moved';
   }
   if (targetThere) return 'already';

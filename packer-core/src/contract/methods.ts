@@ -49,6 +49,36 @@ export const WatcherState = z.object({
   hint: z.string().optional(),
 });
 
+/** A file under `.packer/` the daemon cannot write (a full disk, say): what it holds back and since when. */
+export const StorageWarning = z.object({
+  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log` or `background`. */
+  store: z.string(),
+  /** The file that could not be written. */
+  path: z.string(),
+  /** The system error, e.g. `ENOSPC`. */
+  errno: z.string().optional(),
+  message: z.string(),
+  /** When the writes began to fail (ISO time). */
+  since: z.string(),
+  /** Records kept in memory until the file takes them again. */
+  pending: z.number().int().optional(),
+  /** Records given up on since the trouble began. */
+  dropped: z.number().int().optional(),
+});
+export type StorageWarning = z.infer<typeof StorageWarning>;
+
+/** How external tools are isolated, as health reports it. */
+export const ToolSandboxState = z.object({
+  /** `bubblewrap`: tools run in it (no network, no other process, only their input and output folder); `none`: only with a scrubbed environment. */
+  backend: z.enum(['bubblewrap', 'none']),
+  /** bubblewrap's version, when it is used. */
+  version: z.string().optional(),
+  /** Names the missing sandbox and the tools running without one; absent when every tool is sandboxed. */
+  warning: z.string().optional(),
+  hint: z.string().optional(),
+});
+export type ToolSandboxState = z.infer<typeof ToolSandboxState>;
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, description: string) {
   return { params, result, description };
 }
@@ -90,6 +120,11 @@ export const Methods = {
       subscribers: z.number().int(),
       /** The loopback WebSocket listener, when it is on (its token is in `.packer/ws-token`, owner-only). */
       websocket: z.object({ url: z.string(), port: z.number().int() }).optional(),
+      /**
+       * The daemon's own files: `degraded` while some cannot be written (the daemon keeps serving, holds what it
+       * can in memory and retries); the warnings clear once the writes go through. Always sent by this daemon.
+       */
+      storage: z.object({ state: z.enum(['ok', 'degraded']), warnings: z.array(StorageWarning) }).optional(),
     }),
     'Liveness and readiness of the daemon.',
   ),

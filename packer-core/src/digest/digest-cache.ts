@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { StorageWarning } from '../contract/methods.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { WriteHealth } from '../fs/write-health.js';
 import type { FileStat } from '../scan/scanner.js';
 import { hashFiles } from './hash-files.js';
 
@@ -14,6 +16,7 @@ type CacheRow = [size: number, mtimeMs: number, ino: number, digest: string];
 export class DigestCache {
   private rows = new Map<string, CacheRow>();
   private dirty = false;
+  private readonly health = new WriteHealth('digest-cache');
 
   constructor(private readonly file: string) {
     if (!existsSync(file)) return;
@@ -68,10 +71,26 @@ export class DigestCache {
     }
   }
 
-  /** Persists the cache if it changed. */
-  save(): void {
-    if (!this.dirty) return;
-    writeFileAtomic(this.file, JSON.stringify({ version: 1, rows: Object.fromEntries(this.rows) }));
+  /** Why the last save failed (a full disk, say), until a save goes through. */
+  get writeProblem(): StorageWarning | undefined {
+    return this.health.warning;
+  }
+
+  /**
+   * Persists the cache if it changed. Never throws: it runs from timers and on close, and a cache that cannot be
+   * written is only a cache. A failure keeps the rows dirty (the next save tries again) and sets `writeProblem`.
+   * Returns whether the file is now up to date.
+   */
+  save(): boolean {
+    if (!this.dirty) return true;
+    try {
+      writeFileAtomic(this.file, JSON.stringify({ version: 1, rows: Object.fromEntries(this.rows) }));
+    } catch (error) {
+      this.health.failed(this.file, error);
+      return false;
+    }
     this.dirty = false;
+    this.health.succeeded();
+    return true;
   }
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { MoveMutation } from '../contract/mutation-schema.js';
 import { looksLikeAssetId } from '../ids/asset-id.js';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
+import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, reportDuplicatePaths, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
@@ -30,6 +31,14 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   if (escape) {
     builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${target} goes through ${escape}, a symlink that points outside the project.`, { path: target },
       'Choose a destination that is not behind a symlink.'));
+    return;
+  }
+  // The scan never follows symlinked folders, so files moved behind one (even one pointing inside the project)
+  // would vanish from the observation and their registry entries would read as missing: refuse it.
+  const link = symlinkInPath(context.projectRoot, target, true);
+  if (link !== undefined) {
+    builder.report(diagnostic('SYMLINK_IN_PATH', `${target} goes through ${link}, which is a symlink.`, { path: target },
+      'Move to the real folder the link points to, or choose a destination that is not behind a symlink.'));
     return;
   }
   // Moving an asset whose path another entry also claims would leave that entry pointing at nothing.

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { StorageWarning } from '../contract/methods.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
+import { WriteHealth } from '../fs/write-health.js';
 
 interface StoredResult {
   mutationHash: string;
@@ -15,6 +17,8 @@ const MAX_KEYS = 10_000;
 export class IdempotencyStore {
   private readonly file: string;
   private entries: Map<string, StoredResult>;
+  private dirty = false;
+  private readonly health = new WriteHealth('idempotency');
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'idempotency.json');
@@ -32,11 +36,36 @@ export class IdempotencyStore {
     return this.entries.get(key);
   }
 
+  /**
+   * Records the result of an apply. Never throws: it runs after the commit point, when the apply has happened
+   * whatever the disk says. A failed write keeps the key in memory (retries in this process still replay),
+   * sets `writeProblem`, and is retried by the next `set` or `flush`.
+   */
   set(key: string, mutationHash: string, result: unknown): void {
     this.entries.set(key, { mutationHash, result, time: new Date().toISOString() });
     // Oldest keys fall off first (Map keeps insertion order).
     while (this.entries.size > MAX_KEYS) this.entries.delete(this.entries.keys().next().value!);
-    writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+    this.dirty = true;
+    this.flush();
+  }
+
+  /** Writes the keys if some are not on disk yet. Returns whether the file is up to date. */
+  flush(): boolean {
+    if (!this.dirty) return true;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.entries)));
+    } catch (error) {
+      this.health.failed(this.file, error);
+      return false;
+    }
+    this.dirty = false;
+    this.health.succeeded();
+    return true;
+  }
+
+  /** Why keys are held only in memory (a full disk, say), until they are written. */
+  get writeProblem(): StorageWarning | undefined {
+    return this.health.warning;
   }
 }
 

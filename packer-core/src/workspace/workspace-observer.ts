@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { PackerError } from '../contract/errors.js';
+import type { StorageWarning } from '../contract/methods.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
@@ -116,6 +117,10 @@ export class WorkspaceObserver {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.digests.save();
+  }
+  /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
+  get digestWriteProblem(): StorageWarning | undefined {
+    return this.digests.writeProblem;
   }
 
   /**

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError, toPackerError } from '../contract/errors.js';
 import { Mutation, type Actor, type ApplyResult, type AuditRecord, type Plan } from '../contract/mutation-schema.js';
 import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
+import type { StorageWarning } from '../contract/methods.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { isSimulatedCrash, runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
@@ -139,6 +140,19 @@ export class Workspace {
   /** Digest of a registered file, hashing it if the cache is cold (used by builds). */
   digestOf(relativePath: string): Promise<string | undefined> {
     return this.observer.digestOf(relativePath);
+  }
+
+  /** Files under `.packer/` that could not be written (a full disk, say); what they hold stays in memory meanwhile. */
+  storageWarnings(): StorageWarning[] {
+    return [this.observer.digestWriteProblem, this.audit.writeProblem, this.idempotency.writeProblem].filter((warning) => warning !== undefined);
+  }
+
+  /** Retries the writes behind `storageWarnings` (never throws); returns the warnings that remain. */
+  retryPendingWrites(): StorageWarning[] {
+    if (this.observer.digestWriteProblem) this.observer.save();
+    this.audit.flush();
+    this.idempotency.flush();
+    return this.storageWarnings();
   }
 
   /** Flushes caches. */
