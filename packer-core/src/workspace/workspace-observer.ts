@@ -100,6 +100,13 @@ export class WorkspaceObserver {
     this.publish(this.revisions.next());
   }
 
+  /** Replaces the diagnostics that crash recovery left (e.g. an invalid journal that was removed) and publishes. */
+  setRecoveryDiagnostics(diagnostics: readonly Diagnostic[]): SnapshotState {
+    this.recoveryDiagnostics = diagnostics;
+    this.publish(this.revisions.next());
+    return this.current;
+  }
+
   async setLastBuilds(builds: readonly PackBuildInfo[]): Promise<SnapshotState> {
     this.lastBuilds = builds;
     this.publish(this.revisions.next());

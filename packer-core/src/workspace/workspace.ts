@@ -9,6 +9,7 @@ import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
 import type { StorageWarning } from '../contract/methods.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { isSimulatedCrash, runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
+import { isOperationId } from '../commit/journal-schema.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
 import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
@@ -51,6 +52,8 @@ export class Workspace {
   private readonly idempotency: IdempotencyStore;
   private readonly observer: WorkspaceObserver;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set while an invalid crash journal sits in `.packer/`: the project is read-only until a person removes it. */
+  private journalProblem: PackerError | undefined;
 
   private constructor(readonly root: string, private readonly options: WorkspaceOptions, observer: WorkspaceObserver) {
     this.stateDir = path.join(root, '.packer');
@@ -69,7 +72,9 @@ export class Workspace {
     mkdirSync(stateDir, { recursive: true });
     const observer = new WorkspaceObserver(root, stateDir, config);
     const workspace = new Workspace(root, options, observer);
-    const recovery = await recoverJournal(workspace.commitTarget());
+    const recovery = await recoverJournal(workspace.commitTarget(), config.assetRoots);
+    // An invalid journal is not executed and does not stop the open: reads work, writes refuse with INVALID_JOURNAL.
+    if (recovery.outcome === 'invalid') workspace.journalProblem = recovery.error;
     await observer.initialize(workspace.registry.load(), recovery.diagnostics);
     return workspace;
   }
@@ -109,7 +114,16 @@ export class Workspace {
 
   /** Re-observes paths (or everything) and publishes a new revision when anything changed. */
   refresh(paths?: readonly string[], cause = 'rescan'): Promise<{ changed: boolean; state: SnapshotState }> {
-    return this.exclusive(() => this.observer.refresh(paths, cause));
+    return this.exclusive(async () => {
+      const cleared = this.clearRemovedJournal();
+      const result = await this.observer.refresh(paths, cause);
+      return cleared ? { changed: true, state: result.state } : result;
+    });
+  }
+
+  /** The invalid-journal problem that keeps this project read-only, if any. */
+  get invalidJournal(): PackerError | undefined {
+    return this.journalProblem;
   }
 
   /** Re-reads the registry file (changed outside, e.g. by git) and publishes a new revision if it differs. */
@@ -163,6 +177,10 @@ export class Workspace {
 
   private async applyNow(mutation: Mutation, options: ApplyCallOptions): Promise<ApplyResult> {
     const operationId = options.operationId ?? newOperationId();
+    // The operation id names the trash folder of a commit: only the packer's own shape is allowed.
+    if (!isOperationId(operationId)) {
+      throw new PackerError('INVALID_PARAMS', `Invalid operation id ${JSON.stringify(operationId)}: expected op_ followed by 26 characters.`, { operationId });
+    }
     const actor = options.actor ?? this.options.actor ?? defaultActor();
     const mutationHash = hashMutation(mutation);
     if (options.idempotencyKey) {
@@ -182,6 +200,11 @@ export class Workspace {
       this.audit.append(auditRecord(operationId, actor, mutation, result, revision, revision, plan, error));
       throw error;
     };
+    this.clearRemovedJournal();
+    if (this.journalProblem) {
+      const problem = this.journalProblem;
+      refuse('failed', new PackerError('INVALID_JOURNAL', `The project is read-only: ${problem.message}`, { ...problem.data }));
+    }
     if (this.snapshot.registryState === 'read-only') {
       refuse('failed', new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
         hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
@@ -239,6 +262,14 @@ export class Workspace {
     const registry: RegistryLoad = { state: 'ok', entries, text: journal.registryAfter };
     await this.observer.publishCommit(registry, pathsChangedOnDisk(plan), revisionAfter);
     return result;
+  }
+
+  /** Once a person removed the invalid journal, the project is writable again (true when that just happened). */
+  private clearRemovedJournal(): boolean {
+    if (!this.journalProblem || this.journal.exists()) return false;
+    this.journalProblem = undefined;
+    this.observer.setRecoveryDiagnostics([]);
+    return true;
   }
 
   private commitTarget(): CommitTarget {
