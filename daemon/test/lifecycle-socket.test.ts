@@ -33,6 +33,11 @@ async function connect(root: string, env: NodeJS.ProcessEnv = process.env, autoS
   return client;
 }
 
+/** An environment whose temp folder is the test's own, so the fallback socket folder is removed with it. */
+function privateTemp(): NodeJS.ProcessEnv {
+  return { ...process.env, TMPDIR: tempDir('packer-tmp-'), XDG_RUNTIME_DIR: '' };
+}
+
 function modeOf(file: string): number {
   return statSync(file).mode & 0o777;
 }
@@ -52,16 +57,17 @@ describe('the daemon socket', () => {
     const local = path.join(root, '.packer', 'daemon.sock');
     expect(Buffer.byteLength(local)).toBeGreaterThan(100);
 
-    const expected = projectFiles(root).socketPath;
+    const env = privateTemp();
+    const expected = projectFiles(root, env).socketPath;
     expect(expected).not.toBe(local);
     expect(Buffer.byteLength(expected)).toBeLessThanOrEqual(100);
-    daemon = await startDaemon({ root });
+    daemon = await startDaemon({ root, env: { TMPDIR: env.TMPDIR, XDG_RUNTIME_DIR: '' } });
     expect(daemon.socketPath).toBe(expected);
     expect(existsSync(local)).toBe(false);
     expect(modeOf(daemon.socketPath)).toBe(0o600);
     expect(modeOf(path.dirname(daemon.socketPath)) & 0o077).toBe(0);
 
-    const client = await connect(root);
+    const client = await connect(root, env);
     expect(client.hello.pid).toBe(daemon.pid);
     const summary = await client.call('snapshot.summary', {});
     expect(summary.summary.assets).toBeGreaterThan(0);
@@ -74,11 +80,12 @@ describe('the daemon socket', () => {
     const parent = tempDir('packer-long-');
     const root = path.join(parent, 'x'.repeat(120));
     await copyFixture('sample-game', root);
-    const client = await connect(root, process.env, true);
-    expect(existsSync(projectFiles(root).socketPath)).toBe(true);
-    expect(projectFiles(root).socketPath.startsWith(root)).toBe(false);
+    const env = privateTemp();
+    const client = await connect(root, env, true);
+    expect(existsSync(projectFiles(root, env).socketPath)).toBe(true);
+    expect(projectFiles(root, env).socketPath.startsWith(root)).toBe(false);
     await shutdownThrough(client);
-    expect(existsSync(projectFiles(root).socketPath)).toBe(false);
+    expect(existsSync(projectFiles(root, env).socketPath)).toBe(false);
   });
 
   it('honours PACKER_SOCKET_DIR for daemon and client alike', async () => {

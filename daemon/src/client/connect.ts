@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
 import { isDaemonAlive } from '../process/daemon-lock.js';
-import { projectFiles } from '../process/project-files.js';
+import { assertSafeSocket, projectFiles } from '../process/project-files.js';
 import { socketTransport } from '../rpc/transport.js';
 import { RpcConnection } from './rpc-connection.js';
 import type { Connected } from './daemon-client.js';
@@ -19,6 +19,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
 }
 
+/** However long the start-up took, a daemon that is listening gets this long to answer hello. */
+const HELLO_MIN_WAIT_MS = 5_000;
 
 function connectSocket(socketPath: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -47,16 +49,27 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
   let restartedForVersion = false;
   let started = false;
   for (;;) {
+    // Before a byte goes out: whoever listens there must be this user (UNSAFE_SOCKET otherwise, at once).
+    assertSafeSocket(files.socketPath, files.socketInSharedFolder);
     let socket: net.Socket | undefined;
     try {
       socket = await connectSocket(files.socketPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') throw error;
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') {
+        throw new PackerError('IO_ERROR', `Cannot connect to the packer daemon socket ${files.socketPath}: ${code ?? (error as Error).message}.`, {
+          path: files.socketPath,
+          errno: code,
+          hint: 'Check that the folder is yours and reachable, or set PACKER_SOCKET_DIR to a private folder.',
+        }, { cause: error });
+      }
     }
     if (socket) {
       const connection = new RpcConnection(socketTransport(socket));
-      const hello = await helloOver(connection, options.client);
+      const hello = await withDeadline(helloOver(connection, options.client), Math.max(deadline, Date.now() + HELLO_MIN_WAIT_MS), () => {
+        connection.close();
+        return new PackerError('NOT_READY', `The process listening on ${files.socketPath} did not answer daemon.hello in time.`, { path: files.socketPath, logFile: files.logFile });
+      });
       if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
       if (restartedForVersion) throw new PackerError('PROTOCOL_MISMATCH', `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, { daemon: hello.protocolVersion, client: PROTOCOL_VERSION });
       await connection.call('daemon.shutdown', { reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` });
@@ -106,6 +119,19 @@ export async function connectInProcess(projectRoot: string, options: ConnectOpti
   const connection = new RpcConnection(daemon.connectInProcess());
   const hello = await helloOver(connection, options.client);
   return { connection, hello, inProcess: daemon };
+}
+
+/** Settles like `promise`, or rejects with `timeout()` once the deadline passes (a listener that never answers). */
+async function withDeadline<T>(promise: Promise<T>, deadline: number, timeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(timeout()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function waitForSocket(socketPath: string, endpointFile: string, deadline: number, winner?: number): Promise<void> {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
-import { PackerError } from '@packer/core/contract/runtime';
 import os from 'node:os';
 import path from 'node:path';
+import { isPrivateFolder } from './socket-folder.js';
+
+export { ensureSocketDir, assertSafeSocket } from './socket-folder.js';
 
 /** Unix socket paths are limited to ~108 bytes (104 on macOS); stay safely below. */
 const SOCKET_PATH_LIMIT = 100;
@@ -12,6 +13,8 @@ export interface ProjectFiles {
   projectRoot: string;
   stateDir: string;
   socketPath: string;
+  /** The socket lives outside the project, in a folder other users may reach (a temp or runtime folder). */
+  socketInSharedFolder: boolean;
   lockDir: string;
   logFile: string;
   endpointFile: string;
@@ -20,23 +23,26 @@ export interface ProjectFiles {
 
 /**
  * Resolves the runtime files of a project. The socket lives in `.packer/` unless that path is too long for a
- * Unix socket (or `PACKER_SOCKET_DIR` says otherwise): then a short path in a private temp folder, keyed by a
- * hash of the project path, so every client finds the same one.
+ * Unix socket (or `PACKER_SOCKET_DIR` says otherwise): then a short path keyed by a hash of the project path, so
+ * every client finds the same one, in `PACKER_SOCKET_DIR`, else `$XDG_RUNTIME_DIR/packer` (per user, when it is
+ * a private folder of ours), else `<tmp>/packer-<uid>`.
  */
 export function projectFiles(projectRoot: string, env: NodeJS.ProcessEnv = process.env): ProjectFiles {
   const root = path.resolve(projectRoot);
   const stateDir = path.join(root, '.packer');
   const local = path.join(stateDir, 'daemon.sock');
   let socketPath = local;
+  let socketInSharedFolder = false;
   if (env.PACKER_SOCKET_DIR || Buffer.byteLength(local) > SOCKET_PATH_LIMIT) {
-    const dir = env.PACKER_SOCKET_DIR ?? path.join(os.tmpdir(), `packer-${process.getuid?.() ?? 'user'}`);
-    const key = createHash('sha256').update(root).digest('hex').slice(0, 16);
-    socketPath = path.join(dir, `${key}.sock`);
+    const name = `${createHash('sha256').update(root).digest('hex').slice(0, 16)}.sock`;
+    socketPath = path.join(env.PACKER_SOCKET_DIR || fallbackSocketDir(env, name), name);
+    socketInSharedFolder = true;
   }
   return {
     projectRoot: root,
     stateDir,
     socketPath,
+    socketInSharedFolder,
     lockDir: path.join(stateDir, 'daemon.lock'),
     logFile: path.join(stateDir, 'daemon.log'),
     endpointFile: path.join(stateDir, 'daemon.json'),
@@ -44,18 +50,20 @@ export function projectFiles(projectRoot: string, env: NodeJS.ProcessEnv = proce
   };
 }
 
-/** Creates the folder that will hold the socket, owner-only. */
-export function ensureSocketDir(socketPath: string): void {
-  const dir = path.dirname(socketPath);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // A shared temp dir could hold a folder someone else made first: only our own, private folder will do.
-  const stats = lstatSync(dir);
+function fallbackSocketDir(env: NodeJS.ProcessEnv, name: string): string {
   const uid = process.getuid?.();
-  if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
-    throw new PackerError('IO_ERROR', `The socket folder ${dir} is not a folder owned by this user.`, {
-      path: dir,
-      hint: 'Remove it, or point PACKER_SOCKET_DIR at a private folder.',
-    });
+  const runtime = env.XDG_RUNTIME_DIR;
+  // The per-user runtime folder first: nobody else can create anything in it.
+  if (runtime && path.isAbsolute(runtime) && isPrivateFolder(runtime, uid)) {
+    const dir = path.join(runtime, 'packer');
+    if (Buffer.byteLength(path.join(dir, name)) <= SOCKET_PATH_LIMIT) return dir;
   }
-  if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  return path.join(tempDirOf(env), `packer-${uid ?? 'user'}`);
+}
+
+/** `os.tmpdir()` as the given environment would see it, so a daemon and its clients agree on one env. */
+function tempDirOf(env: NodeJS.ProcessEnv): string {
+  if (env === process.env || process.platform === 'win32') return os.tmpdir();
+  const dir = env.TMPDIR || env.TMP || env.TEMP || '/tmp';
+  return dir.length > 1 && dir.endsWith('/') ? dir.slice(0, -1) : dir;
 }
