@@ -132,9 +132,9 @@ describe('JSON-RPC framing and shapes', () => {
 
   it('accepts a frame just under the cap', async () => {
     const socket = await open();
-    const envelope = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'daemon.hello', params: { client: '', protocolVersion: 1 } });
-    const client = 'c'.repeat(MAX_FRAME_BYTES - Buffer.byteLength(envelope));
-    const frame = envelope.replace('"client":""', `"client":"${client}"`);
+    const envelope = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'daemon.hello', params: { client: 'c', protocolVersion: 1 } });
+    // Padded with JSON whitespace: no field may be that long (a client name is at most 128 characters).
+    const frame = envelope.replace('{', '{' + ' '.repeat(MAX_FRAME_BYTES - Buffer.byteLength(envelope)));
     expect(Buffer.byteLength(frame)).toBe(MAX_FRAME_BYTES);
     socket.send(frame + '\n');
     expect(await answerWithId(socket, 'big')).toMatchObject({ result: { pid: daemon.pid } });

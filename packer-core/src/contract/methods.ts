@@ -89,7 +89,12 @@ function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, 
  */
 export const Methods = {
   'daemon.hello': method(
-    z.object({ client: z.string().min(1), protocolVersion: z.number().int(), pid: z.number().int().optional() }),
+    z.object({
+      /** Name of the client (`cli`, `studio`, …), copied into every audit record of this connection: at most 128 characters. */
+      client: z.string().min(1).max(128),
+      protocolVersion: z.number().int(),
+      pid: z.number().int().optional(),
+    }),
     z.object({
       protocolVersion: z.number().int(),
       daemonVersion: z.string(),
