@@ -4,7 +4,19 @@ import { isLoopbackHost } from '@packer/core/contract';
 /** Why a WebSocket handshake is refused: the HTTP status and a line for the peer. */
 export interface HandshakeRefusal {
   status: 401 | 403;
+  /** Which check failed: a short, fixed word for logs (the message may quote what the peer sent). */
+  reason: 'host' | 'origin' | 'token';
   message: string;
+}
+
+/** Longest piece of a peer's header quoted back in a refusal or a log line. */
+export const QUOTED_HEADER_CHARS = 200;
+
+/** A peer's header value, JSON-quoted and cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more). */
+export function quoteHeader(value: string | undefined): string {
+  const text = value ?? '';
+  if (text.length <= QUOTED_HEADER_CHARS) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
 }
 
 export interface HandshakeRequest {
@@ -28,15 +40,15 @@ export interface HandshakePolicy {
 export function checkHandshake(request: HandshakeRequest, policy: HandshakePolicy): HandshakeRefusal | undefined {
   const hostname = hostnameOf(request.headers.host);
   if (hostname === undefined || !isLoopbackHost(hostname)) {
-    return { status: 403, message: `Host ${JSON.stringify(request.headers.host ?? '')} is not a loopback address.` };
+    return { status: 403, reason: 'host', message: `Host ${quoteHeader(request.headers.host)} is not a loopback address.` };
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !isAllowedOrigin(origin, policy.allowedOrigins)) {
-    return { status: 403, message: `Origin ${JSON.stringify(origin)} is not allowed; add it to daemon.websocket.allowedOrigins in packer.json.` };
+    return { status: 403, reason: 'origin', message: `Origin ${quoteHeader(origin)} is not allowed; add it to daemon.websocket.allowedOrigins in packer.json.` };
   }
   const given = tokenOf(request.url);
-  if (given === undefined || given === '') return { status: 401, message: 'A token is required: connect with ?token=<contents of .packer/ws-token>.' };
-  if (!sameSecret(given, policy.token)) return { status: 401, message: 'The token does not match .packer/ws-token.' };
+  if (given === undefined || given === '') return { status: 401, reason: 'token', message: 'A token is required: connect with ?token=<contents of .packer/ws-token>.' };
+  if (!sameSecret(given, policy.token)) return { status: 401, reason: 'token', message: 'The token does not match .packer/ws-token.' };
   return undefined;
 }
 

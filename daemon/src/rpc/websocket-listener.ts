@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { isLoopbackHost, MAX_FRAME_BYTES, PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
-import { checkHandshake, type HandshakeRefusal } from './websocket-handshake.js';
+import { checkHandshake, quoteHeader, type HandshakeRefusal } from './websocket-handshake.js';
+import { RefusalLimiter } from './refusal-limiter.js';
 import { webSocketTransport } from './websocket-transport.js';
 import type { Transport } from './transport-types.js';
 
@@ -48,6 +49,17 @@ export interface WebSocketListener {
 
 const CLOSE_WAIT_MS = 500;
 
+/** Refused handshakes one address may have logged at once, and how fast that budget refills. */
+const REFUSALS_LOGGED_BURST = 10;
+const REFUSALS_LOGGED_PER_SECOND = 1;
+/** How often the count of refusals past that budget is logged (one line, when there were any). */
+const REFUSAL_SUMMARY_MS = 10_000;
+
+/** `::1` as written in a URL (`[::1]`) names the same address; `listen()` wants it bare. */
+export function bareHost(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
 /**
  * The optional WebSocket listener for a browser-hosted Studio: loopback only, a fresh random token in an
  * owner-only file, an Origin allow-list. A refused handshake gets a plain HTTP 401/403 and never reaches
@@ -60,7 +72,20 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
       hint: 'Use "127.0.0.1", "::1" or "localhost".',
     });
   }
+  const host = bareHost(options.host);
   const token = randomBytes(32).toString('hex');
+  const limiter = new RefusalLimiter({ burst: REFUSALS_LOGGED_BURST, perSecond: REFUSALS_LOGGED_PER_SECOND });
+  const logSuppressed = (): void => {
+    const counts = [...limiter.takeSuppressed()].sort((a, b) => b[1] - a[1]);
+    if (counts.length === 0) return;
+    options.log?.('warn', 'websocket handshakes refused without a log line each', {
+      refused: counts.reduce((sum, [, count]) => sum + count, 0),
+      addresses: counts.length,
+      top: counts.slice(0, 5).map(([address, count]) => ({ address, refused: count })),
+    });
+  };
+  const summaryTimer = setInterval(logSuppressed, REFUSAL_SUMMARY_MS);
+  summaryTimer.unref();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   const server = createServer((_request, response) => {
     response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
@@ -70,16 +95,35 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
     socket.on('error', () => undefined);
     const refusal = checkHandshake({ url: request.url, headers: { host: request.headers.host, origin: request.headers.origin } }, { token, allowedOrigins: options.allowedOrigins });
     if (refusal) {
-      options.log?.('warn', 'websocket handshake refused', { status: refusal.status, origin: request.headers.origin, reason: refusal.message });
+      const remote = request.socket.remoteAddress ?? 'unknown';
+      if (!limiter.admit(remote)) {
+        // Past this address's budget: no log line, no explanation, just the door.
+        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      // One line, with the peer's headers cut short: a 15 KB Origin must not cost the log 15 KB (let alone 30).
+      options.log?.('warn', 'websocket handshake refused', {
+        status: refusal.status,
+        reason: refusal.reason,
+        remote,
+        origin: request.headers.origin === undefined ? undefined : quoteHeader(request.headers.origin),
+        host: quoteHeader(request.headers.host),
+      });
       refuse(socket, refusal);
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => options.onConnection(webSocketTransport(ws, socket as Socket)));
   });
-  await listen(server, options.host, options.port);
+  try {
+    await listen(server, host, options.port);
+  } catch (error) {
+    clearInterval(summaryTimer);
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   // Belt and braces: whatever the name resolved to, the socket must be bound to loopback.
   if (!isLoopbackHost(address.address)) {
+    clearInterval(summaryTimer);
     server.close();
     throw new PackerError('INVALID_CONFIG', `daemon.websocket.host ${JSON.stringify(options.host)} resolved to ${address.address}, which is not loopback.`, { field: 'daemon.websocket.host' });
   }
@@ -104,6 +148,7 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
     chmodSync(tokenFile, 0o600);
     writeFileSync(endpointFile, JSON.stringify(endpoint, null, 2) + '\n', { mode: 0o600 });
   } catch (error) {
+    clearInterval(summaryTimer);
     server.close();
     rmSync(tokenFile, { force: true });
     throw error;
@@ -119,6 +164,8 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
   };
   const closeNow = async (): Promise<void> => {
     stopAccepting();
+    clearInterval(summaryTimer);
+    logSuppressed();
     rmSync(endpointFile, { force: true });
     rmSync(tokenFile, { force: true });
     for (const client of wss.clients) client.close(1001, 'packer daemon stopping');
@@ -139,7 +186,7 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new PackerError('IO_ERROR', `The WebSocket listener cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, {
+      reject(new PackerError('IO_ERROR', `The WebSocket listener cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${error.code ?? error.message}.`, {
         host,
         port,
         errno: error.code,

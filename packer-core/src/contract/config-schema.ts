@@ -85,9 +85,10 @@ export const ProjectConfig = z.strictObject({
         .strictObject({
           /** Listen on the WebSocket. Off by default. */
           enabled: z.boolean().default(false),
-          /** Loopback address to bind. Anything else is refused: the token would travel over the network. */
+          /** Loopback address to bind. Anything else is refused: the token would travel over the network. `[::1]` is read as `::1`. */
           host: z
             .string()
+            .overwrite((host) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host))
             .refine(isLoopbackHost, 'a loopback address: "127.0.0.1", "::1" or "localhost" (the listener is never reachable from the network)')
             .default('127.0.0.1'),
           /** TCP port; 0 picks a free one. The port in use is written to `.packer/ws.json`. */
