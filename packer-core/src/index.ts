@@ -19,3 +19,4 @@ export { PackReader } from './build/pack-reader.js';
 export { verifyPack } from './build/verify-pack.js';
 export { listPacks, listPackEntries, readManifest, resolvePack, verifyPackFiles } from './build/pack-queries.js';
 export { packFilesOf, type PackFiles } from './build/pack-files.js';
+export { toolSandboxState } from './build/processors/tool-sandbox-state.js';

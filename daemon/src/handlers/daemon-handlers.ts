@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { toolSandboxState } from '@packer/core';
 import { PackerError, PROTOCOL_VERSION, formatCursor, parseCursor, type EventEnvelope } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import type { Daemon } from '../daemon.js';
@@ -38,6 +39,7 @@ export function createDaemonHandlers(daemon: Daemon): MethodHandlers<ConnectionC
       laneDepth: daemon.lane.depth,
       runningOperation: daemon.lane.runningOperation,
       watcher: daemon.diskSync?.watcherHealth ?? { backend: 'none', state: 'off' },
+      toolSandbox: toolSandboxState(daemon.workspace.config),
       uptimeMs: Date.now() - daemon.startedAt.getTime(),
       pid: process.pid,
       generation: daemon.events.generation,

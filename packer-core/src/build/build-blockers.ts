@@ -4,7 +4,7 @@ import type { AssetView } from '../contract/snapshot-schema.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { processorForKind } from './processor-spec.js';
-import { settingsUsedBy, toolTemplateProblem } from './processors/tool-args.js';
+import { toolBlockers, toolSettingBlockers } from './processors/tool-blockers.js';
 
 const blockersById = new WeakMap<SnapshotState, Map<string, Diagnostic[]>>();
 
@@ -16,8 +16,7 @@ export function processorBlockers(config: ProjectConfig, kind: string): Diagnost
     return [diagnostic('PROCESSOR_NOT_ALLOWED', `Kind "${kind}" uses processor "${name}", which is neither built in nor declared in "tools".`, { path: 'packer.json' },
       `Declare "${name}" under "tools" in packer.json (command, args with {input} and {output}), or use copy, json, text or image.`)];
   }
-  const problem = spec.type === 'tool' ? toolTemplateProblem(spec.tool) : undefined;
-  return problem ? [diagnostic('INVALID_TOOL', `Tool "${name}" (used by kind "${kind}"): ${problem}.`, { path: 'packer.json' }, 'Fix its "args" in packer.json.')] : [];
+  return spec.type === 'tool' ? toolBlockers(name, kind, spec.tool) : [];
 }
 
 /** What stops one asset from being built: the snapshot's blockers about it, an unreadable file, unusable settings. */
@@ -28,13 +27,7 @@ export function assetBlockers(state: SnapshotState, asset: AssetView): Diagnosti
     out.push(diagnostic('UNREADABLE_FILE', `${asset.path} exists but could not be read.`, subject, 'Check its permissions, then build again.'));
   }
   const spec = processorForKind(state.config, asset.kind);
-  if (spec?.type === 'tool') {
-    for (const setting of settingsUsedBy(spec.tool)) {
-      if (asset.settings[setting] === undefined) {
-        out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: tool "${spec.id}" needs setting "${setting}", which the asset does not set.`, subject, `Set it with \`packer set ${asset.path} ${setting}=…\`.`));
-      }
-    }
-  }
+  if (spec?.type === 'tool') out.push(...toolSettingBlockers(spec.id, spec.tool, asset));
   if (spec?.type === 'builtin' && spec.id === 'text' && asset.settings.encoding !== undefined) {
     const problem = encodingProblem(asset.settings.encoding);
     if (problem) out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem}.`, subject, 'Use an encoding name such as utf-8, utf-16le or latin1.'));

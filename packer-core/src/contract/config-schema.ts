@@ -46,8 +46,32 @@ export type PackRule = z.infer<typeof PackRule>;
 export const ToolRule = z.strictObject({
   /** Executable name or absolute path; run without a shell. */
   command: z.string().min(1),
-  /** Argument template; `{input}`, `{output}` and `{setting.NAME}` are substituted as whole arguments. */
+  /**
+   * Argument template. `{input}`, `{output}` and `{setting.NAME}` are placeholders that must each be a whole
+   * argument (`["-o", "{output}"]`, never `"--out={output}"` or `"cp {input} {output}"`): a template that
+   * embeds one in other text is blocked as INVALID_TOOL, since a shell or option parser would re-read it.
+   */
   args: z.array(z.string()).default([]),
+  /**
+   * Settings this template passes where the tool expects an option, whose values may therefore start with
+   * `-` (e.g. `"-o7"`). Any other setting value starting with `-` is refused: the tool would read it as an option.
+   */
+  optionSettings: z.array(z.string().min(1)).default([]),
+  /**
+   * Where the tool runs. `auto` (default): inside bubblewrap (`bwrap`: no network, the input read-only, one
+   * writable output folder, no view of other processes or the rest of the disk) when the machine has it,
+   * else with only a scrubbed environment, and `daemon.health` warns. `required`: builds using the tool are
+   * blocked when bubblewrap is missing. `off`: never sandboxed.
+   */
+  sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
+  /**
+   * Extra absolute paths the sandboxed tool may read (its data or config, e.g. `/etc/ImageMagick-6` or an
+   * install under `/opt`), bound read-only when they exist. `/usr`, `/bin`, `/lib*`, a few `/etc` files,
+   * the tool's binary and the input are always there.
+   */
+  readPaths: z
+    .array(z.string().refine((value) => value.startsWith('/') && !value.includes('\0') && !value.split('/').includes('..'), 'an absolute path without ".." segments, e.g. "/opt/mytool"'))
+    .default([]),
   /** Per-call timeout in milliseconds. */
   timeoutMs: z.number().int().positive().default(30_000),
   /** Cap on captured stdout+stderr bytes. */

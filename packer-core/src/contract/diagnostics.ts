@@ -54,7 +54,7 @@ export const DiagnosticCodes = {
   CHANGED_DURING_BUILD: 'blocker',
   /** A registered file exists but cannot be read (permissions, I/O error). */
   UNREADABLE_FILE: 'blocker',
-  /** A declared tool's argument template cannot work (an unknown placeholder). */
+  /** A declared tool's argument template cannot work or is unsafe (an unknown placeholder, or one embedded in other text). */
   INVALID_TOOL: 'blocker',
   /** A file name the registry cannot hold (backslash, control character, not valid UTF-8); the file is left alone. */
   UNSUPPORTED_FILE_NAME: 'warning',
@@ -64,6 +64,8 @@ export const DiagnosticCodes = {
   INVALID_JOURNAL: 'blocker',
   /** A pack does not match its manifest (torn by a crash, edited, or unreadable); the next build rewrites it. */
   PACK_UNVERIFIED: 'warning',
+  /** A tool says `"sandbox": "required"` and this machine has no working bubblewrap: builds using it are blocked. */
+  SANDBOX_UNAVAILABLE: 'blocker',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

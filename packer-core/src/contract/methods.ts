@@ -118,6 +118,8 @@ export const Methods = {
       laneDepth: z.number().int(),
       runningOperation: z.string().nullable(),
       watcher: WatcherState,
+      /** The sandbox external tools run in, with a warning when they run without one. */
+      toolSandbox: ToolSandboxState,
       uptimeMs: z.number().int(),
       pid: z.number().int(),
       generation: z.number().int(),

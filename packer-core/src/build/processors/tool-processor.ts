@@ -3,13 +3,16 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { ToolRule } from '../../contract/config-schema.js';
 import { expandToolArgs, mentionsOutput } from './tool-args.js';
+import { findExecutable, probeToolSandbox, sandboxFlags } from './tool-sandbox.js';
 import { cancelledError, changedDuringBuild, ProcessorFailure, throwIfCancelled, type ProcessorInput, type ProcessorOutput } from './processor.js';
 
 /**
- * Runs one declared external tool on one asset, deny-by-default: no shell, arguments from the template
- * only, an environment of PATH plus HOME/TMPDIR set to a fresh temp working dir, a timeout, capped
- * stdout/stderr. The tool runs in its own process group, so a timeout or a cancel kills it and anything it
- * started. Its result is read from the output path the packer gave it, nowhere else.
+ * Runs one declared external tool on one asset, deny-by-default: no shell, placeholders only as whole
+ * arguments, an environment of PATH plus HOME/TMPDIR set to a fresh temp working dir, a timeout, capped
+ * stdout/stderr. Where the machine has bubblewrap (and the tool does not say `"sandbox": "off"`), the tool
+ * runs inside it: no network, no other process in sight, nothing of the disk but system folders, the input
+ * (read-only) and its work dir. The tool runs in its own process group, so a timeout or a cancel kills it
+ * and anything it started. Its result is read from the output path the packer gave it, nowhere else.
  */
 export async function runTool(name: string, tool: ToolRule, input: ProcessorInput, scratchDir: string): Promise<ProcessorOutput> {
   throwIfCancelled(input.signal);
@@ -18,10 +21,18 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
   const workDir = mkdtempSync(path.join(scratchDir, 'tool-'));
   const output = path.join(workDir, `output${path.extname(input.absolute).toLowerCase()}`);
   try {
-    const subprocess = execa(tool.command, expandToolArgs(tool, { input: input.absolute, output, settings: input.settings }), {
+    let args: string[];
+    try {
+      args = expandToolArgs(tool, { input: input.absolute, output, settings: input.settings });
+    } catch (error) {
+      throw new ProcessorFailure(`tool "${name}" (${tool.command}) was not run: ${(error as Error).message}`);
+    }
+    const env = { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: workDir, TMPDIR: workDir };
+    const command = commandLine(name, tool, args, { workDir, input: input.absolute, env });
+    const subprocess = execa(command.file, command.args, {
       shell: false,
       cwd: workDir,
-      env: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: workDir, TMPDIR: workDir },
+      env: command.env,
       extendEnv: false,
       preferLocal: false,
       stdin: 'ignore',
@@ -73,6 +84,21 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
+}
+
+/** The tool's own command line, or bwrap's wrapping it, as the tool's `sandbox` mode and the machine allow. */
+function commandLine(name: string, tool: ToolRule, args: string[], run: { workDir: string; input: string; env: Record<string, string> }): { file: string; args: string[]; env: Record<string, string> } {
+  const direct = { file: tool.command, args, env: run.env };
+  if (tool.sandbox === 'off') return direct;
+  const sandbox = probeToolSandbox();
+  if (!sandbox.available) {
+    if (tool.sandbox === 'required') throw new ProcessorFailure(`tool "${name}" (${tool.command}) requires a sandbox, and ${sandbox.reason}`);
+    return direct;
+  }
+  const executable = findExecutable(tool.command, run.env.PATH);
+  if (!executable) throw new ProcessorFailure(`tool "${name}" (${tool.command}) could not be started: no executable "${tool.command}" on PATH`);
+  // bwrap itself gets only PATH; the tool's environment is set inside the sandbox (--clearenv, --setenv).
+  return { file: sandbox.bwrap, args: [...sandboxFlags({ ...run, executable, readPaths: tool.readPaths }), '--', executable, ...args], env: { PATH: run.env.PATH ?? '' } };
 }
 
 function tail(text: string, max = 500): string {
