@@ -2,7 +2,7 @@ import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { Workspace, type CommitHook, type SnapshotState } from '@packer/core';
-import { PackerError, PROTOCOL_VERSION, formatCursor, type EventEnvelope, type EventType } from '@packer/core/contract';
+import { PackerError, PROTOCOL_VERSION, formatCursor, type EventEnvelope, type EventPayload, type OperationKind, type StateEventType } from '@packer/core/contract';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from './connection-context.js';
 import { DiskSync } from './disk-sync.js';
@@ -149,7 +149,7 @@ export class Daemon {
   }
 
   /** Appends a state event (no operation) to the log. */
-  emitState(type: EventType, payload: unknown): EventEnvelope {
+  emitState<T extends StateEventType>(type: T, payload: EventPayload<T>): EventEnvelope {
     return this.events.append({ type, payload });
   }
 
@@ -331,7 +331,7 @@ export class Daemon {
   private failUnterminated(): void {
     const unterminated = this.events.findUnterminated();
     if (unterminated.length === 0) return;
-    const kinds = new Map<string, unknown>();
+    const kinds = new Map<string, OperationKind>();
     const sequences = new Map<string, number>();
     let after = this.events.oldestSeq - 1;
     for (;;) {
@@ -339,7 +339,7 @@ export class Daemon {
       if ('expired' in page || page.events.length === 0) break;
       for (const event of page.events) {
         if (!event.operationId) continue;
-        if (event.type === 'queued') kinds.set(event.operationId, (event.payload as { kind?: unknown }).kind);
+        if (event.type === 'queued') kinds.set(event.operationId, (event.payload as EventPayload<'queued'>).kind);
         sequences.set(event.operationId, Math.max(sequences.get(event.operationId) ?? 0, event.sequence ?? 0));
       }
       after = Number(page.events[page.events.length - 1]!.cursor.split('.')[1]);

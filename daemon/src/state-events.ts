@@ -1,8 +1,8 @@
-import type { DivergenceEntry, EventEnvelope, EventType } from '@packer/core/contract';
+import type { DivergenceEntry, EventEnvelope, EventPayload, StateEventType } from '@packer/core/contract';
 import type { SnapshotState } from '@packer/core';
 
-/** Appends a state event (no operation) to the log. */
-export type EmitState = (type: EventType, payload: unknown) => EventEnvelope;
+/** Appends a state event (no operation) to the log; the payload is the type's row of `EventPayloads`. */
+export type EmitState = <T extends StateEventType>(type: T, payload: EventPayload<T>) => EventEnvelope;
 
 function key(entry: DivergenceEntry): string {
   return entry.type === 'moved' ? `moved:${entry.assetId}:${entry.to}` : entry.type === 'missing' ? `missing:${entry.assetId}` : `untracked:${entry.path}`;

@@ -1,4 +1,14 @@
-import { PackerError, toPackerError, type Actor, type EventEnvelope, type EventPayload, type OperationInfo, type OperationKind } from '@packer/core/contract';
+import {
+  PackerError,
+  toPackerError,
+  type Actor,
+  type EventInput,
+  type EventPayload,
+  type LifecycleEventType,
+  type OperationInfo,
+  type OperationKind,
+} from '@packer/core/contract';
+import { foldOperation, initialOperation, isOperationFinished, operationInfoOf, type OperationState } from '@packer/core/contract/runtime';
 import { newOperationId } from '@packer/core';
 
 /** What a running operation may do besides its work: report progress, notice cancellation. */
@@ -15,11 +25,16 @@ export interface LaneTask<T> {
   run(context: OperationContext): Promise<{ revisionAfter: number; result: T }>;
 }
 
+/** One lifecycle event as the lane makes it: the payload is the type's row of `EventPayloads`. */
+export type LifecycleEventInput<T extends LifecycleEventType> = EventInput<T> & { operationId: string; sequence: number; time: string };
+
 /** How the lane records an event: the daemon appends it to the persisted log, which assigns the cursor. */
-export type EmitLifecycle = (event: { type: EventEnvelope['type']; operationId: string; sequence: number; payload: unknown }) => void;
+export type EmitLifecycle = <T extends LifecycleEventType>(event: LifecycleEventInput<T>) => void;
 
 interface Entry {
-  info: OperationInfo;
+  /** The lane's own events folded by the contract's fold: what `list` and `get` report. */
+  state: OperationState;
+  actor: Actor | undefined;
   sequence: number;
   controller: AbortController;
   start(): void;
@@ -48,7 +63,7 @@ export class OperationLane {
   }
 
   get runningOperation(): string | null {
-    return this.running?.info.operationId ?? null;
+    return this.running?.state.operationId ?? null;
   }
 
   enqueue<T>(task: LaneTask<T>): { operationId: string; done: Promise<T> } {
@@ -64,15 +79,14 @@ export class OperationLane {
       resolve = res;
       reject = rej;
     });
-    const info: OperationInfo = { operationId, kind: task.kind, state: 'queued', summary: task.summary, queuedAt: new Date().toISOString() };
-    if (task.actor) info.actor = task.actor;
     const entry: Entry = {
-      info,
+      state: initialOperation(operationId),
+      actor: task.actor,
       sequence: 0,
       controller: new AbortController(),
       start: () => void this.execute(entry, task).then(resolve, reject),
       cancelQueued: (reason) => {
-        this.finish(entry, 'cancelled', { kind: task.kind, reason });
+        this.record(entry, 'cancelled', { kind: task.kind, reason });
         reject(new PackerError('CANCELLED', `Operation ${operationId} was cancelled before it started: ${reason}.`, { operationId }));
       },
     };
@@ -95,7 +109,7 @@ export class OperationLane {
     } else if (entry === this.running) {
       entry.controller.abort(new PackerError('CANCELLED', reason, { operationId }));
     }
-    return entry.info.state;
+    return infoOf(entry).state;
   }
 
   /** Cancels everything queued and the running operation; resolves when the lane is idle. */
@@ -103,19 +117,19 @@ export class OperationLane {
     this.stoppedBecause ??= reason;
     for (const entry of this.queue.splice(0)) entry.cancelQueued(reason);
     if (this.running) {
-      this.running.controller.abort(new PackerError('CANCELLED', reason, { operationId: this.running.info.operationId }));
+      this.running.controller.abort(new PackerError('CANCELLED', reason, { operationId: this.running.state.operationId }));
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
 
   list(): OperationInfo[] {
-    return [...this.operations.values()].map((entry) => ({ ...entry.info }));
+    return [...this.operations.values()].map(infoOf);
   }
 
   get(operationId: string): OperationInfo {
     const entry = this.operations.get(operationId);
     if (!entry) throw new PackerError('NOT_FOUND', `No operation has id ${operationId}.`, { operationId });
-    return { ...entry.info };
+    return infoOf(entry);
   }
 
   private pump(): void {
@@ -130,27 +144,23 @@ export class OperationLane {
   }
 
   private async execute<T>(entry: Entry, task: LaneTask<T>): Promise<T> {
-    const { info } = entry;
-    info.state = 'running';
-    info.startedAt = new Date().toISOString();
     this.record(entry, 'started', { kind: task.kind, baseRevision: this.currentRevision() });
     const context: OperationContext = {
-      operationId: info.operationId,
+      operationId: entry.state.operationId,
       signal: entry.controller.signal,
       progress: (payload) => {
-        if (info.state !== 'running') return;
-        info.progress = { done: payload.done, ...(payload.total !== undefined ? { total: payload.total } : {}), ...(payload.current ? { current: payload.current } : {}) };
+        if (entry.state.status !== 'running') return;
         this.record(entry, 'progress', payload);
       },
     };
     try {
       const { revisionAfter, result } = await task.run(context);
-      this.finish(entry, 'completed', { kind: task.kind, revisionAfter, result });
+      this.record(entry, 'completed', { kind: task.kind, revisionAfter, result });
       return result;
     } catch (error) {
       const packerError = toPackerError(error);
-      if (packerError.code === 'CANCELLED') this.finish(entry, 'cancelled', { kind: task.kind, reason: packerError.message });
-      else this.finish(entry, 'failed', { kind: task.kind, error: packerError.toJSON() });
+      if (packerError.code === 'CANCELLED') this.record(entry, 'cancelled', { kind: task.kind, reason: packerError.message });
+      else this.record(entry, 'failed', { kind: task.kind, error: packerError.toJSON() });
       throw packerError;
     } finally {
       this.running = undefined;
@@ -158,26 +168,25 @@ export class OperationLane {
     }
   }
 
-  private finish(entry: Entry, state: 'completed' | 'failed' | 'cancelled', payload: unknown): void {
-    entry.info.state = state;
-    entry.info.endedAt = new Date().toISOString();
-    if (state === 'failed') {
-      const error = (payload as { error: { code: string; message: string } }).error;
-      entry.info.error = { code: error.code, message: error.message };
-    }
-    this.record(entry, state, payload);
-  }
-
-  private record(entry: Entry, type: EventEnvelope['type'], payload: unknown): void {
+  /** Emits the event, and folds it into the entry's state with the same fold every client uses. */
+  private record<T extends LifecycleEventType>(entry: Entry, type: T, payload: EventPayload<T>): void {
     entry.sequence += 1;
-    this.emit({ type, operationId: entry.info.operationId, sequence: entry.sequence, payload });
+    const event: LifecycleEventInput<T> = { type, operationId: entry.state.operationId, sequence: entry.sequence, time: new Date().toISOString(), payload };
+    entry.state = foldOperation(entry.state, event);
+    this.emit(event);
   }
 
   private trimHistory(): void {
     if (this.operations.size <= HISTORY) return;
     for (const [id, entry] of this.operations) {
       if (this.operations.size <= HISTORY) break;
-      if (entry.info.state !== 'queued' && entry.info.state !== 'running') this.operations.delete(id);
+      if (isOperationFinished(entry.state)) this.operations.delete(id);
     }
   }
+}
+
+function infoOf(entry: Entry): OperationInfo {
+  // Every entry's first event is `queued`, which names the kind, so the fold always yields a row here.
+  const info = operationInfoOf(entry.state)!;
+  return entry.actor ? { ...info, actor: entry.actor } : info;
 }
