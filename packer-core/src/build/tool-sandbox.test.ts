@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -166,6 +166,23 @@ describe('the external tool sandbox', () => {
       code: 'SANDBOX_UNAVAILABLE', path: 'packer.json', message: expect.stringContaining('Tool "tool" (used by kind "blob") cannot run: it sets "sandbox": "required", and bubblewrap (bwrap) is disabled'),
     })]);
     expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it.runIf(sandbox.available)('binds a tool binary installed outside /usr, and lets it read only the paths it declares in readPaths', async () => {
+    const install = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-install-')));
+    const data = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-data-')));
+    copyFileSync('/usr/bin/cp', path.join(install, 'mycp'));
+    chmodSync(path.join(install, 'mycp'), 0o755);
+    writeFileSync(path.join(data, 'palette.txt'), 'declared data');
+    const tool = { command: path.join(install, 'mycp'), args: [path.join(data, 'palette.txt'), '{output}'] };
+    const { root, workspace } = await openBuildProject({ 'assets/a.dat': 'x' }, toolConfig(tool));
+    const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringMatching(/exited with code 1: .*palette\.txt.*No such file or directory/) })]);
+
+    writeFileSync(path.join(root, 'packer.json'), JSON.stringify(toolConfig({ ...tool, readPaths: [data] })));
+    await workspace.reloadConfig();
+    await runBuild(workspace);
+    expect((await readEntry(root, workspace.config, 'a.dat')).toString()).toBe('declared data');
   });
 
   it.runIf(sandbox.available)('reports bubblewrap in health when tools run in it, and warns about a tool that opts out', () => {
