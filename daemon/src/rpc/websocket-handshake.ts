@@ -12,11 +12,15 @@ export interface HandshakeRefusal {
 /** Longest piece of a peer's header quoted back in a refusal or a log line. */
 export const QUOTED_HEADER_CHARS = 200;
 
-/** A peer's header value, JSON-quoted and cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more). */
+/** A peer's header value cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more), saying how long it was. */
+export function clipHeader(value: string): string {
+  return value.length <= QUOTED_HEADER_CHARS ? value : `${value.slice(0, QUOTED_HEADER_CHARS)}… (${value.length} characters)`;
+}
+
+/** A peer's header value, JSON-quoted and clipped, for a refusal message. */
 export function quoteHeader(value: string | undefined): string {
   const text = value ?? '';
-  if (text.length <= QUOTED_HEADER_CHARS) return JSON.stringify(text);
-  return `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
+  return text.length <= QUOTED_HEADER_CHARS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
 }
 
 export interface HandshakeRequest {

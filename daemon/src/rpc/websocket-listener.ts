@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { isLoopbackHost, MAX_FRAME_BYTES, PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
-import { checkHandshake, quoteHeader, type HandshakeRefusal } from './websocket-handshake.js';
+import { checkHandshake, clipHeader, type HandshakeRefusal } from './websocket-handshake.js';
 import { RefusalLimiter } from './refusal-limiter.js';
 import { webSocketTransport } from './websocket-transport.js';
 import type { Transport } from './transport-types.js';
@@ -106,8 +106,8 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
         status: refusal.status,
         reason: refusal.reason,
         remote,
-        origin: request.headers.origin === undefined ? undefined : quoteHeader(request.headers.origin),
-        host: quoteHeader(request.headers.host),
+        origin: request.headers.origin === undefined ? undefined : clipHeader(request.headers.origin),
+        host: request.headers.host === undefined ? undefined : clipHeader(request.headers.host),
       });
       refuse(socket, refusal);
       return;
