@@ -3,6 +3,7 @@ import { formatCursor, parseCursor } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { renderEventLine } from '../render/render-event.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export default class Events extends PackerCommand<typeof Events> {
   static override description = "The packer's event log: replay from a cursor, and with --follow keep printing live events.";
@@ -29,7 +30,7 @@ export default class Events extends PackerCommand<typeof Events> {
         print(event);
         if (!this.flags.follow && parseCursor(event.cursor).seq >= newest.seq) resolveDone();
       },
-      onExpired: ({ message }) => this.warn(`${message} Showing events from the oldest one the log holds.`),
+      onExpired: ({ message }) => this.warn(`${terminalText(message)} Showing events from the oldest one the log holds.`),
     });
     if (!this.flags.follow && parseCursor(since).seq >= newest.seq) resolveDone();
     if (this.flags.follow) process.once('SIGINT', () => resolveDone());

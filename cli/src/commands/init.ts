@@ -2,6 +2,7 @@ import { Args, Command, Flags } from '@oclif/core';
 import { PackerError } from '@packer/core/contract/runtime';
 import { initProject, type InitResult } from '@packer/daemon/client';
 import { reportPackerError } from '../base/packer-command.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export default class Init extends Command {
   static override description = 'Create packer.json, an empty registry and an assets folder; git-ignore .packer/.';
@@ -13,7 +14,7 @@ export default class Init extends Command {
   async run(): Promise<InitResult> {
     const { args, flags } = await this.parse(Init);
     const result = await initProject(args.dir, flags.name ? { name: flags.name } : {});
-    this.log(`Created a packer project in ${result.root}: ${result.created.join(', ')}.`);
+    this.log(terminalText(`Created a packer project in ${result.root}: ${result.created.join(', ')}.`));
     this.log('Next: put files under assets/, then `packer add assets` and `packer status`.');
     return result;
   }

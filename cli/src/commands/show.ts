@@ -3,6 +3,7 @@ import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { formatBytes } from '../render/format.js';
 import { renderDiagnostic } from '../render/render-diagnostic.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export default class Show extends PackerCommand<typeof Show> {
   static override description = 'Show one asset by id or path, with its diagnostics.';
@@ -14,7 +15,7 @@ export default class Show extends PackerCommand<typeof Show> {
     const answer = await client.call('assets.get', { ref: this.assetRef(this.args.ref), sync: true });
     if (!this.jsonEnabled()) {
       const { asset } = answer;
-      this.log([
+      const fields = [
         `${asset.path}`,
         `  id        ${asset.id}`,
         `  kind      ${asset.kind}`,
@@ -24,8 +25,8 @@ export default class Show extends PackerCommand<typeof Show> {
         `  tags      ${asset.tags.join(', ') || '-'}`,
         `  settings  ${Object.keys(asset.settings).length ? JSON.stringify(asset.settings) : '-'}`,
         `  revision  ${answer.revision}`,
-        ...(answer.diagnostics.length ? ['diagnostics:', ...answer.diagnostics.map(renderDiagnostic)] : []),
-      ].join('\n'));
+      ].map(terminalText);
+      this.log([...fields, ...(answer.diagnostics.length ? ['diagnostics:', ...answer.diagnostics.map(renderDiagnostic)] : [])].join('\n'));
     }
     return answer;
   }

@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { formatBytes } from '../render/format.js';
+import { terminalText as t } from '../render/terminal-text.js';
 
 export default class Verify extends PackerCommand<typeof Verify> {
   static override description = 'Check a pack against its header, table and manifest digests; reports the first bad entry. Exit 1 when it fails.';
@@ -20,13 +21,13 @@ export default class Verify extends PackerCommand<typeof Verify> {
       return result;
     }
     if (result.ok) {
-      this.log(`ok: ${result.file} — ${result.entries} entries, ${formatBytes(result.bytes)}, sha256 ${result.digest ?? '?'}`);
+      this.log(t(`ok: ${result.file} — ${result.entries} entries, ${formatBytes(result.bytes)}, sha256 ${result.digest ?? '?'}`));
       return result;
     }
     const problem = result.problem!;
     const entry = problem.entry ? ` (entry ${problem.entry.index}: ${problem.entry.name}, ${problem.entry.id})` : '';
-    this.log(`FAILED: ${result.file}: ${problem.section}${entry}: ${problem.message}`);
-    if (problem.expected || problem.actual) this.log(`  expected ${problem.expected ?? '?'}\n  actual   ${problem.actual ?? '?'}`);
+    this.log(t(`FAILED: ${result.file}: ${problem.section}${entry}: ${problem.message}`));
+    if (problem.expected || problem.actual) this.log(`  expected ${t(problem.expected ?? '?')}\n  actual   ${t(problem.actual ?? '?')}`);
     this.exit(1);
   }
 }

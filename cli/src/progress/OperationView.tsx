@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { terminalText as t } from '../render/terminal-text.js';
 import { ProgressBar } from './ProgressBar.js';
 import type { OperationViewState } from './operation-state.js';
 
@@ -17,11 +18,11 @@ const PHASE_COLOR: Record<OperationViewState['phase'], string> = {
 
 /** Live view of one operation: lifecycle, bar with counts and rate, current item, warnings, final line. */
 export function OperationView({ state }: OperationViewProps) {
-  const counts = Object.entries(state.counts).map(([name, count]) => `${name} ${count}`).join(' · ');
+  const counts = t(Object.entries(state.counts).map(([name, count]) => `${name} ${count}`).join(' · '));
   return (
     <Box flexDirection="column">
       <Text>
-        <Text color={PHASE_COLOR[state.phase]}>{state.phase.padEnd(9)}</Text> {state.kind ?? 'operation'} {state.summary ? `— ${state.summary}` : ''}
+        <Text color={PHASE_COLOR[state.phase]}>{state.phase.padEnd(9)}</Text> {t(state.kind ?? 'operation')} {state.summary ? `— ${t(state.summary)}` : ''}
       </Text>
       {state.phase !== 'waiting' && state.phase !== 'queued' ? (
         <Text>
@@ -31,13 +32,13 @@ export function OperationView({ state }: OperationViewProps) {
           {counts ? ` · ${counts}` : ''}
         </Text>
       ) : null}
-      {state.current && state.phase === 'running' ? <Text color="gray">  {state.current}</Text> : null}
+      {state.current && state.phase === 'running' ? <Text color="gray">  {t(state.current)}</Text> : null}
       {state.warnings.slice(-5).map((warning, index) => (
         <Text key={index} color="yellow">
-          {'  '}! {warning.code} {warning.message}
+          {'  '}! {t(warning.code)} {t(warning.message)}
         </Text>
       ))}
-      {state.finalMessage ? <Text color={PHASE_COLOR[state.phase]}>{state.finalMessage}</Text> : null}
+      {state.finalMessage ? <Text color={PHASE_COLOR[state.phase]}>{t(state.finalMessage)}</Text> : null}
     </Box>
   );
 }

@@ -1,3 +1,4 @@
+import { terminalText as t } from '../render/terminal-text.js';
 import type { OperationViewState } from './operation-state.js';
 
 /**
@@ -14,16 +15,16 @@ export class PlainProgress {
   update(state: OperationViewState, now = Date.now()): void {
     if (state.phase !== this.lastPhase) {
       this.lastPhase = state.phase;
-      if (state.phase === 'queued') this.write(`queued: ${state.kind ?? ''} ${state.summary ?? ''}`.trimEnd());
-      if (state.phase === 'running') this.write(`started: ${state.kind ?? ''}`.trimEnd());
-      if (state.finalMessage && (state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled')) this.write(state.finalMessage);
+      if (state.phase === 'queued') this.write(t(`queued: ${state.kind ?? ''} ${state.summary ?? ''}`.trimEnd()));
+      if (state.phase === 'running') this.write(t(`started: ${state.kind ?? ''}`.trimEnd()));
+      if (state.finalMessage && (state.phase === 'completed' || state.phase === 'failed' || state.phase === 'cancelled')) this.write(t(state.finalMessage));
     }
-    for (const warning of state.warnings.slice(this.warningsShown)) this.write(`warning: ${warning.code} ${warning.message}`);
+    for (const warning of state.warnings.slice(this.warningsShown)) this.write(t(`warning: ${warning.code} ${warning.message}`));
     this.warningsShown = state.warnings.length;
     if (state.phase === 'running' && state.progressEvents > 0 && now - this.lastLineAt >= this.intervalMs) {
       this.lastLineAt = now;
       const counts = Object.entries(state.counts).map(([name, count]) => `${name} ${count}`).join(', ');
-      this.write(`progress: ${state.done}${state.total !== undefined ? `/${state.total}` : ''}${counts ? ` (${counts})` : ''}${state.current ? ` ${state.current}` : ''}`);
+      this.write(t(`progress: ${state.done}${state.total !== undefined ? `/${state.total}` : ''}${counts ? ` (${counts})` : ''}${state.current ? ` ${state.current}` : ''}`));
     }
   }
 }

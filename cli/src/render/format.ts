@@ -1,4 +1,6 @@
 /** Small text helpers for human output. Presentation only: no packer semantics here. */
+import { terminalText } from './terminal-text.js';
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -20,8 +22,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }
 
-/** Renders rows as aligned columns. */
-export function table(rows: string[][]): string {
+/** Renders rows as aligned columns; cells are escaped for the terminal first, so columns align on what shows. */
+export function table(cells: string[][]): string {
+  const rows = cells.map((row) => row.map(terminalText));
   const widths: number[] = [];
   for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 0, cell.length)));
   return rows.map((row) => row.map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index] ?? 0))).join('  ')).join('\n');

@@ -1,10 +1,11 @@
 import type { EventEnvelope } from '@packer/core/contract';
+import { terminalText } from './terminal-text.js';
 
-/** One event as a line: cursor, time, type, operation and the payload's key facts. */
+/** One event as a line: cursor, time, type, operation and the payload's key facts (control characters escaped). */
 export function renderEventLine(event: EventEnvelope): string {
   const time = event.time.slice(11, 23);
   const op = event.operationId ? ` ${event.operationId}#${event.sequence}` : '';
-  return `${event.cursor.padEnd(8)} ${time} ${event.type.padEnd(20)}${op} ${describePayload(event)}`.trimEnd();
+  return terminalText(`${event.cursor.padEnd(8)} ${time} ${event.type.padEnd(20)}${op} ${describePayload(event)}`.trimEnd());
 }
 
 function describePayload(event: EventEnvelope): string {

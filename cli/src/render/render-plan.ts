@@ -1,10 +1,11 @@
 import type { Plan, RegistryEntry } from '@packer/core/contract';
 import { plural } from './format.js';
 import { renderDiagnostic } from './render-diagnostic.js';
+import { terminalText as t } from './terminal-text.js';
 
 /** The packer's preview exactly as planned: blockers, warnings, registry mutations, filesystem mutations. */
 export function renderPlan(plan: Plan): string {
-  const lines = [`Preview of ${plan.mutation.type} against revision ${plan.baseRevision}:`];
+  const lines = [`Preview of ${t(plan.mutation.type)} against revision ${plan.baseRevision}:`];
   if (plan.blockers.length > 0) {
     lines.push(`Blockers (${plan.blockers.length}):`);
     for (const item of plan.blockers) lines.push(renderDiagnostic(item));
@@ -17,15 +18,15 @@ export function renderPlan(plan: Plan): string {
     lines.push(`Registry changes (${plan.registryMutations.length}):`);
     for (const change of plan.registryMutations) {
       // Ids in a preview are provisional (the apply assigns the final ones), so they are not shown here.
-      if (change.op === 'add') lines.push(`  + ${change.entry.path}  (${change.entry.kind}, new asset)`);
-      else if (change.op === 'remove') lines.push(`  - ${change.entry.path}  (${change.entry.id})`);
+      if (change.op === 'add') lines.push(`  + ${t(change.entry.path)}  (${t(change.entry.kind)}, new asset)`);
+      else if (change.op === 'remove') lines.push(`  - ${t(change.entry.path)}  (${t(change.entry.id)})`);
       else lines.push(`  ~ ${describeUpdate(change.before, change.after)}`);
     }
   }
   if (plan.filesystemMutations.length > 0) {
     lines.push(`File changes (${plan.filesystemMutations.length}):`);
     for (const change of plan.filesystemMutations) {
-      lines.push(change.op === 'move' ? `  move   ${change.from} → ${change.to}` : `  delete ${change.path}`);
+      lines.push(change.op === 'move' ? `  move   ${t(change.from)} → ${t(change.to)}` : `  delete ${t(change.path)}`);
     }
   }
   if (plan.registryMutations.length === 0 && plan.filesystemMutations.length === 0 && plan.blockers.length === 0) lines.push('Nothing to change.');
@@ -41,5 +42,5 @@ function describeUpdate(before: RegistryEntry, after: RegistryEntry): string {
   const settings = JSON.stringify(after.settings);
   if (JSON.stringify(before.settings) !== settings) parts.push(`settings ${settings}`);
   if (before.tags.join(',') !== after.tags.join(',')) parts.push(`tags [${after.tags.join(', ')}]`);
-  return `${parts.join(', ')}  (${after.id})`;
+  return t(`${parts.join(', ')}  (${after.id})`);
 }

@@ -1,6 +1,7 @@
 import type { MethodResult } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/daemon/client';
 import { formatBytes, formatDuration, plural } from '../render/format.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export type StatusResult = { summary: MethodResult<'snapshot.summary'>; daemon: MethodResult<'daemon.health'> & { inProcess: boolean } };
 
@@ -28,5 +29,6 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
   for (const build of summary.lastBuilds) {
     lines.push(`build ${build.pack}: ${build.digest.slice(0, 12)}  ${plural(build.entries, 'entry', 'entries')}  ${formatBytes(build.bytes)}  revision ${build.revision}  at ${build.builtAt}`);
   }
-  return lines.join('\n');
+  // Every line is one line by construction; what it quotes (project, kinds, packs) is escaped as a whole.
+  return lines.map(terminalText).join('\n');
 }

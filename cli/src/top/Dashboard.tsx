@@ -2,6 +2,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import type { EventEnvelope, MethodResult, OperationInfo } from '@packer/core/contract';
 import { ProgressBar } from '../progress/ProgressBar.js';
 import { renderEventLine } from '../render/render-event.js';
+import { terminalText as t } from '../render/terminal-text.js';
 
 export interface DashboardProps {
   projectName: string;
@@ -27,7 +28,7 @@ export function Dashboard({ projectName, summary, health, operations, recent, on
   return (
     <Box flexDirection="column">
       <Text bold>
-        packer top — {projectName}  revision {summary?.revision ?? '…'}  {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${health.watcher.state}` : ''}
+        packer top — {t(projectName)}  revision {summary?.revision ?? '…'}  {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${t(health.watcher.state)}` : ''}
       </Text>
       {s ? (
         <Text>
@@ -39,7 +40,7 @@ export function Dashboard({ projectName, summary, health, operations, recent, on
       {active.map((op) => (
         <Text key={op.operationId}>
           {'  '}
-          <Text color={op.state === 'running' ? 'cyan' : 'yellow'}>{op.state.padEnd(8)}</Text> {op.summary}{' '}
+          <Text color={op.state === 'running' ? 'cyan' : 'yellow'}>{op.state.padEnd(8)}</Text> {t(op.summary)}{' '}
           {op.state === 'running' ? <ProgressBar done={op.progress?.done ?? 0} total={op.progress?.total} width={20} /> : null}
           {op.progress ? ` ${op.progress.done}${op.progress.total !== undefined ? `/${op.progress.total}` : ''}` : ''}
         </Text>
@@ -47,8 +48,8 @@ export function Dashboard({ projectName, summary, health, operations, recent, on
       {finished.map((op) => (
         <Text key={op.operationId} color={op.state === 'completed' ? 'green' : op.state === 'failed' ? 'red' : 'yellow'}>
           {'  '}
-          {op.state.padEnd(8)} {op.summary}
-          {op.error ? ` — ${op.error.code}` : ''}
+          {op.state.padEnd(8)} {t(op.summary)}
+          {op.error ? ` — ${t(op.error.code)}` : ''}
         </Text>
       ))}
       <Text underline>recent events</Text>

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { projectFiles } from '@packer/daemon/client';
 import { PackerCommand } from '../../base/packer-command.js';
+import { terminalText } from '../../render/terminal-text.js';
 
 export default class DaemonLogs extends PackerCommand<typeof DaemonLogs> {
   static override description = "Show the daemon's structured log (.packer/daemon.log), newest last.";
@@ -19,10 +20,10 @@ export default class DaemonLogs extends PackerCommand<typeof DaemonLogs> {
       }
     });
     if (!this.jsonEnabled()) {
-      if (entries.length === 0) this.log(`No daemon log yet (${file}).`);
+      if (entries.length === 0) this.log(terminalText(`No daemon log yet (${file}).`));
       for (const entry of entries as Record<string, unknown>[]) {
         const { time, level, message, pid, ...rest } = entry;
-        this.log(`${String(time ?? '').slice(0, 23)} ${String(level ?? '').padEnd(5)} [${String(pid ?? '')}] ${String(message ?? '')}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`);
+        this.log(terminalText(`${String(time ?? '').slice(0, 23)} ${String(level ?? '').padEnd(5)} [${String(pid ?? '')}] ${String(message ?? '')}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`));
       }
     }
     return { file, entries };

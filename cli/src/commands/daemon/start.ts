@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { connectToDaemon } from '@packer/daemon/client';
 import { PackerCommand } from '../../base/packer-command.js';
+import { terminalText } from '../../render/terminal-text.js';
 
 export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
   static override description = "Start the project's daemon in the background (commands also start it on demand).";
@@ -16,7 +17,7 @@ export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
     const started = running === undefined;
     if (!started && this.flags.ws) this.warn('The daemon was already running and keeps its settings; for the WebSocket listener run `packer daemon stop`, then `packer daemon start --ws`.');
     if (!this.jsonEnabled()) {
-      this.log(`packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`);
+      this.log(terminalText(`packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`));
     }
     return { pid: hello.pid, projectRoot: hello.projectRoot, started };
   }

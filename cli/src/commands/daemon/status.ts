@@ -3,6 +3,7 @@ import { PackerError } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../../base/packer-command.js';
 import { formatDuration } from '../../render/format.js';
+import { terminalText as t } from '../../render/terminal-text.js';
 
 export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
   static override description = "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane.";
@@ -23,9 +24,9 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
     connected.connection.close();
     if (!this.jsonEnabled()) {
       this.log(`running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`);
-      this.log(`watcher: ${health.watcher.backend} ${health.watcher.state}${health.watcher.reason ? ` (${health.watcher.reason})` : ''}${health.watcher.hint ? `\nhint: ${health.watcher.hint}` : ''}`);
-      if (health.websocket) this.log(`websocket: ${health.websocket.url} (token in .packer/ws-token)`);
-      this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${health.runningOperation}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
+      this.log(`watcher: ${t(health.watcher.backend)} ${t(health.watcher.state)}${health.watcher.reason ? ` (${t(health.watcher.reason)})` : ''}${health.watcher.hint ? `\nhint: ${t(health.watcher.hint)}` : ''}`);
+      if (health.websocket) this.log(`websocket: ${t(health.websocket.url)} (token in .packer/ws-token)`);
+      this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${t(health.runningOperation)}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
     }
     return { running: true, health };
   }

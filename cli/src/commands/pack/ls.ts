@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import type { PackEntryInfo } from '@packer/core/contract';
 import { PackerCommand } from '../../base/packer-command.js';
 import { formatBytes, table } from '../../render/format.js';
+import { terminalText } from '../../render/terminal-text.js';
 
 export default class PackLs extends PackerCommand<typeof PackLs> {
   static override description = 'List the entries of a built pack (from its own table, sorted by asset id).';
@@ -20,7 +21,7 @@ export default class PackLs extends PackerCommand<typeof PackLs> {
       page = answer.nextPage;
     } while (page);
     if (!this.jsonEnabled()) {
-      this.log(`${answer.file}  ${answer.digest ? `sha256 ${answer.digest}` : ''}  ${items.length} entries`);
+      this.log(terminalText(`${answer.file}  ${answer.digest ? `sha256 ${answer.digest}` : ''}  ${items.length} entries`));
       this.log(table(items.map((entry) => [entry.id, entry.kind, formatBytes(entry.size), entry.name, Object.entries(entry.metadata).map(([k, v]) => `${k}=${String(v)}`).join(' ')])));
     }
     return { pack: answer.pack, file: answer.file, ...(answer.digest ? { digest: answer.digest } : {}), items };
