@@ -154,7 +154,8 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const outside = await packer(root, ['mv', '../x.png', 'assets/y.png', '--yes']);
     expect(outside.code).toBe(1);
     expect(outside.stdout).toMatch(/blocker PATH_OUTSIDE_PROJECT .*resolves outside the project/);
-    expect(outside.errorText).toContain('Not applied: the plan has 1 blocker(s).');
+    // The packer refused the apply, in its own words.
+    expect(outside.errorText).toMatch(/The move plan has 1 blocker\(s\): The path ".*" resolves outside the project\./);
     expect(outside.errorText).toContain('Code: BLOCKED');
   });
 
@@ -403,12 +404,12 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     expect(audit.items.at(-1)).toMatchObject({ result: 'conflict', scope: { type: 'register' }, actor: { client: 'test:conflict' } });
   });
 
-  test('the CLI words a conflict as what moved and how to retry', async ({ expect, onTestFinished }) => {
+  test('the CLI prints the packer\'s conflict as it came: what moved and how to retry', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const notes = path.join(root, 'assets/text/notes.txt');
     writeFileSync(notes, 'first draft\n');
     // The real `packer add` code path in this process, with one seam: an editor saves the file between the CLI's
-    // preview and its apply. The daemon (started on demand by the CLI's client) decides the conflict; the CLI words it.
+    // preview and its apply. The daemon (started on demand by the CLI's client) decides and words the conflict.
     class AddWhileSomeoneEdits extends Add {
       protected override async client(): Promise<DaemonClient> {
         const client = await super.client();
@@ -440,11 +441,11 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     expect(preview, printed).not.toBeNull();
     const base = Number(preview![1]);
     const message = (failure as Error).message;
-    const moved = /^Not applied: the project changed since the preview \(revision (\d+) → (\d+)\)\.$/m.exec(message);
+    const moved = /^The snapshot moved from revision (\d+) to (\d+) since the preview\.$/m.exec(message);
     expect(moved, message).not.toBeNull();
     expect(Number(moved![1])).toBe(base);
     expect(Number(moved![2])).toBeGreaterThan(base);
-    expect(message).toContain('Hint: Someone or something changed the project meanwhile. Run the command again to preview against the new state.');
+    expect(message).toContain('Hint: Preview again and apply with the new revision.');
     expect(failure).toMatchObject({ code: 'CONFLICT', oclif: { exit: 1 } });
     expect(registry(root).some((item) => item.path === 'assets/text/notes.txt')).toBe(false);
   });

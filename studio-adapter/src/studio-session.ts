@@ -1,4 +1,4 @@
-import { PackerError, summaryOfSnapshot } from '@packer/core/contract/runtime';
+import { PackerError, summaryOfSnapshot, toPackerError } from '@packer/core/contract/runtime';
 import type { ApplyResult, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, Plan, Snapshot } from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/daemon/client/browser';
 import { EventListeners } from './event-listeners.js';
@@ -230,7 +230,7 @@ export class StudioSession {
       } catch (error) {
         if (this.currentState === 'closed') return;
         // A drop mid-load is retried when the client reconnects; anything else is reported.
-        if (this.client.state === 'connected') this.emit('error', error instanceof PackerError ? error : new PackerError('INTERNAL', String(error)));
+        if (this.client.state === 'connected') this.emit('error', toPackerError(error));
         return;
       }
     } while (this.refreshAgain && this.currentState !== 'closed');

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkPackage, checkSource, sourceFiles, type BoundaryRules } from './support/import-boundary.js';
+import { checkOutcomes, checkPackageOutcomes } from './support/outcome-boundary.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const adapter: BoundaryRules = { packageRoot: path.join(repo, 'studio-adapter'), filesystemAllowed: new Set() };
@@ -79,6 +80,52 @@ describe('the boundary: consumers reach the packer only through its contract and
         "// reads packer.registry.json? no: the packer does\nexport const help = 'Create packer.json';",
       ].join('\n');
       expect(checkSource(file, allowed, adapter)).toEqual([]);
+    });
+  });
+
+  describe('consumers never speak for the packer: no packer error codes, no outcomes of their own', () => {
+    const formatOutcomes = (violations: ReturnType<typeof checkOutcomes>) => violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
+
+    it('studio-adapter/src creates none of the packer\'s errors or outcomes', () => {
+      expect(formatOutcomes(checkPackageOutcomes(path.join(adapter.packageRoot, 'src'), adapter.packageRoot))).toEqual([]);
+    });
+
+    it('cli/src creates none of the packer\'s errors or outcomes', () => {
+      expect(formatOutcomes(checkPackageOutcomes(path.join(cli.packageRoot, 'src'), cli.packageRoot))).toEqual([]);
+    });
+
+    const file = path.join(cli.packageRoot, 'src', 'base', 'sample.ts');
+    const rulesOf = (source: string) => checkOutcomes(file, source, cli.packageRoot).map((item) => item.rule);
+    const forbidden: [string, string][] = [
+      // What cli/src/base/mutation-command.ts did: its own BLOCKED instead of asking the packer, and a reworded CONFLICT.
+      ["throw new PackerError('BLOCKED', `Not applied: the plan has ${n} blocker(s).`, { blockers });", 'packer-error'],
+      ["throw new PackerError('CONFLICT', 'Not applied: the project changed since the preview.', { ...error.data, hint });", 'packer-error'],
+      ["return Promise.reject(new PackerError('NOT_FOUND', 'No such asset.'));", 'packer-error'],
+      ["emit('error', new PackerError('INTERNAL', String(error)));", 'packer-error'],
+      ["throw new contract.PackerError('INVALID_SETTINGS' as never, 'bad');", 'packer-error'],
+      // A code passed through a variable could be any of the packer's.
+      ["throw new PackerError(error?.code ?? 'CANCELLED', message, data);", 'packer-error'],
+      ["this.error('Expected key=value.', { code: 'INVALID_PARAMS', exit: 2 });", 'packer-error'],
+      ["const refusal = { code: 'BLOCKED', message: 'blocked', data: { blockers } };", 'packer-error'],
+      ["const record = { operationId, result: 'blocked', revisionBefore: 3, revisionAfter: 3 };", 'packer-outcome'],
+      ["rows.push({ operationId, type: 'completed', payload: { revisionAfter: 4 } });", 'packer-outcome'],
+    ];
+    it.each(forbidden)('%s', (source, rule) => {
+      expect(rulesOf(source)).toContain(rule);
+    });
+
+    it('passes reading the packer\'s answers and raising the client\'s own errors', () => {
+      const allowed = [
+        "if (error instanceof PackerError && error.code === 'CONFLICT') retry();",
+        "throw new PackerError('CONFIRMATION_REQUIRED', 'Not applied: no terminal to confirm on.', { hint: 'Pass --yes.' });",
+        "reject(new PackerError('NOT_READY', `Cannot open the packer WebSocket at ${url}.`));",
+        "throw new PackerError('PROTOCOL_MISMATCH', 'Another protocol.');",
+        "command.error(message, { code: error.code, exit });",
+        "const outcome = { type: 'failed', error: payload.error };",
+        "const row = { status: 'failed', result: payload.result };",
+        "// new PackerError('BLOCKED') in a comment is not code",
+      ].join('\n');
+      expect(checkOutcomes(file, allowed, cli.packageRoot)).toEqual([]);
     });
   });
 });

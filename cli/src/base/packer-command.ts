@@ -2,6 +2,7 @@ import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import path from 'node:path';
 import { isAssetId, PackerError } from '@packer/core/contract/runtime';
 import type { ErrorCode } from '@packer/core/contract';
+import { terminalText } from '../render/terminal-text.js';
 import { DaemonClient, findProjectRoot } from '@packer/daemon/client';
 import { runsInProcess } from './run-mode.js';
 
@@ -11,6 +12,12 @@ export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args
 /** Exit code for failures (usage errors exit 2 through oclif's exitCodes setting). */
 export const EXIT_FAILURE = 1;
 
+/** Exit code for a command that was used wrongly rather than one that failed: like oclif's usage errors. */
+export const EXIT_USAGE = 2;
+
+/** Errors that say how the command was called, not what the packer found: they exit like usage errors. */
+const USAGE_ERRORS: ReadonlySet<ErrorCode> = new Set(['CONFIRMATION_REQUIRED']);
+
 /**
  * What every packer command shares: `-C/--project`, `--json`, `--no-daemon`, a client for the project's daemon
  * (started on demand, in-process when asked or in CI), and errors as one line with the packer's code and hint.
@@ -19,7 +26,11 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   static override enableJsonFlag = true;
 
   static override baseFlags = {
-    project: Flags.string({ char: 'C', description: 'Project folder (default: the nearest packer.json upward).', helpGroup: 'GLOBAL' }),
+    project: Flags.string({
+      char: 'C',
+      description: 'Run as if started in this folder (like git -C): path arguments are relative to it, and the project is the nearest packer.json upward from it.',
+      helpGroup: 'GLOBAL',
+    }),
     daemon: Flags.boolean({
       allowNo: true,
       description: 'Use the project daemon (default). --no-daemon runs the packer in this process, for CI and one-off use.',
@@ -44,17 +55,23 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
     this.args = args as BaseArgs<T>;
   }
 
-  /** The project root: `-C` or the nearest packer.json upward. */
+  /** The folder the command runs as if started in: `-C` (relative to the current folder), or the current folder. */
+  protected workingFolder(): string {
+    return path.resolve(this.flags.project ?? '.');
+  }
+
+  /** The project root: the nearest packer.json upward from the working folder. */
   protected projectRoot(): string {
-    return findProjectRoot(this.flags.project ?? process.cwd());
+    return findProjectRoot(this.workingFolder());
   }
 
   /**
-   * A path argument as the packer expects it: resolved against the current folder, then made relative to the
-   * project root. Path arithmetic only; whether the path is acceptable is the packer's call.
+   * A path argument as the packer expects it: resolved against the working folder (`-C`, as git, make and tar
+   * read it), then made relative to the project root. Path arithmetic only; whether the path is acceptable is
+   * the packer's call.
    */
   protected projectPath(argument: string): string {
-    const absolute = path.resolve(argument);
+    const absolute = path.resolve(this.workingFolder(), argument);
     const relative = path.relative(this.projectRoot(), absolute);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
     return relative.split(path.sep).join('/') + (argument.endsWith('/') ? '/' : '');
@@ -95,23 +112,29 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
     await this.openClient?.close().catch(() => undefined);
     return super.finally(error);
   }
+}
 
-  /** Fails with the packer's stable error code. */
-  protected fail(code: ErrorCode, message: string, data: Record<string, unknown> = {}): never {
-    throw new PackerError(code, message, data);
-  }
+/** An error as the packer sends it: a PackerError, or the `error` of a `failed` event. */
+export interface PackerErrorShape {
+  code: ErrorCode;
+  message: string;
+  data?: Record<string, unknown> | undefined;
 }
 
 /**
- * How every command reports the packer's errors: `{ error: { code, message, data } }` with --json, otherwise the
- * message and hint (the stack only with DEBUG); exit code 1 either way. `logJson` is passed in because it is protected.
+ * How every command reports the packer's errors, as the packer worded them: `{ error: { code, message, data } }`
+ * with --json, otherwise the message and hint (escaped for the terminal; the stack only with DEBUG); exit code 1,
+ * or 2 for a usage error such as CONFIRMATION_REQUIRED. `logJson` is passed in because it is protected.
  */
-export function reportPackerError(command: Command, error: PackerError, logJson: (json: unknown) => void): never {
+export function reportPackerError(command: Command, error: PackerErrorShape, logJson: (json: unknown) => void): never {
+  const data = error.data ?? {};
+  const exit = USAGE_ERRORS.has(error.code) ? EXIT_USAGE : EXIT_FAILURE;
   if (command.jsonEnabled()) {
-    logJson({ error: { code: error.code, message: error.message, data: error.data } });
-    command.exit(EXIT_FAILURE);
+    logJson({ error: { code: error.code, message: error.message, data } });
+    command.exit(exit);
   }
-  const hint = typeof error.data.hint === 'string' ? error.data.hint : undefined;
-  const detail = process.env.DEBUG && error.stack ? `\n${error.stack}` : '';
-  return command.error(`${error.message}${hint ? `\nHint: ${hint}` : ''}${detail}`, { code: error.code, exit: EXIT_FAILURE });
+  const hint = typeof data.hint === 'string' ? data.hint : undefined;
+  const stack = error instanceof Error ? error.stack : undefined;
+  const detail = process.env.DEBUG && stack ? `\n${stack}` : '';
+  return command.error(`${terminalText(error.message)}${hint ? `\nHint: ${terminalText(hint)}` : ''}${detail}`, { code: error.code, exit });
 }

@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { MutationCommand, type MutationOutcome } from '../base/mutation-command.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export default class Set extends MutationCommand<typeof Set> {
-  static override description = 'Change settings, tags or kind of one asset. `key=` removes a setting.';
+  static override description = "Change settings, tags or kind of one asset. Values go to the packer as typed; it converts them by the kind's declared setting types. `key=` removes a setting.";
   static override examples = [
     '<%= config.bin %> set assets/hero.png premultiply=true maxSize=512',
     '<%= config.bin %> set assets/hero.png --tag ui --untag old',
@@ -19,12 +20,16 @@ export default class Set extends MutationCommand<typeof Set> {
   async run(): Promise<MutationOutcome> {
     const { argv } = await this.parse(Set);
     const [target, ...pairs] = argv as string[];
-    const settings: Record<string, string | number | boolean | null> = {};
-    for (const pair of pairs) {
-      const index = pair.indexOf('=');
-      if (index <= 0) this.error(`Expected key=value, got "${pair}".`, { code: 'INVALID_PARAMS', exit: 2 });
-      settings[pair.slice(0, index)] = parseValue(pair.slice(index + 1));
-    }
+    // Text as typed: the packer converts it by the kind's declared type ("007" stays "007" for a string setting).
+    // Built with fromEntries: an assignment to a `__proto__` key would vanish instead of reaching the packer's check.
+    const settings: Record<string, string | null> = Object.fromEntries(
+      pairs.map((pair) => {
+        const index = pair.indexOf('=');
+        if (index <= 0) this.error(`Expected key=value, got "${terminalText(pair)}".`, { exit: 2 });
+        const value = pair.slice(index + 1);
+        return [pair.slice(0, index), value === '' ? null : value];
+      }),
+    );
     return this.previewAndApply({
       type: 'update',
       target: this.assetRef(target!),
@@ -34,12 +39,4 @@ export default class Set extends MutationCommand<typeof Set> {
       ...(this.flags.kind ? { kind: this.flags.kind } : {}),
     });
   }
-}
-
-/** Command-line text to a setting value: true/false, numbers, empty = remove, anything else a string. */
-function parseValue(text: string): string | number | boolean | null {
-  if (text === '') return null;
-  if (text === 'true' || text === 'false') return text === 'true';
-  if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
-  return text;
 }

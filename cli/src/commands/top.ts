@@ -1,3 +1,4 @@
+import { PackerError } from '@packer/core/contract/runtime';
 import type { EventEnvelope, MethodResult, OperationInfo } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { applyOperationEvent } from '../top/operations-from-events.js';
@@ -63,7 +64,8 @@ export default class Top extends PackerCommand<typeof Top> {
     await subscription.close();
     app.unmount();
     if (lostDaemon) {
-      this.fail('NOT_READY', 'The connection to the packer daemon ended (it stopped or restarted), so packer top quit.', {
+      // The client's own finding (it lost the daemon), not an answer of the packer's.
+      throw new PackerError('NOT_READY', 'The connection to the packer daemon ended (it stopped or restarted), so packer top quit.', {
         hint: 'Run `packer top` again; it starts the daemon if none is running.',
       });
     }

@@ -5,7 +5,7 @@ import { PlainProgress } from './plain-progress.js';
 
 export type ProgressMode = 'live' | 'plain' | 'json';
 
-/** How the CLI shows an operation: ink on a TTY, plain lines without one or in CI, NDJSON with --json. */
+/** How the CLI shows an operation: ink on a TTY, plain lines without one or in CI, nothing with --json (the command prints its result). */
 export function progressMode(json: boolean): ProgressMode {
   if (json) return 'json';
   if (process.stdout.isTTY && !process.env.CI) return 'live';
@@ -31,7 +31,6 @@ export async function followOperation(
 
   const apply = (event: EventEnvelope): void => {
     if (!state) return;
-    if (mode === 'json') process.stdout.write(JSON.stringify(event) + '\n');
     state = reduceOperationEvent(state, event);
     renderer.update(state);
     if (isTerminal(state)) finish(state);

@@ -16,7 +16,9 @@ export type ExtraMethods<Context> = Record<string, { params: z.ZodType; handler:
  * issues in `data`), and every throw leaves as a typed error with a stable `data.code`.
  */
 export function createRpcServer<Context>(handlers: MethodHandlers<Context>, extra: ExtraMethods<Context> = {}): JSONRPCServer<Context> {
-  const server = new JSONRPCServer<Context>();
+  // Every throw goes back to the caller as a typed error; the library's default listener would also print it
+  // with a stack (on the CLI's own stderr under --no-daemon) for ordinary answers such as NOT_FOUND.
+  const server = new JSONRPCServer<Context>({ errorListener: () => undefined });
   const register = (name: string, schema: z.ZodType, handler: (params: unknown, context: Context) => unknown): void => {
     server.addMethod(name, async (params: unknown, context: Context) => {
       const parsed = schema.safeParse(params ?? {});
