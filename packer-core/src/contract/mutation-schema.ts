@@ -34,7 +34,11 @@ export const RemoveMutation = z.strictObject({
 export const UpdateMutation = z.strictObject({
   type: z.literal('update'),
   target: AssetRef,
-  /** Settings to set; `null` removes a key. Keys `__proto__`, `constructor` and `prototype` are refused. */
+  /**
+   * Settings to set; `null` removes a key. A string is converted by the kind's declared type (`"512"` for a number
+   * setting is 512, `"true"` for a boolean one is true; text that does not fit is an INVALID_SETTINGS blocker), so
+   * clients send what a person typed. Keys `__proto__`, `constructor` and `prototype` are refused.
+   */
   settings: settingsRecord(z.union([SettingValue, z.null()])).optional(),
   addTags: z.array(z.string().min(1)).optional(),
   removeTags: z.array(z.string().min(1)).optional(),
