@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, test } from 'vitest';
 import type { ApplyResult, AuditRecord, BuildReport, Plan, RegistryEntry } from '@packer/core/contract';
 import { developerEnv, packer } from './support/packer-bin.js';
-import { fixtureProject } from './support/temp-project.js';
+import { emptyFolder, fixtureProject } from './support/temp-project.js';
 
 // End-to-end through the real bin (stdin is /dev/null and stdout a pipe in every run here, so no terminal):
 // confirmation without a TTY, escaping of hostile names, errors as the packer words them, `-C`, `build --json`.
@@ -113,6 +113,13 @@ describe.concurrent('settings, -C and build --json', { timeout: TIMEOUT }, () =>
     const shown = await packer(elsewhere, ['show', '-C', path.join(path.basename(root), 'assets/text'), 'notes.txt', '--json', '--no-daemon']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.json<{ asset: RegistryEntry }>().asset.path).toBe('assets/text/notes.txt');
+
+    // init takes it too: its folder argument is relative to -C.
+    const folder = await emptyFolder(onTestFinished);
+    const init = await packer(path.dirname(folder), ['-C', path.basename(folder), 'init', 'game', '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.json<{ root: string }>().root).toBe(path.join(folder, 'game'));
+    expect(existsSync(path.join(folder, 'game', 'packer.json'))).toBe(true);
   });
 
   test('build --json prints the build report as its one JSON document', async ({ expect, onTestFinished }) => {

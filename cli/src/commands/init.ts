@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
 import { PackerError } from '@packer/core/contract/runtime';
 import { initProject, type InitResult } from '@packer/daemon/client';
@@ -9,11 +10,14 @@ export default class Init extends Command {
   static override examples = ['<%= config.bin %> init', '<%= config.bin %> init my-game --name "My Game"'];
   static override enableJsonFlag = true;
   static override args = { dir: Args.string({ description: 'Project folder (created if missing).', default: '.' }) };
-  static override flags = { name: Flags.string({ description: 'Project name (default: the folder name).' }) };
+  static override flags = {
+    name: Flags.string({ description: 'Project name (default: the folder name).' }),
+    project: Flags.string({ char: 'C', description: 'Run as if started in this folder (like git -C): [dir] is relative to it.', helpGroup: 'GLOBAL' }),
+  };
 
   async run(): Promise<InitResult> {
     const { args, flags } = await this.parse(Init);
-    const result = await initProject(args.dir, flags.name ? { name: flags.name } : {});
+    const result = await initProject(path.resolve(flags.project ?? '.', args.dir), flags.name ? { name: flags.name } : {});
     this.log(terminalText(`Created a packer project in ${result.root}: ${result.created.join(', ')}.`));
     this.log('Next: put files under assets/, then `packer add assets` and `packer status`.');
     return result;
