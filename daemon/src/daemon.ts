@@ -1,7 +1,7 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Workspace, type CommitHook, type SnapshotState } from '@packer/core';
+import { interruptedBuildError, recoverBuildFolder, Workspace, type CommitHook, type SnapshotState } from '@packer/core';
 import { PackerError, PROTOCOL_VERSION, formatCursor, type EventEnvelope, type EventPayload, type OperationKind, type StateEventType } from '@packer/core/contract';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from './connection-context.js';
@@ -329,10 +329,13 @@ export class Daemon {
 
   /** A crashed daemon's operations still end with a terminal event: `failed`, emitted at the next start. */
   private failUnterminated(): void {
+    // Temp files, unreferenced pack files and the build journal of a build the crash interrupted.
+    const builds = recoverBuildFolder(this.workspace.root, this.workspace.stateDir, this.workspace.config);
     const unterminated = this.events.findUnterminated();
     if (unterminated.length === 0) return;
     const kinds = new Map<string, OperationKind>();
     const sequences = new Map<string, number>();
+    const started = new Set<string>();
     let after = this.events.oldestSeq - 1;
     for (;;) {
       const page = this.events.readSince(Math.max(0, after), { limit: 1000 });
@@ -340,6 +343,7 @@ export class Daemon {
       for (const event of page.events) {
         if (!event.operationId) continue;
         if (event.type === 'queued') kinds.set(event.operationId, (event.payload as EventPayload<'queued'>).kind);
+        if (event.type === 'started') started.add(event.operationId);
         sequences.set(event.operationId, Math.max(sequences.get(event.operationId) ?? 0, event.sequence ?? 0));
       }
       after = Number(page.events[page.events.length - 1]!.cursor.split('.')[1]);
@@ -348,13 +352,15 @@ export class Daemon {
       // Recovery rolled a committed journal forward (and audited it as applied) or rolled it back: say which,
       // so a client does not retry a move that happened.
       const applied = this.workspace.audit.list({ operationId }).some((record) => record.result === 'applied');
+      // A build changes packs, not the registry: say which packs it replaced, as recovery found them.
+      const build = kinds.get(operationId) === 'build' ? interruptedBuildError(operationId, started.has(operationId), builds) : undefined;
       this.events.append({
         type: 'failed',
         operationId,
         sequence: (sequences.get(operationId) ?? 0) + 1,
         payload: {
           kind: kinds.get(operationId) ?? 'rescan',
-          error: {
+          error: build ? { code: 'INTERNAL', ...build } : {
             code: 'INTERNAL',
             message: applied
               ? 'The daemon stopped after this operation committed; recovery finished it, so its changes are in place.'

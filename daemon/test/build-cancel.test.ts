@@ -30,6 +30,15 @@ async function slowAudioProject(): Promise<string> {
   return root;
 }
 
+/** The pack each manifest names, by pack name: what a reader going through the manifests gets. */
+function packsByManifest(root: string): Record<string, Buffer> {
+  const dir = path.join(root, 'build');
+  return Object.fromEntries(readdirSync(dir).filter((name) => name.endsWith('.manifest.json')).sort().map((name) => {
+    const manifest = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { file: string };
+    return [name.slice(0, -'.manifest.json'.length), readFileSync(path.join(dir, manifest.file))];
+  }));
+}
+
 /** Finished packs and manifests in build/ (temp files of an interrupted build are not packs). */
 function packFiles(root: string): Record<string, Buffer> {
   const dir = path.join(root, 'build');
@@ -86,7 +95,7 @@ describe('interrupted builds', () => {
     const root = daemon.root;
     const client = await connectClient(root);
     await client.call('build.run', {});
-    const before = packFiles(root);
+    const before = packsByManifest(root);
     // A large asset keeps `core` busy being written when the kill lands.
     writeFileSync(path.join(root, 'assets/bin/navmesh.bin'), randomBytes(48 << 20));
     editAudio(root);
@@ -98,12 +107,13 @@ describe('interrupted builds', () => {
     daemon.child.kill('SIGKILL');
     await daemon.exited;
     await client.close().catch(() => undefined);
-    const atKill = packFiles(root);
+    const atKill = packsByManifest(root);
 
     daemon = await startDaemon({ root });
     await expectCorrectRebuild(root);
-    const after = packFiles(root);
-    for (const name of Object.keys(before).filter((file) => file.endsWith('.pack'))) {
+    const after = packsByManifest(root);
+    expect(Object.keys(atKill)).toEqual(Object.keys(before));
+    for (const name of Object.keys(before)) {
       const bytes = atKill[name]!;
       expect(bytes.equals(before[name]!) || bytes.equals(after[name]!), name).toBe(true);
     }

@@ -42,21 +42,26 @@ describe('builds through the daemon', () => {
 
     const list = await client.call('packs.list', {});
     expect(list.buildDir).toBe('build');
-    expect(list.items.map((item) => [item.name, item.exists, item.file])).toEqual(report.packs.map((pack) => [pack.pack, true, `build/${pack.pack}.pack`]));
+    // Content-addressed pack files, named by their manifests: `<name>.<first 16 hex of the digest>.pack`.
+    const fileOf = (name: string) => `build/${name}.${report.packs.find((pack) => pack.pack === name)!.digest!.slice(0, 16)}.pack`;
+    expect(list.items.map((item) => [item.name, item.exists, item.file])).toEqual(report.packs.map((pack) => [pack.pack, true, fileOf(pack.pack)]));
+    expect(report.packs.map((pack) => pack.file)).toEqual(report.packs.map((pack) => fileOf(pack.pack)));
     const entries = await client.call('packs.entries', { pack: 'sprites', limit: 10 });
-    expect(entries).toMatchObject({ pack: 'sprites', file: 'build/sprites.pack', total: 17 });
+    expect(entries).toMatchObject({ pack: 'sprites', file: fileOf('sprites'), total: 17 });
     expect(entries.items).toHaveLength(10);
     const rest = await client.call('packs.entries', { pack: 'sprites', page: entries.nextPage! });
     expect(rest.items).toHaveLength(7);
     expect(rest.nextPage).toBeUndefined();
     expect([...entries.items, ...rest.items].every((entry) => typeof entry.metadata.width === 'number')).toBe(true);
     expect(await client.call('packs.verify', { pack: 'core' })).toMatchObject({ ok: true, pack: 'core', entries: 15 });
-    expect(await client.call('packs.verify', { pack: 'build/audio.pack' })).toMatchObject({ ok: true, pack: 'audio' });
+    // A path works too: the pack file itself, or `<name>.pack`, which stands for the file the manifest names.
+    expect(await client.call('packs.verify', { pack: fileOf('audio') })).toMatchObject({ ok: true, pack: 'audio', file: fileOf('audio') });
+    expect(await client.call('packs.verify', { pack: 'build/audio.pack' })).toMatchObject({ ok: true, pack: 'audio', file: fileOf('audio') });
     await expect(client.call('packs.verify', { pack: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(client.call('build.start', { packs: ['nope'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // A flipped byte is reported with the entry it hit.
-    const file = path.join(daemon.root, 'build/core.pack');
+    const file = path.join(daemon.root, fileOf('core'));
     const bytes = readFileSync(file);
     const third = (await client.call('packs.entries', { pack: 'core' })).items[2]!;
     bytes[third.offset + 1]! ^= 0x40;

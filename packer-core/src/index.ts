@@ -15,6 +15,7 @@ export { runBuild, type BuildOptions } from './build/run-build.js';
 export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './build/plan-build.js';
 export type { BuildProgress } from './build/build-progress.js';
 export { restoreLastBuilds } from './build/build-state.js';
+export { recoverBuildFolder, interruptedBuildError, type BuildRecovery } from './build/recover-build.js';
 export { PackReader } from './build/pack-reader.js';
 export { verifyPack } from './build/verify-pack.js';
 export { listPacks, listPackEntries, readManifest, resolvePack, verifyPackFiles } from './build/pack-queries.js';

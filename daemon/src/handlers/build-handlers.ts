@@ -29,7 +29,7 @@ export function createBuildHandlers(daemon: Daemon): Pick<MethodHandlers<Connect
         await catchUpWithDisk(daemon);
         const progress = coalescedProgress(operation);
         try {
-          const report = await runBuild(workspace(), { packs: params.packs, signal: operation.signal, onProgress: progress.push });
+          const report = await runBuild(workspace(), { packs: params.packs, signal: operation.signal, onProgress: progress.push, operationId: operation.operationId });
           return { revisionAfter: report.revisionAfter, result: report };
         } finally {
           progress.flush();

@@ -4,6 +4,7 @@ import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import type { PackFiles } from './pack-files.js';
 import type { Workspace } from '../workspace/workspace.js';
+import { checkPacks } from './pack-health.js';
 
 type FileStamp = [size: number, mtimeMs: number, ino: number];
 
@@ -46,6 +47,12 @@ export class BuildState {
     return !!record && record.headerDigest === headerDigest && sameStamp(stamp(files.pack), record.pack) && sameStamp(stamp(files.manifest), record.manifest);
   }
 
+  /** True when the pack and manifest on disk are, by stat, the very files the packer last wrote for this pack. */
+  wrote(files: PackFiles): boolean {
+    const record = this.records[files.name];
+    return !!record && sameStamp(stamp(files.pack), record.pack) && sameStamp(stamp(files.manifest), record.manifest);
+  }
+
   get(name: string): PackBuildInfo | undefined {
     return this.records[name]?.info;
   }
@@ -78,13 +85,14 @@ function sameStamp(a: FileStamp | undefined, b: FileStamp): boolean {
 }
 
 /**
- * Publishes the recorded last builds into the workspace's snapshot (after a daemon restart) when the
- * snapshot has none yet and the state file has some. Returns true when it published.
+ * At daemon start: publishes the recorded last builds into the workspace's snapshot (when it has none yet)
+ * and the cheap pack check's PACK_UNVERIFIED findings (see `checkPacks`). Returns true when it published.
  */
-export async function restoreLastBuilds(workspace: Pick<Workspace, 'stateDir' | 'snapshot' | 'config' | 'recordBuilds'>): Promise<boolean> {
-  if (workspace.snapshot.lastBuilds.length > 0) return false;
-  const builds = BuildState.load(workspace.stateDir).lastBuilds(workspace.config.packs.map((rule) => rule.name));
-  if (builds.length === 0) return false;
-  await workspace.recordBuilds(builds);
+export async function restoreLastBuilds(workspace: Pick<Workspace, 'root' | 'stateDir' | 'snapshot' | 'config' | 'recordBuilds'>): Promise<boolean> {
+  const state = BuildState.load(workspace.stateDir);
+  const unverified = checkPacks(workspace.root, workspace.config, state);
+  const builds = workspace.snapshot.lastBuilds.length > 0 ? [] : state.lastBuilds(workspace.config.packs.map((rule) => rule.name));
+  if (builds.length === 0 && unverified.length === 0) return false;
+  await workspace.recordBuilds(builds.length > 0 ? builds : workspace.snapshot.lastBuilds, unverified);
   return true;
 }

@@ -51,6 +51,16 @@ export function buildOutputs(root: string, buildDir = 'build'): Record<string, B
   return Object.fromEntries(names.map((name) => [name, readFileSync(path.join(dir, name))]));
 }
 
+/** The bytes of the pack file a pack's manifest names (undefined when there is no manifest or no such file). For tests. */
+export function packBytes(root: string, name: string, buildDir = 'build'): Buffer | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(root, buildDir, `${name}.manifest.json`), 'utf8')) as { file: string };
+    return readFileSync(path.join(root, buildDir, manifest.file));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A PNG signature and IHDR chunk of the given size (enough for the image processor). */
 export function pngHeader(width: number, height: number, extra = 16): Buffer {
   const ihdr = Buffer.alloc(25);

@@ -1,12 +1,13 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { PackManifest } from '../contract/build-schema.js';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import { normalizeProjectPath, toAbsolute } from '../paths/project-path.js';
 
 /** Where one pack and its manifest live. */
 export interface PackFiles {
   name: string;
-  /** Absolute paths. */
+  /** Absolute paths. `pack` is the file the manifest names (`<name>.pack` when there is no usable manifest). */
   pack: string;
   manifest: string;
   /** Project-relative paths, for reports. */
@@ -14,29 +15,96 @@ export interface PackFiles {
   relativeManifest: string;
 }
 
+/** Hex digits of the whole-file digest in a pack's file name: enough to tell apart the versions of one pack that coexist. */
+export const PACK_NAME_DIGEST_CHARS = 16;
+
 /** The build folder, absolute; PATH_OUTSIDE_PROJECT when `buildDir` escapes the project. */
 export function buildDirOf(projectRoot: string, config: ProjectConfig): { absolute: string; relative: string } {
   const relative = normalizeProjectPath(config.buildDir, projectRoot);
   return { absolute: toAbsolute(projectRoot, relative), relative };
 }
 
-/** `<buildDir>/<name>.pack` and `<buildDir>/<name>.manifest.json`. */
-export function packFilesOf(projectRoot: string, config: ProjectConfig, name: string): PackFiles {
+/** `<name>.<first 16 hex of its sha256>.pack`: a pack version's file name, which no other version of the pack shares. */
+export function contentAddressedName(name: string, digest: string): string {
+  return `${name}.${digest.slice(0, PACK_NAME_DIGEST_CHARS)}.pack`;
+}
+
+/**
+ * `<buildDir>/<name>.manifest.json` and the pack file it names (`<name>.<digest>.pack`; packs written before
+ * content addressing are `<name>.pack`). Reads the manifest; pass it when the caller already has it.
+ */
+export function packFilesOf(projectRoot: string, config: ProjectConfig, name: string, manifest: PackManifest | undefined | null = null): PackFiles {
   const dir = buildDirOf(projectRoot, config);
+  const manifestPath = path.join(dir.absolute, `${name}.manifest.json`);
+  const known = manifest === null ? readManifest(manifestPath) : manifest;
+  const file = (known && manifestPackFile(known)) ?? `${name}.pack`;
   return {
     name,
-    pack: path.join(dir.absolute, `${name}.pack`),
-    manifest: path.join(dir.absolute, `${name}.manifest.json`),
-    relativePack: `${dir.relative}/${name}.pack`,
+    pack: path.join(dir.absolute, file),
+    manifest: manifestPath,
+    relativePack: `${dir.relative}/${file}`,
     relativeManifest: `${dir.relative}/${name}.manifest.json`,
   };
 }
 
-// Temp files of the pack writer (".core.pack.tmp-<hex>") and of atomic writes (".core.manifest.json.<pid>.<ms>.tmp").
-const TEMP_FILE = /^\.[A-Za-z0-9][A-Za-z0-9._-]*\.(pack\.tmp-[0-9a-f]+|manifest\.json\.\d+\.\d+\.tmp)$/;
+/** The manifest at `file`, or undefined when it is missing or does not validate. */
+export function readManifest(file: string): PackManifest | undefined {
+  try {
+    const parsed = PackManifest.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-/** Removes temp files a crashed build left in the build folder; finished packs are never touched. */
-export function sweepTempPacks(buildDir: string): void {
-  if (!existsSync(buildDir)) return;
-  for (const name of readdirSync(buildDir)) if (TEMP_FILE.test(name)) rmSync(path.join(buildDir, name), { force: true });
+/** The pack file a manifest names, when it is a plain file name beside the manifest (anything else is refused). */
+export function manifestPackFile(manifest: PackManifest): string | undefined {
+  return PACK_FILE.test(manifest.file) ? manifest.file : undefined;
+}
+
+const PACK_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.pack$/;
+
+// Temp files of the pack writer (".core.pack.tmp-<hex>") and of atomic writes (".core.manifest.json.<pid>.<ms>[.<n>].tmp").
+const TEMP_FILE = /^\.[A-Za-z0-9][A-Za-z0-9._-]*\.(pack\.tmp-[0-9a-f]+|manifest\.json\.\d+\.\d+(\.\d+)?\.tmp)$/;
+
+/** Removes temp files a crashed build left in the build folder; returns their names. Finished packs are never touched. */
+export function sweepTempPacks(buildDir: string): string[] {
+  if (!existsSync(buildDir)) return [];
+  const removed = readdirSync(buildDir).filter((name) => TEMP_FILE.test(name));
+  for (const name of removed) rmSync(path.join(buildDir, name), { force: true });
+  return removed;
+}
+
+/**
+ * Removes pack files no manifest names any more: versions of configured packs (`<name>.<hex>.pack`) left
+ * after their manifest moved on or by a crash before their manifest was committed, and `<name>.pack` of the
+ * old layout once a manifest names another file. A file any configured pack's manifest names is kept.
+ * Returns the removed names.
+ */
+export function removeUnreferencedPacks(projectRoot: string, config: ProjectConfig): string[] {
+  const dir = buildDirOf(projectRoot, config).absolute;
+  if (!existsSync(dir)) return [];
+  const names = config.packs.map((rule) => rule.name);
+  const referenced = new Set<string>();
+  for (const name of names) {
+    const manifest = readManifest(path.join(dir, `${name}.manifest.json`));
+    const file = manifest && manifestPackFile(manifest);
+    if (file) referenced.add(file);
+  }
+  const removed: string[] = [];
+  for (const file of readdirSync(dir)) {
+    if (referenced.has(file) || !file.endsWith('.pack')) continue;
+    // A `<name>.pack` without a manifest is left alone: it may be a copy a person put there.
+    const stale = names.some((name) => isVersionOf(file, name) || (file === `${name}.pack` && existsSync(path.join(dir, `${name}.manifest.json`))));
+    if (!stale) continue;
+    rmSync(path.join(dir, file), { force: true });
+    removed.push(file);
+  }
+  return removed;
+}
+
+/** True for `<name>.<16 hex>.pack`, a content-addressed version of pack `name`. */
+export function isVersionOf(file: string, name: string): boolean {
+  if (!file.startsWith(`${name}.`)) return false;
+  return new RegExp(`^[0-9a-f]{${PACK_NAME_DIGEST_CHARS}}\\.pack$`).test(file.slice(name.length + 1));
 }

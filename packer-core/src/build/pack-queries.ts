@@ -1,19 +1,19 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PackManifest, type PackEntryInfo, type PackInfo, type VerifyResult } from '../contract/build-schema.js';
+import type { PackEntryInfo, PackInfo, VerifyResult } from '../contract/build-schema.js';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import { PackerError } from '../contract/errors.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { normalizeProjectPath, toAbsolute } from '../paths/project-path.js';
-import { buildDirOf, packFilesOf, type PackFiles } from './pack-files.js';
+import { buildDirOf, packFilesOf, manifestPackFile, PACK_NAME_DIGEST_CHARS, readManifest, type PackFiles } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { verifyPack } from './verify-pack.js';
 
 /** Every configured pack with what its manifest says and its last recorded build. Reads manifests only. */
 export function listPacks(projectRoot: string, config: ProjectConfig, lastBuilds: readonly PackBuildInfo[]): { buildDir: string; items: PackInfo[] } {
   const items = config.packs.map((rule): PackInfo => {
-    const files = packFilesOf(projectRoot, config, rule.name);
-    const manifest = readManifest(files.manifest);
+    const manifest = readManifest(packFilesOf(projectRoot, config, rule.name, undefined).manifest);
+    const files = packFilesOf(projectRoot, config, rule.name, manifest);
     const lastBuild = lastBuilds.find((build) => build.pack === rule.name);
     return {
       name: rule.name,
@@ -28,29 +28,35 @@ export function listPacks(projectRoot: string, config: ProjectConfig, lastBuilds
 }
 
 /**
- * A pack named in `packer.json`, or a project-relative (or absolute, inside the project) path to a `.pack`
- * file, whose manifest is the `.manifest.json` beside it. NOT_FOUND for anything else.
+ * A pack named in `packer.json` (the file its manifest names), or a project-relative (or absolute, inside the
+ * project) path to a `.pack` file, checked against the manifest beside it: `<name>.manifest.json` for
+ * `<name>.<digest>.pack` and `<name>.pack`. A `<name>.pack` path that does not exist stands for the file
+ * the manifest names, so `packer verify build/core.pack` keeps working. NOT_FOUND for anything else.
  */
 export function resolvePack(projectRoot: string, config: ProjectConfig, ref: string): PackFiles {
   if (config.packs.some((rule) => rule.name === ref)) return packFilesOf(projectRoot, config, ref);
   if (ref.endsWith('.pack')) {
     const relative = normalizeProjectPath(ref, projectRoot);
-    const relativeManifest = relative.replace(/\.pack$/, '.manifest.json');
-    return { name: path.posix.basename(relative, '.pack'), pack: toAbsolute(projectRoot, relative), manifest: toAbsolute(projectRoot, relativeManifest), relativePack: relative, relativeManifest };
+    const dir = path.posix.dirname(relative) === '.' ? '' : `${path.posix.dirname(relative)}/`;
+    const stem = path.posix.basename(relative, '.pack');
+    const versioned = new RegExp(`^(.+)\\.[0-9a-f]{${PACK_NAME_DIGEST_CHARS}}$`).exec(stem);
+    const name = versioned && existsSync(toAbsolute(projectRoot, `${dir}${versioned[1]}.manifest.json`)) ? versioned[1]! : stem;
+    const relativeManifest = `${dir}${name}.manifest.json`;
+    const manifest = toAbsolute(projectRoot, relativeManifest);
+    if (!versioned && !existsSync(toAbsolute(projectRoot, relative))) {
+      const known = readManifest(manifest);
+      const named = known && manifestPackFile(known);
+      if (named) {
+        return { name, pack: toAbsolute(projectRoot, `${dir}${named}`), manifest, relativePack: `${dir}${named}`, relativeManifest };
+      }
+    }
+    return { name, pack: toAbsolute(projectRoot, relative), manifest, relativePack: relative, relativeManifest };
   }
   const known = config.packs.map((rule) => rule.name);
   throw new PackerError('NOT_FOUND', `No pack named ${JSON.stringify(ref)}.`, { pack: ref, known, hint: known.length ? `Use one of: ${known.join(', ')}, or a path to a .pack file.` : 'Define packs in packer.json.' });
 }
 
-/** The manifest at `file`, or undefined when it is missing or does not validate. */
-export function readManifest(file: string): PackManifest | undefined {
-  try {
-    const parsed = PackManifest.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { readManifest };
 
 /** Verifies a pack against itself and its manifest; the first problem is in `problem`. */
 export function verifyPackFiles(files: PackFiles): Promise<VerifyResult> {

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { PackManifest } from '../contract/build-schema.js';
-import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-write.js';
+import { contentAddressedName, type PackFiles } from './pack-files.js';
 import { layoutPack, type LayoutEntry, type PackIndex } from './pack-format.js';
 import { cancelledError } from './processors/processor.js';
 import type { StageWorkers } from './stage-worker.js';
@@ -26,35 +27,38 @@ export class SourceMismatch extends Error {
   }
 }
 
-/** A pack written to a temp file beside its target, not yet in place. */
+/** A pack written to a temp file in the build folder, not yet in place. */
 export interface StagedPack {
   temp: string;
+  /** `<buildDir>/<name>.<digest>.pack`: where `placePack` renames it. */
   target: string;
   manifestTarget: string;
   digest: string;
   bytes: number;
   index: PackIndex;
+  /** Names `target` by its file name and digest. */
   manifest: PackManifest;
 }
 
 /**
- * Writes a pack to a temp file beside the target (on a worker thread, see `StageWorkers`), hashing every
+ * Writes a pack to a temp file in the build folder (on a worker thread, see `StageWorkers`), hashing every
  * byte it copies: each entry against its expected digest (SourceMismatch on a difference), the whole file
- * for the manifest. fsyncs it. Nothing replaces the old pack until `commitPack`; a cancel or an error
- * removes the temp file (a crash leaves it for the next build to sweep).
+ * for the manifest and the content-addressed file name. fsyncs it. Nothing a reader can see changes until
+ * `placePack` and `commitManifest`; a cancel or an error removes the temp file (a crash leaves it for
+ * recovery to sweep).
  */
 export async function stagePack(
-  target: string,
-  manifestTarget: string,
+  files: Pick<PackFiles, 'name' | 'manifest'>,
   sources: readonly PackSource[],
-  manifestBase: Omit<PackManifest, 'digest' | 'bytes' | 'entries'>,
+  manifestBase: Omit<PackManifest, 'digest' | 'bytes' | 'entries' | 'file'>,
   workers: StageWorkers,
   signal?: AbortSignal,
 ): Promise<StagedPack> {
   const { indexBytes, index } = layoutPack(sources.map((source) => source.entry));
   const byId = new Map(sources.map((source) => [source.entry.id, source]));
   const ordered = index.entries.map((entry) => byId.get(entry.id)!);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(6).toString('hex')}`);
+  const dir = path.dirname(files.manifest);
+  const temp = path.join(dir, `.${files.name}.pack.tmp-${randomBytes(6).toString('hex')}`);
   const result = await workers.stage({
     temp,
     index: indexBytes,
@@ -67,19 +71,26 @@ export async function stagePack(
     rmSync(temp, { force: true });
     throw cancelledError(signal);
   }
-  const manifest: PackManifest = { ...manifestBase, digest: result.digest, bytes: index.fileLength, entries: index.entries };
-  return { temp, target, manifestTarget, digest: result.digest, bytes: index.fileLength, index, manifest };
+  const file = contentAddressedName(files.name, result.digest);
+  const manifest: PackManifest = { ...manifestBase, file, digest: result.digest, bytes: index.fileLength, entries: index.entries };
+  return { temp, target: path.join(dir, file), manifestTarget: files.manifest, digest: result.digest, bytes: index.fileLength, index, manifest };
 }
 
 /**
- * Puts a staged pack in place: rename over the old pack (atomic: readers see the old or the new file),
- * then the manifest (temp + rename), then fsync the folder. A crash between the two renames leaves a new
- * pack beside its old manifest: `verify` reports that as a manifest problem and the next build rewrites it.
+ * Renames a staged pack to its content-addressed name. No manifest names that file yet, so readers (who go
+ * through the manifest) still see the previous version; an identical version already there is replaced by
+ * the same bytes.
  */
-export function commitPack(staged: StagedPack): void {
+export function placePack(staged: StagedPack): void {
   renameSync(staged.temp, staged.target);
+}
+
+/**
+ * The commit point of one pack: the manifest naming the new file replaces the old one atomically (temp,
+ * fsync, rename, fsync folder). The pack it names must already be in place and durable.
+ */
+export function commitManifest(staged: StagedPack): void {
   writeFileAtomic(staged.manifestTarget, `${JSON.stringify(staged.manifest, null, 2)}\n`);
-  fsyncDirectory(path.dirname(staged.target));
 }
 
 /** Removes a staged pack that will not be committed. */

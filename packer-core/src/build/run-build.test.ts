@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
-import { buildOutputs, removeTestProjects, trackTestProject } from './build-test-project.js';
+import { buildOutputs, packBytes, removeTestProjects, trackTestProject } from './build-test-project.js';
 import { packFilesOf } from './pack-files.js';
 import { verifyPackFiles } from './pack-queries.js';
 import { runBuild } from './run-build.js';
@@ -35,7 +35,10 @@ describe('runBuild on the sample game', () => {
     expect(a.counts).toEqual({ processed: 45, cached: 0, failed: 0 });
     expect(a.packs.map((pack) => pack.digest)).toEqual(b.packs.map((pack) => pack.digest));
     const [outA, outB] = [packsOnly(buildOutputs(first.root)), packsOnly(buildOutputs(second.root))];
-    expect(Object.keys(outA)).toEqual(['audio.pack', 'backgrounds.pack', 'core.pack', 'level1.pack', 'sprites.pack', 'ui.pack']);
+    // Content-addressed names (`<name>.<digest>.pack`), so equal in both directories too.
+    expect(Object.keys(outA).map((name) => name.replace(/\.[0-9a-f]{16}\.pack$/, ''))).toEqual(['audio', 'backgrounds', 'core', 'level1', 'sprites', 'ui']);
+    expect(Object.keys(outB)).toEqual(Object.keys(outA));
+    expect(Object.keys(outA)).toEqual(a.packs.map((pack) => `${pack.pack}.${pack.digest!.slice(0, 16)}.pack`).sort());
     for (const name of Object.keys(outA)) expect(outA[name]!.equals(outB[name]!), name).toBe(true);
     for (const rule of first.config.packs) expect((await verifyPackFiles(packFilesOf(first.root, first.config, rule.name))).ok).toBe(true);
   });
@@ -64,8 +67,10 @@ describe('runBuild on the sample game', () => {
     expect(edited.counts).toEqual({ processed: 1, cached: 44, failed: 0 });
     const status = Object.fromEntries(edited.packs.map((pack) => [pack.pack, pack.status]));
     expect(status).toEqual({ core: 'written', sprites: 'unchanged', backgrounds: 'unchanged', audio: 'unchanged', ui: 'unchanged', level1: 'unchanged' });
-    expect(buildOutputs(ws.root)['sprites.pack']!.equals(before['sprites.pack']!)).toBe(true);
-    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(false);
+    expect(buildOutputs(ws.root)).toMatchObject(Object.fromEntries(Object.entries(before).filter(([name]) => !name.startsWith('core.'))));
+    expect(Object.values(before).some((bytes) => bytes.equals(packBytes(ws.root, 'core')!))).toBe(false);
+    // The previous core pack is gone: only the files the manifests name are left.
+    expect(Object.keys(buildOutputs(ws.root)).filter((name) => name.endsWith('.pack'))).toHaveLength(6);
   });
 
   it('records the last build of each pack in the snapshot', async () => {
@@ -81,7 +86,7 @@ describe('runBuild on the sample game', () => {
   it('detects a corrupted cache entry, rebuilds it and never packs it', async () => {
     const ws = await openFixture();
     await runBuild(ws);
-    const good = buildOutputs(ws.root)['core.pack']!;
+    const good = packBytes(ws.root, 'core')!;
     // Corrupt every stored output (json and text) in its cache segment, then force core.pack to be written again.
     for (const row of cacheRows(ws.stateDir)) {
       const segment = path.join(ws.stateDir, 'cache', 'segments', `${row.segment}.seg`);
@@ -91,11 +96,11 @@ describe('runBuild on the sample game', () => {
     }
     const corrupted = cacheRows(ws.stateDir).length;
     expect(corrupted).toBeGreaterThan(5);
-    rmSync(path.join(ws.root, 'build', 'core.pack'));
+    rmSync(packFilesOf(ws.root, ws.config, 'core').pack);
     const report = await runBuild(ws, { packs: ['core'] });
     expect(report.counts.processed).toBeGreaterThan(0);
     expect(report.counts.processed + report.counts.cached).toBe(15);
-    expect(buildOutputs(ws.root)['core.pack']!.equals(good)).toBe(true);
+    expect(packBytes(ws.root, 'core')!.equals(good)).toBe(true);
     expect((await verifyPackFiles(packFilesOf(ws.root, ws.config, 'core'))).ok).toBe(true);
   });
 
@@ -106,11 +111,11 @@ describe('runBuild on the sample game', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.reduce((sum, row) => sum + row.size, 0)).toBeLessThanOrEqual(1000);
     // Evicted outputs are simply processed again; the packs stay identical.
-    const before = buildOutputs(ws.root);
-    rmSync(path.join(ws.root, 'build', 'core.pack'));
+    const before = packBytes(ws.root, 'core')!;
+    rmSync(packFilesOf(ws.root, ws.config, 'core').pack);
     const again = await runBuild(ws, { cacheMaxBytes: 1000 });
     expect(again.counts.processed).toBeGreaterThan(0);
-    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(true);
+    expect(packBytes(ws.root, 'core')!.equals(before)).toBe(true);
   });
 
   it('fails with BLOCKED and writes nothing when a registered file is missing', async () => {
@@ -129,17 +134,17 @@ describe('runBuild on the sample game', () => {
   it('fails an asset whose file changed after the snapshot was pinned, keeping its packs as they were', async () => {
     const ws = await openFixture();
     await runBuild(ws);
-    const before = buildOutputs(ws.root);
+    const before = packBytes(ws.root, 'core')!;
     // Same size, new bytes, and no rescan: the snapshot still holds the old digest.
     const wav = path.join(ws.root, 'assets/audio/sfx/coin.wav');
     const bytes = readFileSync(wav);
     bytes[bytes.length - 1]! ^= 0xff;
     writeFileSync(wav, bytes);
-    rmSync(path.join(ws.root, 'build', 'audio.pack'));
+    rmSync(packFilesOf(ws.root, ws.config, 'audio').pack);
     const error = (await runBuild(ws, { packs: ['audio', 'core'] }).catch((caught: unknown) => caught)) as PackerError;
     expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'CHANGED_DURING_BUILD', path: 'assets/audio/sfx/coin.wav' })]);
-    expect(buildOutputs(ws.root)['audio.pack']).toBeUndefined();
-    expect(buildOutputs(ws.root)['core.pack']!.equals(before['core.pack']!)).toBe(true);
+    expect(packBytes(ws.root, 'audio')).toBeUndefined();
+    expect(packBytes(ws.root, 'core')!.equals(before)).toBe(true);
     await ws.refresh();
     await expect(runBuild(ws, { packs: ['audio'] })).resolves.toMatchObject({ counts: { processed: 1, cached: 5 } });
   });
@@ -147,7 +152,7 @@ describe('runBuild on the sample game', () => {
   it('keeps earlier packs and reports the asset when a processor fails', async () => {
     const ws = await openFixture();
     await runBuild(ws);
-    const before = buildOutputs(ws.root);
+    const before = Object.fromEntries(['core', 'level1', 'audio'].map((name) => [name, packBytes(ws.root, name)!]));
     const level = path.join(ws.root, 'assets/data/levels/level1.json');
     writeFileSync(level, '{\n  "name": "broken",\n  "tiles": [1, 2,, 3]\n}\n');
     appendFileSync(path.join(ws.root, 'assets/audio/sfx/jump.wav'), Buffer.from([1]));
@@ -160,9 +165,8 @@ describe('runBuild on the sample game', () => {
     const report = error.data.report as { packs: { pack: string; status: string }[] };
     // level1.json sits in `core` and in `level1`: both keep their old bytes; `audio` got the new jump.wav.
     expect(Object.fromEntries(report.packs.map((pack) => [pack.pack, pack.status]))).toMatchObject({ core: 'failed', level1: 'failed', audio: 'written', sprites: 'unchanged' });
-    const after = buildOutputs(ws.root);
-    expect(after['core.pack']!.equals(before['core.pack']!)).toBe(true);
-    expect(after['level1.pack']!.equals(before['level1.pack']!)).toBe(true);
-    expect(after['audio.pack']!.equals(before['audio.pack']!)).toBe(false);
+    expect(packBytes(ws.root, 'core')!.equals(before.core!)).toBe(true);
+    expect(packBytes(ws.root, 'level1')!.equals(before.level1!)).toBe(true);
+    expect(packBytes(ws.root, 'audio')!.equals(before.audio!)).toBe(false);
   });
 });

@@ -8,8 +8,12 @@ import { BuildProgressTracker, type BuildProgress } from './build-progress.js';
 import { BuildState } from './build-state.js';
 import { BuildJobs } from './build-jobs.js';
 import { OutputCache } from './output-cache.js';
-import { buildDirOf, packFilesOf, sweepTempPacks, type PackFiles } from './pack-files.js';
-import { commitPack, discardPack } from './pack-writer.js';
+import { buildCrashHookFromEnv, type BuildCrashHook } from './build-crash-points.js';
+import { commitPacks, type PackToCommit } from './commit-packs.js';
+import { checkPacks } from './pack-health.js';
+import { buildDirOf, packFilesOf, type PackFiles } from './pack-files.js';
+import { discardPack } from './pack-writer.js';
+import { recoverBuildFolder } from './recover-build.js';
 import { planBuild } from './plan-build.js';
 import { throwIfCancelled } from './processors/processor.js';
 import { stagePlannedPack, type StageOutcome } from './stage-planned-pack.js';
@@ -27,6 +31,10 @@ export interface BuildOptions {
   cacheMaxBytes?: number | undefined;
   /** Called after every asset (cumulative counts) and when a pack is being written. */
   onProgress?: ((progress: BuildProgress) => void) | undefined;
+  /** The lane operation running this build, recorded in the build journal so crash recovery can name it. */
+  operationId?: string | undefined;
+  /** Failure injection between the steps that put packs in place (tests; default: PACKER_TEST_CRASH_AT). */
+  crashHook?: BuildCrashHook | undefined;
 }
 
 /**
@@ -51,7 +59,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   }
   const buildDir = buildDirOf(workspace.root, state.config).absolute;
   mkdirSync(buildDir, { recursive: true });
-  sweepTempPacks(buildDir);
+  // Whatever an earlier crashed build left: temp files, pack files no manifest names, its journal.
+  recoverBuildFolder(workspace.root, workspace.stateDir, state.config);
   const cache = OutputCache.open(path.join(workspace.stateDir, 'cache'), { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
   const buildState = BuildState.load(workspace.stateDir);
   const jobs = new BuildJobs(plan, cache, workspace.root, signal);
@@ -80,13 +89,21 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   }
   // Commit point: from here on the build completes even if a cancel arrives.
   const builtAt = new Date().toISOString();
+  const toCommit: PackToCommit[] = [];
   for (const { report, staged, headerDigest, files } of outcomes) {
     if (report.status === 'failed' || !headerDigest || !report.digest) continue;
-    if (staged) commitPack(staged);
-    buildState.record(files, { pack: report.pack, digest: report.digest, entries: report.entries, bytes: report.bytes, revision: plan.revision, builtAt }, headerDigest);
+    const info = { pack: report.pack, digest: report.digest, entries: report.entries, bytes: report.bytes, revision: plan.revision, builtAt };
+    if (staged) toCommit.push({ files, staged, info, headerDigest });
+    else buildState.record(files, info, headerDigest);
   }
+  const crash = options.crashHook ?? buildCrashHookFromEnv();
+  crash?.('build:packs-staged');
+  const commit = commitPacks({ projectRoot: workspace.root, config: state.config, stateDir: workspace.stateDir, packs: toCommit, operationId: options.operationId }, crash);
+  for (const { files, staged, info, headerDigest } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest);
   buildState.save();
-  const after = await workspace.recordBuilds(buildState.lastBuilds(state.config.packs.map((rule) => rule.name)));
+  crash?.('build:state-saved');
+  commit.finish();
+  const after = await workspace.recordBuilds(buildState.lastBuilds(state.config.packs.map((rule) => rule.name)), checkPacks(workspace.root, state.config, buildState));
   const failures: Diagnostic[] = jobs.failures;
   const report: BuildReport = {
     revision: plan.revision,

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { PACK_FORMAT_VERSION, type PackReport } from '../contract/build-schema.js';
 import type { BuildJobs } from './build-jobs.js';
 import type { BuildProgressTracker } from './build-progress.js';
@@ -51,15 +50,15 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
       return { report: { ...base, status: 'unchanged', digest: previous.digest, bytes: previous.bytes, cacheHits }, headerDigest };
     }
     try {
-      const staged = await stagePack(files.pack, files.manifest, sources, {
+      const staged = await stagePack(files, sources, {
         format: 'packer-pack-manifest',
         version: PACK_FORMAT_VERSION,
         pack: pack.name,
         project: input.project,
-        file: path.basename(files.pack),
         revision: input.revision,
       }, input.workers, input.signal);
-      return { report: { ...base, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits }, staged, headerDigest };
+      const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.manifest.file}`;
+      return { report: { ...base, file, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits }, staged, headerDigest };
     } catch (error) {
       if (!(error instanceof SourceMismatch)) throw error;
       const key = error.source.cacheKey;

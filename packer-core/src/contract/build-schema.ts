@@ -46,7 +46,7 @@ export const PackEntryInfo = z.object({
 });
 export type PackEntryInfo = z.infer<typeof PackEntryInfo>;
 
-/** `<buildDir>/<pack>.manifest.json`, written beside `<pack>.pack`. Carries no timestamps. */
+/** `<buildDir>/<pack>.manifest.json`: names the pack file beside it, and is committed after it. Carries no timestamps. */
 export const PackManifest = z.object({
   format: z.literal('packer-pack-manifest'),
   version: z.literal(PACK_FORMAT_VERSION),
@@ -54,7 +54,7 @@ export const PackManifest = z.object({
   pack: z.string(),
   /** Project name from `packer.json`. */
   project: z.string(),
-  /** Pack file name, beside the manifest. */
+  /** Pack file name, beside the manifest: `<pack>.<first 16 hex of digest>.pack` (`<pack>.pack` before content addressing). */
   file: z.string(),
   /** sha256 hex of the whole pack file: what releases promote. */
   digest: z.string(),

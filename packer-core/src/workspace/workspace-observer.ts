@@ -24,6 +24,7 @@ export class WorkspaceObserver {
   private readonly revisions: RevisionCounter;
   private lastBuilds: readonly PackBuildInfo[] = [];
   private recoveryDiagnostics: readonly Diagnostic[] = [];
+  private packDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
   private registeredCache: { entries: readonly { path: string }[]; paths: ReadonlySet<string> } | undefined;
@@ -107,8 +108,10 @@ export class WorkspaceObserver {
     return this.current;
   }
 
-  async setLastBuilds(builds: readonly PackBuildInfo[]): Promise<SnapshotState> {
+  /** `packDiagnostics` (PACK_UNVERIFIED findings) replace the previous ones when given. */
+  async setLastBuilds(builds: readonly PackBuildInfo[], packDiagnostics?: readonly Diagnostic[]): Promise<SnapshotState> {
     this.lastBuilds = builds;
+    if (packDiagnostics) this.packDiagnostics = packDiagnostics;
     this.publish(this.revisions.next());
     return this.current;
   }
@@ -184,7 +187,7 @@ export class WorkspaceObserver {
   }
 
   private publish(revision: number): void {
-    const extra = [...this.recoveryDiagnostics, ...(this.configProblem ? [this.configProblem] : [])];
+    const extra = [...this.recoveryDiagnostics, ...this.packDiagnostics, ...(this.configProblem ? [this.configProblem] : [])];
     this.current = buildSnapshot({
       revision,
       config: this.config,

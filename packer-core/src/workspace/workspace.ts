@@ -147,8 +147,8 @@ export class Workspace {
   }
 
   /** Records the last build of each pack so the snapshot can show it (used by builds). */
-  recordBuilds(builds: readonly PackBuildInfo[]): Promise<SnapshotState> {
-    return this.exclusive(() => this.observer.setLastBuilds(builds));
+  recordBuilds(builds: readonly PackBuildInfo[], packDiagnostics?: readonly Diagnostic[]): Promise<SnapshotState> {
+    return this.exclusive(() => this.observer.setLastBuilds(builds, packDiagnostics));
   }
 
   /** Digest of a registered file, hashing it if the cache is cold (used by builds). */
