@@ -23,9 +23,10 @@ function sameFile(a: string, b: string): boolean {
 /** True when the real parent folder of `relative` is exactly where the project says it is. */
 function landedInside(projectRoot: string, relative: string): boolean {
   const parent = path.posix.dirname(relative);
-  const expected = parent === '.' ? realpathSync(projectRoot) : path.join(realpathSync(projectRoot), ...parent.split('/'));
+  const root = realpathSync.native(projectRoot);
+  const expected = parent === '.' ? root : path.join(root, ...parent.split('/'));
   try {
-    return realpathSync(path.dirname(toAbsolute(projectRoot, relative))) === expected;
+    return realpathSync.native(path.dirname(toAbsolute(projectRoot, relative))) === expected;
   } catch {
     return false;
   }
@@ -45,10 +46,9 @@ function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' 
   const caseOnly = from.toLowerCase() === to.toLowerCase() && from !== to && sourceThere && targetThere && sameFile(source, target);
   if (sourceThere && (!targetThere || caseOnly)) {
     mkdirSync(path.dirname(target), { recursive: true });
-    assertRealParents(projectRoot, to, action);
     renameSync(source, target);
-    // The window between the check and the rename is tiny but real: verify where the file landed, and put it back if
-    // a swapped folder carried it elsewhere.
+    // The window between the check and the rename (mkdir -p included) is small but real: verify where the file
+    // landed, and put it back if a swapped folder carried it elsewhere.
     if (!landedInside(projectRoot, to)) {
       renameSync(target, source);
       throw new PackerError('SYMLINK_IN_PATH', `Cannot ${action}: a folder on the way to ${to} was replaced while the packer moved the file.`, {
