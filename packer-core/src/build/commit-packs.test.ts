@@ -6,7 +6,8 @@ import { Workspace } from '../workspace/workspace.js';
 import { packBytes, removeTestProjects, trackTestProject } from './build-test-project.js';
 import { checkPacks } from './pack-health.js';
 import { packFilesOf, readManifest } from './pack-files.js';
-import { verifyPackFiles } from './pack-queries.js';
+import { PackReader } from './pack-reader.js';
+import { listPackEntries, verifyPackFiles } from './pack-queries.js';
 import { interruptedBuildError, recoverBuildFolder } from './recover-build.js';
 import { runBuild } from './run-build.js';
 
@@ -93,6 +94,23 @@ describe('putting packs in place', () => {
     expect(interruptedBuildError('op_first', true, recovery)).toMatchObject({ data: { recovered: 'partial', replaced: ['core'], kept: ['sprites', 'audio'] } });
     expect(interruptedBuildError('op_other', true, recovery)).toMatchObject({ data: { recovered: 'before' } });
     expect(interruptedBuildError('op_first', false, recovery).message).toMatch(/before this build started/);
+  });
+});
+
+describe('readers during a build', () => {
+  it('a reader that opened the previous version keeps reading it; one that resolved it late is sent to the new one', async () => {
+    const { ws } = await builtThenEdited();
+    const old = packFilesOf(ws.root, ws.config, 'core');
+    const reader = await PackReader.open(old.pack);
+    const first = reader.entries[0]!;
+    await runBuild(ws);
+    expect(existsSync(old.pack)).toBe(false);
+    expect((await reader.read(first.id)).length).toBe(first.size);
+    await reader.close();
+    const now = packFilesOf(ws.root, ws.config, 'core');
+    expect(now.pack).not.toBe(old.pack);
+    expect(await verifyPackFiles(old)).toMatchObject({ ok: true, file: now.relativePack });
+    expect(await listPackEntries(old)).toMatchObject({ file: now.relativePack, total: 15 });
   });
 });
 

@@ -7,7 +7,6 @@ import type { BuildState } from './build-state.js';
 import { HEADER_BYTES, layoutPack, parseHeader } from './pack-format.js';
 import { buildDirOf, isVersionOf, manifestPackFile, packFilesOf, readManifest } from './pack-files.js';
 
-const HINT = 'Run `packer verify <pack>` for details; `packer build` rewrites it.';
 
 /**
  * PACK_UNVERIFIED for each configured pack whose files do not hold together, found cheaply (no pack data is
@@ -23,7 +22,8 @@ export function checkPacks(projectRoot: string, config: ProjectConfig, buildStat
   for (const rule of config.packs) {
     const files = packFilesOf(projectRoot, config, rule.name, undefined);
     const manifest = readManifest(files.manifest);
-    const unverified = (message: string, path: string) => out.push(diagnostic('PACK_UNVERIFIED', `Pack ${rule.name}: ${message}`, { path }, HINT));
+    const unverified = (message: string, path: string) =>
+      out.push(diagnostic('PACK_UNVERIFIED', `Pack ${rule.name}: ${message}`, { path }, `Run \`packer verify ${rule.name}\` for details; \`packer build\` rewrites it.`));
     if (!manifest) {
       if (existsSync(files.manifest)) unverified(`${files.relativeManifest} is not a valid manifest.`, files.relativeManifest);
       else {

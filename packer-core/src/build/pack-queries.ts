@@ -58,14 +58,33 @@ export function resolvePack(projectRoot: string, config: ProjectConfig, ref: str
 
 export { readManifest };
 
-/** Verifies a pack against itself and its manifest; the first problem is in `problem`. */
-export function verifyPackFiles(files: PackFiles): Promise<VerifyResult> {
-  return verifyPack(files.pack, readManifest(files.manifest), { pack: files.name, file: files.relativePack });
+/**
+ * Verifies a pack against itself and its manifest; the first problem is in `problem`. A pack file that
+ * vanished because a build moved the manifest on meanwhile is looked up again through the new manifest.
+ */
+export async function verifyPackFiles(files: PackFiles): Promise<VerifyResult> {
+  const result = await verifyPack(files.pack, readManifest(files.manifest), { pack: files.name, file: files.relativePack });
+  const moved = result.problem?.section === 'file' ? movedOn(files) : undefined;
+  return moved ? verifyPack(moved.pack, readManifest(moved.manifest), { pack: moved.name, file: moved.relativePack }) : result;
+}
+
+// The files of the same pack when its manifest now names another file than `files.pack`.
+function movedOn(files: PackFiles): PackFiles | undefined {
+  const manifest = readManifest(files.manifest);
+  const named = manifest && manifestPackFile(manifest);
+  if (!named || named === path.basename(files.pack)) return undefined;
+  const dir = files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1);
+  return { ...files, pack: path.join(path.dirname(files.manifest), named), relativePack: `${dir}${named}` };
 }
 
 /** A page of a pack's entries, read from the pack's own table. NOT_FOUND when there is no pack file. */
 export async function listPackEntries(files: PackFiles, options: { limit?: number | undefined; page?: string | undefined } = {}) {
-  const reader = await PackReader.open(files.pack);
+  const reader = await PackReader.open(files.pack).catch((error: unknown) => {
+    const moved = error instanceof PackerError && error.code === 'NOT_FOUND' ? movedOn(files) : undefined;
+    if (!moved) throw error;
+    files = moved;
+    return PackReader.open(moved.pack);
+  });
   try {
     const fingerprint = reader.index.headerDigest.slice(0, 16);
     const offset = options.page ? decodePage(options.page, fingerprint) : 0;
