@@ -2,8 +2,10 @@ import type { z } from 'zod';
 import type { RegisterMutation } from '../contract/mutation-schema.js';
 import { newAssetId } from '../ids/asset-id.js';
 import { kindClassifier } from '../config/classify-kind.js';
+import { statSync } from 'node:fs';
 import nodePath from 'node:path';
-import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
+import { assetRootOf, isSameOrInside, toAbsolute } from '../paths/project-path.js';
+import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
@@ -30,6 +32,15 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${escape} is a symlink that points outside the project.`, { path: escape }, 'Replace the link with the file itself.'));
       continue;
     }
+    // The scan never follows symlinked folders (not even ones pointing inside the project): an asset registered
+    // behind one would read as missing at the next look. Checked on disk, not in the snapshot, which may predate
+    // the link. A symlinked file is fine: the scan observes it as the file it points to.
+    const link = symlinkInPath(context.projectRoot, path, true);
+    if (link !== undefined && !(link === path && isFile(toAbsolute(context.projectRoot, path)))) {
+      builder.report(diagnostic('SYMLINK_IN_PATH', link === path ? `${path} is a symlink to a folder, which the packer does not follow.` : `${path} goes through ${link}, which is a symlink.`,
+        { path }, 'Register the files in the real folder the link points to.'));
+      continue;
+    }
     const registered = state.byPath.get(path);
     if (registered) {
       builder.report(diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, { assetId: registered.id, path }));
@@ -52,6 +63,14 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       op: 'add',
       entry: { id: newAssetId(), path, kind: classify(path), settings: {}, tags: normalizeTags(mutation.tags ?? []) },
     });
+  }
+}
+
+function isFile(absolute: string): boolean {
+  try {
+    return statSync(absolute).isFile();
+  } catch {
+    return false;
   }
 }
 
