@@ -91,6 +91,11 @@ export const Plan = z.object({
   warnings: z.array(Diagnostic),
   registryMutations: z.array(RegistryMutation),
   filesystemMutations: z.array(FilesystemMutation),
+  /**
+   * Present when applying this plan also rewrites `packer.registry.json` from an older format (`from`) into the
+   * current one (`to`): the whole file changes layout once, in this commit. Absent otherwise.
+   */
+  registryMigration: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { ASSET_ID_PATTERN } from './runtime-constants.js';
 
-/** Current registry format version. */
-export const REGISTRY_VERSION = 1;
+/**
+ * Current registry format version. Format 2 writes one asset per line, sorted by path (see registry-codec.ts);
+ * format 1 (pretty-printed, sorted by id) is still read, and rewritten as format 2 on the first write.
+ */
+export const REGISTRY_VERSION = 2;
+
+/** Every registry format the packer reads. */
+export const REGISTRY_VERSIONS = [1, 2] as const;
+export type RegistryVersion = (typeof REGISTRY_VERSIONS)[number];
 
 /** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). Opaque; never reused. */
 export const AssetId = z.string().regex(ASSET_ID_PATTERN, 'an asset id is "a_" followed by 26 Crockford base32 characters');
@@ -48,9 +55,10 @@ export const RegistryEntry = z.strictObject({
 });
 export type RegistryEntry = z.infer<typeof RegistryEntry>;
 
-/** `packer.registry.json`. */
+/** `packer.registry.json`: the same JSON shape in every format; only the layout of the text differs. */
 export const RegistryFile = z.strictObject({
-  version: z.literal(REGISTRY_VERSION),
+  /** Format version: 1 (read only) or 2 (written). */
+  version: z.union([z.literal(1), z.literal(2)]),
   assets: z.array(RegistryEntry),
 });
 export type RegistryFile = z.infer<typeof RegistryFile>;

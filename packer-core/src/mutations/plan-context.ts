@@ -1,6 +1,7 @@
 import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError } from '../contract/errors.js';
 import type { FilesystemMutation, Mutation, Plan, RegistryMutation } from '../contract/mutation-schema.js';
+import { REGISTRY_VERSION } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { looksLikeAssetId } from '../ids/asset-id.js';
 import { isSameOrInside, normalizeProjectPath } from '../paths/project-path.js';
@@ -11,6 +12,8 @@ import type { SnapshotState } from '../snapshot/snapshot-state.js';
 export interface PlanContext {
   readonly state: SnapshotState;
   readonly projectRoot: string;
+  /** Format of the registry file on disk, when known: an older one makes the plan announce its migration. */
+  readonly registryVersion?: number | undefined;
 }
 
 /** Collects a plan's parts while a planner runs; `finish` sorts diagnostics into blockers and warnings. */
@@ -36,7 +39,15 @@ export class PlanBuilder {
       warnings: this.diagnostics.filter((item) => item.severity !== 'blocker'),
       registryMutations: this.registryMutations,
       filesystemMutations: this.filesystemMutations,
+      ...this.registryMigration(),
     };
+  }
+
+  /** A plan that writes the registry (any change does) rewrites an older format in the current one. */
+  private registryMigration(): Pick<Plan, 'registryMigration'> {
+    const from = this.context.registryVersion;
+    const writes = this.registryMutations.length + this.filesystemMutations.length > 0;
+    return writes && from !== undefined && from < REGISTRY_VERSION ? { registryMigration: { from, to: REGISTRY_VERSION } } : {};
   }
 }
 

@@ -1,80 +1,132 @@
+import { z } from 'zod';
 import { PackerError } from '../contract/errors.js';
-import { REGISTRY_VERSION, RegistryFile, type RegistryEntry } from '../contract/registry-schema.js';
+import { RegistryEntry, type RegistryVersion } from '../contract/registry-schema.js';
 import { issueField, parseJsonFile } from '../config/json-file.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
 import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
+import { compareEntries, layoutRegistry, splitRegistryLines } from './registry-layout.js';
+
+const HINT = 'Fix the registry by hand or restore it from version control; the packer will not overwrite it.';
+
+/** The top level of any registry format; entries are checked one by one by `validateEntry`. */
+const RegistryTop = z.strictObject({ version: z.union([z.literal(1), z.literal(2)]), assets: z.array(z.unknown()) });
 
 /** Canonical form of one entry: fixed key order, sorted tags and setting keys. */
 export function canonicalEntry(entry: RegistryEntry): RegistryEntry {
-  const settings: RegistryEntry['settings'] = {};
-  for (const key of Object.keys(entry.settings).sort()) settings[key] = entry.settings[key]!;
+  // fromEntries defines own properties: an assignment would drop a `__proto__` key silently, and then the reader
+  // could not refuse it.
+  const settings: RegistryEntry['settings'] = Object.fromEntries(Object.keys(entry.settings).sort().map((key) => [key, entry.settings[key]!]));
   return { id: entry.id, path: entry.path, kind: entry.kind, settings, tags: [...new Set(entry.tags)].sort() };
 }
 
+/** The JSON text of one entry's line (without the line's leading separator). */
+export function entryBody(entry: RegistryEntry): string {
+  return JSON.stringify(canonicalEntry(entry));
+}
+
 /**
- * Deterministic serialisation: sorted by id, stable key order, 2-space indent, trailing newline.
- * The same registry always gives the same bytes, so diffs and merges stay small.
+ * Deterministic serialisation in format 2, from scratch: one entry per line, sorted by path (code point order,
+ * which is UTF-8 byte order), canonical key order, trailing newline. The same registry always gives the same
+ * bytes. `RegistryLines` gives byte-identical text while re-serialising only the entries that changed.
  */
 export function serializeRegistry(entries: readonly RegistryEntry[]): string {
-  const assets = [...entries].map(canonicalEntry).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return JSON.stringify({ version: REGISTRY_VERSION, assets }, null, 2) + '\n';
+  return layoutRegistry([...entries].sort(compareEntries).map(entryBody));
+}
+
+/** What the reader found: the entries in file order, the format, and for a format 2 file the exact line texts it validated. */
+export interface RegistryRead {
+  entries: RegistryEntry[];
+  version: RegistryVersion;
+  /** Per entry, the line text (separator stripped) that was parsed on its own; absent unless the file has the line layout. */
+  bodies?: readonly string[];
 }
 
 /**
  * Parses and validates registry text. Throws INVALID_REGISTRY naming the file and the first bad field:
  * bad JSON, schema violations (reserved setting keys included), a path the registry cannot hold (backslash,
  * control character), a path that is not normalised or escapes the project, or a duplicate id.
- * This is the one validation of a registry: the writer runs it on every registry before writing it.
+ * This is the one validation of a registry: the writer runs it (or, for unchanged lines, the same per-line check
+ * it already ran) on every registry before writing it.
  */
 export function parseRegistry(text: string, file: string, projectRoot: string): RegistryEntry[] {
-  const raw = parseJsonFile(text, file, 'INVALID_REGISTRY');
-  const result = RegistryFile.safeParse(raw);
-  if (!result.success) {
-    const first = result.error.issues[0];
-    const field = first ? issueField(first) : '(root)';
-    throw new PackerError('INVALID_REGISTRY', `${file}: field "${field}" is invalid: ${first?.message ?? 'unknown problem'}.`, {
-      file,
-      field,
-      hint: 'Fix the registry by hand or restore it from version control; the packer will not overwrite it.',
-    });
+  return readRegistry(text, file, projectRoot).entries;
+}
+
+/** `parseRegistry`, also telling the format and the validated line texts (for the writer's line cache). */
+export function readRegistry(text: string, file: string, projectRoot: string): RegistryRead {
+  let raws: unknown[] | undefined;
+  let version: RegistryVersion = 2;
+  // A text in the line layout is parsed line by line: each line is one JSON value, and the lines joined with the
+  // layout's separators are exactly the `assets` array, so this is the same parse as one JSON.parse of the whole.
+  const bodies = splitRegistryLines(text);
+  if (bodies) {
+    try {
+      raws = bodies.map((body) => JSON.parse(body) as unknown);
+    } catch {
+      raws = undefined; // the whole-text parse below reports the error with its line and column
+    }
+  }
+  const lineParsed = raws !== undefined;
+  if (!raws) {
+    const top = RegistryTop.safeParse(parseJsonFile(text, file, 'INVALID_REGISTRY'));
+    if (!top.success) throw schemaError(file, top.error.issues[0], []);
+    raws = top.data.assets;
+    version = top.data.version;
   }
   const seen = new Set<string>();
-  result.data.assets.forEach((entry, index) => {
-    if (seen.has(entry.id)) {
-      throw new PackerError('INVALID_REGISTRY', `${file}: field "assets[${index}].id" is invalid: asset id ${entry.id} appears more than once.`, {
-        file,
-        field: `assets[${index}].id`,
-        diagnostic: 'DUPLICATE_ID',
-        hint: 'Each asset id must be unique; this usually comes from a merge. Keep one entry and give the other file a new registration.',
-      });
-    }
+  const entries = raws.map((raw, index) => {
+    const entry = validateEntry(raw, index, file, projectRoot);
+    if (seen.has(entry.id)) throw duplicateIdError(file, entry.id, index);
     seen.add(entry.id);
-    const unsupported = unsupportedNameReason(entry.path);
-    if (unsupported !== undefined) {
-      throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path "${escapePath(entry.path)}" holds ${unsupported}, which a registry path cannot hold.`, {
-        file,
-        field: `assets[${index}].path`,
-        diagnostic: 'INVALID_PATH',
-        hint: 'Rename the file without backslashes or control characters, and fix its path in the registry to match.',
-      });
-    }
-    let normalized: string;
-    try {
-      normalized = normalizeProjectPath(entry.path, projectRoot);
-    } catch (error) {
-      throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not a valid project path: ${(error as Error).message}`, {
-        file,
-        field: `assets[${index}].path`,
-        diagnostic: (error as PackerError).code,
-      });
-    }
-    if (normalized !== entry.path) {
-      throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not normalised (expected ${JSON.stringify(normalized)}).`, {
-        file,
-        field: `assets[${index}].path`,
-        diagnostic: 'INVALID_PATH',
-      });
-    }
+    return entry;
   });
-  return result.data.assets;
+  return lineParsed && bodies ? { entries, version, bodies } : { entries, version };
+}
+
+/** The per-entry half of the validation: schema, then the path rules. `index` only names the field in errors. */
+export function validateEntry(raw: unknown, index: number, file: string, projectRoot: string): RegistryEntry {
+  const result = RegistryEntry.safeParse(raw);
+  if (!result.success) throw schemaError(file, result.error.issues[0], ['assets', index]);
+  const entry = result.data;
+  const unsupported = unsupportedNameReason(entry.path);
+  if (unsupported !== undefined) {
+    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path "${escapePath(entry.path)}" holds ${unsupported}, which a registry path cannot hold.`, {
+      file,
+      field: `assets[${index}].path`,
+      diagnostic: 'INVALID_PATH',
+      hint: 'Rename the file without backslashes or control characters, and fix its path in the registry to match.',
+    });
+  }
+  let normalized: string;
+  try {
+    normalized = normalizeProjectPath(entry.path, projectRoot);
+  } catch (error) {
+    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not a valid project path: ${(error as Error).message}`, {
+      file,
+      field: `assets[${index}].path`,
+      diagnostic: (error as PackerError).code,
+    });
+  }
+  if (normalized !== entry.path) {
+    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not normalised (expected ${JSON.stringify(normalized)}).`, {
+      file,
+      field: `assets[${index}].path`,
+      diagnostic: 'INVALID_PATH',
+    });
+  }
+  return entry;
+}
+
+function duplicateIdError(file: string, id: string, index: number): PackerError {
+  return new PackerError('INVALID_REGISTRY', `${file}: field "assets[${index}].id" is invalid: asset id ${id} appears more than once.`, {
+    file,
+    field: `assets[${index}].id`,
+    diagnostic: 'DUPLICATE_ID',
+    hint: 'Each asset id must be unique; this usually comes from a merge. Keep one entry and give the other file a new registration.',
+  });
+}
+
+function schemaError(file: string, issue: z.core.$ZodIssue | undefined, prefix: PropertyKey[]): PackerError {
+  const field = issue ? issueField({ ...issue, path: [...prefix, ...issue.path] }) : '(root)';
+  return new PackerError('INVALID_REGISTRY', `${file}: field "${field}" is invalid: ${issue?.message ?? 'unknown problem'}.`, { file, field, hint: HINT });
 }

@@ -45,7 +45,7 @@ describe('RegistryStore never writes a registry it would refuse to read', () => 
     const good = serializeRegistry([entry('assets/ok.txt')]);
     writeFileSync(path.join(root, REGISTRY_FILE), good);
     const store = new RegistryStore(root);
-    const withProto = good.replace('"settings": {}', '"settings": { "__proto__": 1 }');
+    const withProto = good.replace('"settings":{}', '"settings":{"__proto__":1}');
     expect(withProto).not.toBe(good);
     for (const bad of [withProto, serializeRegistry([entry('assets/a\\b.txt')]), '{ not json']) {
       expect(['INVALID_PATH', 'INVALID_REGISTRY']).toContain(thrown(() => store.writeText(bad)).code);

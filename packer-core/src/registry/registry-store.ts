@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError, toPackerError } from '../contract/errors.js';
-import type { RegistryEntry } from '../contract/registry-schema.js';
+import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { parseRegistry, serializeRegistry } from './registry-codec.js';
+import { readRegistry } from './registry-codec.js';
+import { RegistryLines } from './registry-lines.js';
 
 export const REGISTRY_FILE = 'packer.registry.json';
 
@@ -14,19 +15,32 @@ export type RegistryLoad =
 
 /**
  * Reads, validates and atomically writes `packer.registry.json`. Never overwrites an invalid registry, and never
- * writes one it would refuse to read: every text it writes passes the reader's own `parseRegistry` first.
+ * writes one it would refuse to read: every text it writes passes the reader's own check first (`readRegistry`,
+ * or for text it serialised, the same check run line by line on what changed: see `RegistryLines`).
+ * It reads formats 1 and 2 and always writes format 2, so the first write after an upgrade migrates the file.
  */
 export class RegistryStore {
   readonly file: string;
   /** The last text `serialize` produced and validated, so writing it does not parse it a second time. */
   private validated: string | undefined;
+  private readonly lines: RegistryLines;
+  /** The last text known valid and the entries the reader gives for it, so reading back our own write costs no parse. */
+  private known: { text: string; entries: RegistryEntry[] } | undefined;
+  private diskVersion: RegistryVersion | undefined;
 
   constructor(private readonly projectRoot: string) {
     this.file = path.join(projectRoot, REGISTRY_FILE);
+    this.lines = new RegistryLines(this.file, projectRoot);
+  }
+
+  /** Format of the registry on disk as last loaded or written; undefined when there is none (or it is invalid). */
+  get version(): RegistryVersion | undefined {
+    return this.diskVersion;
   }
 
   /** A missing registry is an empty one (a fresh project); an unreadable or invalid one is read-only. */
   load(): RegistryLoad {
+    this.diskVersion = undefined;
     if (!existsSync(this.file)) return { state: 'ok', entries: [], text: null };
     let text: string;
     try {
@@ -35,8 +49,16 @@ export class RegistryStore {
       const cause = toPackerError(error);
       return { state: 'read-only', error: new PackerError('INVALID_REGISTRY', `Cannot read ${this.file}: ${cause.message}`, { file: this.file }), text: '' };
     }
+    if (text === this.known?.text) {
+      this.diskVersion = 2;
+      return { state: 'ok', entries: this.known.entries, text };
+    }
     try {
-      return { state: 'ok', entries: parseRegistry(text, this.file, this.projectRoot), text };
+      const read = readRegistry(text, this.file, this.projectRoot);
+      this.lines.seed(read);
+      this.diskVersion = read.version;
+      this.known = { text, entries: read.entries };
+      return { state: 'ok', entries: read.entries, text };
     } catch (error) {
       return { state: 'read-only', error: toPackerError(error), text };
     }
@@ -52,8 +74,9 @@ export class RegistryStore {
    * Throws INVALID_PATH or INVALID_REGISTRY, writing nothing, when the reader would refuse the text.
    */
   writeText(text: string): void {
-    if (text !== this.validated) this.assertReadable(text);
+    const version = text === this.validated ? 2 : this.assertReadable(() => readRegistry(text, this.file, this.projectRoot)).version;
     writeFileAtomic(this.file, text);
+    this.diskVersion = version;
   }
 
   /**
@@ -63,9 +86,9 @@ export class RegistryStore {
    */
   serialize(entries: readonly RegistryEntry[]): string {
     this.assertWritable();
-    const text = serializeRegistry(entries);
-    this.assertReadable(text);
+    const { text, canonical } = this.assertReadable(() => this.lines.serialize(entries));
     this.validated = text;
+    this.known = { text, entries: canonical };
     return text;
   }
 
@@ -87,9 +110,10 @@ export class RegistryStore {
     }
   }
 
-  private assertReadable(text: string): void {
+  /** Runs a validation, turning its failure into the writer's refusal. */
+  private assertReadable<T>(check: () => T): T {
     try {
-      parseRegistry(text, this.file, this.projectRoot);
+      return check();
     } catch (error) {
       const cause = toPackerError(error);
       const pathProblem = cause.data.diagnostic === 'INVALID_PATH' || cause.data.diagnostic === 'PATH_OUTSIDE_PROJECT';

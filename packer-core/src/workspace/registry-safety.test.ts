@@ -237,7 +237,7 @@ describe('reserved setting keys', () => {
     const root = makeTempProject({ 'assets/hero.png': 'png', 'assets/other.png': 'png2' });
     const id = newAssetId();
     const text = serializeRegistry([{ id, path: 'assets/hero.png', kind: 'image', settings: { premultiply: true }, tags: [] }])
-      .replace('"premultiply": true', '"__proto__": true,\n        "premultiply": true');
+      .replace('"premultiply":true', '"__proto__":true,"premultiply":true');
     expect(text).toContain('"__proto__"');
     writeFileSync(path.join(root, REGISTRY), text);
     const ws = await Workspace.open(root);

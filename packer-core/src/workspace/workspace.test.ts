@@ -29,7 +29,7 @@ describe('Workspace', () => {
     const { root, ws } = await registeredWorkspace();
     const registry = registryOnDisk(root);
     expect(registry.assets.map((a) => a.path).sort()).toEqual(Object.keys(files).sort());
-    expect(registry.assets.map((a) => a.id)).toEqual([...registry.assets.map((a) => a.id)].sort());
+    expect(registry.assets.map((a) => a.path)).toEqual([...registry.assets.map((a) => a.path)].sort());
     expect(registry.assets.find((a) => a.path === 'assets/hero.png')?.kind).toBe('image');
     expect(ws.snapshot.summary).toMatchObject({ assets: 4, untracked: 0, missing: 0, blockers: 0 });
     expect(readFileSync(path.join(root, 'packer.registry.json'), 'utf8').endsWith('}\n')).toBe(true);

@@ -1,0 +1,130 @@
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import { entryBody, readRegistry, serializeRegistry, validateEntry, type RegistryRead } from './registry-codec.js';
+import { compareEntries, layoutRegistry } from './registry-layout.js';
+
+/** One entry's line: the canonical JSON text, and the entry the reader would parse from it. */
+interface Line {
+  body: string;
+  canonical: RegistryEntry;
+}
+
+/**
+ * Serialises a registry in format 2 at the cost of what changed, with the same validation as a full read.
+ *
+ * The full check (`readRegistry`) is: every line passes `validateEntry` on its own, and no id appears twice. So:
+ * - each entry object's line is computed and validated once (`validateEntry` on `JSON.parse` of exactly that
+ *   line's text) and cached against the object, which is frozen so the line can never go stale;
+ * - the set of ids of the last validated registry is kept; a new text adds the ids of its new entries and drops
+ *   those of removed ones, refusing any id still held;
+ * - order comes from merging the new entries into the previous (sorted) list.
+ * A one-asset change thus stringifies and validates one line, plus O(n) reference bookkeeping and the join.
+ * When that check fails, the reader runs on the from-scratch text, so the error is exactly the full check's.
+ */
+export class RegistryLines {
+  private readonly lines = new WeakMap<RegistryEntry, Line>();
+  /** Entries of the last serialised (or seeded) registry, in file order. */
+  private order: readonly RegistryEntry[] = [];
+  private members: ReadonlySet<RegistryEntry> = new Set();
+  private ids = new Map<string, RegistryEntry>();
+
+  constructor(private readonly file: string, private readonly projectRoot: string) {}
+
+  /** Adopts what the reader validated. Lines are kept only when their text is what the writer would produce. */
+  seed(read: RegistryRead): void {
+    const { entries, bodies } = read;
+    let sorted = true;
+    entries.forEach((entry, index) => {
+      const body = bodies?.[index];
+      if (body !== undefined && body === entryBody(entry)) this.lines.set(freezeEntry(entry), { body, canonical: entry });
+      if (index > 0 && compareEntries(entries[index - 1]!, entry) >= 0) sorted = false;
+    });
+    const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
+    this.remember(usable ? entries : [], usable ? new Set(entries) : new Set());
+  }
+
+  /** The format 2 text of `entries`, validated. Throws the reader's own INVALID_REGISTRY / path error otherwise. */
+  serialize(entries: readonly RegistryEntry[]): { text: string; canonical: RegistryEntry[] } {
+    const next = new Set(entries);
+    // The same object twice is a duplicate id: the full check names it.
+    if (next.size !== entries.length) return this.fullCheck(entries);
+    const kept: RegistryEntry[] = [];
+    const removed: RegistryEntry[] = [];
+    for (const entry of this.order) (next.has(entry) ? kept : removed).push(entry);
+    const added: RegistryEntry[] = [];
+    const addedIds = new Set<string>();
+    for (const entry of entries) {
+      if (this.members.has(entry)) continue;
+      const holder = this.ids.get(entry.id);
+      if ((holder !== undefined && next.has(holder)) || addedIds.has(entry.id)) return this.fullCheck(entries);
+      addedIds.add(entry.id);
+      if (!this.lines.has(entry) && !this.validateLine(entry)) return this.fullCheck(entries);
+      added.push(entry);
+    }
+    added.sort(compareEntries);
+    const merged = mergeSorted(kept, added);
+    const bodies = new Array<string>(merged.length);
+    const canonical = new Array<RegistryEntry>(merged.length);
+    merged.forEach((entry, index) => {
+      const line = this.lines.get(entry)!;
+      bodies[index] = line.body;
+      canonical[index] = line.canonical;
+    });
+    for (const entry of removed) if (this.ids.get(entry.id) === entry) this.ids.delete(entry.id);
+    for (const entry of added) this.ids.set(entry.id, entry);
+    this.order = merged;
+    this.members = next;
+    return { text: layoutRegistry(bodies), canonical };
+  }
+
+  /** Validates one new line exactly as the reader does: `validateEntry` on the parse of the line's own text. */
+  private validateLine(entry: RegistryEntry): boolean {
+    const body = entryBody(entry);
+    let canonical: RegistryEntry;
+    try {
+      canonical = validateEntry(JSON.parse(body), 0, this.file, this.projectRoot);
+    } catch {
+      return false;
+    }
+    this.lines.set(freezeEntry(entry), { body, canonical: freezeEntry(canonical) });
+    return true;
+  }
+
+  /** The from-scratch path: serialise everything and run the reader on it. Throws its error, or adopts the result. */
+  private fullCheck(entries: readonly RegistryEntry[]): { text: string; canonical: RegistryEntry[] } {
+    const text = serializeRegistry(entries);
+    const read = readRegistry(text, this.file, this.projectRoot);
+    // Reached only when the quick check saw a problem the reader did not (it should not happen): trust the reader.
+    const sorted = [...entries].sort(compareEntries);
+    sorted.forEach((entry, index) => this.lines.set(freezeEntry(entry), { body: read.bodies![index]!, canonical: freezeEntry(read.entries[index]!) }));
+    this.remember(sorted, new Set(sorted));
+    return { text, canonical: read.entries };
+  }
+
+  private remember(order: readonly RegistryEntry[], members: ReadonlySet<RegistryEntry>): void {
+    this.order = order;
+    this.members = members;
+    this.ids = new Map(order.map((entry) => [entry.id, entry]));
+  }
+}
+
+/** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale line. */
+function freezeEntry(entry: RegistryEntry): RegistryEntry {
+  if (!Object.isFrozen(entry)) {
+    Object.freeze(entry.settings);
+    Object.freeze(entry.tags);
+    Object.freeze(entry);
+  }
+  return entry;
+}
+
+function mergeSorted(a: readonly RegistryEntry[], b: readonly RegistryEntry[]): RegistryEntry[] {
+  if (b.length === 0) return a as RegistryEntry[];
+  const out = new Array<RegistryEntry>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = compareEntries(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}
