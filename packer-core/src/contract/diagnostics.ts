@@ -66,6 +66,8 @@ export const DiagnosticCodes = {
   PACK_UNVERIFIED: 'warning',
   /** A tool says `"sandbox": "required"` and this machine has no working bubblewrap: builds using it are blocked. */
   SANDBOX_UNAVAILABLE: 'blocker',
+  /** `packer.registry.json` has no owner write bit (e.g. 0444): a plan that would change it cannot be applied until it is made writable. */
+  REGISTRY_READ_ONLY: 'blocker',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -21,6 +21,7 @@ import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hashMutation, IdempotencyStore } from './idempotency-store.js';
 import { pathsChangedOnDisk, pathsToReobserve } from './touched-paths.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
+import { withRegistryWriteCheck } from './registry-write-access.js';
 
 export interface WorkspaceOptions {
   /** Environment for `PACKER_*` overrides (default: process.env). */
@@ -92,8 +93,12 @@ export class Workspace {
     return this.observer.state.config;
   }
 
-  /** Pure preview against the current snapshot. */
+  /** Pure preview against the current snapshot (plus whether the registry file may be replaced at all). */
   preview(input: unknown): Plan {
+    return withRegistryWriteCheck(this.planOnly(input), this.root);
+  }
+
+  private planOnly(input: unknown): Plan {
     return planMutation({ state: this.state, projectRoot: this.root }, parseMutation(input));
   }
 
@@ -183,84 +188,103 @@ export class Workspace {
     }
     const actor = options.actor ?? this.options.actor ?? defaultActor();
     const mutationHash = hashMutation(mutation);
-    if (options.idempotencyKey) {
-      const prior = this.idempotency.get(options.idempotencyKey);
-      if (prior) {
-        if (prior.mutationHash !== mutationHash) {
-          throw new PackerError('IDEMPOTENCY_MISMATCH', `Idempotency key "${options.idempotencyKey}" was already used for a different mutation.`, {
-            idempotencyKey: options.idempotencyKey,
-            hint: 'Use a fresh key for a new mutation.',
-          });
-        }
-        return { ...(prior.result as ApplyResult), replayed: true };
-      }
-    }
-    const refuse = (result: AuditRecord['result'], error: PackerError, plan?: Plan): never => {
+    let audited = false;
+    let plan: Plan | undefined;
+    const refuse = (result: AuditRecord['result'], error: PackerError, refusedPlan = plan): never => {
+      audited = true;
       const revision = this.snapshot.revision;
-      this.audit.append(auditRecord(operationId, actor, mutation, result, revision, revision, plan, error));
+      this.audit.append(auditRecord(operationId, actor, mutation, result, revision, revision, refusedPlan, error));
       throw error;
     };
-    this.clearRemovedJournal();
-    if (this.journalProblem) {
-      const problem = this.journalProblem;
-      refuse('failed', new PackerError('INVALID_JOURNAL', `The project is read-only: ${problem.message}`, { ...problem.data }));
+    let prepared: { plan: Plan; journal: Journal; registry: RegistryLoad; result: ApplyResult };
+    // Every way out before the commit point is a refusal, and every refusal is audited: the named ones through
+    // `refuse`, anything else (a registry the store will not write, a state file that fails) by this catch.
+    try {
+      if (options.idempotencyKey) {
+        const prior = this.idempotency.get(options.idempotencyKey);
+        if (prior) {
+          if (prior.mutationHash !== mutationHash) {
+            refuse('failed', new PackerError('IDEMPOTENCY_MISMATCH', `Idempotency key "${options.idempotencyKey}" was already used for a different mutation.`, {
+              idempotencyKey: options.idempotencyKey,
+              hint: 'Use a fresh key for a new mutation.',
+            }));
+          }
+          return { ...(prior.result as ApplyResult), replayed: true };
+        }
+      }
+      this.clearRemovedJournal();
+      if (this.journalProblem) {
+        const problem = this.journalProblem;
+        refuse('failed', new PackerError('INVALID_JOURNAL', `The project is read-only: ${problem.message}`, { ...problem.data }));
+      }
+      if (this.snapshot.registryState === 'read-only') {
+        refuse('failed', new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
+          hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
+        }));
+      }
+      // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
+      const first = this.planOnly(mutation);
+      await this.observer.refresh([...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)], 'pre-apply');
+      const revisionBefore = this.snapshot.revision;
+      if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
+        refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview.`, {
+          expectedRevision: options.expectedRevision,
+          currentRevision: revisionBefore,
+          hint: 'Preview again and apply with the new revision.',
+        }));
+      }
+      plan = this.preview(mutation);
+      // A registry nobody may replace refuses the apply as a whole, whatever else the plan says.
+      const readOnly = plan.blockers.find((blocker) => blocker.code === 'REGISTRY_READ_ONLY');
+      if (readOnly) {
+        refuse('blocked', new PackerError('REGISTRY_READ_ONLY', readOnly.message, { file: this.registry.file, blockers: plan.blockers, plan, hint: readOnly.hint }));
+      }
+      if (plan.blockers.length > 0) {
+        refuse('blocked', new PackerError('BLOCKED', `The ${mutation.type} plan has ${plan.blockers.length} blocker(s): ${plan.blockers[0]!.message}`, {
+          blockers: plan.blockers,
+          plan,
+        }));
+      }
+      if (options.signal?.aborted) refuse('failed', new PackerError('CANCELLED', 'The apply was cancelled before it committed.', { operationId }));
+      const changes = plan.registryMutations.length + plan.filesystemMutations.length > 0;
+      const revisionAfter = changes ? this.observer.peekNextRevision() : revisionBefore;
+      const result: ApplyResult = { operationId, plan, revisionBefore, revisionAfter, replayed: false };
+      const record = auditRecord(operationId, actor, mutation, 'applied', revisionBefore, revisionAfter, plan);
+      const idempotency = options.idempotencyKey ? { key: options.idempotencyKey, mutationHash, result } : undefined;
+      if (!changes) {
+        this.recordCommitted({ audit: record, idempotency } as Journal);
+        return result;
+      }
+      const entries = applyRegistryMutations(this.state.entries, plan);
+      const journal: Journal = {
+        version: 1,
+        operationId,
+        state: 'pending',
+        steps: journalSteps(operationId, this.journal, plan.filesystemMutations),
+        registryBefore: this.registry.readText(),
+        // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.
+        registryAfter: this.registry.serialize(entries),
+        audit: record,
+        ...(idempotency ? { idempotency } : {}),
+      };
+      prepared = { plan, journal, registry: { state: 'ok', entries, text: journal.registryAfter }, result };
+    } catch (error) {
+      if (audited || isSimulatedCrash(error)) throw error;
+      return refuse('failed', toPackerError(error));
     }
-    if (this.snapshot.registryState === 'read-only') {
-      refuse('failed', new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
-        hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
-      }));
-    }
-    // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
-    const first = this.preview(mutation);
-    await this.observer.refresh([...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)], 'pre-apply');
-    const revisionBefore = this.snapshot.revision;
-    if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
-      refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview.`, {
-        expectedRevision: options.expectedRevision,
-        currentRevision: revisionBefore,
-        hint: 'Preview again and apply with the new revision.',
-      }));
-    }
-    const plan = this.preview(mutation);
-    if (plan.blockers.length > 0) {
-      refuse('blocked', new PackerError('BLOCKED', `The ${mutation.type} plan has ${plan.blockers.length} blocker(s): ${plan.blockers[0]!.message}`, {
-        blockers: plan.blockers,
-        plan,
-      }), plan);
-    }
-    if (options.signal?.aborted) refuse('failed', new PackerError('CANCELLED', 'The apply was cancelled before it committed.', { operationId }), plan);
-    const changes = plan.registryMutations.length + plan.filesystemMutations.length > 0;
-    const revisionAfter = changes ? this.observer.peekNextRevision() : revisionBefore;
-    const result: ApplyResult = { operationId, plan, revisionBefore, revisionAfter, replayed: false };
-    const record = auditRecord(operationId, actor, mutation, 'applied', revisionBefore, revisionAfter, plan);
-    const idempotency = options.idempotencyKey ? { key: options.idempotencyKey, mutationHash, result } : undefined;
-    if (!changes) {
-      this.recordCommitted({ audit: record, idempotency } as Journal);
-      return result;
-    }
-    const entries = applyRegistryMutations(this.state.entries, plan);
-    const journal: Journal = {
-      version: 1,
-      operationId,
-      state: 'pending',
-      steps: journalSteps(operationId, this.journal, plan.filesystemMutations),
-      registryBefore: this.registry.readText(),
-      registryAfter: this.registry.serialize(entries),
-      audit: record,
-      ...(idempotency ? { idempotency } : {}),
-    };
+    const { journal, result } = prepared;
+    const { revisionBefore } = result;
     try {
       await runCommit(this.commitTarget(), journal);
     } catch (error) {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
       const packerError = toPackerError(error);
-      this.audit.append(auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, plan, packerError));
+      this.audit.append(auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, prepared.plan, packerError));
       await this.observer.reloadRegistry(this.registry.load());
       throw packerError;
     }
-    const registry: RegistryLoad = { state: 'ok', entries, text: journal.registryAfter };
-    await this.observer.publishCommit(registry, pathsChangedOnDisk(plan), revisionAfter);
+    await this.observer.publishCommit(prepared.registry, pathsChangedOnDisk(prepared.plan), result.revisionAfter);
     return result;
   }
 
