@@ -15,6 +15,8 @@ export interface BuildRecovery {
   kept: string[];
   /** Temp files and unreferenced pack files removed from the build folder. */
   removed: string[];
+  /** Why recovery could not finish (the build folder or journal could not be read or cleaned). */
+  problem?: string;
 }
 
 /**
@@ -23,6 +25,16 @@ export interface BuildRecovery {
  * replaced, records those in the build state, and removes the journal. Reads no pack data.
  */
 export function recoverBuildFolder(projectRoot: string, stateDir: string, config: ProjectConfig): BuildRecovery {
+  try {
+    return recoverNow(projectRoot, stateDir, config);
+  } catch (error) {
+    // An unreadable build folder must not keep the daemon from starting; the next build meets the same
+    // problem and reports it, and `checkPacks` flags what it can.
+    return { journal: 'invalid', replaced: [], kept: [], removed: [], problem: (error as Error).message };
+  }
+}
+
+function recoverNow(projectRoot: string, stateDir: string, config: ProjectConfig): BuildRecovery {
   const removed = sweepTempPacks(buildDirOf(projectRoot, config).absolute);
   const journalFile = new BuildJournalFile(stateDir);
   const journal = journalFile.read();
