@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^@packer\/core\/contract$/, replacement: here('./packer-core/src/contract/index.ts') },
       { find: /^@packer\/core\/contract\/runtime$/, replacement: here('./packer-core/src/contract/runtime.ts') },
       { find: /^@packer\/fixtures$/, replacement: here('./fixtures/src/index.ts') },
+      { find: /^@packer\/client$/, replacement: here('./client/src/index.ts') },
+      { find: /^@packer\/client\/browser$/, replacement: here('./client/src/browser.ts') },
       { find: /^@packer\/daemon$/, replacement: here('./daemon/src/index.ts') },
       { find: /^@packer\/daemon\/client$/, replacement: here('./daemon/src/client/index.ts') },
       { find: /^@packer\/daemon\/client\/browser$/, replacement: here('./daemon/src/client/browser.ts') },

@@ -10,7 +10,7 @@ import { HAS_GNU_TIME, runNodeScript, runProcess } from './run-process.mjs';
 /** Absolute URLs of the compiled public entry points, for `import` inside child `node` processes. */
 export const PACKAGES = {
   core: import.meta.resolve('@packer/core'),
-  daemonClient: import.meta.resolve('@packer/daemon/client'),
+  client: import.meta.resolve('@packer/client'),
   fixtures: import.meta.resolve('@packer/fixtures'),
 };
 

@@ -1,4 +1,4 @@
-// Probes of a running daemon through @packer/daemon/client: read latency and throughput, event fan-out, watch
+// Probes of a running daemon through @packer/client: read latency and throughput, event fan-out, watch
 // latency, memory. Each takes connected clients (or a `connect(name)` factory) and returns raw samples.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Issue 3: a real daemon per workspace, reached through the compiled @packer/daemon/client: start, read latency
+// Issue 3: a real daemon per workspace, reached through the compiled @packer/client: start, read latency
 // idle and under a long lane operation, read throughput with 1/8/32 clients, event fan-out, watch latency, memory.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -32,10 +32,10 @@ async function benchOneWorkspace(ctx, files) {
   const { latencySamples, throughputRequests, watchChanges } = settings(ctx);
   const workspace = await ctx.workspace(files);
   const { root } = workspace;
-  const { DaemonClient } = await import(ctx.packages.daemonClient);
+  const { ProjectClient } = await import(ctx.packages.client);
   // The client starts the daemon with this process's environment; test hooks give us test.longOperation.
   process.env.PACKER_TEST_HOOKS = '1';
-  const connect = (client, autoStart = false) => DaemonClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000 });
+  const connect = (client, autoStart = false) => ProjectClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000 });
   const digestCache = existsSync(path.join(root, '.packer', 'digests.json')) ? 'warm' : 'cold';
 
   ctx.log(`daemon ${files}: start`);
@@ -115,7 +115,7 @@ function printTables(ctx, results) {
     ['Files', 'Digest cache', 'Connect (spawn → hello)', 'Ready (+ watcher)', 'VmRSS after start', 'VmRSS at end', 'VmHWM (peak)'],
     results.map((r) => [count(r.files), r.digestCache, ms(r.startMs), ms(r.readyMs), mb(r.memory?.[0]?.rssKb), mb(last(r)?.rssKb), mb(last(r)?.hwmKb)]),
     [
-      'Connect = `DaemonClient.connect` with auto-start: fork, `Workspace.open`, watcher start, listen, `daemon.hello`. "warm" = `.packer/digests.json` left by an earlier section.',
+      'Connect = `ProjectClient.connect` with auto-start: fork, `Workspace.open`, watcher start, listen, `daemon.hello`. "warm" = `.packer/digests.json` left by an earlier section.',
       'VmRSS/VmHWM from /proc/<daemon pid>/status; "at end" is after every phase below.',
     ],
   );
@@ -163,7 +163,7 @@ function printTables(ctx, results) {
       const single = r.throughput?.find((row) => row.clients === 1);
       return (r.throughput ?? []).map((row) => [count(r.files), row.clients, count(row.requests), ms(row.ms), perSecond(row.perSecond), times(ratio(row.perSecond, single?.perSecond))]);
     }),
-    ['Each client is its own `DaemonClient` (own socket) issuing one request at a time; all clients live in the benchmark process.'],
+    ['Each client is its own `ProjectClient` (own socket) issuing one request at a time; all clients live in the benchmark process.'],
   );
 
   ctx.table(

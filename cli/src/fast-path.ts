@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 
 /**
  * `packer --version` and a plain `packer status` without loading oclif: its import alone is most of a status
@@ -17,12 +17,12 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   if (!flags) return false;
   let client: DaemonClient | undefined;
   try {
-    const [{ DaemonClient, findProjectRoot }, { runsInProcess }, { collectStatus, renderStatus }] = await Promise.all([
-      import('@packer/daemon/client'),
+    const [{ findProjectRoot, ProjectClient }, { runsInProcess }, { collectStatus, renderStatus }] = await Promise.all([
+      import('@packer/client'),
       import('./base/run-mode.js'),
       import('./status/status-report.js'),
     ]);
-    client = await DaemonClient.connect(findProjectRoot(flags.project ?? process.cwd()), {
+    client = await ProjectClient.connect(findProjectRoot(flags.project ?? process.cwd()), {
       client: 'cli:status',
       inProcess: runsInProcess(flags.daemon),
       reconnect: false,

@@ -6,7 +6,7 @@ import { format } from 'node:util';
 import { describe, test, vi } from 'vitest';
 import { PackerError } from '@packer/core/contract';
 import type { ApplyResult, AssetListItem, AuditRecord, Diagnostic, EventEnvelope, MethodResult, Plan, RegistryEntry } from '@packer/core/contract';
-import { DaemonClient, isDaemonAlive } from '@packer/daemon/client';
+import { type DaemonClient, isDaemonAlive, ProjectClient } from '@packer/client';
 import { SAMPLE_DIVERGENCES } from '@packer/fixtures';
 import Add from '../src/commands/add.js';
 import { developerEnv, ndjson, packer, spawnPacker } from './support/packer-bin.js';
@@ -390,7 +390,7 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
 
     // The CLI previews and applies in one process, so a stale revision is reached here through the client library,
     // talking to the daemon the CLI started.
-    const client = await DaemonClient.connect(root, { client: 'test:conflict', autoStart: false, reconnect: false });
+    const client = await ProjectClient.connect(root, { client: 'test:conflict', autoStart: false, reconnect: false });
     onTestFinished(() => client.close());
     const error = await client.call('mutation.apply', { mutation: preview.plan.mutation, expectedRevision: preview.plan.baseRevision }).then(
       () => undefined,

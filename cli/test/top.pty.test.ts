@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { copyFixture } from '@packer/fixtures';
 import { developerEnv, packer } from './support/packer-bin.js';
 import { TmuxSession } from './support/tmux-session.js';
@@ -35,7 +35,7 @@ describe('packer top in a pseudo-terminal', () => {
     expect(idle).toMatch(new RegExp(`pid ${started.json<{ pid: number }>().pid} · lane 0`));
     expect(idle).toContain('assets 45 · missing 0 · untracked 0 · blockers 0 · warnings 0');
 
-    client = await DaemonClient.connect(root, { client: 'test:top', autoStart: false, reconnect: false });
+    client = await ProjectClient.connect(root, { client: 'test:top', autoStart: false, reconnect: false });
     const { operationId } = (await client.callRaw('test.longOperation', { progressEvents: PROGRESS_EVENTS })) as { operationId: string };
     const summary = `test operation (${PROGRESS_EVENTS} progress events)`;
 

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readTree, type TreeEntry } from '@packer/fixtures';
 import { parseCursor, TERMINAL_EVENT_TYPES, type EventEnvelope } from '@packer/core/contract';
-import { DaemonClient } from '@packer/daemon/client';
+import { ProjectClient } from '@packer/client';
 import { EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { killDaemonsFor, waitForExit } from './support/daemon-processes.js';
 
@@ -68,7 +68,7 @@ describe.each(POINTS)('a daemon killed at %s', (point, outcome) => {
     // Without the crash variable: whoever starts the next daemon starts a healthy one.
     const env = { ...process.env, PACKER_TEST_HOOKS: '1' };
     delete env.PACKER_TEST_CRASH_AT;
-    const client = await DaemonClient.connect(root, { client: 'crash-test', env, autoStart: restartBy === 'the reconnecting client auto-starts', timeoutMs: 20_000 });
+    const client = await ProjectClient.connect(root, { client: 'crash-test', env, autoStart: restartBy === 'the reconnecting client auto-starts', timeoutMs: 20_000 });
     cleanups.push(() => client.close());
     const startCursor = client.hello.cursor;
     const startSeq = seq(startCursor);
@@ -139,7 +139,7 @@ describe.each(POINTS)('a daemon killed at %s', (point, outcome) => {
     expectGapFree(recorder.events, startSeq);
 
     // A fresh subscriber replaying from the same cursor sees exactly what the reconnecting one saw live.
-    const replayer = await DaemonClient.connect(root, { client: 'replayer', env, autoStart: false, reconnect: false });
+    const replayer = await ProjectClient.connect(root, { client: 'replayer', env, autoStart: false, reconnect: false });
     cleanups.push(() => replayer.close());
     const replay = new EventRecorder();
     await replayer.subscribe({ since: startCursor, onEvent: replay.onEvent });
@@ -164,7 +164,7 @@ describe('a daemon whose event log was wiped while it was down', () => {
       rmSync(root, { recursive: true, force: true });
     });
     const env = { ...process.env, PACKER_TEST_HOOKS: '1' };
-    const client = await DaemonClient.connect(root, { client: 'crash-test', env, timeoutMs: 20_000 });
+    const client = await ProjectClient.connect(root, { client: 'crash-test', env, timeoutMs: 20_000 });
     cleanups.push(() => client.close());
     const recorder = new EventRecorder();
     const expired: string[] = [];

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError, RegistryFile, type ApplyResult, type EventEnvelope, type MutationInput, type RegistryEntry } from '@packer/core/contract';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { byOperation, findGap, isTerminal, seqOf, StreamRecorder } from './support/event-stream.js';
 

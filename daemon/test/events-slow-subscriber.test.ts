@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { formatCursor, PackerError, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/contract';
-import { connectToDaemon, RpcConnection, socketTransport, type DaemonClient as ProjectClient } from '@packer/daemon/client';
-import { DaemonClient } from '@packer/daemon/client/browser';
+import { connectToDaemon, DaemonClient, RpcConnection, socketTransport, type ProjectClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { findGap, isTerminal, seqOf, StreamRecorder } from './support/event-stream.js';
 

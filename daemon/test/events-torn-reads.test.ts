@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Snapshot } from '@packer/core/contract';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { seqOf, StreamRecorder } from './support/event-stream.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import type { MethodResult } from '@packer/core/contract';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { connectClient, EventRecorder, projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { killDaemonsFor, waitForExit, waitUntil } from './support/daemon-processes.js';
 
@@ -153,7 +153,7 @@ describe('a daemon on a full disk (real 2 MiB tmpfs)', () => {
 
       // The next client starts a fresh daemon at once (no 30 s wait for NOT_READY).
       const startedAt = Date.now();
-      const next = await DaemonClient.connect(root, { client: 'full-disk-next', autoStart: true, reconnect: false, timeoutMs: 20_000 });
+      const next = await ProjectClient.connect(root, { client: 'full-disk-next', autoStart: true, reconnect: false, timeoutMs: 20_000 });
       try {
         expect(next.hello.pid).not.toBe(daemon.pid);
         expect(Date.now() - startedAt).toBeLessThan(10_000);

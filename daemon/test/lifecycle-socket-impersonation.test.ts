@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { daemonPidsFor, killDaemonsFor, shutdownThrough } from './support/daemon-processes.js';
 
@@ -60,7 +60,7 @@ async function fakeDaemon(socketPath: string): Promise<{ connections: number; by
 }
 
 function connect(root: string, env: NodeJS.ProcessEnv): Promise<DaemonClient> {
-  return DaemonClient.connect(root, { client: 'impersonation-test', autoStart: true, reconnect: false, env, timeoutMs: 60_000 }).then((client) => {
+  return ProjectClient.connect(root, { client: 'impersonation-test', autoStart: true, reconnect: false, env, timeoutMs: 60_000 }).then((client) => {
     clients.push(client);
     return client;
   });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { killDaemonsFor, shutdownThrough } from './support/daemon-processes.js';
 
@@ -28,7 +28,7 @@ function tempDir(prefix: string): string {
 }
 
 async function connect(root: string, env: NodeJS.ProcessEnv = process.env, autoStart = false): Promise<DaemonClient> {
-  const client = await DaemonClient.connect(root, { client: 'socket-test', autoStart, reconnect: false, env });
+  const client = await ProjectClient.connect(root, { client: 'socket-test', autoStart, reconnect: false, env });
   clients.push(client);
   return client;
 }
@@ -105,7 +105,7 @@ describe('the daemon socket', () => {
     const client = await connect(root, env);
     expect(client.hello.pid).toBe(daemon.pid);
     // A client without the override looks in .packer/ and finds nothing there.
-    await expect(DaemonClient.connect(root, { client: 'socket-test', autoStart: false, reconnect: false, env: { ...process.env, PACKER_SOCKET_DIR: '' } })).rejects.toMatchObject({ code: 'NOT_READY' });
+    await expect(ProjectClient.connect(root, { client: 'socket-test', autoStart: false, reconnect: false, env: { ...process.env, PACKER_SOCKET_DIR: '' } })).rejects.toMatchObject({ code: 'NOT_READY' });
     await client.call('daemon.shutdown', {});
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(expected)).toBe(false);

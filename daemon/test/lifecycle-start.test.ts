@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { isDaemonAlive, projectFiles, startDaemon } from './support/daemon-harness.js';
 import { daemonPidsFor, killDaemonsFor, shutdownThrough, waitForExit, waitUntil } from './support/daemon-processes.js';
 
@@ -28,7 +28,7 @@ afterEach(async () => {
 
 /** A client that may auto-start a detached daemon; closed (and its daemon left to `afterEach`) if a test fails. */
 async function autoStartClient(root: string, client = 'lifecycle-test'): Promise<DaemonClient> {
-  const connected = await DaemonClient.connect(root, { client, reconnect: false });
+  const connected = await ProjectClient.connect(root, { client, reconnect: false });
   cleanups.push(() => connected.close());
   return connected;
 }
@@ -116,7 +116,7 @@ describe('daemon start-up through the client', () => {
     mkdirSync(files.lockDir, { recursive: true });
     writeFileSync(path.join(files.lockDir, 'pid'), String(winner.pid));
 
-    const connecting = DaemonClient.connect(root, { client: 'lifecycle-test', reconnect: false, timeoutMs: 20_000 });
+    const connecting = ProjectClient.connect(root, { client: 'lifecycle-test', reconnect: false, timeoutMs: 20_000 });
     connecting.catch(() => undefined);
     // The client's own daemon comes up, finds the lock held by a live process and exits: the client now waits.
     await waitUntil(() => daemonPidsFor(root).length === 1, 'the client started a daemon', 10_000, 2);
@@ -139,7 +139,7 @@ describe('daemon start-up through the client', () => {
     const configFile = path.join(root, 'packer.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as Record<string, unknown>;
     writeFileSync(configFile, JSON.stringify({ ...config, assetRoots: 'assets' }, null, 2));
-    const error = await DaemonClient.connect(root, { client: 'lifecycle-test', reconnect: false }).then(
+    const error = await ProjectClient.connect(root, { client: 'lifecycle-test', reconnect: false }).then(
       () => undefined,
       (caught: unknown) => caught,
     );
@@ -163,7 +163,7 @@ describe('daemon start-up through the client', () => {
     const root = await project();
     const configFile = path.join(root, 'packer.json');
     writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), kinds: { Image: { extensions: ['.png'] } } }));
-    const outcomes = await Promise.allSettled([0, 1].map((index) => DaemonClient.connect(root, { client: `racer-${index}`, reconnect: false, timeoutMs: 10_000 })));
+    const outcomes = await Promise.allSettled([0, 1].map((index) => ProjectClient.connect(root, { client: `racer-${index}`, reconnect: false, timeoutMs: 10_000 })));
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
       expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_CONFIG', data: { field: expect.stringContaining('kinds') } });
@@ -174,7 +174,7 @@ describe('daemon start-up through the client', () => {
   it('rejects a packer.json that is not JSON with INVALID_CONFIG naming the file', async () => {
     const root = await project();
     writeFileSync(path.join(root, 'packer.json'), '{ "name": "broken", ');
-    await expect(DaemonClient.connect(root, { client: 'lifecycle-test', reconnect: false })).rejects.toMatchObject({
+    await expect(ProjectClient.connect(root, { client: 'lifecycle-test', reconnect: false })).rejects.toMatchObject({
       code: 'INVALID_CONFIG',
       message: expect.stringContaining('packer.json'),
     });
@@ -285,7 +285,7 @@ describe('protocol version check', () => {
   it('rejects with PROTOCOL_MISMATCH when the other daemon will not stop', async () => {
     const root = await project();
     const fake = await startFakeDaemon(root, 'stubborn');
-    const error = await DaemonClient.connect(root, { client: 'lifecycle-test', reconnect: false, timeoutMs: 1500 }).then(
+    const error = await ProjectClient.connect(root, { client: 'lifecycle-test', reconnect: false, timeoutMs: 1500 }).then(
       () => undefined,
       (caught: unknown) => caught,
     );

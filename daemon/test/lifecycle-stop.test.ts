@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract';
-import { DaemonClient } from '@packer/daemon/client';
+import { type DaemonClient, ProjectClient } from '@packer/client';
 import { EventRecorder, isDaemonAlive, projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;
@@ -16,7 +16,7 @@ afterEach(async () => {
 
 /** A client of a running daemon that neither starts one nor reconnects: these tests watch the daemon go. */
 async function connect(root: string): Promise<DaemonClient> {
-  const client = await DaemonClient.connect(root, { client: 'lifecycle-test', autoStart: false, reconnect: false });
+  const client = await ProjectClient.connect(root, { client: 'lifecycle-test', autoStart: false, reconnect: false });
   clients.push(client);
   return client;
 }

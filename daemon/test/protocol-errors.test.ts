@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { copyFixture, readTree, type TreeEntry } from '@packer/fixtures';
 import { ErrorCodes, PackerError, type Diagnostic, type MutationInput } from '@packer/core/contract';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { connectClient, EventRecorder, RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 /**

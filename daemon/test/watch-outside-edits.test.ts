@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync,
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { DivergenceEntry, EventEnvelope } from '@packer/core/contract';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { seqOf, StreamRecorder, waitUntil } from './support/event-stream.js';
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
-import { DaemonClient, RpcConnection, type Transport } from '@packer/daemon/client/browser';
+import { DaemonClient, RpcConnection, type Transport } from '@packer/client/browser';
 import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;

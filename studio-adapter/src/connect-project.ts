@@ -1,4 +1,4 @@
-import { DaemonClient, findProjectRoot } from '@packer/daemon/client';
+import { findProjectRoot, ProjectClient } from '@packer/client';
 import { StudioSession, type StudioSessionOptions } from './studio-session.js';
 
 export interface ConnectProjectOptions extends StudioSessionOptions {
@@ -19,7 +19,7 @@ export interface ConnectProjectOptions extends StudioSessionOptions {
 export async function connectProject(dir: string, options: ConnectProjectOptions = {}): Promise<StudioSession> {
   const { client = 'studio', autoStart, env, inProcess, ...sessionOptions } = options;
   const root = findProjectRoot(dir);
-  const daemonClient = await DaemonClient.connect(root, {
+  const daemonClient = await ProjectClient.connect(root, {
     client,
     ...(autoStart !== undefined ? { autoStart } : {}),
     ...(env !== undefined ? { env } : {}),

@@ -1,4 +1,4 @@
-import { DaemonClient } from '@packer/daemon/client/browser';
+import { DaemonClient } from '@packer/client/browser';
 import { StudioSession, type StudioSessionOptions } from './studio-session.js';
 import { webSocketConnector, type WebSocketEndpoint } from './websocket-connector.js';
 import type { WebSocketFactory } from './websocket-like.js';

@@ -1,6 +1,6 @@
 import { PackerError, summaryOfSnapshot, toPackerError } from '@packer/core/contract/runtime';
 import type { ApplyResult, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, Plan, Snapshot } from '@packer/core/contract';
-import type { ClientState, DaemonClient, EventSubscription } from '@packer/daemon/client/browser';
+import type { ClientState, DaemonClient, EventSubscription } from '@packer/client/browser';
 import { EventListeners } from './event-listeners.js';
 import { DEFAULT_ACTIVITY_LIMIT, EMPTY_ACTIVITY, reduceActivity, seedActivity, type ActivityFeed } from './view-models/activity-feed.js';
 import { navigatorRows, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';

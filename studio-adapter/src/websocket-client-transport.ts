@@ -1,4 +1,4 @@
-import type { Transport } from '@packer/daemon/client/browser';
+import type { Transport } from '@packer/client/browser';
 import { WS_OPEN, type WebSocketLike } from './websocket-like.js';
 
 /** Past this many unsent bytes, `send` tells the caller the peer is slow. */

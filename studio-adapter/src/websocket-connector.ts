@@ -1,5 +1,5 @@
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
-import { RpcConnection, type Connector } from '@packer/daemon/client/browser';
+import { RpcConnection, type Connector } from '@packer/client/browser';
 import { webSocketClientTransport } from './websocket-client-transport.js';
 import type { WebSocketFactory, WebSocketLike } from './websocket-like.js';
 

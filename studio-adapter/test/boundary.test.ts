@@ -1,13 +1,21 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkPackage, checkSource, sourceFiles, type BoundaryRules } from './support/import-boundary.js';
+import { BROWSER_CLIENT_IMPORT, checkPackage, checkSource, CONTRACT_IMPORTS, NODE_CLIENT_IMPORT, sourceFiles, type BoundaryRules } from './support/import-boundary.js';
 import { checkOutcomes, checkPackageOutcomes } from './support/outcome-boundary.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const adapter: BoundaryRules = { packageRoot: path.join(repo, 'studio-adapter'), filesystemAllowed: new Set() };
+const adapter: BoundaryRules = {
+  packageRoot: path.join(repo, 'studio-adapter'),
+  filesystemAllowed: new Set(),
+  // The contract and the Node-free client; the Node client (Unix socket, starting the daemon) only where the
+  // Node entry opens a project by folder.
+  packerImports: new Set([...CONTRACT_IMPORTS, BROWSER_CLIENT_IMPORT]),
+  packerImportsByFile: new Map([['src/connect-project.ts', new Set([NODE_CLIENT_IMPORT])]]),
+};
 const cli: BoundaryRules = {
   packageRoot: path.join(repo, 'cli'),
+  packerImports: new Set([...CONTRACT_IMPORTS, NODE_CLIENT_IMPORT]),
   // Files that touch the disk for their own purposes, never a workspace or registry file:
   filesystemAllowed: new Set([
     // `packer daemon logs` prints the daemon's own log, .packer/daemon.log.
@@ -31,8 +39,11 @@ describe('the boundary: consumers reach the packer only through its contract and
   });
 
   it('the allow-listed files exist (a stale entry would silently widen the boundary later)', () => {
-    const files = new Set(sourceFiles(path.join(cli.packageRoot, 'src')).map((file) => path.relative(cli.packageRoot, file).split(path.sep).join('/')));
-    for (const allowed of cli.filesystemAllowed) expect(files.has(allowed), allowed).toBe(true);
+    const filesOf = (rules: BoundaryRules) => new Set(sourceFiles(path.join(rules.packageRoot, 'src')).map((file) => path.relative(rules.packageRoot, file).split(path.sep).join('/')));
+    const cliFiles = filesOf(cli);
+    for (const allowed of cli.filesystemAllowed) expect(cliFiles.has(allowed), allowed).toBe(true);
+    const adapterFiles = filesOf(adapter);
+    for (const allowed of adapter.packerImportsByFile?.keys() ?? []) expect(adapterFiles.has(allowed), allowed).toBe(true);
   });
 
   describe('the checker flags what it must (so a green run means something)', () => {
@@ -46,6 +57,12 @@ describe('the boundary: consumers reach the packer only through its contract and
       ["import { Plan } from '@packer/core/contract/mutation-schema';", 'packer-internals'],
       ["import { Daemon } from '@packer/daemon';", 'packer-internals'],
       ["import { socketTransport } from '@packer/daemon/dist/rpc/transport.js';", 'packer-internals'],
+      // The client library moved out of the daemon; its old entry points are the daemon's, not the client's.
+      ["import { DaemonClient } from '@packer/daemon/client';", 'packer-internals'],
+      ["import { RpcConnection } from '@packer/daemon/client/browser';", 'packer-internals'],
+      // The Node client (sockets, child processes) outside the one file of the Node entry that opens a project.
+      ["import { ProjectClient } from '@packer/client';", 'packer-internals'],
+      ["import { socketTransport } from '@packer/client/dist/node/socket-transport.js';", 'packer-internals'],
       ["const core = await import('@packer/core');", 'packer-internals'],
       ["type W = import('@packer/core').Workspace;", 'packer-internals'],
       // Split so the repository's own grep-based boundary hook does not mistake this sample for a real import.
@@ -73,13 +90,15 @@ describe('the boundary: consumers reach the packer only through its contract and
       const allowed = [
         "import type { Plan } from '@packer/core/contract';",
         "import { PackerError } from '@packer/core/contract/runtime';",
-        "import { DaemonClient } from '@packer/daemon/client';",
-        "import { RpcConnection } from '@packer/daemon/client/browser';",
+        "import { DaemonClient, RpcConnection } from '@packer/client/browser';",
         "import { navigatorRows } from './navigator.js';",
         "import { DaemonClient as Base } from '../studio-session.js';",
         "// reads packer.registry.json? no: the packer does\nexport const help = 'Create packer.json';",
       ].join('\n');
       expect(checkSource(file, allowed, adapter)).toEqual([]);
+      const connectProject = path.join(adapter.packageRoot, 'src', 'connect-project.ts');
+      expect(checkSource(connectProject, "import { findProjectRoot, ProjectClient } from '@packer/client';", adapter)).toEqual([]);
+      expect(checkSource(path.join(cli.packageRoot, 'src', 'base', 'sample.ts'), "import { ProjectClient } from '@packer/client';", cli)).toEqual([]);
     });
   });
 

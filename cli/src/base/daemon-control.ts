@@ -1,4 +1,4 @@
-import { connectToDaemon, isDaemonAlive } from '@packer/daemon/client';
+import { connectToDaemon, isDaemonAlive } from '@packer/client';
 import { PackerError } from '@packer/core/contract/runtime';
 
 /** Asks a running daemon to shut down and waits until its process has exited. */

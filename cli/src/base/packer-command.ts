@@ -3,7 +3,7 @@ import path from 'node:path';
 import { isAssetId, PackerError } from '@packer/core/contract/runtime';
 import type { ErrorCode } from '@packer/core/contract';
 import { terminalText } from '../render/terminal-text.js';
-import { DaemonClient, findProjectRoot } from '@packer/daemon/client';
+import { findProjectRoot, ProjectClient, type DaemonClient } from '@packer/client';
 import { runsInProcess } from './run-mode.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof PackerCommand)['baseFlags'] & T['flags']>;
@@ -89,7 +89,7 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
 
   /** Connects to the project's daemon (starting it if needed), or runs its server in-process. */
   protected async client(): Promise<DaemonClient> {
-    this.openClient ??= await DaemonClient.connect(this.projectRoot(), {
+    this.openClient ??= await ProjectClient.connect(this.projectRoot(), {
       client: `cli:${this.id ?? 'packer'}`,
       inProcess: this.inProcess(),
       reconnect: false,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Args, Command, Flags } from '@oclif/core';
 import { PackerError } from '@packer/core/contract/runtime';
-import { initProject, type InitResult } from '@packer/daemon/client';
+import { initProject, type InitResult } from '@packer/client';
 import { reportPackerError } from '../base/packer-command.js';
 import { terminalText } from '../render/terminal-text.js';
 

@@ -1,4 +1,4 @@
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import type { EventEnvelope } from '@packer/core/contract';
 import { initialOperationState, isTerminal, reduceOperationEvent, type OperationViewState } from './operation-state.js';
 import { PlainProgress } from './plain-progress.js';

@@ -1,5 +1,5 @@
 import type { MethodResult } from '@packer/core/contract';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { formatBytes, formatDuration, plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
 

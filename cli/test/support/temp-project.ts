@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { copyFixture, type FixtureName } from '@packer/fixtures';
-import { isDaemonAlive, projectFiles, readEndpoint } from '@packer/daemon/client';
+import { isDaemonAlive, projectFiles, readEndpoint } from '@packer/client';
 import { developerEnv, packer } from './packer-bin.js';
 
 /** Registers cleanup for the test that created the project (the test context's `onTestFinished`). */

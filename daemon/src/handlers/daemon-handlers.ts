@@ -8,7 +8,7 @@ import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { DAEMON_VERSION } from '../version.js';
 import { createBuildHandlers } from './build-handlers.js';
 import { describeMutation } from './describe-mutation.js';
-import { eventNotification } from './event-notification.js';
+import { eventNotification, notification } from './event-notification.js';
 import { getAsset, listAssets, listDiagnostics, snapshotSummary } from './read-handlers.js';
 
 /** The contract's methods, implemented over one daemon. Handlers translate; the workspace decides. */
@@ -134,15 +134,11 @@ function subscribe(daemon: Daemon, context: ConnectionContext, since: string | u
     const subscription = subscribeToLog(log, start, sink, {
       onOverflow: (overflow) => {
         context.subscriptions.delete(subscriptionId);
-        transport.send(JSON.stringify({ jsonrpc: '2.0', method: 'events.closed', params: { subscriptionId, ...overflow } }));
+        transport.send(notification('events.closed', { subscriptionId, ...overflow }));
       },
     });
     if ('expired' in subscription) {
-      transport.send(JSON.stringify({
-        jsonrpc: '2.0',
-        method: 'events.closed',
-        params: { subscriptionId, code: 'CURSOR_EXPIRED', reason: 'The log rotated past the cursor before replay started.', resumeCursor: start },
-      }));
+      transport.send(notification('events.closed', { subscriptionId, code: 'CURSOR_EXPIRED', reason: 'The log rotated past the cursor before replay started.', resumeCursor: start }));
       return;
     }
     context.subscriptions.set(subscriptionId, subscription.close);

@@ -1,22 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDaemonAlive } from '@packer/client';
 
 export type LockResult = { acquired: true; release(): void } | { acquired: false; holderPid: number | undefined };
-
-/** True when a process with this pid exists and looks like a packer daemon (guards against pid reuse). */
-export function isDaemonAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('packer-daemon') || cmdline.includes('daemon-main') || cmdline.includes('packer');
-  } catch {
-    return true; // no /proc (macOS): trust kill(0)
-  }
-}
 
 function readPid(lockDir: string): number | undefined {
   try {

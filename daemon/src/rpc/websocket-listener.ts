@@ -5,11 +5,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { Transport } from '@packer/client/browser';
 import { isLoopbackHost, MAX_FRAME_BYTES, PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
 import { checkHandshake, clipHeader, type HandshakeRefusal } from './websocket-handshake.js';
 import { RefusalLimiter } from './refusal-limiter.js';
 import { webSocketTransport } from './websocket-transport.js';
-import type { Transport } from './transport-types.js';
 
 /** Where a running listener is described, inside `.packer/`. */
 export const WS_ENDPOINT_FILE = 'ws.json';

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import type { Transport } from './transport-types.js';
-import { MAX_UNREAD_BYTES, TransportEvents } from './transport-events.js';
+import { MAX_UNREAD_BYTES, TransportEvents, type Transport } from '@packer/client/browser';
 
 
 /** How long a close handshake may take before the connection is cut. */

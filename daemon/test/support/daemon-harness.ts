@@ -3,7 +3,7 @@ import net from 'node:net';
 import { rmSync } from 'node:fs';
 import { copyFixture } from '@packer/fixtures';
 import type { EventEnvelope } from '@packer/core/contract';
-import { DaemonClient, daemonEntryPoint, isDaemonAlive, projectFiles } from '@packer/daemon/client';
+import { type DaemonClient, daemonEntryPoint, isDaemonAlive, ProjectClient, projectFiles } from '@packer/client';
 
 /** A daemon child process on a fixture copy, started in the foreground (so tests own its lifetime). */
 export interface DaemonProcess {
@@ -45,7 +45,7 @@ export async function stopDaemon(daemon: DaemonProcess, options: { keepRoot?: bo
 
 /** A client connected to a running daemon (never starts one). */
 export function connectClient(root: string, client = 'test'): Promise<DaemonClient> {
-  return DaemonClient.connect(root, { client, autoStart: false });
+  return ProjectClient.connect(root, { client, autoStart: false });
 }
 
 /** Collects a client's events and lets tests wait for a condition over them. */

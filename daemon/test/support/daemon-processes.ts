@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { DaemonClient } from '@packer/daemon/client';
+import type { DaemonClient } from '@packer/client';
 import { isDaemonAlive } from './daemon-harness.js';
 
 /**

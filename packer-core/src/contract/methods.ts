@@ -51,7 +51,7 @@ export const WatcherState = z.object({
 
 /** A file under `.packer/` the daemon cannot write (a full disk, say): what it holds back and since when. */
 export const StorageWarning = z.object({
-  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log` or `background`. */
+  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log`, `revision` or `background`. */
   store: z.string(),
   /** The file that could not be written. */
   path: z.string(),
@@ -269,3 +269,4 @@ export const Notifications = {
   'events.closed': z.object({ subscriptionId: z.string(), code: z.string(), reason: z.string(), resumeCursor: Cursor }),
 } as const;
 export type NotificationName = keyof typeof Notifications;
+export type NotificationParams<N extends NotificationName> = z.infer<(typeof Notifications)[N]>;

@@ -2,13 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
 
-/** Package entry points a consumer of the packer may import: the contract and the client library. */
-export const ALLOWED_PACKER_IMPORTS: ReadonlySet<string> = new Set([
-  '@packer/core/contract',
-  '@packer/core/contract/runtime',
-  '@packer/daemon/client',
-  '@packer/daemon/client/browser',
-]);
+/** The contract: every consumer of the packer may import it. */
+export const CONTRACT_IMPORTS: ReadonlySet<string> = new Set(['@packer/core/contract', '@packer/core/contract/runtime']);
+/** The client library's Node-free core. */
+export const BROWSER_CLIENT_IMPORT = '@packer/client/browser';
+/** The client library for Node: the Unix socket, finding and starting the daemon. */
+export const NODE_CLIENT_IMPORT = '@packer/client';
 
 /** Modules that read the disk. */
 const FILESYSTEM_MODULES: ReadonlySet<string> = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra', 'graceful-fs']);
@@ -22,6 +21,10 @@ export interface BoundaryRules {
   packageRoot: string;
   /** Files (relative to the package root, `/`-separated) allowed to touch the filesystem for their own purposes. */
   filesystemAllowed: ReadonlySet<string>;
+  /** Packer entry points any source file may import. */
+  packerImports: ReadonlySet<string>;
+  /** More packer entry points, allowed only in the named files (relative to the package root, `/`-separated). */
+  packerImportsByFile?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface Violation {
@@ -63,9 +66,9 @@ function stringTexts(source: ts.SourceFile): { text: string; node: ts.Node }[] {
 }
 
 /**
- * Checks one source file against the boundary: packer modules only through the contract and the client
- * library, no relative path out of the package, no filesystem module outside the allow-list, and no file that
- * may touch the disk naming the packer's own files.
+ * Checks one source file against the boundary: packer modules only through the entry points the rules allow
+ * (the contract and the client library), no relative path out of the package, no filesystem module outside the
+ * allow-list, and no file that may touch the disk naming the packer's own files.
  */
 export function checkSource(file: string, text: string, rules: BoundaryRules): Violation[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
@@ -80,8 +83,8 @@ export function checkSource(file: string, text: string, rules: BoundaryRules): V
       add(node, 'dynamic-import', 'an import whose module name is computed cannot be checked');
       continue;
     }
-    if (specifier.startsWith('@packer/') && !ALLOWED_PACKER_IMPORTS.has(specifier)) {
-      add(node, 'packer-internals', `imports ${specifier}; use @packer/core/contract(/runtime) or @packer/daemon/client(/browser)`);
+    if (specifier.startsWith('@packer/') && !rules.packerImports.has(specifier) && !rules.packerImportsByFile?.get(relative)?.has(specifier)) {
+      add(node, 'packer-internals', `imports ${specifier}; use ${[...rules.packerImports].join(', ')}`);
     } else if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
       const target = path.resolve(path.dirname(file), specifier);
       if (path.relative(rules.packageRoot, target).startsWith('..') || path.isAbsolute(path.relative(rules.packageRoot, target))) {

@@ -10,6 +10,8 @@ export interface ModuleGraph {
   builtins: { module: string; chain: string[] }[];
   /** Bare specifiers that could not be resolved. */
   unresolved: { specifier: string; from: string }[];
+  /** Every package reached (by name, as imported), with the files that import it. */
+  packages: Map<string, Set<string>>;
 }
 
 const BUILTINS = new Set(builtinModules);
@@ -58,9 +60,14 @@ function exportTarget(value: unknown): string | undefined {
   return undefined;
 }
 
-function resolvePackage(specifier: string, from: string): string | undefined {
+/** The package a bare specifier names: `@scope/name` or `name`. */
+export function packageNameOf(specifier: string): string {
   const parts = specifier.split('/');
-  const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
+function resolvePackage(specifier: string, from: string): string | undefined {
+  const name = packageNameOf(specifier);
   const subpath = specifier.slice(name.length);
   for (let dir = path.dirname(from); ; dir = path.dirname(dir)) {
     const packageDir = path.join(dir, 'node_modules', name);
@@ -82,7 +89,7 @@ function resolvePackage(specifier: string, from: string): string | undefined {
 
 /** Walks the import graph from an entry file through relative and package imports. */
 export function moduleGraph(entry: string): ModuleGraph {
-  const graph: ModuleGraph = { files: new Set(), builtins: [], unresolved: [] };
+  const graph: ModuleGraph = { files: new Set(), builtins: [], unresolved: [], packages: new Map() };
   const walk = (file: string, chain: string[]): void => {
     if (graph.files.has(file)) return;
     graph.files.add(file);
@@ -91,7 +98,12 @@ export function moduleGraph(entry: string): ModuleGraph {
         graph.builtins.push({ module: specifier, chain: [...chain, file] });
         continue;
       }
-      const target = specifier.startsWith('.') ? asFile(path.resolve(path.dirname(file), specifier)) : resolvePackage(specifier, file);
+      const relative = specifier.startsWith('.');
+      const target = relative ? asFile(path.resolve(path.dirname(file), specifier)) : resolvePackage(specifier, file);
+      if (!relative) {
+        const importers = graph.packages.get(packageNameOf(specifier)) ?? new Set<string>();
+        graph.packages.set(packageNameOf(specifier), importers.add(file));
+      }
       if (target === undefined) graph.unresolved.push({ specifier, from: file });
       else walk(realpathSync(target), [...chain, file]);
     }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { projectFiles } from '@packer/daemon/client';
+import { projectFiles } from '@packer/client';
 import { PackerCommand } from '../../base/packer-command.js';
 import { terminalText } from '../../render/terminal-text.js';
 

@@ -1,4 +1,4 @@
-import { connectToDaemon } from '@packer/daemon/client';
+import { connectToDaemon } from '@packer/client';
 import { stopDaemonFor } from '../../base/daemon-control.js';
 import { PackerCommand } from '../../base/packer-command.js';
 

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { connectToDaemon } from '@packer/daemon/client';
+import { connectToDaemon } from '@packer/client';
 import { PackerCommand } from '../../base/packer-command.js';
 import { terminalText } from '../../render/terminal-text.js';
 

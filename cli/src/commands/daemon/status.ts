@@ -1,4 +1,4 @@
-import { connectToDaemon } from '@packer/daemon/client';
+import { connectToDaemon } from '@packer/client';
 import { PackerError } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../../base/packer-command.js';

@@ -1,4 +1,4 @@
-import { DaemonClient, type DaemonClientOptions } from './daemon-client.js';
+import { DaemonClient, type DaemonClientOptions } from '../common/daemon-client.js';
 import { connectInProcess, connectToDaemon, type ConnectOptions } from './connect.js';
 
 export interface ProjectClientOptions extends ConnectOptions, DaemonClientOptions {

@@ -1,4 +1,4 @@
-import { PackerError, parseCursor } from '@packer/core/contract/runtime';
+import { formatCursor, PackerError, parseCursor } from '@packer/core/contract/runtime';
 import type { Cursor, EventEnvelope, MethodName, MethodParams, MethodResult } from '@packer/core/contract';
 import type { RpcConnection } from './rpc-connection.js';
 
@@ -189,14 +189,12 @@ class ActiveSubscription implements EventSubscription {
       this.options.onEvent(event);
     };
     this.detachers.push(
-      connection.onNotification('events.event', (raw) => {
-        const { subscriptionId, event } = raw as { subscriptionId: string; event: EventEnvelope };
+      connection.onNotification('events.event', ({ subscriptionId, event }) => {
         if (!ready) buffered.push({ subscriptionId, event });
         else if (subscriptionId === this.subscriptionId) deliver(event);
       }),
-      connection.onNotification('events.closed', (raw) => {
-        const params = raw as { subscriptionId: string; code: string; reason: string; resumeCursor: Cursor };
-        if (params.subscriptionId !== this.subscriptionId) return;
+      connection.onNotification('events.closed', ({ subscriptionId }) => {
+        if (subscriptionId !== this.subscriptionId) return;
         // Overflow: resume from our last cursor. Expired (the log rotated past a slow replay): the same re-attach
         // meets CURSOR_EXPIRED at subscribe time, tells onExpired once, and goes on from the oldest held event.
         void this.attach(connection).catch(() => undefined);
@@ -207,11 +205,11 @@ class ActiveSubscription implements EventSubscription {
       result = await connection.call('events.subscribe', this.lastCursor ? { since: this.lastCursor } : {});
     } catch (error) {
       if (error instanceof PackerError && error.code === 'CURSOR_EXPIRED') {
-        this.options.onExpired?.({ cursor: this.lastCursor ?? '0.0', message: error.message });
+        this.options.onExpired?.({ cursor: this.lastCursor ?? formatCursor(0, 0), message: error.message });
         // Resume from the oldest event the log still holds, not from "now": whatever happened since the restart
         // (the terminal event of an operation this client started, say) is still delivered.
         const oldest = typeof error.data.oldestCursor === 'string' ? parseCursor(error.data.oldestCursor) : undefined;
-        const since = oldest && oldest.seq > 0 ? `${oldest.generation}.${oldest.seq - 1}` : undefined;
+        const since = oldest && oldest.seq > 0 ? formatCursor(oldest.generation, oldest.seq - 1) : undefined;
         let resumeFrom = since;
         result = await connection.call('events.subscribe', since ? { since } : {}).catch((retry: unknown) => {
           // Rotated again in between: take what comes next.

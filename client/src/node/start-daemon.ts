@@ -1,15 +1,29 @@
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { PackerError } from '@packer/core/contract/runtime';
 import type { ErrorCode } from '@packer/core/contract';
 
-/** The compiled daemon entry point (this file sits in dist/client/ at run time). */
+/**
+ * The daemon's executable: the `packer-daemon` bin of the @packer/daemon package installed next to this one.
+ * Resolved at run time, not imported: the daemon takes its wire from this package, and clients that never start
+ * a daemon (a Studio on a running one) need not install it.
+ */
 export function daemonEntryPoint(): string {
-  const compiled = fileURLToPath(new URL('../bin/packer-daemon.js', import.meta.url));
-  if (existsSync(compiled)) return compiled;
-  // Running from TypeScript sources (tests): use the package's built output.
-  return fileURLToPath(new URL('../../dist/bin/packer-daemon.js', import.meta.url));
+  const require = createRequire(import.meta.url);
+  let manifestFile: string;
+  try {
+    manifestFile = require.resolve('@packer/daemon/package.json');
+  } catch (error) {
+    throw new PackerError('NOT_READY', 'Cannot start a packer daemon: the @packer/daemon package is not installed next to @packer/client.', {
+      hint: 'Install @packer/daemon, or start the daemon yourself (`packer daemon start`) and connect with autoStart: false.',
+    }, { cause: error });
+  }
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { bin?: Record<string, string> };
+  const bin = manifest.bin?.['packer-daemon'];
+  if (!bin) throw new PackerError('INTERNAL', `${manifestFile} names no packer-daemon bin.`, { path: manifestFile });
+  return path.join(path.dirname(manifestFile), bin);
 }
 
 type StartMessage = { type: 'ready'; pid: number; socketPath: string } | { type: 'error'; error: { code: ErrorCode; message: string; data: Record<string, unknown> } };

@@ -1,8 +1,8 @@
 import { JSONRPCClient, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { PackerError } from '@packer/core/contract/runtime';
-import type { MethodName, MethodParams, MethodResult, NotificationName } from '@packer/core/contract';
-import { fromRpcError } from '../rpc/rpc-error.js';
-import type { Transport } from '../rpc/transport-types.js';
+import type { MethodName, MethodParams, MethodResult, NotificationName, NotificationParams } from '@packer/core/contract';
+import { fromRpcError } from './rpc-error.js';
+import type { Transport } from './transport.js';
 
 /**
  * A typed JSON-RPC connection over any Transport: requests from the shared contract, notifications to
@@ -29,7 +29,6 @@ export class RpcConnection {
   }
 
   /** Calls a contract method with typed params and result. */
-  /** Calls a contract method with typed params and result. */
   async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
     return (await this.callRaw(method, params)) as MethodResult<M>;
   }
@@ -49,11 +48,14 @@ export class RpcConnection {
     return (response as { result: unknown }).result;
   }
 
-  onNotification(method: NotificationName, listener: (params: unknown) => void): () => void {
+  /** Listens to a contract notification, with its params typed by the contract's `Notifications` table. */
+  onNotification<N extends NotificationName>(method: N, listener: (params: NotificationParams<N>) => void): () => void {
     let set = this.notificationListeners.get(method);
     if (!set) this.notificationListeners.set(method, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    // The daemon sends what the contract says (its sending side is typed by the same table), so no check here.
+    const untyped = listener as (params: unknown) => void;
+    set.add(untyped);
+    return () => set.delete(untyped);
   }
 
   onClose(listener: (error?: Error) => void): void {

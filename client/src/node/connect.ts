@@ -2,11 +2,13 @@ import net from 'node:net';
 import path from 'node:path';
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
-import { isDaemonAlive } from '../process/daemon-lock.js';
-import { assertSafeSocket, projectFiles } from '../process/project-files.js';
-import { socketTransport } from '../rpc/transport.js';
-import { RpcConnection } from './rpc-connection.js';
-import type { Connected } from './daemon-client.js';
+import type { Connected } from '../common/daemon-client.js';
+import { RpcConnection } from '../common/rpc-connection.js';
+import { isDaemonAlive } from './daemon-alive.js';
+import { loadInProcessDaemon } from './in-process-daemon.js';
+import { projectFiles } from './project-files.js';
+import { assertSafeSocket } from './socket-folder.js';
+import { socketTransport } from './socket-transport.js';
 import { readEndpoint, startDaemonProcess } from './start-daemon.js';
 
 export interface ConnectOptions {
@@ -103,7 +105,7 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
 /** Runs the daemon's own server in this process over an in-memory transport: the same contract, no socket. */
 export async function connectInProcess(projectRoot: string, options: ConnectOptions): Promise<Connected> {
   // Loaded only here: the in-process server pulls in the watcher and the whole core, which socket clients never need.
-  const { Daemon } = await import('../daemon.js');
+  const Daemon = await loadInProcessDaemon();
   const daemon = new Daemon({ projectRoot, env: options.env ?? process.env, listen: false, watch: false, idleTimeoutMs: 0 });
   try {
     await daemon.start();

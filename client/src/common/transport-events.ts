@@ -1,4 +1,4 @@
-import type { Transport } from './transport-types.js';
+import type { Transport } from './transport.js';
 
 /** Bytes buffered for a peer that does not read before it is dropped (every stream transport). */
 export const MAX_UNREAD_BYTES = 64 * 1024 * 1024;
