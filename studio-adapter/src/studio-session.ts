@@ -148,6 +148,11 @@ export class StudioSession {
     return this.client.call('diagnostics.list', params);
   }
 
+  /** One page of assets (and untracked files), filtered by kind, tag, status or folder and paged by the packer. */
+  listAssets(params: MethodParams<'assets.list'> = {}): Promise<MethodResult<'assets.list'>> {
+    return this.client.call('assets.list', params);
+  }
+
   // Commands: passed through; conflicts and blockers come back as the packer's PackerError.
 
   /** The packer's plan for a mutation; changes nothing. */

@@ -1,10 +1,11 @@
 // What both entries share: the session, the view models and the WebSocket connector. Browser-safe: no Node
 // built-ins here or below.
 export { StudioSession, type SessionEvents, type SessionState, type SnapshotHeader, type StudioSessionOptions } from './studio-session.js';
-export { navigatorRows, type NavigatorAssetRow, type NavigatorBadge, type NavigatorFolderRow, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';
+export { assetPageRows, navigatorRows, type NavigatorAssetRow, type NavigatorBadge, type NavigatorFolderRow, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';
 export { assetDetails, type AssetDetails } from './view-models/asset-details.js';
 export { diagnosticsPanel, type DiagnosticsGroup, type DiagnosticsPanel } from './view-models/diagnostics-panel.js';
 export { diagnosticRows, type DiagnosticRow } from './view-models/diagnostic-row.js';
+export { buildOutcome, type BuildOutcome } from './view-models/build-outcome.js';
 export { mutationPreviewPanel, type FilesystemMutationRow, type MutationPreviewPanel, type RegistryMutationRow } from './view-models/mutation-preview.js';
 export {
   DEFAULT_ACTIVITY_LIMIT,
@@ -21,3 +22,5 @@ export {
 export { webSocketConnector, type WebSocketConnectorOptions, type WebSocketEndpoint } from './websocket-connector.js';
 export type { WebSocketFactory, WebSocketLike } from './websocket-like.js';
 export { PackerError } from '@packer/core/contract/runtime';
+// The contract's types a Studio names, so that a page can import this entry alone.
+export type { AssetListItem, ErrorCode, MethodParams, MethodResult, MutationInput, Plan, Severity } from '@packer/core/contract';

@@ -1,4 +1,4 @@
-import type { AssetView, Severity, Snapshot, UntrackedFile } from '@packer/core/contract';
+import type { AssetListItem, AssetView, Severity, Snapshot, UntrackedFile } from '@packer/core/contract';
 
 /** A badge on a navigator row: the packer's status (when not `present`) and its worst severity for the asset. */
 export type NavigatorBadge = 'missing' | 'untracked' | Severity;
@@ -53,6 +53,20 @@ export function navigatorRows(snapshot: Pick<Snapshot, 'assets' | 'untracked'>, 
   const rows: NavigatorRow[] = [];
   walk(root, '', 0, options.collapsed ?? new Set(), rows);
   return rows;
+}
+
+/**
+ * The navigator tree of one `assets.list` page (filtered and paged by the packer): the same rows as
+ * `navigatorRows`, for projects too large to hold whole.
+ */
+export function assetPageRows(items: readonly AssetListItem[], options: NavigatorOptions = {}): NavigatorRow[] {
+  const assets: AssetView[] = [];
+  const untracked: UntrackedFile[] = [];
+  for (const item of items) {
+    if (item.status === 'untracked') untracked.push({ path: item.path, kind: item.kind, observation: item.observation });
+    else assets.push(item);
+  }
+  return navigatorRows({ assets, untracked }, options);
 }
 
 function assetRow(asset: AssetView): Omit<NavigatorAssetRow, 'depth' | 'name'> {
