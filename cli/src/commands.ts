@@ -18,6 +18,7 @@ import Rm from './commands/rm.js';
 import Set from './commands/set.js';
 import Show from './commands/show.js';
 import Status from './commands/status.js';
+import Studio from './commands/studio.js';
 import Top from './commands/top.js';
 import Verify from './commands/verify.js';
 
@@ -41,6 +42,7 @@ export const COMMANDS = {
   set: Set,
   show: Show,
   status: Status,
+  studio: Studio,
   top: Top,
   verify: Verify,
 };

@@ -22,6 +22,11 @@ const cli: BoundaryRules = {
     'src/commands/daemon/logs.ts',
     // `packer --version` on the lean path reads the CLI's own package.json.
     'src/fast-path.ts',
+    // `packer studio`: serves the built Studio page, reads the token the daemon writes for local clients
+    // (.packer/ws-token), and hands the browser an owner-only redirect file instead of a token on a command line.
+    'src/studio/studio-page-server.ts',
+    'src/studio/websocket-endpoint.ts',
+    'src/studio/open-in-browser.ts',
   ]),
 };
 
