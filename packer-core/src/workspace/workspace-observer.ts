@@ -128,6 +128,15 @@ export class WorkspaceObserver {
     this.saveTimer = undefined;
     this.digests.save();
   }
+  /** Why `.packer/revision` lags behind the current revision (a full disk, say); `flushRevision` retries. */
+  get revisionWriteProblem(): StorageWarning | undefined {
+    return this.revisions.writeProblem;
+  }
+
+  flushRevision(): void {
+    this.revisions.flush();
+  }
+
   /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
   get digestWriteProblem(): StorageWarning | undefined {
     return this.digests.writeProblem;

@@ -163,12 +163,13 @@ export class Workspace {
 
   /** Files under `.packer/` that could not be written (a full disk, say); what they hold stays in memory meanwhile. */
   storageWarnings(): StorageWarning[] {
-    return [this.observer.digestWriteProblem, this.audit.writeProblem, this.idempotency.writeProblem].filter((warning) => warning !== undefined);
+    return [this.observer.digestWriteProblem, this.observer.revisionWriteProblem, this.audit.writeProblem, this.idempotency.writeProblem].filter((warning) => warning !== undefined);
   }
 
   /** Retries the writes behind `storageWarnings` (never throws); returns the warnings that remain. */
   retryPendingWrites(): StorageWarning[] {
     if (this.observer.digestWriteProblem) this.observer.save();
+    this.observer.flushRevision();
     this.audit.flush();
     this.idempotency.flush();
     return this.storageWarnings();
@@ -178,6 +179,7 @@ export class Workspace {
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
     this.observer.save();
+    this.observer.flushRevision();
   }
 
   private async applyNow(mutation: Mutation, options: ApplyCallOptions): Promise<ApplyResult> {
