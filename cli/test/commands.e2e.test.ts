@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { describe, test, vi } from 'vitest';
-import { PackerError } from '@packer/core/contract';
+import { PackerError, parseCursor } from '@packer/core/contract';
 import type { ApplyResult, AssetListItem, AuditRecord, Diagnostic, EventEnvelope, MethodResult, Plan, RegistryEntry } from '@packer/core/contract';
 import { type DaemonClient, isDaemonAlive, ProjectClient } from '@packer/client';
 import { SAMPLE_DIVERGENCES } from '@packer/fixtures';
@@ -245,7 +245,7 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(queued.payload).toMatchObject({ kind: 'update', summary: expect.stringContaining('assets/audio/sfx/coin.wav') });
 
     const since = ndjson<EventEnvelope>((await packer(root, ['events', '--since', queued.cursor, '--json'])).stdout);
-    const seq = (cursor: string) => Number(cursor.split('.')[1]);
+    const seq = (cursor: string) => parseCursor(cursor).seq;
     for (const event of since) expect(seq(event.cursor)).toBeGreaterThan(seq(queued.cursor));
     expect(since.filter((event) => event.operationId === operationId).map((event) => event.type)).toEqual(['started', 'completed']);
 

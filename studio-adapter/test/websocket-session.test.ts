@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { PackerError } from '@packer/core/contract/runtime';
+import { PackerError, parseCursor } from '@packer/core/contract/runtime';
 import { startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
 import { connectUrl as connectUrlInBrowser } from '../src/browser.js';
 import { connectProject, connectUrl, type StudioSession } from '../src/index.js';
@@ -84,7 +84,7 @@ describe('studio session over the WebSocket', () => {
     const second = await start();
     await until(session, () => events.some((event) => event.operationId === second && event.type === 'completed'), 'the second operation');
 
-    const seqs = events.map((event) => Number(event.cursor.split('.')[1]));
+    const seqs = events.map((event) => parseCursor(event.cursor).seq);
     expect(seqs.every((seq, index) => index === 0 || seq > seqs[index - 1]!)).toBe(true);
     expect(events.some((event) => event.type === 'daemon.started')).toBe(true);
   }, 40_000);

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import type { AssetListItem } from '@packer/core/contract';
+import { PAGE_SIZES } from '@packer/core/contract/runtime';
 import { PackerCommand } from '../base/packer-command.js';
 import { formatBytes, table } from '../render/format.js';
 
@@ -24,7 +25,7 @@ export default class Ls extends PackerCommand<typeof Ls> {
     do {
       const answer = await client.call('assets.list', {
         sync: page === undefined,
-        limit: 5000,
+        limit: PAGE_SIZES['assets.list'].max,
         ...(this.flags.kind ? { kind: this.flags.kind } : {}),
         ...(this.flags.tag ? { tag: this.flags.tag } : {}),
         ...(this.flags.status ? { status: this.flags.status as 'present' | 'missing' | 'untracked' } : {}),

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EventEnvelope } from '@packer/core/contract';
+import { parseCursor, type EventEnvelope } from '@packer/core/contract';
 
 // A disk that fills up on demand: while `disk.full`, a write through a descriptor puts down half its bytes (as a
 // real full disk does) and fails with ENOSPC; `disk.noNewFiles` also refuses to create files.
@@ -42,7 +42,7 @@ function logDir(): string {
 }
 
 function seqs(events: EventEnvelope[]): number[] {
-  return events.map((event) => Number(event.cursor.split('.')[1]));
+  return events.map((event) => parseCursor(event.cursor).seq);
 }
 
 /** Every line of every segment must be a whole record: a torn one would corrupt the next append. */

@@ -1,4 +1,4 @@
-import { isSameOrInside, looksLikeAssetId, normalizeProjectPath, PackerError, type SnapshotState } from '@packer/core';
+import { isAssetId, isSameOrInside, normalizeProjectPath, PackerError, PAGE_SIZES, type SnapshotState } from '@packer/core';
 import { summaryOfSnapshot, type AssetListItem, type MethodParams, type MethodResult } from '@packer/core/contract';
 
 /** Reads answered from one immutable snapshot state: they never wait for the lane and never see a torn state. */
@@ -21,7 +21,7 @@ export function listAssets(state: SnapshotState, projectRoot: string, params: Me
     : [];
   const all = [...registered, ...untracked].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const offset = params.page ? decodePage(params.page, snapshot.revision) : 0;
-  const limit = params.limit ?? 500;
+  const limit = params.limit ?? PAGE_SIZES['assets.list'].default;
   const items = all.slice(offset, offset + limit);
   const result: MethodResult<'assets.list'> = { revision: snapshot.revision, total: all.length, items };
   if (offset + limit < all.length) result.nextPage = `${snapshot.revision}:${offset + limit}`;
@@ -43,9 +43,9 @@ function decodePage(page: string, revision: number): number {
 
 export function getAsset(state: SnapshotState, projectRoot: string, ref: string): MethodResult<'assets.get'> {
   const { snapshot } = state;
-  const asset = looksLikeAssetId(ref) ? state.byId.get(ref) : state.byPath.get(normalizeProjectPath(ref, projectRoot));
+  const asset = isAssetId(ref) ? state.byId.get(ref) : state.byPath.get(normalizeProjectPath(ref, projectRoot));
   if (!asset) {
-    throw new PackerError('NOT_FOUND', `No asset has ${looksLikeAssetId(ref) ? 'id' : 'path'} ${ref}.`, {
+    throw new PackerError('NOT_FOUND', `No asset has ${isAssetId(ref) ? 'id' : 'path'} ${ref}.`, {
       ref,
       hint: 'Run `packer ls` to see registered assets, or `packer add` to register a file.',
     });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { PackEntryInfo, PackInfo, VerifyResult } from '../contract/build-schema.js';
 import type { ProjectConfig } from '../contract/config-schema.js';
+import { PAGE_SIZES } from '../contract/runtime-constants.js';
 import { PackerError } from '../contract/errors.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { normalizeProjectPath, toAbsolute } from '../paths/project-path.js';
@@ -88,7 +89,7 @@ export async function listPackEntries(files: PackFiles, options: { limit?: numbe
   try {
     const fingerprint = reader.index.headerDigest.slice(0, 16);
     const offset = options.page ? decodePage(options.page, fingerprint) : 0;
-    const limit = options.limit ?? 1000;
+    const limit = options.limit ?? PAGE_SIZES['packs.entries'].default;
     const items: PackEntryInfo[] = reader.entries.slice(offset, offset + limit);
     const manifest = readManifest(files.manifest);
     return {

@@ -5,9 +5,9 @@ import { ApplyOptions, ApplyResult, AuditRecord, Mutation, Plan } from './mutati
 import { AssetView, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
 import { BuildParams, BuildPlanView, BuildReport, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
 
-import { PROTOCOL_VERSION } from './runtime-constants.js';
+import { PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
 
-export { PROTOCOL_VERSION, MAX_FRAME_BYTES } from './runtime-constants.js';
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES, PAGE_SIZES } from './runtime-constants.js';
 
 
 /** Read options shared by every snapshot read. */
@@ -160,7 +160,7 @@ export const Methods = {
       /** Project-relative folder or path prefix. */
       pathPrefix: z.string().optional(),
       status: z.enum(['present', 'missing', 'untracked']).optional(),
-      limit: z.number().int().min(1).max(5000).default(500),
+      limit: z.number().int().min(1).max(PAGE_SIZES['assets.list'].max).default(PAGE_SIZES['assets.list'].default),
       /** Opaque token from a previous page's `nextPage`. */
       page: z.string().optional(),
     }),
@@ -235,7 +235,7 @@ export const Methods = {
     z.object({
       /** Pack name from packer.json, or a project-relative path to a `.pack` file. */
       pack: z.string().min(1),
-      limit: z.number().int().min(1).max(10_000).default(1000),
+      limit: z.number().int().min(1).max(PAGE_SIZES['packs.entries'].max).default(PAGE_SIZES['packs.entries'].default),
       /** Opaque token from a previous page's `nextPage`. */
       page: z.string().optional(),
     }),

@@ -7,6 +7,15 @@ export const PROTOCOL_VERSION = 1;
 /** Largest frame either side accepts on a stream transport (bytes of one JSON text). */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Page sizes of the paged list methods: `default` when the call leaves `limit` out, `max` the most one page
+ * holds (a client that wants everything pages with `max`).
+ */
+export const PAGE_SIZES = {
+  'assets.list': { default: 500, max: 5000 },
+  'packs.entries': { default: 1000, max: 10_000 },
+} as const;
+
 /** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). */
 export const ASSET_ID_PATTERN = /^a_[0-9A-HJKMNP-TV-Z]{26}$/;
 

@@ -25,6 +25,3 @@ export function newAssetId(): string {
 export function newOperationId(): string {
   return `op_${newUlid()}`;
 }
-
-/** True when the string has the shape of an asset id (as opposed to a path). */
-export { isAssetId as looksLikeAssetId } from '../contract/registry-schema.js';

@@ -3,7 +3,7 @@ import { PackerError } from '../contract/errors.js';
 import type { FilesystemMutation, Mutation, Plan, RegistryMutation } from '../contract/mutation-schema.js';
 import { REGISTRY_VERSION } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
-import { looksLikeAssetId } from '../ids/asset-id.js';
+import { isAssetId } from '../contract/runtime-constants.js';
 import { isSameOrInside, normalizeProjectPath } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
@@ -65,7 +65,7 @@ export function normalizeOrReport(builder: PlanBuilder, context: PlanContext, in
 /** Resolves an asset reference (id, file path or folder path) to the assets it names. */
 export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: string): { assets: AssetView[]; folder?: string } {
   const { state } = context;
-  if (looksLikeAssetId(ref)) {
+  if (isAssetId(ref)) {
     const asset = state.byId.get(ref);
     if (!asset) builder.report(diagnostic('NOT_FOUND', `No asset has id ${ref}.`, { assetId: ref }, 'Run `packer ls` to see registered assets.'));
     return { assets: asset ? [asset] : [] };

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import type { MoveMutation } from '../contract/mutation-schema.js';
-import { looksLikeAssetId } from '../ids/asset-id.js';
+import { isAssetId } from '../contract/runtime-constants.js';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
@@ -43,7 +43,7 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   }
   // Moving an asset whose path another entry also claims would leave that entry pointing at nothing.
   // (A path reference was already checked by resolveAssets.)
-  if (looksLikeAssetId(mutation.from)) reportDuplicatePaths(builder, state, assets);
+  if (isAssetId(mutation.from)) reportDuplicatePaths(builder, state, assets);
   for (const asset of assets) {
     if (asset.status === 'missing') {
       builder.report(diagnostic('MISSING_FILE', `${asset.path} is registered but not on disk, so it cannot be moved.`, { assetId: asset.id, path: asset.path },

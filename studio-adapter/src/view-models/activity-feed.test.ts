@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { formatCursor } from '@packer/core/contract/runtime';
 import type { EventEnvelope, OperationInfo } from '@packer/core/contract';
 import { EMPTY_ACTIVITY, reduceActivity, seedActivity, type ActivityFeed } from './activity-feed.js';
 
 let seq = 0;
 const event = (operationId: string | undefined, type: EventEnvelope['type'], sequence: number | undefined, payload: unknown): EventEnvelope => ({
-  cursor: `1.${++seq}`,
+  cursor: formatCursor(1, ++seq),
   time: new Date(1_700_000_000_000 + seq).toISOString(),
   type,
   ...(operationId ? { operationId } : {}),

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import type { PackEntryInfo } from '@packer/core/contract';
+import { PAGE_SIZES } from '@packer/core/contract/runtime';
 import { PackerCommand } from '../../base/packer-command.js';
 import { formatBytes, table } from '../../render/format.js';
 import { terminalText } from '../../render/terminal-text.js';
@@ -16,7 +17,7 @@ export default class PackLs extends PackerCommand<typeof PackLs> {
     let page: string | undefined;
     let answer;
     do {
-      answer = await client.call('packs.entries', { pack, limit: 10_000, ...(page ? { page } : {}) });
+      answer = await client.call('packs.entries', { pack, limit: PAGE_SIZES['packs.entries'].max, ...(page ? { page } : {}) });
       items.push(...answer.items);
       page = answer.nextPage;
     } while (page);
