@@ -22,7 +22,7 @@ export function daemonEntryPoint(): string {
   }
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { bin?: Record<string, string> };
   const bin = manifest.bin?.['packer-daemon'];
-  if (!bin) throw new PackerError('INTERNAL', `${manifestFile} names no packer-daemon bin.`, { path: manifestFile });
+  if (!bin) throw new PackerError('INTERNAL', `${manifestFile} names no packer-daemon bin: the @packer/daemon package installed there is broken.`);
   return path.join(path.dirname(manifestFile), bin);
 }
 

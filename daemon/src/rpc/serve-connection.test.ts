@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { ErrorCodes } from '@packer/core/contract/runtime';
-import { memoryTransportPair } from './transport.js';
+import { memoryTransportPair } from '@packer/client/browser';
 import { MAX_REPLY_BYTES, serveConnection } from './serve-connection.js';
 
 /** A server with one method answering `bytes` characters, counting how often it ran. */

@@ -1,6 +1,6 @@
 import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse, type JSONRPCServer } from 'json-rpc-2.0';
 import { ErrorCodes, errorCodeOf, MAX_FRAME_BYTES } from '@packer/core/contract/runtime';
-import type { Transport } from './transport.js';
+import type { Transport } from '@packer/client/browser';
 
 /** Largest JSON-RPC batch accepted in one frame. */
 export const MAX_BATCH = 1000;
