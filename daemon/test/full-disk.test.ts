@@ -124,7 +124,7 @@ describe('a daemon on a full disk (real 2 MiB tmpfs)', () => {
       // The digest save degrades to a health warning naming its file; the daemon keeps answering.
       const degraded = await healthUntil(client, 'the digest cache reports its failed save', (health) => health.storage?.warnings.some((warning) => warning.store === 'digest-cache') === true);
       expect(degraded.storage!.state).toBe('degraded');
-      expect(degraded.storage!.warnings.find((warning) => warning.store === 'digest-cache')).toMatchObject({ errno: 'ENOSPC', path: path.join(files.stateDir, 'digests.json') });
+      expect(degraded.storage!.warnings.find((warning) => warning.store === 'digest-cache')).toMatchObject({ errno: 'ENOSPC', path: path.join(files.stateDir, 'digests.lmdb') });
       expect(degraded.live).toBe(true);
       expect((await client.call('snapshot.summary', {})).projectName).toBeTruthy();
       expect(daemon.child.exitCode).toBeNull();

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { scanWorkspace } from '../scan/scanner.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scanWorkspace, type FileStat } from '../scan/scanner.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
@@ -48,14 +48,21 @@ async function registeredProject(): Promise<string> {
   return root;
 }
 
+const opened: Workspace[] = [];
+const track = (ws: Workspace): Workspace => (opened.push(ws), ws);
+
 beforeEach(() => {
   counter.hashed = [];
 });
 
+afterEach(async () => {
+  for (const ws of opened.splice(0)) await ws.close();
+});
+
 describe('digest cache across workspace opens', () => {
-  it('a cold open hashes every registered file once; a warm re-open hashes nothing and leaves the cache file alone', async () => {
+  it('a cold open hashes every registered file once; a warm re-open hashes nothing and writes nothing', async () => {
     const root = await registeredProject();
-    const cacheFile = path.join(root, '.packer/digests.json');
+    const store = path.join(root, '.packer/digests.lmdb');
     const cold = makeTempDir('packer-cold-');
     // Same project without runtime state: everything registered is hashed.
     for (const [relative, content] of Object.entries(FILES)) {
@@ -64,25 +71,27 @@ describe('digest cache across workspace opens', () => {
     }
     writeFileSync(path.join(cold, 'packer.json'), readFileSync(path.join(root, 'packer.json')));
     writeFileSync(path.join(cold, 'packer.registry.json'), readFileSync(path.join(root, 'packer.registry.json')));
-    await Workspace.open(cold);
+    await (await Workspace.open(cold)).close();
     expect(takeHashed(cold)).toEqual(Object.keys(FILES).sort());
 
-    const before = statSync(cacheFile);
-    const bytes = readFileSync(cacheFile, 'utf8');
+    const before = statSync(store);
+    const bytes = readFileSync(store);
     const warm = await Workspace.open(root);
     expect(takeHashed(root)).toEqual([]);
-    // Rewritten only when a row changes (atomic rename: new inode), so the same inode means no row changed.
-    expect(statSync(cacheFile).ino).toBe(before.ino);
-    expect(readFileSync(cacheFile, 'utf8')).toBe(bytes);
     for (const [relative, content] of Object.entries(FILES)) {
       expect(warm.state.byPath.get(relative)?.observation?.digest).toBe(sha256(content));
     }
+    await warm.close();
+    // No transaction ran: the store's bytes and mtime are as the first session left them.
+    expect(statSync(store).mtimeMs).toBe(before.mtimeMs);
+    expect(readFileSync(store).equals(bytes)).toBe(true);
+    expect(existsSync(path.join(root, '.packer/digests.json'))).toBe(false);
   });
 
   it('changing one file re-hashes that file only, and its digest follows the content', async () => {
     const root = await registeredProject();
     writeFileSync(path.join(root, 'assets/readme.txt'), 'hello, changed');
-    const ws = await Workspace.open(root);
+    const ws = track(await Workspace.open(root));
     expect(takeHashed(root)).toEqual(['assets/readme.txt']);
     expect(ws.state.byPath.get('assets/readme.txt')?.observation?.digest).toBe(sha256('hello, changed'));
     expect(ws.state.byPath.get('assets/hero.png')?.observation?.digest).toBe(sha256(FILES['assets/hero.png']));
@@ -93,14 +102,14 @@ describe('digest cache across workspace opens', () => {
     const file = path.join(root, 'assets/hero.png');
     const stat = statSync(file);
     utimesSync(file, stat.atime, new Date(stat.mtimeMs + 5_000));
-    const ws = await Workspace.open(root);
+    const ws = track(await Workspace.open(root));
     expect(takeHashed(root)).toEqual(['assets/hero.png']);
     expect(ws.state.byPath.get('assets/hero.png')?.observation?.digest).toBe(sha256(FILES['assets/hero.png']));
   });
 
   it('a live refresh re-hashes only what changed', async () => {
     const root = await registeredProject();
-    const ws = await Workspace.open(root);
+    const ws = track(await Workspace.open(root));
     takeHashed(root);
     writeFileSync(path.join(root, 'assets/levels/one.json'), '{"a":2,"b":3}');
     expect((await ws.refresh()).changed).toBe(true);
@@ -116,14 +125,14 @@ describe('DigestCache', () => {
 
   it('ensure hashes only uncached or changed files, and the rows survive a reload', async () => {
     const root = makeTempProject(FILES);
-    const file = path.join(root, '.packer/digests.json');
-    const cache = new DigestCache(file);
+    const stateDir = path.join(root, '.packer');
+    const cache = new DigestCache(stateDir);
     const files = scanWorkspace(root, config).files;
     expect(await cache.ensure(root, files)).toBe(4);
     expect(await cache.ensure(root, files)).toBe(0);
-    cache.save();
+    await cache.close();
 
-    const reloaded = new DigestCache(file);
+    const reloaded = new DigestCache(stateDir);
     expect(await reloaded.ensure(root, files)).toBe(0);
     for (const [relative, stat] of files) expect(reloaded.get(relative, stat)).toBe(sha256(readFileSync(path.join(root, relative))));
 
@@ -136,17 +145,22 @@ describe('DigestCache', () => {
     expect(reloaded.lastKnown('assets/hero.png')?.digest).toBe(sha256(FILES['assets/hero.png']));
     reloaded.prune((relative) => relative !== 'assets/hero.png');
     expect(reloaded.lastKnown('assets/hero.png')).toBeUndefined();
+    await reloaded.close();
+    const third = new DigestCache(stateDir);
+    expect(third.lastKnown('assets/hero.png')).toBeUndefined();
+    expect(third.lastKnown('assets/readme.txt')?.digest).toBe(sha256(FILES['assets/readme.txt']));
+    await third.close();
   });
 
-  it('a corrupt cache file is only a cache: it starts empty and re-hashes', async () => {
+  it('a path too long for a store key is cached in memory only', async () => {
     const root = makeTempProject(FILES);
-    const file = path.join(root, '.packer/digests.json');
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, '{"version":1,"rows":{"assets/hero.png":[1,2,');
-    const cache = new DigestCache(file);
-    expect(await cache.ensure(root, scanWorkspace(root, config).files)).toBe(4);
-    cache.save();
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ version: 1 });
+    const cache = new DigestCache(path.join(root, '.packer'));
+    const long = 'assets/' + 'deep/'.repeat(450) + 'file.txt';
+    const stat = { size: 3, mtimeMs: 1, ino: 2 } as FileStat;
+    cache.set(long, stat, sha256('abc'));
+    expect(cache.save()).toBe(true);
+    expect(cache.get(long, stat)).toBe(sha256('abc'));
+    await cache.close();
   });
 });
 

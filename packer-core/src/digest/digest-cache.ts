@@ -1,49 +1,61 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { StorageWarning } from '../contract/methods.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
 import { WriteHealth } from '../fs/write-health.js';
 import type { FileStat } from '../scan/scanner.js';
+import { DiscardNotice } from '../state-store/discard-notice.js';
+import { MAX_KEY_BYTES, StateStore } from '../state-store/state-store.js';
+import { storeError } from '../state-store/store-error.js';
 import { hashFiles } from './hash-files.js';
 
-type CacheRow = [size: number, mtimeMs: number, ino: number, digest: string];
+type Row = [size: number, mtimeMs: number, ino: number, digest: string];
+
+// A stored row: size, mtime and inode as float64, then the 32 bytes of the sha256.
+const ROW_BYTES = 56;
 
 /**
- * sha256 digests keyed by (path, size, mtime, inode), persisted in `.packer/digests.json`, so a warm
- * restart re-hashes nothing that did not change. Rows for vanished paths are kept until `prune`, which is
- * what lets the packer recognise a file moved outside it (the old path's digest is still known).
+ * sha256 digests keyed by (path, size, mtime, inode), kept in `.packer/digests.lmdb`, so a warm restart re-hashes
+ * nothing that did not change. Opening reads nothing: each path's row is looked up when first asked for (a
+ * microsecond from the memory map) and remembered; changed rows are written in one transaction per `save`.
+ * Rows for vanished paths are kept until `prune`, which is what lets the packer recognise a file moved outside
+ * it (the old path's digest is still known). A `digests.json` left by an earlier version is read once and removed.
  */
 export class DigestCache {
-  private rows = new Map<string, CacheRow>();
-  private dirty = false;
+  readonly file: string;
+  private readonly legacyFile: string;
+  private store: StateStore<Buffer> | undefined;
+  private openError: unknown;
+  /** Rows read from the store or set in this process; null: the store has none. */
+  private readonly rows = new Map<string, Row | null>();
+  /** Rows to write at the next save; null: delete. */
+  private readonly pending = new Map<string, Row | null>();
   private readonly health = new WriteHealth('digest-cache');
+  private discarded: DiscardNotice | undefined;
+  private closed = false;
 
-  constructor(private readonly file: string) {
-    if (!existsSync(file)) return;
-    try {
-      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { version?: number; rows?: Record<string, CacheRow> };
-      if (parsed.version === 1 && parsed.rows) this.rows = new Map(Object.entries(parsed.rows));
-    } catch {
-      // A corrupt cache is only a cache: start empty and re-hash.
-      this.rows = new Map();
-    }
+  constructor(stateDir: string) {
+    this.file = path.join(stateDir, 'digests.lmdb');
+    this.legacyFile = path.join(stateDir, 'digests.json');
+    this.openStore();
+    this.importLegacy();
   }
 
   /** The cached digest when the stat still matches, else undefined. */
   get(relative: string, stat: FileStat): string | undefined {
-    const row = this.rows.get(relative);
+    const row = this.row(relative);
     return row && row[0] === stat.size && row[1] === stat.mtimeMs && row[2] === stat.ino ? row[3] : undefined;
   }
 
   /** Last digest recorded for a path, whatever its stat now (for recognising outside moves). */
   lastKnown(relative: string): { size: number; ino: number; digest: string } | undefined {
-    const row = this.rows.get(relative);
+    const row = this.row(relative);
     return row ? { size: row[0], ino: row[2], digest: row[3] } : undefined;
   }
 
   set(relative: string, stat: FileStat, digest: string): void {
-    this.rows.set(relative, [stat.size, stat.mtimeMs, stat.ino, digest]);
-    this.dirty = true;
+    const row: Row = [stat.size, stat.mtimeMs, stat.ino, digest];
+    this.rows.set(relative, row);
+    if (fitsKey(relative)) this.pending.set(relative, row);
   }
 
   /** Hashes whatever is not cached among `files`; returns how many files were hashed. */
@@ -61,36 +73,152 @@ export class DigestCache {
     return todo.length;
   }
 
-  /** Drops rows for paths in neither set. */
-  prune(keep: (relative: string) => boolean): void {
-    for (const key of this.rows.keys()) {
-      if (!keep(key)) {
-        this.rows.delete(key);
-        this.dirty = true;
-      }
+  /**
+   * Drops rows for paths `keep` refuses. With `liveCount` (how many paths `keep` accepts), the store is walked only
+   * when it holds more rows than that, i.e. when some row must be stale: a warm open of an unchanged project
+   * then reads no key it does not need.
+   */
+  prune(keep: (relative: string) => boolean, liveCount?: number): void {
+    const stored = this.storedCount();
+    if (liveCount !== undefined && stored !== undefined && stored + this.pendingAdds() <= liveCount) return;
+    const drop = (key: string): void => {
+      this.rows.set(key, null);
+      if (fitsKey(key)) this.pending.set(key, null);
+    };
+    for (const [key, row] of this.rows) if (row && !keep(key)) drop(key);
+    if (!this.store) return;
+    try {
+      for (const key of this.store.db.getKeys()) if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) drop(key);
+    } catch {
+      // An unreadable store is only a cache: whatever was not pruned now is pruned next time.
     }
   }
 
-  /** Why the last save failed (a full disk, say), until a save goes through. */
+  /** Why the last save failed (a full disk, say), until a save goes through; or that a damaged store was replaced. */
   get writeProblem(): StorageWarning | undefined {
-    return this.health.warning;
+    if (this.health.warning) return this.health.warning;
+    return this.discarded?.current();
   }
 
   /**
-   * Persists the cache if it changed. Never throws: it runs from timers and on close, and a cache that cannot be
-   * written is only a cache. A failure keeps the rows dirty (the next save tries again) and sets `writeProblem`.
-   * Returns whether the file is now up to date.
+   * Writes the changed rows in one transaction. Never throws: it runs from timers and on close, and a cache that
+   * cannot be written is only a cache. A failure keeps the rows pending (the next save tries again) and sets
+   * `writeProblem`. Returns whether the store is now up to date.
    */
   save(): boolean {
-    if (!this.dirty) return true;
-    try {
-      writeFileAtomic(this.file, JSON.stringify({ version: 1, rows: Object.fromEntries(this.rows) }));
-    } catch (error) {
-      this.health.failed(this.file, error);
+    if (this.closed) return this.pending.size === 0;
+    if (!this.store && !this.openStore()) {
+      if (this.pending.size === 0) return true;
+      this.health.failed(this.file, this.openError, { pending: this.pending.size });
       return false;
     }
-    this.dirty = false;
+    const store = this.store!;
+    // Everything the open needed has been read by now (saves come after the first snapshot).
+    store.markReadable();
+    if (this.pending.size > 0) {
+      try {
+        store.db.transactionSync(() => {
+          for (const [key, row] of this.pending) {
+            if (row) store.db.putSync(key, encodeRow(row));
+            else store.db.removeSync(key);
+          }
+        });
+      } catch (error) {
+        this.health.failed(this.file, storeError(error), { pending: this.pending.size });
+        return false;
+      }
+      this.pending.clear();
+    }
     this.health.succeeded();
+    if (existsSync(this.legacyFile)) rmSync(this.legacyFile, { force: true });
     return true;
   }
+
+  /** Saves what it can, then releases the store (the next open of the project may be in this process). */
+  async close(): Promise<void> {
+    this.save();
+    this.closed = true;
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+
+  private row(relative: string): Row | undefined {
+    const known = this.rows.get(relative);
+    if (known !== undefined) return known ?? undefined;
+    let row: Row | null = null;
+    if (this.store && fitsKey(relative)) {
+      try {
+        const bytes = this.store.db.getBinaryFast(relative);
+        if (bytes && bytes.length === ROW_BYTES) row = decodeRow(bytes);
+      } catch {
+        // Unreadable: hash the file again.
+      }
+    }
+    this.rows.set(relative, row);
+    return row ?? undefined;
+  }
+
+  private openStore(): boolean {
+    const opening = StateStore.open<Buffer>(this.file, 'binary');
+    if (opening.discarded) {
+      this.discarded = new DiscardNotice('digest-cache', this.file, `Discarded a damaged digest cache (${opening.discarded}); files are hashed again as needed.`);
+    }
+    if (!opening.store) {
+      this.openError = storeError(opening.error);
+      return false;
+    }
+    this.store = opening.store;
+    this.openError = undefined;
+    return true;
+  }
+
+  /** Reads `digests.json` (the format before the store) into pending rows; `save` writes them and removes the file. */
+  private importLegacy(): void {
+    if (!existsSync(this.legacyFile)) return;
+    try {
+      const parsed = JSON.parse(readFileSync(this.legacyFile, 'utf8')) as { version?: number; rows?: Record<string, Row> };
+      if (parsed.version === 1 && parsed.rows) {
+        for (const [key, row] of Object.entries(parsed.rows)) {
+          if (Array.isArray(row) && row.length === 4 && typeof row[3] === 'string' && /^[0-9a-f]{64}$/.test(row[3])) {
+            this.set(key, { size: row[0], mtimeMs: row[1], ino: row[2] } as FileStat, row[3]);
+          }
+        }
+      }
+    } catch {
+      // A corrupt old cache is only a cache: nothing to import.
+    }
+    if (this.pending.size === 0) rmSync(this.legacyFile, { force: true });
+  }
+
+  private storedCount(): number | undefined {
+    try {
+      return this.store ? (this.store.db.getStats() as { entryCount: number }).entryCount : 0;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private pendingAdds(): number {
+    let adds = 0;
+    for (const row of this.pending.values()) if (row) adds++;
+    return adds;
+  }
+}
+
+function fitsKey(key: string): boolean {
+  return key.length * 3 <= MAX_KEY_BYTES || Buffer.byteLength(key) <= MAX_KEY_BYTES;
+}
+
+function encodeRow(row: Row): Buffer {
+  const bytes = Buffer.allocUnsafe(ROW_BYTES);
+  bytes.writeDoubleLE(row[0], 0);
+  bytes.writeDoubleLE(row[1], 8);
+  bytes.writeDoubleLE(row[2], 16);
+  bytes.write(row[3], 24, 32, 'hex');
+  return bytes;
+}
+
+function decodeRow(bytes: Buffer): Row {
+  return [bytes.readDoubleLE(0), bytes.readDoubleLE(8), bytes.readDoubleLE(16), bytes.toString('hex', 24, 56)];
 }

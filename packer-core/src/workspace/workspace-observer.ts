@@ -30,7 +30,7 @@ export class WorkspaceObserver {
   private registeredCache: { entries: readonly { path: string }[]; paths: ReadonlySet<string> } | undefined;
 
   constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
-    this.digests = new DigestCache(path.join(stateDir, 'digests.json'));
+    this.digests = new DigestCache(stateDir);
     this.revisions = new RevisionCounter(stateDir);
   }
 
@@ -44,7 +44,9 @@ export class WorkspaceObserver {
     this.scan = scanWorkspace(this.root, this.config);
     await this.hashWhatMatters();
     const registered = new Set(registry.state === 'ok' ? registry.entries.map((entry) => entry.path) : []);
-    this.digests.prune((relative) => registered.has(relative) || this.scan.files.has(relative));
+    // How many paths are kept: the store is walked for stale rows only when it holds more than that.
+    const live = this.scan.files.size + [...registered].filter((relative) => !this.scan.files.has(relative)).length;
+    this.digests.prune((relative) => registered.has(relative) || this.scan.files.has(relative), live);
     this.publish(this.revisions.next());
     this.digests.save();
   }
@@ -139,6 +141,13 @@ export class WorkspaceObserver {
 
   /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
   get digestWriteProblem(): StorageWarning | undefined {
+  /** Saves and releases the digest cache. */
+  async close(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    await this.digests.close();
+  }
+
     return this.digests.writeProblem;
   }
 

@@ -178,7 +178,8 @@ export class Workspace {
   /** Flushes caches. */
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
-    this.observer.save();
+    await this.observer.close();
+    await this.idempotency.close();
     this.observer.flushRevision();
   }
 

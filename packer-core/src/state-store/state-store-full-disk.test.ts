@@ -1,0 +1,93 @@
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DigestCache } from '../digest/digest-cache.js';
+import type { FileStat } from '../scan/scanner.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
+import { IdempotencyStore } from '../workspace/idempotency-store.js';
+
+// A real 4 MiB tmpfs (tests run as root here and in CI): LMDB writes through its own native calls, which no
+// JavaScript-level injection can fail, so only a real full disk shows what a failed transaction does.
+let mountPoint: string | undefined;
+let mountError: string | undefined;
+const base = makeTempDir('packer-store-full-');
+
+beforeAll(() => {
+  const dir = path.join(base, 'mnt');
+  mkdirSync(dir);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
+    mountPoint = dir;
+  } catch (error) {
+    mountError = String((error as { stderr?: Buffer }).stderr ?? error).trim();
+    console.warn(`\n!!! SKIPPING the real full-disk store test: cannot mount a tmpfs (${mountError}). Run as root to test it. !!!\n`);
+  }
+});
+
+afterAll(() => {
+  if (mountPoint) execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+});
+
+function fillDisk(): string {
+  const filler = path.join(mountPoint!, `filler-${Date.now()}`);
+  const fd = openSync(filler, 'w');
+  try {
+    for (const size of [64 * 1024, 512]) {
+      try {
+        for (;;) writeSync(fd, Buffer.alloc(size, 1));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return filler;
+}
+
+const stat = (index: number): FileStat => ({ size: index, mtimeMs: 1, ino: index }) as FileStat;
+const digest = (index: number): string => index.toString(16).padStart(64, '0');
+
+describe('state stores on a full disk (real tmpfs)', () => {
+  it('a failed transaction is a storage warning: rows and keys stay in memory, then go through once there is room', async () => {
+    if (!mountPoint) return console.warn(`SKIPPED: ${mountError}`);
+    const stateDir = path.join(mountPoint, 'project', '.packer');
+    const digests = new DigestCache(stateDir);
+    const keys = new IdempotencyStore(stateDir);
+    digests.set('assets/first.png', stat(1), digest(1));
+    expect(digests.save()).toBe(true);
+
+    const filler = fillDisk();
+    try {
+      // More rows than the disk has pages for.
+      for (let index = 2; index < 20_000; index++) digests.set(`assets/many/file-${index}.png`, stat(index), digest(index));
+      expect(digests.save()).toBe(false);
+      expect(digests.writeProblem).toMatchObject({ store: 'digest-cache', errno: 'ENOSPC', path: path.join(stateDir, 'digests.lmdb') });
+      expect(digests.get('assets/many/file-19999.png', stat(19999))).toBe(digest(19999));
+      keys.set('retry-1', 'hash', { big: 'x'.repeat(300_000) });
+      expect(keys.writeProblem).toMatchObject({ store: 'idempotency', errno: 'ENOSPC', pending: 1 });
+      expect(keys.get('retry-1')?.mutationHash).toBe('hash');
+      // Another failed attempt changes nothing and throws nothing.
+      expect(digests.save()).toBe(false);
+      expect(keys.flush()).toBe(false);
+    } finally {
+      rmSync(filler);
+    }
+
+    expect(digests.save()).toBe(true);
+    expect(keys.flush()).toBe(true);
+    expect(digests.writeProblem).toBeUndefined();
+    expect(keys.writeProblem).toBeUndefined();
+    await digests.close();
+    await keys.close();
+
+    const reopened = new DigestCache(stateDir);
+    const reopenedKeys = new IdempotencyStore(stateDir);
+    expect(reopened.get('assets/many/file-19999.png', stat(19999))).toBe(digest(19999));
+    expect(reopened.get('assets/first.png', stat(1))).toBe(digest(1));
+    expect(reopenedKeys.get('retry-1')?.mutationHash).toBe('hash');
+    await reopened.close();
+    await reopenedKeys.close();
+  });
+});

@@ -1,0 +1,119 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Database, RootDatabase } from 'lmdb';
+import { lmdbFileProblem } from './lmdb-file.js';
+
+/** The longest key (UTF-8 bytes) the store takes; longer keys are the caller's to keep in memory. */
+export const MAX_KEY_BYTES = 1978;
+
+// Loaded on first use: lmdb and msgpackr cost ~50 ms of imports, which `packer status` never needs.
+let lmdbModule: typeof import('lmdb') | undefined;
+function lmdb(): typeof import('lmdb') {
+  return (lmdbModule ??= createRequire(import.meta.url)('lmdb') as typeof import('lmdb'));
+}
+
+interface SharedEnv {
+  root: RootDatabase;
+  users: number;
+  guard: string | undefined;
+}
+
+// One LMDB environment per file and process: LMDB's locks are per process, so a second `open` of the same file
+// (a test opening a project twice, two stores of one workspace) shares the first one's environment.
+const shared = new Map<string, SharedEnv>();
+
+/** What `StateStore.open` found. */
+export type StoreOpening<V> =
+  | { store: StateStore<V>; /** Why the file found on disk was thrown away (it was damaged), if it was. */ discarded?: string }
+  | { store?: undefined; error: unknown; discarded?: string };
+
+/**
+ * A daemon-private key-value file in `.packer/` (LMDB through lmdb-js): point reads from a memory map, so opening
+ * it reads nothing and a lookup costs about a microsecond; writes are transactions, fsync'd at commit.
+ *
+ * A damaged file is not trusted to LMDB (which would crash the process on it): a file whose header is wrong or
+ * which was cut short is deleted and started afresh, and so is one the last process died while reading for the
+ * first time (`markReadable` ends that window), so a store that crashes its reader costs one crash, never a
+ * daemon that cannot start. Only the daemon (or an in-process workspace, which refuses to run beside one) opens it.
+ */
+export class StateStore<V> {
+  private closed = false;
+
+  private constructor(
+    readonly file: string,
+    private readonly env: SharedEnv,
+    readonly db: Database<V, string>,
+  ) {}
+
+  static open<V>(file: string, encoding: 'binary' | 'json'): StoreOpening<V> {
+    const existing = shared.get(file);
+    if (existing) {
+      existing.users++;
+      return { store: new StateStore<V>(file, existing, existing.root as unknown as Database<V, string>) };
+    }
+    const guard = `${file}.reading`;
+    let discarded: string | undefined;
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      discarded = existsSync(guard) ? 'the last process that opened it stopped while reading it' : lmdbFileProblem(file);
+      if (discarded) removeFiles(file);
+    } catch (error) {
+      return { error };
+    }
+    let guarded: string | undefined = guard;
+    try {
+      writeFileSync(guard, '');
+    } catch {
+      // A full disk: open unguarded rather than not at all.
+      guarded = undefined;
+    }
+    let root: RootDatabase;
+    try {
+      root = openEnv(file, encoding);
+    } catch (error) {
+      // The header looked right but LMDB refused the file: it is a cache or a store of retries, so start afresh.
+      discarded ??= `LMDB could not open it (${error instanceof Error ? error.message : String(error)})`;
+      try {
+        removeFiles(file);
+        root = openEnv(file, encoding);
+      } catch (retryError) {
+        if (guarded) rmSync(guarded, { force: true });
+        return { error: retryError, discarded };
+      }
+    }
+    if (discarded) process.emitWarning(`Discarded ${file}: ${discarded}. It is rebuilt from scratch.`, 'PackerStateWarning');
+    const env: SharedEnv = { root, users: 1, guard: guarded };
+    shared.set(file, env);
+    return { store: new StateStore<V>(file, env, root as unknown as Database<V, string>), ...(discarded ? { discarded } : {}) };
+  }
+
+  /** Says that reading the store went fine: a crash from now on is not blamed on the file. */
+  markReadable(): void {
+    if (!this.env.guard) return;
+    rmSync(this.env.guard, { force: true });
+    this.env.guard = undefined;
+  }
+
+  /** Releases this handle; the environment closes with its last one. Never throws. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (--this.env.users > 0) return;
+    shared.delete(this.file);
+    try {
+      await this.env.root.close();
+    } catch {
+      // Closing a read-mostly store cannot lose anything that was not already reported by a failed write.
+    }
+  }
+}
+
+function openEnv(file: string, encoding: 'binary' | 'json'): RootDatabase {
+  // overlappingSync off: a synchronous transaction returns only once it is on disk (the idempotency store relies on it).
+  return lmdb().open({ path: file, noSubdir: true, encoding, compression: false, cache: false, overlappingSync: false });
+}
+
+function removeFiles(file: string): void {
+  for (const name of [file, `${file}-lock`, `${file}.reading`]) rmSync(name, { force: true });
+}
