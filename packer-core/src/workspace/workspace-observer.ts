@@ -139,8 +139,6 @@ export class WorkspaceObserver {
     this.revisions.flush();
   }
 
-  /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
-  get digestWriteProblem(): StorageWarning | undefined {
   /** Saves and releases the digest cache. */
   async close(): Promise<void> {
     if (this.saveTimer) clearTimeout(this.saveTimer);
@@ -148,6 +146,8 @@ export class WorkspaceObserver {
     await this.digests.close();
   }
 
+  /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
+  get digestWriteProblem(): StorageWarning | undefined {
     return this.digests.writeProblem;
   }
 
