@@ -36,7 +36,7 @@ async function benchOneWorkspace(ctx, files) {
   // The client starts the daemon with this process's environment; test hooks give us test.longOperation.
   process.env.PACKER_TEST_HOOKS = '1';
   const connect = (client, autoStart = false) => ProjectClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000 });
-  const digestCache = existsSync(path.join(root, '.packer', 'digests.json')) ? 'warm' : 'cold';
+  const digestCache = existsSync(path.join(root, '.packer', 'digests.lmdb')) ? 'warm' : 'cold';
 
   ctx.log(`daemon ${files}: start`);
   const started = performance.now();
@@ -115,7 +115,7 @@ function printTables(ctx, results) {
     ['Files', 'Digest cache', 'Connect (spawn → hello)', 'Ready (+ watcher)', 'VmRSS after start', 'VmRSS at end', 'VmHWM (peak)'],
     results.map((r) => [count(r.files), r.digestCache, ms(r.startMs), ms(r.readyMs), mb(r.memory?.[0]?.rssKb), mb(last(r)?.rssKb), mb(last(r)?.hwmKb)]),
     [
-      'Connect = `ProjectClient.connect` with auto-start: fork, `Workspace.open`, watcher start, listen, `daemon.hello`. "warm" = `.packer/digests.json` left by an earlier section.',
+      'Connect = `ProjectClient.connect` with auto-start: fork, `Workspace.open`, watcher start, listen, `daemon.hello`. "warm" = `.packer/digests.lmdb` left by an earlier section.',
       'VmRSS/VmHWM from /proc/<daemon pid>/status; "at end" is after every phase below.',
     ],
   );
