@@ -72,7 +72,7 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
         blockers.push(...assetBlockers(state, asset));
       }
       const root = assetRootOf(asset.path, config.assetRoots);
-      const name = root ? asset.path.slice(root.length + 1) : asset.path;
+      const name = root && root !== '.' ? asset.path.slice(root.length + 1) : asset.path;
       byName.set(name, [...(byName.get(name) ?? []), asset]);
       const processor = processorForKind(config, asset.kind);
       const inputDigest = asset.observation?.digest;

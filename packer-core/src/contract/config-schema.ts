@@ -12,6 +12,22 @@ export const ProjectFolder = z
     'a folder inside the project, relative to it, like "assets" or "art/sprites" (no "..", no leading or trailing "/")',
   );
 
+/**
+ * An asset root: a project folder, or `.` for the project root itself (a Godot project keeps its assets beside
+ * `project.godot`). Under `.`, the packer's own files (packer.json, the registry, `.packer/`, the build folder,
+ * `.git/`) are never assets.
+ */
+export const AssetRoot = z.union([z.literal('.'), ProjectFolder]);
+
+/**
+ * A sidecar template: where an engine keeps a file that belongs to an asset, with `{path}` standing for the
+ * asset's project-relative path (`"{path}.import"`, `"{path}.meta"`).
+ */
+export const SidecarTemplate = z
+  .string()
+  .refine((value) => value.includes('{path}'), 'a sidecar template contains "{path}", e.g. "{path}.import" or "{path}.meta"')
+  .refine((value) => value !== '{path}', 'a sidecar template names another file than the asset, e.g. "{path}.meta"');
+
 /** Types a kind may declare for its per-asset settings. */
 export const SettingType = z.enum(['string', 'number', 'boolean']);
 export type SettingType = z.infer<typeof SettingType>;
@@ -87,10 +103,21 @@ export const ProjectConfig = z.strictObject({
   $schema: z.string().optional(),
   /** Project name, shown in status and used in pack manifests. */
   name: z.string().min(1),
-  /** Folders (project-relative) that hold assets. */
-  assetRoots: z.array(ProjectFolder).min(1).default(['assets']),
+  /** Folders (project-relative) that hold assets; `.` is the project root. */
+  assetRoots: z.array(AssetRoot).min(1).default(['assets']),
   /** Globs (project-relative) never scanned. */
   ignore: z.array(z.string().min(1)).default([]),
+  /**
+   * Also skip what git ignores: `.gitignore` files (the project's, nested ones, and those above it up to the
+   * repository root) and `.git/info/exclude`, on top of `ignore`. `packer init` writes `true`; the default is
+   * `false` so an existing project's registered files never start reading as missing after an upgrade.
+   */
+  gitignore: z.boolean().default(false),
+  /**
+   * Files that belong to an asset and are not assets themselves (an engine's import settings or ids), as
+   * templates of the asset's path: Godot `["{path}.import", "{path}.uid"]`, Unity `["{path}.meta"]`.
+   */
+  sidecars: z.array(SidecarTemplate).optional(),
   /** Kind name → rule. A file whose extension no rule names gets kind `other`. */
   kinds: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a kind name is lower-case letters, digits and "-"'), KindRule).default({}),
   /** Packs a build produces. */

@@ -56,9 +56,9 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
   return normalized;
 }
 
-/** True when `child` equals `parent` or lies below it (both project-relative, normalised). */
+/** True when `child` equals `parent` or lies below it (both project-relative, normalised; `.` is the project root). */
 export function isSameOrInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent + '/');
+  return child === parent || parent === '.' || child.startsWith(parent + '/');
 }
 
 /** Absolute OS path for a project-relative path. */

@@ -2,7 +2,10 @@ import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ProjectConfig } from '../contract/config-schema.js';
+import { CONFIG_FILE } from '../config/load-config.js';
 import { isSameOrInside } from '../paths/project-path.js';
+import { REGISTRY_FILE } from '../registry/registry-store.js';
+import { GITIGNORE_FILE, GitignoreRules } from './gitignore-rules.js';
 import { decodeName, escapePath, escapeRawName, unsupportedNameReason } from '../paths/supported-name.js';
 
 /** What a stat says about one file; the digest cache keys on all of it. */
@@ -30,14 +33,46 @@ export interface ScanResult {
 /** Prefix of the cookie files the daemon writes to prove read-your-writes; never assets. */
 export const COOKIE_PREFIX = '.packer-cookie-';
 
-/** A compiled ignore predicate for one config (project-relative paths). */
+/** The packer's own files at the project root, and the temp files their atomic writes leave for a moment. */
+const OWN_FILES = new Set([CONFIG_FILE, REGISTRY_FILE]);
+const OWN_TEMP_FILE = new RegExp(`^\\.(?:${[CONFIG_FILE, REGISTRY_FILE].map((name) => name.replace(/\./g, '\\.')).join('|')})\\..*\\.tmp$`);
+
+/**
+ * A compiled ignore predicate for one config (project-relative paths): its globs, plus what is never an asset
+ * even under an asset root of `.`: the packer's own files, `.packer/`, `.git/`, the build folder, cookies.
+ */
 export function ignoreMatcher(config: ProjectConfig): (relative: string) => boolean {
   const globs = picomatch([...config.ignore], { dot: true });
   const always = ['.packer', '.git', config.buildDir];
   return (relative) =>
+    OWN_FILES.has(relative) ||
+    OWN_TEMP_FILE.test(relative) ||
     always.some((prefix) => isSameOrInside(relative, prefix)) ||
     path.posix.basename(relative).startsWith(COOKIE_PREFIX) ||
     globs(relative);
+}
+
+/**
+ * What one walk skips: the config's predicate, then (with `gitignore` on) what git ignores, `.gitignore` files
+ * included. Git's rules depend on whether a path is a folder, so they are asked after the lstat.
+ */
+interface WalkRules {
+  ignored(relative: string): boolean;
+  git: GitignoreRules | undefined;
+}
+
+function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
+  return { ignored: ignoreMatcher(config), git: config.gitignore ? new GitignoreRules(projectRoot) : undefined };
+}
+
+function gitIgnores(rules: WalkRules, relative: string, isFolder: boolean): boolean {
+  if (!rules.git || relative === '.') return false;
+  return (!isFolder && path.posix.basename(relative) === GITIGNORE_FILE) || rules.git.ignores(relative, isFolder);
+}
+
+/** `folder/name`, where the folder `.` is the project root. */
+function childPath(folder: string, name: string): string {
+  return folder === '.' ? name : `${folder}/${name}`;
 }
 
 /**
@@ -46,8 +81,8 @@ export function ignoreMatcher(config: ProjectConfig): (relative: string) => bool
  */
 export function scanWorkspace(projectRoot: string, config: ProjectConfig): ScanResult {
   const result: ScanResult = { files: new Map(), escapes: [] };
-  const ignored = ignoreMatcher(config);
-  for (const root of config.assetRoots) walk(projectRoot, root, ignored, result);
+  const rules = walkRules(projectRoot, config);
+  for (const root of config.assetRoots) walk(projectRoot, root, rules, result);
   return result;
 }
 
@@ -63,9 +98,9 @@ export function rescanPaths(
 ): ScanResult {
   const files = new Map(previous);
   const result: ScanResult = { files, escapes: [] };
-  const ignored = ignoreMatcher(config);
+  const rules = walkRules(projectRoot, config);
   const inRoots = (relative: string): boolean => config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
-  for (const named of new Set(paths)) {
+  for (const named of new Set(rules.git ? paths.map(gitignoreScope) : paths)) {
     // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
     // look again at the folder that holds it, which lists the raw name.
     const relative = observedPathFor(named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named);
@@ -77,12 +112,22 @@ export function rescanPaths(
     const rootOfWalk = config.assetRoots.find((root) => isSameOrInside(root, relative));
     if (rootOfWalk) {
       // The changed path contains an asset root (e.g. the root itself was recreated): walk the root.
-      walk(projectRoot, rootOfWalk, ignored, result);
+      for (const root of config.assetRoots) if (isSameOrInside(root, relative)) walk(projectRoot, root, rules, result);
     } else {
-      walk(projectRoot, relative, ignored, result);
+      walk(projectRoot, relative, rules, result);
     }
   }
   return result;
+}
+
+/**
+ * A changed `.gitignore` changes what is ignored in its whole folder: look again at that folder (`.` for the
+ * project root, which walks every asset root).
+ */
+function gitignoreScope(relative: string): string {
+  if (path.posix.basename(relative) !== GITIGNORE_FILE) return relative;
+  const slash = relative.lastIndexOf('/');
+  return slash === -1 ? '.' : relative.slice(0, slash);
 }
 
 /** The path itself, or its first ancestor whose name the registry cannot hold (the scan records that one, not what is under it). */
@@ -107,7 +152,8 @@ function belowSymlink(projectRoot: string, relative: string): boolean {
   return false;
 }
 
-function walk(projectRoot: string, start: string, ignored: (relative: string) => boolean, out: ScanResult): void {
+function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanResult): void {
+  const { ignored } = rules;
   const stack: string[] = [start];
   while (stack.length > 0) {
     const relative = stack.pop()!;
@@ -124,6 +170,7 @@ function walk(projectRoot: string, start: string, ignored: (relative: string) =>
     } catch {
       continue; // gone since we listed it, or never there
     }
+    if (gitIgnores(rules, relative, stats.isDirectory())) continue;
     if (stats.isSymbolicLink()) {
       const target = resolveSymlink(projectRoot, absolute);
       if (target === 'escapes') out.escapes.push(relative);
@@ -141,7 +188,8 @@ function walk(projectRoot: string, start: string, ignored: (relative: string) =>
       } catch {
         continue;
       }
-      for (const name of names) stack.push(`${relative}/${name}`);
+      rules.git?.noteListing(relative, names);
+      for (const name of names) stack.push(childPath(relative, name));
     }
   }
 }
@@ -155,9 +203,9 @@ function rawNames(relative: string, absolute: string, ignored: (relative: string
       names.push(name);
       continue;
     }
-    if (ignored(`${relative}/${raw.toString('utf8')}`)) continue;
+    if (ignored(childPath(relative, raw.toString('utf8')))) continue;
     const rawPath = Buffer.concat([Buffer.from(absolute + path.sep), raw]);
-    recordUnsupported(out, `${relative}/${escapeRawName(raw)}`, rawPath, 'bytes that are not valid UTF-8');
+    recordUnsupported(out, childPath(relative, escapeRawName(raw)), rawPath, 'bytes that are not valid UTF-8');
   }
   return names;
 }
