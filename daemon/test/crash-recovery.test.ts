@@ -45,7 +45,9 @@ function movedTree(tree: TreeEntry[]): TreeEntry[] {
 
 function movedRegistry(text: string): unknown {
   const registry = JSON.parse(text) as { assets: { id: string; path: string }[] };
-  return { ...registry, assets: registry.assets.map((entry) => (entry.id === BAT_ID ? { ...entry, path: TO } : entry)) };
+  // The commit writes the current format (2: sorted by path), whatever format the fixture was in.
+  const assets = registry.assets.map((entry) => (entry.id === BAT_ID ? { ...entry, path: TO } : entry));
+  return { ...registry, version: 2, assets: assets.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) };
 }
 
 function expectGapFree(events: EventEnvelope[], afterSeq: number): void {

@@ -18,11 +18,9 @@ export const REGISTRY_FOOTER = ']}';
 
 /** Joins entry bodies (already in file order) into the text of a format 2 registry. */
 export function layoutRegistry(bodies: readonly string[]): string {
-  const lines = new Array<string>(bodies.length + 2);
-  lines[0] = REGISTRY_HEADER;
-  for (let index = 0; index < bodies.length; index++) lines[index + 1] = (index === 0 ? ' ' : ',') + bodies[index];
-  lines[bodies.length + 1] = REGISTRY_FOOTER;
-  return lines.join('\n') + '\n';
+  if (bodies.length === 0) return `${REGISTRY_HEADER}\n${REGISTRY_FOOTER}\n`;
+  // One join: no per-line string is built.
+  return `${REGISTRY_HEADER}\n ${bodies.join('\n,')}\n${REGISTRY_FOOTER}\n`;
 }
 
 /**

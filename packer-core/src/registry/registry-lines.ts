@@ -22,8 +22,8 @@ interface Line {
  */
 export class RegistryLines {
   private readonly lines = new WeakMap<RegistryEntry, Line>();
-  /** Entries of the last serialised (or seeded) registry, in file order. */
-  private order: readonly RegistryEntry[] = [];
+  /** The last serialised (or seeded) registry in file order: entries, their line bodies, the reader's entries. */
+  private order: Column = { entries: [], bodies: [], canonical: [] };
   private members: ReadonlySet<RegistryEntry> = new Set();
   private ids = new Map<string, RegistryEntry>();
 
@@ -39,7 +39,7 @@ export class RegistryLines {
       if (index > 0 && compareEntries(entries[index - 1]!, entry) >= 0) sorted = false;
     });
     const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
-    this.remember(usable ? entries : [], usable ? new Set(entries) : new Set());
+    this.remember(usable ? { entries, bodies: [...bodies], canonical: entries } : { entries: [], bodies: [], canonical: [] });
   }
 
   /** The format 2 text of `entries`, validated. Throws the reader's own INVALID_REGISTRY / path error otherwise. */
@@ -47,9 +47,19 @@ export class RegistryLines {
     const next = new Set(entries);
     // The same object twice is a duplicate id: the full check names it.
     if (next.size !== entries.length) return this.fullCheck(entries);
-    const kept: RegistryEntry[] = [];
+    const kept: Column = { entries: [], bodies: [], canonical: [] };
     const removed: RegistryEntry[] = [];
-    for (const entry of this.order) (next.has(entry) ? kept : removed).push(entry);
+    const { entries: previous, bodies, canonical } = this.order;
+    for (let index = 0; index < previous.length; index++) {
+      const entry = previous[index]!;
+      if (!next.has(entry)) {
+        removed.push(entry);
+        continue;
+      }
+      kept.entries.push(entry);
+      kept.bodies.push(bodies[index]!);
+      kept.canonical.push(canonical[index]!);
+    }
     const added: RegistryEntry[] = [];
     const addedIds = new Set<string>();
     for (const entry of entries) {
@@ -61,19 +71,12 @@ export class RegistryLines {
       added.push(entry);
     }
     added.sort(compareEntries);
-    const merged = mergeSorted(kept, added);
-    const bodies = new Array<string>(merged.length);
-    const canonical = new Array<RegistryEntry>(merged.length);
-    merged.forEach((entry, index) => {
-      const line = this.lines.get(entry)!;
-      bodies[index] = line.body;
-      canonical[index] = line.canonical;
-    });
+    const merged = added.length === 0 ? kept : this.merge(kept, added);
     for (const entry of removed) if (this.ids.get(entry.id) === entry) this.ids.delete(entry.id);
     for (const entry of added) this.ids.set(entry.id, entry);
     this.order = merged;
     this.members = next;
-    return { text: layoutRegistry(bodies), canonical };
+    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical };
   }
 
   /** Validates one new line exactly as the reader does: `validateEntry` on the parse of the line's own text. */
@@ -95,16 +98,47 @@ export class RegistryLines {
     const read = readRegistry(text, this.file, this.projectRoot);
     // Reached only when the quick check saw a problem the reader did not (it should not happen): trust the reader.
     const sorted = [...entries].sort(compareEntries);
-    sorted.forEach((entry, index) => this.lines.set(freezeEntry(entry), { body: read.bodies![index]!, canonical: freezeEntry(read.entries[index]!) }));
-    this.remember(sorted, new Set(sorted));
+    const bodies = [...read.bodies!];
+    sorted.forEach((entry, index) => this.lines.set(freezeEntry(entry), { body: bodies[index]!, canonical: freezeEntry(read.entries[index]!) }));
+    this.remember({ entries: sorted, bodies, canonical: read.entries });
     return { text, canonical: read.entries };
   }
 
-  private remember(order: readonly RegistryEntry[], members: ReadonlySet<RegistryEntry>): void {
-    this.order = order;
-    this.members = members;
-    this.ids = new Map(order.map((entry) => [entry.id, entry]));
+  /** Merges sorted new entries into the kept ones (both in file order). */
+  private merge(kept: Column, added: readonly RegistryEntry[]): Column {
+    const out: Column = { entries: [], bodies: [], canonical: [] };
+    const push = (entry: RegistryEntry, body: string, canonical: RegistryEntry): void => {
+      out.entries.push(entry);
+      out.bodies.push(body);
+      out.canonical.push(canonical);
+    };
+    let i = 0;
+    let j = 0;
+    while (i < kept.entries.length || j < added.length) {
+      if (j >= added.length || (i < kept.entries.length && compareEntries(kept.entries[i]!, added[j]!) <= 0)) {
+        push(kept.entries[i]!, kept.bodies[i]!, kept.canonical[i]!);
+        i++;
+      } else {
+        const line = this.lines.get(added[j]!)!;
+        push(added[j]!, line.body, line.canonical);
+        j++;
+      }
+    }
+    return out;
   }
+
+  private remember(order: Column): void {
+    this.order = order;
+    this.members = new Set(order.entries);
+    this.ids = new Map(order.entries.map((entry) => [entry.id, entry]));
+  }
+}
+
+/** Parallel arrays, one slot per line in file order. */
+interface Column {
+  entries: RegistryEntry[];
+  bodies: string[];
+  canonical: RegistryEntry[];
 }
 
 /** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale line. */
@@ -115,16 +149,4 @@ function freezeEntry(entry: RegistryEntry): RegistryEntry {
     Object.freeze(entry);
   }
   return entry;
-}
-
-function mergeSorted(a: readonly RegistryEntry[], b: readonly RegistryEntry[]): RegistryEntry[] {
-  if (b.length === 0) return a as RegistryEntry[];
-  const out = new Array<RegistryEntry>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = compareEntries(a[i]!, b[j]!) <= 0 ? a[i++]! : b[j++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
 }

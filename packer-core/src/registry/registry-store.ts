@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PackerError, toPackerError } from '../contract/errors.js';
+import { isPackerError, PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { readRegistry } from './registry-codec.js';
@@ -116,7 +116,7 @@ export class RegistryStore {
       return check();
     } catch (error) {
       const cause = toPackerError(error);
-      const pathProblem = cause.data.diagnostic === 'INVALID_PATH' || cause.data.diagnostic === 'PATH_OUTSIDE_PROJECT';
+      const pathProblem = isPackerError(cause, 'INVALID_REGISTRY') && (cause.data.diagnostic === 'INVALID_PATH' || cause.data.diagnostic === 'PATH_OUTSIDE_PROJECT');
       throw new PackerError(pathProblem ? 'INVALID_PATH' : 'INVALID_REGISTRY', `Refused to write a registry the packer could not read back: ${cause.message}`, {
         ...cause.data,
         hint: `Nothing was written; ${REGISTRY_FILE} is unchanged. ${String(cause.data.hint ?? 'This is a packer bug: please report it with the operation that caused it.')}`,

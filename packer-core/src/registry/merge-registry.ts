@@ -1,0 +1,165 @@
+import type { Diagnostic } from '../contract/diagnostics.js';
+import type { RegistryEntry, SettingValue } from '../contract/registry-schema.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
+import { canonicalEntry, entryBody } from './registry-codec.js';
+import { compareEntries } from './registry-layout.js';
+
+/** One asset both sides changed in ways that cannot both hold: the user picks. */
+export interface RegistryMergeConflict {
+  id: string;
+  /** What both sides set differently: `path`, `kind`, `settings.<key>`. */
+  fields: string[];
+  /** The asset as merged, with our side's values for the conflicting fields (every other change of both sides kept). */
+  ours: RegistryEntry;
+  /** Likewise with their side's values. */
+  theirs: RegistryEntry;
+  /** One sentence for people. */
+  message: string;
+}
+
+/** Something the merge decided that a person should know about. */
+export interface RegistryMergeWarning {
+  assetId: string;
+  path: string;
+  message: string;
+}
+
+export interface RegistryMerge {
+  /** The merged registry without the conflicting assets, in file order (by path, then id). */
+  entries: RegistryEntry[];
+  /** Assets both sides changed incompatibly; empty for a clean merge. */
+  conflicts: RegistryMergeConflict[];
+  /** DUPLICATE_PATH blockers of the merged registry (one per path, naming every id), each with its fix. */
+  diagnostics: Diagnostic[];
+  /** A deletion on one side met a change on the other: the change was kept. */
+  warnings: RegistryMergeWarning[];
+}
+
+export interface MergeSideNames {
+  ours: string;
+  theirs: string;
+}
+
+type Pick<T> = { value: T } | { conflict: true };
+
+/** Three-way choice of one value: a one-sided change wins; two different changes conflict. `base` undefined = absent. */
+function pick<T>(base: T | undefined, ours: T | undefined, theirs: T | undefined, baseKnown: boolean): Pick<T | undefined> {
+  if (ours === theirs) return { value: ours };
+  if (baseKnown && ours === base) return { value: theirs };
+  if (baseKnown && theirs === base) return { value: ours };
+  return { conflict: true };
+}
+
+/**
+ * Merges one asset both sides hold. `base` is undefined when both sides added the same id (a cherry-pick): then any
+ * difference is a conflict, since neither side's value is the unchanged one. Tags merge as sets and never conflict.
+ */
+function mergeEntry(base: RegistryEntry | undefined, ours: RegistryEntry, theirs: RegistryEntry): { merged: RegistryEntry } | { conflict: Omit<RegistryMergeConflict, 'message'> } {
+  const known = base !== undefined;
+  const fields: string[] = [];
+  const path = pick(base?.path, ours.path, theirs.path, known);
+  const kind = pick(base?.kind, ours.kind, theirs.kind, known);
+  if ('conflict' in path) fields.push('path');
+  if ('conflict' in kind) fields.push('kind');
+  const settingKeys = new Set([...Object.keys(base?.settings ?? {}), ...Object.keys(ours.settings), ...Object.keys(theirs.settings)]);
+  const settings: [string, SettingValue][] = [];
+  const oursSettings: [string, SettingValue][] = [];
+  const theirsSettings: [string, SettingValue][] = [];
+  const own = (record: Record<string, SettingValue> | undefined, key: string): SettingValue | undefined =>
+    record && Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  for (const key of [...settingKeys].sort()) {
+    const choice = pick(own(base?.settings, key), own(ours.settings, key), own(theirs.settings, key), known);
+    if ('conflict' in choice) {
+      fields.push(`settings.${key}`);
+      const [a, b] = [own(ours.settings, key), own(theirs.settings, key)];
+      if (a !== undefined) oursSettings.push([key, a]);
+      if (b !== undefined) theirsSettings.push([key, b]);
+    } else if (choice.value !== undefined) {
+      settings.push([key, choice.value]);
+    }
+  }
+  const baseTags = new Set(base?.tags ?? []);
+  const oursTags = new Set(ours.tags);
+  const theirsTags = new Set(theirs.tags);
+  // Per tag, a boolean three-way merge: a side that changed its presence wins (both changing means both agree).
+  const tags = [...new Set([...ours.tags, ...theirs.tags])].filter((tag) => (oursTags.has(tag) === baseTags.has(tag) ? theirsTags.has(tag) : oursTags.has(tag)));
+  const build = (side: RegistryEntry, sideSettings: [string, SettingValue][]): RegistryEntry => canonicalEntry({
+    id: ours.id,
+    path: 'value' in path ? path.value! : side.path,
+    kind: 'value' in kind ? kind.value! : side.kind,
+    settings: Object.fromEntries([...settings, ...sideSettings]),
+    tags,
+  });
+  if (fields.length === 0) return { merged: build(ours, []) };
+  return { conflict: { id: ours.id, fields, ours: build(ours, oursSettings), theirs: build(theirs, theirsSettings) } };
+}
+
+function conflictMessage(conflict: Omit<RegistryMergeConflict, 'message'>, names: MergeSideNames): string {
+  if (conflict.fields.includes('path') && conflict.ours.path !== conflict.theirs.path) {
+    return `Asset ${conflict.id} was moved to two places: ${conflict.ours.path} (${names.ours}) and ${conflict.theirs.path} (${names.theirs}).`;
+  }
+  return `Asset ${conflict.id} (${conflict.ours.path}) has ${conflict.fields.join(', ')} set differently by ${names.ours} and ${names.theirs}.`;
+}
+
+/**
+ * Three-way merge of registries by asset id: `base` is the common ancestor, `ours` and `theirs` the two sides.
+ * Additions of both sides are kept; a one-sided move, kind or setting change is taken; tags merge as sets. A true
+ * conflict is the same asset moved to two paths, or its kind or one setting changed to two values: such assets
+ * are listed in `conflicts`, every other asset is merged.
+ *
+ * Decisions: an asset one side removed and the other changed is kept with the change, and a warning (the removal
+ * is one `packer rm` away, a lost change would be silent; if the file is gone too, the snapshot shows MISSING_FILE).
+ * Two different ids on one path (both sides registered the same new file, or a move onto the other side's
+ * addition) are both kept and reported as DUPLICATE_PATH with the fix: no entry is lost, and which one to keep
+ * is the user's call, as the snapshot already says.
+ */
+export function mergeRegistry(base: readonly RegistryEntry[], ours: readonly RegistryEntry[], theirs: readonly RegistryEntry[], names: MergeSideNames = { ours: 'ours', theirs: 'theirs' }): RegistryMerge {
+  const baseById = new Map(base.map((entry) => [entry.id, entry]));
+  const oursById = new Map(ours.map((entry) => [entry.id, entry]));
+  const theirsById = new Map(theirs.map((entry) => [entry.id, entry]));
+  const entries: RegistryEntry[] = [];
+  const conflicts: RegistryMergeConflict[] = [];
+  const warnings: RegistryMergeWarning[] = [];
+  const same = (a: RegistryEntry, b: RegistryEntry): boolean => a === b || entryBody(a) === entryBody(b);
+
+  for (const id of new Set([...oursById.keys(), ...theirsById.keys()])) {
+    const o = baseById.get(id);
+    const a = oursById.get(id);
+    const b = theirsById.get(id);
+    if (a && b) {
+      const result = mergeEntry(o, a, b);
+      if ('merged' in result) entries.push(result.merged);
+      else conflicts.push({ ...result.conflict, message: conflictMessage(result.conflict, names) });
+      continue;
+    }
+    const kept = (a ?? b)!;
+    if (!o) {
+      entries.push(canonicalEntry(kept)); // added on one side
+    } else if (!same(o, kept)) {
+      const [changer, remover] = a ? [names.ours, names.theirs] : [names.theirs, names.ours];
+      entries.push(canonicalEntry(kept));
+      warnings.push({ assetId: id, path: kept.path, message: `Asset ${id} was removed by ${remover} and changed by ${changer}; the merge kept it with the change. Remove it with \`packer rm ${id}\` if the removal should win.` });
+    }
+    // else: removed on one side, unchanged on the other: the removal wins.
+  }
+  entries.sort(compareEntries);
+  return { entries, conflicts, diagnostics: duplicatePaths(entries, names), warnings };
+}
+
+/** One DUPLICATE_PATH per path that more than one merged entry claims, naming every id and the fix. */
+function duplicatePaths(entries: readonly RegistryEntry[], names: MergeSideNames): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  // Entries are sorted by path, so the claimants of one path are adjacent.
+  for (let start = 0; start < entries.length;) {
+    let end = start + 1;
+    while (end < entries.length && entries[end]!.path === entries[start]!.path) end++;
+    if (end - start > 1) {
+      const ids = entries.slice(start, end).map((entry) => entry.id);
+      const path = entries[start]!.path;
+      out.push(diagnostic('DUPLICATE_PATH', `After merging ${names.ours} and ${names.theirs}, ${path} is claimed by ${ids.length} registry entries (${ids.join(', ')}).`,
+        { assetId: ids[0]!, path }, `Keep one: \`packer rm ${ids.slice(1).join(' ')}\` unregisters the others (the file stays).`));
+    }
+    start = end;
+  }
+  return out;
+}
