@@ -38,6 +38,12 @@ export type EventLogInput<T extends EventType = EventType> = EventInput<T>;
 
 export type ReadSinceResult = { events: EventEnvelope[] } | { expired: true; oldestSeq: number };
 
+/**
+ * Whether a client's cursor still names a place in this log: `ok`; `rotated` (older than the oldest event held);
+ * `past-end` (newer than the newest: the log was reset); `reused` (its seq now holds another daemon's event).
+ */
+export type CursorStatus = 'ok' | 'rotated' | 'past-end' | 'reused';
+
 /** What `open` found and repaired; surfaced so the daemon can report it as a diagnostic. */
 export interface EventLogRecovery {
   /** Bytes of a torn or corrupt end of the newest segment that were cut off (a crash mid-append). */
@@ -58,6 +64,12 @@ export interface EventLogRecovery {
  * published and served to replays, and written behind the ones before it once the disk takes writes again
  * (every append and `flushPending` retries). Meanwhile `writeProblem` says what is held back; only events that
  * overflow `pendingBytes`, or that are still held when the log closes, are lost.
+ *
+ * Events lost that way were numbered and published, so the next daemon hands out their seqs again. The cursor
+ * carries the generation that numbered it, so `cursorStatus` tells the two apart: a cursor is honoured only while
+ * the log holds, at its seq (or, past a gap, at the next seq held), an event of that same generation. A client
+ * holding a lost event's cursor is told its cursor expired and resyncs, instead of silently skipping the events
+ * that now carry those seqs.
  */
 export class EventLog {
   readonly #dir: string;
@@ -73,6 +85,8 @@ export class EventLog {
   readonly #recovery: EventLogRecovery;
   #fd: number | undefined;
   #lastSeq: number;
+  // Seq of the newest event when this generation began: cursors of this generation never name anything older.
+  readonly #openedAtSeq: number;
   #closed = false;
   readonly #pendingLimit: number;
   // Numbered and published, not yet on disk: always newer than everything in the segments.
@@ -121,6 +135,7 @@ export class EventLog {
       return { path: file.path, firstSeq: file.firstSeq, lastSeq, bytes };
     });
     this.#lastSeq = recovered.lastSeq;
+    this.#openedAtSeq = recovered.lastSeq;
     this.#recovery = { truncatedBytes: recovered.truncatedBytes, corruptLines: recovered.corruptLines };
 
     // Taking the max with the generations in the records keeps generations increasing even if the counter file was lost.
@@ -261,6 +276,23 @@ export class EventLog {
   }
 
   /**
+   * Whether the cursor (`generation`, `seq`) a client holds still names a place in this log (see the class
+   * comment): it did if this generation handed it out, or if the event the log holds at `seq` (or, when `seq`
+   * itself is not held, the next one) was numbered by `generation`. The event after `seq` counts too, since a
+   * daemon hands out `lastCursor` (its generation, the previous daemon's last seq) before its own first event.
+   */
+  cursorStatus(generation: number, seq: number): CursorStatus {
+    if (seq > this.#lastSeq) return 'past-end';
+    if (seq + 1 < this.oldestSeq) return 'rotated';
+    if (generation === this.#generation && seq >= this.#openedAtSeq) return 'ok';
+    const page = this.readSince(Math.max(seq, this.oldestSeq) - 1, { limit: 2 });
+    if ('expired' in page) return 'rotated';
+    const [first, second] = page.events;
+    const candidates = first && seqOf(first) === seq ? [first, second] : [first];
+    return candidates.some((event) => event !== undefined && parseCursor(event.cursor).generation === generation) ? 'ok' : 'reused';
+  }
+
+  /**
    * Operations that have a `queued` or `started` event but no terminal one, in the order they first appeared.
    * At open this reflects the segments still held, so a crashed daemon's operations can be ended with `failed`.
    */
@@ -359,6 +391,10 @@ export class EventLog {
     }
     return segment;
   }
+}
+
+function seqOf(event: EventEnvelope): number {
+  return parseCursor(event.cursor).seq;
 }
 
 function positiveInteger(name: string, value: number): number {

@@ -111,13 +111,18 @@ function subscribe(daemon: Daemon, context: ConnectionContext, since: string | u
       hint: 'Subscribe without `since`, or with a cursor from an event.',
     });
   }
-  const probe = log.readSince(seq, { limit: 1 });
-  if ('expired' in probe) {
-    // Past the newest event: the log was reset (`.packer/` removed) since the client got its cursor.
-    const where = seq > log.lastSeq ? `is past the newest event (${log.lastCursor}); the event log was reset` : 'is older than the oldest event the log still holds';
+  const status = log.cursorStatus(generation, seq);
+  if (status !== 'ok') {
+    const where = {
+      // The log was reset (`.packer/` removed) since the client got its cursor.
+      'past-end': `is past the newest event (${log.lastCursor}); the event log was reset`,
+      rotated: 'is older than the oldest event the log still holds',
+      // A daemon stopped while a full disk held its newest events; the next one numbered its own events alike.
+      reused: `names an event the log no longer holds (daemon generation ${generation} stopped before writing it); its number now belongs to another event`,
+    }[status];
     throw new PackerError('CURSOR_EXPIRED', `Cursor ${start} ${where}.`, {
       cursor: start,
-      oldestCursor: formatCursor(log.generation, probe.oldestSeq),
+      oldestCursor: formatCursor(log.generation, log.oldestSeq),
       currentCursor: log.lastCursor,
       hint: 'Reload the snapshot with snapshot.get, then subscribe without `since`.',
     });
