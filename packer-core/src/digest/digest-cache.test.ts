@@ -152,6 +152,19 @@ describe('DigestCache', () => {
     await third.close();
   });
 
+  it('an open drops the rows of paths neither registered nor on disk, and keeps the others', async () => {
+    const root = await registeredProject();
+    const stateDir = path.join(root, '.packer');
+    const stale = new DigestCache(stateDir);
+    stale.set('assets/gone.png', { size: 1, mtimeMs: 1, ino: 1 } as FileStat, sha256('gone'));
+    await stale.close();
+    await (await Workspace.open(root)).close();
+    const after = new DigestCache(stateDir);
+    expect(after.lastKnown('assets/gone.png')).toBeUndefined();
+    expect(after.lastKnown('assets/hero.png')?.digest).toBe(sha256(FILES['assets/hero.png']));
+    await after.close();
+  });
+
   it('a path too long for a store key is cached in memory only', async () => {
     const root = makeTempProject(FILES);
     const cache = new DigestCache(path.join(root, '.packer'));

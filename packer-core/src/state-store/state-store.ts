@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
@@ -46,7 +46,15 @@ export class StateStore<V> {
     readonly db: Database<V, string>,
   ) {}
 
-  static open<V>(file: string, encoding: 'binary' | 'json'): StoreOpening<V> {
+  static open<V>(requested: string, encoding: 'binary' | 'json'): StoreOpening<V> {
+    let file: string;
+    try {
+      mkdirSync(path.dirname(requested), { recursive: true });
+      // One environment per file, however the project path was spelled (a symlinked checkout, say).
+      file = path.join(realpathSync(path.dirname(requested)), path.basename(requested));
+    } catch (error) {
+      return { error };
+    }
     const existing = shared.get(file);
     if (existing) {
       existing.users++;
@@ -55,7 +63,6 @@ export class StateStore<V> {
     const guard = `${file}.reading`;
     let discarded: string | undefined;
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
       discarded = existsSync(guard) ? 'the last process that opened it stopped while reading it' : lmdbFileProblem(file);
       if (discarded) removeFiles(file);
     } catch (error) {
