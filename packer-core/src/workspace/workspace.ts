@@ -99,7 +99,7 @@ export class Workspace {
   }
 
   private planOnly(input: unknown): Plan {
-    return planMutation({ state: this.state, projectRoot: this.root }, parseMutation(input));
+    return planMutation({ state: this.state, projectRoot: this.root, registryVersion: this.registry.version }, parseMutation(input));
   }
 
   /**
