@@ -2,6 +2,7 @@ import type { MethodResult } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
 import { formatBytes, formatDuration, plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
+import { healthWarningLines } from './health-warnings.js';
 
 export type StatusResult = { summary: MethodResult<'snapshot.summary'>; daemon: MethodResult<'daemon.health'> & { inProcess: boolean } };
 
@@ -30,5 +31,5 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
     lines.push(`build ${build.pack}: ${build.digest.slice(0, 12)}  ${plural(build.entries, 'entry', 'entries')}  ${formatBytes(build.bytes)}  revision ${build.revision}  at ${build.builtAt}`);
   }
   // Every line is one line by construction; what it quotes (project, kinds, packs) is escaped as a whole.
-  return lines.map(terminalText).join('\n');
+  return [...lines.map(terminalText), ...healthWarningLines(daemon)].join('\n');
 }

@@ -4,9 +4,10 @@ import type { MethodResult } from '@packer/core/contract';
 import { PackerCommand } from '../../base/packer-command.js';
 import { formatDuration } from '../../render/format.js';
 import { terminalText as t } from '../../render/terminal-text.js';
+import { healthWarningLines } from '../../status/health-warnings.js';
 
 export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
-  static override description = "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane.";
+  static override description = "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane, and what its health warns about (tools without a sandbox, files it cannot write).";
   static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json'];
 
   async run(): Promise<{ running: boolean; health?: MethodResult<'daemon.health'> }> {
@@ -27,6 +28,7 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
       this.log(`watcher: ${t(health.watcher.backend)} ${t(health.watcher.state)}${health.watcher.reason ? ` (${t(health.watcher.reason)})` : ''}${health.watcher.hint ? `\nhint: ${t(health.watcher.hint)}` : ''}`);
       if (health.websocket) this.log(`websocket: ${t(health.websocket.url)} (token in .packer/ws-token)`);
       this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${t(health.runningOperation)}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
+      for (const line of healthWarningLines(health)) this.log(line);
     }
     return { running: true, health };
   }
