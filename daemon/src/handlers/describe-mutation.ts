@@ -13,5 +13,7 @@ export function describeMutation(mutation: Mutation): string {
       return `update ${mutation.target}`;
     case 'reconcile':
       return `reconcile${mutation.include ? ` (${mutation.include.join(', ')})` : ''}`;
+    case 'relink':
+      return `relink ${mutation.from} → ${mutation.to}`;
   }
 }

@@ -68,6 +68,12 @@ export const DiagnosticCodes = {
   SANDBOX_UNAVAILABLE: 'blocker',
   /** `packer.registry.json` has no owner write bit (e.g. 0444): a plan that would change it cannot be applied until it is made writable. */
   REGISTRY_READ_ONLY: 'blocker',
+  /** A reconcile proposes relinking a missing asset to a file whose content changed: the message gives the score and why. */
+  SIMILAR_CONTENT: 'info',
+  /** A reconcile leaves an ambiguous match alone (the assets and files it involves); the rest of the plan proceeds. */
+  AMBIGUOUS_SKIPPED: 'warning',
+  /** `packer relink` names an asset whose file is still on disk (use `packer mv` to move it). */
+  ASSET_PRESENT: 'blocker',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -52,6 +52,18 @@ export const ReconcileMutation = z.strictObject({
   include: z.array(z.enum(['adopt', 'drop', 'relink'])).optional(),
 });
 
+/**
+ * Relink by hand a registered asset whose file is missing to a file now on disk that is not registered (it was
+ * renamed, perhaps edited, outside the packer): the id, kind, settings and tags are kept; no file moves.
+ */
+export const RelinkMutation = z.strictObject({
+  type: z.literal('relink'),
+  /** The missing asset: its id or its registered path. */
+  from: AssetRef,
+  /** The untracked file that is now this asset. */
+  to: z.string().min(1),
+});
+
 /** Every commit-bearing mutation, as one discriminated union. */
 export const Mutation = z.discriminatedUnion('type', [
   RegisterMutation,
@@ -59,6 +71,7 @@ export const Mutation = z.discriminatedUnion('type', [
   RemoveMutation,
   UpdateMutation,
   ReconcileMutation,
+  RelinkMutation,
 ]);
 export type Mutation = z.infer<typeof Mutation>;
 export type MutationInput = z.input<typeof Mutation>;

@@ -40,10 +40,31 @@ export type UntrackedFile = z.infer<typeof UntrackedFile>;
 
 /** A difference between registry and disk the packer did not cause. */
 export const DivergenceEntry = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('missing'), assetId: z.string(), path: z.string() }),
-  z.object({ type: z.literal('untracked'), path: z.string() }),
-  /** A missing asset whose last known content (or inode) now sits at `to`. */
-  z.object({ type: z.literal('moved'), assetId: z.string(), from: z.string(), to: z.string() }),
+  z.object({
+    type: z.literal('missing'),
+    assetId: z.string(),
+    path: z.string(),
+    /** Untracked files that match this asset as well as each other (an AMBIGUOUS_MATCH): reconcile leaves it alone. */
+    ambiguousWith: z.array(z.string()).optional(),
+  }),
+  z.object({
+    type: z.literal('untracked'),
+    path: z.string(),
+    /** Ids of missing assets this file matches equally well (an AMBIGUOUS_MATCH): reconcile does not adopt it. */
+    ambiguousWith: z.array(z.string()).optional(),
+  }),
+  /**
+   * A missing asset whose last known content now sits at `to`: identical, or (with `similarity`) renamed and
+   * edited. Either way a proposal: reconcile relinks it only when applied.
+   */
+  z.object({
+    type: z.literal('moved'),
+    assetId: z.string(),
+    from: z.string(),
+    to: z.string(),
+    /** Present when the content changed: how much of it was kept (0–1, git's rename score) and why this file was chosen. */
+    similarity: z.object({ score: z.number(), reason: z.string() }).optional(),
+  }),
 ]);
 export type DivergenceEntry = z.infer<typeof DivergenceEntry>;
 

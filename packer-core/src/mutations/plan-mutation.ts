@@ -4,6 +4,7 @@ import { PlanBuilder, type PlanContext } from './plan-context.js';
 import { planMove } from './plan-move.js';
 import { planReconcile } from './plan-reconcile.js';
 import { planRegister } from './plan-register.js';
+import { planRelink } from './plan-relink.js';
 import { planRemove } from './plan-remove.js';
 import { planUpdate } from './plan-update.js';
 
@@ -25,6 +26,9 @@ export function planMutation(context: PlanContext, mutation: Mutation): Plan {
       break;
     case 'reconcile':
       planReconcile(builder, context, mutation);
+      break;
+    case 'relink':
+      planRelink(builder, context, mutation);
       break;
   }
   return builder.finish();

@@ -2,33 +2,64 @@ import type { z } from 'zod';
 import type { ReconcileMutation } from '../contract/mutation-schema.js';
 import { kindClassifier } from '../config/classify-kind.js';
 import { newAssetId } from '../ids/asset-id.js';
+import { diagnostic } from '../snapshot/diagnostic.js';
 import type { PlanBuilder, PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
 /**
- * Proposes actions from the snapshot's divergence: relink outside moves (the id survives), drop assets whose
- * file is gone, adopt untracked files. Ambiguous matches are blockers. Nothing runs unless applied.
+ * Proposes actions from the snapshot's divergence: relink outside moves (the id survives; a renamed-and-edited
+ * file is listed with its similarity score and reason), drop assets whose file is gone, adopt untracked files.
+ * An ambiguous match blocks only what it involves: those assets are neither dropped nor relinked, those files
+ * not adopted, and the plan says so in a warning; everything else proceeds. Nothing runs unless applied.
  */
 export function planReconcile(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof ReconcileMutation>): void {
   const { state } = context;
   const include = new Set(mutation.include ?? ['adopt', 'drop', 'relink']);
   const classify = kindClassifier(state.config);
-  if (include.has('drop') || include.has('relink')) {
-    for (const item of state.snapshot.diagnostics) if (item.code === 'AMBIGUOUS_MATCH') builder.report(item);
-  }
   // Adopting "every untracked file" while some cannot be held would silently leave them out.
-  if (include.has('adopt')) reportUnsupportedNames(builder, state);
-  const ambiguous = new Set(state.snapshot.diagnostics.filter((item) => item.code === 'AMBIGUOUS_MATCH').map((item) => item.assetId));
+  if (include.has('adopt')) reportUnsupportedNames(builder, state, undefined);
+  const skipped: { assetIds: Set<string>; paths: Set<string> } = { assetIds: new Set(), paths: new Set() };
   for (const entry of state.snapshot.divergence) {
     if (entry.type === 'moved' && include.has('relink')) {
       const asset = state.byId.get(entry.assetId)!;
       const before = entryOf(asset);
       builder.registryMutations.push({ op: 'update', before, after: { ...before, path: entry.to } });
-    } else if (entry.type === 'missing' && include.has('drop') && !ambiguous.has(entry.assetId)) {
+      if (entry.similarity) {
+        builder.report(diagnostic('SIMILAR_CONTENT', `Relink ${entry.from} → ${entry.to}: renamed and edited (${entry.similarity.reason}).`, { assetId: entry.assetId, path: entry.to },
+          `Leave it out with \`--only drop,adopt\` (drop + adopt, new id), or choose another file with \`packer relink ${entry.assetId} <file>\`.`));
+      }
+    } else if (entry.type === 'missing' && entry.ambiguousWith) {
+      if (include.has('drop') || include.has('relink')) skipped.assetIds.add(entry.assetId);
+    } else if (entry.type === 'missing' && include.has('drop')) {
       builder.registryMutations.push({ op: 'remove', entry: entryOf(state.byId.get(entry.assetId)!) });
+    } else if (entry.type === 'untracked' && entry.ambiguousWith) {
+      if (include.has('adopt')) skipped.paths.add(entry.path);
     } else if (entry.type === 'untracked' && include.has('adopt')) {
       builder.registryMutations.push({ op: 'add', entry: { id: newAssetId(), path: entry.path, kind: classify(entry.path), settings: {}, tags: [] } });
     }
+  }
+  reportSkipped(builder, context, skipped);
+}
+
+/** One warning per ambiguous asset left alone, naming the files it could be; then files left unadopted on their own. */
+function reportSkipped(builder: PlanBuilder, context: PlanContext, skipped: { assetIds: Set<string>; paths: Set<string> }): void {
+  const { state } = context;
+  const named = new Set<string>();
+  for (const entry of state.snapshot.divergence) {
+    if (entry.type !== 'missing' || !entry.ambiguousWith || !skipped.assetIds.has(entry.assetId)) continue;
+    for (const path of entry.ambiguousWith) named.add(path);
+    builder.report(diagnostic('AMBIGUOUS_SKIPPED',
+      `Left alone: ${entry.path} is missing and ${entry.ambiguousWith.join(', ')} match${entry.ambiguousWith.length === 1 ? 'es' : ''} it no better than another asset, so it is neither relinked nor dropped${
+        entry.ambiguousWith.some((path) => skipped.paths.has(path)) ? ', nor are those files adopted' : ''}.`,
+      { assetId: entry.assetId, path: entry.path },
+      `Choose with \`packer relink ${entry.path} <file>\`, or drop it with \`packer rm ${entry.assetId}\`; then reconcile again.`));
+  }
+  for (const path of skipped.paths) {
+    if (named.has(path)) continue;
+    const ids = state.untrackedByPath.has(path) ? state.snapshot.divergence.find((entry) => entry.type === 'untracked' && entry.path === path) : undefined;
+    const of = ids?.type === 'untracked' ? ids.ambiguousWith ?? [] : [];
+    builder.report(diagnostic('AMBIGUOUS_SKIPPED', `Left alone: ${path} is not adopted, as it may be one of the missing assets ${of.join(', ')}.`, { path },
+      `Choose with \`packer relink <asset> ${path}\`, or drop those assets; then reconcile again.`));
   }
 }

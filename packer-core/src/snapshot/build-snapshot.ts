@@ -10,7 +10,7 @@ import type { FileStat } from '../scan/scanner.js';
 import { diagnostic } from './diagnostic.js';
 import type { SnapshotState } from './snapshot-state.js';
 import { settingsProblem } from './validate-settings.js';
-import { findOutsideMoves } from './find-outside-moves.js';
+import { findOutsideMoves, type FingerprintLookup } from './find-outside-moves.js';
 import { registryIndex } from './registry-index.js';
 
 export interface SnapshotInput {
@@ -20,6 +20,8 @@ export interface SnapshotInput {
   files: ReadonlyMap<string, FileStat>;
   escapes: readonly string[];
   digests: Pick<DigestCache, 'get' | 'lastKnown'>;
+  /** Content fingerprints, to recognise files renamed and edited outside the packer (identical content needs none). */
+  fingerprints?: FingerprintLookup | undefined;
   lastBuilds: readonly PackBuildInfo[];
   /** Diagnostics from outside the scan: crash recovery, an invalid config kept at its last good value. */
   extraDiagnostics: readonly Diagnostic[];
@@ -68,27 +70,30 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     }
   }
   const missingEntries = entries.filter((entry) => !files.has(entry.path));
-  const moves = findOutsideMoves(missingEntries, untrackedAll, input.digests);
+  const moves = findOutsideMoves(missingEntries, untrackedAll, input.digests, input.fingerprints);
 
   const divergence: DivergenceEntry[] = [];
   for (const entry of missingEntries) {
-    const movedTo = moves.moved.get(entry.id);
-    if (movedTo) {
-      divergence.push({ type: 'moved', assetId: entry.id, from: entry.path, to: movedTo });
-      diagnostics.push(diagnostic('MOVED_OUTSIDE', `${entry.path} is missing; its content now sits at ${movedTo}.`, { assetId: entry.id, path: entry.path },
+    const move = moves.moved.get(entry.id);
+    if (move) {
+      divergence.push({ type: 'moved', assetId: entry.id, from: entry.path, to: move.to, ...(move.similarity ? { similarity: move.similarity } : {}) });
+      const what = move.similarity ? `a renamed and edited copy of its content (${move.similarity.reason}) seems to be` : 'its content now sits';
+      diagnostics.push(diagnostic('MOVED_OUTSIDE', `${entry.path} is missing; ${what} at ${move.to}.`, { assetId: entry.id, path: entry.path },
         'Run `packer reconcile` to relink the asset to its new path and keep its id.'));
     } else {
-      divergence.push({ type: 'missing', assetId: entry.id, path: entry.path });
+      const ambiguousWith = moves.ambiguousAssets.get(entry.id);
+      divergence.push({ type: 'missing', assetId: entry.id, path: entry.path, ...(ambiguousWith ? { ambiguousWith } : {}) });
       diagnostics.push(diagnostic('MISSING_FILE', `${entry.path} is registered but not on disk.`, { assetId: entry.id, path: entry.path },
         'Restore the file, or run `packer reconcile` to drop the asset.'));
     }
   }
   diagnostics.push(...moves.ambiguous);
-  const moveTargets = new Set(moves.moved.values());
+  const moveTargets = new Set([...moves.moved.values()].map((move) => move.to));
   let untrackedReported = 0;
   for (const file of untrackedAll) {
     if (moveTargets.has(file.path)) continue;
-    divergence.push({ type: 'untracked', path: file.path });
+    const ambiguousWith = moves.ambiguousFiles.get(file.path);
+    divergence.push({ type: 'untracked', path: file.path, ...(ambiguousWith ? { ambiguousWith } : {}) });
     if (untrackedReported++ < UNTRACKED_DIAGNOSTIC_LIMIT) {
       diagnostics.push(diagnostic('UNTRACKED_FILE', `${file.path} is not registered.`, { path: file.path }, 'Run `packer add` or `packer reconcile` to register it.'));
     }

@@ -332,7 +332,7 @@ export function parseMutation(input: unknown): Mutation {
 }
 
 function mutationPaths(mutation: Mutation, root: string): string[] {
-  const raw = mutation.type === 'register' ? mutation.paths : mutation.type === 'move' ? [mutation.from, mutation.to] : mutation.type === 'remove' ? mutation.targets : [];
+  const raw = mutation.type === 'register' ? mutation.paths : mutation.type === 'move' || mutation.type === 'relink' ? [mutation.from, mutation.to] : mutation.type === 'remove' ? mutation.targets : [];
   return raw.flatMap((item) => {
     try {
       return [normalizeProjectPath(item, root)];

@@ -1,0 +1,213 @@
+import path from 'node:path';
+import type { UntrackedFile } from '../contract/snapshot-schema.js';
+import type { FileStat } from '../scan/scanner.js';
+import { MAX_KEY_BYTES, StateStore } from '../state-store/state-store.js';
+import { decodeFingerprint, encodeFingerprint, fingerprintFile, SAMPLE_BYTES, type ContentFingerprint } from './content-fingerprint.js';
+import type { FingerprintLookup } from './find-outside-moves.js';
+
+type Row = { digest: string; fingerprint: ContentFingerprint | null };
+type Todo = { relative: string; stat: FileStat; digest: string; bytes: number };
+/** The file's current sha256 when known (the digest cache's answer for this stat). */
+export type DigestOf = (relative: string, stat: FileStat) => string | undefined;
+
+// Reading more than this many bytes to fingerprint in one go is left to the background, a slice per tick.
+const INLINE_BYTES = 8 << 20;
+const SLICE_BYTES = 4 << 20;
+const SLICE_CHECKS = 5000;
+const INLINE_CHECKS = 256;
+const CURRENT_CACHE_LIMIT = 4096;
+
+/**
+ * Content fingerprints of registered files, kept in `.packer/fingerprints.lmdb` keyed by path, each tagged with
+ * the sha256 it was computed from (a stale one is never used). They are what lets the packer recognise a
+ * registered file that was renamed and edited outside it: once the file is gone, only this summary of its old
+ * content is left. A row is at most 32 + 1 + 4×64 bytes. Its own file, not a field of the digest cache, so the
+ * digest rows keep their fixed size.
+ *
+ * Computing one reads up to SAMPLE_BYTES of the file. A few changed files are fingerprinted at once; a cold
+ * project (every file new) is fingerprinted in the background, a slice at a time, so the first snapshot does not
+ * wait for it: a file renamed and edited before its turn came is seen as removed and added.
+ */
+export class FingerprintStore implements FingerprintLookup {
+  readonly file: string;
+  private store: StateStore<Buffer> | undefined;
+  private readonly rows = new Map<string, Row | null>();
+  private readonly pending = new Map<string, Row | null>();
+  private readonly current = new Map<string, { size: number; mtimeMs: number; fingerprint: ContentFingerprint | undefined }>();
+  private backlog: { files: readonly (readonly [string, FileStat])[]; next: number; digestOf: DigestOf; wanted: (relative: string) => boolean }[] = [];
+  private draining: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  constructor(stateDir: string, private readonly root: string) {
+    this.file = path.join(stateDir, 'fingerprints.lmdb');
+    const opening = StateStore.open<Buffer>(this.file, 'binary');
+    // Without the store fingerprints live in memory only: a cache, never a reason to fail.
+    this.store = opening.store;
+  }
+
+  lastFingerprint(relative: string, digest: string): ContentFingerprint | undefined {
+    const row = this.row(relative);
+    return row && row.digest === digest ? (row.fingerprint ?? undefined) : undefined;
+  }
+
+  currentFingerprint(relative: string, observation: UntrackedFile['observation']): ContentFingerprint | undefined {
+    const known = this.current.get(relative);
+    if (known && known.size === observation.size && known.mtimeMs === observation.mtimeMs) return known.fingerprint;
+    const fingerprint = fingerprintFile(path.join(this.root, relative));
+    if (this.current.size >= CURRENT_CACHE_LIMIT) this.current.clear();
+    this.current.set(relative, { size: observation.size, mtimeMs: observation.mtimeMs, fingerprint });
+    return fingerprint;
+  }
+
+  /**
+   * Fingerprints the files of `files` that `wanted` accepts and whose recorded fingerprint is not of their current
+   * digest. A short list is checked now; a long one (an open, a full rescan) is checked in the background.
+   */
+  ensure(files: readonly (readonly [string, FileStat])[], digestOf: DigestOf, wanted: (relative: string) => boolean): void {
+    if (files.length > INLINE_CHECKS) {
+      this.backlog.push({ files, next: 0, digestOf, wanted });
+      this.schedule();
+      return;
+    }
+    const todo: Todo[] = [];
+    let bytes = 0;
+    for (const [relative, stat] of files) {
+      const item = wanted(relative) ? this.todo(relative, stat, digestOf) : undefined;
+      if (!item) continue;
+      todo.push(item);
+      bytes += item.bytes;
+    }
+    if (bytes <= INLINE_BYTES) for (const item of todo) this.compute(item);
+    else {
+      this.backlog.push({ files: todo.map((item) => [item.relative, item.stat] as const), next: 0, digestOf, wanted });
+      this.schedule();
+    }
+  }
+
+  /** Whether background fingerprinting is still running. */
+  get busy(): boolean {
+    return this.backlog.length > 0;
+  }
+
+  /**
+   * Forgets fingerprints of paths `keep` refuses (no longer registered). With `liveCount` (how many paths `keep`
+   * accepts), the store is walked only when it holds more rows than that.
+   */
+  prune(keep: (relative: string) => boolean, liveCount?: number): void {
+    if (liveCount !== undefined && this.storedCount() <= liveCount) return;
+    for (const [key, row] of this.rows) if (row && !keep(key)) this.drop(key);
+    if (!this.store) return;
+    try {
+      for (const key of this.store.db.getKeys()) if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) this.drop(key);
+    } catch {
+      // Only a cache: what is not pruned now is pruned next time.
+    }
+  }
+
+  /** Writes changed rows in one transaction; never throws (a cache that cannot be written stays in memory). */
+  save(): void {
+    if (this.closed || !this.store || this.pending.size === 0) return;
+    const store = this.store;
+    try {
+      store.markReadable();
+      store.db.transactionSync(() => {
+        for (const [key, row] of this.pending) {
+          if (row?.fingerprint) store.db.putSync(key, Buffer.concat([Buffer.from(row.digest, 'hex'), encodeFingerprint(row.fingerprint)]));
+          else store.db.removeSync(key);
+        }
+      });
+      this.pending.clear();
+    } catch {
+      // Kept pending: the next save tries again.
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.draining) clearImmediate(this.draining);
+    this.draining = undefined;
+    this.backlog = [];
+    this.save();
+    this.closed = true;
+    const store = this.store;
+    this.store = undefined;
+    await store?.close();
+  }
+
+  private schedule(): void {
+    if (this.draining || this.closed) return;
+    this.draining = setImmediate(() => this.drain());
+    // Background work never keeps a one-shot process (a --no-daemon command) alive.
+    this.draining.unref();
+  }
+
+  /** One slice of the backlog: at most SLICE_BYTES read and SLICE_CHECKS files looked at. */
+  private drain(): void {
+    this.draining = undefined;
+    if (this.closed) return;
+    let bytes = 0;
+    let checks = 0;
+    while (this.backlog.length > 0 && bytes < SLICE_BYTES && checks < SLICE_CHECKS) {
+      const job = this.backlog[0]!;
+      if (job.next >= job.files.length) {
+        this.backlog.shift();
+        continue;
+      }
+      const [relative, stat] = job.files[job.next++]!;
+      checks++;
+      const item = job.wanted(relative) ? this.todo(relative, stat, job.digestOf) : undefined;
+      if (!item) continue;
+      bytes += item.bytes;
+      this.compute(item);
+    }
+    if (this.backlog.length > 0) this.schedule();
+    else this.save();
+  }
+
+  private todo(relative: string, stat: FileStat, digestOf: DigestOf): Todo | undefined {
+    const digest = digestOf(relative, stat);
+    if (!digest || this.row(relative)?.digest === digest) return undefined;
+    return { relative, stat, digest, bytes: Math.min(stat.size, SAMPLE_BYTES) };
+  }
+
+  private compute(item: Todo): void {
+    const row: Row = { digest: item.digest, fingerprint: fingerprintFile(path.join(this.root, item.relative)) ?? null };
+    this.rows.set(item.relative, row);
+    if (fitsKey(item.relative)) this.pending.set(item.relative, row);
+  }
+
+  private storedCount(): number {
+    try {
+      return this.store ? (this.store.db.getStats() as { entryCount: number }).entryCount : 0;
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+
+  private drop(key: string): void {
+    this.rows.set(key, null);
+    if (fitsKey(key)) this.pending.set(key, null);
+  }
+
+  private row(relative: string): Row | undefined {
+    const known = this.rows.get(relative);
+    if (known !== undefined) return known ?? undefined;
+    let row: Row | null = null;
+    if (this.store && fitsKey(relative)) {
+      try {
+        const bytes = this.store.db.getBinaryFast(relative);
+        if (bytes && bytes.length > 32) {
+          const fingerprint = decodeFingerprint(bytes.subarray(32));
+          if (fingerprint) row = { digest: Buffer.from(bytes.subarray(0, 32)).toString('hex'), fingerprint };
+        }
+      } catch {
+        // Unreadable: fingerprinted again when next hashed.
+      }
+    }
+    this.rows.set(relative, row);
+    return row ?? undefined;
+  }
+}
+
+function fitsKey(key: string): boolean {
+  return Buffer.byteLength(key) <= MAX_KEY_BYTES;
+}
