@@ -50,8 +50,8 @@ function reportSkipped(builder: PlanBuilder, context: PlanContext, skipped: { as
     if (entry.type !== 'missing' || !entry.ambiguousWith || !skipped.assetIds.has(entry.assetId)) continue;
     for (const path of entry.ambiguousWith) named.add(path);
     builder.report(diagnostic('AMBIGUOUS_SKIPPED',
-      `Left alone: ${entry.path} is missing and ${entry.ambiguousWith.join(', ')} match${entry.ambiguousWith.length === 1 ? 'es' : ''} it no better than another asset, so it is neither relinked nor dropped${
-        entry.ambiguousWith.some((path) => skipped.paths.has(path)) ? ', nor are those files adopted' : ''}.`,
+      `Left alone: ${entry.path} is missing, and ${entry.ambiguousWith.join(', ')} match${entry.ambiguousWith.length === 1 ? 'es' : ''} it exactly as well as another missing asset, so it is neither relinked nor dropped${
+        entry.ambiguousWith.some((path) => skipped.paths.has(path)) ? ` (and ${entry.ambiguousWith.length === 1 ? 'that file is' : 'those files are'} not adopted)` : ''}.`,
       { assetId: entry.assetId, path: entry.path },
       `Choose with \`packer relink ${entry.path} <file>\`, or drop it with \`packer rm ${entry.assetId}\`; then reconcile again.`));
   }
