@@ -8,9 +8,11 @@ import DaemonStart from './commands/daemon/start.js';
 import DaemonStatus from './commands/daemon/status.js';
 import DaemonStop from './commands/daemon/stop.js';
 import Events from './commands/events.js';
+import GitInstall from './commands/git/install.js';
 import History from './commands/history.js';
 import Init from './commands/init.js';
 import Ls from './commands/ls.js';
+import MergeDriver from './commands/merge-driver.js';
 import Mv from './commands/mv.js';
 import PackLs from './commands/pack/ls.js';
 import Reconcile from './commands/reconcile.js';
@@ -32,9 +34,11 @@ export const COMMANDS = {
   'daemon:status': DaemonStatus,
   'daemon:stop': DaemonStop,
   events: Events,
+  'git:install': GitInstall,
   history: History,
   init: Init,
   ls: Ls,
+  'merge-driver': MergeDriver,
   mv: Mv,
   'pack:ls': PackLs,
   reconcile: Reconcile,

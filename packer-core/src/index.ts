@@ -6,6 +6,9 @@ export { SimulatedCrash, type CommitHook, type CommitPoint } from './commit/comm
 export { loadConfig, validateConfig, CONFIG_FILE } from './config/load-config.js';
 export { REGISTRY_FILE } from './registry/registry-store.js';
 export { serializeRegistry, parseRegistry } from './registry/registry-codec.js';
+export { mergeRegistry, type RegistryMerge, type RegistryMergeConflict, type RegistryMergeWarning, type MergeSideNames } from './registry/merge-registry.js';
+export { mergeRegistryTexts, type RegistryTextMerge, type RegistryTextMergeOptions } from './registry/merge-registry-text.js';
+export { installMergeDriver, MERGE_DRIVER_NAME, MERGE_ATTRIBUTES_LINE, type MergeDriverInstall } from './registry/merge-driver-setup.js';
 export { normalizeProjectPath, isSameOrInside } from './paths/project-path.js';
 export { newAssetId, newOperationId } from './ids/asset-id.js';
 export { scanWorkspace, COOKIE_PREFIX, ignoreMatcher } from './scan/scanner.js';

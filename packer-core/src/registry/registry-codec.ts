@@ -5,6 +5,7 @@ import { issueField, parseJsonFile } from '../config/json-file.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
 import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { compareEntries, layoutRegistry, splitRegistryLines } from './registry-layout.js';
+import { conflictMarkersError } from './conflict-markers.js';
 
 const HINT = 'Fix the registry by hand or restore it from version control; the packer will not overwrite it.';
 
@@ -68,6 +69,9 @@ export function readRegistry(text: string, file: string, projectRoot: string): R
   }
   const lineParsed = raws !== undefined;
   if (!raws) {
+    // An unresolved merge reads as itself, with how to resolve it, not as a JSON syntax error.
+    const conflicted = conflictMarkersError(text, file);
+    if (conflicted) throw conflicted;
     const top = RegistryTop.safeParse(parseJsonFile(text, file, 'INVALID_REGISTRY'));
     if (!top.success) throw schemaError(file, top.error.issues[0], []);
     raws = top.data.assets;
