@@ -79,10 +79,10 @@ export async function measureLatency(client, refs, { samples, whileRunning }) {
 }
 
 /** Latency of both reads while a long lane operation emits progress events. */
-export async function latencyUnderLoad(connect, main, refs, samples) {
+export async function latencyUnderLoad(connect, main, refs, samples, longOperation) {
   const probe = await connect('bench-probe');
   try {
-    const { operationId } = await main.callRaw('test.longOperation', { progressEvents: LONG_OPERATION_EVENTS });
+    const operationId = await longOperation(LONG_OPERATION_EVENTS);
     let running = true;
     const watching = waitForOperation(probe, operationId).finally(() => (running = false));
     const latency = await measureLatency(main, refs, { samples, whileRunning: () => running });
@@ -112,7 +112,7 @@ export async function throughput(connect, refs, clients, total) {
 }
 
 /** Starts an operation of FAN_OUT_EVENTS progress events and counts what each of `subscribers` clients receives. */
-export async function fanOut(connect, main, subscribers) {
+export async function fanOut(connect, main, subscribers, longOperation) {
   const clients = await Promise.all(Array.from({ length: subscribers }, (_, index) => connect(`bench-subscriber-${index}`)));
   const seen = clients.map(() => ({ byOperation: new Map(), ended: new Map() }));
   try {
@@ -129,7 +129,7 @@ export async function fanOut(connect, main, subscribers) {
       ),
     );
     const started = performance.now();
-    const { operationId } = await main.callRaw('test.longOperation', { progressEvents: FAN_OUT_EVENTS });
+    const operationId = await longOperation(FAN_OUT_EVENTS);
     const info = await waitForOperation(main, operationId);
     // The recorded arrival times, not this poll, give the delivery time.
     await until(() => seen.every((mine) => mine.ended.has(operationId)), { timeoutMs: 60_000, intervalMs: 5, what: `every subscriber to see the end of ${operationId}` });

@@ -33,9 +33,10 @@ async function benchOneWorkspace(ctx, files) {
   const workspace = await ctx.workspace(files);
   const { root } = workspace;
   const { ProjectClient } = await import(ctx.packages.client);
-  // The client starts the daemon with this process's environment; test hooks give us test.longOperation.
-  process.env.PACKER_TEST_HOOKS = '1';
-  const connect = (client, autoStart = false) => ProjectClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000 });
+  // The test daemon (the production daemon plus test hooks) gives us test.longOperation.
+  const { callTestOperation, testDaemonEntryPoint } = await import('@packer/daemon/testing');
+  const connect = (client, autoStart = false) => ProjectClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000, daemonEntryPoint: testDaemonEntryPoint() });
+  const longOperation = (progressEvents) => callTestOperation(root, { progressEvents });
   const digestCache = existsSync(path.join(root, '.packer', 'digests.lmdb')) ? 'warm' : 'cold';
 
   ctx.log(`daemon ${files}: start`);
@@ -65,14 +66,14 @@ async function benchOneWorkspace(ctx, files) {
     const refs = (await main.call('assets.list', { limit: 500 })).items.filter((item) => item.id).map((item) => item.id);
 
     result.idle = await phase('latency idle', () => measureLatency(main, refs, { samples: latencySamples }));
-    result.busy = await phase(`latency during a ${LONG_OPERATION_EVENTS.toLocaleString('en-US')}-event operation`, () => latencyUnderLoad(connect, main, refs, latencySamples));
+    result.busy = await phase(`latency during a ${LONG_OPERATION_EVENTS.toLocaleString('en-US')}-event operation`, () => latencyUnderLoad(connect, main, refs, latencySamples, longOperation));
     result.throughput = [];
     for (const clients of THROUGHPUT_CLIENTS) {
       result.throughput.push(await phase(`throughput, ${clients} client(s)`, () => throughput(connect, refs, clients, throughputRequests)));
     }
     result.fanOut = [];
     for (const subscribers of FAN_OUT_SUBSCRIBERS) {
-      result.fanOut.push(await phase(`fan-out, ${subscribers} subscriber(s)`, () => fanOut(connect, main, subscribers)));
+      result.fanOut.push(await phase(`fan-out, ${subscribers} subscriber(s)`, () => fanOut(connect, main, subscribers, longOperation)));
     }
     result.watch = await phase(`watch latency, ${watchChanges} changes`, () => watchLatency(connect, root, watchChanges));
   } finally {
@@ -89,18 +90,12 @@ export default {
   async run(ctx) {
     const results = [];
     const failures = [];
-    const hooksBefore = process.env.PACKER_TEST_HOOKS;
-    try {
-      for (const files of ctx.sizes) {
-        try {
-          results.push(await benchOneWorkspace(ctx, files));
-        } catch (error) {
-          failures.push(`${count(files)} files: ${error.message}`);
-        }
+    for (const files of ctx.sizes) {
+      try {
+        results.push(await benchOneWorkspace(ctx, files));
+      } catch (error) {
+        failures.push(`${count(files)} files: ${error.message}`);
       }
-    } finally {
-      if (hooksBefore === undefined) delete process.env.PACKER_TEST_HOOKS;
-      else process.env.PACKER_TEST_HOOKS = hooksBefore;
     }
     printTables(ctx, results);
     if (failures.length > 0) throw new Error(failures.join('\n'));

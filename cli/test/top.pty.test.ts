@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { type DaemonClient, ProjectClient } from '@packer/client';
+import { startDaemonProcess } from '@packer/client';
+import { callTestOperation, testDaemonEntryPoint } from '@packer/daemon/testing';
 import { copyFixture } from '@packer/fixtures';
 import { developerEnv, packer } from './support/packer-bin.js';
 import { TmuxSession } from './support/tmux-session.js';
@@ -12,31 +13,26 @@ const PROGRESS_EVENTS = 400_000;
 describe('packer top in a pseudo-terminal', () => {
   let tmux: TmuxSession | undefined;
   let root: string | undefined;
-  let client: DaemonClient | undefined;
 
   afterEach(async () => {
     await tmux?.kill();
-    await client?.close();
     if (root) await disposeProject(root);
     tmux = undefined;
-    client = undefined;
     root = undefined;
   });
 
   test('shows an operation\'s progress bar while it runs and its completion when it ends; q quits', { timeout: 120_000 }, async () => {
     root = await copyFixture('sample-game');
-    // The test hook (a long operation with progress) is only served by a daemon started with PACKER_TEST_HOOKS=1.
-    const started = await packer(root, ['daemon', 'start', '--json'], { env: developerEnv({ PACKER_TEST_HOOKS: '1' }) });
-    expect(started.code).toBe(0);
+    // The test hook (a long operation with progress) is only served by the test daemon, started detached as `packer daemon start` would.
+    const started = await startDaemonProcess(root, developerEnv(), [], testDaemonEntryPoint());
 
     tmux = await TmuxSession.create('top');
     await tmux.start(root, 'top');
     const idle = await tmux.waitForScreen('the idle dashboard', (screen) => screen.includes('packer top — sample-game') && screen.includes('  idle'), 30_000);
-    expect(idle).toMatch(new RegExp(`pid ${started.json<{ pid: number }>().pid} · lane 0`));
+    expect(idle).toMatch(new RegExp(`pid ${started.pid} · lane 0`));
     expect(idle).toContain('assets 45 · missing 0 · untracked 0 · blockers 0 · warnings 0');
 
-    client = await ProjectClient.connect(root, { client: 'test:top', autoStart: false, reconnect: false });
-    const { operationId } = (await client.callRaw('test.longOperation', { progressEvents: PROGRESS_EVENTS })) as { operationId: string };
+    const operationId = await callTestOperation(root, { progressEvents: PROGRESS_EVENTS }, developerEnv());
     const summary = `test operation (${PROGRESS_EVENTS} progress events)`;
 
     const runningLine = new RegExp(`running +${escape(summary)} \\[(█*)(░*)\\] (\\d+)% (\\d+)/${PROGRESS_EVENTS}`);

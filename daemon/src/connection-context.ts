@@ -1,5 +1,5 @@
 import type { Actor } from '@packer/core/contract';
-import type { Transport } from './rpc/transport.js';
+import type { Transport } from '@packer/client';
 
 /** Per-connection state the handlers see. */
 export interface ConnectionContext {

@@ -1,7 +1,8 @@
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, type Workspace } from '@packer/core';
-import type { MethodResult } from '@packer/core/contract';
+import { CookieSync } from './cookie-sync.js';
+import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
 import { createIgnoreMatcher, type SelectedWatcherBackend, type WatchBatch, type WatcherErrorInfo, type WatchSubscription } from './watcher/index.js';
 
 type WatcherHealth = MethodResult<'daemon.health'>['watcher'];
@@ -11,7 +12,7 @@ export interface DiskSyncOptions {
   backend: SelectedWatcherBackend;
   /** Called after the workspace may have published a new state. */
   onStateMaybeChanged(cause: string): void;
-  onConfigInvalid(error: { code: string; message: string; data?: Record<string, unknown> }): void;
+  onConfigInvalid(error: PackerErrorJSON): void;
   onConfigReloaded(revision: number): void;
   onDegraded(info: { backend: string; reason: string; hint?: string }): void;
   onRecovered(backend: string): void;
@@ -26,18 +27,16 @@ const COOKIE_TIMEOUT_MS = 5_000;
 /**
  * Keeps the workspace in step with the disk. The watcher only says where to look again; the workspace
  * rescans those paths and derives divergence. Bursts and version-control operations are held back and then
- * settled in one rescan. Read-your-writes: `sync()` writes a cookie into each asset root and resolves once the
- * watcher has delivered it, by which time every earlier change has been rescanned.
+ * settled in one rescan. Read-your-writes: `sync()` makes a cookie round trip (CookieSync) through each asset root
+ * and resolves once its cookie is settled, which happens after every change delivered before it was rescanned.
  */
 export class DiskSync {
   private subscription: WatchSubscription | undefined;
   private pendingPaths = new Set<string>();
   private pendingConfig = false;
   private pendingRegistry = false;
-  private pendingCookies: { name: string; root: string }[] = [];
   private vcsTimer: NodeJS.Timeout | undefined;
-  private cookies = new Map<string, { roots: Set<string>; resolve(): void }>();
-  private cookieCounter = 0;
+  private readonly cookies = new CookieSync();
   private processing: Promise<void> = Promise.resolve();
   private health: WatcherHealth;
   private closed = false;
@@ -71,7 +70,7 @@ export class DiskSync {
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
       // A cookie means a synced read is waiting: deliver its batch without the quiet period.
-      urgent: (absolutePath) => path.basename(absolutePath).startsWith(COOKIE_PREFIX),
+      urgent: (absolutePath) => CookieSync.isCookie(absolutePath),
     });
   }
 
@@ -80,8 +79,7 @@ export class DiskSync {
     if (this.vcsTimer) clearTimeout(this.vcsTimer);
     await this.subscription?.close();
     this.subscription = undefined;
-    for (const cookie of this.cookies.values()) cookie.resolve();
-    this.cookies.clear();
+    this.cookies.releaseAll();
     await this.processing.catch(() => undefined);
   }
 
@@ -99,26 +97,19 @@ export class DiskSync {
       await this.processing;
       return;
     }
-    const name = `${COOKIE_PREFIX}${process.pid}-${++this.cookieCounter}`;
-    const done = new Promise<void>((resolve) => this.cookies.set(name, { roots: new Set(roots), resolve }));
-    for (const root of roots) writeFileSync(path.join(root, name), '');
-    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), COOKIE_TIMEOUT_MS).unref());
-    if ((await Promise.race([done, timeout])) === 'timeout') {
-      this.cookies.delete(name);
-      this.options.log('warn', 'cookie not seen by the watcher in time; rescanning', { cookie: name });
+    if ((await this.cookies.roundTrip(roots, COOKIE_TIMEOUT_MS)) === 'timeout') {
+      this.options.log('warn', 'cookie not seen by the watcher in time; rescanning', { roots });
       await this.options.workspace.refresh(undefined, 'sync-rescan');
       this.options.onStateMaybeChanged('rescan');
     }
-    for (const root of roots) removeQuietly(path.join(root, name));
   }
 
   private enqueue(batch: WatchBatch): void {
     const root = this.options.workspace.root;
     for (const event of batch.events) {
       const relative = path.relative(root, event.path).split(path.sep).join('/');
-      const base = path.posix.basename(relative);
-      if (base.startsWith(COOKIE_PREFIX)) {
-        if (event.type !== 'unlink') this.pendingCookies.push({ name: base, root: path.dirname(event.path) });
+      if (CookieSync.isCookie(relative)) {
+        if (event.type !== 'unlink') this.cookies.noteDelivered(event.path);
       } else if (relative === CONFIG_FILE) this.pendingConfig = true;
       else if (relative === REGISTRY_FILE) this.pendingRegistry = true;
       else if (relative && !relative.startsWith('..')) this.pendingPaths.add(relative);
@@ -140,8 +131,7 @@ export class DiskSync {
     const { workspace } = this.options;
     // Take the cookies now: one that arrives while this flush rescans may come with changes it does not cover,
     // so it is left for the next flush (its batch queued one).
-    const seenCookies = this.pendingCookies;
-    this.pendingCookies = [];
+    const seenCookies = this.cookies.takeDelivered();
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const before = watchedShape(workspace.config);
@@ -163,15 +153,7 @@ export class DiskSync {
       await workspace.refresh(paths, 'watcher');
       this.options.onStateMaybeChanged('disk');
     }
-    for (const cookie of seenCookies) {
-      const waiter = this.cookies.get(cookie.name);
-      if (!waiter) continue;
-      waiter.roots.delete(cookie.root);
-      if (waiter.roots.size === 0) {
-        this.cookies.delete(cookie.name);
-        waiter.resolve();
-      }
-    }
+    this.cookies.settle(seenCookies);
   }
 
   private vcsBusy(): boolean {
@@ -250,12 +232,4 @@ function hintOf(error: unknown): { code?: string; hint?: string } {
   const code = (error as { code?: string }).code;
   const hint = (error as { hint?: string }).hint;
   return { ...(code ? { code } : {}), ...(hint ? { hint } : {}) };
-}
-
-function removeQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch {
-    // already gone
-  }
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { formatCursor, PackerError, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/contract';
 import { connectToDaemon, DaemonClient, RpcConnection, socketTransport, type ProjectClient } from '@packer/client';
-import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import { connectClient, longOperation as startLongOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { findGap, isTerminal, seqOf, StreamRecorder } from './support/event-stream.js';
 
 let daemon: DaemonProcess | undefined;
@@ -20,7 +20,7 @@ async function connect(root: string, name: string): Promise<ProjectClient> {
 }
 
 async function longOperation(client: ProjectClient, progressEvents: number, holdUntilCancelled = false): Promise<string> {
-  return ((await client.callRaw('test.longOperation', { progressEvents, holdUntilCancelled })) as { operationId: string }).operationId;
+  return startLongOperation(client.hello.projectRoot, { progressEvents, holdUntilCancelled });
 }
 
 function openSocket(socketPath: string): Promise<net.Socket> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Snapshot } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
-import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import { connectClient, longOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { seqOf, StreamRecorder } from './support/event-stream.js';
 
 let daemon: DaemonProcess | undefined;
@@ -119,7 +119,7 @@ describe('reads while the lane writes', () => {
     const recorder = new StreamRecorder();
     await client.subscribe({ onEvent: recorder.onEvent });
 
-    const { operationId } = (await client.callRaw('test.longOperation', { progressEvents: 3, holdUntilCancelled: true })) as { operationId: string };
+    const operationId = await longOperation(daemon.root, { progressEvents: 3, holdUntilCancelled: true });
     await recorder.waitFor((event) => event.operationId === operationId && event.type === 'started', 'the long operation to start');
     // An apply queued behind it waits for the lane...
     let applied = false;
@@ -146,7 +146,7 @@ describe('reads while the lane writes', () => {
     expect(cancel.operationId).toBe(operationId);
     const terminal = await recorder.terminalOf(operationId);
     expect(terminal.type).toBe('cancelled');
-    expect(terminal.payload).toMatchObject({ kind: 'rescan' });
+    expect(terminal.payload).toMatchObject({ kind: 'build' });
     const lifecycle = recorder.events.filter((event) => event.operationId === operationId);
     expect(lifecycle.map((event) => event.type)).toEqual(['queued', 'started', 'progress', 'progress', 'progress', 'cancelled']);
     expect(lifecycle.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5, 6]);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract';
 import { type DaemonClient, ProjectClient } from '@packer/client';
-import { EventRecorder, isDaemonAlive, projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import { EventRecorder, isDaemonAlive, longOperation, projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;
 const clients: DaemonClient[] = [];
@@ -75,7 +75,7 @@ describe('daemon shutdown', () => {
     const client = await connect(daemon.root);
     const recorder = new EventRecorder();
     await client.subscribe({ onEvent: recorder.onEvent });
-    const { operationId } = (await client.callRaw('test.longOperation', { progressEvents: 10, holdUntilCancelled: true })) as { operationId: string };
+    const operationId = await longOperation(daemon.root, { progressEvents: 10, holdUntilCancelled: true });
     await recorder.waitFor((events) => events.some((event) => event.operationId === operationId && event.type === 'progress' && (event.payload as { done: number }).done === 10));
     daemon.child.kill('SIGTERM');
     const terminal = await recorder.terminalOf(operationId);

@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
 import { DaemonClient, RpcConnection, type Transport } from '@packer/client/browser';
-import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import { connectClient, EventRecorder, longOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;
 const closers: (() => unknown)[] = [];
@@ -75,7 +75,8 @@ describe('JSON-RPC over the WebSocket', () => {
     expect(await wsClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' })).toEqual(await socketClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' }));
     const missing = await wsClient.call('assets.get', { ref: 'assets/nope.png' }).catch((error: unknown) => error);
     expect(missing).toMatchObject({ name: 'PackerError', code: 'NOT_FOUND' });
-    const badParams = await wsClient.callRaw('assets.get', { ref: 42 }).catch((error: unknown) => error);
+    // Params the contract's types refuse, sent anyway: the daemon checks them too.
+    const badParams = await wsClient.call('assets.get', { ref: 42 } as never).catch((error: unknown) => error);
     expect(badParams).toMatchObject({ code: 'INVALID_PARAMS' });
 
     const overWebSocket = new EventRecorder();
@@ -128,7 +129,7 @@ describe('JSON-RPC over the WebSocket', () => {
     closers.push(() => socketClient.close());
     const recorder = new EventRecorder();
     await socketClient.subscribe({ onEvent: recorder.onEvent });
-    const { operationId } = (await socketClient.callRaw('test.longOperation', { progressEvents: 100_000 })) as { operationId: string };
+    const operationId = await longOperation(daemon.root, { progressEvents: 100_000 });
     expect((await recorder.terminalOf(operationId, 25_000)).type).toBe('completed');
     expect((await socketClient.call('daemon.health', {})).laneDepth).toBe(0);
 

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCursor, PackerError } from '@packer/core/contract/runtime';
-import { startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
+import { longOperation, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
 import { connectProject, mutationPreviewPanel, type ActivityFeed, type ActivityRow, type NavigatorAssetRow, type StudioSession } from '../src/index.js';
 import { recordEvents, TERMINAL, until } from './support/session-waits.js';
 
@@ -93,7 +93,7 @@ describe('studio session against a real daemon', () => {
     // (its first events may arrive before the answer that names it).
     const feeds: ActivityFeed[] = [];
     current.on('activity', (feed) => feeds.push(feed));
-    const { operationId } = (await current.client.callRaw('test.longOperation', { progressEvents: 2000 })) as { operationId: string };
+    const operationId = await longOperation(daemon!.root, { progressEvents: 2000 });
     await until(current, () => rowOf(current, operationId)?.status === 'completed', 'the operation to complete');
     const seen = feeds.map((feed) => feed.rows.find((row) => row.operationId === operationId)).filter((row) => row !== undefined);
     expect(new Set(seen).size).toBe(seen.length);
@@ -131,7 +131,7 @@ describe('studio session against a real daemon', () => {
     const states: string[] = [];
     current.on('state', (state) => states.push(state));
     const terminalOf = (id: string) => events.filter((event) => event.operationId === id && TERMINAL.includes(event.type));
-    const start = async (params: object) => ((await current.client.callRaw('test.longOperation', params)) as { operationId: string }).operationId;
+    const start = (params: { progressEvents: number; holdUntilCancelled?: boolean }) => longOperation(root, params);
 
     const before = await start({ progressEvents: 300 });
     await until(current, () => terminalOf(before).length > 0, 'the first operation to end');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PackerError, parseCursor } from '@packer/core/contract/runtime';
-import { startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
+import { longOperation, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
 import { connectUrl as connectUrlInBrowser } from '../src/browser.js';
 import { connectProject, connectUrl, type StudioSession } from '../src/index.js';
 import { recordEvents, until } from './support/session-waits.js';
@@ -72,7 +72,7 @@ describe('studio session over the WebSocket', () => {
     const { url, token } = endpointOf(root);
     const session = await keep(connectUrl(url, token, { endpoint: () => endpointOf(root) }));
     const events = recordEvents(session);
-    const start = async () => ((await session.client.callRaw('test.longOperation', { progressEvents: 100 })) as { operationId: string }).operationId;
+    const start = () => longOperation(root, { progressEvents: 100 });
     const first = await start();
     await until(session, () => events.some((event) => event.operationId === first && event.type === 'completed'), 'the first operation');
 

@@ -114,12 +114,8 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** An error as the packer sends it: a PackerError, or the `error` of a `failed` event. */
-export interface PackerErrorShape {
-  code: ErrorCode;
-  message: string;
-  data?: Record<string, unknown> | undefined;
-}
+/** An error as the packer sends it: a PackerError, or the `error` of a `failed` event (its `PackerErrorJSON`). */
+export type PackerErrorShape = Pick<PackerError, 'code' | 'message'> & { data?: PackerError['data'] | undefined };
 
 /**
  * How every command reports the packer's errors, as the packer worded them: `{ error: { code, message, data } }`
@@ -133,7 +129,7 @@ export function reportPackerError(command: Command, error: PackerErrorShape, log
     logJson({ error: { code: error.code, message: error.message, data } });
     command.exit(exit);
   }
-  const hint = typeof data.hint === 'string' ? data.hint : undefined;
+  const { hint } = data;
   const stack = error instanceof Error ? error.stack : undefined;
   const detail = process.env.DEBUG && stack ? `\n${stack}` : '';
   return command.error(`${terminalText(error.message)}${hint ? `\nHint: ${terminalText(hint)}` : ''}${detail}`, { code: error.code, exit });

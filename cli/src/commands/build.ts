@@ -1,17 +1,10 @@
 import { Flags } from '@oclif/core';
-import type { BuildReport, Diagnostic } from '@packer/core/contract';
-import { PackerCommand, reportPackerError, type PackerErrorShape } from '../base/packer-command.js';
+import type { BuildReport } from '@packer/core/contract';
+import { PackerCommand, reportPackerError } from '../base/packer-command.js';
 import { followOperation, progressMode } from '../progress/follow-operation.js';
 import { formatBytes, formatDuration, plural, table } from '../render/format.js';
 import { renderDiagnostic } from '../render/render-diagnostic.js';
 import { terminalText } from '../render/terminal-text.js';
-
-/** What a build's terminal event carries: the report when it completed, the packer's error when it failed. */
-interface BuildTerminalPayload {
-  result?: BuildReport;
-  error?: PackerErrorShape;
-  reason?: string;
-}
 
 export default class Build extends PackerCommand<typeof Build> {
   static override description = 'Build packs from the current snapshot, with live progress; --json prints the build report (live events: `packer events --follow --json`).';
@@ -23,22 +16,24 @@ export default class Build extends PackerCommand<typeof Build> {
     const json = this.jsonEnabled();
     const packs = this.flags.pack;
     const state = await followOperation(client, () => client.call('build.start', packs ? { packs } : {}), progressMode(json));
-    const payload = state.terminalPayload as BuildTerminalPayload | undefined;
-    if (state.phase === 'completed' && payload?.result) {
-      if (!json) this.log(renderReport(payload.result));
-      return payload.result;
+    // The outcome comes from the build's terminal event, typed by its type; the error's data by its code.
+    const outcome = state.operation.outcome;
+    if (outcome?.type === 'completed' && outcome.result) {
+      // A completed build's result is its report (the `completed` payload carries any operation's result).
+      const report = outcome.result as BuildReport;
+      if (!json) this.log(renderReport(report));
+      return report;
     }
-    const error = payload?.error;
-    if (error) {
-      if (!json) {
-        const report = error.data?.report as BuildReport | undefined;
-        if (report) this.log(renderReport(report));
-        for (const blocker of (error.data?.blockers as Diagnostic[] | undefined) ?? []) this.log(renderDiagnostic(blocker));
+    if (outcome?.type === 'failed') {
+      const { error } = outcome;
+      if (!json && error.code === 'BLOCKED') {
+        if (error.data.report) this.log(renderReport(error.data.report));
+        for (const blocker of error.data.blockers ?? []) this.log(renderDiagnostic(blocker));
       }
       reportPackerError(this, error, (value) => this.logJson(value));
     }
     // Cancelled: the terminal event says so and why; there is no error to report but that.
-    if (json) this.logJson({ operationId: state.operationId, cancelled: { reason: payload?.reason ?? '' } });
+    if (json) this.logJson({ operationId: state.operationId, cancelled: { reason: outcome?.type === 'cancelled' ? outcome.reason : '' } });
     else this.logToStderr(terminalText(state.finalMessage ?? 'The build did not complete.'));
     this.exit(1);
   }

@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '@packer/core/contract';
+import { asTypedEvent } from '@packer/core/contract/runtime';
 import { terminalText } from './terminal-text.js';
 
 /** One event as a line: cursor, time, type, operation and the payload's key facts (control characters escaped). */
@@ -8,27 +9,26 @@ export function renderEventLine(event: EventEnvelope): string {
   return terminalText(`${event.cursor.padEnd(8)} ${time} ${event.type.padEnd(20)}${op} ${describePayload(event)}`.trimEnd());
 }
 
-function describePayload(event: EventEnvelope): string {
-  const payload = (event.payload ?? {}) as Record<string, unknown>;
+function describePayload(envelope: EventEnvelope): string {
+  // Each payload typed by its event type (and a failed event's error by its code): no casts.
+  const event = asTypedEvent(envelope);
   switch (event.type) {
     case 'queued':
-      return String(payload.summary ?? '');
+      return event.payload.summary;
     case 'progress':
-      return `${String(payload.done)}${payload.total !== undefined ? `/${String(payload.total)}` : ''} ${String(payload.current ?? '')}`;
+      return `${event.payload.done}${event.payload.total !== undefined ? `/${event.payload.total}` : ''} ${event.payload.current ?? ''}`;
     case 'completed':
-      return `revision ${String(payload.revisionAfter)}`;
-    case 'failed': {
-      const error = payload.error as { code?: string; message?: string } | undefined;
-      return `${error?.code ?? ''}: ${error?.message ?? ''}`;
-    }
+      return `revision ${event.payload.revisionAfter}`;
+    case 'failed':
+      return `${event.payload.error.code}: ${event.payload.error.message}`;
     case 'cancelled':
-      return String(payload.reason ?? '');
+      return event.payload.reason;
     case 'snapshot.changed':
-      return `revision ${String(payload.previousRevision)} → ${String(payload.revision)} (${String(payload.cause)})`;
+      return `revision ${event.payload.previousRevision} → ${event.payload.revision} (${event.payload.cause})`;
     case 'divergence.detected':
     case 'divergence.resolved':
-      return `${String(payload.count)} open`;
+      return `${event.payload.count} open`;
     default:
-      return Object.keys(payload).length ? JSON.stringify(payload) : '';
+      return event.payload && Object.keys(event.payload).length ? JSON.stringify(event.payload) : '';
   }
 }

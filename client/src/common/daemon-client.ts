@@ -1,4 +1,4 @@
-import { formatCursor, PackerError, parseCursor } from '@packer/core/contract/runtime';
+import { formatCursor, isPackerError, PackerError, parseCursor } from '@packer/core/contract/runtime';
 import type { Cursor, EventEnvelope, MethodName, MethodParams, MethodResult } from '@packer/core/contract';
 import type { RpcConnection } from './rpc-connection.js';
 
@@ -85,11 +85,6 @@ export class DaemonClient {
   async call<M extends MethodName>(method: M, params: MethodParams<M>): Promise<MethodResult<M>> {
     const { connection } = await this.ensureConnected();
     return connection.call(method, params);
-  }
-
-  async callRaw(method: string, params: unknown): Promise<unknown> {
-    const { connection } = await this.ensureConnected();
-    return connection.callRaw(method, params);
   }
 
   /** Subscribes to events; survives reconnects by resubscribing from the last delivered cursor. */
@@ -204,16 +199,16 @@ class ActiveSubscription implements EventSubscription {
     try {
       result = await connection.call('events.subscribe', this.lastCursor ? { since: this.lastCursor } : {});
     } catch (error) {
-      if (error instanceof PackerError && error.code === 'CURSOR_EXPIRED') {
+      if (isPackerError(error, 'CURSOR_EXPIRED')) {
         this.options.onExpired?.({ cursor: this.lastCursor ?? formatCursor(0, 0), message: error.message });
         // Resume from the oldest event the log still holds, not from "now": whatever happened since the restart
         // (the terminal event of an operation this client started, say) is still delivered.
-        const oldest = typeof error.data.oldestCursor === 'string' ? parseCursor(error.data.oldestCursor) : undefined;
+        const oldest = error.data.oldestCursor ? parseCursor(error.data.oldestCursor) : undefined;
         const since = oldest && oldest.seq > 0 ? formatCursor(oldest.generation, oldest.seq - 1) : undefined;
         let resumeFrom = since;
         result = await connection.call('events.subscribe', since ? { since } : {}).catch((retry: unknown) => {
           // Rotated again in between: take what comes next.
-          if (!since || !(retry instanceof PackerError && retry.code === 'CURSOR_EXPIRED')) throw retry;
+          if (!since || !isPackerError(retry, 'CURSOR_EXPIRED')) throw retry;
           resumeFrom = undefined;
           return connection.call('events.subscribe', {});
         });

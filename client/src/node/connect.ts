@@ -1,6 +1,6 @@
 import net from 'node:net';
 import path from 'node:path';
-import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
+import { isPackerError, PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
 import type { Connected } from '../common/daemon-client.js';
 import { RpcConnection } from '../common/rpc-connection.js';
@@ -19,6 +19,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a daemon to come up. */
   timeoutMs?: number;
+  /** The daemon executable to start (default: the `packer-daemon` bin; tests pass `testDaemonEntryPoint()` of @packer/daemon/testing). */
+  daemonEntryPoint?: string;
 }
 
 /** However long the start-up took, a daemon that is listening gets this long to answer hello. */
@@ -88,11 +90,11 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
     if (!started) {
       started = true;
       try {
-        await startDaemonProcess(root, env);
+        await startDaemonProcess(root, env, [], options.daemonEntryPoint);
         continue;
       } catch (error) {
         // Lost a start race: the winner is coming up; connect to it. Anything else (bad config) is the user's to see.
-        if (!(error instanceof PackerError && error.code === 'NOT_READY' && typeof error.data.pid === 'number')) throw error;
+        if (!(isPackerError(error, 'NOT_READY') && error.data.pid !== undefined)) throw error;
         winner = error.data.pid;
       }
     }
@@ -111,7 +113,7 @@ export async function connectInProcess(projectRoot: string, options: ConnectOpti
     await daemon.start();
   } catch (error) {
     // A daemon already owns this project: two writers would break the one-lane rule, so use it instead.
-    if (error instanceof PackerError && error.code === 'NOT_READY') {
+    if (isPackerError(error, 'NOT_READY')) {
       // It may still be scanning before it listens: connectToDaemon waits for its socket (a start attempt of
       // ours loses the lock race and just waits too).
       return { ...(await connectToDaemon(projectRoot, options)), usedRunningDaemon: true };

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract/runtime';
-import type { ErrorCode } from '@packer/core/contract';
+import type { PackerErrorJSON } from '@packer/core/contract';
 
 /**
  * The daemon's executable: the `packer-daemon` bin of the @packer/daemon package installed next to this one.
@@ -26,14 +26,14 @@ export function daemonEntryPoint(): string {
   return path.join(path.dirname(manifestFile), bin);
 }
 
-type StartMessage = { type: 'ready'; pid: number; socketPath: string } | { type: 'error'; error: { code: ErrorCode; message: string; data: Record<string, unknown> } };
+type StartMessage = { type: 'ready'; pid: number; socketPath: string } | { type: 'error'; error: PackerErrorJSON };
 
 /**
  * Starts a detached daemon for the project and waits for its verdict over IPC: ready, or the start-up error
  * (bad packer.json, lock held), which is rethrown here so whoever started it sees it.
  */
-export async function startDaemonProcess(projectRoot: string, env: NodeJS.ProcessEnv = process.env, extraArgs: string[] = []): Promise<{ pid: number; socketPath: string }> {
-  const child = fork(daemonEntryPoint(), ['--project', projectRoot, ...extraArgs], {
+export async function startDaemonProcess(projectRoot: string, env: NodeJS.ProcessEnv = process.env, extraArgs: string[] = [], entryPoint = daemonEntryPoint()): Promise<{ pid: number; socketPath: string }> {
+  const child = fork(entryPoint, ['--project', projectRoot, ...extraArgs], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
     env,

@@ -29,7 +29,9 @@ export function publishIsTyped(log: EventLog, emitLifecycle: EmitLifecycle, emit
 
   expectTypeOf<EventLogInput<'queued'>['payload']>().toEqualTypeOf<EventPayload<'queued'>>();
   expectTypeOf<{ type: 'queued'; payload: EventPayload<'progress'> }>().not.toExtend<EventLogInput<'queued'>>();
-  expectTypeOf<{ type: 'failed'; payload: { kind: 'build'; error: { code: string; message: string } } }>().toExtend<EventLogInput<'failed'>>();
+  expectTypeOf<{ type: 'failed'; payload: { kind: 'build'; error: { code: 'INTERNAL'; message: string; data: { recovered: 'before' } } } }>().toExtend<EventLogInput<'failed'>>();
+  // A failed event's error is one of the packer's: a stable code, and that code's data.
+  expectTypeOf<{ type: 'failed'; payload: { kind: 'build'; error: { code: 'OOPS'; message: string; data: {} } } }>().not.toExtend<EventLogInput<'failed'>>();
 }
 
 const here = fileURLToPath(import.meta.url);

@@ -2,3 +2,4 @@
 export { EventLog, type EventLogInput, type EventLogOptions, type EventLogRecovery, type ReadSinceResult } from './event-log.js';
 export { SubscriberQueue, type EventSink, type QueueOverflow, type SubscriberQueueOptions } from './subscriber-queue.js';
 export { subscribeToLog, type LogSubscription, type LogSubscriptionOptions } from './log-subscription.js';
+export { failUnterminated } from './fail-unterminated.js';

@@ -1,47 +1,48 @@
-import { describePlan, listPackEntries, listPacks, planBuild, resolvePack, restoreLastBuilds, runBuild, selectPackRules, verifyPackFiles, type BuildProgress } from '@packer/core';
+import { describePlan, planBuild, runBuild, selectPackRules, type BuildProgress } from '@packer/core';
 import { PackerError, toPackerError, type BuildReport, type MethodParams } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
-import type { Daemon } from '../daemon.js';
 import type { OperationContext } from '../lane/operation-lane.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
+import type { DaemonServices } from './daemon-services.js';
 
-type BuildMethod = 'build.preview' | 'build.start' | 'build.run' | 'packs.list' | 'packs.entries' | 'packs.verify';
+type BuildMethod = 'build.preview' | 'build.start' | 'build.run';
 
 /** Progress events of a build are coalesced to one per this many ms (counts are cumulative, so none is lost). */
 const PROGRESS_INTERVAL_MS = 50;
 
-/**
- * Builds and packs over one daemon. A build is a lane operation (never interleaved with a mutation); pack
- * reads (`packs.*`) answer from the files without waiting for the lane.
- */
-export function createBuildHandlers(daemon: Daemon): Pick<MethodHandlers<ConnectionContext>, BuildMethod> {
-  // After a restart, show the builds recorded by the previous daemon in snapshot.summary.lastBuilds.
-  void restoreLastBuilds(daemon.workspace).then((published) => published && daemon.ready && daemon.publishState('build'), () => undefined);
-  const workspace = () => daemon.workspace;
+/** Builds: a lane operation each (never interleaved with a mutation), after catching up with the disk. */
+export function createBuildHandlers(services: Pick<DaemonServices, 'workspace' | 'lane' | 'catchUpWithDisk' | 'publishState' | 'buildCrashHook'>): Pick<MethodHandlers<ConnectionContext>, BuildMethod> {
+  const { workspace, lane } = services;
   const enqueue = (params: MethodParams<'build.start'>, context: ConnectionContext) => {
     // An unknown pack name is an error of the request, before anything is queued.
-    selectPackRules(workspace().config, params.packs);
-    return daemon.lane.enqueue<BuildReport>({
+    selectPackRules(workspace.config, params.packs);
+    return lane.enqueue<BuildReport>({
       kind: 'build',
       summary: params.packs ? `build ${params.packs.join(', ')}` : 'build all packs',
       actor: context.actor,
       run: async (operation) => {
-        await catchUpWithDisk(daemon);
+        await services.catchUpWithDisk('pre-build');
         const progress = coalescedProgress(operation);
         try {
-          const report = await runBuild(workspace(), { packs: params.packs, signal: operation.signal, onProgress: progress.push, operationId: operation.operationId });
+          const report = await runBuild(workspace, {
+            packs: params.packs,
+            signal: operation.signal,
+            onProgress: progress.push,
+            operationId: operation.operationId,
+            crashHook: services.buildCrashHook,
+          });
           return { revisionAfter: report.revisionAfter, result: report };
         } finally {
           progress.flush();
-          daemon.publishState('build');
+          services.publishState('build');
         }
       },
     });
   };
   return {
     'build.preview': async (params) => {
-      await catchUpWithDisk(daemon);
-      return describePlan(planBuild(workspace().state, { packs: params.packs }));
+      await services.catchUpWithDisk('pre-build');
+      return describePlan(planBuild(workspace.state, { packs: params.packs }));
     },
     'build.start': (params, context) => {
       const { operationId, done } = enqueue(params, context);
@@ -57,20 +58,7 @@ export function createBuildHandlers(daemon: Daemon): Pick<MethodHandlers<Connect
         throw new PackerError(packerError.code, packerError.message, { ...packerError.data, operationId }, { cause: error });
       }
     },
-    'packs.list': () => listPacks(workspace().root, workspace().config, workspace().snapshot.lastBuilds),
-    'packs.entries': (params) => listPackEntries(resolvePack(workspace().root, workspace().config, params.pack), params),
-    'packs.verify': (params) => verifyPackFiles(resolvePack(workspace().root, workspace().config, params.pack)),
   };
-}
-
-/** Makes the workspace reflect every change made to the disk before now (watcher cookie, or a full rescan). */
-async function catchUpWithDisk(daemon: Daemon): Promise<void> {
-  if (daemon.diskSync) {
-    await daemon.diskSync.sync();
-    return;
-  }
-  await daemon.workspace.refresh(undefined, 'pre-build');
-  daemon.publishState('rescan');
 }
 
 /** Forwards build progress as lane progress events, at most one per interval, always the latest and the last. */

@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import { copyFixture } from '@packer/fixtures';
 import type { EventEnvelope } from '@packer/core/contract';
 import { type DaemonClient, daemonEntryPoint, isDaemonAlive, ProjectClient, projectFiles } from '@packer/client';
+import { callTestOperation, testDaemonEntryPoint, type TestOperationParams } from '@packer/daemon/testing';
 
 /** A daemon child process on a fixture copy, started in the foreground (so tests own its lifetime). */
 export interface DaemonProcess {
@@ -15,12 +16,16 @@ export interface DaemonProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Copies a fixture into a temp dir (or uses `root`) and starts its daemon; resolves once it is ready. */
-export async function startDaemon(options: { root?: string; fixture?: 'sample-game' | 'sample-game-divergent'; env?: NodeJS.ProcessEnv; args?: string[] } = {}): Promise<DaemonProcess> {
+/**
+ * Copies a fixture into a temp dir (or uses `root`) and starts its daemon; resolves once it is ready. It is the test
+ * daemon (the production one plus test hooks): `longOperation` works, and `PACKER_TEST_CRASH_AT` in `env` kills it there.
+ * `production: true` starts the production bin instead.
+ */
+export async function startDaemon(options: { root?: string; fixture?: 'sample-game' | 'sample-game-divergent'; env?: NodeJS.ProcessEnv; args?: string[]; production?: boolean } = {}): Promise<DaemonProcess> {
   const root = options.root ?? (await copyFixture(options.fixture ?? 'sample-game'));
-  const child = fork(daemonEntryPoint(), ['--project', root, ...(options.args ?? [])], {
+  const child = fork(options.production ? daemonEntryPoint() : testDaemonEntryPoint(), ['--project', root, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, PACKER_TEST_HOOKS: '1', ...options.env },
+    env: { ...process.env, ...options.env },
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const message = await new Promise<{ type: string; pid?: number; socketPath?: string; error?: { code: string; message: string } }>((resolve, reject) => {
@@ -46,6 +51,11 @@ export async function stopDaemon(daemon: DaemonProcess, options: { keepRoot?: bo
 /** A client connected to a running daemon (never starts one). */
 export function connectClient(root: string, client = 'test'): Promise<DaemonClient> {
   return ProjectClient.connect(root, { client, autoStart: false });
+}
+
+/** Starts the test daemon's `test.longOperation` (progress events, optionally held until cancelled); resolves with its id. */
+export function longOperation(root: string, params: TestOperationParams): Promise<string> {
+  return callTestOperation(root, params);
 }
 
 /** Collects a client's events and lets tests wait for a condition over them. */

@@ -21,7 +21,7 @@ export function daemonPidsFor(root: string): number[] {
       continue; // exited while we looked
     }
     const project = argv.indexOf('--project');
-    if (argv.some((arg) => arg.endsWith('packer-daemon.js')) && project !== -1 && argv[project + 1] === wanted) pids.push(Number(entry));
+    if (argv.some((arg) => arg.endsWith('packer-daemon.js') || arg.endsWith('packer-daemon-test.js')) && project !== -1 && argv[project + 1] === wanted) pids.push(Number(entry));
   }
   return pids;
 }

@@ -1,4 +1,5 @@
 import type { ProjectConfig } from '../contract/config-schema.js';
+import type { ErrorData } from '../contract/errors.js';
 import { BuildJournalFile } from './build-journal.js';
 import { BuildState } from './build-state.js';
 import { buildDirOf, packFilesOf, readManifest, removeUnreferencedPacks, sweepTempPacks } from './pack-files.js';
@@ -62,7 +63,7 @@ function recoverNow(projectRoot: string, stateDir: string, config: ProjectConfig
  * The `failed` event of a build a crashed daemon left without a terminal event: what its packs are now.
  * `started` says whether the build had begun; `recovery` is what `recoverBuildFolder` found at this start.
  */
-export function interruptedBuildError(operationId: string, started: boolean, recovery: BuildRecovery): { message: string; data: Record<string, unknown> } {
+export function interruptedBuildError(operationId: string, started: boolean, recovery: BuildRecovery): { message: string; data: ErrorData['INTERNAL'] } {
   const ours = recovery.journal !== 'none' && (recovery.operationId === undefined || recovery.operationId === operationId);
   if (started && recovery.journal === 'invalid') {
     return {
@@ -80,7 +81,7 @@ export function interruptedBuildError(operationId: string, started: boolean, rec
   }
   const { replaced, kept } = recovery;
   const list = (names: string[]) => names.join(', ');
-  const data = { recovered: kept.length === 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial', replaced, kept };
+  const data: ErrorData['INTERNAL'] = { recovered: kept.length === 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial', replaced, kept };
   if (kept.length === 0) return { message: `The daemon stopped after this build put its packs in place: ${replaced.length === 1 ? 'pack' : 'packs'} ${list(replaced)} ${replaced.length === 1 ? 'was' : 'were'} replaced.`, data };
   const keptText = `${list(kept)} kept ${kept.length === 1 ? 'its' : 'their'} previous version`;
   if (replaced.length === 0) return { message: `The daemon stopped while this build was putting packs in place, before any manifest was committed: no pack was replaced; ${keptText}.`, data };

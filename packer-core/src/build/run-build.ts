@@ -8,7 +8,7 @@ import { BuildProgressTracker, type BuildProgress } from './build-progress.js';
 import { BuildState } from './build-state.js';
 import { BuildJobs } from './build-jobs.js';
 import { OutputCache } from './output-cache.js';
-import { buildCrashHookFromEnv, type BuildCrashHook } from './build-crash-points.js';
+import type { BuildCrashHook } from './build-crash-points.js';
 import { commitPacks, type PackToCommit } from './commit-packs.js';
 import { checkPacks } from './pack-health.js';
 import { buildDirOf, packFilesOf, type PackFiles } from './pack-files.js';
@@ -33,7 +33,7 @@ export interface BuildOptions {
   onProgress?: ((progress: BuildProgress) => void) | undefined;
   /** The lane operation running this build, recorded in the build journal so crash recovery can name it. */
   operationId?: string | undefined;
-  /** Failure injection between the steps that put packs in place (tests; default: PACKER_TEST_CRASH_AT). */
+  /** Failure injection between the steps that put packs in place (tests: the daemon's test entry passes one). */
   crashHook?: BuildCrashHook | undefined;
 }
 
@@ -96,7 +96,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     if (staged) toCommit.push({ files, staged, info, headerDigest });
     else buildState.record(files, info, headerDigest);
   }
-  const crash = options.crashHook ?? buildCrashHookFromEnv();
+  const crash = options.crashHook;
   crash?.('build:packs-staged');
   const commit = commitPacks({ projectRoot: workspace.root, config: state.config, stateDir: workspace.stateDir, packs: toCommit, operationId: options.operationId }, crash);
   for (const { files, staged, info, headerDigest } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest);

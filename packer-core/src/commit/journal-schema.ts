@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PackerError } from '../contract/errors.js';
+import { isPackerError, PackerError } from '../contract/errors.js';
 import { AuditRecord } from '../contract/mutation-schema.js';
 import { issueField, parseJsonFile } from '../config/json-file.js';
 import { assetRootOf, normalizeProjectPath } from '../paths/project-path.js';
@@ -59,7 +59,7 @@ export function parseJournal(text: string, rules: JournalRules): Journal {
   try {
     raw = parseJsonFile(text, JOURNAL_DISPLAY_PATH, 'INVALID_JOURNAL');
   } catch (error) {
-    const { file: _display, ...where } = (error as PackerError).data ?? {};
+    const { file: _display, ...where } = isPackerError(error, 'INVALID_JOURNAL') ? error.data : {};
     throw new PackerError('INVALID_JOURNAL', (error as Error).message, { ...where, file: rules.file, hint: INVALID_JOURNAL_HINT }, { cause: error });
   }
   const parsed = JournalSchema.safeParse(raw);

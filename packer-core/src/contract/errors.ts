@@ -1,3 +1,7 @@
+import type { BuildReport } from './build-schema.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { Plan } from './mutation-schema.js';
+
 /**
  * Stable error codes shared by the core, the daemon and every client.
  * String keys are what scripts match on; the numbers are the JSON-RPC `error.code`
@@ -72,21 +76,182 @@ const codeByNumber = new Map<number, ErrorCode>(
   Object.entries(ErrorCodes).map(([key, value]) => [value, key as ErrorCode]),
 );
 
+/** True for one of the stable string codes (what a peer sends in `data.code` is checked, not trusted). */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ErrorCodes, value);
+}
+
 /** Looks up the stable string code for a JSON-RPC error number. */
 export function errorCodeOf(jsonRpcCode: number): ErrorCode | undefined {
   return codeByNumber.get(jsonRpcCode);
 }
 
-/** The one error class every layer throws and every client receives. */
-export class PackerError extends Error {
-  readonly code: ErrorCode;
-  readonly data: Record<string, unknown>;
+/** Fields any error's data may carry. */
+interface CommonErrorData {
+  /** What to do next, for people. */
+  hint?: string;
+  /** The operation the error ended (a build's or an apply's). */
+  operationId?: string;
+  /** What a failed commit's rollback could not undo, step by step. */
+  rollbackProblems?: Diagnostic[];
+}
 
-  constructor(code: ErrorCode, message: string, data: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+/** Where in a file a problem is: the file, the field (`a.b[2]`) and, for JSON syntax, line and column. */
+interface FileLocation {
+  file?: string;
+  field?: string;
+  line?: number;
+  column?: number;
+}
+
+/** One schema problem, as zod reported it. */
+export interface ErrorIssue {
+  path: string;
+  message: string;
+  code?: string;
+}
+
+/** A failed filesystem or network call. */
+interface SystemCallData {
+  path?: string;
+  syscall?: string;
+  errno?: string;
+}
+
+/**
+ * The structured `data` each error code carries (the error-data slot of vscode's protocol types, one row per
+ * code). Clients read it through `isPackerError(error, code)`, which narrows `data` to the row; no casts.
+ */
+export interface ErrorData {
+  PARSE_ERROR: CommonErrorData;
+  INVALID_REQUEST: CommonErrorData;
+  METHOD_NOT_FOUND: CommonErrorData;
+  INVALID_PARAMS: CommonErrorData & {
+    /** The schema problems, first one first. */
+    issues?: ErrorIssue[];
+    /** A page token that is not one of ours. */
+    page?: string;
+  };
+  INTERNAL: CommonErrorData & {
+    /**
+     * For an operation a crashed daemon left unterminated: where recovery left it. `before` (nothing changed),
+     * `after` (its changes are in place), `partial` (a build replaced some packs), `unknown` (the journal was unreadable).
+     */
+    recovered?: 'before' | 'after' | 'partial' | 'unknown';
+    /** Packs an interrupted build replaced, and packs that kept their previous version. */
+    replaced?: string[];
+    kept?: string[];
+  };
+  CONFLICT: CommonErrorData & {
+    /** The revision the caller planned against (from its preview or page token). */
+    expectedRevision?: number;
+    /** The revision the snapshot is at now. */
+    currentRevision?: number;
+    /** What changed: the plan the same mutation makes at `currentRevision` (preview it again to confirm). */
+    plan?: Plan;
+    /** The page token that no longer matches (the list or the pack changed since). */
+    page?: string;
+  };
+  BLOCKED: CommonErrorData & {
+    /** Why: the plan's or the build's blockers (for a build, the assets that failed). */
+    blockers: Diagnostic[];
+    warnings?: Diagnostic[];
+    /** The refused plan (mutations). */
+    plan?: Plan;
+    /** The revision a blocked build planned against. */
+    revision?: number;
+    /** A build with failed assets: what it did for the packs that had none. */
+    report?: BuildReport;
+  };
+  NOT_READY: CommonErrorData & {
+    /** The process that holds the project (a running daemon) or did not stop in time. */
+    pid?: number;
+    /** The daemon's log, for a start-up that went wrong. */
+    logFile?: string;
+    /** The socket that did not answer. */
+    path?: string;
+    /** A WebSocket that could not be opened, and why. */
+    url?: string;
+    reason?: string;
+    closeCode?: number;
+    /** The Studio page folder that is not built. */
+    webRoot?: string;
+  };
+  REGISTRY_READ_ONLY: CommonErrorData & {
+    file?: string;
+    /** The registry file's mode, when its write bit is off. */
+    mode?: string;
+    blockers?: Diagnostic[];
+    plan?: Plan;
+  };
+  INVALID_CONFIG: CommonErrorData & FileLocation & {
+    issues?: ErrorIssue[];
+    /** The folder a search for packer.json started in. */
+    from?: string;
+  };
+  CANCELLED: CommonErrorData;
+  NOT_FOUND: CommonErrorData & {
+    /** The id, name or path asked for. */
+    ref?: string;
+    path?: string;
+    /** Unknown pack names, and the ones that exist. */
+    pack?: string;
+    packs?: string[];
+    known?: string[];
+    subscriptionId?: string;
+  };
+  PATH_OUTSIDE_PROJECT: CommonErrorData & { path: string };
+  INVALID_PATH: CommonErrorData & FileLocation & { path?: string; diagnostic?: string };
+  INVALID_REGISTRY: CommonErrorData & FileLocation & {
+    /** The diagnostic code the problem matches (`INVALID_PATH`, `DUPLICATE_ID`, …). */
+    diagnostic?: string;
+  };
+  IO_ERROR: CommonErrorData & SystemCallData & {
+    /** The listener address that could not be bound. */
+    host?: string;
+    port?: number;
+    /** The journal step that could not run. */
+    step?: number;
+  };
+  IDEMPOTENCY_MISMATCH: CommonErrorData & { idempotencyKey: string };
+  PROTOCOL_MISMATCH: CommonErrorData & { daemon: number; client: number };
+  FRAME_TOO_LARGE: CommonErrorData & { limit?: number };
+  CURSOR_EXPIRED: CommonErrorData & {
+    cursor: string;
+    /** The oldest event the log holds: resume from just before it. */
+    oldestCursor?: string;
+    currentCursor?: string;
+  };
+  SUBSCRIBER_OVERFLOW: CommonErrorData & { resumeCursor?: string };
+  SHUTTING_DOWN: CommonErrorData;
+  CONNECTION_LOST: CommonErrorData & { method?: string };
+  PACK_CORRUPT: CommonErrorData & { path?: string; section?: string; entry?: string };
+  INVALID_JOURNAL: CommonErrorData & FileLocation;
+  CONFIRMATION_REQUIRED: CommonErrorData & { baseRevision?: number };
+  REPLY_TOO_LARGE: CommonErrorData & { limit?: number; ran?: boolean; size?: number };
+  UNSAFE_SOCKET: CommonErrorData & SystemCallData & { owner?: number; uid?: number; mode?: string };
+  SYMLINK_IN_PATH: CommonErrorData & { path: string; target?: string };
+  RATE_LIMITED: CommonErrorData;
+}
+
+/** An error as it travels (the wire, `--json`, a `failed` event): one member per code, so `code` narrows `data`. */
+export type PackerErrorJSON<C extends ErrorCode = ErrorCode> = { [K in C]: { code: K; message: string; data: ErrorData[K] } }[C];
+
+/** Data is optional to pass when every field of the code's row is. */
+type DataArguments<C extends ErrorCode> = object extends ErrorData[C]
+  ? [data?: ErrorData[C], options?: { cause?: unknown }]
+  : [data: ErrorData[C], options?: { cause?: unknown }];
+
+/** The one error class every layer throws and every client receives; `data` is the row of `ErrorData` for its code. */
+export class PackerError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly code: C;
+  readonly data: ErrorData[C];
+
+  constructor(code: C, message: string, ...[data, options]: DataArguments<C>) {
     super(message, options);
     this.name = 'PackerError';
     this.code = code;
-    this.data = data;
+    this.data = data ?? ({} as ErrorData[C]);
   }
 
   /** The JSON-RPC number for this error. */
@@ -95,9 +260,14 @@ export class PackerError extends Error {
   }
 
   /** Serialisable form for the wire and for `--json` output. */
-  toJSON(): { code: ErrorCode; message: string; data: Record<string, unknown> } {
-    return { code: this.code, message: this.message, data: this.data };
+  toJSON(): PackerErrorJSON<C> {
+    return { code: this.code, message: this.message, data: this.data } as PackerErrorJSON<C>;
   }
+}
+
+/** True for a PackerError (of `code`, when given), narrowing `data` to that code's row: `isPackerError(error, 'CONFLICT')`. */
+export function isPackerError<C extends ErrorCode = ErrorCode>(error: unknown, code?: C): error is PackerError<C> {
+  return error instanceof PackerError && (code === undefined || error.code === code);
 }
 
 /** Turns any thrown value into a PackerError without leaking a stack to clients. */

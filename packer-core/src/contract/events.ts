@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PackerErrorJSON } from './errors.js';
 import { Diagnostic } from './diagnostics.js';
 
 /**
@@ -37,10 +38,11 @@ export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set(['completed'
 export const LIFECYCLE_EVENT_TYPES: ReadonlySet<EventType> = new Set(['queued', 'started', 'completed', 'failed', 'cancelled']);
 
 /** The kind of work an operation does. */
-export const OperationKind = z.enum(['register', 'move', 'remove', 'update', 'reconcile', 'build', 'rescan']);
+export const OperationKind = z.enum(['register', 'move', 'remove', 'update', 'reconcile', 'relink', 'build']);
 export type OperationKind = z.infer<typeof OperationKind>;
 
-const ErrorPayload = z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()).optional() });
+// The shape zod checks; the type is the error table's (`PackerError.toJSON()`, what the daemon sends), so `code` narrows `data`.
+const ErrorPayload = z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()).optional() }) as unknown as z.ZodType<PackerErrorJSON>;
 
 /** Payload per event type. */
 export const EventPayloads = {

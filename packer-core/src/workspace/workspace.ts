@@ -233,6 +233,7 @@ export class Workspace {
         refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview.`, {
           expectedRevision: options.expectedRevision,
           currentRevision: revisionBefore,
+          plan: this.preview(mutation),
           hint: 'Preview again and apply with the new revision.',
         }));
       }

@@ -1,0 +1,87 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { COOKIE_PREFIX } from '@packer/core';
+
+/** A cookie file the watcher delivered: its name and the folder it was seen in. */
+export interface DeliveredCookie {
+  name: string;
+  root: string;
+}
+
+/**
+ * Read-your-writes through the watcher (Watchman's cookies): write a uniquely named empty file into each watched
+ * root and wait until the watcher has delivered it from every one. Watchers deliver in order, so by then every
+ * change made before the cookie has been delivered too. The caller decides when a delivered cookie is settled:
+ * only once the changes that came with it are applied.
+ */
+export class CookieSync {
+  private readonly waiting = new Map<string, { roots: Set<string>; resolve(): void }>();
+  private delivered: DeliveredCookie[] = [];
+  private counter = 0;
+
+  /** True for a path that is a cookie (ours or another daemon's): never an asset, and worth delivering at once. */
+  static isCookie(file: string): boolean {
+    return path.basename(file).startsWith(COOKIE_PREFIX);
+  }
+
+  /** Writes one cookie into each root; resolves `seen` once all were settled, or `timeout`. Removes the files either way. */
+  async roundTrip(roots: readonly string[], timeoutMs: number): Promise<'seen' | 'timeout'> {
+    const name = `${COOKIE_PREFIX}${process.pid}-${++this.counter}`;
+    const seen = new Promise<'seen'>((resolve) => this.waiting.set(name, { roots: new Set(roots), resolve: () => resolve('seen') }));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      timer.unref();
+    });
+    let outcome: 'seen' | 'timeout' | undefined;
+    try {
+      for (const root of roots) writeFileSync(path.join(root, name), '');
+      outcome = await Promise.race([seen, timeout]);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+      // Timed out, or a root could not be written: nobody waits for this cookie any more.
+      if (outcome !== 'seen') this.waiting.delete(name);
+      for (const root of roots) removeQuietly(path.join(root, name));
+    }
+  }
+
+  /** The watcher reported a cookie file (created or changed) at `file`. */
+  noteDelivered(file: string): void {
+    this.delivered.push({ name: path.basename(file), root: path.dirname(file) });
+  }
+
+  /** Takes the cookies delivered so far; `settle` them once the changes delivered before them are applied. */
+  takeDelivered(): DeliveredCookie[] {
+    const taken = this.delivered;
+    this.delivered = [];
+    return taken;
+  }
+
+  /** Counts the cookies as seen: a round trip resolves once its cookie was seen in every root. */
+  settle(cookies: readonly DeliveredCookie[]): void {
+    for (const cookie of cookies) {
+      const waiter = this.waiting.get(cookie.name);
+      if (!waiter) continue;
+      waiter.roots.delete(cookie.root);
+      if (waiter.roots.size === 0) {
+        this.waiting.delete(cookie.name);
+        waiter.resolve();
+      }
+    }
+  }
+
+  /** Releases every waiting round trip (the watcher is closing; nothing more will be delivered). */
+  releaseAll(): void {
+    for (const waiter of this.waiting.values()) waiter.resolve();
+    this.waiting.clear();
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}

@@ -1,0 +1,26 @@
+// @packer/daemon/testing: the production daemon composed with test hooks, for end-to-end tests and benchmarks.
+// Nothing here is reachable from the production bin or from `@packer/daemon`.
+import { fileURLToPath } from 'node:url';
+import type { DaemonHooks } from '../daemon-hooks.js';
+import { crashHooksAt } from './crash-hooks.js';
+import { testOperationMethods } from './test-operation.js';
+
+export { crashHooksAt } from './crash-hooks.js';
+export { TEST_OPERATION_METHOD, TestOperationParams, testOperationMethods } from './test-operation.js';
+export { callTestOperation } from './test-operation-client.js';
+export type { DaemonHooks } from '../daemon-hooks.js';
+
+/** The hooks the test bin runs with: `test.longOperation`, and a crash at `crashAt` when given. */
+export function testHooks(options: { crashAt?: string | undefined } = {}): DaemonHooks {
+  return { methods: testOperationMethods, ...crashHooksAt(options.crashAt) };
+}
+
+/**
+ * The test bin (`packer-daemon-test`): the production daemon plus `testHooks`, the crash point read from
+ * PACKER_TEST_CRASH_AT. Fork it where a test would fork the `packer-daemon` bin, or pass it to
+ * `ProjectClient.connect({ daemonEntryPoint })` so auto-started daemons are test daemons too.
+ */
+export function testDaemonEntryPoint(): string {
+  // From dist/testing or src/testing alike: the compiled bin.
+  return fileURLToPath(new URL('../../dist/bin/packer-daemon-test.js', import.meta.url));
+}
