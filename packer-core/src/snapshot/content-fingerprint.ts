@@ -26,13 +26,15 @@ const CHUNK_MIN = 16;
 const CHUNK_MAX = 256;
 const CHUNK_MASK = 0x3f << 26;
 const GEAR = gearTable();
+let sampleBuffer: Buffer | undefined;
 
 /** Fingerprint of a file's first SAMPLE_BYTES; undefined when it cannot be read or has nothing to compare. */
 export function fingerprintFile(absolute: string): ContentFingerprint | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(absolute, 'r');
-    const buffer = Buffer.allocUnsafe(SAMPLE_BYTES);
+    // One buffer for every call (fingerprinting is synchronous): a fresh MiB per file cost more than the hashing.
+    const buffer = (sampleBuffer ??= Buffer.allocUnsafe(SAMPLE_BYTES));
     let length = 0;
     while (length < SAMPLE_BYTES) {
       const read = readSync(fd, buffer, length, SAMPLE_BYTES - length, null);

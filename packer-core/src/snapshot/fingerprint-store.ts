@@ -11,9 +11,9 @@ type Todo = { relative: string; stat: FileStat; digest: string; bytes: number };
 export type DigestOf = (relative: string, stat: FileStat) => string | undefined;
 
 // Reading more than this many bytes to fingerprint in one go is left to the background, a slice per tick.
-const INLINE_BYTES = 8 << 20;
-const SLICE_BYTES = 4 << 20;
-const SLICE_CHECKS = 5000;
+const INLINE_BYTES = 4 << 20;
+const SLICE_BYTES = 1 << 20;
+const SLICE_CHECKS = 2000;
 const INLINE_CHECKS = 256;
 const CURRENT_CACHE_LIMIT = 4096;
 
@@ -112,7 +112,8 @@ export class FingerprintStore implements FingerprintLookup {
       store.markReadable();
       store.db.transactionSync(() => {
         for (const [key, row] of this.pending) {
-          if (row?.fingerprint) store.db.putSync(key, Buffer.concat([Buffer.from(row.digest, 'hex'), encodeFingerprint(row.fingerprint)]));
+          // A digest alone records "nothing to compare" (empty or blank content), so it is not read again.
+          if (row) store.db.putSync(key, Buffer.concat([Buffer.from(row.digest, 'hex'), ...(row.fingerprint ? [encodeFingerprint(row.fingerprint)] : [])]));
           else store.db.removeSync(key);
         }
       });
@@ -195,9 +196,9 @@ export class FingerprintStore implements FingerprintLookup {
     if (this.store && fitsKey(relative)) {
       try {
         const bytes = this.store.db.getBinaryFast(relative);
-        if (bytes && bytes.length > 32) {
-          const fingerprint = decodeFingerprint(bytes.subarray(32));
-          if (fingerprint) row = { digest: Buffer.from(bytes.subarray(0, 32)).toString('hex'), fingerprint };
+        if (bytes && bytes.length >= 32) {
+          const fingerprint = bytes.length === 32 ? null : decodeFingerprint(bytes.subarray(32));
+          if (fingerprint !== undefined) row = { digest: Buffer.from(bytes.subarray(0, 32)).toString('hex'), fingerprint };
         }
       } catch {
         // Unreadable: fingerprinted again when next hashed.
