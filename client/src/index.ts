@@ -5,7 +5,7 @@ export * from './browser.js';
 export { ProjectClient, type ProjectClientOptions } from './node/project-client.js';
 export { connectToDaemon, connectInProcess, type ConnectOptions } from './node/connect.js';
 export { findProjectRoot } from './node/find-project-root.js';
-export { initProject, type InitResult } from './node/init-project.js';
+export { initProject, type InitOptions, type InitResult } from './node/init-project.js';
 export { readEndpoint, daemonEntryPoint, startDaemonProcess } from './node/start-daemon.js';
 export { projectFiles, type ProjectFiles } from './node/project-files.js';
 export { assertSafeSocket, isPrivateFolder, unsafeSocketError } from './node/socket-folder.js';

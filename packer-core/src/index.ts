@@ -13,7 +13,7 @@ export { normalizeProjectPath, isSameOrInside } from './paths/project-path.js';
 export { newAssetId, newOperationId } from './ids/asset-id.js';
 export { scanWorkspace, COOKIE_PREFIX, ignoreMatcher } from './scan/scanner.js';
 export { hashFiles, hashFileSync } from './digest/hash-files.js';
-export { initProject, defaultConfig, type InitResult } from './workspace/init-project.js';
+export { initProject, defaultConfig, ENGINES, type Engine, type InitOptions, type InitResult } from './workspace/init-project.js';
 export { runBuild, type BuildOptions } from './build/run-build.js';
 export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './build/plan-build.js';
 export type { BuildProgress } from './build/build-progress.js';
