@@ -16,6 +16,7 @@ import MergeDriver from './commands/merge-driver.js';
 import Mv from './commands/mv.js';
 import PackLs from './commands/pack/ls.js';
 import Reconcile from './commands/reconcile.js';
+import Relink from './commands/relink.js';
 import Rm from './commands/rm.js';
 import Set from './commands/set.js';
 import Show from './commands/show.js';
@@ -42,6 +43,7 @@ export const COMMANDS = {
   mv: Mv,
   'pack:ls': PackLs,
   reconcile: Reconcile,
+  relink: Relink,
   rm: Rm,
   set: Set,
   show: Show,
