@@ -72,6 +72,15 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     expect(git(repo, 'check-attr', 'merge', 'game/packer.registry.json')).toContain('merge: packer-registry');
   });
 
+  test('packer init --git starts a repository and installs the driver in it', async ({ expect, onTestFinished }) => {
+    const folder = await emptyFolder(onTestFinished);
+    const init = await packer(folder, ['init', '--git', '--json'], { env: GIT_ENV });
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.json()).toMatchObject({ git: { gitRoot: folder, attributes: 'added', driver: `${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P` } });
+    expect(git(folder, 'check-attr', 'merge', REGISTRY)).toContain('merge: packer-registry');
+    expect(git(folder, 'config', 'merge.packer-registry.driver').trim()).toContain('merge-driver %O %A %B %P');
+  });
+
   test('additions on both sides at one spot, a move on one side, a setting on one side and a tag on the other: merged, ids kept', async ({ expect, onTestFinished }) => {
     const { repo, game } = await repository(expect, onTestFinished);
     const hills = byPath(game, 'assets/backgrounds/hills.png')!.id;

@@ -3,6 +3,8 @@ import type { MergeDriverInstall } from '@packer/core';
 import { PackerCommand } from '../../base/packer-command.js';
 import { terminalText } from '../../render/terminal-text.js';
 
+export type { MergeDriverInstall };
+
 /**
  * Installs the registry merge driver for the repository holding `projectRoot` (the packer's own setup code, loaded
  * on demand): the command git runs is this CLI's own bin through this node, by absolute path, so it works from any
