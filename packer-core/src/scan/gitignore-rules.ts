@@ -74,6 +74,8 @@ function folderKey(folder: string): string {
   return folder === '.' ? '' : folder;
 }
 
+const CASE_INSENSITIVE = process.platform === 'darwin' || process.platform === 'win32';
+
 function readRules(file: string): Ignore | null {
   let text: string;
   try {
@@ -81,7 +83,8 @@ function readRules(file: string): Ignore | null {
   } catch {
     return null; // none, or unreadable: git skips it too
   }
-  return ignore({ allowRelativePaths: true }).add(text);
+  // Case as git reads it by default on the platform (core.ignorecase: true on macOS and Windows, false elsewhere).
+  return ignore({ allowRelativePaths: true, ignoreCase: CASE_INSENSITIVE }).add(text);
 }
 
 /**
