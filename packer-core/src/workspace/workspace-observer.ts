@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
@@ -9,6 +10,7 @@ import type { RegistryLoad } from '../registry/registry-store.js';
 import { rescanPaths, scanWorkspace, type FileStat, type ScanResult } from '../scan/scanner.js';
 import { buildSnapshot } from '../snapshot/build-snapshot.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
+import { FingerprintStore } from '../snapshot/fingerprint-store.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { RevisionCounter } from './revision-counter.js';
 
@@ -21,6 +23,7 @@ export class WorkspaceObserver {
   private registry!: RegistryLoad;
   private scan: ScanResult = { files: new Map(), escapes: [] };
   private readonly digests: DigestCache;
+  private readonly fingerprints: FingerprintStore;
   private readonly revisions: RevisionCounter;
   private lastBuilds: readonly PackBuildInfo[] = [];
   private recoveryDiagnostics: readonly Diagnostic[] = [];
@@ -31,6 +34,7 @@ export class WorkspaceObserver {
 
   constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
     this.digests = new DigestCache(stateDir);
+    this.fingerprints = new FingerprintStore(stateDir, root);
     this.revisions = new RevisionCounter(stateDir);
   }
 
@@ -47,6 +51,7 @@ export class WorkspaceObserver {
     // How many paths are kept: the store is walked for stale rows only when it holds more than that.
     const live = this.scan.files.size + [...registered].filter((relative) => !this.scan.files.has(relative)).length;
     this.digests.prune((relative) => registered.has(relative) || this.scan.files.has(relative), live);
+    this.fingerprints.prune((relative) => registered.has(relative), registered.size);
     this.publish(this.revisions.next());
     this.digests.save();
   }
@@ -129,7 +134,9 @@ export class WorkspaceObserver {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     this.digests.save();
+    this.fingerprints.save();
   }
+
   /** Why `.packer/revision` lags behind the current revision (a full disk, say); `flushRevision` retries. */
   get revisionWriteProblem(): StorageWarning | undefined {
     return this.revisions.writeProblem;
@@ -144,6 +151,7 @@ export class WorkspaceObserver {
     if (this.saveTimer) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     await this.digests.close();
+    await this.fingerprints.close();
   }
 
   /** Why the digest cache could not be saved (a full disk, say), until a save goes through. */
@@ -156,7 +164,9 @@ export class WorkspaceObserver {
    * JSON, and it is only a cache (a lost update costs one re-hash after a crash). `save()` on close flushes.
    */
   private scheduleSave(): void {
-    this.saveTimer ??= setTimeout(() => this.save(), 1000);
+    // A deferred save must not resurrect a project folder that was deleted meanwhile (the atomic write creates
+    // missing folders): with the project gone there is nothing to cache for.
+    this.saveTimer ??= setTimeout(() => (existsSync(this.root) ? this.save() : (this.saveTimer = undefined)), 1000);
     this.saveTimer.unref?.();
   }
 
@@ -196,6 +206,8 @@ export class WorkspaceObserver {
       for (const [relative, stat] of files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
     }
     if ((await this.digests.ensure(this.root, wanted)) > 0) this.scheduleSave();
+    // What a registered file holds now is what a rename-and-edit outside the packer is later compared with.
+    this.fingerprints.ensure(wanted, (relative, stat) => this.digests.get(relative, stat), (relative) => registered.has(relative));
   }
 
   /** Registered paths as a set, rebuilt only when the registry's entries change. */
@@ -213,6 +225,7 @@ export class WorkspaceObserver {
       files: this.scan.files,
       escapes: this.scan.escapes,
       digests: this.digests,
+      fingerprints: this.fingerprints,
       lastBuilds: this.lastBuilds,
       extraDiagnostics: extra,
       previous: this.current,
