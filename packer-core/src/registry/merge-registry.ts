@@ -120,13 +120,22 @@ export function mergeRegistry(base: readonly RegistryEntry[], ours: readonly Reg
   const entries: RegistryEntry[] = [];
   const conflicts: RegistryMergeConflict[] = [];
   const warnings: RegistryMergeWarning[] = [];
-  const same = (a: RegistryEntry, b: RegistryEntry): boolean => a === b || entryBody(a) === entryBody(b);
+  const same = (a: RegistryEntry, b: RegistryEntry): boolean => sameEntry(a, b) || entryBody(a) === entryBody(b);
 
   for (const id of new Set([...oursById.keys(), ...theirsById.keys()])) {
     const o = baseById.get(id);
     const a = oursById.get(id);
     const b = theirsById.get(id);
     if (a && b) {
+      // Most assets of a registry are untouched or changed on one side: no field-by-field merge for them.
+      if (sameEntry(a, b) || (o && sameEntry(o, b))) {
+        entries.push(canonicalEntry(a));
+        continue;
+      }
+      if (o && sameEntry(o, a)) {
+        entries.push(canonicalEntry(b));
+        continue;
+      }
       const result = mergeEntry(o, a, b);
       if ('merged' in result) entries.push(result.merged);
       else conflicts.push({ ...result.conflict, message: conflictMessage(result.conflict, names) });
@@ -144,6 +153,16 @@ export function mergeRegistry(base: readonly RegistryEntry[], ours: readonly Reg
   }
   entries.sort(compareEntries);
   return { entries, conflicts, diagnostics: duplicatePaths(entries, names), warnings };
+}
+
+/** Field-by-field equality, without serialising; false may still be equal up to tag order (callers fall back). */
+function sameEntry(a: RegistryEntry, b: RegistryEntry): boolean {
+  if (a === b) return true;
+  if (a.path !== b.path || a.kind !== b.kind || a.tags.length !== b.tags.length) return false;
+  for (let index = 0; index < a.tags.length; index++) if (a.tags[index] !== b.tags[index]) return false;
+  const keys = Object.keys(a.settings);
+  if (keys.length !== Object.keys(b.settings).length) return false;
+  return keys.every((key) => Object.prototype.hasOwnProperty.call(b.settings, key) && a.settings[key] === b.settings[key]);
 }
 
 /** One DUPLICATE_PATH per path that more than one merged entry claims, naming every id and the fix. */
