@@ -164,7 +164,9 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     const duplicated = entries(game).filter((entry) => entry.id === items);
     expect(duplicated.map((entry) => entry.path).sort()).toEqual(['assets/audio/items.json', 'assets/text/items.json']);
     const afterPlain = await check(game);
-    expect(afterPlain.diagnostics).toContainEqual(expect.objectContaining({ code: 'INVALID_REGISTRY', message: expect.stringContaining(`asset id ${items} appears more than once`) }));
+    expect(afterPlain.diagnostics).toContainEqual(expect.objectContaining({
+      code: 'INVALID_REGISTRY', message: expect.stringContaining(`asset id ${items} appears more than once`), hint: expect.stringContaining('packer git install'),
+    }));
   });
 
   test('both sides register the same new file: both ids kept, DUPLICATE_PATH with its fix from the driver and from check; the fix works', async ({ expect, onTestFinished }) => {

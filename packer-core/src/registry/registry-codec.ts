@@ -126,7 +126,7 @@ function duplicateIdError(file: string, id: string, index: number): PackerError 
     file,
     field: `assets[${index}].id`,
     diagnostic: 'DUPLICATE_ID',
-    hint: 'Each asset id must be unique; this usually comes from a merge. Keep one entry and give the other file a new registration.',
+    hint: 'Each asset id must be unique; this usually comes from a git merge without the packer\'s merge driver (both sides moved the asset). Keep the line whose path is right and delete the other (`packer add` registers that file anew), then run `packer git install` so later merges go by id.',
   });
 }
 
