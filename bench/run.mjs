@@ -7,12 +7,14 @@ import { createBenchContext } from './lib/bench-context.mjs';
 import { count, mb, ms } from './lib/markdown-table.mjs';
 import { loadSections } from './sections/index.mjs';
 
-const USAGE = `Usage: node bench/run.mjs [--quick] [--sizes 10000,100000] [--only core,daemon] [--runs 3] [--keep]
+const USAGE = `Usage: node bench/run.mjs [--quick] [--sizes 10000,100000] [--only core,daemon] [--runs 3] [--keep] [--trials 200] [--seed 9]
   --quick    10k files only, one run per measurement (smoke run)
   --sizes    file counts of the generated workspaces (default 10000,100000)
   --only     comma-separated section names (default: all)
   --runs     repetitions per whole-process measurement, median taken (default 3, 1 with --quick)
-  --keep     keep the temp workspaces (their folder is printed)`;
+  --keep     keep the temp workspaces (their folder is printed)
+  --trials   kill -9 trials of the reliability section (default 200, 40 with --quick)
+  --seed     seed of the reliability section's kill moments (default 9)`;
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -23,6 +25,8 @@ function parseOptions(argv) {
       only: { type: 'string' },
       runs: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      trials: { type: 'string' },
+      seed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -40,6 +44,8 @@ function parseOptions(argv) {
     sizes: [...new Set(sizes)].sort((a, b) => a - b),
     runs: values.runs ? positive('runs', values.runs) : values.quick ? 1 : 3,
     only: values.only ? list(values.only) : undefined,
+    trials: values.trials ? positive('trials', values.trials) : undefined,
+    seed: values.seed ? positive('seed', values.seed) : undefined,
   };
 }
 

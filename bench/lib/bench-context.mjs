@@ -26,7 +26,7 @@ export function foldersPerLevelFor(files) {
  * Creates the context of one benchmark run. Workspaces are generated on first use into one temp folder and
  * shared by every section; `dispose()` runs the cleanups sections registered, then deletes the folder.
  */
-export function createBenchContext({ quick, sizes, runs, keep, write = (text) => process.stdout.write(text) }) {
+export function createBenchContext({ quick, sizes, runs, keep, trials, seed, write = (text) => process.stdout.write(text) }) {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'packer-bench-'));
   const workspaces = new Map();
   const memos = new Map();
@@ -38,6 +38,11 @@ export function createBenchContext({ quick, sizes, runs, keep, write = (text) =>
     sizes,
     /** Repetitions per whole-process measurement (median taken). */
     runs,
+    /** Kill -9 trials and PRNG seed of the reliability section (undefined: its defaults). */
+    trials,
+    seed,
+    /** True with --keep: temp folders stay for inspection. */
+    keep,
     tempDir,
     packages: PACKAGES,
     hasGnuTime: HAS_GNU_TIME,
