@@ -35,7 +35,12 @@ export default class Init extends Command {
     if (flags.name) options.name = flags.name;
     if (flags.engine) options.engine = flags.engine as InitOptions['engine'];
     if (flags.root) options.roots = flags.root;
-    if (flags.kind) options.kinds = parseKinds(flags.kind);
+    if (flags.kind) {
+      const kinds = parseKinds(flags.kind);
+      // A malformed flag is a usage error of this command line (exit 2), not a packer outcome.
+      if (typeof kinds === 'string') this.error(kinds, { exit: 2 });
+      options.kinds = kinds;
+    }
     const result = await initProject(path.resolve(flags.project ?? '.', args.dir), options);
     for (const line of describeInit(result)) this.log(terminalText(line));
     if (!flags.git) return result;
@@ -51,13 +56,12 @@ export default class Init extends Command {
   }
 }
 
-function parseKinds(values: readonly string[]): Record<string, string[]> {
+/** The `--kind NAME=.ext,.ext` flags as a map, or the usage message for the first malformed one. */
+function parseKinds(values: readonly string[]): Record<string, string[]> | string {
   const kinds: Record<string, string[]> = {};
   for (const value of values) {
     const match = /^([^=]+)=(.*)$/.exec(value);
-    if (!match) {
-      throw new PackerError('INVALID_PARAMS', `Expected --kind as NAME=.ext,.ext (e.g. level=.ldtk), got "${value}".`, { hint: 'Write NAME= to drop a kind.' });
-    }
+    if (!match) return `Expected --kind as NAME=.ext,.ext (e.g. level=.ldtk), got "${value}". Write NAME= to drop a kind.`;
     kinds[match[1]!.trim()] = match[2]!.split(',').map((extension) => extension.trim()).filter(Boolean);
   }
   return kinds;
