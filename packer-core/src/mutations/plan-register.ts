@@ -20,6 +20,12 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
   for (const input of mutation.paths) {
     // `a\b.txt` names that very file when it exists (input otherwise reads a backslash as a separator).
     if (unsupportedNameReason(input) !== undefined && reportUnsupportedNames(builder, state, literalPath(input, context.projectRoot)) > 0) continue;
+    // `packer add .` at the project root means what `git add .` means: every untracked file under every asset root.
+    if (namesProjectRoot(input, context.projectRoot)) {
+      if (reportUnsupportedNames(builder, state, '.') > 0) continue;
+      for (const file of state.snapshot.untracked) adopted.add(file.path);
+      continue;
+    }
     const path = normalizeOrReport(builder, context, input);
     if (path === undefined) continue;
     if (!assetRootOf(path, state.config.assetRoots) && !state.config.assetRoots.includes(path)) {
@@ -78,4 +84,9 @@ function isFile(absolute: string): boolean {
 function literalPath(input: string, projectRoot: string): string {
   const relative = nodePath.isAbsolute(input) ? nodePath.relative(projectRoot, input) : input;
   return escapePath(nodePath.posix.normalize(relative).replace(/\/+$/, ''));
+}
+
+/** True when the input (relative to the project, or absolute) is the project folder itself. */
+function namesProjectRoot(input: string, projectRoot: string): boolean {
+  return input.length > 0 && !input.includes('\0') && nodePath.resolve(projectRoot, input.replace(/\\/g, '/')) === nodePath.resolve(projectRoot);
 }
