@@ -74,6 +74,8 @@ export const DiagnosticCodes = {
   AMBIGUOUS_SKIPPED: 'warning',
   /** `packer relink` names an asset whose file is still on disk (use `packer mv` to move it). */
   ASSET_PRESENT: 'blocker',
+  /** A move's destination is an existing folder, so (as `mv` does) the file or folder goes into it, keeping its name. */
+  MOVE_INTO_FOLDER: 'info',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { z } from 'zod';
 import type { MoveMutation } from '../contract/mutation-schema.js';
 import { isAssetId } from '../contract/runtime-constants.js';
@@ -6,6 +5,7 @@ import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, reportDuplicatePaths, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { relinkHint, resolveMoveTarget } from './move-target.js';
 import { entryOf } from './registry-entry.js';
 
 /** Moves a file or a folder on disk and rewrites the registry paths with it; ids are kept. */
@@ -16,7 +16,7 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   const source = folder ?? assets[0]!.path;
   let target = normalizeOrReport(builder, context, mutation.to);
   if (target === undefined) return;
-  if (mutation.to.endsWith('/') && !folder) target = `${target}/${path.posix.basename(source)}`;
+  target = resolveMoveTarget(builder, context, source, target, mutation.to, folder !== undefined);
   if (target === source) return; // NO_CHANGE
   if (!assetRootOf(target, state.config.assetRoots)) {
     builder.report(diagnostic('INVALID_PATH', `${target} is outside every asset root (${state.config.assetRoots.join(', ')}).`, { path: target },
@@ -47,7 +47,7 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   for (const asset of assets) {
     if (asset.status === 'missing') {
       builder.report(diagnostic('MISSING_FILE', `${asset.path} is registered but not on disk, so it cannot be moved.`, { assetId: asset.id, path: asset.path },
-        'Restore the file, or run `packer reconcile` first.'));
+        relinkHint(context, assets, folder, target) ?? 'Restore the file, or run `packer reconcile` first.'));
     }
   }
   // Observed paths keep their exact case, so on a case-insensitive disk a case-only rename finds nothing here; a file
@@ -56,12 +56,14 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   const registeredAtTarget = state.snapshot.assets.find((asset) => isSameOrInside(asset.path, target!) && !isSameOrInside(asset.path, source));
   if (occupied !== undefined || registeredAtTarget) {
     const what = occupied ?? registeredAtTarget!.path;
-    builder.report(diagnostic('TARGET_EXISTS', `${target} already exists (${what}).`, { path: target }, 'Choose another destination, or move or remove what is there first.'));
+    builder.report(diagnostic('TARGET_EXISTS', `${target} already exists (${what}).`, { path: target },
+      relinkHint(context, assets, folder, target) ?? 'Choose another destination, or move or remove what is there first.'));
   }
   const parentFile = ancestors(target).find((ancestor) => state.files.has(ancestor));
   if (parentFile) builder.report(diagnostic('INVALID_PATH', `${target} would sit inside ${parentFile}, which is a file.`, { path: target }));
   const collides = [...state.byPath.keys(), ...state.untrackedByPath.keys()].find(
-    (other) => other.toLowerCase() === target!.toLowerCase() && other !== source,
+    // The exact same path is the target itself (TARGET_EXISTS above), not a case collision.
+    (other) => other.toLowerCase() === target!.toLowerCase() && other !== source && other !== target,
   );
   if (collides) builder.report(diagnostic('CASE_COLLISION', `${target} differs only by letter case from ${collides}.`, { path: target }, 'Pick a name that differs by more than case.'));
 
