@@ -1,7 +1,8 @@
 // One project of the crash campaign: a copy of a sample fixture grown with a generated `assets/bulk/` folder
 // (registered through the daemon), and the daemon serving it: started by a client call (auto-start), optionally
 // with a commit-point crash hook, stopped gracefully, or killed with SIGKILL.
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { closeSync, cpSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const BULK = 'assets/bulk';
@@ -86,6 +87,8 @@ export class CrashProject {
     const failures = [];
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
+        // Retries fork the daemon here first, with its stderr kept, so a start-up crash says why.
+        if (attempt > 1) await this.forkDaemon();
         await this.daemon();
         return failures;
       } catch (error) {
@@ -94,6 +97,29 @@ export class CrashProject {
       }
     }
     throw new Error(failures.join('\n'));
+  }
+
+  /** Starts the daemon as the client would (detached, IPC verdict), with stderr in a file beside the project. */
+  async forkDaemon() {
+    const entry = this.deps.testDaemonEntryPoint;
+    if (!entry) return;
+    const stderrFile = `${this.root}.stderr-${Date.now()}.log`;
+    const fd = openSync(stderrFile, 'w');
+    try {
+      const child = fork(entry, ['--project', this.root], { detached: true, stdio: ['ignore', 'ignore', fd, 'ipc'], env: this.environment(), cwd: this.root });
+      const verdict = await new Promise((resolve) => {
+        child.once('message', resolve);
+        child.once('exit', (code, signal) => resolve({ type: 'exit', code, signal }));
+      });
+      if (child.connected) child.disconnect();
+      child.unref();
+      if (verdict.type !== 'ready') {
+        const reason = verdict.type === 'exit' ? `exit code ${verdict.code ?? verdict.signal}` : `${verdict.error?.code}: ${verdict.error?.message}`;
+        throw new Error(`the daemon did not start (${reason}); stderr: ${readFileSync(stderrFile, 'utf8').trim().slice(-800) || '(empty)'}`);
+      }
+    } finally {
+      closeSync(fd);
+    }
   }
 
   logTail(lines = 3) {
