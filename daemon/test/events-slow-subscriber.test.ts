@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { formatCursor, PackerError, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/contract';
 import { connectToDaemon, DaemonClient, RpcConnection, socketTransport, type ProjectClient } from '@packer/client';
-import { connectClient, longOperation as startLongOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import { connectTestHooks, type TestHooksConnection } from '@packer/daemon/testing';
+import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { findGap, isTerminal, seqOf, StreamRecorder } from './support/event-stream.js';
 
 let daemon: DaemonProcess | undefined;
@@ -19,8 +20,21 @@ async function connect(root: string, name: string): Promise<ProjectClient> {
   return client;
 }
 
+/** One test-hooks connection per project, reused: some tests start thousands of operations at once. */
+const hookConnections = new Map<string, Promise<TestHooksConnection>>();
+
 async function longOperation(client: ProjectClient, progressEvents: number, holdUntilCancelled = false): Promise<string> {
-  return startLongOperation(client.hello.projectRoot, { progressEvents, holdUntilCancelled });
+  const root = client.hello.projectRoot;
+  let hooks = hookConnections.get(root);
+  if (!hooks) {
+    hooks = connectTestHooks(root);
+    hookConnections.set(root, hooks);
+    closers.push(async () => {
+      hookConnections.delete(root);
+      (await hooks!).close();
+    });
+  }
+  return (await hooks).startOperation({ progressEvents, holdUntilCancelled });
 }
 
 function openSocket(socketPath: string): Promise<net.Socket> {

@@ -24,7 +24,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const { Daemon } = await import('../src/daemon.js');
-const { RpcConnection } = await import('../src/client/rpc-connection.js');
+const { RpcConnection } = await import('@packer/client');
 
 const roots: string[] = [];
 const daemons: { shutdown(reason: string): Promise<void> }[] = [];

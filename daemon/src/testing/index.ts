@@ -7,7 +7,7 @@ import { testOperationMethods } from './test-operation.js';
 
 export { crashHooksAt } from './crash-hooks.js';
 export { TEST_OPERATION_METHOD, TestOperationParams, testOperationMethods } from './test-operation.js';
-export { callTestOperation } from './test-operation-client.js';
+export { callTestOperation, connectTestHooks, type TestHooksConnection } from './test-operation-client.js';
 export type { DaemonHooks } from '../daemon-hooks.js';
 
 /** The hooks the test bin runs with: `test.longOperation`, and a crash at `crashAt` when given. */
