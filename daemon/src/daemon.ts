@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import type net from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { recoverBuildFolder, restoreLastBuilds, Workspace, type SnapshotState } from '@packer/core';
 import { PackerError, formatCursor, type EventEnvelope, type EventPayload, type MethodResult, type StateEventType } from '@packer/core/contract';
 import { memoryTransportPair, projectFiles, socketTransport, type ProjectFiles, type Transport } from '@packer/client';
@@ -18,7 +17,7 @@ import { listenOnSocket } from './process/socket-server.js';
 import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
 import { createRpcServer } from './rpc/rpc-server.js';
-import { serveConnection } from './rpc/serve-connection.js';
+import { OpenConnections } from './rpc/open-connections.js';
 import { startWebSocketListener, type WebSocketListener } from './rpc/websocket-listener.js';
 import { publishStateChange } from './state-events.js';
 import { DAEMON_VERSION } from './version.js';
@@ -65,7 +64,7 @@ export class Daemon implements DaemonRuntime {
   private releaseLock: (() => void) | undefined;
   private netServer: net.Server | undefined;
   private webSocket: WebSocketListener | undefined;
-  private readonly connections = new Set<ConnectionContext>();
+  private readonly connections = new OpenConnections(() => this.touch());
   private lastPublished: SnapshotState | undefined;
   private stopping: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -170,13 +169,11 @@ export class Daemon implements DaemonRuntime {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.connections.count;
   }
 
   get subscriberCount(): number {
-    let count = 0;
-    for (const connection of this.connections) count += connection.subscriptions.size;
-    return count;
+    return this.connections.subscriberCount;
   }
 
   watcherHealth(): MethodResult<'daemon.health'>['watcher'] {
@@ -233,7 +230,7 @@ export class Daemon implements DaemonRuntime {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     if (this.idleTimeoutMs <= 0 || this.stopping) return;
     this.idleTimer = setTimeout(() => {
-      if (this.connections.size === 0 && (this.running?.lane.depth ?? 0) === 0) void this.shutdown('idle timeout');
+      if (this.connections.count === 0 && (this.running?.lane.depth ?? 0) === 0) void this.shutdown('idle timeout');
       else this.touch();
     }, this.idleTimeoutMs);
     this.idleTimer.unref?.();
@@ -262,12 +259,7 @@ export class Daemon implements DaemonRuntime {
       await step('stop lane', () => running?.lane.stop(`daemon stopping: ${reason}`));
       await step('close watcher', () => running?.diskSync?.close());
       await step('close workspace', () => running?.workspace.close());
-      await step('close connections', () => {
-        for (const connection of this.connections) {
-          for (const close of connection.subscriptions.values()) close();
-          connection.transport.close();
-        }
-      });
+      await step('close connections', () => this.connections.closeAll());
       await step('close websocket', () => this.webSocket?.close());
       await step('close event log', () => running?.events.close());
     } finally {
@@ -298,22 +290,7 @@ export class Daemon implements DaemonRuntime {
   }
 
   private accept(transport: Transport): void {
-    const context: ConnectionContext = {
-      connectionId: randomUUID(),
-      transport,
-      actor: { client: 'unknown' },
-      subscriptions: new Map(),
-    };
-    this.connections.add(context);
-    this.touch();
-    transport.onMessage(() => this.touch());
-    transport.onClose(() => {
-      for (const close of context.subscriptions.values()) close();
-      context.subscriptions.clear();
-      this.connections.delete(context);
-      this.touch();
-    });
-    serveConnection(transport, this.started().rpc, context);
+    this.connections.accept(transport, this.started().rpc);
   }
 
   /** What the handlers may use: the started parts, and this daemon as their runtime. */
