@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { StorageWarning } from '../contract/methods.js';
 import type { AuditRecord } from '../contract/mutation-schema.js';
 import { WriteHealth } from '../fs/write-health.js';
+import { auditChanges } from './audit-changes.js';
 
 // Records held in memory while the file refuses them; past this the oldest are given up (and counted).
 const MAX_PENDING = 1000;
@@ -24,7 +25,8 @@ export class AuditLog {
    * thrown), so a file that cannot be written must not change that outcome. Such records are kept in memory,
    * served by `list`, written once the file takes them again (`flush`), and reported by `writeProblem`.
    */
-  append(record: AuditRecord): void {
+  append(input: AuditRecord): void {
+    const record = withChanges(input);
     if (record.result === 'applied' && this.tail(50).some((existing) => existing.operationId === record.operationId && existing.result === 'applied')) return;
     this.pending.push(JSON.stringify(record) + '\n');
     if (this.pending.length > MAX_PENDING) {
@@ -62,7 +64,7 @@ export class AuditLog {
     for (const line of [...lines, ...this.pending]) {
       if (!line.trim()) continue;
       try {
-        records.push(JSON.parse(line) as AuditRecord);
+        records.push(withChanges(JSON.parse(line) as AuditRecord));
       } catch {
         // torn write from a crash: ignore
       }
@@ -74,6 +76,12 @@ export class AuditLog {
   private tail(count: number): AuditRecord[] {
     return this.list({ limit: count });
   }
+}
+
+/** An applied record with its `changes` summary (records written before it existed get theirs when read). */
+function withChanges(record: AuditRecord): AuditRecord {
+  if (record.changes || record.result !== 'applied' || !record.registryMutations) return record;
+  return { ...record, changes: auditChanges(record.registryMutations, record.filesystemMutations ?? []) };
 }
 
 /** Appends one line or nothing: a write cut short (a full disk) is cut back off, so no torn line joins the next record. */

@@ -140,6 +140,25 @@ export const ApplyResult = z.object({
 });
 export type ApplyResult = z.infer<typeof ApplyResult>;
 
+/** What an applied mutation changed, counted, with the first few paths: bounded whatever the mutation's size. */
+export const AuditChanges = z.object({
+  /** Assets registered (new ids). */
+  registered: z.number().int(),
+  /** Assets whose registered path changed (moved, renamed or relinked); ids kept. */
+  moved: z.number().int(),
+  /** Assets unregistered. */
+  removed: z.number().int(),
+  /** Assets whose kind, settings or tags changed at the same path. */
+  updated: z.number().int(),
+  /** Files or folders moved on disk (a folder counts once; sidecar files count). */
+  movedFiles: z.number().int(),
+  /** Files deleted from disk. */
+  deletedFiles: z.number().int(),
+  /** The first registry changes (at most 5), each as `path`, or `from → to` for a path change; the counts say how many more. */
+  firstPaths: z.array(z.string()),
+});
+export type AuditChanges = z.infer<typeof AuditChanges>;
+
 /** One audit record per applied (or refused) mutation. */
 export const AuditRecord = z.object({
   time: z.string(),
@@ -152,5 +171,7 @@ export const AuditRecord = z.object({
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   registryMutations: z.array(RegistryMutation).optional(),
   filesystemMutations: z.array(FilesystemMutation).optional(),
+  /** What an applied mutation changed (counts and the first paths), written by the packer; older records lack it. */
+  changes: AuditChanges.optional(),
 });
 export type AuditRecord = z.infer<typeof AuditRecord>;
