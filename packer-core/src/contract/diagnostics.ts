@@ -76,6 +76,14 @@ export const DiagnosticCodes = {
   ASSET_PRESENT: 'blocker',
   /** A move's destination is an existing folder, so (as `mv` does) the file or folder goes into it, keeping its name. */
   MOVE_INTO_FOLDER: 'info',
+  /** A file fits a `sidecars` template (`x.png.import`) but neither its asset's file nor its folder is on disk; it is not an asset. */
+  ORPHAN_SIDECAR: 'warning',
+  /** An asset moved outside the packer left its sidecar at the old path (the engine's link breaks); reconcile moves it along. */
+  SIDECAR_LEFT_BEHIND: 'warning',
+  /** A sidecar was named to register: it follows its asset (moved and removed with it) and is never an asset itself. */
+  SIDECAR_NOT_ASSET: 'blocker',
+  /** A registered asset's file is a sidecar of another file (registered before the `sidecars` rule); it still moves with its owner. */
+  SIDECAR_REGISTERED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -54,7 +54,8 @@ export const ReconcileMutation = z.strictObject({
 
 /**
  * Relink by hand a registered asset whose file is missing to a file now on disk that is not registered (it was
- * renamed, perhaps edited, outside the packer): the id, kind, settings and tags are kept; no file moves.
+ * renamed, perhaps edited, outside the packer): the id, kind, settings and tags are kept; the file does not move
+ * (only sidecars it left at the old path follow it, as steps the plan lists).
  */
 export const RelinkMutation = z.strictObject({
   type: z.literal('relink'),
@@ -88,10 +89,16 @@ export const RegistryMutation = z.discriminatedUnion('op', [
 ]);
 export type RegistryMutation = z.infer<typeof RegistryMutation>;
 
+/**
+ * Set on a step that carries a sidecar (packer.json `sidecars`, e.g. `x.png.import`) along with its owner: the
+ * path of the asset or folder it belongs to, as it was before the plan. Absent on the owner's own step.
+ */
+const SidecarOf = z.string().optional();
+
 /** A change to files on disk that a plan will make. */
 export const FilesystemMutation = z.discriminatedUnion('op', [
-  z.object({ op: z.literal('move'), from: z.string(), to: z.string() }),
-  z.object({ op: z.literal('delete'), path: z.string() }),
+  z.object({ op: z.literal('move'), from: z.string(), to: z.string(), sidecarOf: SidecarOf }),
+  z.object({ op: z.literal('delete'), path: z.string(), sidecarOf: SidecarOf }),
 ]);
 export type FilesystemMutation = z.infer<typeof FilesystemMutation>;
 

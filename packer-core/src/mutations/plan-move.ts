@@ -7,6 +7,7 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, reportDuplicatePaths, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { relinkHint, resolveMoveTarget } from './move-target.js';
 import { entryOf } from './registry-entry.js';
+import { planSidecarMoves } from './sidecars.js';
 
 /** Moves a file or a folder on disk and rewrites the registry paths with it; ids are kept. */
 export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof MoveMutation>): void {
@@ -68,6 +69,7 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   if (collides) builder.report(diagnostic('CASE_COLLISION', `${target} differs only by letter case from ${collides}.`, { path: target }, 'Pick a name that differs by more than case.'));
 
   builder.filesystemMutations.push({ op: 'move', from: source, to: target });
+  planSidecarMoves(builder, context, source, target, folder, assets);
   for (const asset of assets) {
     const before = entryOf(asset);
     const newPath = folder ? target + asset.path.slice(folder.length) : target;

@@ -5,6 +5,7 @@ import { newAssetId } from '../ids/asset-id.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { PlanBuilder, PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
+import { planLeftBehindSidecars } from './sidecars.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
 /**
@@ -25,6 +26,7 @@ export function planReconcile(builder: PlanBuilder, context: PlanContext, mutati
       const asset = state.byId.get(entry.assetId)!;
       const before = entryOf(asset);
       builder.registryMutations.push({ op: 'update', before, after: { ...before, path: entry.to } });
+      planLeftBehindSidecars(builder, context, entry.from, entry.to);
       if (entry.similarity) {
         builder.report(diagnostic('SIMILAR_CONTENT', `Relink ${entry.from} → ${entry.to}: renamed and edited (${entry.similarity.reason}).`, { assetId: entry.assetId, path: entry.to },
           `Leave it out with \`--only drop,adopt\` (drop + adopt, new id), or choose another file with \`packer relink ${entry.assetId} <file>\`.`));

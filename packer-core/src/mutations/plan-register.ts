@@ -10,9 +10,10 @@ import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
+import { reportSidecarNamed } from './sidecars.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
-/** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids. */
+/** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids (sidecars are never among them). */
 export function planRegister(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof RegisterMutation>): void {
   const { state } = context;
   const classify = kindClassifier(state.config);
@@ -52,6 +53,7 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       builder.report(diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, { assetId: registered.id, path }));
       continue;
     }
+    if (reportSidecarNamed(builder, context, path)) continue;
     // A file the registry cannot hold blocks registering its folder: skipping it would be silent, adding it fatal.
     if (reportUnsupportedNames(builder, state, path) > 0) continue;
     const files = state.untrackedByPath.has(path)

@@ -4,10 +4,12 @@ import { assetRootOf } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
+import { planLeftBehindSidecars } from './sidecars.js';
 
 /**
  * Points a missing asset at an untracked file (renamed, perhaps edited, outside the packer): a registry-only
- * change that keeps the id, kind, settings and tags. For when reconcile could not pair them on its own.
+ * change that keeps the id, kind, settings and tags (sidecars left at the old path follow the file). For when
+ * reconcile could not pair them on its own.
  */
 export function planRelink(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof RelinkMutation>): void {
   const { state } = context;
@@ -49,4 +51,5 @@ export function planRelink(builder: PlanBuilder, context: PlanContext, mutation:
   }
   const before = entryOf(asset);
   builder.registryMutations.push({ op: 'update', before, after: { ...before, path: to } });
+  planLeftBehindSidecars(builder, context, asset.path, to);
 }

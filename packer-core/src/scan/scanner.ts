@@ -6,6 +6,7 @@ import { CONFIG_FILE } from '../config/load-config.js';
 import { isSameOrInside } from '../paths/project-path.js';
 import { REGISTRY_FILE } from '../registry/registry-store.js';
 import { GITIGNORE_FILE, GitignoreRules } from './gitignore-rules.js';
+import { sidecarRules, type SidecarRules } from './sidecar-rules.js';
 import { decodeName, escapePath, escapeRawName, unsupportedNameReason } from '../paths/supported-name.js';
 
 /** What a stat says about one file; the digest cache keys on all of it. */
@@ -19,6 +20,12 @@ export interface FileStat {
    * path: it is reported as UNSUPPORTED_FILE_NAME, never offered as untracked, and a rescan replaces it like any file.
    */
   unsupported?: { reason: string; folder: boolean };
+  /**
+   * Set on a file that fits a `sidecars` template of a folder the scan saw (Unity's `Folder.meta` beside
+   * `Folder/`): that folder's path. Whether a file owner exists is read from the file map itself; a folder,
+   * even an empty one, is known only here.
+   */
+  sidecarOfFolder?: string;
 }
 
 /**
@@ -59,10 +66,11 @@ export function ignoreMatcher(config: ProjectConfig): (relative: string) => bool
 interface WalkRules {
   ignored(relative: string): boolean;
   git: GitignoreRules | undefined;
+  sidecars: SidecarRules | undefined;
 }
 
 function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
-  return { ignored: ignoreMatcher(config), git: config.gitignore ? new GitignoreRules(projectRoot) : undefined };
+  return { ignored: ignoreMatcher(config), git: config.gitignore ? new GitignoreRules(projectRoot) : undefined, sidecars: sidecarRules(config) };
 }
 
 function gitIgnores(rules: WalkRules, relative: string, isFolder: boolean): boolean {
@@ -100,7 +108,9 @@ export function rescanPaths(
   const result: ScanResult = { files, escapes: [] };
   const rules = walkRules(projectRoot, config);
   const inRoots = (relative: string): boolean => config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
-  for (const named of new Set(rules.git ? paths.map(gitignoreScope) : paths)) {
+  // A folder that came or went changes what its sidecar (`Folder.meta`) belongs to: look at that file again too.
+  const wanted = rules.sidecars ? [...paths, ...paths.flatMap((relative) => rules.sidecars!.pathsOf(relative))] : paths;
+  for (const named of new Set(rules.git ? wanted.map(gitignoreScope) : wanted)) {
     // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
     // look again at the folder that holds it, which lists the raw name.
     const relative = observedPathFor(named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named);
@@ -155,6 +165,12 @@ function belowSymlink(projectRoot: string, relative: string): boolean {
 function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanResult): void {
   const { ignored } = rules;
   const stack: string[] = [start];
+  const folders = new Set<string>();
+  const maybeSidecars: string[] = [];
+  const record = (relative: string, stats: Stats): void => {
+    out.files.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino });
+    if (rules.sidecars && rules.sidecars.ownersOf(relative).length > 0) maybeSidecars.push(relative);
+  };
   while (stack.length > 0) {
     const relative = stack.pop()!;
     if (ignored(relative)) continue;
@@ -174,12 +190,13 @@ function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanRes
     if (stats.isSymbolicLink()) {
       const target = resolveSymlink(projectRoot, absolute);
       if (target === 'escapes') out.escapes.push(relative);
-      else if (target?.isFile()) out.files.set(relative, { size: target.size, mtimeMs: target.mtimeMs, ino: target.ino });
+      else if (target?.isFile()) record(relative, target);
       continue; // symlinked folders are not followed: no cycles, no double counting
     }
     if (stats.isFile()) {
-      out.files.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino });
+      record(relative, stats);
     } else if (stats.isDirectory()) {
+      folders.add(relative);
       let names: string[];
       try {
         names = readdirSync(absolute);
@@ -191,6 +208,29 @@ function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanRes
       rules.git?.noteListing(relative, names);
       for (const name of names) stack.push(childPath(relative, name));
     }
+  }
+  if (rules.sidecars) markFolderSidecars(projectRoot, rules.sidecars, maybeSidecars, folders, out);
+}
+
+/**
+ * Notes which of the files just recorded belong to a folder: one this walk entered, else one on disk (the walk
+ * may have started at the sidecar itself). A file owner needs no note, and its check costs no lstat.
+ */
+function markFolderSidecars(projectRoot: string, rules: SidecarRules, candidates: readonly string[], folders: ReadonlySet<string>, out: ScanResult): void {
+  for (const relative of candidates) {
+    const owners = rules.ownersOf(relative);
+    if (owners.some((owner) => out.files.has(owner))) continue;
+    const folder = owners.find((owner) => folders.has(owner) || isFolder(path.join(projectRoot, owner)));
+    const stat = out.files.get(relative);
+    if (folder !== undefined && stat) stat.sidecarOfFolder = folder;
+  }
+}
+
+function isFolder(absolute: string): boolean {
+  try {
+    return lstatSync(absolute).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -12,6 +12,7 @@ import type { SnapshotState } from './snapshot-state.js';
 import { settingsProblem } from './validate-settings.js';
 import { findOutsideMoves, type FingerprintLookup } from './find-outside-moves.js';
 import { registryIndex } from './registry-index.js';
+import { leftBehindSidecars, sidecarRules, type SidecarRules } from '../scan/sidecar-rules.js';
 
 export interface SnapshotInput {
   revision: number;
@@ -58,9 +59,22 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
   if (unsupportedReported > UNTRACKED_DIAGNOSTIC_LIMIT) {
     diagnostics.push(diagnostic('UNSUPPORTED_FILE_NAME', `${unsupportedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files have names the registry cannot hold.`, {}, UNSUPPORTED_HINT));
   }
+  const sidecars = sidecarRules(config);
+  // Sidecars follow their asset and are never untracked; those whose owner is gone are orphans (reported below).
+  const orphanSidecars = new Map<string, string[]>();
   if (registry.state === 'ok') {
     for (const [path, stat] of files) {
-      if (registeredPaths.has(path) || stat.unsupported) continue;
+      if (stat.unsupported) continue;
+      if (sidecars) {
+        const owners = sidecars.ownersOf(path);
+        if (owners.length > 0) {
+          const owner = owners.find((candidate) => stat.sidecarOfFolder === candidate || (files.has(candidate) && !files.get(candidate)!.unsupported));
+          if (owner === undefined && !registeredPaths.has(path)) orphanSidecars.set(path, owners);
+          else if (owner !== undefined && registeredPaths.has(path)) diagnostics.push(registeredSidecarDiagnostic(path, owner, registeredPaths.get(path)![0]!.id));
+          if (!registeredPaths.has(path)) continue;
+        }
+      }
+      if (registeredPaths.has(path)) continue;
       const digest = input.digests.get(path, stat);
       // A kind depends on the config, so untracked views are shared only while the config is the same object.
       const prior = input.previous?.config === config ? input.previous.untrackedByPath.get(path) : undefined;
@@ -88,6 +102,7 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     }
   }
   diagnostics.push(...moves.ambiguous);
+  if (sidecars) diagnostics.push(...sidecarDiagnostics(sidecars, files, orphanSidecars, divergence, registeredPaths));
   const moveTargets = new Set([...moves.moved.values()].map((move) => move.to));
   let untrackedReported = 0;
   for (const file of untrackedAll) {
@@ -159,6 +174,63 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
     files,
     escapes: input.escapes,
   };
+}
+
+/**
+ * SIDECAR_LEFT_BEHIND for each sidecar an outside move left at the old path; ORPHAN_SIDECAR for the other files
+ * whose owner is gone. A sidecar of a folder that holds files is no orphan (the scan notes empty folders itself).
+ */
+function sidecarDiagnostics(
+  rules: SidecarRules,
+  files: ReadonlyMap<string, FileStat>,
+  orphans: Map<string, string[]>,
+  divergence: readonly DivergenceEntry[],
+  registered: ReadonlyMap<string, RegistryEntry[]>,
+): Diagnostic[] {
+  if (orphans.size === 0) return [];
+  const out: Diagnostic[] = [];
+  for (const entry of divergence) {
+    if (entry.type !== 'moved') continue;
+    for (const left of leftBehindSidecars(rules, files, entry.from, entry.to)) {
+      if (!orphans.delete(left.from)) continue;
+      out.push(diagnostic('SIDECAR_LEFT_BEHIND', `${entry.from} was moved to ${entry.to} outside the packer, but its sidecar ${left.from} stayed behind (it belongs at ${left.to}).`,
+        { assetId: entry.assetId, path: left.from }, `Run \`packer reconcile\`: relinking the asset moves ${left.from} to ${left.to} in the same commit.`));
+    }
+  }
+  const folders = orphans.size > 0 ? foldersHoldingFiles(files) : new Set<string>();
+  let reported = 0;
+  for (const [path, owners] of orphans) {
+    if (owners.some((owner) => folders.has(owner))) continue;
+    if (reported++ >= UNTRACKED_DIAGNOSTIC_LIMIT) continue;
+    const owner = owners[0]!;
+    const asset = registered.get(owner)?.[0];
+    out.push(diagnostic('ORPHAN_SIDECAR', `${path} is a sidecar of ${owner}, which is not on disk; it is not an asset.`, asset ? { assetId: asset.id, path } : { path },
+      asset
+        ? `Restore ${owner}, or remove the asset with its sidecars (\`packer rm ${asset.id} --delete-file\`).`
+        : `Delete ${path} if nothing needs it any more, or restore ${owner}.`));
+  }
+  if (reported > UNTRACKED_DIAGNOSTIC_LIMIT) {
+    out.push(diagnostic('ORPHAN_SIDECAR', `${reported - UNTRACKED_DIAGNOSTIC_LIMIT} more sidecars have no asset or folder on disk.`, {}, 'Delete them if nothing needs them any more.'));
+  }
+  return out;
+}
+
+/** Every folder that holds an observed file: only computed when some sidecar's owner is not a file. */
+function foldersHoldingFiles(files: ReadonlyMap<string, FileStat>): Set<string> {
+  const folders = new Set<string>();
+  for (const path of files.keys()) {
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const folder = path.slice(0, slash);
+      if (folders.has(folder)) break;
+      folders.add(folder);
+    }
+  }
+  return folders;
+}
+
+function registeredSidecarDiagnostic(path: string, owner: string, assetId: string): Diagnostic {
+  return diagnostic('SIDECAR_REGISTERED', `${path} is registered as an asset, but it is a sidecar of ${owner} (packer.json "sidecars").`, { assetId, path },
+    `Unregister it and keep the file (\`packer rm ${assetId}\`): it then follows ${owner} as a sidecar. Until then it moves with ${owner} and stays registered.`);
 }
 
 const UNSUPPORTED_HINT = 'Rename it without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json); until then the packer leaves it alone.';

@@ -237,7 +237,8 @@ function sameFiles(a: ReadonlyMap<string, FileStat>, b: ReadonlyMap<string, File
   if (a.size !== b.size) return false;
   for (const [key, stat] of a) {
     const other = b.get(key);
-    if (!other || other.size !== stat.size || other.mtimeMs !== stat.mtimeMs || other.ino !== stat.ino) return false;
+    // A `Folder.meta` whose folder came or went is the same file with another owner (see FileStat.sidecarOfFolder).
+    if (!other || other.size !== stat.size || other.mtimeMs !== stat.mtimeMs || other.ino !== stat.ino || other.sidecarOfFolder !== stat.sidecarOfFolder) return false;
   }
   return true;
 }

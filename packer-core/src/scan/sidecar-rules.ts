@@ -1,0 +1,77 @@
+import type { ProjectConfig } from '../contract/config-schema.js';
+
+const PLACEHOLDER = '{path}';
+
+/**
+ * A config's `sidecars` templates, compiled: which files belong to an owner (an asset's file or a folder) and,
+ * the other way, which owner a file would belong to. Pure string work; whether the owner exists is the caller's.
+ */
+export interface SidecarRules {
+  /** The sidecar path of `owner` under each template, in template order (whether or not the file exists). */
+  pathsOf(owner: string): string[];
+  /** The owners `path` would be a sidecar of, one per template it fits (usually none or one). */
+  ownersOf(path: string): string[];
+}
+
+interface Template {
+  text: string;
+  prefix: string;
+  suffix: string;
+}
+
+const compiled = new WeakMap<ProjectConfig, SidecarRules | null>();
+
+/** The compiled rules of `config`, or undefined when it declares no sidecars (cached per config object). */
+export function sidecarRules(config: Pick<ProjectConfig, 'sidecars'>): SidecarRules | undefined {
+  const key = config as ProjectConfig;
+  let rules = compiled.get(key);
+  if (rules === undefined) {
+    rules = config.sidecars && config.sidecars.length > 0 ? compile(config.sidecars) : null;
+    compiled.set(key, rules);
+  }
+  return rules ?? undefined;
+}
+
+function compile(texts: readonly string[]): SidecarRules {
+  const templates: Template[] = [...new Set(texts)].map((text) => {
+    const at = text.indexOf(PLACEHOLDER);
+    return { text, prefix: text.slice(0, at), suffix: text.slice(text.lastIndexOf(PLACEHOLDER) + PLACEHOLDER.length) };
+  });
+  const apply = (template: Template, owner: string): string => template.text.split(PLACEHOLDER).join(owner);
+  return {
+    pathsOf: (owner) => templates.map((template) => apply(template, owner)),
+    ownersOf(path) {
+      const owners: string[] = [];
+      for (const template of templates) {
+        if (path.length <= template.prefix.length + template.suffix.length) continue;
+        if (!path.startsWith(template.prefix) || !path.endsWith(template.suffix)) continue;
+        const owner = path.slice(template.prefix.length, path.length - template.suffix.length);
+        // A template naming {path} twice fits only when every occurrence agrees; an owner is a whole project path.
+        if (owner.startsWith('/') || owner.endsWith('/') || apply(template, owner) !== path) continue;
+        owners.push(owner);
+      }
+      return owners;
+    },
+  };
+}
+
+/** A sidecar and where it belongs now that its owner moved. */
+export interface SidecarMove {
+  from: string;
+  to: string;
+}
+
+/**
+ * Sidecars an owner moved outside the packer (`from` → `to`) left at the old place: present at the old owner's
+ * path under a template and absent at the new one's. (When the new one exists, the engine already made it, and
+ * the old file is simply an orphan.)
+ */
+export function leftBehindSidecars(rules: SidecarRules, files: ReadonlyMap<string, unknown>, from: string, to: string): SidecarMove[] {
+  const before = rules.pathsOf(from);
+  const after = rules.pathsOf(to);
+  const out: SidecarMove[] = [];
+  before.forEach((sidecar, index) => {
+    if (files.has(sidecar) && !files.has(after[index]!)) out.push({ from: sidecar, to: after[index]! });
+  });
+  return out;
+}
