@@ -26,7 +26,9 @@ export function renderPlan(plan: Plan): string {
   if (plan.filesystemMutations.length > 0) {
     lines.push(`File changes (${plan.filesystemMutations.length}):`);
     for (const change of plan.filesystemMutations) {
-      lines.push(change.op === 'move' ? `  move   ${t(change.from)} → ${t(change.to)}` : `  delete ${t(change.path)}`);
+      // A sidecar (x.png.import) rides along with its asset in the same commit: say whose it is.
+      const of = change.sidecarOf === undefined ? '' : `  (sidecar of ${t(change.sidecarOf)})`;
+      lines.push(change.op === 'move' ? `  move   ${t(change.from)} → ${t(change.to)}${of}` : `  delete ${t(change.path)}${of}`);
     }
   }
   if (plan.registryMutations.length === 0 && plan.filesystemMutations.length === 0 && plan.blockers.length === 0) lines.push('Nothing to change.');
