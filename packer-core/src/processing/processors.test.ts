@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixturePath } from '@packer/fixtures';
 import type { PackerError } from '../contract/errors.js';
-import { openBuildProject, pngHeader, removeTestProjects } from './build-test-project.js';
-import { packFilesOf } from './pack-files.js';
-import { PackReader } from './pack-reader.js';
+import { openBuildProject, pngHeader, removeTestProjects } from '../testing/build-test-project.js';
+import { packFilesOf } from '../packs/pack-files.js';
+import { PackReader } from '../packs/pack-reader.js';
 import { runBuild } from './run-build.js';
 
 afterAll(removeTestProjects);

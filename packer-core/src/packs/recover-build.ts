@@ -1,7 +1,7 @@
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { ErrorData } from '../contract/errors.js';
 import { BuildJournalFile } from './build-journal.js';
-import { BuildState } from './build-state.js';
+import { BuildState } from '../processing/build-state.js';
 import { buildDirOf, packFilesOf, readManifest, removeUnreferencedPacks, sweepTempPacks } from './pack-files.js';
 
 /** What recovery found of the last build commit and cleaned up after it. */

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ProjectConfigInput, ToolRule } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
-import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from './build-test-project.js';
-import { packFilesOf } from './pack-files.js';
-import { PackReader } from './pack-reader.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
+import { packFilesOf } from '../packs/pack-files.js';
+import { PackReader } from '../packs/pack-reader.js';
 import { runBuild } from './run-build.js';
 
 afterAll(removeTestProjects);

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
-import { makeTempProject } from '../testing/temp-project.js';
+import { makeTempProject } from './temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 
 /** Config for build tests: the four built-ins and one pack of everything. */

@@ -9,15 +9,15 @@ import { BuildState } from './build-state.js';
 import { BuildJobs } from './build-jobs.js';
 import { OutputCache } from './output-cache.js';
 import type { BuildCrashHook } from './build-crash-points.js';
-import { commitPacks, type PackToCommit } from './commit-packs.js';
-import { checkPacks } from './pack-health.js';
-import { buildDirOf, packFilesOf, type PackFiles } from './pack-files.js';
-import { discardPack } from './pack-writer.js';
-import { recoverBuildFolder } from './recover-build.js';
+import { commitPacks, type PackToCommit } from '../packs/commit-packs.js';
+import { checkPacks } from '../packs/pack-health.js';
+import { buildDirOf, packFilesOf, type PackFiles } from '../packs/pack-files.js';
+import { discardPack } from '../packs/pack-writer.js';
+import { recoverBuildFolder } from '../packs/recover-build.js';
 import { planBuild } from './plan-build.js';
 import { throwIfCancelled } from './processors/processor.js';
-import { stagePlannedPack, type StageOutcome } from './stage-planned-pack.js';
-import { StageWorkers } from './stage-worker.js';
+import { stagePlannedPack, type StageOutcome } from '../packs/stage-planned-pack.js';
+import { StageWorkers } from '../packs/stage-worker.js';
 import { defaultConcurrency, runPool } from './worker-pool.js';
 
 export interface BuildOptions {

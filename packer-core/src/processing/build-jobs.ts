@@ -3,7 +3,7 @@ import { toAbsolute } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { BuildProgressTracker } from './build-progress.js';
 import type { CachedOutput, OutputCache } from './output-cache.js';
-import type { PackSource } from './pack-writer.js';
+import type { PackSource } from '../packs/pack-writer.js';
 import type { BuildPlan, PlannedEntry } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';

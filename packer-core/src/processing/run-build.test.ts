@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
-import { buildOutputs, packBytes, removeTestProjects, trackTestProject } from './build-test-project.js';
-import { packFilesOf } from './pack-files.js';
-import { verifyPackFiles } from './pack-queries.js';
+import { buildOutputs, packBytes, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
+import { packFilesOf } from '../packs/pack-files.js';
+import { verifyPackFiles } from '../packs/pack-queries.js';
 import { runBuild } from './run-build.js';
 
 afterAll(removeTestProjects);

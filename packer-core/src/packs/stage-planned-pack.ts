@@ -1,13 +1,13 @@
 import { PACK_FORMAT_VERSION, type PackReport } from '../contract/build-schema.js';
-import type { BuildJobs } from './build-jobs.js';
-import type { BuildProgressTracker } from './build-progress.js';
-import type { BuildState } from './build-state.js';
+import type { BuildJobs } from '../processing/build-jobs.js';
+import type { BuildProgressTracker } from '../processing/build-progress.js';
+import type { BuildState } from '../processing/build-state.js';
 import type { PackFiles } from './pack-files.js';
 import { layoutPack } from './pack-format.js';
 import { SourceMismatch, stagePack, type StagedPack } from './pack-writer.js';
 import type { StageWorkers } from './stage-worker.js';
-import type { PlannedPack } from './plan-build.js';
-import { changedDuringBuild, ProcessorFailure } from './processors/processor.js';
+import type { PlannedPack } from '../processing/plan-build.js';
+import { changedDuringBuild, ProcessorFailure } from '../processing/processors/processor.js';
 
 export interface StageInput {
   pack: PlannedPack;

@@ -3,13 +3,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { Workspace } from '../workspace/workspace.js';
-import { packBytes, removeTestProjects, trackTestProject } from './build-test-project.js';
+import { packBytes, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
 import { checkPacks } from './pack-health.js';
 import { packFilesOf, readManifest } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { listPackEntries, verifyPackFiles } from './pack-queries.js';
 import { interruptedBuildError, recoverBuildFolder } from './recover-build.js';
-import { runBuild } from './run-build.js';
+import { runBuild } from '../processing/run-build.js';
 
 afterAll(removeTestProjects);
 

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EntryMetadata } from '../contract/build-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { SegmentFile } from './segment-file.js';
+import { SegmentFile } from '../packs/segment-file.js';
 
 /** A processed output the cache knows. */
 export interface CachedOutput {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { fsyncDirectory } from '../fs/atomic-write.js';
-import type { BuildCrashHook } from './build-crash-points.js';
+import type { BuildCrashHook } from '../processing/build-crash-points.js';
 import { BuildJournalFile, type JournalPack } from './build-journal.js';
 import { manifestPackFile, readManifest, removeUnreferencedPacks, type PackFiles } from './pack-files.js';
 import { commitManifest, placePack, type StagedPack } from './pack-writer.js';

@@ -2,9 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import type { PackFiles } from './pack-files.js';
+import type { PackFiles } from '../packs/pack-files.js';
 import type { Workspace } from '../workspace/workspace.js';
-import { checkPacks } from './pack-health.js';
+import { checkPacks } from '../packs/pack-health.js';
 
 type FileStamp = [size: number, mtimeMs: number, ino: number];
 

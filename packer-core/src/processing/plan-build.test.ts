@@ -5,7 +5,7 @@ import { copyFixture } from '@packer/fixtures';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
-import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from './build-test-project.js';
+import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
 import { describePlan, planBuild } from './plan-build.js';
 import { runBuild } from './run-build.js';
 

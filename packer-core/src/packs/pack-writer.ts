@@ -5,7 +5,7 @@ import type { PackManifest } from '../contract/build-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { contentAddressedName, type PackFiles } from './pack-files.js';
 import { layoutPack, type LayoutEntry, type PackIndex } from './pack-format.js';
-import { cancelledError } from './processors/processor.js';
+import { cancelledError } from '../processing/processors/processor.js';
 import type { StageWorkers } from './stage-worker.js';
 
 /** Where one entry's bytes come from. */

@@ -5,9 +5,9 @@ import { Workspace } from '../workspace/workspace.js';
 import { HEADER_BYTES, RECORD_BYTES } from './pack-format.js';
 import { packFilesOf, type PackFiles } from './pack-files.js';
 import { readManifest, verifyPackFiles } from './pack-queries.js';
-import { runBuild } from './run-build.js';
+import { runBuild } from '../processing/run-build.js';
 import type { PackManifest } from '../contract/build-schema.js';
-import { removeTestProjects, trackTestProject } from './build-test-project.js';
+import { removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
 
 afterAll(removeTestProjects);
 

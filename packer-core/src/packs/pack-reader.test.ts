@@ -9,8 +9,8 @@ import { Workspace } from '../workspace/workspace.js';
 import { layoutPack, parseHeader, parseTable, HEADER_BYTES } from './pack-format.js';
 import { packFilesOf } from './pack-files.js';
 import { PackReader } from './pack-reader.js';
-import { runBuild } from './run-build.js';
-import { removeTestProjects, trackTestProject } from './build-test-project.js';
+import { runBuild } from '../processing/run-build.js';
+import { removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
 
 afterAll(removeTestProjects);
 

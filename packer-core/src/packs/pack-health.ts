@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import type { BuildState } from './build-state.js';
+import type { BuildState } from '../processing/build-state.js';
 import { HEADER_BYTES, layoutPack, parseHeader } from './pack-format.js';
 import { buildDirOf, isVersionOf, manifestPackFile, packFilesOf, readManifest } from './pack-files.js';
 
