@@ -4,7 +4,7 @@ import { callTestOperation, testDaemonEntryPoint } from '@packer/daemon/testing'
 import { copyFixture } from '@packer/fixtures';
 import { developerEnv, packer } from './support/packer-bin.js';
 import { TmuxSession } from './support/tmux-session.js';
-import { disposeProject } from './support/temp-project.js';
+import { disposeProject, runningDaemonPid } from './support/temp-project.js';
 
 // `packer top` in a real pseudo-terminal (see support/tmux-session.ts).
 
@@ -56,19 +56,40 @@ describe('packer top in a pseudo-terminal', () => {
     await tmux.waitForScreen('top exiting with status 0', (screen) => screen.includes('[top exited with status 0]'), 15_000);
   });
 
-  test('ends with one clear error line, not a stack trace, when the daemon stops underneath it', { timeout: 60_000 }, async () => {
+  test('waits for a daemon that stops or restarts underneath it, then follows the new one from where it was; q quits', { timeout: 120_000 }, async () => {
     root = await copyFixture('sample-game');
     expect((await packer(root, ['daemon', 'start'])).code).toBe(0);
+    const firstPid = runningDaemonPid(root)!;
     tmux = await TmuxSession.create('top');
     await tmux.start(root, 'top');
-    await tmux.waitForScreen('the idle dashboard', (screen) => screen.includes('packer top — sample-game') && screen.includes('  idle'), 30_000);
+    await tmux.waitForScreen('the idle dashboard', (screen) => screen.includes(`pid ${firstPid} · lane 0`) && screen.includes('  idle'), 30_000);
 
+    // Stopped: top says so and stays (it does not start a daemon itself: the stop was someone's choice).
     expect((await packer(root, ['daemon', 'stop'])).code).toBe(0);
-    const screen = await tmux.waitForScreen('top exiting', (text) => text.includes('[top exited with status'), 15_000);
-    expect(screen).toContain('[top exited with status 1]');
-    expect(screen).toContain('The connection to the packer daemon ended');
-    expect(screen).toContain('Code: NOT_READY');
-    expect(screen).not.toMatch(/^\s+at /m);
+    await tmux.waitForScreen('the restarting notice', (screen) => screen.includes('daemon restarting… waiting to reconnect'), 15_000);
+    expect(runningDaemonPid(root)).toBeUndefined();
+    expect(await tmux.screen()).not.toContain('exited with status');
+
+    // Started again: top reconnects to it, drops the notice and shows what the new daemon does.
+    expect((await packer(root, ['daemon', 'start'])).code).toBe(0);
+    const secondPid = runningDaemonPid(root)!;
+    await tmux.waitForScreen('the second daemon', (screen) => screen.includes(`pid ${secondPid} · lane 0`) && !screen.includes('daemon restarting'), 30_000);
+    expect((await packer(root, ['mv', 'assets/sprites/items/coin.png', 'assets/sprites/items/coin-gold.png', '--yes'])).code).toBe(0);
+    await tmux.waitForScreen('the move after the first restart', (screen) => screen.includes('completed move assets/sprites/items/coin.png → assets/sprites/items/coin-gold.png'), 30_000);
+
+    // `packer daemon restart` in one go: the same.
+    const restarted = await packer(root, ['daemon', 'restart']);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    const thirdPid = runningDaemonPid(root)!;
+    expect(thirdPid).not.toBe(secondPid);
+    await tmux.waitForScreen('the restarted daemon', (screen) => screen.includes(`pid ${thirdPid} · lane 0`) && !screen.includes('daemon restarting'), 30_000);
+    expect((await packer(root, ['mv', 'assets/sprites/items/gem.png', 'assets/sprites/items/gem-blue.png', '--yes'])).code).toBe(0);
+    const after = await tmux.waitForScreen('the move after daemon restart', (screen) => screen.includes('completed move assets/sprites/items/gem.png → assets/sprites/items/gem-blue.png'), 30_000);
+    expect(after).toContain('daemon.started');
+    expect(after).not.toContain('exited with status');
+
+    await tmux.sendKeys('q');
+    await tmux.waitForScreen('top exiting with status 0', (screen) => screen.includes('[top exited with status 0]'), 15_000);
   });
 });
 

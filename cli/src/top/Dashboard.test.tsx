@@ -133,6 +133,12 @@ describe('Dashboard', () => {
     expect(lines[1]).toBe('  failed   update assets/sprites/ui/button.png — CONFLICT');
   });
 
+  it('says when it is waiting for a restarting daemon, under the header', () => {
+    const [waiting] = play([], { reconnecting: true });
+    expect(waiting!.split('\n')[1]).toBe('daemon restarting… waiting to reconnect (what follows is as of the last event seen)');
+    expect(play([])[0]).not.toContain('daemon restarting');
+  });
+
   it('quits on q', async () => {
     const onQuit = vi.fn();
     const view = render(<Dashboard projectName="sample-game" summary={summary} health={health} operations={[]} recent={[]} onQuit={onQuit} />);

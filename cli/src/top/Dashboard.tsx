@@ -10,11 +10,13 @@ export interface DashboardProps {
   health: MethodResult<'daemon.health'> | undefined;
   operations: OperationInfo[];
   recent: EventEnvelope[];
+  /** The connection to the daemon dropped (a restart, say) and `packer top` is waiting to reconnect. */
+  reconnecting?: boolean;
   onQuit?: () => void;
 }
 
 /** `packer top`: the daemon's running and queued operations, recent events, diagnostics and revision. */
-export function Dashboard({ projectName, summary, health, operations, recent, onQuit }: DashboardProps) {
+export function Dashboard({ projectName, summary, health, operations, recent, reconnecting, onQuit }: DashboardProps) {
   const { exit } = useApp();
   useInput((input) => {
     if (input === 'q') {
@@ -30,6 +32,7 @@ export function Dashboard({ projectName, summary, health, operations, recent, on
       <Text bold>
         packer top — {t(projectName)}  revision {summary?.revision ?? '…'}  {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${t(health.watcher.state)}` : ''}
       </Text>
+      {reconnecting ? <Text color="yellow">daemon restarting… waiting to reconnect (what follows is as of the last event seen)</Text> : null}
       {s ? (
         <Text>
           assets {s.assets} · missing {s.missing} · untracked {s.untracked} · <Text color={s.blockers ? 'red' : 'green'}>blockers {s.blockers}</Text> · warnings {s.warnings}
