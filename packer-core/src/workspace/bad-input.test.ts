@@ -369,14 +369,13 @@ describe('invalid mutation shapes', () => {
 });
 
 describe('a move onto something the scan does not track', () => {
-  it('an existing empty folder as target: refused, nothing changes', async () => {
+  it('an existing empty folder as target: the file goes into it, as `mv` does (never replaces the folder)', async () => {
     const { root, ws } = await registered();
     mkdirSync(path.join(root, 'assets/empty'));
-    const before = freeze(root);
-    const error = await rejection(ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/empty' }));
-    expect(['BLOCKED', 'IO_ERROR']).toContain(error.code);
-    expect(error.message).toContain('assets/empty');
-    before.check();
+    const hero = ws.state.byPath.get('assets/hero.png')!;
+    await ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/empty' });
+    expect(existsSync(path.join(root, 'assets/empty/hero.png'))).toBe(true);
+    expect(ws.state.byId.get(hero.id)?.path).toBe('assets/empty/hero.png');
     expect(ws.snapshot.divergence).toEqual([]);
     expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
   });
