@@ -56,19 +56,24 @@ export async function runCrashCampaign(deps, options = {}) {
           findings.push({ operation: operation.name, trial, mode: describeMode(mode), problems: record.problems });
         }
         tally(row, record);
-        log(`crash campaign: ${operation.name} #${trial} ${mode.kind === 'hook' ? `at ${record.hook}` : `after ${Math.round(mode.delayMs)} ms`}: ${record.outcome}${record.problems.length > 0 ? ` — ${record.problems.join('; ')}` : ''}`);
-        // A torn project would taint every later trial: start over from a fresh copy.
+        log(`crash campaign: ${operation.name} #${trial} ${describeMode(mode, record.hook)}: ${record.outcome}${record.problems.length > 0 ? ` — ${record.problems.join('; ')}` : ''}`);
+        // A torn project would taint every later trial: start over from a fresh copy (with --keep, keep the torn one).
         if (record.outcome === 'torn' || record.outcome === 'error' || record.invalid) {
           const suspect = context.project;
-          await suspect.dispose();
+          if (settings.keep) {
+            await suspect.shutdown().catch(() => undefined);
+            log(`crash campaign: kept the torn project ${suspect.root}`);
+          } else await suspect.dispose();
           context.project = await CrashProject.create({ deps, dir, name: `${operation.name}-${trial}`, fixture: operation.fixture, bulkSource });
           projects.splice(projects.indexOf(suspect), 1, context.project);
         }
       }
       row.seconds = (performance.now() - operationStarted) / 1000;
       rows.push(row);
-      await context.project.dispose();
-      projects.splice(projects.indexOf(context.project), 1);
+      if (!settings.keep) {
+        await context.project.dispose();
+        projects.splice(projects.indexOf(context.project), 1);
+      }
     }
     return { rows, findings, seconds: (performance.now() - started) / 1000, settings };
   } finally {
