@@ -17,6 +17,9 @@ interface Template {
   text: string;
   prefix: string;
   suffix: string;
+  /** How often `{path}` appears, and the length of everything else: an owner's length follows from a path's. */
+  occurrences: number;
+  fixed: number;
 }
 
 const compiled = new WeakMap<ProjectConfig, SidecarRules | null>();
@@ -34,8 +37,8 @@ export function sidecarRules(config: Pick<ProjectConfig, 'sidecars'>): SidecarRu
 
 function compile(texts: readonly string[]): SidecarRules {
   const templates: Template[] = [...new Set(texts)].map((text) => {
-    const at = text.indexOf(PLACEHOLDER);
-    return { text, prefix: text.slice(0, at), suffix: text.slice(text.lastIndexOf(PLACEHOLDER) + PLACEHOLDER.length) };
+    const parts = text.split(PLACEHOLDER);
+    return { text, prefix: parts[0]!, suffix: parts[parts.length - 1]!, occurrences: parts.length - 1, fixed: parts.join('').length };
   });
   const apply = (template: Template, owner: string): string => template.text.split(PLACEHOLDER).join(owner);
   return {
@@ -43,10 +46,10 @@ function compile(texts: readonly string[]): SidecarRules {
     ownersOf(path) {
       const owners: string[] = [];
       for (const template of templates) {
-        if (path.length <= template.prefix.length + template.suffix.length) continue;
-        if (!path.startsWith(template.prefix) || !path.endsWith(template.suffix)) continue;
-        const owner = path.slice(template.prefix.length, path.length - template.suffix.length);
-        // A template naming {path} twice fits only when every occurrence agrees; an owner is a whole project path.
+        const length = (path.length - template.fixed) / template.occurrences;
+        if (!Number.isInteger(length) || length <= 0 || !path.endsWith(template.suffix) || !path.startsWith(template.prefix)) continue;
+        const owner = path.slice(template.prefix.length, template.prefix.length + length);
+        // Every occurrence must agree (checked by applying the template again); an owner is a whole project path.
         if (owner.startsWith('/') || owner.endsWith('/') || apply(template, owner) !== path) continue;
         owners.push(owner);
       }
