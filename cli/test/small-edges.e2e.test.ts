@@ -11,11 +11,16 @@ import { fixtureProject } from './support/temp-project.js';
 const TIMEOUT = 90_000;
 type MutationJson = { plan: Plan; applied: boolean };
 
-const registry = (root: string): RegistryEntry[] => (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
-const idOf = (root: string, assetPath: string): string | undefined => registry(root).find((entry) => entry.path === assetPath)?.id;
+const registry = (root: string): RegistryEntry[] =>
+  (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
+const idOf = (root: string, assetPath: string): string | undefined =>
+  registry(root).find((entry) => entry.path === assetPath)?.id;
 
 describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () => {
-  test('mv file existing-folder (no trailing slash) moves into the folder, keeps the id, and the preview says so', async ({ expect, onTestFinished }) => {
+  test('mv file existing-folder (no trailing slash) moves into the folder, keeps the id, and the preview says so', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const id = idOf(root, 'assets/sprites/items/coin.png');
     expect(id).toBeDefined();
@@ -36,9 +41,18 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(idOf(root, 'assets/backgrounds/ui/click.wav')).toBe(click);
   });
 
-  test('mv onto an existing file: TARGET_EXISTS only, no CASE_COLLISION for the same path; a missing asset onto an untracked file hints packer relink', async ({ expect, onTestFinished }) => {
+  test('mv onto an existing file: TARGET_EXISTS only, no CASE_COLLISION for the same path; a missing asset onto an untracked file hints packer relink', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
-    const onto = await packer(root, ['mv', 'assets/sprites/items/coin.png', 'assets/sprites/items/gem.png', '--dry-run', '--json']);
+    const onto = await packer(root, [
+      'mv',
+      'assets/sprites/items/coin.png',
+      'assets/sprites/items/gem.png',
+      '--dry-run',
+      '--json',
+    ]);
     expect(onto.code).toBe(1);
     const plan = onto.json<MutationJson>().plan;
     expect(plan.blockers.map((item) => item.code)).toEqual(['TARGET_EXISTS']);
@@ -52,14 +66,19 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(relink.code).toBe(1);
     expect(relink.stdout).toContain('MISSING_FILE');
     expect(relink.stdout).toContain('TARGET_EXISTS');
-    expect(relink.stdout).toContain(`hint: If assets/text/thanks.md is this asset renamed outside the packer, keep its id with \`packer relink ${id} assets/text/thanks.md\`.`);
+    expect(relink.stdout).toContain(
+      `hint: If assets/text/thanks.md is this asset renamed outside the packer, keep its id with \`packer relink ${id} assets/text/thanks.md\`.`,
+    );
     // The hint's command does what it says.
     const done = await packer(root, ['relink', id, 'assets/text/thanks.md', '--yes']);
     expect(done.code, done.stderr).toBe(0);
     expect(idOf(root, 'assets/text/thanks.md')).toBe(id);
   });
 
-  test('verify and pack ls without a pack name act on every pack after a build; a damaged pack fails verify', async ({ expect, onTestFinished }) => {
+  test('verify and pack ls without a pack name act on every pack after a build; a damaged pack fails verify', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const build = await packer(root, ['build', '--json']);
     expect(build.code, build.stderr).toBe(0);
@@ -71,7 +90,10 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(packs.every((pack) => pack.exists)).toBe(true);
     const human = await packer(root, ['pack', 'ls']);
     expect(human.code).toBe(0);
-    for (const pack of packs) expect(human.stdout).toMatch(new RegExp(`^${pack.name} +${pack.file.replace(/\./g, '\\.')} +${pack.entries} `, 'm'));
+    for (const pack of packs)
+      expect(human.stdout).toMatch(
+        new RegExp(`^${pack.name} +${pack.file.replace(/\./g, '\\.')} +${pack.entries} `, 'm'),
+      );
 
     const verified = await packer(root, ['verify', '--json']);
     expect(verified.code, verified.stderr).toBe(0);
@@ -96,20 +118,36 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
 
   test('history says what each mutation changed: counts and paths', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
-    expect((await packer(root, ['mv', 'assets/sprites/player/idle.png', 'assets/sprites/player/stand.png', '--yes'])).code).toBe(0);
+    expect(
+      (await packer(root, ['mv', 'assets/sprites/player/idle.png', 'assets/sprites/player/stand.png', '--yes'])).code,
+    ).toBe(0);
     expect((await packer(root, ['rm', 'assets/text/locale', '--delete-file', '--yes'])).code).toBe(0);
 
     const history = await packer(root, ['history']);
     expect(history.code, history.stderr).toBe(0);
-    expect(history.stdout).toContain('moved 1 (on disk: 1 move): assets/sprites/player/idle.png → assets/sprites/player/stand.png');
-    expect(history.stdout).toContain('removed 3 (on disk: 3 deletions): assets/text/locale/de.txt, assets/text/locale/en.txt, assets/text/locale/fr.txt');
+    expect(history.stdout).toContain(
+      'moved 1 (on disk: 1 move): assets/sprites/player/idle.png → assets/sprites/player/stand.png',
+    );
+    expect(history.stdout).toContain(
+      'removed 3 (on disk: 3 deletions): assets/text/locale/de.txt, assets/text/locale/en.txt, assets/text/locale/fr.txt',
+    );
 
     const records = (await packer(root, ['history', '--json'])).json<{ items: AuditRecord[] }>().items;
-    expect(records.at(-1)!.changes).toEqual({ registered: 0, moved: 0, removed: 3, updated: 0, movedFiles: 0, deletedFiles: 3,
-      firstPaths: ['assets/text/locale/de.txt', 'assets/text/locale/en.txt', 'assets/text/locale/fr.txt'] });
+    expect(records.at(-1)!.changes).toEqual({
+      registered: 0,
+      moved: 0,
+      removed: 3,
+      updated: 0,
+      movedFiles: 0,
+      deletedFiles: 3,
+      firstPaths: ['assets/text/locale/de.txt', 'assets/text/locale/en.txt', 'assets/text/locale/fr.txt'],
+    });
   });
 
-  test('a mistyped command suggests the closest one and exits 2 without waiting for an answer (stdin not a terminal)', async ({ expect, onTestFinished }) => {
+  test('a mistyped command suggests the closest one and exits 2 without waiting for an answer (stdin not a terminal)', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const typo = await packer(root, ['statsu'], { timeoutMs: 15_000 });
     expect(typo.code).toBe(2);

@@ -5,7 +5,8 @@ import { plural, table } from '../render/format.js';
 import { terminalText as t } from '../render/terminal-text.js';
 
 export default class History extends PackerCommand<typeof History> {
-  static override description = 'The audit log: every applied or refused mutation, who asked, the revisions before and after, and what it changed.';
+  static override description =
+    'The audit log: every applied or refused mutation, who asked, the revisions before and after, and what it changed.';
   static override examples = ['<%= config.bin %> history', '<%= config.bin %> history --limit 5 --json'];
   static override flags = { limit: Flags.integer({ description: 'Only the newest N records.', default: 50, min: 1 }) };
 
@@ -15,18 +16,24 @@ export default class History extends PackerCommand<typeof History> {
     if (!this.jsonEnabled()) {
       if (answer.items.length === 0) this.log('No mutations recorded yet.');
       else {
-        const rows = table(answer.items.map((record) => [
-          record.time.replace('T', ' ').slice(0, 19),
-          record.result,
-          record.scope.type,
-          `r${record.revisionBefore}→r${record.revisionAfter}`,
-          `${record.actor.client}${record.actor.user ? ` (${record.actor.user})` : ''}`,
-          record.operationId,
-        ])).split('\n');
+        const rows = table(
+          answer.items.map((record) => [
+            record.time.replace('T', ' ').slice(0, 19),
+            record.result,
+            record.scope.type,
+            `r${record.revisionBefore}→r${record.revisionAfter}`,
+            `${record.actor.client}${record.actor.user ? ` (${record.actor.user})` : ''}`,
+            record.operationId,
+          ]),
+        ).split('\n');
         // Each record's row, then what it did (or why it was refused) beneath it: paths are too long for a column.
         answer.items.forEach((record, index) => {
-          this.log(rows[index]!);
-          const detail = record.error ? `${record.error.code}: ${record.error.message}` : record.changes ? describeChanges(record.changes) : undefined;
+          this.log(rows[index] ?? '');
+          const detail = record.error
+            ? `${record.error.code}: ${record.error.message}`
+            : record.changes
+              ? describeChanges(record.changes)
+              : undefined;
           if (detail) this.log(`    ${t(detail)}`);
         });
       }

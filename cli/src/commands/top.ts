@@ -24,15 +24,30 @@ export default class Top extends PackerCommand<typeof Top> {
   private async follow(client: DaemonClient): Promise<void> {
     // Read once: `client.hello` throws while the connection is down, and redraws may still be scheduled then.
     const { projectName, cursor: helloCursor } = client.hello;
-    const [{ render }, { createElement }, { Dashboard }] = await Promise.all([import('ink'), import('react'), import('../top/Dashboard.js')]);
-    const rows = new Map<string, OperationInfo>((await client.call('operations.list', {})).items.map((op) => [op.operationId, op]));
+    const [{ render }, { createElement }, { Dashboard }] = await Promise.all([
+      import('ink'),
+      import('react'),
+      import('../top/Dashboard.js'),
+    ]);
+    const rows = new Map<string, OperationInfo>(
+      (await client.call('operations.list', {})).items.map((op) => [op.operationId, op]),
+    );
     const recent: EventEnvelope[] = [];
     let summary: MethodResult<'snapshot.summary'> | undefined = await client.call('snapshot.summary', {});
     let health: MethodResult<'daemon.health'> | undefined = await client.call('daemon.health', {});
     let reconnecting = false;
     let quit!: () => void;
     const quitting = new Promise<void>((resolve) => (quit = resolve));
-    const element = () => createElement(Dashboard, { projectName, summary, health, operations: [...rows.values()], recent, reconnecting, onQuit: quit });
+    const element = () =>
+      createElement(Dashboard, {
+        projectName,
+        summary,
+        health,
+        operations: [...rows.values()],
+        recent,
+        reconnecting,
+        onQuit: quit,
+      });
     const app = render(element(), { exitOnCtrlC: true });
     void app.waitUntilExit().then(quit);
     // Redraw at most every 100 ms: progress can arrive far faster than a terminal can show it.
@@ -75,7 +90,14 @@ export default class Top extends PackerCommand<typeof Top> {
           recent.push(event);
           if (recent.length > 50) recent.shift();
         }
-        if (event.type === 'snapshot.changed' || event.type === 'completed' || event.type === 'failed' || event.type === 'cancelled' || event.type === 'started') void refreshState();
+        if (
+          event.type === 'snapshot.changed' ||
+          event.type === 'completed' ||
+          event.type === 'failed' ||
+          event.type === 'cancelled' ||
+          event.type === 'started'
+        )
+          void refreshState();
         redraw();
       },
     });
@@ -86,9 +108,13 @@ export default class Top extends PackerCommand<typeof Top> {
     app.unmount();
     if (lostDaemon) {
       // The client's own finding (it lost the daemon), not an answer of the packer's.
-      throw new PackerError('NOT_READY', 'The packer ran inside packer top (--no-daemon) and its connection ended, so packer top quit.', {
-        hint: 'Run `packer top` again, or without --no-daemon to follow the project daemon across restarts.',
-      });
+      throw new PackerError(
+        'NOT_READY',
+        'The packer ran inside packer top (--no-daemon) and its connection ended, so packer top quit.',
+        {
+          hint: 'Run `packer top` again, or without --no-daemon to follow the project daemon across restarts.',
+        },
+      );
     }
   }
 
@@ -101,10 +127,13 @@ export default class Top extends PackerCommand<typeof Top> {
     if (this.inProcess()) return this.client();
     const root = this.projectRoot();
     let first = true;
-    return new DaemonClient(() => {
-      const autoStart = first;
-      first = false;
-      return connectToDaemon(root, { client: 'cli:top', autoStart });
-    }, { reconnect: true }).open();
+    return new DaemonClient(
+      () => {
+        const autoStart = first;
+        first = false;
+        return connectToDaemon(root, { client: 'cli:top', autoStart });
+      },
+      { reconnect: true },
+    ).open();
   }
 }

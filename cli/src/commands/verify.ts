@@ -14,8 +14,17 @@ export default class Verify extends PackerCommand<typeof Verify> {
   static override description =
     'Check packs against their header, table and manifest digests; reports the first bad entry. Without a pack name, every configured pack (one never built fails). Exit 1 when any fails.';
 
-  static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify sprites', '<%= config.bin %> verify build/sprites.pack --json'];
-  static override args = { pack: Args.string({ description: 'Pack name, or the path of a .pack file (default: every configured pack).', required: false }) };
+  static override examples = [
+    '<%= config.bin %> verify',
+    '<%= config.bin %> verify sprites',
+    '<%= config.bin %> verify build/sprites.pack --json',
+  ];
+  static override args = {
+    pack: Args.string({
+      description: 'Pack name, or the path of a .pack file (default: every configured pack).',
+      required: false,
+    }),
+  };
 
   async run(): Promise<MethodResult<'packs.verify'> | VerifyAllResult> {
     const client = await this.client();
@@ -54,12 +63,17 @@ export default class Verify extends PackerCommand<typeof Verify> {
 
   private report(result: VerifyResult, prefix: string): void {
     if (result.ok) {
-      this.log(t(`${prefix}ok: ${result.file} — ${result.entries} entries, ${formatBytes(result.bytes)}, sha256 ${result.digest ?? '?'}`));
+      this.log(
+        t(
+          `${prefix}ok: ${result.file} — ${result.entries} entries, ${formatBytes(result.bytes)}, sha256 ${result.digest ?? '?'}`,
+        ),
+      );
       return;
     }
     const problem = result.problem!;
     const entry = problem.entry ? ` (entry ${problem.entry.index}: ${problem.entry.name}, ${problem.entry.id})` : '';
     this.log(t(`${prefix}FAILED: ${result.file}: ${problem.section}${entry}: ${problem.message}`));
-    if (problem.expected || problem.actual) this.log(`  expected ${t(problem.expected ?? '?')}\n  actual   ${t(problem.actual ?? '?')}`);
+    if (problem.expected || problem.actual)
+      this.log(`  expected ${t(problem.expected ?? '?')}\n  actual   ${t(problem.actual ?? '?')}`);
   }
 }

@@ -20,7 +20,9 @@ const hook: Hook.CommandNotFound = async function (options) {
     }
   }
   const hidden = new Set(options.config.commands.filter((command) => command.hidden).map((command) => command.id));
-  const ids = [...options.config.commandIDs, ...options.config.commands.flatMap((command) => command.aliases)].filter((id) => !hidden.has(id));
+  const ids = [...options.config.commandIDs, ...options.config.commands.flatMap((command) => command.aliases)].filter(
+    (id) => !hidden.has(id),
+  );
   const bin = options.config.bin;
   const suggestion = closestCommand(options.id, ids);
   this.warn(`${toConfiguredId(options.id, options.config)} is not a ${bin} command.`);

@@ -7,8 +7,19 @@ export const AUDIT_CHANGE_PATHS = 5;
  * What a mutation changed, for `packer history`: counts per kind of change and the first few paths. Bounded
  * whatever the mutation's size (a register of 100k files names 5 of them).
  */
-export function auditChanges(registry: readonly RegistryMutation[], files: readonly FilesystemMutation[]): AuditChanges {
-  const changes: AuditChanges = { registered: 0, moved: 0, removed: 0, updated: 0, movedFiles: 0, deletedFiles: 0, firstPaths: [] };
+export function auditChanges(
+  registry: readonly RegistryMutation[],
+  files: readonly FilesystemMutation[],
+): AuditChanges {
+  const changes: AuditChanges = {
+    registered: 0,
+    moved: 0,
+    removed: 0,
+    updated: 0,
+    movedFiles: 0,
+    deletedFiles: 0,
+    firstPaths: [],
+  };
   for (const change of registry) {
     let described: string;
     if (change.op === 'add') {

@@ -33,7 +33,9 @@ describe('move into an existing folder', () => {
     const hero = ws.state.byPath.get('assets/hero.png')!;
     const plan = ws.preview({ type: 'move', from: 'assets/hero.png', to: 'assets/sprites' });
     expect(plan.blockers).toEqual([]);
-    expect(plan.warnings).toEqual([expect.objectContaining({ code: 'MOVE_INTO_FOLDER', severity: 'info', path: 'assets/sprites/hero.png' })]);
+    expect(plan.warnings).toEqual([
+      expect.objectContaining({ code: 'MOVE_INTO_FOLDER', severity: 'info', path: 'assets/sprites/hero.png' }),
+    ]);
     expect(plan.filesystemMutations).toEqual([{ op: 'move', from: 'assets/hero.png', to: 'assets/sprites/hero.png' }]);
     await ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/sprites' });
     expect(ws.state.byId.get(hero.id)?.path).toBe('assets/sprites/hero.png');
@@ -52,15 +54,22 @@ describe('move into an existing folder', () => {
     const plan = ws.preview({ type: 'move', from: 'assets/ui', to: 'assets/sprites' });
     expect(plan.blockers).toEqual([]);
     expect(plan.filesystemMutations).toEqual([{ op: 'move', from: 'assets/ui', to: 'assets/sprites/ui' }]);
-    expect(plan.registryMutations).toEqual([expect.objectContaining({ op: 'update', after: expect.objectContaining({ path: 'assets/sprites/ui/button.png' }) })]);
+    expect(plan.registryMutations).toEqual([
+      expect.objectContaining({
+        op: 'update',
+        after: expect.objectContaining({ path: 'assets/sprites/ui/button.png' }),
+      }),
+    ]);
   });
 
   it('a destination that does not exist is still a rename, and a file there is still TARGET_EXISTS', async () => {
     const { ws } = await registered();
-    expect(ws.preview({ type: 'move', from: 'assets/hero.png', to: 'assets/villain.png' }).filesystemMutations)
-      .toEqual([{ op: 'move', from: 'assets/hero.png', to: 'assets/villain.png' }]);
-    expect(ws.preview({ type: 'move', from: 'assets/ui', to: 'assets/interface' }).filesystemMutations)
-      .toEqual([{ op: 'move', from: 'assets/ui', to: 'assets/interface' }]);
+    expect(ws.preview({ type: 'move', from: 'assets/hero.png', to: 'assets/villain.png' }).filesystemMutations).toEqual(
+      [{ op: 'move', from: 'assets/hero.png', to: 'assets/villain.png' }],
+    );
+    expect(ws.preview({ type: 'move', from: 'assets/ui', to: 'assets/interface' }).filesystemMutations).toEqual([
+      { op: 'move', from: 'assets/ui', to: 'assets/interface' },
+    ]);
     const onto = ws.preview({ type: 'move', from: 'assets/hero.png', to: 'assets/sprites/tree.png' });
     expect(codes(onto.blockers)).toEqual(['TARGET_EXISTS']);
   });
@@ -107,6 +116,9 @@ describe('move onto an existing file', () => {
     await ws.refresh();
     const plan = ws.preview({ type: 'move', from: hero.id, to: 'assets/hero-renamed.png' });
     expect(codes(plan.blockers).sort()).toEqual(['MISSING_FILE', 'TARGET_EXISTS']);
-    for (const blocker of plan.blockers) expect(blocker.hint).toBe(`If assets/hero-renamed.png is this asset renamed outside the packer, keep its id with \`packer relink ${hero.id} assets/hero-renamed.png\`.`);
+    for (const blocker of plan.blockers)
+      expect(blocker.hint).toBe(
+        `If assets/hero-renamed.png is this asset renamed outside the packer, keep its id with \`packer relink ${hero.id} assets/hero-renamed.png\`.`,
+      );
   });
 });

@@ -17,8 +17,17 @@ export default class PackLs extends PackerCommand<typeof PackLs> {
   static override description =
     'List the entries of a built pack (from its own table, sorted by asset id). Without a pack name, list every configured pack: file, entries, size, digest and last build.';
 
-  static override examples = ['<%= config.bin %> pack ls', '<%= config.bin %> pack ls sprites', '<%= config.bin %> pack ls core --json'];
-  static override args = { pack: Args.string({ description: 'Pack name, or the path of a .pack file (default: list the packs).', required: false }) };
+  static override examples = [
+    '<%= config.bin %> pack ls',
+    '<%= config.bin %> pack ls sprites',
+    '<%= config.bin %> pack ls core --json',
+  ];
+  static override args = {
+    pack: Args.string({
+      description: 'Pack name, or the path of a .pack file (default: list the packs).',
+      required: false,
+    }),
+  };
 
   async run(): Promise<PackEntriesResult | MethodResult<'packs.list'>> {
     const client = await this.client();
@@ -26,13 +35,26 @@ export default class PackLs extends PackerCommand<typeof PackLs> {
       const packs = await client.call('packs.list', {});
       if (!this.jsonEnabled()) {
         if (packs.items.length === 0) this.log('No packs are configured in packer.json.');
-        else this.log(table([
-          ['PACK', 'FILE', 'ENTRIES', 'SIZE', 'SHA256', 'BUILT'],
-          ...packs.items.map((pack) => pack.exists
-            ? [pack.name, pack.file, String(pack.entries ?? '?'), pack.bytes === undefined ? '?' : formatBytes(pack.bytes), (pack.digest ?? '?').slice(0, 12),
-              pack.lastBuild ? `${pack.lastBuild.builtAt.replace('T', ' ').slice(0, 19)} (revision ${pack.lastBuild.revision})` : '-']
-            : [pack.name, pack.file, '-', '-', '-', 'not built']),
-        ]));
+        else
+          this.log(
+            table([
+              ['PACK', 'FILE', 'ENTRIES', 'SIZE', 'SHA256', 'BUILT'],
+              ...packs.items.map((pack) =>
+                pack.exists
+                  ? [
+                      pack.name,
+                      pack.file,
+                      String(pack.entries ?? '?'),
+                      pack.bytes === undefined ? '?' : formatBytes(pack.bytes),
+                      (pack.digest ?? '?').slice(0, 12),
+                      pack.lastBuild
+                        ? `${pack.lastBuild.builtAt.replace('T', ' ').slice(0, 19)} (revision ${pack.lastBuild.revision})`
+                        : '-',
+                    ]
+                  : [pack.name, pack.file, '-', '-', '-', 'not built'],
+              ),
+            ]),
+          );
       }
       return packs;
     }
@@ -41,13 +63,31 @@ export default class PackLs extends PackerCommand<typeof PackLs> {
     let page: string | undefined;
     let answer;
     do {
-      answer = await client.call('packs.entries', { pack, limit: PAGE_SIZES['packs.entries'].max, ...(page ? { page } : {}) });
+      answer = await client.call('packs.entries', {
+        pack,
+        limit: PAGE_SIZES['packs.entries'].max,
+        ...(page ? { page } : {}),
+      });
       items.push(...answer.items);
       page = answer.nextPage;
     } while (page);
     if (!this.jsonEnabled()) {
-      this.log(terminalText(`${answer.file}  ${answer.digest ? `sha256 ${answer.digest}` : ''}  ${items.length} entries`));
-      this.log(table(items.map((entry) => [entry.id, entry.kind, formatBytes(entry.size), entry.name, Object.entries(entry.metadata).map(([k, v]) => `${k}=${String(v)}`).join(' ')])));
+      this.log(
+        terminalText(`${answer.file}  ${answer.digest ? `sha256 ${answer.digest}` : ''}  ${items.length} entries`),
+      );
+      this.log(
+        table(
+          items.map((entry) => [
+            entry.id,
+            entry.kind,
+            formatBytes(entry.size),
+            entry.name,
+            Object.entries(entry.metadata)
+              .map(([k, v]) => `${k}=${String(v)}`)
+              .join(' '),
+          ]),
+        ),
+      );
     }
     return { pack: answer.pack, file: answer.file, ...(answer.digest ? { digest: answer.digest } : {}), items };
   }
