@@ -6,7 +6,7 @@ import type { Connected } from '../common/daemon-client.js';
 import { RpcConnection } from '../common/rpc-connection.js';
 import { isDaemonAlive } from './daemon-alive.js';
 import { loadInProcessDaemon } from './in-process-daemon.js';
-import { projectFiles } from './project-files.js';
+import { projectFiles, type ProjectFiles } from './project-files.js';
 import { assertSafeSocket } from './socket-folder.js';
 import { socketTransport } from './socket-transport.js';
 import { readEndpoint, startDaemonProcess } from './start-daemon.js';
@@ -41,9 +41,17 @@ async function helloOver(connection: RpcConnection, client: string): Promise<Met
   return connection.call('daemon.hello', { client, protocolVersion: PROTOCOL_VERSION, pid: process.pid });
 }
 
+/** How many daemons one connect may start: a first one, then one per daemon seen dying before it answered hello. */
+const MAX_STARTS = 3;
+/** Pause before connecting again after a listener dropped hello (a dying daemon's socket goes within milliseconds). */
+const RETRY_PAUSE_MS = 25;
+
 /**
  * Finds the project's daemon, starting it detached if absent, and says hello. A daemon speaking another protocol
  * version is asked to stop and a new one is started. Two clients racing to start one still get one daemon.
+ * A listener that drops the connection before answering hello (a daemon killed a moment ago still accepts on its
+ * socket until its files close) is no usable daemon: hello is idempotent and no request of the caller went out
+ * yet, so connect goes on as if nobody listened (start a daemon, or wait for one) until the deadline.
  */
 export async function connectToDaemon(projectRoot: string, options: ConnectOptions): Promise<Connected> {
   const root = path.resolve(projectRoot);
@@ -52,6 +60,8 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   let restartedForVersion = false;
   let started = false;
+  let starts = 0;
+  let dropped = 0;
   for (;;) {
     // Before a byte goes out: whoever listens there must be this user (UNSAFE_SOCKET otherwise, at once).
     assertSafeSocket(files.socketPath, files.socketInSharedFolder);
@@ -68,27 +78,38 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
         }, { cause: error });
       }
     }
+    let droppedNow = false;
     if (socket) {
       const connection = new RpcConnection(socketTransport(socket));
-      const hello = await withDeadline(helloOver(connection, options.client), Math.max(deadline, Date.now() + HELLO_MIN_WAIT_MS), () => {
+      const hello = await sayHello(connection, options.client, files, Math.max(deadline, Date.now() + HELLO_MIN_WAIT_MS));
+      if (hello === 'dropped') {
+        dropped++;
+        droppedNow = true;
+      } else {
+        if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
+        if (restartedForVersion) throw new PackerError('PROTOCOL_MISMATCH', `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, { daemon: hello.protocolVersion, client: PROTOCOL_VERSION });
+        await connection.call('daemon.shutdown', { reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` });
         connection.close();
-        return new PackerError('NOT_READY', `The process listening on ${files.socketPath} did not answer daemon.hello in time.`, { path: files.socketPath, logFile: files.logFile });
-      });
-      if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
-      if (restartedForVersion) throw new PackerError('PROTOCOL_MISMATCH', `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, { daemon: hello.protocolVersion, client: PROTOCOL_VERSION });
-      await connection.call('daemon.shutdown', { reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` });
-      connection.close();
-      await waitForExit(hello.pid, deadline);
-      restartedForVersion = true;
-      continue;
+        await waitForExit(hello.pid, deadline);
+        restartedForVersion = true;
+        continue;
+      }
     }
-    if (options.autoStart === false) {
+    if (options.autoStart === false && !droppedNow) {
       throw new PackerError('NOT_READY', `No packer daemon is running for ${root}.`, { hint: 'Start one with `packer daemon start`.' });
     }
-    if (Date.now() > deadline) throw new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, { logFile: files.logFile });
+    if (Date.now() > deadline) throw notReadyAtDeadline(root, files, options.autoStart !== false, dropped);
+    if (options.autoStart === false) {
+      // Whoever dropped us may be a daemon going away: once its socket is gone this ends as "none running".
+      await pause(RETRY_PAUSE_MS);
+      continue;
+    }
+    // The daemon we started (or waited for) dropped hello and is gone: the lock is stale, start another.
+    if (droppedNow && started && starts < MAX_STARTS && !endpointHolderAlive(files.endpointFile)) started = false;
     let winner: number | undefined;
     if (!started) {
       started = true;
+      starts++;
       try {
         await startDaemonProcess(root, env, [], options.daemonEntryPoint);
         continue;
@@ -98,10 +119,51 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
         winner = error.data.pid;
       }
     }
+    if (droppedNow) await pause(RETRY_PAUSE_MS);
     await waitForSocket(files.socketPath, files.endpointFile, deadline, winner);
     // The winner died before it served: the lock is stale now, so the next round starts a daemon itself.
-    if (winner !== undefined && !isDaemonAlive(winner)) started = false;
+    if (winner !== undefined && !isDaemonAlive(winner) && starts < MAX_STARTS) started = false;
   }
+}
+
+/**
+ * Says hello over a fresh connection: the daemon's answer, or `dropped` when the connection closed before any
+ * answer came (closed here too). A listener that stays silent past `deadline` is NOT_READY.
+ */
+async function sayHello(connection: RpcConnection, client: string, files: ProjectFiles, deadline: number): Promise<MethodResult<'daemon.hello'> | 'dropped'> {
+  try {
+    return await withDeadline(helloOver(connection, client), deadline, () => {
+      connection.close();
+      return new PackerError('NOT_READY', `The process listening on ${files.socketPath} did not answer daemon.hello in time.`, { path: files.socketPath, logFile: files.logFile });
+    });
+  } catch (error) {
+    if (!isPackerError(error, 'CONNECTION_LOST')) throw error;
+    connection.close();
+    return 'dropped';
+  }
+}
+
+function notReadyAtDeadline(root: string, files: ProjectFiles, autoStart: boolean, dropped: number): PackerError {
+  if (dropped > 0) {
+    return new PackerError('NOT_READY', `The process listening on ${files.socketPath} closed the connection before answering daemon.hello (${dropped} ${dropped === 1 ? 'time' : 'times'}); no packer daemon for ${root} answered in time.`, {
+      path: files.socketPath,
+      logFile: files.logFile,
+      hint: autoStart
+        ? `See the daemon log ${files.logFile}; if no packer daemon is running, something else listens on the socket: stop it or remove ${files.socketPath}.`
+        : `If a daemon was just stopped or killed, start one with \`packer daemon start\`; otherwise something else listens on the socket: stop it or remove ${files.socketPath}.`,
+    });
+  }
+  return new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, { logFile: files.logFile });
+}
+
+/** True while the daemon named by the endpoint file lives (false when there is none). */
+function endpointHolderAlive(endpointFile: string): boolean {
+  const endpoint = readEndpoint(endpointFile);
+  return endpoint !== undefined && isDaemonAlive(endpoint.pid);
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Runs the daemon's own server in this process over an in-memory transport: the same contract, no socket. */
@@ -148,11 +210,11 @@ async function waitForSocket(socketPath: string, endpointFile: string, deadline:
       if (winner !== undefined && !isDaemonAlive(winner)) return;
       const endpoint = readEndpoint(endpointFile);
       if (endpoint && !isDaemonAlive(endpoint.pid)) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await pause(RETRY_PAUSE_MS);
     }
   }
 }
 
 async function waitForExit(pid: number, deadline: number): Promise<void> {
-  while (Date.now() < deadline && isDaemonAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 25));
+  while (Date.now() < deadline && isDaemonAlive(pid)) await pause(RETRY_PAUSE_MS);
 }
