@@ -1,5 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLoopbackHost } from '@packer/core/contract';
+import { isAllowedOrigin, isLoopbackHostHeader, quoteHeader as quote, sameSecret } from '@packer/client';
 
 /** Why the Studio page server refuses a request: the HTTP status and a line for the browser. */
 export interface PageRefusal {
@@ -9,21 +8,14 @@ export interface PageRefusal {
   hint?: string;
 }
 
-const QUOTED_CHARS = 200;
-const quote = (value: string | undefined): string => {
-  const text = value ?? '';
-  return text.length <= QUOTED_CHARS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_CHARS))}… (${text.length} characters)`;
-};
-
 /**
  * The daemon's WebSocket handshake checks, applied to the page server: `Host` must name loopback (a DNS-rebound
  * page names its own host), and an `Origin`, when sent, must be a loopback http(s) origin. The test next to this
  * file holds both to the same verdicts.
  */
 export function checkPageRequest(headers: { host?: string | undefined; origin?: string | undefined }): PageRefusal | undefined {
-  const hostname = hostnameOf(headers.host);
-  if (hostname === undefined || !isLoopbackHost(hostname)) return { status: 403, reason: 'host', message: `Host ${quote(headers.host)} is not a loopback address.` };
-  if (headers.origin !== undefined && !isLoopbackOrigin(headers.origin)) {
+  if (!isLoopbackHostHeader(headers.host)) return { status: 403, reason: 'host', message: `Host ${quote(headers.host)} is not a loopback address.` };
+  if (headers.origin !== undefined && !isAllowedOrigin(headers.origin)) {
     return { status: 403, reason: 'origin', message: `Origin ${quote(headers.origin)} is not allowed; the Studio page is served to loopback origins only.` };
   }
   return undefined;
@@ -36,28 +28,4 @@ export function checkPageToken(given: string | undefined, known: Iterable<string
   let matched = false;
   for (const token of known) matched = sameSecret(given, token) || matched;
   return matched ? undefined : { status: 401, reason: 'token', message: 'The token does not match .packer/ws-token.', hint };
-}
-
-function isLoopbackOrigin(origin: string): boolean {
-  try {
-    const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
-function hostnameOf(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
-// Hashing first gives equal-length inputs, so the comparison time says nothing about the token.
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLoopbackHost } from '@packer/core/contract';
+import { isAllowedOrigin, isLoopbackHostHeader, quoteHeader, sameSecret } from '@packer/client';
+
+export { clipHeader, quoteHeader, isAllowedOrigin, QUOTED_HEADER_CHARS } from '@packer/client';
 
 /** Why a WebSocket handshake is refused: the HTTP status and a line for the peer. */
 export interface HandshakeRefusal {
@@ -7,20 +8,6 @@ export interface HandshakeRefusal {
   /** Which check failed: a short, fixed word for logs (the message may quote what the peer sent). */
   reason: 'host' | 'origin' | 'token';
   message: string;
-}
-
-/** Longest piece of a peer's header quoted back in a refusal or a log line. */
-export const QUOTED_HEADER_CHARS = 200;
-
-/** A peer's header value cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more), saying how long it was. */
-export function clipHeader(value: string): string {
-  return value.length <= QUOTED_HEADER_CHARS ? value : `${value.slice(0, QUOTED_HEADER_CHARS)}… (${value.length} characters)`;
-}
-
-/** A peer's header value, JSON-quoted and clipped, for a refusal message. */
-export function quoteHeader(value: string | undefined): string {
-  const text = value ?? '';
-  return text.length <= QUOTED_HEADER_CHARS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
 }
 
 export interface HandshakeRequest {
@@ -42,8 +29,7 @@ export interface HandshakePolicy {
  * is always required, compared in constant time.
  */
 export function checkHandshake(request: HandshakeRequest, policy: HandshakePolicy): HandshakeRefusal | undefined {
-  const hostname = hostnameOf(request.headers.host);
-  if (hostname === undefined || !isLoopbackHost(hostname)) {
+  if (!isLoopbackHostHeader(request.headers.host)) {
     return { status: 403, reason: 'host', message: `Host ${quoteHeader(request.headers.host)} is not a loopback address.` };
   }
   const origin = request.headers.origin;
@@ -56,37 +42,6 @@ export function checkHandshake(request: HandshakeRequest, policy: HandshakePolic
   return undefined;
 }
 
-/** True for a loopback http(s) origin or one listed (compared as normalised origins). */
-export function isAllowedOrigin(origin: string, allowedOrigins: readonly string[]): boolean {
-  const normalised = normaliseOrigin(origin);
-  if (allowedOrigins.some((allowed) => normaliseOrigin(allowed) === normalised)) return true;
-  try {
-    const url = new URL(origin);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
-  } catch {
-    return false;
-  }
-}
-
-function normaliseOrigin(origin: string): string {
-  try {
-    const parsed = new URL(origin).origin;
-    // Opaque origins (file:, data:) serialise as "null"; keep what was written so only an explicit "null" matches.
-    return parsed === 'null' ? origin : parsed;
-  } catch {
-    return origin;
-  }
-}
-
-function hostnameOf(host: string | undefined): string | undefined {
-  if (!host) return undefined;
-  try {
-    return new URL(`http://${host}`).hostname;
-  } catch {
-    return undefined;
-  }
-}
-
 function tokenOf(url: string | undefined): string | undefined {
   try {
     return new URL(url ?? '/', 'http://localhost').searchParams.get('token') ?? undefined;
@@ -95,8 +50,3 @@ function tokenOf(url: string | undefined): string | undefined {
   }
 }
 
-// Hashing first gives equal-length inputs, so the comparison time says nothing about the token.
-function sameSecret(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(given), digest(expected));
-}
