@@ -1,6 +1,8 @@
 // The explicit command table (oclif "explicit" strategy): no directory scan at start-up.
 import Add from './commands/add.js';
 import Build from './commands/build.js';
+import CachePrune from './commands/cache/prune.js';
+import CacheStats from './commands/cache/stats.js';
 import Check from './commands/check.js';
 import DaemonLogs from './commands/daemon/logs.js';
 import DaemonRestart from './commands/daemon/restart.js';
@@ -28,6 +30,8 @@ import Verify from './commands/verify.js';
 export const COMMANDS = {
   add: Add,
   build: Build,
+  'cache:prune': CachePrune,
+  'cache:stats': CacheStats,
   check: Check,
   'daemon:logs': DaemonLogs,
   'daemon:restart': DaemonRestart,

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import type { BuildReport } from '@packer/core/contract';
 import { PackerCommand, reportPackerError } from '../base/packer-command.js';
 import { followOperation, progressMode } from '../progress/follow-operation.js';
+import { remoteLine } from '../progress/operation-state.js';
 import { formatBytes, formatDuration, plural, table } from '../render/format.js';
 import { renderDiagnostic } from '../render/render-diagnostic.js';
 import { terminalText } from '../render/terminal-text.js';
@@ -27,8 +28,9 @@ export default class Build extends PackerCommand<typeof Build> {
     if (outcome?.type === 'failed') {
       const { error } = outcome;
       if (!json && error.code === 'BLOCKED') {
+        // A report already lists its failures, which are the blockers: print each problem once.
         if (error.data.report) this.log(renderReport(error.data.report));
-        for (const blocker of error.data.blockers ?? []) this.log(renderDiagnostic(blocker));
+        else for (const blocker of error.data.blockers ?? []) this.log(renderDiagnostic(blocker));
       }
       reportPackerError(this, error, (value) => this.logJson(value));
     }
@@ -53,6 +55,7 @@ function renderReport(report: BuildReport): string {
     table(rows),
     `revision ${report.revision}: ${report.assets} assets (${formatBytes(report.inputBytes)}) — processed ${report.counts.processed}, cached ${report.counts.cached}, failed ${report.counts.failed} in ${formatDuration(report.durationMs)}`,
   ];
+  if (report.remote) lines.push(`${remoteLine(report.remote)} in ${formatDuration(report.remote.timeMs)} of requests`);
   for (const failure of report.failures) lines.push(renderDiagnostic(failure));
   for (const warning of report.warnings) lines.push(renderDiagnostic(warning));
   return lines.join('\n');

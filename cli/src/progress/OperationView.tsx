@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { terminalText as t } from '../render/terminal-text.js';
 import { ProgressBar } from './ProgressBar.js';
-import type { OperationViewState } from './operation-state.js';
+import { remoteLine, type OperationViewState } from './operation-state.js';
 
 export interface OperationViewProps {
   state: OperationViewState;
@@ -32,6 +32,7 @@ export function OperationView({ state }: OperationViewProps) {
           {counts ? ` · ${counts}` : ''}
         </Text>
       ) : null}
+      {state.remote ? <Text color={state.remote.state === 'ok' ? undefined : 'yellow'}>  {t(remoteLine(state.remote))}</Text> : null}
       {state.current && state.phase === 'running' ? <Text color="gray">  {t(state.current)}</Text> : null}
       {state.warnings.slice(-5).map((warning, index) => (
         <Text key={index} color="yellow">

@@ -1,4 +1,5 @@
-import type { Diagnostic, EventEnvelope } from '@packer/core/contract';
+import type { Diagnostic, EventEnvelope, RemoteCacheStats } from '@packer/core/contract';
+import { formatBytes } from '../render/format.js';
 import { foldOperation, initialOperation, isOperationFinished, type OperationOutcome, type OperationState } from '@packer/core/contract/runtime';
 
 /** What the progress view shows of one operation: the shared fold's state, laid out for the terminal. */
@@ -13,6 +14,8 @@ export interface OperationViewState {
   bytes?: number;
   current?: string;
   counts: Record<string, number>;
+  /** A build's remote cache use so far, when one is configured. */
+  remote?: RemoteCacheStats;
   /** Items per second, from the progress events' own timestamps. */
   rate?: number;
   warnings: Diagnostic[];
@@ -58,6 +61,7 @@ function viewOf(operation: OperationState): OperationViewState {
   if (progress?.total !== undefined) view.total = progress.total;
   if (progress?.bytes !== undefined) view.bytes = progress.bytes;
   if (progress?.current !== undefined) view.current = progress.current;
+  if (progress?.remote !== undefined) view.remote = progress.remote;
   if (operation.startedAt !== undefined) view.startedAtMs = Date.parse(operation.startedAt);
   if (operation.lastProgressAt !== undefined) view.lastProgressAtMs = Date.parse(operation.lastProgressAt);
   if (view.startedAtMs !== undefined && view.lastProgressAtMs !== undefined && view.lastProgressAtMs > view.startedAtMs) {
@@ -80,4 +84,11 @@ function finalMessage(outcome: OperationOutcome): string {
     case 'cancelled':
       return `cancelled: ${outcome.reason}`;
   }
+}
+
+/** One line for a build's remote cache use: `remote http://cache/x: 40 hits · 5 misses · 3 uploads · 1.2 MB down · 300 KB up`. */
+export function remoteLine(remote: RemoteCacheStats): string {
+  const parts = [`${remote.hits} hits`, `${remote.misses} misses`, `${remote.uploads} uploads`, `${formatBytes(remote.bytesDown)} down`, `${formatBytes(remote.bytesUp)} up`];
+  if (remote.errors > 0) parts.push(`${remote.errors} errors`);
+  return `remote ${remote.url}${remote.mode === 'read-only' ? ' (read-only)' : ''}${remote.state === 'ok' ? '' : ` [${remote.state}]`}: ${parts.join(' · ')}`;
 }

@@ -1,5 +1,5 @@
 import { terminalText as t } from '../render/terminal-text.js';
-import type { OperationViewState } from './operation-state.js';
+import { remoteLine, type OperationViewState } from './operation-state.js';
 
 /**
  * Progress as plain lines (no TTY, or CI): lifecycle changes, at most one progress line per `intervalMs`,
@@ -25,6 +25,7 @@ export class PlainProgress {
       this.lastLineAt = now;
       const counts = Object.entries(state.counts).map(([name, count]) => `${name} ${count}`).join(', ');
       this.write(t(`progress: ${state.done}${state.total !== undefined ? `/${state.total}` : ''}${counts ? ` (${counts})` : ''}${state.current ? ` ${state.current}` : ''}`));
+      if (state.remote) this.write(t(`  ${remoteLine(state.remote)}`));
     }
   }
 }

@@ -2,7 +2,7 @@ import type { MethodResult } from '@packer/core/contract';
 import { plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
 
-type Health = Pick<MethodResult<'daemon.health'>, 'toolSandbox' | 'storage'>;
+type Health = Pick<MethodResult<'daemon.health'>, 'toolSandbox' | 'storage' | 'remoteCache'>;
 
 /**
  * What health warns about, as lines for a person: external tools running without a sandbox, and the daemon's own
@@ -25,6 +25,11 @@ export function healthWarningLines(health: Health): string[] {
       lines.push(`warning: storage degraded (${warning.store}): ${warning.message}${held ? ` (${held})` : ''}, since ${warning.since}`);
     }
     lines.push('  hint: free space (or fix permissions) under .packer/; the daemon retries by itself and the warning clears once writes go through');
+  }
+  const remote = health.remoteCache;
+  if (remote?.warning) {
+    lines.push(`warning: ${remote.warning}${remote.since ? `, since ${remote.since}` : ''}${remote.pausedUntil ? ` (paused until ${remote.pausedUntil})` : ''}`);
+    if (remote.hint) lines.push(`  hint: ${remote.hint}`);
   }
   return lines.map(terminalText);
 }

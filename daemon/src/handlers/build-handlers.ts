@@ -78,6 +78,7 @@ function coalescedProgress(operation: OperationContext): { push: (progress: Buil
       ...(progress.current ? { current: progress.current } : {}),
       counts: { ...progress.counts },
       ...(progress.warnings ? { warnings: progress.warnings } : {}),
+      ...(progress.remote ? { remote: progress.remote } : {}),
     });
   };
   const flush = (): void => {

@@ -1,4 +1,4 @@
-import { toolSandboxState } from '@packer/core';
+import { remoteCacheHealth, toolSandboxState } from '@packer/core';
 import { PROTOCOL_VERSION } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
@@ -40,6 +40,7 @@ export function createDaemonHandlers({ workspace, lane, events, runtime }: Pick<
         subscribers: runtime.subscriberCount,
         ...(webSocket ? { websocket: { url: webSocket.url, port: webSocket.port } } : {}),
         storage: runtime.storageHealth(),
+        ...remoteCacheField(workspace.root, workspace.config.remoteCache),
       };
     },
     'daemon.shutdown': (params) => {
@@ -47,4 +48,9 @@ export function createDaemonHandlers({ workspace, lane, events, runtime }: Pick<
       return { stopping: true as const };
     },
   };
+}
+
+function remoteCacheField(root: string, config: Parameters<typeof remoteCacheHealth>[1]): { remoteCache?: NonNullable<ReturnType<typeof remoteCacheHealth>> } {
+  const health = remoteCacheHealth(root, config);
+  return health ? { remoteCache: health } : {};
 }

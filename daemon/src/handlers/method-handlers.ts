@@ -3,6 +3,7 @@ import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { createAssetsHandlers } from './assets-handlers.js';
 import { createAuditHandlers } from './audit-handlers.js';
 import { createBuildHandlers } from './build-handlers.js';
+import { createCacheHandlers } from './cache-handlers.js';
 import { createDaemonHandlers } from './daemon-handlers.js';
 import type { DaemonServices } from './daemon-services.js';
 import { createEventsHandlers } from './events-handlers.js';
@@ -26,5 +27,6 @@ export function createMethodHandlers(services: DaemonServices): MethodHandlers<C
     ...createBuildHandlers(services),
     ...createPacksHandlers(services),
     ...createAuditHandlers(services),
+    ...createCacheHandlers(services),
   };
 }

@@ -23,7 +23,38 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; apply(raw: Record<string, unk
       daemon.idleTimeoutMs = Number(value);
     },
   },
+  // The remote cache from the environment: CI sets the URL, mode and secrets here, out of the committed file.
+  {
+    name: 'PACKER_REMOTE_CACHE',
+    apply: (raw, value) => {
+      if (value.trim().toLowerCase() === 'off') delete raw.remoteCache;
+      else remoteCacheOf(raw).url = value.trim();
+    },
+  },
+  { name: 'PACKER_REMOTE_CACHE_MODE', apply: (raw, value) => (remoteCacheOf(raw).mode = value.trim()) },
+  {
+    name: 'PACKER_REMOTE_CACHE_HEADER',
+    apply: (raw, value) => {
+      const headers = headersOf(remoteCacheOf(raw));
+      for (const line of value.split(/\r?\n/).filter((item) => item.trim() !== '')) {
+        const colon = line.indexOf(':');
+        // A line without a name cannot be sent; an empty name fails validation without echoing the secret.
+        headers[colon > 0 ? line.slice(0, colon).trim() : ''] = colon > 0 ? line.slice(colon + 1).trim() : '';
+      }
+    },
+  },
+  { name: 'PACKER_REMOTE_CACHE_TOKEN', apply: (raw, value) => (headersOf(remoteCacheOf(raw)).Authorization = `Bearer ${value.trim()}`) },
 ];
+
+function remoteCacheOf(raw: Record<string, unknown>): Record<string, unknown> {
+  if (!raw.remoteCache || typeof raw.remoteCache !== 'object' || Array.isArray(raw.remoteCache)) raw.remoteCache = {};
+  return raw.remoteCache as Record<string, unknown>;
+}
+
+function headersOf(remote: Record<string, unknown>): Record<string, unknown> {
+  if (!remote.headers || typeof remote.headers !== 'object' || Array.isArray(remote.headers)) remote.headers = {};
+  return remote.headers as Record<string, unknown>;
+}
 
 function splitList(value: string): string[] {
   return value.split(',').map((item) => item.trim()).filter(Boolean);

@@ -27,6 +27,28 @@ export const BuildCounts = z.object({
 });
 export type BuildCounts = z.infer<typeof BuildCounts>;
 
+/** What a build did with the remote cache (`remoteCache` in packer.json), cumulative. */
+export const RemoteCacheStats = z.object({
+  /** The cache's URL, credentials removed. */
+  url: z.string(),
+  mode: z.enum(['read-write', 'read-only']),
+  /** Outputs taken from the remote cache (verified), counted as `cached`. */
+  hits: z.number().int(),
+  /** Lookups the remote cache did not answer with a usable output (not there, unreachable, or failing verification). */
+  misses: z.number().int(),
+  /** Outputs uploaded (their blobs, then their action result). */
+  uploads: z.number().int(),
+  bytesDown: z.number().int(),
+  bytesUp: z.number().int(),
+  /** Milliseconds spent in remote requests, summed over concurrent requests. */
+  timeMs: z.number().int(),
+  /** Requests that failed (connection error, timeout, an unexpected status, a bad download). */
+  errors: z.number().int(),
+  /** `ok`; `degraded` after an error in this build; `paused` while the breaker holds requests back after repeated connection errors or 5xx. */
+  state: z.enum(['ok', 'degraded', 'paused']),
+});
+export type RemoteCacheStats = z.infer<typeof RemoteCacheStats>;
+
 /** One entry of a pack, as its table and manifest describe it. */
 export const PackEntryInfo = z.object({
   /** Asset id; entries are sorted by it. */
@@ -101,8 +123,10 @@ export const BuildReport = z.object({
   durationMs: z.number().int(),
   /** PROCESSOR_FAILED / CHANGED_DURING_BUILD diagnostics, one per failed asset. */
   failures: z.array(Diagnostic),
-  /** Non-blocking findings, e.g. EMPTY_PACK. */
+  /** Non-blocking findings, e.g. EMPTY_PACK, REMOTE_CACHE. */
   warnings: z.array(Diagnostic),
+  /** What the build did with the remote cache, when one is configured. */
+  remote: RemoteCacheStats.optional(),
 });
 export type BuildReport = z.infer<typeof BuildReport>;
 
@@ -160,3 +184,22 @@ export const VerifyResult = z.object({
   problem: VerifyProblem.optional(),
 });
 export type VerifyResult = z.infer<typeof VerifyResult>;
+
+/** The local output cache in `.packer/cache/` (`cache.stats`, and what `cache.prune` leaves). */
+export const CacheStats = z.object({
+  /** Absolute path of the cache folder. */
+  dir: z.string(),
+  /** Cached outputs (pass-through outputs included: they hold no bytes). */
+  entries: z.number().int(),
+  /** Bytes of the stored outputs the index references (what the LRU cap limits). */
+  liveBytes: z.number().int(),
+  /** Bytes of the segment files on disk (dead space included, until compaction). */
+  diskBytes: z.number().int(),
+  /** The LRU cap on `liveBytes` (`PACKER_CACHE_MAX_BYTES`, else 2 GiB). */
+  maxBytes: z.number().int(),
+  segments: z.number().int(),
+  /** ISO time of the oldest and newest use of an entry, when there are entries. */
+  oldestUse: z.string().optional(),
+  newestUse: z.string().optional(),
+});
+export type CacheStats = z.infer<typeof CacheStats>;

@@ -47,7 +47,8 @@ export function configMarkdown(examples: Record<string, unknown>, descriptions: 
     'Generated from the zod schema in `packer-core/src/contract/config-schema.ts`; do not edit by hand: run `npm run docs`.',
     `The JSON Schema is [\`packer.schema.json\`](packer.schema.json); \`packer init\` copies it to \`${CONFIG_SCHEMA_REF.slice(2)}\` and`,
     `names it in \`"$schema"\` so editors complete and check packer.json. \`PACKER_NAME\`, \`PACKER_ASSET_ROOTS\`, \`PACKER_IGNORE\`,`,
-    '`PACKER_BUILD_DIR` and `PACKER_IDLE_TIMEOUT_MS` override fields from the environment.',
+    '`PACKER_BUILD_DIR` and `PACKER_IDLE_TIMEOUT_MS` override fields from the environment, and `PACKER_REMOTE_CACHE`,',
+    '`PACKER_REMOTE_CACHE_MODE`, `PACKER_REMOTE_CACHE_HEADER` and `PACKER_REMOTE_CACHE_TOKEN` set `remoteCache` (see remote-cache.md).',
     '',
   ];
   const section = (title: string, node: JsonSchema | undefined, prefix: string): void => {
@@ -68,6 +69,7 @@ export function configMarkdown(examples: Record<string, unknown>, descriptions: 
   section('A tool (`tools.<name>`)', at(schema, LOCATIONS.ToolRule!), '');
   section('`daemon`', schema.properties?.daemon, 'daemon.');
   section('`daemon.websocket`', schema.properties?.daemon?.properties?.websocket, 'daemon.websocket.');
+  section('`remoteCache`', schema.properties?.remoteCache, 'remoteCache.');
   lines.push('## Examples', '', 'What `packer init` writes for each engine it detects (`--engine` chooses; `--root` and `--kind` adjust).', '');
   for (const [engine, config] of Object.entries(examples)) {
     lines.push(`### ${engine}`, '', '```json', JSON.stringify(config, null, 2), '```', '');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { PackerErrorJSON } from './errors.js';
 import { Diagnostic } from './diagnostics.js';
+import { RemoteCacheStats } from './build-schema.js';
 
 /**
  * An event cursor: `"<generation>.<seq>"`. `seq` is global to the project's event log, monotonic and
@@ -62,6 +63,8 @@ export const EventPayloads = {
      * progress events were coalesced still sees every one in the latest event.
      */
     warnings: z.array(Diagnostic).optional(),
+    /** A build's remote cache use so far (hits, misses, uploads, bytes), when a remote cache is configured. */
+    remote: RemoteCacheStats.optional(),
   }),
   completed: z.object({ kind: OperationKind, revisionAfter: z.number().int(), result: z.unknown() }),
   failed: z.object({ kind: OperationKind, error: ErrorPayload }),

@@ -7,6 +7,7 @@ import type { PackSource } from '../packs/pack-writer.js';
 import type { BuildPlan, PlannedEntry } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';
+import type { RemoteBuildSession } from './remote-cache/remote-build-session.js';
 import { runPool } from './worker-pool.js';
 
 /**
@@ -21,7 +22,13 @@ export class BuildJobs {
   private readonly hits = new Set<string>();
   private readonly repairs = new Map<string, Promise<void>>();
 
-  constructor(plan: BuildPlan, private readonly cache: OutputCache, private readonly projectRoot: string, private readonly signal: AbortSignal) {
+  constructor(
+    plan: BuildPlan,
+    private readonly cache: OutputCache,
+    private readonly projectRoot: string,
+    private readonly signal: AbortSignal,
+    private readonly remote?: RemoteBuildSession,
+  ) {
     const seen = new Set<string>();
     for (const pack of plan.packs) {
       for (const entry of pack.entries) {
@@ -47,7 +54,11 @@ export class BuildJobs {
     return bytes;
   }
 
-  /** Looks every job up in the cache, then processes the misses on a pool of `concurrency`. */
+  /**
+   * Looks every job up in the cache, then processes the misses on a pool of `concurrency`. With a remote cache,
+   * each local miss asks it first (as many at once as the remote allows), and only its misses wait for a
+   * processing slot.
+   */
   async run(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
     const misses: [string, PlannedEntry[]][] = [];
     for (const [key, list] of this.byKey) {
@@ -60,9 +71,20 @@ export class BuildJobs {
       this.hits.add(key);
       for (const entry of list) tracker.finished(entry, 'cached');
     }
-    await runPool(misses, { concurrency, signal: this.signal }, async ([key, list]) => {
+    const processMiss = async ([key, list]: [string, PlannedEntry[]]): Promise<void> => {
       const ok = await this.process(key, list[0]!);
       list.forEach((entry, index) => tracker.finished(entry, !ok ? 'failed' : index === 0 ? 'processed' : 'cached'));
+    };
+    const remote = this.remote;
+    if (!remote) return runPool(misses, { concurrency, signal: this.signal }, processMiss);
+    const slots = new Slots(concurrency);
+    await runPool(misses, { concurrency: Math.max(concurrency, remote.concurrency), signal: this.signal }, async (miss) => {
+      const [key, list] = miss;
+      const hit = await remote.fetch(list[0]!, this.cache);
+      if (!hit) return slots.run(() => processMiss(miss));
+      this.outputs.set(key, hit);
+      this.hits.add(key);
+      for (const entry of list) tracker.finished(entry, 'cached');
     });
   }
 
@@ -126,12 +148,35 @@ export class BuildJobs {
 
   private async process(key: string, entry: PlannedEntry): Promise<boolean> {
     try {
-      this.outputs.set(key, await processAsset(entry, this.cache, this.projectRoot, this.signal));
+      const output = await processAsset(entry, this.cache, this.projectRoot, this.signal);
+      this.outputs.set(key, output);
+      // Only a successful output is shared, and only once it is in the local cache.
+      this.remote?.upload(entry, output);
       return true;
     } catch (error) {
       if (!(error instanceof ProcessorFailure)) throw error;
       this.failed.set(key, error);
       return false;
+    }
+  }
+}
+
+/** At most `size` calls of `run` at once; the rest wait in order. */
+class Slots {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { BuildCounts } from '../contract/build-schema.js';
+import type { BuildCounts, RemoteCacheStats } from '../contract/build-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 
 /** One progress report of a build: cumulative, so a consumer that misses some loses nothing. */
@@ -11,8 +11,10 @@ export interface BuildProgress {
   /** The asset (path) or pack being worked on. */
   current?: string;
   counts: BuildCounts;
-  /** Failures so far (cumulative, at most 100), so a consumer that sees only the latest report misses none. */
+  /** Failures and remote cache warnings so far (cumulative, at most 100), so a consumer that sees only the latest report misses none. */
   warnings?: Diagnostic[];
+  /** Remote cache use so far, when one is configured. */
+  remote?: RemoteCacheStats;
 }
 
 const MAX_REPORTED_WARNINGS = 100;
@@ -27,6 +29,7 @@ export class BuildProgressTracker {
     private readonly total: number,
     private readonly onProgress: ((progress: BuildProgress) => void) | undefined,
     private readonly failuresSoFar: () => Diagnostic[] = () => [],
+    private readonly remote?: { readonly stats: RemoteCacheStats; readonly warnings: Diagnostic[] },
   ) {}
 
   finished(item: { path: string; size: number }, outcome: keyof BuildCounts): void {
@@ -49,7 +52,10 @@ export class BuildProgressTracker {
 
   report(current?: string): void {
     if (!this.onProgress) return;
-    const warnings = this.counts.failed > 0 ? this.failuresSoFar().slice(0, MAX_REPORTED_WARNINGS) : [];
-    this.onProgress({ done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts }, ...(warnings.length ? { warnings } : {}) });
+    const warnings = [...(this.counts.failed > 0 ? this.failuresSoFar() : []), ...(this.remote?.warnings ?? [])].slice(0, MAX_REPORTED_WARNINGS);
+    this.onProgress({
+      done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts },
+      ...(warnings.length ? { warnings } : {}), ...(this.remote ? { remote: this.remote.stats } : {}),
+    });
   }
 }

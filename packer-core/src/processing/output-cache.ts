@@ -22,6 +22,25 @@ type Row = [digest: string, size: number, lastUsed: number, metadata: EntryMetad
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
 const SEGMENT = /^(\d+)\.seg$/;
 
+const cacheLocks = new Map<string, Promise<void>>();
+
+/**
+ * Waits until nobody else in this process holds the cache in `dir`, then holds it; call the returned function to
+ * let the next one in. A build holds it from open to save, so a prune never deletes a segment under a build.
+ */
+export async function lockOutputCache(dir: string): Promise<() => void> {
+  const previous = cacheLocks.get(dir) ?? Promise.resolve();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const chained = previous.then(() => held);
+  cacheLocks.set(dir, chained);
+  await previous;
+  return () => {
+    release();
+    if (cacheLocks.get(dir) === chained) cacheLocks.delete(dir);
+  };
+}
+
 /**
  * Processed outputs in `.packer/cache/`: `index.json` maps a cache key (see `cacheKeyOf`) to an output, whose
  * bytes are appended to one segment file per build (`segments/<n>.seg`): creating a file per output costs
@@ -38,14 +57,16 @@ export class OutputCache {
   private readonly segmentsDir: string;
   readonly scratchDir: string;
 
-  private constructor(readonly dir: string, private readonly maxBytes: number) {
+  private constructor(readonly dir: string, private readonly maxBytes: number, inspectOnly = false) {
     this.indexFile = path.join(dir, 'index.json');
     this.segmentsDir = path.join(dir, 'segments');
     this.scratchDir = path.join(dir, 'tmp');
-    rmSync(this.scratchDir, { recursive: true, force: true });
-    mkdirSync(this.scratchDir, { recursive: true });
-    mkdirSync(this.segmentsDir, { recursive: true });
-    for (const name of readdirSync(this.segmentsDir)) {
+    if (!inspectOnly) {
+      rmSync(this.scratchDir, { recursive: true, force: true });
+      mkdirSync(this.scratchDir, { recursive: true });
+      mkdirSync(this.segmentsDir, { recursive: true });
+    }
+    for (const name of existsSync(this.segmentsDir) ? readdirSync(this.segmentsDir) : []) {
       const match = SEGMENT.exec(name);
       if (match) this.segmentSizes.set(Number(match[1]), statSync(path.join(this.segmentsDir, name)).size);
     }
@@ -60,6 +81,11 @@ export class OutputCache {
 
   static open(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
     return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
+  }
+
+  /** Reads the cache without touching it (no scratch cleanup, no folders made): for `stats` while a build may run. Never `save` it. */
+  static inspect(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
+    return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES, true);
   }
 
   /** The output for a key when it is known and its bytes (if stored) lie inside an existing segment. */
@@ -102,6 +128,41 @@ export class OutputCache {
   /** Forgets a key (its bytes failed their digest check); they become dead space, reclaimed by compaction. */
   evict(key: string): void {
     this.rows.delete(key);
+  }
+
+  /** Entries, bytes and segments of the cache as it is now (before `save`). */
+  stats(): { entries: number; liveBytes: number; diskBytes: number; maxBytes: number; segments: number; oldestUse?: number; newestUse?: number } {
+    let liveBytes = 0;
+    let oldestUse: number | undefined;
+    let newestUse: number | undefined;
+    for (const row of this.rows.values()) {
+      if (row[4] >= 0) liveBytes += row[1];
+      oldestUse = oldestUse === undefined ? row[2] : Math.min(oldestUse, row[2]);
+      newestUse = newestUse === undefined ? row[2] : Math.max(newestUse, row[2]);
+    }
+    let diskBytes = 0;
+    for (const size of this.segmentSizes.values()) diskBytes += size;
+    return {
+      entries: this.rows.size, liveBytes, diskBytes, maxBytes: this.maxBytes, segments: this.segmentSizes.size,
+      ...(oldestUse !== undefined ? { oldestUse } : {}), ...(newestUse !== undefined ? { newestUse } : {}),
+    };
+  }
+
+  /**
+   * Forgets outputs, least recently used first, until the stored bytes fit in `maxBytes` (0: every output, the
+   * pass-through ones included). `save` then deletes the segments nobody references. Returns how many went.
+   */
+  prune(maxBytes: number): number {
+    const before = this.rows.size;
+    if (maxBytes <= 0) this.rows.clear();
+    const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
+    let total = stored.reduce((sum, [, row]) => sum + row[1], 0);
+    for (const [key, row] of stored) {
+      if (total <= maxBytes) break;
+      this.rows.delete(key);
+      total -= row[1];
+    }
+    return before - this.rows.size;
   }
 
   /**

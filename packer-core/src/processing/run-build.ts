@@ -7,7 +7,9 @@ import type { Workspace } from '../workspace/workspace.js';
 import { BuildProgressTracker, type BuildProgress } from './build-progress.js';
 import { BuildState } from './build-state.js';
 import { BuildJobs } from './build-jobs.js';
-import { OutputCache } from './output-cache.js';
+import { lockOutputCache, OutputCache } from './output-cache.js';
+import { remoteCacheFor } from './remote-cache/remote-cache.js';
+import { RemoteBuildSession } from './remote-cache/remote-build-session.js';
 import type { BuildCrashHook } from './build-crash-points.js';
 import { commitPacks, type PackToCommit } from '../packs/commit-packs.js';
 import { checkPacks } from '../packs/pack-health.js';
@@ -61,10 +63,21 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   mkdirSync(buildDir, { recursive: true });
   // Whatever an earlier crashed build left: temp files, pack files no manifest names, its journal.
   recoverBuildFolder(workspace.root, workspace.stateDir, state.config);
-  const cache = OutputCache.open(path.join(workspace.stateDir, 'cache'), { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
+  const cacheDir = path.join(workspace.stateDir, 'cache');
+  // `cache.prune` waits for this build to be done with the cache (and a build for a prune).
+  const releaseCache = await lockOutputCache(cacheDir);
+  let cache: OutputCache;
+  try {
+    cache = OutputCache.open(cacheDir, { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
+  } catch (error) {
+    releaseCache();
+    throw error;
+  }
   const buildState = BuildState.load(workspace.stateDir);
-  const jobs = new BuildJobs(plan, cache, workspace.root, signal);
-  const tracker = new BuildProgressTracker(jobs.size, options.onProgress, () => jobs.failures);
+  const remoteCache = remoteCacheFor(workspace.root, state.config.remoteCache);
+  const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
+  const jobs = new BuildJobs(plan, cache, workspace.root, signal, remote);
+  const tracker = new BuildProgressTracker(jobs.size, options.onProgress, () => jobs.failures, remote);
   const concurrency = options.concurrency ?? defaultConcurrency();
   const outcomes: (StageOutcome & { files: PackFiles; durationMs: number })[] = [];
   const workers = new StageWorkers();
@@ -84,8 +97,10 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);
     throw error;
   } finally {
+    // Uploads read their bytes from this build's segment: they end before the cache is saved (and compacted).
+    await remote?.settle();
     await workers.close();
-    await cache.save();
+    await cache.save().finally(releaseCache);
   }
   // Commit point: from here on the build completes even if a cancel arrives.
   const builtAt = new Date().toISOString();
@@ -114,7 +129,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     inputBytes: jobs.inputBytes,
     durationMs: Math.round(performance.now() - startedAt),
     failures,
-    warnings: plan.warnings,
+    warnings: [...plan.warnings, ...(remote?.warnings ?? [])],
+    ...(remote ? { remote: remote.stats } : {}),
   };
   if (failures.length > 0) {
     throw new PackerError('BLOCKED', `${failures.length} asset(s) failed to build; packs holding them were left as they were. First: ${failures[0]!.message}`, {
@@ -125,7 +141,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   return report;
 }
 
-function cacheCapFromEnv(): number | undefined {
+/** The LRU cap of the output cache from `PACKER_CACHE_MAX_BYTES`, when set to a valid byte count. */
+export function cacheCapFromEnv(): number | undefined {
   const raw = process.env.PACKER_CACHE_MAX_BYTES;
   const value = raw === undefined ? NaN : Number(raw);
   return Number.isSafeInteger(value) && value >= 0 ? value : undefined;

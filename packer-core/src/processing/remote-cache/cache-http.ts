@@ -1,0 +1,132 @@
+import { createReadStream } from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+
+/** A request that never got a usable reply: refused, reset, timed out. Counts toward the breaker. */
+export class ConnectionError extends Error {}
+
+/** A reply with a status other than the ones the protocol allows (200/404 for reads, 2xx for writes). */
+export class StatusError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** A reply longer than the caller allows: the server's answer cannot be what was asked for. */
+export class BodyTooLarge extends Error {}
+
+/** A body to send: bytes in memory, or a range of a file streamed from disk. */
+export type RequestBody = Buffer | { file: string; start: number; size: number };
+
+export interface CacheHttpOptions {
+  url: string;
+  headers: Readonly<Record<string, string>>;
+  timeoutMs: number;
+  /** Sockets open at once (requests past it wait for one). */
+  concurrency: number;
+}
+
+/**
+ * The HTTP side of the Bazel remote cache protocol on `node:http`: one keep-alive agent bounding the sockets,
+ * basic auth taken from the URL (fetch refuses URLs with credentials), a timeout on connecting and on every wait
+ * for data, bodies streamed both ways. Knows nothing of blobs; errors carry no URL.
+ */
+export class CacheHttp {
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly auth: string | undefined;
+
+  constructor(private readonly options: CacheHttpOptions) {
+    this.base = new URL(options.url);
+    const secure = this.base.protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency };
+    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.auth = this.base.username || this.base.password ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}` : undefined;
+  }
+
+  /**
+   * GET `<url>/<path>`. 404 resolves with `found: false`; 200 streams the body to `onChunk` (awaited: backpressure)
+   * and fails once it passes `maxBytes`; any other status is a StatusError.
+   */
+  async get(path: string, maxBytes: number, onChunk: (chunk: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<{ found: boolean; bytes: number }> {
+    const response = await this.send('GET', path, undefined, signal);
+    if (response.statusCode === 404) {
+      response.resume();
+      return { found: false, bytes: 0 };
+    }
+    if (response.statusCode !== 200) {
+      response.resume();
+      throw new StatusError(response.statusCode ?? 0, `GET ${path}: HTTP ${response.statusCode}`);
+    }
+    let bytes = 0;
+    try {
+      for await (const chunk of response as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > maxBytes) throw new BodyTooLarge(`GET ${path}: more than the ${maxBytes} bytes expected`);
+        await onChunk(chunk);
+      }
+    } catch (error) {
+      response.destroy();
+      if (error instanceof BodyTooLarge) throw error;
+      throw new ConnectionError(`GET ${path}: ${messageOf(error)}`);
+    }
+    if (!response.complete) throw new ConnectionError(`GET ${path}: the reply ended early`);
+    return { found: true, bytes };
+  }
+
+  /** PUT `<url>/<path>`; any 2xx is success, anything else a StatusError. */
+  async put(path: string, body: RequestBody, signal?: AbortSignal): Promise<void> {
+    const response = await this.send('PUT', path, body, signal);
+    response.resume();
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw new StatusError(status, `PUT ${path}: HTTP ${status}`);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: 'GET' | 'PUT', path: string, body: RequestBody | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+    const base = this.base.pathname.replace(/\/+$/, '');
+    const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
+    const request = (this.base.protocol === 'https:' ? https : http).request({
+      protocol: this.base.protocol,
+      hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
+      port: this.base.port || undefined,
+      path: `${base}/${path}`,
+      method,
+      agent: this.agent,
+      auth: this.auth,
+      headers: { ...this.options.headers, ...(method === 'PUT' ? { 'content-length': String(size), 'content-type': 'application/octet-stream' } : {}) },
+      signal,
+    });
+    return new Promise<IncomingMessage>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: unknown): void => {
+        if (settled) return;
+        settled = true;
+        request.destroy();
+        reject(error instanceof StatusError || error instanceof ConnectionError ? error : new ConnectionError(`${method} ${path}: ${messageOf(error)}`));
+      };
+      request.setTimeout(this.options.timeoutMs, () => fail(new ConnectionError(`${method} ${path}: no reply within ${this.options.timeoutMs} ms`)));
+      request.on('error', fail);
+      request.on('response', (response) => {
+        if (settled) return response.resume();
+        settled = true;
+        // Past the headers, a stalled body is a timeout too.
+        response.setTimeout?.(this.options.timeoutMs, () => response.destroy(new Error(`no data within ${this.options.timeoutMs} ms`)));
+        resolve(response);
+      });
+      if (body === undefined) request.end();
+      else if (Buffer.isBuffer(body)) request.end(body);
+      else if (body.size === 0) request.end();
+      else createReadStream(body.file, { start: body.start, end: body.start + body.size - 1 }).on('error', fail).pipe(request);
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code} ${message}` : message;
+}
