@@ -18,6 +18,8 @@ export { runBuild, type BuildOptions } from './processing/run-build.js';
 export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './processing/plan-build.js';
 export type { BuildProgress } from './processing/build-progress.js';
 export { restoreLastBuilds } from './processing/build-state.js';
+export { outputCacheStats, pruneOutputCache } from './processing/cache-maintenance.js';
+export { remoteCacheHealth } from './processing/remote-cache/remote-cache.js';
 export { recoverBuildFolder, interruptedBuildError, type BuildRecovery } from './packs/recover-build.js';
 export { PackReader } from './packs/pack-reader.js';
 export { verifyPack } from './packs/verify-pack.js';

@@ -126,6 +126,34 @@ export const ProjectConfig = z.strictObject({
   tools: z.record(z.string().min(1), ToolRule).default({}),
   /** Build output folder (project-relative). */
   buildDir: ProjectFolder.default('build'),
+  /**
+   * A shared cache of processed outputs on the Bazel HTTP remote cache protocol (`/ac/` + `/cas/`), served by
+   * nginx with WebDAV, bazel-remote or BuildBuddy: see docs/remote-cache.md. A local cache miss asks it; every
+   * download is verified (sha256) before use, and an outage never fails a build. Off when absent.
+   */
+  remoteCache: z
+    .strictObject({
+      /**
+       * Base URL of the cache, `http://` or `https://`; requests go to `<url>/ac/<sha256>` and `<url>/cas/<sha256>`.
+       * Basic-auth credentials in it (`https://user:pass@host/cache`) are sent and never logged. `PACKER_REMOTE_CACHE`
+       * sets it from the environment (`off` turns the remote cache off).
+       */
+      url: z.string().refine(isHttpUrl, 'an http:// or https:// URL without a query or fragment, e.g. "http://cache.internal:8080/packer"'),
+      /**
+       * `read-write`: download hits and upload what this machine processed (blobs first, the action result last, only
+       * for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE` overrides it.
+       */
+      mode: z.enum(['read-write', 'read-only']).default('read-write'),
+      /** Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a connection error. */
+      timeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * Extra request headers, e.g. `{"Authorization": "Bearer …"}`. Values are sent and never logged; keep secrets out of
+       * this committed file with `PACKER_REMOTE_CACHE_HEADER="Name: value"` (one per line) or `PACKER_REMOTE_CACHE_TOKEN`
+       * (sent as `Authorization: Bearer <token>`).
+       */
+      headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name (letters, digits and -)'), z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value on one line')).default({}),
+    })
+    .optional(),
   /** Daemon options. */
   daemon: z
     .strictObject({
@@ -153,6 +181,16 @@ export const ProjectConfig = z.strictObject({
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 export type ProjectConfigInput = z.input<typeof ProjectConfig>;
+
+/** True for an absolute http(s) URL without query or fragment (the cache paths are appended to it). */
+export function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
+  } catch {
+    return false;
+  }
+}
 
 /** True for a loopback address or name: `localhost`, `127.0.0.0/8`, `::1`. */
 export function isLoopbackHost(host: string): boolean {

@@ -84,6 +84,8 @@ export const DiagnosticCodes = {
   SIDECAR_NOT_ASSET: 'blocker',
   /** A registered asset's file is a sidecar of another file (registered before the `sidecars` rule); it still moves with its owner. */
   SIDECAR_REGISTERED: 'warning',
+  /** The remote cache could not be used for part of a build (unreachable, an error status, a download failing its sha256 or shape check): those outputs were built locally; the build goes on. */
+  REMOTE_CACHE: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -3,7 +3,7 @@ import { Diagnostic, Severity } from './diagnostics.js';
 import { Cursor, EventEnvelope, OperationKind } from './events.js';
 import { ApplyOptions, ApplyResult, AuditRecord, Mutation, Plan } from './mutation-schema.js';
 import { AssetView, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
-import { BuildParams, BuildPlanView, BuildReport, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
+import { BuildParams, BuildPlanView, BuildReport, CacheStats, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
 
 import { PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
 
@@ -79,6 +79,32 @@ export const ToolSandboxState = z.object({
 });
 export type ToolSandboxState = z.infer<typeof ToolSandboxState>;
 
+/** The remote cache as health reports it (`remoteCache` in packer.json); never carries credentials. */
+export const RemoteCacheHealth = z.object({
+  /** The cache's URL, credentials removed. */
+  url: z.string(),
+  mode: z.enum(['read-write', 'read-only']),
+  /** `unused`: no build asked it yet; `ok`: the last request went through; `degraded`: the last one failed; `paused`: the breaker holds requests back. */
+  state: z.enum(['unused', 'ok', 'degraded', 'paused']),
+  /** The last problem (redacted), while not `ok`: the `remote-cache` warning. */
+  warning: z.string().optional(),
+  hint: z.string().optional(),
+  /** When the trouble began (ISO time). */
+  since: z.string().optional(),
+  /** While `paused`: when requests resume (ISO time). */
+  pausedUntil: z.string().optional(),
+});
+export type RemoteCacheHealth = z.infer<typeof RemoteCacheHealth>;
+
+/** `limit` and `page` of a paged list method: `limit` defaults to and is capped by PAGE_SIZES[method]. */
+function paging(sizes: { default: number; max: number }) {
+  return {
+    limit: z.number().int().min(1).max(sizes.max).default(sizes.default),
+    /** Opaque token from a previous page's `nextPage`. */
+    page: z.string().optional(),
+  };
+}
+
 function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, description: string) {
   return { params, result, description };
 }
@@ -132,6 +158,8 @@ export const Methods = {
        * can in memory and retries); the warnings clear once the writes go through. Always sent by this daemon.
        */
       storage: z.object({ state: z.enum(['ok', 'degraded']), warnings: z.array(StorageWarning) }).optional(),
+      /** The remote cache, when `remoteCache` is configured: a `degraded` or `paused` state is the `remote-cache` warning. */
+      remoteCache: RemoteCacheHealth.optional(),
     }),
     'Liveness and readiness of the daemon.',
   ),
@@ -249,6 +277,22 @@ export const Methods = {
     }),
     VerifyResult,
     'Check a pack against its header, table and manifest digests; reports the first bad entry or section.',
+  ),
+  'cache.stats': method(z.object({}), CacheStats, 'The local output cache in `.packer/cache/`: entries, live and on-disk bytes, the LRU cap.'),
+  'cache.prune': method(
+    z.object({
+      /** Keep the most recently used outputs up to this many bytes; default 0: remove every cached output. */
+      maxBytes: z.number().int().nonnegative().optional(),
+    }),
+    z.object({
+      /** Outputs removed. */
+      removedEntries: z.number().int(),
+      /** Bytes of segment files deleted from disk. */
+      freedBytes: z.number().int(),
+      /** The cache afterwards. */
+      stats: CacheStats,
+    }),
+    'Delete cached outputs, least recently used first (all of them by default). Waits for a running build to finish with the cache.',
   ),
   'audit.list': method(
     z.object({ limit: z.number().int().min(1).max(10_000).optional(), operationId: z.string().optional() }),
