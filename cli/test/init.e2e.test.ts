@@ -43,7 +43,7 @@ describe.concurrent('packer init adopts a project', { timeout: 60_000 }, () => {
     expect(JSON.parse(readFileSync(path.join(root, '.packer/packer.schema.json'), 'utf8')).properties.sidecars.description).toMatch(/Godot/);
     const gitignore = readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n');
     expect(gitignore).toEqual(expect.arrayContaining(['.godot/', '.packer/', '/build/']));
-    expect(result.gitignored).toEqual(['.packer/', '/build/']);
+    expect(result.gitignored).toEqual(['.packer/', '/build/', '.packer-cookie-*']);
 
     const files = await untracked(root);
     expect(files.get('sprites/hero.png')).toBe('image');

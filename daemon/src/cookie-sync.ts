@@ -1,6 +1,10 @@
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, readdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDaemonAlive } from '@packer/client';
 import { COOKIE_PREFIX } from '@packer/core';
+
+/** Exactly the names `roundTrip` writes: the prefix, the writer's pid, its counter (both from 1). */
+const COOKIE_NAME = new RegExp(`^${COOKIE_PREFIX.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}([1-9][0-9]{0,9})-([1-9][0-9]{0,15})$`);
 
 /** A cookie file the watcher delivered: its name and the folder it was seen in. */
 export interface DeliveredCookie {
@@ -71,11 +75,52 @@ export class CookieSync {
     }
   }
 
+  /** Removes the stale cookies in `roots` (see `removeStaleCookies`), sparing this daemon's round trips in flight. */
+  removeStale(roots: readonly string[]): string[] {
+    return removeStaleCookies(roots, (name) => this.waiting.has(name));
+  }
+
   /** Releases every waiting round trip (the watcher is closing; nothing more will be delivered). */
   releaseAll(): void {
     for (const waiter of this.waiting.values()) waiter.resolve();
     this.waiting.clear();
   }
+}
+
+/**
+ * Removes the cookie files a killed daemon left at the top of the watched roots (its `roundTrip` never reached its
+ * `finally`). Only what the packer itself writes goes: a name of exactly `.packer-cookie-<pid>-<n>`, an empty regular
+ * file (no symlink, no folder) of this user, whose writer is no live daemon, or is this process but not a round trip
+ * in flight (a reused pid). A live daemon's cookie stays: another project's asset root may be the same folder.
+ * Returns the paths removed; a root that cannot be read is skipped (the scan reports it).
+ */
+export function removeStaleCookies(roots: readonly string[], inFlight: (name: string) => boolean = () => false): string[] {
+  const removed: string[] = [];
+  const uid = process.getuid?.();
+  for (const root of roots) {
+    let names: string[];
+    try {
+      names = readdirSync(root);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const match = COOKIE_NAME.exec(name);
+      if (!match) continue;
+      const pid = Number(match[1]);
+      if (pid === process.pid ? inFlight(name) : isDaemonAlive(pid)) continue;
+      const file = path.join(root, name);
+      try {
+        const stat = lstatSync(file);
+        if (!stat.isFile() || stat.size !== 0 || (uid !== undefined && stat.uid !== uid)) continue;
+        unlinkSync(file);
+        removed.push(file);
+      } catch {
+        // gone meanwhile, or not ours to remove
+      }
+    }
+  }
+  return removed;
 }
 
 function removeQuietly(file: string): void {

@@ -1,10 +1,12 @@
 import { rmSync } from 'node:fs';
 import type net from 'node:net';
+import path from 'node:path';
 import { recoverBuildFolder, restoreLastBuilds, Workspace, type SnapshotState } from '@packer/core';
 import { PackerError, formatCursor, type EventEnvelope, type EventPayload, type MethodResult, type StateEventType } from '@packer/core/contract';
 import { memoryTransportPair, projectFiles, socketTransport, type ProjectFiles, type Transport } from '@packer/client';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from './connection-context.js';
+import { removeStaleCookies } from './cookie-sync.js';
 import type { DaemonHooks } from './daemon-hooks.js';
 import { DiskSync } from './disk-sync.js';
 import { EventLog, failUnterminated } from './events/index.js';
@@ -102,6 +104,9 @@ export class Daemon implements DaemonRuntime {
     let diskSync: DiskSync | undefined;
     try {
       const opened = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid }, ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}) });
+      // Cookie files of a daemon killed during a synced read: the packer's own litter in the user's folders.
+      const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
+      if (strayCookies.length > 0) this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
       const log = EventLog.open(this.files.eventsDir, { onError: (error) => this.logger.warn('event log', { error: String(error) }) });
       events = log;
       const lane = new OperationLane((event) => void log.append(event), () => opened.snapshot.revision);

@@ -200,6 +200,9 @@ export class DiskSync {
   private async resubscribe(): Promise<void> {
     await this.subscription?.close().catch(() => undefined);
     this.subscription = undefined;
+    // New asset roots may hold cookies a killed daemon left there.
+    const strayCookies = this.cookies.removeStale(this.options.workspace.config.assetRoots.map((root) => path.join(this.options.workspace.root, root)));
+    if (strayCookies.length > 0) this.options.log('info', 'removed cookie files left by a previous daemon', { files: strayCookies });
     try {
       this.subscription = await this.subscribe();
     } catch (error) {

@@ -7,6 +7,7 @@ import { CONFIG_FILE, validateConfig } from '../config/load-config.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { serializeRegistry } from '../registry/registry-codec.js';
 import { REGISTRY_FILE } from '../registry/registry-store.js';
+import { COOKIE_PREFIX } from '../scan/scanner.js';
 import { detectEngine, engineProfile, ENGINES, type Engine, type EngineProfile } from './engine-profiles.js';
 
 export { ENGINES, type Engine };
@@ -102,7 +103,8 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
       created.push(`${assetRoot}/`);
     }
   }
-  const gitignored = gitIgnore(root, ['.packer/', `/${profile.buildDir}/`]);
+  // The daemon's read-your-writes cookies live for milliseconds in the asset folders (longer, after a crash, until the next daemon starts): keep them out of git.
+  const gitignored = gitIgnore(root, ['.packer/', `/${profile.buildDir}/`, `${COOKIE_PREFIX}*`]);
   if (gitignored.length > 0) created.push('.gitignore');
   return {
     root, created, engine: profile.engine, detectedBy: profile.detectedBy, assetRoots: profile.assetRoots,
