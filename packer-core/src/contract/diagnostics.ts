@@ -48,8 +48,8 @@ export const DiagnosticCodes = {
   PROCESSOR_NOT_ALLOWED: 'blocker',
   /** A processor failed on an asset during a build. */
   PROCESSOR_FAILED: 'blocker',
-  /** A pack selects no assets. */
-  EMPTY_PACK: 'warning',
+  /** A pack selects no assets (a filter typo would otherwise ship an empty pack); allowed only with the pack's `"allowEmpty": true`. */
+  EMPTY_PACK: 'blocker',
   /** A source file changed between the build's snapshot and the moment the build read it. */
   CHANGED_DURING_BUILD: 'blocker',
   /** A registered file exists but cannot be read (permissions, I/O error). */
@@ -84,6 +84,8 @@ export const DiagnosticCodes = {
   SIDECAR_NOT_ASSET: 'blocker',
   /** A registered asset's file is a sidecar of another file (registered before the `sidecars` rule); it still moves with its owner. */
   SIDECAR_REGISTERED: 'warning',
+  /** A pack's include glob or tag matches no registered asset (a typo?), though the pack selects others. */
+  UNMATCHED_FILTER: 'warning',
   /** The remote cache could not be used for part of a build (unreachable, an error status, a download failing its sha256 or shape check): those outputs were built locally; the build goes on. */
   REMOTE_CACHE: 'warning',
 } as const satisfies Record<string, Severity>;
@@ -92,15 +94,29 @@ export type DiagnosticCode = keyof typeof DiagnosticCodes;
 const diagnosticCodeKeys = Object.keys(DiagnosticCodes) as [DiagnosticCode, ...DiagnosticCode[]];
 export const DiagnosticCode = z.enum(diagnosticCodeKeys);
 
-/** One finding about the workspace, a plan or a build. */
+/** One asset or path a diagnostic involves. */
+export const DiagnosticSubject = z.object({
+  /** The asset, when the subject is a registered one. */
+  assetId: z.string().optional(),
+  /** Project-relative path. */
+  path: z.string().optional(),
+});
+export type DiagnosticSubject = z.infer<typeof DiagnosticSubject>;
+
+/** One finding about the workspace, a plan or a build: one diagnostic per problem, however many assets it involves. */
 export const Diagnostic = z.object({
   /** Stable code from `DiagnosticCodes`. */
   code: DiagnosticCode,
   severity: Severity,
-  /** Asset the finding is about, when there is one. */
+  /** Asset the finding is about, when there is one (for a finding with several subjects: the first one's). */
   assetId: z.string().optional(),
-  /** Project-relative path the finding is about, when there is one. */
+  /** Project-relative path the finding is about, when there is one (for several subjects: the first one's). */
   path: z.string().optional(),
+  /**
+   * Every asset or path the finding involves, when there is more than one (two entries claiming one path, two
+   * assets with one output name, paths equal but for case); the first is `assetId`/`path`. Absent for one subject.
+   */
+  subjects: z.array(DiagnosticSubject).optional(),
   /** One sentence for people. */
   message: z.string(),
   /** What to do about it. */

@@ -11,3 +11,4 @@ export * from './build-schema.js';
 export * from './contract-docs.js';
 export * from './snapshot-summary.js';
 export * from './operation-fold.js';
+export * from './diagnostic-subjects.js';

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './runtime-constants.js';
 export * from './snapshot-summary.js';
 export * from './operation-fold.js';
+export * from './diagnostic-subjects.js';

@@ -1,5 +1,6 @@
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
+import { subjectsOf } from '../contract/diagnostic-subjects.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
@@ -49,8 +50,9 @@ function indexBlockers(state: SnapshotState): Map<string, Diagnostic[]> {
   if (!index) {
     index = new Map();
     for (const item of state.snapshot.diagnostics) {
-      if (item.severity !== 'blocker' || !item.assetId) continue;
-      index.set(item.assetId, [...(index.get(item.assetId) ?? []), item]);
+      if (item.severity !== 'blocker') continue;
+      // A finding about several assets is indexed under each (the plan reports it once).
+      for (const { assetId } of subjectsOf(item)) if (assetId) index.set(assetId, [...(index.get(assetId) ?? []), item]);
     }
     blockersById.set(state, index);
   }

@@ -7,7 +7,7 @@ import { kindClassifier } from '../config/classify-kind.js';
 import { assetRootOf } from '../paths/project-path.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
 import type { FileStat } from '../scan/scanner.js';
-import { diagnostic } from './diagnostic.js';
+import { diagnostic, diagnosticAbout } from './diagnostic.js';
 import type { SnapshotState } from './snapshot-state.js';
 import { settingsProblem } from './validate-settings.js';
 import { findOutsideMoves, type FingerprintLookup } from './find-outside-moves.js';
@@ -127,9 +127,12 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
 
   const worst = new Map<string, Diagnostic['severity']>();
   for (const item of diagnostics) {
-    if (!item.assetId) continue;
-    const current = worst.get(item.assetId);
-    if (!current || SEVERITY_RANK[item.severity] > SEVERITY_RANK[current]) worst.set(item.assetId, item.severity);
+    // A finding about several assets (DUPLICATE_PATH) badges each of them.
+    for (const assetId of item.subjects ? item.subjects.map((subject) => subject.assetId) : [item.assetId]) {
+      if (!assetId) continue;
+      const current = worst.get(assetId);
+      if (!current || SEVERITY_RANK[item.severity] > SEVERITY_RANK[current]) worst.set(assetId, item.severity);
+    }
   }
   // Views of unchanged assets are reused from the previous state: a one-file change costs one new object,
   // not a hundred thousand (they are immutable, so sharing them between snapshots is safe).
@@ -261,12 +264,7 @@ function configDiagnostics(config: ProjectConfig): Diagnostic[] {
 function entryDiagnostics(entries: readonly RegistryEntry[], byPath: ReadonlyMap<string, RegistryEntry[]>, config: ProjectConfig): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const [path, list] of byPath) {
-    if (list.length > 1) {
-      for (const entry of list) {
-        out.push(diagnostic('DUPLICATE_PATH', `${path} is claimed by ${list.length} registry entries (${list.map((e) => e.id).join(', ')}).`, { assetId: entry.id, path },
-          'Remove all but one of them with `packer rm <id>`.'));
-      }
-    }
+    if (list.length > 1) out.push(duplicatePathDiagnostic(path, list));
   }
   for (const entry of entries) {
     const subject = { assetId: entry.id, path: entry.path };
@@ -298,14 +296,19 @@ function caseCollisions(registered: ReadonlyMap<string, string[]>, untracked: re
     if (list.length > 1 || more) groups.push(more ? [...list, ...more] : list);
   }
   for (const [key, list] of extra) if (!registered.has(key) && list.length > 1) groups.push(list);
-  const out: Diagnostic[] = [];
-  for (const list of groups) {
-    for (const path of list) {
-      out.push(diagnostic('CASE_COLLISION', `${path} differs only by letter case from ${list.filter((p) => p !== path).join(', ')}.`, { path },
-        'Rename one of them: the project would break on case-insensitive filesystems (macOS, Windows).'));
-    }
-  }
-  return out;
+  return groups.map(caseCollisionDiagnostic);
+}
+
+/** One DUPLICATE_PATH per path, naming every entry that claims it. */
+function duplicatePathDiagnostic(path: string, list: readonly RegistryEntry[]): Diagnostic {
+  return diagnosticAbout('DUPLICATE_PATH', `${path} is claimed by ${list.length} registry entries (${list.map((e) => e.id).join(', ')}).`,
+    list.map((entry) => ({ assetId: entry.id, path })), 'Remove all but one of them with `packer rm <id>`.');
+}
+
+/** One CASE_COLLISION per group of paths equal but for case, listing them all. */
+function caseCollisionDiagnostic(list: readonly string[]): Diagnostic {
+  return diagnosticAbout('CASE_COLLISION', `${list.join(', ')} differ only by letter case.`, list.map((path) => ({ path })),
+    'Rename all but one of them: the project would break on case-insensitive filesystems (macOS, Windows).');
 }
 
 function summarize(assets: readonly AssetView[], untracked: readonly UntrackedFile[], divergence: readonly DivergenceEntry[], diagnostics: readonly Diagnostic[]): SnapshotSummary {

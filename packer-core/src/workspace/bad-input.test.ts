@@ -140,15 +140,16 @@ describe('symlinks that escape the project', () => {
 describe('paths that differ only by case', () => {
   const caseFiles = { ...FILES, 'assets/Hero.png': 'PNG-BYTES-OTHER-HERO' };
 
-  it('give CASE_COLLISION warnings for both paths', async () => {
+  it('give one CASE_COLLISION warning naming both paths', async () => {
     const root = makeTempProject(caseFiles);
     const ws = await Workspace.open(root);
     const collisions = ws.snapshot.diagnostics.filter((item) => item.code === 'CASE_COLLISION');
-    expect(collisions.map((item) => item.path).sort()).toEqual(['assets/Hero.png', 'assets/hero.png']);
+    expect(collisions).toHaveLength(1);
+    expect(collisions[0]!.subjects!.map((item) => item.path).sort()).toEqual(['assets/Hero.png', 'assets/hero.png']);
     expect(collisions.every((item) => item.severity === 'warning')).toBe(true);
     // A warning does not stop registering them.
     await ws.apply({ type: 'register', paths: ['assets'] });
-    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'CASE_COLLISION')).toHaveLength(2);
+    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'CASE_COLLISION')).toHaveLength(1);
   });
 
   it('a case-only rename onto another existing file is blocked and loses nothing', async () => {
@@ -230,9 +231,12 @@ describe('an invalid registry makes the packer read-only', () => {
     writeFileSync(path.join(root, 'packer.registry.json'), serializeRegistry([entry(id1, button), entry(id2, button)]));
     const ws = await Workspace.open(root);
     expect(ws.snapshot.registryState).toBe('ok');
+    // One diagnostic for the one problem, listing both entries; each asset is badged by it.
     const duplicates = ws.snapshot.diagnostics.filter((item) => item.code === 'DUPLICATE_PATH');
-    expect(duplicates.map((item) => item.assetId).sort()).toEqual([id1, id2].sort());
+    expect(duplicates).toHaveLength(1);
+    expect(duplicates[0]!.subjects!.map((item) => item.assetId).sort()).toEqual([id1, id2].sort());
     expect(duplicates.every((item) => item.severity === 'blocker' && item.path === button)).toBe(true);
+    expect([ws.state.byId.get(id1)?.worstSeverity, ws.state.byId.get(id2)?.worstSeverity]).toEqual(['blocker', 'blocker']);
     const before = freeze(root);
     // Moving the file (by path, by either id, or with its folder) would leave the other entry pointing at nothing.
     await expectBlocked(ws, { type: 'move', from: button, to: 'assets/x.png' }, 'DUPLICATE_PATH');

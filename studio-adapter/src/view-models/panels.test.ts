@@ -25,7 +25,7 @@ describe('mutation preview panel', () => {
     };
     const panel = mutationPreviewPanel(plan);
     expect(panel).toMatchObject({ baseRevision: 7, blocked: true, mutation: plan.mutation });
-    expect(panel.blockers).toEqual([{ key: expect.any(String), code: 'TARGET_EXISTS', severity: 'blocker', path: 'assets/b/x.png', message: 'exists', hint: 'pick another' }]);
+    expect(panel.blockers).toEqual([{ key: expect.any(String), code: 'TARGET_EXISTS', severity: 'blocker', path: 'assets/b/x.png', message: 'exists', hint: 'pick another', subjects: [{ path: 'assets/b/x.png' }] }]);
     expect(panel.warnings.map((row) => row.code)).toEqual(['CASE_COLLISION']);
     expect(panel.registryRows.map((row) => row.planned)).toEqual(plan.registryMutations);
     expect(panel.registryRows.map(({ op, assetId, path, previousPath }) => ({ op, assetId, path, previousPath }))).toEqual([
@@ -91,5 +91,22 @@ describe('asset details', () => {
     expect(details.observation).toBeUndefined();
     expect(details.folder).toBe('');
     expect(details.badges).toEqual(['missing', 'blocker']);
+  });
+});
+
+describe('a diagnostic about several assets', () => {
+  it('is one row listing every subject the packer named, the first one also as assetId/path', () => {
+    const subjects = [{ assetId: 'a_1', path: 'assets/a.txt' }, { assetId: 'a_2', path: 'more/a.txt' }];
+    const plan: Plan = {
+      mutation: { type: 'reconcile' },
+      baseRevision: 2,
+      blockers: [{ code: 'DUPLICATE_OUTPUT', severity: 'blocker', ...subjects[0]!, subjects, message: 'Pack "all" would hold 2 entries named "a.txt"' }],
+      warnings: [],
+      registryMutations: [],
+      filesystemMutations: [],
+    };
+    const rows = mutationPreviewPanel(plan).blockers;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ assetId: 'a_1', path: 'assets/a.txt', subjects });
   });
 });
