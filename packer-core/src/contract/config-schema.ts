@@ -51,10 +51,19 @@ export const PackRule = z.strictObject({
   include: z.array(z.string().min(1)).default(['**']),
   /** Path globs that exclude assets. */
   exclude: z.array(z.string().min(1)).default([]),
-  /** Only assets of these kinds, when given. */
+  /** Only assets of these kinds, when given. Each must be a kind under `kinds` (or `other`): a typo is INVALID_CONFIG. */
   kinds: z.array(z.string().min(1)).optional(),
-  /** Only assets carrying at least one of these tags, when given. */
+  /**
+   * Only assets carrying at least one of these tags, when given. Tags are free-form, so a tag no registered asset
+   * carries is not a config error: the build plan (and `packer check`) warns with UNMATCHED_FILTER, or blocks with
+   * EMPTY_PACK when the pack then selects nothing.
+   */
   tags: z.array(z.string().min(1)).optional(),
+  /**
+   * Let this pack select no asset. Without it an empty selection is an EMPTY_PACK blocker (a filter typo would
+   * otherwise replace a full pack with an empty one); with it, the build writes the empty pack.
+   */
+  allowEmpty: z.boolean().default(false),
 });
 export type PackRule = z.infer<typeof PackRule>;
 
@@ -178,6 +187,15 @@ export const ProjectConfig = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+}).superRefine((config, context) => {
+  // A pack filter naming a kind nobody defines selects nothing, silently: refuse it as the typo it is.
+  const known = [...Object.keys(config.kinds), FALLBACK_KIND];
+  config.packs.forEach((pack, packIndex) =>
+    pack.kinds?.forEach((kind, kindIndex) => {
+      if (known.includes(kind)) return;
+      context.addIssue({ code: 'custom', path: ['packs', packIndex, 'kinds', kindIndex], message: `names kind "${kind}", which "kinds" does not define (known: ${known.join(', ')})` });
+    }),
+  );
 });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 export type ProjectConfigInput = z.input<typeof ProjectConfig>;

@@ -41,9 +41,9 @@ describe('planBuild', () => {
     const { workspace } = await openBuildProject({ 'assets/a.txt': 'one', 'more/a.txt': 'two', 'more/b.txt': 'three' }, config);
     await workspace.apply({ type: 'register', paths: ['more'] });
     const error = await blockedBuild(workspace);
+    // One diagnostic per problem, listing every asset involved (it was one per asset).
     expect(error.data.blockers).toEqual([
-      expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'assets/a.txt' }),
-      expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'more/a.txt' }),
+      expect.objectContaining({ code: 'DUPLICATE_OUTPUT', path: 'assets/a.txt', subjects: [expect.objectContaining({ path: 'assets/a.txt' }), expect.objectContaining({ path: 'more/a.txt' })] }),
     ]);
   });
 
@@ -80,11 +80,35 @@ describe('planBuild', () => {
     expect(codes((await blockedBuild(workspace)).data.blockers as { code: string }[])).toEqual(['INVALID_REGISTRY']);
   });
 
-  it('warns about a pack that selects nothing, and still builds it', async () => {
-    const config: ProjectConfigInput = { ...BUILD_TEST_CONFIG, packs: [{ name: 'all', include: ['assets/**'] }, { name: 'none', include: ['nothing/**'] }] };
+  it('blocks a pack that selects nothing, naming the filter, and never replaces a full pack with an empty one', async () => {
+    const config: ProjectConfigInput = { ...BUILD_TEST_CONFIG, packs: [{ name: 'all', include: ['assets/**'] }] };
     const { workspace } = await openBuildProject({ 'assets/a.txt': 'x' }, config);
+    const first = await runBuild(workspace);
+    const before = buildOutputs(workspace.root);
+    expect(first.packs[0]).toMatchObject({ status: 'written', entries: 1 });
+    // The typo of the issue: an include glob that selects nothing.
+    writeFileSync(path.join(workspace.root, 'packer.json'), JSON.stringify({ ...config, packs: [{ name: 'all', include: ['asets/**'] }] }));
+    await workspace.reloadConfig();
+    const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+    expect(error.code).toBe('BLOCKED');
+    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'EMPTY_PACK', message: expect.stringContaining('include "asets/**" matches none of the 1 registered assets') })]);
+    expect(buildOutputs(workspace.root)).toEqual(before);
+    // A tag nobody carries: tags are free-form, so only the registry can tell; the pack is empty, so it blocks.
+    writeFileSync(path.join(workspace.root, 'packer.json'), JSON.stringify({ ...config, packs: [{ name: 'all', tags: ['ui'] }] }));
+    await workspace.reloadConfig();
+    expect(planBuild(workspace.state).blockers).toEqual([expect.objectContaining({ code: 'EMPTY_PACK', message: expect.stringContaining('no registered asset carries tag "ui"') })]);
+  });
+
+  it('builds an empty pack only when the pack says allowEmpty, and warns about a filter that matches nothing beside others', async () => {
+    const config: ProjectConfigInput = {
+      ...BUILD_TEST_CONFIG,
+      packs: [{ name: 'all', include: ['assets/**', 'asets/**'], tags: ['x', 'typo'] }, { name: 'none', include: ['nothing/**'], allowEmpty: true }],
+    };
+    const { workspace } = await openBuildProject({ 'assets/a.txt': 'x' }, config);
+    await workspace.apply({ type: 'update', target: 'assets/a.txt', addTags: ['x'] });
     const report = await runBuild(workspace);
-    expect(codes(report.warnings)).toEqual(['EMPTY_PACK']);
+    expect(report.warnings).toEqual([expect.objectContaining({ code: 'UNMATCHED_FILTER', message: 'Pack "all": include "asets/**", tag "typo" match no registered asset.' })]);
+    expect(report.packs.find((pack) => pack.pack === 'all')).toMatchObject({ status: 'written', entries: 1 });
     expect(report.packs.find((pack) => pack.pack === 'none')).toMatchObject({ status: 'written', entries: 0 });
   });
 });

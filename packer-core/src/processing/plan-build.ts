@@ -1,4 +1,3 @@
-import picomatch from 'picomatch';
 import type { BuildPlanView } from '../contract/build-schema.js';
 import type { PackRule, ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
@@ -6,9 +5,10 @@ import { PackerError } from '../contract/errors.js';
 import type { SettingValue } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { assetRootOf } from '../paths/project-path.js';
-import { diagnostic } from '../snapshot/diagnostic.js';
+import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { assetBlockers, processorBlockers } from './build-blockers.js';
+import { selectPackAssets } from './pack-selection.js';
 import { cacheKeyOf, processorForKind, type ProcessorSpec } from './processor-spec.js';
 
 /** One asset as it will enter one pack. */
@@ -48,7 +48,17 @@ export interface BuildPlan {
 export function planBuild(state: SnapshotState, options: { packs?: readonly string[] | undefined } = {}): BuildPlan {
   const { config, snapshot } = state;
   const rules = selectRules(config, options.packs);
-  const blockers: Diagnostic[] = snapshot.diagnostics.filter((item) => item.severity === 'blocker' && ['INVALID_REGISTRY', 'INVALID_CONFIG', 'RECOVERY_INCOMPLETE'].includes(item.code));
+  // One diagnostic per problem: a snapshot finding about two assets of a pack (DUPLICATE_PATH) is reported once.
+  const reported = new Set<Diagnostic>();
+  const blockers: Diagnostic[] = [];
+  const block = (items: readonly Diagnostic[]): void => {
+    for (const item of items) {
+      if (reported.has(item)) continue;
+      reported.add(item);
+      blockers.push(item);
+    }
+  };
+  block(snapshot.diagnostics.filter((item) => item.severity === 'blocker' && ['INVALID_REGISTRY', 'INVALID_CONFIG', 'RECOVERY_INCOMPLETE'].includes(item.code)));
   for (const name of new Set(rules.map((rule) => rule.name))) {
     if (rules.filter((rule) => rule.name === name).length > 1) {
       blockers.push(diagnostic('DUPLICATE_OUTPUT', `packer.json defines more than one pack named "${name}"; they would write one file.`, { path: 'packer.json' }, 'Give each pack its own name.'));
@@ -58,21 +68,24 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
   const blockedAssets = new Set<string>();
   const blockedKinds = new Set<string>();
   const packs = rules.map((rule): PlannedPack => {
-    const selected = snapshot.assets.filter(packFilter(rule));
-    if (selected.length === 0) warnings.push(diagnostic('EMPTY_PACK', `Pack "${rule.name}" selects no assets.`, { path: 'packer.json' }, 'Check its include, exclude, kinds and tags.'));
+    const selection = selectPackAssets(rule, snapshot.assets);
+    // An unreadable registry lists no asset: INVALID_REGISTRY says why, an empty selection would only repeat it.
+    if (snapshot.registryState === 'ok') {
+      block(selection.blockers);
+      warnings.push(...selection.warnings);
+    }
     const entries: PlannedEntry[] = [];
     const byName = new Map<string, AssetView[]>();
-    for (const asset of selected) {
+    for (const asset of selection.selected) {
       if (!blockedKinds.has(asset.kind)) {
         blockedKinds.add(asset.kind);
-        blockers.push(...processorBlockers(config, asset.kind));
+        block(processorBlockers(config, asset.kind));
       }
       if (!blockedAssets.has(asset.id)) {
         blockedAssets.add(asset.id);
-        blockers.push(...assetBlockers(state, asset));
+        block(assetBlockers(state, asset));
       }
-      const root = assetRootOf(asset.path, config.assetRoots);
-      const name = root && root !== '.' ? asset.path.slice(root.length + 1) : asset.path;
+      const name = outputNameOf(asset.path, config.assetRoots);
       byName.set(name, [...(byName.get(name) ?? []), asset]);
       const processor = processorForKind(config, asset.kind);
       const inputDigest = asset.observation?.digest;
@@ -82,17 +95,24 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
         settings: asset.settings, processor, cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
       });
     }
-    for (const [name, claimants] of byName) {
-      if (claimants.length < 2) continue;
-      for (const asset of claimants) {
-        blockers.push(diagnostic('DUPLICATE_OUTPUT', `Pack "${rule.name}" would hold ${claimants.length} entries named "${name}": ${claimants.map((a) => a.path).join(', ')}.`,
-          { assetId: asset.id, path: asset.path }, 'Rename one of them, or exclude one from the pack.'));
-      }
-    }
+    for (const [name, claimants] of byName) if (claimants.length > 1) blockers.push(duplicateOutput(rule.name, name, claimants));
     entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
     return { name: rule.name, entries };
   });
   return { revision: snapshot.revision, packs, blockers, warnings };
+}
+
+/** An entry's name in its pack: its path relative to its asset root (so packs spanning roots can collide). */
+function outputNameOf(assetPath: string, roots: readonly string[]): string {
+  const root = assetRootOf(assetPath, roots);
+  return root && root !== '.' ? assetPath.slice(root.length + 1) : assetPath;
+}
+
+/** One DUPLICATE_OUTPUT per output name of a pack, listing every asset that claims it. */
+function duplicateOutput(pack: string, name: string, claimants: readonly AssetView[]): Diagnostic {
+  return diagnosticAbout('DUPLICATE_OUTPUT', `Pack "${pack}" would hold ${claimants.length} entries named "${name}": ${claimants.map((a) => a.path).join(', ')}.`,
+    claimants.map((asset) => ({ assetId: asset.id, path: asset.path })),
+    'Output names are relative to the asset root: rename one of them, or exclude one from the pack (or split the pack by root).');
 }
 
 /** The pack rules to build: all, or those named (NOT_FOUND for a name `packer.json` does not define). */
@@ -108,15 +128,6 @@ export function selectRules(config: ProjectConfig, names: readonly string[] | un
     });
   }
   return config.packs.filter((rule) => names.includes(rule.name));
-}
-
-function packFilter(rule: PackRule): (asset: AssetView) => boolean {
-  const included = picomatch(rule.include, { dot: true });
-  const excluded = rule.exclude.length > 0 ? picomatch(rule.exclude, { dot: true }) : () => false;
-  return (asset) =>
-    included(asset.path) && !excluded(asset.path) &&
-    (!rule.kinds || rule.kinds.includes(asset.kind)) &&
-    (!rule.tags || rule.tags.some((tag) => asset.tags.includes(tag)));
 }
 
 /** The contract's view of a plan (`build.preview`). */
