@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
@@ -381,12 +381,13 @@ describe.concurrent('packer commands in-process', { timeout: TIMEOUT }, () => {
 });
 
 describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }, () => {
-  test('an apply with the preview\'s revision fails with CONFLICT once the disk changed', async ({ expect, onTestFinished }) => {
+  test('an apply with the preview\'s revision fails with CONFLICT once the disk changed what the plan does', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const notes = path.join(root, 'assets/text/notes.txt');
     writeFileSync(notes, 'first draft\n');
     const preview = (await packer(root, ['add', 'assets/text/notes.txt', '--dry-run', '--json'])).json<MutationJson>();
-    writeFileSync(notes, 'second draft, written after the preview\n');
+    // Only a change to what the plan would do conflicts (an edit of the file's content would not): it is gone.
+    rmSync(notes);
 
     // The CLI previews and applies in one process, so a stale revision is reached here through the client library,
     // talking to the daemon the CLI started.
@@ -408,7 +409,7 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     const root = await fixtureProject('sample-game', onTestFinished);
     const notes = path.join(root, 'assets/text/notes.txt');
     writeFileSync(notes, 'first draft\n');
-    // The real `packer add` code path in this process, with one seam: an editor saves the file between the CLI's
+    // The real `packer add` code path in this process, with one seam: someone deletes the file between the CLI's
     // preview and its apply. The daemon (started on demand by the CLI's client) decides and words the conflict.
     class AddWhileSomeoneEdits extends Add {
       protected override async client(): Promise<DaemonClient> {
@@ -417,7 +418,7 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
           get(target, property) {
             if (property !== 'call') return Reflect.get(target, property, target) as unknown;
             return async (method: Parameters<DaemonClient['call']>[0], params: never) => {
-              if (method === 'mutation.apply') writeFileSync(notes, 'second draft, saved between preview and apply\n');
+              if (method === 'mutation.apply') rmSync(notes);
               return target.call(method, params);
             };
           },
@@ -441,7 +442,7 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     expect(preview, printed).not.toBeNull();
     const base = Number(preview![1]);
     const message = (failure as Error).message;
-    const moved = /^The snapshot moved from revision (\d+) to (\d+) since the preview\.$/m.exec(message);
+    const moved = /^The snapshot moved from revision (\d+) to (\d+) since the preview; the plan changed: registry change no longer planned: add assets\/text\/notes\.txt \(kind text\) \(and \d+ more\)\.$/m.exec(message);
     expect(moved, message).not.toBeNull();
     expect(Number(moved![1])).toBe(base);
     expect(Number(moved![2])).toBeGreaterThan(base);

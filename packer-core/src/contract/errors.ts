@@ -18,7 +18,7 @@ export const ErrorCodes = {
   INVALID_PARAMS: -32602,
   /** An unexpected failure inside the packer; `data` never carries a stack. */
   INTERNAL: -32603,
-  /** `expectedRevision` no longer matches the current snapshot revision. */
+  /** The snapshot moved on since `expectedRevision` and the mutation re-planned now does something else (`data.changes` says what). */
   CONFLICT: -32001,
   /** The plan has blockers; `data.blockers` lists them. */
   BLOCKED: -32002,
@@ -149,6 +149,8 @@ export interface ErrorData {
     currentRevision?: number;
     /** What changed: the plan the same mutation makes at `currentRevision` (preview it again to confirm). */
     plan?: Plan;
+    /** How that plan differs from the one previewed (one sentence each), when the packer still knew the preview. */
+    changes?: string[];
     /** The page token that no longer matches (the list or the pack changed since). */
     page?: string;
   };

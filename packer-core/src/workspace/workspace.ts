@@ -22,6 +22,8 @@ import { hashMutation, IdempotencyStore } from './idempotency-store.js';
 import { pathsChangedOnDisk, pathsToReobserve } from './touched-paths.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
 import { withRegistryWriteCheck } from './registry-write-access.js';
+import { RecentPreviews } from './recent-previews.js';
+import { planChanges } from '../mutations/plan-changes.js';
 
 export interface WorkspaceOptions {
   /** Environment for `PACKER_*` overrides (default: process.env). */
@@ -39,6 +41,12 @@ export interface ApplyCallOptions {
   actor?: Actor | undefined;
   /** Aborting before the commit point cancels the apply (CANCELLED); after it, the commit completes. */
   signal?: AbortSignal | undefined;
+  /**
+   * The plan the caller previewed (a daemon keeps it under its plan id). When the revision moved on since
+   * `expectedRevision`, the apply goes ahead if the mutation re-planned now does the same thing, and refuses with
+   * CONFLICT naming what changed otherwise. Without it, the workspace's own recent previews stand in.
+   */
+  previewed?: Plan | undefined;
 }
 
 /**
@@ -52,6 +60,7 @@ export class Workspace {
   private readonly journal: JournalFile;
   private readonly idempotency: IdempotencyStore;
   private readonly observer: WorkspaceObserver;
+  private readonly previews = new RecentPreviews();
   private queue: Promise<unknown> = Promise.resolve();
   /** Set while an invalid crash journal sits in `.packer/`: the project is read-only until a person removes it. */
   private journalProblem: PackerError | undefined;
@@ -95,7 +104,10 @@ export class Workspace {
 
   /** Pure preview against the current snapshot (plus whether the registry file may be replaced at all). */
   preview(input: unknown): Plan {
-    return withRegistryWriteCheck(this.planOnly(input), this.root);
+    const mutation = parseMutation(input);
+    const plan = withRegistryWriteCheck(this.planOnly(mutation), this.root);
+    this.previews.remember(hashMutation(mutation), plan);
+    return plan;
   }
 
   private planOnly(input: unknown): Plan {
@@ -229,15 +241,22 @@ export class Workspace {
       const first = this.planOnly(mutation);
       await this.observer.refresh([...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)], 'pre-apply');
       const revisionBefore = this.snapshot.revision;
+      plan = withRegistryWriteCheck(this.planOnly(mutation), this.root);
       if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
-        refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview.`, {
-          expectedRevision: options.expectedRevision,
-          currentRevision: revisionBefore,
-          plan: this.preview(mutation),
-          hint: 'Preview again and apply with the new revision.',
-        }));
+        // A moved revision is a conflict only when it changed what the plan does (a build recording its packs did not).
+        const previewed = options.previewed ?? this.previews.find(options.expectedRevision, mutationHash);
+        const changes = previewed ? planChanges(previewed, plan) : undefined;
+        if (!changes || changes.length > 0) {
+          const what = changes ? `; the plan changed: ${changes[0]}${changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''}` : '';
+          refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview${what}.`, {
+            expectedRevision: options.expectedRevision,
+            currentRevision: revisionBefore,
+            plan,
+            ...(changes ? { changes } : {}),
+            hint: 'Preview again and apply with the new revision.',
+          }));
+        }
       }
-      plan = this.preview(mutation);
       // A registry nobody may replace refuses the apply as a whole, whatever else the plan says.
       const readOnly = plan.blockers.find((blocker) => blocker.code === 'REGISTRY_READ_ONLY');
       if (readOnly) {
