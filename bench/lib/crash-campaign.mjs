@@ -214,9 +214,9 @@ async function runTrial(context, trial, mode) {
   }
   // The daemon's own view: nothing diverges after a move, remove or build, nor after a reconcile that applied.
   const summary = await client.call('snapshot.summary', { sync: true });
-  if (summary.divergence.length > 0 && !(operation.name === 'reconcile' && state.outcome === 'before')) {
+  if (summary.summary.divergence > 0 && !(operation.name === 'reconcile' && state.outcome === 'before')) {
     if (state.outcome !== 'torn') record.outcome = 'torn';
-    record.problems.push(`the daemon reports ${summary.divergence.length} divergence(s) after recovery`);
+    record.problems.push(`the daemon reports ${summary.summary.divergence} divergence(s) after recovery`);
   }
 
   if (prepared.build) {

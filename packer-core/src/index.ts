@@ -1,6 +1,7 @@
 // Public surface of @packer/core. Consumers outside packer-core and daemon import only './contract'.
 export * from './contract/index.js';
 export { Workspace, parseMutation, type WorkspaceOptions, type ApplyCallOptions } from './workspace/workspace.js';
+export { planCounts, planItems, planPageOffset, planPageToken, summarizePlan } from './mutations/plan-summary.js';
 export type { SnapshotState } from './snapshot/snapshot-state.js';
 export type { CommitHook, CommitPoint } from './commit/commit-journal.js';
 export { loadConfig, validateConfig, CONFIG_FILE } from './config/load-config.js';

@@ -1,7 +1,8 @@
 import { PackerError, summaryOfSnapshot, toPackerError } from '@packer/core/contract/runtime';
-import type { ApplyResult, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, Plan, Snapshot } from '@packer/core/contract';
+import type { ApplySummary, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, PlanSummary, Snapshot } from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/client/browser';
 import { EventListeners } from './event-listeners.js';
+import { loadPagedSnapshot } from './paged-snapshot.js';
 import { DEFAULT_ACTIVITY_LIMIT, EMPTY_ACTIVITY, reduceActivity, seedActivity, type ActivityFeed } from './view-models/activity-feed.js';
 import { navigatorRows, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';
 
@@ -19,7 +20,11 @@ export type SessionState = 'connecting' | 'ready' | 'reconnecting' | 'stale' | '
 export type SnapshotHeader = MethodResult<'snapshot.summary'>;
 
 export interface StudioSessionOptions {
-  /** `snapshot` (default): keep the whole snapshot (needed by the navigator). `summary`: only `snapshot.summary`. */
+  /**
+   * `snapshot` (default): keep the whole snapshot (needed by `navigator()`), loaded page by page (assets,
+   * untracked files, divergence, diagnostics), never in one message. `summary`: only `snapshot.summary` (counts);
+   * page with `listAssets`: what a big project needs.
+   */
   follow?: 'snapshot' | 'summary';
   /** Replay events after this cursor (a cursor the Studio saved). Default: from the moment of connecting. */
   since?: Cursor;
@@ -155,14 +160,22 @@ export class StudioSession {
 
   // Commands: passed through; conflicts and blockers come back as the packer's PackerError.
 
-  /** The packer's plan for a mutation; changes nothing. */
-  previewMutation(mutation: MutationInput): Promise<Plan> {
+  /** The packer's plan for a mutation, summarised (counts, the first items, blockers); changes nothing. */
+  previewMutation(mutation: MutationInput): Promise<PlanSummary> {
     return this.client.call('mutation.preview', { mutation });
   }
 
-  /** Applies a previewed plan, refused with CONFLICT if the snapshot moved past the plan's revision. */
-  applyPreview(plan: Plan, options: { idempotencyKey?: string } = {}): Promise<ApplyResult> {
-    return this.client.call('mutation.apply', { mutation: plan.mutation, expectedRevision: plan.baseRevision, ...options });
+  /** One page of a previewed plan's list (all of its registry changes, say); PLAN_EXPIRED once the daemon dropped it. */
+  planItems(params: MethodParams<'plan.items'>): Promise<MethodResult<'plan.items'>> {
+    return this.client.call('plan.items', params);
+  }
+
+  /**
+   * Applies a previewed plan by its id at its revision: refused with PLAN_EXPIRED (or CONFLICT) if the snapshot
+   * moved past it, BLOCKED when the re-plan has blockers.
+   */
+  applyPreview(plan: Pick<PlanSummary, 'planId' | 'baseRevision'>, options: { idempotencyKey?: string } = {}): Promise<ApplySummary> {
+    return this.client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision, ...options });
   }
 
   cancel(operationId: string): Promise<MethodResult<'operations.cancel'>> {
@@ -251,14 +264,11 @@ export class StudioSession {
 
   private async loadSnapshot(): Promise<void> {
     if ((this.options.follow ?? 'snapshot') === 'snapshot') {
-      const snapshot = await this.client.call('snapshot.get', {});
+      const snapshot = await loadPagedSnapshot(this.client);
       if (this.header && snapshot.revision < this.header.revision) return;
       const changed = !this.header || snapshot.revision !== this.header.revision;
       this.fullSnapshot = snapshot;
-      this.acceptHeader(
-        summaryOfSnapshot(snapshot),
-        changed,
-      );
+      this.acceptHeader(summaryOfSnapshot(snapshot), changed);
     } else {
       const header = await this.client.call('snapshot.summary', {});
       if (this.header && header.revision < this.header.revision) return;
@@ -268,7 +278,7 @@ export class StudioSession {
 
   private acceptHeader(header: SnapshotHeader, changed: boolean): void {
     this.header = header;
-    this.noteDivergence(header.revision, header.divergence.length);
+    this.noteDivergence(header.revision, header.summary.divergence);
     if (changed) this.emit('snapshot', header);
   }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { mutationPreviewPanel, type MethodResult, type MutationInput, type Plan, type StudioSession } from '@packer/studio-adapter/browser';
+import { mutationPreviewPanel, withPlanPage, type MethodResult, type MutationInput, type MutationPreviewPanel, type PlanList, type PlanSummary, type StudioSession } from '@packer/studio-adapter/browser';
 import { ErrorNotice } from './ErrorNotice.js';
 
 export interface MutationPreviewProps {
@@ -11,13 +11,15 @@ export interface MutationPreviewProps {
 }
 
 /**
- * A move or rename typed here (or a reconcile asked for by the banner): the packer's plan as it planned it, and
- * an Apply that sends the plan's own revision, so a changed project is refused with the packer's CONFLICT.
+ * A move or rename typed here (or a reconcile asked for by the banner): the packer's plan as it planned it (a big
+ * one as its summary: counts and the first rows, with "show more" paging the rest from the daemon), and an Apply
+ * that sends the plan's id and revision, so a changed project is refused by the packer (PLAN_EXPIRED or CONFLICT).
  */
 export function MutationPreview({ session, selectedPath, requested }: MutationPreviewProps) {
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const [plan, setPlan] = useState<Plan>();
+  const [plan, setPlan] = useState<PlanSummary>();
+  const [panel, setPanel] = useState<MutationPreviewPanel>();
   const [applied, setApplied] = useState<MethodResult<'mutation.apply'>>();
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
@@ -30,10 +32,13 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
     setBusy(true);
     setApplied(undefined);
     try {
-      setPlan(await session.previewMutation(mutation));
+      const planned = await session.previewMutation(mutation);
+      setPlan(planned);
+      setPanel(mutationPreviewPanel(planned));
       setError(undefined);
     } catch (failure) {
       setPlan(undefined);
+      setPanel(undefined);
       setError(failure);
     } finally {
       setBusy(false);
@@ -49,6 +54,7 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
     try {
       setApplied(await session.applyPreview(plan));
       setPlan(undefined);
+      setPanel(undefined);
       setError(undefined);
     } catch (failure) {
       setError(failure);
@@ -57,7 +63,28 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
     }
   };
 
-  const panel = plan ? mutationPreviewPanel(plan) : undefined;
+  const showMore = async (list: PlanList) => {
+    const page = panel?.lists[list].nextPage;
+    if (!panel?.planId || !page) return;
+    setBusy(true);
+    try {
+      const next = await session.planItems({ planId: panel.planId, list, page, limit: 200 });
+      setPanel((current) => (current && current.planId === next.planId ? withPlanPage(current, next) : current));
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const more = (list: PlanList, label: string) => {
+    const state = panel?.lists[list];
+    if (!state || state.shown >= state.total) return null;
+    return (
+      <button type="button" data-testid={`plan-more-${list}`} disabled={busy} onClick={() => void showMore(list)}>
+        Show more {label} ({state.shown} of {state.total} shown)
+      </button>
+    );
+  };
   return (
     <section className="panel preview" data-testid="mutation-preview">
       <h2>Move or rename</h2>
@@ -79,6 +106,10 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
           <div>
             <strong>{panel.mutation.type}</strong> planned at revision <span data-testid="plan-revision">{panel.baseRevision}</span>
             {panel.blocked ? <span className="badge badge-blocker">blocked</span> : null}
+          </div>
+          <div data-testid="plan-counts">
+            {panel.lists.registryMutations.total} registry change(s), {panel.lists.filesystemMutations.total} file change(s), {panel.lists.blockers.total} blocker(s),{' '}
+            {panel.lists.warnings.total} warning(s)
           </div>
           {[...panel.blockers, ...panel.warnings].map((row) => (
             <div key={row.key} className={`sev-${row.severity}`}>
@@ -109,6 +140,10 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
               ))}
             </tbody>
           </table>
+          {more('blockers', 'blockers')}
+          {more('warnings', 'warnings')}
+          {more('registryMutations', 'registry changes')}
+          {more('filesystemMutations', 'file changes')}
           <button type="button" data-testid="apply-plan" disabled={busy || panel.blocked} onClick={() => void apply()}>
             Apply at revision {panel.baseRevision}
           </button>

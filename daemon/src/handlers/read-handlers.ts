@@ -1,4 +1,5 @@
 import { isAssetId, isSameOrInside, normalizeProjectPath, PackerError, PAGE_SIZES, type SnapshotState } from '@packer/core';
+import { snapshotPage } from './page-token.js';
 import { summaryOfSnapshot, type AssetListItem, type MethodParams, type MethodResult } from '@packer/core/contract';
 
 /** Reads answered from one immutable snapshot state: they never wait for the lane and never see a torn state. */
@@ -20,25 +21,7 @@ export function listAssets(state: SnapshotState, projectRoot: string, params: Me
         .map((file) => ({ path: file.path, kind: file.kind, status: 'untracked' as const, observation: file.observation }))
     : [];
   const all = [...registered, ...untracked].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const offset = params.page ? decodePage(params.page, snapshot.revision) : 0;
-  const limit = params.limit ?? PAGE_SIZES['assets.list'].default;
-  const items = all.slice(offset, offset + limit);
-  const result: MethodResult<'assets.list'> = { revision: snapshot.revision, total: all.length, items };
-  if (offset + limit < all.length) result.nextPage = `${snapshot.revision}:${offset + limit}`;
-  return result;
-}
-
-function decodePage(page: string, revision: number): number {
-  const match = /^(\d+):(\d+)$/.exec(page);
-  if (!match) throw new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`, { page });
-  if (Number(match[1]) !== revision) {
-    throw new PackerError('CONFLICT', `The page token is for revision ${match[1]}, but the snapshot is at revision ${revision}.`, {
-      expectedRevision: Number(match[1]),
-      currentRevision: revision,
-      hint: 'List again from the first page.',
-    });
-  }
-  return Number(match[2]);
+  return { revision: snapshot.revision, ...snapshotPage(all, snapshot.revision, params, PAGE_SIZES['assets.list'].default) };
 }
 
 export function getAsset(state: SnapshotState, projectRoot: string, ref: string): MethodResult<'assets.get'> {
@@ -63,5 +46,16 @@ export function listDiagnostics(state: SnapshotState, params: MethodParams<'diag
     (!params.severity || item.severity === params.severity) &&
     (!params.code || item.code === params.code) &&
     (!params.assetId || item.assetId === params.assetId));
-  return { revision: snapshot.revision, items, blockers: snapshot.summary.blockers, warnings: snapshot.summary.warnings, infos: snapshot.summary.infos };
+  return {
+    revision: snapshot.revision,
+    ...snapshotPage(items, snapshot.revision, params, PAGE_SIZES['diagnostics.list'].default),
+    blockers: snapshot.summary.blockers,
+    warnings: snapshot.summary.warnings,
+    infos: snapshot.summary.infos,
+  };
+}
+
+export function listDivergence(state: SnapshotState, params: MethodParams<'divergence.list'>): MethodResult<'divergence.list'> {
+  const { snapshot } = state;
+  return { revision: snapshot.revision, ...snapshotPage(snapshot.divergence, snapshot.revision, params, PAGE_SIZES['divergence.list'].default) };
 }

@@ -68,6 +68,8 @@ export const ErrorCodes = {
   SYMLINK_IN_PATH: -32024,
   /** Too many requests or handshakes from one peer; try again later. */
   RATE_LIMITED: -32025,
+  /** A plan id the daemon does not hold (evicted, or from before a restart) or already applied: preview again. `data.reason` says which. */
+  PLAN_EXPIRED: -32026,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;
@@ -234,6 +236,12 @@ export interface ErrorData {
   UNSAFE_SOCKET: CommonErrorData & SystemCallData & { owner?: number; uid?: number; mode?: string };
   SYMLINK_IN_PATH: CommonErrorData & { path: string; target?: string };
   RATE_LIMITED: CommonErrorData;
+  PLAN_EXPIRED: CommonErrorData & {
+    planId: string;
+    /** `unknown`: never made here, or evicted (the daemon keeps the last 16 plans, none across restarts); `applied`: this plan was already applied. */
+    reason: 'unknown' | 'applied';
+    baseRevision?: number;
+  };
 }
 
 /** An error as it travels (the wire, `--json`, a `failed` event): one member per code, so `code` narrows `data`. */

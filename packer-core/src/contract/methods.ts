@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { Diagnostic, Severity } from './diagnostics.js';
 import { Cursor, EventEnvelope, OperationKind } from './events.js';
-import { ApplyOptions, ApplyResult, AuditRecord, Mutation, Plan } from './mutation-schema.js';
-import { AssetView, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
+import { ApplyOptions, ApplySummary, AuditRecord, Mutation, PlanItem, PlanList, PlanSummary } from './mutation-schema.js';
+import { AssetView, DivergenceEntry, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
 import { BuildParams, BuildPlanView, BuildReport, CacheStats, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
 
-import { PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
+import { AUDIT_RECORD_ITEMS, PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
 
-export { PROTOCOL_VERSION, MAX_FRAME_BYTES, PAGE_SIZES } from './runtime-constants.js';
+export { PROTOCOL_VERSION, MAX_FRAME_BYTES, PAGE_SIZES, PLAN_SUMMARY_LIMITS, AUDIT_RECORD_ITEMS } from './runtime-constants.js';
 
 
 /** Read options shared by every snapshot read. */
@@ -176,11 +176,14 @@ export const Methods = {
       registryState: RegistryState,
       summary: SnapshotSummary,
       lastBuilds: z.array(PackBuildInfo),
-      divergence: z.array(z.unknown()),
     }),
-    'Counts and state of the current snapshot, computed by the packer.',
+    'Counts and state of the current snapshot, computed by the packer: its size does not grow with the project (lists are paged: assets.list, diagnostics.list, divergence.list).',
   ),
-  'snapshot.get': method(SyncRead, Snapshot, 'The whole current snapshot (one revision, never torn).'),
+  'snapshot.get': method(
+    SyncRead,
+    Snapshot,
+    'The whole current snapshot (one revision, never torn). Grows with the project: a big one is REPLY_TOO_LARGE; use snapshot.summary and the paged lists.',
+  ),
   'assets.list': method(
     SyncRead.extend({
       kind: z.string().optional(),
@@ -188,9 +191,7 @@ export const Methods = {
       /** Project-relative folder or path prefix. */
       pathPrefix: z.string().optional(),
       status: z.enum(['present', 'missing', 'untracked']).optional(),
-      limit: z.number().int().min(1).max(PAGE_SIZES['assets.list'].max).default(PAGE_SIZES['assets.list'].default),
-      /** Opaque token from a previous page's `nextPage`. */
-      page: z.string().optional(),
+      ...paging(PAGE_SIZES['assets.list']),
     }),
     z.object({ revision: z.number().int(), total: z.number().int(), items: z.array(AssetListItem), nextPage: z.string().optional() }),
     'Registered assets (and untracked files with status "untracked"), filtered and paged by the packer.',
@@ -201,19 +202,67 @@ export const Methods = {
     'One asset by id or project-relative path.',
   ),
   'diagnostics.list': method(
-    SyncRead.extend({ severity: Severity.optional(), code: z.string().optional(), assetId: z.string().optional() }),
-    z.object({ revision: z.number().int(), items: z.array(Diagnostic), blockers: z.number().int(), warnings: z.number().int(), infos: z.number().int() }),
-    'Diagnostics of the current snapshot.',
+    SyncRead.extend({
+      severity: Severity.optional(),
+      code: z.string().optional(),
+      /** Only diagnostics involving this asset (as any of their subjects). */
+      assetId: z.string().optional(),
+      /**
+       * Also run the build plan of every pack against the same snapshot, without writing, and include the blockers
+       * and warnings a build would hit (DUPLICATE_OUTPUT, EMPTY_PACK, PROCESSOR_NOT_ALLOWED…); the counts then
+       * include them. What `packer check` asks: no blocker here means a build will not be blocked.
+       */
+      preflight: z.boolean().optional(),
+      ...paging(PAGE_SIZES['diagnostics.list']),
+    }),
+    z.object({
+      revision: z.number().int(),
+      /** Diagnostics matching the filters, in this page. */
+      items: z.array(Diagnostic),
+      /** How many match the filters, over all pages. */
+      total: z.number().int(),
+      nextPage: z.string().optional(),
+      /** Counts over the whole snapshot (with `preflight`, the build plan's findings too), whatever the filters. */
+      blockers: z.number().int(),
+      warnings: z.number().int(),
+      infos: z.number().int(),
+    }),
+    'Diagnostics of the current snapshot, filtered and paged by the packer.',
+  ),
+  'divergence.list': method(
+    SyncRead.extend({ ...paging(PAGE_SIZES['divergence.list']) }),
+    z.object({ revision: z.number().int(), total: z.number().int(), items: z.array(DivergenceEntry), nextPage: z.string().optional() }),
+    'Divergence entries of the current snapshot (registry vs disk), paged by the packer.',
   ),
   'mutation.preview': method(
     SyncRead.extend({ mutation: Mutation }),
-    Plan,
-    'The plan a mutation would apply: blockers, warnings, registry and filesystem mutations. Changes nothing.',
+    PlanSummary,
+    'The plan a mutation would apply, summarised (counts, the first items, blockers): the daemon keeps the whole ' +
+      'plan under `planId` (page it with plan.items, apply it with mutation.apply). Changes nothing.',
+  ),
+  'plan.items': method(
+    z.object({
+      /** From mutation.preview (or an apply's result, or a CONFLICT's `data.plan`). */
+      planId: z.string().min(1),
+      /** Which list of the plan. */
+      list: PlanList,
+      ...paging(PAGE_SIZES['plan.items']),
+    }),
+    z.object({ planId: z.string(), list: PlanList, total: z.number().int(), items: z.array(PlanItem), nextPage: z.string().optional() }),
+    'One page of a plan the daemon keeps: its registry or filesystem mutations, blockers or warnings, in plan order. ' +
+      'PLAN_EXPIRED when the daemon no longer holds the plan.',
   ),
   'mutation.apply': method(
-    ApplyOptions.extend({ mutation: Mutation }),
-    ApplyResult,
-    'Run a mutation through the write lane: re-plans, refuses on blockers or a moved revision, commits atomically.',
+    ApplyOptions.extend({
+      /** The plan to apply, from mutation.preview: the daemon re-plans its mutation in the lane and refuses when the revision moved on. */
+      planId: z.string().min(1).optional(),
+      /** The mutation to apply (instead of `planId`). */
+      mutation: Mutation.optional(),
+    }),
+    ApplySummary,
+    'Run a mutation (by `planId`, or given whole) through the write lane: re-plans against the current state, refuses ' +
+      'on blockers, or (CONFLICT) when the revision moved and the re-plan differs from the previewed plan; PLAN_EXPIRED ' +
+      'for a plan id the daemon no longer holds or already applied. Commits atomically; answers with the applied plan summarised.',
   ),
   'operations.list': method(z.object({}), z.object({ items: z.array(OperationInfo) }), 'Recent, running and queued operations.'),
   'operations.get': method(z.object({ operationId: z.string().min(1) }), OperationInfo, 'One operation.'),
@@ -263,9 +312,7 @@ export const Methods = {
     z.object({
       /** Pack name from packer.json, or a project-relative path to a `.pack` file. */
       pack: z.string().min(1),
-      limit: z.number().int().min(1).max(PAGE_SIZES['packs.entries'].max).default(PAGE_SIZES['packs.entries'].default),
-      /** Opaque token from a previous page's `nextPage`. */
-      page: z.string().optional(),
+      ...paging(PAGE_SIZES['packs.entries']),
     }),
     z.object({ pack: z.string(), file: z.string(), digest: z.string().optional(), total: z.number().int(), items: z.array(PackEntryInfo), nextPage: z.string().optional() }),
     "The entries of a pack, read from the pack's own table (sorted by asset id). NOT_FOUND when it was never built.",
@@ -295,9 +342,17 @@ export const Methods = {
     'Delete cached outputs, least recently used first (all of them by default). Waits for a running build to finish with the cache.',
   ),
   'audit.list': method(
-    z.object({ limit: z.number().int().min(1).max(10_000).optional(), operationId: z.string().optional() }),
-    z.object({ items: z.array(AuditRecord) }),
-    'Audit records of applied and refused mutations, oldest first.',
+    z.object({ operationId: z.string().optional(), ...paging(PAGE_SIZES['audit.list']) }),
+    z.object({
+      /** The newest `limit` records (or, with `page`, the ones before the previous page), oldest first. */
+      items: z.array(AuditRecord),
+      /** Records matching `operationId` (or all), over all pages. */
+      total: z.number().int(),
+      /** Older records. */
+      nextPage: z.string().optional(),
+    }),
+    'Audit records of applied and refused mutations, newest page first, oldest first within a page. Each record ' +
+      `keeps its first ${AUDIT_RECORD_ITEMS} registry and filesystem mutations; its \`changes\` count them all.`,
   ),
 } as const;
 

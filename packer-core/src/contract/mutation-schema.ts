@@ -119,6 +119,53 @@ export const Plan = z.object({
 });
 export type Plan = z.infer<typeof Plan>;
 
+const count = z.number().int().nonnegative();
+
+/** How many of each thing a whole plan holds, by kind of change. */
+export const PlanCounts = z.object({
+  /** All registry mutations of the plan. */
+  registryMutations: count,
+  /** All filesystem mutations of the plan (sidecar steps included). */
+  filesystemMutations: count,
+  blockers: count,
+  warnings: count,
+  /** Registry mutations by op: `add` registers a new asset, `remove` unregisters one, `update` changes path, kind, settings or tags. */
+  registry: z.object({ add: count, remove: count, update: count }),
+  /** Filesystem mutations by op. */
+  filesystem: z.object({ move: count, delete: count }),
+});
+export type PlanCounts = z.infer<typeof PlanCounts>;
+
+/**
+ * A plan as it travels: its size does not grow with the plan's. The daemon keeps the whole plan under `planId`;
+ * the lists here hold only the first items (PLAN_SUMMARY_LIMITS: the first 100 registry and filesystem
+ * mutations, the first 1,000 blockers and warnings), `counts` say how many there are, and `plan.items` pages
+ * through all of them. Apply it with `mutation.apply { planId, expectedRevision: baseRevision }`.
+ */
+export const PlanSummary = Plan.extend({
+  /** The daemon's handle on the whole plan, for `plan.items` and `mutation.apply`; PLAN_EXPIRED once it is gone. */
+  planId: z.string(),
+  counts: PlanCounts,
+  /** True when any list above holds fewer items than `counts` says: page the rest with `plan.items`. */
+  truncated: z.boolean(),
+  /** For each list cut short here, the `plan.items` page token of the items after the ones shown. */
+  nextPages: z.object({
+    registryMutations: z.string().optional(),
+    filesystemMutations: z.string().optional(),
+    blockers: z.string().optional(),
+    warnings: z.string().optional(),
+  }),
+});
+export type PlanSummary = z.infer<typeof PlanSummary>;
+
+/** The lists of a plan that `plan.items` pages through. */
+export const PlanList = z.enum(['registryMutations', 'filesystemMutations', 'blockers', 'warnings']);
+export type PlanList = z.infer<typeof PlanList>;
+
+/** One item of a plan list: a registry mutation, a filesystem mutation or a diagnostic, as `list` says. */
+export const PlanItem = z.union([RegistryMutation, FilesystemMutation, Diagnostic]);
+export type PlanItem = z.infer<typeof PlanItem>;
+
 /** Who asked for an operation, for the audit log. */
 export const Actor = z.object({
   client: z.string(),
@@ -146,6 +193,13 @@ export const ApplyResult = z.object({
   replayed: z.boolean(),
 });
 export type ApplyResult = z.infer<typeof ApplyResult>;
+
+/**
+ * The outcome of an applied mutation as `mutation.apply` answers it: the plan actually applied, summarised (its
+ * `planId` pages the ids actually registered with `plan.items`; it cannot be applied again).
+ */
+export const ApplySummary = ApplyResult.extend({ plan: PlanSummary });
+export type ApplySummary = z.infer<typeof ApplySummary>;
 
 /** What an applied mutation changed, counted, with the first few paths: bounded whatever the mutation's size. */
 export const AuditChanges = z.object({

@@ -14,7 +14,21 @@ export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 export const PAGE_SIZES = {
   'assets.list': { default: 500, max: 5000 },
   'packs.entries': { default: 1000, max: 10_000 },
+  'plan.items': { default: 1000, max: 5000 },
+  'diagnostics.list': { default: 500, max: 5000 },
+  'divergence.list': { default: 500, max: 5000 },
+  'audit.list': { default: 100, max: 1000 },
 } as const;
+
+/**
+ * What a plan summary (`mutation.preview`, `mutation.apply`, a CONFLICT's or BLOCKED's `data.plan`) carries at
+ * most of each list, whatever the plan's size: the first `items` registry and filesystem mutations, the first
+ * `diagnostics` blockers and warnings. `counts` say how many there are; `plan.items` pages the rest.
+ */
+export const PLAN_SUMMARY_LIMITS = { items: 100, diagnostics: 1000 } as const;
+
+/** Registry and filesystem mutations kept per record in an `audit.list` answer (its `changes` counts them all). */
+export const AUDIT_RECORD_ITEMS = 20;
 
 /** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). */
 export const ASSET_ID_PATTERN = /^a_[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -1,7 +1,10 @@
 import type { Snapshot } from './snapshot-schema.js';
 
-/** What `snapshot.summary` answers, as a type (zod-free, so browser clients need not load the schemas). */
-export type SnapshotSummaryAnswer = Pick<Snapshot, 'revision' | 'projectName' | 'registryState' | 'summary' | 'lastBuilds' | 'divergence'>;
+/**
+ * What `snapshot.summary` answers, as a type (zod-free, so browser clients need not load the schemas): counts and
+ * state only, never a list that grows with the project (`summary.divergence` counts the divergence entries).
+ */
+export type SnapshotSummaryAnswer = Pick<Snapshot, 'revision' | 'projectName' | 'registryState' | 'summary' | 'lastBuilds'>;
 
 /** The `snapshot.summary` answer for a snapshot: one definition for the daemon and any client holding a snapshot. */
 export function summaryOfSnapshot(snapshot: Snapshot): SnapshotSummaryAnswer {
@@ -11,6 +14,5 @@ export function summaryOfSnapshot(snapshot: Snapshot): SnapshotSummaryAnswer {
     registryState: snapshot.registryState,
     summary: snapshot.summary,
     lastBuilds: snapshot.lastBuilds,
-    divergence: snapshot.divergence,
   };
 }
