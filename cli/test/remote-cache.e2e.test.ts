@@ -10,7 +10,10 @@ import { fixtureProject } from './support/temp-project.js';
 // server and nowhere else (not daemon.log, the event log or any file under .packer/, nor --json or terminal output).
 
 const NGINX = findNginx();
-if (!NGINX) console.warn('\n!!! nginx is not installed: the remote cache e2e tests are SKIPPED (apt-get install nginx; .ci/run installs it) !!!\n');
+if (!NGINX)
+  console.warn(
+    '\n!!! nginx is not installed: the remote cache e2e tests are SKIPPED (apt-get install nginx; .ci/run installs it) !!!\n',
+  );
 const TIMEOUT = 120_000;
 type StatusJson = { daemon: MethodResult<'daemon.health'> };
 
@@ -39,9 +42,15 @@ function packerFilesText(root: string): string {
 }
 
 describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeout: TIMEOUT }, () => {
-  test('a header secret from the environment is sent, and appears in no log, event, file or output', async ({ expect, onTestFinished }) => {
+  test('a header secret from the environment is sent, and appears in no log, event, file or output', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { token } = nginx.credentials;
-    const env = developerEnv({ PACKER_REMOTE_CACHE: nginx.url('token'), PACKER_REMOTE_CACHE_HEADER: `X-Cache-Token: ${token}` });
+    const env = developerEnv({
+      PACKER_REMOTE_CACHE: nginx.url('token'),
+      PACKER_REMOTE_CACHE_HEADER: `X-Cache-Token: ${token}`,
+    });
     const first = await fixtureProject('sample-game', onTestFinished);
     const a = await packer(first, ['build', '--json'], { env, timeoutMs: 60_000 });
     expect(a.code, a.stderr).toBe(0);
@@ -58,14 +67,21 @@ describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeou
     expect(human.stdout).toMatch(/^remote http:\/\/127\.0\.0\.1:\d+\/token: 0 hits · 0 misses/m);
     const events = await packer(second, ['events', '--json'], { env });
     const status = await packer(second, ['status', '--json'], { env });
-    expect(status.json<StatusJson>().daemon.remoteCache).toMatchObject({ state: 'ok', mode: 'read-write', url: nginx.url('token') });
+    expect(status.json<StatusJson>().daemon.remoteCache).toMatchObject({
+      state: 'ok',
+      mode: 'read-write',
+      url: nginx.url('token'),
+    });
 
     expect(readFileSync(nginx.accessLog, 'utf8')).toContain(`token=${token}`);
     for (const run of [a, b, human, events, status]) expect(run.stdout + run.stderr).not.toContain(token);
     for (const root of [first, second]) expect(packerFilesText(root)).not.toContain(token);
   });
 
-  test('basic auth in the URL: never logged, also when the server goes away (a warning in the build and in health)', async ({ expect, onTestFinished }) => {
+  test('basic auth in the URL: never logged, also when the server goes away (a warning in the build and in health)', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { user, password } = nginx.credentials;
     const env = developerEnv({ PACKER_REMOTE_CACHE: nginx.url('basic') });
     const root = await fixtureProject('sample-game', onTestFinished);
@@ -97,7 +113,10 @@ describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeou
     expect(packerFilesText(root)).not.toContain(`${user}:`);
   });
 
-  test('cache stats and prune: prune needs --yes without a terminal, then the next build processes everything again', async ({ expect, onTestFinished }) => {
+  test('cache stats and prune: prune needs --yes without a terminal, then the next build processes everything again', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const env = developerEnv();
     expect((await packer(root, ['build', '--json'], { env, timeoutMs: 60_000 })).code).toBe(0);
@@ -110,9 +129,13 @@ describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeou
     const refused = await packer(root, ['cache', 'prune'], { env });
     expect(refused.code).toBe(2);
     expect(refused.errorText).toContain('CONFIRMATION_REQUIRED');
-    expect((await packer(root, ['cache', 'stats', '--json'], { env })).json<MethodResult<'cache.stats'>>().entries).toBe(45);
+    expect(
+      (await packer(root, ['cache', 'stats', '--json'], { env })).json<MethodResult<'cache.stats'>>().entries,
+    ).toBe(45);
 
-    const pruned = (await packer(root, ['cache', 'prune', '--yes', '--json'], { env })).json<MethodResult<'cache.prune'>>();
+    const pruned = (await packer(root, ['cache', 'prune', '--yes', '--json'], { env })).json<
+      MethodResult<'cache.prune'>
+    >();
     expect(pruned).toMatchObject({ removedEntries: 45, stats: { entries: 0, liveBytes: 0, diskBytes: 0 } });
     expect(pruned.freedBytes).toBeGreaterThan(0);
     const rebuilt = (await packer(root, ['build', '--json'], { env, timeoutMs: 60_000 })).json<BuildReport>();

@@ -15,7 +15,10 @@ export function outputCacheStats(stateDir: string): CacheStats {
  * Deletes cached outputs, least recently used first, until the stored bytes fit in `maxBytes` (default 0: all of
  * them), then the segment files nothing references (`cache.prune`). Waits for a running build to finish with the cache.
  */
-export async function pruneOutputCache(stateDir: string, maxBytes = 0): Promise<{ removedEntries: number; freedBytes: number; stats: CacheStats }> {
+export async function pruneOutputCache(
+  stateDir: string,
+  maxBytes = 0,
+): Promise<{ removedEntries: number; freedBytes: number; stats: CacheStats }> {
   const dir = path.join(stateDir, 'cache');
   const release = await lockOutputCache(dir);
   try {
@@ -37,4 +40,3 @@ function statsView(dir: string, stats: CacheStatsOf): CacheStats {
   if (newestUse !== undefined) view.newestUse = new Date(newestUse).toISOString();
   return view;
 }
-

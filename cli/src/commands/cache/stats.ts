@@ -4,7 +4,8 @@ import { formatBytes, plural } from '../../render/format.js';
 import { terminalText } from '../../render/terminal-text.js';
 
 export default class CacheStats extends PackerCommand<typeof CacheStats> {
-  static override description = 'Show the local output cache (.packer/cache/): entries, stored and on-disk bytes, and its LRU cap (PACKER_CACHE_MAX_BYTES).';
+  static override description =
+    'Show the local output cache (.packer/cache/): entries, stored and on-disk bytes, and its LRU cap (PACKER_CACHE_MAX_BYTES).';
   static override examples = ['<%= config.bin %> cache stats', '<%= config.bin %> cache stats --json'];
 
   async run(): Promise<MethodResult<'cache.stats'>> {

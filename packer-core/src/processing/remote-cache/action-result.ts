@@ -39,7 +39,10 @@ export function decodeActionResult(bytes: Buffer): { ok: true; value: ActionResu
   const result = ActionResult.safeParse(parsed);
   if (!result.success) {
     const issue = result.error.issues[0];
-    return { ok: false, reason: `is not a packer action result (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'bad shape'})` };
+    return {
+      ok: false,
+      reason: `is not a packer action result (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'bad shape'})`,
+    };
   }
   return { ok: true, value: result.data };
 }

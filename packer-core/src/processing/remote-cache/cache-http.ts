@@ -7,7 +7,10 @@ export class ConnectionError extends Error {}
 
 /** A reply with a status other than the ones the protocol allows (200/404 for reads, 2xx for writes). */
 export class StatusError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -41,14 +44,22 @@ export class CacheHttp {
     const secure = this.base.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.auth = this.base.username || this.base.password ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}` : undefined;
+    this.auth =
+      this.base.username || this.base.password
+        ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}`
+        : undefined;
   }
 
   /**
    * GET `<url>/<path>`. 404 resolves with `found: false`; 200 streams the body to `onChunk` (awaited: backpressure)
    * and fails once it passes `maxBytes`; any other status is a StatusError.
    */
-  async get(path: string, maxBytes: number, onChunk: (chunk: Buffer) => void | Promise<void>, signal?: AbortSignal): Promise<{ found: boolean; bytes: number }> {
+  async get(
+    path: string,
+    maxBytes: number,
+    onChunk: (chunk: Buffer) => void | Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<{ found: boolean; bytes: number }> {
     const response = await this.send('GET', path, undefined, signal);
     if (response.statusCode === 404) {
       response.resume();
@@ -86,7 +97,12 @@ export class CacheHttp {
     this.agent.destroy();
   }
 
-  private send(method: 'GET' | 'PUT', path: string, body: RequestBody | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  private send(
+    method: 'GET' | 'PUT',
+    path: string,
+    body: RequestBody | undefined,
+    signal?: AbortSignal,
+  ): Promise<IncomingMessage> {
     const base = this.base.pathname.replace(/\/+$/, '');
     const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
     const request = (this.base.protocol === 'https:' ? https : http).request({
@@ -97,7 +113,10 @@ export class CacheHttp {
       method,
       agent: this.agent,
       auth: this.auth,
-      headers: { ...this.options.headers, ...(method === 'PUT' ? { 'content-length': String(size), 'content-type': 'application/octet-stream' } : {}) },
+      headers: {
+        ...this.options.headers,
+        ...(method === 'PUT' ? { 'content-length': String(size), 'content-type': 'application/octet-stream' } : {}),
+      },
       signal,
     });
     return new Promise<IncomingMessage>((resolve, reject) => {
@@ -106,21 +125,32 @@ export class CacheHttp {
         if (settled) return;
         settled = true;
         request.destroy();
-        reject(error instanceof StatusError || error instanceof ConnectionError ? error : new ConnectionError(`${method} ${path}: ${messageOf(error)}`));
+        reject(
+          error instanceof StatusError || error instanceof ConnectionError
+            ? error
+            : new ConnectionError(`${method} ${path}: ${messageOf(error)}`),
+        );
       };
-      request.setTimeout(this.options.timeoutMs, () => fail(new ConnectionError(`${method} ${path}: no reply within ${this.options.timeoutMs} ms`)));
+      request.setTimeout(this.options.timeoutMs, () =>
+        fail(new ConnectionError(`${method} ${path}: no reply within ${this.options.timeoutMs} ms`)),
+      );
       request.on('error', fail);
       request.on('response', (response) => {
         if (settled) return response.resume();
         settled = true;
         // Past the headers, a stalled body is a timeout too.
-        response.setTimeout?.(this.options.timeoutMs, () => response.destroy(new Error(`no data within ${this.options.timeoutMs} ms`)));
+        response.setTimeout?.(this.options.timeoutMs, () =>
+          response.destroy(new Error(`no data within ${this.options.timeoutMs} ms`)),
+        );
         resolve(response);
       });
       if (body === undefined) request.end();
       else if (Buffer.isBuffer(body)) request.end(body);
       else if (body.size === 0) request.end();
-      else createReadStream(body.file, { start: body.start, end: body.start + body.size - 1 }).on('error', fail).pipe(request);
+      else
+        createReadStream(body.file, { start: body.start, end: body.start + body.size - 1 })
+          .on('error', fail)
+          .pipe(request);
     });
   }
 }

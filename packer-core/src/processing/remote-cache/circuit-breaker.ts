@@ -11,7 +11,11 @@ export class CircuitBreaker {
   private consecutive = 0;
   private until = 0;
 
-  constructor(private readonly threshold = BREAKER_THRESHOLD, private readonly pauseMs = BREAKER_PAUSE_MS, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly threshold = BREAKER_THRESHOLD,
+    private readonly pauseMs = BREAKER_PAUSE_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** True while requests are held back. */
   get paused(): boolean {

@@ -1,4 +1,4 @@
-/** The URL as it may be shown: user name and password replaced by `***`. An unparsable value shows as `(invalid URL)`. */
+/** The URL as it may be shown: user name and password replaced by `***`; an unparsable value is `(invalid URL)`. */
 export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);

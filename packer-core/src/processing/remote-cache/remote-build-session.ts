@@ -29,7 +29,10 @@ export class RemoteBuildSession {
 
   private readonly signal: AbortSignal;
 
-  constructor(private readonly remote: RemoteCache, buildSignal: AbortSignal) {
+  constructor(
+    private readonly remote: RemoteCache,
+    buildSignal: AbortSignal,
+  ) {
     // One listener on the build's signal; every request listens to this session's own (many at once, by design).
     const controller = new AbortController();
     setMaxListeners(0, controller.signal);
@@ -45,7 +48,13 @@ export class RemoteBuildSession {
 
   get stats(): RemoteCacheStats {
     const state = this.remote.breaker.paused ? 'paused' : this.counters.errors > 0 ? 'degraded' : 'ok';
-    return { url: this.remote.displayUrl, mode: this.remote.mode, ...this.counters, timeMs: Math.round(this.counters.timeMs), state };
+    return {
+      url: this.remote.displayUrl,
+      mode: this.remote.mode,
+      ...this.counters,
+      timeMs: Math.round(this.counters.timeMs),
+      state,
+    };
   }
 
   get warnings(): Diagnostic[] {
@@ -59,7 +68,16 @@ export class RemoteBuildSession {
   async fetch(entry: PlannedEntry, cache: OutputCache): Promise<CachedOutput | undefined> {
     if (this.remote.breaker.paused || this.signal.aborted) return this.miss();
     const chunks: Buffer[] = [];
-    const ac = await this.request(() => this.remote.http.get(`ac/${entry.cacheKey}`, MAX_ACTION_RESULT_BYTES, (chunk) => void chunks.push(chunk), this.signal), entry);
+    const ac = await this.request(
+      () =>
+        this.remote.http.get(
+          `ac/${entry.cacheKey}`,
+          MAX_ACTION_RESULT_BYTES,
+          (chunk) => void chunks.push(chunk),
+          this.signal,
+        ),
+      entry,
+    );
     if (!ac?.found) return this.miss();
     this.counters.bytesDown += ac.bytes;
     const decoded = decodeActionResult(Buffer.concat(chunks));
@@ -67,7 +85,8 @@ export class RemoteBuildSession {
     const { output, metadata } = decoded.value;
     if (output.type === 'passthrough') {
       // The output is the input file itself: only usable when it names exactly this input.
-      if (output.digest !== entry.inputDigest || output.size !== entry.size) return this.rejected(entry, `the action result for ${entry.path} names another input than this file`);
+      if (output.digest !== entry.inputDigest || output.size !== entry.size)
+        return this.rejected(entry, `the action result for ${entry.path} names another input than this file`);
       this.counters.hits++;
       return cache.recordPassthrough(entry.cacheKey, { digest: output.digest, size: output.size, metadata });
     }
@@ -77,20 +96,34 @@ export class RemoteBuildSession {
     const handle = file ? await open(file, 'w') : undefined;
     const parts: Buffer[] = [];
     try {
-      const blob = await this.request(() => this.remote.http.get(`cas/${output.digest}`, output.size, async (chunk) => {
-        hash.update(chunk);
-        if (handle) await handle.write(chunk);
-        else parts.push(chunk);
-      }, this.signal), entry);
+      const blob = await this.request(
+        () =>
+          this.remote.http.get(
+            `cas/${output.digest}`,
+            output.size,
+            async (chunk) => {
+              hash.update(chunk);
+              if (handle) await handle.write(chunk);
+              else parts.push(chunk);
+            },
+            this.signal,
+          ),
+        entry,
+      );
       await handle?.close();
       if (!blob?.found) return this.miss();
       this.counters.bytesDown += blob.bytes;
       const digest = hash.digest('hex');
       if (blob.bytes !== output.size || digest !== output.digest) {
-        return this.rejected(entry, `the blob for ${entry.path} failed verification (${blob.bytes} bytes with sha256 ${digest.slice(0, 12)}…, expected ${output.size} bytes with ${output.digest.slice(0, 12)}…): not used, built locally`);
+        return this.rejected(
+          entry,
+          `the blob for ${entry.path} failed verification (${blob.bytes} bytes with sha256 ${digest.slice(0, 12)}…, expected ${output.size} bytes with ${output.digest.slice(0, 12)}…): not used, built locally`,
+        );
       }
       this.counters.hits++;
-      return file ? await cache.storeFile(entry.cacheKey, file, metadata, digest) : await cache.storeBytes(entry.cacheKey, Buffer.concat(parts), metadata, digest);
+      return file
+        ? await cache.storeFile(entry.cacheKey, file, metadata, digest)
+        : await cache.storeBytes(entry.cacheKey, Buffer.concat(parts), metadata, digest);
     } finally {
       await handle?.close().catch(() => undefined);
       if (file) await rm(file, { force: true });
@@ -126,13 +159,19 @@ export class RemoteBuildSession {
     if (!passthrough) {
       const { file, offset } = output.stored!;
       // Small blobs are read whole (one write on the socket); large ones stream from the segment.
-      const body = output.size <= STREAM_THRESHOLD ? await readRange(file, offset, output.size) : { file, start: offset, size: output.size };
+      const body =
+        output.size <= STREAM_THRESHOLD
+          ? await readRange(file, offset, output.size)
+          : { file, start: offset, size: output.size };
       const sent = await this.request(() => this.remote.http.put(`cas/${output.digest}`, body, this.signal), entry);
       if (sent === undefined) return;
       this.counters.bytesUp += output.size;
     }
     // The action result last: a reader who finds it finds its blob.
-    const value = encodeActionResult({ type: passthrough ? 'passthrough' : 'blob', digest: output.digest, size: output.size }, output.metadata);
+    const value = encodeActionResult(
+      { type: passthrough ? 'passthrough' : 'blob', digest: output.digest, size: output.size },
+      output.metadata,
+    );
     const done = await this.request(() => this.remote.http.put(`ac/${entry.cacheKey}`, value, this.signal), entry);
     if (done === undefined) return;
     this.counters.bytesUp += value.length;
@@ -155,7 +194,11 @@ export class RemoteBuildSession {
         return undefined;
       }
       const { message, paused } = this.remote.failed(error);
-      if (paused) this.warn(undefined, `${this.remote.displayUrl} paused for 30 s after repeated failures (last: ${message}); the rest of the build runs locally`);
+      if (paused)
+        this.warn(
+          undefined,
+          `${this.remote.displayUrl} paused for 30 s after repeated failures (last: ${message}); the rest of the build runs locally`,
+        );
       else this.warn(entry, `${this.remote.displayUrl}: ${message}`);
       return undefined;
     } finally {
@@ -180,7 +223,14 @@ export class RemoteBuildSession {
       return;
     }
     const subject = entry ? { assetId: entry.assetId, path: entry.path } : {};
-    this.warningList.push(diagnostic('REMOTE_CACHE', `remote-cache: ${this.remote.redactor.text(message)}`, subject, 'The build goes on locally; the output is rebuilt here and not trusted from the cache. Check the server (see `packer daemon status`).'));
+    this.warningList.push(
+      diagnostic(
+        'REMOTE_CACHE',
+        `remote-cache: ${this.remote.redactor.text(message)}`,
+        subject,
+        'The build goes on locally; the output is rebuilt here and not trusted from the cache. Check the server (see `packer daemon status`).',
+      ),
+    );
   }
 }
 

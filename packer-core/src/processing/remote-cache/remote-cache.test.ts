@@ -13,7 +13,10 @@ import { remoteCacheHealth } from './remote-cache.js';
 
 // A real nginx (WebDAV PUT) on a loopback port, started per test with a config the helper writes; no mock server.
 const NGINX = findNginx();
-if (!NGINX) console.warn('\n!!! nginx is not installed: the remote cache tests are SKIPPED (apt-get install nginx; .ci/run installs it) !!!\n');
+if (!NGINX)
+  console.warn(
+    '\n!!! nginx is not installed: the remote cache tests are SKIPPED (apt-get install nginx; .ci/run installs it) !!!\n',
+  );
 
 const servers: NginxCache[] = [];
 const workspaces: Workspace[] = [];
@@ -48,7 +51,8 @@ function expectSamePacks(a: Workspace, b: Workspace): void {
 }
 
 async function expectVerified(workspace: Workspace): Promise<void> {
-  for (const rule of workspace.config.packs) expect((await verifyPackFiles(packFilesOf(workspace.root, workspace.config, rule.name))).ok, rule.name).toBe(true);
+  for (const rule of workspace.config.packs)
+    expect((await verifyPackFiles(packFilesOf(workspace.root, workspace.config, rule.name))).ok, rule.name).toBe(true);
 }
 
 function files(dir: string): string[] {
@@ -74,7 +78,7 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     expect(a.remote).toMatchObject({ url: nginx.url('open'), mode: 'read-write', hits: 0, errors: 0, state: 'ok' });
     expect(a.remote!.uploads).toBe(a.remote!.misses);
     expect(a.remote!.bytesUp).toBeGreaterThan(0);
-    // Blobs first, then the action results: one AC per distinct output, and a CAS blob for each processed (non pass-through) one.
+    // Blobs first, then the action results: one AC per distinct output, a CAS blob per non pass-through one.
     expect(files(path.join(nginx.root, 'open', 'ac'))).toHaveLength(a.remote!.uploads);
     expect(files(path.join(nginx.root, 'open', 'cas')).length).toBeGreaterThan(0);
 
@@ -88,7 +92,10 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     expect(progress.at(-1)!.remote).toMatchObject({ hits: a.remote!.uploads });
     expectSamePacks(first, second);
     await expectVerified(second);
-    expect(remoteCacheHealth(second.root, second.config.remoteCache)).toMatchObject({ state: 'ok', url: nginx.url('open') });
+    expect(remoteCacheHealth(second.root, second.config.remoteCache)).toMatchObject({
+      state: 'ok',
+      url: nginx.url('open'),
+    });
   });
 
   it('a blob corrupted on the server is detected, not packed: rebuilt locally with a REMOTE_CACHE warning, packs identical and verified', async () => {
@@ -120,7 +127,11 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     await expectVerified(second);
     // Read-write: the local rebuild was uploaded again, so the server holds good bytes once more.
     const { createHash } = await import('node:crypto');
-    expect(createHash('sha256').update(readFileSync(path.join(casDir, victim))).digest('hex')).toBe(victim);
+    expect(
+      createHash('sha256')
+        .update(readFileSync(path.join(casDir, victim)))
+        .digest('hex'),
+    ).toBe(victim);
   });
 
   it('the server stopped mid-build: the build completes locally with a warning event, packs identical', async () => {
@@ -164,7 +175,10 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
   it('a header from the environment is sent (nginx refuses without it) and never appears in the report or events', async () => {
     const nginx = await server();
     const { token } = nginx.credentials;
-    const withHeader = { PACKER_REMOTE_CACHE: nginx.url('token'), PACKER_REMOTE_CACHE_HEADER: `X-Cache-Token: ${token}` };
+    const withHeader = {
+      PACKER_REMOTE_CACHE: nginx.url('token'),
+      PACKER_REMOTE_CACHE_HEADER: `X-Cache-Token: ${token}`,
+    };
     const first = await project(withHeader);
     const progressA: BuildProgress[] = [];
     const a = await runBuild(first, { onProgress: (item) => progressA.push(item) });
@@ -178,7 +192,10 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     expect(seen(a, progressA) + seen(b, progressB)).not.toContain(token);
 
     // Without the header nginx answers 401: a warning (a refusal, not an outage: no pause), and a local build.
-    const refused = await project({ PACKER_REMOTE_CACHE: nginx.url('token'), PACKER_REMOTE_CACHE_HEADER: 'X-Cache-Token: wrong-value' });
+    const refused = await project({
+      PACKER_REMOTE_CACHE: nginx.url('token'),
+      PACKER_REMOTE_CACHE_HEADER: 'X-Cache-Token: wrong-value',
+    });
     const c = await runBuild(refused);
     expect(c.counts).toMatchObject({ processed: 45, failed: 0 });
     expect(c.remote!.errors).toBeGreaterThan(0);
@@ -202,7 +219,9 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     expect(seen(a, progressA)).not.toContain(`${user}:`);
 
     // A wrong password: every request is a 401, whose warnings name the URL without the credentials.
-    const wrong = await project({ PACKER_REMOTE_CACHE: `http://${user}:not-${password}@127.0.0.1:${nginx.port}/basic` });
+    const wrong = await project({
+      PACKER_REMOTE_CACHE: `http://${user}:not-${password}@127.0.0.1:${nginx.port}/basic`,
+    });
     const c = await runBuild(wrong);
     expect(c.remote!.errors).toBeGreaterThan(0);
     const text = JSON.stringify({ c, health: remoteCacheHealth(wrong.root, wrong.config.remoteCache) });

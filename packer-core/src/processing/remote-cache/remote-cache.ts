@@ -23,7 +23,10 @@ export class RemoteCache {
   private lastState: 'unused' | 'ok' | 'degraded' = 'unused';
   private problem: { message: string; since: string } | undefined;
 
-  constructor(readonly config: RemoteCacheConfig, concurrency = concurrencyFromEnv()) {
+  constructor(
+    readonly config: RemoteCacheConfig,
+    concurrency = concurrencyFromEnv(),
+  ) {
     this.concurrency = concurrency;
     this.http = new CacheHttp({ url: config.url, headers: config.headers, timeoutMs: config.timeoutMs, concurrency });
     this.redactor = new Redactor(config.url, config.headers);
@@ -63,9 +66,10 @@ export class RemoteCache {
     const health: RemoteCacheHealth = { url: this.displayUrl, mode: this.mode, state };
     if (state !== 'ok' && state !== 'unused' && this.problem) {
       health.warning = `remote-cache: ${this.displayUrl}: ${this.problem.message}`;
-      health.hint = pausedUntil !== undefined
-        ? `Requests pause for ${BREAKER_PAUSE_MS / 1000} s after ${BREAKER_THRESHOLD} consecutive connection errors or 5xx; builds meanwhile run locally. Check that the server is up and reachable.`
-        : 'Builds run locally meanwhile. Check the server, its URL and credentials (remoteCache in packer.json, PACKER_REMOTE_CACHE*).';
+      health.hint =
+        pausedUntil !== undefined
+          ? `Requests pause for ${BREAKER_PAUSE_MS / 1000} s after ${BREAKER_THRESHOLD} consecutive connection errors or 5xx; builds meanwhile run locally. Check that the server is up and reachable.`
+          : 'Builds run locally meanwhile. Check the server, its URL and credentials (remoteCache in packer.json, PACKER_REMOTE_CACHE*).';
       health.since = this.problem.since;
     }
     if (pausedUntil !== undefined) health.pausedUntil = new Date(pausedUntil).toISOString();
@@ -95,7 +99,10 @@ export function remoteCacheFor(projectRoot: string, config: ProjectConfig['remot
 }
 
 /** The health of a project's remote cache, when one is configured (`daemon.health`). */
-export function remoteCacheHealth(projectRoot: string, config: ProjectConfig['remoteCache']): RemoteCacheHealth | undefined {
+export function remoteCacheHealth(
+  projectRoot: string,
+  config: ProjectConfig['remoteCache'],
+): RemoteCacheHealth | undefined {
   return config ? remoteCacheFor(projectRoot, config)?.health() : undefined;
 }
 

@@ -1,0 +1,157 @@
+// Issue 13: the remote cache on the 10k-file / 1 GB build workspace (100 MB with --quick), against a real nginx started
+// here. A cold build with an empty local cache and a warm remote, against a cold build with no remote, and against
+// `curl` downloading the same bytes (every /ac/ and /cas/ object) from the same server in the same run, with the same
+// number of requests in flight. Target: warm-remote cold build ≤ 1.3 × curl + the no-change build.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const CORE = new URL('../../packer-core/dist/index.js', import.meta.url).href;
+const FIXTURES = new URL('../../fixtures/dist/index.js', import.meta.url).href;
+const CONCURRENCY = 16;
+
+export default {
+  name: 'remote',
+  title: 'Remote cache (nginx, Bazel HTTP protocol)',
+  async run(ctx) {
+    const { findNginx, generateWorkspace, startNginxCache } = await import(FIXTURES);
+    if (!findNginx()) {
+      ctx.print('**Skipped: nginx is not installed** (`apt-get install nginx`).');
+      return;
+    }
+    const files = 10_000;
+    const totalBytes = ctx.quick ? 100_000_000 : 1_000_000_000;
+    const base = mkdtempSync(path.join(ctx.tempDir, 'packer-remote-bench-'));
+    const nginx = await startNginxCache();
+    try {
+      const root = path.join(base, 'project');
+      const size = Math.round(totalBytes / files);
+      ctx.log(`remote bench: generating ${files} files of ${size} bytes`);
+      const generated = await generateWorkspace({
+        root,
+        files,
+        sizes: { min: size, max: size },
+        register: true,
+        seed: 13,
+      });
+      const url = nginx.url('open');
+      const remoteEnv = { PACKER_REMOTE_CACHE: url, PACKER_REMOTE_CACHE_CONCURRENCY: String(CONCURRENCY) };
+      // An empty local cache and no packs, the digest cache kept: what a fresh checkout has after its first scan.
+      const emptyLocal = () => {
+        rmSync(path.join(root, '.packer', 'cache'), { recursive: true, force: true });
+        rmSync(path.join(root, 'build'), { recursive: true, force: true });
+      };
+      const fill = await build(root, remoteEnv);
+      ctx.log(
+        `remote bench: filled the remote (${fill.report.remote.uploads} uploads, ${mb(fill.report.remote.bytesUp)} MB up)`,
+      );
+      const noChange = await build(root, remoteEnv);
+      emptyLocal();
+      const noRemote = await build(root, { PACKER_REMOTE_CACHE: 'off' });
+      emptyLocal();
+      const warm = await build(root, remoteEnv);
+      if (warm.report.counts.processed !== 0)
+        throw new Error(`the warm-remote build processed ${warm.report.counts.processed} assets; expected 0`);
+      // The same objects the warm build downloaded, fetched by curl from the same server, as many at once.
+      const objects = ['ac', 'cas'].flatMap((kind) =>
+        readdirSync(path.join(nginx.root, 'open', kind)).map((name) => `${url}/${kind}/${name}`),
+      );
+      const listFile = path.join(base, 'curl-list');
+      writeFileSync(listFile, objects.map((item) => `url = "${item}"\noutput = "/dev/null"\n`).join(''));
+      const curl = await timed('curl', [
+        '--silent',
+        '--fail',
+        '--parallel',
+        '--parallel-max',
+        String(CONCURRENCY),
+        '--config',
+        listFile,
+      ]);
+      const bytes = ['ac', 'cas'].reduce(
+        (sum, kind) =>
+          sum +
+          readdirSync(path.join(nginx.root, 'open', kind)).reduce(
+            (total, name) => total + statSync(path.join(nginx.root, 'open', kind, name)).size,
+            0,
+          ),
+        0,
+      );
+      const target = 1.3 * curl.seconds + noChange.seconds;
+      const r = warm.report.remote;
+      ctx.table(
+        `Remote cache, ${generated.files.toLocaleString('en-US')} files, ${mb(generated.bytes)} MB`,
+        ['name', 'seconds', 'ratio', 'vs'],
+        [
+          {
+            name: `curl: ${objects.length} objects, ${mb(bytes)} MB from nginx, ${CONCURRENCY} in flight`,
+            seconds: round(curl.seconds),
+            ratio: 1,
+            vs: 'baseline',
+          },
+          {
+            name: `no-change build (processed ${noChange.report.counts.processed})`,
+            seconds: round(noChange.seconds),
+            ratio: round(noChange.seconds / curl.seconds),
+            vs: 'curl',
+          },
+          {
+            name: `cold build, empty local cache, no remote (processed ${noRemote.report.counts.processed})`,
+            seconds: round(noRemote.seconds),
+            ratio: round(noRemote.seconds / curl.seconds),
+            vs: 'curl',
+          },
+          {
+            name: `cold build, empty local cache, warm remote (${r.hits} hits, ${mb(r.bytesDown)} MB down)`,
+            seconds: round(warm.seconds),
+            ratio: round(warm.seconds / target),
+            vs: `target 1.3 × curl + no-change = ${round(target)} s`,
+          },
+          {
+            name: `first build, filling the remote (${fill.report.remote.uploads} uploads, ${mb(fill.report.remote.bytesUp)} MB up)`,
+            seconds: round(fill.seconds),
+            ratio: round(fill.seconds / noRemote.seconds),
+            vs: 'cold build, no remote',
+          },
+        ],
+        [
+          `Each build is a whole \`node\` process over the compiled core; "empty local cache" removes .packer/cache and build/ (the digest cache stays). Warm-remote build ${warm.seconds <= target ? 'meets' : 'misses'} the target.`,
+        ],
+      );
+    } finally {
+      await nginx.close();
+      if (!ctx.keep) rmSync(base, { recursive: true, force: true });
+    }
+  },
+};
+
+async function build(root, env) {
+  const script = `(async () => {
+  const { Workspace, runBuild } = await import(${JSON.stringify(CORE)});
+  const workspace = await Workspace.open(${JSON.stringify(root)});
+  const report = await runBuild(workspace);
+  await workspace.close();
+  process.stdout.write(JSON.stringify(report));
+})().catch((error) => { console.error(error); process.exit(1); });`;
+  const result = await timed(process.execPath, ['-e', script], { env: { ...process.env, ...env } });
+  return { seconds: result.seconds, report: JSON.parse(result.stdout) };
+}
+
+function timed(command, args, { env } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(command, args, { env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      if (code !== 0)
+        reject(new Error(`${command} exited with ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
+      else resolve({ seconds: (performance.now() - started) / 1000, stdout: Buffer.concat(out).toString() });
+    });
+  });
+}
+
+const round = (value) => Math.round(value * 100) / 100;
+const mb = (value) => Math.round(value / 1e6);
