@@ -43,7 +43,7 @@ describe('studio session against a real daemon', () => {
     const row = assetRow(current, bat.id)!;
     expect(row.status).toBe('missing');
     expect(row.severity).toBe(current.snapshot!.assets.find((asset) => asset.id === bat.id)!.worstSeverity);
-    expect(current.summary!.divergence.length).toBeGreaterThan(0);
+    expect(current.summary!.summary.divergence).toBeGreaterThan(0);
   });
 
   it('previews a move exactly as planned, applies it, and the navigator shows the new path with the same id', async () => {
@@ -74,10 +74,11 @@ describe('studio session against a real daemon', () => {
     await until(current, () => rowOf(current, result.operationId)?.status === 'completed', 'the move to complete');
     expect(rowOf(current, result.operationId)!.outcome).toMatchObject({ type: 'completed', revisionAfter: result.revisionAfter });
 
-    // The same plan again: the packer refuses it with its typed conflict.
-    const conflict = await current.applyPreview(plan).catch((error: unknown) => error);
-    expect(conflict).toBeInstanceOf(PackerError);
-    expect((conflict as PackerError).code).toBe('CONFLICT');
+    // The same plan again: a plan id is applied once, and the packer says so.
+    const again = await current.applyPreview(plan).catch((error: unknown) => error);
+    expect(again).toBeInstanceOf(PackerError);
+    expect((again as PackerError).code).toBe('PLAN_EXPIRED');
+    expect((again as PackerError<'PLAN_EXPIRED'>).data.reason).toBe('applied');
     // A blocked plan: the packer's blockers, and apply refuses with BLOCKED.
     const blockedPlan = await current.previewMutation({ type: 'move', from: to, to: 'assets/sprites/enemies/slime.png' });
     expect(mutationPreviewPanel(blockedPlan).blockers.map((row) => row.code)).toEqual(blockedPlan.blockers.map((blocker) => blocker.code));
