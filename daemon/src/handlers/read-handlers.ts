@@ -1,6 +1,6 @@
-import { isAssetId, isSameOrInside, normalizeProjectPath, PackerError, PAGE_SIZES, type SnapshotState } from '@packer/core';
+import { isAssetId, isSameOrInside, normalizeProjectPath, PackerError, PAGE_SIZES, preflightDiagnostics, type SnapshotState } from '@packer/core';
 import { snapshotPage } from './page-token.js';
-import { summaryOfSnapshot, type AssetListItem, type MethodParams, type MethodResult } from '@packer/core/contract';
+import { involves, summaryOfSnapshot, type AssetListItem, type Diagnostic, type MethodParams, type MethodResult } from '@packer/core/contract';
 
 /** Reads answered from one immutable snapshot state: they never wait for the lane and never see a torn state. */
 export function snapshotSummary(state: SnapshotState): MethodResult<'snapshot.summary'> {
@@ -36,26 +36,33 @@ export function getAsset(state: SnapshotState, projectRoot: string, ref: string)
   return {
     revision: snapshot.revision,
     asset,
-    diagnostics: snapshot.diagnostics.filter((item) => item.assetId === asset.id || (item.path !== undefined && item.path === asset.path)),
+    diagnostics: snapshot.diagnostics.filter((item) => involves(item, { assetId: asset.id, path: asset.path })),
   };
 }
 
 export function listDiagnostics(state: SnapshotState, params: MethodParams<'diagnostics.list'>): MethodResult<'diagnostics.list'> {
   const { snapshot } = state;
-  const items = snapshot.diagnostics.filter((item) =>
+  // With `preflight`, the build plan's findings join the snapshot's: `packer check` is the build's preflight.
+  const all = params.preflight ? preflightDiagnostics(state) : snapshot.diagnostics;
+  const items = all.filter((item) =>
     (!params.severity || item.severity === params.severity) &&
     (!params.code || item.code === params.code) &&
-    (!params.assetId || item.assetId === params.assetId));
+    (!params.assetId || involves(item, { assetId: params.assetId })));
+  const counts = params.preflight ? severityCounts(all) : { blockers: snapshot.summary.blockers, warnings: snapshot.summary.warnings, infos: snapshot.summary.infos };
   return {
     revision: snapshot.revision,
     ...snapshotPage(items, snapshot.revision, params, PAGE_SIZES['diagnostics.list'].default),
-    blockers: snapshot.summary.blockers,
-    warnings: snapshot.summary.warnings,
-    infos: snapshot.summary.infos,
+    ...counts,
   };
 }
 
 export function listDivergence(state: SnapshotState, params: MethodParams<'divergence.list'>): MethodResult<'divergence.list'> {
   const { snapshot } = state;
   return { revision: snapshot.revision, ...snapshotPage(snapshot.divergence, snapshot.revision, params, PAGE_SIZES['divergence.list'].default) };
+}
+
+function severityCounts(items: readonly Diagnostic[]): { blockers: number; warnings: number; infos: number } {
+  const counts = { blockers: 0, warnings: 0, infos: 0 };
+  for (const item of items) counts[item.severity === 'blocker' ? 'blockers' : item.severity === 'warning' ? 'warnings' : 'infos']++;
+  return counts;
 }

@@ -25,17 +25,27 @@ export function planChanges(previewed: Plan, replanned: Plan): string[] {
     }
     for (const [item, left] of remaining) for (let i = 0; i < left; i++) out.push(`${what} now planned: ${item}`);
   };
-  compare('registry change', previewed.registryMutations.map(describeRegistryMutation), replanned.registryMutations.map(describeRegistryMutation));
-  compare('file change', previewed.filesystemMutations.map(describeFilesystemMutation), replanned.filesystemMutations.map(describeFilesystemMutation));
+  compare(
+    'registry change',
+    previewed.registryMutations.map(describeRegistryMutation),
+    replanned.registryMutations.map(describeRegistryMutation),
+  );
+  compare(
+    'file change',
+    previewed.filesystemMutations.map(describeFilesystemMutation),
+    replanned.filesystemMutations.map(describeFilesystemMutation),
+  );
   compare('blocker', previewed.blockers.map(describeBlocker), replanned.blockers.map(describeBlocker));
-  const migration = (plan: Plan): string[] => (plan.registryMigration ? [`registry format ${plan.registryMigration.from} → ${plan.registryMigration.to}`] : []);
+  const migration = (plan: Plan): string[] =>
+    plan.registryMigration ? [`registry format ${plan.registryMigration.from} → ${plan.registryMigration.to}`] : [];
   compare('registry rewrite', migration(previewed), migration(replanned));
   if (out.length <= MAX_CHANGES) return out;
   return [...out.slice(0, MAX_CHANGES), `and ${out.length - MAX_CHANGES} more difference(s)`];
 }
 
 function describeRegistryMutation(change: RegistryMutation): string {
-  if (change.op === 'update') return `update ${change.before.id} from ${entryText(change.before)} to ${entryText(change.after)}`;
+  if (change.op === 'update')
+    return `update ${change.before.id} from ${entryText(change.before)} to ${entryText(change.after)}`;
   // The id of an asset to register is provisional in a preview: apply assigns it.
   if (change.op === 'add') return `add ${entryText(change.entry)}`;
   return `remove ${change.entry.id} ${entryText(change.entry)}`;
@@ -53,7 +63,9 @@ function describeFilesystemMutation(change: FilesystemMutation): string {
 }
 
 function describeBlocker(item: Diagnostic): string {
-  const subjects = subjectsOf(item).map((subject) => subject.path ?? subject.assetId).filter(Boolean);
+  const subjects = subjectsOf(item)
+    .map((subject) => subject.path ?? subject.assetId)
+    .filter(Boolean);
   return `${item.code}${subjects.length ? ` (${subjects.join(', ')})` : ''}`;
 }
 

@@ -16,13 +16,16 @@ export function preflightDiagnostics(state: SnapshotState): readonly Diagnostic[
   if (!out) {
     const plan = planBuild(state);
     const known = new Set(state.snapshot.diagnostics.map(findingKey));
-    out = Object.freeze([...state.snapshot.diagnostics, ...[...plan.blockers, ...plan.warnings].filter((item) => !known.has(findingKey(item)))]);
+    out = Object.freeze([
+      ...state.snapshot.diagnostics,
+      ...[...plan.blockers, ...plan.warnings].filter((item) => !known.has(findingKey(item))),
+    ]);
     preflights.set(state, out);
   }
   return out;
 }
 
-/** Two findings are one when code, message and subjects agree (the snapshot and the plan both name a disallowed processor). */
+/** Two findings are one when code, message and subjects agree (snapshot and plan both name a disallowed processor). */
 function findingKey(item: Diagnostic): string {
   return JSON.stringify([item.code, item.message, subjectsOf(item)]);
 }

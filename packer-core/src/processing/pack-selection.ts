@@ -49,26 +49,52 @@ export function selectPackAssets(rule: PackRule, assets: readonly AssetView[]): 
   const warnings: Diagnostic[] = [];
   if (selected.length === 0) {
     if (!rule.allowEmpty) {
-      blockers.push(diagnostic('EMPTY_PACK', `Pack "${rule.name}" selects no assets: ${whyEmpty(rule, assets.length, counts, unmatchedTags)}. A build would replace the pack with an empty one.`, subject,
-        `Fix the pack's filters in packer.json (a typo?), or set "allowEmpty": true on the pack if it may be empty.`));
+      blockers.push(
+        diagnostic(
+          'EMPTY_PACK',
+          `Pack "${rule.name}" selects no assets: ${whyEmpty(rule, assets.length, counts, unmatchedTags)}. A build would replace the pack with an empty one.`,
+          subject,
+          `Fix the pack's filters in packer.json (a typo?), or set "allowEmpty": true on the pack if it may be empty.`,
+        ),
+      );
     }
     return { selected, blockers, warnings };
   }
-  const unmatched = [...unmatchedGlobs.map((glob) => `include "${glob}"`), ...unmatchedTags.map((tag) => `tag "${tag}"`)];
+  const unmatched = [
+    ...unmatchedGlobs.map((glob) => `include "${glob}"`),
+    ...unmatchedTags.map((tag) => `tag "${tag}"`),
+  ];
   if (unmatched.length > 0) {
-    warnings.push(diagnostic('UNMATCHED_FILTER', `Pack "${rule.name}": ${unmatched.join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no registered asset.`, subject,
-      'Check the spelling in packer.json; remove the filter if nothing is meant to match it yet.'));
+    warnings.push(
+      diagnostic(
+        'UNMATCHED_FILTER',
+        `Pack "${rule.name}": ${unmatched.join(', ')} ${unmatched.length === 1 ? 'matches' : 'match'} no registered asset.`,
+        subject,
+        'Check the spelling in packer.json; remove the filter if nothing is meant to match it yet.',
+      ),
+    );
   }
   return { selected, blockers, warnings };
 }
 
 /** Names the filter at which the selection became empty, in the order they apply. */
-function whyEmpty(rule: PackRule, total: number, counts: { included: number; notExcluded: number; ofKind: number }, unmatchedTags: readonly string[]): string {
+function whyEmpty(
+  rule: PackRule,
+  total: number,
+  counts: { included: number; notExcluded: number; ofKind: number },
+  unmatchedTags: readonly string[],
+): string {
   const quoted = (items: readonly string[]): string => items.map((item) => `"${item}"`).join(', ');
   if (total === 0) return 'no asset is registered';
-  if (counts.included === 0) return `include ${quoted(rule.include)} ${rule.include.length === 1 ? 'matches' : 'match'} none of the ${total} registered assets`;
-  if (counts.notExcluded === 0) return `exclude ${quoted(rule.exclude)} removes all ${counts.included} assets that include matches`;
-  if (counts.ofKind === 0) return `none of the ${counts.notExcluded} assets it includes has kind ${quoted(rule.kinds ?? [])}`;
-  const none = unmatchedTags.length === (rule.tags ?? []).length ? 'no registered asset carries' : `none of the ${counts.ofKind} assets it includes carries`;
+  if (counts.included === 0)
+    return `include ${quoted(rule.include)} ${rule.include.length === 1 ? 'matches' : 'match'} none of the ${total} registered assets`;
+  if (counts.notExcluded === 0)
+    return `exclude ${quoted(rule.exclude)} removes all ${counts.included} assets that include matches`;
+  if (counts.ofKind === 0)
+    return `none of the ${counts.notExcluded} assets it includes has kind ${quoted(rule.kinds ?? [])}`;
+  const none =
+    unmatchedTags.length === (rule.tags ?? []).length
+      ? 'no registered asset carries'
+      : `none of the ${counts.ofKind} assets it includes carries`;
   return `${none} tag ${quoted(rule.tags ?? [])}`;
 }

@@ -27,7 +27,10 @@ async function project(): Promise<{ root: string; ws: Workspace }> {
 }
 
 const conflictOf = async (promise: Promise<unknown>): Promise<PackerError<'CONFLICT'>> => {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   if (!isPackerError(error, 'CONFLICT')) throw new Error(`expected CONFLICT, got ${String(error)}`);
   return error;
 };
@@ -43,7 +46,9 @@ describe('conflicts are semantic', () => {
     const result = await ws.apply(move, { expectedRevision: preview.baseRevision });
     expect(result.revisionBefore).toBe(build.revisionAfter);
     expect(existsSync(path.join(root, 'assets/moved/a.txt'))).toBe(true);
-    expect(ws.state.byPath.get('assets/moved/a.txt')?.id).toBe(preview.registryMutations[0]!.op === 'update' ? preview.registryMutations[0]!.before.id : undefined);
+    expect(ws.state.byPath.get('assets/moved/a.txt')?.id).toBe(
+      preview.registryMutations[0]!.op === 'update' ? preview.registryMutations[0]!.before.id : undefined,
+    );
   });
 
   it('an unrelated commit in between is no conflict either, also when the caller hands over the plan it previewed', async () => {
@@ -67,10 +72,17 @@ describe('conflicts are semantic', () => {
     // Another client changes the very asset between preview and apply: the move would now carry other tags.
     await ws.apply({ type: 'update', target: 'assets/a.txt', addTags: ['hero'] });
     const conflict = await conflictOf(ws.apply(move, { expectedRevision: preview.baseRevision }));
-    expect(conflict.data).toMatchObject({ expectedRevision: preview.baseRevision, currentRevision: ws.snapshot.revision });
+    expect(conflict.data).toMatchObject({
+      expectedRevision: preview.baseRevision,
+      currentRevision: ws.snapshot.revision,
+    });
     expect(conflict.data.changes).toEqual([
-      expect.stringMatching(/^registry change no longer planned: update a_\w+ from assets\/a.txt \(kind text\) to assets\/z.txt \(kind text\)$/),
-      expect.stringMatching(/^registry change now planned: update a_\w+ from assets\/a.txt \(kind text, tags hero\) to assets\/z.txt \(kind text, tags hero\)$/),
+      expect.stringMatching(
+        /^registry change no longer planned: update a_\w+ from assets\/a.txt \(kind text\) to assets\/z.txt \(kind text\)$/,
+      ),
+      expect.stringMatching(
+        /^registry change now planned: update a_\w+ from assets\/a.txt \(kind text, tags hero\) to assets\/z.txt \(kind text, tags hero\)$/,
+      ),
     ]);
     expect(conflict.message).toContain('; the plan changed: registry change no longer planned: update');
     expect(existsSync(path.join(root, 'assets/a.txt'))).toBe(true);
