@@ -18,6 +18,7 @@ export { initProject, defaultConfig, ENGINES, type Engine, type InitOptions, typ
 export { runBuild, type BuildOptions } from './processing/run-build.js';
 export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './processing/plan-build.js';
 export type { BuildProgress } from './processing/build-progress.js';
+export { preflightDiagnostics } from './processing/build-preflight.js';
 export { restoreLastBuilds } from './processing/build-state.js';
 export { outputCacheStats, pruneOutputCache } from './processing/cache-maintenance.js';
 export { remoteCacheHealth } from './processing/remote-cache/remote-cache.js';
