@@ -48,7 +48,9 @@ export function selectPackAssets(rule: PackRule, assets: readonly AssetView[]): 
   const blockers: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   if (selected.length === 0) {
-    if (!rule.allowEmpty) {
+    // A project with nothing registered yet (fresh from `packer init`) has no asset a filter typo could drop:
+    // `packer check` must not fail before the first `packer add`.
+    if (!rule.allowEmpty && assets.length > 0) {
       blockers.push(
         diagnostic(
           'EMPTY_PACK',

@@ -6,6 +6,7 @@ import type { ProjectConfigInput } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
 import { Workspace } from '../workspace/workspace.js';
 import { BUILD_TEST_CONFIG, buildOutputs, openBuildProject, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
+import { makeTempProject } from '../testing/temp-project.js';
 import { describePlan, planBuild } from './plan-build.js';
 import { runBuild } from './run-build.js';
 
@@ -97,6 +98,13 @@ describe('planBuild', () => {
     writeFileSync(path.join(workspace.root, 'packer.json'), JSON.stringify({ ...config, packs: [{ name: 'all', tags: ['ui'] }] }));
     await workspace.reloadConfig();
     expect(planBuild(workspace.state).blockers).toEqual([expect.objectContaining({ code: 'EMPTY_PACK', message: expect.stringContaining('no registered asset carries tag "ui"') })]);
+  });
+
+  it('a project with nothing registered yet is not blocked by its empty packs (check passes right after init)', async () => {
+    const workspace = await Workspace.open(trackTestProject(makeTempProject({})));
+    expect(workspace.snapshot.assets).toEqual([]);
+    expect(planBuild(workspace.state).blockers).toEqual([]);
+    await workspace.close();
   });
 
   it('builds an empty pack only when the pack says allowEmpty, and warns about a filter that matches nothing beside others', async () => {
