@@ -44,6 +44,9 @@ describe('a 20,000-file add through the CLI', { timeout: TIMEOUT }, () => {
     expect(added.stdout.split('\n').length).toBeLessThan(100);
 
     const status = await packer(root, ['status', '--json']);
-    expect(status.json<{ summary: MethodResult<'snapshot.summary'> }>().summary.summary).toMatchObject({ assets: FILES, untracked: 0 });
+    expect(status.json<{ summary: MethodResult<'snapshot.summary'> }>().summary.summary).toMatchObject({
+      assets: FILES,
+      untracked: 0,
+    });
   });
 });

@@ -40,7 +40,11 @@ describe(`replies on a project of ${FILES.toLocaleString('en-US')} untracked fil
     const plan = frame.message.result as { planId: string; counts: { registryMutations: number } };
     expect(plan.counts.registryMutations).toBe(FILES);
 
-    const page = await meter.call('plan.items', { planId: plan.planId, list: 'registryMutations', limit: PAGE_SIZES['plan.items'].max });
+    const page = await meter.call('plan.items', {
+      planId: plan.planId,
+      list: 'registryMutations',
+      limit: PAGE_SIZES['plan.items'].max,
+    });
     expect(page.message.error).toBeUndefined();
     expect(page.bytes).toBeLessThan(PAGE_BOUND);
   });

@@ -35,7 +35,10 @@ afterAll(async () => {
 }, 180_000);
 
 async function refusal(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(() => undefined, (error: unknown) => error);
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 }
 
 describe(`a ${FILES.toLocaleString('en-US')}-file add through the client library`, { timeout: 300_000 }, () => {
@@ -46,15 +49,26 @@ describe(`a ${FILES.toLocaleString('en-US')}-file add through the client library
     expect(previewFrame.bytes).toBeLessThan(SUMMARY_BOUND);
 
     const plan = await client.call('mutation.preview', { mutation });
-    expect(plan.counts).toMatchObject({ registryMutations: FILES, blockers: 0, registry: { add: FILES, remove: 0, update: 0 } });
+    expect(plan.counts).toMatchObject({
+      registryMutations: FILES,
+      blockers: 0,
+      registry: { add: FILES, remove: 0, update: 0 },
+    });
     expect(plan.registryMutations).toHaveLength(PLAN_SUMMARY_LIMITS.items);
     expect(plan.truncated).toBe(true);
     expect(plan.nextPages.registryMutations).toBeDefined();
 
     // Every item, paged from the summary's own next page: nothing twice, nothing missing.
-    const paths = new Set(plan.registryMutations.map((change) => (change as Extract<RegistryMutation, { op: 'add' }>).entry.path));
-    for (let page = plan.nextPages.registryMutations; page !== undefined; ) {
-      const answer = await client.call('plan.items', { planId: plan.planId, list: 'registryMutations', page, limit: 5000 });
+    const paths = new Set(
+      plan.registryMutations.map((change) => (change as Extract<RegistryMutation, { op: 'add' }>).entry.path),
+    );
+    for (let page = plan.nextPages.registryMutations; page !== undefined;) {
+      const answer = await client.call('plan.items', {
+        planId: plan.planId,
+        list: 'registryMutations',
+        page,
+        limit: 5000,
+      });
       expect(answer.total).toBe(FILES);
       for (const change of answer.items as RegistryMutation[]) paths.add(change.op === 'add' ? change.entry.path : '');
       page = answer.nextPage;
@@ -72,13 +86,23 @@ describe(`a ${FILES.toLocaleString('en-US')}-file add through the client library
     expect(summary.summary).toMatchObject({ assets: FILES, untracked: 0 });
 
     // The applied plan pages the ids actually registered.
-    const registered = await client.call('plan.items', { planId: applied.plan.planId, list: 'registryMutations', limit: 10 });
+    const registered = await client.call('plan.items', {
+      planId: applied.plan.planId,
+      list: 'registryMutations',
+      limit: 10,
+    });
     expect(registered.total).toBe(FILES);
-    for (const change of registered.items as RegistryMutation[]) expect(change.op === 'add' && /^a_[0-9A-Z]{26}$/.test(change.entry.id)).toBe(true);
+    for (const change of registered.items as RegistryMutation[])
+      expect(change.op === 'add' && /^a_[0-9A-Z]{26}$/.test(change.entry.id)).toBe(true);
 
     // A plan id is applied once.
-    const again = await refusal(client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision }));
-    expect(isPackerError(again, 'PLAN_EXPIRED') && again.data).toMatchObject({ planId: plan.planId, reason: 'applied' });
+    const again = await refusal(
+      client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision }),
+    );
+    expect(isPackerError(again, 'PLAN_EXPIRED') && again.data).toMatchObject({
+      planId: plan.planId,
+      reason: 'applied',
+    });
     // An applied result's plan id pages, but does not apply.
     const result = await refusal(client.call('mutation.apply', { planId: applied.plan.planId }));
     expect(isPackerError(result, 'PLAN_EXPIRED') && result.data.reason).toBe('applied');
@@ -87,7 +111,10 @@ describe(`a ${FILES.toLocaleString('en-US')}-file add through the client library
     const subscribed = await meter.call('events.subscribe', { since: cursorBefore });
     expect(subscribed.message.error).toBeUndefined();
     const completed = await meter.waitFor(
-      (frame) => frame.message.method === 'events.event' && (frame.message.params as { event: { type: string; operationId?: string } }).event.operationId === applied.operationId &&
+      (frame) =>
+        frame.message.method === 'events.event' &&
+        (frame.message.params as { event: { type: string; operationId?: string } }).event.operationId ===
+          applied.operationId &&
         (frame.message.params as { event: { type: string } }).event.type === 'completed',
       60_000,
       'the completed event of the apply',
@@ -105,15 +132,28 @@ describe(`a ${FILES.toLocaleString('en-US')}-file add through the client library
 
   it('refuses a plan id it never made, or evicted, with PLAN_EXPIRED', async () => {
     const unknown = await refusal(client.call('mutation.apply', { planId: 'plan_not-one-of-ours' }));
-    expect(isPackerError(unknown, 'PLAN_EXPIRED') && unknown.data).toMatchObject({ planId: 'plan_not-one-of-ours', reason: 'unknown' });
-    expect(isPackerError(await refusal(client.call('plan.items', { planId: 'plan_not-one-of-ours', list: 'warnings' })), 'PLAN_EXPIRED')).toBe(true);
+    expect(isPackerError(unknown, 'PLAN_EXPIRED') && unknown.data).toMatchObject({
+      planId: 'plan_not-one-of-ours',
+      reason: 'unknown',
+    });
+    expect(
+      isPackerError(
+        await refusal(client.call('plan.items', { planId: 'plan_not-one-of-ours', list: 'warnings' })),
+        'PLAN_EXPIRED',
+      ),
+    ).toBe(true);
 
     // The daemon keeps the last 16 plans: the first of 17 previews is gone.
     const previews: PlanSummary[] = [];
-    for (let index = 0; index < 17; index++) previews.push(await client.call('mutation.preview', { mutation: { type: 'reconcile' } }));
-    const evicted = await refusal(client.call('mutation.apply', { planId: previews[0]!.planId, expectedRevision: previews[0]!.baseRevision }));
+    for (let index = 0; index < 17; index++)
+      previews.push(await client.call('mutation.preview', { mutation: { type: 'reconcile' } }));
+    const evicted = await refusal(
+      client.call('mutation.apply', { planId: previews[0]!.planId, expectedRevision: previews[0]!.baseRevision }),
+    );
     expect(isPackerError(evicted, 'PLAN_EXPIRED') && evicted.data.reason).toBe('unknown');
-    expect((await client.call('plan.items', { planId: previews[16]!.planId, list: 'blockers' })).planId).toBe(previews[16]!.planId);
+    expect((await client.call('plan.items', { planId: previews[16]!.planId, list: 'blockers' })).planId).toBe(
+      previews[16]!.planId,
+    );
   });
 
   it('takes either a plan id or a mutation, not both', async () => {
@@ -136,7 +176,9 @@ describe('the in-process path (--no-daemon) speaks the same contract', { timeout
     const local = await ProjectClient.connect(root, { client: 'test', inProcess: true });
     try {
       expect(local.inProcess).toBe(true);
-      const plan = await local.call('mutation.preview', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } });
+      const plan = await local.call('mutation.preview', {
+        mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+      });
       expect(plan.planId).toMatch(/^plan_/);
       expect(plan.counts.filesystem.move).toBe(1);
       const applied = await local.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision });

@@ -1,5 +1,13 @@
 import { isPackerError, PackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
-import type { AssetView, Diagnostic, DivergenceEntry, MethodParams, MethodResult, Snapshot, UntrackedFile } from '@packer/core/contract';
+import type {
+  AssetView,
+  Diagnostic,
+  DivergenceEntry,
+  MethodParams,
+  MethodResult,
+  Snapshot,
+  UntrackedFile,
+} from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client/browser';
 
 // A project that changes faster than it can be read whole is reported, not read forever.
@@ -19,7 +27,9 @@ export async function loadPagedSnapshot(client: DaemonClient): Promise<Snapshot>
     } catch (error) {
       if (!(error instanceof RevisionMoved) && !isPackerError(error, 'CONFLICT')) throw error;
       if (attempt >= ATTEMPTS) {
-        throw new PackerError('CONFLICT', `The snapshot kept changing while it was read (${ATTEMPTS} attempts).`, { hint: 'Try again once the project is quieter.' });
+        throw new PackerError('CONFLICT', `The snapshot kept changing while it was read (${ATTEMPTS} attempts).`, {
+          hint: 'Try again once the project is quieter.',
+        });
       }
     }
   }
@@ -30,11 +40,15 @@ class RevisionMoved extends Error {}
 async function readOnce(client: DaemonClient): Promise<Snapshot> {
   const header = await client.call('snapshot.summary', {});
   const { revision } = header;
-  const all = async <M extends PagedMethod, T>(method: M, params: MethodParams<M>, pick: (answer: MethodResult<M>) => T[]): Promise<T[]> => {
+  const all = async <M extends PagedMethod, T>(
+    method: M,
+    params: MethodParams<M>,
+    pick: (answer: MethodResult<M>) => T[],
+  ): Promise<T[]> => {
     const items: T[] = [];
     let page: string | undefined;
     do {
-      const answer = await client.call(method, { ...params, ...(page ? { page } : {}) } as MethodParams<M>);
+      const answer = await client.call(method, { ...params, ...(page ? { page } : {}) });
       if (answer.revision !== revision) throw new RevisionMoved();
       items.push(...pick(answer));
       page = answer.nextPage;
@@ -42,9 +56,14 @@ async function readOnce(client: DaemonClient): Promise<Snapshot> {
     return items;
   };
   const [assets, untracked, divergence, diagnostics] = await Promise.all([
-    all('assets.list', { limit: PAGE_SIZES['assets.list'].max }, (answer) => answer.items.filter((item): item is AssetView => item.status !== 'untracked')),
+    all('assets.list', { limit: PAGE_SIZES['assets.list'].max }, (answer) =>
+      answer.items.filter((item): item is AssetView => item.status !== 'untracked'),
+    ),
     all('assets.list', { status: 'untracked', limit: PAGE_SIZES['assets.list'].max }, (answer) =>
-      answer.items.flatMap((item): UntrackedFile[] => (item.status === 'untracked' ? [{ path: item.path, kind: item.kind, observation: item.observation }] : []))),
+      answer.items.flatMap((item): UntrackedFile[] =>
+        item.status === 'untracked' ? [{ path: item.path, kind: item.kind, observation: item.observation }] : [],
+      ),
+    ),
     all('divergence.list', { limit: PAGE_SIZES['divergence.list'].max }, (answer): DivergenceEntry[] => answer.items),
     all('diagnostics.list', { limit: PAGE_SIZES['diagnostics.list'].max }, (answer): Diagnostic[] => answer.items),
   ]);

@@ -1,5 +1,14 @@
 import { useEffect, useState } from 'react';
-import { mutationPreviewPanel, withPlanPage, type MethodResult, type MutationInput, type MutationPreviewPanel, type PlanList, type PlanSummary, type StudioSession } from '@packer/studio-adapter/browser';
+import {
+  mutationPreviewPanel,
+  withPlanPage,
+  type MethodResult,
+  type MutationInput,
+  type MutationPreviewPanel,
+  type PlanList,
+  type PlanSummary,
+  type StudioSession,
+} from '@packer/studio-adapter/browser';
 import { ErrorNotice } from './ErrorNotice.js';
 
 export interface MutationPreviewProps {
@@ -94,8 +103,18 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
           void preview({ type: 'move', from, to });
         }}
       >
-        <input data-testid="move-from" value={from} onChange={(event) => setFrom(event.target.value)} placeholder="from (path or id)" />
-        <input data-testid="move-to" value={to} onChange={(event) => setTo(event.target.value)} placeholder="to (new path)" />
+        <input
+          data-testid="move-from"
+          value={from}
+          onChange={(event) => setFrom(event.target.value)}
+          placeholder="from (path or id)"
+        />
+        <input
+          data-testid="move-to"
+          value={to}
+          onChange={(event) => setTo(event.target.value)}
+          placeholder="to (new path)"
+        />
         <button type="submit" data-testid="preview-move" disabled={busy || !from || !to}>
           Preview
         </button>
@@ -104,12 +123,13 @@ export function MutationPreview({ session, selectedPath, requested }: MutationPr
       {panel ? (
         <div className="plan" data-testid="plan">
           <div>
-            <strong>{panel.mutation.type}</strong> planned at revision <span data-testid="plan-revision">{panel.baseRevision}</span>
+            <strong>{panel.mutation.type}</strong> planned at revision{' '}
+            <span data-testid="plan-revision">{panel.baseRevision}</span>
             {panel.blocked ? <span className="badge badge-blocker">blocked</span> : null}
           </div>
           <div data-testid="plan-counts">
-            {panel.lists.registryMutations.total} registry change(s), {panel.lists.filesystemMutations.total} file change(s), {panel.lists.blockers.total} blocker(s),{' '}
-            {panel.lists.warnings.total} warning(s)
+            {panel.lists.registryMutations.total} registry change(s), {panel.lists.filesystemMutations.total} file
+            change(s), {panel.lists.blockers.total} blocker(s), {panel.lists.warnings.total} warning(s)
           </div>
           {[...panel.blockers, ...panel.warnings].map((row) => (
             <div key={row.key} className={`sev-${row.severity}`}>

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { Command, Flags } from '@oclif/core';
+import type { Command} from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { PackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
 import type { ApplySummary, MutationInput, PlanList, PlanSummary } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
@@ -31,11 +32,22 @@ const PLAN_LISTS: PlanList[] = ['blockers', 'warnings', 'registryMutations', 'fi
 export abstract class MutationCommand<T extends typeof Command> extends PackerCommand<T> {
   static override baseFlags = {
     ...PackerCommand.baseFlags,
-    yes: Flags.boolean({ char: 'y', description: 'Apply without asking (required when stdin is not a terminal).', default: false }),
-    'dry-run': Flags.boolean({ description: 'Only show the preview; change nothing. Exits 1 when the plan has blockers.', default: false }),
-    all: Flags.boolean({ description: `List every planned change (by default the first ${SHOWN_ITEMS} of each list and the counts).`, default: false }),
+    yes: Flags.boolean({
+      char: 'y',
+      description: 'Apply without asking (required when stdin is not a terminal).',
+      default: false,
+    }),
+    'dry-run': Flags.boolean({
+      description: 'Only show the preview; change nothing. Exits 1 when the plan has blockers.',
+      default: false,
+    }),
+    all: Flags.boolean({
+      description: `List every planned change (by default the first ${SHOWN_ITEMS} of each list and the counts).`,
+      default: false,
+    }),
     ndjson: Flags.boolean({
-      description: 'Print every item of the plan as one JSON line ({"list": …, "item": …}), paged from the daemon, before applying.',
+      description:
+        'Print every item of the plan as one JSON line ({"list": …, "item": …}), paged from the daemon, before applying.',
       default: false,
       exclusive: ['json'],
     }),
@@ -46,8 +58,16 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
     const flags = this.flags as { yes?: boolean; 'dry-run'?: boolean; all?: boolean; ndjson?: boolean };
     const plan = await client.call('mutation.preview', { mutation, sync: true });
     const json = this.jsonEnabled();
-    if (flags.ndjson) await this.pageItems(client, plan, (list, items) => items.forEach((item) => this.log(JSON.stringify({ list, item }))));
-    else if (!json) this.log(renderPlan(flags.all && plan.truncated ? await this.wholePlan(client, plan) : plan, { all: flags.all === true }));
+    if (flags.ndjson)
+      await this.pageItems(client, plan, (list, items) =>
+        items.forEach((item) => this.log(JSON.stringify({ list, item }))),
+      );
+    else if (!json)
+      this.log(
+        renderPlan(flags.all && plan.truncated ? await this.wholePlan(client, plan) : plan, {
+          all: flags.all === true,
+        }),
+      );
     const blocked = plan.counts.blockers > 0;
     if (flags['dry-run']) {
       // A preview that could not be applied fails like `packer check` does: the plan above says why.
@@ -57,14 +77,18 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
       }
       return { plan, applied: false };
     }
-    if (!blocked && plan.counts.registryMutations === 0 && plan.counts.filesystemMutations === 0) return { plan, applied: false };
+    if (!blocked && plan.counts.registryMutations === 0 && plan.counts.filesystemMutations === 0)
+      return { plan, applied: false };
     if (!blocked && !flags.yes && !(await this.confirmed(plan))) {
       if (!json) this.log('Nothing applied.');
       return { plan, applied: false };
     }
     // The plan the person saw, at its revision: the daemon re-plans it in the lane and refuses if anything moved.
     const result = await client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision });
-    if (!json) this.log(`Applied: revision ${result.revisionBefore} → ${result.revisionAfter} (operation ${result.operationId}).`);
+    if (!json)
+      this.log(
+        `Applied: revision ${result.revisionBefore} → ${result.revisionAfter} (operation ${result.operationId}).`,
+      );
     return { plan, applied: true, result };
   }
 
@@ -72,12 +96,21 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
   private async confirmed(plan: PlanSummary): Promise<boolean> {
     if (!process.stdin.isTTY) {
       const deletes = plan.counts.filesystem.delete;
-      const what = deletes > 0 ? `deletes ${deletes} file(s)` : plan.counts.filesystemMutations > 0 ? 'moves files' : 'changes the registry';
+      const what =
+        deletes > 0
+          ? `deletes ${deletes} file(s)`
+          : plan.counts.filesystemMutations > 0
+            ? 'moves files'
+            : 'changes the registry';
       // The client's own refusal (it had nobody to ask), not a packer outcome: nothing was sent to apply.
-      throw new PackerError('CONFIRMATION_REQUIRED', `Not applied: this ${plan.mutation.type} ${what}, and there is no terminal on stdin to confirm it.`, {
-        hint: 'Pass --yes to apply without asking, or --dry-run to only preview.',
-        baseRevision: plan.baseRevision,
-      });
+      throw new PackerError(
+        'CONFIRMATION_REQUIRED',
+        `Not applied: this ${plan.mutation.type} ${what}, and there is no terminal on stdin to confirm it.`,
+        {
+          hint: 'Pass --yes to apply without asking, or --dry-run to only preview.',
+          baseRevision: plan.baseRevision,
+        },
+      );
     }
     // With --json the plan went nowhere a person reads; show it with the question.
     if (this.jsonEnabled()) process.stderr.write(`${renderPlan(plan)}\n`);
@@ -90,12 +123,21 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
   }
 
   /** Every item of the plan, list by list in plan order, paged from the daemon. */
-  private async pageItems(client: DaemonClient, plan: PlanSummary, take: (list: PlanList, items: unknown[]) => void): Promise<void> {
+  private async pageItems(
+    client: DaemonClient,
+    plan: PlanSummary,
+    take: (list: PlanList, items: unknown[]) => void,
+  ): Promise<void> {
     for (const list of PLAN_LISTS) {
       if (plan.counts[list] === 0) continue;
       let page: string | undefined;
       do {
-        const answer = await client.call('plan.items', { planId: plan.planId, list, ...(page ? { page } : {}), limit: PAGE_SIZES['plan.items'].max });
+        const answer = await client.call('plan.items', {
+          planId: plan.planId,
+          list,
+          ...(page ? { page } : {}),
+          limit: PAGE_SIZES['plan.items'].max,
+        });
         take(list, answer.items);
         page = answer.nextPage;
       } while (page);
@@ -104,7 +146,12 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
 
   /** The summary with every item of each list (for `--all`: a person asked to see them all). */
   private async wholePlan(client: DaemonClient, plan: PlanSummary): Promise<PlanSummary> {
-    const lists: Record<PlanList, unknown[]> = { blockers: [], warnings: [], registryMutations: [], filesystemMutations: [] };
+    const lists: Record<PlanList, unknown[]> = {
+      blockers: [],
+      warnings: [],
+      registryMutations: [],
+      filesystemMutations: [],
+    };
     await this.pageItems(client, plan, (list, items) => lists[list].push(...items));
     return { ...plan, ...(lists as Pick<PlanSummary, PlanList>) };
   }

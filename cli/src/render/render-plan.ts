@@ -1,4 +1,11 @@
-import type { Diagnostic, FilesystemMutation, Plan, PlanCounts, PlanSummary, RegistryEntry, RegistryMutation } from '@packer/core/contract';
+import type {
+  FilesystemMutation,
+  Plan,
+  PlanCounts,
+  PlanSummary,
+  RegistryEntry,
+  RegistryMutation,
+} from '@packer/core/contract';
 import { plural } from './format.js';
 import { renderDiagnostic } from './render-diagnostic.js';
 import { terminalText as t } from './terminal-text.js';
@@ -15,20 +22,39 @@ export function renderPlan(plan: Plan | PlanSummary, options: { all?: boolean } 
   const counts = 'counts' in plan ? plan.counts : countsOf(plan);
   const shown = options.all ? Number.POSITIVE_INFINITY : SHOWN_ITEMS;
   const lines = [`Preview of ${t(plan.mutation.type)} against revision ${plan.baseRevision}:`];
-  const section = <T>(title: string, total: number, items: readonly T[], render: (item: T) => string, detail = ''): void => {
+  const section = <T>(
+    title: string,
+    total: number,
+    items: readonly T[],
+    render: (item: T) => string,
+    detail = '',
+  ): void => {
     if (total === 0) return;
     // Small plans print as they always did; a cut-short list says what the whole one holds.
     lines.push(`${title} (${total.toLocaleString('en-US')}${total > shown ? detail : ''}):`);
     const listed = items.slice(0, shown);
     for (const item of listed) lines.push(render(item));
-    if (listed.length < total && !options.all) lines.push(`  … and ${(total - listed.length).toLocaleString('en-US')} more (first ${listed.length} shown; --all to list)`);
+    if (listed.length < total && !options.all)
+      lines.push(
+        `  … and ${(total - listed.length).toLocaleString('en-US')} more (first ${listed.length} shown; --all to list)`,
+      );
   };
   section('Blockers', counts.blockers, plan.blockers, renderDiagnostic);
   section('Warnings', counts.warnings, plan.warnings, renderDiagnostic);
-  section('Registry changes', counts.registryMutations, plan.registryMutations, renderRegistryMutation, registryBreakdown(counts));
+  section(
+    'Registry changes',
+    counts.registryMutations,
+    plan.registryMutations,
+    renderRegistryMutation,
+    registryBreakdown(counts),
+  );
   section('File changes', counts.filesystemMutations, plan.filesystemMutations, renderFilesystemMutation);
-  if (counts.registryMutations === 0 && counts.filesystemMutations === 0 && counts.blockers === 0) lines.push('Nothing to change.');
-  else lines.push(`${plural(counts.blockers, 'blocker')}, ${plural(counts.registryMutations, 'registry change')}, ${plural(counts.filesystemMutations, 'file change')}.`);
+  if (counts.registryMutations === 0 && counts.filesystemMutations === 0 && counts.blockers === 0)
+    lines.push('Nothing to change.');
+  else
+    lines.push(
+      `${plural(counts.blockers, 'blocker')}, ${plural(counts.registryMutations, 'registry change')}, ${plural(counts.filesystemMutations, 'file change')}.`,
+    );
   return lines.join('\n');
 }
 
@@ -48,7 +74,11 @@ function renderFilesystemMutation(change: FilesystemMutation): string {
 /** ": 100,000 new assets, 2 removed" when the plan mixes or is big enough to be worth saying. */
 function registryBreakdown(counts: PlanCounts): string {
   const { add, remove, update } = counts.registry;
-  const parts = [add > 0 ? `${add.toLocaleString('en-US')} new` : '', remove > 0 ? `${remove.toLocaleString('en-US')} removed` : '', update > 0 ? `${update.toLocaleString('en-US')} updated` : ''].filter(Boolean);
+  const parts = [
+    add > 0 ? `${add.toLocaleString('en-US')} new` : '',
+    remove > 0 ? `${remove.toLocaleString('en-US')} removed` : '',
+    update > 0 ? `${update.toLocaleString('en-US')} updated` : '',
+  ].filter(Boolean);
   return parts.length > 0 ? `: ${parts.join(', ')}` : '';
 }
 
@@ -57,7 +87,14 @@ function countsOf(plan: Plan): PlanCounts {
   for (const change of plan.registryMutations) registry[change.op] += 1;
   const filesystem = { move: 0, delete: 0 };
   for (const change of plan.filesystemMutations) filesystem[change.op] += 1;
-  return { registryMutations: plan.registryMutations.length, filesystemMutations: plan.filesystemMutations.length, blockers: plan.blockers.length, warnings: plan.warnings.length, registry, filesystem };
+  return {
+    registryMutations: plan.registryMutations.length,
+    filesystemMutations: plan.filesystemMutations.length,
+    blockers: plan.blockers.length,
+    warnings: plan.warnings.length,
+    registry,
+    filesystem,
+  };
 }
 
 function describeUpdate(before: RegistryEntry, after: RegistryEntry): string {

@@ -8,7 +8,9 @@ import { decodeOffsetToken, offsetToken } from './page-token.js';
  * The audit log of commit-bearing operations, paged from the newest: the log is append-only, so a token (how
  * many of the oldest records lie before the page) stays valid while records are added.
  */
-export function createAuditHandlers({ workspace }: Pick<DaemonServices, 'workspace'>): Pick<MethodHandlers<ConnectionContext>, 'audit.list'> {
+export function createAuditHandlers({
+  workspace,
+}: Pick<DaemonServices, 'workspace'>): Pick<MethodHandlers<ConnectionContext>, 'audit.list'> {
   return {
     'audit.list': (params) => {
       const all = workspace.audit.list(params.operationId ? { operationId: params.operationId } : {});

@@ -1,4 +1,16 @@
-import { PackerError, PAGE_SIZES, PLAN_SUMMARY_LIMITS, summarizePlan, toPackerError, planItems, planPageOffset, planPageToken, type ApplySummary, type Mutation, type Plan } from '@packer/core';
+import {
+  PackerError,
+  PAGE_SIZES,
+  PLAN_SUMMARY_LIMITS,
+  summarizePlan,
+  toPackerError,
+  planItems,
+  planPageOffset,
+  planPageToken,
+  type ApplySummary,
+  type Mutation,
+  type Plan,
+} from '@packer/core';
 import type { ConnectionContext } from '../connection-context.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { PlanStore, type StoredPlan } from '../plans/plan-store.js';
@@ -29,7 +41,13 @@ export function createMutationHandlers(
       const offset = params.page ? planPageOffset(params.page, planId, list) : 0;
       const limit = params.limit ?? PAGE_SIZES['plan.items'].default;
       const { total, items } = planItems(plan, list, offset, limit);
-      return { planId, list, total, items, ...(offset + limit < total ? { nextPage: planPageToken(planId, list, offset + limit) } : {}) };
+      return {
+        planId,
+        list,
+        total,
+        items,
+        ...(offset + limit < total ? { nextPage: planPageToken(planId, list, offset + limit) } : {}),
+      };
     },
     'mutation.apply': async (params, context) => {
       const { expectedRevision, idempotencyKey } = params;
@@ -72,13 +90,19 @@ export function createMutationHandlers(
 
 function mutationToApply(mutation: Mutation | undefined, previewed: StoredPlan | undefined): Mutation {
   if (previewed && mutation) {
-    throw new PackerError('INVALID_PARAMS', 'Pass either `planId` or `mutation` to mutation.apply, not both.', { hint: 'Apply a previewed plan by its planId alone.' });
+    throw new PackerError('INVALID_PARAMS', 'Pass either `planId` or `mutation` to mutation.apply, not both.', {
+      hint: 'Apply a previewed plan by its planId alone.',
+    });
   }
   const chosen = previewed?.plan.mutation ?? mutation;
   if (!chosen) {
-    throw new PackerError('INVALID_PARAMS', 'mutation.apply needs a `planId` (from mutation.preview) or a `mutation`.', {
-      issues: [{ path: 'planId', message: 'Required (or pass mutation)' }],
-    });
+    throw new PackerError(
+      'INVALID_PARAMS',
+      'mutation.apply needs a `planId` (from mutation.preview) or a `mutation`.',
+      {
+        issues: [{ path: 'planId', message: 'Required (or pass mutation)' }],
+      },
+    );
   }
   return chosen;
 }
@@ -87,18 +111,30 @@ function mutationToApply(mutation: Mutation | undefined, previewed: StoredPlan |
 function checkNotApplied(previewed: StoredPlan): void {
   const { planId, plan, applied } = previewed;
   if (applied) {
-    throw new PackerError('PLAN_EXPIRED', `Plan ${planId} was already applied.`, { planId, reason: 'applied', baseRevision: plan.baseRevision, hint: 'Preview again for a new plan.' });
+    throw new PackerError('PLAN_EXPIRED', `Plan ${planId} was already applied.`, {
+      planId,
+      reason: 'applied',
+      baseRevision: plan.baseRevision,
+      hint: 'Preview again for a new plan.',
+    });
   }
 }
 
-/** An apply's refusal with its plan summarised (and kept, so the new plan can be paged or applied) and its diagnostics capped. */
+/**
+ * An apply's refusal with its plan summarised (and kept, so the new plan can be paged or applied) and its lists
+ * of diagnostics or changes capped.
+ */
 function boundedError(error: unknown, summarize: (plan: Plan) => ApplySummary['plan']): PackerError {
   const packerError = toPackerError(error);
   const data = packerError.data as Record<string, unknown> & { plan?: Plan };
-  const lists = ['blockers', 'warnings', 'changes'].filter((key) => Array.isArray(data[key]) && (data[key] as unknown[]).length > PLAN_SUMMARY_LIMITS.diagnostics);
+  const lists = ['blockers', 'warnings', 'changes'].filter(
+    (key) => Array.isArray(data[key]) && (data[key] as unknown[]).length > PLAN_SUMMARY_LIMITS.diagnostics,
+  );
   if (!data.plan && lists.length === 0) return packerError;
   const bounded: Record<string, unknown> = { ...data };
   if (data.plan) bounded.plan = summarize(data.plan);
   for (const key of lists) bounded[key] = (data[key] as unknown[]).slice(0, PLAN_SUMMARY_LIMITS.diagnostics);
-  return new PackerError(packerError.code, packerError.message, bounded as never, { cause: packerError.cause ?? error });
+  return new PackerError(packerError.code, packerError.message, bounded, {
+    cause: packerError.cause ?? error,
+  });
 }

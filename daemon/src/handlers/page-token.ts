@@ -11,7 +11,12 @@ export interface Page<T> {
  * A page of a list read from one snapshot revision. The token is `<revision>:<offset>`: a token from another
  * revision is a CONFLICT (the list changed; list again from the first page).
  */
-export function snapshotPage<T>(all: readonly T[], revision: number, params: { limit?: number | undefined; page?: string | undefined }, defaultLimit: number): Page<T> {
+export function snapshotPage<T>(
+  all: readonly T[],
+  revision: number,
+  params: { limit?: number | undefined; page?: string | undefined },
+  defaultLimit: number,
+): Page<T> {
   const offset = params.page ? decodeRevisionPage(params.page, revision) : 0;
   const limit = params.limit ?? defaultLimit;
   const page: Page<T> = { total: all.length, items: all.slice(offset, offset + limit) };
@@ -23,12 +28,16 @@ function decodeRevisionPage(page: string, revision: number): number {
   const match = /^(\d+):(\d+)$/.exec(page);
   if (!match) throw invalidPage(page);
   if (Number(match[1]) !== revision) {
-    throw new PackerError('CONFLICT', `The page token is for revision ${match[1]}, but the snapshot is at revision ${revision}.`, {
-      expectedRevision: Number(match[1]),
-      currentRevision: revision,
-      page,
-      hint: 'List again from the first page.',
-    });
+    throw new PackerError(
+      'CONFLICT',
+      `The page token is for revision ${match[1]}, but the snapshot is at revision ${revision}.`,
+      {
+        expectedRevision: Number(match[1]),
+        currentRevision: revision,
+        page,
+        hint: 'List again from the first page.',
+      },
+    );
   }
   return Number(match[2]);
 }
@@ -46,5 +55,9 @@ export function decodeOffsetToken(page: string, tag: string): number {
 }
 
 function invalidPage(page: string): PackerError {
-  return new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`, { page });
+  return new PackerError(
+    'INVALID_PARAMS',
+    `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`,
+    { page },
+  );
 }

@@ -49,11 +49,15 @@ export class PlanStore {
   get(planId: string): StoredPlan {
     const stored = this.plans.get(planId);
     if (!stored) {
-      throw new PackerError('PLAN_EXPIRED', `The daemon no longer holds plan ${JSON.stringify(planId)}: it keeps only the last ${this.limits.plans} plans, and none across restarts.`, {
-        planId,
-        reason: 'unknown',
-        hint: 'Preview the mutation again and use the new plan id.',
-      });
+      throw new PackerError(
+        'PLAN_EXPIRED',
+        `The daemon no longer holds plan ${JSON.stringify(planId)}: it keeps only the last ${this.limits.plans} plans, and none across restarts.`,
+        {
+          planId,
+          reason: 'unknown',
+          hint: 'Preview the mutation again and use the new plan id.',
+        },
+      );
     }
     this.plans.delete(planId);
     this.plans.set(planId, stored);

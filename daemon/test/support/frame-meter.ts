@@ -4,7 +4,13 @@ import { PROTOCOL_VERSION } from '@packer/core/contract';
 /** One frame as it came off the wire: its size in bytes (newline excluded) and what it held. */
 export interface MeteredFrame {
   bytes: number;
-  message: { id?: unknown; method?: string; result?: unknown; error?: { code: number; message: string; data?: Record<string, unknown> }; params?: unknown };
+  message: {
+    id?: unknown;
+    method?: string;
+    result?: unknown;
+    error?: { code: number; message: string; data?: Record<string, unknown> };
+    params?: unknown;
+  };
 }
 
 /**
@@ -26,7 +32,11 @@ export class FrameMeter {
         const frame = Buffer.concat(this.parts);
         this.parts = [];
         start = index + 1;
-        if (frame.length > 0) this.frames.push({ bytes: frame.length, message: JSON.parse(frame.toString('utf8')) as MeteredFrame['message'] });
+        if (frame.length > 0)
+          this.frames.push({
+            bytes: frame.length,
+            message: JSON.parse(frame.toString('utf8')) as MeteredFrame['message'],
+          });
       }
       if (start < chunk.length) this.parts.push(Buffer.from(chunk.subarray(start)));
       for (const waiter of this.waiters.splice(0)) waiter();
@@ -58,7 +68,11 @@ export class FrameMeter {
   }
 
   /** Resolves with the first frame (seen or still to come) that matches. */
-  async waitFor(predicate: (frame: MeteredFrame) => boolean, timeoutMs = 120_000, what = 'a frame'): Promise<MeteredFrame> {
+  async waitFor(
+    predicate: (frame: MeteredFrame) => boolean,
+    timeoutMs = 120_000,
+    what = 'a frame',
+  ): Promise<MeteredFrame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.frames.find(predicate);

@@ -34,10 +34,17 @@ export function summarizePlan(plan: Plan, planId: string): PlanSummary {
     warnings: plan.warnings.slice(0, diagnostics),
     counts,
     truncated:
-      counts.registryMutations > items || counts.filesystemMutations > items || counts.blockers > diagnostics || counts.warnings > diagnostics,
+      counts.registryMutations > items ||
+      counts.filesystemMutations > items ||
+      counts.blockers > diagnostics ||
+      counts.warnings > diagnostics,
     nextPages: {
-      ...(counts.registryMutations > items ? { registryMutations: planPageToken(planId, 'registryMutations', items) } : {}),
-      ...(counts.filesystemMutations > items ? { filesystemMutations: planPageToken(planId, 'filesystemMutations', items) } : {}),
+      ...(counts.registryMutations > items
+        ? { registryMutations: planPageToken(planId, 'registryMutations', items) }
+        : {}),
+      ...(counts.filesystemMutations > items
+        ? { filesystemMutations: planPageToken(planId, 'filesystemMutations', items) }
+        : {}),
       ...(counts.blockers > diagnostics ? { blockers: planPageToken(planId, 'blockers', diagnostics) } : {}),
       ...(counts.warnings > diagnostics ? { warnings: planPageToken(planId, 'warnings', diagnostics) } : {}),
     },
@@ -54,13 +61,22 @@ export function planPageOffset(token: string, planId: string, list: PlanList): n
   const prefix = `${planId}/${list}:`;
   const offset = token.startsWith(prefix) ? token.slice(prefix.length) : '';
   if (!/^\d+$/.test(offset)) {
-    throw new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(token)} for the ${list} of plan ${planId}: pass the "nextPage" value of the previous answer.`, { page: token });
+    throw new PackerError(
+      'INVALID_PARAMS',
+      `Invalid page token ${JSON.stringify(token)} for the ${list} of plan ${planId}: pass the "nextPage" value of the previous answer.`,
+      { page: token },
+    );
   }
   return Number(offset);
 }
 
 /** One slice of a plan list, in plan order. */
-export function planItems(plan: Plan, list: PlanList, offset: number, limit: number): { total: number; items: PlanItem[] } {
+export function planItems(
+  plan: Plan,
+  list: PlanList,
+  offset: number,
+  limit: number,
+): { total: number; items: PlanItem[] } {
   const all: readonly PlanItem[] = plan[list];
   return { total: all.length, items: all.slice(offset, offset + limit) };
 }

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { MethodResult, PlanSummary, RegistryMutation } from '@packer/core/contract';
 import { mutationPreviewPanel, withPlanPage } from './mutation-preview.js';
 
-const add = (index: number): RegistryMutation => ({ op: 'add', entry: { id: `a_${index}`, path: `assets/f${index}.png`, kind: 'image', settings: {}, tags: [] } });
+const add = (index: number): RegistryMutation => ({
+  op: 'add',
+  entry: { id: `a_${index}`, path: `assets/f${index}.png`, kind: 'image', settings: {}, tags: [] },
+});
 
 describe('mutation preview panel of a big plan', () => {
   // What the daemon answers for a 100,000-file add: the first 100 changes, the counts, and where the rest is.
@@ -14,7 +17,14 @@ describe('mutation preview panel of a big plan', () => {
     warnings: [],
     registryMutations: Array.from({ length: 100 }, (_, index) => add(index)),
     filesystemMutations: [],
-    counts: { registryMutations: 100_000, filesystemMutations: 0, blockers: 0, warnings: 0, registry: { add: 100_000, remove: 0, update: 0 }, filesystem: { move: 0, delete: 0 } },
+    counts: {
+      registryMutations: 100_000,
+      filesystemMutations: 0,
+      blockers: 0,
+      warnings: 0,
+      registry: { add: 100_000, remove: 0, update: 0 },
+      filesystem: { move: 0, delete: 0 },
+    },
     truncated: true,
     nextPages: { registryMutations: 'plan_x/registryMutations:100' },
   };
@@ -25,7 +35,11 @@ describe('mutation preview panel of a big plan', () => {
     expect(panel.blocked).toBe(false);
     expect(panel.registryRows).toHaveLength(100);
     expect(panel.registryCounts).toEqual({ add: 100_000, remove: 0, update: 0 });
-    expect(panel.lists.registryMutations).toEqual({ total: 100_000, shown: 100, nextPage: 'plan_x/registryMutations:100' });
+    expect(panel.lists.registryMutations).toEqual({
+      total: 100_000,
+      shown: 100,
+      nextPage: 'plan_x/registryMutations:100',
+    });
     expect(panel.lists.filesystemMutations).toEqual({ total: 0, shown: 0 });
   });
 
@@ -41,6 +55,10 @@ describe('mutation preview panel of a big plan', () => {
     expect(panel.registryRows).toHaveLength(150);
     expect(panel.registryRows[100]!.path).toBe('assets/f100.png');
     expect(new Set(panel.registryRows.map((row) => row.key)).size).toBe(150);
-    expect(panel.lists.registryMutations).toEqual({ total: 100_000, shown: 150, nextPage: 'plan_x/registryMutations:150' });
+    expect(panel.lists.registryMutations).toEqual({
+      total: 100_000,
+      shown: 150,
+      nextPage: 'plan_x/registryMutations:150',
+    });
   });
 });

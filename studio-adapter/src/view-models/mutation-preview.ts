@@ -1,4 +1,13 @@
-import type { Diagnostic, FilesystemMutation, MethodResult, Mutation, Plan, PlanList, PlanSummary, RegistryMutation } from '@packer/core/contract';
+import type {
+  Diagnostic,
+  FilesystemMutation,
+  MethodResult,
+  Mutation,
+  Plan,
+  PlanList,
+  PlanSummary,
+  RegistryMutation,
+} from '@packer/core/contract';
 import { diagnosticRows, type DiagnosticRow } from './diagnostic-row.js';
 
 /** One planned registry change; `planned` is the packer's entry, unchanged. */
@@ -86,14 +95,27 @@ export function mutationPreviewPanel(plan: Plan | PlanSummary): MutationPreviewP
 /** The panel with the rows of one `plan.items` page added after those it shows. */
 export function withPlanPage(panel: MutationPreviewPanel, page: MethodResult<'plan.items'>): MutationPreviewPanel {
   const state = panel.lists[page.list];
-  const lists = { ...panel.lists, [page.list]: { total: page.total, shown: state.shown + page.items.length, ...(page.nextPage ? { nextPage: page.nextPage } : {}) } };
+  const lists = {
+    ...panel.lists,
+    [page.list]: {
+      total: page.total,
+      shown: state.shown + page.items.length,
+      ...(page.nextPage ? { nextPage: page.nextPage } : {}),
+    },
+  };
   const next = { ...panel, lists };
   switch (page.list) {
     case 'registryMutations':
-      next.registryRows = [...panel.registryRows, ...(page.items as RegistryMutation[]).map((item, index) => registryRow(item, state.shown + index))];
+      next.registryRows = [
+        ...panel.registryRows,
+        ...(page.items as RegistryMutation[]).map((item, index) => registryRow(item, state.shown + index)),
+      ];
       break;
     case 'filesystemMutations':
-      next.filesystemRows = [...panel.filesystemRows, ...(page.items as FilesystemMutation[]).map((item, index) => filesystemRow(item, state.shown + index))];
+      next.filesystemRows = [
+        ...panel.filesystemRows,
+        ...(page.items as FilesystemMutation[]).map((item, index) => filesystemRow(item, state.shown + index)),
+      ];
       break;
     case 'blockers':
       next.blockers = [...panel.blockers, ...diagnosticRows(page.items as Diagnostic[], `blocker@${state.shown}`)];
@@ -120,6 +142,7 @@ function registryRow(planned: RegistryMutation, index: number): RegistryMutation
 }
 
 function filesystemRow(planned: FilesystemMutation, index: number): FilesystemMutationRow {
-  if (planned.op === 'move') return { key: `filesystem:${index}`, op: planned.op, path: planned.from, to: planned.to, planned };
+  if (planned.op === 'move')
+    return { key: `filesystem:${index}`, op: planned.op, path: planned.from, to: planned.to, planned };
   return { key: `filesystem:${index}`, op: planned.op, path: planned.path, planned };
 }
