@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
-import { parseCursor, type EventEnvelope } from '@packer/core/contract';
+import { parseCursor, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/contract';
 
 // An injected full disk (as in full-disk-injected.test.ts): while `disk.full`, every write through a descriptor
 // fails with ENOSPC, so the event log numbers and publishes events but holds them in memory.
@@ -43,7 +43,7 @@ async function start(root: string) {
   await daemon.start();
   running.add(daemon);
   const rpc = new RpcConnection(daemon.connectInProcess());
-  await rpc.call('daemon.hello', { client: 'cursor-reuse', protocolVersion: 1 });
+  await rpc.call('daemon.hello', { client: 'cursor-reuse', protocolVersion: PROTOCOL_VERSION });
   return { daemon, rpc };
 }
 

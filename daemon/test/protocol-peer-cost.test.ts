@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
-import { ErrorCodes, MAX_FRAME_BYTES } from '@packer/core/contract';
+import { ErrorCodes, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@packer/core/contract';
 import { RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 
 /** One JSON-RPC answer as it arrives on the wire. */
@@ -113,13 +113,13 @@ describe('what one peer can cost the daemon', () => {
 
   it('refuses a daemon.hello whose client name is 7 MiB with INVALID_PARAMS, and accepts 128 characters', async () => {
     const socket = await open();
-    const huge = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'huge', method: 'daemon.hello', params: { client: 'c'.repeat(7 * 1024 * 1024), protocolVersion: 1 } }))) as Answer;
+    const huge = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'huge', method: 'daemon.hello', params: { client: 'c'.repeat(7 * 1024 * 1024), protocolVersion: PROTOCOL_VERSION } }))) as Answer;
     expect(huge).toMatchObject({ id: 'huge', error: { code: ErrorCodes.INVALID_PARAMS, data: { code: 'INVALID_PARAMS' } } });
     expect(huge.error!.message).toContain('client');
     // The refusal does not echo the 7 MiB back.
     expect(JSON.stringify(huge).length).toBeLessThan(4096);
 
-    const fits = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'fits', method: 'daemon.hello', params: { client: 'c'.repeat(128), protocolVersion: 1 } }))) as Answer;
+    const fits = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'fits', method: 'daemon.hello', params: { client: 'c'.repeat(128), protocolVersion: PROTOCOL_VERSION } }))) as Answer;
     expect(fits.result).toMatchObject({ pid: daemon.pid });
   });
 });
