@@ -257,11 +257,28 @@ function terminalOutcome(event) {
   return recovered === undefined ? 'before' : undefined;
 }
 
+/** A preview's summary with its lists paged in whole (a preview carries only the first items of each). */
+async function wholePlan(client, summary) {
+  if (!summary.truncated) return summary;
+  const plan = { ...summary };
+  for (const list of ['registryMutations', 'filesystemMutations', 'blockers', 'warnings']) {
+    const items = [];
+    let page;
+    do {
+      const answer = await client.call('plan.items', { planId: summary.planId, list, ...(page ? { page } : {}) });
+      items.push(...answer.items);
+      page = answer.nextPage;
+    } while (page);
+    plan[list] = items;
+  }
+  return plan;
+}
+
 /** A preview taken twice with the same result, so the prediction is the plan the apply will re-plan to. */
 async function stablePreview(client, mutation) {
   let previous;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const plan = await client.call('mutation.preview', { mutation, sync: true });
+    const plan = await wholePlan(client, await client.call('mutation.preview', { mutation, sync: true }));
     if (plan.blockers.length > 0) throw new Error(`The ${mutation.type} preview has blockers: ${plan.blockers.map((blocker) => blocker.message).join('; ')}`);
     // Ids of additions are provisional (fresh at each preview): compare them by path.
     const registry = plan.registryMutations.map((change) => (change.op === 'add' ? { op: 'add', path: change.entry.path } : change));
