@@ -7,14 +7,15 @@ import { createBenchContext } from './lib/bench-context.mjs';
 import { count, mb, ms } from './lib/markdown-table.mjs';
 import { loadSections } from './sections/index.mjs';
 
-const USAGE = `Usage: node bench/run.mjs [--quick] [--sizes 10000,100000] [--only core,daemon] [--runs 3] [--keep] [--trials 200] [--seed 9]
+const USAGE = `Usage: node bench/run.mjs [--quick] [--sizes 10000,100000] [--only core,daemon] [--runs 3] [--keep] [--trials 200] [--seed 9] [--scale-1m]
   --quick    10k files only, one run per measurement (smoke run)
   --sizes    file counts of the generated workspaces (default 10000,100000)
   --only     comma-separated section names (default: all)
   --runs     repetitions per whole-process measurement, median taken (default 3, 1 with --quick)
   --keep     keep the temp workspaces (their folder is printed)
   --trials   kill -9 trials of the reliability section (default 200, 40 with --quick)
-  --seed     seed of the reliability section's kill moments (default 9)`;
+  --seed     seed of the reliability section's kill moments (default 9)
+  --scale-1m the scale section also runs at 1,000,000 files (needs 20 GB free disk; 100k always, 10k with --quick)`;
 
 function parseOptions(argv) {
   const { values } = parseArgs({
@@ -27,6 +28,7 @@ function parseOptions(argv) {
       keep: { type: 'boolean', default: false },
       trials: { type: 'string' },
       seed: { type: 'string' },
+      'scale-1m': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -46,6 +48,7 @@ function parseOptions(argv) {
     only: values.only ? list(values.only) : undefined,
     trials: values.trials ? positive('trials', values.trials) : undefined,
     seed: values.seed ? positive('seed', values.seed) : undefined,
+    scale1m: values['scale-1m'],
   };
 }
 

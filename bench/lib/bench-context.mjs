@@ -26,7 +26,9 @@ export function foldersPerLevelFor(files) {
  * Creates the context of one benchmark run. Workspaces are generated on first use into one temp folder and
  * shared by every section; `dispose()` runs the cleanups sections registered, then deletes the folder.
  */
-export function createBenchContext({ quick, sizes, runs, keep, trials, seed, write = (text) => process.stdout.write(text) }) {
+export function createBenchContext({
+  quick, sizes, runs, keep, trials, seed, scale1m = false, write = (text) => process.stdout.write(text),
+}) {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'packer-bench-'));
   const workspaces = new Map();
   const memos = new Map();
@@ -41,6 +43,8 @@ export function createBenchContext({ quick, sizes, runs, keep, trials, seed, wri
     /** Kill -9 trials and PRNG seed of the reliability section (undefined: its defaults). */
     trials,
     seed,
+    /** True with --scale-1m: the scale section also runs at 1,000,000 files. */
+    scale1m,
     /** True with --keep: temp folders stay for inspection. */
     keep,
     tempDir,
