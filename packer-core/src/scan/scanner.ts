@@ -37,12 +37,21 @@ export interface ScanResult {
   escapes: string[];
 }
 
+/** Where a walk records what it sees: a fresh Map for a scan, the previous map plus changes for a rescan. */
+interface FileSink {
+  get(relative: string): FileStat | undefined;
+  has(relative: string): boolean;
+  set(relative: string, stat: FileStat): void;
+}
+
 /** Prefix of the cookie files the daemon writes to prove read-your-writes; never assets. */
 export const COOKIE_PREFIX = '.packer-cookie-';
 
 /** The packer's own files at the project root, and the temp files their atomic writes leave for a moment. */
 const OWN_FILES = new Set([CONFIG_FILE, REGISTRY_FILE]);
-const OWN_TEMP_FILE = new RegExp(`^\\.(?:${[CONFIG_FILE, REGISTRY_FILE].map((name) => name.replace(/\./g, '\\.')).join('|')})\\..*\\.tmp$`);
+const OWN_TEMP_FILE = new RegExp(
+  `^\\.(?:${[CONFIG_FILE, REGISTRY_FILE].map((name) => name.replace(/\./g, '\\.')).join('|')})\\..*\\.tmp$`,
+);
 
 /**
  * A compiled ignore predicate for one config (project-relative paths): its globs, plus what is never an asset
@@ -70,7 +79,11 @@ interface WalkRules {
 }
 
 function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
-  return { ignored: ignoreMatcher(config), git: config.gitignore ? new GitignoreRules(projectRoot) : undefined, sidecars: sidecarRules(config) };
+  return {
+    ignored: ignoreMatcher(config),
+    git: config.gitignore ? new GitignoreRules(projectRoot) : undefined,
+    sidecars: sidecarRules(config),
+  };
 }
 
 function gitIgnores(rules: WalkRules, relative: string, isFolder: boolean): boolean {
@@ -104,19 +117,46 @@ export function rescanPaths(
   previous: ReadonlyMap<string, FileStat>,
   paths: readonly string[],
 ): ScanResult {
+  const { changes, escapes } = rescanChanges(projectRoot, config, previous, paths);
   const files = new Map(previous);
-  const result: ScanResult = { files, escapes: [] };
+  for (const [relative, stat] of changes) {
+    if (stat) files.set(relative, stat);
+    else files.delete(relative);
+  }
+  return { files, escapes };
+}
+
+/** A file map that can list what lies under a folder without walking every key (a PersistentMap can). */
+export interface ObservedFiles extends ReadonlyMap<string, FileStat> {
+  under?(folder: string): Iterable<[string, FileStat]>;
+}
+
+/**
+ * What a rescan of `paths` changes: each path re-observed maps to its new stat, or to undefined when it is gone.
+ * Costs the paths and what lies under them, not the project: `previous` is read, never copied.
+ */
+export function rescanChanges(
+  projectRoot: string,
+  config: ProjectConfig,
+  previous: ObservedFiles,
+  paths: readonly string[],
+): { changes: Map<string, FileStat | undefined>; escapes: string[] } {
+  const files = new OverlayFiles(previous);
+  const result = { files, escapes: [] as string[] };
   const rules = walkRules(projectRoot, config);
-  const inRoots = (relative: string): boolean => config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
+  const inRoots = (relative: string): boolean =>
+    config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
   // A folder that came or went changes what its sidecar (`Folder.meta`) belongs to: look at that file again too.
   const wanted = rules.sidecars ? [...paths, ...paths.flatMap((relative) => rules.sidecars!.pathsOf(relative))] : paths;
   for (const named of new Set(rules.git ? wanted.map(gitignoreScope) : wanted)) {
     // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
     // look again at the folder that holds it, which lists the raw name.
-    const relative = observedPathFor(named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named);
+    const relative = observedPathFor(
+      named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named,
+    );
     if (!inRoots(relative)) continue;
     const escaped = escapePath(relative);
-    for (const known of [...files.keys()]) if (isSameOrInside(known, relative) || isSameOrInside(known, escaped)) files.delete(known);
+    for (const known of files.keysUnder(relative, escaped)) files.delete(known);
     // Walks never follow symlinked folders; naming a path below one must not observe it either (it may lie outside).
     if (belowSymlink(projectRoot, relative)) continue;
     const rootOfWalk = config.assetRoots.find((root) => isSameOrInside(root, relative));
@@ -127,7 +167,44 @@ export function rescanPaths(
       walk(projectRoot, relative, rules, result);
     }
   }
-  return result;
+  return { changes: files.changes, escapes: result.escapes };
+}
+
+/** The previous file map seen through this rescan's changes (the walk reads and writes it like a Map). */
+class OverlayFiles {
+  readonly changes = new Map<string, FileStat | undefined>();
+  constructor(private readonly base: ObservedFiles) {}
+
+  get(relative: string): FileStat | undefined {
+    return this.changes.has(relative) ? this.changes.get(relative) : this.base.get(relative);
+  }
+
+  has(relative: string): boolean {
+    return this.get(relative) !== undefined;
+  }
+
+  set(relative: string, stat: FileStat): void {
+    this.changes.set(relative, stat);
+  }
+
+  delete(relative: string): void {
+    this.changes.set(relative, undefined);
+  }
+
+  /** Keys at or under either folder form, from the base and this rescan's own additions. */
+  keysUnder(relative: string, escaped: string): string[] {
+    const out = new Set<string>();
+    for (const folder of new Set([relative, escaped])) {
+      if (this.base.under) {
+        for (const [known] of this.base.under(folder)) out.add(known);
+      } else {
+        for (const known of this.base.keys()) if (isSameOrInside(known, folder)) out.add(known);
+      }
+    }
+    for (const [known, stat] of this.changes)
+      if (stat && (isSameOrInside(known, relative) || isSameOrInside(known, escaped))) out.add(known);
+    return [...out].filter((known) => this.has(known));
+  }
 }
 
 /**
@@ -140,7 +217,10 @@ function gitignoreScope(relative: string): string {
   return slash === -1 ? '.' : relative.slice(0, slash);
 }
 
-/** The path itself, or its first ancestor whose name the registry cannot hold (the scan records that one, not what is under it). */
+/**
+ * The path itself, or its first ancestor whose name the registry cannot hold (the scan records that one, not what
+ * is under it).
+ */
 function observedPathFor(relative: string): string {
   if (unsupportedNameReason(relative) === undefined) return relative;
   const segments = relative.split('/');
@@ -162,7 +242,7 @@ function belowSymlink(projectRoot: string, relative: string): boolean {
   return false;
 }
 
-function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanResult): void {
+function walk(projectRoot: string, start: string, rules: WalkRules, out: { files: FileSink; escapes: string[] }): void {
   const { ignored } = rules;
   const stack: string[] = [start];
   const folders = new Set<string>();
@@ -216,7 +296,13 @@ function walk(projectRoot: string, start: string, rules: WalkRules, out: ScanRes
  * Notes which of the files just recorded belong to a folder: one this walk entered, else one on disk (the walk
  * may have started at the sidecar itself). A file owner needs no note, and its check costs no lstat.
  */
-function markFolderSidecars(projectRoot: string, rules: SidecarRules, candidates: readonly string[], folders: ReadonlySet<string>, out: ScanResult): void {
+function markFolderSidecars(
+  projectRoot: string,
+  rules: SidecarRules,
+  candidates: readonly string[],
+  folders: ReadonlySet<string>,
+  out: { files: FileSink },
+): void {
   for (const relative of candidates) {
     const owners = rules.ownersOf(relative);
     if (owners.some((owner) => out.files.has(owner))) continue;
@@ -235,7 +321,12 @@ function isFolder(absolute: string): boolean {
 }
 
 /** The folder's names read as bytes: valid ones are returned, the others recorded as unsupported. */
-function rawNames(relative: string, absolute: string, ignored: (relative: string) => boolean, out: ScanResult): string[] {
+function rawNames(
+  relative: string,
+  absolute: string,
+  ignored: (relative: string) => boolean,
+  out: { files: FileSink },
+): string[] {
   const names: string[] = [];
   for (const raw of readdirSync(absolute, { encoding: 'buffer' })) {
     const name = decodeName(raw);
@@ -250,14 +341,19 @@ function rawNames(relative: string, absolute: string, ignored: (relative: string
   return names;
 }
 
-function recordUnsupported(out: ScanResult, key: string, absolute: string | Buffer, reason: string): void {
+function recordUnsupported(out: { files: FileSink }, key: string, absolute: string | Buffer, reason: string): void {
   let stats: Stats;
   try {
     stats = lstatSync(absolute);
   } catch {
     return; // gone since we listed it
   }
-  out.files.set(key, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino, unsupported: { reason, folder: stats.isDirectory() } });
+  out.files.set(key, {
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+    ino: stats.ino,
+    unsupported: { reason, folder: stats.isDirectory() },
+  });
 }
 
 function resolveSymlink(projectRoot: string, absolute: string): Stats | 'escapes' | undefined {

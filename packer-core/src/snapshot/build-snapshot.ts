@@ -1,24 +1,36 @@
-import { BUILTIN_PROCESSORS, FALLBACK_KIND, type ProjectConfig } from '../contract/config-schema.js';
+import { type ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
-import type { AssetView, DivergenceEntry, PackBuildInfo, Snapshot, SnapshotSummary, UntrackedFile } from '../contract/snapshot-schema.js';
+import type {
+  AssetView,
+  DivergenceEntry,
+  PackBuildInfo,
+  Snapshot,
+  SnapshotSummary,
+  UntrackedFile,
+} from '../contract/snapshot-schema.js';
 import type { DigestCache } from '../digest/digest-cache.js';
 import { kindClassifier } from '../config/classify-kind.js';
-import { assetRootOf } from '../paths/project-path.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
 import type { FileStat } from '../scan/scanner.js';
-import { diagnostic, diagnosticAbout } from './diagnostic.js';
+import { leftBehindSidecars, sidecarRules } from '../scan/sidecar-rules.js';
+import { DiagnosticBook, SECTIONS, severityOf, type BookEdit, type Section } from './diagnostic-book.js';
+import type { DerivedIndexes } from './derived-indexes.js';
+import {
+  findOutsideMoves,
+  type FingerprintLookup,
+  type OutsideMoves,
+  type UntrackedCandidates,
+} from './find-outside-moves.js';
+import { PersistentMap } from './persistent-map.js';
 import type { SnapshotState } from './snapshot-state.js';
-import { settingsProblem } from './validate-settings.js';
-import { findOutsideMoves, type FingerprintLookup } from './find-outside-moves.js';
-import { registryIndex } from './registry-index.js';
-import { leftBehindSidecars, sidecarRules, type SidecarRules } from '../scan/sidecar-rules.js';
+import * as found from './snapshot-findings.js';
 
 export interface SnapshotInput {
   revision: number;
   config: ProjectConfig;
   registry: RegistryLoad;
-  files: ReadonlyMap<string, FileStat>;
+  files: PersistentMap<FileStat>;
   escapes: readonly string[];
   digests: Pick<DigestCache, 'get' | 'lastKnown'>;
   /** Content fingerprints, to recognise files renamed and edited outside the packer (identical content needs none). */
@@ -26,325 +38,651 @@ export interface SnapshotInput {
   lastBuilds: readonly PackBuildInfo[];
   /** Diagnostics from outside the scan: crash recovery, an invalid config kept at its last good value. */
   extraDiagnostics: readonly Diagnostic[];
-  /** The state this one replaces; unchanged asset views are shared with it. */
+  /** The state this one replaces: with `changedPaths`, only what changed since it is derived again. */
   previous?: SnapshotState | undefined;
+  /**
+   * Paths whose observation (stat or digest) may differ from `previous`'s. Registry changes are found by comparing
+   * the entry arrays. Absent: everything is derived from scratch (a config or registry-state change does that too).
+   */
+  changedPaths?: Iterable<string> | undefined;
 }
 
-const UNTRACKED_DIAGNOSTIC_LIMIT = 1000;
+export interface SnapshotBuild {
+  state: SnapshotState;
+  /** Files the snapshot would show a digest for once hashed: registered, or untracked the size of a missing asset. */
+  unhashed: [string, FileStat][];
+  /** Registered files among the paths derived again (their content fingerprints may be due). */
+  registeredTouched: [string, FileStat][];
+}
+
+const NO_MOVES: OutsideMoves = Object.freeze({
+  moved: new Map(),
+  ambiguous: [],
+  ambiguousAssets: new Map(),
+  ambiguousFiles: new Map(),
+});
+const EMPTY: DerivedIndexes = Object.freeze({
+  registryOk: true,
+  extra: [],
+  escapes: [],
+  entryById: PersistentMap.empty(),
+  claims: PersistentMap.empty(),
+  views: PersistentMap.empty(),
+  viewsByPath: PersistentMap.empty(),
+  untracked: PersistentMap.empty(),
+  untrackedBySize: PersistentMap.empty(),
+  lowerRegistered: PersistentMap.empty(),
+  lowerUntracked: PersistentMap.empty(),
+  missing: PersistentMap.empty(),
+  orphans: PersistentMap.empty(),
+  book: DiagnosticBook.EMPTY,
+  moves: NO_MOVES,
+  moveTargets: new Set<string>(),
+  counts: { byKind: {}, present: 0, missing: 0, totalBytes: 0 },
+}) as DerivedIndexes;
 const SEVERITY_RANK = { info: 0, warning: 1, blocker: 2 } as const;
 
 /** Derives a snapshot from (registry, disk observation): divergence is computed, never accumulated. */
 export function buildSnapshot(input: SnapshotInput): SnapshotState {
-  const { config, registry, files } = input;
-  const entries = registry.state === 'ok' ? registry.entries : [];
-  const diagnostics: Diagnostic[] = [...input.extraDiagnostics];
-  const classify = kindClassifier(config);
-
-  if (registry.state === 'read-only') {
-    diagnostics.push(diagnostic('INVALID_REGISTRY', registry.error.message, { path: 'packer.registry.json' },
-      String(registry.error.data.hint ?? 'Fix or restore packer.registry.json; the packer will not write it until it validates.')));
-  }
-  diagnostics.push(...configDiagnostics(config));
-
-  const index = registryIndex(entries);
-  const registeredPaths = index.byPath;
-
-  const untrackedAll: UntrackedFile[] = [];
-  let unsupportedReported = 0;
-  for (const [path, stat] of files) {
-    if (!stat.unsupported) continue;
-    // The registry cannot hold the name: said once per file (or folder), never offered as untracked.
-    if (unsupportedReported++ < UNTRACKED_DIAGNOSTIC_LIMIT) diagnostics.push(unsupportedNameDiagnostic(path, stat.unsupported));
-  }
-  if (unsupportedReported > UNTRACKED_DIAGNOSTIC_LIMIT) {
-    diagnostics.push(diagnostic('UNSUPPORTED_FILE_NAME', `${unsupportedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files have names the registry cannot hold.`, {}, UNSUPPORTED_HINT));
-  }
-  const sidecars = sidecarRules(config);
-  // Sidecars follow their asset and are never untracked; those whose owner is gone are orphans (reported below).
-  const orphanSidecars = new Map<string, string[]>();
-  if (registry.state === 'ok') {
-    for (const [path, stat] of files) {
-      if (stat.unsupported) continue;
-      if (sidecars) {
-        const owners = sidecars.ownersOf(path);
-        if (owners.length > 0) {
-          const owner = owners.find((candidate) => stat.sidecarOfFolder === candidate || (files.has(candidate) && !files.get(candidate)!.unsupported));
-          if (owner === undefined && !registeredPaths.has(path)) orphanSidecars.set(path, owners);
-          else if (owner !== undefined && registeredPaths.has(path)) diagnostics.push(registeredSidecarDiagnostic(path, owner, registeredPaths.get(path)![0]!.id));
-          if (!registeredPaths.has(path)) continue;
-        }
-      }
-      if (registeredPaths.has(path)) continue;
-      const digest = input.digests.get(path, stat);
-      // A kind depends on the config, so untracked views are shared only while the config is the same object.
-      const prior = input.previous?.config === config ? input.previous.untrackedByPath.get(path) : undefined;
-      const seen = prior?.observation;
-      if (prior && seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest) untrackedAll.push(prior);
-      else untrackedAll.push({ path, kind: classify(path), observation: observationOf(stat, digest) });
-    }
-  }
-  const missingEntries = entries.filter((entry) => !files.has(entry.path));
-  const moves = findOutsideMoves(missingEntries, untrackedAll, input.digests, input.fingerprints);
-
-  const divergence: DivergenceEntry[] = [];
-  for (const entry of missingEntries) {
-    const move = moves.moved.get(entry.id);
-    if (move) {
-      divergence.push({ type: 'moved', assetId: entry.id, from: entry.path, to: move.to, ...(move.similarity ? { similarity: move.similarity } : {}) });
-      const what = move.similarity ? `a renamed and edited copy of its content (${move.similarity.reason}) seems to be` : 'its content now sits';
-      diagnostics.push(diagnostic('MOVED_OUTSIDE', `${entry.path} is missing; ${what} at ${move.to}.`, { assetId: entry.id, path: entry.path },
-        'Run `packer reconcile` to relink the asset to its new path and keep its id.'));
-    } else {
-      const ambiguousWith = moves.ambiguousAssets.get(entry.id);
-      divergence.push({ type: 'missing', assetId: entry.id, path: entry.path, ...(ambiguousWith ? { ambiguousWith } : {}) });
-      diagnostics.push(diagnostic('MISSING_FILE', `${entry.path} is registered but not on disk.`, { assetId: entry.id, path: entry.path },
-        'Restore the file, or run `packer reconcile` to drop the asset.'));
-    }
-  }
-  diagnostics.push(...moves.ambiguous);
-  if (sidecars) diagnostics.push(...sidecarDiagnostics(sidecars, files, orphanSidecars, divergence, registeredPaths));
-  const moveTargets = new Set([...moves.moved.values()].map((move) => move.to));
-  let untrackedReported = 0;
-  for (const file of untrackedAll) {
-    if (moveTargets.has(file.path)) continue;
-    const ambiguousWith = moves.ambiguousFiles.get(file.path);
-    divergence.push({ type: 'untracked', path: file.path, ...(ambiguousWith ? { ambiguousWith } : {}) });
-    if (untrackedReported++ < UNTRACKED_DIAGNOSTIC_LIMIT) {
-      diagnostics.push(diagnostic('UNTRACKED_FILE', `${file.path} is not registered.`, { path: file.path }, 'Run `packer add` or `packer reconcile` to register it.'));
-    }
-  }
-  if (untrackedReported > UNTRACKED_DIAGNOSTIC_LIMIT) {
-    diagnostics.push(diagnostic('UNTRACKED_FILE', `${untrackedReported - UNTRACKED_DIAGNOSTIC_LIMIT} more files are not registered.`, {}, 'Run `packer ls --status untracked` to list them.'));
-  }
-
-  let ofEntries = index.entryDiagnostics.get(config);
-  if (!ofEntries) index.entryDiagnostics.set(config, (ofEntries = entryDiagnostics(entries, registeredPaths, config)));
-  diagnostics.push(...ofEntries);
-  diagnostics.push(...caseCollisions(index.byLowerPath, untrackedAll.map((file) => file.path)));
-  for (const path of input.escapes) {
-    diagnostics.push(diagnostic('PATH_OUTSIDE_PROJECT', `${path} is a symlink that points outside the project.`, { path }, 'Replace the link with the file itself, or move the target into the project.'));
-  }
-
-  const worst = new Map<string, Diagnostic['severity']>();
-  for (const item of diagnostics) {
-    // A finding about several assets (DUPLICATE_PATH) badges each of them.
-    for (const assetId of item.subjects ? item.subjects.map((subject) => subject.assetId) : [item.assetId]) {
-      if (!assetId) continue;
-      const current = worst.get(assetId);
-      if (!current || SEVERITY_RANK[item.severity] > SEVERITY_RANK[current]) worst.set(assetId, item.severity);
-    }
-  }
-  // Views of unchanged assets are reused from the previous state: a one-file change costs one new object,
-  // not a hundred thousand (they are immutable, so sharing them between snapshots is safe).
-  const previousViews = input.previous?.byId;
-  const assets: AssetView[] = entries.map((entry) => {
-    const stat = files.get(entry.path);
-    const digest = stat ? input.digests.get(entry.path, stat) : undefined;
-    const severity = worst.get(entry.id);
-    const prior = previousViews?.get(entry.id);
-    // Compared before anything is allocated: at 100k assets this loop runs on every watcher change.
-    if (prior && sameView(prior, entry, stat, digest, severity)) return prior;
-    const observation = stat ? observationOf(stat, digest) : undefined;
-    const view: AssetView = { id: entry.id, path: entry.path, kind: entry.kind, settings: entry.settings, tags: entry.tags, status: stat ? 'present' : 'missing' };
-    if (observation) view.observation = observation;
-    if (severity) view.worstSeverity = severity;
-    return deepFreeze(view);
-  });
-
-  const snapshot: Snapshot = {
-    revision: input.revision,
-    projectName: config.name,
-    registryState: registry.state,
-    assets,
-    untracked: untrackedAll,
-    divergence,
-    diagnostics,
-    summary: summarize(assets, untrackedAll, divergence, diagnostics),
-    lastBuilds: [...input.lastBuilds],
-  };
-  Object.freeze(assets);
-  Object.freeze(untrackedAll);
-  deepFreeze(divergence);
-  deepFreeze(diagnostics);
-  Object.freeze(snapshot);
-  return {
-    snapshot,
-    config,
-    entries,
-    byId: new Map(assets.map((asset) => [asset.id, asset])),
-    byPath: new Map(assets.map((asset) => [asset.path, asset])),
-    untrackedByPath: new Map(untrackedAll.map((file) => [file.path, file])),
-    files,
-    escapes: input.escapes,
-  };
+  return deriveSnapshot(input).state;
 }
 
 /**
- * SIDECAR_LEFT_BEHIND for each sidecar an outside move left at the old path; ORPHAN_SIDECAR for the other files
- * whose owner is gone. A sidecar of a folder that holds files is no orphan (the scan notes empty folders itself).
+ * The snapshot of (registry, observation), derived again only where something changed: the touched paths, the
+ * entries added or removed, and the groups they take part in (a case-collision group, a size bucket, a sidecar and
+ * its owner, the missing/untracked pairs of move detection). Without a usable previous state, everything is
+ * touched: the from-scratch build is the same code over every path.
  */
-function sidecarDiagnostics(
-  rules: SidecarRules,
-  files: ReadonlyMap<string, FileStat>,
-  orphans: Map<string, string[]>,
-  divergence: readonly DivergenceEntry[],
-  registered: ReadonlyMap<string, RegistryEntry[]>,
-): Diagnostic[] {
-  if (orphans.size === 0) return [];
-  const out: Diagnostic[] = [];
-  for (const entry of divergence) {
-    if (entry.type !== 'moved') continue;
-    for (const left of leftBehindSidecars(rules, files, entry.from, entry.to)) {
-      if (!orphans.delete(left.from)) continue;
-      out.push(diagnostic('SIDECAR_LEFT_BEHIND', `${entry.from} was moved to ${entry.to} outside the packer, but its sidecar ${left.from} stayed behind (it belongs at ${left.to}).`,
-        { assetId: entry.assetId, path: left.from }, `Run \`packer reconcile\`: relinking the asset moves ${left.from} to ${left.to} in the same commit.`));
-    }
-  }
-  const folders = orphans.size > 0 ? foldersHoldingFiles(files) : new Set<string>();
-  let reported = 0;
-  for (const [path, owners] of orphans) {
-    if (owners.some((owner) => folders.has(owner))) continue;
-    if (reported++ >= UNTRACKED_DIAGNOSTIC_LIMIT) continue;
-    const owner = owners[0]!;
-    const asset = registered.get(owner)?.[0];
-    out.push(diagnostic('ORPHAN_SIDECAR', `${path} is a sidecar of ${owner}, which is not on disk; it is not an asset.`, asset ? { assetId: asset.id, path } : { path },
-      asset
-        ? `Restore ${owner}, or remove the asset with its sidecars (\`packer rm ${asset.id} --delete-file\`).`
-        : `Delete ${path} if nothing needs it any more, or restore ${owner}.`));
-  }
-  if (reported > UNTRACKED_DIAGNOSTIC_LIMIT) {
-    out.push(diagnostic('ORPHAN_SIDECAR', `${reported - UNTRACKED_DIAGNOSTIC_LIMIT} more sidecars have no asset or folder on disk.`, {}, 'Delete them if nothing needs them any more.'));
-  }
-  return out;
-}
+export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
+  const { config, registry, files, previous } = input;
+  const registryOk = registry.state === 'ok';
+  const incremental =
+    previous !== undefined &&
+    input.changedPaths !== undefined &&
+    previous.config === config &&
+    registryOk &&
+    previous.derived.registryOk;
+  const prior = incremental ? previous.derived : EMPTY;
+  const entries = registryOk ? registry.entries : [];
+  const { added, removed } = incremental
+    ? diffEntries(previous.entries, entries)
+    : { added: entries, removed: [] as RegistryEntry[] };
+  const sidecars = sidecarRules(config);
+  const classify = kindClassifier(config);
+  const book = prior.book.edit();
+  const build = new Derivation(input, prior, book, incremental ? previous : undefined);
 
-/** Every folder that holds an observed file: only computed when some sidecar's owner is not a file. */
-function foldersHoldingFiles(files: ReadonlyMap<string, FileStat>): Set<string> {
-  const folders = new Set<string>();
-  for (const path of files.keys()) {
-    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
-      const folder = path.slice(0, slash);
-      if (folders.has(folder)) break;
-      folders.add(folder);
-    }
-  }
-  return folders;
-}
-
-function registeredSidecarDiagnostic(path: string, owner: string, assetId: string): Diagnostic {
-  return diagnostic('SIDECAR_REGISTERED', `${path} is registered as an asset, but it is a sidecar of ${owner} (packer.json "sidecars").`, { assetId, path },
-    `Unregister it and keep the file (\`packer rm ${assetId}\`): it then follows ${owner} as a sidecar. Until then it moves with ${owner} and stays registered.`);
-}
-
-const UNSUPPORTED_HINT = 'Rename it without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json); until then the packer leaves it alone.';
-
-function unsupportedNameDiagnostic(path: string, unsupported: NonNullable<FileStat['unsupported']>): Diagnostic {
-  const what = unsupported.folder ? 'folder' : 'file';
-  const below = unsupported.folder ? ' Nothing under it is seen.' : '';
-  return diagnostic('UNSUPPORTED_FILE_NAME', `The ${what} ${path} (shown escaped) has a name holding ${unsupported.reason}, which the registry cannot hold; it cannot be registered.${below}`,
-    { path }, UNSUPPORTED_HINT);
-}
-
-function observationOf(stat: FileStat, digest: string | undefined): AssetView['observation'] & object {
-  return digest ? { size: stat.size, mtimeMs: stat.mtimeMs, digest } : { size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-function configDiagnostics(config: ProjectConfig): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const [kind, rule] of Object.entries(config.kinds)) {
-    const builtin = (BUILTIN_PROCESSORS as readonly string[]).includes(rule.processor);
-    if (!builtin && !(rule.processor in config.tools)) {
-      out.push(diagnostic('PROCESSOR_NOT_ALLOWED', `Kind "${kind}" uses processor "${rule.processor}", which is neither built in nor declared in "tools".`, { path: 'packer.json' },
-        `Declare "${rule.processor}" under "tools" in packer.json, or use one of: ${BUILTIN_PROCESSORS.join(', ')}.`));
-    }
-  }
-  return out;
-}
-
-function entryDiagnostics(entries: readonly RegistryEntry[], byPath: ReadonlyMap<string, RegistryEntry[]>, config: ProjectConfig): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const [path, list] of byPath) {
-    if (list.length > 1) out.push(duplicatePathDiagnostic(path, list));
-  }
-  for (const entry of entries) {
-    const subject = { assetId: entry.id, path: entry.path };
-    if (!assetRootOf(entry.path, config.assetRoots)) {
-      out.push(diagnostic('INVALID_PATH', `${entry.path} is outside every asset root (${config.assetRoots.join(', ')}).`, subject, 'Move it into an asset root, or add its folder to "assetRoots".'));
-    }
-    const rule = config.kinds[entry.kind];
-    if (!rule && entry.kind !== FALLBACK_KIND) {
-      out.push(diagnostic('UNKNOWN_KIND', `${entry.path} has kind "${entry.kind}", which packer.json does not define.`, subject, `Define "${entry.kind}" under "kinds", or change the asset's kind with \`packer set\`.`));
-    }
-    const problem = settingsProblem(entry.settings, rule);
-    if (problem) out.push(diagnostic('INVALID_SETTINGS', `${entry.path}: ${problem}.`, subject, 'Fix it with `packer set <asset> key=value`, or declare the setting for its kind.'));
-  }
-  return out;
-}
-
-/** Paths equal but for letter case: registered groups come from the cached index, untracked paths join them. */
-function caseCollisions(registered: ReadonlyMap<string, string[]>, untracked: readonly string[]): Diagnostic[] {
-  const extra = new Map<string, string[]>();
-  for (const path of untracked) {
-    const key = path.toLowerCase();
-    const list = extra.get(key);
-    if (list) list.push(path);
-    else extra.set(key, [path]);
-  }
-  const groups: string[][] = [];
-  for (const [key, list] of registered) {
-    const more = extra.get(key);
-    if (list.length > 1 || more) groups.push(more ? [...list, ...more] : list);
-  }
-  for (const [key, list] of extra) if (!registered.has(key) && list.length > 1) groups.push(list);
-  return groups.map(caseCollisionDiagnostic);
-}
-
-/** One DUPLICATE_PATH per path, naming every entry that claims it. */
-function duplicatePathDiagnostic(path: string, list: readonly RegistryEntry[]): Diagnostic {
-  return diagnosticAbout('DUPLICATE_PATH', `${path} is claimed by ${list.length} registry entries (${list.map((e) => e.id).join(', ')}).`,
-    list.map((entry) => ({ assetId: entry.id, path })), 'Remove all but one of them with `packer rm <id>`.');
-}
-
-/** One CASE_COLLISION per group of paths equal but for case, listing them all. */
-function caseCollisionDiagnostic(list: readonly string[]): Diagnostic {
-  return diagnosticAbout('CASE_COLLISION', `${list.join(', ')} differ only by letter case.`, list.map((path) => ({ path })),
-    'Rename all but one of them: the project would break on case-insensitive filesystems (macOS, Windows).');
-}
-
-function summarize(assets: readonly AssetView[], untracked: readonly UntrackedFile[], divergence: readonly DivergenceEntry[], diagnostics: readonly Diagnostic[]): SnapshotSummary {
-  const byKind: Record<string, number> = {};
-  const byStatus: Record<string, number> = { present: 0, missing: 0 };
-  let totalBytes = 0;
-  for (const asset of assets) {
-    byKind[asset.kind] = (byKind[asset.kind] ?? 0) + 1;
-    byStatus[asset.status] = (byStatus[asset.status] ?? 0) + 1;
-    totalBytes += asset.observation?.size ?? 0;
-  }
-  const severities = { blocker: 0, warning: 0, info: 0 };
-  for (const item of diagnostics) severities[item.severity]++;
-  const count = (severity: Diagnostic['severity']): number => severities[severity];
-  return {
-    assets: assets.length,
-    byKind,
-    byStatus,
-    untracked: untracked.length,
-    missing: byStatus.missing ?? 0,
-    divergence: divergence.length,
-    blockers: count('blocker'),
-    warnings: count('warning'),
-    infos: count('info'),
-    totalBytes,
+  // 1. The registry: entries by id and the claims on each path.
+  const touched = new Set<string>(incremental ? input.changedPaths : files.keys());
+  const claimEdits = new Map<string, RegistryEntry[]>();
+  const claimList = (path: string): RegistryEntry[] => {
+    let list = claimEdits.get(path);
+    if (!list) claimEdits.set(path, (list = [...(prior.claims.get(path) ?? [])]));
+    return list;
   };
+  const entryChanges = new Map<string, RegistryEntry | undefined>();
+  for (const entry of removed) {
+    entryChanges.set(entry.id, undefined);
+    const list = claimList(entry.path);
+    list.splice(list.indexOf(entry), 1);
+    book.set(SECTIONS.entry, missingKey(entry), undefined);
+    build.missingChanges.set(missingKey(entry), undefined);
+    build.dirtyIds.set(entry.id, null);
+    touched.add(entry.path);
+  }
+  for (const entry of added) {
+    entryChanges.set(entry.id, entry);
+    claimList(entry.path).push(entry);
+    book.set(SECTIONS.entry, missingKey(entry), found.entryDiagnostics(entry, config));
+    build.dirtyIds.set(entry.id, null);
+    touched.add(entry.path);
+  }
+  build.entryById = prior.entryById.with(entryChanges);
+  for (const list of claimEdits.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  build.claims = prior.claims.with(
+    [...claimEdits].map(([path, list]) => [path, list.length > 0 ? Object.freeze(list) : undefined]),
+  );
+
+  // 2. Each touched path, and the sidecars whose owner it is.
+  if (sidecars) for (const path of [...touched]) for (const sidecar of sidecars.pathsOf(path)) touched.add(sidecar);
+  for (const path of [...touched].sort()) build.observePath(path, registryOk, sidecars, classify);
+  build.settlePathIndexes();
+
+  // 3. Groups: case collisions of the touched lower-case forms; then the (small) global parts.
+  for (const lower of build.touchedLower) {
+    const group = [...(build.lowerRegistered.get(lower) ?? []), ...(build.lowerUntracked.get(lower) ?? [])];
+    book.set(SECTIONS.caseCollision, lower, group.length > 1 ? [found.caseCollision(group)] : undefined);
+  }
+  build.settleMoves(sidecars);
+  if (!incremental) {
+    book.set(
+      SECTIONS.registry,
+      '',
+      registry.state === 'read-only' ? [found.invalidRegistry(registry.error)] : undefined,
+    );
+    book.replaceSection(SECTIONS.config, keyed(found.configDiagnostics(config)));
+  }
+  if (!sameItems(prior.extra, input.extraDiagnostics))
+    book.replaceSection(SECTIONS.extra, keyed(input.extraDiagnostics));
+  if (!sameItems(prior.escapes, input.escapes))
+    book.replaceSection(SECTIONS.escape, new Map(input.escapes.map((path) => [path, [found.pathOutside(path)]])));
+
+  // 4. Asset views of every entry whose observation or findings changed.
+  const committed = book.commit();
+  for (const id of book.dirtyAssets) if (!build.dirtyIds.has(id)) build.dirtyIds.set(id, null);
+  build.settleViews(committed);
+  return build.finish(committed, entries, registryOk);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-  return value;
+/** The mutable working set of one derivation; `finish` freezes it into a state. */
+class Derivation {
+  /** Asset ids whose view is derived again, with their entry when already at hand (null: look it up). */
+  readonly dirtyIds = new Map<string, RegistryEntry | null>();
+  readonly missingChanges = new Map<string, RegistryEntry | undefined>();
+  readonly touchedLower = new Set<string>();
+  entryById: PersistentMap<RegistryEntry>;
+  claims: PersistentMap<readonly RegistryEntry[]>;
+  lowerRegistered: PersistentMap<readonly string[]>;
+  lowerUntracked: PersistentMap<readonly string[]>;
+  private untracked: PersistentMap<UntrackedFile>;
+  private untrackedBySize: PersistentMap<readonly string[]>;
+  private missing: PersistentMap<RegistryEntry>;
+  private orphans: PersistentMap<readonly string[]>;
+  private views: PersistentMap<AssetView>;
+  private viewsByPath: PersistentMap<AssetView>;
+  private moves: OutsideMoves = NO_MOVES;
+  private moveTargets: ReadonlySet<string> = new Set();
+  private counts: { byKind: Record<string, number>; present: number; missing: number; totalBytes: number };
+  private readonly untrackedChanges = new Map<string, UntrackedFile | undefined>();
+  private readonly orphanChanges = new Map<string, readonly string[] | undefined>();
+  private readonly lists = {
+    size: new Map<string, string[]>(),
+    lowerRegistered: new Map<string, string[]>(),
+    lowerUntracked: new Map<string, string[]>(),
+  };
+  private readonly touchedPaths: string[] = [];
+  readonly unhashed: [string, FileStat][] = [];
+  readonly registeredTouched: [string, FileStat][] = [];
+
+  constructor(
+    private readonly input: SnapshotInput,
+    private readonly prior: DerivedIndexes,
+    private readonly book: BookEdit,
+    private readonly previous: SnapshotState | undefined,
+  ) {
+    this.entryById = prior.entryById;
+    this.claims = prior.claims;
+    this.lowerRegistered = prior.lowerRegistered;
+    this.lowerUntracked = prior.lowerUntracked;
+    this.untracked = prior.untracked;
+    this.untrackedBySize = prior.untrackedBySize;
+    this.missing = prior.missing;
+    this.orphans = prior.orphans;
+    this.views = prior.views;
+    this.viewsByPath = prior.viewsByPath;
+    this.counts = { ...prior.counts, byKind: { ...prior.counts.byKind } };
+  }
+
+  /** Derives again what depends on one path: untracked or sidecar status, names, claims, missing entries. */
+  observePath(
+    path: string,
+    registryOk: boolean,
+    sidecars: ReturnType<typeof sidecarRules>,
+    classify: (path: string) => string,
+  ): void {
+    const { files, digests, config } = this.input;
+    const stat = files.get(path);
+    const claims = this.claims.get(path);
+    this.touchedPaths.push(path);
+    this.book.set(
+      SECTIONS.unsupported,
+      path,
+      stat?.unsupported ? [found.unsupportedName(path, stat.unsupported)] : undefined,
+    );
+
+    let untracked: UntrackedFile | undefined;
+    let orphanOwners: readonly string[] | undefined;
+    let sidecarOf: string | undefined;
+    if (registryOk && stat && !stat.unsupported) {
+      const owners = sidecars ? sidecars.ownersOf(path) : [];
+      if (owners.length > 0) {
+        // Sidecars follow their asset and are never untracked; those whose owner is gone are orphans.
+        const owner = owners.find(
+          (candidate) =>
+            stat.sidecarOfFolder === candidate ||
+            (files.get(candidate) !== undefined && !files.get(candidate)!.unsupported),
+        );
+        if (owner === undefined && !claims) orphanOwners = owners;
+        else if (owner !== undefined && claims) sidecarOf = owner;
+      } else if (!claims) {
+        const digest = digests.get(path, stat);
+        // A kind depends on the config, so untracked views are shared only while the config is the same object.
+        const kept = (
+          this.previous ?? (this.input.previous?.config === config ? this.input.previous : undefined)
+        )?.derived.untracked.get(path);
+        const seen = kept?.observation;
+        untracked =
+          kept && seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest
+            ? kept
+            : Object.freeze({ path, kind: classify(path), observation: Object.freeze(observationOf(stat, digest)) });
+      }
+    }
+    this.book.set(
+      SECTIONS.sidecarRegistered,
+      path,
+      sidecarOf !== undefined && claims ? [found.registeredSidecar(path, sidecarOf, claims[0]!.id)] : undefined,
+    );
+    if (this.orphans.get(path) !== orphanOwners) this.orphanChanges.set(path, orphanOwners);
+
+    const before = this.untracked.get(path);
+    if (before !== untracked) {
+      this.untrackedChanges.set(path, untracked);
+      if (before) this.listEdit('size', sizeKey(before.observation.size), path, false);
+      if (untracked) this.listEdit('size', sizeKey(untracked.observation.size), path, true);
+      if (!before !== !untracked) {
+        this.listEdit('lowerUntracked', path.toLowerCase(), path, !!untracked);
+        this.touchedLower.add(path.toLowerCase());
+      }
+    }
+    const wasRegistered = (this.lowerRegistered.get(path.toLowerCase()) ?? []).includes(path);
+    if (wasRegistered !== !!claims) {
+      this.listEdit('lowerRegistered', path.toLowerCase(), path, !!claims);
+      this.touchedLower.add(path.toLowerCase());
+    }
+    this.book.set(
+      SECTIONS.duplicate,
+      path,
+      claims && claims.length > 1 ? [found.duplicatePath(path, claims)] : undefined,
+    );
+    for (const entry of claims ?? []) {
+      this.dirtyIds.set(entry.id, entry);
+      this.missingChanges.set(missingKey(entry), stat ? undefined : entry);
+      if (stat) this.registeredTouched.push([path, stat]);
+    }
+  }
+
+  /** Applies the per-path edits to the persistent indexes. */
+  settlePathIndexes(): void {
+    this.untracked = this.untracked.with(this.untrackedChanges);
+    this.orphans = this.orphans.with(this.orphanChanges);
+    this.missing = this.missing.with(this.missingChanges);
+    const frozen = (edits: Map<string, string[]>): [string, readonly string[] | undefined][] =>
+      [...edits].map(([key, list]) => [key, list.length > 0 ? Object.freeze(list.sort()) : undefined]);
+    this.untrackedBySize = this.untrackedBySize.with(frozen(this.lists.size));
+    this.lowerRegistered = this.lowerRegistered.with(frozen(this.lists.lowerRegistered));
+    this.lowerUntracked = this.lowerUntracked.with(frozen(this.lists.lowerUntracked));
+  }
+
+  /**
+   * Move detection over every missing asset (usually none or a few; an identical file is found through the
+   * size buckets, so this does not walk the untracked set), then the findings that follow from it: MOVED_OUTSIDE
+   * or MISSING_FILE per missing asset, AMBIGUOUS_MATCH, and the sidecars a move left behind or orphaned.
+   */
+  settleMoves(sidecars: ReturnType<typeof sidecarRules>): void {
+    const { digests, fingerprints, files } = this.input;
+    const missing = [...this.missing.values()];
+    const untracked = this.untracked;
+    const bySize = this.untrackedBySize;
+    const candidates: UntrackedCandidates = {
+      size: untracked.size,
+      ofSize: (size) => (bySize.get(sizeKey(size)) ?? []).map((path) => untracked.get(path)!),
+      all: () => untracked.values(),
+    };
+    this.moves = missing.length > 0 ? findOutsideMoves(missing, candidates, digests, fingerprints) : NO_MOVES;
+    this.moveTargets = new Set([...this.moves.moved.values()].map((move) => move.to));
+    for (const entry of missing) {
+      const known = digests.lastKnown(entry.path);
+      if (!known) continue;
+      for (const file of candidates.ofSize(known.size))
+        if (!file.observation.digest) this.unhashed.push([file.path, files.get(file.path)!]);
+    }
+    if (missing.length > 0 || this.prior.book.countsOf(SECTIONS.divergence).keys > 0) {
+      this.book.replaceSection(
+        SECTIONS.divergence,
+        new Map(
+          missing.map((entry) => [missingKey(entry), [found.missingOrMoved(entry, this.moves.moved.get(entry.id))]]),
+        ),
+      );
+    }
+    if (this.moves.ambiguous.length > 0 || this.prior.book.countsOf(SECTIONS.ambiguous).keys > 0) {
+      this.book.replaceSection(
+        SECTIONS.ambiguous,
+        new Map(this.moves.ambiguous.map((item) => [item.assetId!, [item]])),
+      );
+    }
+    if (
+      !sidecars ||
+      (this.orphans.size === 0 &&
+        this.prior.book.countsOf(SECTIONS.orphan).keys + this.prior.book.countsOf(SECTIONS.leftBehind).keys === 0)
+    )
+      return;
+    const orphans = new Map(this.orphans);
+    const leftBehind = new Map<string, Diagnostic[]>();
+    for (const entry of missing) {
+      const move = this.moves.moved.get(entry.id);
+      if (!move) continue;
+      for (const left of leftBehindSidecars(sidecars, files, entry.path, move.to)) {
+        if (orphans.delete(left.from)) leftBehind.set(left.from, [found.leftBehind(entry, move.to, left)]);
+      }
+    }
+    const orphaned = new Map<string, Diagnostic[]>();
+    for (const [path, owners] of orphans) {
+      // A sidecar of a folder that holds files is no orphan (the scan notes empty folders itself).
+      if (owners.some((owner) => files.hasUnder(owner))) continue;
+      orphaned.set(path, [found.orphanSidecar(path, owners[0]!, this.claims.get(owners[0]!)?.[0])]);
+    }
+    this.book.replaceSection(SECTIONS.leftBehind, leftBehind);
+    this.book.replaceSection(SECTIONS.orphan, orphaned);
+  }
+
+  /** New views for the dirty assets (shared with the previous state when nothing they show changed). */
+  settleViews(book: DiagnosticBook): void {
+    const { files, digests } = this.input;
+    const viewChanges = new Map<string, AssetView | undefined>();
+    const paths = new Set<string>(this.touchedPaths);
+    for (const [id, known] of this.dirtyIds) {
+      const before = this.views.get(id);
+      const entry = known ?? this.entryById.get(id);
+      let view: AssetView | undefined;
+      if (entry) {
+        const stat = files.get(entry.path);
+        const digest = stat ? digests.get(entry.path, stat) : undefined;
+        if (stat && !digest) this.unhashed.push([entry.path, stat]);
+        const severity = worstOf(book.byAsset.get(id));
+        view =
+          before && sameView(before, entry, stat, digest, severity) ? before : newView(entry, stat, digest, severity);
+      }
+      if (before === view) continue;
+      if (view) paths.add(view.path);
+      if (before) paths.add(before.path);
+      viewChanges.set(id, view);
+      this.count(before, -1);
+      this.count(view, 1);
+    }
+    this.views = this.views.with(viewChanges);
+    const byPath = new Map<string, AssetView | undefined>();
+    for (const path of paths) {
+      const claims = this.claims.get(path);
+      const last = claims?.[claims.length - 1];
+      byPath.set(path, last ? (viewChanges.get(last.id) ?? this.views.get(last.id)) : undefined);
+    }
+    this.viewsByPath = this.viewsByPath.with(byPath);
+  }
+
+  finish(book: DiagnosticBook, entries: readonly RegistryEntry[], registryOk: boolean): SnapshotBuild {
+    const { config, registry, revision } = this.input;
+    const derived: DerivedIndexes = Object.freeze({
+      registryOk,
+      extra: this.input.extraDiagnostics,
+      escapes: this.input.escapes,
+      entryById: this.entryById,
+      claims: this.claims,
+      views: this.views,
+      viewsByPath: this.viewsByPath,
+      untracked: this.untracked,
+      untrackedBySize: this.untrackedBySize,
+      lowerRegistered: this.lowerRegistered,
+      lowerUntracked: this.lowerUntracked,
+      missing: this.missing,
+      orphans: this.orphans,
+      book,
+      moves: this.moves,
+      moveTargets: this.moveTargets,
+      counts: Object.freeze({ ...this.counts, byKind: Object.freeze(prune(this.counts.byKind)) }),
+    });
+    const snapshot = lazySnapshot(derived, {
+      revision,
+      projectName: config.name,
+      registryState: registry.state,
+      entries,
+      summary: summarize(derived, entries.length),
+      lastBuilds: Object.freeze([...this.input.lastBuilds]) as PackBuildInfo[],
+    });
+    const state: SnapshotState = Object.freeze({
+      snapshot,
+      config,
+      entries,
+      byId: this.views,
+      byPath: this.viewsByPath,
+      untrackedByPath: this.untracked,
+      files: this.input.files,
+      escapes: this.input.escapes,
+      derived,
+    });
+    return { state, unhashed: this.unhashed, registeredTouched: this.registeredTouched };
+  }
+
+  private listEdit(which: keyof Derivation['lists'], key: string, path: string, present: boolean): void {
+    const edits = this.lists[which];
+    const source =
+      which === 'size'
+        ? this.prior.untrackedBySize
+        : which === 'lowerRegistered'
+          ? this.prior.lowerRegistered
+          : this.prior.lowerUntracked;
+    let list = edits.get(key);
+    if (!list) edits.set(key, (list = [...(source.get(key) ?? [])]));
+    const at = list.indexOf(path);
+    if (present && at < 0) list.push(path);
+    else if (!present && at >= 0) list.splice(at, 1);
+  }
+
+  private count(view: AssetView | undefined, sign: 1 | -1): void {
+    if (!view) return;
+    this.counts.byKind[view.kind] = (this.counts.byKind[view.kind] ?? 0) + sign;
+    if (view.status === 'present') this.counts.present += sign;
+    else this.counts.missing += sign;
+    this.counts.totalBytes += sign * (view.observation?.size ?? 0);
+  }
 }
 
-function sameView(prior: AssetView, entry: RegistryEntry, stat: FileStat | undefined, digest: string | undefined, severity: AssetView['worstSeverity']): boolean {
+/** Entries of `next` not in `previous` and the reverse, by identity: unchanged entries keep their objects. */
+function diffEntries(
+  previous: readonly RegistryEntry[],
+  next: readonly RegistryEntry[],
+): { added: RegistryEntry[]; removed: RegistryEntry[] } {
+  if (previous === next) return { added: [], removed: [] };
+  let start = 0;
+  while (start < previous.length && start < next.length && previous[start] === next[start]) start++;
+  let endBefore = previous.length;
+  let endAfter = next.length;
+  while (endBefore > start && endAfter > start && previous[endBefore - 1] === next[endAfter - 1]) {
+    endBefore--;
+    endAfter--;
+  }
+  const before = previous.slice(start, endBefore);
+  const after = next.slice(start, endAfter);
+  const kept = new Set(before);
+  const still = new Set(after);
+  return { added: after.filter((entry) => !kept.has(entry)), removed: before.filter((entry) => !still.has(entry)) };
+}
+
+/**
+ * The contract-shaped snapshot. Its lists are materialised when first read (then kept): a watcher change does not
+ * rebuild a 100,000-item array that no reader may ask for; `summary` is computed with the state.
+ */
+function lazySnapshot(
+  derived: DerivedIndexes,
+  fixed: {
+    revision: number;
+    projectName: string;
+    registryState: Snapshot['registryState'];
+    entries: readonly RegistryEntry[];
+    summary: SnapshotSummary;
+    lastBuilds: PackBuildInfo[];
+  },
+): Snapshot {
+  const snapshot = {
+    revision: fixed.revision,
+    projectName: fixed.projectName,
+    registryState: fixed.registryState,
+  } as Snapshot;
+  const lazy = <K extends 'assets' | 'untracked' | 'divergence' | 'diagnostics'>(
+    key: K,
+    make: () => Snapshot[K],
+  ): void => {
+    let value: Snapshot[K] | undefined;
+    Object.defineProperty(snapshot, key, {
+      enumerable: true,
+      get: () => (value ??= Object.freeze(make()) as Snapshot[K]),
+    });
+  };
+  lazy('assets', () => fixed.entries.map((entry) => derived.views.get(entry.id)!));
+  lazy('untracked', () => [...derived.untracked.values()]);
+  lazy('divergence', () => divergenceOf(derived));
+  lazy('diagnostics', () => diagnosticsOf(derived));
+  Object.defineProperty(snapshot, 'summary', { enumerable: true, value: fixed.summary });
+  Object.defineProperty(snapshot, 'lastBuilds', { enumerable: true, value: fixed.lastBuilds });
+  return Object.freeze(snapshot);
+}
+
+function divergenceOf(derived: DerivedIndexes): DivergenceEntry[] {
+  const out: DivergenceEntry[] = [];
+  const { moved, ambiguousAssets, ambiguousFiles } = derived.moves;
+  for (const entry of derived.missing.values()) {
+    const move = moved.get(entry.id);
+    const ambiguousWith = ambiguousAssets.get(entry.id);
+    out.push(
+      Object.freeze(
+        move
+          ? {
+              type: 'moved' as const,
+              assetId: entry.id,
+              from: entry.path,
+              to: move.to,
+              ...(move.similarity ? { similarity: Object.freeze({ ...move.similarity }) } : {}),
+            }
+          : {
+              type: 'missing' as const,
+              assetId: entry.id,
+              path: entry.path,
+              ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
+            },
+      ),
+    );
+  }
+  for (const path of derived.untracked.keys()) {
+    if (derived.moveTargets.has(path)) continue;
+    const ambiguousWith = ambiguousFiles.get(path);
+    out.push(
+      Object.freeze({
+        type: 'untracked' as const,
+        path,
+        ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
+      }),
+    );
+  }
+  return out;
+}
+
+function diagnosticsOf(derived: DerivedIndexes): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const { book } = derived;
+  const all = (section: Section): void => {
+    for (const [, list] of book.section(section)) out.push(...list);
+  };
+  const capped = (section: Section, overflow: (more: number) => Diagnostic): void => {
+    let taken = 0;
+    for (const [, list] of book.section(section)) {
+      if (taken++ >= found.LIST_LIMIT) break;
+      out.push(...list);
+    }
+    const count = book.countsOf(section).keys;
+    if (count > found.LIST_LIMIT) out.push(overflow(count - found.LIST_LIMIT));
+  };
+  all(SECTIONS.extra);
+  all(SECTIONS.registry);
+  all(SECTIONS.config);
+  capped(SECTIONS.unsupported, found.moreUnsupported);
+  all(SECTIONS.sidecarRegistered);
+  all(SECTIONS.divergence);
+  all(SECTIONS.ambiguous);
+  all(SECTIONS.leftBehind);
+  capped(SECTIONS.orphan, found.moreOrphans);
+  let untracked = 0;
+  for (const path of derived.untracked.keys()) {
+    if (derived.moveTargets.has(path)) continue;
+    if (untracked++ >= found.LIST_LIMIT) break;
+    out.push(found.untrackedFile(path));
+  }
+  const untrackedCount = untrackedDivergence(derived);
+  if (untrackedCount > found.LIST_LIMIT) out.push(found.moreUntracked(untrackedCount - found.LIST_LIMIT));
+  all(SECTIONS.duplicate);
+  all(SECTIONS.entry);
+  all(SECTIONS.caseCollision);
+  all(SECTIONS.escape);
+  return out;
+}
+
+function untrackedDivergence(derived: DerivedIndexes): number {
+  return derived.untracked.size - derived.moveTargets.size;
+}
+
+function summarize(derived: DerivedIndexes, assets: number): SnapshotSummary {
+  const { book, counts } = derived;
+  const severities = { blocker: 0, warning: 0, info: 0 };
+  for (const section of Object.values(SECTIONS)) {
+    const of = book.countsOf(section);
+    if (section === SECTIONS.unsupported || section === SECTIONS.orphan) {
+      const severity = severityOf(section === SECTIONS.unsupported ? 'UNSUPPORTED_FILE_NAME' : 'ORPHAN_SIDECAR');
+      severities[severity] += Math.min(of.keys, found.LIST_LIMIT) + (of.keys > found.LIST_LIMIT ? 1 : 0);
+      continue;
+    }
+    severities.blocker += of.blocker;
+    severities.warning += of.warning;
+    severities.info += of.info;
+  }
+  const untracked = untrackedDivergence(derived);
+  severities[severityOf('UNTRACKED_FILE')] +=
+    Math.min(untracked, found.LIST_LIMIT) + (untracked > found.LIST_LIMIT ? 1 : 0);
+  return Object.freeze({
+    assets,
+    // Kinds in name order, whatever order the counts were kept in.
+    byKind: Object.fromEntries(Object.entries(counts.byKind).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+    byStatus: { present: counts.present, missing: counts.missing },
+    untracked: derived.untracked.size,
+    missing: counts.missing,
+    divergence: derived.missing.size + untracked,
+    blockers: severities.blocker,
+    warnings: severities.warning,
+    infos: severities.info,
+    totalBytes: counts.totalBytes,
+  });
+}
+
+function worstOf(list: readonly Diagnostic[] | undefined): AssetView['worstSeverity'] {
+  let worst: Diagnostic['severity'] | undefined;
+  for (const item of list ?? [])
+    if (!worst || SEVERITY_RANK[item.severity] > SEVERITY_RANK[worst]) worst = item.severity;
+  return worst;
+}
+
+function newView(
+  entry: RegistryEntry,
+  stat: FileStat | undefined,
+  digest: string | undefined,
+  severity: AssetView['worstSeverity'],
+): AssetView {
+  const view: AssetView = {
+    id: entry.id,
+    path: entry.path,
+    kind: entry.kind,
+    settings: entry.settings,
+    tags: entry.tags,
+    status: stat ? 'present' : 'missing',
+  };
+  if (stat) view.observation = Object.freeze(observationOf(stat, digest));
+  if (severity) view.worstSeverity = severity;
+  return deepFreeze(view);
+}
+
+function sameView(
+  prior: AssetView,
+  entry: RegistryEntry,
+  stat: FileStat | undefined,
+  digest: string | undefined,
+  severity: AssetView['worstSeverity'],
+): boolean {
   const seen = prior.observation;
   return (
     prior.path === entry.path &&
@@ -352,6 +690,40 @@ function sameView(prior: AssetView, entry: RegistryEntry, stat: FileStat | undef
     prior.settings === entry.settings &&
     prior.tags === entry.tags &&
     prior.worstSeverity === severity &&
-    (seen === undefined ? stat === undefined : stat !== undefined && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest)
+    (seen === undefined
+      ? stat === undefined
+      : stat !== undefined && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs && seen.digest === digest)
   );
+}
+
+function observationOf(stat: FileStat, digest: string | undefined): NonNullable<AssetView['observation']> {
+  return digest ? { size: stat.size, mtimeMs: stat.mtimeMs, digest } : { size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+function missingKey(entry: RegistryEntry): string {
+  return `${entry.path}\u0000${entry.id}`;
+}
+
+function sizeKey(size: number): string {
+  return size.toString(36);
+}
+
+function keyed(items: readonly Diagnostic[]): Map<string, Diagnostic[]> {
+  return new Map(items.map((item, index) => [String(index).padStart(6, '0'), [item]]));
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((item, index) => item === b[index]));
+}
+
+function prune(byKind: Record<string, number>): Record<string, number> {
+  for (const [kind, count] of Object.entries(byKind)) if (count === 0) delete byKind[kind];
+  return byKind;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+  return value;
 }

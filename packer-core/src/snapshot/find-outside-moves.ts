@@ -21,6 +21,13 @@ export interface OutsideMove {
   similarity?: { score: number; reason: string };
 }
 
+/** The untracked files to pair with, by size (identical content) and all of them (similar content). */
+export interface UntrackedCandidates {
+  readonly size: number;
+  ofSize(size: number): readonly UntrackedFile[];
+  all(): Iterable<UntrackedFile>;
+}
+
 export interface OutsideMoves {
   moved: Map<string, OutsideMove>;
   /** AMBIGUOUS_MATCH blockers, one per missing asset that could not be paired. */
@@ -30,7 +37,7 @@ export interface OutsideMoves {
   ambiguousFiles: Map<string, string[]>;
 }
 
-// git's diff.renameLimit: beyond this many candidate files, scoring similarity is skipped (identical content still pairs).
+// git's diff.renameLimit: beyond this many candidate files, similarity is not scored (identical content still pairs).
 const SIMILARITY_FILE_LIMIT = 1000;
 
 interface Pair {
@@ -50,38 +57,65 @@ interface Pair {
  */
 export function findOutsideMoves(
   missing: readonly RegistryEntry[],
-  untracked: readonly UntrackedFile[],
+  untrackedFiles: readonly UntrackedFile[] | UntrackedCandidates,
   digests: Pick<DigestCache, 'lastKnown'>,
   fingerprints?: FingerprintLookup,
 ): OutsideMoves {
-  const result: OutsideMoves = { moved: new Map(), ambiguous: [], ambiguousAssets: new Map(), ambiguousFiles: new Map() };
-  if (missing.length === 0 || untracked.length === 0) return result;
+  const result: OutsideMoves = {
+    moved: new Map(),
+    ambiguous: [],
+    ambiguousAssets: new Map(),
+    ambiguousFiles: new Map(),
+  };
+  const untracked = Array.isArray(untrackedFiles)
+    ? candidatesOf(untrackedFiles as readonly UntrackedFile[])
+    : (untrackedFiles as UntrackedCandidates);
+  if (missing.length === 0 || untracked.size === 0) return result;
   const pairs = [...identicalPairs(missing, untracked, digests)];
   const pairedEntries = new Set(pairs.map((pair) => pair.entry.id));
   const pairedFiles = new Set(pairs.map((pair) => pair.file.path));
-  if (fingerprints) {
-    const entries = missing.filter((entry) => !pairedEntries.has(entry.id));
-    const files = untracked.filter((file) => !pairedFiles.has(file.path));
+  const entries = missing.filter((entry) => !pairedEntries.has(entry.id));
+  // Only a missing asset that no identical file explains needs the (whole-set) similarity search.
+  if (fingerprints && entries.length > 0) {
+    const files = [...untracked.all()].filter((file) => !pairedFiles.has(file.path));
     pairs.push(...similarPairs(entries, files, digests, fingerprints));
   }
   settle(pairs, result);
   return result;
 }
 
-function identicalPairs(missing: readonly RegistryEntry[], untracked: readonly UntrackedFile[], digests: Pick<DigestCache, 'lastKnown'>): Pair[] {
-  const bySize = groupBy(untracked, (file) => file.observation.size);
+function candidatesOf(files: readonly UntrackedFile[]): UntrackedCandidates {
+  let bySize: Map<number, UntrackedFile[]> | undefined;
+  return {
+    size: files.length,
+    ofSize: (size) => (bySize ??= groupBy(files, (file) => file.observation.size)).get(size) ?? [],
+    all: () => files,
+  };
+}
+
+function identicalPairs(
+  missing: readonly RegistryEntry[],
+  untracked: UntrackedCandidates,
+  digests: Pick<DigestCache, 'lastKnown'>,
+): Pair[] {
   const pairs: Pair[] = [];
   for (const entry of missing) {
     const known = digests.lastKnown(entry.path);
     if (!known) continue;
-    for (const file of bySize.get(known.size) ?? []) {
-      if (file.observation.digest === known.digest) pairs.push({ entry, file, exact: true, score: 1, closeness: closeness(entry.path, file.path) });
+    for (const file of untracked.ofSize(known.size)) {
+      if (file.observation.digest === known.digest)
+        pairs.push({ entry, file, exact: true, score: 1, closeness: closeness(entry.path, file.path) });
     }
   }
   return pairs;
 }
 
-function similarPairs(missing: readonly RegistryEntry[], untracked: readonly UntrackedFile[], digests: Pick<DigestCache, 'lastKnown'>, lookup: FingerprintLookup): Pair[] {
+function similarPairs(
+  missing: readonly RegistryEntry[],
+  untracked: readonly UntrackedFile[],
+  digests: Pick<DigestCache, 'lastKnown'>,
+  lookup: FingerprintLookup,
+): Pair[] {
   const olds: { entry: RegistryEntry; size: number; fingerprint: ContentFingerprint }[] = [];
   for (const entry of missing) {
     const known = digests.lastKnown(entry.path);
@@ -90,7 +124,9 @@ function similarPairs(missing: readonly RegistryEntry[], untracked: readonly Unt
   }
   if (olds.length === 0) return [];
   const byExtension = groupBy(olds, (old) => extensionOf(old.entry.path));
-  const candidates = untracked.filter((file) => (byExtension.get(extensionOf(file.path)) ?? []).some((old) => comparableSizes(old.size, file.observation.size)));
+  const candidates = untracked.filter((file) =>
+    (byExtension.get(extensionOf(file.path)) ?? []).some((old) => comparableSizes(old.size, file.observation.size)),
+  );
   if (candidates.length > SIMILARITY_FILE_LIMIT) return [];
   const pairs: Pair[] = [];
   for (const file of candidates) {
@@ -100,7 +136,8 @@ function similarPairs(missing: readonly RegistryEntry[], untracked: readonly Unt
       if (current === null) current = lookup.currentFingerprint(file.path, file.observation);
       if (!current) break;
       const score = similarity(old.fingerprint, current);
-      if (score >= SIMILARITY_THRESHOLD) pairs.push({ entry: old.entry, file, exact: false, score, closeness: closeness(old.entry.path, file.path) });
+      if (score >= SIMILARITY_THRESHOLD)
+        pairs.push({ entry: old.entry, file, exact: false, score, closeness: closeness(old.entry.path, file.path) });
     }
   }
   return pairs;
@@ -108,13 +145,16 @@ function similarPairs(missing: readonly RegistryEntry[], untracked: readonly Unt
 
 /** Settles pairs rank by rank, best first. */
 function settle(pairs: Pair[], result: OutsideMoves): void {
-  const rank = (pair: Pair): number => (pair.exact ? 2 : 1) * 1e9 + Math.round(pair.score * 1000) * 1e5 + pair.closeness;
+  const rank = (pair: Pair): number =>
+    (pair.exact ? 2 : 1) * 1e9 + Math.round(pair.score * 1000) * 1e5 + pair.closeness;
   pairs.sort((a, b) => rank(b) - rank(a));
   const taken = new Set<string>();
-  for (let start = 0; start < pairs.length; ) {
+  for (let start = 0; start < pairs.length;) {
     let end = start;
     while (end < pairs.length && rank(pairs[end]!) === rank(pairs[start]!)) end++;
-    const open = pairs.slice(start, end).filter((pair) => !taken.has(`id:${pair.entry.id}`) && !taken.has(`path:${pair.file.path}`));
+    const open = pairs
+      .slice(start, end)
+      .filter((pair) => !taken.has(`id:${pair.entry.id}`) && !taken.has(`path:${pair.file.path}`));
     const perEntry = groupBy(open, (pair) => pair.entry.id);
     const perFile = groupBy(open, (pair) => pair.file.path);
     const tied: Pair[] = [];
@@ -137,13 +177,22 @@ function settle(pairs: Pair[], result: OutsideMoves): void {
     }
     for (const [id, files] of groupBy(tied, (pair) => pair.entry.id)) {
       const entry = files[0]!.entry;
-      const rivals = [...new Set(files.flatMap((pair) => perFile.get(pair.file.path)!.map((other) => other.entry.path)))].filter((other) => other !== entry.path);
+      const rivals = [
+        ...new Set(files.flatMap((pair) => perFile.get(pair.file.path)!.map((other) => other.entry.path))),
+      ].filter((other) => other !== entry.path);
       const how = files[0]!.exact ? 'identical content' : `content ${Math.round(files[0]!.score * 100)}% similar`;
-      const also = rivals.length > 0 ? `; ${rivals.join(', ')} ${rivals.length === 1 ? 'is' : 'are'} missing and match${rivals.length === 1 ? 'es' : ''} as well` : '';
-      result.ambiguous.push(diagnostic('AMBIGUOUS_MATCH',
-        `${entry.path} is missing and ${files.map((pair) => pair.file.path).join(', ')} ${files.length === 1 ? 'holds' : 'hold'} ${how}, as close by name and folder${also}.`,
-        { assetId: id, path: entry.path },
-        `Choose with \`packer relink ${entry.path} <file>\` (or drop it with \`packer rm ${id}\`); reconcile leaves these alone and settles the rest.`));
+      const also =
+        rivals.length > 0
+          ? `; ${rivals.join(', ')} ${rivals.length === 1 ? 'is' : 'are'} missing and match${rivals.length === 1 ? 'es' : ''} as well`
+          : '';
+      result.ambiguous.push(
+        diagnostic(
+          'AMBIGUOUS_MATCH',
+          `${entry.path} is missing and ${files.map((pair) => pair.file.path).join(', ')} ${files.length === 1 ? 'holds' : 'hold'} ${how}, as close by name and folder${also}.`,
+          { assetId: id, path: entry.path },
+          `Choose with \`packer relink ${entry.path} <file>\` (or drop it with \`packer rm ${id}\`); reconcile leaves these alone and settles the rest.`,
+        ),
+      );
     }
     start = end;
   }

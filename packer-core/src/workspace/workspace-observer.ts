@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { PackerError } from '../contract/errors.js';
@@ -7,8 +6,9 @@ import type { StorageWarning } from '../contract/methods.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
-import { rescanPaths, scanWorkspace, type FileStat, type ScanResult } from '../scan/scanner.js';
-import { buildSnapshot } from '../snapshot/build-snapshot.js';
+import { rescanChanges, scanWorkspace, type FileStat } from '../scan/scanner.js';
+import { deriveSnapshot } from '../snapshot/build-snapshot.js';
+import { PersistentMap } from '../snapshot/persistent-map.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { FingerprintStore } from '../snapshot/fingerprint-store.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
@@ -21,7 +21,12 @@ import { RevisionCounter } from './revision-counter.js';
 export class WorkspaceObserver {
   private current!: SnapshotState;
   private registry!: RegistryLoad;
-  private scan: ScanResult = { files: new Map(), escapes: [] };
+  private scan: { files: PersistentMap<FileStat>; escapes: readonly string[] } = {
+    files: PersistentMap.empty(),
+    escapes: [],
+  };
+  /** Paths whose observation changed since the published state (undefined: derive everything). */
+  private changed: Set<string> | undefined;
   private readonly digests: DigestCache;
   private readonly fingerprints: FingerprintStore;
   private readonly revisions: RevisionCounter;
@@ -30,9 +35,12 @@ export class WorkspaceObserver {
   private packDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
-  private registeredCache: { entries: readonly { path: string }[]; paths: ReadonlySet<string> } | undefined;
 
-  constructor(private readonly root: string, stateDir: string, private config: ProjectConfig) {
+  constructor(
+    private readonly root: string,
+    stateDir: string,
+    private config: ProjectConfig,
+  ) {
     this.digests = new DigestCache(stateDir);
     this.fingerprints = new FingerprintStore(stateDir, root);
     this.revisions = new RevisionCounter(stateDir);
@@ -45,35 +53,48 @@ export class WorkspaceObserver {
   async initialize(registry: RegistryLoad, recoveryDiagnostics: readonly Diagnostic[]): Promise<void> {
     this.registry = registry;
     this.recoveryDiagnostics = recoveryDiagnostics;
-    this.scan = scanWorkspace(this.root, this.config);
-    await this.hashWhatMatters();
-    const registered = new Set(registry.state === 'ok' ? registry.entries.map((entry) => entry.path) : []);
+    this.scan = fullScan(this.root, this.config);
+    this.changed = undefined;
+    await this.publish(this.revisions.next());
+    const state = this.current;
+    const registered = (relative: string): boolean => state.derived.claims.has(relative);
     // How many paths are kept: the store is walked for stale rows only when it holds more than that.
-    const live = this.scan.files.size + [...registered].filter((relative) => !this.scan.files.has(relative)).length;
-    this.digests.prune((relative) => registered.has(relative) || this.scan.files.has(relative), live);
-    this.fingerprints.prune((relative) => registered.has(relative), registered.size);
-    this.publish(this.revisions.next());
+    const live = this.scan.files.size + state.snapshot.summary.missing;
+    this.digests.prune((relative) => registered(relative) || this.scan.files.has(relative), live);
+    this.fingerprints.prune(registered, state.derived.claims.size);
     this.digests.save();
   }
 
-  async refresh(paths: readonly string[] | undefined, _cause: string): Promise<{ changed: boolean; state: SnapshotState }> {
-    const next = paths === undefined ? scanWorkspace(this.root, this.config) : rescanPaths(this.root, this.config, this.scan.files, paths);
-    const escapes = paths === undefined ? next.escapes : mergeEscapes(this.scan.escapes, next.escapes, paths);
-    if (sameFiles(this.scan.files, next.files) && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
+  async refresh(
+    paths: readonly string[] | undefined,
+    _cause: string,
+  ): Promise<{ changed: boolean; state: SnapshotState }> {
+    let changes: Map<string, FileStat | undefined>;
+    let escapes: readonly string[];
+    if (paths === undefined) {
+      const next = fullScan(this.root, this.config);
+      changes = diffFiles(this.scan.files, next.files);
+      escapes = next.escapes;
+    } else {
+      const next = rescanChanges(this.root, this.config, this.scan.files, paths);
+      changes = realChanges(this.scan.files, next.changes);
+      escapes = mergeEscapes(this.scan.escapes, next.escapes, paths);
+    }
+    if (changes.size === 0 && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
       return { changed: false, state: this.current };
     }
-    this.scan = { files: next.files, escapes };
-    await this.hashWhatMatters(paths);
-    this.publish(this.revisions.next());
+    this.observe(changes, escapes);
+    await this.publish(this.revisions.next());
     return { changed: true, state: this.current };
   }
 
   async reloadRegistry(registry: RegistryLoad): Promise<{ changed: boolean; state: SnapshotState }> {
-    const unchanged = registry.state === this.registry.state && (registry.state === 'ok' ? registry.text : null) === (this.registry.state === 'ok' ? this.registry.text : null);
+    const unchanged =
+      registry.state === this.registry.state &&
+      (registry.state === 'ok' ? registry.text : null) === (this.registry.state === 'ok' ? this.registry.text : null);
     if (unchanged && registry.state === 'ok') return { changed: false, state: this.current };
     this.registry = registry;
-    await this.hashWhatMatters();
-    this.publish(this.revisions.next());
+    await this.publish(this.revisions.next());
     return { changed: true, state: this.current };
   }
 
@@ -81,13 +102,39 @@ export class WorkspaceObserver {
   async publishCommit(registry: RegistryLoad, changedPaths: readonly string[], revision: number): Promise<void> {
     this.registry = registry;
     if (changedPaths.length > 0) {
-      const next = rescanPaths(this.root, this.config, this.scan.files, changedPaths);
-      this.scan = { files: next.files, escapes: mergeEscapes(this.scan.escapes, next.escapes, changedPaths) };
+      const next = rescanChanges(this.root, this.config, this.scan.files, changedPaths);
+      this.observe(
+        realChanges(this.scan.files, next.changes),
+        mergeEscapes(this.scan.escapes, next.escapes, changedPaths),
+      );
     }
-    await this.hashWhatMatters();
     const assigned = this.revisions.next();
     if (assigned !== revision) throw new Error(`revision drift: promised ${revision}, assigned ${assigned}`);
-    this.publish(assigned);
+    await this.publish(assigned);
+  }
+
+  /**
+   * The state a from-scratch derivation gives now: a full scan, every path derived anew, the same digest cache.
+   * Nothing is published; tests compare it with the incrementally maintained state.
+   */
+  deriveFromScratch(): SnapshotState {
+    const scan = fullScan(this.root, this.config);
+    const extra = [
+      ...this.recoveryDiagnostics,
+      ...this.packDiagnostics,
+      ...(this.configProblem ? [this.configProblem] : []),
+    ];
+    return deriveSnapshot({
+      revision: this.current.snapshot.revision,
+      config: this.config,
+      registry: this.registry,
+      files: scan.files,
+      escapes: scan.escapes,
+      digests: this.digests,
+      fingerprints: this.fingerprints,
+      lastBuilds: this.lastBuilds,
+      extraDiagnostics: extra,
+    }).state;
   }
 
   peekNextRevision(): number {
@@ -97,29 +144,37 @@ export class WorkspaceObserver {
   async setConfig(config: ProjectConfig): Promise<SnapshotState> {
     this.config = config;
     this.configProblem = undefined;
-    this.scan = scanWorkspace(this.root, config);
-    await this.hashWhatMatters();
-    this.publish(this.revisions.next());
+    this.scan = fullScan(this.root, config);
+    this.changed = undefined;
+    await this.publish(this.revisions.next());
     return this.current;
   }
 
   async setConfigProblem(error: PackerError): Promise<void> {
-    this.configProblem = diagnostic('INVALID_CONFIG', `${error.message} The last valid configuration stays in force.`, { path: 'packer.json' }, String(error.data.hint ?? 'Fix packer.json.'));
-    this.publish(this.revisions.next());
+    this.configProblem = diagnostic(
+      'INVALID_CONFIG',
+      `${error.message} The last valid configuration stays in force.`,
+      { path: 'packer.json' },
+      String(error.data.hint ?? 'Fix packer.json.'),
+    );
+    this.publishNow(this.revisions.next());
   }
 
   /** Replaces the diagnostics that crash recovery left (e.g. an invalid journal that was removed) and publishes. */
   setRecoveryDiagnostics(diagnostics: readonly Diagnostic[]): SnapshotState {
     this.recoveryDiagnostics = diagnostics;
-    this.publish(this.revisions.next());
+    this.publishNow(this.revisions.next());
     return this.current;
   }
 
   /** `packDiagnostics` (PACK_UNVERIFIED findings) replace the previous ones when given. */
-  async setLastBuilds(builds: readonly PackBuildInfo[], packDiagnostics?: readonly Diagnostic[]): Promise<SnapshotState> {
+  async setLastBuilds(
+    builds: readonly PackBuildInfo[],
+    packDiagnostics?: readonly Diagnostic[],
+  ): Promise<SnapshotState> {
     this.lastBuilds = builds;
     if (packDiagnostics) this.packDiagnostics = packDiagnostics;
-    this.publish(this.revisions.next());
+    this.publishNow(this.revisions.next());
     return this.current;
   }
 
@@ -170,55 +225,52 @@ export class WorkspaceObserver {
     this.saveTimer.unref?.();
   }
 
+  /** Takes a rescan's changes into the observation; the next publish derives only what they touch. */
+  private observe(changes: ReadonlyMap<string, FileStat | undefined>, escapes: readonly string[]): void {
+    this.scan = { files: this.scan.files.with(changes), escapes };
+    if (this.changed) for (const relative of changes.keys()) this.changed.add(relative);
+  }
+
   /**
-   * Registered files always; untracked files only when their size matches a missing asset's last known size
-   * (that is how an outside move is recognised, whatever order the watcher reported its halves in).
-   * With `scope` (the paths a watcher batch named), registered files are hashed only at or under those paths:
-   * every other file kept its stat, so its cached digest is still good — at 100k files that is most of a refresh.
+   * Derives the next state from what changed, hashes what it would show a digest for (registered files, and
+   * untracked files the size of a missing asset: how an outside move is recognised, whatever order the watcher
+   * reported its halves in), then derives once more for the files just hashed. Digests are cache hits for every
+   * file whose stat did not change, so a warm open or a one-file change hashes nothing or one file.
    */
-  private async hashWhatMatters(scope?: readonly string[]): Promise<void> {
-    const entries = this.registry.state === 'ok' ? this.registry.entries : [];
-    const registered = this.registeredPaths(entries);
-    const files = this.scan.files;
-    const missingSizes = new Set<number>();
-    for (const entry of entries) {
-      if (files.has(entry.path)) continue;
-      const known = this.digests.lastKnown(entry.path);
-      if (known) missingSizes.add(known.size);
+  private async publish(revision: number): Promise<void> {
+    let build = this.derive(revision, this.changed);
+    const registeredTouched = build.registeredTouched;
+    const unhashed = build.unhashed.filter(([relative, stat]) => this.digests.get(relative, stat) === undefined);
+    if (unhashed.length > 0) {
+      if ((await this.digests.ensure(this.root, unhashed)) > 0) this.scheduleSave();
+      this.current = build.state;
+      build = this.derive(revision, new Set(unhashed.map(([relative]) => relative)));
+      registeredTouched.push(...build.registeredTouched);
     }
-    const wanted: [string, FileStat][] = [];
-    if (scope === undefined) {
-      for (const [relative, stat] of files) if (registered.has(relative)) wanted.push([relative, stat]);
-    } else {
-      for (const changed of scope) {
-        const stat = files.get(changed);
-        if (stat) {
-          if (registered.has(changed)) wanted.push([changed, stat]);
-          continue;
-        }
-        const prefix = changed + '/';
-        for (const [relative, fileStat] of files) if (registered.has(relative) && relative.startsWith(prefix)) wanted.push([relative, fileStat]);
-      }
-    }
-    // Untracked files the size of a missing asset, anywhere: the other half of a move may have come in an
-    // earlier batch (a copy, then a delete). Already-hashed ones are cache hits.
-    if (missingSizes.size > 0) {
-      for (const [relative, stat] of files) if (!registered.has(relative) && missingSizes.has(stat.size)) wanted.push([relative, stat]);
-    }
-    if ((await this.digests.ensure(this.root, wanted)) > 0) this.scheduleSave();
+    this.current = build.state;
+    this.changed = new Set();
     // What a registered file holds now is what a rename-and-edit outside the packer is later compared with.
-    this.fingerprints.ensure(wanted, (relative, stat) => this.digests.get(relative, stat), (relative) => registered.has(relative));
+    const registered = this.current.derived.claims;
+    this.fingerprints.ensure(
+      registeredTouched,
+      (relative, stat) => this.digests.get(relative, stat),
+      (relative) => registered.has(relative),
+    );
   }
 
-  /** Registered paths as a set, rebuilt only when the registry's entries change. */
-  private registeredPaths(entries: readonly { path: string }[]): ReadonlySet<string> {
-    if (this.registeredCache?.entries !== entries) this.registeredCache = { entries, paths: new Set(entries.map((entry) => entry.path)) };
-    return this.registeredCache.paths;
+  /** A publish that changes no observation (diagnostics, last builds): never waits for hashing. */
+  private publishNow(revision: number): void {
+    this.current = this.derive(revision, this.changed).state;
+    this.changed = new Set();
   }
 
-  private publish(revision: number): void {
-    const extra = [...this.recoveryDiagnostics, ...this.packDiagnostics, ...(this.configProblem ? [this.configProblem] : [])];
-    this.current = buildSnapshot({
+  private derive(revision: number, changedPaths: Iterable<string> | undefined): ReturnType<typeof deriveSnapshot> {
+    const extra = [
+      ...this.recoveryDiagnostics,
+      ...this.packDiagnostics,
+      ...(this.configProblem ? [this.configProblem] : []),
+    ];
+    return deriveSnapshot({
       revision,
       config: this.config,
       registry: this.registry,
@@ -229,18 +281,48 @@ export class WorkspaceObserver {
       lastBuilds: this.lastBuilds,
       extraDiagnostics: extra,
       previous: this.current,
+      changedPaths,
     });
   }
 }
 
-function sameFiles(a: ReadonlyMap<string, FileStat>, b: ReadonlyMap<string, FileStat>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [key, stat] of a) {
-    const other = b.get(key);
-    // A `Folder.meta` whose folder came or went is the same file with another owner (see FileStat.sidecarOfFolder).
-    if (!other || other.size !== stat.size || other.mtimeMs !== stat.mtimeMs || other.ino !== stat.ino || other.sidecarOfFolder !== stat.sidecarOfFolder) return false;
+function fullScan(root: string, config: ProjectConfig): { files: PersistentMap<FileStat>; escapes: string[] } {
+  const scanned = scanWorkspace(root, config);
+  return { files: PersistentMap.from(scanned.files), escapes: scanned.escapes };
+}
+
+/** The paths whose stat differs between two full observations (both in path order: one merge pass). */
+function diffFiles(before: PersistentMap<FileStat>, after: PersistentMap<FileStat>): Map<string, FileStat | undefined> {
+  const changes = new Map<string, FileStat | undefined>();
+  for (const [relative, stat] of after) if (!sameStat(before.get(relative), stat)) changes.set(relative, stat);
+  for (const relative of before.keys()) if (!after.has(relative)) changes.set(relative, undefined);
+  return changes;
+}
+
+/** A rescan's changes less those that re-observed exactly what was known. */
+function realChanges(
+  before: ReadonlyMap<string, FileStat>,
+  changes: ReadonlyMap<string, FileStat | undefined>,
+): Map<string, FileStat | undefined> {
+  const out = new Map<string, FileStat | undefined>();
+  for (const [relative, stat] of changes) {
+    const known = before.get(relative);
+    if (stat === undefined ? known !== undefined : !sameStat(known, stat)) out.set(relative, stat);
   }
-  return true;
+  return out;
+}
+
+function sameStat(a: FileStat | undefined, b: FileStat | undefined): boolean {
+  if (!a || !b) return a === b;
+  // A `Folder.meta` whose folder came or went is the same file with another owner (see FileStat.sidecarOfFolder).
+  return (
+    a.size === b.size &&
+    a.mtimeMs === b.mtimeMs &&
+    a.ino === b.ino &&
+    a.sidecarOfFolder === b.sidecarOfFolder &&
+    a.unsupported?.reason === b.unsupported?.reason &&
+    a.unsupported?.folder === b.unsupported?.folder
+  );
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -248,6 +330,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 function mergeEscapes(previous: readonly string[], found: readonly string[], rescanned: readonly string[]): string[] {
-  const kept = previous.filter((escape) => !rescanned.some((prefix) => escape === prefix || escape.startsWith(prefix + '/')));
+  const kept = previous.filter(
+    (escape) => !rescanned.some((prefix) => escape === prefix || escape.startsWith(prefix + '/')),
+  );
   return [...new Set([...kept, ...found])].sort();
 }
