@@ -4,7 +4,7 @@ import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { fsyncDirectory } from '../fs/atomic-write.js';
 import type { BuildCrashHook } from '../processing/build-crash-points.js';
 import { BuildJournalFile, type JournalPack } from './build-journal.js';
-import { manifestPackFile, readManifest, removeUnreferencedPacks, type PackFiles } from './pack-files.js';
+import { manifestedFile, manifestPackFile, readManifest, removeUnreferencedPacks, type ManifestedFile, type PackFiles } from './pack-files.js';
 import { commitManifest, placePack, type StagedPack } from './pack-writer.js';
 
 /** One staged pack to put in place, with what the build state will record for it. */
@@ -13,6 +13,8 @@ export interface PackToCommit {
   staged: StagedPack;
   info: PackBuildInfo;
   headerDigest: string;
+  /** The version the manifest names now, when the caller knows it without reading the manifest. */
+  previous?: { file: string; digest: string } | undefined;
 }
 
 /**
@@ -30,17 +32,26 @@ export interface PackToCommit {
  * has saved the build state and calls `finish`.
  */
 export function commitPacks(
-  input: { projectRoot: string; config: ProjectConfig; stateDir: string; packs: readonly PackToCommit[]; operationId?: string | undefined },
+  input: {
+    projectRoot: string;
+    config: ProjectConfig;
+    stateDir: string;
+    packs: readonly PackToCommit[];
+    operationId?: string | undefined;
+    /** What the manifests of the packs not committed here name (default: read them). */
+    manifestedFile?: ManifestedFile | undefined;
+  },
   crash: BuildCrashHook = () => undefined,
 ): { finish(): void } {
   if (input.packs.length === 0) return { finish: () => undefined };
   const journal = new BuildJournalFile(input.stateDir);
-  const entries: JournalPack[] = input.packs.map(({ files, staged, info, headerDigest }) => {
-    const previous = readManifest(files.manifest);
-    const previousFile = previous && manifestPackFile(previous);
+  const entries: JournalPack[] = input.packs.map(({ files, staged, info, headerDigest, previous: known }) => {
+    const manifest = known ? undefined : readManifest(files.manifest);
+    const manifestFile = manifest && manifestPackFile(manifest);
+    const previous = known ?? (manifest && manifestFile ? { file: manifestFile, digest: manifest.digest } : undefined);
     return {
       name: files.name,
-      ...(previous && previousFile ? { previous: { file: previousFile, digest: previous.digest } } : {}),
+      ...(previous ? { previous } : {}),
       next: { file: staged.manifest.file, digest: staged.digest },
       info,
       headerDigest,
@@ -61,7 +72,8 @@ export function commitPacks(
     commitManifest(staged);
     crash(`build:manifest-committed:${files.name}`);
   }
-  removeUnreferencedPacks(input.projectRoot, input.config);
+  const committed = new Map(input.packs.map(({ files, staged }) => [files.name, staged.manifest.file]));
+  removeUnreferencedPacks(input.projectRoot, input.config, (name, manifestPath) => committed.get(name) ?? (input.manifestedFile ?? manifestedFile)(name, manifestPath));
   for (const dir of dirs) fsyncDirectory(dir);
   crash('build:old-packs-removed');
   return {

@@ -47,6 +47,11 @@ export function packFilesOf(projectRoot: string, config: ProjectConfig, name: st
   };
 }
 
+/** `<buildDir>/<name>.manifest.json`, absolute, without reading it. */
+export function manifestPathOf(projectRoot: string, config: ProjectConfig, name: string): string {
+  return path.join(buildDirOf(projectRoot, config).absolute, `${name}.manifest.json`);
+}
+
 /** The manifest at `file`, or undefined when it is missing or does not validate. */
 export function readManifest(file: string): PackManifest | undefined {
   try {
@@ -81,14 +86,13 @@ export function sweepTempPacks(buildDir: string): string[] {
  * old layout once a manifest names another file. A file any configured pack's manifest names is kept.
  * Returns the removed names.
  */
-export function removeUnreferencedPacks(projectRoot: string, config: ProjectConfig): string[] {
+export function removeUnreferencedPacks(projectRoot: string, config: ProjectConfig, named: ManifestedFile = manifestedFile): string[] {
   const dir = buildDirOf(projectRoot, config).absolute;
   if (!existsSync(dir)) return [];
   const names = config.packs.map((rule) => rule.name);
   const referenced = new Set<string>();
   for (const name of names) {
-    const manifest = readManifest(path.join(dir, `${name}.manifest.json`));
-    const file = manifest && manifestPackFile(manifest);
+    const file = named(name, path.join(dir, `${name}.manifest.json`));
     if (file) referenced.add(file);
   }
   const removed: string[] = [];
@@ -102,6 +106,18 @@ export function removeUnreferencedPacks(projectRoot: string, config: ProjectConf
   }
   return removed;
 }
+
+/**
+ * The pack file that the manifest of pack `name` (at `manifestPath`) names now, or undefined when it names none.
+ * Callers that know it without parsing the manifest (the build state, a commit in progress) pass their own.
+ */
+export type ManifestedFile = (name: string, manifestPath: string) => string | undefined;
+
+/** `ManifestedFile` by reading the manifest. */
+export const manifestedFile: ManifestedFile = (_name, manifestPath) => {
+  const manifest = readManifest(manifestPath);
+  return (manifest && manifestPackFile(manifest)) || undefined;
+};
 
 /** True for `<name>.<16 hex>.pack`, a content-addressed version of pack `name`. */
 export function isVersionOf(file: string, name: string): boolean {

@@ -39,35 +39,46 @@ export type LayoutEntry = Omit<PackEntryInfo, 'offset'>;
  * deterministic: the same entries always give the same bytes.
  */
 export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer; index: PackIndex } {
-  const sorted = [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const pool: Buffer[] = [];
+  const sorted = isSortedById(input) ? input : [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  // Strings are measured first and written once into one pool (a buffer per string costs more than the rest at 25,000 entries).
+  const strings: string[] = new Array<string>(sorted.length * 5);
+  const lengths = new Uint32Array(sorted.length * 5);
   let poolLength = 0;
-  const addString = (text: string): [number, number] => {
-    const bytes = Buffer.from(text, 'utf8');
-    pool.push(bytes);
-    poolLength += bytes.length;
-    return [poolLength - bytes.length, bytes.length];
-  };
-  const records = Buffer.alloc(sorted.length * RECORD_BYTES);
-  const strings = sorted.map((entry) => [entry.id, entry.name, entry.path, entry.kind, canonicalMetadata(entry.metadata)].map(addString));
-  const tableLength = records.length + poolLength;
+  for (let index = 0; index < sorted.length; index++) {
+    const entry = sorted[index]!;
+    const at = index * 5;
+    strings[at] = entry.id;
+    strings[at + 1] = entry.name;
+    strings[at + 2] = entry.path;
+    strings[at + 3] = entry.kind;
+    strings[at + 4] = canonicalMetadata(entry.metadata);
+    for (let field = at; field < at + 5; field++) poolLength += lengths[field] = Buffer.byteLength(strings[field]!, 'utf8');
+  }
+  const recordsLength = sorted.length * RECORD_BYTES;
+  const tableLength = recordsLength + poolLength;
   const dataOffset = alignUp(HEADER_BYTES + tableLength);
+  const indexBytes = Buffer.alloc(dataOffset);
+  const table = indexBytes.subarray(HEADER_BYTES, HEADER_BYTES + tableLength);
+  let poolAt = 0;
   let cursor = dataOffset;
-  const entries: PackEntryInfo[] = sorted.map((entry, index) => {
+  const entries: PackEntryInfo[] = new Array<PackEntryInfo>(sorted.length);
+  for (let index = 0; index < sorted.length; index++) {
+    const entry = sorted[index]!;
     const at = index * RECORD_BYTES;
-    records.writeBigUInt64LE(BigInt(cursor), at);
-    records.writeBigUInt64LE(BigInt(entry.size), at + 8);
-    Buffer.from(entry.digest, 'hex').copy(records, at + 16);
-    strings[index]!.forEach(([start, length], field) => {
-      records.writeUInt32LE(start, at + 48 + field * 8);
-      records.writeUInt32LE(length, at + 52 + field * 8);
-    });
-    const placed = { ...entry, offset: cursor };
+    table.writeBigUInt64LE(BigInt(cursor), at);
+    table.writeBigUInt64LE(BigInt(entry.size), at + 8);
+    table.write(entry.digest, at + 16, 32, 'hex');
+    for (let field = 0; field < 5; field++) {
+      const length = lengths[index * 5 + field]!;
+      table.writeUInt32LE(poolAt, at + 48 + field * 8);
+      table.writeUInt32LE(length, at + 52 + field * 8);
+      table.write(strings[index * 5 + field]!, recordsLength + poolAt, length, 'utf8');
+      poolAt += length;
+    }
+    entries[index] = { id: entry.id, name: entry.name, path: entry.path, kind: entry.kind, size: entry.size, digest: entry.digest, metadata: entry.metadata, offset: cursor };
     cursor = alignUp(cursor + entry.size);
-    return placed;
-  });
-  const table = Buffer.concat([records, ...pool]);
-  const header = Buffer.alloc(HEADER_BYTES);
+  }
+  const header = indexBytes.subarray(0, HEADER_BYTES);
   PACK_MAGIC.copy(header, 0);
   header.writeUInt32LE(PACK_FORMAT_VERSION, 8);
   header.writeUInt32LE(PACK_ALIGNMENT, 12);
@@ -80,13 +91,15 @@ export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer;
   sha256(table).copy(header, 64);
   const headerDigest = sha256(header.subarray(0, 96));
   headerDigest.copy(header, 96);
-  const indexBytes = Buffer.alloc(dataOffset);
-  header.copy(indexBytes, 0);
-  table.copy(indexBytes, HEADER_BYTES);
   return {
     indexBytes,
     index: { version: PACK_FORMAT_VERSION, entryCount: sorted.length, tableOffset: HEADER_BYTES, tableLength, dataOffset, fileLength: cursor, headerDigest: headerDigest.toString('hex'), entries },
   };
+}
+
+function isSortedById(entries: readonly LayoutEntry[]): boolean {
+  for (let index = 1; index < entries.length; index++) if (!(entries[index - 1]!.id < entries[index]!.id)) return false;
+  return true;
 }
 
 /** Parses and checks a header (the first HEADER_BYTES of a pack). Throws PackFormatError('header'). */
@@ -150,6 +163,10 @@ export function parseTable(table: Buffer, header: ReturnType<typeof parseHeader>
 
 /** Metadata as JSON with sorted keys, so equal metadata gives equal bytes. */
 export function canonicalMetadata(metadata: EntryMetadata): string {
+  const keys = Object.keys(metadata);
+  let sorted = true;
+  for (let index = 1; index < keys.length && sorted; index++) sorted = keys[index - 1]! < keys[index]!;
+  if (sorted) return JSON.stringify(metadata);
   return JSON.stringify(Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }
 

@@ -16,6 +16,8 @@ export interface PackSource {
   offset: number;
   /** True when `file` is a cache segment (a mismatch means a corrupted cache entry, not a changed input). */
   fromCache: boolean;
+  /** True when `file` is the previous version of the pack (a mismatch means that version cannot be copied from). */
+  fromPack?: boolean;
   cacheKey: string;
 }
 
@@ -53,8 +55,9 @@ export async function stagePack(
   manifestBase: Omit<PackManifest, 'digest' | 'bytes' | 'entries' | 'file'>,
   workers: StageWorkers,
   signal?: AbortSignal,
+  layout: ReturnType<typeof layoutPack> = layoutPack(sources.map((source) => source.entry)),
 ): Promise<StagedPack> {
-  const { indexBytes, index } = layoutPack(sources.map((source) => source.entry));
+  const { indexBytes, index } = layout;
   const byId = new Map(sources.map((source) => [source.entry.id, source]));
   const ordered = index.entries.map((entry) => byId.get(entry.id)!);
   const dir = path.dirname(files.manifest);

@@ -1,8 +1,9 @@
+import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { ErrorData } from '../contract/errors.js';
 import { BuildJournalFile } from './build-journal.js';
 import { BuildState } from '../processing/build-state.js';
-import { buildDirOf, packFilesOf, readManifest, removeUnreferencedPacks, sweepTempPacks } from './pack-files.js';
+import { buildDirOf, manifestPathOf, removeUnreferencedPacks, sweepTempPacks } from './pack-files.js';
 
 /** What recovery found of the last build commit and cleaned up after it. */
 export interface BuildRecovery {
@@ -44,17 +45,19 @@ function recoverNow(projectRoot: string, stateDir: string, config: ProjectConfig
     if (journal.operationId) recovery.operationId = journal.operationId;
     const state = BuildState.load(stateDir);
     for (const pack of journal.packs) {
-      const manifest = config.packs.some((rule) => rule.name === pack.name) ? readManifest(packFilesOf(projectRoot, config, pack.name, undefined).manifest) : undefined;
-      if (manifest && manifest.file === pack.next.file && manifest.digest === pack.next.digest) {
+      const manifest = manifestPathOf(projectRoot, config, pack.name);
+      // The build state knows (by stat) what a manifest it wrote names: no manifest of a big pack is parsed.
+      const named = config.packs.some((rule) => rule.name === pack.name) ? state.manifestPointer(pack.name, manifest) : undefined;
+      if (named && named.file === pack.next.file && named.digest === pack.next.digest) {
         recovery.replaced.push(pack.name);
-        if (journal.state === 'committing') state.record(packFilesOf(projectRoot, config, pack.name, manifest), pack.info, pack.headerDigest);
+        if (journal.state === 'committing') state.record({ name: pack.name, manifest, pack: path.join(path.dirname(manifest), named.file) }, pack.info, pack.headerDigest);
       } else {
         recovery.kept.push(pack.name);
       }
     }
     if (journal.state === 'committing' && recovery.replaced.length > 0) state.save();
   }
-  removed.push(...removeUnreferencedPacks(projectRoot, config));
+  removed.push(...removeUnreferencedPacks(projectRoot, config, BuildState.load(stateDir).manifestedFile));
   if (journal) journalFile.remove();
   return recovery;
 }

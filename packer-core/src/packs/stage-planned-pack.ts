@@ -4,15 +4,21 @@ import type { BuildProgressTracker } from '../processing/build-progress.js';
 import type { BuildState } from '../processing/build-state.js';
 import type { PackFiles } from './pack-files.js';
 import { layoutPack } from './pack-format.js';
-import { SourceMismatch, stagePack, type StagedPack } from './pack-writer.js';
+import { SourceMismatch, stagePack, type PackSource, type StagedPack } from './pack-writer.js';
+import type { PackedOutput } from './previous-pack.js';
 import type { StageWorkers } from './stage-worker.js';
-import type { PlannedPack } from '../processing/plan-build.js';
+import type { PlannedEntry, PlannedPack } from '../processing/plan-build.js';
 import { changedDuringBuild, ProcessorFailure } from '../processing/processors/processor.js';
 
 export interface StageInput {
   pack: PlannedPack;
   files: PackFiles;
-  jobs: BuildJobs;
+  /** The build's jobs: every entry not in `packed` has one (undefined when no entry needs one). */
+  jobs: BuildJobs | undefined;
+  /** Outputs the previous version of this pack holds, by cache key: copied from it by byte range. */
+  packed?: ReadonlyMap<string, PackedOutput> | undefined;
+  /** Jobs for every entry of the pack, for when the previous version turns out not to hold what it should. */
+  jobsForAll: (entries: readonly PlannedEntry[]) => Promise<BuildJobs>;
   tracker: BuildProgressTracker;
   buildState: BuildState;
   signal: AbortSignal;
@@ -32,19 +38,35 @@ export interface StageOutcome {
 /**
  * Decides and stages one pack: `failed` when one of its assets failed (nothing written), `unchanged` when
  * the pack on disk was written by the packer with exactly this index and nobody touched it since, else
- * written to a temp file. A cached object that fails its digest check while being copied is evicted,
- * rebuilt and the pack staged again (once per asset); an input that changed since the snapshot fails its asset.
+ * written to a temp file. Outputs the previous version holds are copied out of it; the others come from the
+ * cache. A cached object that fails its digest check while being copied is evicted, rebuilt and the pack
+ * staged again (once per asset); a previous version that does not hold what it should is given up (every entry
+ * then comes from the cache); an input that changed since the snapshot fails its asset.
  */
 export async function stagePlannedPack(input: StageInput): Promise<StageOutcome> {
-  const { pack, files, jobs } = input;
+  const { pack, files } = input;
+  let { jobs, packed } = input;
   const base = { pack: pack.name, file: files.relativePack, entries: pack.entries.length };
   const repaired = new Set<string>();
   for (;;) {
-    await jobs.repairsSettled();
-    const cacheHits = pack.entries.filter((entry) => jobs.isCacheHit(entry.cacheKey)).length;
-    if (pack.entries.some((entry) => jobs.hasFailed(entry.cacheKey))) return { report: { ...base, status: 'failed', bytes: 0, cacheHits } };
-    const sources = pack.entries.map((entry) => jobs.sourceOf(entry));
-    const { headerDigest } = layoutPack(sources.map((source) => source.entry)).index;
+    await jobs?.repairsSettled();
+    const fromJobs = packed ? pack.entries.filter((entry) => !packed!.has(entry.cacheKey)) : pack.entries;
+    const cacheHits = pack.entries.length - fromJobs.length + fromJobs.filter((entry) => jobs!.isCacheHit(entry.cacheKey)).length;
+    if (fromJobs.some((entry) => jobs!.hasFailed(entry.cacheKey))) return { report: { ...base, status: 'failed', bytes: 0, cacheHits } };
+    const sources = pack.entries.map((entry): PackSource => {
+      const output = packed?.get(entry.cacheKey);
+      if (!output) return jobs!.sourceOf(entry);
+      return {
+        entry: { id: entry.assetId, name: entry.name, path: entry.path, kind: entry.kind, size: output.size, digest: output.digest, metadata: output.metadata },
+        file: output.file,
+        offset: output.offset,
+        fromCache: false,
+        fromPack: true,
+        cacheKey: entry.cacheKey,
+      };
+    });
+    const layout = layoutPack(sources.map((source) => source.entry));
+    const { headerDigest } = layout.index;
     const previous = input.buildState.get(pack.name);
     if (previous && input.buildState.isCurrent(files, headerDigest)) {
       return { report: { ...base, status: 'unchanged', digest: previous.digest, bytes: previous.bytes, cacheHits }, headerDigest };
@@ -56,17 +78,21 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
         pack: pack.name,
         project: input.project,
         revision: input.revision,
-      }, input.workers, input.signal);
+      }, input.workers, input.signal, layout);
       const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.manifest.file}`;
       return { report: { ...base, file, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits }, staged, headerDigest };
     } catch (error) {
       if (!(error instanceof SourceMismatch)) throw error;
       const key = error.source.cacheKey;
-      if (!error.source.fromCache) jobs.fail(key, changedDuringBuild(), input.tracker);
-      else if (repaired.has(key)) jobs.fail(key, new ProcessorFailure('its cached output failed the digest check again right after being rebuilt (is the disk healthy?)'), input.tracker);
+      if (error.source.fromPack) {
+        // The previous version's bytes are not what its manifest says (the disk changed under an unchanged stat).
+        packed = undefined;
+        jobs = await input.jobsForAll(pack.entries);
+      } else if (!error.source.fromCache) jobs!.fail(key, changedDuringBuild(), input.tracker);
+      else if (repaired.has(key)) jobs!.fail(key, new ProcessorFailure('its cached output failed the digest check again right after being rebuilt (is the disk healthy?)'), input.tracker);
       else {
         repaired.add(key);
-        await jobs.repair(key, input.tracker);
+        await jobs!.repair(key, input.tracker);
       }
     }
   }

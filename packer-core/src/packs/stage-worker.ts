@@ -43,22 +43,31 @@ function stage(job, cancel) {
     if (bytes.length > CHUNK - fill) { flush(); for (let done = 0; done < bytes.length;) done += fs.writeSync(out, bytes, done, bytes.length - done, flushed + done); flushed += bytes.length; return; }
     buffer.set(bytes, fill); fill += bytes.length;
   };
-  const zeros = (count) => { if (count > 0) put(Buffer.alloc(count)); };
+  const zeros = (count) => {
+    if (count <= 0) return;
+    if (count > CHUNK - fill) { put(Buffer.alloc(count)); return; }
+    const gap = buffer.subarray(fill, fill + count);
+    gap.fill(0); whole.update(gap); fill += count;
+  };
+  // Consecutive entries often share a file (a cache segment, the previous version of the pack): opened once.
+  let openFile, openFd;
+  const closeOpen = () => { if (openFd !== undefined) fs.closeSync(openFd); openFile = undefined; openFd = undefined; };
   const copy = (entry) => {
-    let fd;
-    try { fd = fs.openSync(entry.file, 'r'); } catch (error) { return 'unreadable (' + (error.code || 'error') + ')'; }
+    if (openFile !== entry.file) {
+      closeOpen();
+      try { openFd = fs.openSync(entry.file, 'r'); openFile = entry.file; } catch (error) { return 'unreadable (' + (error.code || 'error') + ')'; }
+    }
+    const fd = openFd;
     const hash = createHash('sha256');
-    try {
-      for (let done = 0; done < entry.size;) {
-        if (Atomics.load(cancel, 0) === 1) return null;
-        if (fill === CHUNK) flush();
-        const n = fs.readSync(fd, buffer, fill, Math.min(CHUNK - fill, entry.size - done), entry.sourceOffset + done);
-        if (n === 0) return 'truncated at ' + done + ' of ' + entry.size + ' bytes';
-        const chunk = buffer.subarray(fill, fill + n);
-        hash.update(chunk); whole.update(chunk);
-        fill += n; done += n;
-      }
-    } finally { fs.closeSync(fd); }
+    for (let done = 0; done < entry.size;) {
+      if (Atomics.load(cancel, 0) === 1) return null;
+      if (fill === CHUNK) flush();
+      const n = fs.readSync(fd, buffer, fill, Math.min(CHUNK - fill, entry.size - done), entry.sourceOffset + done);
+      if (n === 0) return 'truncated at ' + done + ' of ' + entry.size + ' bytes';
+      const chunk = buffer.subarray(fill, fill + n);
+      hash.update(chunk); whole.update(chunk);
+      fill += n; done += n;
+    }
     return hash.digest('hex');
   };
   const run = () => {
@@ -80,6 +89,7 @@ function stage(job, cancel) {
   };
   let result;
   try { result = run(); } catch (error) { result = { error: { message: String(error && error.message), code: error && error.code } }; }
+  closeOpen();
   fs.closeSync(out);
   if (!('digest' in result)) fs.rmSync(job.temp, { force: true });
   return result;

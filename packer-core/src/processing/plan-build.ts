@@ -44,8 +44,27 @@ export interface BuildPlan {
  * Plans a build purely from one snapshot state: which registered assets go into which pack (path globs,
  * kinds, tags), their output names, processors and cache keys, and everything that must stop the build
  * before it writes anything. Throws NOT_FOUND for a pack name `packer.json` does not define.
+ *
+ * Cost follows the change: the plan of a state is computed once (a preflight and the build share it); a pack
+ * whose selection is the very same asset views as last time (unchanged assets keep their view from one
+ * snapshot to the next) keeps its planned entries, and an asset's entry (output name, processor, cache key) is
+ * computed once per view, so a one-file change re-plans one entry and sorts one pack.
  */
 export function planBuild(state: SnapshotState, options: { packs?: readonly string[] | undefined } = {}): BuildPlan {
+  const memoKey = options.packs ? JSON.stringify(options.packs) : '*';
+  let plans = plansByState.get(state);
+  const known = plans?.get(memoKey);
+  if (known) return known;
+  const plan = planNow(state, options);
+  if (!plans) plansByState.set(state, (plans = new Map()));
+  plans.set(memoKey, plan);
+  return plan;
+}
+
+// Plans are pure functions of the (immutable) state: kept as long as the state is.
+const plansByState = new WeakMap<SnapshotState, Map<string, BuildPlan>>();
+
+function planNow(state: SnapshotState, options: { packs?: readonly string[] | undefined }): BuildPlan {
   const { config, snapshot } = state;
   const rules = selectRules(config, options.packs);
   // One diagnostic per problem: a snapshot finding about two assets of a pack (DUPLICATE_PATH) is reported once.
@@ -74,8 +93,6 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
       block(selection.blockers);
       warnings.push(...selection.warnings);
     }
-    const entries: PlannedEntry[] = [];
-    const byName = new Map<string, AssetView[]>();
     for (const asset of selection.selected) {
       if (!blockedKinds.has(asset.kind)) {
         blockedKinds.add(asset.kind);
@@ -85,21 +102,61 @@ export function planBuild(state: SnapshotState, options: { packs?: readonly stri
         blockedAssets.add(asset.id);
         block(assetBlockers(state, asset));
       }
-      const name = outputNameOf(asset.path, config.assetRoots);
-      byName.set(name, [...(byName.get(name) ?? []), asset]);
-      const processor = processorForKind(config, asset.kind);
-      const inputDigest = asset.observation?.digest;
-      if (!processor || !inputDigest || !asset.observation) continue;
-      entries.push({
-        assetId: asset.id, path: asset.path, name, kind: asset.kind, size: asset.observation.size, inputDigest,
-        settings: asset.settings, processor, cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
-      });
     }
-    for (const [name, claimants] of byName) if (claimants.length > 1) blockers.push(duplicateOutput(rule.name, name, claimants));
-    entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
-    return { name: rule.name, entries };
+    const planned = plannedPackOf(rule, config, selection.selected);
+    blockers.push(...planned.duplicates);
+    return planned.pack;
   });
   return { revision: snapshot.revision, packs, blockers, warnings };
+}
+
+/** A pack rule's planned entries for one selection, kept for the next plan while the selection is the same views. */
+interface PackMemo {
+  config: ProjectConfig;
+  selected: readonly AssetView[];
+  pack: PlannedPack;
+  duplicates: Diagnostic[];
+}
+
+const packMemos = new WeakMap<PackRule, PackMemo>();
+const entryMemos = new WeakMap<AssetView, { config: ProjectConfig; entry: PlannedEntry | undefined }>();
+
+function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly AssetView[]): PackMemo {
+  const known = packMemos.get(rule);
+  if (known && known.config === config && sameViews(known.selected, selected)) return known;
+  const entries: PlannedEntry[] = [];
+  const byName = new Map<string, AssetView | AssetView[]>();
+  for (const asset of selected) {
+    let memo = entryMemos.get(asset);
+    if (memo?.config !== config) entryMemos.set(asset, (memo = { config, entry: plannedEntryOf(asset, config) }));
+    const name = memo.entry?.name ?? outputNameOf(asset.path, config.assetRoots);
+    const claimant = byName.get(name);
+    byName.set(name, claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset]);
+    if (memo.entry) entries.push(memo.entry);
+  }
+  const duplicates: Diagnostic[] = [];
+  for (const [name, claimants] of byName) if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
+  entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+  const memo = { config, selected, pack: { name: rule.name, entries }, duplicates };
+  packMemos.set(rule, memo);
+  return memo;
+}
+
+/** An asset's entry, or undefined when it cannot be built (no processor, not read): its blockers say why. */
+function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry | undefined {
+  const processor = processorForKind(config, asset.kind);
+  const inputDigest = asset.observation?.digest;
+  if (!processor || !inputDigest || !asset.observation) return undefined;
+  return {
+    assetId: asset.id, path: asset.path, name: outputNameOf(asset.path, config.assetRoots), kind: asset.kind, size: asset.observation.size, inputDigest,
+    settings: asset.settings, processor, cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
+  };
+}
+
+function sameViews(a: readonly AssetView[], b: readonly AssetView[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /** An entry's name in its pack: its path relative to its asset root (so packs spanning roots can collide). */

@@ -13,10 +13,12 @@ import { RemoteBuildSession } from './remote-cache/remote-build-session.js';
 import type { BuildCrashHook } from './build-crash-points.js';
 import { commitPacks, type PackToCommit } from '../packs/commit-packs.js';
 import { checkPacks } from '../packs/pack-health.js';
-import { buildDirOf, packFilesOf, type PackFiles } from '../packs/pack-files.js';
+import { buildDirOf, type PackFiles } from '../packs/pack-files.js';
 import { discardPack } from '../packs/pack-writer.js';
 import { recoverBuildFolder } from '../packs/recover-build.js';
-import { planBuild } from './plan-build.js';
+import { planBuild, type PlannedEntry, type PlannedPack } from './plan-build.js';
+import { packInputFingerprint } from './pack-fingerprint.js';
+import { packedOutputs, savePackInputs } from '../packs/previous-pack.js';
 import { throwIfCancelled } from './processors/processor.js';
 import { stagePlannedPack, type StageOutcome } from '../packs/stage-planned-pack.js';
 import { StageWorkers } from '../packs/stage-worker.js';
@@ -59,38 +61,90 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       revision: plan.revision,
     });
   }
-  const buildDir = buildDirOf(workspace.root, state.config).absolute;
+  const { config } = state;
+  const buildDir = buildDirOf(workspace.root, config).absolute;
   mkdirSync(buildDir, { recursive: true });
   // Whatever an earlier crashed build left: temp files, pack files no manifest names, its journal.
-  recoverBuildFolder(workspace.root, workspace.stateDir, state.config);
-  const cacheDir = path.join(workspace.stateDir, 'cache');
-  // `cache.prune` waits for this build to be done with the cache (and a build for a prune).
-  const releaseCache = await lockOutputCache(cacheDir);
-  let cache: OutputCache;
-  try {
-    cache = OutputCache.open(cacheDir, { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() });
-  } catch (error) {
-    releaseCache();
-    throw error;
-  }
+  recoverBuildFolder(workspace.root, workspace.stateDir, config);
   const buildState = BuildState.load(workspace.stateDir);
-  const remoteCache = remoteCacheFor(workspace.root, state.config.remoteCache);
+  // Each pack is up to date (its inputs fingerprint as when it was last written and its files untouched: nothing
+  // to do), or written again, copying what its previous version holds and taking the rest from jobs.
+  const packs = plan.packs.map((pack) => {
+    const files = buildState.packFiles(workspace.root, config, pack.name);
+    const inputs = packInputFingerprint(pack, config.name);
+    if (buildState.isUpToDate(files, inputs)) return { pack, files, inputs, upToDate: true as const };
+    const previous = buildState.get(pack.name);
+    const packed = previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
+    return { pack, files, inputs, upToDate: false as const, packed };
+  });
+  const distinct = new Map<string, PlannedEntry>();
+  for (const { entries } of plan.packs) for (const entry of entries) distinct.set(entry.assetId, entry);
+  const needed = packs.filter((item) => !item.upToDate).map((item) => ({ name: item.pack.name, entries: item.packed ? item.pack.entries.filter((entry) => !item.packed!.has(entry.cacheKey)) : item.pack.entries }));
+  const remoteCache = remoteCacheFor(workspace.root, config.remoteCache);
   const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
-  const jobs = new BuildJobs(plan, cache, workspace.root, signal, remote);
-  const tracker = new BuildProgressTracker(jobs.size, options.onProgress, () => jobs.failures, remote);
+  const allJobs: BuildJobs[] = [];
+  const tracker = new BuildProgressTracker(distinct.size, options.onProgress, () => failuresOf(allJobs), remote);
   const concurrency = options.concurrency ?? defaultConcurrency();
-  const outcomes: (StageOutcome & { files: PackFiles; durationMs: number })[] = [];
+  // The output cache is opened only when some output is not in a pack already (a no-change build never opens it).
+  let cache: { cache: OutputCache; release: () => void } | undefined;
+  const cacheDir = path.join(workspace.stateDir, 'cache');
+  const openCache = async (): Promise<OutputCache> => {
+    if (cache) return cache.cache;
+    // `cache.prune` waits for this build to be done with the cache (and a build for a prune).
+    const release = await lockOutputCache(cacheDir);
+    try {
+      cache = { cache: OutputCache.open(cacheDir, { maxBytes: options.cacheMaxBytes ?? cacheCapFromEnv() }), release };
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return cache.cache;
+  };
+  const newJobs = async (packsToRun: PlannedPack[]): Promise<BuildJobs> => {
+    const jobs = new BuildJobs({ revision: plan.revision, packs: packsToRun, blockers: [], warnings: [] }, await openCache(), workspace.root, signal, remote);
+    allJobs.push(jobs);
+    return jobs;
+  };
+  const outcomes: (StageOutcome & { files: PackFiles; inputs: string; upToDate: boolean; durationMs: number })[] = [];
   const workers = new StageWorkers();
   try {
-    await jobs.run(tracker, concurrency);
+    const jobs = needed.some((pack) => pack.entries.length > 0) ? await newJobs(needed) : undefined;
+    // Assets no job covers are settled already: their outputs are in packs (reported as cached, all at once).
+    const withJobs = new Set(needed.flatMap((pack) => pack.entries.map((entry) => entry.assetId)));
+    let settled = 0;
+    let settledBytes = 0;
+    for (const entry of distinct.values()) {
+      if (withJobs.has(entry.assetId)) continue;
+      settled++;
+      settledBytes += entry.size;
+    }
+    tracker.finishedMany(settled, settledBytes, 'cached');
+    await jobs?.run(tracker, concurrency);
     throwIfCancelled(signal);
+    // A previous version that does not hold what it should: every entry of the pack from jobs of its own.
+    const jobsForAll = async (entries: readonly PlannedEntry[]): Promise<BuildJobs> => {
+      const extra = await newJobs([{ name: 'all', entries: [...entries] }]);
+      const own = new BuildProgressTracker(extra.size, undefined);
+      await extra.run(own, concurrency);
+      tracker.recount(own.counts.processed, 'processed');
+      tracker.recount(own.counts.failed, 'failed');
+      return extra;
+    };
     // Packs are staged side by side (each on its own worker thread), reported in config order.
     const slots: (typeof outcomes)[number][] = [];
-    await runPool(plan.packs.entries(), { concurrency, signal }, async ([index, pack]) => {
-      const files = packFilesOf(workspace.root, state.config, pack.name);
+    await runPool(packs.entries(), { concurrency, signal }, async ([index, item]) => {
+      const { pack, files, inputs } = item;
+      if (item.upToDate) {
+        const previous = buildState.get(pack.name)!;
+        const report = { pack: pack.name, file: files.relativePack, entries: pack.entries.length, status: 'unchanged' as const, digest: previous.digest, bytes: previous.bytes, cacheHits: pack.entries.length };
+        slots[index] = { report, files, inputs, upToDate: true, durationMs: Math.round(performance.now() - startedAt) };
+        return;
+      }
       tracker.report(files.relativePack);
-      const outcome = await stagePlannedPack({ pack, files, jobs, tracker, buildState, signal, workers, project: state.config.name, revision: plan.revision });
-      slots[index] = { ...outcome, files, durationMs: Math.round(performance.now() - startedAt) };
+      const outcome = await stagePlannedPack({
+        pack, files, jobs, packed: item.packed, jobsForAll, tracker, buildState, signal, workers, project: config.name, revision: plan.revision,
+      });
+      slots[index] = { ...outcome, files, inputs, upToDate: false, durationMs: Math.round(performance.now() - startedAt) };
     }).finally(() => outcomes.push(...slots.filter(Boolean)));
     throwIfCancelled(signal);
   } catch (error) {
@@ -100,33 +154,49 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     // Uploads read their bytes from this build's segment: they end before the cache is saved (and compacted).
     await remote?.settle();
     await workers.close();
-    await cache.save().finally(releaseCache);
+    if (cache) await cache.cache.save().finally(cache.release);
   }
   // Commit point: from here on the build completes even if a cancel arrives.
   const builtAt = new Date().toISOString();
-  const toCommit: PackToCommit[] = [];
-  for (const { report, staged, headerDigest, files } of outcomes) {
-    if (report.status === 'failed' || !headerDigest || !report.digest) continue;
+  const toCommit: (PackToCommit & { inputs: string; entries: readonly PlannedEntry[] })[] = [];
+  const entriesOf = new Map(plan.packs.map((pack) => [pack.name, pack.entries]));
+  let recorded = false;
+  for (const { report, staged, headerDigest, files, inputs, upToDate } of outcomes) {
+    if (upToDate || report.status === 'failed' || !headerDigest || !report.digest) continue;
     const info = { pack: report.pack, digest: report.digest, entries: report.entries, bytes: report.bytes, revision: plan.revision, builtAt };
-    if (staged) toCommit.push({ files, staged, info, headerDigest });
-    else buildState.record(files, info, headerDigest);
+    const entries = entriesOf.get(report.pack)!;
+    if (staged) {
+      const previous = buildState.get(files.name);
+      toCommit.push({ files, staged, info, headerDigest, inputs, entries, ...(previous && buildState.wrote(files) ? { previous: { file: path.basename(files.pack), digest: previous.digest } } : {}) });
+    } else {
+      // Unchanged by its index, built before input fingerprints were kept: remember them from now on.
+      buildState.record(files, info, headerDigest, inputs);
+      savePackInputs(workspace.stateDir, files.name, report.digest, entries);
+      recorded = true;
+    }
   }
   const crash = options.crashHook;
   crash?.('build:packs-staged');
-  const commit = commitPacks({ projectRoot: workspace.root, config: state.config, stateDir: workspace.stateDir, packs: toCommit, operationId: options.operationId }, crash);
-  for (const { files, staged, info, headerDigest } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest);
-  buildState.save();
+  const commit = commitPacks({ projectRoot: workspace.root, config, stateDir: workspace.stateDir, packs: toCommit, operationId: options.operationId, manifestedFile: buildState.manifestedFile }, crash);
+  for (const { files, staged, info, headerDigest, inputs } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
+  if (toCommit.length > 0 || recorded) buildState.save();
   crash?.('build:state-saved');
+  for (const { files, staged, entries } of toCommit) savePackInputs(workspace.stateDir, files.name, staged.digest, entries);
   commit.finish();
-  const after = await workspace.recordBuilds(buildState.lastBuilds(state.config.packs.map((rule) => rule.name)), checkPacks(workspace.root, state.config, buildState));
-  const failures: Diagnostic[] = jobs.failures;
+  // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot says.
+  const lastBuilds = buildState.lastBuilds(config.packs.map((rule) => rule.name));
+  const packDiagnostics = checkPacks(workspace.root, config, buildState);
+  const current = workspace.state.snapshot;
+  const same = toCommit.length === 0 && !recorded && sameJson(current.lastBuilds, lastBuilds) && sameJson(current.diagnostics.filter((item) => item.code === 'PACK_UNVERIFIED'), packDiagnostics);
+  const after = same ? workspace.state : await workspace.recordBuilds(lastBuilds, packDiagnostics);
+  const failures: Diagnostic[] = failuresOf(allJobs);
   const report: BuildReport = {
     revision: plan.revision,
     revisionAfter: after.snapshot.revision,
     packs: outcomes.map(({ report, durationMs }) => ({ ...report, durationMs })),
     counts: { ...tracker.counts },
-    assets: jobs.size,
-    inputBytes: jobs.inputBytes,
+    assets: distinct.size,
+    inputBytes: [...distinct.values()].reduce((sum, entry) => sum + entry.size, 0),
     durationMs: Math.round(performance.now() - startedAt),
     failures,
     warnings: [...plan.warnings, ...(remote?.warnings ?? [])],
@@ -139,6 +209,26 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     });
   }
   return report;
+}
+
+/** The failures of every job set of a build, one per asset and code (a pack's fallback jobs may repeat one). */
+function failuresOf(all: readonly BuildJobs[]): Diagnostic[] {
+  if (all.length === 1) return all[0]!.failures;
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const jobs of all) {
+    for (const failure of jobs.failures) {
+      const key = `${failure.assetId}\0${failure.code}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(failure);
+    }
+  }
+  return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The LRU cap of the output cache from `PACKER_CACHE_MAX_BYTES`, when set to a valid byte count. */
