@@ -39,6 +39,22 @@ export class BuildProgressTracker {
     this.report(item.path);
   }
 
+  /** Many assets settled at once (those of packs a build need not write again): one report, not one per asset. */
+  finishedMany(count: number, bytes: number, outcome: keyof BuildCounts): void {
+    if (count === 0) return;
+    this.counts[outcome] = (this.counts[outcome] ?? 0) + count;
+    this.done += count;
+    this.bytes += bytes;
+    this.report();
+  }
+
+  /** Moves assets counted `cached` to another outcome (taken from a previous pack, then processed after all). */
+  recount(count: number, outcome: 'processed' | 'failed'): void {
+    if (count === 0) return;
+    this.counts.cached -= count;
+    this.counts[outcome] += count;
+  }
+
   /** An asset whose cached output was corrupt was processed again: a cache hit becomes processed (or failed). */
   repaired(outcome: 'processed' | 'failed', wasCached: boolean): void {
     if (wasCached) {
