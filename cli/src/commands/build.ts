@@ -53,7 +53,7 @@ function renderReport(report: BuildReport): string {
   ]);
   const lines = [
     table(rows),
-    `revision ${report.revision}: ${report.assets} assets (${formatBytes(report.inputBytes)}) — processed ${report.counts.processed}, cached ${report.counts.cached}, failed ${report.counts.failed} in ${formatDuration(report.durationMs)}`,
+    `revision ${report.revision}: ${report.assets} assets (${formatBytes(report.inputBytes)}) — processed ${report.counts.processed}, cached ${report.counts.cached}${report.counts.passThrough ? `, pass-through ${report.counts.passThrough}` : ''}, failed ${report.counts.failed} in ${formatDuration(report.durationMs)}`,
   ];
   if (report.remote) lines.push(`${remoteLine(report.remote)} in ${formatDuration(report.remote.timeMs)} of requests`);
   for (const failure of report.failures) lines.push(renderDiagnostic(failure));

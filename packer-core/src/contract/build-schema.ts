@@ -24,6 +24,11 @@ export const BuildCounts = z.object({
   cached: z.number().int(),
   /** Assets whose processor failed (each has a PROCESSOR_FAILED diagnostic in the report). */
   failed: z.number().int(),
+  /**
+   * Assets whose output is their own input file, taken without running a processor or asking a cache (the `copy`
+   * processor). Present only in builds with a remote cache, where these are never requested (docs/remote-cache.md).
+   */
+  passThrough: z.number().int().optional(),
 });
 export type BuildCounts = z.infer<typeof BuildCounts>;
 

@@ -20,6 +20,8 @@ export class BuildJobs {
   private readonly outputs = new Map<string, CachedOutput>();
   private readonly failed = new Map<string, ProcessorFailure>();
   private readonly hits = new Set<string>();
+  /** Keys taken as pass-through (a remote cache is configured and the processor is `copy`). */
+  private readonly passThrough = new Set<string>();
   private readonly repairs = new Map<string, Promise<void>>();
 
   constructor(
@@ -57,11 +59,20 @@ export class BuildJobs {
   /**
    * Looks every job up in the cache, then processes the misses on a pool of `concurrency`. With a remote cache,
    * each local miss asks it first (as many at once as the remote allows), and only its misses wait for a
-   * processing slot.
+   * processing slot; `copy` outputs are their inputs, so they are taken as they are (pass-through), never asked for.
    */
   async run(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
     const misses: [string, PlannedEntry[]][] = [];
+    const remote = this.remote;
     for (const [key, list] of this.byKey) {
+      const first = list[0]!;
+      if (remote && isPassThrough(first)) {
+        const output = { digest: first.inputDigest, size: first.size, metadata: {} };
+        this.outputs.set(key, this.cache.recordPassthrough(key, output));
+        this.passThrough.add(key);
+        for (const entry of list) tracker.finished(entry, 'passThrough');
+        continue;
+      }
       const hit = this.cache.lookup(key);
       if (!hit) {
         misses.push([key, list]);
@@ -75,17 +86,21 @@ export class BuildJobs {
       const ok = await this.process(key, list[0]!);
       list.forEach((entry, index) => tracker.finished(entry, !ok ? 'failed' : index === 0 ? 'processed' : 'cached'));
     };
-    const remote = this.remote;
-    if (!remote) return runPool(misses, { concurrency, signal: this.signal }, processMiss);
-    const slots = new Slots(concurrency);
-    await runPool(misses, { concurrency: Math.max(concurrency, remote.concurrency), signal: this.signal }, async (miss) => {
-      const [key, list] = miss;
-      const hit = await remote.fetch(list[0]!, this.cache);
-      if (!hit) return slots.run(() => processMiss(miss));
-      this.outputs.set(key, hit);
-      this.hits.add(key);
-      for (const entry of list) tracker.finished(entry, 'cached');
-    });
+    if (!remote) await runPool(misses, { concurrency, signal: this.signal }, processMiss);
+    else {
+      const slots = new Slots(concurrency);
+      const lookups = Math.max(concurrency, remote.concurrency);
+      await runPool(misses, { concurrency: lookups, signal: this.signal }, async (miss) => {
+        const [key, list] = miss;
+        const hit = await remote.fetch(list[0]!, this.cache);
+        if (!hit) return slots.run(() => processMiss(miss));
+        this.outputs.set(key, hit);
+        this.hits.add(key);
+        for (const entry of list) tracker.finished(entry, 'cached');
+      });
+    }
+    // Small outputs are written in batches: every byte is on disk before a pack reads it.
+    await this.cache.flush();
   }
 
   /** True when the key's output came from the cache (and was not repaired since). */
@@ -115,8 +130,13 @@ export class BuildJobs {
     if (!pending) {
       this.cache.evict(key);
       this.outputs.delete(key);
-      const wasCached = this.hits.delete(key);
-      pending = this.process(key, this.byKey.get(key)![0]!).then((ok) => tracker.repaired(ok ? 'processed' : 'failed', wasCached));
+      const previous = this.outcomeOf(key);
+      this.hits.delete(key);
+      this.passThrough.delete(key);
+      pending = this.process(key, this.byKey.get(key)![0]!).then(async (ok) => {
+        await this.cache.flush();
+        tracker.repaired(ok ? 'processed' : 'failed', previous);
+      });
       this.repairs.set(key, pending);
     }
     return pending;
@@ -129,8 +149,15 @@ export class BuildJobs {
 
   /** Fails a job after the fact (its input changed while being copied, or its output cannot be trusted). */
   fail(key: string, failure: ProcessorFailure, tracker: BuildProgressTracker): void {
+    const previous = this.outcomeOf(key);
     this.failed.set(key, failure);
-    tracker.repaired('failed', this.hits.delete(key));
+    this.hits.delete(key);
+    this.passThrough.delete(key);
+    tracker.repaired('failed', previous);
+  }
+
+  private outcomeOf(key: string): 'cached' | 'processed' | 'passThrough' {
+    return this.hits.has(key) ? 'cached' : this.passThrough.has(key) ? 'passThrough' : 'processed';
   }
 
   /** One diagnostic per asset whose job failed. */
@@ -151,7 +178,7 @@ export class BuildJobs {
       const output = await processAsset(entry, this.cache, this.projectRoot, this.signal);
       this.outputs.set(key, output);
       // Only a successful output is shared, and only once it is in the local cache.
-      this.remote?.upload(entry, output);
+      this.remote?.upload(entry, output, this.cache);
       return true;
     } catch (error) {
       if (!(error instanceof ProcessorFailure)) throw error;
@@ -159,6 +186,15 @@ export class BuildJobs {
       return false;
     }
   }
+}
+
+/**
+ * The `copy` processor's output is the input file itself (its digest, size and no metadata), so with a remote
+ * cache it is taken as it is: asking the remote would only cost a request. The pack writer still hashes every
+ * byte it copies against the input digest, as for any pass-through output.
+ */
+function isPassThrough(entry: PlannedEntry): boolean {
+  return entry.processor.type === 'builtin' && entry.processor.id === 'copy';
 }
 
 /** At most `size` calls of `run` at once; the rest wait in order. */

@@ -30,10 +30,13 @@ export class BuildProgressTracker {
     private readonly onProgress: ((progress: BuildProgress) => void) | undefined,
     private readonly failuresSoFar: () => Diagnostic[] = () => [],
     private readonly remote?: { readonly stats: RemoteCacheStats; readonly warnings: Diagnostic[] },
-  ) {}
+  ) {
+    // Only builds with a remote cache take copy outputs as pass-through (BuildCounts.passThrough).
+    if (remote) this.counts.passThrough = 0;
+  }
 
   finished(item: { path: string; size: number }, outcome: keyof BuildCounts): void {
-    this.counts[outcome]++;
+    this.counts[outcome] = (this.counts[outcome] ?? 0) + 1;
     this.done++;
     this.bytes += item.size;
     this.report(item.path);
@@ -55,15 +58,14 @@ export class BuildProgressTracker {
     this.counts[outcome] += count;
   }
 
-  /** An asset whose cached output was corrupt was processed again: a cache hit becomes processed (or failed). */
-  repaired(outcome: 'processed' | 'failed', wasCached: boolean): void {
-    if (wasCached) {
-      this.counts.cached--;
-      this.counts[outcome]++;
-    } else if (outcome === 'failed') {
-      this.counts.processed--;
-      this.counts.failed++;
-    }
+  /**
+   * An asset counted as `previous` ended otherwise: a corrupt cached output was processed again, or an input
+   * changed while being copied (failed).
+   */
+  repaired(outcome: 'processed' | 'failed', previous: 'processed' | 'cached' | 'passThrough'): void {
+    if (previous === outcome) return;
+    this.counts[previous] = (this.counts[previous] ?? 0) - 1;
+    this.counts[outcome]++;
   }
 
   report(current?: string): void {

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import http, { type IncomingMessage } from 'node:http';
+import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 
 /** A request that never got a usable reply: refused, reset, timed out. Counts toward the breaker. */
@@ -35,19 +35,29 @@ export interface CacheHttpOptions {
  * for data, bodies streamed both ways. Knows nothing of blobs; errors carry no URL.
  */
 export class CacheHttp {
-  private readonly base: URL;
+  private readonly transport: typeof http | typeof https;
   private readonly agent: http.Agent;
   private readonly auth: string | undefined;
+  private readonly hostname: string;
+  private readonly port: string | undefined;
+  private readonly basePath: string;
+  /** Requests in flight per build signal: one abort listener per signal, not one per request. */
+  private readonly bySignal = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
   constructor(private readonly options: CacheHttpOptions) {
-    this.base = new URL(options.url);
-    const secure = this.base.protocol === 'https:';
+    const base = new URL(options.url);
+    const secure = base.protocol === 'https:';
+    this.transport = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.concurrency, maxFreeSockets: options.concurrency };
     this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
     this.auth =
-      this.base.username || this.base.password
-        ? `${decodeURIComponent(this.base.username)}:${decodeURIComponent(this.base.password)}`
+      base.username || base.password
+        ? `${decodeURIComponent(base.username)}:${decodeURIComponent(base.password)}`
         : undefined;
+    // Parsed once: a build sends tens of thousands of requests.
+    this.hostname = base.hostname.replace(/^\[|\]$/g, '');
+    this.port = base.port || undefined;
+    this.basePath = base.pathname.replace(/\/+$/, '');
   }
 
   /**
@@ -103,22 +113,21 @@ export class CacheHttp {
     body: RequestBody | undefined,
     signal?: AbortSignal,
   ): Promise<IncomingMessage> {
-    const base = this.base.pathname.replace(/\/+$/, '');
+    if (signal?.aborted) return Promise.reject(new ConnectionError(`${method} ${path}: cancelled`));
     const size = body === undefined ? 0 : Buffer.isBuffer(body) ? body.length : body.size;
-    const request = (this.base.protocol === 'https:' ? https : http).request({
-      protocol: this.base.protocol,
-      hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
-      port: this.base.port || undefined,
-      path: `${base}/${path}`,
+    const request = this.transport.request({
+      hostname: this.hostname,
+      port: this.port,
+      path: `${this.basePath}/${path}`,
       method,
       agent: this.agent,
       auth: this.auth,
-      headers: {
-        ...this.options.headers,
-        ...(method === 'PUT' ? { 'content-length': String(size), 'content-type': 'application/octet-stream' } : {}),
-      },
-      signal,
+      headers:
+        method === 'PUT'
+          ? { ...this.options.headers, 'content-length': String(size), 'content-type': 'application/octet-stream' }
+          : this.options.headers,
     });
+    if (signal) this.trackUntilClosed(request, signal);
     return new Promise<IncomingMessage>((resolve, reject) => {
       let settled = false;
       const fail = (error: unknown): void => {
@@ -152,6 +161,26 @@ export class CacheHttp {
           .on('error', fail)
           .pipe(request);
     });
+  }
+
+  /** A cancelled build destroys its requests (and so their replies) in flight. */
+  private trackUntilClosed(request: ClientRequest, signal: AbortSignal): void {
+    let requests = this.bySignal.get(signal);
+    if (!requests) {
+      const tracked = new Set<ClientRequest>();
+      requests = tracked;
+      this.bySignal.set(signal, tracked);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const item of tracked) item.destroy(new Error('cancelled'));
+          tracked.clear();
+        },
+        { once: true },
+      );
+    }
+    requests.add(request);
+    request.once('close', () => requests.delete(request));
   }
 }
 

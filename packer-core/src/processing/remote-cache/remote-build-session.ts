@@ -131,9 +131,9 @@ export class RemoteBuildSession {
   }
 
   /** Queues the upload of an output this build processed (read-write mode only): its blob, then its action result. */
-  upload(entry: PlannedEntry, output: CachedOutput): void {
+  upload(entry: PlannedEntry, output: CachedOutput, cache: OutputCache): void {
     if (this.remote.mode !== 'read-write') return;
-    this.uploadQueue.push(() => this.uploadNow(entry, output));
+    this.uploadQueue.push(() => this.uploadNow(entry, output, cache));
     this.pump();
   }
 
@@ -153,10 +153,12 @@ export class RemoteBuildSession {
     }
   }
 
-  private async uploadNow(entry: PlannedEntry, output: CachedOutput): Promise<void> {
+  private async uploadNow(entry: PlannedEntry, output: CachedOutput, cache: OutputCache): Promise<void> {
     if (this.remote.breaker.paused || this.signal.aborted) return;
     const passthrough = output.stored === undefined;
     if (!passthrough) {
+      // The output may still wait in the cache's write batch.
+      await cache.flush();
       const { file, offset } = output.stored!;
       // Small blobs are read whole (one write on the socket); large ones stream from the segment.
       const body =
