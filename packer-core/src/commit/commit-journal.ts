@@ -3,9 +3,11 @@ import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryStore } from '../registry/registry-store.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
+import { parseRegistry } from '../registry/registry-codec.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { JournalFile, type Journal, type JournalStep } from './journal-file.js';
+import { JournalFile, type Journal, type JournalStep, type StoredJournal } from './journal-file.js';
 import { JOURNAL_DISPLAY_PATH, parseJournal, unreadableJournal } from './journal-schema.js';
+import { lazySide, rebuildRegistry, type RegistrySides } from './registry-change.js';
 import { redoStep, undoStep } from './step-runner.js';
 
 /** Named points between commit steps, where failure-injection hooks run. */
@@ -21,7 +23,7 @@ export interface CommitTarget {
   registry: RegistryStore;
   hook?: CommitHook | undefined;
   /** Called once the commit is final (normal path and recovery alike): audit + idempotency records. */
-  onCommitted(journal: Journal): void;
+  onCommitted(journal: StoredJournal): void;
 }
 
 /**
@@ -29,8 +31,9 @@ export interface CommitTarget {
  * 4) journal marked committed, 5) trash removed, 6) journal deleted. A crash before 4 rolls back at the next
  * open; after 4 it rolls forward. Either way the workspace is exactly before or after, never a mix.
  */
-export async function runCommit(target: CommitTarget, journal: Journal): Promise<void> {
+export async function runCommit(target: CommitTarget, journal: Journal, registryAfter: string): Promise<void> {
   const { journal: file, hook } = target;
+  const sides = commitSides(journal, registryAfter, target.projectRoot);
   file.write(journal);
   let performed = 0;
   try {
@@ -43,12 +46,12 @@ export async function runCommit(target: CommitTarget, journal: Journal): Promise
       performed = index + 1;
       await hook?.(`step-${index}`, journal.operationId);
     }
-    target.registry.writeText(journal.registryAfter);
+    target.registry.writeText(registryAfter);
     await hook?.('registry-written', journal.operationId);
   } catch (error) {
     // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's file.
     if (isSimulatedCrash(error)) throw error;
-    const problems = rollBack(target, journal, performed);
+    const problems = rollBack(target, journal, sides, performed);
     // A step that could not be undone (its folder was swapped for a symlink, say) is named, not hidden.
     if (problems.length > 0) {
       const packerError = toPackerError(error);
@@ -61,7 +64,7 @@ export async function runCommit(target: CommitTarget, journal: Journal): Promise
   // committed journal for the next open to finish, and the operation still counts as applied.
   try {
     await afterCommitPoint(hook, 'journal-committed', journal.operationId);
-    await finishCommitted(target, journal, hook);
+    await finishCommitted(target, journal, sides, hook);
   } catch (error) {
     if (isSimulatedCrash(error)) throw error;
     target.onCommitted(journal);
@@ -78,19 +81,20 @@ export type RecoveryResult =
  * (shape, path rules, registries): an invalid one is never executed, whatever it says.
  */
 export async function recoverJournal(target: CommitTarget, assetRoots: readonly string[]): Promise<RecoveryResult> {
-  let journal: Journal;
+  let journal: StoredJournal;
+  let sides: RegistrySides;
   try {
     const text = target.journal.readText();
     if (text === undefined) return { outcome: 'none', diagnostics: [] };
-    journal = parseJournal(text, { projectRoot: target.projectRoot, assetRoots, registryNow: target.registry.readText(), file: target.journal.file });
+    ({ journal, sides } = parseJournal(text, { projectRoot: target.projectRoot, assetRoots, registryNow: target.registry.readText(), file: target.journal.file }));
   } catch (error) {
     const packerError = error instanceof PackerError && error.code === 'INVALID_JOURNAL' ? error : unreadableJournal(target.journal, error);
     return { outcome: 'invalid', error: packerError, diagnostics: [invalidJournalDiagnostic(packerError)] };
   }
   if (journal.state === 'pending') {
-    return { outcome: 'rolled-back', operationId: journal.operationId, diagnostics: rollBack(target, journal) };
+    return { outcome: 'rolled-back', operationId: journal.operationId, diagnostics: rollBack(target, journal, sides) };
   }
-  return { outcome: 'rolled-forward', operationId: journal.operationId, diagnostics: await finishCommitted(target, journal) };
+  return { outcome: 'rolled-forward', operationId: journal.operationId, diagnostics: await finishCommitted(target, journal, sides) };
 }
 
 /** The INVALID_JOURNAL blocker a snapshot carries while an invalid journal keeps the project read-only. */
@@ -99,7 +103,7 @@ export function invalidJournalDiagnostic(error: PackerError): Diagnostic {
 }
 
 /** Runs one step of a rollback or roll-forward; a step that meets a symlink is reported, never forced. */
-function recoverStep(journal: Journal, step: JournalStep, direction: 'undo' | 'redo', run: () => 'moved' | 'already' | 'lost'): Diagnostic | undefined {
+function recoverStep(journal: StoredJournal, step: JournalStep, direction: 'undo' | 'redo', run: () => 'moved' | 'already' | 'lost'): Diagnostic | undefined {
   const where = step.op === 'move' ? (direction === 'undo' ? step.from : step.to) : step.path;
   try {
     return run() === 'lost' && (direction === 'undo' || step.op === 'move') ? lostStep(journal, where, direction) : undefined;
@@ -113,18 +117,18 @@ function recoverStep(journal: Journal, step: JournalStep, direction: 'undo' | 'r
   }
 }
 
-function rollBack(target: CommitTarget, journal: Journal, performed = journal.steps.length): Diagnostic[] {
+function rollBack(target: CommitTarget, journal: StoredJournal, sides: RegistrySides, performed = journal.steps.length): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps.slice(0, performed).reverse()) {
     const problem = recoverStep(journal, step, 'undo', () => undoStep(target.projectRoot, step));
     if (problem) problems.push(problem);
   }
   // "No registry before" deletes only the registry this operation wrote, never one someone else put there.
-  const registryNow = target.registry.readText();
-  if (journal.registryBefore === null) {
-    if (registryNow === journal.registryAfter) rmSync(target.registry.file, { force: true });
-  } else if (registryNow !== journal.registryBefore) {
-    target.registry.writeText(journal.registryBefore);
+  const registryNow = target.registry.diskDigest();
+  if (sides.before === null) {
+    if (registryNow === sides.after.sha256) target.registry.remove();
+  } else if (registryNow !== sides.before.sha256) {
+    target.registry.writeText(sides.before.text());
   }
   // Files a delete parked in the trash stay there when their way back was blocked: kept, never lost.
   if (problems.length === 0) removeTrash(target, journal);
@@ -132,14 +136,14 @@ function rollBack(target: CommitTarget, journal: Journal, performed = journal.st
   return problems;
 }
 
-async function finishCommitted(target: CommitTarget, journal: Journal, hook?: CommitHook): Promise<Diagnostic[]> {
+async function finishCommitted(target: CommitTarget, journal: StoredJournal, sides: RegistrySides, hook?: CommitHook): Promise<Diagnostic[]> {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps) {
     // A delete whose file and trash are both gone is simply done (recoverStep reports only lost moves on redo).
     const problem = recoverStep(journal, step, 'redo', () => redoStep(target.projectRoot, step));
     if (problem) problems.push(problem);
   }
-  if (target.registry.readText() !== journal.registryAfter) target.registry.writeText(journal.registryAfter);
+  if (target.registry.diskDigest() !== sides.after.sha256) target.registry.writeText(sides.after.text());
   removeTrash(target, journal);
   await afterCommitPoint(hook, 'trash-removed', journal.operationId);
   target.onCommitted(journal);
@@ -147,7 +151,7 @@ async function finishCommitted(target: CommitTarget, journal: Journal, hook?: Co
   return problems;
 }
 
-function removeTrash(target: CommitTarget, journal: Journal): void {
+function removeTrash(target: CommitTarget, journal: StoredJournal): void {
   // A recursive delete must not follow a `.packer/` or `.packer/trash/` that was swapped for a link.
   if (symlinkInPath(target.projectRoot, `.packer/trash/${journal.operationId}`, true) !== undefined) return;
   rmSync(target.journal.trashDir(journal.operationId), { recursive: true, force: true });
@@ -170,9 +174,20 @@ function stepFailed(index: number, step: JournalStep, outcome: 'already' | 'lost
   });
 }
 
-function lostStep(journal: Journal, path: string, direction: 'undo' | 'redo'): Diagnostic {
+function lostStep(journal: StoredJournal, path: string, direction: 'undo' | 'redo'): Diagnostic {
   return diagnostic('RECOVERY_INCOMPLETE', `Recovering operation ${journal.operationId} could not ${direction} a step at ${path}: the file is neither at its old nor its new place.`,
     { path }, 'Someone changed the files during the crash window. Check the file and run `packer reconcile`.');
+}
+
+/**
+ * The registry sides of a commit being written: the after text is in memory; the before text is rebuilt only if an
+ * in-process rollback has to put it back (from the after text and the change, or the copy the journal carries).
+ */
+function commitSides(journal: Journal, registryAfter: string, projectRoot: string): RegistrySides {
+  const change = journal.registry;
+  const before = change.before === null ? null : lazySide(change.before, () =>
+    change.beforeText ?? rebuildRegistry(parseRegistry(registryAfter, 'packer.registry.json', projectRoot), change.added, change.removed));
+  return { before, after: { sha256: change.after, text: () => registryAfter } };
 }
 
 /** Thrown by failure-injection hooks to leave the workspace as a crash would (no in-process rollback). */

@@ -2,13 +2,20 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PackerError } from '../contract/errors.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import { parseRegistry, serializeRegistry } from '../registry/registry-codec.js';
 import { readProjectFiles, readRegistryText } from '../testing/project-state.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { SimulatedCrash } from './commit-journal.js';
+import { rebuildRegistry } from './registry-change.js';
 
 const FILES = { 'assets/hero.png': 'png-bytes-hero', 'assets/readme.txt': 'hello', 'assets/ui/button.png': 'button' };
-type JournalJson = Record<string, unknown> & { steps: Record<string, unknown>[]; operationId: string };
+type JournalJson = Record<string, unknown> & {
+  steps: Record<string, unknown>[];
+  operationId: string;
+  registry: { before: string | null; after: string; removed: RegistryEntry[]; added: RegistryEntry[]; beforeText?: string };
+};
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
   const outcome = await promise.then(() => undefined, (error: unknown) => error);
@@ -29,6 +36,14 @@ async function crashedProject(): Promise<{ root: string; journal: JournalJson }>
   });
   await expect(crashing.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' })).rejects.toBeInstanceOf(SimulatedCrash);
   return { root, journal: JSON.parse(readFileSync(path.join(root, '.packer/journal.json'), 'utf8')) as JournalJson };
+}
+
+/** The same journal in the shape an earlier version wrote: the whole registry before and after. */
+function legacyOf(root: string, journal: JournalJson): Record<string, unknown> {
+  const { registry, ...rest } = journal;
+  const before = readRegistryText(root)!;
+  const after = rebuildRegistry(parseRegistry(before, 'before', root), registry.removed, registry.added);
+  return { ...rest, version: 1, registryBefore: before, registryAfter: after };
 }
 
 function writeJournal(root: string, content: unknown): void {
@@ -68,9 +83,16 @@ describe('a hostile or broken crash journal is never executed', () => {
     expect(readFileSync(path.join(root, 'assets/hero.png'), 'utf8')).toBe('png-bytes-hero');
   });
 
-  it('`registryBefore: null` beside an existing registry does not delete packer.registry.json', async () => {
+  it('`registryBefore: null` (an old-shape journal) beside an existing registry does not delete packer.registry.json', async () => {
     const { root, journal } = await crashedProject();
-    writeJournal(root, { ...journal, registryBefore: null });
+    writeJournal(root, { ...legacyOf(root, journal), registryBefore: null });
+    await expectRefused(root, /packer\.registry\.json on disk is neither absent nor the registry after/);
+    expect(readRegistryText(root)).not.toBeNull();
+  });
+
+  it('`registry.before: null` beside an existing registry does not delete packer.registry.json', async () => {
+    const { root, journal } = await crashedProject();
+    writeJournal(root, { ...journal, registry: { ...journal.registry, before: null } });
     await expectRefused(root, /packer\.registry\.json on disk is neither absent nor the registry after/);
     expect(readRegistryText(root)).not.toBeNull();
   });
@@ -84,18 +106,27 @@ describe('a hostile or broken crash journal is never executed', () => {
   it.each([
     ['a wrong shape', { version: 1, steps: 'all of them' }, /field "(operationId|steps|state)" is invalid/],
     ['an unknown version', 'version', /field "version" is invalid/],
+    ['an old-shape field in a version 2 journal', 'mixed', /field "registryAfter" is invalid/],
     ['an operation id that walks out of the trash folder', 'operationId', /field "operationId" is invalid/],
     ['a delete that parks a file outside its own trash slot', 'trash', /steps\[0\]\.trash is "\.packer\/elsewhere"/],
     ['a step outside every asset root', 'root', /outside every asset root/],
-    ['a registry the packer would refuse to read', 'registry', /registryAfter is not a valid registry/],
+    ['an old-shape registry the packer would refuse to read', 'registry', /registryAfter is not a valid registry/],
+    ['a changed entry the packer would refuse to read', 'entry', /registry\.added\[0\] is not a valid registry entry: .*registry\.added\[0\]\.id/],
+    ['a changed entry whose path escapes the project', 'escape', /registry\.added\[0\] is not a valid registry entry: .*not a valid project path/],
+    ['a digest that is not a sha256', 'digest', /field "registry\.after" is invalid: must be a sha256 digest/],
   ] as const)('%s is refused', async (_name, change, message) => {
     const { root, journal } = await crashedProject();
+    const added = journal.registry.added[0]!;
     const hostile =
-      change === 'version' ? { ...journal, version: 2 }
+      change === 'version' ? { ...journal, version: 3 }
+      : change === 'mixed' ? { ...journal, registryAfter: readRegistryText(root) }
+      : change === 'entry' ? { ...journal, registry: { ...journal.registry, added: [{ ...added, id: 1 }] } }
+      : change === 'escape' ? { ...journal, registry: { ...journal.registry, added: [{ ...added, path: '../escaped/stolen.md' }] } }
+      : change === 'digest' ? { ...journal, registry: { ...journal.registry, after: 'not a digest' } }
       : change === 'operationId' ? { ...journal, operationId: '../../assets' }
       : change === 'trash' ? { ...journal, steps: [{ op: 'delete', path: 'assets/hero.png', trash: '.packer/elsewhere' }] }
       : change === 'root' ? { ...journal, steps: [{ op: 'move', from: 'assets/hero.png', to: 'packer.json' }] }
-      : change === 'registry' ? { ...journal, registryAfter: '{"version": 2, "assets": [{"id": 1}]}' }
+      : change === 'registry' ? { ...legacyOf(root, journal), registryAfter: '{"version": 2, "assets": [{"id": 1}]}' }
       : change;
     writeJournal(root, hostile);
     await expectRefused(root, message);
@@ -129,6 +160,44 @@ describe('a hostile or broken crash journal is never executed', () => {
     expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
     expect(ws.snapshot.diagnostics.map((item) => item.code)).not.toContain('INVALID_JOURNAL');
     expect(ws.state.byPath.get('assets/hero.png')).toBeDefined();
+    await ws.close();
+  });
+});
+
+describe('a journal\'s registry change must rebuild exactly the registry it records (sha256), or nothing runs', () => {
+  const forged = (journal: JournalJson, registry: Partial<JournalJson['registry']>): JournalJson => ({ ...journal, registry: { ...journal.registry, ...registry } });
+
+  it.each([
+    ['an added entry changed after the fact (its digest no longer matches)', (j: JournalJson) => forged(j, { added: [{ ...j.registry.added[0]!, tags: ['forged'] }] }), /registry\.after rebuilt .* does not match its sha256/],
+    ['a forged after digest', (j: JournalJson) => forged(j, { after: 'f'.repeat(64) }), /registry\.after rebuilt .* does not match its sha256/],
+    ['a removed entry the registry does not hold', (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, id: 'a_00000000000000000000000000' }] }), /does not fit packer\.registry\.json on disk \(asset a_0+ is not in it\)/],
+    ['a removed entry with other values than the registry holds', (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, kind: 'data' }] }), /is in it with other values/],
+    ['a whole before text that does not match its digest', (j: JournalJson) => forged(j, { beforeText: '{"version":2,"assets":[\n]}\n' }), /registry\.beforeText does not match its sha256/],
+    ['a before digest that is neither the registry on disk nor rebuilt', (j: JournalJson) => forged(j, { before: '0'.repeat(64) }), /on disk is neither the registry before nor the registry after .* \(by sha256\)/],
+  ] as const)('%s is refused', async (_name, forge, message) => {
+    const { root, journal } = await crashedProject();
+    expect(journal.registry.removed).toHaveLength(1);
+    expect(journal.registry.added).toHaveLength(1);
+    writeJournal(root, forge(journal));
+    await expectRefused(root, message);
+  });
+
+  it('a committed journal whose change does not fit is not rolled forward either', async () => {
+    const { root, journal } = await crashedProject();
+    writeJournal(root, { ...forged(journal, { added: [{ ...journal.registry.added[0]!, path: 'assets/elsewhere.png' }] }), state: 'committed' });
+    await expectRefused(root, /registry\.after rebuilt .* does not match its sha256/);
+    expect(readFileSync(path.join(root, 'assets/hero.png'), 'utf8')).toBe('png-bytes-hero');
+  });
+
+  it('a registry changed on disk since the crash (neither side) is never overwritten', async () => {
+    const { root, journal } = await crashedProject();
+    const entries = parseRegistry(readRegistryText(root)!, 'registry', root);
+    writeFileSync(path.join(root, 'packer.registry.json'), serializeRegistry(entries.filter((entry) => entry.path !== 'assets/readme.txt')));
+    writeJournal(root, journal);
+    const ws = await Workspace.open(root);
+    expect(ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_JOURNAL')?.message).toMatch(/neither the registry before nor the registry after/);
+    expect(parseRegistry(readRegistryText(root)!, 'registry', root)).toHaveLength(2);
+    expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(true);
     await ws.close();
   });
 });

@@ -2,23 +2,40 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { AuditRecord, FilesystemMutation } from '../contract/mutation-schema.js';
 import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import type { RegistryChange } from './registry-change.js';
 
 /** One idempotent filesystem step; `delete` parks the file in `.packer/trash/` until the commit is final. */
 export type JournalStep = { op: 'move'; from: string; to: string } | { op: 'delete'; path: string; trash: string };
 
-/** The write-ahead record of one multi-file commit. */
-export interface Journal {
-  version: 1;
+/** What every journal shape holds besides the registry. */
+interface JournalBase {
   operationId: string;
   state: 'pending' | 'committed';
   steps: JournalStep[];
-  /** Registry bytes before the operation; null when there was no registry file. */
-  registryBefore: string | null;
-  registryAfter: string;
   /** Written to the audit log (and idempotency store) when the commit completes, even via recovery. */
   audit: AuditRecord;
   idempotency?: { key: string; mutationHash: string; result: unknown };
 }
+
+/**
+ * The write-ahead record of one commit. The registry is recorded as what changes (see `RegistryChange`): a one-asset
+ * commit journals one entry and two digests, not the whole registry twice.
+ */
+export interface Journal extends JournalBase {
+  version: 2;
+  registry: RegistryChange;
+}
+
+/** A journal written by an earlier version (the whole registry before and after); still recovered after an upgrade. */
+export interface LegacyJournal extends JournalBase {
+  version: 1;
+  /** Registry bytes before the operation; null when there was no registry file. */
+  registryBefore: string | null;
+  registryAfter: string;
+}
+
+/** Any journal a crash may have left in `.packer/`. */
+export type StoredJournal = Journal | LegacyJournal;
 
 /** Where the journal and the trash live inside `.packer/`. */
 export class JournalFile {
@@ -41,7 +58,7 @@ export class JournalFile {
   }
 
   /** Atomic and fsynced, with its folder: the journal is durable before any step runs. */
-  write(journal: Journal): void {
+  write(journal: StoredJournal): void {
     writeFileAtomic(this.file, JSON.stringify(journal));
   }
 

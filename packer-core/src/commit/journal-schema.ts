@@ -3,8 +3,10 @@ import { isPackerError, PackerError } from '../contract/errors.js';
 import { AuditRecord } from '../contract/mutation-schema.js';
 import { issueField, parseJsonFile } from '../config/json-file.js';
 import { assetRootOf, normalizeProjectPath } from '../paths/project-path.js';
-import { parseRegistry } from '../registry/registry-codec.js';
-import type { Journal } from './journal-file.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import { parseRegistry, validateEntry } from '../registry/registry-codec.js';
+import type { Journal, LegacyJournal, StoredJournal } from './journal-file.js';
+import { rebuildRegistry, registryDigest, type RegistrySides } from './registry-change.js';
 
 /** Where the journal lives, as people see it (messages, diagnostics). */
 export const JOURNAL_DISPLAY_PATH = '.packer/journal.json';
@@ -22,22 +24,43 @@ export function isOperationId(value: string): boolean {
   return OPERATION_ID.test(value);
 }
 
-const JournalSchema = z.strictObject({
-  version: z.literal(1),
+const Step = z.discriminatedUnion('op', [
+  z.strictObject({ op: z.literal('move'), from: z.string(), to: z.string() }),
+  z.strictObject({ op: z.literal('delete'), path: z.string(), trash: z.string() }),
+]);
+
+const Digest = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 digest (64 lowercase hex characters)');
+
+const journalFields = {
   // It names a folder under .packer/trash/ that recovery deletes: nothing but the packer's own shape is acceptable.
   operationId: z.string().regex(OPERATION_ID, 'must be an operation id (op_ + 26 characters)'),
   state: z.enum(['pending', 'committed']),
-  steps: z.array(
-    z.discriminatedUnion('op', [
-      z.strictObject({ op: z.literal('move'), from: z.string(), to: z.string() }),
-      z.strictObject({ op: z.literal('delete'), path: z.string(), trash: z.string() }),
-    ]),
-  ),
-  registryBefore: z.string().nullable(),
-  registryAfter: z.string(),
+  steps: z.array(Step),
   audit: AuditRecord,
   idempotency: z.strictObject({ key: z.string().min(1), mutationHash: z.string(), result: z.unknown() }).optional(),
-});
+};
+
+const JournalSchema = z.discriminatedUnion('version', [
+  z.strictObject({
+    version: z.literal(2),
+    ...journalFields,
+    // Entries are checked by the registry reader's own per-entry rules below (schema and path rules).
+    registry: z.strictObject({
+      before: Digest.nullable(),
+      after: Digest,
+      removed: z.array(z.unknown()),
+      added: z.array(z.unknown()),
+      beforeText: z.string().optional(),
+    }),
+  }),
+  z.strictObject({ version: z.literal(1), ...journalFields, registryBefore: z.string().nullable(), registryAfter: z.string() }),
+]);
+
+/** A journal that passed every check, with both registry texts it would restore (each matching its digest). */
+export interface CheckedJournal {
+  journal: StoredJournal;
+  sides: RegistrySides;
+}
 
 /** What the journal is checked against: the project it claims to belong to. */
 export interface JournalRules {
@@ -52,9 +75,11 @@ export interface JournalRules {
 /**
  * Parses and validates a journal before recovery may act on it: shape (zod), every step path by the same rules as
  * a plan (normalised, inside an asset root; deletes park only in the operation's own trash folder), both registries
- * valid, and the registry on disk equal to one of them. Throws INVALID_JOURNAL naming the first problem.
+ * valid, and the registry on disk equal to one of them. For a version 2 journal the other registry is rebuilt from
+ * the one on disk and the recorded change, and must hash to the recorded digest. Throws INVALID_JOURNAL naming the
+ * first problem.
  */
-export function parseJournal(text: string, rules: JournalRules): Journal {
+export function parseJournal(text: string, rules: JournalRules): CheckedJournal {
   let raw: unknown;
   try {
     raw = parseJsonFile(text, JOURNAL_DISPLAY_PATH, 'INVALID_JOURNAL');
@@ -68,7 +93,7 @@ export function parseJournal(text: string, rules: JournalRules): Journal {
     const field = first ? issueField(first) : '(root)';
     throw invalid(rules, `field "${field}" is invalid: ${first?.message ?? 'unknown problem'}`, field);
   }
-  const journal = parsed.data as Journal;
+  const journal = parsed.data as StoredJournal;
   journal.steps.forEach((step, index) => {
     if (step.op === 'move') {
       checkPath(rules, step.from, `steps[${index}].from`);
@@ -79,6 +104,10 @@ export function parseJournal(text: string, rules: JournalRules): Journal {
       if (step.trash !== trash) throw invalid(rules, `steps[${index}].trash is ${JSON.stringify(step.trash)}, not the operation's own trash slot ${trash}`, `steps[${index}].trash`);
     }
   });
+  return { journal, sides: journal.version === 1 ? legacySides(rules, journal) : changeSides(rules, journal) };
+}
+
+function legacySides(rules: JournalRules, journal: LegacyJournal): RegistrySides {
   checkRegistry(rules, journal.registryAfter, 'registryAfter');
   if (journal.registryBefore !== null) checkRegistry(rules, journal.registryBefore, 'registryBefore');
   // Recovery restores one of the two registries; one that is neither was changed by someone else since the crash,
@@ -87,7 +116,63 @@ export function parseJournal(text: string, rules: JournalRules): Journal {
     const before = journal.registryBefore === null ? 'absent' : 'the registry before';
     throw invalid(rules, `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId}, so the journal does not describe this project`, 'registryBefore');
   }
-  return journal;
+  const { registryBefore, registryAfter } = journal;
+  return {
+    before: registryBefore === null ? null : { sha256: registryDigest(registryBefore), text: () => registryBefore },
+    after: { sha256: registryDigest(registryAfter), text: () => registryAfter },
+  };
+}
+
+/** Rebuilds the registry side that is not on disk from the one that is, checking both against their digests. */
+function changeSides(rules: JournalRules, journal: Journal): RegistrySides {
+  const change = journal.registry;
+  const removed = change.removed.map((raw, index) => checkEntry(rules, raw, `registry.removed[${index}]`));
+  const added = change.added.map((raw, index) => checkEntry(rules, raw, `registry.added[${index}]`));
+  if (change.beforeText !== undefined) {
+    if (change.before === null) throw invalid(rules, 'registry.beforeText is given for a registry that did not exist', 'registry.beforeText');
+    if (registryDigest(change.beforeText) !== change.before) throw invalid(rules, 'registry.beforeText does not match its sha256 (registry.before)', 'registry.beforeText');
+  }
+  const now = rules.registryNow;
+  const digestNow = now === null ? null : registryDigest(now);
+  // Recovery restores one of the two registries; one that is neither was changed by someone else since the crash,
+  // and overwriting (or, with `before` null, deleting) it would destroy their work.
+  const onDisk = now !== null && digestNow === change.after ? 'after' : digestNow === change.before ? 'before' : undefined;
+  if (onDisk === undefined) {
+    const before = change.before === null ? 'absent' : 'the registry before';
+    throw invalid(rules, `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId} (by sha256), so the journal does not describe this project`, 'registry.before');
+  }
+  if (onDisk === 'after') {
+    const entriesNow = checkRegistry(rules, now!, 'registry.after');
+    const before = change.before === null ? null : (change.beforeText ?? rebuilt(rules, entriesNow, added, removed, 'registry.before', change.before));
+    if (before !== null) checkRegistry(rules, before, 'registry.before');
+    return { before: before === null ? null : { sha256: change.before!, text: () => before }, after: { sha256: change.after, text: () => now! } };
+  }
+  const entriesNow = now === null ? [] : checkRegistry(rules, now, 'registry.before');
+  const after = rebuilt(rules, entriesNow, removed, added, 'registry.after', change.after);
+  checkRegistry(rules, after, 'registry.after');
+  return { before: now === null ? null : { sha256: change.before!, text: () => now }, after: { sha256: change.after, text: () => after } };
+}
+
+/** The side not on disk, rebuilt, or INVALID_JOURNAL when the change does not fit or the result is not what was recorded. */
+function rebuilt(rules: JournalRules, from: readonly RegistryEntry[], take: readonly RegistryEntry[], put: readonly RegistryEntry[], field: string, digest: string): string {
+  let text: string;
+  try {
+    text = rebuildRegistry(from, take, put);
+  } catch (error) {
+    throw invalid(rules, `the registry change does not fit packer.registry.json on disk (${(error as Error).message}), so ${field} cannot be rebuilt`, field);
+  }
+  if (registryDigest(text) !== digest) {
+    throw invalid(rules, `${field} rebuilt from packer.registry.json on disk and the recorded change does not match its sha256, so the journal does not describe this project`, field);
+  }
+  return text;
+}
+
+function checkEntry(rules: JournalRules, raw: unknown, field: string): RegistryEntry {
+  try {
+    return validateEntry(raw, 0, JOURNAL_DISPLAY_PATH, rules.projectRoot);
+  } catch (error) {
+    throw invalid(rules, `${field} is not a valid registry entry: ${(error as Error).message.replace(/assets\[0\]/g, field)}`, field);
+  }
 }
 
 /** The INVALID_JOURNAL error for a journal that cannot even be read (or checked against the registry). */
@@ -110,9 +195,9 @@ function checkPath(rules: JournalRules, value: string, field: string): void {
   if (!assetRootOf(value, rules.assetRoots)) throw invalid(rules, `${field} ${JSON.stringify(value)} is outside every asset root (${rules.assetRoots.join(', ')})`, field);
 }
 
-function checkRegistry(rules: JournalRules, text: string, field: string): void {
+function checkRegistry(rules: JournalRules, text: string, field: string): RegistryEntry[] {
   try {
-    parseRegistry(text, `${JOURNAL_DISPLAY_PATH} ${field}`, rules.projectRoot);
+    return parseRegistry(text, `${JOURNAL_DISPLAY_PATH} ${field}`, rules.projectRoot);
   } catch (error) {
     throw invalid(rules, `${field} is not a valid registry: ${(error as Error).message}`, field);
   }

@@ -29,8 +29,11 @@ export class RegistryLines {
 
   constructor(private readonly file: string, private readonly projectRoot: string) {}
 
-  /** Adopts what the reader validated. Lines are kept only when their text is what the writer would produce. */
-  seed(read: RegistryRead): void {
+  /**
+   * Adopts what the reader validated. Lines are kept only when their text is what the writer would produce.
+   * Returns true when the whole text is the writer's canonical text of its entries (its order is then this cache's).
+   */
+  seed(read: RegistryRead): boolean {
     const { entries, bodies } = read;
     let sorted = true;
     entries.forEach((entry, index) => {
@@ -40,20 +43,26 @@ export class RegistryLines {
     });
     const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
     this.remember(usable ? { entries, bodies: [...bodies], canonical: entries } : { entries: [], bodies: [], canonical: [] });
+    return usable;
   }
 
-  /** The format 2 text of `entries`, validated. Throws the reader's own INVALID_REGISTRY / path error otherwise. */
-  serialize(entries: readonly RegistryEntry[]): { text: string; canonical: RegistryEntry[] } {
+  /**
+   * The format 2 text of `entries`, validated. Throws the reader's own INVALID_REGISTRY / path error otherwise.
+   * `change` is what differs from the previous order (canonical entries), when it was found without a full check.
+   */
+  serialize(entries: readonly RegistryEntry[]): Serialized {
     const next = new Set(entries);
     // The same object twice is a duplicate id: the full check names it.
     if (next.size !== entries.length) return this.fullCheck(entries);
     const kept: Column = { entries: [], bodies: [], canonical: [] };
     const removed: RegistryEntry[] = [];
+    const removedCanonical: RegistryEntry[] = [];
     const { entries: previous, bodies, canonical } = this.order;
     for (let index = 0; index < previous.length; index++) {
       const entry = previous[index]!;
       if (!next.has(entry)) {
         removed.push(entry);
+        removedCanonical.push(canonical[index]!);
         continue;
       }
       kept.entries.push(entry);
@@ -76,7 +85,8 @@ export class RegistryLines {
     for (const entry of added) this.ids.set(entry.id, entry);
     this.order = merged;
     this.members = next;
-    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical };
+    const change = { removed: removedCanonical, added: added.map((entry) => this.lines.get(entry)!.canonical) };
+    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, change };
   }
 
   /** Validates one new line exactly as the reader does: `validateEntry` on the parse of the line's own text. */
@@ -93,7 +103,7 @@ export class RegistryLines {
   }
 
   /** The from-scratch path: serialise everything and run the reader on it. Throws its error, or adopts the result. */
-  private fullCheck(entries: readonly RegistryEntry[]): { text: string; canonical: RegistryEntry[] } {
+  private fullCheck(entries: readonly RegistryEntry[]): Serialized {
     const text = serializeRegistry(entries);
     const read = readRegistry(text, this.file, this.projectRoot);
     // Reached only when the quick check saw a problem the reader did not (it should not happen): trust the reader.
@@ -132,6 +142,13 @@ export class RegistryLines {
     this.members = new Set(order.entries);
     this.ids = new Map(order.entries.map((entry) => [entry.id, entry]));
   }
+}
+
+/** A serialised registry: its text, the reader's entries for it, and (when known) what changed. */
+export interface Serialized {
+  text: string;
+  canonical: RegistryEntry[];
+  change?: { removed: RegistryEntry[]; added: RegistryEntry[] };
 }
 
 /** Parallel arrays, one slot per line in file order. */

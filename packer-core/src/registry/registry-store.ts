@@ -1,9 +1,10 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { isPackerError, PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
-import { readRegistry } from './registry-codec.js';
+import { diffRegistryEntries, registryDigest, type RegistryChange } from '../commit/registry-change.js';
+import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
+import { readRegistry, type RegistryRead } from './registry-codec.js';
 import { RegistryLines } from './registry-lines.js';
 
 export const REGISTRY_FILE = 'packer.registry.json';
@@ -13,19 +14,43 @@ export type RegistryLoad =
   | { state: 'ok'; entries: RegistryEntry[]; text: string | null }
   | { state: 'read-only'; error: PackerError; text: string };
 
+/** A registry text serialised and validated for a commit, with what it changes against the bytes on disk. */
+export interface StagedRegistry {
+  text: string;
+  /** The journal's record of the change: changed entries and the digests of both sides. */
+  change: RegistryChange;
+}
+
+/** What the registry file held when this store last read or wrote it, and how to tell it is still there. */
+interface DiskState {
+  /** dev, inode, size and change times: a file that differs in any of them is read again. */
+  identity: string;
+  text: string;
+  entries: RegistryEntry[];
+  version: RegistryVersion;
+  /** sha256 of the bytes, once computed (a write knows it; a load computes it when a commit first needs it). */
+  digest: string | undefined;
+  /** True when the text is the writer's canonical text of its entries (so a journal can rebuild it from a change). */
+  canonical: boolean;
+}
+
 /**
  * Reads, validates and atomically writes `packer.registry.json`. Never overwrites an invalid registry, and never
  * writes one it would refuse to read: every text it writes passes the reader's own check first (`readRegistry`,
  * or for text it serialised, the same check run line by line on what changed: see `RegistryLines`).
  * It reads formats 1 and 2 and always writes format 2, so the first write after an upgrade migrates the file.
+ *
+ * Cost follows the change: the store remembers the file it last read or wrote (by identity and digest), so a commit
+ * neither reads the registry back nor hashes the side it already knows, and a reload after its own write reads nothing.
  */
 export class RegistryStore {
   readonly file: string;
-  /** The last text `serialize` produced and validated, so writing it does not parse it a second time. */
-  private validated: string | undefined;
   private readonly lines: RegistryLines;
-  /** The last text known valid and the entries the reader gives for it, so reading back our own write costs no parse. */
-  private known: { text: string; entries: RegistryEntry[] } | undefined;
+  private disk: DiskState | undefined;
+  /** The text the line cache's order stands for (its diff against that text is exact). */
+  private linesText: string | undefined;
+  /** The last text staged and validated, and its bytes, so writing it neither parses nor encodes it again. */
+  private staged: { text: string; bytes: Buffer; digest: string; entries: RegistryEntry[] } | undefined;
   private diskVersion: RegistryVersion | undefined;
 
   constructor(private readonly projectRoot: string) {
@@ -41,25 +66,32 @@ export class RegistryStore {
   /** A missing registry is an empty one (a fresh project); an unreadable or invalid one is read-only. */
   load(): RegistryLoad {
     this.diskVersion = undefined;
-    if (!existsSync(this.file)) return { state: 'ok', entries: [], text: null };
+    let identity: string | null;
     let text: string;
     try {
+      identity = this.identity();
+      if (identity === null) return { state: 'ok', entries: [], text: null };
+      // The file this store last read or wrote, untouched since: nothing to read.
+      if (identity === this.disk?.identity) {
+        this.diskVersion = this.disk.version;
+        return { state: 'ok', entries: this.disk.entries, text: this.disk.text };
+      }
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
       const cause = toPackerError(error);
       return { state: 'read-only', error: new PackerError('INVALID_REGISTRY', `Cannot read ${this.file}: ${cause.message}`, { file: this.file }), text: '' };
     }
-    if (text === this.known?.text) {
-      this.diskVersion = 2;
-      return { state: 'ok', entries: this.known.entries, text };
+    if (this.disk !== undefined && text === this.disk.text) {
+      this.disk = { ...this.disk, identity };
+      this.diskVersion = this.disk.version;
+      return { state: 'ok', entries: this.disk.entries, text };
     }
     try {
       const read = readRegistry(text, this.file, this.projectRoot);
-      this.lines.seed(read);
-      this.diskVersion = read.version;
-      this.known = { text, entries: read.entries };
+      this.adopt(identity, text, read);
       return { state: 'ok', entries: read.entries, text };
     } catch (error) {
+      this.disk = undefined;
       return { state: 'read-only', error: toPackerError(error), text };
     }
   }
@@ -69,14 +101,39 @@ export class RegistryStore {
     return existsSync(this.file) ? readFileSync(this.file, 'utf8') : null;
   }
 
+  /** sha256 of the bytes on disk now (null: no registry file); read and hashed only when the file is not the one last seen. */
+  diskDigest(): string | null {
+    const identity = this.identity();
+    if (identity === null) return null;
+    if (identity === this.disk?.identity) return (this.disk.digest ??= registryDigest(this.disk.text));
+    // Digests are of the text as read (UTF-8), the same text recovery compares: for a valid UTF-8 file, its bytes.
+    return registryDigest(readFileSync(this.file, 'utf8'));
+  }
+
   /**
    * Atomic write of already-serialised bytes (temp, fsync, rename, fsync folder), keeping the file's mode.
    * Throws INVALID_PATH or INVALID_REGISTRY, writing nothing, when the reader would refuse the text.
    */
   writeText(text: string): void {
-    const version = text === this.validated ? 2 : this.assertReadable(() => readRegistry(text, this.file, this.projectRoot)).version;
-    writeFileAtomic(this.file, text);
-    this.diskVersion = version;
+    const staged = this.staged?.text === text ? this.staged : undefined;
+    if (staged) {
+      writeFileAtomic(this.file, staged.bytes);
+      this.disk = { identity: this.identity() ?? '', text, entries: staged.entries, version: 2, digest: staged.digest, canonical: true };
+      this.diskVersion = 2;
+      return;
+    }
+    const read = this.assertReadable(() => readRegistry(text, this.file, this.projectRoot));
+    const bytes = Buffer.from(text);
+    writeFileAtomic(this.file, bytes);
+    this.adopt(this.identity() ?? '', text, read, registryDigest(bytes));
+  }
+
+  /** Deletes the registry file (a rollback of the commit that created it). */
+  remove(): void {
+    rmSync(this.file, { force: true });
+    fsyncDirectory(this.projectRoot);
+    this.disk = undefined;
+    this.diskVersion = undefined;
   }
 
   /**
@@ -85,11 +142,65 @@ export class RegistryStore {
    * packer could not read the result back.
    */
   serialize(entries: readonly RegistryEntry[]): string {
+    return this.stage(entries).text;
+  }
+
+  /**
+   * `serialize`, plus what the text changes against the registry on disk now, for the journal: the changed entries
+   * and the sha256 of both sides. A one-asset change costs one line's serialisation and validation, the join of the
+   * text and one hash of it; the side on disk is known from the last read or write (read again only when the file
+   * changed since).
+   */
+  stage(entries: readonly RegistryEntry[]): StagedRegistry {
     this.assertWritable();
-    const { text, canonical } = this.assertReadable(() => this.lines.serialize(entries));
-    this.validated = text;
-    this.known = { text, entries: canonical };
-    return text;
+    const before = this.currentDisk();
+    const exact = before !== undefined && before.text === this.linesText;
+    const { text, canonical, change } = this.assertReadable(() => this.lines.serialize(entries));
+    this.linesText = text;
+    const diff = exact && change ? change : diffRegistryEntries(before?.entries ?? [], canonical);
+    const bytes = Buffer.from(text);
+    const digest = registryDigest(bytes);
+    this.staged = { text, bytes, digest, entries: canonical };
+    return {
+      text,
+      change: {
+        before: before === undefined ? null : (before.digest ??= registryDigest(before.text)),
+        after: digest,
+        removed: diff.removed,
+        added: diff.added,
+        ...(before !== undefined && !before.canonical ? { beforeText: before.text } : {}),
+      },
+    };
+  }
+
+  /** The registry on disk now (undefined: no file), read and validated again only when it is not the file last seen. */
+  private currentDisk(): DiskState | undefined {
+    const identity = this.identity();
+    if (identity === null) return undefined;
+    if (identity === this.disk?.identity) return this.disk;
+    const text = readFileSync(this.file, 'utf8');
+    this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot));
+    return this.disk;
+  }
+
+  /** Records a text as the one on disk and seeds the line cache with it. */
+  private adopt(identity: string, text: string, read: RegistryRead, digest?: string): void {
+    const canonical = this.lines.seed(read);
+    this.linesText = canonical ? text : undefined;
+    this.disk = { identity, text, entries: read.entries, version: read.version, digest, canonical };
+    this.diskVersion = read.version;
+  }
+
+  /** What tells one registry file from another without reading it; null when there is none. */
+  private identity(): string | null {
+    let stats: BigIntStats;
+    try {
+      stats = statSync(this.file, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
   }
 
   private assertWritable(): void {

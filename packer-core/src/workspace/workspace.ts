@@ -279,18 +279,18 @@ export class Workspace {
         return result;
       }
       const entries = applyRegistryMutations(this.state.entries, plan);
+      // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.
+      const staged = this.registry.stage(entries);
       const journal: Journal = {
-        version: 1,
+        version: 2,
         operationId,
         state: 'pending',
         steps: journalSteps(operationId, this.journal, plan.filesystemMutations),
-        registryBefore: this.registry.readText(),
-        // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.
-        registryAfter: this.registry.serialize(entries),
+        registry: staged.change,
         audit: record,
         ...(idempotency ? { idempotency } : {}),
       };
-      prepared = { plan, journal, registry: { state: 'ok', entries, text: journal.registryAfter }, result };
+      prepared = { plan, journal, registry: { state: 'ok', entries, text: staged.text }, result };
     } catch (error) {
       if (audited || isSimulatedCrash(error)) throw error;
       return refuse('failed', toPackerError(error));
@@ -298,7 +298,7 @@ export class Workspace {
     const { journal, result } = prepared;
     const { revisionBefore } = result;
     try {
-      await runCommit(this.commitTarget(), journal);
+      await runCommit(this.commitTarget(), journal, prepared.registry.text!);
     } catch (error) {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
