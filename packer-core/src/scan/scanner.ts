@@ -146,8 +146,15 @@ export function rescanChanges(
   const rules = walkRules(projectRoot, config);
   const inRoots = (relative: string): boolean =>
     config.assetRoots.some((root) => isSameOrInside(relative, root) || isSameOrInside(root, relative));
-  // A folder that came or went changes what its sidecar (`Folder.meta`) belongs to: look at that file again too.
-  const wanted = rules.sidecars ? [...paths, ...paths.flatMap((relative) => rules.sidecars!.pathsOf(relative))] : paths;
+  // A folder that came or went changes what its sidecar (`Folder.meta`) belongs to: look at that file again too,
+  // for the named path and each folder above it (a file written or moved into a new folder creates it, and a
+  // watcher need not report the folder itself).
+  const wanted = rules.sidecars
+    ? [
+        ...paths,
+        ...paths.flatMap((relative) => selfAndFolders(relative).flatMap((owner) => rules.sidecars!.pathsOf(owner))),
+      ]
+    : paths;
   for (const named of new Set(rules.git ? wanted.map(gitignoreScope) : wanted)) {
     // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
     // look again at the folder that holds it, which lists the raw name.
@@ -168,6 +175,14 @@ export function rescanChanges(
     }
   }
   return { changes: files.changes, escapes: result.escapes };
+}
+
+/** `a/b/c` → `a/b/c`, `a/b`, `a`. */
+function selfAndFolders(relative: string): string[] {
+  const out = [relative];
+  for (let slash = relative.lastIndexOf('/'); slash > 0; slash = relative.lastIndexOf('/', slash - 1))
+    out.push(relative.slice(0, slash));
+  return out;
 }
 
 /** The previous file map seen through this rescan's changes (the walk reads and writes it like a Map). */

@@ -113,7 +113,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const build = new Derivation(input, prior, book, incremental ? previous : undefined);
 
   // 1. The registry: entries by id and the claims on each path.
-  const touched = new Set<string>(incremental ? input.changedPaths : files.keys());
+  const touched = new Set<string>(incremental ? input.changedPaths : []);
   const claimEdits = new Map<string, RegistryEntry[]>();
   const claimList = (path: string): RegistryEntry[] => {
     let list = claimEdits.get(path);
@@ -128,14 +128,14 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     book.set(SECTIONS.entry, missingKey(entry), undefined);
     build.missingChanges.set(missingKey(entry), undefined);
     build.dirtyIds.set(entry.id, null);
-    touched.add(entry.path);
+    if (incremental) touched.add(entry.path);
   }
   for (const entry of added) {
     entryChanges.set(entry.id, entry);
     claimList(entry.path).push(entry);
     book.set(SECTIONS.entry, missingKey(entry), found.entryDiagnostics(entry, config));
     build.dirtyIds.set(entry.id, null);
-    touched.add(entry.path);
+    if (incremental) touched.add(entry.path);
   }
   build.entryById = prior.entryById.with(entryChanges);
   for (const list of claimEdits.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -144,8 +144,11 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   );
 
   // 2. Each touched path, and the sidecars whose owner it is.
-  if (sidecars) for (const path of [...touched]) for (const sidecar of sidecars.pathsOf(path)) touched.add(sidecar);
-  for (const path of [...touched].sort()) build.observePath(path, registryOk, sidecars, classify);
+  if (sidecars && incremental)
+    for (const path of [...touched]) for (const sidecar of sidecars.pathsOf(path)) touched.add(sidecar);
+  for (const path of incremental ? [...touched].sort() : mergeSorted(files.keys(), build.claims.keys())) {
+    build.observePath(path, registryOk, sidecars, classify);
+  }
   build.settlePathIndexes();
 
   // 3. Groups: case collisions of the touched lower-case forms; then the (small) global parts.
@@ -474,6 +477,23 @@ class Derivation {
     else this.counts.missing += sign;
     this.counts.totalBytes += sign * (view.observation?.size ?? 0);
   }
+}
+
+/**
+ * Every path of a from-scratch derivation in order: the observed files and the claimed paths, both already sorted
+ * (a path neither observed nor claimed has nothing to derive), merged without sorting the whole set again.
+ */
+function mergeSorted(files: Iterable<string>, claimed: Iterable<string>): string[] {
+  const a = [...files];
+  const b = [...claimed];
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
+    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
+  }
+  return out;
 }
 
 /** Entries of `next` not in `previous` and the reverse, by identity: unchanged entries keep their objects. */

@@ -88,6 +88,8 @@ export class BookEdit {
 
   /** Replaces what (section, key) holds; an empty or absent list removes it. */
   set(section: Section, key: string, list: readonly Diagnostic[] | undefined): void {
+    // Nothing to remove from a section that holds nothing: the common case, checked without building the key.
+    if ((list === undefined || list.length === 0) && (this.counts.get(section)?.keys ?? 0) === 0) return;
     const full = section + SEPARATOR + key;
     const before = this.changes.has(full) ? this.changes.get(full) : this.items.get(full);
     const after = list && list.length > 0 ? list : undefined;

@@ -203,4 +203,23 @@ describe('incremental snapshot', () => {
       { numRuns: 60 },
     );
   }, 300_000);
+  // Found by the property above: the commit re-observed the moved file but not `assets/d.meta`, whose folder the
+  // move created, so the incremental state kept calling it an orphan while a full scan saw a folder sidecar.
+  it("a move into a new folder re-observes that folder's sidecar", async () => {
+    const root = makeTempProject({ 'assets/a.png': 'A', 'assets/b.txt': 'A' }, CONFIG);
+    const ws = await Workspace.open(root);
+    try {
+      await ws.apply({ type: 'register', paths: ['assets'] });
+      renameSync(path.join(root, 'assets/a.png'), path.join(root, 'assets/d.meta'));
+      await ws.refresh(['assets/a.png', 'assets/d.meta'], 'watcher');
+      expect(ws.snapshot.diagnostics.map((item) => item.code)).toContain('ORPHAN_SIDECAR');
+      await ws.apply({ type: 'move', from: 'assets/b.txt', to: 'assets/d/e.png' });
+      expect(ws.state.files.get('assets/d.meta')?.sidecarOfFolder).toBe('assets/d');
+      expect(ws.snapshot.diagnostics.map((item) => item.code)).not.toContain('ORPHAN_SIDECAR');
+      expect(canonical(ws.state)).toBe(canonical(observerOf(ws).deriveFromScratch()));
+    } finally {
+      await ws.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });
