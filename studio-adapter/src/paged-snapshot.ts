@@ -1,4 +1,4 @@
-import { isPackerError, PackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
+import { isPackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
 import type {
   AssetView,
   Diagnostic,
@@ -26,16 +26,18 @@ export async function loadPagedSnapshot(client: DaemonClient): Promise<Snapshot>
       return await readOnce(client);
     } catch (error) {
       if (!(error instanceof RevisionMoved) && !isPackerError(error, 'CONFLICT')) throw error;
-      if (attempt >= ATTEMPTS) {
-        throw new PackerError('CONFLICT', `The snapshot kept changing while it was read (${ATTEMPTS} attempts).`, {
-          hint: 'Try again once the project is quieter.',
-        });
-      }
+      // The packer's own CONFLICT (a stale page token) goes out as it came; a revision the adapter saw move is
+      // the adapter's observation, not a packer outcome, so it stays a plain error.
+      if (attempt >= ATTEMPTS) throw error;
     }
   }
 }
 
-class RevisionMoved extends Error {}
+class RevisionMoved extends Error {
+  constructor() {
+    super(`The snapshot kept changing while it was read (${ATTEMPTS} attempts); try again once the project is quieter.`);
+  }
+}
 
 async function readOnce(client: DaemonClient): Promise<Snapshot> {
   const header = await client.call('snapshot.summary', {});
