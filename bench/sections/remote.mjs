@@ -4,6 +4,7 @@
 // number of requests in flight. Target: warm-remote cold build ≤ 1.3 × curl + the no-change build.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const CORE = new URL('../../packer-core/dist/index.js', import.meta.url).href;
@@ -52,6 +53,10 @@ export default {
       const warm = await build(root, remoteEnv);
       if (warm.report.counts.processed !== 0)
         throw new Error(`the warm-remote build processed ${warm.report.counts.processed} assets; expected 0`);
+      // The floor of any remote cache: every output already local (the warm build just stored them), only the packs
+      // to write (and hash, and fsync), measured right after the warm build in the same state.
+      rmSync(path.join(root, 'build'), { recursive: true, force: true });
+      const packsOnly = await build(root, remoteEnv);
       // The same objects the warm build downloaded, fetched by curl from the same server, as many at once.
       const objects = ['ac', 'cas'].flatMap((kind) =>
         readdirSync(path.join(nginx.root, 'open', kind)).map((name) => `${url}/${kind}/${name}`),
@@ -77,7 +82,12 @@ export default {
         0,
       );
       const target = 1.3 * curl.seconds + noChange.seconds;
+      const floorTarget = 1.3 * curl.seconds + packsOnly.seconds;
       const r = warm.report.remote;
+      const load = os
+        .loadavg()
+        .map((value) => value.toFixed(1))
+        .join(' / ');
       ctx.table(
         `Remote cache, ${generated.files.toLocaleString('en-US')} files, ${mb(generated.bytes)} MB`,
         ['name', 'seconds', 'ratio', 'vs'],
@@ -95,16 +105,28 @@ export default {
             vs: 'curl',
           },
           {
+            name: 'cold build, warm local cache, packs removed (writes the packs only: the floor of any remote)',
+            seconds: round(packsOnly.seconds),
+            ratio: round(packsOnly.seconds / curl.seconds),
+            vs: 'curl',
+          },
+          {
             name: `cold build, empty local cache, no remote (processed ${noRemote.report.counts.processed})`,
             seconds: round(noRemote.seconds),
             ratio: round(noRemote.seconds / curl.seconds),
             vs: 'curl',
           },
           {
-            name: `cold build, empty local cache, warm remote (${r.hits} hits, ${mb(r.bytesDown)} MB down)`,
+            name: `cold build, empty local cache, warm remote (${r.hits} hits, ${warm.report.counts.passThrough ?? 0} pass-through, ${mb(r.bytesDown)} MB down)`,
             seconds: round(warm.seconds),
             ratio: round(warm.seconds / target),
             vs: `target 1.3 × curl + no-change = ${round(target)} s`,
+          },
+          {
+            name: 'the same warm-remote build',
+            seconds: round(warm.seconds),
+            ratio: round(warm.seconds / floorTarget),
+            vs: `1.3 × curl + packs-only build = ${round(floorTarget)} s`,
           },
           {
             name: `first build, filling the remote (${fill.report.remote.uploads} uploads, ${mb(fill.report.remote.bytesUp)} MB up)`,
@@ -114,7 +136,9 @@ export default {
           },
         ],
         [
-          `Each build is a whole \`node\` process over the compiled core; "empty local cache" removes .packer/cache and build/ (the digest cache stays). Warm-remote build ${warm.seconds <= target ? 'meets' : 'misses'} the target.`,
+          `Each build is a whole \`node\` process over the compiled core; "empty local cache" removes .packer/cache and build/ (the digest cache stays). Warm-remote build ${warm.seconds <= target ? 'meets' : 'misses'} the target (1.3 × curl + no-change), and ${warm.seconds <= floorTarget ? 'meets' : 'misses'} 1.3 × curl + the packs-only build.`,
+          'A no-change build writes no pack; a cold build, from a remote or not, writes, hashes and fsyncs every pack: the packs-only row is that cost with every output already local, which no remote cache can go below. `copy` outputs are pass-through with a remote cache (never requested: docs/remote-cache.md), so the server holds no object for them and curl fetches exactly the objects the warm build fetched.',
+          `Load average (1 / 5 / 15 min) at the end: ${load} on ${os.cpus().length} cores.`,
         ],
       );
     } finally {
