@@ -22,12 +22,27 @@ export function processorBlockers(config: ProjectConfig, kind: string): Diagnost
 
 /** What stops one asset from being built: the snapshot's blockers about it, an unreadable file, unusable settings. */
 export function assetBlockers(state: SnapshotState, asset: AssetView): Diagnostic[] {
-  const out = [...(indexBlockers(state).get(asset.id) ?? [])];
+  return [...snapshotBlockers(state, asset.id), ...ownBlockers(state.config, asset)];
+}
+
+/** The snapshot's blockers about one asset (a missing file, an invalid setting found by the snapshot). */
+export function snapshotBlockers(state: SnapshotState, assetId: string): readonly Diagnostic[] {
+  return indexBlockers(state).get(assetId) ?? [];
+}
+
+/** True when the snapshot has a blocker about any asset. */
+export function hasSnapshotBlockers(state: SnapshotState): boolean {
+  return indexBlockers(state).size > 0;
+}
+
+/** What the asset itself (its view and the config) says against building it: computed from nothing else. */
+export function ownBlockers(config: ProjectConfig, asset: AssetView): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const subject = { assetId: asset.id, path: asset.path };
   if (asset.status === 'present' && !asset.observation?.digest) {
     out.push(diagnostic('UNREADABLE_FILE', `${asset.path} exists but could not be read.`, subject, 'Check its permissions, then build again.'));
   }
-  const spec = processorForKind(state.config, asset.kind);
+  const spec = processorForKind(config, asset.kind);
   if (spec?.type === 'tool') out.push(...toolSettingBlockers(spec.id, spec.tool, asset));
   if (spec?.type === 'builtin' && spec.id === 'text' && asset.settings.encoding !== undefined) {
     const problem = encodingProblem(asset.settings.encoding);

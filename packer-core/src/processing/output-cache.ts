@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EntryMetadata } from '../contract/build-schema.js';
@@ -21,6 +21,9 @@ type Row = [digest: string, size: number, lastUsed: number, metadata: EntryMetad
 /** Default cap on the bytes of stored outputs (2 GiB); `PACKER_CACHE_MAX_BYTES` or the build option overrides it. */
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
 const SEGMENT = /^(\d+)\.seg$/;
+const LOG = /^index-(\d+)\.log$/;
+/** Past this many bytes of log, the next save writes the whole index again. */
+const MAX_LOG_BYTES = 4 << 20;
 /**
  * Outputs smaller than this are gathered and appended in one write once this many bytes wait (or at `flush`):
  * a write per output costs a thread-pool round trip each, which a build of 10k small outputs feels.
@@ -55,7 +58,13 @@ export async function lockOutputCache(dir: string): Promise<() => void> {
  * so the asset is rebuilt (see `stagePlannedPack`).
  */
 export class OutputCache {
-  private rows = new Map<string, Row>();
+  private rows: Map<string, Row> = new ChangeTrackingMap(this);
+  /** Rows set (or deleted: null) since the index was read or written: what `save` appends to the index log. */
+  readonly changed = new Map<string, Row | null>();
+  /** Set when the whole index must be written again (a prune, a compaction). */
+  rewrite = false;
+  private generation = 0;
+  private logBytes = 0;
   private readonly segmentSizes = new Map<number, number>();
   private writer: SegmentFile | undefined;
   /** Small outputs not yet written: they follow the writer's reserved bytes in this order. */
@@ -85,11 +94,71 @@ export class OutputCache {
     }
     if (!existsSync(this.indexFile)) return;
     try {
-      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as { version?: number; rows?: Record<string, Row> };
-      if (parsed.version === 2 && parsed.rows) this.rows = new Map(Object.entries(parsed.rows));
+      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as { version?: number; generation?: number; rows?: Record<string, Row> };
+      if (parsed.version === 2 && parsed.rows) {
+        this.rows = new ChangeTrackingMap(this, Object.entries(parsed.rows));
+        this.generation = Number.isSafeInteger(parsed.generation) ? parsed.generation! : 0;
+      }
     } catch {
       // A damaged index is only a cache: start empty; unreferenced segments are removed on save.
     }
+    this.replayLog(inspectOnly);
+    this.changed.clear();
+  }
+
+  /**
+   * Applies the index log of this index's generation (rows set or deleted by builds since the index was written
+   * whole: a one-file build appends a line instead of rewriting a 100,000-row index). A torn last line (a crash
+   * while appending) ends the replay; the logs of other generations are stale and removed.
+   */
+  private replayLog(inspectOnly: boolean): void {
+    for (const name of readdirSync(this.dir)) {
+      const match = LOG.exec(name);
+      if (!match) continue;
+      if (Number(match[1]) !== this.generation) {
+        if (!inspectOnly) rmSync(path.join(this.dir, name), { force: true });
+        continue;
+      }
+      const text = readFileSync(path.join(this.dir, name), 'utf8');
+      this.logBytes = Buffer.byteLength(text);
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        let change: [string, Row | null];
+        try {
+          change = JSON.parse(line) as [string, Row | null];
+        } catch {
+          break;
+        }
+        if (!Array.isArray(change) || typeof change[0] !== 'string') break;
+        if (change[1]) this.rows.set(change[0], change[1]);
+        else this.rows.delete(change[0]);
+      }
+    }
+  }
+
+  private logFile(generation: number): string {
+    return path.join(this.dir, `index-${generation}.log`);
+  }
+
+  /**
+   * Writes what changed: appended to the log when it is a small part of the index, else the whole index under a
+   * new generation (the log of the old one is then stale: removed, and ignored if a crash leaves it).
+   */
+  private writeIndex(): void {
+    if (!this.rewrite && this.changed.size === 0) return;
+    const lines = this.rewrite || this.changed.size * 4 > this.rows.size ? undefined : [...this.changed].map((change) => JSON.stringify(change)).join('\n') + '\n';
+    if (lines !== undefined && this.logBytes + lines.length <= MAX_LOG_BYTES) {
+      appendFileSync(this.logFile(this.generation), lines);
+      this.logBytes += Buffer.byteLength(lines);
+    } else {
+      const previous = this.logFile(this.generation);
+      this.generation++;
+      writeFileAtomic(this.indexFile, JSON.stringify({ version: 2, generation: this.generation, rows: Object.fromEntries(this.rows) }));
+      rmSync(previous, { force: true });
+      this.logBytes = 0;
+    }
+    this.changed.clear();
+    this.rewrite = false;
   }
 
   static open(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
@@ -110,6 +179,7 @@ export class OutputCache {
       return undefined;
     }
     row[2] = Date.now();
+    this.changed.set(key, row);
     return this.toOutput(row);
   }
 
@@ -215,18 +285,23 @@ export class OutputCache {
    */
   async save(): Promise<void> {
     await this.flush();
-    const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
-    let total = stored.reduce((sum, [, row]) => sum + row[1], 0);
-    for (const [key, row] of stored) {
-      if (total <= this.maxBytes) break;
-      this.rows.delete(key);
-      total -= row[1];
+    let total = 0;
+    for (const row of this.rows.values()) if (row[4] >= 0) total += row[1];
+    // Sorting every row by last use is the cost of a save: only when over the cap.
+    if (total > this.maxBytes) {
+      const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
+      for (const [key, row] of stored) {
+        if (total <= this.maxBytes) break;
+        this.rows.delete(key);
+        total -= row[1];
+      }
     }
     const live = this.liveBySegment();
     for (const [id, size] of this.segmentSizes) {
       const bytes = live.get(id) ?? 0;
       if (id === this.writer?.id || bytes === 0 || bytes * 2 >= size) continue;
       const from = new SegmentFile(this.segmentPath(id), id, size, 'read');
+      this.rewrite = true;
       try {
         for (const row of this.rows.values()) if (row[4] === id) [row[4], row[5]] = [this.segment().id, await this.segment().copyRange(from, row[5], row[1])];
       } finally {
@@ -238,7 +313,7 @@ export class OutputCache {
       this.segmentSizes.set(this.writer.id, this.writer.size);
       this.writer = undefined;
     }
-    writeFileAtomic(this.indexFile, JSON.stringify({ version: 2, rows: Object.fromEntries(this.rows) }));
+    this.writeIndex();
     const referenced = new Set([...this.rows.values()].map((row) => row[4]));
     for (const id of [...this.segmentSizes.keys()]) {
       if (referenced.has(id)) continue;
@@ -292,5 +367,31 @@ export class OutputCache {
     const output: CachedOutput = { digest: row[0], size: row[1], metadata: row[3] };
     if (row[4] >= 0) output.stored = { file: this.segmentPath(row[4]), offset: row[5] };
     return output;
+  }
+}
+
+/** The rows of an OutputCache: every set, delete and clear is noted in its `changed` (or `rewrite`). */
+class ChangeTrackingMap extends Map<string, Row> {
+  constructor(
+    private readonly owner: { readonly changed: Map<string, Row | null>; rewrite: boolean },
+    entries?: Iterable<readonly [string, Row]>,
+  ) {
+    super(entries);
+  }
+
+  override set(key: string, row: Row): this {
+    this.owner?.changed.set(key, row);
+    return super.set(key, row);
+  }
+
+  override delete(key: string): boolean {
+    const had = super.delete(key);
+    if (had) this.owner.changed.set(key, null);
+    return had;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.owner.rewrite = true;
   }
 }

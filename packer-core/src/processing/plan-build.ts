@@ -7,8 +7,8 @@ import type { AssetView } from '../contract/snapshot-schema.js';
 import { assetRootOf } from '../paths/project-path.js';
 import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
-import { assetBlockers, processorBlockers } from './build-blockers.js';
-import { selectPackAssets } from './pack-selection.js';
+import { hasSnapshotBlockers, ownBlockers, processorBlockers, snapshotBlockers } from './build-blockers.js';
+import { selectPackAssets, type PackSelection } from './pack-selection.js';
 import { cacheKeyOf, processorForKind, type ProcessorSpec } from './processor-spec.js';
 
 /** One asset as it will enter one pack. */
@@ -67,7 +67,8 @@ const plansByState = new WeakMap<SnapshotState, Map<string, BuildPlan>>();
 function planNow(state: SnapshotState, options: { packs?: readonly string[] | undefined }): BuildPlan {
   const { config, snapshot } = state;
   const rules = selectRules(config, options.packs);
-  // One diagnostic per problem: a snapshot finding about two assets of a pack (DUPLICATE_PATH) is reported once.
+  // One diagnostic per problem: a snapshot finding about two assets of a pack (DUPLICATE_PATH), or an asset in two
+  // packs, is reported once (findings of an unchanged asset are the very same objects from one plan to the next).
   const reported = new Set<Diagnostic>();
   const blockers: Diagnostic[] = [];
   const block = (items: readonly Diagnostic[]): void => {
@@ -84,31 +85,55 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
     }
   }
   const warnings: Diagnostic[] = [];
-  const blockedAssets = new Set<string>();
   const blockedKinds = new Set<string>();
+  const selections = selectionsOf(config, snapshot.assets);
+  const perAsset = hasSnapshotBlockers(state);
   const packs = rules.map((rule): PlannedPack => {
-    const selection = selectPackAssets(rule, snapshot.assets);
+    let selection = selections.get(rule);
+    if (!selection) selections.set(rule, (selection = selectPackAssets(rule, snapshot.assets)));
     // An unreadable registry lists no asset: INVALID_REGISTRY says why, an empty selection would only repeat it.
     if (snapshot.registryState === 'ok') {
       block(selection.blockers);
       warnings.push(...selection.warnings);
     }
-    for (const asset of selection.selected) {
-      if (!blockedKinds.has(asset.kind)) {
-        blockedKinds.add(asset.kind);
-        block(processorBlockers(config, asset.kind));
+    const planned = plannedPackOf(rule, config, selection.selected);
+    const kindBlockers = (kind: string): void => {
+      if (blockedKinds.has(kind)) return;
+      blockedKinds.add(kind);
+      block(processorBlockers(config, kind));
+    };
+    if (perAsset) {
+      for (const asset of selection.selected) {
+        kindBlockers(asset.kind);
+        block(snapshotBlockers(state, asset.id));
+        block(entryMemoOf(asset, config).blockers);
       }
-      if (!blockedAssets.has(asset.id)) {
-        blockedAssets.add(asset.id);
-        block(assetBlockers(state, asset));
+    } else {
+      // In selection order, as the loop above: each kind when first met, and each asset's own findings.
+      for (const step of planned.steps) {
+        if (typeof step === 'string') kindBlockers(step);
+        else block(step);
       }
     }
-    const planned = plannedPackOf(rule, config, selection.selected);
     blockers.push(...planned.duplicates);
     return planned.pack;
   });
   return { revision: snapshot.revision, packs, blockers, warnings };
 }
+
+/**
+ * Each rule's selection from one list of assets, kept for the next plan while the list holds the very same views
+ * (a state published for another reason, a build recording its packs, changes none of them).
+ */
+function selectionsOf(config: ProjectConfig, assets: readonly AssetView[]): Map<PackRule, PackSelection> {
+  const known = selectionMemos.get(config);
+  if (known && sameViews(known.assets, assets)) return known.selections;
+  const selections = new Map<PackRule, PackSelection>();
+  selectionMemos.set(config, { assets, selections });
+  return selections;
+}
+
+const selectionMemos = new WeakMap<ProjectConfig, { assets: readonly AssetView[]; selections: Map<PackRule, PackSelection> }>();
 
 /** A pack rule's planned entries for one selection, kept for the next plan while the selection is the same views. */
 interface PackMemo {
@@ -116,19 +141,40 @@ interface PackMemo {
   selected: readonly AssetView[];
   pack: PlannedPack;
   duplicates: Diagnostic[];
+  /** In selection order: a kind when first met in the pack, and the own findings of each asset that has some. */
+  steps: (string | readonly Diagnostic[])[];
+}
+
+/** What one asset view contributes to any plan under one config. */
+interface EntryMemo {
+  config: ProjectConfig;
+  entry: PlannedEntry | undefined;
+  blockers: readonly Diagnostic[];
 }
 
 const packMemos = new WeakMap<PackRule, PackMemo>();
-const entryMemos = new WeakMap<AssetView, { config: ProjectConfig; entry: PlannedEntry | undefined }>();
+const entryMemos = new WeakMap<AssetView, EntryMemo>();
+
+function entryMemoOf(asset: AssetView, config: ProjectConfig): EntryMemo {
+  let memo = entryMemos.get(asset);
+  if (memo?.config !== config) entryMemos.set(asset, (memo = { config, entry: plannedEntryOf(asset, config), blockers: ownBlockers(config, asset) }));
+  return memo;
+}
 
 function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly AssetView[]): PackMemo {
   const known = packMemos.get(rule);
   if (known && known.config === config && sameViews(known.selected, selected)) return known;
   const entries: PlannedEntry[] = [];
+  const steps: PackMemo['steps'] = [];
+  const kinds = new Set<string>();
   const byName = new Map<string, AssetView | AssetView[]>();
   for (const asset of selected) {
-    let memo = entryMemos.get(asset);
-    if (memo?.config !== config) entryMemos.set(asset, (memo = { config, entry: plannedEntryOf(asset, config) }));
+    const memo = entryMemoOf(asset, config);
+    if (!kinds.has(asset.kind)) {
+      kinds.add(asset.kind);
+      steps.push(asset.kind);
+    }
+    if (memo.blockers.length > 0) steps.push(memo.blockers);
     const name = memo.entry?.name ?? outputNameOf(asset.path, config.assetRoots);
     const claimant = byName.get(name);
     byName.set(name, claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset]);
@@ -137,7 +183,7 @@ function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly
   const duplicates: Diagnostic[] = [];
   for (const [name, claimants] of byName) if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
   entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
-  const memo = { config, selected, pack: { name: rule.name, entries }, duplicates };
+  const memo = { config, selected, pack: { name: rule.name, entries }, duplicates, steps };
   packMemos.set(rule, memo);
   return memo;
 }
@@ -154,6 +200,7 @@ function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry |
 }
 
 function sameViews(a: readonly AssetView[], b: readonly AssetView[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
   return true;
