@@ -1,6 +1,6 @@
 // Probes of a running daemon through @packer/client: read latency and throughput, event fan-out, watch
 // latency, memory. Each takes connected clients (or a `connect(name)` factory) and returns raw samples.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const LONG_OPERATION_EVENTS = 200_000;
@@ -199,4 +199,50 @@ export function removeWatchFiles(root) {
     if (!existsSync(file)) break;
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Renames registered files outside the packer, one at a time, and times each until a state event names a newer
+ * revision (the move is then in the snapshot as a `moved` divergence); each is renamed back before the next.
+ */
+export async function moveLatency(connect, root, paths, changes) {
+  const client = await connect('bench-mover');
+  let revision = (await client.call('snapshot.summary', {})).revision;
+  let pending;
+  const subscription = await client.subscribe({
+    onEvent(event) {
+      if (event.type !== 'snapshot.changed' || event.payload.revision <= revision) return;
+      revision = event.payload.revision;
+      pending?.();
+    },
+  });
+  const next = () =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 10_000);
+      pending = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+  const latencies = [];
+  let timeouts = 0;
+  try {
+    for (let change = 0; change < Math.min(changes, paths.length); change++) {
+      const from = path.join(root, paths[change]);
+      const to = `${from}.bench-moved`;
+      let arrived = next();
+      const started = performance.now();
+      renameSync(from, to);
+      if (await arrived) latencies.push(performance.now() - started);
+      else timeouts++;
+      arrived = next();
+      renameSync(to, from);
+      await arrived;
+    }
+  } finally {
+    pending = undefined;
+    await subscription.close();
+    await client.close();
+  }
+  return { latencies, timeouts };
 }

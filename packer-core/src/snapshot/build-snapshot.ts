@@ -127,27 +127,42 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     list.splice(list.indexOf(entry), 1);
     book.set(SECTIONS.entry, missingKey(entry), undefined);
     build.missingChanges.set(missingKey(entry), undefined);
-    build.dirtyIds.set(entry.id, null);
+    build.viewChanges.set(entry.id, undefined);
     if (incremental) touched.add(entry.path);
   }
   for (const entry of added) {
     entryChanges.set(entry.id, entry);
     claimList(entry.path).push(entry);
     book.set(SECTIONS.entry, missingKey(entry), found.entryDiagnostics(entry, config));
-    build.dirtyIds.set(entry.id, null);
     if (incremental) touched.add(entry.path);
   }
   build.entryById = prior.entryById.with(entryChanges);
-  for (const list of claimEdits.values()) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  build.claims = prior.claims.with(
-    [...claimEdits].map(([path, list]) => [path, list.length > 0 ? Object.freeze(list) : undefined]),
-  );
+  const claimChanges = new Map<string, readonly RegistryEntry[] | undefined>();
+  for (const [path, list] of claimEdits) {
+    if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    claimChanges.set(path, list.length > 0 ? Object.freeze(list) : undefined);
+  }
+  build.claims = prior.claims.with(claimChanges);
 
   // 2. Each touched path, and the sidecars whose owner it is.
   if (sidecars && incremental)
     for (const path of [...touched]) for (const sidecar of sidecars.pathsOf(path)) touched.add(sidecar);
-  for (const path of incremental ? [...touched].sort() : mergeSorted(files.keys(), build.claims.keys())) {
-    build.observePath(path, registryOk, sidecars, classify);
+  if (incremental) {
+    for (const path of [...touched].sort())
+      build.observePath(path, files.get(path), build.claims.get(path), registryOk, sidecars, classify);
+  } else {
+    // From scratch: walk the observed files and the claimed paths together, both in path order, no lookups.
+    const claimed = [...build.claims.keys()];
+    let next = 0;
+    for (const [path, stat] of files) {
+      for (; next < claimed.length && claimed[next]! < path; next++) {
+        build.observePath(claimed[next]!, undefined, claimChanges.get(claimed[next]!), registryOk, sidecars, classify);
+      }
+      const claims = next < claimed.length && claimed[next] === path ? claimChanges.get(claimed[next++]!) : undefined;
+      build.observePath(path, stat, claims, registryOk, sidecars, classify);
+    }
+    for (; next < claimed.length; next++)
+      build.observePath(claimed[next]!, undefined, claimChanges.get(claimed[next]!), registryOk, sidecars, classify);
   }
   build.settlePathIndexes();
 
@@ -172,15 +187,15 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
 
   // 4. Asset views of every entry whose observation or findings changed.
   const committed = book.commit();
-  for (const id of book.dirtyAssets) if (!build.dirtyIds.has(id)) build.dirtyIds.set(id, null);
-  build.settleViews(committed);
+  build.settleViews(committed, book.dirtyAssets);
   return build.finish(committed, entries, registryOk);
 }
 
 /** The mutable working set of one derivation; `finish` freezes it into a state. */
 class Derivation {
-  /** Asset ids whose view is derived again, with their entry when already at hand (null: look it up). */
-  readonly dirtyIds = new Map<string, RegistryEntry | null>();
+  /** New asset views by id (undefined: the asset is gone), and by path. */
+  readonly viewChanges = new Map<string, AssetView | undefined>();
+  private readonly byPathChanges = new Map<string, AssetView | undefined>();
   readonly missingChanges = new Map<string, RegistryEntry | undefined>();
   readonly touchedLower = new Set<string>();
   entryById: PersistentMap<RegistryEntry>;
@@ -203,7 +218,6 @@ class Derivation {
     lowerRegistered: new Map<string, string[]>(),
     lowerUntracked: new Map<string, string[]>(),
   };
-  private readonly touchedPaths: string[] = [];
   readonly unhashed: [string, FileStat][] = [];
   readonly registeredTouched: [string, FileStat][] = [];
 
@@ -229,14 +243,14 @@ class Derivation {
   /** Derives again what depends on one path: untracked or sidecar status, names, claims, missing entries. */
   observePath(
     path: string,
+    stat: FileStat | undefined,
+    claims: readonly RegistryEntry[] | undefined,
     registryOk: boolean,
     sidecars: ReturnType<typeof sidecarRules>,
     classify: (path: string) => string,
   ): void {
     const { files, digests, config } = this.input;
-    const stat = files.get(path);
-    const claims = this.claims.get(path);
-    this.touchedPaths.push(path);
+    const lower = path.toLowerCase();
     this.book.set(
       SECTIONS.unsupported,
       path,
@@ -283,25 +297,35 @@ class Derivation {
       if (before) this.listEdit('size', sizeKey(before.observation.size), path, false);
       if (untracked) this.listEdit('size', sizeKey(untracked.observation.size), path, true);
       if (!before !== !untracked) {
-        this.listEdit('lowerUntracked', path.toLowerCase(), path, !!untracked);
-        this.touchedLower.add(path.toLowerCase());
+        this.listEdit('lowerUntracked', lower, path, !!untracked);
+        this.touchedLower.add(lower);
       }
     }
-    const wasRegistered = (this.lowerRegistered.get(path.toLowerCase()) ?? []).includes(path);
+    const wasRegistered = this.lowerRegistered.get(lower)?.includes(path) ?? false;
     if (wasRegistered !== !!claims) {
-      this.listEdit('lowerRegistered', path.toLowerCase(), path, !!claims);
-      this.touchedLower.add(path.toLowerCase());
+      this.listEdit('lowerRegistered', lower, path, !!claims);
+      this.touchedLower.add(lower);
     }
     this.book.set(
       SECTIONS.duplicate,
       path,
       claims && claims.length > 1 ? [found.duplicatePath(path, claims)] : undefined,
     );
+    let last: AssetView | undefined;
     for (const entry of claims ?? []) {
-      this.dirtyIds.set(entry.id, entry);
-      this.missingChanges.set(missingKey(entry), stat ? undefined : entry);
+      if (!stat) this.missingChanges.set(missingKey(entry), entry);
+      else if (this.prior.missing.size > 0) this.missingChanges.set(missingKey(entry), undefined);
       if (stat) this.registeredTouched.push([path, stat]);
+      const digest = stat ? digests.get(path, stat) : undefined;
+      if (stat && !digest) this.unhashed.push([path, stat]);
+      // The badge as it was; `settleViews` corrects it for the assets whose findings changed.
+      const severity = worstOf(this.prior.book.byAsset.get(entry.id));
+      const before = this.views.get(entry.id);
+      last =
+        before && sameView(before, entry, stat, digest, severity) ? before : newView(entry, stat, digest, severity);
+      this.viewChanges.set(entry.id, last);
     }
+    this.byPathChanges.set(path, last);
   }
 
   /** Applies the per-path edits to the persistent indexes. */
@@ -378,38 +402,26 @@ class Derivation {
     this.book.replaceSection(SECTIONS.orphan, orphaned);
   }
 
-  /** New views for the dirty assets (shared with the previous state when nothing they show changed). */
-  settleViews(book: DiagnosticBook): void {
-    const { files, digests } = this.input;
-    const viewChanges = new Map<string, AssetView | undefined>();
-    const paths = new Set<string>(this.touchedPaths);
-    for (const [id, known] of this.dirtyIds) {
+  /** Corrects the badges of the assets whose findings changed, then applies the new views and their counts. */
+  settleViews(book: DiagnosticBook, dirtyAssets: ReadonlySet<string>): void {
+    for (const id of dirtyAssets) {
+      const view = this.viewChanges.has(id) ? this.viewChanges.get(id) : this.views.get(id);
+      const severity = worstOf(book.byAsset.get(id));
+      if (!view || view.worstSeverity === severity) continue;
+      const { worstSeverity: _old, ...rest } = view;
+      const badged: AssetView = severity ? { ...rest, worstSeverity: severity } : rest;
+      this.viewChanges.set(id, Object.freeze(badged));
+      const claims = this.claims.get(view.path);
+      if (claims?.[claims.length - 1]?.id === id) this.byPathChanges.set(view.path, badged);
+    }
+    for (const [id, view] of this.viewChanges) {
       const before = this.views.get(id);
-      const entry = known ?? this.entryById.get(id);
-      let view: AssetView | undefined;
-      if (entry) {
-        const stat = files.get(entry.path);
-        const digest = stat ? digests.get(entry.path, stat) : undefined;
-        if (stat && !digest) this.unhashed.push([entry.path, stat]);
-        const severity = worstOf(book.byAsset.get(id));
-        view =
-          before && sameView(before, entry, stat, digest, severity) ? before : newView(entry, stat, digest, severity);
-      }
       if (before === view) continue;
-      if (view) paths.add(view.path);
-      if (before) paths.add(before.path);
-      viewChanges.set(id, view);
       this.count(before, -1);
       this.count(view, 1);
     }
-    this.views = this.views.with(viewChanges);
-    const byPath = new Map<string, AssetView | undefined>();
-    for (const path of paths) {
-      const claims = this.claims.get(path);
-      const last = claims?.[claims.length - 1];
-      byPath.set(path, last ? (viewChanges.get(last.id) ?? this.views.get(last.id)) : undefined);
-    }
-    this.viewsByPath = this.viewsByPath.with(byPath);
+    this.views = this.views.with(this.viewChanges);
+    this.viewsByPath = this.viewsByPath.with(this.byPathChanges);
   }
 
   finish(book: DiagnosticBook, entries: readonly RegistryEntry[], registryOk: boolean): SnapshotBuild {
@@ -464,7 +476,10 @@ class Derivation {
           ? this.prior.lowerRegistered
           : this.prior.lowerUntracked;
     let list = edits.get(key);
-    if (!list) edits.set(key, (list = [...(source.get(key) ?? [])]));
+    if (!list) {
+      const kept = source.get(key);
+      edits.set(key, (list = kept ? [...kept] : []));
+    }
     const at = list.indexOf(path);
     if (present && at < 0) list.push(path);
     else if (!present && at >= 0) list.splice(at, 1);
@@ -477,23 +492,6 @@ class Derivation {
     else this.counts.missing += sign;
     this.counts.totalBytes += sign * (view.observation?.size ?? 0);
   }
-}
-
-/**
- * Every path of a from-scratch derivation in order: the observed files and the claimed paths, both already sorted
- * (a path neither observed nor claimed has nothing to derive), merged without sorting the whole set again.
- */
-function mergeSorted(files: Iterable<string>, claimed: Iterable<string>): string[] {
-  const a = [...files];
-  const b = [...claimed];
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (out.length === 0 || out[out.length - 1] !== next) out.push(next);
-  }
-  return out;
 }
 
 /** Entries of `next` not in `previous` and the reverse, by identity: unchanged entries keep their objects. */
@@ -693,7 +691,10 @@ function newView(
   };
   if (stat) view.observation = Object.freeze(observationOf(stat, digest));
   if (severity) view.worstSeverity = severity;
-  return deepFreeze(view);
+  // Entries read from disk are frozen by the registry reader's line cache; freeze what it did not.
+  if (!Object.isFrozen(entry.settings)) Object.freeze(entry.settings);
+  if (!Object.isFrozen(entry.tags)) Object.freeze(entry.tags);
+  return Object.freeze(view);
 }
 
 function sameView(
@@ -739,11 +740,4 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
 function prune(byKind: Record<string, number>): Record<string, number> {
   for (const [kind, count] of Object.entries(byKind)) if (count === 0) delete byKind[kind];
   return byKind;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-  return value;
 }

@@ -37,16 +37,35 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     for (let index = 1; index < list.length && sorted; index++)
       if (!(list[index - 1]![0] < list[index]![0])) sorted = false;
     if (!sorted) {
-      // A stable sort keeps repeats in order, so the last one written is the one kept.
-      list.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-      const unique: (readonly [string, V])[] = [];
-      for (const entry of list) {
-        if (unique.length > 0 && unique[unique.length - 1]![0] === entry[0]) unique[unique.length - 1] = entry;
-        else unique.push(entry);
-      }
-      return PersistentMap.fromSorted(unique);
+      // A Map keeps the last value of a repeated key; the keys alone sort natively, far faster than a comparator.
+      const byKey = new Map(list);
+      const keys = [...byKey.keys()].sort();
+      return PersistentMap.fromSorted(keys.map((key) => [key, byKey.get(key)!] as const));
     }
     return PersistentMap.fromSorted(list);
+  }
+
+  /** A map of a Map's defined values: its keys are sorted natively (and not at all when already in order). */
+  static fromMap<V>(map: ReadonlyMap<string, V | undefined>): PersistentMap<V> {
+    const keys: string[] = [];
+    let sorted = true;
+    for (const [key, value] of map) {
+      if (value === undefined) continue;
+      if (sorted && keys.length > 0 && !(keys[keys.length - 1]! < key)) sorted = false;
+      keys.push(key);
+    }
+    if (!sorted) keys.sort();
+    const chunks: Chunk<V>[] = [];
+    for (let start = 0; start < keys.length; start += CHUNK) {
+      const slice = keys.slice(start, start + CHUNK);
+      chunks.push(
+        freezeChunk(
+          slice,
+          slice.map((key) => map.get(key)!),
+        ),
+      );
+    }
+    return new PersistentMap(chunks, keys.length);
   }
 
   private static fromSorted<V>(list: readonly (readonly [string, V])[]): PersistentMap<V> {
@@ -80,6 +99,11 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
    * copied; a chunk that grows past twice its size is split, an emptied one dropped.
    */
   with(changes: Iterable<readonly [string, V | undefined]>): PersistentMap<V> {
+    // From nothing (a first build): one sort at most, not a chunk grown entry by entry.
+    if (this.size === 0)
+      return PersistentMap.fromMap(
+        changes instanceof Map ? (changes as ReadonlyMap<string, V | undefined>) : new Map(changes),
+      );
     const byChunk = new Map<number, Map<string, V | undefined>>();
     let any = false;
     for (const [key, value] of changes) {
@@ -92,13 +116,6 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
       any = true;
     }
     if (!any) return this;
-    // From nothing (a first build): one sort, not a chunk grown entry by entry.
-    if (this.size === 0)
-      return PersistentMap.from(
-        [...byChunk.values()].flatMap((list) =>
-          [...list].filter((entry): entry is [string, V] => entry[1] !== undefined),
-        ),
-      );
     const chunks = this.chunks.length === 0 ? [freezeChunk<V>([], [])] : [...this.chunks];
     let size = this.size;
     // Right to left, so splitting a chunk does not shift the positions still to be visited.
