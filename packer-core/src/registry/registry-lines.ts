@@ -24,7 +24,7 @@ export class RegistryLines {
   private readonly lines = new WeakMap<RegistryEntry, Line>();
   /** The last serialised (or seeded) registry in file order: entries, their line bodies, the reader's entries. */
   private order: Column = { entries: [], bodies: [], canonical: [] };
-  private members: ReadonlySet<RegistryEntry> = new Set();
+  private members = new Set<RegistryEntry>();
   private ids = new Map<string, RegistryEntry>();
 
   constructor(private readonly file: string, private readonly projectRoot: string) {}
@@ -86,7 +86,66 @@ export class RegistryLines {
     this.order = merged;
     this.members = next;
     const change = { removed: removedCanonical, added: added.map((entry) => this.lines.get(entry)!.canonical) };
-    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, change };
+    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, entries: merged.entries, change };
+  }
+
+  /** The entries of the current order (file order). Never changed in place: each change makes new arrays. */
+  get current(): readonly RegistryEntry[] {
+    return this.order.entries;
+  }
+
+  /**
+   * The current order with a few entries changed by id (`null` removes the id, an entry adds or replaces it), at
+   * the cost of what changed: each new line is validated as in `serialize`, each id found and each line placed by
+   * binary search. Ids stay unique by construction (one entry per id). Undefined when the change is not small or a
+   * line fails its check: the caller then goes the whole-list way, whose full check reports the problem.
+   */
+  applyChange(net: ReadonlyMap<string, RegistryEntry | null>): Serialized | undefined {
+    if (net.size > SMALL_CHANGE) return undefined;
+    const removals: number[] = [];
+    const additions: RegistryEntry[] = [];
+    for (const [id, next] of net) {
+      const held = this.ids.get(id);
+      if (held !== undefined && held === next) continue;
+      if (held !== undefined) {
+        const index = this.indexOf(held);
+        if (index < 0) return undefined;
+        removals.push(index);
+      }
+      if (next === null) continue;
+      if (next.id !== id || this.members.has(next)) return undefined;
+      if (!this.lines.has(next) && !this.validateLine(next)) return undefined;
+      additions.push(next);
+    }
+    // Copies, not edits: the previous arrays may be held by a snapshot or a caller.
+    const out: Column = { entries: this.order.entries.slice(), bodies: this.order.bodies.slice(), canonical: this.order.canonical.slice() };
+    const removed: RegistryEntry[] = [];
+    for (const index of removals.sort((a, b) => b - a)) {
+      const [entry] = out.entries.splice(index, 1);
+      out.bodies.splice(index, 1);
+      removed.push(...out.canonical.splice(index, 1));
+      this.members.delete(entry!);
+      if (this.ids.get(entry!.id) === entry) this.ids.delete(entry!.id);
+    }
+    for (const entry of additions) {
+      const at = upperBound(out.entries, entry);
+      const line = this.lines.get(entry)!;
+      out.entries.splice(at, 0, entry);
+      out.bodies.splice(at, 0, line.body);
+      out.canonical.splice(at, 0, line.canonical);
+      this.members.add(entry);
+      this.ids.set(entry.id, entry);
+    }
+    this.order = out;
+    const change = { removed: removed.reverse(), added: additions.map((entry) => this.lines.get(entry)!.canonical) };
+    return { text: layoutRegistry(out.bodies), canonical: out.canonical, entries: out.entries, change };
+  }
+
+  /** Where `entry` (this very object) sits in the current order, or -1. */
+  private indexOf(entry: RegistryEntry): number {
+    const { entries } = this.order;
+    const at = lowerBound(entries, entry);
+    return entries[at] === entry ? at : -1;
   }
 
   /** Validates one new line exactly as the reader does: `validateEntry` on the parse of the line's own text. */
@@ -111,7 +170,7 @@ export class RegistryLines {
     const bodies = [...read.bodies!];
     sorted.forEach((entry, index) => this.lines.set(freezeEntry(entry), { body: bodies[index]!, canonical: freezeEntry(read.entries[index]!) }));
     this.remember({ entries: sorted, bodies, canonical: read.entries });
-    return { text, canonical: read.entries };
+    return { text, canonical: read.entries, entries: sorted };
   }
 
   /** Merges sorted new entries into the kept ones (both in file order). */
@@ -144,10 +203,14 @@ export class RegistryLines {
   }
 }
 
-/** A serialised registry: its text, the reader's entries for it, and (when known) what changed. */
+/** Above this many changed ids, one pass over the list beats a binary search and a splice per id. */
+const SMALL_CHANGE = 64;
+
+/** A serialised registry: its text, the reader's entries for it, the given entries in file order, and (when known) what changed. */
 export interface Serialized {
   text: string;
   canonical: RegistryEntry[];
+  entries: RegistryEntry[];
   change?: { removed: RegistryEntry[]; added: RegistryEntry[] };
 }
 
@@ -156,6 +219,30 @@ interface Column {
   entries: RegistryEntry[];
   bodies: string[];
   canonical: RegistryEntry[];
+}
+
+/** First index whose entry does not sort before `entry`. */
+function lowerBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareEntries(entries[middle]!, entry) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** First index whose entry sorts after `entry`. */
+function upperBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareEntries(entries[middle]!, entry) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale line. */

@@ -1,11 +1,12 @@
 import { existsSync, lstatSync, readFileSync, rmSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import { isPackerError, PackerError, toPackerError } from '../contract/errors.js';
+import type { RegistryMutation } from '../contract/mutation-schema.js';
 import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
 import { diffRegistryEntries, registryDigest, type RegistryChange } from '../commit/registry-change.js';
 import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { readRegistry, type RegistryRead } from './registry-codec.js';
-import { RegistryLines } from './registry-lines.js';
+import { RegistryLines, type Serialized } from './registry-lines.js';
 
 export const REGISTRY_FILE = 'packer.registry.json';
 
@@ -17,6 +18,8 @@ export type RegistryLoad =
 /** A registry text serialised and validated for a commit, with what it changes against the bytes on disk. */
 export interface StagedRegistry {
   text: string;
+  /** The registry's entries in file order (the objects given); the line cache's, so never changed in place. */
+  entries: RegistryEntry[];
   /** The journal's record of the change: changed entries and the digests of both sides. */
   change: RegistryChange;
 }
@@ -154,15 +157,36 @@ export class RegistryStore {
   stage(entries: readonly RegistryEntry[]): StagedRegistry {
     this.assertWritable();
     const before = this.currentDisk();
+    return this.staging(before, this.assertReadable(() => this.lines.serialize(entries)));
+  }
+
+  /**
+   * `stage` for `base` (the entries last loaded or staged) changed by id (see `netRegistryChange`). A small change
+   * to the registry on disk costs what it touches plus the join, the hash and the write of the text: no pass over
+   * every entry. Otherwise it is `stage` of the whole changed list.
+   */
+  stageChange(base: readonly RegistryEntry[], net: ReadonlyMap<string, RegistryEntry | null>): StagedRegistry {
+    this.assertWritable();
+    const before = this.currentDisk();
+    const quick = before !== undefined && before.text === this.linesText && base === this.lines.current ? this.lines.applyChange(net) : undefined;
+    if (quick) return this.staging(before, quick);
+    const entries = base.filter((entry) => !net.has(entry.id));
+    for (const entry of net.values()) if (entry !== null) entries.push(entry);
+    return this.staging(before, this.assertReadable(() => this.lines.serialize(entries)));
+  }
+
+  private staging(before: DiskState | undefined, serialized: Serialized): StagedRegistry {
+    const { text, canonical, change } = serialized;
+    // The line cache's change is against its previous order: exact only when that order was the file on disk.
     const exact = before !== undefined && before.text === this.linesText;
-    const { text, canonical, change } = this.assertReadable(() => this.lines.serialize(entries));
     this.linesText = text;
     const diff = exact && change ? change : diffRegistryEntries(before?.entries ?? [], canonical);
     const bytes = Buffer.from(text);
     const digest = registryDigest(bytes);
-    this.staged = { text, bytes, digest, entries: canonical };
+    this.staged = { text, bytes, digest, entries: serialized.entries };
     return {
       text,
+      entries: serialized.entries,
       change: {
         before: before === undefined ? null : (before.digest ??= registryDigest(before.text)),
         after: digest,
@@ -234,4 +258,18 @@ export class RegistryStore {
       }, { cause });
     }
   }
+}
+
+/**
+ * A plan's registry mutations as their net effect by id: the entry an id ends with, or null when it is removed.
+ * In order, as applying them one by one would: an add or update sets the id's entry, a remove deletes it.
+ */
+export function netRegistryChange(mutations: readonly RegistryMutation[]): Map<string, RegistryEntry | null> {
+  const net = new Map<string, RegistryEntry | null>();
+  for (const change of mutations) {
+    if (change.op === 'add') net.set(change.entry.id, change.entry);
+    else if (change.op === 'remove') net.set(change.entry.id, null);
+    else net.set(change.after.id, change.after);
+  }
+  return net;
 }

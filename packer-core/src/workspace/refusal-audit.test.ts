@@ -62,11 +62,11 @@ describe('a read-only registry file (no owner write bit)', () => {
 describe('refusals raised by the registry writer itself are audited', () => {
   it('a registry made read-only between the preview and the write: REGISTRY_READ_ONLY, audited as failed', async () => {
     const { root, ws } = await withOneAsset();
-    const original = RegistryStore.prototype.serialize;
+    const original = RegistryStore.prototype.stageChange;
     // The file turns read-only at the last moment, after the plan was checked: the writer's own check refuses.
-    vi.spyOn(RegistryStore.prototype, 'serialize').mockImplementation(function (this: RegistryStore, entries) {
+    vi.spyOn(RegistryStore.prototype, 'stageChange').mockImplementation(function (this: RegistryStore, ...args) {
       chmodSync(path.join(root, REGISTRY_FILE), 0o444);
-      return original.call(this, entries);
+      return original.apply(this, args);
     });
     const registry = readRegistryText(root);
     const error = await errorOf(ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000001' }));
@@ -80,7 +80,7 @@ describe('refusals raised by the registry writer itself are audited', () => {
 
   it('a registry the packer could not read back (INVALID_PATH from the writer) is audited as failed', async () => {
     const { ws } = await withOneAsset();
-    vi.spyOn(RegistryStore.prototype, 'serialize').mockImplementation(() => {
+    vi.spyOn(RegistryStore.prototype, 'stageChange').mockImplementation(() => {
       throw new PackerError('INVALID_PATH', 'Refused to write a registry the packer could not read back: bad path.', { hint: 'Nothing was written.' });
     });
     const error = await errorOf(ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000002' }));

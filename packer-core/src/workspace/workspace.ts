@@ -14,8 +14,8 @@ import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.
 import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { newOperationId } from '../ids/asset-id.js';
-import { applyRegistryMutations, planMutation } from '../mutations/plan-mutation.js';
-import { RegistryStore, type RegistryLoad } from '../registry/registry-store.js';
+import { planMutation } from '../mutations/plan-mutation.js';
+import { netRegistryChange, RegistryStore, type RegistryLoad } from '../registry/registry-store.js';
 import { WorkspaceObserver } from './workspace-observer.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hashMutation, IdempotencyStore } from './idempotency-store.js';
@@ -278,9 +278,8 @@ export class Workspace {
         this.recordCommitted({ audit: record, idempotency } as Journal);
         return result;
       }
-      const entries = applyRegistryMutations(this.state.entries, plan);
       // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.
-      const staged = this.registry.stage(entries);
+      const staged = this.registry.stageChange(this.state.entries, netRegistryChange(plan.registryMutations));
       const journal: Journal = {
         version: 2,
         operationId,
@@ -290,7 +289,7 @@ export class Workspace {
         audit: record,
         ...(idempotency ? { idempotency } : {}),
       };
-      prepared = { plan, journal, registry: { state: 'ok', entries, text: staged.text }, result };
+      prepared = { plan, journal, registry: { state: 'ok', entries: staged.entries, text: staged.text }, result };
     } catch (error) {
       if (audited || isSimulatedCrash(error)) throw error;
       return refuse('failed', toPackerError(error));
