@@ -19,7 +19,14 @@ const GNU_TIME = '/usr/bin/time';
  * - one-file rebuild: after appending a line to one text asset, × cold build.
  * Returns rows `{ name, seconds, ratio, vs, peakRssMb }`. The workspace is deleted unless `keep`.
  */
-export async function runBuildBench({ files = 10_000, totalBytes, tempDir, runs = 1, keep = false, log = (line) => process.stderr.write(`${line}\n`) } = {}) {
+export async function runBuildBench({
+  files = 10_000,
+  totalBytes,
+  tempDir,
+  runs = 1,
+  keep = false,
+  log = (line) => process.stderr.write(`${line}\n`),
+} = {}) {
   const bytes = totalBytes ?? 1e9;
   const base = mkdtempSync(path.join(tempDir ?? os.tmpdir(), 'packer-build-bench-'));
   const root = path.join(base, 'project');
@@ -27,12 +34,22 @@ export async function runBuildBench({ files = 10_000, totalBytes, tempDir, runs 
     const { generateWorkspace } = await import(FIXTURES);
     const size = Math.max(1, Math.round(bytes / files));
     log(`build bench: generating ${files} files of ${size} bytes in ${root}`);
-    const generated = await generateWorkspace({ root, files, sizes: { min: size, max: size }, register: true, seed: 5 });
+    const generated = await generateWorkspace({
+      root,
+      files,
+      sizes: { min: size, max: size },
+      register: true,
+      seed: 5,
+    });
     const baseline = await median(runs, async () => {
       const tarFile = path.join(base, 'assets.tar');
       const tar = await timed('tar', ['-cf', tarFile, '-C', root, 'assets']);
       rmSync(tarFile, { force: true });
-      const sha = await timed('sh', ['-c', `find assets -type f -print0 | xargs -0 -P${os.availableParallelism()} -n 256 sha256sum > /dev/null`], { cwd: root });
+      const sha = await timed(
+        'sh',
+        ['-c', `find assets -type f -print0 | xargs -0 -P${os.availableParallelism()} -n 256 sha256sum > /dev/null`],
+        { cwd: root },
+      );
       return { seconds: tar.seconds + sha.seconds, peakRssMb: Math.max(tar.peakRssMb, sha.peakRssMb) };
     });
     const cold = await median(runs, async () => {
@@ -47,13 +64,41 @@ export async function runBuildBench({ files = 10_000, totalBytes, tempDir, runs 
       appendFileSync(target, 'one more line\n');
       return build(root);
     });
-    const packBytes = readdirSync(path.join(root, 'build')).filter((name) => name.endsWith('.pack')).reduce((sum, name) => sum + statSync(path.join(root, 'build', name)).size, 0);
-    log(`build bench: ${generated.files} files, ${mb(generated.bytes)} MB in, ${mb(packBytes)} MB of packs; cold build processed ${cold.processed}`);
+    const packBytes = readdirSync(path.join(root, 'build'))
+      .filter((name) => name.endsWith('.pack'))
+      .reduce((sum, name) => sum + statSync(path.join(root, 'build', name)).size, 0);
+    log(
+      `build bench: ${generated.files} files, ${mb(generated.bytes)} MB in, ${mb(packBytes)} MB of packs; cold build processed ${cold.processed}`,
+    );
     return [
-      { name: `tar -cf + sha256sum (${generated.files} files, ${mb(generated.bytes)} MB)`, seconds: round(baseline.seconds), ratio: 1, vs: 'baseline', peakRssMb: round(baseline.peakRssMb) },
-      { name: 'cold build (no .packer/, no build/)', seconds: round(cold.seconds), ratio: round(cold.seconds / baseline.seconds), vs: 'tar + sha256sum', peakRssMb: round(cold.peakRssMb) },
-      { name: `no-change rebuild (processed ${noChange.processed})`, seconds: round(noChange.seconds), ratio: round(noChange.seconds / cold.seconds), vs: 'cold build', peakRssMb: round(noChange.peakRssMb) },
-      { name: `one-file rebuild (processed ${oneFile.processed})`, seconds: round(oneFile.seconds), ratio: round(oneFile.seconds / cold.seconds), vs: 'cold build', peakRssMb: round(oneFile.peakRssMb) },
+      {
+        name: `tar -cf + sha256sum (${generated.files} files, ${mb(generated.bytes)} MB)`,
+        seconds: round(baseline.seconds),
+        ratio: 1,
+        vs: 'baseline',
+        peakRssMb: round(baseline.peakRssMb),
+      },
+      {
+        name: 'cold build (no .packer/, no build/)',
+        seconds: round(cold.seconds),
+        ratio: round(cold.seconds / baseline.seconds),
+        vs: 'tar + sha256sum',
+        peakRssMb: round(cold.peakRssMb),
+      },
+      {
+        name: `no-change rebuild (processed ${noChange.processed})`,
+        seconds: round(noChange.seconds),
+        ratio: round(noChange.seconds / cold.seconds),
+        vs: 'cold build',
+        peakRssMb: round(noChange.peakRssMb),
+      },
+      {
+        name: `one-file rebuild (processed ${oneFile.processed})`,
+        seconds: round(oneFile.seconds),
+        ratio: round(oneFile.seconds / cold.seconds),
+        vs: 'cold build',
+        peakRssMb: round(oneFile.peakRssMb),
+      },
     ];
   } finally {
     if (keep) log(`build bench: kept ${base}`);
@@ -78,7 +123,9 @@ async function build(root) {
 
 /** Runs a command to completion; wall seconds and peak RSS (GNU time when installed). */
 function timed(command, args, { cwd, capture = false } = {}) {
-  const rssFile = existsSync(GNU_TIME) ? path.join(os.tmpdir(), `packer-build-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`) : undefined;
+  const rssFile = existsSync(GNU_TIME)
+    ? path.join(os.tmpdir(), `packer-build-bench-rss-${process.pid}-${Math.random().toString(36).slice(2)}`)
+    : undefined;
   const [file, argv] = rssFile ? [GNU_TIME, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -95,7 +142,8 @@ function timed(command, args, { cwd, capture = false } = {}) {
         peakRssMb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1)) / 1024;
         rmSync(rssFile, { force: true });
       }
-      if (code !== 0) reject(new Error(`${command} exited with ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
+      if (code !== 0)
+        reject(new Error(`${command} exited with ${code}: ${Buffer.concat(err).toString().slice(-2000)}`));
       else resolve({ seconds, peakRssMb, stdout: Buffer.concat(out).toString() });
     });
   });
@@ -105,7 +153,10 @@ async function median(runs, once) {
   const samples = [];
   for (let index = 0; index < runs; index++) samples.push(await once(index));
   const pick = (key) => {
-    const values = samples.map((sample) => sample[key]).filter((value) => typeof value === 'number').sort((a, b) => a - b);
+    const values = samples
+      .map((sample) => sample[key])
+      .filter((value) => typeof value === 'number')
+      .sort((a, b) => a - b);
     return values[Math.floor(values.length / 2)];
   };
   return Object.fromEntries(Object.keys(samples[0]).map((key) => [key, pick(key)]));

@@ -9,7 +9,9 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 const dist = new URL('../packer-core/dist/', import.meta.url);
-const { serializeRegistry, parseRegistry, readRegistry } = await import(new URL('registry/registry-codec.js', dist).href);
+const { serializeRegistry, parseRegistry, readRegistry } = await import(
+  new URL('registry/registry-codec.js', dist).href
+);
 const { RegistryLines } = await import(new URL('registry/registry-lines.js', dist).href);
 const { writeFileAtomic } = await import(new URL('fs/atomic-write.js', dist).href);
 const { newAssetId } = await import(new URL('ids/asset-id.js', dist).href);
@@ -23,7 +25,15 @@ const perFolder = Number(arg('per-folder', '50'));
 const runs = Number(arg('runs', '3'));
 const ROOT = '/project';
 const FILE = 'packer.registry.json';
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 'b', GIT_AUTHOR_EMAIL: 'b@example.com', GIT_COMMITTER_NAME: 'b', GIT_COMMITTER_EMAIL: 'b@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'b',
+  GIT_AUTHOR_EMAIL: 'b@example.com',
+  GIT_COMMITTER_NAME: 'b',
+  GIT_COMMITTER_EMAIL: 'b@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: '/nonexistent',
+};
 
 const time = (run) => {
   const start = performance.now();
@@ -36,9 +46,20 @@ const median = (run) => {
   results.sort((a, b) => a.ms - b.ms);
   return results[Math.floor(results.length / 2)];
 };
-const git = (cwd, ...args) => execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], { cwd, env: GIT_ENV, encoding: 'utf8', maxBuffer: 1 << 30 });
+const git = (cwd, ...args) =>
+  execFileSync('git', ['-c', 'commit.gpgsign=false', '-c', 'core.autocrlf=false', ...args], {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
 const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-const fmtBytes = (bytes) => (bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${bytes} B`);
+const fmtBytes = (bytes) =>
+  bytes >= 1 << 20
+    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} KiB`
+      : `${bytes} B`;
 const log = (message) => process.stderr.write(`${message}\n`);
 
 function makeEntries(count) {
@@ -57,7 +78,8 @@ function makeEntries(count) {
   return entries;
 }
 
-const formatOne = (entries) => JSON.stringify({ version: 1, assets: [...entries].sort((a, b) => (a.id < b.id ? -1 : 1)) }, null, 2) + '\n';
+const formatOne = (entries) =>
+  JSON.stringify({ version: 1, assets: [...entries].sort((a, b) => (a.id < b.id ? -1 : 1)) }, null, 2) + '\n';
 const folderOf = (entryPath) => entryPath.slice(0, entryPath.lastIndexOf('/'));
 
 /** Latest loose object written by the last commit (compressed bytes on disk). */
@@ -72,7 +94,8 @@ function measureSize(count, scratch) {
   log(`generating ${count} entries`);
   const entries = makeEntries(count);
   const changedIndex = Math.floor(count / 2);
-  const changed = () => entries.map((entry, index) => (index === changedIndex ? { ...entry, tags: [...entry.tags, 'edited'] } : entry));
+  const changed = () =>
+    entries.map((entry, index) => (index === changedIndex ? { ...entry, tags: [...entry.tags, 'edited'] } : entry));
 
   // Before/after for a one-asset update with the whole validation (format 1 then; format 2 now, full and incremental).
   log('format 1 (before): one-asset update = full serialise + full parse');
@@ -92,13 +115,17 @@ function measureSize(count, scratch) {
   const read = readRegistry(singleText, FILE, ROOT);
   lines.seed(read);
   const loaded = read.entries;
-  const nextEntries = loaded.map((entry, index) => (index === changedIndex ? { ...entry, tags: [...entry.tags, 'edited'] } : entry));
+  const nextEntries = loaded.map((entry, index) =>
+    index === changedIndex ? { ...entry, tags: [...entry.tags, 'edited'] } : entry,
+  );
   log('format 2 incremental: one-asset update');
   lines.serialize(loaded); // warm: the state right after load
   let current = loaded;
   const incremental = median((run) => {
     const pick = (changedIndex + 7919 * (run + 1)) % count;
-    current = current.map((entry, index) => (index === pick ? { ...entry, tags: [...entry.tags, `run-${run}`] } : entry));
+    current = current.map((entry, index) =>
+      index === pick ? { ...entry, tags: [...entry.tags, `run-${run}`] } : entry,
+    );
     return lines.serialize(current).text;
   });
   lines.serialize(loaded);
@@ -142,7 +169,9 @@ function measureSize(count, scratch) {
     walk(path.join(sharded, 'packer.registry'));
     return ids.size;
   });
-  const parseSingleFromDisk = median(() => parseRegistry(readFileSync(path.join(single, FILE), 'utf8'), FILE, ROOT).length);
+  const parseSingleFromDisk = median(
+    () => parseRegistry(readFileSync(path.join(single, FILE), 'utf8'), FILE, ROOT).length,
+  );
 
   log('git: base commits');
   for (const repo of [single, sharded]) {
@@ -176,15 +205,23 @@ function measureSize(count, scratch) {
   const gitSingle = gitOf(single);
   const gitShards = gitOf(sharded);
 
-  console.log(`\n### ${count.toLocaleString('en')} assets, ${byFolder.size.toLocaleString('en')} folders (${perFolder} per folder)\n`);
+  console.log(
+    `\n### ${count.toLocaleString('en')} assets, ${byFolder.size.toLocaleString('en')} folders (${perFolder} per folder)\n`,
+  );
   console.log('One-asset update, serialise + validate (no disk):\n');
   console.log('| | time |\n| --- | --- |');
   console.log(`| before: format 1, full serialise + full \`parseRegistry\` | ${fmtMs(before.ms)} |`);
   console.log(`| format 2 from scratch, full serialise + full \`parseRegistry\` | ${fmtMs(full.ms)} |`);
-  console.log(`| format 2, \`RegistryLines.serialize\` (one line stringified and validated, ids checked incrementally, join) | ${fmtMs(incremental.ms)} |`);
+  console.log(
+    `| format 2, \`RegistryLines.serialize\` (one line stringified and validated, ids checked incrementally, join) | ${fmtMs(incremental.ms)} |`,
+  );
   console.log('\nOne file vs one shard per folder:\n');
   console.log('| | one file | shards per folder |\n| --- | --- | --- |');
-  row('registry size on disk', fmtBytes(Buffer.byteLength(singleText)), `${fmtBytes([...shardTexts.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0))} in ${shardTexts.size.toLocaleString('en')} files`);
+  row(
+    'registry size on disk',
+    fmtBytes(Buffer.byteLength(singleText)),
+    `${fmtBytes([...shardTexts.values()].reduce((sum, text) => sum + Buffer.byteLength(text), 0))} in ${shardTexts.size.toLocaleString('en')} files`,
+  );
   row('serialise everything (from scratch)', fmtMs(serialiseSingle.ms), fmtMs(serialiseShards.ms));
   row('parse + validate everything, in memory', fmtMs(parseSingle.ms), '—');
   row('read + parse + validate everything from disk', fmtMs(parseSingleFromDisk.ms), fmtMs(parseShards.ms));
@@ -200,7 +237,9 @@ function measureSize(count, scratch) {
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'registry-format-bench-'));
 try {
-  console.log(`## Registry format 2: one file vs shards (node ${process.version}, ${os.cpus().length} cores; median of ${runs} where repeated; git and fsync rows are single runs)`);
+  console.log(
+    `## Registry format 2: one file vs shards (node ${process.version}, ${os.cpus().length} cores; median of ${runs} where repeated; git and fsync rows are single runs)`,
+  );
   for (const size of sizes) measureSize(size, scratch);
 } finally {
   rmSync(scratch, { recursive: true, force: true });

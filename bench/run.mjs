@@ -32,13 +32,22 @@ function parseOptions(argv) {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  const list = (text) => text.split(',').map((item) => item.trim()).filter(Boolean);
+  const list = (text) =>
+    text
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
   const positive = (name, text) => {
     const value = Number(text.replaceAll('_', ''));
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`Expected --${name} to hold positive integers, got "${text}".`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`Expected --${name} to hold positive integers, got "${text}".`);
     return value;
   };
-  const sizes = values.sizes ? list(values.sizes).map((item) => positive('sizes', item)) : values.quick ? [10_000] : [10_000, 100_000];
+  const sizes = values.sizes
+    ? list(values.sizes).map((item) => positive('sizes', item))
+    : values.quick
+      ? [10_000]
+      : [10_000, 100_000];
   return {
     help: values.help,
     quick: values.quick,
@@ -68,7 +77,9 @@ async function main() {
   const sections = await loadSections();
   const unknown = (options.only ?? []).filter((name) => !sections.some((section) => section.name === name));
   if (unknown.length > 0) {
-    process.stderr.write(`Expected --only to name sections among ${sections.map((section) => section.name).join(', ')}, got ${unknown.join(', ')}.\n`);
+    process.stderr.write(
+      `Expected --only to name sections among ${sections.map((section) => section.name).join(', ')}, got ${unknown.join(', ')}.\n`,
+    );
     process.exitCode = 2;
     return;
   }
@@ -83,7 +94,11 @@ async function main() {
   const started = performance.now();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   // Other work on the machine skews every number; the load average says how much there was.
-  const load = () => os.loadavg().map((value) => value.toFixed(2)).join(' ');
+  const load = () =>
+    os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
   ctx.print(
     `# Packer benchmarks\n\n${new Date().toISOString()} · node ${process.version} · ${os.cpus().length} × ${cpu} · ${mb(os.totalmem() / 1024)} RAM · ` +
       `sizes ${options.sizes.map((size) => count(size)).join(', ')} · median of ${options.runs} run(s)${options.quick ? ' · quick' : ''} · ` +
@@ -99,7 +114,12 @@ async function main() {
         await section.run(ctx);
       } catch (error) {
         failed.push(section.name);
-        ctx.print(`**Section \`${section.name}\` failed:**\n\n\`\`\`\n${String(error?.stack ?? error).split('\n').slice(0, 30).join('\n')}\n\`\`\``);
+        ctx.print(
+          `**Section \`${section.name}\` failed:**\n\n\`\`\`\n${String(error?.stack ?? error)
+            .split('\n')
+            .slice(0, 30)
+            .join('\n')}\n\`\`\``,
+        );
       }
       ctx.log(`section ${section.name} took ${ms(performance.now() - sectionStarted)}`);
     }
@@ -108,11 +128,20 @@ async function main() {
       ctx.table(
         'Workspaces',
         ['Files', 'Bytes', 'Folders', 'Generated in'],
-        generated.map((workspace) => [count(workspace.files), mb(workspace.bytes / 1024), count(workspace.folders), ms(workspace.generateMs)]),
-        ['Generated once per run by `generateWorkspace({ register: true, seed: 1, depth: 3, foldersPerLevel })` (about 50 files per folder, like the tree of DESIGN.md §11) into a temp folder, shared by all sections, deleted at the end.'],
+        generated.map((workspace) => [
+          count(workspace.files),
+          mb(workspace.bytes / 1024),
+          count(workspace.folders),
+          ms(workspace.generateMs),
+        ]),
+        [
+          'Generated once per run by `generateWorkspace({ register: true, seed: 1, depth: 3, foldersPerLevel })` (about 50 files per folder, like the tree of DESIGN.md §11) into a temp folder, shared by all sections, deleted at the end.',
+        ],
       );
     }
-    ctx.print(`_Total ${ms(performance.now() - started)} · load average at the end ${load()}${failed.length > 0 ? ` · failed sections: ${failed.join(', ')}` : ''}._`);
+    ctx.print(
+      `_Total ${ms(performance.now() - started)} · load average at the end ${load()}${failed.length > 0 ? ` · failed sections: ${failed.join(', ')}` : ''}._`,
+    );
   } finally {
     await ctx.dispose();
   }

@@ -27,7 +27,14 @@ export function foldersPerLevelFor(files) {
  * shared by every section; `dispose()` runs the cleanups sections registered, then deletes the folder.
  */
 export function createBenchContext({
-  quick, sizes, runs, keep, trials, seed, scale1m = false, write = (text) => process.stdout.write(text),
+  quick,
+  sizes,
+  runs,
+  keep,
+  trials,
+  seed,
+  scale1m = false,
+  write = (text) => process.stdout.write(text),
 }) {
   const tempDir = mkdtempSync(path.join(os.tmpdir(), 'packer-bench-'));
   const workspaces = new Map();
@@ -87,7 +94,14 @@ export function createBenchContext({
             const root = path.join(tempDir, `ws-${files}`);
             ctx.log(`generating ${files.toLocaleString('en-US')} files in ${root}`);
             const started = performance.now();
-            const result = await generateWorkspace({ root, files, register: true, seed: 1, depth: 3, foldersPerLevel: foldersPerLevelFor(files) });
+            const result = await generateWorkspace({
+              root,
+              files,
+              register: true,
+              seed: 1,
+              depth: 3,
+              foldersPerLevel: foldersPerLevelFor(files),
+            });
             return { ...result, generateMs: performance.now() - started };
           })(),
         );

@@ -30,33 +30,61 @@ export async function runCrashCampaign(deps, options = {}) {
     const bulkSource = await generateBulk(deps, dir, settings.bulkFiles, settings.seed);
     const rows = [];
     const findings = [];
-    const operations = OPERATIONS.filter((operation) => !settings.operations || settings.operations.includes(operation.name));
-    const perOperation = operations.map((_, index) => Math.floor(settings.trials / operations.length) + (index < settings.trials % operations.length ? 1 : 0));
+    const operations = OPERATIONS.filter(
+      (operation) => !settings.operations || settings.operations.includes(operation.name),
+    );
+    const perOperation = operations.map(
+      (_, index) =>
+        Math.floor(settings.trials / operations.length) + (index < settings.trials % operations.length ? 1 : 0),
+    );
     for (const [index, operation] of operations.entries()) {
       const operationStarted = performance.now();
       log(`crash campaign: ${operation.name}: setting up`);
-      const project = await CrashProject.create({ deps, dir, name: operation.name, fixture: operation.fixture, bulkSource });
+      const project = await CrashProject.create({
+        deps,
+        dir,
+        name: operation.name,
+        fixture: operation.fixture,
+        bulkSource,
+      });
       projects.push(project);
       const context = { deps, project, operation, random, settings, log, findings };
       // The kill moment is drawn from the operation's own duration, measured here without a kill.
       const durations = [];
-      for (let run = 0; run < settings.calibrationRuns; run++) durations.push((await runTrial(context, -1 - run, { kind: 'none' })).durationMs);
+      for (let run = 0; run < settings.calibrationRuns; run++)
+        durations.push((await runTrial(context, -1 - run, { kind: 'none' })).durationMs);
       const durationMs = durations.reduce((sum, value) => sum + value, 0) / durations.length;
-      log(`crash campaign: ${operation.name}: takes ${durations.map((value) => Math.round(value)).join(', ')} ms without a kill`);
+      log(
+        `crash campaign: ${operation.name}: takes ${durations.map((value) => Math.round(value)).join(', ')} ms without a kill`,
+      );
       const row = emptyRow(operation, settings, durationMs);
       for (let trial = 0; trial < perOperation[index]; trial++) {
         const hookTrial = settings.hookEvery > 0 && trial % settings.hookEvery === settings.hookEvery - 1;
-        const mode = hookTrial ? { kind: 'hook', index: Math.floor(trial / settings.hookEvery) } : { kind: 'kill', delayMs: random.float() * durationMs * 1.2 };
+        const mode = hookTrial
+          ? { kind: 'hook', index: Math.floor(trial / settings.hookEvery) }
+          : { kind: 'kill', delayMs: random.float() * durationMs * 1.2 };
         let record;
         try {
           record = await runTrial(context, trial, mode);
         } catch (error) {
           // A trial that could not finish (a daemon that would not restart) is a finding, and the project is suspect.
-          record = { trial, outcome: 'error', invalid: true, problems: [`trial aborted: ${error.message}`], lostFiles: 0, missingTerminal: 0, unreportedPacks: 0, reportedPacks: 0, failedRestarts: 1 };
+          record = {
+            trial,
+            outcome: 'error',
+            invalid: true,
+            problems: [`trial aborted: ${error.message}`],
+            lostFiles: 0,
+            missingTerminal: 0,
+            unreportedPacks: 0,
+            reportedPacks: 0,
+            failedRestarts: 1,
+          };
           findings.push({ operation: operation.name, trial, mode: describeMode(mode), problems: record.problems });
         }
         tally(row, record);
-        log(`crash campaign: ${operation.name} #${trial} ${describeMode(mode, record.hook)}: ${record.outcome}${record.problems.length > 0 ? ` — ${record.problems.join('; ')}` : ''}`);
+        log(
+          `crash campaign: ${operation.name} #${trial} ${describeMode(mode, record.hook)}: ${record.outcome}${record.problems.length > 0 ? ` — ${record.problems.join('; ')}` : ''}`,
+        );
         // A torn project would taint every later trial: start over from a fresh copy (with --keep, keep the torn one).
         if (record.outcome === 'torn' || record.outcome === 'error' || record.invalid) {
           const suspect = context.project;
@@ -64,7 +92,13 @@ export async function runCrashCampaign(deps, options = {}) {
             await suspect.shutdown().catch(() => undefined);
             log(`crash campaign: kept the torn project ${suspect.root}`);
           } else await suspect.dispose();
-          context.project = await CrashProject.create({ deps, dir, name: `${operation.name}-${trial}`, fixture: operation.fixture, bulkSource });
+          context.project = await CrashProject.create({
+            deps,
+            dir,
+            name: `${operation.name}-${trial}`,
+            fixture: operation.fixture,
+            bulkSource,
+          });
           projects.splice(projects.indexOf(suspect), 1, context.project);
         }
       }
@@ -77,7 +111,8 @@ export async function runCrashCampaign(deps, options = {}) {
     }
     return { rows, findings, seconds: (performance.now() - started) / 1000, settings };
   } finally {
-    for (const project of projects) await (settings.keep ? project.shutdown() : project.dispose()).catch(() => undefined);
+    for (const project of projects)
+      await (settings.keep ? project.shutdown() : project.dispose()).catch(() => undefined);
     if (settings.keep) log(`crash campaign: kept ${dir}`);
     // A daemon that just died may still have had a write in flight: retry rather than hide the real error.
     else rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
@@ -156,7 +191,9 @@ async function runTrial(context, trial, mode) {
   const { pid } = project;
 
   const started = performance.now();
-  const request = prepared.build ? client.call('build.run', prepared.build) : client.call('mutation.apply', { mutation: prepared.mutation, expectedRevision: plan.baseRevision });
+  const request = prepared.build
+    ? client.call('build.run', prepared.build)
+    : client.call('mutation.apply', { mutation: prepared.mutation, expectedRevision: plan.baseRevision });
   const reply = request.then(
     (value) => ({ value, ms: performance.now() - started }),
     (error) => ({ error }),
@@ -172,11 +209,13 @@ async function runTrial(context, trial, mode) {
     const gone = project.waitGone(pid, 120_000).then(() => true);
     const settled = await Promise.race([gone.then(() => undefined), reply]);
     if (settled?.error?.code === 'CONNECTION_LOST') await gone;
-    else if (settled) hookMissed = !(await Promise.race([gone, new Promise((resolve) => setTimeout(() => resolve(false), 2000))]));
+    else if (settled)
+      hookMissed = !(await Promise.race([gone, new Promise((resolve) => setTimeout(() => resolve(false), 2000))]));
     await project.kill();
   }
   const answered = await reply;
-  if (mode.kind === 'none' && answered.error) throw new Error(`${operation.name} failed without a crash: ${answered.error.message}`);
+  if (mode.kind === 'none' && answered.error)
+    throw new Error(`${operation.name} failed without a crash: ${answered.error.message}`);
 
   // A client call starts the next daemon, which recovers; then the checks.
   const restartFailures = await project.restart();
@@ -203,7 +242,8 @@ async function runTrial(context, trial, mode) {
   if (state.details) record.problems.push(state.details);
   // A crash during a synced read leaves its cookie file in the asset folder: harmless to the packer, litter to a user.
   record.cookiesLeft = observed.cookies.filter((file) => !before.cookies.includes(file)).length;
-  if (record.cookiesLeft > 0) record.problems.push(`cookie file(s) left in the project after recovery: ${observed.cookies.join(', ')}`);
+  if (record.cookiesLeft > 0)
+    record.problems.push(`cookie file(s) left in the project after recovery: ${observed.cookies.join(', ')}`);
   if (record.lostFiles > 0) record.problems.push(`${record.lostFiles} file(s) lost`);
 
   const validity = await validityProblems(client, project.root);
@@ -223,7 +263,8 @@ async function runTrial(context, trial, mode) {
     const packs = await checkPacks(client, packsBefore);
     record.unreportedPacks = packs.unreported.length;
     record.reportedPacks = packs.reported.length;
-    if (packs.unreported.length > 0) record.problems.push(`packs neither verified nor reported: ${packs.unreported.join(', ')}`);
+    if (packs.unreported.length > 0)
+      record.problems.push(`packs neither verified nor reported: ${packs.unreported.join(', ')}`);
     if (record.outcome !== 'torn') record.outcome = packs.bulkChanged ? 'after' : 'before';
   }
 
@@ -231,13 +272,15 @@ async function runTrial(context, trial, mode) {
   record.missingTerminal = events.missingTerminal.length;
   record.eventGap = events.gap !== undefined;
   if (events.gap) record.problems.push(`event log: ${events.gap}`);
-  if (events.missingTerminal.length > 0) record.problems.push(`operations without exactly one terminal event: ${events.missingTerminal.join(', ')}`);
+  if (events.missingTerminal.length > 0)
+    record.problems.push(`operations without exactly one terminal event: ${events.missingTerminal.join(', ')}`);
   const said = events.trialTerminal ? terminalOutcome(events.trialTerminal) : undefined;
   if (said && record.outcome !== 'torn' && said !== record.outcome && !prepared.build) {
     record.wrongTerminal = true;
     record.problems.push(`the terminal event says "${said}" but the project is ${record.outcome} the operation`);
   }
-  if (record.problems.length > 0) findings.push({ operation: operation.name, trial, mode: describeMode(mode, hook), problems: record.problems });
+  if (record.problems.length > 0)
+    findings.push({ operation: operation.name, trial, mode: describeMode(mode, hook), problems: record.problems });
   return record;
 }
 
@@ -279,9 +322,14 @@ async function stablePreview(client, mutation) {
   let previous;
   for (let attempt = 0; attempt < 20; attempt++) {
     const plan = await wholePlan(client, await client.call('mutation.preview', { mutation, sync: true }));
-    if (plan.blockers.length > 0) throw new Error(`The ${mutation.type} preview has blockers: ${plan.blockers.map((blocker) => blocker.message).join('; ')}`);
+    if (plan.blockers.length > 0)
+      throw new Error(
+        `The ${mutation.type} preview has blockers: ${plan.blockers.map((blocker) => blocker.message).join('; ')}`,
+      );
     // Ids of additions are provisional (fresh at each preview): compare them by path.
-    const registry = plan.registryMutations.map((change) => (change.op === 'add' ? { op: 'add', path: change.entry.path } : change));
+    const registry = plan.registryMutations.map((change) =>
+      change.op === 'add' ? { op: 'add', path: change.entry.path } : change,
+    );
     const key = JSON.stringify([registry, plan.filesystemMutations]);
     if (previous === key) return plan;
     previous = key;

@@ -13,7 +13,8 @@ export async function validityProblems(client, root) {
   const summary = await client.call('snapshot.summary', {});
   if (summary.registryState !== 'ok') problems.push(`registry state is ${summary.registryState}`);
   const diagnostics = await client.call('diagnostics.list', {});
-  for (const item of diagnostics.items) if (INVALID_CODES.has(item.code)) problems.push(`${item.code}: ${item.message}`);
+  for (const item of diagnostics.items)
+    if (INVALID_CODES.has(item.code)) problems.push(`${item.code}: ${item.message}`);
   if (existsSync(path.join(root, '.packer', 'journal.json'))) problems.push('a commit journal is left in .packer/');
   return problems;
 }
@@ -37,7 +38,9 @@ export async function checkPacks(client, before) {
   for (const [name, pack] of after) {
     let bad;
     if (pack.exists) {
-      const result = await client.call('packs.verify', { pack: name }).catch((error) => ({ ok: false, problem: { message: error.message } }));
+      const result = await client
+        .call('packs.verify', { pack: name })
+        .catch((error) => ({ ok: false, problem: { message: error.message } }));
       if (!result.ok) bad = `${name} (${result.problem?.section ?? 'error'}: ${result.problem?.message})`;
     } else if (before?.get(name)?.exists) bad = `${name} (gone since the build started)`;
     if (!bad) continue;
@@ -73,10 +76,14 @@ export async function checkEvents(project, kind) {
         reached();
       },
     });
-    const timedOut = await Promise.race([arrived.then(() => false), new Promise((resolve) => setTimeout(() => resolve(true), 30_000))]);
+    const timedOut = await Promise.race([
+      arrived.then(() => false),
+      new Promise((resolve) => setTimeout(() => resolve(true), 30_000)),
+    ]);
     await subscription.close();
     if (expired) gap = `cursor ${from} expired: ${expired.message}`;
-    else if (timedOut) gap = `replay from ${from} stopped at ${events.at(-1)?.cursor ?? from} before ${client.hello.cursor}`;
+    else if (timedOut)
+      gap = `replay from ${from} stopped at ${events.at(-1)?.cursor ?? from} before ${client.hello.cursor}`;
   } finally {
     await client.close();
   }
@@ -96,7 +103,9 @@ export async function checkEvents(project, kind) {
     if (event.type === 'queued') operation.queued = event;
     if (TERMINAL.has(event.type)) operation.terminals.push(event);
   }
-  const missingTerminal = [...operations].filter(([, operation]) => (operation.queued && operation.terminals.length !== 1) || operation.terminals.length > 1).map(([id, operation]) => `${id} (${operation.terminals.length} terminal events)`);
+  const missingTerminal = [...operations]
+    .filter(([, operation]) => (operation.queued && operation.terminals.length !== 1) || operation.terminals.length > 1)
+    .map(([id, operation]) => `${id} (${operation.terminals.length} terminal events)`);
   const mine = [...operations.values()].filter((operation) => operation.queued?.payload?.kind === kind).at(-1);
   return { gap, missingTerminal, trialTerminal: mine?.terminals[0], events: events.length };
 }

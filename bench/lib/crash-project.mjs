@@ -93,7 +93,9 @@ export class CrashProject {
         return failures;
       } catch (error) {
         this.client = undefined;
-        failures.push(`restart ${attempt} failed: ${error.code ?? ''} ${error.message} — daemon.log: ${this.logTail()}`);
+        failures.push(
+          `restart ${attempt} failed: ${error.code ?? ''} ${error.message} — daemon.log: ${this.logTail()}`,
+        );
       }
     }
     throw new Error(failures.join('\n'));
@@ -106,7 +108,12 @@ export class CrashProject {
     const stderrFile = `${this.root}.stderr-${Date.now()}.log`;
     const fd = openSync(stderrFile, 'w');
     try {
-      const child = fork(entry, ['--project', this.root], { detached: true, stdio: ['ignore', 'ignore', fd, 'ipc'], env: this.environment(), cwd: this.root });
+      const child = fork(entry, ['--project', this.root], {
+        detached: true,
+        stdio: ['ignore', 'ignore', fd, 'ipc'],
+        env: this.environment(),
+        cwd: this.root,
+      });
       const verdict = await new Promise((resolve) => {
         child.once('message', resolve);
         child.once('exit', (code, signal) => resolve({ type: 'exit', code, signal }));
@@ -114,8 +121,13 @@ export class CrashProject {
       if (child.connected) child.disconnect();
       child.unref();
       if (verdict.type !== 'ready') {
-        const reason = verdict.type === 'exit' ? `exit code ${verdict.code ?? verdict.signal}` : `${verdict.error?.code}: ${verdict.error?.message}`;
-        throw new Error(`the daemon did not start (${reason}); stderr: ${readFileSync(stderrFile, 'utf8').trim().slice(-800) || '(empty)'}`);
+        const reason =
+          verdict.type === 'exit'
+            ? `exit code ${verdict.code ?? verdict.signal}`
+            : `${verdict.error?.code}: ${verdict.error?.message}`;
+        throw new Error(
+          `the daemon did not start (${reason}); stderr: ${readFileSync(stderrFile, 'utf8').trim().slice(-800) || '(empty)'}`,
+        );
       }
     } finally {
       closeSync(fd);
@@ -124,7 +136,11 @@ export class CrashProject {
 
   logTail(lines = 3) {
     try {
-      return readFileSync(path.join(this.root, '.packer', 'daemon.log'), 'utf8').trim().split('\n').slice(-lines).join(' | ');
+      return readFileSync(path.join(this.root, '.packer', 'daemon.log'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(-lines)
+        .join(' | ');
     } catch (error) {
       return `(unreadable: ${error.code ?? error.message})`;
     }
@@ -133,7 +149,14 @@ export class CrashProject {
   /** Another client (never starts a daemon unless asked). */
   connect({ crashAt, autoStart = false, client = 'crash-campaign' } = {}) {
     // The test daemon (production daemon + test hooks) is the one that reads PACKER_TEST_CRASH_AT.
-    return this.deps.ProjectClient.connect(this.root, { client, env: this.environment(crashAt), autoStart, reconnect: false, timeoutMs: 60_000, daemonEntryPoint: this.deps.testDaemonEntryPoint });
+    return this.deps.ProjectClient.connect(this.root, {
+      client,
+      env: this.environment(crashAt),
+      autoStart,
+      reconnect: false,
+      timeoutMs: 60_000,
+      daemonEntryPoint: this.deps.testDaemonEntryPoint,
+    });
   }
 
   async shutdown() {
@@ -168,17 +191,21 @@ export class CrashProject {
    */
   waitGone(pid, timeoutMs = 20_000) {
     let zombieSince;
-    return until(() => {
-      try {
-        process.kill(pid, 0);
-      } catch (error) {
-        return error.code === 'ESRCH';
-      }
-      // A zombie nobody reaps (not our child): gone for our purposes once it has been one for a while.
-      if (this.deps.isDaemonAlive(pid)) return false;
-      zombieSince ??= Date.now();
-      return Date.now() - zombieSince > 1000;
-    }, `daemon ${pid} to exit`, timeoutMs);
+    return until(
+      () => {
+        try {
+          process.kill(pid, 0);
+        } catch (error) {
+          return error.code === 'ESRCH';
+        }
+        // A zombie nobody reaps (not our child): gone for our purposes once it has been one for a while.
+        if (this.deps.isDaemonAlive(pid)) return false;
+        zombieSince ??= Date.now();
+        return Date.now() - zombieSince > 1000;
+      },
+      `daemon ${pid} to exit`,
+      timeoutMs,
+    );
   }
 
   /** Registers paths through the lane (setup and resets, on a daemon without a crash hook). */
@@ -189,7 +216,9 @@ export class CrashProject {
 
   /** Copies a folder of the pristine bulk tree back (after a remove deleted it) and registers it again. */
   async restoreBulkFolder(relative) {
-    cpSync(path.join(this.bulkSource, relative.slice(`${BULK}/`.length)), path.join(this.root, relative), { recursive: true });
+    cpSync(path.join(this.bulkSource, relative.slice(`${BULK}/`.length)), path.join(this.root, relative), {
+      recursive: true,
+    });
     await this.register([relative]);
   }
 

@@ -143,11 +143,19 @@ export function classify(before, predicted, observed) {
   else details.push(`registry is ${registryBefore ? 'before' : 'after'}`);
   if (!diskBefore && !diskAfter) {
     const entries = [...observed.disk];
-    const asBefore = entries.filter(([key, digest]) => before.disk.get(key) === digest && predicted.disk.get(key) !== digest).length;
-    const asAfter = entries.filter(([key, digest]) => predicted.disk.get(key) === digest && before.disk.get(key) !== digest).length;
-    const strays = entries.filter(([key, digest]) => before.disk.get(key) !== digest && predicted.disk.get(key) !== digest).map(([key]) => key);
+    const asBefore = entries.filter(
+      ([key, digest]) => before.disk.get(key) === digest && predicted.disk.get(key) !== digest,
+    ).length;
+    const asAfter = entries.filter(
+      ([key, digest]) => predicted.disk.get(key) === digest && before.disk.get(key) !== digest,
+    ).length;
+    const strays = entries
+      .filter(([key, digest]) => before.disk.get(key) !== digest && predicted.disk.get(key) !== digest)
+      .map(([key]) => key);
     const gone = [...before.disk.keys()].filter((key) => !observed.disk.has(key) && !predicted.disk.has(key));
-    details.push(`disk is neither: ${asBefore} file(s) as before, ${asAfter} as after, unexpected ${strays.slice(0, 3).join(', ') || 'none'}, missing ${gone.slice(0, 3).join(', ') || 'none'}`);
+    details.push(
+      `disk is neither: ${asBefore} file(s) as before, ${asAfter} as after, unexpected ${strays.slice(0, 3).join(', ') || 'none'}, missing ${gone.slice(0, 3).join(', ') || 'none'}`,
+    );
   } else details.push(`disk is ${diskBefore ? 'before' : 'after'}`);
   return { outcome: 'torn', details: details.join('; ') };
 }

@@ -87,7 +87,11 @@ export async function latencyUnderLoad(connect, main, refs, samples, longOperati
     const watching = waitForOperation(probe, operationId).finally(() => (running = false));
     const latency = await measureLatency(main, refs, { samples, whileRunning: () => running });
     const info = await watching;
-    return { ...latency, operationMs: Date.parse(info.endedAt) - Date.parse(info.startedAt), operationState: info.state };
+    return {
+      ...latency,
+      operationMs: Date.parse(info.endedAt) - Date.parse(info.startedAt),
+      operationState: info.state,
+    };
   } finally {
     await probe.close();
   }
@@ -113,7 +117,9 @@ export async function throughput(connect, refs, clients, total) {
 
 /** Starts an operation of FAN_OUT_EVENTS progress events and counts what each of `subscribers` clients receives. */
 export async function fanOut(connect, main, subscribers, longOperation) {
-  const clients = await Promise.all(Array.from({ length: subscribers }, (_, index) => connect(`bench-subscriber-${index}`)));
+  const clients = await Promise.all(
+    Array.from({ length: subscribers }, (_, index) => connect(`bench-subscriber-${index}`)),
+  );
   const seen = clients.map(() => ({ byOperation: new Map(), ended: new Map() }));
   try {
     const subscriptions = await Promise.all(
@@ -132,7 +138,11 @@ export async function fanOut(connect, main, subscribers, longOperation) {
     const operationId = await longOperation(FAN_OUT_EVENTS);
     const info = await waitForOperation(main, operationId);
     // The recorded arrival times, not this poll, give the delivery time.
-    await until(() => seen.every((mine) => mine.ended.has(operationId)), { timeoutMs: 60_000, intervalMs: 5, what: `every subscriber to see the end of ${operationId}` });
+    await until(() => seen.every((mine) => mine.ended.has(operationId)), {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+      what: `every subscriber to see the end of ${operationId}`,
+    });
     const counts = seen.map((mine) => mine.byOperation.get(operationId) ?? 0);
     const lastEnd = Math.max(started, ...seen.map((mine) => mine.ended.get(operationId)));
     await Promise.all(subscriptions.map((subscription) => subscription.close()));
@@ -190,7 +200,9 @@ export async function watchLatency(connect, root, changes) {
 export async function shutdown(main, pid) {
   await main.call('daemon.shutdown', { reason: 'benchmark finished' }).catch(() => undefined);
   await main.close();
-  await until(() => !isAlive(pid), { timeoutMs: 15_000, intervalMs: 25, what: `daemon pid ${pid} to exit` }).catch(() => process.kill(pid, 'SIGTERM'));
+  await until(() => !isAlive(pid), { timeoutMs: 15_000, intervalMs: 25, what: `daemon pid ${pid} to exit` }).catch(() =>
+    process.kill(pid, 'SIGTERM'),
+  );
 }
 
 export function removeWatchFiles(root) {

@@ -29,7 +29,9 @@ export function perSecond(value) {
 }
 
 function cell(value) {
-  return String(value ?? '—').replaceAll('|', '\\|').replaceAll('\n', ' ');
+  return String(value ?? '—')
+    .replaceAll('|', '\\|')
+    .replaceAll('\n', ' ');
 }
 
 /**

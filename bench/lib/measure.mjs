@@ -14,7 +14,9 @@ export async function measure(runs, once, { before } = {}) {
   const medians = {};
   const keys = new Set(samples.flatMap((sample) => Object.keys(flatten(sample))));
   for (const key of keys) {
-    const values = samples.map((sample) => flatten(sample)[key]).filter((value) => typeof value === 'number' && Number.isFinite(value));
+    const values = samples
+      .map((sample) => flatten(sample)[key])
+      .filter((value) => typeof value === 'number' && Number.isFinite(value));
     if (values.length > 0) medians[key] = median(values);
   }
   return { ...medians, samples };
@@ -23,7 +25,8 @@ export async function measure(runs, once, { before } = {}) {
 function flatten(sample) {
   const flat = {};
   for (const [key, value] of Object.entries(sample)) {
-    if (value && typeof value === 'object' && !Array.isArray(value)) for (const [inner, item] of Object.entries(value)) flat[`${key}.${inner}`] = item;
+    if (value && typeof value === 'object' && !Array.isArray(value))
+      for (const [inner, item] of Object.entries(value)) flat[`${key}.${inner}`] = item;
     else flat[key] = value;
   }
   return flat;

@@ -66,5 +66,9 @@ export async function runNodeScript(body, options = {}) {
   const run = await runProcess(process.execPath, ['-e', wrap(body)], { ...options, stdout: 'capture' });
   const line = run.stdout.split('\n').findLast((text) => text.startsWith('@@bench '));
   const reported = line ? JSON.parse(line.slice('@@bench '.length)) : {};
-  return { ms: run.ms, peakRssKb: Number.isFinite(run.peakRssKb) ? run.peakRssKb : (reported.maxRSS ?? Number.NaN), reported };
+  return {
+    ms: run.ms,
+    peakRssKb: Number.isFinite(run.peakRssKb) ? run.peakRssKb : (reported.maxRSS ?? Number.NaN),
+    reported,
+  };
 }

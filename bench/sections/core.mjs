@@ -93,7 +93,10 @@ export default {
           row('`hashFiles` over every file (+ scan)', hash, { vsFind: true, vsSha: true }),
           row('`Workspace.open` cold (fresh `.packer/`)', cold, { vsFind: true, vsSha: true, vsCold: true }),
           row('`Workspace.open` warm (digest cache present)', warm, { vsFind: true, vsSha: true, vsCold: true }),
-          row('warm open, 1 file touched: `refresh` + `close` (in-process: just those)', touched, { vsFind: true, vsCold: true }),
+          row('warm open, 1 file touched: `refresh` + `close` (in-process: just those)', touched, {
+            vsFind: true,
+            vsCold: true,
+          }),
         ],
         [
           `Cold open = config + scan + sha256 of all ${count(assets)} registered files + snapshot + writing \`.packer/\`; warm open finds every digest in \`.packer/digests.lmdb\` (looked up per path, nothing parsed whole).`,

@@ -28,7 +28,6 @@ function settings(ctx) {
     : { latencySamples: 1_000, throughputRequests: 2_000, watchChanges: 30 };
 }
 
-
 async function benchOneWorkspace(ctx, files) {
   const { latencySamples, throughputRequests, watchChanges } = settings(ctx);
   const workspace = await ctx.workspace(files);
@@ -36,7 +35,14 @@ async function benchOneWorkspace(ctx, files) {
   const { ProjectClient } = await import(ctx.packages.client);
   // The test daemon (the production daemon plus test hooks) gives us test.longOperation.
   const { callTestOperation, testDaemonEntryPoint } = await import('@packer/daemon/testing');
-  const connect = (client, autoStart = false) => ProjectClient.connect(root, { client, reconnect: false, autoStart, timeoutMs: 120_000, daemonEntryPoint: testDaemonEntryPoint() });
+  const connect = (client, autoStart = false) =>
+    ProjectClient.connect(root, {
+      client,
+      reconnect: false,
+      autoStart,
+      timeoutMs: 120_000,
+      daemonEntryPoint: testDaemonEntryPoint(),
+    });
   const longOperation = (progressEvents) => callTestOperation(root, { progressEvents });
   const digestCache = existsSync(path.join(root, '.packer', 'digests.lmdb')) ? 'warm' : 'cold';
 
@@ -51,10 +57,13 @@ async function benchOneWorkspace(ctx, files) {
   });
   const result = { files, digestCache, startMs };
   try {
-    await until(async () => {
-      const health = await main.call('daemon.health', {});
-      return health.ready && health.watcher.state !== 'starting';
-    }, { timeoutMs: 120_000, what: 'daemon readiness' });
+    await until(
+      async () => {
+        const health = await main.call('daemon.health', {});
+        return health.ready && health.watcher.state !== 'starting';
+      },
+      { timeoutMs: 120_000, what: 'daemon readiness' },
+    );
     result.readyMs = performance.now() - started;
     // VmHWM only grows: sampling it after each phase shows which phase set the peak.
     result.memory = [{ phase: 'started', ...processMemory(pid) }];
@@ -68,17 +77,32 @@ async function benchOneWorkspace(ctx, files) {
     const refs = listed.map((item) => item.id);
 
     result.idle = await phase('latency idle', () => measureLatency(main, refs, { samples: latencySamples }));
-    result.busy = await phase(`latency during a ${LONG_OPERATION_EVENTS.toLocaleString('en-US')}-event operation`, () => latencyUnderLoad(connect, main, refs, latencySamples, longOperation));
+    result.busy = await phase(`latency during a ${LONG_OPERATION_EVENTS.toLocaleString('en-US')}-event operation`, () =>
+      latencyUnderLoad(connect, main, refs, latencySamples, longOperation),
+    );
     result.throughput = [];
     for (const clients of THROUGHPUT_CLIENTS) {
-      result.throughput.push(await phase(`throughput, ${clients} client(s)`, () => throughput(connect, refs, clients, throughputRequests)));
+      result.throughput.push(
+        await phase(`throughput, ${clients} client(s)`, () => throughput(connect, refs, clients, throughputRequests)),
+      );
     }
     result.fanOut = [];
     for (const subscribers of FAN_OUT_SUBSCRIBERS) {
-      result.fanOut.push(await phase(`fan-out, ${subscribers} subscriber(s)`, () => fanOut(connect, main, subscribers, longOperation)));
+      result.fanOut.push(
+        await phase(`fan-out, ${subscribers} subscriber(s)`, () => fanOut(connect, main, subscribers, longOperation)),
+      );
     }
-    result.watch = await phase(`watch latency, ${watchChanges} changes`, () => watchLatency(connect, root, watchChanges));
-    result.moves = await phase(`outside moves, ${watchChanges} renames`, () => moveLatency(connect, root, listed.map((item) => item.path), watchChanges));
+    result.watch = await phase(`watch latency, ${watchChanges} changes`, () =>
+      watchLatency(connect, root, watchChanges),
+    );
+    result.moves = await phase(`outside moves, ${watchChanges} renames`, () =>
+      moveLatency(
+        connect,
+        root,
+        listed.map((item) => item.path),
+        watchChanges,
+      ),
+    );
   } finally {
     await shutdown(main, pid);
     stopped = true;
@@ -110,8 +134,24 @@ function printTables(ctx, results) {
   const last = (r) => r.memory?.at(-1);
   ctx.table(
     'daemon start and memory',
-    ['Files', 'Digest cache', 'Connect (spawn → hello)', 'Ready (+ watcher)', 'VmRSS after start', 'VmRSS at end', 'VmHWM (peak)'],
-    results.map((r) => [count(r.files), r.digestCache, ms(r.startMs), ms(r.readyMs), mb(r.memory?.[0]?.rssKb), mb(last(r)?.rssKb), mb(last(r)?.hwmKb)]),
+    [
+      'Files',
+      'Digest cache',
+      'Connect (spawn → hello)',
+      'Ready (+ watcher)',
+      'VmRSS after start',
+      'VmRSS at end',
+      'VmHWM (peak)',
+    ],
+    results.map((r) => [
+      count(r.files),
+      r.digestCache,
+      ms(r.startMs),
+      ms(r.readyMs),
+      mb(r.memory?.[0]?.rssKb),
+      mb(last(r)?.rssKb),
+      mb(last(r)?.hwmKb),
+    ]),
     [
       'Connect = `ProjectClient.connect` with auto-start: fork, `Workspace.open`, watcher start, listen, `daemon.hello`. "warm" = `.packer/digests.lmdb` left by an earlier section.',
       'VmRSS/VmHWM from /proc/<daemon pid>/status; "at end" is after every phase below.',
@@ -120,17 +160,32 @@ function printTables(ctx, results) {
   ctx.table(
     'daemon memory after each phase',
     ['Phase', ...results.map((r) => `VmRSS / VmHWM, ${count(r.files)} files`)],
-    (results[0].memory ?? []).map((sample, index) => [sample.phase, ...results.map((r) => `${mb(r.memory?.[index]?.rssKb)} / ${mb(r.memory?.[index]?.hwmKb)}`)]),
+    (results[0].memory ?? []).map((sample, index) => [
+      sample.phase,
+      ...results.map((r) => `${mb(r.memory?.[index]?.rssKb)} / ${mb(r.memory?.[index]?.hwmKb)}`),
+    ]),
     ['VmHWM never falls, so the phase where it jumps is the one that set the peak.'],
   );
 
   const latencyRows = [];
   for (const r of results) {
     if (!r.idle) continue;
-    for (const [method, key] of [['snapshot.summary', 'summary'], ['assets.get', 'asset']]) {
+    for (const [method, key] of [
+      ['snapshot.summary', 'summary'],
+      ['assets.get', 'asset'],
+    ]) {
       const idle = r.idle[key];
       const busy = r.busy?.[key] ?? [];
-      latencyRows.push([count(r.files), `\`${method}\``, 'idle', ms(percentile(idle, 50)), ms(percentile(idle, 99)), count(idle.length), '1.00×', '1.00×']);
+      latencyRows.push([
+        count(r.files),
+        `\`${method}\``,
+        'idle',
+        ms(percentile(idle, 50)),
+        ms(percentile(idle, 99)),
+        count(idle.length),
+        '1.00×',
+        '1.00×',
+      ]);
       latencyRows.push([
         count(r.files),
         `\`${method}\``,
@@ -149,8 +204,14 @@ function printTables(ctx, results) {
     latencyRows,
     [
       `"during long operation": \`test.longOperation\` with ${LONG_OPERATION_EVENTS.toLocaleString('en-US')} progress events runs in the lane (no subscribers); sampling stops when it ends. ` +
-        results.filter((r) => r.busy).map((r) => `${count(r.files)} files: the operation took ${ms(r.busy.operationMs)} (${r.busy.operationState})`).join('; ') + '.',
-      'Round trip through the client library over the Unix socket; the benchmark process and the daemon share the machine\'s cores.',
+        results
+          .filter((r) => r.busy)
+          .map(
+            (r) => `${count(r.files)} files: the operation took ${ms(r.busy.operationMs)} (${r.busy.operationState})`,
+          )
+          .join('; ') +
+        '.',
+      "Round trip through the client library over the Unix socket; the benchmark process and the daemon share the machine's cores.",
     ],
   );
 
@@ -159,14 +220,32 @@ function printTables(ctx, results) {
     ['Files', 'Clients', 'Requests', 'Wall', 'Reads/s', '× 1 client'],
     results.flatMap((r) => {
       const single = r.throughput?.find((row) => row.clients === 1);
-      return (r.throughput ?? []).map((row) => [count(r.files), row.clients, count(row.requests), ms(row.ms), perSecond(row.perSecond), times(ratio(row.perSecond, single?.perSecond))]);
+      return (r.throughput ?? []).map((row) => [
+        count(r.files),
+        row.clients,
+        count(row.requests),
+        ms(row.ms),
+        perSecond(row.perSecond),
+        times(ratio(row.perSecond, single?.perSecond)),
+      ]);
     }),
-    ['Each client is its own `ProjectClient` (own socket) issuing one request at a time; all clients live in the benchmark process.'],
+    [
+      'Each client is its own `ProjectClient` (own socket) issuing one request at a time; all clients live in the benchmark process.',
+    ],
   );
 
   ctx.table(
     `daemon event fan-out (\`test.longOperation\`, ${FAN_OUT_EVENTS.toLocaleString('en-US')} progress events)`,
-    ['Files', 'Subscribers', 'Events per subscriber (min–max)', 'Delivered, all subscribers', 'Delivered/s', 'Until last terminal event', 'Lane time', 'Lane × 0 subscribers'],
+    [
+      'Files',
+      'Subscribers',
+      'Events per subscriber (min–max)',
+      'Delivered, all subscribers',
+      'Delivered/s',
+      'Until last terminal event',
+      'Lane time',
+      'Lane × 0 subscribers',
+    ],
     results.flatMap((r) => {
       const alone = r.fanOut?.find((row) => row.subscribers === 0);
       return (r.fanOut ?? []).map((row) => [
@@ -189,13 +268,35 @@ function printTables(ctx, results) {
   ctx.table(
     'daemon watch latency (write a new file under assets/ → `snapshot.changed` at a subscribed client)',
     ['Files', 'p50', 'p99', 'Max', 'Changes', 'Timeouts (10 s)'],
-    results.filter((r) => r.watch).map((r) => [count(r.files), ms(percentile(r.watch.latencies, 50)), ms(percentile(r.watch.latencies, 99)), ms(Math.max(...r.watch.latencies)), count(r.watch.latencies.length), r.watch.timeouts]),
-    ['One change at a time, each awaited before the next; includes the watcher\'s debounce, the rescan of the changed path, the new snapshot and event delivery. DESIGN.md §10 measured ~50 ms raw event latency for @parcel/watcher.'],
+    results
+      .filter((r) => r.watch)
+      .map((r) => [
+        count(r.files),
+        ms(percentile(r.watch.latencies, 50)),
+        ms(percentile(r.watch.latencies, 99)),
+        ms(Math.max(...r.watch.latencies)),
+        count(r.watch.latencies.length),
+        r.watch.timeouts,
+      ]),
+    [
+      "One change at a time, each awaited before the next; includes the watcher's debounce, the rescan of the changed path, the new snapshot and event delivery. DESIGN.md §10 measured ~50 ms raw event latency for @parcel/watcher.",
+    ],
   );
   ctx.table(
     'daemon outside-move latency (rename a registered file → `snapshot.changed` showing it moved; target p50 ≤ 100 ms, p99 ≤ 250 ms at 100k)',
     ['Files', 'p50', 'p99', 'Max', 'Moves', 'Timeouts (10 s)'],
-    results.filter((r) => r.moves).map((r) => [count(r.files), ms(percentile(r.moves.latencies, 50)), ms(percentile(r.moves.latencies, 99)), ms(Math.max(...r.moves.latencies)), count(r.moves.latencies.length), r.moves.timeouts]),
-    ['Each rename is renamed back (untimed) before the next. The move is seen through move detection: the missing asset is paired with the new file by its cached digest.'],
+    results
+      .filter((r) => r.moves)
+      .map((r) => [
+        count(r.files),
+        ms(percentile(r.moves.latencies, 50)),
+        ms(percentile(r.moves.latencies, 99)),
+        ms(Math.max(...r.moves.latencies)),
+        count(r.moves.latencies.length),
+        r.moves.timeouts,
+      ]),
+    [
+      'Each rename is renamed back (untimed) before the next. The move is seen through move detection: the missing asset is paired with the new file by its cached digest.',
+    ],
   );
 }

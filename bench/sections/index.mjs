@@ -11,7 +11,9 @@ const buildBenchFile = fileURLToPath(new URL('../build-bench.mjs', import.meta.u
 
 function checkedSection(section, source) {
   if (!section || typeof section.name !== 'string' || typeof section.run !== 'function') {
-    throw new Error(`Expected ${source} to export default { name: string, run(ctx) }, got ${typeof section === 'object' ? Object.keys(section ?? {}).join(', ') || 'nothing' : typeof section}.`);
+    throw new Error(
+      `Expected ${source} to export default { name: string, run(ctx) }, got ${typeof section === 'object' ? Object.keys(section ?? {}).join(', ') || 'nothing' : typeof section}.`,
+    );
   }
   return section;
 }
@@ -19,11 +21,14 @@ function checkedSection(section, source) {
 /** Loads every section, in run order. */
 export async function loadSections() {
   const sections = [];
-  for (const file of readdirSync(here).filter((name) => name.endsWith('.mjs') && name !== 'index.mjs').sort()) {
+  for (const file of readdirSync(here)
+    .filter((name) => name.endsWith('.mjs') && name !== 'index.mjs')
+    .sort()) {
     const module = await import(pathToFileURL(`${here}/${file}`).href);
     sections.push(checkedSection(module.default, `bench/sections/${file}`));
   }
-  if (existsSync(buildBenchFile) && !sections.some((section) => section.name === 'build')) sections.push(await buildBenchSection());
+  if (existsSync(buildBenchFile) && !sections.some((section) => section.name === 'build'))
+    sections.push(await buildBenchSection());
   const rank = (name) => (ORDER.includes(name) ? ORDER.indexOf(name) : ORDER.length);
   return sections.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }

@@ -43,10 +43,33 @@ function printTables(ctx, { rows, findings, seconds, settings }) {
     count(row.wrongTerminal),
   ];
   const total = { trials: sum('trials'), hookTrials: sum('hookTrials') };
-  for (const key of ['before', 'after', 'torn', 'lostFiles', 'invalid', 'missingTerminal', 'eventGaps', 'unreportedPacks', 'wrongTerminal']) total[key] = sum(key);
+  for (const key of [
+    'before',
+    'after',
+    'torn',
+    'lostFiles',
+    'invalid',
+    'missingTerminal',
+    'eventGaps',
+    'unreportedPacks',
+    'wrongTerminal',
+  ])
+    total[key] = sum(key);
   ctx.table(
     `crash campaign: ${count(total.trials)} kill -9 trials in ${ms(seconds * 1000)}`,
-    ['Operation', 'Trials', 'Before', 'After', 'Torn states', 'Lost files', 'Invalid registry', 'Missing terminal', 'Event-log gaps', 'Unreported bad packs', 'Terminal contradicts state'],
+    [
+      'Operation',
+      'Trials',
+      'Before',
+      'After',
+      'Torn states',
+      'Lost files',
+      'Invalid registry',
+      'Missing terminal',
+      'Event-log gaps',
+      'Unreported bad packs',
+      'Terminal contradicts state',
+    ],
     [...rows.map((row) => [`\`${row.operation}\``, ...cells(row)]), ['**total**', ...cells(total)]],
     [
       `Each trial: prepare the project, capture registry (id → path) and every file under \`assets/\` (sha256), send the operation, SIGKILL the daemon after a delay drawn uniformly from 0–1.2× the operation's own duration (measured first without a kill; seeded PRNG, seed ${settings.seed}), or — every ${settings.hookEvery}th trial — start the daemon with \`PACKER_TEST_CRASH_AT=<commit point>\` so it kills itself there (points taken in turn). Then a client call starts a new daemon, and:`,
@@ -60,7 +83,18 @@ function printTables(ctx, { rows, findings, seconds, settings }) {
   );
   ctx.table(
     'crash campaign: operations',
-    ['Operation', 'What runs', 'Duration without a kill', 'Refused requests', 'Bad packs reported', 'Hooks not reached', 'Failed restarts', 'Aborted trials', 'Cookie files left', 'Time'],
+    [
+      'Operation',
+      'What runs',
+      'Duration without a kill',
+      'Refused requests',
+      'Bad packs reported',
+      'Hooks not reached',
+      'Failed restarts',
+      'Aborted trials',
+      'Cookie files left',
+      'Time',
+    ],
     rows.map((row) => [
       `\`${row.operation}\``,
       row.description,
@@ -80,10 +114,17 @@ function printTables(ctx, { rows, findings, seconds, settings }) {
     ],
   );
   if (findings.length === 0) {
-    ctx.print('_No findings: every trial recovered to exactly before or after, with a valid registry, every file, verified or reported packs, a gap-free log and one terminal event per operation._');
+    ctx.print(
+      '_No findings: every trial recovered to exactly before or after, with a valid registry, every file, verified or reported packs, a gap-free log and one terminal event per operation._',
+    );
     return;
   }
-  const lines = findings.slice(0, FINDINGS_SHOWN).map((finding) => `- \`${finding.operation}\` trial ${finding.trial} (${finding.mode}): ${finding.problems.join('; ')}`);
+  const lines = findings
+    .slice(0, FINDINGS_SHOWN)
+    .map(
+      (finding) =>
+        `- \`${finding.operation}\` trial ${finding.trial} (${finding.mode}): ${finding.problems.join('; ')}`,
+    );
   if (findings.length > FINDINGS_SHOWN) lines.push(`- … and ${findings.length - FINDINGS_SHOWN} more.`);
   ctx.print(`### crash campaign: findings\n\n${lines.join('\n')}`);
 }

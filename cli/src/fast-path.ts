@@ -9,7 +9,10 @@ import type { DaemonClient } from '@packer/client';
  */
 export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   if (argv.length === 1 && argv[0] === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string;
+      version: string;
+    };
     process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return true;
   }
@@ -45,7 +48,12 @@ function parseStatusFlags(args: readonly string[]): { json: boolean; project?: s
     if (arg === '--json') flags.json = true;
     else if (arg === '--daemon') flags.daemon = true;
     else if (arg === '--no-daemon') flags.daemon = false;
-    else if ((arg === '-C' || arg === '--project') && args[index + 1] !== undefined && !args[index + 1]!.startsWith('-')) flags.project = args[++index]!;
+    else if (
+      (arg === '-C' || arg === '--project') &&
+      args[index + 1] !== undefined &&
+      !args[index + 1]!.startsWith('-')
+    )
+      flags.project = args[++index]!;
     else if (arg.startsWith('--project=')) flags.project = arg.slice('--project='.length);
     else return undefined;
   }

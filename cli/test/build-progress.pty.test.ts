@@ -29,64 +29,89 @@ describe('packer build in a pseudo-terminal', () => {
     root = undefined;
   });
 
-  test('shows the live progress view and ends with its completed line; the packs are written', { timeout: 60_000 }, async () => {
-    root = await copyFixture('sample-game');
-    tmux = await TmuxSession.create('build', { scrollback: true });
-    await tmux.start(root, 'build');
+  test(
+    'shows the live progress view and ends with its completed line; the packs are written',
+    { timeout: 60_000 },
+    async () => {
+      root = await copyFixture('sample-game');
+      tmux = await TmuxSession.create('build', { scrollback: true });
+      await tmux.start(root, 'build');
 
-    const screen = await tmux.waitForScreen('build exiting', (text) => EXIT_LINE.test(text), 45_000);
-    expect(screen, screen).toContain('[build exited with status 0]');
-    // The view's last frame stays on the screen: lifecycle word, full bar, then the terminal event's message.
-    const lines = screen.split('\n');
-    const lifecycle = lines.findIndex((line) => /^completed +build\b/.test(line));
-    const bar = lines.findIndex((line) => FULL_BAR_LINE.test(line));
-    const final = lines.findIndex((line) => /^completed \(revision \d+\)$/.test(line));
-    expect([lifecycle, bar, final].every((index) => index >= 0), screen).toBe(true);
-    expect(lifecycle).toBeLessThan(bar);
-    expect(bar).toBeLessThan(final);
-    expect(screen).not.toMatch(/^running /m);
-    expect(screen).not.toMatch(/^\s+at /m);
+      const screen = await tmux.waitForScreen('build exiting', (text) => EXIT_LINE.test(text), 45_000);
+      expect(screen, screen).toContain('[build exited with status 0]');
+      // The view's last frame stays on the screen: lifecycle word, full bar, then the terminal event's message.
+      const lines = screen.split('\n');
+      const lifecycle = lines.findIndex((line) => /^completed +build\b/.test(line));
+      const bar = lines.findIndex((line) => FULL_BAR_LINE.test(line));
+      const final = lines.findIndex((line) => /^completed \(revision \d+\)$/.test(line));
+      expect(
+        [lifecycle, bar, final].every((index) => index >= 0),
+        screen,
+      ).toBe(true);
+      expect(lifecycle).toBeLessThan(bar);
+      expect(bar).toBeLessThan(final);
+      expect(screen).not.toMatch(/^running /m);
+      expect(screen).not.toMatch(/^\s+at /m);
 
-    // Pack files may carry their digest in the name (`core.<digest>.pack`).
-    const written = await readdir(path.join(root, 'build'));
-    for (const pack of ['core', 'sprites', 'backgrounds', 'audio']) expect(written.some((name) => new RegExp(`^${pack}(\\.[0-9a-f]+)?\\.pack$`).test(name)), `build/${pack}.pack in ${written.join(', ')}`).toBe(true);
-  });
+      // Pack files may carry their digest in the name (`core.<digest>.pack`).
+      const written = await readdir(path.join(root, 'build'));
+      for (const pack of ['core', 'sprites', 'backgrounds', 'audio'])
+        expect(
+          written.some((name) => new RegExp(`^${pack}(\\.[0-9a-f]+)?\\.pack$`).test(name)),
+          `build/${pack}.pack in ${written.join(', ')}`,
+        ).toBe(true);
+    },
+  );
 
-  test('Ctrl-C cancels the build: the running tool is killed, no pack is written, the exit status is non-zero', { timeout: 60_000 }, async () => {
-    root = await copyFixture('sample-game');
-    const configFile = path.join(root, 'packer.json');
-    const config = JSON.parse(await readFile(configFile, 'utf8')) as { kinds: Record<string, { processor: string }>; tools: Record<string, unknown> };
-    // A tool that never writes {output} would fail its asset at the end; the build is cancelled long before.
-    config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
-    config.kinds.audio!.processor = 'slow';
-    await writeFile(configFile, JSON.stringify(config, null, 2));
+  test(
+    'Ctrl-C cancels the build: the running tool is killed, no pack is written, the exit status is non-zero',
+    { timeout: 60_000 },
+    async () => {
+      root = await copyFixture('sample-game');
+      const configFile = path.join(root, 'packer.json');
+      const config = JSON.parse(await readFile(configFile, 'utf8')) as {
+        kinds: Record<string, { processor: string }>;
+        tools: Record<string, unknown>;
+      };
+      // A tool that never writes {output} would fail its asset at the end; the build is cancelled long before.
+      config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
+      config.kinds.audio!.processor = 'slow';
+      await writeFile(configFile, JSON.stringify(config, null, 2));
 
-    tmux = await TmuxSession.create('build', { scrollback: true });
-    await tmux.start(root, 'build');
-    const projectRoot = root;
-    // Running on screen and the tool alive, so Ctrl-C has a running operation and a process to stop.
-    await tmux.waitForScreen(
-      'the build running with its tool started',
-      async (text) => /^running +build\b/m.test(text) && /^\[[█░]{30}\] \d+% \d+\/\d+/m.test(text) && (await toolProcessesIn(projectRoot)).length > 0,
-      20_000,
-    );
+      tmux = await TmuxSession.create('build', { scrollback: true });
+      await tmux.start(root, 'build');
+      const projectRoot = root;
+      // Running on screen and the tool alive, so Ctrl-C has a running operation and a process to stop.
+      await tmux.waitForScreen(
+        'the build running with its tool started',
+        async (text) =>
+          /^running +build\b/m.test(text) &&
+          /^\[[█░]{30}\] \d+% \d+\/\d+/m.test(text) &&
+          (await toolProcessesIn(projectRoot)).length > 0,
+        20_000,
+      );
 
-    await tmux.sendKeys('C-c');
-    // Well under the tool's own sleep: only a cancel that kills the tool ends the build within this deadline.
-    const screen = await tmux.waitForScreen('build exiting after the cancel', (text) => EXIT_LINE.test(text), (SLOW_TOOL_SECONDS / 3) * 1000);
-    expect(screen, screen).toMatch(/^cancelled: .+$/m);
-    expect(screen).toMatch(/^cancelled +build\b/m);
-    expect(Number(EXIT_LINE.exec(screen)![1]), screen).not.toBe(0);
-    expect(screen).not.toMatch(/^completed /m);
-    expect(screen).not.toMatch(/^\s+at /m);
+      await tmux.sendKeys('C-c');
+      // Well under the tool's own sleep: only a cancel that kills the tool ends the build within this deadline.
+      const screen = await tmux.waitForScreen(
+        'build exiting after the cancel',
+        (text) => EXIT_LINE.test(text),
+        (SLOW_TOOL_SECONDS / 3) * 1000,
+      );
+      expect(screen, screen).toMatch(/^cancelled: .+$/m);
+      expect(screen).toMatch(/^cancelled +build\b/m);
+      expect(Number(EXIT_LINE.exec(screen)![1]), screen).not.toBe(0);
+      expect(screen).not.toMatch(/^completed /m);
+      expect(screen).not.toMatch(/^\s+at /m);
 
-    expect(await toolProcessesIn(root)).toEqual([]);
-    // Ctrl-C reaches the terminal's foreground group only: the detached daemon that ran the build lives on.
-    expect(runningDaemonPid(root)).toBeDefined();
-    // Nothing of the cancelled build is put in place, and no staged temp pack is left behind.
-    const buildDir = path.join(root, 'build');
-    expect(existsSync(buildDir) ? await readdir(buildDir) : []).toEqual([]);
-  });
+      expect(await toolProcessesIn(root)).toEqual([]);
+      // Ctrl-C reaches the terminal's foreground group only: the detached daemon that ran the build lives on.
+      expect(runningDaemonPid(root)).toBeDefined();
+      // Nothing of the cancelled build is put in place, and no staged temp pack is left behind.
+      const buildDir = path.join(root, 'build');
+      expect(existsSync(buildDir) ? await readdir(buildDir) : []).toEqual([]);
+    },
+  );
 });
 
 /** Pids of the slow tool (`sleep`) running with a work dir inside the project (the build's scratch folder). */

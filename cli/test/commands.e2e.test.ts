@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import { describe, test, vi } from 'vitest';
 import { PackerError, parseCursor } from '@packer/core/contract';
-import type { ApplyResult, AssetListItem, AuditRecord, Diagnostic, EventEnvelope, MethodResult, Plan, RegistryEntry } from '@packer/core/contract';
+import type {
+  ApplyResult,
+  AssetListItem,
+  AuditRecord,
+  Diagnostic,
+  EventEnvelope,
+  MethodResult,
+  Plan,
+  RegistryEntry,
+} from '@packer/core/contract';
 import { type DaemonClient, isDaemonAlive, ProjectClient } from '@packer/client';
 import { SAMPLE_DIVERGENCES } from '@packer/fixtures';
 import Add from '../src/commands/add.js';
@@ -17,7 +26,10 @@ import { emptyFolder, fixtureProject, runningDaemonPid } from './support/temp-pr
 // test ends. Tests are independent, so they run concurrently. Every bin run costs a Node start-up, so each test
 // checks files on disk directly where that says as much as another command would.
 
-type StatusJson = { summary: MethodResult<'snapshot.summary'>; daemon: MethodResult<'daemon.health'> & { inProcess: boolean } };
+type StatusJson = {
+  summary: MethodResult<'snapshot.summary'>;
+  daemon: MethodResult<'daemon.health'> & { inProcess: boolean };
+};
 type LsJson = { revision: number; total: number; items: AssetListItem[] };
 type ShowJson = MethodResult<'assets.get'>;
 type MutationJson = { plan: Plan; applied: boolean; result?: ApplyResult };
@@ -26,13 +38,17 @@ type CheckJson = MethodResult<'diagnostics.list'>;
 
 /** The registry file as the packer last wrote it. */
 function registry(root: string): RegistryEntry[] {
-  return (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
+  return (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] })
+    .assets;
 }
 
 const TIMEOUT = 90_000;
 
 describe.concurrent('packer commands through the project daemon (no CI)', { timeout: TIMEOUT }, () => {
-  test('status, ls and show answer by field through one daemon started on demand; an unknown asset is NOT_FOUND', async ({ expect, onTestFinished }) => {
+  test('status, ls and show answer by field through one daemon started on demand; an unknown asset is NOT_FOUND', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     expect(runningDaemonPid(root)).toBeUndefined();
 
@@ -64,7 +80,8 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
 
     const sprites = (await packer(root, ['ls', '--status', 'present', 'assets/sprites', '--json'])).json<LsJson>();
     expect(sprites.items).toHaveLength(21);
-    for (const item of sprites.items) expect([item.path.startsWith('assets/sprites/'), item.status]).toEqual([true, 'present']);
+    for (const item of sprites.items)
+      expect([item.path.startsWith('assets/sprites/'), item.status]).toEqual([true, 'present']);
 
     // A prefix is a path like any other: typed relative to the current folder.
     const fromSubfolder = (await packer(path.join(root, 'assets/sprites'), ['ls', 'ui', '--json'])).json<LsJson>();
@@ -78,14 +95,22 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const byPath = await packer(root, ['show', 'assets/sprites/ui/panel.png', '--json']);
     expect(byPath.code).toBe(0);
     const { asset } = byPath.json<ShowJson>();
-    expect(asset).toMatchObject({ path: 'assets/sprites/ui/panel.png', kind: 'image', status: 'present', settings: { premultiply: true }, tags: ['ui'] });
+    expect(asset).toMatchObject({
+      path: 'assets/sprites/ui/panel.png',
+      kind: 'image',
+      status: 'present',
+      settings: { premultiply: true },
+      tags: ['ui'],
+    });
     expect(asset.observation?.size).toBeGreaterThan(0);
 
     const byId = await packer(path.join(root, 'assets/sprites/ui'), ['show', asset.id]);
     expect(byId.code).toBe(0);
     expect(byId.stdout).toContain('assets/sprites/ui/panel.png');
     expect(byId.stdout).toMatch(/settings\s+\{"premultiply":true\}/);
-    const byRelativePath = (await packer(path.join(root, 'assets/sprites/ui'), ['show', 'panel.png', '--json'])).json<ShowJson>();
+    const byRelativePath = (
+      await packer(path.join(root, 'assets/sprites/ui'), ['show', 'panel.png', '--json'])
+    ).json<ShowJson>();
     expect(byRelativePath.asset.id).toBe(asset.id);
 
     const unknown = await packer(root, ['show', 'assets/nope.png']);
@@ -96,10 +121,16 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const unknownJson = await packer(root, ['show', 'a_01JQZZZZZZZZZZZZZZZZZZZZZZ', '--json']);
     expect(unknownJson.code).toBe(1);
     const { error } = unknownJson.json<ErrorJson>();
-    expect(error).toMatchObject({ code: 'NOT_FOUND', data: { ref: 'a_01JQZZZZZZZZZZZZZZZZZZZZZZ', hint: expect.any(String) } });
+    expect(error).toMatchObject({
+      code: 'NOT_FOUND',
+      data: { ref: 'a_01JQZZZZZZZZZZZZZZZZZZZZZZ', hint: expect.any(String) },
+    });
   });
 
-  test('add (--dry-run changes nothing, --tag), mv, rm --delete-file and set move files and registry together', async ({ expect, onTestFinished }) => {
+  test('add (--dry-run changes nothing, --tag), mv, rm --delete-file and set move files and registry together', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     writeFileSync(path.join(root, 'assets/text/notes.txt'), 'new notes\n');
     const registryBefore = readFileSync(path.join(root, 'packer.registry.json'), 'utf8');
@@ -108,7 +139,12 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(dryRun.code).toBe(0);
     const preview = dryRun.json<MutationJson>();
     expect(preview.applied).toBe(false);
-    expect(preview.plan.registryMutations).toEqual([expect.objectContaining({ op: 'add', entry: expect.objectContaining({ path: 'assets/text/notes.txt', kind: 'text', tags: ['fresh'] }) })]);
+    expect(preview.plan.registryMutations).toEqual([
+      expect.objectContaining({
+        op: 'add',
+        entry: expect.objectContaining({ path: 'assets/text/notes.txt', kind: 'text', tags: ['fresh'] }),
+      }),
+    ]);
     expect(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')).toBe(registryBefore);
 
     const added = await packer(root, ['add', 'assets/text/notes.txt', '--tag', 'fresh', '--yes', '--json']);
@@ -130,15 +166,31 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
 
     const removed = await packer(root, ['rm', entry!.id, '--delete-file', '--yes', '--json']);
     expect(removed.code).toBe(0);
-    expect(removed.json<MutationJson>().plan.filesystemMutations).toEqual([{ op: 'delete', path: 'assets/text/locale/notes.txt' }]);
+    expect(removed.json<MutationJson>().plan.filesystemMutations).toEqual([
+      { op: 'delete', path: 'assets/text/locale/notes.txt' },
+    ]);
     expect(existsSync(path.join(root, 'assets/text/locale/notes.txt'))).toBe(false);
     expect(registry(root).some((item) => item.id === entry!.id)).toBe(false);
 
-    const set = await packer(root, ['set', 'assets/sprites/ui/button.png', 'premultiply=true', 'maxSize=512', '--tag', 'hud', '--untag', 'ui', '--yes', '--json']);
+    const set = await packer(root, [
+      'set',
+      'assets/sprites/ui/button.png',
+      'premultiply=true',
+      'maxSize=512',
+      '--tag',
+      'hud',
+      '--untag',
+      'ui',
+      '--yes',
+      '--json',
+    ]);
     expect(set.code).toBe(0);
     expect(set.json<MutationJson>().applied).toBe(true);
     // `true` became a boolean and `512` a number, as the image kind declares them.
-    expect(registry(root).find((item) => item.path === 'assets/sprites/ui/button.png')).toMatchObject({ settings: { premultiply: true, maxSize: 512 }, tags: ['hud'] });
+    expect(registry(root).find((item) => item.path === 'assets/sprites/ui/button.png')).toMatchObject({
+      settings: { premultiply: true, maxSize: 512 },
+      tags: ['hud'],
+    });
     // `key=` removes a setting.
     expect((await packer(root, ['set', 'assets/sprites/ui/panel.png', 'premultiply=', '--yes'])).code).toBe(0);
     expect(registry(root).find((item) => item.path === 'assets/sprites/ui/panel.png')?.settings).toEqual({});
@@ -159,7 +211,10 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(outside.errorText).toContain('Code: BLOCKED');
   });
 
-  test('check fails with blockers; reconcile --dry-run previews, --yes applies; then check passes', async ({ expect, onTestFinished }) => {
+  test('check fails with blockers; reconcile --dry-run previews, --yes applies; then check passes', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game-divergent', onTestFinished);
     const registryBefore = readFileSync(path.join(root, 'packer.registry.json'), 'utf8');
 
@@ -168,9 +223,15 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     // One JSON document, even though the command ends with exit code 1.
     const beforeJson = before.json<CheckJson>();
     expect(beforeJson.blockers).toBeGreaterThan(0);
-    const paths = (codes: string[]) => beforeJson.items.filter((item) => codes.includes(item.code)).map((item) => item.path).sort();
+    const paths = (codes: string[]) =>
+      beforeJson.items
+        .filter((item) => codes.includes(item.code))
+        .map((item) => item.path)
+        .sort();
     // The moved file counts as missing (or MOVED_OUTSIDE when the packer recognises the move).
-    expect(paths(['MISSING_FILE', 'MOVED_OUTSIDE'])).toEqual([SAMPLE_DIVERGENCES.movedFrom, SAMPLE_DIVERGENCES.missing].sort());
+    expect(paths(['MISSING_FILE', 'MOVED_OUTSIDE'])).toEqual(
+      [SAMPLE_DIVERGENCES.movedFrom, SAMPLE_DIVERGENCES.missing].sort(),
+    );
     expect(paths(['UNTRACKED_FILE'])).toContain(SAMPLE_DIVERGENCES.untracked);
 
     const dryRun = await packer(root, ['reconcile', '--dry-run', '--json']);
@@ -178,8 +239,12 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const preview = dryRun.json<MutationJson>();
     expect(preview.applied).toBe(false);
     expect(preview.plan.blockers).toEqual([]);
-    const touched = preview.plan.registryMutations.map((change) => (change.op === 'update' ? change.after.path : change.entry.path));
-    expect(touched).toEqual(expect.arrayContaining([SAMPLE_DIVERGENCES.missing, SAMPLE_DIVERGENCES.untracked, SAMPLE_DIVERGENCES.movedTo]));
+    const touched = preview.plan.registryMutations.map((change) =>
+      change.op === 'update' ? change.after.path : change.entry.path,
+    );
+    expect(touched).toEqual(
+      expect.arrayContaining([SAMPLE_DIVERGENCES.missing, SAMPLE_DIVERGENCES.untracked, SAMPLE_DIVERGENCES.movedTo]),
+    );
     expect(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')).toBe(registryBefore);
 
     const applied = await packer(root, ['reconcile', '--yes', '--json']);
@@ -217,7 +282,15 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     });
     const printed = (what: string, predicate: (event: EventEnvelope) => boolean) =>
       new Promise<EventEnvelope>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`events --follow never printed ${what}; it printed ${followed.map((event) => event.type).join(', ')}`)), 30_000);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `events --follow never printed ${what}; it printed ${followed.map((event) => event.type).join(', ')}`,
+              ),
+            ),
+          30_000,
+        );
         onLine = () => {
           const found = followed.find(predicate);
           if (!found) return;
@@ -231,8 +304,15 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const set = await packer(root, ['set', 'assets/audio/sfx/coin.wav', '--tag', 'loud', '--yes', '--json']);
     expect(set.code).toBe(0);
     const { operationId } = set.json<MutationJson>().result!;
-    const completed = await printed(`the completed event of ${operationId}`, (event) => event.type === 'completed' && event.operationId === operationId);
-    expect(followed.filter((event) => event.operationId === operationId).map((event) => event.type)).toEqual(['queued', 'started', 'completed']);
+    const completed = await printed(
+      `the completed event of ${operationId}`,
+      (event) => event.type === 'completed' && event.operationId === operationId,
+    );
+    expect(followed.filter((event) => event.operationId === operationId).map((event) => event.type)).toEqual([
+      'queued',
+      'started',
+      'completed',
+    ]);
     follower.kill('SIGINT');
     // Interrupting --follow is the normal way to end it.
     expect((await followerExit)[0]).toBe(0);
@@ -242,12 +322,18 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const replayed = ndjson<EventEnvelope>(replay.stdout);
     expect(replayed.map((event) => event.cursor)).toContain(completed.cursor);
     const queued = replayed.find((event) => event.type === 'queued' && event.operationId === operationId)!;
-    expect(queued.payload).toMatchObject({ kind: 'update', summary: expect.stringContaining('assets/audio/sfx/coin.wav') });
+    expect(queued.payload).toMatchObject({
+      kind: 'update',
+      summary: expect.stringContaining('assets/audio/sfx/coin.wav'),
+    });
 
     const since = ndjson<EventEnvelope>((await packer(root, ['events', '--since', queued.cursor, '--json'])).stdout);
     const seq = (cursor: string) => parseCursor(cursor).seq;
     for (const event of since) expect(seq(event.cursor)).toBeGreaterThan(seq(queued.cursor));
-    expect(since.filter((event) => event.operationId === operationId).map((event) => event.type)).toEqual(['started', 'completed']);
+    expect(since.filter((event) => event.operationId === operationId).map((event) => event.type)).toEqual([
+      'started',
+      'completed',
+    ]);
 
     const history = await packer(root, ['history', '--json']);
     expect(history.code).toBe(0);
@@ -275,7 +361,10 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(isDaemonAlive(pid)).toBe(false);
     expect(runningDaemonPid(root)).toBe(restart.pid);
 
-    const logs = (await packer(root, ['daemon', 'logs', '--json'])).json<{ file: string; entries: { message?: string; pid?: number }[] }>();
+    const logs = (await packer(root, ['daemon', 'logs', '--json'])).json<{
+      file: string;
+      entries: { message?: string; pid?: number }[];
+    }>();
     expect(logs.file).toBe(path.join(root, '.packer/daemon.log'));
     expect(logs.entries).toContainEqual(expect.objectContaining({ message: 'daemon ready', pid: restart.pid }));
 
@@ -301,7 +390,10 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(runningDaemonPid(root)).toBeUndefined();
   });
 
-  test('a broken packer.json fails commands with a message naming the file and the field', async ({ expect, onTestFinished }) => {
+  test('a broken packer.json fails commands with a message naming the file and the field', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     writeFileSync(path.join(root, 'packer.json'), JSON.stringify({ name: 5 }));
 
@@ -312,12 +404,18 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
 
     const add = await packer(root, ['add', 'assets', '--yes', '--json']);
     expect(add.code).toBe(1);
-    expect(add.json<ErrorJson>().error).toMatchObject({ code: 'INVALID_CONFIG', data: { file: path.join(root, 'packer.json'), field: 'name' } });
+    expect(add.json<ErrorJson>().error).toMatchObject({
+      code: 'INVALID_CONFIG',
+      data: { file: path.join(root, 'packer.json'), field: 'name' },
+    });
     // The daemon refused to start on a bad config; nothing is left running.
     expect(runningDaemonPid(root)).toBeUndefined();
   });
 
-  test('init creates a project in an empty folder, git-ignores .packer/ and never overwrites', async ({ expect, onTestFinished }) => {
+  test('init creates a project in an empty folder, git-ignores .packer/ and never overwrites', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const folder = await emptyFolder(onTestFinished);
     writeFileSync(path.join(folder, '.gitignore'), 'node_modules\n');
 
@@ -326,7 +424,9 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const result = init.json<{ root: string; created: string[] }>();
     expect(result.root).toBe(folder);
     expect(result.created).toEqual(expect.arrayContaining(['packer.json', 'packer.registry.json']));
-    expect(readFileSync(path.join(folder, '.gitignore'), 'utf8').split('\n')).toEqual(expect.arrayContaining(['node_modules', '.packer/']));
+    expect(readFileSync(path.join(folder, '.gitignore'), 'utf8').split('\n')).toEqual(
+      expect.arrayContaining(['node_modules', '.packer/']),
+    );
     const config = readFileSync(path.join(folder, 'packer.json'), 'utf8');
     expect(JSON.parse(config).name).toBe(path.basename(folder));
     expect(registry(folder)).toEqual([]);
@@ -343,14 +443,25 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
 });
 
 describe.concurrent('packer commands in-process', { timeout: TIMEOUT }, () => {
-  test('--no-daemon runs the packer in this process and leaves no daemon behind', async ({ expect, onTestFinished }) => {
+  test('--no-daemon runs the packer in this process and leaves no daemon behind', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     writeFileSync(path.join(root, 'assets/text/extra.txt'), 'extra\n');
 
     const status = (await packer(root, ['status', '--json', '--no-daemon'])).json<StatusJson>();
     expect(status.daemon.inProcess).toBe(true);
     expect(status.summary.summary).toMatchObject({ assets: 45, untracked: 1 });
-    const added = await packer(root, ['add', 'assets/text/extra.txt', '--tag', 'extra', '--yes', '--json', '--no-daemon']);
+    const added = await packer(root, [
+      'add',
+      'assets/text/extra.txt',
+      '--tag',
+      'extra',
+      '--yes',
+      '--json',
+      '--no-daemon',
+    ]);
     expect(added.code).toBe(0);
     expect(added.json<MutationJson>().applied).toBe(true);
     expect(registry(root).find((item) => item.path === 'assets/text/extra.txt')?.tags).toEqual(['extra']);
@@ -367,12 +478,18 @@ describe.concurrent('packer commands in-process', { timeout: TIMEOUT }, () => {
     const set = await packer(root, ['set', 'assets/sprites/ui/cursor.png', 'maxSize=64', '--yes'], { env: ci });
     expect(set.code).toBe(0);
     expect(set.stdout).toMatch(/Applied: revision \d+ → \d+/);
-    expect(registry(root).find((item) => item.path === 'assets/sprites/ui/cursor.png')?.settings).toEqual({ maxSize: 64 });
+    expect(registry(root).find((item) => item.path === 'assets/sprites/ui/cursor.png')?.settings).toEqual({
+      maxSize: 64,
+    });
     expect(runningDaemonPid(root)).toBeUndefined();
-    expect((await packer(root, ['daemon', 'status'], { env: ci })).stdout).toContain('No packer daemon is running for this project.');
+    expect((await packer(root, ['daemon', 'status'], { env: ci })).stdout).toContain(
+      'No packer daemon is running for this project.',
+    );
 
     // Asking for the daemon beats the CI default: PACKER_DAEMON=1, or --daemon on the command line.
-    const opted = (await packer(root, ['status', '--json'], { env: developerEnv({ CI: '1', PACKER_DAEMON: '1' }) })).json<StatusJson>();
+    const opted = (
+      await packer(root, ['status', '--json'], { env: developerEnv({ CI: '1', PACKER_DAEMON: '1' }) })
+    ).json<StatusJson>();
     expect(opted.daemon.inProcess).toBe(false);
     expect(opted.daemon.pid).toBe(runningDaemonPid(root));
     const flagged = (await packer(root, ['status', '--json', '--daemon'], { env: ci })).json<StatusJson>();
@@ -381,7 +498,10 @@ describe.concurrent('packer commands in-process', { timeout: TIMEOUT }, () => {
 });
 
 describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }, () => {
-  test('an apply with the preview\'s revision fails with CONFLICT once the disk changed what the plan does', async ({ expect, onTestFinished }) => {
+  test("an apply with the preview's revision fails with CONFLICT once the disk changed what the plan does", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const notes = path.join(root, 'assets/text/notes.txt');
     writeFileSync(notes, 'first draft\n');
@@ -393,19 +513,28 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     // talking to the daemon the CLI started.
     const client = await ProjectClient.connect(root, { client: 'test:conflict', autoStart: false, reconnect: false });
     onTestFinished(() => client.close());
-    const error = await client.call('mutation.apply', { mutation: preview.plan.mutation, expectedRevision: preview.plan.baseRevision }).then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
+    const error = await client
+      .call('mutation.apply', { mutation: preview.plan.mutation, expectedRevision: preview.plan.baseRevision })
+      .then(
+        () => undefined,
+        (reason: unknown) => reason,
+      );
     expect(error).toBeInstanceOf(PackerError);
     expect(error).toMatchObject({ code: 'CONFLICT', data: { expectedRevision: preview.plan.baseRevision } });
     expect((error as PackerError).data.currentRevision).toBeGreaterThan(preview.plan.baseRevision);
     expect(registry(root).some((item) => item.path === 'assets/text/notes.txt')).toBe(false);
     const audit = (await packer(root, ['history', '--json'])).json<{ items: AuditRecord[] }>();
-    expect(audit.items.at(-1)).toMatchObject({ result: 'conflict', scope: { type: 'register' }, actor: { client: 'test:conflict' } });
+    expect(audit.items.at(-1)).toMatchObject({
+      result: 'conflict',
+      scope: { type: 'register' },
+      actor: { client: 'test:conflict' },
+    });
   });
 
-  test('the CLI prints the packer\'s conflict as it came: what moved and how to retry', async ({ expect, onTestFinished }) => {
+  test("the CLI prints the packer's conflict as it came: what moved and how to retry", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const notes = path.join(root, 'assets/text/notes.txt');
     writeFileSync(notes, 'first draft\n');
@@ -432,7 +561,10 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     });
     let failure: unknown;
     try {
-      await AddWhileSomeoneEdits.run([notes, '--yes', '--daemon', '-C', root], fileURLToPath(new URL('..', import.meta.url)));
+      await AddWhileSomeoneEdits.run(
+        [notes, '--yes', '--daemon', '-C', root],
+        fileURLToPath(new URL('..', import.meta.url)),
+      );
     } catch (error) {
       failure = error;
     } finally {
@@ -442,7 +574,10 @@ describe.concurrent('a conflict between preview and apply', { timeout: TIMEOUT }
     expect(preview, printed).not.toBeNull();
     const base = Number(preview![1]);
     const message = (failure as Error).message;
-    const moved = /^The snapshot moved from revision (\d+) to (\d+) since the preview; the plan changed: registry change no longer planned: add assets\/text\/notes\.txt \(kind text\) \(and \d+ more\)\.$/m.exec(message);
+    const moved =
+      /^The snapshot moved from revision (\d+) to (\d+) since the preview; the plan changed: registry change no longer planned: add assets\/text\/notes\.txt \(kind text\) \(and \d+ more\)\.$/m.exec(
+        message,
+      );
     expect(moved, message).not.toBeNull();
     expect(Number(moved![1])).toBe(base);
     expect(Number(moved![2])).toBeGreaterThan(base);

@@ -14,7 +14,10 @@ const TIMEOUT = 90_000;
 const noSandbox = developerEnv({ PACKER_BWRAP: 'none' });
 
 describe.concurrent('health warnings in status output', { timeout: TIMEOUT }, () => {
-  test('tools without a sandbox: `packer status` and `packer daemon status` print the warning and its hint', async ({ expect, onTestFinished }) => {
+  test('tools without a sandbox: `packer status` and `packer daemon status` print the warning and its hint', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const json = (await packer(root, ['status', '--json'], { env: noSandbox })).json<StatusJson>();
     expect(json.daemon.toolSandbox.backend).toBe('none');
@@ -33,17 +36,28 @@ describe.concurrent('health warnings in status output', { timeout: TIMEOUT }, ()
     expect(daemonStatus.stdout).not.toContain('storage degraded');
   });
 
-  test('a state file the daemon cannot write: both commands print the degraded store, and the daemon keeps serving', async ({ expect, onTestFinished }) => {
+  test('a state file the daemon cannot write: both commands print the degraded store, and the daemon keeps serving', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     // A folder where `.packer/revision` goes: every write of it fails (EISDIR), as on a disk that refuses writes.
     mkdirSync(path.join(root, '.packer/revision'), { recursive: true });
     const json = (await packer(root, ['status', '--json'], { env: noSandbox })).json<StatusJson>();
-    expect(json.daemon.storage).toMatchObject({ state: 'degraded', warnings: [expect.objectContaining({ store: 'revision', path: path.join(root, '.packer/revision') })] });
+    expect(json.daemon.storage).toMatchObject({
+      state: 'degraded',
+      warnings: [expect.objectContaining({ store: 'revision', path: path.join(root, '.packer/revision') })],
+    });
 
     const status = await packer(root, ['status'], { env: noSandbox });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^sample-game {2}revision \d+/m);
-    expect(status.stdout).toMatch(new RegExp(`^warning: storage degraded \\(revision\\): Could not write ${escapeRegExp(path.join(root, '.packer/revision'))}: .*, since `, 'm'));
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `^warning: storage degraded \\(revision\\): Could not write ${escapeRegExp(path.join(root, '.packer/revision'))}: .*, since `,
+        'm',
+      ),
+    );
     expect(status.stdout).toMatch(/^ {2}hint: free space/m);
 
     const daemonStatus = await packer(root, ['daemon', 'status'], { env: noSandbox });

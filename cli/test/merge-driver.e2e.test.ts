@@ -14,7 +14,15 @@ import { emptyFolder } from './support/temp-project.js';
 
 const REGISTRY = 'packer.registry.json';
 // No user or system git config: the test sees only the repository's own config, as `packer git install` wrote it.
-const GIT_ENV = { ...developerEnv(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+const GIT_ENV = {
+  ...developerEnv(),
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
 const TIMEOUT = 120_000;
 
 function git(cwd: string, ...args: string[]): string {
@@ -22,7 +30,11 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function merge(cwd: string, branch: string): { status: number | null; output: string } {
-  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', 'merge', '--no-edit', branch], { cwd, env: GIT_ENV, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', 'merge', '--no-edit', branch], {
+    cwd,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -39,7 +51,10 @@ async function run(expect: ExpectStatic, cwd: string, ...args: string[]): Promis
 }
 
 /** A repository holding the sample project in game/, registry in format 2, the merge driver installed, committed on main. */
-async function repository(expect: ExpectStatic, onFinished: (fn: () => Promise<void>) => void): Promise<{ repo: string; game: string }> {
+async function repository(
+  expect: ExpectStatic,
+  onFinished: (fn: () => Promise<void>) => void,
+): Promise<{ repo: string; game: string }> {
   const repo = await emptyFolder(onFinished);
   const game = await copyFixture('sample-game', path.join(repo, 'game'));
   git(repo, 'init', '-q', '-b', 'main');
@@ -53,8 +68,10 @@ async function repository(expect: ExpectStatic, onFinished: (fn: () => Promise<v
   return { repo, game };
 }
 
-const entries = (game: string): RegistryEntry[] => (JSON.parse(readFileSync(path.join(game, REGISTRY), 'utf8')) as { assets: RegistryEntry[] }).assets;
-const byPath = (game: string, assetPath: string): RegistryEntry | undefined => entries(game).find((entry) => entry.path === assetPath);
+const entries = (game: string): RegistryEntry[] =>
+  (JSON.parse(readFileSync(path.join(game, REGISTRY), 'utf8')) as { assets: RegistryEntry[] }).assets;
+const byPath = (game: string, assetPath: string): RegistryEntry | undefined =>
+  entries(game).find((entry) => entry.path === assetPath);
 
 async function check(game: string): Promise<{ code: number | null; diagnostics: Diagnostic[] }> {
   const result = await packer(game, ['check', '--json', '--no-daemon']);
@@ -62,13 +79,20 @@ async function check(game: string): Promise<{ code: number | null; diagnostics: 
 }
 
 describe.concurrent('the registry merge driver under a real git merge', { timeout: TIMEOUT }, () => {
-  test('packer git install is idempotent and names this node and this bin by absolute path', async ({ expect, onTestFinished }) => {
+  test('packer git install is idempotent and names this node and this bin by absolute path', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { repo, game } = await repository(expect, onTestFinished);
     const again = await packer(path.join(game, 'assets'), ['git', 'install', '-C', '..']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already in');
-    expect(readFileSync(path.join(game, '.gitattributes'), 'utf8')).toBe('packer.registry.json merge=packer-registry\n');
-    expect(git(repo, 'config', 'merge.packer-registry.driver').trim()).toBe(`${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P`);
+    expect(readFileSync(path.join(game, '.gitattributes'), 'utf8')).toBe(
+      'packer.registry.json merge=packer-registry\n',
+    );
+    expect(git(repo, 'config', 'merge.packer-registry.driver').trim()).toBe(
+      `${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P`,
+    );
     expect(git(repo, 'check-attr', 'merge', 'game/packer.registry.json')).toContain('merge: packer-registry');
   });
 
@@ -76,12 +100,21 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     const folder = await emptyFolder(onTestFinished);
     const init = await packer(folder, ['init', '--git', '--json'], { env: GIT_ENV });
     expect(init.code, init.stderr).toBe(0);
-    expect(init.json()).toMatchObject({ git: { gitRoot: folder, attributes: 'added', driver: `${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P` } });
+    expect(init.json()).toMatchObject({
+      git: {
+        gitRoot: folder,
+        attributes: 'added',
+        driver: `${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P`,
+      },
+    });
     expect(git(folder, 'check-attr', 'merge', REGISTRY)).toContain('merge: packer-registry');
     expect(git(folder, 'config', 'merge.packer-registry.driver').trim()).toContain('merge-driver %O %A %B %P');
   });
 
-  test('additions on both sides at one spot, a move on one side, a setting on one side and a tag on the other: merged, ids kept', async ({ expect, onTestFinished }) => {
+  test('additions on both sides at one spot, a move on one side, a setting on one side and a tag on the other: merged, ids kept', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { repo, game } = await repository(expect, onTestFinished);
     const hills = byPath(game, 'assets/backgrounds/hills.png')!.id;
     const title = byPath(game, 'assets/backgrounds/title.jpg')!.id;
@@ -109,13 +142,20 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     expect(byPath(game, 'assets/backgrounds/i-gem.png')).toBeDefined();
     expect(byPath(game, 'assets/backgrounds/i-key.png')).toBeDefined();
     expect(byPath(game, 'assets/backgrounds/far/hills.png')?.id).toBe(hills);
-    expect(byPath(game, 'assets/backgrounds/title.jpg')).toMatchObject({ id: title, settings: { maxSize: 512 }, tags: ['menu'] });
+    expect(byPath(game, 'assets/backgrounds/title.jpg')).toMatchObject({
+      id: title,
+      settings: { maxSize: 512 },
+      tags: ['menu'],
+    });
     const { code, diagnostics } = await check(game);
     expect(diagnostics.filter((item) => item.severity === 'blocker')).toEqual([]);
     expect(code).toBe(0);
   });
 
-  test('the same asset moved to two places: markers around its lines only, git reports the conflict, the packer refuses the file until resolved', async ({ expect, onTestFinished }) => {
+  test('the same asset moved to two places: markers around its lines only, git reports the conflict, the packer refuses the file until resolved', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { repo, game } = await repository(expect, onTestFinished);
     const items = byPath(game, 'assets/data/items.json')!.id;
 
@@ -130,7 +170,9 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
 
     const result = merge(repo, 'art');
     expect(result.status).not.toBe(0);
-    expect(result.output).toContain(`Asset ${items} was moved to two places: assets/audio/items.json (ours) and assets/text/items.json (theirs).`);
+    expect(result.output).toContain(
+      `Asset ${items} was moved to two places: assets/audio/items.json (ours) and assets/text/items.json (theirs).`,
+    );
     expect(result.output).toMatch(/CONFLICT \(content\): Merge conflict in game\/packer\.registry\.json/);
     const lines = readFileSync(path.join(game, REGISTRY), 'utf8').split('\n');
     const start = lines.indexOf('<<<<<<< ours');
@@ -143,14 +185,27 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     ]);
     expect(lines.filter((line) => /^(<{7}|={7}|>{7})/.test(line))).toHaveLength(3);
     // Everything else merged: their addition is there, outside the block.
-    expect(lines.some((line, index) => line.includes('"path":"assets/backgrounds/moon.png"') && (index < start || index > start + 4))).toBe(true);
+    expect(
+      lines.some(
+        (line, index) => line.includes('"path":"assets/backgrounds/moon.png"') && (index < start || index > start + 4),
+      ),
+    ).toBe(true);
 
     const conflicted = await check(game);
     expect(conflicted.code).toBe(1);
-    expect(conflicted.diagnostics).toContainEqual(expect.objectContaining({ code: 'INVALID_REGISTRY', message: expect.stringContaining('unresolved merge conflict markers (first at line'), hint: expect.stringContaining('packer check') }));
+    expect(conflicted.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'INVALID_REGISTRY',
+        message: expect.stringContaining('unresolved merge conflict markers (first at line'),
+        hint: expect.stringContaining('packer check'),
+      }),
+    );
 
     // Resolving by keeping their line gives a registry the packer reads.
-    writeFileSync(path.join(game, REGISTRY), [...lines.slice(0, start), lines[start + 3]!, ...lines.slice(start + 5)].join('\n'));
+    writeFileSync(
+      path.join(game, REGISTRY),
+      [...lines.slice(0, start), lines[start + 3]!, ...lines.slice(start + 5)].join('\n'),
+    );
     expect(byPath(game, 'assets/text/items.json')?.id).toBe(items);
     const resolved = await check(game);
     expect(resolved.diagnostics.filter((item) => item.code === 'INVALID_REGISTRY')).toEqual([]);
@@ -164,12 +219,19 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     const duplicated = entries(game).filter((entry) => entry.id === items);
     expect(duplicated.map((entry) => entry.path).sort()).toEqual(['assets/audio/items.json', 'assets/text/items.json']);
     const afterPlain = await check(game);
-    expect(afterPlain.diagnostics).toContainEqual(expect.objectContaining({
-      code: 'INVALID_REGISTRY', message: expect.stringContaining(`asset id ${items} appears more than once`), hint: expect.stringContaining('packer git install'),
-    }));
+    expect(afterPlain.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'INVALID_REGISTRY',
+        message: expect.stringContaining(`asset id ${items} appears more than once`),
+        hint: expect.stringContaining('packer git install'),
+      }),
+    );
   });
 
-  test('both sides register the same new file: both ids kept, DUPLICATE_PATH with its fix from the driver and from check; the fix works', async ({ expect, onTestFinished }) => {
+  test('both sides register the same new file: both ids kept, DUPLICATE_PATH with its fix from the driver and from check; the fix works', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { repo, game } = await repository(expect, onTestFinished);
     const add = async (): Promise<string> => {
       copyFileSync(path.join(game, 'assets/backgrounds/sky.png'), path.join(game, 'assets/backgrounds/star.png'));
@@ -187,12 +249,20 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     const result = merge(repo, 'art');
     expect(result.status, result.output).toBe(0);
     const [first, second] = [ours, theirs].sort();
-    expect(result.output).toContain(`DUPLICATE_PATH: After merging ours and theirs, assets/backgrounds/star.png is claimed by 2 registry entries (${first}, ${second}).`);
+    expect(result.output).toContain(
+      `DUPLICATE_PATH: After merging ours and theirs, assets/backgrounds/star.png is claimed by 2 registry entries (${first}, ${second}).`,
+    );
     expect(result.output).toContain(`Fix: Keep one: \`packer rm ${second}\``);
     expect(entries(game).filter((entry) => entry.path === 'assets/backgrounds/star.png')).toHaveLength(2);
     const before = await check(game);
     expect(before.code).toBe(1);
-    expect(before.diagnostics).toContainEqual(expect.objectContaining({ code: 'DUPLICATE_PATH', path: 'assets/backgrounds/star.png', hint: expect.stringContaining('packer rm <id>') }));
+    expect(before.diagnostics).toContainEqual(
+      expect.objectContaining({
+        code: 'DUPLICATE_PATH',
+        path: 'assets/backgrounds/star.png',
+        hint: expect.stringContaining('packer rm <id>'),
+      }),
+    );
 
     await run(expect, game, 'rm', second!, '--yes');
     const after = await check(game);

@@ -12,7 +12,15 @@ import { emptyFolder } from './support/temp-project.js';
 // similarity threshold, leaves an ambiguous match alone while the rest applies, and `packer relink` settles by
 // hand what it could not pair.
 
-const GIT_ENV = { ...developerEnv(), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
+const GIT_ENV = {
+  ...developerEnv(),
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+};
 const TIMEOUT = 120_000;
 type MutationJson = { plan: Plan; applied: boolean };
 
@@ -36,8 +44,10 @@ function write(root: string, relative: string, content: string | Uint8Array): vo
   writeFileSync(path.join(root, relative), content);
 }
 
-const registry = (root: string): RegistryEntry[] => (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
-const idOf = (root: string, assetPath: string): string | undefined => registry(root).find((entry) => entry.path === assetPath)?.id;
+const registry = (root: string): RegistryEntry[] =>
+  (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
+const idOf = (root: string, assetPath: string): string | undefined =>
+  registry(root).find((entry) => entry.path === assetPath)?.id;
 
 async function run(expect: ExpectStatic, cwd: string, ...args: string[]): Promise<string> {
   const result = await packer(cwd, args);
@@ -46,7 +56,10 @@ async function run(expect: ExpectStatic, cwd: string, ...args: string[]): Promis
 }
 
 describe('renamed-and-edited files keep their ids (real bin, daemon)', { timeout: TIMEOUT }, () => {
-  test('git checkout of a commit that renamed and edited files: relinks above the threshold, drop + adopt below, ambiguity left alone, relink by hand', async ({ expect, onTestFinished }) => {
+  test('git checkout of a commit that renamed and edited files: relinks above the threshold, drop + adopt below, ambiguity left alone, relink by hand', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await emptyFolder(onTestFinished);
     const player = scriptText('player', 50);
     const enemy = scriptText('enemy', 50);
@@ -69,7 +82,15 @@ describe('renamed-and-edited files keep their ids (real bin, daemon)', { timeout
     git(root, 'mv', 'assets/scripts/enemy.gd', 'assets/scripts/boss.gd');
     write(root, 'assets/scripts/boss.gd', editLines(enemy, 0.9));
     git(root, 'mv', 'assets/sprites/hero.png', 'assets/sprites/hero_idle.png');
-    write(root, 'assets/sprites/hero_idle.png', patternPng(64, [[5, 5], [6, 5], [30, 31]]));
+    write(
+      root,
+      'assets/sprites/hero_idle.png',
+      patternPng(64, [
+        [5, 5],
+        [6, 5],
+        [30, 31],
+      ]),
+    );
     git(root, 'rm', '-q', 'assets/a/.gdignore', 'assets/b/.gdignore', 'assets/notes.txt');
     write(root, 'assets/c/.gdignore', '');
     write(root, 'assets/new.txt', 'new');
@@ -78,7 +99,15 @@ describe('renamed-and-edited files keep their ids (real bin, daemon)', { timeout
     git(root, 'checkout', '-q', 'HEAD~1');
 
     await run(expect, root, 'add', 'assets', '--yes');
-    const before = Object.fromEntries(['assets/scripts/player.gd', 'assets/scripts/enemy.gd', 'assets/sprites/hero.png', 'assets/a/.gdignore', 'assets/b/.gdignore'].map((p) => [p, idOf(root, p)]));
+    const before = Object.fromEntries(
+      [
+        'assets/scripts/player.gd',
+        'assets/scripts/enemy.gd',
+        'assets/sprites/hero.png',
+        'assets/a/.gdignore',
+        'assets/b/.gdignore',
+      ].map((p) => [p, idOf(root, p)]),
+    );
 
     git(root, 'checkout', '-q', 'main');
 
@@ -87,14 +116,28 @@ describe('renamed-and-edited files keep their ids (real bin, daemon)', { timeout
     expect(preview.code, preview.stderr).toBe(0);
     const plan = preview.json<MutationJson>().plan;
     expect(plan.blockers).toEqual([]);
-    const updates = plan.registryMutations.flatMap((change) => (change.op === 'update' ? [[change.before.path, change.after.path]] : []));
-    expect(updates.sort()).toEqual([['assets/scripts/player.gd', 'assets/scripts/hero.gd'], ['assets/sprites/hero.png', 'assets/sprites/hero_idle.png']]);
+    const updates = plan.registryMutations.flatMap((change) =>
+      change.op === 'update' ? [[change.before.path, change.after.path]] : [],
+    );
+    expect(updates.sort()).toEqual([
+      ['assets/scripts/player.gd', 'assets/scripts/hero.gd'],
+      ['assets/sprites/hero.png', 'assets/sprites/hero_idle.png'],
+    ]);
     const similar = plan.warnings.filter((item: Diagnostic) => item.code === 'SIMILAR_CONTENT');
-    expect(similar.map((item) => item.message).join('\n')).toMatch(/player\.gd → assets\/scripts\/hero\.gd: renamed and edited \(\d+% of the content kept, same folder\)/);
-    expect(plan.warnings.filter((item) => item.code === 'AMBIGUOUS_SKIPPED').map((item) => item.assetId).sort()).toEqual([before['assets/a/.gdignore'], before['assets/b/.gdignore']].sort());
+    expect(similar.map((item) => item.message).join('\n')).toMatch(
+      /player\.gd → assets\/scripts\/hero\.gd: renamed and edited \(\d+% of the content kept, same folder\)/,
+    );
+    expect(
+      plan.warnings
+        .filter((item) => item.code === 'AMBIGUOUS_SKIPPED')
+        .map((item) => item.assetId)
+        .sort(),
+    ).toEqual([before['assets/a/.gdignore'], before['assets/b/.gdignore']].sort());
 
     const human = await packer(root, ['reconcile', '--dry-run']);
-    expect(human.stdout).toMatch(/SIMILAR_CONTENT {2}Relink assets\/sprites\/hero\.png → assets\/sprites\/hero_idle\.png: renamed and edited \(\d+% of the content kept, same folder\)/);
+    expect(human.stdout).toMatch(
+      /SIMILAR_CONTENT {2}Relink assets\/sprites\/hero\.png → assets\/sprites\/hero_idle\.png: renamed and edited \(\d+% of the content kept, same folder\)/,
+    );
     expect(human.stdout).toContain('AMBIGUOUS_SKIPPED');
 
     // Only the relinks first: the rest waits.
@@ -104,7 +147,13 @@ describe('renamed-and-edited files keep their ids (real bin, daemon)', { timeout
     expect(idOf(root, 'assets/scripts/enemy.gd')).toBe(before['assets/scripts/enemy.gd']);
 
     // boss.gd is below the threshold: the user knows better and relinks by hand; the id survives.
-    const relink = await packer(root, ['relink', 'assets/scripts/enemy.gd', 'assets/scripts/boss.gd', '--yes', '--json']);
+    const relink = await packer(root, [
+      'relink',
+      'assets/scripts/enemy.gd',
+      'assets/scripts/boss.gd',
+      '--yes',
+      '--json',
+    ]);
     expect(relink.code, relink.stderr).toBe(0);
     expect(relink.json<MutationJson>()).toMatchObject({ applied: true, plan: { filesystemMutations: [] } });
     expect(idOf(root, 'assets/scripts/boss.gd')).toBe(before['assets/scripts/enemy.gd']);

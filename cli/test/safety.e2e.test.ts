@@ -12,7 +12,8 @@ type MutationJson = { plan: Plan; applied: boolean; result?: ApplyResult };
 type ErrorJson = { error: { code: string; message: string; data: Record<string, unknown> } };
 
 function registry(root: string): RegistryEntry[] {
-  return (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets;
+  return (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] })
+    .assets;
 }
 
 /** Terminal control characters and bidi overrides: none may reach a person's terminal raw. Newlines are layout. */
@@ -21,7 +22,10 @@ const RAW_CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066
 const TIMEOUT = 90_000;
 
 describe.concurrent('mutations without a terminal need --yes', { timeout: TIMEOUT }, () => {
-  test('rm --delete-file with stdin from /dev/null and stdout piped refuses (exit 2, CONFIRMATION_REQUIRED) and deletes nothing', async ({ expect, onTestFinished }) => {
+  test('rm --delete-file with stdin from /dev/null and stdout piped refuses (exit 2, CONFIRMATION_REQUIRED) and deletes nothing', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     const folder = path.join(root, 'assets/sprites/enemies');
     const files = readdirSync(folder);
@@ -40,7 +44,10 @@ describe.concurrent('mutations without a terminal need --yes', { timeout: TIMEOU
 
     const refusedJson = await packer(root, ['rm', 'assets/sprites/enemies', '--delete-file', '--json']);
     expect(refusedJson.code).toBe(2);
-    expect(refusedJson.json<ErrorJson>().error).toMatchObject({ code: 'CONFIRMATION_REQUIRED', data: { hint: expect.stringContaining('--yes') } });
+    expect(refusedJson.json<ErrorJson>().error).toMatchObject({
+      code: 'CONFIRMATION_REQUIRED',
+      data: { hint: expect.stringContaining('--yes') },
+    });
     expect(readdirSync(folder)).toEqual(files);
 
     // Preview-only output is unaffected.
@@ -63,7 +70,10 @@ describe.concurrent('mutations without a terminal need --yes', { timeout: TIMEOU
     expect(registry(root).some((entry) => entry.path.startsWith('assets/sprites/enemies/'))).toBe(false);
   });
 
-  test('a blocked mutation is asked of the packer: it is audited, and the error is the packer\'s own', async ({ expect, onTestFinished }) => {
+  test("a blocked mutation is asked of the packer: it is audited, and the error is the packer's own", async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     // No --yes and no terminal: a blocked plan needs no confirmation, because the packer refuses it anyway.
     const blocked = await packer(root, ['mv', 'assets/sprites/ui/button.png', 'assets/sprites/ui/panel.png']);
@@ -75,42 +85,85 @@ describe.concurrent('mutations without a terminal need --yes', { timeout: TIMEOU
     expect(existsSync(path.join(root, 'assets/sprites/ui/button.png'))).toBe(true);
 
     const history = (await packer(root, ['history', '--json'])).json<{ items: AuditRecord[] }>();
-    expect(history.items.at(-1)).toMatchObject({ result: 'blocked', scope: { type: 'move' }, actor: { client: 'cli:mv' }, error: { code: 'BLOCKED' } });
+    expect(history.items.at(-1)).toMatchObject({
+      result: 'blocked',
+      scope: { type: 'move' },
+      actor: { client: 'cli:mv' },
+      error: { code: 'BLOCKED' },
+    });
 
     // --dry-run never applies; a blocked preview fails like `packer check`, and leaves no audit record.
-    const dryRun = await packer(root, ['mv', 'assets/sprites/ui/button.png', 'assets/sprites/ui/panel.png', '--dry-run', '--json']);
+    const dryRun = await packer(root, [
+      'mv',
+      'assets/sprites/ui/button.png',
+      'assets/sprites/ui/panel.png',
+      '--dry-run',
+      '--json',
+    ]);
     expect(dryRun.code).toBe(1);
     expect(dryRun.json<MutationJson>()).toMatchObject({ applied: false, plan: { blockers: [expect.anything()] } });
-    expect((await packer(root, ['history', '--json'])).json<{ items: AuditRecord[] }>().items).toHaveLength(history.items.length);
+    expect((await packer(root, ['history', '--json'])).json<{ items: AuditRecord[] }>().items).toHaveLength(
+      history.items.length,
+    );
   });
 });
 
 describe.concurrent('settings, -C and build --json', { timeout: TIMEOUT }, () => {
-  test('set passes settings as typed: "007" stays a string for a string setting and becomes 7 for a number one', async ({ expect, onTestFinished }) => {
+  test('set passes settings as typed: "007" stays a string for a string setting and becomes 7 for a number one', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     // sample-game declares text.encoding a string, image.maxSize a number and image.premultiply a boolean.
     expect((await packer(root, ['set', 'assets/text/locale/en.txt', 'encoding=007', '--yes'])).code).toBe(0);
-    expect(registry(root).find((entry) => entry.path === 'assets/text/locale/en.txt')?.settings).toEqual({ encoding: '007' });
-    expect((await packer(root, ['set', 'assets/sprites/ui/cursor.png', 'maxSize=007', 'premultiply=false', '--yes'])).code).toBe(0);
-    expect(registry(root).find((entry) => entry.path === 'assets/sprites/ui/cursor.png')?.settings).toEqual({ maxSize: 7, premultiply: false });
+    expect(registry(root).find((entry) => entry.path === 'assets/text/locale/en.txt')?.settings).toEqual({
+      encoding: '007',
+    });
+    expect(
+      (await packer(root, ['set', 'assets/sprites/ui/cursor.png', 'maxSize=007', 'premultiply=false', '--yes'])).code,
+    ).toBe(0);
+    expect(registry(root).find((entry) => entry.path === 'assets/sprites/ui/cursor.png')?.settings).toEqual({
+      maxSize: 7,
+      premultiply: false,
+    });
 
     const bad = await packer(root, ['set', 'assets/sprites/ui/cursor.png', 'maxSize=big', '--yes', '--json']);
     expect(bad.code).toBe(1);
     const { error } = bad.json<ErrorJson>();
     expect(error.code).toBe('BLOCKED');
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'INVALID_SETTINGS', message: expect.stringContaining('setting "maxSize" must be a number, got "big"') })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({
+        code: 'INVALID_SETTINGS',
+        message: expect.stringContaining('setting "maxSize" must be a number, got "big"'),
+      }),
+    ]);
   });
 
   test('-C <dir> runs as if started there: path arguments are relative to it', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     writeFileSync(path.join(root, 'assets/text/notes.txt'), 'notes\n');
     const elsewhere = path.dirname(root);
-    const added = await packer(elsewhere, ['-C', path.basename(root), 'add', 'assets/text/notes.txt', '--yes', '--json', '--no-daemon']);
+    const added = await packer(elsewhere, [
+      '-C',
+      path.basename(root),
+      'add',
+      'assets/text/notes.txt',
+      '--yes',
+      '--json',
+      '--no-daemon',
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.json<MutationJson>().applied).toBe(true);
     expect(registry(root).find((entry) => entry.path === 'assets/text/notes.txt')).toMatchObject({ kind: 'text' });
     // A subfolder as -C: paths are relative to it, as with `git -C`.
-    const shown = await packer(elsewhere, ['show', '-C', path.join(path.basename(root), 'assets/text'), 'notes.txt', '--json', '--no-daemon']);
+    const shown = await packer(elsewhere, [
+      'show',
+      '-C',
+      path.join(path.basename(root), 'assets/text'),
+      'notes.txt',
+      '--json',
+      '--no-daemon',
+    ]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.json<{ asset: RegistryEntry }>().asset.path).toBe('assets/text/notes.txt');
 
@@ -134,57 +187,73 @@ describe.concurrent('settings, -C and build --json', { timeout: TIMEOUT }, () =>
   });
 });
 
-describe.concurrent('human output escapes what the project holds; errors are one packer error, not a stack', { timeout: TIMEOUT }, () => {
-  test('names with ESC ] 0;pwned BEL, CSI and bidi bytes render escaped in check, ls, status and show; --json stays raw', async ({ expect, onTestFinished }) => {
-    const root = await fixtureProject('sample-game', onTestFinished);
-    const osc = '\u001B]0;pwned\u0007';
-    const csi = '\u001B[31m';
-    // A title-setting OSC and a colour CSI in a file name, a tag and the project name; a right-to-left override
-    // (a name the registry can hold) that would show "report‮txt.exe" as "reportexe.txt".
-    writeFileSync(path.join(root, `assets/text/evil${osc}${csi}red.txt`), 'x\n');
-    const bidi = 'assets/text/report\u202Etxt.exe.txt';
-    writeFileSync(path.join(root, bidi), 'y\n');
-    const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as { name: string };
-    writeFileSync(path.join(root, 'packer.json'), JSON.stringify({ ...config, name: `game${osc}` }, null, 2));
+describe.concurrent(
+  'human output escapes what the project holds; errors are one packer error, not a stack',
+  { timeout: TIMEOUT },
+  () => {
+    test('names with ESC ] 0;pwned BEL, CSI and bidi bytes render escaped in check, ls, status and show; --json stays raw', async ({
+      expect,
+      onTestFinished,
+    }) => {
+      const root = await fixtureProject('sample-game', onTestFinished);
+      const osc = '\u001B]0;pwned\u0007';
+      const csi = '\u001B[31m';
+      // A title-setting OSC and a colour CSI in a file name, a tag and the project name; a right-to-left override
+      // (a name the registry can hold) that would show "report‮txt.exe" as "reportexe.txt".
+      writeFileSync(path.join(root, `assets/text/evil${osc}${csi}red.txt`), 'x\n');
+      const bidi = 'assets/text/report\u202Etxt.exe.txt';
+      writeFileSync(path.join(root, bidi), 'y\n');
+      const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as { name: string };
+      writeFileSync(path.join(root, 'packer.json'), JSON.stringify({ ...config, name: `game${osc}` }, null, 2));
 
-    const check = await packer(root, ['check']);
-    // The packer may already escape a name it cannot hold in its own message; either way nothing raw gets through.
-    expect(check.stdout).toMatch(/evil\\x1[bB]\]0;pwned\\x07\\x1[bB]\[31mred\.txt/);
-    expect(check.stdout).toContain('report\\u202Etxt.exe.txt');
+      const check = await packer(root, ['check']);
+      // The packer may already escape a name it cannot hold in its own message; either way nothing raw gets through.
+      expect(check.stdout).toMatch(/evil\\x1[bB]\]0;pwned\\x07\\x1[bB]\[31mred\.txt/);
+      expect(check.stdout).toContain('report\\u202Etxt.exe.txt');
 
-    const untracked = await packer(root, ['ls', '--status', 'untracked']);
-    expect(untracked.code).toBe(0);
-    expect(untracked.stdout).toContain('report\\u202Etxt.exe.txt');
+      const untracked = await packer(root, ['ls', '--status', 'untracked']);
+      expect(untracked.code).toBe(0);
+      expect(untracked.stdout).toContain('report\\u202Etxt.exe.txt');
 
-    expect((await packer(root, ['add', bidi, '--yes'])).code).toBe(0);
-    expect((await packer(root, ['set', bidi, 'encoding=' + csi, '--tag', `tag${osc}`, '--yes'])).code).toBe(0);
-    const ls = await packer(root, ['ls', 'assets/text']);
-    expect(ls.stdout).toContain('report\\u202Etxt.exe.txt  [tag\\x1B]0;pwned\\x07]');
-    const show = await packer(root, ['show', bidi]);
-    expect(show.code).toBe(0);
-    expect(show.stdout).toContain('report\\u202Etxt.exe.txt');
-    expect(show.stdout).toContain('tag\\x1B]0;pwned\\x07');
-    const status = await packer(root, ['status']);
-    expect(status.stdout).toContain('game\\x1B]0;pwned\\x07  revision');
+      expect((await packer(root, ['add', bidi, '--yes'])).code).toBe(0);
+      expect((await packer(root, ['set', bidi, 'encoding=' + csi, '--tag', `tag${osc}`, '--yes'])).code).toBe(0);
+      const ls = await packer(root, ['ls', 'assets/text']);
+      expect(ls.stdout).toContain('report\\u202Etxt.exe.txt  [tag\\x1B]0;pwned\\x07]');
+      const show = await packer(root, ['show', bidi]);
+      expect(show.code).toBe(0);
+      expect(show.stdout).toContain('report\\u202Etxt.exe.txt');
+      expect(show.stdout).toContain('tag\\x1B]0;pwned\\x07');
+      const status = await packer(root, ['status']);
+      expect(status.stdout).toContain('game\\x1B]0;pwned\\x07  revision');
 
-    for (const run of [check, untracked, ls, show, status]) {
-      expect(run.stdout).not.toMatch(RAW_CONTROL);
-      expect(run.stderr).not.toMatch(RAW_CONTROL);
-    }
-    // --json is for programs: raw text, which JSON itself escapes.
-    const json = await packer(root, ['show', bidi, '--json']);
-    expect(json.json<{ asset: RegistryEntry }>().asset).toMatchObject({ path: bidi, tags: [`tag${osc}`], settings: { encoding: csi } });
-  });
+      for (const run of [check, untracked, ls, show, status]) {
+        expect(run.stdout).not.toMatch(RAW_CONTROL);
+        expect(run.stderr).not.toMatch(RAW_CONTROL);
+      }
+      // --json is for programs: raw text, which JSON itself escapes.
+      const json = await packer(root, ['show', bidi, '--json']);
+      expect(json.json<{ asset: RegistryEntry }>().asset).toMatchObject({
+        path: bidi,
+        tags: [`tag${osc}`],
+        settings: { encoding: csi },
+      });
+    });
 
-  test('--no-daemon prints the packer\'s error (message, hint, code) exactly as the daemon path does, with no stack', async ({ expect, onTestFinished }) => {
-    const root = await fixtureProject('sample-game', onTestFinished);
-    const missing = 'a_01JQZZZZZZZZZZZZZZZZZZZZZZ';
-    const inProcess = await packer(root, ['--no-daemon', 'show', missing]);
-    expect(inProcess.code).toBe(1);
-    expect(inProcess.stderr).not.toMatch(/^\s+at /m);
-    expect(inProcess.stderr).not.toContain('JSONRPC');
-    expect(inProcess.errorText).toBe(`Error: No asset has id ${missing}. Hint: Run \`packer ls\` to see registered assets, or \`packer add\` to register a file. Code: NOT_FOUND`);
-    const throughDaemon = await packer(root, ['show', missing], { env: developerEnv() });
-    expect(throughDaemon.stderr).toBe(inProcess.stderr);
-  });
-});
+    test("--no-daemon prints the packer's error (message, hint, code) exactly as the daemon path does, with no stack", async ({
+      expect,
+      onTestFinished,
+    }) => {
+      const root = await fixtureProject('sample-game', onTestFinished);
+      const missing = 'a_01JQZZZZZZZZZZZZZZZZZZZZZZ';
+      const inProcess = await packer(root, ['--no-daemon', 'show', missing]);
+      expect(inProcess.code).toBe(1);
+      expect(inProcess.stderr).not.toMatch(/^\s+at /m);
+      expect(inProcess.stderr).not.toContain('JSONRPC');
+      expect(inProcess.errorText).toBe(
+        `Error: No asset has id ${missing}. Hint: Run \`packer ls\` to see registered assets, or \`packer add\` to register a file. Code: NOT_FOUND`,
+      );
+      const throughDaemon = await packer(root, ['show', missing], { env: developerEnv() });
+      expect(throughDaemon.stderr).toBe(inProcess.stderr);
+    });
+  },
+);

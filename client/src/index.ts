@@ -10,6 +10,13 @@ export { readEndpoint, daemonEntryPoint, startDaemonProcess } from './node/start
 export { projectFiles, type ProjectFiles } from './node/project-files.js';
 export { assertSafeSocket, isPrivateFolder, unsafeSocketError } from './node/socket-folder.js';
 export { isDaemonAlive } from './node/daemon-alive.js';
-export { clipHeader, quoteHeader, isLoopbackHostHeader, isAllowedOrigin, sameSecret, QUOTED_HEADER_CHARS } from './node/loopback-request.js';
+export {
+  clipHeader,
+  quoteHeader,
+  isLoopbackHostHeader,
+  isAllowedOrigin,
+  sameSecret,
+  QUOTED_HEADER_CHARS,
+} from './node/loopback-request.js';
 export { socketTransport } from './node/socket-transport.js';
 export type { InProcessDaemon, InProcessDaemonClass } from './node/in-process-daemon.js';

@@ -93,7 +93,9 @@ describe('removeStaleCookies', () => {
     writeFileSync(path.join(a, 'sub', `.packer-cookie-${dead}-8`), '');
 
     const removed = removeStaleCookies([a, b, path.join(a, 'missing')]);
-    expect(removed.sort()).toEqual([...stale.map((name) => path.join(a, name)), path.join(b, `.packer-cookie-${dead}-3`)].sort());
+    expect(removed.sort()).toEqual(
+      [...stale.map((name) => path.join(a, name)), path.join(b, `.packer-cookie-${dead}-3`)].sort(),
+    );
     expect(readdirSync(a).sort()).toEqual([...kept, 'sub'].sort());
     expect(readdirSync(b)).toEqual([]);
     expect(readdirSync(path.join(a, 'sub'))).toEqual([`.packer-cookie-${dead}-8`]);

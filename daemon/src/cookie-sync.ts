@@ -4,7 +4,9 @@ import { isDaemonAlive } from '@packer/client';
 import { COOKIE_PREFIX } from '@packer/core';
 
 /** Exactly the names `roundTrip` writes: the prefix, the writer's pid, its counter (both from 1). */
-const COOKIE_NAME = new RegExp(`^${COOKIE_PREFIX.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}([1-9][0-9]{0,9})-([1-9][0-9]{0,15})$`);
+const COOKIE_NAME = new RegExp(
+  `^${COOKIE_PREFIX.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}([1-9][0-9]{0,9})-([1-9][0-9]{0,15})$`,
+);
 
 /** A cookie file the watcher delivered: its name and the folder it was seen in. */
 export interface DeliveredCookie {
@@ -31,7 +33,9 @@ export class CookieSync {
   /** Writes one cookie into each root; resolves `seen` once all were settled, or `timeout`. Removes the files either way. */
   async roundTrip(roots: readonly string[], timeoutMs: number): Promise<'seen' | 'timeout'> {
     const name = `${COOKIE_PREFIX}${process.pid}-${++this.counter}`;
-    const seen = new Promise<'seen'>((resolve) => this.waiting.set(name, { roots: new Set(roots), resolve: () => resolve('seen') }));
+    const seen = new Promise<'seen'>((resolve) =>
+      this.waiting.set(name, { roots: new Set(roots), resolve: () => resolve('seen') }),
+    );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
@@ -94,7 +98,10 @@ export class CookieSync {
  * in flight (a reused pid). A live daemon's cookie stays: another project's asset root may be the same folder.
  * Returns the paths removed; a root that cannot be read is skipped (the scan reports it).
  */
-export function removeStaleCookies(roots: readonly string[], inFlight: (name: string) => boolean = () => false): string[] {
+export function removeStaleCookies(
+  roots: readonly string[],
+  inFlight: (name: string) => boolean = () => false,
+): string[] {
   const removed: string[] = [];
   const uid = process.getuid?.();
   for (const root of roots) {

@@ -2,7 +2,14 @@ import { rmSync } from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
 import { recoverBuildFolder, restoreLastBuilds, Workspace, type SnapshotState } from '@packer/core';
-import { PackerError, formatCursor, type EventEnvelope, type EventPayload, type MethodResult, type StateEventType } from '@packer/core/contract';
+import {
+  PackerError,
+  formatCursor,
+  type EventEnvelope,
+  type EventPayload,
+  type MethodResult,
+  type StateEventType,
+} from '@packer/core/contract';
 import { memoryTransportPair, projectFiles, socketTransport, type ProjectFiles, type Transport } from '@packer/client';
 import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from './connection-context.js';
@@ -93,35 +100,60 @@ export class Daemon implements DaemonRuntime {
     const hooks = this.options.hooks ?? {};
     const lock = acquireDaemonLock(this.files.lockDir);
     if (!lock.acquired) {
-      throw new PackerError('NOT_READY', `A packer daemon is already running for ${this.files.projectRoot} (pid ${lock.holderPid ?? 'unknown'}).`, {
-        ...(lock.holderPid !== undefined ? { pid: lock.holderPid } : {}),
-        hint: 'Use the running daemon, or stop it with `packer daemon stop`.',
-      });
+      throw new PackerError(
+        'NOT_READY',
+        `A packer daemon is already running for ${this.files.projectRoot} (pid ${lock.holderPid ?? 'unknown'}).`,
+        {
+          ...(lock.holderPid !== undefined ? { pid: lock.holderPid } : {}),
+          hint: 'Use the running daemon, or stop it with `packer daemon stop`.',
+        },
+      );
     }
     this.releaseLock = lock.release;
     let events: EventLog | undefined;
     let storage: StorageMonitor | undefined;
     let diskSync: DiskSync | undefined;
     try {
-      const opened = await Workspace.open(this.files.projectRoot, { env, actor: { client: 'daemon', pid: process.pid }, ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}) });
+      const opened = await Workspace.open(this.files.projectRoot, {
+        env,
+        actor: { client: 'daemon', pid: process.pid },
+        ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}),
+      });
       // Cookie files of a daemon killed during a synced read: the packer's own litter in the user's folders.
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
-      if (strayCookies.length > 0) this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
-      const log = EventLog.open(this.files.eventsDir, { onError: (error) => this.logger.warn('event log', { error: String(error) }) });
+      if (strayCookies.length > 0)
+        this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
+      const log = EventLog.open(this.files.eventsDir, {
+        onError: (error) => this.logger.warn('event log', { error: String(error) }),
+      });
       events = log;
-      const lane = new OperationLane((event) => void log.append(event), () => opened.snapshot.revision);
-      storage = new StorageMonitor({
-        warnings: () => [...opened.storageWarnings(), ...optional(log.writeProblem), ...optional(this.logger.writeProblem)],
-        retry: () => {
-          opened.retryPendingWrites();
-          log.flushPending();
+      const lane = new OperationLane(
+        (event) => void log.append(event),
+        () => opened.snapshot.revision,
+      );
+      storage = new StorageMonitor(
+        {
+          warnings: () => [
+            ...opened.storageWarnings(),
+            ...optional(log.writeProblem),
+            ...optional(this.logger.writeProblem),
+          ],
+          retry: () => {
+            opened.retryPendingWrites();
+            log.flushPending();
+          },
+          log: (level, message, fields) => this.logger.log(level, message, fields),
         },
-        log: (level, message, fields) => this.logger.log(level, message, fields),
-      }, this.files.stateDir);
+        this.files.stateDir,
+      );
       storage.start();
       // Temp files, unreferenced pack files and the build journal of a build a crash interrupted; then a terminal event for each operation the crash cut short.
       const ended = failUnterminated(log, opened, recoverBuildFolder(opened.root, opened.stateDir, opened.config));
-      if (ended.length > 0) this.logger.warn('failed operations left unterminated by a previous daemon', { operations: ended, cursor: formatCursor(log.generation, log.lastSeq) });
+      if (ended.length > 0)
+        this.logger.warn('failed operations left unterminated by a previous daemon', {
+          operations: ended,
+          cursor: formatCursor(log.generation, log.lastSeq),
+        });
       if (this.options.watch !== false) {
         diskSync = new DiskSync({
           workspace: opened,
@@ -135,20 +167,39 @@ export class Daemon implements DaemonRuntime {
         });
       }
       const services = this.services(opened, log, lane, diskSync, hooks);
-      this.running = { workspace: opened, events: log, lane, storage, diskSync, rpc: createRpcServer(createMethodHandlers(services), hooks.methods?.(services) ?? {}) };
+      this.running = {
+        workspace: opened,
+        events: log,
+        lane,
+        storage,
+        diskSync,
+        rpc: createRpcServer(createMethodHandlers(services), hooks.methods?.(services) ?? {}),
+      };
       // After a restart, show the builds recorded by the previous daemon in snapshot.summary.lastBuilds.
-      void restoreLastBuilds(opened).then((published) => published && this.ready && this.publishState('build'), () => undefined);
+      void restoreLastBuilds(opened).then(
+        (published) => published && this.ready && this.publishState('build'),
+        () => undefined,
+      );
       await diskSync?.start();
       this.publishState('start');
       if (this.options.listen !== false) {
         await this.listenWebSocket(env);
-        this.netServer = await listenOnSocket(this.files, { startedAt: this.startedAt, generation: log.generation }, (socket) => this.accept(socketTransport(socket)), (error) => this.logger.error('socket server error', { error: error.message }));
+        this.netServer = await listenOnSocket(
+          this.files,
+          { startedAt: this.startedAt, generation: log.generation },
+          (socket) => this.accept(socketTransport(socket)),
+          (error) => this.logger.error('socket server error', { error: error.message }),
+        );
       }
       this.idleTimeoutMs = this.options.idleTimeoutMs ?? opened.config.daemon.idleTimeoutMs;
       this.emitState('daemon.started', { pid: process.pid, generation: log.generation, version: DAEMON_VERSION });
       this.ready = true;
       this.touch();
-      this.logger.info('daemon ready', { root: this.files.projectRoot, socket: this.files.socketPath, generation: log.generation });
+      this.logger.info('daemon ready', {
+        root: this.files.projectRoot,
+        socket: this.files.socketPath,
+        generation: log.generation,
+      });
     } catch (error) {
       this.logger.error('daemon failed to start', { error: (error as Error).message });
       this.running = undefined;
@@ -252,7 +303,8 @@ export class Daemon implements DaemonRuntime {
    * passed), and the socket, lock and `onStopped` come last, always. A stop therefore always completes.
    */
   private async stopNow(reason: string): Promise<void> {
-    const step = (name: string, action: () => unknown) => runStopStep(name, action, (message, fields) => this.logger.error(message, fields));
+    const step = (name: string, action: () => unknown) =>
+      runStopStep(name, action, (message, fields) => this.logger.error(message, fields));
     const running = this.running;
     try {
       this.logger.info('daemon stopping', { reason });
@@ -299,7 +351,13 @@ export class Daemon implements DaemonRuntime {
   }
 
   /** What the handlers may use: the started parts, and this daemon as their runtime. */
-  private services(workspace: Workspace, events: EventLog, lane: OperationLane, diskSync: DiskSync | undefined, hooks: DaemonHooks): DaemonServices {
+  private services(
+    workspace: Workspace,
+    events: EventLog,
+    lane: OperationLane,
+    diskSync: DiskSync | undefined,
+    hooks: DaemonHooks,
+  ): DaemonServices {
     return {
       workspace,
       events,

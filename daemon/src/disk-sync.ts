@@ -3,7 +3,13 @@ import path from 'node:path';
 import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, type Workspace } from '@packer/core';
 import { CookieSync } from './cookie-sync.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
-import { createIgnoreMatcher, type SelectedWatcherBackend, type WatchBatch, type WatcherErrorInfo, type WatchSubscription } from './watcher/index.js';
+import {
+  createIgnoreMatcher,
+  type SelectedWatcherBackend,
+  type WatchBatch,
+  type WatcherErrorInfo,
+  type WatchSubscription,
+} from './watcher/index.js';
 
 type WatcherHealth = MethodResult<'daemon.health'>['watcher'];
 
@@ -66,7 +72,14 @@ export class DiskSync {
     const config = workspace.config;
     return this.options.backend.subscribe({
       root: workspace.root,
-      ignore: ['.packer/**', '.git/**', '.hg/**', 'node_modules/**', `${config.buildDir}/**`, ...watcherIgnores(config.ignore, config.assetRoots)],
+      ignore: [
+        '.packer/**',
+        '.git/**',
+        '.hg/**',
+        'node_modules/**',
+        `${config.buildDir}/**`,
+        ...watcherIgnores(config.ignore, config.assetRoots),
+      ],
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
       // A cookie means a synced read is waiting: deliver its batch without the quiet period.
@@ -92,7 +105,9 @@ export class DiskSync {
       return;
     }
     const { workspace } = this.options;
-    const roots = workspace.config.assetRoots.map((root) => path.join(workspace.root, root)).filter((root) => existsSync(root));
+    const roots = workspace.config.assetRoots
+      .map((root) => path.join(workspace.root, root))
+      .filter((root) => existsSync(root));
     if (roots.length === 0) {
       await this.processing;
       return;
@@ -114,9 +129,11 @@ export class DiskSync {
       else if (relative === REGISTRY_FILE) this.pendingRegistry = true;
       else if (relative && !relative.startsWith('..')) this.pendingPaths.add(relative);
     }
-    this.processing = this.processing.then(() => this.flush()).catch((error: unknown) => {
-      this.options.log('error', 'applying watcher batch failed', { error: (error as Error).message });
-    });
+    this.processing = this.processing
+      .then(() => this.flush())
+      .catch((error: unknown) => {
+        this.options.log('error', 'applying watcher batch failed', { error: (error as Error).message });
+      });
   }
 
   private async flush(): Promise<void> {
@@ -161,8 +178,7 @@ export class DiskSync {
     if (!busy) {
       this.vcsHoldSince = undefined;
       this.vcsHoldReported = false;
-    }
-    else this.vcsHoldSince ??= Date.now();
+    } else this.vcsHoldSince ??= Date.now();
     return busy;
   }
 
@@ -201,12 +217,17 @@ export class DiskSync {
     await this.subscription?.close().catch(() => undefined);
     this.subscription = undefined;
     // New asset roots may hold cookies a killed daemon left there.
-    const strayCookies = this.cookies.removeStale(this.options.workspace.config.assetRoots.map((root) => path.join(this.options.workspace.root, root)));
-    if (strayCookies.length > 0) this.options.log('info', 'removed cookie files left by a previous daemon', { files: strayCookies });
+    const strayCookies = this.cookies.removeStale(
+      this.options.workspace.config.assetRoots.map((root) => path.join(this.options.workspace.root, root)),
+    );
+    if (strayCookies.length > 0)
+      this.options.log('info', 'removed cookie files left by a previous daemon', { files: strayCookies });
     try {
       this.subscription = await this.subscribe();
     } catch (error) {
-      this.options.log('warn', 'watcher could not be restarted; synced reads rescan in full', { error: (error as Error).message });
+      this.options.log('warn', 'watcher could not be restarted; synced reads rescan in full', {
+        error: (error as Error).message,
+      });
       return;
     }
     this.health = { backend: this.options.backend.name, state: 'ok' };

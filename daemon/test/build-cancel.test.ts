@@ -12,7 +12,14 @@ import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProce
  * reliably mid-way when the first progress event arrives (cached assets report first).
  */
 const SLOW_COPY = "setTimeout(() => require('fs').copyFileSync(process.argv[1], process.argv[2]), 400)";
-const AUDIO = ['music/theme-loop.wav', 'sfx/coin.wav', 'sfx/explosion.wav', 'sfx/hit.wav', 'sfx/jump.wav', 'ui/click.wav'];
+const AUDIO = [
+  'music/theme-loop.wav',
+  'sfx/coin.wav',
+  'sfx/explosion.wav',
+  'sfx/hit.wav',
+  'sfx/jump.wav',
+  'ui/click.wav',
+];
 
 let daemon: DaemonProcess | undefined;
 afterEach(async () => {
@@ -23,9 +30,16 @@ afterEach(async () => {
 async function slowAudioProject(): Promise<string> {
   const root = await copyFixture('sample-game');
   const configFile = path.join(root, 'packer.json');
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as { kinds: Record<string, { processor: string }>; tools: Record<string, unknown> };
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as {
+    kinds: Record<string, { processor: string }>;
+    tools: Record<string, unknown>;
+  };
   config.kinds.audio!.processor = 'slow-copy';
-  config.tools['slow-copy'] = { command: process.execPath, args: ['-e', SLOW_COPY, '{input}', '{output}'], timeoutMs: 20_000 };
+  config.tools['slow-copy'] = {
+    command: process.execPath,
+    args: ['-e', SLOW_COPY, '{input}', '{output}'],
+    timeoutMs: 20_000,
+  };
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   return root;
 }
@@ -33,16 +47,26 @@ async function slowAudioProject(): Promise<string> {
 /** The pack each manifest names, by pack name: what a reader going through the manifests gets. */
 function packsByManifest(root: string): Record<string, Buffer> {
   const dir = path.join(root, 'build');
-  return Object.fromEntries(readdirSync(dir).filter((name) => name.endsWith('.manifest.json')).sort().map((name) => {
-    const manifest = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { file: string };
-    return [name.slice(0, -'.manifest.json'.length), readFileSync(path.join(dir, manifest.file))];
-  }));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.manifest.json'))
+      .sort()
+      .map((name) => {
+        const manifest = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { file: string };
+        return [name.slice(0, -'.manifest.json'.length), readFileSync(path.join(dir, manifest.file))];
+      }),
+  );
 }
 
 /** Finished packs and manifests in build/ (temp files of an interrupted build are not packs). */
 function packFiles(root: string): Record<string, Buffer> {
   const dir = path.join(root, 'build');
-  return Object.fromEntries(readdirSync(dir).filter((name) => !name.startsWith('.')).sort().map((name) => [name, readFileSync(path.join(dir, name))]));
+  return Object.fromEntries(
+    readdirSync(dir)
+      .filter((name) => !name.startsWith('.'))
+      .sort()
+      .map((name) => [name, readFileSync(path.join(dir, name))]),
+  );
 }
 
 function editAudio(root: string): void {
@@ -50,7 +74,8 @@ function editAudio(root: string): void {
 }
 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
-const isProgress = (operationId: string) => (events: EventEnvelope[]) => events.some((event) => event.operationId === operationId && event.type === 'progress');
+const isProgress = (operationId: string) => (events: EventEnvelope[]) =>
+  events.some((event) => event.operationId === operationId && event.type === 'progress');
 
 /** After an interrupted build: a full build completes, verifies, and packs the edited audio. */
 async function expectCorrectRebuild(root: string): Promise<void> {
@@ -58,7 +83,8 @@ async function expectCorrectRebuild(root: string): Promise<void> {
   const { report } = await client.call('build.run', {});
   expect(report.counts.failed).toBe(0);
   expect(report.counts.processed + report.counts.cached).toBe(45);
-  for (const pack of report.packs) expect((await client.call('packs.verify', { pack: pack.pack })).ok, pack.pack).toBe(true);
+  for (const pack of report.packs)
+    expect((await client.call('packs.verify', { pack: pack.pack })).ok, pack.pack).toBe(true);
   const entries = (await client.call('packs.entries', { pack: 'audio' })).items;
   for (const entry of entries) expect(entry.digest, entry.path).toBe(sha256(readFileSync(path.join(root, entry.path))));
   expect(readdirSync(path.join(root, 'build')).filter((name) => name.includes('.tmp'))).toEqual([]);
@@ -102,7 +128,11 @@ describe('interrupted builds', () => {
     const recorder = new EventRecorder();
     await client.subscribe({ onEvent: recorder.onEvent });
     const { operationId } = await client.call('build.start', {});
-    const writing = (events: EventEnvelope[]) => events.some((event) => event.operationId === operationId && (event.payload as { current?: string }).current?.startsWith('build/'));
+    const writing = (events: EventEnvelope[]) =>
+      events.some(
+        (event) =>
+          event.operationId === operationId && (event.payload as { current?: string }).current?.startsWith('build/'),
+      );
     await recorder.waitFor(writing, 15_000, 'a pack being written');
     daemon.child.kill('SIGKILL');
     await daemon.exited;

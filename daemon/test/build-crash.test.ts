@@ -23,7 +23,10 @@ const GAPS: [point: string, replaced: string[]][] = [
   ['build:journal-written', []],
   ...WRITTEN.map((name): [string, string[]] => [`build:pack-placed:${name}`, []]),
   ['build:packs-placed', []],
-  ...WRITTEN.map((name, index): [string, string[]] => [`build:manifest-committed:${name}`, WRITTEN.slice(0, index + 1)]),
+  ...WRITTEN.map((name, index): [string, string[]] => [
+    `build:manifest-committed:${name}`,
+    WRITTEN.slice(0, index + 1),
+  ]),
   ['build:old-packs-removed', WRITTEN],
   ['build:state-saved', WRITTEN],
 ];
@@ -35,10 +38,14 @@ afterEach(async () => {
 
 /** The bytes of the pack each manifest names, by pack name. */
 function packsByName(root: string): Record<string, Buffer> {
-  return Object.fromEntries(PACKS.map((name) => {
-    const manifest = JSON.parse(readFileSync(path.join(root, 'build', `${name}.manifest.json`), 'utf8')) as { file: string };
-    return [name, readFileSync(path.join(root, 'build', manifest.file))];
-  }));
+  return Object.fromEntries(
+    PACKS.map((name) => {
+      const manifest = JSON.parse(readFileSync(path.join(root, 'build', `${name}.manifest.json`), 'utf8')) as {
+        file: string;
+      };
+      return [name, readFileSync(path.join(root, 'build', manifest.file))];
+    }),
+  );
 }
 
 /** A sample game built once (in-process), with three packs' assets edited since. */
@@ -89,14 +96,27 @@ describe.each(GAPS)('a daemon killed at %s', (point, replaced) => {
     await client.subscribe({ since: cursor, onEvent: recorder.onEvent });
     const failed = await recorder.terminalOf(operationId, 20_000);
     expect(failed.type).toBe('failed');
-    const error = (failed.payload as { kind: string; error: { code: string; message: string; data: { recovered: string; replaced: string[]; kept: string[] } } });
+    const error = failed.payload as {
+      kind: string;
+      error: { code: string; message: string; data: { recovered: string; replaced: string[]; kept: string[] } };
+    };
     expect(error.kind).toBe('build');
-    expect(error.error.data).toMatchObject({ replaced, kept, recovered: kept.length === 0 && replaced.length > 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial' });
+    expect(error.error.data).toMatchObject({
+      replaced,
+      kept,
+      recovered: kept.length === 0 && replaced.length > 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial',
+    });
     // The message says what happened to the packs, never the registry sentence.
     expect(error.error.message).not.toMatch(/rolled it back/);
     if (replaced.length === 0) expect(error.error.message).toMatch(/no pack was replaced/);
-    else expect(error.error.message).toMatch(new RegExp(`${replaced.length === 1 ? 'pack' : 'packs'} ${replaced.join(', ')} (was|were) replaced`));
-    if (kept.length > 0) expect(error.error.message).toContain(`${kept.join(', ')} kept ${kept.length === 1 ? 'its' : 'their'} previous version`);
+    else
+      expect(error.error.message).toMatch(
+        new RegExp(`${replaced.length === 1 ? 'pack' : 'packs'} ${replaced.join(', ')} (was|were) replaced`),
+      );
+    if (kept.length > 0)
+      expect(error.error.message).toContain(
+        `${kept.join(', ')} kept ${kept.length === 1 ? 'its' : 'their'} previous version`,
+      );
 
     // On disk: the replaced packs hold the new bytes, the others the old ones, and each verifies with its manifest.
     const now = packsByName(root);
@@ -109,11 +129,19 @@ describe.each(GAPS)('a daemon killed at %s', (point, replaced) => {
     expect(diagnostics.items.filter((item) => item.code === 'PACK_UNVERIFIED')).toEqual([]);
     // Last builds show the replaced packs' new digests.
     const summary = await client.call('snapshot.summary', {});
-    for (const name of replaced) expect(summary.lastBuilds.find((build) => build.pack === name)?.digest, name).toBe(JSON.parse(readFileSync(path.join(root, 'build', `${name}.manifest.json`), 'utf8')).digest);
+    for (const name of replaced)
+      expect(summary.lastBuilds.find((build) => build.pack === name)?.digest, name).toBe(
+        JSON.parse(readFileSync(path.join(root, 'build', `${name}.manifest.json`), 'utf8')).digest,
+      );
 
     // The next build rewrites exactly what the crash left at its previous version.
     const { report } = await client.call('build.run', {});
-    expect(report.packs.filter((pack) => pack.status === 'written').map((pack) => pack.pack).sort()).toEqual(WRITTEN.filter((name) => !replaced.includes(name)).sort());
+    expect(
+      report.packs
+        .filter((pack) => pack.status === 'written')
+        .map((pack) => pack.pack)
+        .sort(),
+    ).toEqual(WRITTEN.filter((name) => !replaced.includes(name)).sort());
   });
 });
 
@@ -128,7 +156,10 @@ describe('PACK_UNVERIFIED at daemon start', () => {
     const newCore = JSON.parse(readFileSync(path.join(root, 'build/core.manifest.json'), 'utf8')) as { file: string };
     writeFileSync(path.join(root, 'build/core.pack'), readFileSync(path.join(root, 'build', newCore.file)));
     rmSync(path.join(root, 'build', newCore.file));
-    writeFileSync(path.join(root, 'build/core.manifest.json'), JSON.stringify({ ...JSON.parse(oldManifest), file: 'core.pack' }, null, 2));
+    writeFileSync(
+      path.join(root, 'build/core.manifest.json'),
+      JSON.stringify({ ...JSON.parse(oldManifest), file: 'core.pack' }, null, 2),
+    );
     const ui = JSON.parse(readFileSync(path.join(root, 'build/ui.manifest.json'), 'utf8')) as { file: string };
     rmSync(path.join(root, 'build', ui.file));
     writeFileSync(path.join(root, 'build/.sprites.pack.tmp-0a1b2c3d4e5f'), 'partial');
@@ -139,7 +170,10 @@ describe('PACK_UNVERIFIED at daemon start', () => {
     expect((await client.call('packs.verify', { pack: 'core' })).ok).toBe(false);
     const list = await client.call('diagnostics.list', { sync: true });
     const unverified = list.items.filter((item) => item.code === 'PACK_UNVERIFIED');
-    expect(unverified.map((item) => [item.severity, item.path])).toEqual([['warning', 'build/core.pack'], ['warning', `build/${ui.file}`]]);
+    expect(unverified.map((item) => [item.severity, item.path])).toEqual([
+      ['warning', 'build/core.pack'],
+      ['warning', `build/${ui.file}`],
+    ]);
     expect(unverified[0]!.message).toMatch(/holds other entries than its manifest lists/);
     expect(unverified[1]!.message).toMatch(/is missing/);
     expect(list.warnings).toBeGreaterThanOrEqual(2);
@@ -147,10 +181,11 @@ describe('PACK_UNVERIFIED at daemon start', () => {
     expect(readdirSync(path.join(root, 'build')).filter((name) => name.startsWith('.'))).toEqual([]);
 
     await client.call('build.run', {});
-    expect((await client.call('diagnostics.list', { sync: true })).items.filter((item) => item.code === 'PACK_UNVERIFIED')).toEqual([]);
+    expect(
+      (await client.call('diagnostics.list', { sync: true })).items.filter((item) => item.code === 'PACK_UNVERIFIED'),
+    ).toEqual([]);
     for (const name of PACKS) expect((await client.call('packs.verify', { pack: name })).ok, name).toBe(true);
     // The old layout's file went with the manifest that named it.
     expect(readdirSync(path.join(root, 'build')).filter((name) => name.endsWith('.pack'))).toHaveLength(PACKS.length);
   });
 });
-

@@ -28,23 +28,43 @@ describe('builds through the daemon', () => {
     const events = recorder.events.filter((event) => event.operationId === operationId);
     expect(events[0]!.type).toBe('queued');
     expect(events[1]!.type).toBe('started');
-    const progress = events.filter((event) => event.type === 'progress').map((event) => event.payload as { done: number; total: number; bytes: number; current?: string; counts: Record<string, number> });
+    const progress = events
+      .filter((event) => event.type === 'progress')
+      .map(
+        (event) =>
+          event.payload as {
+            done: number;
+            total: number;
+            bytes: number;
+            current?: string;
+            counts: Record<string, number>;
+          },
+      );
     expect(progress.length).toBeGreaterThan(0);
     expect(progress.map((item) => item.done)).toEqual([...progress.map((item) => item.done)].sort((a, b) => a - b));
-    expect(progress.at(-1)).toMatchObject({ done: 45, total: 45, bytes: report.inputBytes, counts: { processed: 45, cached: 0, failed: 0 } });
+    expect(progress.at(-1)).toMatchObject({
+      done: 45,
+      total: 45,
+      bytes: report.inputBytes,
+      counts: { processed: 45, cached: 0, failed: 0 },
+    });
     expect(progress.some((item) => item.current?.startsWith('assets/'))).toBe(true);
     expect(events.map((event) => event.sequence)).toEqual(events.map((_, index) => index + 1));
 
     const summary = await client.call('snapshot.summary', {});
     expect(summary.revision).toBe(report.revisionAfter);
     expect(summary.lastBuilds.map((build) => build.pack)).toEqual(PACKS);
-    for (const pack of report.packs) expect(summary.lastBuilds.find((build) => build.pack === pack.pack)?.digest).toBe(pack.digest);
+    for (const pack of report.packs)
+      expect(summary.lastBuilds.find((build) => build.pack === pack.pack)?.digest).toBe(pack.digest);
 
     const list = await client.call('packs.list', {});
     expect(list.buildDir).toBe('build');
     // Content-addressed pack files, named by their manifests: `<name>.<first 16 hex of the digest>.pack`.
-    const fileOf = (name: string) => `build/${name}.${report.packs.find((pack) => pack.pack === name)!.digest!.slice(0, 16)}.pack`;
-    expect(list.items.map((item) => [item.name, item.exists, item.file])).toEqual(report.packs.map((pack) => [pack.pack, true, fileOf(pack.pack)]));
+    const fileOf = (name: string) =>
+      `build/${name}.${report.packs.find((pack) => pack.pack === name)!.digest!.slice(0, 16)}.pack`;
+    expect(list.items.map((item) => [item.name, item.exists, item.file])).toEqual(
+      report.packs.map((pack) => [pack.pack, true, fileOf(pack.pack)]),
+    );
     expect(report.packs.map((pack) => pack.file)).toEqual(report.packs.map((pack) => fileOf(pack.pack)));
     const entries = await client.call('packs.entries', { pack: 'sprites', limit: 10 });
     expect(entries).toMatchObject({ pack: 'sprites', file: fileOf('sprites'), total: 17 });
@@ -55,8 +75,16 @@ describe('builds through the daemon', () => {
     expect([...entries.items, ...rest.items].every((entry) => typeof entry.metadata.width === 'number')).toBe(true);
     expect(await client.call('packs.verify', { pack: 'core' })).toMatchObject({ ok: true, pack: 'core', entries: 15 });
     // A path works too: the pack file itself, or `<name>.pack`, which stands for the file the manifest names.
-    expect(await client.call('packs.verify', { pack: fileOf('audio') })).toMatchObject({ ok: true, pack: 'audio', file: fileOf('audio') });
-    expect(await client.call('packs.verify', { pack: 'build/audio.pack' })).toMatchObject({ ok: true, pack: 'audio', file: fileOf('audio') });
+    expect(await client.call('packs.verify', { pack: fileOf('audio') })).toMatchObject({
+      ok: true,
+      pack: 'audio',
+      file: fileOf('audio'),
+    });
+    expect(await client.call('packs.verify', { pack: 'build/audio.pack' })).toMatchObject({
+      ok: true,
+      pack: 'audio',
+      file: fileOf('audio'),
+    });
     await expect(client.call('packs.verify', { pack: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(client.call('build.start', { packs: ['nope'] })).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
@@ -66,7 +94,10 @@ describe('builds through the daemon', () => {
     const third = (await client.call('packs.entries', { pack: 'core' })).items[2]!;
     bytes[third.offset + 1]! ^= 0x40;
     writeFileSync(file, bytes);
-    expect(await client.call('packs.verify', { pack: 'core' })).toMatchObject({ ok: false, problem: { section: 'entry', entry: { id: third.id, name: third.name } } });
+    expect(await client.call('packs.verify', { pack: 'core' })).toMatchObject({
+      ok: false,
+      problem: { section: 'entry', entry: { id: third.id, name: third.name } },
+    });
     await client.close();
   });
 
@@ -100,12 +131,18 @@ describe('builds through the daemon', () => {
     rmSync(path.join(daemon.root, 'assets/audio/sfx/jump.wav'));
     const preview = await client.call('build.preview', {});
     expect(preview.blockers.map((item) => item.code)).toContain('MISSING_FILE');
-    const error = (await client.call('build.run', {}).catch((caught: unknown) => caught)) as { code: string; data: { operationId: string; blockers: { code: string }[] } };
+    const error = (await client.call('build.run', {}).catch((caught: unknown) => caught)) as {
+      code: string;
+      data: { operationId: string; blockers: { code: string }[] };
+    };
     expect(error).toMatchObject({ code: 'BLOCKED' });
     expect(error.data.blockers.map((item) => item.code)).toContain('MISSING_FILE');
     const terminal = await recorder.terminalOf(error.data.operationId);
     expect(terminal.type).toBe('failed');
-    expect((terminal.payload as { error: { code: string; data: { blockers: unknown[] } } }).error).toMatchObject({ code: 'BLOCKED', data: { blockers: expect.any(Array) } });
+    expect((terminal.payload as { error: { code: string; data: { blockers: unknown[] } } }).error).toMatchObject({
+      code: 'BLOCKED',
+      data: { blockers: expect.any(Array) },
+    });
     expect(existsSync(path.join(daemon.root, 'build'))).toBe(false);
     await client.close();
   });

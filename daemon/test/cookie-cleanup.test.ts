@@ -1,7 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { DaemonClient } from '@packer/client';
 import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
@@ -42,7 +51,12 @@ function tree(root: string, folder = ''): Map<string, string> {
     } else if (stat.isSymbolicLink()) {
       entries.set(relative, 'link');
     } else {
-      entries.set(relative, `file ${stat.size} ${stat.mtimeMs} ${createHash('sha256').update(readFileSync(path.join(root, relative))).digest('hex')}`);
+      entries.set(
+        relative,
+        `file ${stat.size} ${stat.mtimeMs} ${createHash('sha256')
+          .update(readFileSync(path.join(root, relative)))
+          .digest('hex')}`,
+      );
     }
   }
   return entries;
@@ -50,7 +64,13 @@ function tree(root: string, folder = ''): Map<string, string> {
 
 /** Files whose names start like a cookie but are not one the packer wrote: none of them may ever go. */
 function lookAlikes(folder: string, pid: number): string[] {
-  const names = [`.packer-cookie-${pid}`, `.packer-cookie-${pid}-2.png`, `.packer-cookie-${pid}-3`, `.packer-cookie-${pid}-4`, `.packer-cookie-${pid}-5`];
+  const names = [
+    `.packer-cookie-${pid}`,
+    `.packer-cookie-${pid}-2.png`,
+    `.packer-cookie-${pid}-3`,
+    `.packer-cookie-${pid}-4`,
+    `.packer-cookie-${pid}-5`,
+  ];
   writeFileSync(path.join(folder, names[0]!), '');
   writeFileSync(path.join(folder, names[1]!), '');
   writeFileSync(path.join(folder, names[2]!), 'user notes'); // not empty
@@ -93,7 +113,9 @@ describe('read-your-writes cookie files a killed daemon left behind', () => {
 
     // The scan never offered any of them (cookie or look-alike) as an untracked asset.
     const client = await connect(restarted.root);
-    expect((await untrackedPaths(client)).filter((file) => path.posix.basename(file).startsWith('.packer-cookie-'))).toEqual([]);
+    expect(
+      (await untrackedPaths(client)).filter((file) => path.posix.basename(file).startsWith('.packer-cookie-')),
+    ).toEqual([]);
     expect(tree(root)).toEqual(expected);
   });
 
@@ -114,7 +136,13 @@ describe('read-your-writes cookie files a killed daemon left behind', () => {
     const config = JSON.parse(readFileSync(configFile, 'utf8')) as { assetRoots: string[] };
     writeFileSync(configFile, JSON.stringify({ ...config, assetRoots: [...config.assetRoots, 'extra'] }, null, 2));
     // The daemon watches again with the new roots (watcher.recovered), having removed the stale cookie first.
-    await recorder.waitFor((events) => events.some((event) => event.type === 'config.reloaded') && events.some((event) => event.type === 'watcher.recovered'), 15_000, 'config.reloaded and watcher.recovered');
+    await recorder.waitFor(
+      (events) =>
+        events.some((event) => event.type === 'config.reloaded') &&
+        events.some((event) => event.type === 'watcher.recovered'),
+      15_000,
+      'config.reloaded and watcher.recovered',
+    );
     expect(existsSync(cookie)).toBe(false);
     expect(readdirSync(extra).sort()).toEqual(['hero.png', ...untouched].sort());
     expect(await untrackedPaths(client)).toContain('extra/hero.png');

@@ -14,9 +14,22 @@ import { runCrashCampaign } from '../../bench/lib/crash-campaign.mjs';
  */
 describe('a daemon killed with SIGKILL in the middle of move, remove, reconcile and build', () => {
   it('always recovers to exactly before or after, loses no file and ends every operation with one true terminal event', async () => {
-    const deps = { ProjectClient, isDaemonAlive, copyFixture, generateWorkspace, SeededRandom, testDaemonEntryPoint: testDaemonEntryPoint() };
+    const deps = {
+      ProjectClient,
+      isDaemonAlive,
+      copyFixture,
+      generateWorkspace,
+      SeededRandom,
+      testDaemonEntryPoint: testDaemonEntryPoint(),
+    };
     // The campaign removes its own temp folder (under the run's TMPDIR) whatever happens.
-    const result = await runCrashCampaign(deps, { trials: 24, bulkFiles: 200, seed: 9, calibrationRuns: 1, tempDir: tmpdir() });
+    const result = await runCrashCampaign(deps, {
+      trials: 24,
+      bulkFiles: 200,
+      seed: 9,
+      calibrationRuns: 1,
+      tempDir: tmpdir(),
+    });
 
     // Including cookie files: a daemon killed during a synced read leaves its `.packer-cookie-*` file in the asset
     // folder, and the next daemon removes it before it serves (cookie-cleanup.test.ts pins that moment down).
@@ -24,7 +37,14 @@ describe('a daemon killed with SIGKILL in the middle of move, remove, reconcile 
     expect(findings).toEqual([]);
     expect(result.rows.map((row) => row.operation)).toEqual(['move', 'remove', 'reconcile', 'build']);
     for (const row of result.rows) {
-      expect({ operation: row.operation, trials: row.trials, hookTrials: row.hookTrials, hooksMissed: row.hooksMissed, torn: row.torn, aborted: row.aborted }).toEqual({
+      expect({
+        operation: row.operation,
+        trials: row.trials,
+        hookTrials: row.hookTrials,
+        hooksMissed: row.hooksMissed,
+        torn: row.torn,
+        aborted: row.aborted,
+      }).toEqual({
         operation: row.operation,
         trials: 6,
         hookTrials: 1,
@@ -33,7 +53,14 @@ describe('a daemon killed with SIGKILL in the middle of move, remove, reconcile 
         aborted: 0,
       });
       expect(row.before + row.after).toBe(6);
-      expect([row.lostFiles, row.invalid, row.missingTerminal, row.eventGaps, row.unreportedPacks, row.wrongTerminal]).toEqual([0, 0, 0, 0, 0, 0]);
+      expect([
+        row.lostFiles,
+        row.invalid,
+        row.missingTerminal,
+        row.eventGaps,
+        row.unreportedPacks,
+        row.wrongTerminal,
+      ]).toEqual([0, 0, 0, 0, 0, 0]);
       // The first commit-point trial stops each operation before its commit point: "before" happens every run.
       expect(row.before).toBeGreaterThanOrEqual(1);
     }

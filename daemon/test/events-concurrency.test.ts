@@ -2,7 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
-import { PackerError, RegistryFile, type ApplyResult, type EventEnvelope, type MutationInput, type RegistryEntry } from '@packer/core/contract';
+import {
+  PackerError,
+  RegistryFile,
+  type ApplyResult,
+  type EventEnvelope,
+  type MutationInput,
+  type RegistryEntry,
+} from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { byOperation, findGap, isTerminal, seqOf, StreamRecorder } from './support/event-stream.js';
@@ -24,7 +31,9 @@ function readRegistry(root: string): RegistryEntry[] {
 
 /** What the test compares of an entry: everything but the id, which keys the map. */
 function comparable(entries: readonly RegistryEntry[]): Map<string, Omit<RegistryEntry, 'id'>> {
-  return new Map(entries.map(({ id, path: entryPath, kind, tags, settings }) => [id, { path: entryPath, kind, tags, settings }]));
+  return new Map(
+    entries.map(({ id, path: entryPath, kind, tags, settings }) => [id, { path: entryPath, kind, tags, settings }]),
+  );
 }
 
 interface Request {
@@ -39,41 +48,78 @@ describe('many clients writing at once', () => {
     const root = await copyFixture('sample-game');
     const initial = readRegistry(root);
     daemon = await startDaemon({ root });
-    for (let index = 0; index < CLIENTS + SUBSCRIBERS; index++) clients.push(await connectClient(root, `client-${index}`));
+    for (let index = 0; index < CLIENTS + SUBSCRIBERS; index++)
+      clients.push(await connectClient(root, `client-${index}`));
     const writers = clients.slice(0, CLIENTS);
     const watchers = clients.slice(CLIENTS);
 
     // Every subscriber starts from the same cursor, so their streams must be identical.
     const startCursor = watchers[0]!.hello.cursor;
     const recorders = watchers.map(() => new StreamRecorder());
-    await Promise.all(watchers.map((client, index) => client.subscribe({ since: startCursor, onEvent: recorders[index]!.onEvent })));
+    await Promise.all(
+      watchers.map((client, index) => client.subscribe({ since: startCursor, onEvent: recorders[index]!.onEvent })),
+    );
 
     const idOf = (assetPath: string): string => initial.find((entry) => entry.path === assetPath)!.id;
     const hot = ['assets/sprites/enemies/bat.png', 'assets/sprites/enemies/slime.png', 'assets/audio/sfx/coin.wav'];
-    const levels = ['assets/data/levels/level1.json', 'assets/data/levels/level2.json', 'assets/data/levels/level3.json'];
+    const levels = [
+      'assets/data/levels/level1.json',
+      'assets/data/levels/level2.json',
+      'assets/data/levels/level3.json',
+    ];
     const gem = idOf('assets/sprites/items/gem.png');
-    const shared = await writers[0]!.call('mutation.preview', { mutation: { type: 'update', target: gem, addTags: ['shared-preview'] } });
+    const shared = await writers[0]!.call('mutation.preview', {
+      mutation: { type: 'update', target: gem, addTags: ['shared-preview'] },
+    });
     expect(shared.blockers).toEqual([]);
 
     const requests: Request[] = [];
     for (let client = 0; client < CLIENTS; client++) {
       const file = hot[client % hot.length]!;
       // By path: only the first move of each file finds it there; the rest are refused.
-      requests.push({ client, mutation: { type: 'move', from: file, to: `assets/contested/${client}/${path.posix.basename(file)}` } });
+      requests.push({
+        client,
+        mutation: { type: 'move', from: file, to: `assets/contested/${client}/${path.posix.basename(file)}` },
+      });
       // By id: every one of these moves the same asset again, wherever it is by then.
-      if (client % 4 === 0) requests.push({ client, mutation: { type: 'move', from: idOf(file), to: `assets/by-id/${client}-${path.posix.basename(file)}` } });
+      if (client % 4 === 0)
+        requests.push({
+          client,
+          mutation: { type: 'move', from: idOf(file), to: `assets/by-id/${client}-${path.posix.basename(file)}` },
+        });
       // One target for three files: whichever runs first takes it.
-      if (client % 5 === 0) requests.push({ client, mutation: { type: 'move', from: levels[client % 3]!, to: 'assets/data/contested-level.json' } });
-      requests.push({ client, mutation: { type: 'update', target: client % 2 ? gem : 'assets/sprites/items/gem.png', addTags: [`t${client % 4}`, 'hot'], removeTags: client % 3 ? [] : ['hot', `t${(client + 1) % 4}`] } });
+      if (client % 5 === 0)
+        requests.push({
+          client,
+          mutation: { type: 'move', from: levels[client % 3]!, to: 'assets/data/contested-level.json' },
+        });
+      requests.push({
+        client,
+        mutation: {
+          type: 'update',
+          target: client % 2 ? gem : 'assets/sprites/items/gem.png',
+          addTags: [`t${client % 4}`, 'hot'],
+          removeTags: client % 3 ? [] : ['hot', `t${(client + 1) % 4}`],
+        },
+      });
       if (client % 3 === 0) requests.push({ client, mutation: shared.mutation, expectedRevision: shared.baseRevision });
-      if (client >= 16) requests.push({ client, mutation: { type: 'update', target: 'assets/bin/navmesh.bin', addTags: ['once'] }, idempotencyKey: 'same-key' });
+      if (client >= 16)
+        requests.push({
+          client,
+          mutation: { type: 'update', target: 'assets/bin/navmesh.bin', addTags: ['once'] },
+          idempotencyKey: 'same-key',
+        });
     }
 
-    const outcomes = await Promise.allSettled(requests.map((request) => writers[request.client]!.call('mutation.apply', {
-      mutation: request.mutation,
-      ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
-      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-    })));
+    const outcomes = await Promise.allSettled(
+      requests.map((request) =>
+        writers[request.client]!.call('mutation.apply', {
+          mutation: request.mutation,
+          ...(request.expectedRevision !== undefined ? { expectedRevision: request.expectedRevision } : {}),
+          ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+        }),
+      ),
+    );
 
     // Every apply either committed or was refused with a typed error.
     const applied: ApplyResult[] = [];
@@ -87,9 +133,16 @@ describe('many clients writing at once', () => {
     }
     expect(new Set(refusals)).toEqual(new Set(['BLOCKED', 'CONFLICT']));
     // Moves by path: exactly one per hot file wins; one level file takes the contested target.
-    const byPathMoves = applied.filter((result) => result.plan.mutation.type === 'move' && hot.includes((result.plan.mutation as { from: string }).from));
+    const byPathMoves = applied.filter(
+      (result) => result.plan.mutation.type === 'move' && hot.includes((result.plan.mutation as { from: string }).from),
+    );
     expect(byPathMoves).toHaveLength(hot.length);
-    expect(applied.filter((result) => result.plan.mutation.type === 'move' && levels.includes((result.plan.mutation as { from: string }).from))).toHaveLength(1);
+    expect(
+      applied.filter(
+        (result) =>
+          result.plan.mutation.type === 'move' && levels.includes((result.plan.mutation as { from: string }).from),
+      ),
+    ).toHaveLength(1);
     // The shared preview is good for at most one apply; the idempotency key commits once and replays after.
     const sharedApplies = requests.filter((request) => request.expectedRevision !== undefined).length;
     expect(refusals.filter((code) => code === 'CONFLICT').length).toBeGreaterThanOrEqual(sharedApplies - 1);
@@ -97,8 +150,13 @@ describe('many clients writing at once', () => {
     expect(keyed.map((result) => result.replayed).sort()).toEqual([false, true, true, true]);
 
     // Wait until every subscriber holds every operation's terminal event, then up to one common cursor.
-    const terminals = (recorder: StreamRecorder) => recorder.events.filter((event) => event.operationId !== undefined && isTerminal(event)).length;
-    await Promise.all(recorders.map((recorder) => recorder.waitFor(() => terminals(recorder) === requests.length, `${requests.length} terminal events`)));
+    const terminals = (recorder: StreamRecorder) =>
+      recorder.events.filter((event) => event.operationId !== undefined && isTerminal(event)).length;
+    await Promise.all(
+      recorders.map((recorder) =>
+        recorder.waitFor(() => terminals(recorder) === requests.length, `${requests.length} terminal events`),
+      ),
+    );
     await writers[0]!.call('snapshot.summary', { sync: true });
     const probe = await writers[0]!.call('events.subscribe', {});
     await writers[0]!.call('events.unsubscribe', { subscriptionId: probe.subscriptionId });
@@ -113,14 +171,22 @@ describe('many clients writing at once', () => {
     const stream = streams[0]!;
     const operations = [...byOperation(stream).values()];
     expect(operations).toHaveLength(requests.length);
-    const spans = operations.map((events) => {
-      expect(events.map((event) => event.type).slice(0, 2)).toEqual(['queued', 'started']);
-      expect(events).toHaveLength(3);
-      expect(isTerminal(events[2]!)).toBe(true);
-      expect(events.map((event) => event.sequence)).toEqual([1, 2, 3]);
-      return { operationId: events[0]!.operationId!, started: seqOf(events[1]!), ended: seqOf(events[2]!), terminal: events[2]! };
-    }).sort((a, b) => a.started - b.started);
-    for (let index = 1; index < spans.length; index++) expect(spans[index]!.started).toBeGreaterThan(spans[index - 1]!.ended);
+    const spans = operations
+      .map((events) => {
+        expect(events.map((event) => event.type).slice(0, 2)).toEqual(['queued', 'started']);
+        expect(events).toHaveLength(3);
+        expect(isTerminal(events[2]!)).toBe(true);
+        expect(events.map((event) => event.sequence)).toEqual([1, 2, 3]);
+        return {
+          operationId: events[0]!.operationId!,
+          started: seqOf(events[1]!),
+          ended: seqOf(events[2]!),
+          terminal: events[2]!,
+        };
+      })
+      .sort((a, b) => a.started - b.started);
+    for (let index = 1; index < spans.length; index++)
+      expect(spans[index]!.started).toBeGreaterThan(spans[index - 1]!.ended);
 
     // Terminal events agree with what the callers were told.
     const completed = spans.filter((span) => span.terminal.type === 'completed');
@@ -128,11 +194,16 @@ describe('many clients writing at once', () => {
     const label = (result: ApplyResult) => `${result.operationId}:${result.replayed}`;
     expect(completed.map((span) => label(resultOf(span))).sort()).toEqual(applied.map(label).sort());
     // A replayed apply hands back the first result (and its operation id); every other result names its own operation.
-    for (const span of completed) if (!resultOf(span).replayed) expect(resultOf(span).operationId).toBe(span.operationId);
-    const failedCodes = spans.filter((span) => span.terminal.type === 'failed').map((span) => (span.terminal.payload as { error: { code: string } }).error.code);
+    for (const span of completed)
+      if (!resultOf(span).replayed) expect(resultOf(span).operationId).toBe(span.operationId);
+    const failedCodes = spans
+      .filter((span) => span.terminal.type === 'failed')
+      .map((span) => (span.terminal.payload as { error: { code: string } }).error.code);
     expect(failedCodes.sort()).toEqual([...refusals].sort());
     // Revisions only go up along the lane (a replayed apply reports the first apply's revision).
-    const revisions = completed.filter((span) => !resultOf(span).replayed).map((span) => (span.terminal.payload as { revisionAfter: number }).revisionAfter);
+    const revisions = completed
+      .filter((span) => !resultOf(span).replayed)
+      .map((span) => (span.terminal.payload as { revisionAfter: number }).revisionAfter);
     expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
 
     // The registry on disk is the initial one with every applied record's registry mutations replayed in order.
@@ -140,8 +211,15 @@ describe('many clients writing at once', () => {
     expect(auditPage.total).toBe(auditPage.items.length);
     const audit = auditPage.items;
     const appliedRecords = audit.filter((record) => record.result === 'applied');
-    expect(appliedRecords.map((record) => record.operationId)).toEqual(completed.filter((span) => !resultOf(span).replayed).map((span) => span.operationId));
-    expect(audit.filter((record) => record.result !== 'applied').map((record) => record.result === 'blocked' ? 'BLOCKED' : record.error?.code).sort()).toEqual([...refusals].sort());
+    expect(appliedRecords.map((record) => record.operationId)).toEqual(
+      completed.filter((span) => !resultOf(span).replayed).map((span) => span.operationId),
+    );
+    expect(
+      audit
+        .filter((record) => record.result !== 'applied')
+        .map((record) => (record.result === 'blocked' ? 'BLOCKED' : record.error?.code))
+        .sort(),
+    ).toEqual([...refusals].sort());
     const replayed = new Map(initial.map((entry) => [entry.id, entry]));
     for (const record of appliedRecords) {
       for (const change of record.registryMutations ?? []) {

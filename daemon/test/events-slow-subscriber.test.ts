@@ -23,7 +23,11 @@ async function connect(root: string, name: string): Promise<ProjectClient> {
 /** One test-hooks connection per project, reused: some tests start thousands of operations at once. */
 const hookConnections = new Map<string, Promise<TestHooksConnection>>();
 
-async function longOperation(client: ProjectClient, progressEvents: number, holdUntilCancelled = false): Promise<string> {
+async function longOperation(
+  client: ProjectClient,
+  progressEvents: number,
+  holdUntilCancelled = false,
+): Promise<string> {
   const root = client.hello.projectRoot;
   let hooks = hookConnections.get(root);
   if (!hooks) {
@@ -74,7 +78,8 @@ const mustDeliver = (events: readonly EventEnvelope[]) => events.filter((event) 
 /** A stream that is a subsequence of the log (only progress missing), each event exactly as logged. */
 function expectCoalescedFrom(log: readonly EventEnvelope[], stream: readonly EventEnvelope[]): void {
   const byCursor = new Map(log.map((event) => [event.cursor, event]));
-  for (let index = 1; index < stream.length; index++) expect(seqOf(stream[index]!)).toBeGreaterThan(seqOf(stream[index - 1]!));
+  for (let index = 1; index < stream.length; index++)
+    expect(seqOf(stream[index]!)).toBeGreaterThan(seqOf(stream[index - 1]!));
   for (const event of stream) expect(event).toEqual(byCursor.get(event.cursor));
   expect(mustDeliver(stream)).toEqual(mustDeliver(log));
 }
@@ -133,7 +138,10 @@ class StalledSubscriber {
         await this.request('events.subscribe', { since: overflowed.resumeCursor });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; ${this.events.length} events, last ${this.events.at(-1)?.cursor}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}; ${this.events.length} events, last ${this.events.at(-1)?.cursor}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.wake = () => (clearTimeout(timer), resolve());
@@ -154,7 +162,12 @@ class StalledSubscriber {
     this.buffer += chunk;
     let index: number;
     while ((index = this.buffer.indexOf('\n')) !== -1) {
-      const message = JSON.parse(this.buffer.slice(0, index)) as { id?: number; method?: string; params?: unknown; result?: unknown };
+      const message = JSON.parse(this.buffer.slice(0, index)) as {
+        id?: number;
+        method?: string;
+        params?: unknown;
+        result?: unknown;
+      };
       this.buffer = this.buffer.slice(index + 1);
       if (message.method === 'events.event') {
         const { subscriptionId, event } = message.params as { subscriptionId: string; event: EventEnvelope };
@@ -173,16 +186,21 @@ class StalledSubscriber {
 }
 
 /** The client library over a socket the test can pause: a Studio whose UI thread stopped reading. */
-async function pausableClient(socketPath: string): Promise<{ client: DaemonClient; socket: () => net.Socket; closed: Closed[] }> {
+async function pausableClient(
+  socketPath: string,
+): Promise<{ client: DaemonClient; socket: () => net.Socket; closed: Closed[] }> {
   let socket: net.Socket | undefined;
   const closed: Closed[] = [];
-  const client = await new DaemonClient(async () => {
-    socket = await openSocket(socketPath);
-    const connection = new RpcConnection(socketTransport(socket));
-    connection.onNotification('events.closed', (params) => closed.push(params as Closed));
-    const hello = await connection.call('daemon.hello', { client: 'pausable', protocolVersion: PROTOCOL_VERSION });
-    return { connection, hello };
-  }, { reconnect: false }).open();
+  const client = await new DaemonClient(
+    async () => {
+      socket = await openSocket(socketPath);
+      const connection = new RpcConnection(socketTransport(socket));
+      connection.onNotification('events.closed', (params) => closed.push(params as Closed));
+      const hello = await connection.call('daemon.hello', { client: 'pausable', protocolVersion: PROTOCOL_VERSION });
+      return { connection, hello };
+    },
+    { reconnect: false },
+  ).open();
   closers.push(() => client.close());
   return { client, socket: () => socket!, closed };
 }
@@ -198,7 +216,10 @@ describe('a slow subscriber', () => {
     const from = normal.hello.cursor;
 
     const operationId = await longOperation(normal, 30_000);
-    await live.waitFor((event) => event.operationId === operationId && event.type === 'progress', 'the first progress event');
+    await live.waitFor(
+      (event) => event.operationId === operationId && event.type === 'progress',
+      'the first progress event',
+    );
     const during = await normal.call('daemon.health', {});
     expect(during.live).toBe(true);
     expect(during.subscribers).toBe(2);
@@ -209,19 +230,29 @@ describe('a slow subscriber', () => {
     const after = await normal.call('daemon.health', {});
     expect(after.laneDepth).toBe(0);
     expect(after.subscribers).toBe(2);
-    const move = await normal.call('mutation.apply', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } });
+    const move = await normal.call('mutation.apply', {
+      mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+    });
     const moved = await live.terminalOf(move.operationId);
     expect(moved.type).toBe('completed');
     expect(stalled.events.some((event) => event.operationId === operationId && isTerminal(event))).toBe(false);
 
     // Reading again, the stalled one gets the rest.
     stalled.resume();
-    await stalled.readUntil((events) => events.some((event) => event.operationId === move.operationId && isTerminal(event)), 'the move to complete on the stalled socket');
+    await stalled.readUntil(
+      (events) => events.some((event) => event.operationId === move.operationId && isTerminal(event)),
+      'the move to complete on the stalled socket',
+    );
 
     // Both streams are the log minus some progress: every lifecycle and state event, once, in order.
     const log = await logBetween(daemon.root, from, moved.cursor);
     const operation = (events: readonly EventEnvelope[]) => events.filter((event) => event.operationId === operationId);
-    expect(operation(log).map((event) => event.type)).toEqual(['queued', 'started', ...Array<string>(30_000).fill('progress'), 'completed']);
+    expect(operation(log).map((event) => event.type)).toEqual([
+      'queued',
+      'started',
+      ...Array<string>(30_000).fill('progress'),
+      'completed',
+    ]);
     for (const stream of [live.between(from, moved.cursor), stalled.events]) {
       expectCoalescedFrom(log, stream);
       const mine = operation(stream);
@@ -258,7 +289,10 @@ describe('a slow subscriber', () => {
 
     for (const closed of [stalled.closed, pausable.closed]) {
       expect(closed).toHaveLength(1);
-      expect(closed[0]).toMatchObject({ code: 'SUBSCRIBER_OVERFLOW', resumeCursor: expect.stringMatching(/^\d+\.\d+$/) });
+      expect(closed[0]).toMatchObject({
+        code: 'SUBSCRIBER_OVERFLOW',
+        resumeCursor: expect.stringMatching(/^\d+\.\d+$/),
+      });
     }
     // What the raw one read before the close ends exactly at resumeCursor; its resubscription continues right after.
     const resumeCursor = stalled.closed[0]!.resumeCursor;
@@ -282,7 +316,9 @@ describe('replay', () => {
     // 5,000 progress events: more than the log keeps in memory (1,024), so the replay pages through segment files.
     const long = await longOperation(client, 5_000);
     await live.terminalOf(long);
-    const move = await client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/data/items.json', to: 'assets/data/loot.json' } });
+    const move = await client.call('mutation.apply', {
+      mutation: { type: 'move', from: 'assets/data/items.json', to: 'assets/data/loot.json' },
+    });
     const until = (await live.terminalOf(move.operationId)).cursor;
 
     const full = await rawConnection(daemon.root);
@@ -293,7 +329,9 @@ describe('replay', () => {
     const replay = full.events.between(from, until);
     expect(replay[0]!.cursor).toBe(formatCursor(answer.generation, seqOf(from) + 1));
     expect(findGap(replay, seqOf(from))).toBeUndefined();
-    expect(replay.filter((event) => event.operationId === long).map((event) => event.sequence)).toEqual(Array.from({ length: 5_003 }, (_, index) => index + 1));
+    expect(replay.filter((event) => event.operationId === long).map((event) => event.sequence)).toEqual(
+      Array.from({ length: 5_003 }, (_, index) => index + 1),
+    );
     // What the live subscriber got is the same log (progress perhaps coalesced: it may lag a burst of 5,000).
     expectCoalescedFrom(replay, live.between(from, until));
 
@@ -305,25 +343,33 @@ describe('replay', () => {
     await partial.events.waitForCursor(until);
     expect(partial.events.between(middle, until)).toEqual(replay.filter((event) => seqOf(event) > seqOf(middle)));
     expect(partial.events.events[0]!.cursor).toBe(replay[2_501]!.cursor);
-    const next = await client.call('mutation.apply', { mutation: { type: 'update', target: 'assets/data/loot.json', addTags: ['live'] } });
+    const next = await client.call('mutation.apply', {
+      mutation: { type: 'update', target: 'assets/data/loot.json', addTags: ['live'] },
+    });
     expect((await partial.events.terminalOf(next.operationId)).type).toBe('completed');
     expect(findGap(partial.events.events, seqOf(middle))).toBeUndefined();
   });
 
-  it('gives a second subscription on a busy connection its own replay, not the other subscription\'s live events', async () => {
+  it("gives a second subscription on a busy connection its own replay, not the other subscription's live events", async () => {
     daemon = await startDaemon();
     const client = await connect(daemon.root, 'two-subscriptions');
     const live = new StreamRecorder();
     await client.subscribe({ onEvent: live.onEvent });
     const from = client.hello.cursor;
     const long = await longOperation(client, 10_000);
-    await live.waitFor((event) => event.operationId === long && event.type === 'progress', 'progress on the first subscription');
+    await live.waitFor(
+      (event) => event.operationId === long && event.type === 'progress',
+      'progress on the first subscription',
+    );
     // Subscribing while the first subscription streams: its events arrive during the second one's attach.
     const second = new StreamRecorder();
     await client.subscribe({ since: from, onEvent: second.onEvent });
     const end = await second.terminalOf(long);
     expect(seqOf(second.events[0]!)).toBe(seqOf(from) + 1);
-    expectCoalescedFrom(await logBetween(daemon.root, from, end.cursor), second.events.filter((event) => seqOf(event) <= seqOf(end)));
+    expectCoalescedFrom(
+      await logBetween(daemon.root, from, end.cursor),
+      second.events.filter((event) => seqOf(event) <= seqOf(end)),
+    );
   });
 
   it('says CURSOR_EXPIRED for a cursor the log rotated past, and for one from a log it never had', async () => {
@@ -341,12 +387,17 @@ describe('replay', () => {
     const expired = await connection.call('events.subscribe', { since: old }).catch((error: unknown) => error);
     expect(expired).toBeInstanceOf(PackerError);
     expect((expired as PackerError).code).toBe('CURSOR_EXPIRED');
-    const { oldestCursor, currentCursor } = (expired as PackerError).data as { oldestCursor: string; currentCursor: string };
+    const { oldestCursor, currentCursor } = (expired as PackerError).data as {
+      oldestCursor: string;
+      currentCursor: string;
+    };
     expect(seqOf(oldestCursor)).toBeGreaterThan(seqOf(old) + 1);
     expect(currentCursor).toBe(current);
 
     // A cursor ahead of the log belongs to another (wiped) log: expired too, never silently "caught up".
-    const ahead = await connection.call('events.subscribe', { since: formatCursor(generation, seqOf(current) + 1_000) }).catch((error: unknown) => error);
+    const ahead = await connection
+      .call('events.subscribe', { since: formatCursor(generation, seqOf(current) + 1_000) })
+      .catch((error: unknown) => error);
     expect((ahead as PackerError).code).toBe('CURSOR_EXPIRED');
 
     // The oldest cursor the log still answers for starts the replay right at the oldest event it holds.
@@ -367,11 +418,15 @@ describe('replay', () => {
     const resumed = new StreamRecorder();
     await client.subscribe({ since: stale, onEvent: resumed.onEvent, onExpired: (info) => expiries.push(info.cursor) });
     expect(expiries).toEqual([stale]);
-    const move = await client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/bin/navmesh.bin', to: 'assets/bin/navmesh-v2.bin' } });
+    const move = await client.call('mutation.apply', {
+      mutation: { type: 'move', from: 'assets/bin/navmesh.bin', to: 'assets/bin/navmesh-v2.bin' },
+    });
     expect((await resumed.terminalOf(move.operationId)).type).toBe('completed');
     // It resumes from what the log holds (or from now), never from the stale cursor, and misses nothing after.
     expect(seqOf(resumed.events[0]!)).toBeLessThanOrEqual(seq + 1);
     expect(findGap(resumed.events)).toBeUndefined();
-    expect(resumed.events.filter((event) => event.operationId === move.operationId).map((event) => event.type)).toEqual(['queued', 'started', 'completed']);
+    expect(resumed.events.filter((event) => event.operationId === move.operationId).map((event) => event.type)).toEqual(
+      ['queued', 'started', 'completed'],
+    );
   });
 });

@@ -41,7 +41,10 @@ describe('reads while the lane writes', () => {
     const readers = [await connect(root, 'reader-1'), await connect(root, 'reader-2')];
 
     const start = await mover.call('snapshot.get', {});
-    const enemyIds = start.assets.filter((asset) => asset.path.startsWith(`${FOLDERS[0]}/`)).map((asset) => asset.id).sort();
+    const enemyIds = start.assets
+      .filter((asset) => asset.path.startsWith(`${FOLDERS[0]}/`))
+      .map((asset) => asset.id)
+      .sort();
     expect(enemyIds).toHaveLength(ENEMIES.length);
 
     let writing = true;
@@ -72,7 +75,10 @@ describe('reads while the lane writes', () => {
         const enemies = snapshot.assets.filter((asset) => enemyIds.includes(asset.id));
         expect(enemies).toHaveLength(ENEMIES.length);
         const folders = new Set(enemies.map((asset) => asset.path.slice(0, asset.path.lastIndexOf('/'))));
-        expect(folders.size, `enemies split across ${[...folders].join(' and ')} at revision ${snapshot.revision}`).toBe(1);
+        expect(
+          folders.size,
+          `enemies split across ${[...folders].join(' and ')} at revision ${snapshot.revision}`,
+        ).toBe(1);
         const folder = [...folders][0]!;
         expect(FOLDERS).toContain(folder);
         expect(enemies.map((asset) => asset.path).sort()).toEqual(ENEMIES.map((name) => `${folder}/${name}`));
@@ -90,7 +96,9 @@ describe('reads while the lane writes', () => {
         }));
         const tags = (async () => {
           for (let round = 0; round < 24; round++) {
-            await tagger.call('mutation.apply', { mutation: { type: 'update', target: 'assets/sprites/items/key.png', addTags: [`round-${round}`] } });
+            await tagger.call('mutation.apply', {
+              mutation: { type: 'update', target: 'assets/sprites/items/key.png', addTags: [`round-${round}`] },
+            });
           }
         })();
         for (const mutation of moves) {
@@ -120,14 +128,24 @@ describe('reads while the lane writes', () => {
     await client.subscribe({ onEvent: recorder.onEvent });
 
     const operationId = await longOperation(daemon.root, { progressEvents: 3, holdUntilCancelled: true });
-    await recorder.waitFor((event) => event.operationId === operationId && event.type === 'started', 'the long operation to start');
+    await recorder.waitFor(
+      (event) => event.operationId === operationId && event.type === 'started',
+      'the long operation to start',
+    );
     // An apply queued behind it waits for the lane...
     let applied = false;
-    const apply = client.call('mutation.apply', { mutation: { type: 'update', target: 'assets/sprites/items/key.png', addTags: ['after-cancel'] } }).then((result) => {
-      applied = true;
-      return result;
-    });
-    const queued = await recorder.waitFor((event) => event.type === 'queued' && event.operationId !== operationId, 'the apply to queue');
+    const apply = client
+      .call('mutation.apply', {
+        mutation: { type: 'update', target: 'assets/sprites/items/key.png', addTags: ['after-cancel'] },
+      })
+      .then((result) => {
+        applied = true;
+        return result;
+      });
+    const queued = await recorder.waitFor(
+      (event) => event.type === 'queued' && event.operationId !== operationId,
+      'the apply to queue',
+    );
     const health = await client.call('daemon.health', {});
     expect(health.runningOperation).toBe(operationId);
     expect(health.laneDepth).toBe(2);
@@ -148,14 +166,24 @@ describe('reads while the lane writes', () => {
     expect(terminal.type).toBe('cancelled');
     expect(terminal.payload).toMatchObject({ kind: 'build' });
     const lifecycle = recorder.events.filter((event) => event.operationId === operationId);
-    expect(lifecycle.map((event) => event.type)).toEqual(['queued', 'started', 'progress', 'progress', 'progress', 'cancelled']);
+    expect(lifecycle.map((event) => event.type)).toEqual([
+      'queued',
+      'started',
+      'progress',
+      'progress',
+      'progress',
+      'cancelled',
+    ]);
     expect(lifecycle.map((event) => event.sequence)).toEqual([1, 2, 3, 4, 5, 6]);
 
     // Then the queued apply gets the lane.
     const result = await apply;
     expect(result.operationId).toBe(queued.operationId);
     expect(result.revisionBefore).toBe(health.revision);
-    const started = await recorder.waitFor((event) => event.operationId === queued.operationId && event.type === 'started', 'the apply to start');
+    const started = await recorder.waitFor(
+      (event) => event.operationId === queued.operationId && event.type === 'started',
+      'the apply to start',
+    );
     expect(seqOf(started)).toBeGreaterThan(seqOf(terminal));
     expect((await recorder.terminalOf(queued.operationId!)).type).toBe('completed');
     expect((await client.call('operations.get', { operationId })).state).toBe('cancelled');

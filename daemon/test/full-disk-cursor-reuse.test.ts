@@ -10,7 +10,12 @@ import { parseCursor, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/
 const disk = vi.hoisted(() => ({ full: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const enospc = () =>
+    Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      errno: -28,
+      syscall: 'write',
+    });
   return {
     ...actual,
     appendFileSync: (target: number | string, data: string) => {
@@ -47,8 +52,14 @@ async function start(root: string) {
   return { daemon, rpc };
 }
 
-async function subscribeError(rpc: InstanceType<typeof RpcConnection>, since: string): Promise<{ code?: string; message: string } | undefined> {
-  return rpc.call('events.subscribe', { since }).then(() => undefined, (error: { code?: string; message: string }) => error);
+async function subscribeError(
+  rpc: InstanceType<typeof RpcConnection>,
+  since: string,
+): Promise<{ code?: string; message: string } | undefined> {
+  return rpc.call('events.subscribe', { since }).then(
+    () => undefined,
+    (error: { code?: string; message: string }) => error,
+  );
 }
 
 describe('cursors of events a full disk held when the daemon stopped', () => {
@@ -57,17 +68,23 @@ describe('cursors of events a full disk held when the daemon stopped', () => {
     roots.push(root);
     const first = await start(root);
     const seen: EventEnvelope[] = [];
-    first.rpc.onNotification('events.event' as never, (params) => seen.push((params as { event: EventEnvelope }).event));
+    first.rpc.onNotification('events.event' as never, (params) =>
+      seen.push((params as { event: EventEnvelope }).event),
+    );
     await first.rpc.call('events.subscribe', {});
     // Written while the disk takes it: a cursor whose event is on disk.
-    await first.rpc.call('mutation.apply', { mutation: { type: 'update', target: 'assets/data/items.json', addTags: ['before'] } });
+    await first.rpc.call('mutation.apply', {
+      mutation: { type: 'update', target: 'assets/data/items.json', addTags: ['before'] },
+    });
     await vi.waitFor(() => expect(seen.some((event) => event.type === 'completed')).toBe(true));
     const durable = seen.at(-1)!.cursor;
 
     // The disk fills: the next operation's events reach the subscriber but stay in memory, and are lost at exit.
     disk.full = true;
     writeFileSync(path.join(root, 'assets/data/late.json'), '{}');
-    await first.rpc.call('mutation.apply', { mutation: { type: 'register', paths: ['assets/data/late.json'] } }).catch(() => undefined);
+    await first.rpc
+      .call('mutation.apply', { mutation: { type: 'register', paths: ['assets/data/late.json'] } })
+      .catch(() => undefined);
     await vi.waitFor(() => expect(first.daemon.events.writeProblem?.pending).toBeGreaterThan(0));
     const lost = seen.at(-1)!.cursor;
     expect(parseCursor(lost).seq).toBeGreaterThan(parseCursor(durable).seq);
@@ -79,7 +96,9 @@ describe('cursors of events a full disk held when the daemon stopped', () => {
     // The next daemon starts from the last seq on disk and numbers its own events past the lost one.
     const second = await start(root);
     for (let tag = 0; second.daemon.events.lastSeq <= parseCursor(lost).seq + 2 && tag < 20; tag++) {
-      await second.rpc.call('mutation.apply', { mutation: { type: 'update', target: 'assets/data/items.json', addTags: [`after-${tag}`] } });
+      await second.rpc.call('mutation.apply', {
+        mutation: { type: 'update', target: 'assets/data/items.json', addTags: [`after-${tag}`] },
+      });
     }
     expect(second.daemon.events.lastSeq).toBeGreaterThan(parseCursor(lost).seq);
 
@@ -105,9 +124,10 @@ describe('EventLog.cursorStatus', () => {
     dirs.push(dir);
     return dir;
   };
-  const append = (log: InstanceType<typeof EventLog>) => log.append({ type: 'daemon.stopping', payload: { reason: 'test' } } as never);
+  const append = (log: InstanceType<typeof EventLog>) =>
+    log.append({ type: 'daemon.stopping', payload: { reason: 'test' } } as never);
 
-  it('honours the previous generation\'s cursors on disk and a hello cursor handed out before the first event', () => {
+  it("honours the previous generation's cursors on disk and a hello cursor handed out before the first event", () => {
     const dir = logDir();
     const one = EventLog.open(dir);
     const a = append(one);

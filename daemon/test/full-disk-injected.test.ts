@@ -9,7 +9,12 @@ import type { EventEnvelope } from '@packer/core/contract';
 const disk = vi.hoisted(() => ({ full: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const enospc = () =>
+    Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      errno: -28,
+      syscall: 'write',
+    });
   return {
     ...actual,
     appendFileSync: (target: number | string, data: string) => {
@@ -38,7 +43,13 @@ async function startInProcess() {
   const root = await copyFixture('sample-game');
   roots.push(root);
   let stopped: string | undefined;
-  const daemon = new Daemon({ projectRoot: root, listen: false, watch: false, idleTimeoutMs: 0, onStopped: (reason) => (stopped = reason) });
+  const daemon = new Daemon({
+    projectRoot: root,
+    listen: false,
+    watch: false,
+    idleTimeoutMs: 0,
+    onStopped: (reason) => (stopped = reason),
+  });
   await daemon.start();
   daemons.push(daemon);
   const rpc = new RpcConnection(daemon.connectInProcess());
@@ -55,7 +66,12 @@ describe('a daemon whose event log cannot be written (injected ENOSPC)', () => {
     const { root, daemon, rpc, events } = await startInProcess();
     writeFileSync(path.join(root, 'assets/data/new-level.json'), '{"level":4}');
     disk.full = true;
-    const error = await rpc.call('mutation.apply', { mutation: { type: 'register', paths: ['assets/data/new-level.json'] } }).then(() => undefined, (caught: { code?: string; message: string; data?: { path?: string } }) => caught);
+    const error = await rpc
+      .call('mutation.apply', { mutation: { type: 'register', paths: ['assets/data/new-level.json'] } })
+      .then(
+        () => undefined,
+        (caught: { code?: string; message: string; data?: { path?: string } }) => caught,
+      );
     expect(error?.code).toBe('IO_ERROR');
     expect(error?.data?.path).toBeTruthy();
     expect(error?.message).toContain(error!.data!.path!);
@@ -66,11 +82,18 @@ describe('a daemon whose event log cannot be written (injected ENOSPC)', () => {
     const health = await rpc.call('daemon.health', {});
     expect(health.live).toBe(true);
     expect(health.storage?.state).toBe('degraded');
-    expect(health.storage?.warnings.find((warning) => warning.store === 'event-log')).toMatchObject({ errno: 'ENOSPC' });
-    expect(health.storage?.warnings.find((warning) => warning.store === 'event-log')!.pending).toBeGreaterThanOrEqual(3);
+    expect(health.storage?.warnings.find((warning) => warning.store === 'event-log')).toMatchObject({
+      errno: 'ENOSPC',
+    });
+    expect(health.storage?.warnings.find((warning) => warning.store === 'event-log')!.pending).toBeGreaterThanOrEqual(
+      3,
+    );
 
     disk.full = false;
-    await vi.waitFor(async () => expect((await rpc.call('daemon.health', {})).storage).toEqual({ state: 'ok', warnings: [] }), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(
+      async () => expect((await rpc.call('daemon.health', {})).storage).toEqual({ state: 'ok', warnings: [] }),
+      { timeout: 10_000, interval: 50 },
+    );
     // The held events reached the disk in order: a replay from the start has them all, terminal event included.
     const replay = daemon.events.readSince(0);
     expect('events' in replay && replay.events.some((event) => event.cursor === failed!.cursor)).toBe(true);

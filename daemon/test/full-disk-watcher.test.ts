@@ -8,7 +8,12 @@ import { copyFixture } from '@packer/fixtures';
 const disk = vi.hoisted(() => ({ full: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  const enospc = () =>
+    Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+      errno: -28,
+      syscall: 'write',
+    });
   return {
     ...actual,
     appendFileSync: (target: number | string, data: string) => {
@@ -44,11 +49,22 @@ describe('a watching daemon on a full disk (injected ENOSPC)', () => {
     disk.full = true;
     writeFileSync(path.join(root, 'assets/data/arrived-while-full.json'), '{"x":1}');
     // On the old code the revision file's ENOSPC threw out of the refresh and the watcher batch was dropped.
-    await vi.waitFor(() => expect(daemon.workspace.snapshot.untracked.map((file) => file.path)).toContain('assets/data/arrived-while-full.json'), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(
+      () =>
+        expect(daemon.workspace.snapshot.untracked.map((file) => file.path)).toContain(
+          'assets/data/arrived-while-full.json',
+        ),
+      { timeout: 10_000, interval: 50 },
+    );
     expect(daemon.workspace.snapshot.revision).toBeGreaterThan(revision);
-    expect(daemon.storageHealth().warnings).toContainEqual(expect.objectContaining({ store: 'revision', errno: 'ENOSPC' }));
+    expect(daemon.storageHealth().warnings).toContainEqual(
+      expect.objectContaining({ store: 'revision', errno: 'ENOSPC' }),
+    );
 
     disk.full = false;
-    await vi.waitFor(() => expect(daemon.storageHealth()).toEqual({ state: 'ok', warnings: [] }), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(() => expect(daemon.storageHealth()).toEqual({ state: 'ok', warnings: [] }), {
+      timeout: 10_000,
+      interval: 50,
+    });
   });
 });

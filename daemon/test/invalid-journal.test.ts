@@ -35,12 +35,23 @@ describe('a daemon on a project with an invalid crash journal', () => {
     expect(summary.summary.blockers).toBeGreaterThanOrEqual(1);
     const diagnostics = await client.call('diagnostics.list', { code: 'INVALID_JOURNAL' });
     expect(diagnostics.items).toEqual([
-      expect.objectContaining({ code: 'INVALID_JOURNAL', severity: 'blocker', path: '.packer/journal.json', hint: expect.stringContaining('rm .packer/journal.json') }),
+      expect.objectContaining({
+        code: 'INVALID_JOURNAL',
+        severity: 'blocker',
+        path: '.packer/journal.json',
+        hint: expect.stringContaining('rm .packer/journal.json'),
+      }),
     ]);
 
-    const refused = await client.call('mutation.apply', { mutation: UPDATE }).then(() => undefined, (error: unknown) => error);
+    const refused = await client.call('mutation.apply', { mutation: UPDATE }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(refused).toBeInstanceOf(PackerError);
-    expect(refused).toMatchObject({ code: 'INVALID_JOURNAL', data: { file: journal, hint: expect.stringContaining('.packer/journal.json') } });
+    expect(refused).toMatchObject({
+      code: 'INVALID_JOURNAL',
+      data: { file: journal, hint: expect.stringContaining('.packer/journal.json') },
+    });
     expect(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')).toBe(registry);
     expect(readFileSync(journal, 'utf8')).toBe('{not json');
 

@@ -28,7 +28,12 @@ async function project(): Promise<string> {
 }
 
 async function connect(root: string, options: { autoStart?: boolean; timeoutMs?: number } = {}): Promise<DaemonClient> {
-  const client = await ProjectClient.connect(root, { client: 'connect-after-kill', reconnect: false, daemonEntryPoint: testDaemonEntryPoint(), ...options });
+  const client = await ProjectClient.connect(root, {
+    client: 'connect-after-kill',
+    reconnect: false,
+    daemonEntryPoint: testDaemonEntryPoint(),
+    ...options,
+  });
   clients.push(client);
   return client;
 }
@@ -45,7 +50,9 @@ describe('a client connecting right after its daemon was killed with SIGKILL', (
       // the connection, though its pid already reads as dead.
       kill();
       const client = await connect(root).catch((error: unknown) => {
-        throw new Error(`trial ${trial}: connect after SIGKILL of pid ${victim} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`trial ${trial}: connect after SIGKILL of pid ${victim} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       });
       expect(client.hello.pid).not.toBe(victim);
       expect(isDaemonAlive(client.hello.pid)).toBe(true);
@@ -71,7 +78,10 @@ describe('a client connecting right after its daemon was killed with SIGKILL', (
     servers.push(server);
     await new Promise<void>((resolve) => server.listen(files.socketPath, resolve));
     const started = Date.now();
-    const error = await connect(root, { autoStart: false, timeoutMs: 2_000 }).then(() => undefined, (caught: unknown) => caught);
+    const error = await connect(root, { autoStart: false, timeoutMs: 2_000 }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(PackerError);
     expect(error).toMatchObject({ code: 'NOT_READY' });
     expect((error as Error).message).toContain(files.socketPath);

@@ -31,7 +31,9 @@ afterEach(async () => {
  * A project whose `.packer/daemon.sock` would be too long, so its socket falls back to `<TMPDIR>/packer-<uid>/`,
  * with TMPDIR (and XDG_RUNTIME_DIR) of the test's own choosing, so no other test's folders are touched.
  */
-async function longProject(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ root: string; sandbox: string; env: NodeJS.ProcessEnv; socketPath: string }> {
+async function longProject(
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<{ root: string; sandbox: string; env: NodeJS.ProcessEnv; socketPath: string }> {
   const sandbox = mkdtempSync(path.join(os.tmpdir(), 'packer-imp-'));
   temporary.push(sandbox);
   const tmp = path.join(sandbox, 'tmp');
@@ -60,7 +62,13 @@ async function fakeDaemon(socketPath: string): Promise<{ connections: number; by
 }
 
 function connect(root: string, env: NodeJS.ProcessEnv): Promise<DaemonClient> {
-  return ProjectClient.connect(root, { client: 'impersonation-test', autoStart: true, reconnect: false, env, timeoutMs: 60_000 }).then((client) => {
+  return ProjectClient.connect(root, {
+    client: 'impersonation-test',
+    autoStart: true,
+    reconnect: false,
+    env,
+    timeoutMs: 60_000,
+  }).then((client) => {
     clients.push(client);
     return client;
   });
@@ -98,7 +106,9 @@ describe('the fallback socket folder', () => {
     await shutdownThrough(client);
 
     chmodSync(runtime, 0o777);
-    expect(path.dirname(projectFiles(root, env).socketPath)).toBe(path.join(env.TMPDIR!, `packer-${process.getuid!()}`));
+    expect(path.dirname(projectFiles(root, env).socketPath)).toBe(
+      path.join(env.TMPDIR!, `packer-${process.getuid!()}`),
+    );
   });
 });
 
@@ -170,7 +180,9 @@ describe('a daemon facing another user in the socket folder', () => {
     mkdirSync(folder, { mode: 0o700 });
     chownSync(folder, OTHER_UID, OTHER_UID);
 
-    const error = await refusal(startDaemon({ root, env: { TMPDIR: env.TMPDIR, XDG_RUNTIME_DIR: '', PACKER_SOCKET_DIR: '' } }));
+    const error = await refusal(
+      startDaemon({ root, env: { TMPDIR: env.TMPDIR, XDG_RUNTIME_DIR: '', PACKER_SOCKET_DIR: '' } }),
+    );
     expect(error.code).toBe('UNSAFE_SOCKET');
     expect(existsSync(socketPath)).toBe(false);
   });

@@ -105,7 +105,14 @@ describe('the daemon socket', () => {
     const client = await connect(root, env);
     expect(client.hello.pid).toBe(daemon.pid);
     // A client without the override looks in .packer/ and finds nothing there.
-    await expect(ProjectClient.connect(root, { client: 'socket-test', autoStart: false, reconnect: false, env: { ...process.env, PACKER_SOCKET_DIR: '' } })).rejects.toMatchObject({ code: 'NOT_READY' });
+    await expect(
+      ProjectClient.connect(root, {
+        client: 'socket-test',
+        autoStart: false,
+        reconnect: false,
+        env: { ...process.env, PACKER_SOCKET_DIR: '' },
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_READY' });
     await client.call('daemon.shutdown', {});
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(expected)).toBe(false);

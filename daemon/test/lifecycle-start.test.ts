@@ -44,7 +44,9 @@ describe('daemon start-up through the client', () => {
     expect(health).toMatchObject({ live: true, ready: true, pid: client.hello.pid });
     expect(daemonPidsFor(root)).toEqual([client.hello.pid]);
     // Detached: it leads its own session (no terminal signal of ours reaches it) and outlives the client.
-    const [, , processGroup, session] = readFileSync(`/proc/${client.hello.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const [, , processGroup, session] = readFileSync(`/proc/${client.hello.pid}/stat`, 'utf8')
+      .split(') ')[1]!
+      .split(' ');
     expect([Number(processGroup), Number(session)]).toEqual([client.hello.pid, client.hello.pid]);
     const { pid } = client.hello;
     await client.close();
@@ -84,7 +86,10 @@ describe('daemon start-up through the client', () => {
     expect(client.hello.pid).not.toBe(crashed.pid);
     expect(await client.call('daemon.health', {})).toMatchObject({ ready: true, pid: client.hello.pid });
     expect(readFileSync(path.join(files.lockDir, 'pid'), 'utf8').trim()).toBe(String(client.hello.pid));
-    expect(JSON.parse(readFileSync(files.endpointFile, 'utf8'))).toMatchObject({ pid: client.hello.pid, socketPath: files.socketPath });
+    expect(JSON.parse(readFileSync(files.endpointFile, 'utf8'))).toMatchObject({
+      pid: client.hello.pid,
+      socketPath: files.socketPath,
+    });
     await shutdownThrough(client);
     expect(existsSync(files.lockDir)).toBe(false);
     expect(existsSync(files.socketPath)).toBe(false);
@@ -107,7 +112,9 @@ describe('daemon start-up through the client', () => {
     const root = await project();
     const files = projectFiles(root);
     // The winner of a start race: holds the lock, is alive, never listens (as if stuck or about to crash).
-    const winner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'packer-daemon-stuck-winner'], { stdio: 'ignore' });
+    const winner = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'packer-daemon-stuck-winner'], {
+      stdio: 'ignore',
+    });
     const winnerExited = new Promise((resolve) => winner.once('exit', resolve));
     cleanups.push(async () => {
       if (winner.exitCode === null && winner.signalCode === null) winner.kill('SIGKILL');
@@ -162,11 +169,21 @@ describe('daemon start-up through the client', () => {
   it('tells two clients racing to start on a broken config both about it', async () => {
     const root = await project();
     const configFile = path.join(root, 'packer.json');
-    writeFileSync(configFile, JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), kinds: { Image: { extensions: ['.png'] } } }));
-    const outcomes = await Promise.allSettled([0, 1].map((index) => ProjectClient.connect(root, { client: `racer-${index}`, reconnect: false, timeoutMs: 10_000 })));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...JSON.parse(readFileSync(configFile, 'utf8')), kinds: { Image: { extensions: ['.png'] } } }),
+    );
+    const outcomes = await Promise.allSettled(
+      [0, 1].map((index) =>
+        ProjectClient.connect(root, { client: `racer-${index}`, reconnect: false, timeoutMs: 10_000 }),
+      ),
+    );
     for (const outcome of outcomes) {
       expect(outcome.status).toBe('rejected');
-      expect((outcome as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_CONFIG', data: { field: expect.stringContaining('kinds') } });
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+        code: 'INVALID_CONFIG',
+        data: { field: expect.stringContaining('kinds') },
+      });
     }
     await waitUntil(() => daemonPidsFor(root).length === 0, 'the failed daemons exited');
   });
@@ -240,7 +257,11 @@ async function startFakeDaemon(root: string, mode: 'polite' | 'stubborn'): Promi
   const script = path.join(dir, 'packer-daemon-protocol-999.mjs');
   writeFileSync(script, FAKE_DAEMON);
   const files = projectFiles(root);
-  const child = spawn(process.execPath, [script, files.socketPath, files.lockDir, root, ...(mode === 'stubborn' ? ['--stubborn'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [script, files.socketPath, files.lockDir, root, ...(mode === 'stubborn' ? ['--stubborn'] : [])],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const requests: FakeDaemon['requests'] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   cleanups.push(async () => {
@@ -285,7 +306,11 @@ describe('protocol version check', () => {
   it('rejects with PROTOCOL_MISMATCH when the other daemon will not stop', async () => {
     const root = await project();
     const fake = await startFakeDaemon(root, 'stubborn');
-    const error = await ProjectClient.connect(root, { client: 'lifecycle-test', reconnect: false, timeoutMs: 1500 }).then(
+    const error = await ProjectClient.connect(root, {
+      client: 'lifecycle-test',
+      reconnect: false,
+      timeoutMs: 1500,
+    }).then(
       () => undefined,
       (caught: unknown) => caught,
     );

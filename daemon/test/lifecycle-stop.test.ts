@@ -3,7 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract';
 import { type DaemonClient, ProjectClient } from '@packer/client';
-import { EventRecorder, isDaemonAlive, longOperation, projectFiles, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  EventRecorder,
+  isDaemonAlive,
+  longOperation,
+  projectFiles,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;
 const clients: DaemonClient[] = [];
@@ -44,7 +52,9 @@ async function expectCleanStop(process: DaemonProcess, reason: string): Promise<
   expect(existsSync(files.lockDir)).toBe(false);
   expect(existsSync(files.endpointFile)).toBe(false);
   const log = readLog(process.root).filter((line) => line.pid === process.pid);
-  expect(log.map((line) => line.message)).toEqual(expect.arrayContaining(['daemon ready', 'daemon stopping', 'daemon stopped']));
+  expect(log.map((line) => line.message)).toEqual(
+    expect.arrayContaining(['daemon ready', 'daemon stopping', 'daemon stopped']),
+  );
   expect(log.at(-1)).toMatchObject({ level: 'info', message: 'daemon stopped', reason });
   for (const line of log) expect(Number.isNaN(Date.parse(line.time))).toBe(false);
 }
@@ -76,7 +86,14 @@ describe('daemon shutdown', () => {
     const recorder = new EventRecorder();
     await client.subscribe({ onEvent: recorder.onEvent });
     const operationId = await longOperation(daemon.root, { progressEvents: 10, holdUntilCancelled: true });
-    await recorder.waitFor((events) => events.some((event) => event.operationId === operationId && event.type === 'progress' && (event.payload as { done: number }).done === 10));
+    await recorder.waitFor((events) =>
+      events.some(
+        (event) =>
+          event.operationId === operationId &&
+          event.type === 'progress' &&
+          (event.payload as { done: number }).done === 10,
+      ),
+    );
     daemon.child.kill('SIGTERM');
     const terminal = await recorder.terminalOf(operationId);
     expect(terminal.type).toBe('cancelled');
@@ -84,7 +101,11 @@ describe('daemon shutdown', () => {
     const types = recorder.events.map((event) => event.type);
     // The daemon says it is stopping before it cancels what runs.
     expect(types.indexOf('daemon.stopping')).toBeLessThan(types.indexOf('cancelled'));
-    expect(recorder.events.filter((event) => event.operationId === operationId && ['completed', 'failed', 'cancelled'].includes(event.type))).toHaveLength(1);
+    expect(
+      recorder.events.filter(
+        (event) => event.operationId === operationId && ['completed', 'failed', 'cancelled'].includes(event.type),
+      ),
+    ).toHaveLength(1);
   });
 
   it('refuses new work with SHUTTING_DOWN once it has announced daemon.stopping', async () => {
@@ -95,13 +116,19 @@ describe('daemon shutdown', () => {
     daemon.child.kill('SIGTERM');
     await recorder.waitFor((events) => events.some((event) => event.type === 'daemon.stopping'));
     // The connection is still open while the daemon closes its watcher and workspace: a request can arrive.
-    const outcome = await client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } }).then(
-      () => 'applied',
-      (error: unknown) => error,
-    );
+    const outcome = await client
+      .call('mutation.apply', {
+        mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+      })
+      .then(
+        () => 'applied',
+        (error: unknown) => error,
+      );
     expect(outcome).toBeInstanceOf(PackerError);
     // Either the refusal arrived, or the connection closed first; never an apply.
-    expect((outcome as PackerError).code === 'SHUTTING_DOWN' || /closed/.test((outcome as PackerError).message)).toBe(true);
+    expect((outcome as PackerError).code === 'SHUTTING_DOWN' || /closed/.test((outcome as PackerError).message)).toBe(
+      true,
+    );
     await expectCleanStop(daemon, 'SIGTERM');
     expect(existsSync(path.join(daemon.root, 'assets/sprites/enemies/bat.png'))).toBe(true);
     expect(existsSync(path.join(daemon.root, 'assets/sprites/bat.png'))).toBe(false);

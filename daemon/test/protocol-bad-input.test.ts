@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, MAX_FRAME_BYTES } from '@packer/core/contract';
-import { connectClient, isDaemonAlive, RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  connectClient,
+  isDaemonAlive,
+  RawSocket,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 /** One JSON-RPC answer as it arrives on the wire. */
 interface Answer {
@@ -26,7 +33,9 @@ afterEach(async () => {
   // Whatever a test sent, the daemon must still be there and serving.
   expect(daemon.child.exitCode).toBeNull();
   const probe = await open();
-  expect(await request(probe, { jsonrpc: '2.0', id: 'probe', method: 'daemon.health' })).toMatchObject({ result: { live: true, pid: daemon.pid } });
+  expect(await request(probe, { jsonrpc: '2.0', id: 'probe', method: 'daemon.health' })).toMatchObject({
+    result: { live: true, pid: daemon.pid },
+  });
 });
 
 async function open(): Promise<RawSocket> {
@@ -66,7 +75,11 @@ describe('JSON-RPC framing and shapes', () => {
   it('answers malformed JSON with -32700 and id null, then serves the next request on the same connection', async () => {
     const socket = await open();
     const [answer] = (await exchange(socket, '{"jsonrpc":"2.0","id":1,"method":')) as Answer[];
-    expect(answer).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: ErrorCodes.PARSE_ERROR, data: { code: 'PARSE_ERROR' } } });
+    expect(answer).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: ErrorCodes.PARSE_ERROR, data: { code: 'PARSE_ERROR' } },
+    });
     expect(await request(socket, health(2))).toMatchObject({ id: 2, result: { live: true, ready: true } });
     expect(socket.closed).toBe(false);
   });
@@ -86,7 +99,10 @@ describe('JSON-RPC framing and shapes', () => {
   ])('answers %s with -32600 Invalid Request', async (_name, frame) => {
     const socket = await open();
     const [answer] = (await exchange(socket, frame)) as Answer[];
-    expect(answer).toMatchObject({ jsonrpc: '2.0', error: { code: ErrorCodes.INVALID_REQUEST, data: { code: 'INVALID_REQUEST' } } });
+    expect(answer).toMatchObject({
+      jsonrpc: '2.0',
+      error: { code: ErrorCodes.INVALID_REQUEST, data: { code: 'INVALID_REQUEST' } },
+    });
     expect(answer!.id === null || answer!.id === 1).toBe(true);
     expect(await request(socket, health('after'))).toMatchObject({ result: { live: true } });
   });
@@ -94,23 +110,37 @@ describe('JSON-RPC framing and shapes', () => {
   it('answers an unknown method with -32601, echoing the id', async () => {
     const socket = await open();
     const answer = await request(socket, { jsonrpc: '2.0', id: 7, method: 'daemon.explode', params: {} });
-    expect(answer).toMatchObject({ id: 7, error: { code: ErrorCodes.METHOD_NOT_FOUND, data: { code: 'METHOD_NOT_FOUND' } } });
+    expect(answer).toMatchObject({
+      id: 7,
+      error: { code: ErrorCodes.METHOD_NOT_FOUND, data: { code: 'METHOD_NOT_FOUND' } },
+    });
     // Names that exist on every JavaScript object are not methods either.
     for (const method of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      expect(await request(socket, { jsonrpc: '2.0', id: method, method })).toMatchObject({ error: { code: ErrorCodes.METHOD_NOT_FOUND } });
+      expect(await request(socket, { jsonrpc: '2.0', id: method, method })).toMatchObject({
+        error: { code: ErrorCodes.METHOD_NOT_FOUND },
+      });
     }
   });
 
   it('answers invalid params with -32602 and the zod issues in data.issues', async () => {
     const socket = await open();
-    const answer = await request(socket, { jsonrpc: '2.0', id: 'bad', method: 'mutation.apply', params: { mutation: { type: 'move' } } });
+    const answer = await request(socket, {
+      jsonrpc: '2.0',
+      id: 'bad',
+      method: 'mutation.apply',
+      params: { mutation: { type: 'move' } },
+    });
     expect(answer.error).toMatchObject({ code: ErrorCodes.INVALID_PARAMS, data: { code: 'INVALID_PARAMS' } });
     expect(answer.error!.message).toContain('mutation.apply');
-    expect(answer.error!.data!.issues).toEqual(expect.arrayContaining([
-      expect.objectContaining({ path: 'mutation.from' }),
-      expect.objectContaining({ path: 'mutation.to' }),
-    ]));
-    expect(await request(socket, { jsonrpc: '2.0', id: 'array', method: 'daemon.health', params: [1] })).toMatchObject({ error: { code: ErrorCodes.INVALID_PARAMS } });
+    expect(answer.error!.data!.issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'mutation.from' }),
+        expect.objectContaining({ path: 'mutation.to' }),
+      ]),
+    );
+    expect(await request(socket, { jsonrpc: '2.0', id: 'array', method: 'daemon.health', params: [1] })).toMatchObject({
+      error: { code: ErrorCodes.INVALID_PARAMS },
+    });
   });
 
   it('answers a frame past 8 MiB without a newline with FRAME_TOO_LARGE and closes; other clients are still served', async () => {
@@ -132,7 +162,12 @@ describe('JSON-RPC framing and shapes', () => {
 
   it('accepts a frame just under the cap', async () => {
     const socket = await open();
-    const envelope = JSON.stringify({ jsonrpc: '2.0', id: 'big', method: 'daemon.hello', params: { client: 'c', protocolVersion: 1 } });
+    const envelope = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 'big',
+      method: 'daemon.hello',
+      params: { client: 'c', protocolVersion: 1 },
+    });
     // Padded with JSON whitespace: no field may be that long (a client name is at most 128 characters).
     const frame = envelope.replace('{', '{' + ' '.repeat(MAX_FRAME_BYTES - Buffer.byteLength(envelope)));
     expect(Buffer.byteLength(frame)).toBe(MAX_FRAME_BYTES);
@@ -144,15 +179,28 @@ describe('JSON-RPC framing and shapes', () => {
 describe('cursors the log cannot serve', () => {
   it('answers a cursor whose seq is past 2^53 with INVALID_PARAMS, not an internal error', async () => {
     const socket = await open();
-    const answer = await request(socket, { jsonrpc: '2.0', id: 'huge', method: 'events.subscribe', params: { since: '1.99999999999999999999' } });
+    const answer = await request(socket, {
+      jsonrpc: '2.0',
+      id: 'huge',
+      method: 'events.subscribe',
+      params: { since: '1.99999999999999999999' },
+    });
     expect(answer.error).toMatchObject({ code: ErrorCodes.INVALID_PARAMS, data: { code: 'INVALID_PARAMS' } });
     expect(answer.error!.message).toContain('since');
   });
 
   it('answers a cursor past the newest event with CURSOR_EXPIRED saying so', async () => {
     const socket = await open();
-    const answer = await request(socket, { jsonrpc: '2.0', id: 'future', method: 'events.subscribe', params: { since: '1.999999' } });
-    expect(answer.error).toMatchObject({ code: ErrorCodes.CURSOR_EXPIRED, data: { code: 'CURSOR_EXPIRED', cursor: '1.999999' } });
+    const answer = await request(socket, {
+      jsonrpc: '2.0',
+      id: 'future',
+      method: 'events.subscribe',
+      params: { since: '1.999999' },
+    });
+    expect(answer.error).toMatchObject({
+      code: ErrorCodes.CURSOR_EXPIRED,
+      data: { code: 'CURSOR_EXPIRED', cursor: '1.999999' },
+    });
     expect(answer.error!.message).toContain('past the newest event');
   });
 });
@@ -162,7 +210,10 @@ describe('JSON-RPC batches', () => {
     const socket = await open();
     const batch = Array.from({ length: 10_000 }, (_, index) => health(index));
     const [answer] = (await exchange(socket, JSON.stringify(batch))) as Answer[];
-    expect(answer).toMatchObject({ id: null, error: { code: ErrorCodes.INVALID_REQUEST, data: { code: 'INVALID_REQUEST', limit: 1000 } } });
+    expect(answer).toMatchObject({
+      id: null,
+      error: { code: ErrorCodes.INVALID_REQUEST, data: { code: 'INVALID_REQUEST', limit: 1000 } },
+    });
     expect(await request(socket, health('after'))).toMatchObject({ result: { live: true } });
   });
 
@@ -171,7 +222,9 @@ describe('JSON-RPC batches', () => {
     const batch = Array.from({ length: 50 }, (_, index) => health(index));
     const [answers] = (await exchange(socket, JSON.stringify(batch))) as Answer[][];
     expect(answers).toHaveLength(50);
-    expect(answers!.map((answer) => answer.id).sort((a, b) => Number(a) - Number(b))).toEqual(batch.map((item) => item.id));
+    expect(answers!.map((answer) => answer.id).sort((a, b) => Number(a) - Number(b))).toEqual(
+      batch.map((item) => item.id),
+    );
     for (const answer of answers!) expect(answer.result).toMatchObject({ live: true, pid: daemon.pid });
   });
 
@@ -184,7 +237,13 @@ describe('JSON-RPC batches', () => {
 
   it('answers each member of a mixed batch on its own and notifications not at all', async () => {
     const socket = await open();
-    const batch = [health('ok'), 42, null, { jsonrpc: '2.0', method: 'daemon.health' }, { jsonrpc: '2.0', id: 'missing', method: 'nope' }];
+    const batch = [
+      health('ok'),
+      42,
+      null,
+      { jsonrpc: '2.0', method: 'daemon.health' },
+      { jsonrpc: '2.0', id: 'missing', method: 'nope' },
+    ];
     const [answers] = (await exchange(socket, JSON.stringify(batch))) as Answer[][];
     expect(answers).toHaveLength(4);
     const byId = (id: unknown) => answers!.filter((answer) => answer.id === id);
@@ -200,7 +259,10 @@ describe('hostile frames', () => {
 
   it('answers an id nested 100,000 deep with -32600 instead of failing to encode the answer', async () => {
     const socket = await open();
-    const [answer] = (await exchange(socket, `{"jsonrpc":"2.0","id":${deep(100_000)},"method":"daemon.health"}`)) as Answer[];
+    const [answer] = (await exchange(
+      socket,
+      `{"jsonrpc":"2.0","id":${deep(100_000)},"method":"daemon.health"}`,
+    )) as Answer[];
     expect(answer).toMatchObject({ id: null, error: { code: ErrorCodes.INVALID_REQUEST } });
     expect(isDaemonAlive(daemon.pid)).toBe(true);
   });
@@ -220,7 +282,9 @@ describe('hostile frames', () => {
   it('leaves no internal error message on the wire for a batch holding null', async () => {
     const socket = await open();
     const [answers] = (await exchange(socket, '[null]')) as Answer[][];
-    expect(answers).toEqual([expect.objectContaining({ id: null, error: expect.objectContaining({ code: ErrorCodes.INVALID_REQUEST }) })]);
+    expect(answers).toEqual([
+      expect.objectContaining({ id: null, error: expect.objectContaining({ code: ErrorCodes.INVALID_REQUEST }) }),
+    ]);
   });
 
   it('keeps serving a normal client after all of it', async () => {

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { copyFixture, readTree, type TreeEntry } from '@packer/fixtures';
 import { ErrorCodes, PackerError, type Diagnostic, type MutationInput } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
-import { connectClient, EventRecorder, RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  connectClient,
+  EventRecorder,
+  RawSocket,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 /**
  * Typed application errors over a real socket. The project sits one level inside a private temp folder, so
@@ -51,8 +58,14 @@ async function refusal(mutation: MutationInput): Promise<PackerError> {
 describe('paths outside the project', () => {
   it.each<[string, MutationInput]>([
     ['a move to ../outside.png', { type: 'move', from: 'assets/sprites/enemies/bat.png', to: '../outside.png' }],
-    ['a move to a path that climbs out through the asset root', { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/../../outside-too.png' }],
-    ['a move to an absolute path elsewhere', { type: 'move', from: 'assets/sprites/enemies/bat.png', to: path.join(parent, 'absolute.png') }],
+    [
+      'a move to a path that climbs out through the asset root',
+      { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/../../outside-too.png' },
+    ],
+    [
+      'a move to an absolute path elsewhere',
+      { type: 'move', from: 'assets/sprites/enemies/bat.png', to: path.join(parent, 'absolute.png') },
+    ],
     ['a move from ../outside.png', { type: 'move', from: '../outside.png', to: 'assets/sprites/outside.png' }],
     ['a register of ../outside.png', { type: 'register', paths: ['../outside.png'] }],
     ['a register of a symlink that points outside', { type: 'register', paths: ['assets/escape.png'] }],
@@ -83,14 +96,27 @@ describe('paths outside the project', () => {
     for (const event of failed) expect(event.payload).toMatchObject({ error: { code: 'BLOCKED' } });
     const audit = await client.call('audit.list', {});
     const last = audit.items.at(-1)!;
-    expect(last).toMatchObject({ result: 'blocked', operationId: failed.at(-1)!.operationId, revisionBefore: last.revisionAfter });
+    expect(last).toMatchObject({
+      result: 'blocked',
+      operationId: failed.at(-1)!.operationId,
+      revisionBefore: last.revisionAfter,
+    });
   });
 
   it('carries BLOCKED on the wire as -32002 with the blockers in data', async () => {
     const socket = await RawSocket.connect(daemon.socketPath);
     try {
-      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'mutation.apply', params: { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: '../outside.png' } } }) + '\n');
-      const [answer] = (await socket.waitForMessages(1)) as { error: { code: number; data: { code: string; blockers: Diagnostic[] } } }[];
+      socket.send(
+        JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'mutation.apply',
+          params: { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: '../outside.png' } },
+        }) + '\n',
+      );
+      const [answer] = (await socket.waitForMessages(1)) as {
+        error: { code: number; data: { code: string; blockers: Diagnostic[] } };
+      }[];
       expect(answer!.error.code).toBe(ErrorCodes.BLOCKED);
       expect(answer!.error.data.code).toBe('BLOCKED');
       expect(answer!.error.data.blockers.map((blocker) => blocker.code)).toContain('PATH_OUTSIDE_PROJECT');
@@ -106,20 +132,39 @@ describe('unknown ids', () => {
   it('answers assets.get of an unknown id with NOT_FOUND (-32007) and data.code NOT_FOUND', async () => {
     const socket = await RawSocket.connect(daemon.socketPath);
     try {
-      socket.send(JSON.stringify({ jsonrpc: '2.0', id: 'get', method: 'assets.get', params: { ref: unknownId } }) + '\n');
-      const [answer] = (await socket.waitForMessages(1)) as { id: string; error: { code: number; message: string; data: Record<string, unknown> } }[];
-      expect(answer).toMatchObject({ id: 'get', error: { code: ErrorCodes.NOT_FOUND, data: { code: 'NOT_FOUND', ref: unknownId } } });
+      socket.send(
+        JSON.stringify({ jsonrpc: '2.0', id: 'get', method: 'assets.get', params: { ref: unknownId } }) + '\n',
+      );
+      const [answer] = (await socket.waitForMessages(1)) as {
+        id: string;
+        error: { code: number; message: string; data: Record<string, unknown> };
+      }[];
+      expect(answer).toMatchObject({
+        id: 'get',
+        error: { code: ErrorCodes.NOT_FOUND, data: { code: 'NOT_FOUND', ref: unknownId } },
+      });
       expect(answer!.error.message).toContain(unknownId);
     } finally {
       socket.close();
     }
-    await expect(client.call('assets.get', { ref: unknownId })).rejects.toMatchObject({ code: 'NOT_FOUND', data: { ref: unknownId } });
+    await expect(client.call('assets.get', { ref: unknownId })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      data: { ref: unknownId },
+    });
   });
 
   it('answers an unknown path and an unknown operation with NOT_FOUND as well', async () => {
-    await expect(client.call('assets.get', { ref: 'assets/no-such-file.png' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(client.call('operations.get', { operationId: 'op_nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(client.call('operations.cancel', { operationId: 'op_nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(client.call('events.unsubscribe', { subscriptionId: 'sub_nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.call('assets.get', { ref: 'assets/no-such-file.png' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(client.call('operations.get', { operationId: 'op_nope' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(client.call('operations.cancel', { operationId: 'op_nope' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(client.call('events.unsubscribe', { subscriptionId: 'sub_nope' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 });

@@ -3,7 +3,14 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCodes } from '@packer/core/contract';
-import { connectClient, isDaemonAlive, RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  connectClient,
+  isDaemonAlive,
+  RawSocket,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 /** One JSON-RPC answer as it arrives on the wire. */
 interface Answer {
@@ -63,7 +70,8 @@ async function sendAndCheck(socket: RawSocket, body: Uint8Array, sentinelId: str
   if (others().length < expected) await socket.waitForMessages(socket.messages.length + (expected - others().length));
   expect(others()).toHaveLength(expected);
   for (const message of others()) {
-    for (const answer of Array.isArray(message) ? (message as Answer[]) : [message as Answer]) expectPackerError(answer);
+    for (const answer of Array.isArray(message) ? (message as Answer[]) : [message as Answer])
+      expectPackerError(answer);
   }
 }
 
@@ -103,7 +111,16 @@ describe('random input never crashes the daemon', () => {
           fc.oneof(
             fc.json({ maxDepth: 4 }),
             // Near misses: request-shaped objects with one part wrong.
-            fc.record({ jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue()), id: fc.jsonValue(), method: fc.jsonValue(), params: fc.jsonValue() }, { requiredKeys: [] })
+            fc
+              .record(
+                {
+                  jsonrpc: fc.oneof(fc.constant('2.0'), fc.jsonValue()),
+                  id: fc.jsonValue(),
+                  method: fc.jsonValue(),
+                  params: fc.jsonValue(),
+                },
+                { requiredKeys: [] },
+              )
               .filter((request) => !(request.jsonrpc === '2.0' && typeof request.method === 'string'))
               .map((request) => JSON.stringify(request)),
           ),
@@ -118,11 +135,35 @@ describe('random input never crashes the daemon', () => {
 
   it('answers ~100 requests for real methods with random params exactly once, never with an internal error', async () => {
     const methods = [
-      'daemon.hello', 'daemon.health', 'snapshot.summary', 'snapshot.get', 'assets.list', 'assets.get', 'diagnostics.list',
-      'mutation.preview', 'operations.list', 'operations.get', 'operations.cancel', 'events.subscribe', 'events.unsubscribe',
-      'audit.list', 'no.such.method',
+      'daemon.hello',
+      'daemon.health',
+      'snapshot.summary',
+      'snapshot.get',
+      'assets.list',
+      'assets.get',
+      'diagnostics.list',
+      'mutation.preview',
+      'operations.list',
+      'operations.get',
+      'operations.cancel',
+      'events.subscribe',
+      'events.unsubscribe',
+      'audit.list',
+      'no.such.method',
     ];
-    const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('..', '../outside.png', '/etc/passwd', 'assets', 'assets/sprites', 'a_01JP9Y5A864R5WBBZSKVQTYG01', '\u0000', 'C:\\x'));
+    const text = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(
+        '..',
+        '../outside.png',
+        '/etc/passwd',
+        'assets',
+        'assets/sprites',
+        'a_01JP9Y5A864R5WBBZSKVQTYG01',
+        '\u0000',
+        'C:\\x',
+      ),
+    );
     const looseParams = fc.record(
       {
         client: text,
@@ -138,7 +179,11 @@ describe('random input never crashes the daemon', () => {
         code: text,
         operationId: text,
         subscriptionId: text,
-        since: fc.oneof(text, fc.tuple(fc.nat(3), fc.nat(100)).map(([generation, seq]) => `${generation}.${seq}`), fc.stringMatching(/^\d{1,25}\.\d{1,25}$/)),
+        since: fc.oneof(
+          text,
+          fc.tuple(fc.nat(3), fc.nat(100)).map(([generation, seq]) => `${generation}.${seq}`),
+          fc.stringMatching(/^\d{1,25}\.\d{1,25}$/),
+        ),
         mutation: fc.record(
           {
             type: fc.constantFrom('move', 'register', 'remove', 'update', 'reconcile', 'explode'),
@@ -159,16 +204,20 @@ describe('random input never crashes the daemon', () => {
     let run = 0;
     try {
       await fc.assert(
-        fc.asyncProperty(fc.constantFrom(...methods), fc.oneof(looseParams, fc.jsonValue({ maxDepth: 3 })), async (method, params) => {
-          const id = `fuzz-${run++}`;
-          socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
-          const answer = await answerWithId(socket, id);
-          expect(answer).not.toBe('closed');
-          const { error, result } = answer as Answer;
-          expect(error === undefined).toBe(result !== undefined);
-          if (error) expectPackerError(answer as Answer);
-          expect((socket.messages as Answer[]).filter((message) => message.id === id)).toHaveLength(1);
-        }),
+        fc.asyncProperty(
+          fc.constantFrom(...methods),
+          fc.oneof(looseParams, fc.jsonValue({ maxDepth: 3 })),
+          async (method, params) => {
+            const id = `fuzz-${run++}`;
+            socket.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }) + '\n');
+            const answer = await answerWithId(socket, id);
+            expect(answer).not.toBe('closed');
+            const { error, result } = answer as Answer;
+            expect(error === undefined).toBe(result !== undefined);
+            if (error) expectPackerError(answer as Answer);
+            expect((socket.messages as Answer[]).filter((message) => message.id === id)).toHaveLength(1);
+          },
+        ),
         { numRuns: 100 },
       );
     } finally {

@@ -21,7 +21,8 @@ async function bulkyProject(): Promise<string> {
   const root = await copyFixture('sample-game');
   const bulk = path.join(root, 'assets', 'bulk');
   mkdirSync(bulk, { recursive: true });
-  for (let index = 0; index < 1500; index++) writeFileSync(path.join(bulk, `note-${String(index).padStart(4, '0')}-${'n'.repeat(60)}.txt`), `${index}\n`);
+  for (let index = 0; index < 1500; index++)
+    writeFileSync(path.join(bulk, `note-${String(index).padStart(4, '0')}-${'n'.repeat(60)}.txt`), `${index}\n`);
   return root;
 }
 
@@ -67,7 +68,10 @@ function resetPeak(pid: number): void {
 describe('what one peer can cost the daemon', () => {
   it('answers a batch of 1,000 snapshot.get with REPLY_TOO_LARGE within the frame cap, and stays small while doing it', async () => {
     const socket = await open();
-    const single = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'one', method: 'snapshot.get', params: {} }))) as Answer;
+    const single = (await exchange(
+      socket,
+      JSON.stringify({ jsonrpc: '2.0', id: 'one', method: 'snapshot.get', params: {} }),
+    )) as Answer;
     expect(single.result).toBeDefined();
     const snapshotBytes = JSON.stringify(single).length;
     // The precondition of the attack: 1,000 of these would be hundreds of MiB.
@@ -75,7 +79,12 @@ describe('what one peer can cost the daemon', () => {
 
     const before = memoryOf(daemon.pid);
     resetPeak(daemon.pid);
-    const batch = Array.from({ length: 1000 }, (_, index) => ({ jsonrpc: '2.0', id: index, method: 'snapshot.get', params: {} }));
+    const batch = Array.from({ length: 1000 }, (_, index) => ({
+      jsonrpc: '2.0',
+      id: index,
+      method: 'snapshot.get',
+      params: {},
+    }));
     const frame = JSON.stringify(batch);
     expect(frame.length).toBeLessThan(MAX_FRAME_BYTES);
     socket.send(frame + '\n');
@@ -90,7 +99,10 @@ describe('what one peer can cost the daemon', () => {
     const answered = reply.filter((answer) => answer.result !== undefined);
     expect(refused.length).toBeGreaterThan(900);
     expect(answered.length + refused.length).toBe(1000);
-    expect(refused[0]!.error).toMatchObject({ code: ErrorCodes.REPLY_TOO_LARGE, data: { code: 'REPLY_TOO_LARGE', limit: MAX_FRAME_BYTES } });
+    expect(refused[0]!.error).toMatchObject({
+      code: ErrorCodes.REPLY_TOO_LARGE,
+      data: { code: 'REPLY_TOO_LARGE', limit: MAX_FRAME_BYTES },
+    });
     // Most never ran: the daemon stopped computing once the answers passed the cap.
     expect(refused.filter((answer) => answer.error?.data?.ran === false).length).toBeGreaterThan(900);
 
@@ -99,13 +111,21 @@ describe('what one peer can cost the daemon', () => {
     expect(after.peak - before.rss).toBeLessThan(120 * 1024 * 1024);
 
     // The connection still serves.
-    const health = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'daemon.health', params: {} }))) as Answer;
+    const health = (await exchange(
+      socket,
+      JSON.stringify({ jsonrpc: '2.0', id: 'after', method: 'daemon.health', params: {} }),
+    )) as Answer;
     expect(health).toMatchObject({ id: 'after', result: { live: true } });
   });
 
   it('still answers a batch whose answers fit, in full', async () => {
     const socket = await open();
-    const batch = Array.from({ length: 20 }, (_, index) => ({ jsonrpc: '2.0', id: index, method: 'daemon.health', params: {} }));
+    const batch = Array.from({ length: 20 }, (_, index) => ({
+      jsonrpc: '2.0',
+      id: index,
+      method: 'daemon.health',
+      params: {},
+    }));
     const reply = (await exchange(socket, JSON.stringify(batch))) as Answer[];
     expect(reply).toHaveLength(20);
     expect(reply.every((answer) => (answer.result as { live?: boolean } | undefined)?.live === true)).toBe(true);
@@ -113,13 +133,32 @@ describe('what one peer can cost the daemon', () => {
 
   it('refuses a daemon.hello whose client name is 7 MiB with INVALID_PARAMS, and accepts 128 characters', async () => {
     const socket = await open();
-    const huge = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'huge', method: 'daemon.hello', params: { client: 'c'.repeat(7 * 1024 * 1024), protocolVersion: PROTOCOL_VERSION } }))) as Answer;
-    expect(huge).toMatchObject({ id: 'huge', error: { code: ErrorCodes.INVALID_PARAMS, data: { code: 'INVALID_PARAMS' } } });
+    const huge = (await exchange(
+      socket,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'huge',
+        method: 'daemon.hello',
+        params: { client: 'c'.repeat(7 * 1024 * 1024), protocolVersion: PROTOCOL_VERSION },
+      }),
+    )) as Answer;
+    expect(huge).toMatchObject({
+      id: 'huge',
+      error: { code: ErrorCodes.INVALID_PARAMS, data: { code: 'INVALID_PARAMS' } },
+    });
     expect(huge.error!.message).toContain('client');
     // The refusal does not echo the 7 MiB back.
     expect(JSON.stringify(huge).length).toBeLessThan(4096);
 
-    const fits = (await exchange(socket, JSON.stringify({ jsonrpc: '2.0', id: 'fits', method: 'daemon.hello', params: { client: 'c'.repeat(128), protocolVersion: PROTOCOL_VERSION } }))) as Answer;
+    const fits = (await exchange(
+      socket,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'fits',
+        method: 'daemon.hello',
+        params: { client: 'c'.repeat(128), protocolVersion: PROTOCOL_VERSION },
+      }),
+    )) as Answer;
     expect(fits.result).toMatchObject({ pid: daemon.pid });
   });
 });

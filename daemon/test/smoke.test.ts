@@ -15,9 +15,14 @@ describe('daemon end to end', () => {
     const client = await connectClient(daemon.root);
     const recorder = new EventRecorder();
     await client.subscribe({ onEvent: recorder.onEvent });
-    const plan = await client.call('mutation.preview', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } });
+    const plan = await client.call('mutation.preview', {
+      mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+    });
     expect(plan.blockers).toEqual([]);
-    const result = await client.call('mutation.apply', { mutation: plan.mutation, expectedRevision: plan.baseRevision });
+    const result = await client.call('mutation.apply', {
+      mutation: plan.mutation,
+      expectedRevision: plan.baseRevision,
+    });
     expect(result.revisionAfter).toBe(plan.baseRevision + 1);
     const terminal = await recorder.terminalOf(result.operationId);
     expect(terminal.type).toBe('completed');

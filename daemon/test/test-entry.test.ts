@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectClient, EventRecorder, longOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  connectClient,
+  EventRecorder,
+  longOperation,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 /**
  * Test-only code stays out of the production daemon: the `packer-daemon` bin serves no test method and reads no
@@ -20,14 +27,19 @@ const TEST_ENV = { PACKER_TEST_HOOKS: '1', PACKER_TEST_CRASH_AT: 'journal-writte
 describe('the production daemon bin', () => {
   it('serves no test method, whatever the environment says', async () => {
     daemon = await startDaemon({ production: true, env: TEST_ENV });
-    await expect(longOperation(daemon.root, { progressEvents: 1 })).rejects.toMatchObject({ name: 'PackerError', code: 'METHOD_NOT_FOUND' });
+    await expect(longOperation(daemon.root, { progressEvents: 1 })).rejects.toMatchObject({
+      name: 'PackerError',
+      code: 'METHOD_NOT_FOUND',
+    });
   });
 
   it('does not crash at PACKER_TEST_CRASH_AT: the move commits and the daemon stays up', async () => {
     daemon = await startDaemon({ production: true, env: TEST_ENV });
     const client = await connectClient(daemon.root);
     closers.push(() => client.close());
-    const result = await client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } });
+    const result = await client.call('mutation.apply', {
+      mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+    });
     expect(result.revisionAfter).toBeGreaterThan(result.revisionBefore);
     const registry = readFileSync(path.join(daemon.root, 'packer.registry.json'), 'utf8');
     expect(registry).toContain('"assets/sprites/bat.png"');
@@ -52,7 +64,11 @@ describe('the test daemon bin', () => {
     daemon = await startDaemon({ env: { PACKER_TEST_CRASH_AT: 'journal-written' } });
     const client = await connectClient(daemon.root);
     closers.push(() => client.close().catch(() => undefined));
-    await expect(client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } })).rejects.toThrow(/closed/);
+    await expect(
+      client.call('mutation.apply', {
+        mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+      }),
+    ).rejects.toThrow(/closed/);
     expect(await daemon.exited).toEqual({ code: null, signal: 'SIGKILL' });
   });
 });

@@ -25,7 +25,10 @@ fs.writeFileSync(process.argv[1], JSON.stringify({ ran: true, environs }));
 /** A sample-game copy with one `.leak` asset processed by the LEAK tool into pack `spy`. */
 async function leakyProject(): Promise<string> {
   const root = await copyFixture('sample-game');
-  const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as Record<string, unknown> & { kinds: object; packs: object[] };
+  const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as Record<string, unknown> & {
+    kinds: object;
+    packs: object[];
+  };
   config.kinds = { ...config.kinds, leak: { extensions: ['.leak'], processor: 'leaker' } };
   config.packs = [...config.packs, { name: 'spy', include: ['assets/spy/**'] }];
   config.tools = { leaker: { command: process.execPath, args: ['-e', LEAK, '{output}'] } };
@@ -56,7 +59,7 @@ async function buildLeak(root: string): Promise<{ ran: boolean; environs: string
 describe('external tools run by the daemon', () => {
   const secret = `PACKER_TEST_SECRET=s3cret-${process.pid}-${Date.now()}`;
 
-  it('keeps the daemon\'s environment out of a tool\'s reach in bubblewrap, and health names the sandbox', async () => {
+  it("keeps the daemon's environment out of a tool's reach in bubblewrap, and health names the sandbox", async () => {
     daemon = await startDaemon({ root: await leakyProject(), env: { PACKER_TEST_SECRET: secret.split('=')[1] } });
     const client = await connectClient(daemon.root);
     const health = await client.call('daemon.health', {});
@@ -73,13 +76,18 @@ describe('external tools run by the daemon', () => {
   });
 
   it('without bubblewrap, falls back with a health warning naming the missing sandbox (and the tool can then read the secret)', async () => {
-    daemon = await startDaemon({ root: await leakyProject(), env: { PACKER_TEST_SECRET: secret.split('=')[1], PACKER_BWRAP: 'none' } });
+    daemon = await startDaemon({
+      root: await leakyProject(),
+      env: { PACKER_TEST_SECRET: secret.split('=')[1], PACKER_BWRAP: 'none' },
+    });
     const client = await connectClient(daemon.root);
     const health = await client.call('daemon.health', {});
     await client.close();
     expect(health.toolSandbox).toEqual({
       backend: 'none',
-      warning: expect.stringMatching(/^No sandbox for external tools: bubblewrap \(bwrap\) is disabled by PACKER_BWRAP=none\. Tools "leaker" run with only a scrubbed environment: .*read the daemon's environment/),
+      warning: expect.stringMatching(
+        /^No sandbox for external tools: bubblewrap \(bwrap\) is disabled by PACKER_BWRAP=none\. Tools "leaker" run with only a scrubbed environment: .*read the daemon's environment/,
+      ),
       hint: expect.any(String),
     });
     // The exposure the warning is about, demonstrated: the same tool reads the daemon's secret.

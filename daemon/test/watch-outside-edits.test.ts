@@ -39,12 +39,21 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
   }
 
   /** The first event after `mark` of `type` whose payload passes `match`. */
-  function next<P>(recorder: StreamRecorder, mark: string, type: EventEnvelope['type'], match: (payload: P) => boolean = () => true): Promise<EventEnvelope> {
-    return recorder.waitFor((event) => seqOf(event) > seqOf(mark) && event.type === type && match(event.payload as P), `${type} after ${mark}`);
+  function next<P>(
+    recorder: StreamRecorder,
+    mark: string,
+    type: EventEnvelope['type'],
+    match: (payload: P) => boolean = () => true,
+  ): Promise<EventEnvelope> {
+    return recorder.waitFor(
+      (event) => seqOf(event) > seqOf(mark) && event.type === type && match(event.payload as P),
+      `${type} after ${mark}`,
+    );
   }
 
   /** A `divergence.detected` payload that lists an entry with these fields. */
-  const lists = (entry: DivergenceEntry) => (payload: { added: DivergenceEntry[] }) => payload.added.some((item) => isDeepStrictEqual(item, entry));
+  const lists = (entry: DivergenceEntry) => (payload: { added: DivergenceEntry[] }) =>
+    payload.added.some((item) => isDeepStrictEqual(item, entry));
 
   it('reports its backend as healthy, and shows files deleted, added, renamed and edited outside the packer as divergence', async () => {
     const { root, client, recorder } = await start();
@@ -56,7 +65,16 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
 
     // Deleted: the asset goes missing.
     rmSync(path.join(root, 'assets/sprites/items/heart.png'));
-    const missing = await next(recorder, mark, 'divergence.detected', lists({ type: 'missing', assetId: idOf('assets/sprites/items/heart.png'), path: 'assets/sprites/items/heart.png' }));
+    const missing = await next(
+      recorder,
+      mark,
+      'divergence.detected',
+      lists({
+        type: 'missing',
+        assetId: idOf('assets/sprites/items/heart.png'),
+        path: 'assets/sprites/items/heart.png',
+      }),
+    );
     const changed = recorder.events.find((event) => event.type === 'snapshot.changed' && seqOf(event) > seqOf(mark))!;
     expect(seqOf(changed)).toBeLessThan(seqOf(missing));
     expect((missing.payload as { revision: number }).revision).toBe((changed.payload as { revision: number }).revision);
@@ -67,23 +85,42 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
 
     // Added: an untracked file.
     writeFileSync(path.join(root, 'assets/sprites/items/shield.png'), Buffer.from('not really a png, but new content'));
-    mark = (await next(recorder, mark, 'divergence.detected', lists({ type: 'untracked', path: 'assets/sprites/items/shield.png' }))).cursor;
+    mark = (
+      await next(
+        recorder,
+        mark,
+        'divergence.detected',
+        lists({ type: 'untracked', path: 'assets/sprites/items/shield.png' }),
+      )
+    ).cursor;
     snapshot = await client.call('snapshot.get', {});
     expect(snapshot.untracked.map((file) => file.path)).toContain('assets/sprites/items/shield.png');
     expect(snapshot.summary.untracked).toBe(snapshot.untracked.length);
 
     // Renamed: the asset's content now sits elsewhere, so it reads as moved.
     renameSync(path.join(root, 'assets/audio/sfx/hit.wav'), path.join(root, 'assets/audio/sfx/hit-renamed.wav'));
-    const moved = { type: 'moved', assetId: idOf('assets/audio/sfx/hit.wav'), from: 'assets/audio/sfx/hit.wav', to: 'assets/audio/sfx/hit-renamed.wav' } as const;
+    const moved = {
+      type: 'moved',
+      assetId: idOf('assets/audio/sfx/hit.wav'),
+      from: 'assets/audio/sfx/hit.wav',
+      to: 'assets/audio/sfx/hit-renamed.wav',
+    } as const;
     mark = (await next(recorder, mark, 'divergence.detected', lists(moved))).cursor;
     snapshot = await client.call('snapshot.get', {});
     expect(snapshot.divergence).toContainEqual(moved);
-    expect(snapshot.divergence).toContainEqual({ type: 'missing', assetId: idOf('assets/sprites/items/heart.png'), path: 'assets/sprites/items/heart.png' });
+    expect(snapshot.divergence).toContainEqual({
+      type: 'missing',
+      assetId: idOf('assets/sprites/items/heart.png'),
+      path: 'assets/sprites/items/heart.png',
+    });
 
     // Edited: a new observation and revision, but no divergence.
     const edited = 'assets/data/items.json';
     const oldSize = snapshot.assets.find((asset) => asset.path === edited)!.observation!.size;
-    writeFileSync(path.join(root, edited), JSON.stringify({ items: ['sword', 'shield', 'a much longer list than before'] }, null, 2));
+    writeFileSync(
+      path.join(root, edited),
+      JSON.stringify({ items: ['sword', 'shield', 'a much longer list than before'] }, null, 2),
+    );
     const revision = snapshot.revision;
     await next(recorder, mark, 'snapshot.changed', (payload: { revision: number }) => payload.revision > revision);
     snapshot = await client.call('snapshot.get', {});
@@ -97,11 +134,18 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
   it('does not report its own apply as divergence', async () => {
     const { root, client, recorder } = await start();
     const mark = client.hello.cursor;
-    const result = await client.call('mutation.apply', { mutation: { type: 'move', from: 'assets/sprites/enemies', to: 'assets/sprites/foes' } });
+    const result = await client.call('mutation.apply', {
+      mutation: { type: 'move', from: 'assets/sprites/enemies', to: 'assets/sprites/foes' },
+    });
     expect((await recorder.terminalOf(result.operationId)).type).toBe('completed');
     // A synced read returns only once the watcher has delivered (and the daemon rescanned) every change made before it.
     const snapshot = await client.call('snapshot.get', { sync: true });
-    expect(readdirSync(path.join(root, 'assets/sprites/foes')).sort()).toEqual(['bat.png', 'boss.png', 'skeleton.png', 'slime.png']);
+    expect(readdirSync(path.join(root, 'assets/sprites/foes')).sort()).toEqual([
+      'bat.png',
+      'boss.png',
+      'skeleton.png',
+      'slime.png',
+    ]);
     expect(snapshot.divergence).toEqual([]);
     expect(snapshot.revision).toBe(result.revisionAfter);
     const since = recorder.between(mark);
@@ -119,7 +163,11 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
       rmSync(path.join(root, asset.path));
       const summary = await client.call('snapshot.summary', { sync: true });
       expect(summary.summary.missing).toBe(index + 1);
-      expect((await client.call('divergence.list', { limit: 5000 })).items).toContainEqual({ type: 'missing', assetId: (asset as { id: string }).id, path: asset.path });
+      expect((await client.call('divergence.list', { limit: 5000 })).items).toContainEqual({
+        type: 'missing',
+        assetId: (asset as { id: string }).id,
+        path: asset.path,
+      });
     }
   });
 
@@ -142,7 +190,9 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
   it('holds changes while .git/index.lock exists, then settles them in one rescan', async () => {
     const { root, client, recorder } = await start();
     const mark = client.hello.cursor;
-    const gone = (await client.call('assets.list', { kind: 'image', status: 'present', limit: 5 })).items.map((item) => item.path);
+    const gone = (await client.call('assets.list', { kind: 'image', status: 'present', limit: 5 })).items.map(
+      (item) => item.path,
+    );
     mkdirSync(path.join(root, '.git'));
     writeFileSync(path.join(root, '.git/index.lock'), '');
     for (const file of gone) rmSync(path.join(root, file));
@@ -185,7 +235,9 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     expect(snapshot.diagnostics.map((item) => item.code)).toContain('INVALID_CONFIG');
     // The last good config still decides what is ignored: its `**/*.tmp` rule keeps this file out.
     writeFileSync(path.join(root, 'assets/data/scratch.tmp'), 'ignored');
-    expect((await client.call('snapshot.get', { sync: true })).untracked.map((file) => file.path)).not.toContain('assets/data/scratch.tmp');
+    expect((await client.call('snapshot.get', { sync: true })).untracked.map((file) => file.path)).not.toContain(
+      'assets/data/scratch.tmp',
+    );
 
     writeFileSync(configFile, good);
     const reloaded = await next(recorder, mark, 'config.reloaded');
@@ -209,6 +261,8 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     const wallMs = performance.now() - wallBefore;
     const cpuMs = (cpuTicks(pid) - cpuBefore) * 10;
     // A busy loop would burn about the whole window; answering 16 requests costs a few ticks.
-    expect(cpuMs, `daemon used ${cpuMs} ms of CPU in ${Math.round(wallMs)} ms`).toBeLessThan(Math.max(100, wallMs * 0.25));
+    expect(cpuMs, `daemon used ${cpuMs} ms of CPU in ${Math.round(wallMs)} ms`).toBeLessThan(
+      Math.max(100, wallMs * 0.25),
+    );
   });
 });

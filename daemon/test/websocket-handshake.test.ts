@@ -4,7 +4,10 @@ import { checkHandshake, isAllowedOrigin } from '../src/rpc/websocket-handshake.
 
 const token = 'a'.repeat(64);
 const policy = { token, allowedOrigins: ['https://studio.example.com'] };
-const request = (url: string | undefined, headers: { host?: string; origin?: string } = {}) => ({ url, headers: { host: '127.0.0.1:4100', ...headers } });
+const request = (url: string | undefined, headers: { host?: string; origin?: string } = {}) => ({
+  url,
+  headers: { host: '127.0.0.1:4100', ...headers },
+});
 
 describe('WebSocket handshake policy', () => {
   it('accepts the token from a loopback or listed origin, or from a client without Origin', () => {
@@ -12,8 +15,12 @@ describe('WebSocket handshake policy', () => {
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'http://localhost:5173' }), policy)).toBeUndefined();
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'http://127.0.0.1:3000' }), policy)).toBeUndefined();
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'http://[::1]:8080' }), policy)).toBeUndefined();
-    expect(checkHandshake(request(`/?token=${token}`, { origin: 'https://studio.example.com' }), policy)).toBeUndefined();
-    expect(checkHandshake(request(`/?token=${token}`, { origin: 'https://STUDIO.example.com:443' }), policy)).toBeUndefined();
+    expect(
+      checkHandshake(request(`/?token=${token}`, { origin: 'https://studio.example.com' }), policy),
+    ).toBeUndefined();
+    expect(
+      checkHandshake(request(`/?token=${token}`, { origin: 'https://STUDIO.example.com:443' }), policy),
+    ).toBeUndefined();
   });
 
   it('refuses a missing or wrong token with 401', () => {
@@ -27,7 +34,9 @@ describe('WebSocket handshake policy', () => {
 
   it('refuses a foreign Origin or a non-loopback Host with 403, whatever the token', () => {
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'https://evil.example' }), policy)?.status).toBe(403);
-    expect(checkHandshake(request(`/?token=${token}`, { origin: 'http://localhost.evil.example' }), policy)?.status).toBe(403);
+    expect(
+      checkHandshake(request(`/?token=${token}`, { origin: 'http://localhost.evil.example' }), policy)?.status,
+    ).toBe(403);
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'null' }), policy)?.status).toBe(403);
     expect(checkHandshake(request(`/?token=${token}`, { origin: 'file://' }), policy)?.status).toBe(403);
     expect(checkHandshake(request(`/?token=${token}`, { host: 'evil.example:4100' }), policy)?.status).toBe(403);
@@ -35,8 +44,10 @@ describe('WebSocket handshake policy', () => {
   });
 
   it('knows loopback hosts and origins', () => {
-    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]']) expect(isLoopbackHost(host), host).toBe(true);
-    for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.com', '127.0.0.256', '128.0.0.1', '']) expect(isLoopbackHost(host), host).toBe(false);
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]'])
+      expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', '10.0.0.1', 'example.com', '127.0.0.256', '128.0.0.1', ''])
+      expect(isLoopbackHost(host), host).toBe(false);
     expect(isAllowedOrigin('ws://localhost', [])).toBe(false);
     expect(isAllowedOrigin('null', ['null'])).toBe(true);
   });

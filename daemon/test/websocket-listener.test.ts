@@ -27,13 +27,19 @@ function wsFiles(root: string): { endpointFile: string; tokenFile: string } {
 
 function readEndpoint(root: string): { endpoint: Endpoint; token: string } {
   const files = wsFiles(root);
-  return { endpoint: JSON.parse(readFileSync(files.endpointFile, 'utf8')) as Endpoint, token: readFileSync(files.tokenFile, 'utf8') };
+  return {
+    endpoint: JSON.parse(readFileSync(files.endpointFile, 'utf8')) as Endpoint,
+    token: readFileSync(files.tokenFile, 'utf8'),
+  };
 }
 
 type Handshake = { opened: WebSocket } | { status: number; body: string } | { error: Error };
 
 /** Tries a handshake; a refusal resolves with the HTTP status the daemon answered. */
-function handshake(url: string, options: { origin?: string; headers?: Record<string, string> } = {}): Promise<Handshake> {
+function handshake(
+  url: string,
+  options: { origin?: string; headers?: Record<string, string> } = {},
+): Promise<Handshake> {
   return new Promise((resolve) => {
     const ws = new WebSocket(url, options);
     sockets.push(ws);
@@ -94,11 +100,19 @@ describe('WebSocket listener', () => {
     expect(await handshake(endpoint.url)).toMatchObject({ status: 401 });
     expect(await handshake(`${endpoint.url}?token=`)).toMatchObject({ status: 401 });
     expect(await handshake(`${endpoint.url}?token=${wrong}`)).toMatchObject({ status: 401 });
-    expect(await handshake(`${endpoint.url}?token=${wrong}`, { origin: 'http://localhost:5173' })).toMatchObject({ status: 401 });
-    expect(await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://evil.example' })).toMatchObject({ status: 403 });
-    expect(await handshake(`${endpoint.url}?token=${token}`, { headers: { Host: 'evil.example' } })).toMatchObject({ status: 403 });
+    expect(await handshake(`${endpoint.url}?token=${wrong}`, { origin: 'http://localhost:5173' })).toMatchObject({
+      status: 401,
+    });
+    expect(await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://evil.example' })).toMatchObject({
+      status: 403,
+    });
+    expect(await handshake(`${endpoint.url}?token=${token}`, { headers: { Host: 'evil.example' } })).toMatchObject({
+      status: 403,
+    });
     // A browser page served from loopback passes; so does a non-browser client (no Origin) with the token.
-    expect('opened' in (await handshake(`${endpoint.url}?token=${token}`, { origin: 'http://localhost:5173' }))).toBe(true);
+    expect('opened' in (await handshake(`${endpoint.url}?token=${token}`, { origin: 'http://localhost:5173' }))).toBe(
+      true,
+    );
     expect('opened' in (await handshake(`${endpoint.url}?token=${token}`))).toBe(true);
     // Plain HTTP gets no JSON-RPC either.
     const response = await fetch(`http://127.0.0.1:${endpoint.port}/?token=${token}`);
@@ -110,10 +124,16 @@ describe('WebSocket listener', () => {
     expect(existsSync(wsFiles(daemon.root).endpointFile)).toBe(true);
     await stopDaemon(daemon);
 
-    daemon = await startDaemon({ root: await withConfig({ enabled: true, port: 0, allowedOrigins: ['https://studio.example.com'] }) });
+    daemon = await startDaemon({
+      root: await withConfig({ enabled: true, port: 0, allowedOrigins: ['https://studio.example.com'] }),
+    });
     const { endpoint, token } = readEndpoint(daemon.root);
-    expect('opened' in (await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://studio.example.com' }))).toBe(true);
-    expect(await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://other.example.com' })).toMatchObject({ status: 403 });
+    expect(
+      'opened' in (await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://studio.example.com' })),
+    ).toBe(true);
+    expect(await handshake(`${endpoint.url}?token=${token}`, { origin: 'https://other.example.com' })).toMatchObject({
+      status: 403,
+    });
   });
 
   it('refuses to start when asked to bind a non-loopback host (INVALID_CONFIG naming the field)', async () => {

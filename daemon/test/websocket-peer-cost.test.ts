@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 function endpointOf(root: string): { url: string; host: string; port: number; token: string } {
-  const endpoint = JSON.parse(readFileSync(path.join(root, '.packer', 'ws.json'), 'utf8')) as { url: string; host: string; port: number };
+  const endpoint = JSON.parse(readFileSync(path.join(root, '.packer', 'ws.json'), 'utf8')) as {
+    url: string;
+    host: string;
+    port: number;
+  };
   return { ...endpoint, token: readFileSync(path.join(root, '.packer', 'ws-token'), 'utf8') };
 }
 
@@ -52,7 +56,11 @@ function openWebSocket(url: string, token: string): Promise<WebSocket> {
   });
 }
 
-function rpc(ws: WebSocket, method: string, params: unknown): Promise<{ result?: Record<string, unknown>; error?: unknown }> {
+function rpc(
+  ws: WebSocket,
+  method: string,
+  params: unknown,
+): Promise<{ result?: Record<string, unknown>; error?: unknown }> {
   return new Promise((resolve) => {
     ws.once('message', (data) => resolve(JSON.parse(data.toString()) as never));
     ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }));
@@ -93,7 +101,9 @@ describe('refused WebSocket handshakes', () => {
 
     const grown = statSync(logFile).size - before;
     expect(grown).toBeLessThan(1024 * 1024);
-    const refusedLines = logOf(daemon.root).split('\n').filter((line) => line.includes('"websocket handshake refused"'));
+    const refusedLines = logOf(daemon.root)
+      .split('\n')
+      .filter((line) => line.includes('"websocket handshake refused"'));
     expect(refusedLines.length).toBeGreaterThan(0);
     expect(refusedLines.length).toBeLessThan(200);
     for (const line of refusedLines) {

@@ -5,7 +5,14 @@ import { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
 import { DaemonClient, RpcConnection, type Transport } from '@packer/client/browser';
-import { connectClient, EventRecorder, longOperation, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
+import {
+  connectClient,
+  EventRecorder,
+  longOperation,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from './support/daemon-harness.js';
 
 let daemon: DaemonProcess | undefined;
 const closers: (() => unknown)[] = [];
@@ -53,11 +60,14 @@ function clientTransport(ws: WebSocket): Transport {
 
 /** The same DaemonClient the CLI uses, with a connector over the WebSocket. */
 async function webSocketClient(root: string, name = 'ws-test'): Promise<DaemonClient> {
-  const client = new DaemonClient(async () => {
-    const connection = new RpcConnection(clientTransport(await openWebSocket(root)));
-    const hello = await connection.call('daemon.hello', { client: name, protocolVersion: PROTOCOL_VERSION });
-    return { connection, hello };
-  }, { reconnect: false });
+  const client = new DaemonClient(
+    async () => {
+      const connection = new RpcConnection(clientTransport(await openWebSocket(root)));
+      const hello = await connection.call('daemon.hello', { client: name, protocolVersion: PROTOCOL_VERSION });
+      return { connection, hello };
+    },
+    { reconnect: false },
+  );
   closers.push(() => client.close());
   return client.open();
 }
@@ -72,7 +82,9 @@ describe('JSON-RPC over the WebSocket', () => {
     expect(wsClient.hello.projectRoot).toBe(socketClient.hello.projectRoot);
     expect(wsClient.hello.pid).toBe(daemon.pid);
     expect(await wsClient.call('snapshot.summary', {})).toEqual(await socketClient.call('snapshot.summary', {}));
-    expect(await wsClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' })).toEqual(await socketClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' }));
+    expect(await wsClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' })).toEqual(
+      await socketClient.call('assets.get', { ref: 'assets/sprites/enemies/bat.png' }),
+    );
     const missing = await wsClient.call('assets.get', { ref: 'assets/nope.png' }).catch((error: unknown) => error);
     expect(missing).toMatchObject({ name: 'PackerError', code: 'NOT_FOUND' });
     // Params the contract's types refuse, sent anyway: the daemon checks them too.
@@ -83,14 +95,28 @@ describe('JSON-RPC over the WebSocket', () => {
     await wsClient.subscribe({ onEvent: overWebSocket.onEvent });
     const overSocket = new EventRecorder();
     await socketClient.subscribe({ onEvent: overSocket.onEvent });
-    const plan = await wsClient.call('mutation.preview', { mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' } });
-    const result = await wsClient.call('mutation.apply', { mutation: plan.mutation, expectedRevision: plan.baseRevision });
+    const plan = await wsClient.call('mutation.preview', {
+      mutation: { type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' },
+    });
+    const result = await wsClient.call('mutation.apply', {
+      mutation: plan.mutation,
+      expectedRevision: plan.baseRevision,
+    });
     const viaWebSocket = await overWebSocket.terminalOf(result.operationId);
     expect(viaWebSocket.type).toBe('completed');
     await overSocket.terminalOf(result.operationId);
     const lifecycle = (events: EventEnvelope[]) => events.filter((event) => event.operationId === result.operationId);
     expect(lifecycle(overWebSocket.events)).toEqual(lifecycle(overSocket.events));
-    await overWebSocket.waitFor((events) => events.some((event) => event.type === 'snapshot.changed' && (event.payload as { revision: number }).revision === result.revisionAfter), 15_000, 'snapshot.changed');
+    await overWebSocket.waitFor(
+      (events) =>
+        events.some(
+          (event) =>
+            event.type === 'snapshot.changed' &&
+            (event.payload as { revision: number }).revision === result.revisionAfter,
+        ),
+      15_000,
+      'snapshot.changed',
+    );
     const audit = await socketClient.call('audit.list', { operationId: result.operationId });
     expect(audit.items[0]?.actor.client).toBe('ws-test');
   });
@@ -99,7 +125,9 @@ describe('JSON-RPC over the WebSocket', () => {
     daemon = await startDaemon({ args: ['--ws'] });
     const ws = await openWebSocket(daemon.root);
     const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-    ws.send(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.health', params: { pad: 'x'.repeat(MAX_FRAME_BYTES) } }));
+    ws.send(
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'daemon.health', params: { pad: 'x'.repeat(MAX_FRAME_BYTES) } }),
+    );
     expect(await closed).toBe(1009);
     const wsClient = await webSocketClient(daemon.root);
     expect((await wsClient.call('daemon.health', {})).live).toBe(true);
@@ -108,9 +136,15 @@ describe('JSON-RPC over the WebSocket', () => {
   it('answers malformed JSON with a parse error, as on the socket', async () => {
     daemon = await startDaemon({ args: ['--ws'] });
     const ws = await openWebSocket(daemon.root);
-    const answer = new Promise<unknown>((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    const answer = new Promise<unknown>((resolve) =>
+      ws.once('message', (data) => resolve(JSON.parse(data.toString()))),
+    );
     ws.send('{not json');
-    expect(await answer).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700, data: { code: 'PARSE_ERROR' } } });
+    expect(await answer).toMatchObject({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: -32700, data: { code: 'PARSE_ERROR' } },
+    });
   });
 
   it('a WebSocket subscriber that stops reading never stalls the lane or other clients', async () => {
@@ -119,7 +153,9 @@ describe('JSON-RPC over the WebSocket', () => {
     const frozen = new RpcConnection(clientTransport(ws));
     await frozen.call('daemon.hello', { client: 'frozen', protocolVersion: PROTOCOL_VERSION });
     const notifications: string[] = [];
-    frozen.onNotification('events.event', (params) => notifications.push((params as { event: EventEnvelope }).event.type));
+    frozen.onNotification('events.event', (params) =>
+      notifications.push((params as { event: EventEnvelope }).event.type),
+    );
     frozen.onNotification('events.closed', () => notifications.push('closed'));
     await frozen.call('events.subscribe', {});
     // Stop reading: the daemon's writes pile up in the TCP buffers, as for a frozen browser tab.
@@ -134,7 +170,9 @@ describe('JSON-RPC over the WebSocket', () => {
     expect((await socketClient.call('daemon.health', {})).laneDepth).toBe(0);
 
     (ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    await expect.poll(() => notifications.includes('completed') || notifications.includes('closed'), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => notifications.includes('completed') || notifications.includes('closed'), { timeout: 20_000 })
+      .toBe(true);
     // Coalesced: far fewer progress events than were emitted, but the lifecycle arrived (or an explicit resume point).
     expect(notifications.filter((type) => type === 'progress').length).toBeLessThan(50_000);
   }, 60_000);

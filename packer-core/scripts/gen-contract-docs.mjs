@@ -16,4 +16,6 @@ const descriptions = readConfigDescriptions(readFileSync(new URL('config-schema.
 writeFileSync(new URL('config-descriptions.ts', contract), configDescriptionsModule(descriptions));
 writeFileSync(new URL('config.md', docs), configMarkdown(engineExampleConfigs(), descriptions));
 writeFileSync(new URL('packer.schema.json', docs), JSON.stringify(configJsonSchema(descriptions), null, 2) + '\n');
-console.log('wrote docs/protocol.md, docs/contract.schema.json, docs/config.md, docs/packer.schema.json and config-descriptions.ts');
+console.log(
+  'wrote docs/protocol.md, docs/contract.schema.json, docs/config.md, docs/packer.schema.json and config-descriptions.ts',
+);

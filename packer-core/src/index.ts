@@ -7,16 +7,45 @@ export type { CommitHook, CommitPoint } from './commit/commit-journal.js';
 export { loadConfig, validateConfig, CONFIG_FILE } from './config/load-config.js';
 export { REGISTRY_FILE } from './registry/registry-store.js';
 export { serializeRegistry, parseRegistry } from './registry/registry-codec.js';
-export { mergeRegistry, type RegistryMerge, type RegistryMergeConflict, type RegistryMergeWarning, type MergeSideNames } from './registry/merge-registry.js';
-export { mergeRegistryTexts, type RegistryTextMerge, type RegistryTextMergeOptions } from './registry/merge-registry-text.js';
-export { installMergeDriver, MERGE_DRIVER_NAME, MERGE_ATTRIBUTES_LINE, type MergeDriverInstall } from './registry/merge-driver-setup.js';
+export {
+  mergeRegistry,
+  type RegistryMerge,
+  type RegistryMergeConflict,
+  type RegistryMergeWarning,
+  type MergeSideNames,
+} from './registry/merge-registry.js';
+export {
+  mergeRegistryTexts,
+  type RegistryTextMerge,
+  type RegistryTextMergeOptions,
+} from './registry/merge-registry-text.js';
+export {
+  installMergeDriver,
+  MERGE_DRIVER_NAME,
+  MERGE_ATTRIBUTES_LINE,
+  type MergeDriverInstall,
+} from './registry/merge-driver-setup.js';
 export { normalizeProjectPath, isSameOrInside } from './paths/project-path.js';
 export { newAssetId, newOperationId } from './ids/asset-id.js';
 export { scanWorkspace, COOKIE_PREFIX, ignoreMatcher } from './scan/scanner.js';
 export { hashFiles, hashFileSync } from './digest/hash-files.js';
-export { initProject, defaultConfig, ENGINES, type Engine, type InitOptions, type InitResult } from './workspace/init-project.js';
+export {
+  initProject,
+  defaultConfig,
+  ENGINES,
+  type Engine,
+  type InitOptions,
+  type InitResult,
+} from './workspace/init-project.js';
 export { runBuild, type BuildOptions } from './processing/run-build.js';
-export { planBuild, describePlan, selectRules as selectPackRules, type BuildPlan, type PlannedPack, type PlannedEntry } from './processing/plan-build.js';
+export {
+  planBuild,
+  describePlan,
+  selectRules as selectPackRules,
+  type BuildPlan,
+  type PlannedPack,
+  type PlannedEntry,
+} from './processing/plan-build.js';
 export type { BuildProgress } from './processing/build-progress.js';
 export { preflightDiagnostics } from './processing/build-preflight.js';
 export { restoreLastBuilds } from './processing/build-state.js';

@@ -17,11 +17,17 @@ for (const row of session.navigator()) {
   else console.log(`${indent}${row.name}${row.badges.length ? `  [${row.badges.join(', ')}]` : ''}`);
 }
 const { summary } = header;
-console.log(`\n${summary.assets} assets, ${summary.untracked} untracked, ${summary.missing} missing; ${summary.blockers} blockers, ${summary.warnings} warnings`);
+console.log(
+  `\n${summary.assets} assets, ${summary.untracked} untracked, ${summary.missing} missing; ${summary.blockers} blockers, ${summary.warnings} warnings`,
+);
 console.log('Following activity (Ctrl-C to stop)…\n');
 
 session.on('state', (state) => console.log(`· session ${state}`));
-session.on('snapshot', (next) => console.log(`· snapshot revision ${next.revision} (${next.summary.assets} assets, divergence ${next.divergence.length})`));
+session.on('snapshot', (next) =>
+  console.log(
+    `· snapshot revision ${next.revision} (${next.summary.assets} assets, divergence ${next.divergence.length})`,
+  ),
+);
 
 // Print each operation when its status changes, and its progress at most every 250 ms.
 const printed = new Map();
@@ -30,11 +36,21 @@ session.on('activity', (feed) => {
     const last = printed.get(row.operationId);
     const now = Date.now();
     const statusChanged = last?.status !== row.status;
-    if (!statusChanged && (row.status !== 'running' || now - last.at < 250 || last.done === row.progress?.done)) continue;
+    if (!statusChanged && (row.status !== 'running' || now - last.at < 250 || last.done === row.progress?.done))
+      continue;
     printed.set(row.operationId, { status: row.status, at: now, done: row.progress?.done });
-    const progress = row.progress ? ` ${row.progress.done}${row.progress.total !== undefined ? `/${row.progress.total}` : ''}${row.progress.current ? ` ${row.progress.current}` : ''}` : '';
-    const outcome = row.outcome?.type === 'failed' ? ` — ${row.outcome.error.code}: ${row.outcome.error.message}` : row.outcome?.type === 'cancelled' ? ` — ${row.outcome.reason}` : '';
-    console.log(`${row.operationId} ${row.kind ?? '?'} ${row.status}${progress}${outcome}${row.summary ? `  (${row.summary})` : ''}`);
+    const progress = row.progress
+      ? ` ${row.progress.done}${row.progress.total !== undefined ? `/${row.progress.total}` : ''}${row.progress.current ? ` ${row.progress.current}` : ''}`
+      : '';
+    const outcome =
+      row.outcome?.type === 'failed'
+        ? ` — ${row.outcome.error.code}: ${row.outcome.error.message}`
+        : row.outcome?.type === 'cancelled'
+          ? ` — ${row.outcome.reason}`
+          : '';
+    console.log(
+      `${row.operationId} ${row.kind ?? '?'} ${row.status}${progress}${outcome}${row.summary ? `  (${row.summary})` : ''}`,
+    );
   }
 });
 

@@ -14,6 +14,12 @@ export type { ConnectUrlOptions } from './connect-url.js';
  */
 export function connectUrl(url: string, token: string, options: ConnectUrlOptions = {}): Promise<StudioSession> {
   const WebSocketClass = (globalThis as { WebSocket?: new (url: string) => WebSocketLike }).WebSocket;
-  if (!WebSocketClass) return Promise.reject(new PackerError('NOT_READY', 'No global WebSocket in this environment; in Node use connectUrl from @packer/studio-adapter.'));
+  if (!WebSocketClass)
+    return Promise.reject(
+      new PackerError(
+        'NOT_READY',
+        'No global WebSocket in this environment; in Node use connectUrl from @packer/studio-adapter.',
+      ),
+    );
   return connectUrlWith((target) => new WebSocketClass(target), url, token, options);
 }

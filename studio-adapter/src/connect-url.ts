@@ -16,7 +16,12 @@ export interface ConnectUrlOptions extends StudioSessionOptions {
 }
 
 /** Opens a session over the daemon's WebSocket with the given WebSocket implementation. */
-export async function connectUrlWith(open: WebSocketFactory, url: string, token: string, options: ConnectUrlOptions & { pid?: number } = {}): Promise<StudioSession> {
+export async function connectUrlWith(
+  open: WebSocketFactory,
+  url: string,
+  token: string,
+  options: ConnectUrlOptions & { pid?: number } = {},
+): Promise<StudioSession> {
   const { client = 'studio', endpoint = () => ({ url, token }), reconnect, pid, ...sessionOptions } = options;
   const connector = webSocketConnector(open, { client, endpoint, ...(pid !== undefined ? { pid } : {}) });
   const daemonClient = new DaemonClient(connector, reconnect === undefined ? {} : { reconnect });

@@ -11,5 +11,8 @@ export type { ConnectUrlOptions } from './connect-url.js';
 
 /** Opens a session over the daemon's WebSocket (`url` from `.packer/ws.json`, `token` from `.packer/ws-token`). */
 export function connectUrl(url: string, token: string, options: ConnectUrlOptions = {}): Promise<StudioSession> {
-  return connectUrlWith((target) => new WebSocket(target, { maxPayload: MAX_FRAME_BYTES }), url, token, { pid: process.pid, ...options });
+  return connectUrlWith((target) => new WebSocket(target, { maxPayload: MAX_FRAME_BYTES }), url, token, {
+    pid: process.pid,
+    ...options,
+  });
 }

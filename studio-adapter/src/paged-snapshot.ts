@@ -35,7 +35,9 @@ export async function loadPagedSnapshot(client: DaemonClient): Promise<Snapshot>
 
 class RevisionMoved extends Error {
   constructor() {
-    super(`The snapshot kept changing while it was read (${ATTEMPTS} attempts); try again once the project is quieter.`);
+    super(
+      `The snapshot kept changing while it was read (${ATTEMPTS} attempts); try again once the project is quieter.`,
+    );
   }
 }
 

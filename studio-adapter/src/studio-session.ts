@@ -1,9 +1,25 @@
 import { PackerError, summaryOfSnapshot, toPackerError } from '@packer/core/contract/runtime';
-import type { ApplySummary, Cursor, EventEnvelope, EventPayload, MethodParams, MethodResult, MutationInput, PlanSummary, Snapshot } from '@packer/core/contract';
+import type {
+  ApplySummary,
+  Cursor,
+  EventEnvelope,
+  EventPayload,
+  MethodParams,
+  MethodResult,
+  MutationInput,
+  PlanSummary,
+  Snapshot,
+} from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/client/browser';
 import { EventListeners } from './event-listeners.js';
 import { loadPagedSnapshot } from './paged-snapshot.js';
-import { DEFAULT_ACTIVITY_LIMIT, EMPTY_ACTIVITY, reduceActivity, seedActivity, type ActivityFeed } from './view-models/activity-feed.js';
+import {
+  DEFAULT_ACTIVITY_LIMIT,
+  EMPTY_ACTIVITY,
+  reduceActivity,
+  seedActivity,
+  type ActivityFeed,
+} from './view-models/activity-feed.js';
 import { navigatorRows, type NavigatorOptions, type NavigatorRow } from './view-models/navigator.js';
 
 /**
@@ -61,7 +77,10 @@ export class StudioSession {
   private readonly listeners = new EventListeners<SessionEvents>();
   private readonly detachClient: () => void;
 
-  private constructor(readonly client: DaemonClient, private readonly options: StudioSessionOptions) {
+  private constructor(
+    readonly client: DaemonClient,
+    private readonly options: StudioSessionOptions,
+  ) {
     this.detachClient = client.onStateChange((state) => this.onClientState(state));
   }
 
@@ -116,7 +135,8 @@ export class StudioSession {
 
   /** Navigator rows of the current snapshot. */
   navigator(options?: NavigatorOptions): NavigatorRow[] {
-    if (!this.fullSnapshot) throw new PackerError('NOT_READY', "No snapshot loaded: open the session with follow: 'snapshot' (the default).");
+    if (!this.fullSnapshot)
+      throw new PackerError('NOT_READY', "No snapshot loaded: open the session with follow: 'snapshot' (the default).");
     return navigatorRows(this.fullSnapshot, options);
   }
 
@@ -174,7 +194,10 @@ export class StudioSession {
    * Applies a previewed plan by its id at its revision: refused with PLAN_EXPIRED (or CONFLICT) if the snapshot
    * moved past it, BLOCKED when the re-plan has blockers.
    */
-  applyPreview(plan: Pick<PlanSummary, 'planId' | 'baseRevision'>, options: { idempotencyKey?: string } = {}): Promise<ApplySummary> {
+  applyPreview(
+    plan: Pick<PlanSummary, 'planId' | 'baseRevision'>,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<ApplySummary> {
     return this.client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision, ...options });
   }
 

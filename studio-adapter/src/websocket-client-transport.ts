@@ -15,7 +15,12 @@ export function webSocketClientTransport(ws: WebSocketLike): Transport {
   let lastError: Error | undefined;
   const decoder = new TextDecoder();
   ws.addEventListener('message', (event) => {
-    const text = typeof event.data === 'string' ? event.data : event.data instanceof ArrayBuffer ? decoder.decode(event.data) : undefined;
+    const text =
+      typeof event.data === 'string'
+        ? event.data
+        : event.data instanceof ArrayBuffer
+          ? decoder.decode(event.data)
+          : undefined;
     if (text === undefined) return;
     for (const listener of messageListeners) listener(text);
   });
@@ -24,7 +29,11 @@ export function webSocketClientTransport(ws: WebSocketLike): Transport {
   });
   ws.addEventListener('close', (event) => {
     closed = true;
-    const error = lastError ?? (event.code === 1000 ? undefined : new Error(`WebSocket closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`));
+    const error =
+      lastError ??
+      (event.code === 1000
+        ? undefined
+        : new Error(`WebSocket closed (${event.code}${event.reason ? `: ${event.reason}` : ''})`));
     for (const listener of closeListeners) listener(error);
   });
   return {

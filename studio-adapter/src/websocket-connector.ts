@@ -29,14 +29,22 @@ export function webSocketConnector(open: WebSocketFactory, options: WebSocketCon
     target.searchParams.set('token', token);
     const ws = await opened(open(target.toString()), url);
     const connection = new RpcConnection(webSocketClientTransport(ws));
-    const hello = await connection.call('daemon.hello', { client: options.client, protocolVersion: PROTOCOL_VERSION, ...(options.pid !== undefined ? { pid: options.pid } : {}) });
+    const hello = await connection.call('daemon.hello', {
+      client: options.client,
+      protocolVersion: PROTOCOL_VERSION,
+      ...(options.pid !== undefined ? { pid: options.pid } : {}),
+    });
     if (hello.protocolVersion !== PROTOCOL_VERSION) {
       connection.close();
-      throw new PackerError('PROTOCOL_MISMATCH', `The daemon at ${url} speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, {
-        daemon: hello.protocolVersion,
-        client: PROTOCOL_VERSION,
-        hint: 'Restart the daemon (`packer daemon restart --ws`) with the same packer version as this Studio.',
-      });
+      throw new PackerError(
+        'PROTOCOL_MISMATCH',
+        `The daemon at ${url} speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`,
+        {
+          daemon: hello.protocolVersion,
+          client: PROTOCOL_VERSION,
+          hint: 'Restart the daemon (`packer daemon restart --ws`) with the same packer version as this Studio.',
+        },
+      );
     }
     return { connection, hello };
   };
@@ -51,11 +59,13 @@ function opened(ws: WebSocketLike, url: string): Promise<WebSocketLike> {
     ws.addEventListener('close', (event) => {
       // Browsers hide the HTTP status of a refused handshake; Node's ws names it in the error message.
       const detail = failure ?? `closed with code ${event.code}`;
-      reject(new PackerError('NOT_READY', `Cannot open the packer WebSocket at ${url}: ${detail}.`, {
-        url,
-        ...(failure ? { reason: failure } : { closeCode: event.code }),
-        hint: 'Check that the daemon runs with --ws, and pass the url from .packer/ws.json and the token from .packer/ws-token (401: wrong token; 403: Origin not allowed).',
-      }));
+      reject(
+        new PackerError('NOT_READY', `Cannot open the packer WebSocket at ${url}: ${detail}.`, {
+          url,
+          ...(failure ? { reason: failure } : { closeCode: event.code }),
+          hint: 'Check that the daemon runs with --ws, and pass the url from .packer/ws.json and the token from .packer/ws-token (401: wrong token; 403: Origin not allowed).',
+        }),
+      );
     });
   });
 }

@@ -1,7 +1,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BROWSER_CLIENT_IMPORT, checkPackage, checkSource, CONTRACT_IMPORTS, NODE_CLIENT_IMPORT, sourceFiles, type BoundaryRules } from './support/import-boundary.js';
+import {
+  BROWSER_CLIENT_IMPORT,
+  checkPackage,
+  checkSource,
+  CONTRACT_IMPORTS,
+  NODE_CLIENT_IMPORT,
+  sourceFiles,
+  type BoundaryRules,
+} from './support/import-boundary.js';
 import { checkOutcomes, checkPackageOutcomes } from './support/outcome-boundary.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -40,7 +48,8 @@ const cli: BoundaryRules = {
   ]),
 };
 
-const format = (violations: ReturnType<typeof checkPackage>) => violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
+const format = (violations: ReturnType<typeof checkPackage>) =>
+  violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
 
 describe('the boundary: consumers reach the packer only through its contract and client library', () => {
   it('studio-adapter/src imports nothing of packer-core or the daemon but the contract and the client, and no fs', () => {
@@ -54,11 +63,18 @@ describe('the boundary: consumers reach the packer only through its contract and
   });
 
   it('the allow-listed files exist (a stale entry would silently widen the boundary later)', () => {
-    const filesOf = (rules: BoundaryRules) => new Set(sourceFiles(path.join(rules.packageRoot, 'src')).map((file) => path.relative(rules.packageRoot, file).split(path.sep).join('/')));
+    const filesOf = (rules: BoundaryRules) =>
+      new Set(
+        sourceFiles(path.join(rules.packageRoot, 'src')).map((file) =>
+          path.relative(rules.packageRoot, file).split(path.sep).join('/'),
+        ),
+      );
     const cliFiles = filesOf(cli);
-    for (const allowed of [...cli.filesystemAllowed, ...(cli.packerImportsByFile?.keys() ?? [])]) expect(cliFiles.has(allowed), allowed).toBe(true);
+    for (const allowed of [...cli.filesystemAllowed, ...(cli.packerImportsByFile?.keys() ?? [])])
+      expect(cliFiles.has(allowed), allowed).toBe(true);
     const adapterFiles = filesOf(adapter);
-    for (const allowed of adapter.packerImportsByFile?.keys() ?? []) expect(adapterFiles.has(allowed), allowed).toBe(true);
+    for (const allowed of adapter.packerImportsByFile?.keys() ?? [])
+      expect(adapterFiles.has(allowed), allowed).toBe(true);
   });
 
   describe('the checker flags what it must (so a green run means something)', () => {
@@ -96,9 +112,12 @@ describe('the boundary: consumers reach the packer only through its contract and
 
     it('a file allowed to touch the disk still may not read packer.json or the registry', () => {
       const logs = path.join(cli.packageRoot, 'src', 'commands', 'daemon', 'logs.ts');
-      const reads = "import { readFileSync } from 'node:fs';\nconst config = readFileSync(`${root}/packer.json`, 'utf8');";
+      const reads =
+        "import { readFileSync } from 'node:fs';\nconst config = readFileSync(`${root}/packer.json`, 'utf8');";
       expect(checkSource(logs, reads, cli).map((item) => item.rule)).toEqual(['packer-files']);
-      expect(checkSource(logs, "import { readFileSync } from 'node:fs';\nreadFileSync('.packer/daemon.log');", cli)).toEqual([]);
+      expect(
+        checkSource(logs, "import { readFileSync } from 'node:fs';\nreadFileSync('.packer/daemon.log');", cli),
+      ).toEqual([]);
     });
 
     it('passes the allowed imports, and ignores comments and help text', () => {
@@ -112,19 +131,30 @@ describe('the boundary: consumers reach the packer only through its contract and
       ].join('\n');
       expect(checkSource(file, allowed, adapter)).toEqual([]);
       const connectProject = path.join(adapter.packageRoot, 'src', 'connect-project.ts');
-      expect(checkSource(connectProject, "import { findProjectRoot, ProjectClient } from '@packer/client';", adapter)).toEqual([]);
-      expect(checkSource(path.join(cli.packageRoot, 'src', 'base', 'sample.ts'), "import { ProjectClient } from '@packer/client';", cli)).toEqual([]);
+      expect(
+        checkSource(connectProject, "import { findProjectRoot, ProjectClient } from '@packer/client';", adapter),
+      ).toEqual([]);
+      expect(
+        checkSource(
+          path.join(cli.packageRoot, 'src', 'base', 'sample.ts'),
+          "import { ProjectClient } from '@packer/client';",
+          cli,
+        ),
+      ).toEqual([]);
     });
   });
 
   describe('consumers never speak for the packer: no packer error codes, no outcomes of their own', () => {
-    const formatOutcomes = (violations: ReturnType<typeof checkOutcomes>) => violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
+    const formatOutcomes = (violations: ReturnType<typeof checkOutcomes>) =>
+      violations.map((item) => `${item.file}:${item.line} [${item.rule}] ${item.detail}`);
 
-    it('studio-adapter/src creates none of the packer\'s errors or outcomes', () => {
-      expect(formatOutcomes(checkPackageOutcomes(path.join(adapter.packageRoot, 'src'), adapter.packageRoot))).toEqual([]);
+    it("studio-adapter/src creates none of the packer's errors or outcomes", () => {
+      expect(formatOutcomes(checkPackageOutcomes(path.join(adapter.packageRoot, 'src'), adapter.packageRoot))).toEqual(
+        [],
+      );
     });
 
-    it('cli/src creates none of the packer\'s errors or outcomes', () => {
+    it("cli/src creates none of the packer's errors or outcomes", () => {
       expect(formatOutcomes(checkPackageOutcomes(path.join(cli.packageRoot, 'src'), cli.packageRoot))).toEqual([]);
     });
 
@@ -133,7 +163,10 @@ describe('the boundary: consumers reach the packer only through its contract and
     const forbidden: [string, string][] = [
       // What cli/src/base/mutation-command.ts did: its own BLOCKED instead of asking the packer, and a reworded CONFLICT.
       ["throw new PackerError('BLOCKED', `Not applied: the plan has ${n} blocker(s).`, { blockers });", 'packer-error'],
-      ["throw new PackerError('CONFLICT', 'Not applied: the project changed since the preview.', { ...error.data, hint });", 'packer-error'],
+      [
+        "throw new PackerError('CONFLICT', 'Not applied: the project changed since the preview.', { ...error.data, hint });",
+        'packer-error',
+      ],
       ["return Promise.reject(new PackerError('NOT_FOUND', 'No such asset.'));", 'packer-error'],
       ["emit('error', new PackerError('INTERNAL', String(error)));", 'packer-error'],
       ["throw new contract.PackerError('INVALID_SETTINGS' as never, 'bad');", 'packer-error'],
@@ -148,13 +181,13 @@ describe('the boundary: consumers reach the packer only through its contract and
       expect(rulesOf(source)).toContain(rule);
     });
 
-    it('passes reading the packer\'s answers and raising the client\'s own errors', () => {
+    it("passes reading the packer's answers and raising the client's own errors", () => {
       const allowed = [
         "if (error instanceof PackerError && error.code === 'CONFLICT') retry();",
         "throw new PackerError('CONFIRMATION_REQUIRED', 'Not applied: no terminal to confirm on.', { hint: 'Pass --yes.' });",
         "reject(new PackerError('NOT_READY', `Cannot open the packer WebSocket at ${url}.`));",
         "throw new PackerError('PROTOCOL_MISMATCH', 'Another protocol.');",
-        "command.error(message, { code: error.code, exit });",
+        'command.error(message, { code: error.code, exit });',
         "const outcome = { type: 'failed', error: payload.error };",
         "const row = { status: 'failed', result: payload.result };",
         "// new PackerError('BLOCKED') in a comment is not code",

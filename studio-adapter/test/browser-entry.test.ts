@@ -17,26 +17,43 @@ function graphOf(entry: string): ModuleGraph {
 
 const posix = (file: string): string => file.split(path.sep).join('/');
 const reachedFiles = (graph: ModuleGraph): string[] => [...graph.files].map(posix);
-const importersOf = (graph: ModuleGraph, name: string): string[] => [...(graph.packages.get(name) ?? [])].map((file) => posix(path.relative(dist, file)));
+const importersOf = (graph: ModuleGraph, name: string): string[] =>
+  [...(graph.packages.get(name) ?? [])].map((file) => posix(path.relative(dist, file)));
 
 describe('the browser entry', () => {
   it('has no Node built-in anywhere in its compiled import graph', () => {
     const graph = graphOf('browser.js');
-    expect(graph.builtins.map(({ module, chain }) => `${module} via ${chain.map((file) => path.basename(file)).join(' > ')}`)).toEqual([]);
+    expect(
+      graph.builtins.map(
+        ({ module, chain }) => `${module} via ${chain.map((file) => path.basename(file)).join(' > ')}`,
+      ),
+    ).toEqual([]);
     expect(graph.unresolved).toEqual([]);
     // Not vacuous: the walk reached the client library's core, the contract's runtime and the JSON-RPC library.
     const reached = reachedFiles(graph);
-    for (const expected of ['client/dist/common/daemon-client.js', 'client/dist/common/rpc-connection.js', 'packer-core/dist/contract/runtime.js', 'json-rpc-2.0/dist/index.js']) {
-      expect(reached.some((file) => file.endsWith(expected)), expected).toBe(true);
+    for (const expected of [
+      'client/dist/common/daemon-client.js',
+      'client/dist/common/rpc-connection.js',
+      'packer-core/dist/contract/runtime.js',
+      'json-rpc-2.0/dist/index.js',
+    ]) {
+      expect(
+        reached.some((file) => file.endsWith(expected)),
+        expected,
+      ).toBe(true);
     }
-    expect(reached.some((file) => file.includes('/node_modules/ws/') || file.includes('/node_modules/zod/'))).toBe(false);
+    expect(reached.some((file) => file.includes('/node_modules/ws/') || file.includes('/node_modules/zod/'))).toBe(
+      false,
+    );
   });
 
   it('reaches the client library only through its Node-free part, and nothing of the daemon', () => {
     const graph = graphOf('browser.js');
     expect([...graph.packages.keys()].sort()).toEqual(['@packer/client', '@packer/core', 'json-rpc-2.0']);
     for (const name of DAEMON_ONLY) expect(importersOf(graph, name), name).toEqual([]);
-    expect(reachedFiles(graph).filter((file) => file.includes('/client/dist/node/') || file.includes('/daemon/dist/'))).toEqual([]);
+    expect(
+      reachedFiles(graph).filter((file) => file.includes('/client/dist/node/') || file.includes('/daemon/dist/')),
+    ).toEqual([]);
   });
 
   it('the walker does find Node built-ins where there are some: the Node entry', () => {

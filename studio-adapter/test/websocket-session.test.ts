@@ -3,7 +3,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { PackerError, parseCursor } from '@packer/core/contract/runtime';
-import { longOperation, startDaemon, stopDaemon, type DaemonProcess } from '../../daemon/test/support/daemon-harness.js';
+import {
+  longOperation,
+  startDaemon,
+  stopDaemon,
+  type DaemonProcess,
+} from '../../daemon/test/support/daemon-harness.js';
 import { connectUrl as connectUrlInBrowser } from '../src/browser.js';
 import { connectProject, connectUrl, type StudioSession } from '../src/index.js';
 import { recordEvents, until } from './support/session-waits.js';
@@ -35,16 +40,31 @@ describe('studio session over the WebSocket', () => {
     const overWebSocket = await keep(connectUrl(url, token));
 
     expect(overWebSocket.state).toBe('ready');
-    expect(await overWebSocket.client.call('snapshot.summary', {})).toEqual(await overSocket.client.call('snapshot.summary', {}));
+    expect(await overWebSocket.client.call('snapshot.summary', {})).toEqual(
+      await overSocket.client.call('snapshot.summary', {}),
+    );
     expect(overWebSocket.summary).toEqual(overSocket.summary);
     expect(overWebSocket.navigator()).toEqual(overSocket.navigator());
 
     const events = recordEvents(overWebSocket);
-    const plan = await overSocket.previewMutation({ type: 'move', from: 'assets/sprites/enemies/bat.png', to: 'assets/sprites/bat.png' });
+    const plan = await overSocket.previewMutation({
+      type: 'move',
+      from: 'assets/sprites/enemies/bat.png',
+      to: 'assets/sprites/bat.png',
+    });
     const result = await overSocket.applyPreview(plan);
     await overWebSocket.whenRevision(result.revisionAfter);
-    await until(overWebSocket, () => overWebSocket.activity.rows.some((row) => row.operationId === result.operationId && row.status === 'completed'), 'the move over the WebSocket');
-    expect(events.filter((event) => event.operationId === result.operationId).map((event) => event.type)).toEqual(['queued', 'started', 'completed']);
+    await until(
+      overWebSocket,
+      () =>
+        overWebSocket.activity.rows.some((row) => row.operationId === result.operationId && row.status === 'completed'),
+      'the move over the WebSocket',
+    );
+    expect(events.filter((event) => event.operationId === result.operationId).map((event) => event.type)).toEqual([
+      'queued',
+      'started',
+      'completed',
+    ]);
     expect(overWebSocket.navigator()).toEqual(overSocket.navigator());
   });
 
@@ -74,7 +94,11 @@ describe('studio session over the WebSocket', () => {
     const events = recordEvents(session);
     const start = () => longOperation(root, { progressEvents: 100 });
     const first = await start();
-    await until(session, () => events.some((event) => event.operationId === first && event.type === 'completed'), 'the first operation');
+    await until(
+      session,
+      () => events.some((event) => event.operationId === first && event.type === 'completed'),
+      'the first operation',
+    );
 
     await stopDaemon(daemon, { keepRoot: true });
     daemon = undefined;
@@ -82,7 +106,11 @@ describe('studio session over the WebSocket', () => {
     daemon = await startDaemon({ root, args: ['--ws'] });
     await until(session, () => session.state === 'ready', 'the reconnect');
     const second = await start();
-    await until(session, () => events.some((event) => event.operationId === second && event.type === 'completed'), 'the second operation');
+    await until(
+      session,
+      () => events.some((event) => event.operationId === second && event.type === 'completed'),
+      'the second operation',
+    );
 
     const seqs = events.map((event) => parseCursor(event.cursor).seq);
     expect(seqs.every((seq, index) => index === 0 || seq > seqs[index - 1]!)).toBe(true);

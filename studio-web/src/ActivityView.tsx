@@ -1,5 +1,11 @@
 import { useState } from 'react';
-import { buildOutcome, isFinished, type ActivityFeed, type ActivityRow, type StudioSession } from '@packer/studio-adapter/browser';
+import {
+  buildOutcome,
+  isFinished,
+  type ActivityFeed,
+  type ActivityRow,
+  type StudioSession,
+} from '@packer/studio-adapter/browser';
 import { ErrorNotice } from './ErrorNotice.js';
 
 export interface ActivityViewProps {
@@ -36,7 +42,11 @@ export function ActivityView({ session, activity }: ActivityViewProps) {
       <ErrorNotice error={error} testId="build-error" />
       <ul>
         {[...activity.rows].reverse().map((row) => (
-          <ActivityItem key={row.operationId} row={row} onCancel={() => session.cancel(row.operationId).catch(setError)} />
+          <ActivityItem
+            key={row.operationId}
+            row={row}
+            onCancel={() => session.cancel(row.operationId).catch(setError)}
+          />
         ))}
       </ul>
     </section>
@@ -46,7 +56,13 @@ export function ActivityView({ session, activity }: ActivityViewProps) {
 function ActivityItem({ row, onCancel }: { row: ActivityRow; onCancel(): void }) {
   const report = buildOutcome(row);
   return (
-    <li className={`activity-row status-${row.status}`} data-testid="activity-row" data-operation-id={row.operationId} data-kind={row.kind ?? ''} data-status={row.status}>
+    <li
+      className={`activity-row status-${row.status}`}
+      data-testid="activity-row"
+      data-operation-id={row.operationId}
+      data-kind={row.kind ?? ''}
+      data-status={row.status}
+    >
       <div>
         <span className={`badge status-badge status-${row.status}`} data-testid="activity-status">
           {row.status}

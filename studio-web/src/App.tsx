@@ -46,14 +46,21 @@ export function App({ token }: AppProps) {
           {state}
         </span>
         <span className="muted">
-          revision <span data-testid="revision">{header.revision}</span> · <span data-testid="summary-assets">{summary.assets}</span> assets · {summary.missing} missing · {summary.untracked} untracked ·{' '}
-          {summary.blockers} blockers · {summary.warnings} warnings
+          revision <span data-testid="revision">{header.revision}</span> ·{' '}
+          <span data-testid="summary-assets">{summary.assets}</span> assets · {summary.missing} missing ·{' '}
+          {summary.untracked} untracked · {summary.blockers} blockers · {summary.warnings} warnings
         </span>
       </header>
       {state === 'stale' ? (
         <div className="banner" role="status" data-testid="divergence-banner">
           The project changed outside the packer: {summary.divergence} difference(s) from the registry.{' '}
-          <button type="button" data-testid="preview-reconcile" onClick={() => setRequested((previous) => ({ id: (previous?.id ?? 0) + 1, mutation: { type: 'reconcile' } }))}>
+          <button
+            type="button"
+            data-testid="preview-reconcile"
+            onClick={() =>
+              setRequested((previous) => ({ id: (previous?.id ?? 0) + 1, mutation: { type: 'reconcile' } }))
+            }
+          >
             Preview reconcile
           </button>
         </div>

@@ -24,7 +24,13 @@ export function AssetDetailsPanel({ session, revision, assetId }: AssetDetailsPa
     };
   }, [session, revision, assetId]);
 
-  if (!assetId) return <section className="panel details"><h2>Asset</h2><p className="muted">Select an asset in the tree.</p></section>;
+  if (!assetId)
+    return (
+      <section className="panel details">
+        <h2>Asset</h2>
+        <p className="muted">Select an asset in the tree.</p>
+      </section>
+    );
   return (
     <section className="panel details" data-testid="asset-details">
       <h2>Asset</h2>
@@ -39,7 +45,12 @@ export function AssetDetailsPanel({ session, revision, assetId }: AssetDetailsPa
           <dd>{details.kind}</dd>
           <dt>Status</dt>
           <dd data-testid="details-status">
-            {details.status} {details.badges.map((badge) => <span key={badge} className={`badge badge-${badge}`}>{badge}</span>)}
+            {details.status}{' '}
+            {details.badges.map((badge) => (
+              <span key={badge} className={`badge badge-${badge}`}>
+                {badge}
+              </span>
+            ))}
           </dd>
           {details.observation ? (
             <>
@@ -53,9 +64,25 @@ export function AssetDetailsPanel({ session, revision, assetId }: AssetDetailsPa
           <dt>Tags</dt>
           <dd>{details.tags.length ? details.tags.join(', ') : '—'}</dd>
           <dt>Settings</dt>
-          <dd>{details.settings.length ? details.settings.map(({ key, value }) => <div key={key}>{key} = {JSON.stringify(value)}</div>) : '—'}</dd>
+          <dd>
+            {details.settings.length
+              ? details.settings.map(({ key, value }) => (
+                  <div key={key}>
+                    {key} = {JSON.stringify(value)}
+                  </div>
+                ))
+              : '—'}
+          </dd>
           <dt>Diagnostics</dt>
-          <dd>{details.diagnostics.length ? details.diagnostics.map((row) => <div key={row.key} className={`sev-${row.severity}`}>{row.code}: {row.message}</div>) : '—'}</dd>
+          <dd>
+            {details.diagnostics.length
+              ? details.diagnostics.map((row) => (
+                  <div key={row.key} className={`sev-${row.severity}`}>
+                    {row.code}: {row.message}
+                  </div>
+                ))
+              : '—'}
+          </dd>
           <dt>Revision</dt>
           <dd>{details.revision}</dd>
         </dl>

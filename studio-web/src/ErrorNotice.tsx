@@ -12,7 +12,8 @@ export function ErrorNotice({ error, testId = 'error' }: ErrorNoticeProps) {
   const hint = typeof shaped.data?.hint === 'string' ? shaped.data.hint : shaped.hint;
   return (
     <div className="error" role="alert" data-testid={testId}>
-      {shaped.code ? <strong className="error-code">{shaped.code}</strong> : null} <span className="error-message">{shaped.message ?? String(error)}</span>
+      {shaped.code ? <strong className="error-code">{shaped.code}</strong> : null}{' '}
+      <span className="error-message">{shaped.message ?? String(error)}</span>
       {hint ? <div className="error-hint">{hint}</div> : null}
     </div>
   );

@@ -1,5 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
-import { assetPageRows, type MethodResult, type NavigatorAssetRow, type SnapshotHeader, type StudioSession } from '@packer/studio-adapter/browser';
+import {
+  assetPageRows,
+  type MethodResult,
+  type NavigatorAssetRow,
+  type SnapshotHeader,
+  type StudioSession,
+} from '@packer/studio-adapter/browser';
 import { ErrorNotice } from './ErrorNotice.js';
 
 export interface NavigatorProps {
@@ -78,7 +84,11 @@ export function Navigator({ session, header, selectedId, onSelect }: NavigatorPr
       <div className="filters">
         <label>
           Kind{' '}
-          <select data-testid="filter-kind" value={filter.kind} onChange={(event) => change({ kind: event.target.value })}>
+          <select
+            data-testid="filter-kind"
+            value={filter.kind}
+            onChange={(event) => change({ kind: event.target.value })}
+          >
             <option value="">all</option>
             {Object.entries(header.summary.byKind).map(([kind, count]) => (
               <option key={kind} value={kind}>
@@ -89,7 +99,11 @@ export function Navigator({ session, header, selectedId, onSelect }: NavigatorPr
         </label>
         <label>
           Status{' '}
-          <select data-testid="filter-status" value={filter.status} onChange={(event) => change({ status: event.target.value as Filter['status'] })}>
+          <select
+            data-testid="filter-status"
+            value={filter.status}
+            onChange={(event) => change({ status: event.target.value as Filter['status'] })}
+          >
             <option value="">registered</option>
             <option value="present">present</option>
             <option value="missing">missing ({header.summary.missing})</option>
@@ -103,12 +117,23 @@ export function Navigator({ session, header, selectedId, onSelect }: NavigatorPr
           }}
         >
           <label>
-            Tag <input data-testid="filter-tag" value={tagDraft} onChange={(event) => setTagDraft(event.target.value)} placeholder="any" size={10} />
+            Tag{' '}
+            <input
+              data-testid="filter-tag"
+              value={tagDraft}
+              onChange={(event) => setTagDraft(event.target.value)}
+              placeholder="any"
+              size={10}
+            />
           </label>
         </form>
         <label>
           Per page{' '}
-          <select data-testid="page-size" value={filter.limit} onChange={(event) => change({ limit: Number(event.target.value) })}>
+          <select
+            data-testid="page-size"
+            value={filter.limit}
+            onChange={(event) => change({ limit: Number(event.target.value) })}
+          >
             {PAGE_SIZES.map((size) => (
               <option key={size} value={size}>
                 {size}
@@ -120,11 +145,21 @@ export function Navigator({ session, header, selectedId, onSelect }: NavigatorPr
       <ErrorNotice error={error} testId="navigator-error" />
       {result ? (
         <div className="pager">
-          <span data-testid="asset-total">{result.total}</span> matching · page <span data-testid="page-number">{pages.length}</span> · revision {result.revision}
-          <button type="button" disabled={pages.length < 2} onClick={() => setPages((previous) => previous.slice(0, -1))}>
+          <span data-testid="asset-total">{result.total}</span> matching · page{' '}
+          <span data-testid="page-number">{pages.length}</span> · revision {result.revision}
+          <button
+            type="button"
+            disabled={pages.length < 2}
+            onClick={() => setPages((previous) => previous.slice(0, -1))}
+          >
             ‹ Prev
           </button>
-          <button type="button" data-testid="next-page" disabled={!result.nextPage} onClick={() => result.nextPage && setPages((previous) => [...previous, result.nextPage!])}>
+          <button
+            type="button"
+            data-testid="next-page"
+            disabled={!result.nextPage}
+            onClick={() => result.nextPage && setPages((previous) => [...previous, result.nextPage!])}
+          >
             Next ›
           </button>
         </div>
@@ -147,7 +182,12 @@ export function Navigator({ session, header, selectedId, onSelect }: NavigatorPr
               data-asset-id={row.assetId ?? ''}
               data-status={row.status}
             >
-              <button type="button" className="asset-name" disabled={row.assetId === undefined} onClick={() => onSelect(row)}>
+              <button
+                type="button"
+                className="asset-name"
+                disabled={row.assetId === undefined}
+                onClick={() => onSelect(row)}
+              >
                 {row.name}
               </button>
               <span className="kind">{row.kind}</span>

@@ -35,10 +35,19 @@ export function takeToken(): string | undefined {
 
 /** Asks the page server for the daemon's WebSocket url and its current token, presenting the token we hold. */
 export async function fetchEndpoint(token: string): Promise<Endpoint> {
-  const response = await fetch('./studio/endpoint', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
-  const body = (await response.json().catch(() => undefined)) as { url?: string; token?: string; error?: { message?: string; hint?: string } } | undefined;
+  const response = await fetch('./studio/endpoint', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}` },
+    cache: 'no-store',
+  });
+  const body = (await response.json().catch(() => undefined)) as
+    { url?: string; token?: string; error?: { message?: string; hint?: string } } | undefined;
   if (!response.ok || !body?.url || !body.token) {
-    throw new EndpointRefused(body?.error?.message ?? `The page server answered HTTP ${response.status}.`, response.status, body?.error?.hint);
+    throw new EndpointRefused(
+      body?.error?.message ?? `The page server answered HTTP ${response.status}.`,
+      response.status,
+      body?.error?.hint,
+    );
   }
   window.sessionStorage.setItem(STORAGE_KEY, body.token);
   return { url: body.url, token: body.token };

@@ -1,11 +1,25 @@
 import { useEffect, useState } from 'react';
-import { connectUrl, EMPTY_ACTIVITY, type ActivityFeed, type SessionState, type SnapshotHeader, type StudioSession } from '@packer/studio-adapter/browser';
+import {
+  connectUrl,
+  EMPTY_ACTIVITY,
+  type ActivityFeed,
+  type SessionState,
+  type SnapshotHeader,
+  type StudioSession,
+} from '@packer/studio-adapter/browser';
 import { fetchEndpoint } from './endpoint.js';
 
 export type StudioConnection =
   | { phase: 'connecting' }
   | { phase: 'failed'; error: unknown }
-  | { phase: 'open'; session: StudioSession; state: SessionState; header: SnapshotHeader | undefined; activity: ActivityFeed; lastError: unknown };
+  | {
+      phase: 'open';
+      session: StudioSession;
+      state: SessionState;
+      header: SnapshotHeader | undefined;
+      activity: ActivityFeed;
+      lastError: unknown;
+    };
 
 /**
  * Opens one StudioSession over the daemon's WebSocket (following the summary only: the navigator pages through
@@ -13,7 +27,12 @@ export type StudioConnection =
  */
 export function useStudioSession(token: string | undefined): StudioConnection {
   const [connection, setConnection] = useState<StudioConnection>(() =>
-    token ? { phase: 'connecting' } : { phase: 'failed', error: new Error('No token: open the URL that `packer studio` printed (the token is in its #fragment).') },
+    token
+      ? { phase: 'connecting' }
+      : {
+          phase: 'failed',
+          error: new Error('No token: open the URL that `packer studio` printed (the token is in its #fragment).'),
+        },
   );
   useEffect(() => {
     if (!token) return;

@@ -14,8 +14,14 @@ function importsOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, ts.ScriptKind.TSX);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) found.push(node.arguments[0] && ts.isStringLiteral(node.arguments[0]) ? node.arguments[0].text : '<computed>');
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      found.push(node.moduleSpecifier.text);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      found.push(node.arguments[0] && ts.isStringLiteral(node.arguments[0]) ? node.arguments[0].text : '<computed>');
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -26,7 +32,11 @@ describe('the reference Studio page reaches the packer only through the adapterâ
   it('imports nothing but @packer/studio-adapter/browser, React and its own files', () => {
     const files = sourceFiles(src);
     expect(files.length).toBeGreaterThan(5);
-    const outside = files.flatMap((file) => importsOf(file).filter((specifier) => !specifier.startsWith('./') && !ALLOWED.has(specifier)).map((specifier) => `${path.basename(file)}: ${specifier}`));
+    const outside = files.flatMap((file) =>
+      importsOf(file)
+        .filter((specifier) => !specifier.startsWith('./') && !ALLOWED.has(specifier))
+        .map((specifier) => `${path.basename(file)}: ${specifier}`),
+    );
     expect(outside).toEqual([]);
   });
 

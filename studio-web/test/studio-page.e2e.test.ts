@@ -4,12 +4,25 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { connectToDaemon } from '@packer/client';
 import { copyFixture } from '@packer/fixtures';
-import { chromiumAvailable, CHROMIUM, launchBrowser, screenshot, startStudio, stopProjectDaemon, stopStudio, waitForCount, WEB_DIST, type StudioProcess } from './support/studio-harness.js';
+import {
+  chromiumAvailable,
+  CHROMIUM,
+  launchBrowser,
+  screenshot,
+  startStudio,
+  stopProjectDaemon,
+  stopStudio,
+  waitForCount,
+  WEB_DIST,
+  type StudioProcess,
+} from './support/studio-harness.js';
 
 // The reference Studio in a real browser: Chromium from the system package, driven by playwright-core.
 const available = chromiumAvailable();
 if (!available) {
-  console.warn(`\n!!! SKIPPED: the Studio browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it). !!!\n`);
+  console.warn(
+    `\n!!! SKIPPED: the Studio browser tests need Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it). !!!\n`,
+  );
 }
 
 describe.skipIf(!available)('the reference Studio page in Chromium', () => {
@@ -62,7 +75,9 @@ describe.skipIf(!available)('the reference Studio page in Chromium', () => {
     await waitForCount(page, '[data-testid="asset-row"]', 45);
     rmSync(path.join(root!, 'assets/sprites/enemies/bat.png'));
     await page.getByTestId('divergence-banner').waitFor();
-    await page.locator(`${row('assets/sprites/enemies/bat.png')}[data-status="missing"] [data-testid="badge-missing"]`).waitFor();
+    await page
+      .locator(`${row('assets/sprites/enemies/bat.png')}[data-status="missing"] [data-testid="badge-missing"]`)
+      .waitFor();
     expect(await page.getByTestId('session-state').textContent()).toBe('stale');
     await page.getByTestId('preview-reconcile').click();
     await page.locator('[data-testid="plan"]').waitFor();
@@ -112,13 +127,23 @@ describe.skipIf(!available)('the reference Studio page in Chromium', () => {
     expect(last).toBe(total);
     expect(await done.locator('progress').count()).toBe(1);
     const shown = Object.fromEntries(
-      await done.getByTestId('pack-row').evaluateAll((rows) => rows.map((tr) => [tr.getAttribute('data-pack'), tr.querySelector('[data-testid="pack-digest"]')?.textContent])),
+      await done
+        .getByTestId('pack-row')
+        .evaluateAll((rows) =>
+          rows.map((tr) => [
+            tr.getAttribute('data-pack'),
+            tr.querySelector('[data-testid="pack-digest"]')?.textContent,
+          ]),
+        ),
     ) as Record<string, string>;
     // The digests are the packer's: the ones its manifests record.
     const manifests = readdirSync(path.join(root!, 'build')).filter((file) => file.endsWith('.manifest.json'));
     expect(manifests.length).toBeGreaterThan(0);
     for (const file of manifests) {
-      const manifest = JSON.parse(readFileSync(path.join(root!, 'build', file), 'utf8')) as { pack: string; digest: string };
+      const manifest = JSON.parse(readFileSync(path.join(root!, 'build', file), 'utf8')) as {
+        pack: string;
+        digest: string;
+      };
       expect(shown[manifest.pack]).toBe(manifest.digest);
     }
     await screenshot(page, '5-build-completed');
@@ -161,7 +186,9 @@ describe.skipIf(!available)('the reference Studio page in Chromium', () => {
     expect(restarted.hello.pid).not.toBe(studio!.daemonPid);
     await page.getByTestId('build').click();
     await waitForCount(page, builds, 2);
-    const ids = await page.locator('[data-testid="activity-row"]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-operation-id')));
+    const ids = await page
+      .locator('[data-testid="activity-row"]')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-operation-id')));
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain(firstBuild);
     await waitForCount(page, '[data-testid="asset-row"]', 45);

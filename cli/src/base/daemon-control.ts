@@ -2,7 +2,10 @@ import { connectToDaemon, isDaemonAlive } from '@packer/client';
 import { PackerError } from '@packer/core/contract/runtime';
 
 /** Asks a running daemon to shut down and waits until its process has exited. */
-export async function stopDaemonFor(projectRoot: string, timeoutMs = 30_000): Promise<{ stopped: boolean; pid?: number }> {
+export async function stopDaemonFor(
+  projectRoot: string,
+  timeoutMs = 30_000,
+): Promise<{ stopped: boolean; pid?: number }> {
   let connected;
   try {
     connected = await connectToDaemon(projectRoot, { client: 'cli:daemon stop', autoStart: false });
@@ -17,7 +20,8 @@ export async function stopDaemonFor(projectRoot: string, timeoutMs = 30_000): Pr
   const deadline = Date.now() + timeoutMs;
   // The socket closes before the process exits; wait for the exit itself.
   while (isDaemonAlive(pid)) {
-    if (Date.now() > deadline) throw new PackerError('NOT_READY', `The daemon (pid ${pid}) did not stop within ${timeoutMs / 1000} s.`, { pid });
+    if (Date.now() > deadline)
+      throw new PackerError('NOT_READY', `The daemon (pid ${pid}) did not stop within ${timeoutMs / 1000} s.`, { pid });
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return { stopped: true, pid };

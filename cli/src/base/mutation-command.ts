@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import type { Command} from '@oclif/core';
+import type { Command } from '@oclif/core';
 import { Flags } from '@oclif/core';
 import { PackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
 import type { ApplySummary, MutationInput, PlanList, PlanSummary } from '@packer/core/contract';

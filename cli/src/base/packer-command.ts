@@ -6,7 +6,9 @@ import { terminalText } from '../render/terminal-text.js';
 import { findProjectRoot, ProjectClient, type DaemonClient } from '@packer/client';
 import { runsInProcess } from './run-mode.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof PackerCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof PackerCommand)['baseFlags'] & T['flags']
+>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /** Exit code for failures (usage errors exit 2 through oclif's exitCodes setting). */
@@ -28,12 +30,14 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     project: Flags.string({
       char: 'C',
-      description: 'Run as if started in this folder (like git -C): path arguments are relative to it, and the project is the nearest packer.json upward from it.',
+      description:
+        'Run as if started in this folder (like git -C): path arguments are relative to it, and the project is the nearest packer.json upward from it.',
       helpGroup: 'GLOBAL',
     }),
     daemon: Flags.boolean({
       allowNo: true,
-      description: 'Use the project daemon (default). --no-daemon runs the packer in this process, for CI and one-off use.',
+      description:
+        'Use the project daemon (default). --no-daemon runs the packer in this process, for CI and one-off use.',
       helpGroup: 'GLOBAL',
     }),
   };
@@ -95,7 +99,9 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
       reconnect: false,
     });
     if (this.openClient.usedRunningDaemon && !this.jsonEnabled()) {
-      this.warn(`A packer daemon (pid ${this.openClient.hello.pid}) already runs for this project, so this command uses it: one writer per project. Stop it with \`packer daemon stop\` to run in-process.`);
+      this.warn(
+        `A packer daemon (pid ${this.openClient.hello.pid}) already runs for this project, so this command uses it: one writer per project. Stop it with \`packer daemon stop\` to run in-process.`,
+      );
     }
     return this.openClient;
   }
@@ -132,5 +138,8 @@ export function reportPackerError(command: Command, error: PackerErrorShape, log
   const { hint } = data;
   const stack = error instanceof Error ? error.stack : undefined;
   const detail = process.env.DEBUG && stack ? `\n${stack}` : '';
-  return command.error(`${terminalText(error.message)}${hint ? `\nHint: ${terminalText(hint)}` : ''}${detail}`, { code: error.code, exit });
+  return command.error(`${terminalText(error.message)}${hint ? `\nHint: ${terminalText(hint)}` : ''}${detail}`, {
+    code: error.code,
+    exit,
+  });
 }

@@ -8,15 +8,26 @@ import { renderDiagnostic } from '../render/render-diagnostic.js';
 import { terminalText } from '../render/terminal-text.js';
 
 export default class Build extends PackerCommand<typeof Build> {
-  static override description = 'Build packs from the current snapshot, with live progress; --json prints the build report (live events: `packer events --follow --json`).';
-  static override examples = ['<%= config.bin %> build', '<%= config.bin %> build --pack sprites --pack audio', '<%= config.bin %> build --json > build-report.json'];
-  static override flags = { pack: Flags.string({ char: 'p', description: 'Only this pack (repeatable).', multiple: true }) };
+  static override description =
+    'Build packs from the current snapshot, with live progress; --json prints the build report (live events: `packer events --follow --json`).';
+  static override examples = [
+    '<%= config.bin %> build',
+    '<%= config.bin %> build --pack sprites --pack audio',
+    '<%= config.bin %> build --json > build-report.json',
+  ];
+  static override flags = {
+    pack: Flags.string({ char: 'p', description: 'Only this pack (repeatable).', multiple: true }),
+  };
 
   async run(): Promise<BuildReport> {
     const client = await this.client();
     const json = this.jsonEnabled();
     const packs = this.flags.pack;
-    const state = await followOperation(client, () => client.call('build.start', packs ? { packs } : {}), progressMode(json));
+    const state = await followOperation(
+      client,
+      () => client.call('build.start', packs ? { packs } : {}),
+      progressMode(json),
+    );
     // The outcome comes from the build's terminal event, typed by its type; the error's data by its code.
     const outcome = state.operation.outcome;
     if (outcome?.type === 'completed' && outcome.result) {
@@ -35,7 +46,11 @@ export default class Build extends PackerCommand<typeof Build> {
       reportPackerError(this, error, (value) => this.logJson(value));
     }
     // Cancelled: the terminal event says so and why; there is no error to report but that.
-    if (json) this.logJson({ operationId: state.operationId, cancelled: { reason: outcome?.type === 'cancelled' ? outcome.reason : '' } });
+    if (json)
+      this.logJson({
+        operationId: state.operationId,
+        cancelled: { reason: outcome?.type === 'cancelled' ? outcome.reason : '' },
+      });
     else this.logToStderr(terminalText(state.finalMessage ?? 'The build did not complete.'));
     this.exit(1);
   }

@@ -6,8 +6,13 @@ import { renderEventLine } from '../render/render-event.js';
 import { terminalText } from '../render/terminal-text.js';
 
 export default class Events extends PackerCommand<typeof Events> {
-  static override description = "The packer's event log: replay from a cursor, and with --follow keep printing live events.";
-  static override examples = ['<%= config.bin %> events', '<%= config.bin %> events --since 3.120 --follow', '<%= config.bin %> events --follow --json'];
+  static override description =
+    "The packer's event log: replay from a cursor, and with --follow keep printing live events.";
+  static override examples = [
+    '<%= config.bin %> events',
+    '<%= config.bin %> events --since 3.120 --follow',
+    '<%= config.bin %> events --follow --json',
+  ];
   static override flags = {
     since: Flags.string({ description: 'Replay events after this cursor (default: the last 20).' }),
     follow: Flags.boolean({ char: 'f', description: 'Keep following live events until interrupted.', default: false }),
@@ -30,7 +35,8 @@ export default class Events extends PackerCommand<typeof Events> {
         print(event);
         if (!this.flags.follow && parseCursor(event.cursor).seq >= newest.seq) resolveDone();
       },
-      onExpired: ({ message }) => this.warn(`${terminalText(message)} Showing events from the oldest one the log holds.`),
+      onExpired: ({ message }) =>
+        this.warn(`${terminalText(message)} Showing events from the oldest one the log holds.`),
     });
     if (!this.flags.follow && parseCursor(since).seq >= newest.seq) resolveDone();
     if (this.flags.follow) process.once('SIGINT', () => resolveDone());

@@ -21,12 +21,29 @@ export default class Init extends Command {
   static override args = { dir: Args.string({ description: 'Project folder (created if missing).', default: '.' }) };
   static override flags = {
     name: Flags.string({ description: 'Project name (default: the folder name).' }),
-    engine: Flags.string({ description: 'Adopt for this engine instead of the detected one.', options: [...ENGINE_CHOICES] }),
-    root: Flags.string({ description: 'Asset root instead of the engine\'s ("." is the project folder; repeatable).', multiple: true }),
-    kind: Flags.string({ description: 'Kind and its extensions, NAME=.ext,.ext (repeatable; NAME= drops the kind).', multiple: true }),
+    engine: Flags.string({
+      description: 'Adopt for this engine instead of the detected one.',
+      options: [...ENGINE_CHOICES],
+    }),
+    root: Flags.string({
+      description: 'Asset root instead of the engine\'s ("." is the project folder; repeatable).',
+      multiple: true,
+    }),
+    kind: Flags.string({
+      description: 'Kind and its extensions, NAME=.ext,.ext (repeatable; NAME= drops the kind).',
+      multiple: true,
+    }),
     nested: Flags.boolean({ description: 'Create the project even inside another packer project.', default: false }),
-    git: Flags.boolean({ description: 'Also `git init` (when outside a repository) and install the registry merge driver, as `packer git install` does.', default: false }),
-    project: Flags.string({ char: 'C', description: 'Run as if started in this folder (like git -C): [dir] is relative to it.', helpGroup: 'GLOBAL' }),
+    git: Flags.boolean({
+      description:
+        'Also `git init` (when outside a repository) and install the registry merge driver, as `packer git install` does.',
+      default: false,
+    }),
+    project: Flags.string({
+      char: 'C',
+      description: 'Run as if started in this folder (like git -C): [dir] is relative to it.',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   async run(): Promise<InitResult & { git?: MergeDriverInstall }> {
@@ -61,8 +78,12 @@ function parseKinds(values: readonly string[]): Record<string, string[]> | strin
   const kinds: Record<string, string[]> = {};
   for (const value of values) {
     const match = /^([^=]+)=(.*)$/.exec(value);
-    if (!match) return `Expected --kind as NAME=.ext,.ext (e.g. level=.ldtk), got "${value}". Write NAME= to drop a kind.`;
-    kinds[match[1]!.trim()] = match[2]!.split(',').map((extension) => extension.trim()).filter(Boolean);
+    if (!match)
+      return `Expected --kind as NAME=.ext,.ext (e.g. level=.ldtk), got "${value}". Write NAME= to drop a kind.`;
+    kinds[match[1]!.trim()] = match[2]!
+      .split(',')
+      .map((extension) => extension.trim())
+      .filter(Boolean);
   }
   return kinds;
 }

@@ -6,12 +6,19 @@ import { formatBytes, table } from '../render/format.js';
 
 export default class Ls extends PackerCommand<typeof Ls> {
   static override description = 'List assets (and untracked files with --status untracked), filtered by the packer.';
-  static override examples = ['<%= config.bin %> ls', '<%= config.bin %> ls --kind image assets/sprites', '<%= config.bin %> ls --status missing --json'];
+  static override examples = [
+    '<%= config.bin %> ls',
+    '<%= config.bin %> ls --kind image assets/sprites',
+    '<%= config.bin %> ls --status missing --json',
+  ];
   static override args = { prefix: Args.string({ description: 'Only paths under this folder or prefix.' }) };
   static override flags = {
     kind: Flags.string({ description: 'Only this kind.' }),
     tag: Flags.string({ description: 'Only assets with this tag.' }),
-    status: Flags.string({ description: 'present, missing or untracked.', options: ['present', 'missing', 'untracked'] }),
+    status: Flags.string({
+      description: 'present, missing or untracked.',
+      options: ['present', 'missing', 'untracked'],
+    }),
   };
 
   async run(): Promise<{ revision: number; total: number; items: AssetListItem[] }> {
@@ -39,13 +46,18 @@ export default class Ls extends PackerCommand<typeof Ls> {
     } while (page);
     if (!this.jsonEnabled()) {
       if (items.length === 0) this.log('No matching assets.');
-      else this.log(table(items.map((item) => [
-        'id' in item ? item.id : '(untracked)',
-        item.kind,
-        item.status,
-        item.observation ? formatBytes(item.observation.size) : '-',
-        `${item.path}${'tags' in item && item.tags.length ? `  [${item.tags.join(', ')}]` : ''}`,
-      ])));
+      else
+        this.log(
+          table(
+            items.map((item) => [
+              'id' in item ? item.id : '(untracked)',
+              item.kind,
+              item.status,
+              item.observation ? formatBytes(item.observation.size) : '-',
+              `${item.path}${'tags' in item && item.tags.length ? `  [${item.tags.join(', ')}]` : ''}`,
+            ]),
+          ),
+        );
     }
     return { revision, total, items };
   }

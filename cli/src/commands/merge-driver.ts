@@ -11,13 +11,19 @@ import { Args, Command } from '@oclif/core';
 import { terminalText } from '../render/terminal-text.js';
 
 export default class MergeDriver extends Command {
-  static override description = 'Merge three versions of the registry by asset id (git runs this as the merge driver that `packer git install` sets up).';
+  static override description =
+    'Merge three versions of the registry by asset id (git runs this as the merge driver that `packer git install` sets up).';
   static override examples = ['git config merge.packer-registry.driver "packer merge-driver %O %A %B %P"'];
   static override args = {
-    base: Args.string({ description: 'The common ancestor\'s registry (git\'s %O; empty when both sides added the file).', required: true }),
-    ours: Args.string({ description: 'Our registry (git\'s %A); the merge result is written here.', required: true }),
-    theirs: Args.string({ description: 'Their registry (git\'s %B).', required: true }),
-    pathname: Args.string({ description: 'The registry\'s path in the work tree (git\'s %P), for messages and path checks.' }),
+    base: Args.string({
+      description: "The common ancestor's registry (git's %O; empty when both sides added the file).",
+      required: true,
+    }),
+    ours: Args.string({ description: "Our registry (git's %A); the merge result is written here.", required: true }),
+    theirs: Args.string({ description: "Their registry (git's %B).", required: true }),
+    pathname: Args.string({
+      description: "The registry's path in the work tree (git's %P), for messages and path checks.",
+    }),
   };
 
   async run(): Promise<void> {
@@ -39,7 +45,8 @@ export default class MergeDriver extends Command {
 
     const say = (line: string): void => this.logToStderr(terminalText(line));
     for (const warning of result.warnings) say(`packer merge-driver: ${warning.message}`);
-    for (const item of result.diagnostics) say(`packer merge-driver: ${item.code}: ${item.message}${item.hint ? `\n  Fix: ${item.hint}` : ''}`);
+    for (const item of result.diagnostics)
+      say(`packer merge-driver: ${item.code}: ${item.message}${item.hint ? `\n  Fix: ${item.hint}` : ''}`);
     if (result.unreadable) {
       say(`packer merge-driver: cannot merge ${file} by asset id: ${result.unreadable.error.message}`);
       say('  Left both versions in one conflict block; pick one, fix it, then run `packer check`.');
@@ -48,7 +55,9 @@ export default class MergeDriver extends Command {
     if (!result.clean) {
       say(`packer merge-driver: ${result.conflicts.length} conflicting asset(s) in ${file}; everything else merged:`);
       for (const conflict of result.conflicts) say(`  ${conflict.message}`);
-      say('  Fix: in each <<<<<<< … >>>>>>> block keep one line (both carry the asset\'s id), delete the marker lines, then run `packer check`.');
+      say(
+        "  Fix: in each <<<<<<< … >>>>>>> block keep one line (both carry the asset's id), delete the marker lines, then run `packer check`.",
+      );
       this.exit(1);
     }
   }

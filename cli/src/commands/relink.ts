@@ -14,6 +14,10 @@ export default class Relink extends MutationCommand<typeof Relink> {
   };
 
   async run(): Promise<MutationOutcome> {
-    return this.previewAndApply({ type: 'relink', from: this.assetRef(this.args.from), to: this.projectPath(this.args.to) });
+    return this.previewAndApply({
+      type: 'relink',
+      from: this.assetRef(this.args.from),
+      to: this.projectPath(this.args.to),
+    });
   }
 }

@@ -3,7 +3,10 @@ import { MutationCommand, type MutationOutcome } from '../base/mutation-command.
 
 export default class Rm extends MutationCommand<typeof Rm> {
   static override description = 'Unregister assets (ids, files or folders); --delete-file also deletes their files.';
-  static override examples = ['<%= config.bin %> rm assets/old.png', '<%= config.bin %> rm a_01JQ… --delete-file --yes'];
+  static override examples = [
+    '<%= config.bin %> rm assets/old.png',
+    '<%= config.bin %> rm a_01JQ… --delete-file --yes',
+  ];
   static override strict = false;
   static override args = { targets: Args.string({ description: 'Asset ids, files or folders.', required: true }) };
   static override flags = { 'delete-file': Flags.boolean({ description: 'Delete the files too.', default: false }) };

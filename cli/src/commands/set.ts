@@ -3,7 +3,8 @@ import { MutationCommand, type MutationOutcome } from '../base/mutation-command.
 import { terminalText } from '../render/terminal-text.js';
 
 export default class Set extends MutationCommand<typeof Set> {
-  static override description = "Change settings, tags or kind of one asset. Values go to the packer as typed; it converts them by the kind's declared setting types. `key=` removes a setting.";
+  static override description =
+    "Change settings, tags or kind of one asset. Values go to the packer as typed; it converts them by the kind's declared setting types. `key=` removes a setting.";
   static override examples = [
     '<%= config.bin %> set assets/hero.png premultiply=true maxSize=512',
     '<%= config.bin %> set assets/hero.png --tag ui --untag old',

@@ -7,7 +7,10 @@ import { terminalText } from '../render/terminal-text.js';
 
 export default class Show extends PackerCommand<typeof Show> {
   static override description = 'Show one asset by id or path, with its diagnostics.';
-  static override examples = ['<%= config.bin %> show assets/sprites/hero.png', '<%= config.bin %> show a_01JQ… --json'];
+  static override examples = [
+    '<%= config.bin %> show assets/sprites/hero.png',
+    '<%= config.bin %> show a_01JQ… --json',
+  ];
   static override args = { ref: Args.string({ description: 'Asset id or project-relative path.', required: true }) };
 
   async run(): Promise<MethodResult<'assets.get'>> {
@@ -26,7 +29,12 @@ export default class Show extends PackerCommand<typeof Show> {
         `  settings  ${Object.keys(asset.settings).length ? JSON.stringify(asset.settings) : '-'}`,
         `  revision  ${answer.revision}`,
       ].map(terminalText);
-      this.log([...fields, ...(answer.diagnostics.length ? ['diagnostics:', ...answer.diagnostics.map(renderDiagnostic)] : [])].join('\n'));
+      this.log(
+        [
+          ...fields,
+          ...(answer.diagnostics.length ? ['diagnostics:', ...answer.diagnostics.map(renderDiagnostic)] : []),
+        ].join('\n'),
+      );
     }
     return answer;
   }

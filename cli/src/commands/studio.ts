@@ -20,7 +20,10 @@ export interface StudioStarted {
 export default class Studio extends PackerCommand<typeof Studio> {
   static override description =
     "Serve the reference Studio page on loopback and print its URL (the token is in the URL's #fragment). Starts the daemon's WebSocket listener if needed; runs until Ctrl-C.";
-  static override examples = ['<%= config.bin %> studio --open', '<%= config.bin %> studio -C fixtures/sample-game --port 8123'];
+  static override examples = [
+    '<%= config.bin %> studio --open',
+    '<%= config.bin %> studio -C fixtures/sample-game --port 8123',
+  ];
   // A server in the foreground: with --json it prints one line once it serves (the URL), not a result at the end.
   static override enableJsonFlag = true;
   static override flags = {
@@ -39,13 +42,24 @@ export default class Studio extends PackerCommand<typeof Studio> {
       // The page asks again after a drop: a restarted (or stopped) daemon comes back with the listener on.
       endpoint: () => ensureWebSocketEndpoint(root),
     });
-    const started: StudioStarted = { url: `${server.url}#token=${first.token}`, projectRoot: root, daemonPid: first.pid, webSocketUrl: first.url };
+    const started: StudioStarted = {
+      url: `${server.url}#token=${first.token}`,
+      projectRoot: root,
+      daemonPid: first.pid,
+      webSocketUrl: first.url,
+    };
     if (this.jsonEnabled()) {
       process.stdout.write(JSON.stringify(started) + '\n');
     } else {
-      this.log(terminalText(`Packer Studio for ${root} (daemon pid ${first.pid}${first.started ? ', started with its WebSocket listener' : ''}):`));
+      this.log(
+        terminalText(
+          `Packer Studio for ${root} (daemon pid ${first.pid}${first.started ? ', started with its WebSocket listener' : ''}):`,
+        ),
+      );
       this.log(`  ${started.url}`);
-      this.log('The token is in the #fragment: it reaches no server log. Ctrl-C stops the page (the daemon keeps running).');
+      this.log(
+        'The token is in the #fragment: it reaches no server log. Ctrl-C stops the page (the daemon keeps running).',
+      );
     }
     const removeOpener = this.flags.open ? openInBrowser(started.url, (message) => this.warn(message)) : undefined;
     await new Promise<void>((resolve) => {

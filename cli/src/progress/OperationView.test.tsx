@@ -36,7 +36,7 @@ const unwrapped = (frame: string | undefined) => (frame ?? '').replace(/\s+/g, '
 const bar = (filled: number, width = 30) => `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
 
 describe('OperationView', () => {
-  it('shows a recorded operation\'s lifecycle, bar, counts, current item and final line', () => {
+  it("shows a recorded operation's lifecycle, bar, counts, current item and final line", () => {
     const { frames } = play(completed as EventEnvelope[]);
     expect(phases(frames)).toEqual(['waiting', 'queued', 'running', 'completed']);
     expect(frames[1]).toContain('queued    rescan — test operation (100 progress events)');
@@ -80,7 +80,9 @@ describe('OperationView', () => {
     expect(phases(frames)).toEqual(['waiting', 'queued', 'running', 'failed']);
     const last = frames.at(-1)!;
     expect(last).toContain('failed    update — update assets/sprites/ui/button.png');
-    expect(last.split('\n').at(-1)).toBe('failed: CONFLICT: The snapshot moved from revision 0 to 1 since the preview.');
+    expect(last.split('\n').at(-1)).toBe(
+      'failed: CONFLICT: The snapshot moved from revision 0 to 1 since the preview.',
+    );
     for (const frame of frames) expect(frame).not.toContain('completed');
   });
 
@@ -99,13 +101,17 @@ describe('OperationView', () => {
     expect(first).toContain(`${bar(5)} 17% 4/24 · 16/s · processed 3 · cached 1 · failed 0`);
     expect(first).toContain('  assets/sprites/characters/hero.png');
     expect(first).not.toContain('!');
-    expect(unwrapped(second)).toContain('! CASE_COLLISION assets/sprites/ui/Button.png and assets/sprites/ui/button.png differ only by letter case.');
+    expect(unwrapped(second)).toContain(
+      '! CASE_COLLISION assets/sprites/ui/Button.png and assets/sprites/ui/button.png differ only by letter case.',
+    );
     expect(second).not.toContain('EMPTY_PACK');
     expect(third).toContain('processed 8 · cached 3 · failed 1');
     expect(third).toContain('! CASE_COLLISION');
     expect(third).toContain('! EMPTY_PACK Pack ui selects no assets.');
     expect(last!.split('\n')[0]).toContain('failed    build — build sprites, ui');
     expect(last).toContain('! EMPTY_PACK');
-    expect(last!.split('\n').at(-1)).toBe('failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.');
+    expect(last!.split('\n').at(-1)).toBe(
+      'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.',
+    );
   });
 });

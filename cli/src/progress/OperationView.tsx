@@ -18,11 +18,16 @@ const PHASE_COLOR: Record<OperationViewState['phase'], string> = {
 
 /** Live view of one operation: lifecycle, bar with counts and rate, current item, warnings, final line. */
 export function OperationView({ state }: OperationViewProps) {
-  const counts = t(Object.entries(state.counts).map(([name, count]) => `${name} ${count}`).join(' · '));
+  const counts = t(
+    Object.entries(state.counts)
+      .map(([name, count]) => `${name} ${count}`)
+      .join(' · '),
+  );
   return (
     <Box flexDirection="column">
       <Text>
-        <Text color={PHASE_COLOR[state.phase]}>{state.phase.padEnd(9)}</Text> {t(state.kind ?? 'operation')} {state.summary ? `— ${t(state.summary)}` : ''}
+        <Text color={PHASE_COLOR[state.phase]}>{state.phase.padEnd(9)}</Text> {t(state.kind ?? 'operation')}{' '}
+        {state.summary ? `— ${t(state.summary)}` : ''}
       </Text>
       {state.phase !== 'waiting' && state.phase !== 'queued' ? (
         <Text>
@@ -32,8 +37,10 @@ export function OperationView({ state }: OperationViewProps) {
           {counts ? ` · ${counts}` : ''}
         </Text>
       ) : null}
-      {state.remote ? <Text color={state.remote.state === 'ok' ? undefined : 'yellow'}>  {t(remoteLine(state.remote))}</Text> : null}
-      {state.current && state.phase === 'running' ? <Text color="gray">  {t(state.current)}</Text> : null}
+      {state.remote ? (
+        <Text color={state.remote.state === 'ok' ? undefined : 'yellow'}> {t(remoteLine(state.remote))}</Text>
+      ) : null}
+      {state.current && state.phase === 'running' ? <Text color="gray"> {t(state.current)}</Text> : null}
       {state.warnings.slice(-5).map((warning, index) => (
         <Text key={index} color="yellow">
           {'  '}! {t(warning.code)} {t(warning.message)}

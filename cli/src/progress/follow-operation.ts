@@ -51,7 +51,9 @@ export async function followOperation(
     interrupts += 1;
     if (interrupts > 1) {
       renderer.close();
-      process.stderr.write('Stopped waiting; the operation may still be finishing in the packer daemon (see `packer events`).\n');
+      process.stderr.write(
+        'Stopped waiting; the operation may still be finishing in the packer daemon (see `packer events`).\n',
+      );
       process.exit(130);
     }
     cancel();
@@ -83,7 +85,11 @@ async function createRenderer(mode: ProgressMode): Promise<Renderer> {
     return { update: (state) => plain.update(state), close: () => undefined };
   }
   // ink and react load only here: simple commands never pay for them.
-  const [{ render }, { createElement }, { OperationView }] = await Promise.all([import('ink'), import('react'), import('./OperationView.js')]);
+  const [{ render }, { createElement }, { OperationView }] = await Promise.all([
+    import('ink'),
+    import('react'),
+    import('./OperationView.js'),
+  ]);
   let instance: ReturnType<typeof render> | undefined;
   return {
     update: (state) => {

@@ -18,12 +18,24 @@ describe('reduceOperationEvent', () => {
     const events = completed as EventEnvelope[];
     const operationId = events[0]!.operationId!;
     const queued = fold(events.slice(0, 1));
-    expect(queued).toMatchObject({ operationId, phase: 'queued', kind: 'rescan', summary: 'test operation (100 progress events)', done: 0 });
+    expect(queued).toMatchObject({
+      operationId,
+      phase: 'queued',
+      kind: 'rescan',
+      summary: 'test operation (100 progress events)',
+      done: 0,
+    });
     const running = fold(events.slice(0, 52));
     expect(running).toMatchObject({ phase: 'running', done: 50, total: 100, current: 'item-50', progressEvents: 50 });
     expect(isTerminal(running)).toBe(false);
     const done = fold(events);
-    expect(done).toMatchObject({ phase: 'completed', done: 100, total: 100, finalMessage: 'completed (revision 1)', progressEvents: 100 });
+    expect(done).toMatchObject({
+      phase: 'completed',
+      done: 100,
+      total: 100,
+      finalMessage: 'completed (revision 1)',
+      progressEvents: 100,
+    });
     expect(done.terminalPayload).toEqual(events.at(-1)!.payload);
     expect(isTerminal(done)).toBe(true);
   });
@@ -47,26 +59,39 @@ describe('reduceOperationEvent', () => {
     expect(end).toMatchObject({ phase: 'completed', done: 100, progressEvents: 21 });
   });
 
-  it('ends failed and cancelled operations with the packer\'s own words', () => {
+  it("ends failed and cancelled operations with the packer's own words", () => {
     expect(fold(failed as EventEnvelope[])).toMatchObject({
       phase: 'failed',
       kind: 'update',
       finalMessage: 'failed: CONFLICT: The snapshot moved from revision 0 to 1 since the preview.',
     });
-    expect(fold(cancelled as EventEnvelope[])).toMatchObject({ phase: 'cancelled', done: 5, total: 5, finalMessage: 'cancelled: test operation cancelled' });
+    expect(fold(cancelled as EventEnvelope[])).toMatchObject({
+      phase: 'cancelled',
+      done: 5,
+      total: 5,
+      finalMessage: 'cancelled: test operation cancelled',
+    });
   });
 
   it('accumulates warnings and counts, and derives the rate from event timestamps', () => {
     const events = buildFailed as EventEnvelope[];
     const afterFirst = fold(events.slice(0, 3));
-    expect(afterFirst).toMatchObject({ done: 4, bytes: 40960, counts: { processed: 3, cached: 1, failed: 0 }, warnings: [] });
+    expect(afterFirst).toMatchObject({
+      done: 4,
+      bytes: 40960,
+      counts: { processed: 3, cached: 1, failed: 0 },
+      warnings: [],
+    });
     // 4 items 250 ms after `started`.
     expect(afterFirst.rate).toBeCloseTo(16);
     const afterThird = fold(events.slice(0, 5));
     expect(afterThird.warnings.map((warning) => warning.code)).toEqual(['CASE_COLLISION', 'EMPTY_PACK']);
     expect(afterThird.counts).toEqual({ processed: 8, cached: 3, failed: 1 });
     expect(afterThird.rate).toBeCloseTo(12);
-    expect(fold(events)).toMatchObject({ phase: 'failed', finalMessage: 'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.' });
+    expect(fold(events)).toMatchObject({
+      phase: 'failed',
+      finalMessage: 'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.',
+    });
   });
 
   it('ignores events of other operations and events after the terminal one', () => {

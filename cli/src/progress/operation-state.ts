@@ -1,6 +1,12 @@
 import type { Diagnostic, EventEnvelope, RemoteCacheStats } from '@packer/core/contract';
 import { formatBytes } from '../render/format.js';
-import { foldOperation, initialOperation, isOperationFinished, type OperationOutcome, type OperationState } from '@packer/core/contract/runtime';
+import {
+  foldOperation,
+  initialOperation,
+  isOperationFinished,
+  type OperationOutcome,
+  type OperationState,
+} from '@packer/core/contract/runtime';
 
 /** What the progress view shows of one operation: the shared fold's state, laid out for the terminal. */
 export interface OperationViewState {
@@ -64,7 +70,11 @@ function viewOf(operation: OperationState): OperationViewState {
   if (progress?.remote !== undefined) view.remote = progress.remote;
   if (operation.startedAt !== undefined) view.startedAtMs = Date.parse(operation.startedAt);
   if (operation.lastProgressAt !== undefined) view.lastProgressAtMs = Date.parse(operation.lastProgressAt);
-  if (view.startedAtMs !== undefined && view.lastProgressAtMs !== undefined && view.lastProgressAtMs > view.startedAtMs) {
+  if (
+    view.startedAtMs !== undefined &&
+    view.lastProgressAtMs !== undefined &&
+    view.lastProgressAtMs > view.startedAtMs
+  ) {
     view.rate = view.done / ((view.lastProgressAtMs - view.startedAtMs) / 1000);
   }
   if (outcome) {
@@ -88,7 +98,13 @@ function finalMessage(outcome: OperationOutcome): string {
 
 /** One line for a build's remote cache use: `remote http://cache/x: 40 hits · 5 misses · 3 uploads · 1.2 MB down · 300 KB up`. */
 export function remoteLine(remote: RemoteCacheStats): string {
-  const parts = [`${remote.hits} hits`, `${remote.misses} misses`, `${remote.uploads} uploads`, `${formatBytes(remote.bytesDown)} down`, `${formatBytes(remote.bytesUp)} up`];
+  const parts = [
+    `${remote.hits} hits`,
+    `${remote.misses} misses`,
+    `${remote.uploads} uploads`,
+    `${formatBytes(remote.bytesDown)} down`,
+    `${formatBytes(remote.bytesUp)} up`,
+  ];
   if (remote.errors > 0) parts.push(`${remote.errors} errors`);
   return `remote ${remote.url}${remote.mode === 'read-only' ? ' (read-only)' : ''}${remote.state === 'ok' ? '' : ` [${remote.state}]`}: ${parts.join(' · ')}`;
 }

@@ -53,7 +53,10 @@ describe('PlainProgress', () => {
   });
 
   it('never writes an escape code or a carriage return', () => {
-    const lines = [...playPlain(completed as EventEnvelope[], 1000), ...playPlain(buildFailed as EventEnvelope[], 1000)];
+    const lines = [
+      ...playPlain(completed as EventEnvelope[], 1000),
+      ...playPlain(buildFailed as EventEnvelope[], 1000),
+    ];
     for (const line of lines) {
       expect(line).not.toMatch(/[\u001B\u009B\r]/);
       expect(line).not.toContain('\n');

@@ -6,7 +6,9 @@ import { terminalText } from './terminal-text.js';
 export function renderEventLine(event: EventEnvelope): string {
   const time = event.time.slice(11, 23);
   const op = event.operationId ? ` ${event.operationId}#${event.sequence}` : '';
-  return terminalText(`${event.cursor.padEnd(8)} ${time} ${event.type.padEnd(20)}${op} ${describePayload(event)}`.trimEnd());
+  return terminalText(
+    `${event.cursor.padEnd(8)} ${time} ${event.type.padEnd(20)}${op} ${describePayload(event)}`.trimEnd(),
+  );
 }
 
 function describePayload(envelope: EventEnvelope): string {

@@ -30,7 +30,13 @@ describe('terminalText', () => {
 });
 
 describe('every human renderer escapes what it quotes', () => {
-  const diagnostic: Diagnostic = { code: 'UNTRACKED_FILE', severity: 'info', path: `assets/${HOSTILE}`, message: `assets/${HOSTILE} is not registered.`, hint: `Run packer add ${HOSTILE}` };
+  const diagnostic: Diagnostic = {
+    code: 'UNTRACKED_FILE',
+    severity: 'info',
+    path: `assets/${HOSTILE}`,
+    message: `assets/${HOSTILE} is not registered.`,
+    hint: `Run packer add ${HOSTILE}`,
+  };
 
   it('render/*: diagnostics, plans, event lines and tables', () => {
     const plan = {
@@ -38,11 +44,37 @@ describe('every human renderer escapes what it quotes', () => {
       mutation: { type: 'remove', targets: [`assets/${HOSTILE}`], deleteFiles: true },
       blockers: [],
       warnings: [diagnostic],
-      registryMutations: [{ op: 'remove', entry: { id: 'a_01JQ0000000000000000000000', path: `assets/${HOSTILE}`, kind: 'text', settings: {}, tags: [HOSTILE] } }],
+      registryMutations: [
+        {
+          op: 'remove',
+          entry: {
+            id: 'a_01JQ0000000000000000000000',
+            path: `assets/${HOSTILE}`,
+            kind: 'text',
+            settings: {},
+            tags: [HOSTILE],
+          },
+        },
+      ],
       filesystemMutations: [{ op: 'delete', path: `assets/${HOSTILE}` }],
     } as unknown as Plan;
-    const event = { cursor: '1.5', operationId: 'op_1', sequence: 1, type: 'queued', time: '2026-01-01T00:00:00.000Z', payload: { kind: 'remove', summary: `remove ${HOSTILE}` } } as EventEnvelope;
-    const outputs = [renderDiagnostic(diagnostic), renderPlan(plan), renderEventLine(event), table([['a_1', HOSTILE], [HOSTILE, 'x']])];
+    const event = {
+      cursor: '1.5',
+      operationId: 'op_1',
+      sequence: 1,
+      type: 'queued',
+      time: '2026-01-01T00:00:00.000Z',
+      payload: { kind: 'remove', summary: `remove ${HOSTILE}` },
+    } as EventEnvelope;
+    const outputs = [
+      renderDiagnostic(diagnostic),
+      renderPlan(plan),
+      renderEventLine(event),
+      table([
+        ['a_1', HOSTILE],
+        [HOSTILE, 'x'],
+      ]),
+    ];
     for (const output of outputs) {
       expect(output).toContain(ESCAPED);
       expect(output).not.toMatch(RAW_CONTROL);
@@ -53,9 +85,30 @@ describe('every human renderer escapes what it quotes', () => {
 
   it('the progress views: ink and plain lines', () => {
     const events = [
-      { cursor: '1.1', operationId: 'op_1', sequence: 1, type: 'queued', time: '2026-01-01T00:00:00.000Z', payload: { kind: 'build', summary: `build ${HOSTILE}`, laneDepth: 0 } },
-      { cursor: '1.2', operationId: 'op_1', sequence: 2, type: 'started', time: '2026-01-01T00:00:00.100Z', payload: { kind: 'build', baseRevision: 1 } },
-      { cursor: '1.3', operationId: 'op_1', sequence: 3, type: 'progress', time: '2026-01-01T00:00:00.200Z', payload: { done: 1, total: 2, current: `assets/${HOSTILE}`, warnings: [diagnostic] } },
+      {
+        cursor: '1.1',
+        operationId: 'op_1',
+        sequence: 1,
+        type: 'queued',
+        time: '2026-01-01T00:00:00.000Z',
+        payload: { kind: 'build', summary: `build ${HOSTILE}`, laneDepth: 0 },
+      },
+      {
+        cursor: '1.2',
+        operationId: 'op_1',
+        sequence: 2,
+        type: 'started',
+        time: '2026-01-01T00:00:00.100Z',
+        payload: { kind: 'build', baseRevision: 1 },
+      },
+      {
+        cursor: '1.3',
+        operationId: 'op_1',
+        sequence: 3,
+        type: 'progress',
+        time: '2026-01-01T00:00:00.200Z',
+        payload: { done: 1, total: 2, current: `assets/${HOSTILE}`, warnings: [diagnostic] },
+      },
     ] as EventEnvelope[];
     let state = initialOperationState('op_1');
     const lines: string[] = [];
@@ -64,27 +117,78 @@ describe('every human renderer escapes what it quotes', () => {
       state = reduceOperationEvent(state, event);
       plain.update(state);
     }
-    const failed = reduceOperationEvent(state, { cursor: '1.4', operationId: 'op_1', sequence: 4, type: 'failed', time: '2026-01-01T00:00:00.300Z', payload: { kind: 'build', error: { code: 'BLOCKED', message: `${HOSTILE} failed`, data: {} } } } as EventEnvelope);
+    const failed = reduceOperationEvent(state, {
+      cursor: '1.4',
+      operationId: 'op_1',
+      sequence: 4,
+      type: 'failed',
+      time: '2026-01-01T00:00:00.300Z',
+      payload: { kind: 'build', error: { code: 'BLOCKED', message: `${HOSTILE} failed`, data: {} } },
+    } as EventEnvelope);
     const running = render(<OperationView state={state} />);
     const frames = [running.lastFrame() ?? ''];
     running.rerender(<OperationView state={failed} />);
     frames.push(running.lastFrame() ?? '');
     running.unmount();
     plain.update(failed);
-    for (const text of [...frames.map((frame) => frame.replace(INK_COLOUR, '')), ...lines]) expect(text).not.toMatch(RAW_CONTROL);
+    for (const text of [...frames.map((frame) => frame.replace(INK_COLOUR, '')), ...lines])
+      expect(text).not.toMatch(RAW_CONTROL);
     expect(frames[0]).toContain(`build ${ESCAPED}`.slice(0, 40));
     expect(lines.join('\n')).toContain(`assets/${ESCAPED}`);
     expect(lines.at(-1)).toBe(`failed: BLOCKED: ${ESCAPED} failed`);
   });
 
   it('packer top: project name, operation summaries, error codes and recent events', () => {
-    const summary = { revision: 1, projectName: HOSTILE, registryState: 'ok', summary: { assets: 1, byKind: {}, byStatus: {}, untracked: 0, missing: 0, divergence: 0, blockers: 0, warnings: 0, infos: 0, totalBytes: 0 }, lastBuilds: [], divergence: [] } as unknown as MethodResult<'snapshot.summary'>;
+    const summary = {
+      revision: 1,
+      projectName: HOSTILE,
+      registryState: 'ok',
+      summary: {
+        assets: 1,
+        byKind: {},
+        byStatus: {},
+        untracked: 0,
+        missing: 0,
+        divergence: 0,
+        blockers: 0,
+        warnings: 0,
+        infos: 0,
+        totalBytes: 0,
+      },
+      lastBuilds: [],
+      divergence: [],
+    } as unknown as MethodResult<'snapshot.summary'>;
     const operations = [
-      { operationId: 'op_1', kind: 'build', state: 'running', summary: `build ${HOSTILE}`, queuedAt: '2026-01-01T00:00:00.000Z', progress: { done: 1, total: 2 } },
-      { operationId: 'op_2', kind: 'remove', state: 'failed', summary: `remove ${HOSTILE}`, queuedAt: '2026-01-01T00:00:00.000Z', error: { code: 'BLOCKED', message: HOSTILE } },
+      {
+        operationId: 'op_1',
+        kind: 'build',
+        state: 'running',
+        summary: `build ${HOSTILE}`,
+        queuedAt: '2026-01-01T00:00:00.000Z',
+        progress: { done: 1, total: 2 },
+      },
+      {
+        operationId: 'op_2',
+        kind: 'remove',
+        state: 'failed',
+        summary: `remove ${HOSTILE}`,
+        queuedAt: '2026-01-01T00:00:00.000Z',
+        error: { code: 'BLOCKED', message: HOSTILE },
+      },
     ] as unknown as OperationInfo[];
-    const recent = [{ cursor: '1.9', operationId: 'op_2', sequence: 1, type: 'queued', time: '2026-01-01T00:00:00.000Z', payload: { kind: 'remove', summary: `remove ${HOSTILE}` } }] as EventEnvelope[];
-    const view = render(<Dashboard projectName={HOSTILE} summary={summary} health={undefined} operations={operations} recent={recent} />);
+    const recent = [
+      {
+        cursor: '1.9',
+        operationId: 'op_2',
+        sequence: 1,
+        type: 'queued',
+        time: '2026-01-01T00:00:00.000Z',
+        payload: { kind: 'remove', summary: `remove ${HOSTILE}` },
+      },
+    ] as EventEnvelope[];
+    const view = render(
+      <Dashboard projectName={HOSTILE} summary={summary} health={undefined} operations={operations} recent={recent} />,
+    );
     const frame = (view.lastFrame() ?? '').replace(INK_COLOUR, '');
     view.unmount();
     expect(frame).not.toMatch(RAW_CONTROL);

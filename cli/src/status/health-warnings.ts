@@ -21,14 +21,22 @@ export function healthWarningLines(health: Health): string[] {
       const held = [
         warning.pending ? `${plural(warning.pending, 'record')} held in memory` : '',
         warning.dropped ? `${warning.dropped} lost` : '',
-      ].filter(Boolean).join(', ');
-      lines.push(`warning: storage degraded (${warning.store}): ${warning.message}${held ? ` (${held})` : ''}, since ${warning.since}`);
+      ]
+        .filter(Boolean)
+        .join(', ');
+      lines.push(
+        `warning: storage degraded (${warning.store}): ${warning.message}${held ? ` (${held})` : ''}, since ${warning.since}`,
+      );
     }
-    lines.push('  hint: free space (or fix permissions) under .packer/; the daemon retries by itself and the warning clears once writes go through');
+    lines.push(
+      '  hint: free space (or fix permissions) under .packer/; the daemon retries by itself and the warning clears once writes go through',
+    );
   }
   const remote = health.remoteCache;
   if (remote?.warning) {
-    lines.push(`warning: ${remote.warning}${remote.since ? `, since ${remote.since}` : ''}${remote.pausedUntil ? ` (paused until ${remote.pausedUntil})` : ''}`);
+    lines.push(
+      `warning: ${remote.warning}${remote.since ? `, since ${remote.since}` : ''}${remote.pausedUntil ? ` (paused until ${remote.pausedUntil})` : ''}`,
+    );
     if (remote.hint) lines.push(`  hint: ${remote.hint}`);
   }
   return lines.map(terminalText);

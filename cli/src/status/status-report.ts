@@ -4,18 +4,26 @@ import { formatBytes, formatDuration, plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
 import { healthWarningLines } from './health-warnings.js';
 
-export type StatusResult = { summary: MethodResult<'snapshot.summary'>; daemon: MethodResult<'daemon.health'> & { inProcess: boolean } };
+export type StatusResult = {
+  summary: MethodResult<'snapshot.summary'>;
+  daemon: MethodResult<'daemon.health'> & { inProcess: boolean };
+};
 
 /** What `packer status` shows: the packer's summary (a synced read) and the daemon's health, as answered. */
 export async function collectStatus(client: DaemonClient): Promise<StatusResult> {
-  const [summary, health] = await Promise.all([client.call('snapshot.summary', { sync: true }), client.call('daemon.health', {})]);
+  const [summary, health] = await Promise.all([
+    client.call('snapshot.summary', { sync: true }),
+    client.call('daemon.health', {}),
+  ]);
   return { summary, daemon: { ...health, inProcess: client.inProcess } };
 }
 
 /** The human form of a status answer. */
 export function renderStatus({ summary, daemon }: StatusResult): string {
   const s = summary.summary;
-  const kinds = Object.entries(s.byKind).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  const kinds = Object.entries(s.byKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
   const lines = [
     `${summary.projectName}  revision ${summary.revision}  registry ${summary.registryState}`,
     `assets: ${s.assets}${kinds ? ` (${kinds})` : ''}, ${formatBytes(s.totalBytes)}`,
@@ -23,12 +31,16 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
     `diagnostics: ${plural(s.blockers, 'blocker')}, ${plural(s.warnings, 'warning')}, ${s.infos} info${s.blockers + s.warnings > 0 ? '  (details: packer check)' : ''}`,
   ];
   if (s.divergence > 0) lines.push('divergence: run `packer reconcile` to review what the packer proposes');
-  lines.push(daemon.inProcess
-    ? 'daemon: not used (in-process run)'
-    : `daemon: pid ${daemon.pid}, up ${formatDuration(daemon.uptimeMs)}, watcher ${daemon.watcher.backend} ${daemon.watcher.state}, lane depth ${daemon.laneDepth}`);
+  lines.push(
+    daemon.inProcess
+      ? 'daemon: not used (in-process run)'
+      : `daemon: pid ${daemon.pid}, up ${formatDuration(daemon.uptimeMs)}, watcher ${daemon.watcher.backend} ${daemon.watcher.state}, lane depth ${daemon.laneDepth}`,
+  );
   if (summary.lastBuilds.length === 0) lines.push('builds: none yet');
   for (const build of summary.lastBuilds) {
-    lines.push(`build ${build.pack}: ${build.digest.slice(0, 12)}  ${plural(build.entries, 'entry', 'entries')}  ${formatBytes(build.bytes)}  revision ${build.revision}  at ${build.builtAt}`);
+    lines.push(
+      `build ${build.pack}: ${build.digest.slice(0, 12)}  ${plural(build.entries, 'entry', 'entries')}  ${formatBytes(build.bytes)}  revision ${build.revision}  at ${build.builtAt}`,
+    );
   }
   // Every line is one line by construction; what it quotes (project, kinds, packs) is escaped as a whole.
   return [...lines.map(terminalText), ...healthWarningLines(daemon)].join('\n');

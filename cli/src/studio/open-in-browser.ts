@@ -12,11 +12,22 @@ export function openInBrowser(url: string, warn: (message: string) => void): () 
   const folder = mkdtempSync(path.join(os.tmpdir(), 'packer-studio-'));
   const file = path.join(folder, 'open.html');
   const escaped = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  writeFileSync(file, `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escaped}"><a href="${escaped}">Packer Studio</a>\n`, { mode: 0o600 });
+  writeFileSync(
+    file,
+    `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${escaped}"><a href="${escaped}">Packer Studio</a>\n`,
+    { mode: 0o600 },
+  );
   const target = `file://${file}`;
-  const [command, args] = process.platform === 'darwin' ? ['open', [target]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', target]] : ['xdg-open', [target]];
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [target]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '""', target]]
+        : ['xdg-open', [target]];
   const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
-  child.once('error', (error) => warn(`Could not open a browser (${command}: ${error.message}); open the URL above yourself.`));
+  child.once('error', (error) =>
+    warn(`Could not open a browser (${command}: ${error.message}); open the URL above yourself.`),
+  );
   child.unref();
   return () => rmSync(folder, { recursive: true, force: true });
 }

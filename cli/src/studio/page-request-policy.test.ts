@@ -30,7 +30,10 @@ describe('the Studio page server checks requests as the daemon checks WebSocket 
   it('the token must be one the server read from .packer/ws-token', () => {
     expect(checkPageToken(token, [token])).toBeUndefined();
     expect(checkPageToken(token, ['b'.repeat(64), token])).toBeUndefined();
-    expect(checkPageToken('b'.repeat(64), [token])).toMatchObject({ status: 401, message: 'The token does not match .packer/ws-token.' });
+    expect(checkPageToken('b'.repeat(64), [token])).toMatchObject({
+      status: 401,
+      message: 'The token does not match .packer/ws-token.',
+    });
     expect(checkPageToken(undefined, [token])).toMatchObject({ status: 401, reason: 'token' });
     expect(checkPageToken('', [token])).toMatchObject({ status: 401, reason: 'token' });
   });

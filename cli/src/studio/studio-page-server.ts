@@ -54,11 +54,16 @@ const SECURITY_HEADERS = {
 export async function startStudioPageServer(options: StudioPageServerOptions): Promise<StudioPageServer> {
   const webRoot = path.resolve(options.webRoot);
   if (!existsSync(path.join(webRoot, 'index.html'))) {
-    throw new PackerError('NOT_READY', `The Studio page is not built: ${path.join(webRoot, 'index.html')} is missing.`, { webRoot, hint: 'Run `npm run build` at the repository root.' });
+    throw new PackerError(
+      'NOT_READY',
+      `The Studio page is not built: ${path.join(webRoot, 'index.html')} is missing.`,
+      { webRoot, hint: 'Run `npm run build` at the repository root.' },
+    );
   }
   const server = createServer((request, response) => {
     void handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendJson(response, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
+      if (!response.headersSent)
+        sendJson(response, 500, { error: { message: error instanceof Error ? error.message : String(error) } });
       else response.destroy();
     });
   });
@@ -68,7 +73,8 @@ export async function startStudioPageServer(options: StudioPageServerOptions): P
     if (refused) return refuse(response, refused);
     const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (pathname === '/studio/endpoint') {
-      if (request.method !== 'POST') return sendJson(response, 405, { error: { message: 'Use POST.' } }, { Allow: 'POST' });
+      if (request.method !== 'POST')
+        return sendJson(response, 405, { error: { message: 'Use POST.' } }, { Allow: 'POST' });
       const authorization = request.headers.authorization ?? '';
       const given = authorization.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : undefined;
       const badToken = checkPageToken(given, options.knownTokens);
@@ -79,20 +85,32 @@ export async function startStudioPageServer(options: StudioPageServerOptions): P
         return sendJson(response, 200, { url: endpoint.url, token: endpoint.token });
       } catch (error) {
         const shaped = error as { code?: string; message?: string; data?: { hint?: string } };
-        return sendJson(response, 503, { error: { code: shaped.code, message: shaped.message ?? String(error), hint: shaped.data?.hint } });
+        return sendJson(response, 503, {
+          error: { code: shaped.code, message: shaped.message ?? String(error), hint: shaped.data?.hint },
+        });
       }
     }
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: { message: 'Use GET.' } }, { Allow: 'GET, HEAD' });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendJson(response, 405, { error: { message: 'Use GET.' } }, { Allow: 'GET, HEAD' });
     const file = staticFile(webRoot, pathname);
     if (!file) return sendJson(response, 404, { error: { message: `No such file: ${pathname}` } });
     const body = readFileSync(file);
-    response.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length });
+    response.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': body.length,
+    });
     response.end(request.method === 'HEAD' ? undefined : body);
   }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`The Studio page server cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}. Choose another --port, or 0 for a free one.`, { cause: error })),
+      reject(
+        new Error(
+          `The Studio page server cannot listen on ${options.host}:${options.port}: ${error.code ?? error.message}. Choose another --port, or 0 for a free one.`,
+          { cause: error },
+        ),
+      ),
     );
     server.listen(options.port, options.host, () => resolve());
   });
@@ -124,11 +142,18 @@ function staticFile(webRoot: string, pathname: string): string | undefined {
 }
 
 function refuse(response: ServerResponse, refusal: PageRefusal): void {
-  sendJson(response, refusal.status, { error: { reason: refusal.reason, message: refusal.message, ...(refusal.hint ? { hint: refusal.hint } : {}) } });
+  sendJson(response, refusal.status, {
+    error: { reason: refusal.reason, message: refusal.message, ...(refusal.hint ? { hint: refusal.hint } : {}) },
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { ...SECURITY_HEADERS, ...headers, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    ...SECURITY_HEADERS,
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(text);
 }

@@ -43,7 +43,12 @@ export async function ensureWebSocketEndpoint(projectRoot: string, client = 'cli
       await stopped;
       const deadline = Date.now() + STOP_TIMEOUT_MS;
       while (isDaemonAlive(hello.pid)) {
-        if (Date.now() > deadline) throw new PackerError('NOT_READY', `The daemon (pid ${hello.pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s.`, { pid: hello.pid });
+        if (Date.now() > deadline)
+          throw new PackerError(
+            'NOT_READY',
+            `The daemon (pid ${hello.pid}) did not stop within ${STOP_TIMEOUT_MS / 1000} s.`,
+            { pid: hello.pid },
+          );
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       started = true;

@@ -52,7 +52,16 @@ const health: MethodResult<'daemon.health'> = {
 function play(events: readonly EventEnvelope[], props: Partial<DashboardProps> = {}): string[] {
   const rows = new Map<string, OperationInfo>();
   const recent: EventEnvelope[] = [];
-  const element = () => <Dashboard projectName="sample-game" summary={summary} health={health} operations={[...rows.values()]} recent={recent} {...props} />;
+  const element = () => (
+    <Dashboard
+      projectName="sample-game"
+      summary={summary}
+      health={health}
+      operations={[...rows.values()]}
+      recent={recent}
+      {...props}
+    />
+  );
   const view = render(element());
   const frames = [(view.lastFrame() ?? '').replace(ANSI, '')];
   for (const event of events) {
@@ -105,14 +114,26 @@ describe('Dashboard', () => {
 
   it('jumps with coalesced progress', () => {
     const frames = play(coalesced as EventEnvelope[]).map((frame) => operationLines(frame).join('\n'));
-    const counts = frames.map((frame) => / (\d+)\/100/.exec(frame)?.[1]).filter((count) => count !== undefined).map(Number);
+    const counts = frames
+      .map((frame) => / (\d+)\/100/.exec(frame)?.[1])
+      .filter((count) => count !== undefined)
+      .map(Number);
     expect(counts[counts.indexOf(10) + 1]).toBe(90);
   });
 
   it('shows failed and cancelled operations with their code', () => {
-    expect(operationLines(play(failed as EventEnvelope[]).at(-1)!)).toEqual(['  idle', '  failed   update assets/sprites/ui/button.png — CONFLICT']);
-    expect(operationLines(play(buildFailed as EventEnvelope[]).at(-1)!)).toEqual(['  idle', '  failed   build sprites, ui — BLOCKED']);
-    expect(operationLines(play(cancelled as EventEnvelope[]).at(-1)!)).toEqual(['  idle', '  cancelled test operation (5 progress events)']);
+    expect(operationLines(play(failed as EventEnvelope[]).at(-1)!)).toEqual([
+      '  idle',
+      '  failed   update assets/sprites/ui/button.png — CONFLICT',
+    ]);
+    expect(operationLines(play(buildFailed as EventEnvelope[]).at(-1)!)).toEqual([
+      '  idle',
+      '  failed   build sprites, ui — BLOCKED',
+    ]);
+    expect(operationLines(play(cancelled as EventEnvelope[]).at(-1)!)).toEqual([
+      '  idle',
+      '  cancelled test operation (5 progress events)',
+    ]);
   });
 
   it('shows a running operation next to one that finished', () => {
@@ -135,13 +156,24 @@ describe('Dashboard', () => {
 
   it('says when it is waiting for a restarting daemon, under the header', () => {
     const [waiting] = play([], { reconnecting: true });
-    expect(waiting!.split('\n')[1]).toBe('daemon restarting… waiting to reconnect (what follows is as of the last event seen)');
+    expect(waiting!.split('\n')[1]).toBe(
+      'daemon restarting… waiting to reconnect (what follows is as of the last event seen)',
+    );
     expect(play([])[0]).not.toContain('daemon restarting');
   });
 
   it('quits on q', async () => {
     const onQuit = vi.fn();
-    const view = render(<Dashboard projectName="sample-game" summary={summary} health={health} operations={[]} recent={[]} onQuit={onQuit} />);
+    const view = render(
+      <Dashboard
+        projectName="sample-game"
+        summary={summary}
+        health={health}
+        operations={[]}
+        recent={[]}
+        onQuit={onQuit}
+      />,
+    );
     view.stdin.write('x');
     await new Promise((resolve) => setImmediate(resolve));
     expect(onQuit).not.toHaveBeenCalled();

@@ -30,26 +30,35 @@ export function Dashboard({ projectName, summary, health, operations, recent, re
   return (
     <Box flexDirection="column">
       <Text bold>
-        packer top — {t(projectName)}  revision {summary?.revision ?? '…'}  {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${t(health.watcher.state)}` : ''}
+        packer top — {t(projectName)} revision {summary?.revision ?? '…'}{' '}
+        {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${t(health.watcher.state)}` : ''}
       </Text>
-      {reconnecting ? <Text color="yellow">daemon restarting… waiting to reconnect (what follows is as of the last event seen)</Text> : null}
+      {reconnecting ? (
+        <Text color="yellow">daemon restarting… waiting to reconnect (what follows is as of the last event seen)</Text>
+      ) : null}
       {s ? (
         <Text>
-          assets {s.assets} · missing {s.missing} · untracked {s.untracked} · <Text color={s.blockers ? 'red' : 'green'}>blockers {s.blockers}</Text> · warnings {s.warnings}
+          assets {s.assets} · missing {s.missing} · untracked {s.untracked} ·{' '}
+          <Text color={s.blockers ? 'red' : 'green'}>blockers {s.blockers}</Text> · warnings {s.warnings}
         </Text>
       ) : null}
       <Text underline>operations</Text>
-      {active.length === 0 ? <Text color="gray">  idle</Text> : null}
+      {active.length === 0 ? <Text color="gray"> idle</Text> : null}
       {active.map((op) => (
         <Text key={op.operationId}>
           {'  '}
           <Text color={op.state === 'running' ? 'cyan' : 'yellow'}>{op.state.padEnd(8)}</Text> {t(op.summary)}{' '}
-          {op.state === 'running' ? <ProgressBar done={op.progress?.done ?? 0} total={op.progress?.total} width={20} /> : null}
+          {op.state === 'running' ? (
+            <ProgressBar done={op.progress?.done ?? 0} total={op.progress?.total} width={20} />
+          ) : null}
           {op.progress ? ` ${op.progress.done}${op.progress.total !== undefined ? `/${op.progress.total}` : ''}` : ''}
         </Text>
       ))}
       {finished.map((op) => (
-        <Text key={op.operationId} color={op.state === 'completed' ? 'green' : op.state === 'failed' ? 'red' : 'yellow'}>
+        <Text
+          key={op.operationId}
+          color={op.state === 'completed' ? 'green' : op.state === 'failed' ? 'red' : 'yellow'}
+        >
           {'  '}
           {op.state.padEnd(8)} {t(op.summary)}
           {op.error ? ` — ${t(op.error.code)}` : ''}

@@ -19,7 +19,11 @@ describe('applyOperationEvent', () => {
   it('follows an operation that `operations.list` reported as running, keeping its actor', () => {
     const rows = new Map([[operationId, listed('running')]]);
     for (const event of events.slice(50)) applyOperationEvent(rows, event);
-    expect(rows.get(operationId)).toMatchObject({ state: 'completed', progress: { done: 100, total: 100 }, actor: { client: 'studio', pid: 7 } });
+    expect(rows.get(operationId)).toMatchObject({
+      state: 'completed',
+      progress: { done: 100, total: 100 },
+      actor: { client: 'studio', pid: 7 },
+    });
   });
 
   it('leaves an operation that `operations.list` reported as finished as listed', () => {
@@ -33,7 +37,8 @@ describe('applyOperationEvent', () => {
     const rows = new Map<string, OperationInfo>();
     const ids = ['op_a', 'op_b', 'op_c'];
     for (const id of ids) {
-      for (const event of [events[0]!, events[1]!, events.at(-1)!]) applyOperationEvent(rows, { ...event, operationId: id }, 2);
+      for (const event of [events[0]!, events[1]!, events.at(-1)!])
+        applyOperationEvent(rows, { ...event, operationId: id }, 2);
     }
     expect([...rows.keys()]).toEqual(['op_b', 'op_c']);
     expect([...rows.values()].map((row) => row.state)).toEqual(['completed', 'completed']);

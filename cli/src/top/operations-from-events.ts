@@ -1,5 +1,11 @@
 import type { EventEnvelope, OperationInfo } from '@packer/core/contract';
-import { DEFAULT_OPERATION_HISTORY, foldOperations, operationFromInfo, operationInfoOf, type OperationState } from '@packer/core/contract/runtime';
+import {
+  DEFAULT_OPERATION_HISTORY,
+  foldOperations,
+  operationFromInfo,
+  operationInfoOf,
+  type OperationState,
+} from '@packer/core/contract/runtime';
 
 // The folded operations behind each rows map, so stale and repeated events are recognised and finished ones age out.
 const foldedByRows = new WeakMap<Map<string, OperationInfo>, ReadonlyMap<string, OperationState>>();
@@ -9,7 +15,11 @@ const foldedByRows = new WeakMap<Map<string, OperationInfo>, ReadonlyMap<string,
  * came from `operations.list` are seeded from what the packer listed; past `limit` finished operations that the
  * fold followed, the oldest are dropped.
  */
-export function applyOperationEvent(rows: Map<string, OperationInfo>, event: EventEnvelope, limit = DEFAULT_OPERATION_HISTORY): void {
+export function applyOperationEvent(
+  rows: Map<string, OperationInfo>,
+  event: EventEnvelope,
+  limit = DEFAULT_OPERATION_HISTORY,
+): void {
   const { operationId } = event;
   if (!operationId) return;
   let before = foldedByRows.get(rows) ?? new Map<string, OperationState>();

@@ -21,7 +21,16 @@ export interface PackerRun {
  */
 export function developerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ['CI', 'CONTINUOUS_INTEGRATION', 'PACKER_DAEMON', 'PACKER_TEST_HOOKS', 'PACKER_SOCKET_DIR', 'FORCE_COLOR', 'DEBUG']) delete env[name];
+  for (const name of [
+    'CI',
+    'CONTINUOUS_INTEGRATION',
+    'PACKER_DAEMON',
+    'PACKER_TEST_HOOKS',
+    'PACKER_SOCKET_DIR',
+    'FORCE_COLOR',
+    'DEBUG',
+  ])
+    delete env[name];
   return { ...env, NO_COLOR: '1', ...extra };
 }
 
@@ -42,7 +51,11 @@ export function packer(cwd: string, args: readonly string[], options: RunOptions
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`packer ${args.join(' ')} did not exit within ${timeoutMs} ms.\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `packer ${args.join(' ')} did not exit within ${timeoutMs} ms.\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.once('error', reject);
     child.once('close', (code) => {
@@ -56,7 +69,9 @@ export function packer(cwd: string, args: readonly string[], options: RunOptions
           try {
             return JSON.parse(stdout) as T;
           } catch {
-            throw new Error(`packer ${args.join(' ')} printed no JSON document (exit ${code}).\nstdout: ${stdout}\nstderr: ${stderr}`);
+            throw new Error(
+              `packer ${args.join(' ')} printed no JSON document (exit ${code}).\nstdout: ${stdout}\nstderr: ${stderr}`,
+            );
           }
         },
       });
@@ -66,7 +81,11 @@ export function packer(cwd: string, args: readonly string[], options: RunOptions
 
 /** Starts `packer <args>` without waiting (for `--follow`, `top` and the like). */
 export function spawnPacker(cwd: string, args: readonly string[], options: RunOptions = {}): ChildProcess {
-  return spawn(process.execPath, [PACKER_BIN, ...args], { cwd, env: options.env ?? developerEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [PACKER_BIN, ...args], {
+    cwd,
+    env: options.env ?? developerEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Joins oclif's wrapped ` ›   ` error lines back into plain text. */
@@ -81,5 +100,8 @@ function unwrapOclifError(stderr: string): string {
 
 /** Parses NDJSON output (`events --json`): one event a line. */
 export function ndjson<T = Record<string, unknown>>(text: string): T[] {
-  return text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as T);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as T);
 }

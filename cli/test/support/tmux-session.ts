@@ -13,7 +13,11 @@ const run = promisify(execFile);
  * what the screen shows, polling with a deadline, never on fixed sleeps.
  */
 export class TmuxSession {
-  private constructor(private readonly dir: string, readonly session: string, private readonly scrollback: boolean) {}
+  private constructor(
+    private readonly dir: string,
+    readonly session: string,
+    private readonly scrollback: boolean,
+  ) {}
 
   /** `scrollback`: read the pane with its history (when the pane dies, tmux's "Pane is dead" line scrolls the top line off). */
   static async create(session: string, options: { scrollback?: boolean } = {}): Promise<TmuxSession> {
@@ -32,7 +36,25 @@ export class TmuxSession {
    */
   async start(cwd: string, ...args: string[]): Promise<void> {
     const command = `'${process.execPath}' '${PACKER_BIN}' ${args.join(' ')}; echo "[${args[0]} exited with status $?]"`;
-    await this.tmux('new-session', '-d', '-s', this.session, '-x', '120', '-y', '40', '-c', cwd, command, ';', 'set-option', '-t', this.session, 'remain-on-exit', 'on');
+    await this.tmux(
+      'new-session',
+      '-d',
+      '-s',
+      this.session,
+      '-x',
+      '120',
+      '-y',
+      '40',
+      '-c',
+      cwd,
+      command,
+      ';',
+      'set-option',
+      '-t',
+      this.session,
+      'remain-on-exit',
+      'on',
+    );
   }
 
   screen(): Promise<string> {
@@ -44,13 +66,18 @@ export class TmuxSession {
   }
 
   /** Polls until `predicate` accepts the screen; fails with the last screen after `timeoutMs`. */
-  async waitForScreen(what: string, predicate: (screen: string) => boolean | Promise<boolean>, timeoutMs: number): Promise<string> {
+  async waitForScreen(
+    what: string,
+    predicate: (screen: string) => boolean | Promise<boolean>,
+    timeoutMs: number,
+  ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let screen = '';
     for (;;) {
       screen = await this.screen();
       if (await predicate(screen)) return screen;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -50,7 +50,10 @@ export class DaemonClient {
   private currentState: ClientState = 'connecting';
 
   /** Browser-safe: knows nothing of sockets or processes; the connector does. */
-  constructor(private readonly connector: Connector, private readonly options: DaemonClientOptions = {}) {}
+  constructor(
+    private readonly connector: Connector,
+    private readonly options: DaemonClientOptions = {},
+  ) {}
 
   /** Opens the first connection (and says hello through the connector). */
   async open(): Promise<this> {
@@ -159,7 +162,10 @@ class ActiveSubscription implements EventSubscription {
   private detachers: (() => void)[] = [];
   private connection: RpcConnection | undefined;
 
-  constructor(private readonly options: EventSubscriptionOptions, private readonly owner: DaemonClient) {
+  constructor(
+    private readonly options: EventSubscriptionOptions,
+    private readonly owner: DaemonClient,
+  ) {
     this.lastCursor = options.since;
   }
 
@@ -219,7 +225,8 @@ class ActiveSubscription implements EventSubscription {
     }
     this.subscriptionId = result.subscriptionId;
     if (this.lastCursor === undefined) this.lastCursor = result.cursor;
-    if (this.lastGeneration !== undefined && result.generation !== this.lastGeneration) this.options.onRestart?.({ generation: result.generation });
+    if (this.lastGeneration !== undefined && result.generation !== this.lastGeneration)
+      this.options.onRestart?.({ generation: result.generation });
     this.lastGeneration = result.generation;
     ready = true;
     // Other subscriptions on this connection kept streaming while we waited: only our own events are ours.
@@ -235,6 +242,7 @@ class ActiveSubscription implements EventSubscription {
     this.owner.forget(this);
     const id = this.subscriptionId;
     this.subscriptionId = undefined;
-    if (id && this.connection && !this.connection.closed) await this.connection.call('events.unsubscribe', { subscriptionId: id }).catch(() => undefined);
+    if (id && this.connection && !this.connection.closed)
+      await this.connection.call('events.unsubscribe', { subscriptionId: id }).catch(() => undefined);
   }
 }

@@ -9,10 +9,24 @@ describe('RpcConnection notifications', () => {
   it('hands each listener the params of its own notification, in the shape of the contract', async () => {
     const [server, client] = memoryTransportPair();
     const connection = new RpcConnection(client);
-    const event: EventEnvelope = { cursor: '2.7', type: 'snapshot.changed', time: '2026-01-01T00:00:00.000Z', payload: { revision: 3 } };
-    const closed: NotificationParams<'events.closed'> = { subscriptionId: 'sub_1', code: 'OVERFLOW', reason: 'The subscriber fell behind.', resumeCursor: '2.7' };
-    const events = new Promise<NotificationParams<'events.event'>>((resolve) => connection.onNotification('events.event', resolve));
-    const closes = new Promise<NotificationParams<'events.closed'>>((resolve) => connection.onNotification('events.closed', resolve));
+    const event: EventEnvelope = {
+      cursor: '2.7',
+      type: 'snapshot.changed',
+      time: '2026-01-01T00:00:00.000Z',
+      payload: { revision: 3 },
+    };
+    const closed: NotificationParams<'events.closed'> = {
+      subscriptionId: 'sub_1',
+      code: 'OVERFLOW',
+      reason: 'The subscriber fell behind.',
+      resumeCursor: '2.7',
+    };
+    const events = new Promise<NotificationParams<'events.event'>>((resolve) =>
+      connection.onNotification('events.event', resolve),
+    );
+    const closes = new Promise<NotificationParams<'events.closed'>>((resolve) =>
+      connection.onNotification('events.closed', resolve),
+    );
     server.send(notify('events.closed', closed));
     server.send(notify('events.event', { subscriptionId: 'sub_1', event }));
     const [gotEvent, gotClosed] = await Promise.all([events, closes]);
@@ -31,9 +45,18 @@ describe('RpcConnection notifications', () => {
     const off = connection.onNotification('events.closed', (params) => removed.push(params.subscriptionId));
     off();
     // Notifications arrive in order: once the second listener sees its one, the first would have seen its too.
-    const later = new Promise<string>((resolve) => connection.onNotification('events.event', (params) => resolve(params.subscriptionId)));
-    server.send(notify('events.closed', { subscriptionId: 'sub_gone', code: 'OVERFLOW', reason: 'r', resumeCursor: '1.1' }));
-    server.send(notify('events.event', { subscriptionId: 'sub_2', event: { cursor: '1.2', type: 'snapshot.changed', time: '2026-01-01T00:00:00.000Z', payload: {} } }));
+    const later = new Promise<string>((resolve) =>
+      connection.onNotification('events.event', (params) => resolve(params.subscriptionId)),
+    );
+    server.send(
+      notify('events.closed', { subscriptionId: 'sub_gone', code: 'OVERFLOW', reason: 'r', resumeCursor: '1.1' }),
+    );
+    server.send(
+      notify('events.event', {
+        subscriptionId: 'sub_2',
+        event: { cursor: '1.2', type: 'snapshot.changed', time: '2026-01-01T00:00:00.000Z', payload: {} },
+      }),
+    );
     expect(await later).toBe('sub_2');
     expect(removed).toEqual([]);
     connection.close();

@@ -1,6 +1,12 @@
 import { JSONRPCClient, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { PackerError } from '@packer/core/contract/runtime';
-import type { MethodName, MethodParams, MethodResult, NotificationName, NotificationParams } from '@packer/core/contract';
+import type {
+  MethodName,
+  MethodParams,
+  MethodResult,
+  NotificationName,
+  NotificationParams,
+} from '@packer/core/contract';
 import { fromRpcError } from './rpc-error.js';
 import type { Transport } from './transport.js';
 
@@ -17,7 +23,9 @@ export class RpcConnection {
   constructor(readonly transport: Transport) {
     this.client = new JSONRPCClient((request: JSONRPCRequest) => {
       if (!transport.send(JSON.stringify(request)) && transport.closed) {
-        throw new PackerError('NOT_READY', 'The connection to the packer daemon is closed.', { hint: 'Reconnect and retry.' });
+        throw new PackerError('NOT_READY', 'The connection to the packer daemon is closed.', {
+          hint: 'Reconnect and retry.',
+        });
       }
     });
     transport.onMessage((text) => this.receive(text));
@@ -38,10 +46,14 @@ export class RpcConnection {
     const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
     if ('error' in response && response.error) {
       if (this.lost && response.error.code === 0) {
-        throw new PackerError('CONNECTION_LOST', `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`, {
-          method,
-          hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
-        });
+        throw new PackerError(
+          'CONNECTION_LOST',
+          `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`,
+          {
+            method,
+            hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
+          },
+        );
       }
       throw fromRpcError(response.error);
     }
@@ -84,7 +96,12 @@ export class RpcConnection {
     }
     const messages = Array.isArray(message) ? message : [message];
     for (const item of messages) {
-      if (item && typeof item === 'object' && 'method' in item && !('id' in item && (item as { id: unknown }).id !== undefined)) {
+      if (
+        item &&
+        typeof item === 'object' &&
+        'method' in item &&
+        !('id' in item && (item as { id: unknown }).id !== undefined)
+      ) {
         const { method, params } = item as { method: string; params: unknown };
         // A copy: a listener that resubscribes (removes itself, adds a new one) must not see this notification twice.
         for (const listener of [...(this.notificationListeners.get(method) ?? [])]) listener(params);

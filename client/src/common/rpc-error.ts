@@ -5,7 +5,8 @@ import { errorCodeOf, isErrorCode, PackerError } from '@packer/core/contract/run
  * (its `toRpcError`); an error without one is named by its JSON-RPC number.
  */
 export function fromRpcError(error: { code: number; message: string; data?: unknown }): PackerError {
-  const { code, ...rest }: Record<string, unknown> = error.data && typeof error.data === 'object' ? { ...error.data } : {};
+  const { code, ...rest }: Record<string, unknown> =
+    error.data && typeof error.data === 'object' ? { ...error.data } : {};
   const known = (isErrorCode(code) ? code : undefined) ?? errorCodeOf(error.code) ?? 'INTERNAL';
   // The daemon's sending side is typed by the same error table (`ErrorData`): its data is taken as that code's row.
   return new PackerError(known, error.message, rest);

@@ -71,24 +71,41 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ECONNREFUSED') {
-        throw new PackerError('IO_ERROR', `Cannot connect to the packer daemon socket ${files.socketPath}: ${code ?? (error as Error).message}.`, {
-          path: files.socketPath,
-          errno: code,
-          hint: 'Check that the folder is yours and reachable, or set PACKER_SOCKET_DIR to a private folder.',
-        }, { cause: error });
+        throw new PackerError(
+          'IO_ERROR',
+          `Cannot connect to the packer daemon socket ${files.socketPath}: ${code ?? (error as Error).message}.`,
+          {
+            path: files.socketPath,
+            errno: code,
+            hint: 'Check that the folder is yours and reachable, or set PACKER_SOCKET_DIR to a private folder.',
+          },
+          { cause: error },
+        );
       }
     }
     let droppedNow = false;
     if (socket) {
       const connection = new RpcConnection(socketTransport(socket));
-      const hello = await sayHello(connection, options.client, files, Math.max(deadline, Date.now() + HELLO_MIN_WAIT_MS));
+      const hello = await sayHello(
+        connection,
+        options.client,
+        files,
+        Math.max(deadline, Date.now() + HELLO_MIN_WAIT_MS),
+      );
       if (hello === 'dropped') {
         dropped++;
         droppedNow = true;
       } else {
         if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
-        if (restartedForVersion) throw new PackerError('PROTOCOL_MISMATCH', `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`, { daemon: hello.protocolVersion, client: PROTOCOL_VERSION });
-        await connection.call('daemon.shutdown', { reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}` });
+        if (restartedForVersion)
+          throw new PackerError(
+            'PROTOCOL_MISMATCH',
+            `The daemon speaks protocol ${hello.protocolVersion}; this client speaks ${PROTOCOL_VERSION}.`,
+            { daemon: hello.protocolVersion, client: PROTOCOL_VERSION },
+          );
+        await connection.call('daemon.shutdown', {
+          reason: `protocol ${hello.protocolVersion} replaced by ${PROTOCOL_VERSION}`,
+        });
         connection.close();
         await waitForExit(hello.pid, deadline);
         restartedForVersion = true;
@@ -96,7 +113,9 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
       }
     }
     if (options.autoStart === false && !droppedNow) {
-      throw new PackerError('NOT_READY', `No packer daemon is running for ${root}.`, { hint: 'Start one with `packer daemon start`.' });
+      throw new PackerError('NOT_READY', `No packer daemon is running for ${root}.`, {
+        hint: 'Start one with `packer daemon start`.',
+      });
     }
     if (Date.now() > deadline) throw notReadyAtDeadline(root, files, options.autoStart !== false, dropped);
     if (options.autoStart === false) {
@@ -130,11 +149,20 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
  * Says hello over a fresh connection: the daemon's answer, or `dropped` when the connection closed before any
  * answer came (closed here too). A listener that stays silent past `deadline` is NOT_READY.
  */
-async function sayHello(connection: RpcConnection, client: string, files: ProjectFiles, deadline: number): Promise<MethodResult<'daemon.hello'> | 'dropped'> {
+async function sayHello(
+  connection: RpcConnection,
+  client: string,
+  files: ProjectFiles,
+  deadline: number,
+): Promise<MethodResult<'daemon.hello'> | 'dropped'> {
   try {
     return await withDeadline(helloOver(connection, client), deadline, () => {
       connection.close();
-      return new PackerError('NOT_READY', `The process listening on ${files.socketPath} did not answer daemon.hello in time.`, { path: files.socketPath, logFile: files.logFile });
+      return new PackerError(
+        'NOT_READY',
+        `The process listening on ${files.socketPath} did not answer daemon.hello in time.`,
+        { path: files.socketPath, logFile: files.logFile },
+      );
     });
   } catch (error) {
     if (!isPackerError(error, 'CONNECTION_LOST')) throw error;
@@ -145,15 +173,21 @@ async function sayHello(connection: RpcConnection, client: string, files: Projec
 
 function notReadyAtDeadline(root: string, files: ProjectFiles, autoStart: boolean, dropped: number): PackerError {
   if (dropped > 0) {
-    return new PackerError('NOT_READY', `The process listening on ${files.socketPath} closed the connection before answering daemon.hello (${dropped} ${dropped === 1 ? 'time' : 'times'}); no packer daemon for ${root} answered in time.`, {
-      path: files.socketPath,
-      logFile: files.logFile,
-      hint: autoStart
-        ? `See the daemon log ${files.logFile}; if no packer daemon is running, something else listens on the socket: stop it or remove ${files.socketPath}.`
-        : `If a daemon was just stopped or killed, start one with \`packer daemon start\`; otherwise something else listens on the socket: stop it or remove ${files.socketPath}.`,
-    });
+    return new PackerError(
+      'NOT_READY',
+      `The process listening on ${files.socketPath} closed the connection before answering daemon.hello (${dropped} ${dropped === 1 ? 'time' : 'times'}); no packer daemon for ${root} answered in time.`,
+      {
+        path: files.socketPath,
+        logFile: files.logFile,
+        hint: autoStart
+          ? `See the daemon log ${files.logFile}; if no packer daemon is running, something else listens on the socket: stop it or remove ${files.socketPath}.`
+          : `If a daemon was just stopped or killed, start one with \`packer daemon start\`; otherwise something else listens on the socket: stop it or remove ${files.socketPath}.`,
+      },
+    );
   }
-  return new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, { logFile: files.logFile });
+  return new PackerError('NOT_READY', `The packer daemon for ${root} did not come up in time.`, {
+    logFile: files.logFile,
+  });
 }
 
 /** True while the daemon named by the endpoint file lives (false when there is none). */
@@ -170,7 +204,13 @@ function pause(ms: number): Promise<void> {
 export async function connectInProcess(projectRoot: string, options: ConnectOptions): Promise<Connected> {
   // Loaded only here: the in-process server pulls in the watcher and the whole core, which socket clients never need.
   const Daemon = await loadInProcessDaemon();
-  const daemon = new Daemon({ projectRoot, env: options.env ?? process.env, listen: false, watch: false, idleTimeoutMs: 0 });
+  const daemon = new Daemon({
+    projectRoot,
+    env: options.env ?? process.env,
+    listen: false,
+    watch: false,
+    idleTimeoutMs: 0,
+  });
   try {
     await daemon.start();
   } catch (error) {
@@ -200,7 +240,12 @@ async function withDeadline<T>(promise: Promise<T>, deadline: number, timeout: (
   }
 }
 
-async function waitForSocket(socketPath: string, endpointFile: string, deadline: number, winner?: number): Promise<void> {
+async function waitForSocket(
+  socketPath: string,
+  endpointFile: string,
+  deadline: number,
+  winner?: number,
+): Promise<void> {
   while (Date.now() < deadline) {
     try {
       const socket = await connectSocket(socketPath);

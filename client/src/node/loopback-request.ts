@@ -9,13 +9,17 @@ export const QUOTED_HEADER_CHARS = 200;
 
 /** A peer's header value cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more), saying how long it was. */
 export function clipHeader(value: string): string {
-  return value.length <= QUOTED_HEADER_CHARS ? value : `${value.slice(0, QUOTED_HEADER_CHARS)}… (${value.length} characters)`;
+  return value.length <= QUOTED_HEADER_CHARS
+    ? value
+    : `${value.slice(0, QUOTED_HEADER_CHARS)}… (${value.length} characters)`;
 }
 
 /** A peer's header value, JSON-quoted and clipped, for a refusal message. */
 export function quoteHeader(value: string | undefined): string {
   const text = value ?? '';
-  return text.length <= QUOTED_HEADER_CHARS ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
+  return text.length <= QUOTED_HEADER_CHARS
+    ? JSON.stringify(text)
+    : `${JSON.stringify(text.slice(0, QUOTED_HEADER_CHARS))}… (${text.length} characters)`;
 }
 
 /** True when a `Host` header names a loopback address (a DNS-rebound page names its own host). */

@@ -8,8 +8,14 @@ export interface ProjectClientOptions extends ConnectOptions, DaemonClientOption
 
 /** A DaemonClient for a project folder: finds or starts its daemon (or runs it in-process) and reconnects. */
 export class ProjectClient extends DaemonClient {
-  constructor(readonly projectRoot: string, options: ProjectClientOptions) {
-    super(() => (options.inProcess ? connectInProcess(projectRoot, options) : connectToDaemon(projectRoot, options)), options);
+  constructor(
+    readonly projectRoot: string,
+    options: ProjectClientOptions,
+  ) {
+    super(
+      () => (options.inProcess ? connectInProcess(projectRoot, options) : connectToDaemon(projectRoot, options)),
+      options,
+    );
   }
 
   /** Connects (starting the daemon if needed) and says hello. */

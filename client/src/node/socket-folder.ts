@@ -17,7 +17,10 @@ function lstatOrUndefined(file: string): Stats | undefined {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw unsafeSocketError(`Cannot inspect ${file} (${code ?? (error as Error).message}), so the packer daemon socket there cannot be trusted.`, { path: file, errno: code });
+    throw unsafeSocketError(
+      `Cannot inspect ${file} (${code ?? (error as Error).message}), so the packer daemon socket there cannot be trusted.`,
+      { path: file, errno: code },
+    );
   }
 }
 
@@ -50,26 +53,44 @@ export function assertSafeSocket(socketPath: string, shared: boolean, uid = proc
     const stats = lstatOrUndefined(folder);
     if (stats === undefined) return;
     if (!stats.isDirectory()) {
-      throw unsafeSocketError(`The packer socket folder ${folder} is not a folder (${stats.isSymbolicLink() ? 'a symbolic link' : 'another kind of file'}); another user could pose as the daemon through it.`, { path: folder });
+      throw unsafeSocketError(
+        `The packer socket folder ${folder} is not a folder (${stats.isSymbolicLink() ? 'a symbolic link' : 'another kind of file'}); another user could pose as the daemon through it.`,
+        { path: folder },
+      );
     }
     if (stats.uid !== uid) {
-      throw unsafeSocketError(`The packer socket folder ${folder} belongs to uid ${stats.uid}, not to this user (uid ${uid}); another user could pose as the daemon there.`, { path: folder, owner: stats.uid, uid });
+      throw unsafeSocketError(
+        `The packer socket folder ${folder} belongs to uid ${stats.uid}, not to this user (uid ${uid}); another user could pose as the daemon there.`,
+        { path: folder, owner: stats.uid, uid },
+      );
     }
     if ((stats.mode & 0o022) !== 0) {
-      throw unsafeSocketError(`The packer socket folder ${folder} has mode ${octal(stats.mode)}: others can write it, so another user could pose as the daemon there.`, { path: folder, mode: octal(stats.mode) });
+      throw unsafeSocketError(
+        `The packer socket folder ${folder} has mode ${octal(stats.mode)}: others can write it, so another user could pose as the daemon there.`,
+        { path: folder, mode: octal(stats.mode) },
+      );
     }
     const parent = lstatOrUndefined(path.dirname(folder));
     // In a parent anyone may write without the sticky bit, the folder itself could be renamed away and replaced.
     if (parent && (parent.mode & 0o002) !== 0 && (parent.mode & 0o1000) === 0) {
-      throw unsafeSocketError(`The packer socket folder ${folder} sits in ${path.dirname(folder)} (mode ${octal(parent.mode)}), where anyone can replace it.`, { path: path.dirname(folder), mode: octal(parent.mode) });
+      throw unsafeSocketError(
+        `The packer socket folder ${folder} sits in ${path.dirname(folder)} (mode ${octal(parent.mode)}), where anyone can replace it.`,
+        { path: path.dirname(folder), mode: octal(parent.mode) },
+      );
     }
   }
   const socket = lstatOrUndefined(socketPath);
   if (socket === undefined) return;
   if (socket.isSymbolicLink()) {
-    throw unsafeSocketError(`The packer socket ${socketPath} is a symbolic link; the daemon never makes one, so it cannot be trusted.`, { path: socketPath });
+    throw unsafeSocketError(
+      `The packer socket ${socketPath} is a symbolic link; the daemon never makes one, so it cannot be trusted.`,
+      { path: socketPath },
+    );
   }
   if (socket.uid !== uid) {
-    throw unsafeSocketError(`The packer socket ${socketPath} belongs to uid ${socket.uid}, not to this user (uid ${uid}); whoever listens there is not your daemon.`, { path: socketPath, owner: socket.uid, uid });
+    throw unsafeSocketError(
+      `The packer socket ${socketPath} belongs to uid ${socket.uid}, not to this user (uid ${uid}); whoever listens there is not your daemon.`,
+      { path: socketPath, owner: socket.uid, uid },
+    );
   }
 }

@@ -16,13 +16,22 @@ export function daemonEntryPoint(): string {
   try {
     manifestFile = require.resolve('@packer/daemon/package.json');
   } catch (error) {
-    throw new PackerError('NOT_READY', 'Cannot start a packer daemon: the @packer/daemon package is not installed next to @packer/client.', {
-      hint: 'Install @packer/daemon, or start the daemon yourself (`packer daemon start`) and connect with autoStart: false.',
-    }, { cause: error });
+    throw new PackerError(
+      'NOT_READY',
+      'Cannot start a packer daemon: the @packer/daemon package is not installed next to @packer/client.',
+      {
+        hint: 'Install @packer/daemon, or start the daemon yourself (`packer daemon start`) and connect with autoStart: false.',
+      },
+      { cause: error },
+    );
   }
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { bin?: Record<string, string> };
   const bin = manifest.bin?.['packer-daemon'];
-  if (!bin) throw new PackerError('INTERNAL', `${manifestFile} names no packer-daemon bin: the @packer/daemon package installed there is broken.`);
+  if (!bin)
+    throw new PackerError(
+      'INTERNAL',
+      `${manifestFile} names no packer-daemon bin: the @packer/daemon package installed there is broken.`,
+    );
   return path.join(path.dirname(manifestFile), bin);
 }
 
@@ -32,7 +41,12 @@ type StartMessage = { type: 'ready'; pid: number; socketPath: string } | { type:
  * Starts a detached daemon for the project and waits for its verdict over IPC: ready, or the start-up error
  * (bad packer.json, lock held), which is rethrown here so whoever started it sees it.
  */
-export async function startDaemonProcess(projectRoot: string, env: NodeJS.ProcessEnv = process.env, extraArgs: string[] = [], entryPoint = daemonEntryPoint()): Promise<{ pid: number; socketPath: string }> {
+export async function startDaemonProcess(
+  projectRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+  extraArgs: string[] = [],
+  entryPoint = daemonEntryPoint(),
+): Promise<{ pid: number; socketPath: string }> {
   const child = fork(entryPoint, ['--project', projectRoot, ...extraArgs], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
@@ -43,7 +57,13 @@ export async function startDaemonProcess(projectRoot: string, env: NodeJS.Proces
     const message = await new Promise<StartMessage>((resolve, reject) => {
       child.once('message', (value) => resolve(value as StartMessage));
       child.once('error', reject);
-      child.once('exit', (code) => reject(new PackerError('NOT_READY', `The packer daemon exited during start-up (code ${code}).`, { logFile: `${projectRoot}/.packer/daemon.log` })));
+      child.once('exit', (code) =>
+        reject(
+          new PackerError('NOT_READY', `The packer daemon exited during start-up (code ${code}).`, {
+            logFile: `${projectRoot}/.packer/daemon.log`,
+          }),
+        ),
+      );
     });
     if (message.type === 'error') throw new PackerError(message.error.code, message.error.message, message.error.data);
     return { pid: message.pid, socketPath: message.socketPath };
@@ -55,9 +75,15 @@ export async function startDaemonProcess(projectRoot: string, env: NodeJS.Proces
 }
 
 /** Reads the endpoint file a running daemon wrote, if any. */
-export function readEndpoint(endpointFile: string): { pid: number; socketPath: string; protocolVersion: number } | undefined {
+export function readEndpoint(
+  endpointFile: string,
+): { pid: number; socketPath: string; protocolVersion: number } | undefined {
   try {
-    return JSON.parse(readFileSync(endpointFile, 'utf8')) as { pid: number; socketPath: string; protocolVersion: number };
+    return JSON.parse(readFileSync(endpointFile, 'utf8')) as {
+      pid: number;
+      socketPath: string;
+      protocolVersion: number;
+    };
   } catch {
     return undefined;
   }

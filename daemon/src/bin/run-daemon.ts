@@ -58,7 +58,9 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
     void daemon.shutdown('internal error');
   });
   if (process.send) {
-    process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () => process.disconnect?.());
+    process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () =>
+      process.disconnect?.(),
+    );
   } else {
     const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';
     process.stdout.write(`packer-daemon ready: pid ${process.pid}, socket ${daemon.files.socketPath}${ws}\n`);

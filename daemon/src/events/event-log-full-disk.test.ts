@@ -9,7 +9,8 @@ import { parseCursor, type EventEnvelope } from '@packer/core/contract';
 const disk = vi.hoisted(() => ({ full: false, noNewFiles: false }));
 vi.mock('node:fs', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = (syscall: string) => Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), { code: 'ENOSPC', errno: -28, syscall });
+  const enospc = (syscall: string) =>
+    Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), { code: 'ENOSPC', errno: -28, syscall });
   return {
     ...actual,
     appendFileSync: (target: number | string, data: string) => {
@@ -47,7 +48,10 @@ function seqs(events: EventEnvelope[]): number[] {
 
 /** Every line of every segment must be a whole record: a torn one would corrupt the next append. */
 function diskLines(dir: string): string[] {
-  return readdirSync(dir).filter((name) => name.startsWith('segment-')).sort().flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean));
+  return readdirSync(dir)
+    .filter((name) => name.startsWith('segment-'))
+    .sort()
+    .flatMap((name) => readFileSync(path.join(dir, name), 'utf8').split('\n').filter(Boolean));
 }
 
 describe('EventLog on a full disk', () => {
@@ -63,7 +67,12 @@ describe('EventLog on a full disk', () => {
     const operationId = 'op_full';
     expect(() => {
       log.append({ type: 'started', operationId, sequence: 1, payload: { kind: 'register', baseRevision: 1 } });
-      log.append({ type: 'failed', operationId, sequence: 2, payload: { kind: 'register', error: { code: 'IO_ERROR', message: 'disk full' } } });
+      log.append({
+        type: 'failed',
+        operationId,
+        sequence: 2,
+        payload: { kind: 'register', error: { code: 'IO_ERROR', message: 'disk full' } },
+      });
     }).not.toThrow();
 
     // Live subscribers got the terminal event; a replay serves it too; health can say what is held back.
@@ -87,7 +96,12 @@ describe('EventLog on a full disk', () => {
     const reopened = EventLog.open(dir);
     const all = reopened.readSince(0);
     expect('events' in all && seqs(all.events)).toEqual([1, 2, 3, 4]);
-    expect('events' in all && all.events.map((event) => event.type)).toEqual(['snapshot.changed', 'started', 'failed', 'snapshot.changed']);
+    expect('events' in all && all.events.map((event) => event.type)).toEqual([
+      'snapshot.changed',
+      'started',
+      'failed',
+      'snapshot.changed',
+    ]);
     expect(reopened.recovery).toEqual({ truncatedBytes: 0, corruptLines: 0 });
     reopened.close();
   });

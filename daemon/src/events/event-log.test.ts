@@ -1,4 +1,14 @@
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +44,10 @@ function opEvent(operationId: string, sequence: number, type: EventType, payload
 const seqOf = (event: EventEnvelope): number => parseCursor(event.cursor).seq;
 const seqs = (events: EventEnvelope[]): number[] => events.map(seqOf);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-const segmentFiles = (): string[] => readdirSync(dir).filter((name) => name.startsWith('segment-')).sort();
+const segmentFiles = (): string[] =>
+  readdirSync(dir)
+    .filter((name) => name.startsWith('segment-'))
+    .sort();
 
 describe('EventLog cursors', () => {
   it('assigns monotonic, gap-free cursors that continue across close and reopen in a new generation', () => {
@@ -62,7 +75,9 @@ describe('EventLog cursors', () => {
     const log = open();
     const seenOnDisk: boolean[] = [];
     log.onAppend((event) => {
-      const onDisk = segmentFiles().some((name) => readFileSync(join(dir, name), 'utf8').includes(`"cursor":"${event.cursor}"`));
+      const onDisk = segmentFiles().some((name) =>
+        readFileSync(join(dir, name), 'utf8').includes(`"cursor":"${event.cursor}"`),
+      );
       seenOnDisk.push(onDisk);
     });
     for (let i = 1; i <= 5; i += 1) log.append(stateEvent(i));
@@ -174,10 +189,11 @@ describe('EventLog rotation and replay', () => {
     const reopened = open({ segmentBytes: 8000, tailSize: 10 });
     const replay = reopened.readSince(50);
     expect('events' in replay && seqs(replay.events)).toEqual(range(51, 200));
-    if ('events' in replay) expect(replay.events[0]?.payload).toEqual({ revision: 51, previousRevision: 50, cause: 'test' });
+    if ('events' in replay)
+      expect(replay.events[0]?.payload).toEqual({ revision: 51, previousRevision: 50, cause: 'test' });
 
     const paged: number[] = [];
-    for (let after = 0; after < reopened.lastSeq; ) {
+    for (let after = 0; after < reopened.lastSeq;) {
       const page = reopened.readSince(after, { limit: 37 });
       if (!('events' in page)) throw new Error('unexpected expiry');
       expect(page.events.length).toBeLessThanOrEqual(37);
@@ -208,7 +224,9 @@ describe('EventLog.findUnterminated', () => {
 
     const reopened = open();
     expect(reopened.findUnterminated()).toEqual(['op-b', 'op-c']);
-    reopened.append(opEvent('op-b', 4, 'failed', { kind: 'build', error: { code: 'DAEMON_CRASHED', message: 'daemon restarted' } }));
+    reopened.append(
+      opEvent('op-b', 4, 'failed', { kind: 'build', error: { code: 'DAEMON_CRASHED', message: 'daemon restarted' } }),
+    );
     expect(reopened.findUnterminated()).toEqual(['op-c']);
   });
 });

@@ -12,7 +12,15 @@ import {
 } from '@packer/core/contract';
 import { EventTail } from './event-tail.js';
 import { readGeneration, writeGeneration } from './generation-file.js';
-import { forgetSegment, listSegmentFiles, readSegmentAfter, scanSegment, segmentFileName, truncateSegment, type SegmentInfo } from './segment-files.js';
+import {
+  forgetSegment,
+  listSegmentFiles,
+  readSegmentAfter,
+  scanSegment,
+  segmentFileName,
+  truncateSegment,
+  type SegmentInfo,
+} from './segment-files.js';
 
 export interface EventLogOptions {
   /** A segment is closed and a new one started once the next record would take it past this size. Default 4 MiB. */
@@ -226,14 +234,24 @@ export class EventLog {
       const dropped = this.#droppedEvents;
       this.#failure = undefined;
       this.#droppedEvents = 0;
-      this.#onError(new Error(`event log writes go through again (failing since ${since}${dropped ? `; ${dropped} events were lost` : ''})`));
+      this.#onError(
+        new Error(
+          `event log writes go through again (failing since ${since}${dropped ? `; ${dropped} events were lost` : ''})`,
+        ),
+      );
     }
     return true;
   }
 
   /** What is held back while the disk refuses writes; undefined while every event is on disk. */
   get writeProblem(): StorageWarning | undefined {
-    return this.#failure && { ...this.#failure, pending: this.#pending.length, ...(this.#droppedEvents > 0 ? { dropped: this.#droppedEvents } : {}) };
+    return (
+      this.#failure && {
+        ...this.#failure,
+        pending: this.#pending.length,
+        ...(this.#droppedEvents > 0 ? { dropped: this.#droppedEvents } : {}),
+      }
+    );
   }
 
   /** Calls `listener` synchronously after each append, in append order. Returns the unsubscribe function. */
@@ -289,7 +307,9 @@ export class EventLog {
     if ('expired' in page) return 'rotated';
     const [first, second] = page.events;
     const candidates = first && seqOf(first) === seq ? [first, second] : [first];
-    return candidates.some((event) => event !== undefined && parseCursor(event.cursor).generation === generation) ? 'ok' : 'reused';
+    return candidates.some((event) => event !== undefined && parseCursor(event.cursor).generation === generation)
+      ? 'ok'
+      : 'reused';
   }
 
   /**
@@ -305,7 +325,11 @@ export class EventLog {
     if (this.#closed) return;
     this.#closed = true;
     if (!this.flushPending()) {
-      this.#onError(new Error(`event log closed with ${this.#pending.length} events not written to ${this.#dir} (${this.#failure?.errno ?? 'write failed'})`));
+      this.#onError(
+        new Error(
+          `event log closed with ${this.#pending.length} events not written to ${this.#dir} (${this.#failure?.errno ?? 'write failed'})`,
+        ),
+      );
     }
     if (this.#fd !== undefined) {
       try {
@@ -327,7 +351,8 @@ export class EventLog {
   /** Appends one line to the newest segment (rotating first when it is full), or throws leaving no partial line. */
   #write(seq: number, line: string, size: number): void {
     let segment = this.#segments.at(-1);
-    if (segment === undefined || (segment.bytes > 0 && segment.bytes + size > this.#segmentBytes)) segment = this.#rotate(seq);
+    if (segment === undefined || (segment.bytes > 0 && segment.bytes + size > this.#segmentBytes))
+      segment = this.#rotate(seq);
     this.#fd ??= openSync(segment.path, 'a');
     try {
       appendFileSync(this.#fd, line);
@@ -347,7 +372,10 @@ export class EventLog {
   #noteFailure(error: unknown): void {
     const errno = (error as NodeJS.ErrnoException).code;
     const file = (error as NodeJS.ErrnoException).path ?? this.#dir;
-    if (this.#failure === undefined) this.#onError(new Error(`could not append to the event log at ${file}; holding events in memory`, { cause: error }));
+    if (this.#failure === undefined)
+      this.#onError(
+        new Error(`could not append to the event log at ${file}; holding events in memory`, { cause: error }),
+      );
     this.#failure = {
       store: 'event-log',
       path: file,
@@ -367,7 +395,12 @@ export class EventLog {
   }
 
   #startSegment(firstSeq: number): SegmentInfo {
-    const segment: SegmentInfo = { path: join(this.#dir, segmentFileName(firstSeq)), firstSeq, lastSeq: firstSeq - 1, bytes: 0 };
+    const segment: SegmentInfo = {
+      path: join(this.#dir, segmentFileName(firstSeq)),
+      firstSeq,
+      lastSeq: firstSeq - 1,
+      bytes: 0,
+    };
     const fd = openSync(segment.path, 'a');
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = fd;

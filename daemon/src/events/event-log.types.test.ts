@@ -10,15 +10,31 @@ import type { EventLog, EventLogInput } from './event-log.js';
 // which the test below asserts with the TypeScript compiler itself (vitest only strips types).
 export function publishIsTyped(log: EventLog, emitLifecycle: EmitLifecycle, emitState: EmitState): void {
   log.append({ type: 'snapshot.changed', payload: { revision: 2, previousRevision: 1, cause: 'rescan' } });
-  log.append({ type: 'queued', operationId: 'op_1', sequence: 1, payload: { kind: 'build', laneDepth: 1, summary: 'build' } });
+  log.append({
+    type: 'queued',
+    operationId: 'op_1',
+    sequence: 1,
+    payload: { kind: 'build', laneDepth: 1, summary: 'build' },
+  });
   // @ts-expect-error a progress payload is not what `queued` carries
   log.append({ type: 'queued', operationId: 'op_1', sequence: 1, payload: { done: 1 } });
   // @ts-expect-error `previousRevision` and `cause` are missing
   log.append({ type: 'snapshot.changed', payload: { revision: 2 } });
   // @ts-expect-error `kind` must be an operation kind
-  log.append({ type: 'failed', operationId: 'op_1', sequence: 2, payload: { kind: 'compile', error: { code: 'INTERNAL', message: 'x' } } });
+  log.append({
+    type: 'failed',
+    operationId: 'op_1',
+    sequence: 2,
+    payload: { kind: 'compile', error: { code: 'INTERNAL', message: 'x' } },
+  });
   // @ts-expect-error the lane makes lifecycle events only
-  emitLifecycle({ type: 'snapshot.changed', operationId: 'op_1', sequence: 1, time: '', payload: { revision: 2, previousRevision: 1, cause: 'x' } });
+  emitLifecycle({
+    type: 'snapshot.changed',
+    operationId: 'op_1',
+    sequence: 1,
+    time: '',
+    payload: { revision: 2, previousRevision: 1, cause: 'x' },
+  });
   // @ts-expect-error `done` is a number
   emitLifecycle({ type: 'progress', operationId: 'op_1', sequence: 3, time: '', payload: { done: '3' } });
   emitState('watcher.degraded', { backend: 'parcel', reason: 'overflow' });
@@ -29,9 +45,15 @@ export function publishIsTyped(log: EventLog, emitLifecycle: EmitLifecycle, emit
 
   expectTypeOf<EventLogInput<'queued'>['payload']>().toEqualTypeOf<EventPayload<'queued'>>();
   expectTypeOf<{ type: 'queued'; payload: EventPayload<'progress'> }>().not.toExtend<EventLogInput<'queued'>>();
-  expectTypeOf<{ type: 'failed'; payload: { kind: 'build'; error: { code: 'INTERNAL'; message: string; data: { recovered: 'before' } } } }>().toExtend<EventLogInput<'failed'>>();
+  expectTypeOf<{
+    type: 'failed';
+    payload: { kind: 'build'; error: { code: 'INTERNAL'; message: string; data: { recovered: 'before' } } };
+  }>().toExtend<EventLogInput<'failed'>>();
   // A failed event's error is one of the packer's: a stable code, and that code's data.
-  expectTypeOf<{ type: 'failed'; payload: { kind: 'build'; error: { code: 'OOPS'; message: string; data: {} } } }>().not.toExtend<EventLogInput<'failed'>>();
+  expectTypeOf<{
+    type: 'failed';
+    payload: { kind: 'build'; error: { code: 'OOPS'; message: string; data: {} } };
+  }>().not.toExtend<EventLogInput<'failed'>>();
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -59,7 +81,10 @@ describe('publish', () => {
     const program = ts.createProgram([here], options);
     const diagnostics = ts.getPreEmitDiagnostics(program, program.getSourceFile(here));
     const messages = diagnostics.map((diagnostic) => {
-      const line = diagnostic.file && diagnostic.start !== undefined ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1 : 0;
+      const line =
+        diagnostic.file && diagnostic.start !== undefined
+          ? diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start).line + 1
+          : 0;
       return `${line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
     });
     expect(messages).toEqual([]);

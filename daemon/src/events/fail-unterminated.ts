@@ -41,13 +41,15 @@ export function failUnterminated(log: EventLog, workspace: Workspace, builds: Bu
       sequence: (sequences.get(operationId) ?? 0) + 1,
       payload: {
         kind,
-        error: build ? { code: 'INTERNAL', ...build } : {
-          code: 'INTERNAL',
-          message: applied
-            ? 'The daemon stopped after this operation committed; recovery finished it, so its changes are in place.'
-            : 'The daemon stopped before this operation committed; recovery rolled it back, so nothing changed.',
-          data: { recovered: applied ? 'after' : 'before' },
-        },
+        error: build
+          ? { code: 'INTERNAL', ...build }
+          : {
+              code: 'INTERNAL',
+              message: applied
+                ? 'The daemon stopped after this operation committed; recovery finished it, so its changes are in place.'
+                : 'The daemon stopped before this operation committed; recovery rolled it back, so nothing changed.',
+              data: { recovered: applied ? 'after' : 'before' },
+            },
       },
     });
   }

@@ -1,5 +1,16 @@
 // The daemon's event plumbing: the persisted log, and per-subscriber queues fed from it.
-export { EventLog, type EventLogInput, type EventLogOptions, type EventLogRecovery, type ReadSinceResult } from './event-log.js';
-export { SubscriberQueue, type EventSink, type QueueOverflow, type SubscriberQueueOptions } from './subscriber-queue.js';
+export {
+  EventLog,
+  type EventLogInput,
+  type EventLogOptions,
+  type EventLogRecovery,
+  type ReadSinceResult,
+} from './event-log.js';
+export {
+  SubscriberQueue,
+  type EventSink,
+  type QueueOverflow,
+  type SubscriberQueueOptions,
+} from './subscriber-queue.js';
 export { subscribeToLog, type LogSubscription, type LogSubscriptionOptions } from './log-subscription.js';
 export { failUnterminated } from './fail-unterminated.js';

@@ -50,7 +50,8 @@ afterEach(() => {
 });
 
 const appendStates = (count: number): void => {
-  for (let i = 0; i < count; i += 1) log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
+  for (let i = 0; i < count; i += 1)
+    log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
 };
 const seqs = (events: EventEnvelope[]): number[] => events.map((event) => parseCursor(event.cursor).seq);
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -84,7 +85,10 @@ describe('subscribeToLog', () => {
   it('lets a subscriber that overflowed resume from its resume cursor and lose nothing', () => {
     const first = new ManualSink(5);
     const overflows: QueueOverflow[] = [];
-    const subscription = subscribeToLog(log, log.lastCursor, first, { hardLimit: 20, onOverflow: (overflow) => overflows.push(overflow) });
+    const subscription = subscribeToLog(log, log.lastCursor, first, {
+      hardLimit: 20,
+      onOverflow: (overflow) => overflows.push(overflow),
+    });
     if ('expired' in subscription) throw new Error('unexpected expiry');
     appendStates(100);
     expect(overflows.map((overflow) => overflow.code)).toEqual(['SUBSCRIBER_OVERFLOW']);
@@ -93,7 +97,11 @@ describe('subscribeToLog', () => {
 
     // A backlog far past the hard limit replays fine, because it is read a page at a time.
     const second = new ManualSink(3);
-    const resumed = subscribeToLog(log, resumeCursor, second, { hardLimit: 20, pageSize: 10, onOverflow: failOnOverflow });
+    const resumed = subscribeToLog(log, resumeCursor, second, {
+      hardLimit: 20,
+      pageSize: 10,
+      onOverflow: failOnOverflow,
+    });
     if ('expired' in resumed) throw new Error('unexpected expiry');
     for (let round = 0; round < 1000 && second.received.length < 95; round += 1) second.drain(3);
     appendStates(2);
@@ -113,11 +121,16 @@ describe('subscribeToLog', () => {
     appendStates(6);
     const sink = new ManualSink(2);
     const overflows: QueueOverflow[] = [];
-    const subscription = subscribeToLog(log, '1.0', sink, { pageSize: 2, onOverflow: (overflow) => overflows.push(overflow) });
+    const subscription = subscribeToLog(log, '1.0', sink, {
+      pageSize: 2,
+      onOverflow: (overflow) => overflows.push(overflow),
+    });
     if ('expired' in subscription) throw new Error('unexpected expiry');
     appendStates(50);
     sink.drain();
-    expect(overflows).toEqual([expect.objectContaining({ code: 'CURSOR_EXPIRED', resumeCursor: sink.received.at(-1)?.cursor })]);
+    expect(overflows).toEqual([
+      expect.objectContaining({ code: 'CURSOR_EXPIRED', resumeCursor: sink.received.at(-1)?.cursor }),
+    ]);
     expect(subscription.queue.closed).toBe(true);
   });
 });

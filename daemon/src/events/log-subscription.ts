@@ -26,7 +26,12 @@ export type LogSubscription =
  * `lastSeq` and the `onAppend` registration happen in one tick: no event falls between replay and live.
  * If rotation deletes events a slow replay still needs, the queue is aborted with CURSOR_EXPIRED.
  */
-export function subscribeToLog(log: EventLog, since: Cursor, sink: EventSink, options: LogSubscriptionOptions): LogSubscription {
+export function subscribeToLog(
+  log: EventLog,
+  since: Cursor,
+  sink: EventSink,
+  options: LogSubscriptionOptions,
+): LogSubscription {
   const pageSize = options.pageSize ?? 256;
   let afterSeq = parseCursor(since).seq;
   const first = log.readSince(afterSeq, { limit: pageSize });
@@ -62,7 +67,10 @@ export function subscribeToLog(log: EventLog, since: Cursor, sink: EventSink, op
         const page = pending ?? log.readSince(afterSeq, { limit: pageSize });
         pending = undefined;
         if ('expired' in page) {
-          queue.abort('CURSOR_EXPIRED', `the log dropped events after ${queue.resumeCursor} before they could be replayed (oldest held seq ${page.oldestSeq})`);
+          queue.abort(
+            'CURSOR_EXPIRED',
+            `the log dropped events after ${queue.resumeCursor} before they could be replayed (oldest held seq ${page.oldestSeq})`,
+          );
           return;
         }
         const last = page.events.at(-1);

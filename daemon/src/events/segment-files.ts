@@ -113,7 +113,11 @@ export function readSegmentAfter(path: string, afterSeq: number, limit: number):
       offset += read;
       const buffer = carry.length ? Buffer.concat([carry, chunk.subarray(0, read)]) : chunk.subarray(0, read);
       let start = 0;
-      for (let newline = buffer.indexOf(0x0a, start); newline !== -1 && records.length < limit; newline = buffer.indexOf(0x0a, start)) {
+      for (
+        let newline = buffer.indexOf(0x0a, start);
+        newline !== -1 && records.length < limit;
+        newline = buffer.indexOf(0x0a, start)
+      ) {
         const peeked = CURSOR_PREFIX.exec(buffer.toString('utf8', start, Math.min(newline, start + 64)))?.[1];
         if (peeked === undefined || Number(peeked) > afterSeq) {
           const record = parseRecord(buffer.toString('utf8', start, newline));

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatCursor, parseCursor, TERMINAL_EVENT_TYPES, type EventEnvelope, type EventType } from '@packer/core/contract';
+import {
+  formatCursor,
+  parseCursor,
+  TERMINAL_EVENT_TYPES,
+  type EventEnvelope,
+  type EventType,
+} from '@packer/core/contract';
 import { EventLog, type EventLogInput } from './event-log.js';
 import { SubscriberQueue, type EventSink, type QueueOverflow } from './subscriber-queue.js';
 
@@ -63,7 +69,10 @@ function expectDeliveryInvariants(pushed: EventEnvelope[], delivered: EventEnvel
   const terminated = new Set<string>();
   for (const event of delivered) {
     if (event.operationId === undefined) continue;
-    expect(terminated.has(event.operationId), `${event.type} ${event.cursor} after the terminal event of ${event.operationId}`).toBe(false);
+    expect(
+      terminated.has(event.operationId),
+      `${event.type} ${event.cursor} after the terminal event of ${event.operationId}`,
+    ).toBe(false);
     expect(event.sequence ?? 0).toBeGreaterThan(lastSequence.get(event.operationId) ?? 0);
     lastSequence.set(event.operationId, event.sequence ?? 0);
     if (TERMINAL_EVENT_TYPES.has(event.type)) terminated.add(event.operationId);
@@ -71,7 +80,9 @@ function expectDeliveryInvariants(pushed: EventEnvelope[], delivered: EventEnvel
   // Latest value wins: each operation's newest progress survives coalescing.
   if (complete) {
     const newestProgress = new Map<string, string>();
-    for (const event of pushed) if (event.type === 'progress' && event.operationId !== undefined) newestProgress.set(event.operationId, event.cursor);
+    for (const event of pushed)
+      if (event.type === 'progress' && event.operationId !== undefined)
+        newestProgress.set(event.operationId, event.cursor);
     const deliveredCursors = new Set(delivered.map((event) => event.cursor));
     for (const cursor of newestProgress.values()) expect(deliveredCursors.has(cursor)).toBe(true);
   }
@@ -115,7 +126,8 @@ describe('SubscriberQueue beside a real log', () => {
     for (let i = 0; i < 5000; i += 1) {
       const op = ops[i % ops.length] ?? 'op-1';
       emit(op, 'progress', { done: Math.floor(i / ops.length) + 1, total: 1000 });
-      if (i % 1000 === 999) log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
+      if (i % 1000 === 999)
+        log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
     }
     const terminals: EventType[] = ['completed', 'failed', 'cancelled', 'completed', 'completed'];
     ops.forEach((op, index) => emit(op, terminals[index] ?? 'completed', { kind: 'build' }));
@@ -132,7 +144,8 @@ describe('SubscriberQueue beside a real log', () => {
     expect(slow.queued).toBe(0);
     expect(slow.delivered + slow.coalesced).toBe(pushed.events.length);
     expectDeliveryInvariants(pushed.events, slowSink.received, true);
-    const lastDone = (op: string): unknown => slowSink.received.filter((event) => event.operationId === op && event.type === 'progress').at(-1)?.payload;
+    const lastDone = (op: string): unknown =>
+      slowSink.received.filter((event) => event.operationId === op && event.type === 'progress').at(-1)?.payload;
     for (const op of ops) expect(lastDone(op)).toEqual({ done: 1000, total: 1000 });
 
     // The fast subscriber next to it got everything, uncoalesced, as it happened.
@@ -143,9 +156,14 @@ describe('SubscriberQueue beside a real log', () => {
   it('overflows past the hard limit with the cursor of the last delivered event, from which the log replays the rest', () => {
     const sink = new ManualSink(3);
     const overflows: QueueOverflow[] = [];
-    const queue = new SubscriberQueue(sink, { startCursor: log.lastCursor, hardLimit: 50, onOverflow: (overflow) => overflows.push(overflow) });
+    const queue = new SubscriberQueue(sink, {
+      startCursor: log.lastCursor,
+      hardLimit: 50,
+      onOverflow: (overflow) => overflows.push(overflow),
+    });
     log.onAppend((event) => queue.push(event));
-    for (let i = 1; i <= 100; i += 1) log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
+    for (let i = 1; i <= 100; i += 1)
+      log.append({ type: 'snapshot.changed', payload: { revision: i, previousRevision: i - 1, cause: 'test' } });
 
     expect(overflows).toHaveLength(1);
     expect(overflows[0]?.code).toBe('SUBSCRIBER_OVERFLOW');
@@ -157,7 +175,9 @@ describe('SubscriberQueue beside a real log', () => {
     expect(sink.received).toHaveLength(3);
 
     const rest = log.readSince(parseCursor(overflows[0]?.resumeCursor ?? '0.0').seq);
-    expect('events' in rest && [...sink.received, ...rest.events].map(seqOf)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect('events' in rest && [...sink.received, ...rest.events].map(seqOf)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
   });
 });
 
@@ -165,11 +185,23 @@ describe('SubscriberQueue', () => {
   let seq = 0;
   const event = (type: EventType, operationId?: string, sequence?: number): EventEnvelope => {
     seq += 1;
-    return { cursor: formatCursor(1, seq), type, time: '2025-01-01T00:00:00.000Z', operationId, sequence, payload: { done: seq } };
+    return {
+      cursor: formatCursor(1, seq),
+      type,
+      time: '2025-01-01T00:00:00.000Z',
+      operationId,
+      sequence,
+      payload: { done: seq },
+    };
   };
 
   it('never overflows on progress alone, however many arrive', () => {
-    const queue = new SubscriberQueue(new ManualSink(0), { startCursor: '1.0', softLimit: 100, hardLimit: 10, onOverflow: failOnOverflow });
+    const queue = new SubscriberQueue(new ManualSink(0), {
+      startCursor: '1.0',
+      softLimit: 100,
+      hardLimit: 10,
+      onOverflow: failOnOverflow,
+    });
     for (let i = 1; i <= 20_000; i += 1) queue.push(event('progress', `op-${i % 3}`, i));
     expect(queue.queued).toBeLessThanOrEqual(3);
     expect(queue.closed).toBe(false);
@@ -213,11 +245,18 @@ describe('SubscriberQueue', () => {
 });
 
 // A model of valid producers: operations go queued → started → progress* → terminal, interleaved with state events.
-type Action = { kind: 'op'; slot: number; finish: boolean } | { kind: 'state' } | { kind: 'drain'; budget: number } | { kind: 'stall' };
+type Action =
+  | { kind: 'op'; slot: number; finish: boolean }
+  | { kind: 'state' }
+  | { kind: 'drain'; budget: number }
+  | { kind: 'stall' };
 
 const actionArbitrary: fc.Arbitrary<Action> = fc.oneof(
   // Mostly progress: an operation finishes on about one step in six.
-  { weight: 8, arbitrary: fc.record({ kind: fc.constant('op' as const), slot: fc.nat(3), finish: fc.nat(5).map((n) => n === 0) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({ kind: fc.constant('op' as const), slot: fc.nat(3), finish: fc.nat(5).map((n) => n === 0) }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'state' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const), budget: fc.integer({ min: 1, max: 8 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'stall' as const }) },
@@ -233,12 +272,24 @@ describe('SubscriberQueue invariants under random interleavings', () => {
         (actions, softLimit, hardLimit) => {
           const sink = new ManualSink(0);
           const overflows: QueueOverflow[] = [];
-          const queue = new SubscriberQueue(sink, { startCursor: '1.0', softLimit, hardLimit, onOverflow: (overflow) => overflows.push(overflow) });
+          const queue = new SubscriberQueue(sink, {
+            startCursor: '1.0',
+            softLimit,
+            hardLimit,
+            onOverflow: (overflow) => overflows.push(overflow),
+          });
           const pushed: EventEnvelope[] = [];
           const slots: ({ id: string; sequence: number } | undefined)[] = [];
           let operations = 0;
           const push = (type: EventType, operationId?: string, sequence?: number): void => {
-            const next: EventEnvelope = { cursor: formatCursor(1, pushed.length + 1), type, time: 't', operationId, sequence, payload: { n: pushed.length } };
+            const next: EventEnvelope = {
+              cursor: formatCursor(1, pushed.length + 1),
+              type,
+              time: 't',
+              operationId,
+              sequence,
+              payload: { n: pushed.length },
+            };
             pushed.push(next);
             queue.push(next);
           };
@@ -256,12 +307,19 @@ describe('SubscriberQueue invariants under random interleavings', () => {
               }
               slot.sequence += 1;
               const type: EventType =
-                slot.sequence === 1 ? 'queued' : slot.sequence === 2 ? 'started' : action.finish ? 'completed' : 'progress';
+                slot.sequence === 1
+                  ? 'queued'
+                  : slot.sequence === 2
+                    ? 'started'
+                    : action.finish
+                      ? 'completed'
+                      : 'progress';
               push(type, slot.id, slot.sequence);
               if (type === 'completed') slots[action.slot] = undefined;
             }
             // Coalescing leaves at most one progress per operation: the 4 running ones, plus those whose terminal is still queued.
-            if (!queue.closed) expect(queue.queued).toBeLessThanOrEqual(Math.max(softLimit, 2 * queue.queuedMustDeliver + 4));
+            if (!queue.closed)
+              expect(queue.queued).toBeLessThanOrEqual(Math.max(softLimit, 2 * queue.queuedMustDeliver + 4));
           }
           sink.drain();
 

@@ -207,7 +207,7 @@ export class SubscriberQueue {
   #startCoalescing(): void {
     this.#coalescing = true;
     const seen = new Set<string>();
-    for (let node = this.#tail; node !== undefined; ) {
+    for (let node = this.#tail; node !== undefined;) {
       const prev = node.prev;
       if (node.coalesceKey !== undefined) {
         if (seen.has(node.coalesceKey)) {

@@ -6,7 +6,9 @@ import { readState, type SnapshotServices } from './snapshot-handlers.js';
 type AssetsMethod = 'assets.list' | 'assets.get';
 
 /** Asset reads, answered from one snapshot state. */
-export function createAssetsHandlers(services: SnapshotServices): Pick<MethodHandlers<ConnectionContext>, AssetsMethod> {
+export function createAssetsHandlers(
+  services: SnapshotServices,
+): Pick<MethodHandlers<ConnectionContext>, AssetsMethod> {
   const root = services.workspace.root;
   return {
     'assets.list': async (params) => listAssets(await readState(services, params.sync), root, params),

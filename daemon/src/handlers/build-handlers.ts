@@ -11,7 +11,9 @@ type BuildMethod = 'build.preview' | 'build.start' | 'build.run';
 const PROGRESS_INTERVAL_MS = 50;
 
 /** Builds: a lane operation each (never interleaved with a mutation), after catching up with the disk. */
-export function createBuildHandlers(services: Pick<DaemonServices, 'workspace' | 'lane' | 'catchUpWithDisk' | 'publishState' | 'buildCrashHook'>): Pick<MethodHandlers<ConnectionContext>, BuildMethod> {
+export function createBuildHandlers(
+  services: Pick<DaemonServices, 'workspace' | 'lane' | 'catchUpWithDisk' | 'publishState' | 'buildCrashHook'>,
+): Pick<MethodHandlers<ConnectionContext>, BuildMethod> {
   const { workspace, lane } = services;
   const enqueue = (params: MethodParams<'build.start'>, context: ConnectionContext) => {
     // An unknown pack name is an error of the request, before anything is queued.
@@ -55,14 +57,22 @@ export function createBuildHandlers(services: Pick<DaemonServices, 'workspace' |
         return { operationId, report: await done };
       } catch (error) {
         const packerError = toPackerError(error);
-        throw new PackerError(packerError.code, packerError.message, { ...packerError.data, operationId }, { cause: error });
+        throw new PackerError(
+          packerError.code,
+          packerError.message,
+          { ...packerError.data, operationId },
+          { cause: error },
+        );
       }
     },
   };
 }
 
 /** Forwards build progress as lane progress events, at most one per interval, always the latest and the last. */
-function coalescedProgress(operation: OperationContext): { push: (progress: BuildProgress) => void; flush: () => void } {
+function coalescedProgress(operation: OperationContext): {
+  push: (progress: BuildProgress) => void;
+  flush: () => void;
+} {
   let lastSent = 0;
   let lastFailed = 0;
   let pending: BuildProgress | undefined;
@@ -89,7 +99,11 @@ function coalescedProgress(operation: OperationContext): { push: (progress: Buil
   return {
     push: (progress) => {
       // The first report, every failure and the last asset go out at once; the rest at most once per interval.
-      if (Date.now() - lastSent >= PROGRESS_INTERVAL_MS || progress.counts.failed !== lastFailed || progress.done === progress.total) {
+      if (
+        Date.now() - lastSent >= PROGRESS_INTERVAL_MS ||
+        progress.counts.failed !== lastFailed ||
+        progress.done === progress.total
+      ) {
         if (timer) clearTimeout(timer);
         timer = undefined;
         send(progress);

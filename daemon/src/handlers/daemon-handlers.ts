@@ -8,7 +8,15 @@ import type { DaemonServices } from './daemon-services.js';
 type DaemonMethod = 'daemon.hello' | 'daemon.health' | 'daemon.shutdown';
 
 /** The daemon process itself: who it is (hello), how it is (health), and stopping it. */
-export function createDaemonHandlers({ workspace, lane, events, runtime }: Pick<DaemonServices, 'workspace' | 'lane' | 'events' | 'runtime'>): Pick<MethodHandlers<ConnectionContext>, DaemonMethod> {
+export function createDaemonHandlers({
+  workspace,
+  lane,
+  events,
+  runtime,
+}: Pick<DaemonServices, 'workspace' | 'lane' | 'events' | 'runtime'>): Pick<
+  MethodHandlers<ConnectionContext>,
+  DaemonMethod
+> {
   return {
     'daemon.hello': (params, context) => {
       context.actor = { client: params.client, ...(params.pid !== undefined ? { pid: params.pid } : {}) };
@@ -50,7 +58,10 @@ export function createDaemonHandlers({ workspace, lane, events, runtime }: Pick<
   };
 }
 
-function remoteCacheField(root: string, config: Parameters<typeof remoteCacheHealth>[1]): { remoteCache?: NonNullable<ReturnType<typeof remoteCacheHealth>> } {
+function remoteCacheField(
+  root: string,
+  config: Parameters<typeof remoteCacheHealth>[1],
+): { remoteCache?: NonNullable<ReturnType<typeof remoteCacheHealth>> } {
   const health = remoteCacheHealth(root, config);
   return health ? { remoteCache: health } : {};
 }

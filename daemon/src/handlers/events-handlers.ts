@@ -9,12 +9,17 @@ import { eventNotification, notification } from './event-notification.js';
 type EventsMethod = 'events.subscribe' | 'events.unsubscribe';
 
 /** Subscriptions to the event log: replay from a cursor, then follow live, per connection. */
-export function createEventsHandlers({ events }: Pick<DaemonServices, 'events'>): Pick<MethodHandlers<ConnectionContext>, EventsMethod> {
+export function createEventsHandlers({
+  events,
+}: Pick<DaemonServices, 'events'>): Pick<MethodHandlers<ConnectionContext>, EventsMethod> {
   return {
     'events.subscribe': (params, context) => subscribe(events, context, params.since),
     'events.unsubscribe': (params, context) => {
       const close = context.subscriptions.get(params.subscriptionId);
-      if (!close) throw new PackerError('NOT_FOUND', `No subscription ${params.subscriptionId} on this connection.`, { subscriptionId: params.subscriptionId });
+      if (!close)
+        throw new PackerError('NOT_FOUND', `No subscription ${params.subscriptionId} on this connection.`, {
+          subscriptionId: params.subscriptionId,
+        });
       close();
       context.subscriptions.delete(params.subscriptionId);
       return { ok: true as const };
@@ -22,15 +27,23 @@ export function createEventsHandlers({ events }: Pick<DaemonServices, 'events'>)
   };
 }
 
-function subscribe(log: EventLog, context: ConnectionContext, since: string | undefined): MethodResult<'events.subscribe'> {
+function subscribe(
+  log: EventLog,
+  context: ConnectionContext,
+  since: string | undefined,
+): MethodResult<'events.subscribe'> {
   const start = since ?? log.lastCursor;
   const { generation, seq } = parseCursor(start);
   // The schema only checks the digits: a seq past 2^53 is not a position the log can look up.
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(generation)) {
-    throw new PackerError('INVALID_PARAMS', `Invalid params for events.subscribe: "since" ${JSON.stringify(start)} is not a cursor this daemon handed out.`, {
-      issues: [{ path: 'since', message: 'generation and seq must be safe integers' }],
-      hint: 'Subscribe without `since`, or with a cursor from an event.',
-    });
+    throw new PackerError(
+      'INVALID_PARAMS',
+      `Invalid params for events.subscribe: "since" ${JSON.stringify(start)} is not a cursor this daemon handed out.`,
+      {
+        issues: [{ path: 'since', message: 'generation and seq must be safe integers' }],
+        hint: 'Subscribe without `since`, or with a cursor from an event.',
+      },
+    );
   }
   const status = log.cursorStatus(generation, seq);
   if (status !== 'ok') {
@@ -64,7 +77,14 @@ function subscribe(log: EventLog, context: ConnectionContext, since: string | un
       },
     });
     if ('expired' in subscription) {
-      transport.send(notification('events.closed', { subscriptionId, code: 'CURSOR_EXPIRED', reason: 'The log rotated past the cursor before replay started.', resumeCursor: start }));
+      transport.send(
+        notification('events.closed', {
+          subscriptionId,
+          code: 'CURSOR_EXPIRED',
+          reason: 'The log rotated past the cursor before replay started.',
+          resumeCursor: start,
+        }),
+      );
       return;
     }
     context.subscriptions.set(subscriptionId, subscription.close);

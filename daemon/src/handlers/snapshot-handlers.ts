@@ -14,7 +14,9 @@ export async function readState(services: SnapshotServices, sync: boolean | unde
 }
 
 /** Whole-snapshot reads: the summary, the snapshot itself, its diagnostics and divergence (paged). They never wait for the lane. */
-export function createSnapshotHandlers(services: SnapshotServices): Pick<MethodHandlers<ConnectionContext>, SnapshotMethod> {
+export function createSnapshotHandlers(
+  services: SnapshotServices,
+): Pick<MethodHandlers<ConnectionContext>, SnapshotMethod> {
   return {
     'snapshot.summary': async (params) => snapshotSummary(await readState(services, params.sync)),
     'snapshot.get': async (params) => (await readState(services, params.sync)).snapshot,

@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { PackerError, foldOperation, initialOperation, operationInfoOf, type LifecycleEventType } from '@packer/core/contract';
+import {
+  PackerError,
+  foldOperation,
+  initialOperation,
+  operationInfoOf,
+  type LifecycleEventType,
+} from '@packer/core/contract';
 import { OperationLane, type LifecycleEventInput, type OperationContext } from './operation-lane.js';
 
 /** A lane whose events are kept in order, as the daemon's log would keep them. */
 function laneWithLog(): { lane: OperationLane; events: LifecycleEventInput<LifecycleEventType>[] } {
   const events: LifecycleEventInput<LifecycleEventType>[] = [];
-  const lane = new OperationLane((event) => void events.push(event), () => 7);
+  const lane = new OperationLane(
+    (event) => void events.push(event),
+    () => 7,
+  );
   return { lane, events };
 }
 
@@ -32,17 +41,32 @@ describe('OperationLane', () => {
         return { revisionAfter: 8, result: { packs: 1 } };
       },
     });
-    expect(lane.get(operationId)).toMatchObject({ state: 'running', progress: { done: 1, total: 3, current: 'assets/a.png' } });
+    expect(lane.get(operationId)).toMatchObject({
+      state: 'running',
+      progress: { done: 1, total: 3, current: 'assets/a.png' },
+    });
     expect(lane.get(operationId)).toEqual({ ...clientView(events, operationId), actor: { client: 'cli', pid: 42 } });
     finish();
     await done;
     // Progress after the end is not reported: the terminal event was the last word.
     context.progress({ done: 99 });
-    expect(events.map((event) => [event.type, event.sequence])).toEqual([['queued', 1], ['started', 2], ['progress', 3], ['progress', 4], ['completed', 5]]);
+    expect(events.map((event) => [event.type, event.sequence])).toEqual([
+      ['queued', 1],
+      ['started', 2],
+      ['progress', 3],
+      ['progress', 4],
+      ['completed', 5],
+    ]);
     const info = lane.get(operationId);
     expect(info).toEqual({ ...clientView(events, operationId), actor: { client: 'cli', pid: 42 } });
     // The row's times are the events' own times.
-    expect(info).toMatchObject({ state: 'completed', queuedAt: events[0]!.time, startedAt: events[1]!.time, endedAt: events[4]!.time, progress: { done: 3, total: 3 } });
+    expect(info).toMatchObject({
+      state: 'completed',
+      queuedAt: events[0]!.time,
+      startedAt: events[1]!.time,
+      endedAt: events[4]!.time,
+      progress: { done: 3, total: 3 },
+    });
     expect(info.progress?.current).toBeUndefined();
   });
 
@@ -51,24 +75,45 @@ describe('OperationLane', () => {
     const { operationId, done } = lane.enqueue({
       kind: 'move',
       summary: 'move a → b',
-      run: () => Promise.reject(new PackerError('CONFLICT', 'The snapshot moved from revision 7 to 8 since the preview.', {})),
+      run: () =>
+        Promise.reject(new PackerError('CONFLICT', 'The snapshot moved from revision 7 to 8 since the preview.', {})),
     });
     await expect(done).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(events.at(-1)).toMatchObject({ type: 'failed', payload: { kind: 'move', error: { code: 'CONFLICT' } } });
-    expect(lane.get(operationId)).toMatchObject({ state: 'failed', error: { code: 'CONFLICT', message: 'The snapshot moved from revision 7 to 8 since the preview.' } });
+    expect(lane.get(operationId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'CONFLICT', message: 'The snapshot moved from revision 7 to 8 since the preview.' },
+    });
   });
 
   it('cancels a queued operation with its terminal event and reports it cancelled', async () => {
     const { lane, events } = laneWithLog();
     let finish!: () => void;
-    const first = lane.enqueue({ kind: 'build', summary: 'first', run: () => new Promise<{ revisionAfter: number; result: null }>((resolve) => (finish = () => resolve({ revisionAfter: 7, result: null }))) });
-    const second = lane.enqueue({ kind: 'build', summary: 'second', run: () => Promise.resolve({ revisionAfter: 7, result: null }) });
+    const first = lane.enqueue({
+      kind: 'build',
+      summary: 'first',
+      run: () =>
+        new Promise<{ revisionAfter: number; result: null }>(
+          (resolve) => (finish = () => resolve({ revisionAfter: 7, result: null })),
+        ),
+    });
+    const second = lane.enqueue({
+      kind: 'build',
+      summary: 'second',
+      run: () => Promise.resolve({ revisionAfter: 7, result: null }),
+    });
     expect(lane.cancel(second.operationId, 'not needed')).toBe('cancelled');
     await expect(second.done).rejects.toMatchObject({ code: 'CANCELLED' });
-    expect(events.filter((event) => event.operationId === second.operationId).map((event) => event.type)).toEqual(['queued', 'cancelled']);
+    expect(events.filter((event) => event.operationId === second.operationId).map((event) => event.type)).toEqual([
+      'queued',
+      'cancelled',
+    ]);
     expect(lane.get(second.operationId)).toEqual(clientView(events, second.operationId));
     finish();
     await first.done;
-    expect(lane.list().map((info) => [info.summary, info.state])).toEqual([['first', 'completed'], ['second', 'cancelled']]);
+    expect(lane.list().map((info) => [info.summary, info.state])).toEqual([
+      ['first', 'completed'],
+      ['second', 'cancelled'],
+    ]);
   });
 });

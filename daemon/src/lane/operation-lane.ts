@@ -8,7 +8,13 @@ import {
   type OperationInfo,
   type OperationKind,
 } from '@packer/core/contract';
-import { foldOperation, initialOperation, isOperationFinished, operationInfoOf, type OperationState } from '@packer/core/contract/runtime';
+import {
+  foldOperation,
+  initialOperation,
+  isOperationFinished,
+  operationInfoOf,
+  type OperationState,
+} from '@packer/core/contract/runtime';
 import { newOperationId } from '@packer/core';
 
 /** What a running operation may do besides its work: report progress, notice cancellation. */
@@ -26,7 +32,11 @@ export interface LaneTask<T> {
 }
 
 /** One lifecycle event as the lane makes it: the payload is the type's row of `EventPayloads`. */
-export type LifecycleEventInput<T extends LifecycleEventType> = EventInput<T> & { operationId: string; sequence: number; time: string };
+export type LifecycleEventInput<T extends LifecycleEventType> = EventInput<T> & {
+  operationId: string;
+  sequence: number;
+  time: string;
+};
 
 /** How the lane records an event: the daemon appends it to the persisted log, which assigns the cursor. */
 export type EmitLifecycle = <T extends LifecycleEventType>(event: LifecycleEventInput<T>) => void;
@@ -55,7 +65,10 @@ export class OperationLane {
   /** Set by `stop`: a stopping daemon takes no new work. */
   private stoppedBecause: string | undefined;
 
-  constructor(private readonly emit: EmitLifecycle, private readonly currentRevision: () => number) {}
+  constructor(
+    private readonly emit: EmitLifecycle,
+    private readonly currentRevision: () => number,
+  ) {}
 
   /** Operations waiting or running. */
   get depth(): number {
@@ -68,9 +81,13 @@ export class OperationLane {
 
   enqueue<T>(task: LaneTask<T>): { operationId: string; done: Promise<T> } {
     if (this.stoppedBecause !== undefined) {
-      throw new PackerError('SHUTTING_DOWN', `The packer daemon is stopping (${this.stoppedBecause}) and takes no new operations.`, {
-        hint: 'Retry once a new daemon is up; clients that reconnect start one.',
-      });
+      throw new PackerError(
+        'SHUTTING_DOWN',
+        `The packer daemon is stopping (${this.stoppedBecause}) and takes no new operations.`,
+        {
+          hint: 'Retry once a new daemon is up; clients that reconnect start one.',
+        },
+      );
     }
     const operationId = newOperationId();
     let resolve!: (value: T) => void;
@@ -87,7 +104,11 @@ export class OperationLane {
       start: () => void this.execute(entry, task).then(resolve, reject),
       cancelQueued: (reason) => {
         this.record(entry, 'cancelled', { kind: task.kind, reason });
-        reject(new PackerError('CANCELLED', `Operation ${operationId} was cancelled before it started: ${reason}.`, { operationId }));
+        reject(
+          new PackerError('CANCELLED', `Operation ${operationId} was cancelled before it started: ${reason}.`, {
+            operationId,
+          }),
+        );
       },
     };
     this.operations.set(operationId, entry);
@@ -117,7 +138,9 @@ export class OperationLane {
     this.stoppedBecause ??= reason;
     for (const entry of this.queue.splice(0)) entry.cancelQueued(reason);
     if (this.running) {
-      this.running.controller.abort(new PackerError('CANCELLED', reason, { operationId: this.running.state.operationId }));
+      this.running.controller.abort(
+        new PackerError('CANCELLED', reason, { operationId: this.running.state.operationId }),
+      );
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
   }
@@ -159,7 +182,8 @@ export class OperationLane {
       return result;
     } catch (error) {
       const packerError = toPackerError(error);
-      if (packerError.code === 'CANCELLED') this.record(entry, 'cancelled', { kind: task.kind, reason: packerError.message });
+      if (packerError.code === 'CANCELLED')
+        this.record(entry, 'cancelled', { kind: task.kind, reason: packerError.message });
       else this.record(entry, 'failed', { kind: task.kind, error: packerError.toJSON() });
       throw packerError;
     } finally {
@@ -171,7 +195,13 @@ export class OperationLane {
   /** Emits the event, and folds it into the entry's state with the same fold every client uses. */
   private record<T extends LifecycleEventType>(entry: Entry, type: T, payload: EventPayload<T>): void {
     entry.sequence += 1;
-    const event: LifecycleEventInput<T> = { type, operationId: entry.state.operationId, sequence: entry.sequence, time: new Date().toISOString(), payload };
+    const event: LifecycleEventInput<T> = {
+      type,
+      operationId: entry.state.operationId,
+      sequence: entry.sequence,
+      time: new Date().toISOString(),
+      payload,
+    };
     entry.state = foldOperation(entry.state, event);
     this.emit(event);
   }

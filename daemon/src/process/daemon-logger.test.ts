@@ -17,10 +17,18 @@ function logFile(): string {
 }
 
 function lines(file: string): Record<string, unknown>[] {
-  return readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-const enospc = (file: string) => Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC', syscall: 'write', path: file });
+const enospc = (file: string) =>
+  Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), {
+    code: 'ENOSPC',
+    syscall: 'write',
+    path: file,
+  });
 
 describe('DaemonLogger', () => {
   it('keeps daemon.log under its cap through 2,000 refused handshakes with a 15 KB Origin (issue 12)', () => {
@@ -28,7 +36,12 @@ describe('DaemonLogger', () => {
     const maxBytes = 256 * 1024;
     const logger = new DaemonLogger(file, { maxBytes, keep: 1 });
     const origin = `http://${'a'.repeat(15 * 1024)}.example`;
-    for (let i = 0; i < 2000; i++) logger.warn('websocket handshake refused', { origin, headers: { origin, host: 'x' }, reason: 'origin not allowed' });
+    for (let i = 0; i < 2000; i++)
+      logger.warn('websocket handshake refused', {
+        origin,
+        headers: { origin, host: 'x' },
+        reason: 'origin not allowed',
+      });
 
     const files = readdirSync(path.dirname(file)).sort();
     expect(files).toEqual(['daemon.log', 'daemon.log.1']);
@@ -58,7 +71,11 @@ describe('DaemonLogger', () => {
     for (let i = 0; i < 50; i++) cursor = (cursor.next = {}) as Record<string, unknown>;
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
-    logger.info('x'.repeat(10_000), { deep, wide: Array.from({ length: 10_000 }, (_, i) => `item-${i}`), many: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'.repeat(1000)])) });
+    logger.info('x'.repeat(10_000), {
+      deep,
+      wide: Array.from({ length: 10_000 }, (_, i) => `item-${i}`),
+      many: Object.fromEntries(Array.from({ length: 500 }, (_, i) => [`k${i}`, 'v'.repeat(1000)])),
+    });
     logger.info('big int and cycle', { count: 10n, cyclic });
     const written = readFileSync(file, 'utf8');
     expect(Buffer.byteLength(written)).toBeLessThan(16 * 1024);
@@ -87,13 +104,21 @@ describe('DaemonLogger', () => {
     full = false;
     logger.info('space again');
     expect(logger.writeProblem).toBeUndefined();
-    expect(lines(file).map((line) => line.message)).toEqual(['space again', 'log lines were dropped while the log file could not be written']);
+    expect(lines(file).map((line) => line.message)).toEqual([
+      'space again',
+      'log lines were dropped while the log file could not be written',
+    ]);
     expect(lines(file)[1]).toMatchObject({ droppedLines: 5 });
   });
 
   it('drops the line rather than grow past the cap when rotation fails', () => {
     const file = logFile();
-    const noRename: LoggerFileSystem = { ...fs, renameSync: () => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); } };
+    const noRename: LoggerFileSystem = {
+      ...fs,
+      renameSync: () => {
+        throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
+      },
+    };
     const logger = new DaemonLogger(file, { maxBytes: 2048, fs: noRename });
     for (let i = 0; i < 100; i++) logger.info('line', { i });
     expect(statSync(file).size).toBeLessThanOrEqual(2048);

@@ -71,9 +71,23 @@ export class DaemonLogger {
 
   log(level: LogLevel, message: string, fields: Record<string, unknown> = {}): void {
     try {
-      let line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, message: this.#bound(message, 0), ...(this.#bound(fields, 0) as object) }) + '\n';
+      let line =
+        JSON.stringify({
+          time: new Date().toISOString(),
+          level,
+          pid: process.pid,
+          message: this.#bound(message, 0),
+          ...(this.#bound(fields, 0) as object),
+        }) + '\n';
       if (Buffer.byteLength(line) > MAX_LINE_BYTES) {
-        line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, message: this.#bound(message, 0), truncated: `fields took over ${MAX_LINE_BYTES} bytes` }) + '\n';
+        line =
+          JSON.stringify({
+            time: new Date().toISOString(),
+            level,
+            pid: process.pid,
+            message: this.#bound(message, 0),
+            truncated: `fields took over ${MAX_LINE_BYTES} bytes`,
+          }) + '\n';
       }
       this.#write(line);
     } catch {
@@ -146,7 +160,9 @@ export class DaemonLogger {
   /** A copy of `value` whose strings, arrays, objects and depth are all bounded. */
   #bound(value: unknown, depth: number): unknown {
     if (typeof value === 'string') {
-      return value.length <= this.#maxString ? value : `${value.slice(0, this.#maxString)}…[+${value.length - this.#maxString} chars]`;
+      return value.length <= this.#maxString
+        ? value
+        : `${value.slice(0, this.#maxString)}…[+${value.length - this.#maxString} chars]`;
     }
     if (value instanceof Error) return this.#bound(value.message, depth);
     if (value === null || typeof value !== 'object') return typeof value === 'bigint' ? String(value) : value;
@@ -158,7 +174,8 @@ export class DaemonLogger {
     }
     const entries = Object.entries(value as Record<string, unknown>);
     const bounded: Record<string, unknown> = {};
-    for (const [key, item] of entries.slice(0, MAX_ITEMS)) bounded[this.#bound(key, depth) as string] = this.#bound(item, depth + 1);
+    for (const [key, item] of entries.slice(0, MAX_ITEMS))
+      bounded[this.#bound(key, depth) as string] = this.#bound(item, depth + 1);
     if (entries.length > MAX_ITEMS) bounded['…'] = `+${entries.length - MAX_ITEMS} fields`;
     return bounded;
   }

@@ -14,16 +14,22 @@ export function ensureSocketDir(socketPath: string): void {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EEXIST') {
-      throw unsafeSocketError(`Cannot create the packer socket folder ${dir} (${code ?? (error as Error).message}).`, { path: dir, errno: code });
+      throw unsafeSocketError(`Cannot create the packer socket folder ${dir} (${code ?? (error as Error).message}).`, {
+        path: dir,
+        errno: code,
+      });
     }
   }
   const stats = lstatSync(dir);
   const uid = process.getuid?.();
   if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
-    throw unsafeSocketError(`The packer socket folder ${dir} is not a folder owned by this user${uid !== undefined ? ` (uid ${uid}; it belongs to uid ${stats.uid})` : ''}; the daemon will not listen where another user could pose as it.`, {
-      path: dir,
-      owner: stats.uid,
-    });
+    throw unsafeSocketError(
+      `The packer socket folder ${dir} is not a folder owned by this user${uid !== undefined ? ` (uid ${uid}; it belongs to uid ${stats.uid})` : ''}; the daemon will not listen where another user could pose as it.`,
+      {
+        path: dir,
+        owner: stats.uid,
+      },
+    );
   }
   if ((stats.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }

@@ -34,13 +34,20 @@ export async function listenOnSocket(
   });
   chmodSync(files.socketPath, 0o600);
   server.on('error', onError);
-  writeFileSync(files.endpointFile, JSON.stringify({
-    pid: process.pid,
-    socketPath: files.socketPath,
-    protocolVersion: PROTOCOL_VERSION,
-    daemonVersion: DAEMON_VERSION,
-    startedAt: endpoint.startedAt.toISOString(),
-    generation: endpoint.generation,
-  }, null, 2));
+  writeFileSync(
+    files.endpointFile,
+    JSON.stringify(
+      {
+        pid: process.pid,
+        socketPath: files.socketPath,
+        protocolVersion: PROTOCOL_VERSION,
+        daemonVersion: DAEMON_VERSION,
+        startedAt: endpoint.startedAt.toISOString(),
+        generation: endpoint.generation,
+      },
+      null,
+      2,
+    ),
+  );
   return server;
 }

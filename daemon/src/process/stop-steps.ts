@@ -5,7 +5,12 @@ export const STOP_STEP_MS = 5000;
  * Runs one step of a stop whatever the ones before it did: a step that throws (a full disk refusing the last
  * event) is logged and skipped, a step that hangs is given up after `timeoutMs`. Never throws.
  */
-export async function runStopStep(name: string, action: () => unknown, log: (message: string, fields: Record<string, unknown>) => void, timeoutMs = STOP_STEP_MS): Promise<void> {
+export async function runStopStep(
+  name: string,
+  action: () => unknown,
+  log: (message: string, fields: Record<string, unknown>) => void,
+  timeoutMs = STOP_STEP_MS,
+): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<'timeout'>((resolve) => {

@@ -30,7 +30,10 @@ export class StorageMonitor {
   #degraded = false;
   #stopped = false;
 
-  constructor(private readonly sources: StorageSources, private readonly stateDir: string) {}
+  constructor(
+    private readonly sources: StorageSources,
+    private readonly stateDir: string,
+  ) {}
 
   start(): void {
     this.#stopped = false;

@@ -42,7 +42,8 @@ export class RefusalLimiter {
       bucket.tokens -= 1;
       return true;
     }
-    if (this.suppressed.size < this.maxAddresses || this.suppressed.has(address)) this.suppressed.set(address, (this.suppressed.get(address) ?? 0) + 1);
+    if (this.suppressed.size < this.maxAddresses || this.suppressed.has(address))
+      this.suppressed.set(address, (this.suppressed.get(address) ?? 0) + 1);
     return false;
   }
 

@@ -8,5 +8,8 @@ import { toPackerError } from '@packer/core/contract/runtime';
 export function toRpcError(error: unknown): JSONRPCErrorException {
   if (error instanceof JSONRPCErrorException) return error;
   const packerError = toPackerError(error);
-  return new JSONRPCErrorException(packerError.message, packerError.rpcCode, { code: packerError.code, ...packerError.data });
+  return new JSONRPCErrorException(packerError.message, packerError.rpcCode, {
+    code: packerError.code,
+    ...packerError.data,
+  });
 }

@@ -46,7 +46,11 @@ describe('the reply cap', () => {
 
   it('stops computing a batch once its answers pass the cap, and answers every id', async () => {
     const peer = serve(512 * 1024);
-    const reply = (await peer.ask(Array.from({ length: 1000 }, (_, index) => call(index)))) as { id: number; result?: string; error?: { data: { code: string; ran: boolean } } }[];
+    const reply = (await peer.ask(Array.from({ length: 1000 }, (_, index) => call(index)))) as {
+      id: number;
+      result?: string;
+      error?: { data: { code: string; ran: boolean } };
+    }[];
     expect(reply.map((answer) => answer.id)).toEqual(Array.from({ length: 1000 }, (_, index) => index));
     const fitted = reply.filter((answer) => answer.result !== undefined).length;
     // 8 MiB holds 15 answers of 512 KiB; a few more ran concurrently before the cap was seen, and no more.

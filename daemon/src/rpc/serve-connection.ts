@@ -1,4 +1,9 @@
-import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse, type JSONRPCServer } from 'json-rpc-2.0';
+import {
+  createJSONRPCErrorResponse,
+  type JSONRPCRequest,
+  type JSONRPCResponse,
+  type JSONRPCServer,
+} from 'json-rpc-2.0';
 import { ErrorCodes, errorCodeOf, MAX_FRAME_BYTES } from '@packer/core/contract/runtime';
 import type { Transport } from '@packer/client/browser';
 
@@ -25,7 +30,9 @@ export function serveConnection<Context>(transport: Transport, server: JSONRPCSe
     try {
       return withStableCode(await server.receive(item, context));
     } catch (error) {
-      return createJSONRPCErrorResponse(null, ErrorCodes.INTERNAL, `Internal error: ${(error as Error).message}`, { code: 'INTERNAL' });
+      return createJSONRPCErrorResponse(null, ErrorCodes.INTERNAL, `Internal error: ${(error as Error).message}`, {
+        code: 'INTERNAL',
+      });
     }
   };
   const answerBatch = async (items: unknown[]): Promise<string | undefined> => {
@@ -62,23 +69,40 @@ export function serveConnection<Context>(transport: Transport, server: JSONRPCSe
     if (answered.length === 0) return undefined;
     const reply = `[${answered.join(',')}]`;
     // The error answers themselves echo ids: should even they not fit, one error answers the whole frame.
-    return Buffer.byteLength(reply) > MAX_REPLY_BYTES ? encode(tooLarge(null, { ran: true, size: Buffer.byteLength(reply) })) : reply;
+    return Buffer.byteLength(reply) > MAX_REPLY_BYTES
+      ? encode(tooLarge(null, { ran: true, size: Buffer.byteLength(reply) }))
+      : reply;
   };
   const reply = (text: string): void => {
     transport.send(text);
   };
   transport.onFramingError(() => {
-    reply(encode(createJSONRPCErrorResponse(null, ErrorCodes.FRAME_TOO_LARGE, `Frame too large: the limit is ${MAX_FRAME_BYTES} bytes per JSON text.`, {
-      code: 'FRAME_TOO_LARGE',
-      limit: MAX_FRAME_BYTES,
-    })));
+    reply(
+      encode(
+        createJSONRPCErrorResponse(
+          null,
+          ErrorCodes.FRAME_TOO_LARGE,
+          `Frame too large: the limit is ${MAX_FRAME_BYTES} bytes per JSON text.`,
+          {
+            code: 'FRAME_TOO_LARGE',
+            limit: MAX_FRAME_BYTES,
+          },
+        ),
+      ),
+    );
   });
   transport.onMessage((text) => {
     let payload: unknown;
     try {
       payload = JSON.parse(text);
     } catch (error) {
-      reply(encode(createJSONRPCErrorResponse(null, ErrorCodes.PARSE_ERROR, `Parse error: ${(error as Error).message}`, { code: 'PARSE_ERROR' })));
+      reply(
+        encode(
+          createJSONRPCErrorResponse(null, ErrorCodes.PARSE_ERROR, `Parse error: ${(error as Error).message}`, {
+            code: 'PARSE_ERROR',
+          }),
+        ),
+      );
       return;
     }
     if (!Array.isArray(payload)) {
@@ -91,8 +115,16 @@ export function serveConnection<Context>(transport: Transport, server: JSONRPCSe
       return;
     }
     if (payload.length === 0 || payload.length > MAX_BATCH) {
-      const why = payload.length === 0 ? 'an empty batch' : `a batch of ${payload.length} requests (the limit is ${MAX_BATCH})`;
-      reply(encode(createJSONRPCErrorResponse(null, ErrorCodes.INVALID_REQUEST, `Invalid request: ${why}.`, { code: 'INVALID_REQUEST', limit: MAX_BATCH })));
+      const why =
+        payload.length === 0 ? 'an empty batch' : `a batch of ${payload.length} requests (the limit is ${MAX_BATCH})`;
+      reply(
+        encode(
+          createJSONRPCErrorResponse(null, ErrorCodes.INVALID_REQUEST, `Invalid request: ${why}.`, {
+            code: 'INVALID_REQUEST',
+            limit: MAX_BATCH,
+          }),
+        ),
+      );
       return;
     }
     void answerBatch(payload).then((batchReply) => batchReply !== undefined && reply(batchReply));
@@ -104,24 +136,37 @@ function encode(response: JSONRPCResponse): string {
   try {
     return JSON.stringify(response);
   } catch {
-    return JSON.stringify(createJSONRPCErrorResponse(response.id ?? null, ErrorCodes.INTERNAL, 'Internal error: the answer could not be encoded.', { code: 'INTERNAL' }));
+    return JSON.stringify(
+      createJSONRPCErrorResponse(
+        response.id ?? null,
+        ErrorCodes.INTERNAL,
+        'Internal error: the answer could not be encoded.',
+        { code: 'INTERNAL' },
+      ),
+    );
   }
 }
 
 /** The most an error answer (REPLY_TOO_LARGE or INVALID_REQUEST) to this batch item can take, with its comma. */
 function errorAnswerBytes(item: unknown): number {
-  errorAnswerBaseBytes ??= Math.max(
-    Buffer.byteLength(encode(tooLarge(null, { ran: true, size: Number.MAX_SAFE_INTEGER }))),
-    Buffer.byteLength(encode(tooLarge(null, { ran: false, size: Number.MAX_SAFE_INTEGER }))),
-    Buffer.byteLength(encode(invalidRequest())),
-  ) + 1;
+  errorAnswerBaseBytes ??=
+    Math.max(
+      Buffer.byteLength(encode(tooLarge(null, { ran: true, size: Number.MAX_SAFE_INTEGER }))),
+      Buffer.byteLength(encode(tooLarge(null, { ran: false, size: Number.MAX_SAFE_INTEGER }))),
+      Buffer.byteLength(encode(invalidRequest())),
+    ) + 1;
   const id = isRequestShaped(item) && item.id !== undefined && item.id !== null ? item.id : null;
   return errorAnswerBaseBytes + (id === null ? 0 : Buffer.byteLength(JSON.stringify(id)));
 }
 let errorAnswerBaseBytes: number | undefined;
 
 function invalidRequest(): JSONRPCResponse {
-  return createJSONRPCErrorResponse(null, ErrorCodes.INVALID_REQUEST, 'Invalid request: expected a JSON-RPC 2.0 request object with a string method and a string, number or null id.', { code: 'INVALID_REQUEST' });
+  return createJSONRPCErrorResponse(
+    null,
+    ErrorCodes.INVALID_REQUEST,
+    'Invalid request: expected a JSON-RPC 2.0 request object with a string method and a string, number or null id.',
+    { code: 'INVALID_REQUEST' },
+  );
 }
 
 /** REPLY_TOO_LARGE for one request: `ran` says whether the method ran (its effects happened) before the answer was dropped. */
@@ -151,5 +196,8 @@ function withStableCode(response: JSONRPCResponse | null): JSONRPCResponse | nul
   const data: unknown = response.error.data;
   if (data && typeof data === 'object' && typeof (data as { code?: unknown }).code === 'string') return response;
   const code = errorCodeOf(response.error.code) ?? 'INTERNAL';
-  return { ...response, error: { ...response.error, data: { ...(data && typeof data === 'object' ? data : {}), code } } };
+  return {
+    ...response,
+    error: { ...response.error, data: { ...(data && typeof data === 'object' ? data : {}), code } },
+  };
 }

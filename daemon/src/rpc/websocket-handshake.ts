@@ -30,15 +30,29 @@ export interface HandshakePolicy {
  */
 export function checkHandshake(request: HandshakeRequest, policy: HandshakePolicy): HandshakeRefusal | undefined {
   if (!isLoopbackHostHeader(request.headers.host)) {
-    return { status: 403, reason: 'host', message: `Host ${quoteHeader(request.headers.host)} is not a loopback address.` };
+    return {
+      status: 403,
+      reason: 'host',
+      message: `Host ${quoteHeader(request.headers.host)} is not a loopback address.`,
+    };
   }
   const origin = request.headers.origin;
   if (origin !== undefined && !isAllowedOrigin(origin, policy.allowedOrigins)) {
-    return { status: 403, reason: 'origin', message: `Origin ${quoteHeader(origin)} is not allowed; add it to daemon.websocket.allowedOrigins in packer.json.` };
+    return {
+      status: 403,
+      reason: 'origin',
+      message: `Origin ${quoteHeader(origin)} is not allowed; add it to daemon.websocket.allowedOrigins in packer.json.`,
+    };
   }
   const given = tokenOf(request.url);
-  if (given === undefined || given === '') return { status: 401, reason: 'token', message: 'A token is required: connect with ?token=<contents of .packer/ws-token>.' };
-  if (!sameSecret(given, policy.token)) return { status: 401, reason: 'token', message: 'The token does not match .packer/ws-token.' };
+  if (given === undefined || given === '')
+    return {
+      status: 401,
+      reason: 'token',
+      message: 'A token is required: connect with ?token=<contents of .packer/ws-token>.',
+    };
+  if (!sameSecret(given, policy.token))
+    return { status: 401, reason: 'token', message: 'The token does not match .packer/ws-token.' };
   return undefined;
 }
 
@@ -49,4 +63,3 @@ function tokenOf(url: string | undefined): string | undefined {
     return undefined;
   }
 }
-

@@ -67,10 +67,14 @@ export function bareHost(host: string): string {
  */
 export async function startWebSocketListener(options: WebSocketListenerOptions): Promise<WebSocketListener> {
   if (!isLoopbackHost(options.host)) {
-    throw new PackerError('INVALID_CONFIG', `daemon.websocket.host ${JSON.stringify(options.host)} is not a loopback address; the WebSocket listener binds to loopback only.`, {
-      field: 'daemon.websocket.host',
-      hint: 'Use "127.0.0.1", "::1" or "localhost".',
-    });
+    throw new PackerError(
+      'INVALID_CONFIG',
+      `daemon.websocket.host ${JSON.stringify(options.host)} is not a loopback address; the WebSocket listener binds to loopback only.`,
+      {
+        field: 'daemon.websocket.host',
+        hint: 'Use "127.0.0.1", "::1" or "localhost".',
+      },
+    );
   }
   const host = bareHost(options.host);
   const token = randomBytes(32).toString('hex');
@@ -93,7 +97,10 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => undefined);
-    const refusal = checkHandshake({ url: request.url, headers: { host: request.headers.host, origin: request.headers.origin } }, { token, allowedOrigins: options.allowedOrigins });
+    const refusal = checkHandshake(
+      { url: request.url, headers: { host: request.headers.host, origin: request.headers.origin } },
+      { token, allowedOrigins: options.allowedOrigins },
+    );
     if (refusal) {
       const remote = request.socket.remoteAddress ?? 'unknown';
       if (!limiter.admit(remote)) {
@@ -125,7 +132,11 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
   if (!isLoopbackHost(address.address)) {
     clearInterval(summaryTimer);
     server.close();
-    throw new PackerError('INVALID_CONFIG', `daemon.websocket.host ${JSON.stringify(options.host)} resolved to ${address.address}, which is not loopback.`, { field: 'daemon.websocket.host' });
+    throw new PackerError(
+      'INVALID_CONFIG',
+      `daemon.websocket.host ${JSON.stringify(options.host)} resolved to ${address.address}, which is not loopback.`,
+      { field: 'daemon.websocket.host' },
+    );
   }
   server.on('error', (error) => options.log?.('error', 'websocket server error', { error: error.message }));
 
@@ -186,13 +197,20 @@ export async function startWebSocketListener(options: WebSocketListenerOptions):
 function listen(server: Server, host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new PackerError('IO_ERROR', `The WebSocket listener cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${error.code ?? error.message}.`, {
-        host,
-        port,
-        errno: error.code,
-        syscall: 'listen',
-        hint: 'Choose another daemon.websocket.port in packer.json, or 0 for a free one.',
-      }, { cause: error }));
+      reject(
+        new PackerError(
+          'IO_ERROR',
+          `The WebSocket listener cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${error.code ?? error.message}.`,
+          {
+            host,
+            port,
+            errno: error.code,
+            syscall: 'listen',
+            hint: 'Choose another daemon.websocket.port in packer.json, or 0 for a free one.',
+          },
+          { cause: error },
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

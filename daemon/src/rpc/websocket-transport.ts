@@ -2,7 +2,6 @@ import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { MAX_UNREAD_BYTES, TransportEvents, type Transport } from '@packer/client/browser';
 
-
 /** How long a close handshake may take before the connection is cut. */
 const CLOSE_GRACE_MS = 1000;
 

@@ -10,7 +10,10 @@ export interface TestHooksConnection {
 }
 
 /** Connects to the project's running test daemon (the contract's clients only call contract methods). */
-export async function connectTestHooks(projectRoot: string, env: NodeJS.ProcessEnv = process.env): Promise<TestHooksConnection> {
+export async function connectTestHooks(
+  projectRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<TestHooksConnection> {
   const { socketPath } = projectFiles(projectRoot, env);
   const socket = await new Promise<net.Socket>((resolve, reject) => {
     const opened = net.connect(socketPath, () => resolve(opened));
@@ -18,13 +21,18 @@ export async function connectTestHooks(projectRoot: string, env: NodeJS.ProcessE
   });
   const connection = new RpcConnection(socketTransport(socket));
   return {
-    startOperation: async (params) => ((await connection.callRaw(TEST_OPERATION_METHOD, params)) as { operationId: string }).operationId,
+    startOperation: async (params) =>
+      ((await connection.callRaw(TEST_OPERATION_METHOD, params)) as { operationId: string }).operationId,
     close: () => connection.close(),
   };
 }
 
 /** Starts `test.longOperation` over a connection opened for this one call; resolves with its operation id. */
-export async function callTestOperation(projectRoot: string, params: TestOperationParams, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function callTestOperation(
+  projectRoot: string,
+  params: TestOperationParams,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string> {
   const hooks = await connectTestHooks(projectRoot, env);
   try {
     return await hooks.startOperation(params);

@@ -20,13 +20,17 @@ export type TestOperationParams = z.input<typeof TestOperationParams>;
  * `test.longOperation`: a lane operation with as many progress events as asked for, optionally held until
  * cancelled, for end-to-end tests of the lane, events and slow subscribers. Served only by the test entry.
  */
-export function testOperationMethods({ lane, workspace }: Pick<DaemonServices, 'lane' | 'workspace'>): ExtraMethods<ConnectionContext> {
+export function testOperationMethods({
+  lane,
+  workspace,
+}: Pick<DaemonServices, 'lane' | 'workspace'>): ExtraMethods<ConnectionContext> {
   return {
     [TEST_OPERATION_METHOD]: {
       params: TestOperationParams,
       handler: (raw) => {
         const params = TestOperationParams.parse(raw);
-        const cancelled = (operationId: string) => new PackerError('CANCELLED', 'test operation cancelled', { operationId });
+        const cancelled = (operationId: string) =>
+          new PackerError('CANCELLED', 'test operation cancelled', { operationId });
         const { operationId, done } = lane.enqueue({
           kind: params.kind,
           summary: `test operation (${params.progressEvents} progress events)`,

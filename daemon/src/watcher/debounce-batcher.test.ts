@@ -26,7 +26,14 @@ describe('DebounceBatcher', () => {
     vi.advanceTimersByTime(49);
     expect(batches).toEqual([]);
     vi.advanceTimersByTime(1);
-    expect(batches).toEqual([{ events: [{ type: 'add', path: '/r/a' }, { type: 'add', path: '/r/b' }] }]);
+    expect(batches).toEqual([
+      {
+        events: [
+          { type: 'add', path: '/r/a' },
+          { type: 'add', path: '/r/b' },
+        ],
+      },
+    ]);
   });
 
   it('flushes after maxDelayMs during a continuous burst, then the rest once quiet', () => {
@@ -47,7 +54,14 @@ describe('DebounceBatcher', () => {
     push('add', '/r/y');
     push('change', '/r/x');
     vi.advanceTimersByTime(50);
-    expect(batches).toEqual([{ events: [{ type: 'change', path: '/r/x' }, { type: 'add', path: '/r/y' }] }]);
+    expect(batches).toEqual([
+      {
+        events: [
+          { type: 'change', path: '/r/x' },
+          { type: 'add', path: '/r/y' },
+        ],
+      },
+    ]);
   });
 
   it.each<[WatchEventType[], WatchEventType]>([
@@ -65,14 +79,26 @@ describe('DebounceBatcher', () => {
 
   it('delivers a batch at the end of a native delivery when it holds an urgent path, with everything in it', () => {
     batcher.close();
-    batcher = new DebounceBatcher({ onFlush: (batch) => batches.push(batch), debounceMs: 50, urgent: (path) => path.endsWith('.cookie') });
+    batcher = new DebounceBatcher({
+      onFlush: (batch) => batches.push(batch),
+      debounceMs: 50,
+      urgent: (path) => path.endsWith('.cookie'),
+    });
     push('unlink', '/r/a');
     batcher.flushIfUrgent();
     expect(batches).toEqual([]);
     push('add', '/r/x.cookie');
     push('unlink', '/r/c');
     batcher.flushIfUrgent();
-    expect(batches).toEqual([{ events: [{ type: 'unlink', path: '/r/a' }, { type: 'add', path: '/r/x.cookie' }, { type: 'unlink', path: '/r/c' }] }]);
+    expect(batches).toEqual([
+      {
+        events: [
+          { type: 'unlink', path: '/r/a' },
+          { type: 'add', path: '/r/x.cookie' },
+          { type: 'unlink', path: '/r/c' },
+        ],
+      },
+    ]);
     push('add', '/r/b');
     vi.advanceTimersByTime(50);
     expect(batches[1]).toEqual({ events: [{ type: 'add', path: '/r/b' }] });

@@ -14,7 +14,9 @@ export class EventSink {
 
   constructor(options: WatchOptions) {
     this.#options = options;
-    const batcherOptions: ConstructorParameters<typeof DebounceBatcher>[0] = { onFlush: (batch) => this.#deliver(batch) };
+    const batcherOptions: ConstructorParameters<typeof DebounceBatcher>[0] = {
+      onFlush: (batch) => this.#deliver(batch),
+    };
     if (options.debounceMs !== undefined) batcherOptions.debounceMs = options.debounceMs;
     if (options.urgent) batcherOptions.urgent = options.urgent;
     this.#batcher = new DebounceBatcher(batcherOptions);

@@ -39,7 +39,21 @@ describe('createIgnoreMatcher', () => {
     const globs = ['**/*.tmp', '.packer/**', 'a/**/cache', 'a/b/*.log', 'x/y', '**/node_modules/**', '{a,c}/**/*.bak'];
     const matcher = createIgnoreMatcher(globs);
     const folders = ['a', 'a/b', 'a/b/c', 'c/d', 'x', 'q/node_modules/r', 'z'];
-    const paths = ['f.tmp', 'f.png', 'cache', 'b/cache', 'b/c/cache', 'e.log', 'b/e.log', 'y', 'y/z', 'node_modules/m', 'w.bak', 'k/w.bak', 'c/f.log'];
+    const paths = [
+      'f.tmp',
+      'f.png',
+      'cache',
+      'b/cache',
+      'b/c/cache',
+      'e.log',
+      'b/e.log',
+      'y',
+      'y/z',
+      'node_modules/m',
+      'w.bak',
+      'k/w.bak',
+      'c/f.log',
+    ];
     for (const folder of folders) {
       const beneath = matcher.regexBeneath(folder);
       for (const relative of paths) {

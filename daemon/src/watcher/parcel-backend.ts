@@ -50,10 +50,17 @@ class ParcelSubscription implements WatchSubscription {
     const watch = new ParcelSubscription(parcel, resolveWatchRoot(options.root), options);
     const ignore = watch.#ignore.regex === undefined ? [] : [watch.#ignore.regex];
     try {
-      watch.#rootWatch = await parcel.subscribe(watch.#root, (error, events) => watch.#receive(watch.#root, error, events), { ignore });
+      watch.#rootWatch = await parcel.subscribe(
+        watch.#root,
+        (error, events) => watch.#receive(watch.#root, error, events),
+        { ignore },
+      );
     } catch (error) {
       watch.#sink.close();
-      throw new WatcherSubscribeError(describeWatcherError(error, `Cannot watch "${watch.#root}" with @parcel/watcher`, true), { cause: error });
+      throw new WatcherSubscribeError(
+        describeWatcherError(error, `Cannot watch "${watch.#root}" with @parcel/watcher`, true),
+        { cause: error },
+      );
     }
     return watch;
   }
@@ -109,7 +116,9 @@ class ParcelSubscription implements WatchSubscription {
     if (this.#folderWatches.has(folder)) return;
     const ignore = this.#ignore.regexBeneath(relativeToRoot(this.#root, folder));
     const starting: Promise<NativeSubscription | undefined> = this.#parcel
-      .subscribe(folder, (error, events) => this.#receive(folder, error, events), { ignore: ignore === undefined ? [] : [ignore] })
+      .subscribe(folder, (error, events) => this.#receive(folder, error, events), {
+        ignore: ignore === undefined ? [] : [ignore],
+      })
       .then(
         async (subscription) => {
           if (this.#folderWatches.get(folder) !== starting) {
@@ -122,7 +131,8 @@ class ParcelSubscription implements WatchSubscription {
         (error: unknown) => {
           if (this.#folderWatches.get(folder) === starting) this.#folderWatches.delete(folder);
           // A folder removed before its watch started has already been reported as removed.
-          if (isFolder(folder)) this.#sink.report(describeWatcherError(error, `Cannot watch new folder "${folder}"`, true));
+          if (isFolder(folder))
+            this.#sink.report(describeWatcherError(error, `Cannot watch new folder "${folder}"`, true));
           return undefined;
         },
       );
@@ -139,7 +149,8 @@ class ParcelSubscription implements WatchSubscription {
     }
   }
 
-  readonly #isIgnored = (absolutePath: string): boolean => this.#ignore.matches(relativeToRoot(this.#root, absolutePath));
+  readonly #isIgnored = (absolutePath: string): boolean =>
+    this.#ignore.matches(relativeToRoot(this.#root, absolutePath));
 }
 
 function isSameOrInside(candidate: string, folder: string): boolean {
@@ -156,7 +167,10 @@ function isFolder(absolutePath: string): boolean {
 
 function readChildren(folder: string): Array<{ path: string; isFolder: boolean }> {
   try {
-    return readdirSync(folder, { withFileTypes: true }).map((entry) => ({ path: path.join(folder, entry.name), isFolder: entry.isDirectory() }));
+    return readdirSync(folder, { withFileTypes: true }).map((entry) => ({
+      path: path.join(folder, entry.name),
+      isFolder: entry.isDirectory(),
+    }));
   } catch {
     return [];
   }

@@ -17,7 +17,9 @@ describe('selectWatcherBackend', () => {
   });
 
   it('falls back to chokidar and says why when the native module cannot load', async () => {
-    const backend = await selectWatcherBackend({}, () => Promise.reject(new Error('No prebuild or local build of @parcel/watcher found')));
+    const backend = await selectWatcherBackend({}, () =>
+      Promise.reject(new Error('No prebuild or local build of @parcel/watcher found')),
+    );
     expect(backend).toMatchObject({ name: 'chokidar', requested: 'parcel' });
     expect(backend.fallbackReason).toContain('No prebuild or local build');
   });

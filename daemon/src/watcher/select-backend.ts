@@ -36,5 +36,7 @@ function parseRequestedBackend(value: string | undefined): WatchBackendName {
   const normalized = value?.trim().toLowerCase() ?? '';
   if (normalized === '' || normalized === 'parcel') return 'parcel';
   if (normalized === 'chokidar') return 'chokidar';
-  throw new TypeError(`Expected PACKER_WATCHER to be "parcel" or "chokidar", got "${value}": unset it to use the default (parcel)`);
+  throw new TypeError(
+    `Expected PACKER_WATCHER to be "parcel" or "chokidar", got "${value}": unset it to use the default (parcel)`,
+  );
 }

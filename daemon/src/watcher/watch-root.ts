@@ -9,10 +9,15 @@ export function resolveWatchRoot(root: string): string {
   try {
     isDirectory = statSync(absolute).isDirectory();
   } catch (error) {
-    throw new WatcherSubscribeError(describeWatcherError(error, `Cannot watch root "${absolute}"`, true), { cause: error });
+    throw new WatcherSubscribeError(describeWatcherError(error, `Cannot watch root "${absolute}"`, true), {
+      cause: error,
+    });
   }
   if (!isDirectory) {
-    throw new WatcherSubscribeError({ reason: `Expected the watch root to be a folder, got a file: "${absolute}"`, fatal: true });
+    throw new WatcherSubscribeError({
+      reason: `Expected the watch root to be a folder, got a file: "${absolute}"`,
+      fatal: true,
+    });
   }
   return absolute;
 }

@@ -118,7 +118,10 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     const watcher = await watch(root);
     rmSync(file);
     rmSync(folder, { recursive: true });
-    await watcher.waitFor(() => watcher.saw(file, 'unlink') && watcher.saw(folder, 'unlink'), 'unlink of gone.txt and old-folder');
+    await watcher.waitFor(
+      () => watcher.saw(file, 'unlink') && watcher.saw(folder, 'unlink'),
+      'unlink of gone.txt and old-folder',
+    );
   });
 
   it('reports a rename as unlink of the old path and add of the new one', async () => {
@@ -128,7 +131,10 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     writeFileSync(before, 'x');
     const watcher = await watch(root);
     renameSync(before, after);
-    await watcher.waitFor(() => watcher.saw(before, 'unlink') && watcher.saw(after, 'add'), 'unlink before.png + add after.png');
+    await watcher.waitFor(
+      () => watcher.saw(before, 'unlink') && watcher.saw(after, 'add'),
+      'unlink before.png + add after.png',
+    );
     expect(watcher.typesOf(before)).not.toContain('add');
     expect(watcher.typesOf(after)).not.toContain('unlink');
   });
@@ -141,7 +147,8 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     writeFileSync(path.join(deep, 'deep.png'), 'x');
     writeFileSync(path.join(root, 'a', 'b', 'shallow.png'), 'x');
     await watcher.waitFor(
-      () => watcher.saw(path.join(deep, 'deep.png'), 'add') && watcher.saw(path.join(root, 'a', 'b', 'shallow.png'), 'add'),
+      () =>
+        watcher.saw(path.join(deep, 'deep.png'), 'add') && watcher.saw(path.join(root, 'a', 'b', 'shallow.png'), 'add'),
       'adds of the files in the new folders',
     );
     // parcel-bundler/watcher#97: parcel alone never watches folders created with `mkdir -p` beyond the first.
@@ -184,7 +191,9 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     const secondCookie = cookie(root);
     await watcher.waitFor(() => watcher.saw(secondCookie, 'add'), 'the second cookie');
     const reported = watcher.events.map((event) => path.relative(root, event.path));
-    expect(reported.filter((relative) => relative.endsWith('.tmp') || relative.split(path.sep)[0] === '.packer')).toEqual([]);
+    expect(
+      reported.filter((relative) => relative.endsWith('.tmp') || relative.split(path.sep)[0] === '.packer'),
+    ).toEqual([]);
   });
 
   it('delivers a burst of 200 files in few batches with every path', async () => {
@@ -194,11 +203,15 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     for (const file of files) writeFileSync(file, 'x');
     // Every path must be reported; within a burst parcel may fold a create and its write into `update`
     // (seen once in ~20 runs), and the daemon rescans a reported path whatever its type.
-    await watcher.waitFor(() => files.every((file) => watcher.saw(file, 'add') || watcher.saw(file, 'change')), 'all 200 files reported');
+    await watcher.waitFor(
+      () => files.every((file) => watcher.saw(file, 'add') || watcher.saw(file, 'change')),
+      'all 200 files reported',
+    );
     const burst = new Set(files);
     const batchesWithBurst = watcher.batches.filter((batch) => batch.events.some((event) => burst.has(event.path)));
     expect(batchesWithBurst.length).toBeLessThanOrEqual(20);
-    for (const batch of watcher.batches) expect(new Set(batch.events.map((event) => event.path)).size).toBe(batch.events.length);
+    for (const batch of watcher.batches)
+      expect(new Set(batch.events.map((event) => event.path)).size).toBe(batch.events.length);
   });
 
   it('stops reporting once closed, while a second watcher on the same root still reports', async () => {
@@ -216,7 +229,10 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     const countAtClose = closing.events.length;
     const afterClose = [path.join(root, 'after-close.png'), path.join(root, 'x', 'y', 'after-close.png')];
     for (const file of afterClose) writeFileSync(file, 'x');
-    await control.waitFor(() => afterClose.every((file) => control.saw(file, 'add')), 'the control watcher seeing files written after close');
+    await control.waitFor(
+      () => afterClose.every((file) => control.saw(file, 'add')),
+      'the control watcher seeing files written after close',
+    );
     expect(closing.events.length).toBe(countAtClose);
     expect(closing.errors).toEqual([]);
   });
@@ -250,7 +266,11 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
     subscriptions.push(subscription);
     const evidence = () => ({ seen, errors });
     const first = cookie(root);
-    await waitUntil(() => seen.includes(first) && errors.length === 1, 'the first batch and the error it caused', evidence);
+    await waitUntil(
+      () => seen.includes(first) && errors.length === 1,
+      'the first batch and the error it caused',
+      evidence,
+    );
     const second = cookie(root);
     await waitUntil(() => seen.includes(second), 'a later batch', evidence);
     expect(errors[0]).toMatchObject({ fatal: false, reason: expect.stringContaining('subscriber bug') });
@@ -258,8 +278,8 @@ describe.each(backends)('watcher contract: $name backend', ({ name, load }) => {
 
   it('rejects with WatcherSubscribeError when the root does not exist', async () => {
     const missing = path.join(tempDir(), 'missing');
-    await expect(backend.subscribe({ root: missing, ignore: [], onBatch: () => {}, onError: () => {} })).rejects.toBeInstanceOf(
-      WatcherSubscribeError,
-    );
+    await expect(
+      backend.subscribe({ root: missing, ignore: [], onBatch: () => {}, onError: () => {} }),
+    ).rejects.toBeInstanceOf(WatcherSubscribeError);
   });
 });

@@ -21,18 +21,38 @@ export interface DaemonProcess {
  * daemon (the production one plus test hooks): `longOperation` works, and `PACKER_TEST_CRASH_AT` in `env` kills it there.
  * `production: true` starts the production bin instead.
  */
-export async function startDaemon(options: { root?: string; fixture?: 'sample-game' | 'sample-game-divergent'; env?: NodeJS.ProcessEnv; args?: string[]; production?: boolean } = {}): Promise<DaemonProcess> {
+export async function startDaemon(
+  options: {
+    root?: string;
+    fixture?: 'sample-game' | 'sample-game-divergent';
+    env?: NodeJS.ProcessEnv;
+    args?: string[];
+    production?: boolean;
+  } = {},
+): Promise<DaemonProcess> {
   const root = options.root ?? (await copyFixture(options.fixture ?? 'sample-game'));
-  const child = fork(options.production ? daemonEntryPoint() : testDaemonEntryPoint(), ['--project', root, ...(options.args ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, ...options.env },
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const message = await new Promise<{ type: string; pid?: number; socketPath?: string; error?: { code: string; message: string } }>((resolve, reject) => {
+  const child = fork(
+    options.production ? daemonEntryPoint() : testDaemonEntryPoint(),
+    ['--project', root, ...(options.args ?? [])],
+    {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, ...options.env },
+    },
+  );
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const message = await new Promise<{
+    type: string;
+    pid?: number;
+    socketPath?: string;
+    error?: { code: string; message: string };
+  }>((resolve, reject) => {
     child.once('message', (value) => resolve(value as never));
     void exited.then(({ code }) => reject(new Error(`daemon exited during start-up with code ${code}`)));
   });
-  if (message.type !== 'ready') throw Object.assign(new Error(message.error?.message ?? 'daemon failed'), { code: message.error?.code });
+  if (message.type !== 'ready')
+    throw Object.assign(new Error(message.error?.message ?? 'daemon failed'), { code: message.error?.code });
   if (child.connected) child.disconnect();
   return { root, child, pid: message.pid!, socketPath: message.socketPath!, exited };
 }
@@ -76,14 +96,18 @@ export class EventRecorder {
   waitFor(predicate: (events: EventEnvelope[]) => boolean, timeoutMs = 15_000, what = 'events'): Promise<void> {
     if (predicate(this.events)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; saw: ${this.events.map((e) => e.type).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; saw: ${this.events.map((e) => e.type).join(', ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({ predicate, resolve: () => (clearTimeout(timer), resolve()) });
     });
   }
 
   /** Resolves with the terminal event of an operation. */
   async terminalOf(operationId: string, timeoutMs?: number): Promise<EventEnvelope> {
-    const isTerminal = (event: EventEnvelope) => event.operationId === operationId && ['completed', 'failed', 'cancelled'].includes(event.type);
+    const isTerminal = (event: EventEnvelope) =>
+      event.operationId === operationId && ['completed', 'failed', 'cancelled'].includes(event.type);
     await this.waitFor((events) => events.some(isTerminal), timeoutMs, `terminal event of ${operationId}`);
     return this.events.find(isTerminal)!;
   }
@@ -132,7 +156,8 @@ export class RawSocket {
   async waitForMessages(count: number, timeoutMs = 15_000): Promise<unknown[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.messages.length < count && !this.closed) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} messages (have ${this.messages.length})`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${count} messages (have ${this.messages.length})`);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(1, deadline - Date.now()));
         this.waiters.push(() => (clearTimeout(timer), resolve()));

@@ -21,13 +21,23 @@ export function daemonPidsFor(root: string): number[] {
       continue; // exited while we looked
     }
     const project = argv.indexOf('--project');
-    if (argv.some((arg) => arg.endsWith('packer-daemon.js') || arg.endsWith('packer-daemon-test.js')) && project !== -1 && argv[project + 1] === wanted) pids.push(Number(entry));
+    if (
+      argv.some((arg) => arg.endsWith('packer-daemon.js') || arg.endsWith('packer-daemon-test.js')) &&
+      project !== -1 &&
+      argv[project + 1] === wanted
+    )
+      pids.push(Number(entry));
   }
   return pids;
 }
 
 /** Polls a condition no event announces (a process gone, a file removed); `intervalMs` only paces the checks. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000, intervalMs = 10): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+  intervalMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);

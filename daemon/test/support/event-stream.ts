@@ -58,7 +58,11 @@ export class StreamRecorder {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((waiter) => waiter.resolve !== done);
         const last = this.events.at(-1);
-        reject(new Error(`timed out waiting for ${what}; ${this.events.length} events seen, last ${last ? `${last.cursor} ${last.type}` : 'none'}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; ${this.events.length} events seen, last ${last ? `${last.cursor} ${last.type}` : 'none'}`,
+          ),
+        );
       }, timeoutMs);
       const done = (event: EventEnvelope): void => {
         clearTimeout(timer);
@@ -75,7 +79,11 @@ export class StreamRecorder {
   }
 
   terminalOf(operationId: string, timeoutMs?: number): Promise<EventEnvelope> {
-    return this.waitFor((event) => event.operationId === operationId && isTerminal(event), `terminal event of ${operationId}`, timeoutMs);
+    return this.waitFor(
+      (event) => event.operationId === operationId && isTerminal(event),
+      `terminal event of ${operationId}`,
+      timeoutMs,
+    );
   }
 
   /** Events strictly after `cursor`, up to and including `until` when given. */
@@ -87,7 +95,12 @@ export class StreamRecorder {
 }
 
 /** Polls a condition that no event announces (a file appearing on disk); `intervalMs` only paces the checks. */
-export async function waitUntil(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000, intervalMs = 10): Promise<void> {
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+  intervalMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);

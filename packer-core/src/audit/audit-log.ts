@@ -1,4 +1,13 @@
-import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { StorageWarning } from '../contract/methods.js';
 import type { AuditRecord } from '../contract/mutation-schema.js';
@@ -27,7 +36,11 @@ export class AuditLog {
    */
   append(input: AuditRecord): void {
     const record = withChanges(input);
-    if (record.result === 'applied' && this.tail(50).some((existing) => existing.operationId === record.operationId && existing.result === 'applied')) return;
+    if (
+      record.result === 'applied' &&
+      this.tail(50).some((existing) => existing.operationId === record.operationId && existing.result === 'applied')
+    )
+      return;
     this.pending.push(JSON.stringify(record) + '\n');
     if (this.pending.length > MAX_PENDING) {
       this.pending.shift();
@@ -42,7 +55,10 @@ export class AuditLog {
       try {
         appendWholeLine(this.file, this.pending[0]!);
       } catch (error) {
-        this.health.failed(this.file, error, { pending: this.pending.length, ...(this.dropped > 0 ? { dropped: this.dropped } : {}) });
+        this.health.failed(this.file, error, {
+          pending: this.pending.length,
+          ...(this.dropped > 0 ? { dropped: this.dropped } : {}),
+        });
         return false;
       }
       this.pending.shift();
@@ -69,7 +85,9 @@ export class AuditLog {
         // torn write from a crash: ignore
       }
     }
-    const filtered = options.operationId ? records.filter((record) => record.operationId === options.operationId) : records;
+    const filtered = options.operationId
+      ? records.filter((record) => record.operationId === options.operationId)
+      : records;
     return options.limit ? filtered.slice(-options.limit) : filtered;
   }
 

@@ -11,7 +11,8 @@ import { lazySide, rebuildRegistry, type RegistrySides } from './registry-change
 import { redoStep, undoStep } from './step-runner.js';
 
 /** Named points between commit steps, where failure-injection hooks run. */
-export type CommitPoint = 'journal-written' | `step-${number}` | 'registry-written' | 'journal-committed' | 'trash-removed';
+export type CommitPoint =
+  'journal-written' | `step-${number}` | 'registry-written' | 'journal-committed' | 'trash-removed';
 
 /** Called between every pair of commit steps; tests throw or kill here to simulate a crash. */
 export type CommitHook = (point: CommitPoint, operationId: string) => void | Promise<void>;
@@ -55,7 +56,12 @@ export async function runCommit(target: CommitTarget, journal: Journal, registry
     // A step that could not be undone (its folder was swapped for a symlink, say) is named, not hidden.
     if (problems.length > 0) {
       const packerError = toPackerError(error);
-      throw new PackerError(packerError.code, packerError.message, { ...packerError.data, rollbackProblems: problems }, { cause: error });
+      throw new PackerError(
+        packerError.code,
+        packerError.message,
+        { ...packerError.data, rollbackProblems: problems },
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -86,15 +92,27 @@ export async function recoverJournal(target: CommitTarget, assetRoots: readonly 
   try {
     const text = target.journal.readText();
     if (text === undefined) return { outcome: 'none', diagnostics: [] };
-    ({ journal, sides } = parseJournal(text, { projectRoot: target.projectRoot, assetRoots, registryNow: target.registry.readText(), file: target.journal.file }));
+    ({ journal, sides } = parseJournal(text, {
+      projectRoot: target.projectRoot,
+      assetRoots,
+      registryNow: target.registry.readText(),
+      file: target.journal.file,
+    }));
   } catch (error) {
-    const packerError = error instanceof PackerError && error.code === 'INVALID_JOURNAL' ? error : unreadableJournal(target.journal, error);
+    const packerError =
+      error instanceof PackerError && error.code === 'INVALID_JOURNAL'
+        ? error
+        : unreadableJournal(target.journal, error);
     return { outcome: 'invalid', error: packerError, diagnostics: [invalidJournalDiagnostic(packerError)] };
   }
   if (journal.state === 'pending') {
     return { outcome: 'rolled-back', operationId: journal.operationId, diagnostics: rollBack(target, journal, sides) };
   }
-  return { outcome: 'rolled-forward', operationId: journal.operationId, diagnostics: await finishCommitted(target, journal, sides) };
+  return {
+    outcome: 'rolled-forward',
+    operationId: journal.operationId,
+    diagnostics: await finishCommitted(target, journal, sides),
+  };
 }
 
 /** The INVALID_JOURNAL blocker a snapshot carries while an invalid journal keeps the project read-only. */
@@ -103,21 +121,36 @@ export function invalidJournalDiagnostic(error: PackerError): Diagnostic {
 }
 
 /** Runs one step of a rollback or roll-forward; a step that meets a symlink is reported, never forced. */
-function recoverStep(journal: StoredJournal, step: JournalStep, direction: 'undo' | 'redo', run: () => 'moved' | 'already' | 'lost'): Diagnostic | undefined {
+function recoverStep(
+  journal: StoredJournal,
+  step: JournalStep,
+  direction: 'undo' | 'redo',
+  run: () => 'moved' | 'already' | 'lost',
+): Diagnostic | undefined {
   const where = step.op === 'move' ? (direction === 'undo' ? step.from : step.to) : step.path;
   try {
-    return run() === 'lost' && (direction === 'undo' || step.op === 'move') ? lostStep(journal, where, direction) : undefined;
+    return run() === 'lost' && (direction === 'undo' || step.op === 'move')
+      ? lostStep(journal, where, direction)
+      : undefined;
   } catch (error) {
     const packerError = toPackerError(error);
-    return diagnostic(packerError.code === 'SYMLINK_IN_PATH' ? 'SYMLINK_IN_PATH' : 'RECOVERY_INCOMPLETE',
+    return diagnostic(
+      packerError.code === 'SYMLINK_IN_PATH' ? 'SYMLINK_IN_PATH' : 'RECOVERY_INCOMPLETE',
       `Recovering operation ${journal.operationId} could not ${direction} a step at ${where}: ${packerError.message}`,
-      { path: where }, step.op === 'delete' && direction === 'undo'
+      { path: where },
+      step.op === 'delete' && direction === 'undo'
         ? `The file is kept at ${step.trash}. Check the folders on ${where} (one may have been replaced by a symlink), restore the file by hand, then run \`packer reconcile\`.`
-        : 'Check that path by hand (a folder on it may have been replaced), then run `packer reconcile`.');
+        : 'Check that path by hand (a folder on it may have been replaced), then run `packer reconcile`.',
+    );
   }
 }
 
-function rollBack(target: CommitTarget, journal: StoredJournal, sides: RegistrySides, performed = journal.steps.length): Diagnostic[] {
+function rollBack(
+  target: CommitTarget,
+  journal: StoredJournal,
+  sides: RegistrySides,
+  performed = journal.steps.length,
+): Diagnostic[] {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps.slice(0, performed).reverse()) {
     const problem = recoverStep(journal, step, 'undo', () => undoStep(target.projectRoot, step));
@@ -136,7 +169,12 @@ function rollBack(target: CommitTarget, journal: StoredJournal, sides: RegistryS
   return problems;
 }
 
-async function finishCommitted(target: CommitTarget, journal: StoredJournal, sides: RegistrySides, hook?: CommitHook): Promise<Diagnostic[]> {
+async function finishCommitted(
+  target: CommitTarget,
+  journal: StoredJournal,
+  sides: RegistrySides,
+  hook?: CommitHook,
+): Promise<Diagnostic[]> {
   const problems: Diagnostic[] = [];
   for (const step of journal.steps) {
     // A delete whose file and trash are both gone is simply done (recoverStep reports only lost moves on redo).
@@ -165,18 +203,28 @@ function removeTrash(target: CommitTarget, journal: StoredJournal): void {
 function stepFailed(index: number, step: JournalStep, outcome: 'already' | 'lost'): PackerError {
   const [from, to] = step.op === 'move' ? [step.from, step.to] : [step.path, step.trash];
   const exists = outcome === 'already';
-  return new PackerError('IO_ERROR', exists ? `Cannot move ${from} to ${to}: ${to} already exists on disk.` : `Cannot move ${from} to ${to}: ${from} is not on disk.`, {
-    path: exists ? to : from,
-    syscall: 'rename',
-    errno: exists ? 'EEXIST' : 'ENOENT',
-    step: index,
-    hint: 'Nothing was changed. Refresh, preview again and choose another destination.',
-  });
+  return new PackerError(
+    'IO_ERROR',
+    exists
+      ? `Cannot move ${from} to ${to}: ${to} already exists on disk.`
+      : `Cannot move ${from} to ${to}: ${from} is not on disk.`,
+    {
+      path: exists ? to : from,
+      syscall: 'rename',
+      errno: exists ? 'EEXIST' : 'ENOENT',
+      step: index,
+      hint: 'Nothing was changed. Refresh, preview again and choose another destination.',
+    },
+  );
 }
 
 function lostStep(journal: StoredJournal, path: string, direction: 'undo' | 'redo'): Diagnostic {
-  return diagnostic('RECOVERY_INCOMPLETE', `Recovering operation ${journal.operationId} could not ${direction} a step at ${path}: the file is neither at its old nor its new place.`,
-    { path }, 'Someone changed the files during the crash window. Check the file and run `packer reconcile`.');
+  return diagnostic(
+    'RECOVERY_INCOMPLETE',
+    `Recovering operation ${journal.operationId} could not ${direction} a step at ${path}: the file is neither at its old nor its new place.`,
+    { path },
+    'Someone changed the files during the crash window. Check the file and run `packer reconcile`.',
+  );
 }
 
 /**
@@ -185,8 +233,19 @@ function lostStep(journal: StoredJournal, path: string, direction: 'undo' | 'red
  */
 function commitSides(journal: Journal, registryAfter: string, projectRoot: string): RegistrySides {
   const change = journal.registry;
-  const before = change.before === null ? null : lazySide(change.before, () =>
-    change.beforeText ?? rebuildRegistry(parseRegistry(registryAfter, 'packer.registry.json', projectRoot), change.added, change.removed));
+  const before =
+    change.before === null
+      ? null
+      : lazySide(
+          change.before,
+          () =>
+            change.beforeText ??
+            rebuildRegistry(
+              parseRegistry(registryAfter, 'packer.registry.json', projectRoot),
+              change.added,
+              change.removed,
+            ),
+        );
   return { before, after: { sha256: change.after, text: () => registryAfter } };
 }
 

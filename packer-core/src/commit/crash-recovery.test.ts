@@ -8,7 +8,14 @@ import type { MutationInput } from '../contract/mutation-schema.js';
 import type { DivergenceEntry } from '../contract/snapshot-schema.js';
 import { newOperationId } from '../ids/asset-id.js';
 import { parseRegistry, serializeRegistry } from '../registry/registry-codec.js';
-import { copyProject, readProjectFiles, readRegistryText, registryByPath, registryIds, type EntryView } from '../testing/project-state.js';
+import {
+  copyProject,
+  readProjectFiles,
+  readRegistryText,
+  registryByPath,
+  registryIds,
+  type EntryView,
+} from '../testing/project-state.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { SimulatedCrash, type CommitPoint } from './commit-journal.js';
@@ -41,12 +48,37 @@ async function registerSome(root: string): Promise<void> {
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: 'register file', setup: registerSome, mutation: { type: 'register', paths: ['assets/extra/new.txt'], tags: ['fresh'] }, steps: 0 },
+  {
+    name: 'register file',
+    setup: registerSome,
+    mutation: { type: 'register', paths: ['assets/extra/new.txt'], tags: ['fresh'] },
+    steps: 0,
+  },
   // No registry file yet: recovery must restore "no file", not an empty registry.
-  { name: 'register folder (no registry yet)', setup: async () => undefined, mutation: { type: 'register', paths: ['assets'] }, steps: 0 },
-  { name: 'move file', setup: registerSome, mutation: { type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' }, steps: 1 },
-  { name: 'move folder', setup: registerSome, mutation: { type: 'move', from: 'assets/ui', to: 'assets/interface' }, steps: 1 },
-  { name: 'remove', setup: registerSome, mutation: { type: 'remove', targets: ['assets/readme.txt', 'assets/ui'] }, steps: 0 },
+  {
+    name: 'register folder (no registry yet)',
+    setup: async () => undefined,
+    mutation: { type: 'register', paths: ['assets'] },
+    steps: 0,
+  },
+  {
+    name: 'move file',
+    setup: registerSome,
+    mutation: { type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' },
+    steps: 1,
+  },
+  {
+    name: 'move folder',
+    setup: registerSome,
+    mutation: { type: 'move', from: 'assets/ui', to: 'assets/interface' },
+    steps: 1,
+  },
+  {
+    name: 'remove',
+    setup: registerSome,
+    mutation: { type: 'remove', targets: ['assets/readme.txt', 'assets/ui'] },
+    steps: 0,
+  },
   {
     name: 'remove with deleteFiles',
     setup: registerSome,
@@ -56,7 +88,12 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'update',
     setup: registerSome,
-    mutation: { type: 'update', target: 'assets/hero.png', settings: { premultiply: true, maxSize: 512 }, addTags: ['hero'] },
+    mutation: {
+      type: 'update',
+      target: 'assets/hero.png',
+      settings: { premultiply: true, maxSize: 512 },
+      addTags: ['hero'],
+    },
     steps: 0,
   },
   {
@@ -121,7 +158,13 @@ async function prepare(scenario: Scenario): Promise<Prepared> {
 }
 
 function expectedPoints(steps: number): CommitPoint[] {
-  return ['journal-written', ...Array.from({ length: steps }, (_, index) => `step-${index}` as const), 'registry-written', 'journal-committed', 'trash-removed'];
+  return [
+    'journal-written',
+    ...Array.from({ length: steps }, (_, index) => `step-${index}` as const),
+    'registry-written',
+    'journal-committed',
+    'trash-removed',
+  ];
 }
 
 /** Past this point the operation is committed and recovery rolls forward. */
@@ -174,7 +217,9 @@ describe.each(SCENARIOS)('crash recovery: $name', (scenario) => {
     expectNoCommitLeftovers(root);
     expect(recovered.snapshot.diagnostics.filter((d) => d.code === 'RECOVERY_INCOMPLETE')).toEqual([]);
     // A real crash writes no "failed" record; recovery writes "applied" once for a committed operation.
-    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(rollsForward(point) ? ['applied'] : []);
+    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(
+      rollsForward(point) ? ['applied'] : [],
+    );
 
     // Recovery is done once: opening again changes nothing.
     const filesNow = readProjectFiles(root);
@@ -182,37 +227,42 @@ describe.each(SCENARIOS)('crash recovery: $name', (scenario) => {
     const again = await Workspace.open(root);
     expect(readProjectFiles(root)).toEqual(filesNow);
     expect(readRegistryText(root)).toBe(registryNow);
-    expect(again.audit.list({ operationId }).map((record) => record.result)).toEqual(rollsForward(point) ? ['applied'] : []);
+    expect(again.audit.list({ operationId }).map((record) => record.result)).toEqual(
+      rollsForward(point) ? ['applied'] : [],
+    );
   });
 
-  it.each(expectedPoints(scenario.steps))('an ordinary error at %s is handled in-process, with no reopen', async (point) => {
-    const root = copyProject(prepared.base);
-    const operationId = newOperationId();
-    const ws = await Workspace.open(root, {
-      commitHook: (at) => {
-        if (at === point) throw new Error(`hook failed at ${at}`);
-      },
-    });
-    const outcome = await ws.apply(scenario.mutation, { operationId }).then(
-      () => 'resolved',
-      (error: unknown) => error,
-    );
-    if (rollsForward(point)) {
-      // Past the commit point the operation has happened: it is finished, not failed.
-      expect(outcome).toBe('resolved');
-      expect(viewOf(root, prepared.knownIds, ws.snapshot.divergence)).toEqual(prepared.after);
-      expect(ws.audit.list({ operationId }).map((record) => record.result)).toEqual(['applied']);
-    } else {
-      expect(outcome).toBeInstanceOf(PackerError);
-      expect((outcome as PackerError).message).toContain(`hook failed at ${point}`);
-      expect(viewOf(root, prepared.knownIds, ws.snapshot.divergence)).toEqual(prepared.before);
-      expect(readRegistryText(root)).toBe(prepared.registryBefore);
-      expect(ws.audit.list({ operationId }).map((record) => record.result)).toEqual(['failed']);
-    }
-    expectNoCommitLeftovers(root);
-    // The published snapshot agrees with disk: a full rescan finds nothing new.
-    expect((await ws.refresh()).changed).toBe(false);
-  });
+  it.each(expectedPoints(scenario.steps))(
+    'an ordinary error at %s is handled in-process, with no reopen',
+    async (point) => {
+      const root = copyProject(prepared.base);
+      const operationId = newOperationId();
+      const ws = await Workspace.open(root, {
+        commitHook: (at) => {
+          if (at === point) throw new Error(`hook failed at ${at}`);
+        },
+      });
+      const outcome = await ws.apply(scenario.mutation, { operationId }).then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      if (rollsForward(point)) {
+        // Past the commit point the operation has happened: it is finished, not failed.
+        expect(outcome).toBe('resolved');
+        expect(viewOf(root, prepared.knownIds, ws.snapshot.divergence)).toEqual(prepared.after);
+        expect(ws.audit.list({ operationId }).map((record) => record.result)).toEqual(['applied']);
+      } else {
+        expect(outcome).toBeInstanceOf(PackerError);
+        expect((outcome as PackerError).message).toContain(`hook failed at ${point}`);
+        expect(viewOf(root, prepared.knownIds, ws.snapshot.divergence)).toEqual(prepared.before);
+        expect(readRegistryText(root)).toBe(prepared.registryBefore);
+        expect(ws.audit.list({ operationId }).map((record) => record.result)).toEqual(['failed']);
+      }
+      expectNoCommitLeftovers(root);
+      // The published snapshot agrees with disk: a full rescan finds nothing new.
+      expect((await ws.refresh()).changed).toBe(false);
+    },
+  );
 });
 
 describe('crash recovery: idempotency survives a crash', () => {
@@ -240,16 +290,23 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const coreDist = pathToFileURL(path.join(repoRoot, 'packer-core/dist/index.js')).href;
 
 /** Runs a move in a child Node process that SIGKILLs itself at `point`; resolves with how the child ended. */
-function applyInChildAndKill(root: string, point: CommitPoint, operationId: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function applyInChildAndKill(
+  root: string,
+  point: CommitPoint,
+  operationId: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const script = path.join(root, 'kill-at-point.mjs');
-  writeFileSync(script, [
-    `import { Workspace } from ${JSON.stringify(coreDist)};`,
-    `const [root, point, operationId] = process.argv.slice(2);`,
-    `const ws = await Workspace.open(root, { commitHook: (at) => { if (at === point) process.kill(process.pid, 'SIGKILL'); } });`,
-    `await ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' }, { operationId });`,
-    `console.error('the commit finished without reaching ' + point);`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    script,
+    [
+      `import { Workspace } from ${JSON.stringify(coreDist)};`,
+      `const [root, point, operationId] = process.argv.slice(2);`,
+      `const ws = await Workspace.open(root, { commitHook: (at) => { if (at === point) process.kill(process.pid, 'SIGKILL'); } });`,
+      `await ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' }, { operationId });`,
+      `console.error('the commit finished without reaching ' + point);`,
+      '',
+    ].join('\n'),
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, root, point, operationId], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -267,9 +324,14 @@ describe('crash recovery: the process is killed (SIGKILL) mid-commit', () => {
   beforeAll(async () => {
     // The child runs the compiled core: build it first.
     try {
-      execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'packer-core'], { cwd: repoRoot, stdio: 'pipe' });
+      execFileSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b', 'packer-core'], {
+        cwd: repoRoot,
+        stdio: 'pipe',
+      });
     } catch (error) {
-      throw new Error(`tsc -b packer-core failed, so the child process has no compiled core to run:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`);
+      throw new Error(
+        `tsc -b packer-core failed, so the child process has no compiled core to run:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`,
+      );
     }
     prepared = await prepare(SCENARIOS.find((scenario) => scenario.name === 'move file')!);
   }, 120_000);
@@ -282,8 +344,12 @@ describe('crash recovery: the process is killed (SIGKILL) mid-commit', () => {
     expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(true);
 
     const recovered = await Workspace.open(root);
-    expect(viewOf(root, prepared.knownIds, recovered.snapshot.divergence)).toEqual(rollsForward(point) ? prepared.after : prepared.before);
+    expect(viewOf(root, prepared.knownIds, recovered.snapshot.divergence)).toEqual(
+      rollsForward(point) ? prepared.after : prepared.before,
+    );
     expectNoCommitLeftovers(root);
-    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(rollsForward(point) ? ['applied'] : []);
+    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(
+      rollsForward(point) ? ['applied'] : [],
+    );
   });
 });

@@ -14,11 +14,20 @@ const FILES = { 'assets/hero.png': 'png-bytes-hero', 'assets/readme.txt': 'hello
 type JournalJson = Record<string, unknown> & {
   steps: Record<string, unknown>[];
   operationId: string;
-  registry: { before: string | null; after: string; removed: RegistryEntry[]; added: RegistryEntry[]; beforeText?: string };
+  registry: {
+    before: string | null;
+    after: string;
+    removed: RegistryEntry[];
+    added: RegistryEntry[];
+    beforeText?: string;
+  };
 };
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(outcome).toBeInstanceOf(PackerError);
   return outcome as PackerError;
 }
@@ -34,7 +43,9 @@ async function crashedProject(): Promise<{ root: string; journal: JournalJson }>
       if (point === 'journal-written') throw new SimulatedCrash(point);
     },
   });
-  await expect(crashing.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' })).rejects.toBeInstanceOf(SimulatedCrash);
+  await expect(
+    crashing.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' }),
+  ).rejects.toBeInstanceOf(SimulatedCrash);
   return { root, journal: JSON.parse(readFileSync(path.join(root, '.packer/journal.json'), 'utf8')) as JournalJson };
 }
 
@@ -47,7 +58,10 @@ function legacyOf(root: string, journal: JournalJson): Record<string, unknown> {
 }
 
 function writeJournal(root: string, content: unknown): void {
-  writeFileSync(path.join(root, '.packer/journal.json'), typeof content === 'string' ? content : JSON.stringify(content));
+  writeFileSync(
+    path.join(root, '.packer/journal.json'),
+    typeof content === 'string' ? content : JSON.stringify(content),
+  );
 }
 
 /** Opens the project, proves nothing ran and that it is read-only with INVALID_JOURNAL, yet readable. */
@@ -65,12 +79,20 @@ async function expectRefused(root: string, expectMessage: RegExp): Promise<Works
 
   // Reads work and say why writes will not.
   const found = ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_JOURNAL');
-  expect(found).toMatchObject({ severity: 'blocker', path: '.packer/journal.json', message: expect.stringMatching(expectMessage), hint: expect.stringContaining('rm .packer/journal.json') });
+  expect(found).toMatchObject({
+    severity: 'blocker',
+    path: '.packer/journal.json',
+    message: expect.stringMatching(expectMessage),
+    hint: expect.stringContaining('rm .packer/journal.json'),
+  });
   expect(ws.snapshot.summary.assets).toBe(3);
 
   const error = await errorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }));
   expect(error.code).toBe('INVALID_JOURNAL');
-  expect(error.data).toMatchObject({ file: path.join(root, '.packer/journal.json'), hint: expect.stringContaining('.packer/journal.json') });
+  expect(error.data).toMatchObject({
+    file: path.join(root, '.packer/journal.json'),
+    hint: expect.stringContaining('.packer/journal.json'),
+  });
   expect(readRegistryText(root)).toBe(registry);
   return ws;
 }
@@ -111,23 +133,40 @@ describe('a hostile or broken crash journal is never executed', () => {
     ['a delete that parks a file outside its own trash slot', 'trash', /steps\[0\]\.trash is "\.packer\/elsewhere"/],
     ['a step outside every asset root', 'root', /outside every asset root/],
     ['an old-shape registry the packer would refuse to read', 'registry', /registryAfter is not a valid registry/],
-    ['a changed entry the packer would refuse to read', 'entry', /registry\.added\[0\] is not a valid registry entry: .*registry\.added\[0\]\.id/],
-    ['a changed entry whose path escapes the project', 'escape', /registry\.added\[0\] is not a valid registry entry: .*not a valid project path/],
+    [
+      'a changed entry the packer would refuse to read',
+      'entry',
+      /registry\.added\[0\] is not a valid registry entry: .*registry\.added\[0\]\.id/,
+    ],
+    [
+      'a changed entry whose path escapes the project',
+      'escape',
+      /registry\.added\[0\] is not a valid registry entry: .*not a valid project path/,
+    ],
     ['a digest that is not a sha256', 'digest', /field "registry\.after" is invalid: must be a sha256 digest/],
   ] as const)('%s is refused', async (_name, change, message) => {
     const { root, journal } = await crashedProject();
     const added = journal.registry.added[0]!;
     const hostile =
-      change === 'version' ? { ...journal, version: 3 }
-      : change === 'mixed' ? { ...journal, registryAfter: readRegistryText(root) }
-      : change === 'entry' ? { ...journal, registry: { ...journal.registry, added: [{ ...added, id: 1 }] } }
-      : change === 'escape' ? { ...journal, registry: { ...journal.registry, added: [{ ...added, path: '../escaped/stolen.md' }] } }
-      : change === 'digest' ? { ...journal, registry: { ...journal.registry, after: 'not a digest' } }
-      : change === 'operationId' ? { ...journal, operationId: '../../assets' }
-      : change === 'trash' ? { ...journal, steps: [{ op: 'delete', path: 'assets/hero.png', trash: '.packer/elsewhere' }] }
-      : change === 'root' ? { ...journal, steps: [{ op: 'move', from: 'assets/hero.png', to: 'packer.json' }] }
-      : change === 'registry' ? { ...legacyOf(root, journal), registryAfter: '{"version": 2, "assets": [{"id": 1}]}' }
-      : change;
+      change === 'version'
+        ? { ...journal, version: 3 }
+        : change === 'mixed'
+          ? { ...journal, registryAfter: readRegistryText(root) }
+          : change === 'entry'
+            ? { ...journal, registry: { ...journal.registry, added: [{ ...added, id: 1 }] } }
+            : change === 'escape'
+              ? { ...journal, registry: { ...journal.registry, added: [{ ...added, path: '../escaped/stolen.md' }] } }
+              : change === 'digest'
+                ? { ...journal, registry: { ...journal.registry, after: 'not a digest' } }
+                : change === 'operationId'
+                  ? { ...journal, operationId: '../../assets' }
+                  : change === 'trash'
+                    ? { ...journal, steps: [{ op: 'delete', path: 'assets/hero.png', trash: '.packer/elsewhere' }] }
+                    : change === 'root'
+                      ? { ...journal, steps: [{ op: 'move', from: 'assets/hero.png', to: 'packer.json' }] }
+                      : change === 'registry'
+                        ? { ...legacyOf(root, journal), registryAfter: '{"version": 2, "assets": [{"id": 1}]}' }
+                        : change;
     writeJournal(root, hostile);
     await expectRefused(root, message);
     expect(existsSync(path.join(root, 'assets'))).toBe(true);
@@ -139,7 +178,9 @@ describe('a hostile or broken crash journal is never executed', () => {
     mkdirSync(path.join(root, '.packer/journal.json'));
     const ws = await Workspace.open(root);
     expect(ws.snapshot.diagnostics.map((item) => item.code)).toContain('INVALID_JOURNAL');
-    expect((await errorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }))).code).toBe('INVALID_JOURNAL');
+    expect((await errorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }))).code).toBe(
+      'INVALID_JOURNAL',
+    );
   });
 
   it('once a person removes the journal, the project is writable again and the diagnostic is gone', async () => {
@@ -164,16 +205,43 @@ describe('a hostile or broken crash journal is never executed', () => {
   });
 });
 
-describe('a journal\'s registry change must rebuild exactly the registry it records (sha256), or nothing runs', () => {
-  const forged = (journal: JournalJson, registry: Partial<JournalJson['registry']>): JournalJson => ({ ...journal, registry: { ...journal.registry, ...registry } });
+describe("a journal's registry change must rebuild exactly the registry it records (sha256), or nothing runs", () => {
+  const forged = (journal: JournalJson, registry: Partial<JournalJson['registry']>): JournalJson => ({
+    ...journal,
+    registry: { ...journal.registry, ...registry },
+  });
 
   it.each([
-    ['an added entry changed after the fact (its digest no longer matches)', (j: JournalJson) => forged(j, { added: [{ ...j.registry.added[0]!, tags: ['forged'] }] }), /registry\.after rebuilt .* does not match its sha256/],
-    ['a forged after digest', (j: JournalJson) => forged(j, { after: 'f'.repeat(64) }), /registry\.after rebuilt .* does not match its sha256/],
-    ['a removed entry the registry does not hold', (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, id: 'a_00000000000000000000000000' }] }), /does not fit packer\.registry\.json on disk \(asset a_0+ is not in it\)/],
-    ['a removed entry with other values than the registry holds', (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, kind: 'data' }] }), /is in it with other values/],
-    ['a whole before text that does not match its digest', (j: JournalJson) => forged(j, { beforeText: '{"version":2,"assets":[\n]}\n' }), /registry\.beforeText does not match its sha256/],
-    ['a before digest that is neither the registry on disk nor rebuilt', (j: JournalJson) => forged(j, { before: '0'.repeat(64) }), /on disk is neither the registry before nor the registry after .* \(by sha256\)/],
+    [
+      'an added entry changed after the fact (its digest no longer matches)',
+      (j: JournalJson) => forged(j, { added: [{ ...j.registry.added[0]!, tags: ['forged'] }] }),
+      /registry\.after rebuilt .* does not match its sha256/,
+    ],
+    [
+      'a forged after digest',
+      (j: JournalJson) => forged(j, { after: 'f'.repeat(64) }),
+      /registry\.after rebuilt .* does not match its sha256/,
+    ],
+    [
+      'a removed entry the registry does not hold',
+      (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, id: 'a_00000000000000000000000000' }] }),
+      /does not fit packer\.registry\.json on disk \(asset a_0+ is not in it\)/,
+    ],
+    [
+      'a removed entry with other values than the registry holds',
+      (j: JournalJson) => forged(j, { removed: [{ ...j.registry.removed[0]!, kind: 'data' }] }),
+      /is in it with other values/,
+    ],
+    [
+      'a whole before text that does not match its digest',
+      (j: JournalJson) => forged(j, { beforeText: '{"version":2,"assets":[\n]}\n' }),
+      /registry\.beforeText does not match its sha256/,
+    ],
+    [
+      'a before digest that is neither the registry on disk nor rebuilt',
+      (j: JournalJson) => forged(j, { before: '0'.repeat(64) }),
+      /on disk is neither the registry before nor the registry after .* \(by sha256\)/,
+    ],
   ] as const)('%s is refused', async (_name, forge, message) => {
     const { root, journal } = await crashedProject();
     expect(journal.registry.removed).toHaveLength(1);
@@ -184,7 +252,10 @@ describe('a journal\'s registry change must rebuild exactly the registry it reco
 
   it('a committed journal whose change does not fit is not rolled forward either', async () => {
     const { root, journal } = await crashedProject();
-    writeJournal(root, { ...forged(journal, { added: [{ ...journal.registry.added[0]!, path: 'assets/elsewhere.png' }] }), state: 'committed' });
+    writeJournal(root, {
+      ...forged(journal, { added: [{ ...journal.registry.added[0]!, path: 'assets/elsewhere.png' }] }),
+      state: 'committed',
+    });
     await expectRefused(root, /registry\.after rebuilt .* does not match its sha256/);
     expect(readFileSync(path.join(root, 'assets/hero.png'), 'utf8')).toBe('png-bytes-hero');
   });
@@ -192,10 +263,15 @@ describe('a journal\'s registry change must rebuild exactly the registry it reco
   it('a registry changed on disk since the crash (neither side) is never overwritten', async () => {
     const { root, journal } = await crashedProject();
     const entries = parseRegistry(readRegistryText(root)!, 'registry', root);
-    writeFileSync(path.join(root, 'packer.registry.json'), serializeRegistry(entries.filter((entry) => entry.path !== 'assets/readme.txt')));
+    writeFileSync(
+      path.join(root, 'packer.registry.json'),
+      serializeRegistry(entries.filter((entry) => entry.path !== 'assets/readme.txt')),
+    );
     writeJournal(root, journal);
     const ws = await Workspace.open(root);
-    expect(ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_JOURNAL')?.message).toMatch(/neither the registry before nor the registry after/);
+    expect(ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_JOURNAL')?.message).toMatch(
+      /neither the registry before nor the registry after/,
+    );
     expect(parseRegistry(readRegistryText(root)!, 'registry', root)).toHaveLength(2);
     expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(true);
     await ws.close();

@@ -78,7 +78,11 @@ export class JournalFile {
 }
 
 /** Turns a plan's filesystem mutations into journal steps. */
-export function journalSteps(operationId: string, journal: JournalFile, mutations: readonly FilesystemMutation[]): JournalStep[] {
+export function journalSteps(
+  operationId: string,
+  journal: JournalFile,
+  mutations: readonly FilesystemMutation[],
+): JournalStep[] {
   return mutations.map((mutation, index) =>
     mutation.op === 'move'
       ? { op: 'move', from: mutation.from, to: mutation.to }

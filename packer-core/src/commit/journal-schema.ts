@@ -53,7 +53,12 @@ const JournalSchema = z.discriminatedUnion('version', [
       beforeText: z.string().optional(),
     }),
   }),
-  z.strictObject({ version: z.literal(1), ...journalFields, registryBefore: z.string().nullable(), registryAfter: z.string() }),
+  z.strictObject({
+    version: z.literal(1),
+    ...journalFields,
+    registryBefore: z.string().nullable(),
+    registryAfter: z.string(),
+  }),
 ]);
 
 /** A journal that passed every check, with both registry texts it would restore (each matching its digest). */
@@ -85,7 +90,12 @@ export function parseJournal(text: string, rules: JournalRules): CheckedJournal 
     raw = parseJsonFile(text, JOURNAL_DISPLAY_PATH, 'INVALID_JOURNAL');
   } catch (error) {
     const { file: _display, ...where } = isPackerError(error, 'INVALID_JOURNAL') ? error.data : {};
-    throw new PackerError('INVALID_JOURNAL', (error as Error).message, { ...where, file: rules.file, hint: INVALID_JOURNAL_HINT }, { cause: error });
+    throw new PackerError(
+      'INVALID_JOURNAL',
+      (error as Error).message,
+      { ...where, file: rules.file, hint: INVALID_JOURNAL_HINT },
+      { cause: error },
+    );
   }
   const parsed = JournalSchema.safeParse(raw);
   if (!parsed.success) {
@@ -101,7 +111,12 @@ export function parseJournal(text: string, rules: JournalRules): CheckedJournal 
     } else {
       checkPath(rules, step.path, `steps[${index}].path`);
       const trash = `.packer/trash/${journal.operationId}/${index}`;
-      if (step.trash !== trash) throw invalid(rules, `steps[${index}].trash is ${JSON.stringify(step.trash)}, not the operation's own trash slot ${trash}`, `steps[${index}].trash`);
+      if (step.trash !== trash)
+        throw invalid(
+          rules,
+          `steps[${index}].trash is ${JSON.stringify(step.trash)}, not the operation's own trash slot ${trash}`,
+          `steps[${index}].trash`,
+        );
     }
   });
   return { journal, sides: journal.version === 1 ? legacySides(rules, journal) : changeSides(rules, journal) };
@@ -114,7 +129,11 @@ function legacySides(rules: JournalRules, journal: LegacyJournal): RegistrySides
   // and overwriting (or, with registryBefore null, deleting) it would destroy their work.
   if (rules.registryNow !== journal.registryBefore && rules.registryNow !== journal.registryAfter) {
     const before = journal.registryBefore === null ? 'absent' : 'the registry before';
-    throw invalid(rules, `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId}, so the journal does not describe this project`, 'registryBefore');
+    throw invalid(
+      rules,
+      `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId}, so the journal does not describe this project`,
+      'registryBefore',
+    );
   }
   const { registryBefore, registryAfter } = journal;
   return {
@@ -129,40 +148,71 @@ function changeSides(rules: JournalRules, journal: Journal): RegistrySides {
   const removed = change.removed.map((raw, index) => checkEntry(rules, raw, `registry.removed[${index}]`));
   const added = change.added.map((raw, index) => checkEntry(rules, raw, `registry.added[${index}]`));
   if (change.beforeText !== undefined) {
-    if (change.before === null) throw invalid(rules, 'registry.beforeText is given for a registry that did not exist', 'registry.beforeText');
-    if (registryDigest(change.beforeText) !== change.before) throw invalid(rules, 'registry.beforeText does not match its sha256 (registry.before)', 'registry.beforeText');
+    if (change.before === null)
+      throw invalid(rules, 'registry.beforeText is given for a registry that did not exist', 'registry.beforeText');
+    if (registryDigest(change.beforeText) !== change.before)
+      throw invalid(rules, 'registry.beforeText does not match its sha256 (registry.before)', 'registry.beforeText');
   }
   const now = rules.registryNow;
   const digestNow = now === null ? null : registryDigest(now);
   // Recovery restores one of the two registries; one that is neither was changed by someone else since the crash,
   // and overwriting (or, with `before` null, deleting) it would destroy their work.
-  const onDisk = now !== null && digestNow === change.after ? 'after' : digestNow === change.before ? 'before' : undefined;
+  const onDisk =
+    now !== null && digestNow === change.after ? 'after' : digestNow === change.before ? 'before' : undefined;
   if (onDisk === undefined) {
     const before = change.before === null ? 'absent' : 'the registry before';
-    throw invalid(rules, `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId} (by sha256), so the journal does not describe this project`, 'registry.before');
+    throw invalid(
+      rules,
+      `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId} (by sha256), so the journal does not describe this project`,
+      'registry.before',
+    );
   }
   if (onDisk === 'after') {
     const entriesNow = checkRegistry(rules, now!, 'registry.after');
-    const before = change.before === null ? null : (change.beforeText ?? rebuilt(rules, entriesNow, added, removed, 'registry.before', change.before));
+    const before =
+      change.before === null
+        ? null
+        : (change.beforeText ?? rebuilt(rules, entriesNow, added, removed, 'registry.before', change.before));
     if (before !== null) checkRegistry(rules, before, 'registry.before');
-    return { before: before === null ? null : { sha256: change.before!, text: () => before }, after: { sha256: change.after, text: () => now! } };
+    return {
+      before: before === null ? null : { sha256: change.before!, text: () => before },
+      after: { sha256: change.after, text: () => now! },
+    };
   }
   const entriesNow = now === null ? [] : checkRegistry(rules, now, 'registry.before');
   const after = rebuilt(rules, entriesNow, removed, added, 'registry.after', change.after);
   checkRegistry(rules, after, 'registry.after');
-  return { before: now === null ? null : { sha256: change.before!, text: () => now }, after: { sha256: change.after, text: () => after } };
+  return {
+    before: now === null ? null : { sha256: change.before!, text: () => now },
+    after: { sha256: change.after, text: () => after },
+  };
 }
 
 /** The side not on disk, rebuilt, or INVALID_JOURNAL when the change does not fit or the result is not what was recorded. */
-function rebuilt(rules: JournalRules, from: readonly RegistryEntry[], take: readonly RegistryEntry[], put: readonly RegistryEntry[], field: string, digest: string): string {
+function rebuilt(
+  rules: JournalRules,
+  from: readonly RegistryEntry[],
+  take: readonly RegistryEntry[],
+  put: readonly RegistryEntry[],
+  field: string,
+  digest: string,
+): string {
   let text: string;
   try {
     text = rebuildRegistry(from, take, put);
   } catch (error) {
-    throw invalid(rules, `the registry change does not fit packer.registry.json on disk (${(error as Error).message}), so ${field} cannot be rebuilt`, field);
+    throw invalid(
+      rules,
+      `the registry change does not fit packer.registry.json on disk (${(error as Error).message}), so ${field} cannot be rebuilt`,
+      field,
+    );
   }
   if (registryDigest(text) !== digest) {
-    throw invalid(rules, `${field} rebuilt from packer.registry.json on disk and the recorded change does not match its sha256, so the journal does not describe this project`, field);
+    throw invalid(
+      rules,
+      `${field} rebuilt from packer.registry.json on disk and the recorded change does not match its sha256, so the journal does not describe this project`,
+      field,
+    );
   }
   return text;
 }
@@ -171,17 +221,26 @@ function checkEntry(rules: JournalRules, raw: unknown, field: string): RegistryE
   try {
     return validateEntry(raw, 0, JOURNAL_DISPLAY_PATH, rules.projectRoot);
   } catch (error) {
-    throw invalid(rules, `${field} is not a valid registry entry: ${(error as Error).message.replace(/assets\[0\]/g, field)}`, field);
+    throw invalid(
+      rules,
+      `${field} is not a valid registry entry: ${(error as Error).message.replace(/assets\[0\]/g, field)}`,
+      field,
+    );
   }
 }
 
 /** The INVALID_JOURNAL error for a journal that cannot even be read (or checked against the registry). */
 export function unreadableJournal(rules: Pick<JournalRules, 'file'>, cause: unknown): PackerError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new PackerError('INVALID_JOURNAL', `${JOURNAL_DISPLAY_PATH} cannot be read or checked: ${reason}.`, {
-    file: rules.file,
-    hint: INVALID_JOURNAL_HINT,
-  }, { cause });
+  return new PackerError(
+    'INVALID_JOURNAL',
+    `${JOURNAL_DISPLAY_PATH} cannot be read or checked: ${reason}.`,
+    {
+      file: rules.file,
+      hint: INVALID_JOURNAL_HINT,
+    },
+    { cause },
+  );
 }
 
 function checkPath(rules: JournalRules, value: string, field: string): void {
@@ -189,10 +248,24 @@ function checkPath(rules: JournalRules, value: string, field: string): void {
   try {
     normalized = normalizeProjectPath(value, rules.projectRoot);
   } catch (error) {
-    throw invalid(rules, `${field} ${JSON.stringify(value)} is not a path inside the project: ${(error as Error).message}`, field);
+    throw invalid(
+      rules,
+      `${field} ${JSON.stringify(value)} is not a path inside the project: ${(error as Error).message}`,
+      field,
+    );
   }
-  if (normalized !== value) throw invalid(rules, `${field} ${JSON.stringify(value)} is not normalised (expected ${JSON.stringify(normalized)})`, field);
-  if (!assetRootOf(value, rules.assetRoots)) throw invalid(rules, `${field} ${JSON.stringify(value)} is outside every asset root (${rules.assetRoots.join(', ')})`, field);
+  if (normalized !== value)
+    throw invalid(
+      rules,
+      `${field} ${JSON.stringify(value)} is not normalised (expected ${JSON.stringify(normalized)})`,
+      field,
+    );
+  if (!assetRootOf(value, rules.assetRoots))
+    throw invalid(
+      rules,
+      `${field} ${JSON.stringify(value)} is outside every asset root (${rules.assetRoots.join(', ')})`,
+      field,
+    );
 }
 
 function checkRegistry(rules: JournalRules, text: string, field: string): RegistryEntry[] {
@@ -204,5 +277,9 @@ function checkRegistry(rules: JournalRules, text: string, field: string): Regist
 }
 
 function invalid(rules: Pick<JournalRules, 'file'>, problem: string, field: string): PackerError {
-  return new PackerError('INVALID_JOURNAL', `${JOURNAL_DISPLAY_PATH} is invalid: ${problem}.`, { file: rules.file, field, hint: INVALID_JOURNAL_HINT });
+  return new PackerError('INVALID_JOURNAL', `${JOURNAL_DISPLAY_PATH} is invalid: ${problem}.`, {
+    file: rules.file,
+    field,
+    hint: INVALID_JOURNAL_HINT,
+  });
 }

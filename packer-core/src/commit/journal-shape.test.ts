@@ -41,13 +41,29 @@ describe('the journal records what changes, not the whole registry twice', () =>
     const root = await registered(manyFiles(1500));
     const registrySize = statSync(path.join(root, 'packer.registry.json')).size;
     expect(registrySize).toBeGreaterThan(150_000);
-    const text = await crashAt(root, 'journal-written', { type: 'update', target: 'assets/set-7/file-1207.txt', addTags: ['x'] });
+    const text = await crashAt(root, 'journal-written', {
+      type: 'update',
+      target: 'assets/set-7/file-1207.txt',
+      addTags: ['x'],
+    });
     // The old journal held the registry before and after: twice the registry's size.
     expect(text.length).toBeLessThan(4_000);
-    const journal = JSON.parse(text) as { version: number; registry: { removed: { path: string; tags: string[] }[]; added: { path: string; tags: string[] }[]; before: string; after: string } };
+    const journal = JSON.parse(text) as {
+      version: number;
+      registry: {
+        removed: { path: string; tags: string[] }[];
+        added: { path: string; tags: string[] }[];
+        before: string;
+        after: string;
+      };
+    };
     expect(journal.version).toBe(2);
-    expect(journal.registry.removed).toEqual([expect.objectContaining({ path: 'assets/set-7/file-1207.txt', tags: [] })]);
-    expect(journal.registry.added).toEqual([expect.objectContaining({ path: 'assets/set-7/file-1207.txt', tags: ['x'] })]);
+    expect(journal.registry.removed).toEqual([
+      expect.objectContaining({ path: 'assets/set-7/file-1207.txt', tags: [] }),
+    ]);
+    expect(journal.registry.added).toEqual([
+      expect.objectContaining({ path: 'assets/set-7/file-1207.txt', tags: ['x'] }),
+    ]);
     expect(journal.registry.before).toMatch(/^[0-9a-f]{64}$/);
     expect(journal.registry.after).toMatch(/^[0-9a-f]{64}$/);
     expect(journal).not.toHaveProperty('registryBefore');
@@ -79,7 +95,8 @@ describe('a registry the journal cannot rebuild from the change is carried whole
   it('the first write of a format 1 registry: a crash after the registry write restores the format 1 bytes exactly', async () => {
     const root = await registered({ 'assets/a.txt': 'a', 'assets/b.txt': 'b', 'assets/c.txt': 'c' });
     const entries = parseRegistry(readRegistryText(root)!, 'registry', root);
-    const formatOne = JSON.stringify({ version: 1, assets: [...entries].sort((a, b) => (a.id < b.id ? -1 : 1)) }, null, 2) + '\n';
+    const formatOne =
+      JSON.stringify({ version: 1, assets: [...entries].sort((a, b) => (a.id < b.id ? -1 : 1)) }, null, 2) + '\n';
     writeFileSync(path.join(root, 'packer.registry.json'), formatOne);
     const text = await crashAt(root, 'registry-written', { type: 'update', target: 'assets/b.txt', addTags: ['x'] });
     expect((JSON.parse(text) as { registry: { beforeText?: string } }).registry.beforeText).toBe(formatOne);
@@ -100,10 +117,20 @@ describe('a registry the journal cannot rebuild from the change is carried whole
     const entries = parseRegistry(readRegistryText(root)!, 'registry', root);
     const outside = serializeRegistry(entries.filter((entry) => entry.path !== 'assets/c.txt'));
     writeFileSync(path.join(root, 'packer.registry.json'), outside);
-    await expect(ws.apply({ type: 'update', target: 'assets/a.txt', addTags: ['x'] })).rejects.toBeInstanceOf(SimulatedCrash);
-    const journal = JSON.parse(readFileSync(path.join(root, JOURNAL), 'utf8')) as { registry: { removed: unknown[]; added: unknown[] } };
+    await expect(ws.apply({ type: 'update', target: 'assets/a.txt', addTags: ['x'] })).rejects.toBeInstanceOf(
+      SimulatedCrash,
+    );
+    const journal = JSON.parse(readFileSync(path.join(root, JOURNAL), 'utf8')) as {
+      registry: { removed: unknown[]; added: unknown[] };
+    };
     // The change is against the file on disk (it lacks c.txt, which the workspace still holds): a rebuild fits.
-    expect(() => rebuildRegistry(parseRegistry(outside, 'registry', root), journal.registry.removed as never, journal.registry.added as never)).not.toThrow();
+    expect(() =>
+      rebuildRegistry(
+        parseRegistry(outside, 'registry', root),
+        journal.registry.removed as never,
+        journal.registry.added as never,
+      ),
+    ).not.toThrow();
     const recovered = await Workspace.open(root);
     expect(readRegistryText(root)).toBe(outside);
     expect(recovered.snapshot.diagnostics.map((item) => item.code)).not.toContain('INVALID_JOURNAL');
@@ -124,15 +151,33 @@ describe('a journal written by the previous version (whole registry before and a
     // The state a crash of the old version left: the move's step done (pending) or everything but the cleanup (committed).
     const root = copyProject(state === 'pending' ? base : done);
     const operationId = result.operationId.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
-    const audit = { time: new Date().toISOString(), operationId, actor: { client: 'old-packer', pid: 1 }, scope: { type: 'move', mutation: { type: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' } }, result: 'applied', revisionBefore: 1, revisionAfter: 2 };
-    const legacy = { version: 1, operationId, state, steps: [{ op: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' }], registryBefore, registryAfter, audit };
+    const audit = {
+      time: new Date().toISOString(),
+      operationId,
+      actor: { client: 'old-packer', pid: 1 },
+      scope: { type: 'move', mutation: { type: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' } },
+      result: 'applied',
+      revisionBefore: 1,
+      revisionAfter: 2,
+    };
+    const legacy = {
+      version: 1,
+      operationId,
+      state,
+      steps: [{ op: 'move', from: 'assets/hero.png', to: 'assets/chars/hero.png' }],
+      registryBefore,
+      registryAfter,
+      audit,
+    };
     writeFileSync(path.join(root, JOURNAL), JSON.stringify(legacy));
 
     const recovered = await Workspace.open(root);
     expect(recovered.snapshot.diagnostics.map((item) => item.code)).not.toContain('INVALID_JOURNAL');
     expect(readRegistryText(root)).toBe(state === 'pending' ? registryBefore : registryAfter);
     expect(readProjectFiles(root)).toEqual(readProjectFiles(state === 'pending' ? base : done));
-    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(state === 'pending' ? [] : ['applied']);
+    expect(recovered.audit.list({ operationId }).map((record) => record.result)).toEqual(
+      state === 'pending' ? [] : ['applied'],
+    );
     await recovered.close();
   });
 });

@@ -11,18 +11,46 @@ import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { SimulatedCrash, type CommitPoint } from './commit-journal.js';
 
-const FILE_POOL = ['assets/a.png', 'assets/b.txt', 'assets/c.json', 'assets/d/e.png', 'assets/d/f.txt', 'assets/d/g/h.json'];
+const FILE_POOL = [
+  'assets/a.png',
+  'assets/b.txt',
+  'assets/c.json',
+  'assets/d/e.png',
+  'assets/d/f.txt',
+  'assets/d/g/h.json',
+];
 // References and destinations: existing files and folders, plus free names (some in new folders).
-const PATH_POOL = [...FILE_POOL, 'assets/d', 'assets/d/g', 'assets/x.png', 'assets/y/z.txt', 'assets/y', 'assets/B.txt'];
+const PATH_POOL = [
+  ...FILE_POOL,
+  'assets/d',
+  'assets/d/g',
+  'assets/x.png',
+  'assets/y/z.txt',
+  'assets/y',
+  'assets/B.txt',
+];
 
 const projectArb = fc
   .uniqueArray(fc.constantFrom(...FILE_POOL), { minLength: 1, maxLength: FILE_POOL.length })
   // Few distinct contents, so equal files (same size and digest) are common.
-  .chain((paths) => fc.tuple(fc.constant(paths), fc.array(fc.constantFrom('A', 'BB', 'A', 'png!'), { minLength: paths.length, maxLength: paths.length })))
+  .chain((paths) =>
+    fc.tuple(
+      fc.constant(paths),
+      fc.array(fc.constantFrom('A', 'BB', 'A', 'png!'), { minLength: paths.length, maxLength: paths.length }),
+    ),
+  )
   .map(([paths, contents]) => Object.fromEntries(paths.map((file, index) => [file, contents[index]!])));
 
 // Free destinations: new names, new folders, a case-only variant of b.txt.
-const DESTINATIONS = ['assets/x.png', 'assets/y/z.txt', 'assets/y', 'assets/B.txt', 'assets/d/b.txt', 'assets/n', 'assets/d/g/q.json'];
+const DESTINATIONS = [
+  'assets/x.png',
+  'assets/y/z.txt',
+  'assets/y',
+  'assets/B.txt',
+  'assets/d/b.txt',
+  'assets/n',
+  'assets/d/g/q.json',
+];
 
 /**
  * A mutation template: `pick` chooses among what exists when the step runs (registered assets, their folders,
@@ -36,27 +64,54 @@ type Template =
 
 const pickArb = fc.nat({ max: 20 });
 // Mostly undefined: one step in six names an arbitrary pool path instead (often blocked, which is tested too).
-const rawArb = fc.oneof({ weight: 5, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: fc.constantFrom(...PATH_POOL, ...DESTINATIONS) });
+const rawArb = fc.oneof(
+  { weight: 5, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.constantFrom(...PATH_POOL, ...DESTINATIONS) },
+);
 const templateArb: fc.Arbitrary<Template> = fc.oneof(
-  { weight: 2, arbitrary: fc.record({ type: fc.constant('register' as const), pick: pickArb, all: fc.boolean(), raw: rawArb }, { requiredKeys: ['type', 'pick', 'all'] }) },
+  {
+    weight: 2,
+    arbitrary: fc.record(
+      { type: fc.constant('register' as const), pick: pickArb, all: fc.boolean(), raw: rawArb },
+      { requiredKeys: ['type', 'pick', 'all'] },
+    ),
+  },
   {
     weight: 4,
     arbitrary: fc.record(
-      { type: fc.constant('move' as const), pick: pickArb, folder: fc.boolean(), to: fc.constantFrom(...DESTINATIONS, ...DESTINATIONS, ...PATH_POOL), raw: rawArb },
+      {
+        type: fc.constant('move' as const),
+        pick: pickArb,
+        folder: fc.boolean(),
+        to: fc.constantFrom(...DESTINATIONS, ...DESTINATIONS, ...PATH_POOL),
+        raw: rawArb,
+      },
       { requiredKeys: ['type', 'pick', 'folder', 'to'] },
     ),
   },
   {
     weight: 3,
     arbitrary: fc.record(
-      { type: fc.constant('remove' as const), pick: pickArb, folder: fc.boolean(), deleteFiles: fc.boolean(), raw: rawArb },
+      {
+        type: fc.constant('remove' as const),
+        pick: pickArb,
+        folder: fc.boolean(),
+        deleteFiles: fc.boolean(),
+        raw: rawArb,
+      },
       { requiredKeys: ['type', 'pick', 'folder', 'deleteFiles'] },
     ),
   },
   {
     weight: 2,
     arbitrary: fc.record(
-      { type: fc.constant('update' as const), pick: pickArb, tag: fc.constantFrom('x', 'y'), premultiply: fc.boolean(), raw: rawArb },
+      {
+        type: fc.constant('update' as const),
+        pick: pickArb,
+        tag: fc.constantFrom('x', 'y'),
+        premultiply: fc.boolean(),
+        raw: rawArb,
+      },
       { requiredKeys: ['type', 'pick', 'tag', 'premultiply'] },
     ),
   },
@@ -71,14 +126,27 @@ function resolveTemplate(template: Template, ws: Workspace): MutationInput {
   };
   switch (template.type) {
     case 'register':
-      return { type: 'register', paths: [template.raw ?? (template.all ? 'assets' : choose(untracked))], tags: ['new'] };
+      return {
+        type: 'register',
+        paths: [template.raw ?? (template.all ? 'assets' : choose(untracked))],
+        tags: ['new'],
+      };
     case 'move':
       return { type: 'move', from: template.raw ?? choose(registered, template.folder), to: template.to };
     case 'remove':
-      return { type: 'remove', targets: [template.raw ?? choose(registered, template.folder)], deleteFiles: template.deleteFiles };
+      return {
+        type: 'remove',
+        targets: [template.raw ?? choose(registered, template.folder)],
+        deleteFiles: template.deleteFiles,
+      };
     case 'update': {
       const target = template.raw ?? choose(registered);
-      return { type: 'update', target, addTags: [template.tag], settings: target.endsWith('.png') ? { premultiply: template.premultiply } : {} };
+      return {
+        type: 'update',
+        target,
+        addTags: [template.tag],
+        settings: target.endsWith('.png') ? { premultiply: template.premultiply } : {},
+      };
     }
   }
 }
@@ -98,7 +166,9 @@ function checkInvariants(root: string, ws: Workspace, everSeen: Set<string>, rem
   // Only the packer changes files here, so registry and disk always agree.
   expect(ws.snapshot.divergence.filter((entry) => entry.type !== 'untracked')).toEqual([]);
   expect(ws.snapshot.diagnostics.filter((item) => item.severity === 'blocker')).toEqual([]);
-  expect(ws.snapshot.assets.map((asset) => `${asset.id} ${asset.path}`).sort()).toEqual(entries.map((entry) => `${entry.id} ${entry.path}`).sort());
+  expect(ws.snapshot.assets.map((asset) => `${asset.id} ${asset.path}`).sort()).toEqual(
+    entries.map((entry) => `${entry.id} ${entry.path}`).sort(),
+  );
 
   const ids = new Set(entries.map((entry) => entry.id));
   for (const id of ids) expect(removed.has(id)).toBe(false);
@@ -111,76 +181,90 @@ describe('random mutations with random crashes', () => {
     // How often each outcome happened, so the property cannot pass by refusing everything.
     const seen = { applied: 0, blocked: 0, rolledBack: 0, rolledForward: 0, moves: 0, deletes: 0 };
     await fc.assert(
-      fc.asyncProperty(projectArb, fc.boolean(), fc.array(stepArb, { minLength: 1, maxLength: 8 }), fc.context(), async (files, registered, steps, ctx) => {
-        const root = makeTempProject(files);
-        if (registered) {
-          const first = await Workspace.open(root);
-          await first.apply({ type: 'register', paths: ['assets'] });
-          await first.close();
-        }
-        let crashAt: number | undefined;
-        let passed: CommitPoint[] = [];
-        const options = {
-          commitHook: (point: CommitPoint) => {
-            passed.push(point);
-            if (passed.length - 1 === crashAt) throw new SimulatedCrash(point);
-          },
-        };
-        let ws = await Workspace.open(root, options);
-        const everSeen = new Set<string>();
-        const removed = new Set<string>();
-        checkInvariants(root, ws, everSeen, removed);
-        for (const step of steps) {
-          const mutation = resolveTemplate(step.template, ws);
-          ctx.log(`${JSON.stringify(mutation)} crashAt=${String(step.crashAt)}`);
-          const registryBefore = readRegistryText(root);
-          const filesBefore = readProjectFiles(root);
-          // What the plan deletes is all that may leave the disk: no file is ever overwritten or lost.
-          const deleted = ws.preview(mutation).filesystemMutations.flatMap((change) => (change.op === 'delete' ? [change.path] : []));
-          const contentsAfterCommit = Object.entries(filesBefore).filter(([file]) => !deleted.includes(file)).map(([, bytes]) => bytes).sort();
-          const contents = (): string[] => Object.values(readProjectFiles(root)).sort();
-          crashAt = step.crashAt;
-          passed = [];
-          const outcome = await ws.apply(mutation).then(
-            () => 'applied' as const,
-            (error: unknown) => error,
-          );
-          if (outcome instanceof SimulatedCrash) {
-            seen[['journal-committed', 'trash-removed'].includes(outcome.point) ? 'rolledForward' : 'rolledBack']++;
-            crashAt = undefined;
-            ws = await Workspace.open(root, options);
-            if (!['journal-committed', 'trash-removed'].includes(outcome.point)) {
+      fc.asyncProperty(
+        projectArb,
+        fc.boolean(),
+        fc.array(stepArb, { minLength: 1, maxLength: 8 }),
+        fc.context(),
+        async (files, registered, steps, ctx) => {
+          const root = makeTempProject(files);
+          if (registered) {
+            const first = await Workspace.open(root);
+            await first.apply({ type: 'register', paths: ['assets'] });
+            await first.close();
+          }
+          let crashAt: number | undefined;
+          let passed: CommitPoint[] = [];
+          const options = {
+            commitHook: (point: CommitPoint) => {
+              passed.push(point);
+              if (passed.length - 1 === crashAt) throw new SimulatedCrash(point);
+            },
+          };
+          let ws = await Workspace.open(root, options);
+          const everSeen = new Set<string>();
+          const removed = new Set<string>();
+          checkInvariants(root, ws, everSeen, removed);
+          for (const step of steps) {
+            const mutation = resolveTemplate(step.template, ws);
+            ctx.log(`${JSON.stringify(mutation)} crashAt=${String(step.crashAt)}`);
+            const registryBefore = readRegistryText(root);
+            const filesBefore = readProjectFiles(root);
+            // What the plan deletes is all that may leave the disk: no file is ever overwritten or lost.
+            const deleted = ws
+              .preview(mutation)
+              .filesystemMutations.flatMap((change) => (change.op === 'delete' ? [change.path] : []));
+            const contentsAfterCommit = Object.entries(filesBefore)
+              .filter(([file]) => !deleted.includes(file))
+              .map(([, bytes]) => bytes)
+              .sort();
+            const contents = (): string[] => Object.values(readProjectFiles(root)).sort();
+            crashAt = step.crashAt;
+            passed = [];
+            const outcome = await ws.apply(mutation).then(
+              () => 'applied' as const,
+              (error: unknown) => error,
+            );
+            if (outcome instanceof SimulatedCrash) {
+              seen[['journal-committed', 'trash-removed'].includes(outcome.point) ? 'rolledForward' : 'rolledBack']++;
+              crashAt = undefined;
+              ws = await Workspace.open(root, options);
+              if (!['journal-committed', 'trash-removed'].includes(outcome.point)) {
+                expect(readRegistryText(root)).toBe(registryBefore);
+                expect(readProjectFiles(root)).toEqual(filesBefore);
+              } else {
+                expect(contents()).toEqual(contentsAfterCommit);
+              }
+            } else if (outcome !== 'applied') {
+              // A refusal is a blocked plan, or a commit whose target was taken by something the scan does not
+              // track (an empty folder); either way it changes nothing.
+              expect(outcome).toBeInstanceOf(PackerError);
+              const refusal = outcome as PackerError;
+              expect(
+                refusal.code === 'BLOCKED' || (refusal.code === 'IO_ERROR' && refusal.data.errno === 'EEXIST'),
+              ).toBe(true);
+              seen.blocked++;
               expect(readRegistryText(root)).toBe(registryBefore);
               expect(readProjectFiles(root)).toEqual(filesBefore);
             } else {
+              seen.applied++;
+              if (mutation.type === 'move') seen.moves++;
+              if (deleted.length > 0) seen.deletes++;
+              // The published snapshot matches disk: a full rescan finds nothing new.
+              expect((await ws.refresh()).changed).toBe(false);
               expect(contents()).toEqual(contentsAfterCommit);
             }
-          } else if (outcome !== 'applied') {
-            // A refusal is a blocked plan, or a commit whose target was taken by something the scan does not
-            // track (an empty folder); either way it changes nothing.
-            expect(outcome).toBeInstanceOf(PackerError);
-            const refusal = outcome as PackerError;
-            expect(refusal.code === 'BLOCKED' || (refusal.code === 'IO_ERROR' && refusal.data.errno === 'EEXIST')).toBe(true);
-            seen.blocked++;
-            expect(readRegistryText(root)).toBe(registryBefore);
-            expect(readProjectFiles(root)).toEqual(filesBefore);
-          } else {
-            seen.applied++;
-            if (mutation.type === 'move') seen.moves++;
-            if (deleted.length > 0) seen.deletes++;
-            // The published snapshot matches disk: a full rescan finds nothing new.
-            expect((await ws.refresh()).changed).toBe(false);
-            expect(contents()).toEqual(contentsAfterCommit);
+            checkInvariants(root, ws, everSeen, removed);
           }
-          checkInvariants(root, ws, everSeen, removed);
-        }
-        // A cold open derives the same assets the long-lived workspace ended with.
-        const fresh = await Workspace.open(root);
-        const summary = (w: Workspace): string[] => w.snapshot.assets.map((a) => `${a.id} ${a.path} ${a.status} ${a.tags.join(',')}`).sort();
-        expect(summary(fresh)).toEqual(summary(ws));
-        const untracked = (w: Workspace): string[] => w.snapshot.untracked.map((file) => file.path).sort();
-        expect(untracked(fresh)).toEqual(untracked(ws));
-      }),
+          // A cold open derives the same assets the long-lived workspace ended with.
+          const fresh = await Workspace.open(root);
+          const summary = (w: Workspace): string[] =>
+            w.snapshot.assets.map((a) => `${a.id} ${a.path} ${a.status} ${a.tags.join(',')}`).sort();
+          expect(summary(fresh)).toEqual(summary(ws));
+          const untracked = (w: Workspace): string[] => w.snapshot.untracked.map((file) => file.path).sort();
+          expect(untracked(fresh)).toEqual(untracked(ws));
+        },
+      ),
       { numRuns: 100 },
     );
     expect(seen.applied).toBeGreaterThan(50);

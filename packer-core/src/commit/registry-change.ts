@@ -52,7 +52,11 @@ export function diffRegistryEntries(
  * (take = removed, put = added) or the reverse. Throws when the change does not fit `from` (an entry to take out
  * is missing or differs, an entry to put in is already there): that registry is not the one the journal describes.
  */
-export function rebuildRegistry(from: readonly RegistryEntry[], take: readonly RegistryEntry[], put: readonly RegistryEntry[]): string {
+export function rebuildRegistry(
+  from: readonly RegistryEntry[],
+  take: readonly RegistryEntry[],
+  put: readonly RegistryEntry[],
+): string {
   const byId = new Map(from.map((entry) => [entry.id, entry]));
   for (const entry of take) {
     const held = byId.get(entry.id);

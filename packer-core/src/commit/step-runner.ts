@@ -43,7 +43,8 @@ function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' 
   const targetThere = exists(target);
   // A case-only rename on a case-insensitive filesystem sees both names as present, as one file. On a
   // case-sensitive one they can be two files, and renaming would overwrite the other.
-  const caseOnly = from.toLowerCase() === to.toLowerCase() && from !== to && sourceThere && targetThere && sameFile(source, target);
+  const caseOnly =
+    from.toLowerCase() === to.toLowerCase() && from !== to && sourceThere && targetThere && sameFile(source, target);
   if (sourceThere && (!targetThere || caseOnly)) {
     mkdirSync(path.dirname(target), { recursive: true });
     renameSync(source, target);
@@ -51,10 +52,14 @@ function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' 
     // landed, and put it back if a swapped folder carried it elsewhere.
     if (!landedInside(projectRoot, to)) {
       renameSync(target, source);
-      throw new PackerError('SYMLINK_IN_PATH', `Cannot ${action}: a folder on the way to ${to} was replaced while the packer moved the file.`, {
-        path: to,
-        hint: 'Check the folders on that path for symlinks, restore them, then preview again.',
-      });
+      throw new PackerError(
+        'SYMLINK_IN_PATH',
+        `Cannot ${action}: a folder on the way to ${to} was replaced while the packer moved the file.`,
+        {
+          path: to,
+          hint: 'Check the folders on that path for symlinks, restore them, then preview again.',
+        },
+      );
     }
     return 'moved';
   }
@@ -64,10 +69,14 @@ function moveIfPossible(projectRoot: string, from: string, to: string): 'moved' 
 
 /** Performs one step forward; idempotent ("move A→B if A exists and B does not"). */
 export function redoStep(projectRoot: string, step: JournalStep): 'moved' | 'already' | 'lost' {
-  return step.op === 'move' ? moveIfPossible(projectRoot, step.from, step.to) : moveIfPossible(projectRoot, step.path, step.trash);
+  return step.op === 'move'
+    ? moveIfPossible(projectRoot, step.from, step.to)
+    : moveIfPossible(projectRoot, step.path, step.trash);
 }
 
 /** Undoes one step; idempotent ("move B→A if B exists and A does not"). */
 export function undoStep(projectRoot: string, step: JournalStep): 'moved' | 'already' | 'lost' {
-  return step.op === 'move' ? moveIfPossible(projectRoot, step.to, step.from) : moveIfPossible(projectRoot, step.trash, step.path);
+  return step.op === 'move'
+    ? moveIfPossible(projectRoot, step.to, step.from)
+    : moveIfPossible(projectRoot, step.trash, step.path);
 }

@@ -8,11 +8,23 @@ import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { CommitPoint } from './commit-journal.js';
 
-const SFX = Object.fromEntries(Array.from({ length: 20 }, (_, index) => [`assets/audio/sfx/s${index}.txt`, `sound ${index}`]));
-const FILES = { ...SFX, 'assets/text/a.txt': 'a', 'assets/text/b.txt': 'b', 'assets/text/c.txt': 'c', 'assets/data/d.json': '{}', 'assets/dest/keep.txt': 'k' };
+const SFX = Object.fromEntries(
+  Array.from({ length: 20 }, (_, index) => [`assets/audio/sfx/s${index}.txt`, `sound ${index}`]),
+);
+const FILES = {
+  ...SFX,
+  'assets/text/a.txt': 'a',
+  'assets/text/b.txt': 'b',
+  'assets/text/c.txt': 'c',
+  'assets/data/d.json': '{}',
+  'assets/dest/keep.txt': 'k',
+};
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(outcome).toBeInstanceOf(PackerError);
   return outcome as PackerError;
 }
@@ -45,7 +57,10 @@ describe('a move target behind an in-project symlink', () => {
 
     const plan = ws.preview(mutation);
     expect(plan.blockers.map((item) => item.code)).toEqual(['SYMLINK_IN_PATH']);
-    expect(plan.blockers[0]).toMatchObject({ path: 'assets/text/inlink/sfx', message: expect.stringContaining('assets/text/inlink') });
+    expect(plan.blockers[0]).toMatchObject({
+      path: 'assets/text/inlink/sfx',
+      message: expect.stringContaining('assets/text/inlink'),
+    });
 
     const error = await errorOf(ws.apply(mutation));
     expect(error.code).toBe('BLOCKED');
@@ -83,7 +98,11 @@ describe('a folder swapped for a symlink while an apply runs', () => {
     expect(error.code).toBe('SYMLINK_IN_PATH');
     expect(error.data).toMatchObject({ path: 'assets/dest' });
     expect(filesUnder(outside)).toEqual([]);
-    expect(filesUnder(path.join(root, 'assets/audio/sfx'))).toEqual(Object.keys(SFX).map((file) => path.basename(file)).sort());
+    expect(filesUnder(path.join(root, 'assets/audio/sfx'))).toEqual(
+      Object.keys(SFX)
+        .map((file) => path.basename(file))
+        .sort(),
+    );
     expect(readRegistryText(root)).toBe(registry);
     expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
     expect(ws.audit.list({ limit: 1 })[0]).toMatchObject({ result: 'failed', error: { code: 'SYMLINK_IN_PATH' } });
@@ -92,8 +111,8 @@ describe('a folder swapped for a symlink while an apply runs', () => {
 
   it('deletes whose folder becomes a link between steps never reach outside files, and no file is lost', async () => {
     const outside = makeTempDir('packer-outside-');
-    writeFileSync(path.join(outside, 'b.txt'), 'someone else\'s b');
-    writeFileSync(path.join(outside, 'c.txt'), 'someone else\'s c');
+    writeFileSync(path.join(outside, 'b.txt'), "someone else's b");
+    writeFileSync(path.join(outside, 'c.txt'), "someone else's c");
     let root = '';
     const { root: projectRoot, ws } = await registered((point) => {
       if (point !== 'step-0') return;

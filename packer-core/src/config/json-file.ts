@@ -46,7 +46,12 @@ export function parseJsonFile(text: string, file: string, code: ErrorCode): unkn
   } catch (error) {
     const where = locateJsonError(text, error);
     const at = where ? ` at line ${where.line}, column ${where.column}` : '';
-    throw new PackerError(code, `${file} is not valid JSON${at}: ${(error as Error).message}`, { file, ...where }, { cause: error });
+    throw new PackerError(
+      code,
+      `${file} is not valid JSON${at}: ${(error as Error).message}`,
+      { file, ...where },
+      { cause: error },
+    );
   }
 }
 

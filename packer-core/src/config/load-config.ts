@@ -43,7 +43,10 @@ const ENV_OVERRIDES: ReadonlyArray<{ name: string; apply(raw: Record<string, unk
       }
     },
   },
-  { name: 'PACKER_REMOTE_CACHE_TOKEN', apply: (raw, value) => (headersOf(remoteCacheOf(raw)).Authorization = `Bearer ${value.trim()}`) },
+  {
+    name: 'PACKER_REMOTE_CACHE_TOKEN',
+    apply: (raw, value) => (headersOf(remoteCacheOf(raw)).Authorization = `Bearer ${value.trim()}`),
+  },
 ];
 
 function remoteCacheOf(raw: Record<string, unknown>): Record<string, unknown> {
@@ -57,12 +60,16 @@ function headersOf(remote: Record<string, unknown>): Record<string, unknown> {
 }
 
 function splitList(value: string): string[] {
-  return value.split(',').map((item) => item.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 /** Validates a parsed `packer.json` object; the error names the file and the first bad field. */
 export function validateConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = {}): ProjectConfig {
-  const withEnv = raw && typeof raw === 'object' && !Array.isArray(raw) ? structuredClone(raw as Record<string, unknown>) : raw;
+  const withEnv =
+    raw && typeof raw === 'object' && !Array.isArray(raw) ? structuredClone(raw as Record<string, unknown>) : raw;
   const applied: string[] = [];
   if (withEnv && typeof withEnv === 'object' && !Array.isArray(withEnv)) {
     for (const override of ENV_OVERRIDES) {
@@ -82,12 +89,16 @@ function configError(error: z.ZodError, file: string, envApplied: string[]): Pac
   const first = error.issues[0];
   const field = first ? issueField(first) : '(root)';
   const envNote = envApplied.length ? ` (environment overrides in effect: ${envApplied.join(', ')})` : '';
-  return new PackerError('INVALID_CONFIG', `${file}: field "${field}" is invalid: ${first?.message ?? 'unknown problem'}${envNote}.`, {
-    file,
-    field,
-    issues: error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
-    hint: `Fix "${field}" in ${file}.`,
-  });
+  return new PackerError(
+    'INVALID_CONFIG',
+    `${file}: field "${field}" is invalid: ${first?.message ?? 'unknown problem'}${envNote}.`,
+    {
+      file,
+      field,
+      issues: error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
+      hint: `Fix "${field}" in ${file}.`,
+    },
+  );
 }
 
 /** Reads and validates `<root>/packer.json`, with `PACKER_*` environment overrides. */
@@ -97,10 +108,15 @@ export function loadConfig(projectRoot: string, env: NodeJS.ProcessEnv = process
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new PackerError('INVALID_CONFIG', `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`, {
-      file,
-      hint: 'Run `packer init` to create a packer.json, or pass -C <project dir>.',
-    }, { cause: error });
+    throw new PackerError(
+      'INVALID_CONFIG',
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      {
+        file,
+        hint: 'Run `packer init` to create a packer.json, or pass -C <project dir>.',
+      },
+      { cause: error },
+    );
   }
   return validateConfig(parseJsonFile(text, file, 'INVALID_CONFIG'), file, env);
 }

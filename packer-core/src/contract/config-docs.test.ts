@@ -11,9 +11,13 @@ const source = readFileSync(new URL('config-schema.ts', import.meta.url), 'utf8'
 describe('packer.json reference', () => {
   it('is checked in and matches the zod schema and its JSDoc (run `npm run docs` after changing config-schema.ts)', () => {
     const descriptions = readConfigDescriptions(source);
-    expect(readFileSync(new URL('config-descriptions.ts', import.meta.url), 'utf8')).toBe(configDescriptionsModule(descriptions));
+    expect(readFileSync(new URL('config-descriptions.ts', import.meta.url), 'utf8')).toBe(
+      configDescriptionsModule(descriptions),
+    );
     expect(readFileSync(new URL('config.md', docs), 'utf8')).toBe(configMarkdown(engineExampleConfigs(), descriptions));
-    expect(JSON.parse(readFileSync(new URL('packer.schema.json', docs), 'utf8'))).toEqual(configJsonSchema(descriptions));
+    expect(JSON.parse(readFileSync(new URL('packer.schema.json', docs), 'utf8'))).toEqual(
+      configJsonSchema(descriptions),
+    );
   });
 
   it('describes every field, so a new field without JSDoc fails here', () => {

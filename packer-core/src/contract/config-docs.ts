@@ -35,11 +35,18 @@ export function configJsonSchema(descriptions: ConfigDescriptions = CONFIG_DESCR
   // What the zod refinements say, as far as JSON Schema can: editors flag these while typing.
   const sidecars = schema.properties?.sidecars as { items?: JsonSchema } | undefined;
   if (sidecars?.items) sidecars.items.pattern = '\\{path\\}';
-  return { $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'packer.json', ...withoutKey(schema, '$schema') };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'packer.json',
+    ...withoutKey(schema, '$schema'),
+  };
 }
 
 /** docs/config.md: every field of packer.json with its type, default and meaning, then a config per engine. */
-export function configMarkdown(examples: Record<string, unknown>, descriptions: ConfigDescriptions = CONFIG_DESCRIPTIONS): string {
+export function configMarkdown(
+  examples: Record<string, unknown>,
+  descriptions: ConfigDescriptions = CONFIG_DESCRIPTIONS,
+): string {
   const schema = configJsonSchema(descriptions) as JsonSchema;
   const lines = [
     '# packer.json reference',
@@ -58,8 +65,11 @@ export function configMarkdown(examples: Record<string, unknown>, descriptions: 
     lines.push('| field | type | default | meaning |', '| --- | --- | --- | --- |');
     const required = new Set((node.required as string[] | undefined) ?? []);
     for (const [field, child] of Object.entries(node.properties)) {
-      const fallback = 'default' in child ? `\`${JSON.stringify(child.default)}\`` : required.has(field) ? 'required' : '';
-      lines.push(`| \`${prefix}${field}\` | ${typeOf(child)} | ${fallback} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`);
+      const fallback =
+        'default' in child ? `\`${JSON.stringify(child.default)}\`` : required.has(field) ? 'required' : '';
+      lines.push(
+        `| \`${prefix}${field}\` | ${typeOf(child)} | ${fallback} | ${(child.description ?? '').replace(/\|/g, '\\|')} |`,
+      );
     }
     lines.push('');
   };
@@ -70,7 +80,12 @@ export function configMarkdown(examples: Record<string, unknown>, descriptions: 
   section('`daemon`', schema.properties?.daemon, 'daemon.');
   section('`daemon.websocket`', schema.properties?.daemon?.properties?.websocket, 'daemon.websocket.');
   section('`remoteCache`', schema.properties?.remoteCache, 'remoteCache.');
-  lines.push('## Examples', '', 'What `packer init` writes for each engine it detects (`--engine` chooses; `--root` and `--kind` adjust).', '');
+  lines.push(
+    '## Examples',
+    '',
+    'What `packer init` writes for each engine it detects (`--engine` chooses; `--root` and `--kind` adjust).',
+    '',
+  );
   for (const [engine, config] of Object.entries(examples)) {
     lines.push(`### ${engine}`, '', '```json', JSON.stringify(config, null, 2), '```', '');
   }

@@ -8,7 +8,10 @@ export const ProjectFolder = z
   .string()
   .min(1)
   .refine(
-    (value) => !/[\\\0]/.test(value) && !/^[A-Za-z]:/.test(value) && value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'),
+    (value) =>
+      !/[\\\0]/.test(value) &&
+      !/^[A-Za-z]:/.test(value) &&
+      value.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..'),
     'a folder inside the project, relative to it, like "assets" or "art/sprites" (no "..", no leading or trailing "/")',
   );
 
@@ -25,7 +28,10 @@ export const AssetRoot = z.union([z.literal('.'), ProjectFolder]);
  */
 export const SidecarTemplate = z
   .string()
-  .refine((value) => value.includes('{path}'), 'a sidecar template contains "{path}", e.g. "{path}.import" or "{path}.meta"')
+  .refine(
+    (value) => value.includes('{path}'),
+    'a sidecar template contains "{path}", e.g. "{path}.import" or "{path}.meta"',
+  )
   .refine((value) => value !== '{path}', 'a sidecar template names another file than the asset, e.g. "{path}.meta"');
 
 /** Types a kind may declare for its per-asset settings. */
@@ -35,7 +41,9 @@ export type SettingType = z.infer<typeof SettingType>;
 /** How files become assets of one kind. */
 export const KindRule = z.strictObject({
   /** File extensions, lower-case with the dot (`.png`). */
-  extensions: z.array(z.string().regex(/^\.[a-z0-9._-]+$/, 'an extension is lower-case and starts with a dot, e.g. ".png"')).min(1),
+  extensions: z
+    .array(z.string().regex(/^\.[a-z0-9._-]+$/, 'an extension is lower-case and starts with a dot, e.g. ".png"'))
+    .min(1),
   /** Processor used by builds: a built-in (`copy`, `json`, `text`, `image`) or a tool name from `tools`. */
   processor: z.string().min(1).default('copy'),
   /** Settings an asset of this kind may carry, with their types. Unknown keys are invalid settings. */
@@ -95,7 +103,14 @@ export const ToolRule = z.strictObject({
    * the tool's binary and the input are always there.
    */
   readPaths: z
-    .array(z.string().refine((value) => value.startsWith('/') && !value.includes('\0') && !value.split('/').includes('..'), 'an absolute path without ".." segments, e.g. "/opt/mytool"'))
+    .array(
+      z
+        .string()
+        .refine(
+          (value) => value.startsWith('/') && !value.includes('\0') && !value.split('/').includes('..'),
+          'an absolute path without ".." segments, e.g. "/opt/mytool"',
+        ),
+    )
     .default([]),
   /** Per-call timeout in milliseconds. */
   timeoutMs: z.number().int().positive().default(30_000),
@@ -107,96 +122,121 @@ export const ToolRule = z.strictObject({
 export type ToolRule = z.infer<typeof ToolRule>;
 
 /** `packer.json`: the project's configuration. */
-export const ProjectConfig = z.strictObject({
-  /** Editor hint only. */
-  $schema: z.string().optional(),
-  /** Project name, shown in status and used in pack manifests. */
-  name: z.string().min(1),
-  /** Folders (project-relative) that hold assets; `.` is the project root. */
-  assetRoots: z.array(AssetRoot).min(1).default(['assets']),
-  /** Globs (project-relative) never scanned. */
-  ignore: z.array(z.string().min(1)).default([]),
-  /**
-   * Also skip what git ignores: `.gitignore` files (the project's, nested ones, and those above it up to the
-   * repository root) and `.git/info/exclude`, on top of `ignore`. `packer init` writes `true`; the default is
-   * `false` so an existing project's registered files never start reading as missing after an upgrade.
-   */
-  gitignore: z.boolean().default(false),
-  /**
-   * Files that belong to an asset and are not assets themselves (an engine's import settings or ids), as
-   * templates of the asset's path: Godot `["{path}.import", "{path}.uid"]`, Unity `["{path}.meta"]`.
-   */
-  sidecars: z.array(SidecarTemplate).optional(),
-  /** Kind name → rule. A file whose extension no rule names gets kind `other`. */
-  kinds: z.record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a kind name is lower-case letters, digits and "-"'), KindRule).default({}),
-  /** Packs a build produces. */
-  packs: z.array(PackRule).default([]),
-  /** Allowed external tools (deny by default). */
-  tools: z.record(z.string().min(1), ToolRule).default({}),
-  /** Build output folder (project-relative). */
-  buildDir: ProjectFolder.default('build'),
-  /**
-   * A shared cache of processed outputs on the Bazel HTTP remote cache protocol (`/ac/` + `/cas/`), served by
-   * nginx with WebDAV, bazel-remote or BuildBuddy: see docs/remote-cache.md. A local cache miss asks it; every
-   * download is verified (sha256) before use, and an outage never fails a build. Off when absent.
-   */
-  remoteCache: z
-    .strictObject({
-      /**
-       * Base URL of the cache, `http://` or `https://`; requests go to `<url>/ac/<sha256>` and `<url>/cas/<sha256>`.
-       * Basic-auth credentials in it (`https://user:pass@host/cache`) are sent and never logged. `PACKER_REMOTE_CACHE`
-       * sets it from the environment (`off` turns the remote cache off).
-       */
-      url: z.string().refine(isHttpUrl, 'an http:// or https:// URL without a query or fragment, e.g. "http://cache.internal:8080/packer"'),
-      /**
-       * `read-write`: download hits and upload what this machine processed (blobs first, the action result last, only
-       * for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE` overrides it.
-       */
-      mode: z.enum(['read-write', 'read-only']).default('read-write'),
-      /** Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a connection error. */
-      timeoutMs: z.number().int().positive().default(10_000),
-      /**
-       * Extra request headers, e.g. `{"Authorization": "Bearer …"}`. Values are sent and never logged; keep secrets out of
-       * this committed file with `PACKER_REMOTE_CACHE_HEADER="Name: value"` (one per line) or `PACKER_REMOTE_CACHE_TOKEN`
-       * (sent as `Authorization: Bearer <token>`).
-       */
-      headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name (letters, digits and -)'), z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value on one line')).default({}),
-    })
-    .optional(),
-  /** Daemon options. */
-  daemon: z
-    .strictObject({
-      /** Shut the daemon down after this many idle milliseconds (0 = never). */
-      idleTimeoutMs: z.number().int().nonnegative().default(3 * 60 * 60 * 1000),
-      /** Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or `PACKER_WS=1`). */
-      websocket: z
-        .strictObject({
-          /** Listen on the WebSocket. Off by default. */
-          enabled: z.boolean().default(false),
-          /** Loopback address to bind. Anything else is refused: the token would travel over the network. `[::1]` is read as `::1`. */
-          host: z
-            .string()
-            .overwrite((host) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host))
-            .refine(isLoopbackHost, 'a loopback address: "127.0.0.1", "::1" or "localhost" (the listener is never reachable from the network)')
-            .default('127.0.0.1'),
-          /** TCP port; 0 picks a free one. The port in use is written to `.packer/ws.json`. */
-          port: z.number().int().min(0).max(65535).default(0),
-          /** Browser origins allowed besides loopback http(s) origins, e.g. "https://studio.example.com". */
-          allowedOrigins: z.array(z.string()).default([]),
-        })
-        .prefault({}),
-    })
-    .prefault({}),
-}).superRefine((config, context) => {
-  // A pack filter naming a kind nobody defines selects nothing, silently: refuse it as the typo it is.
-  const known = [...Object.keys(config.kinds), FALLBACK_KIND];
-  config.packs.forEach((pack, packIndex) =>
-    pack.kinds?.forEach((kind, kindIndex) => {
-      if (known.includes(kind)) return;
-      context.addIssue({ code: 'custom', path: ['packs', packIndex, 'kinds', kindIndex], message: `names kind "${kind}", which "kinds" does not define (known: ${known.join(', ')})` });
-    }),
-  );
-});
+export const ProjectConfig = z
+  .strictObject({
+    /** Editor hint only. */
+    $schema: z.string().optional(),
+    /** Project name, shown in status and used in pack manifests. */
+    name: z.string().min(1),
+    /** Folders (project-relative) that hold assets; `.` is the project root. */
+    assetRoots: z.array(AssetRoot).min(1).default(['assets']),
+    /** Globs (project-relative) never scanned. */
+    ignore: z.array(z.string().min(1)).default([]),
+    /**
+     * Also skip what git ignores: `.gitignore` files (the project's, nested ones, and those above it up to the
+     * repository root) and `.git/info/exclude`, on top of `ignore`. `packer init` writes `true`; the default is
+     * `false` so an existing project's registered files never start reading as missing after an upgrade.
+     */
+    gitignore: z.boolean().default(false),
+    /**
+     * Files that belong to an asset and are not assets themselves (an engine's import settings or ids), as
+     * templates of the asset's path: Godot `["{path}.import", "{path}.uid"]`, Unity `["{path}.meta"]`.
+     */
+    sidecars: z.array(SidecarTemplate).optional(),
+    /** Kind name → rule. A file whose extension no rule names gets kind `other`. */
+    kinds: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]*$/, 'a kind name is lower-case letters, digits and "-"'), KindRule)
+      .default({}),
+    /** Packs a build produces. */
+    packs: z.array(PackRule).default([]),
+    /** Allowed external tools (deny by default). */
+    tools: z.record(z.string().min(1), ToolRule).default({}),
+    /** Build output folder (project-relative). */
+    buildDir: ProjectFolder.default('build'),
+    /**
+     * A shared cache of processed outputs on the Bazel HTTP remote cache protocol (`/ac/` + `/cas/`), served by
+     * nginx with WebDAV, bazel-remote or BuildBuddy: see docs/remote-cache.md. A local cache miss asks it; every
+     * download is verified (sha256) before use, and an outage never fails a build. Off when absent.
+     */
+    remoteCache: z
+      .strictObject({
+        /**
+         * Base URL of the cache, `http://` or `https://`; requests go to `<url>/ac/<sha256>` and `<url>/cas/<sha256>`.
+         * Basic-auth credentials in it (`https://user:pass@host/cache`) are sent and never logged. `PACKER_REMOTE_CACHE`
+         * sets it from the environment (`off` turns the remote cache off).
+         */
+        url: z
+          .string()
+          .refine(
+            isHttpUrl,
+            'an http:// or https:// URL without a query or fragment, e.g. "http://cache.internal:8080/packer"',
+          ),
+        /**
+         * `read-write`: download hits and upload what this machine processed (blobs first, the action result last, only
+         * for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE` overrides it.
+         */
+        mode: z.enum(['read-write', 'read-only']).default('read-write'),
+        /** Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a connection error. */
+        timeoutMs: z.number().int().positive().default(10_000),
+        /**
+         * Extra request headers, e.g. `{"Authorization": "Bearer …"}`. Values are sent and never logged; keep secrets out of
+         * this committed file with `PACKER_REMOTE_CACHE_HEADER="Name: value"` (one per line) or `PACKER_REMOTE_CACHE_TOKEN`
+         * (sent as `Authorization: Bearer <token>`).
+         */
+        headers: z
+          .record(
+            z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'a header name (letters, digits and -)'),
+            z.string().refine((value) => !/[\r\n\0]/.test(value), 'a header value on one line'),
+          )
+          .default({}),
+      })
+      .optional(),
+    /** Daemon options. */
+    daemon: z
+      .strictObject({
+        /** Shut the daemon down after this many idle milliseconds (0 = never). */
+        idleTimeoutMs: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(3 * 60 * 60 * 1000),
+        /** Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or `PACKER_WS=1`). */
+        websocket: z
+          .strictObject({
+            /** Listen on the WebSocket. Off by default. */
+            enabled: z.boolean().default(false),
+            /** Loopback address to bind. Anything else is refused: the token would travel over the network. `[::1]` is read as `::1`. */
+            host: z
+              .string()
+              .overwrite((host) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host))
+              .refine(
+                isLoopbackHost,
+                'a loopback address: "127.0.0.1", "::1" or "localhost" (the listener is never reachable from the network)',
+              )
+              .default('127.0.0.1'),
+            /** TCP port; 0 picks a free one. The port in use is written to `.packer/ws.json`. */
+            port: z.number().int().min(0).max(65535).default(0),
+            /** Browser origins allowed besides loopback http(s) origins, e.g. "https://studio.example.com". */
+            allowedOrigins: z.array(z.string()).default([]),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+  })
+  .superRefine((config, context) => {
+    // A pack filter naming a kind nobody defines selects nothing, silently: refuse it as the typo it is.
+    const known = [...Object.keys(config.kinds), FALLBACK_KIND];
+    config.packs.forEach((pack, packIndex) =>
+      pack.kinds?.forEach((kind, kindIndex) => {
+        if (known.includes(kind)) return;
+        context.addIssue({
+          code: 'custom',
+          path: ['packs', packIndex, 'kinds', kindIndex],
+          message: `names kind "${kind}", which "kinds" does not define (known: ${known.join(', ')})`,
+        });
+      }),
+    );
+  });
 export type ProjectConfig = z.infer<typeof ProjectConfig>;
 export type ProjectConfigInput = z.input<typeof ProjectConfig>;
 
@@ -204,7 +244,13 @@ export type ProjectConfigInput = z.input<typeof ProjectConfig>;
 export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.search === '' && url.hash === '' && !value.includes('?') && !value.includes('#');
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.search === '' &&
+      url.hash === '' &&
+      !value.includes('?') &&
+      !value.includes('#')
+    );
   } catch {
     return false;
   }
@@ -215,7 +261,11 @@ export function isLoopbackHost(host: string): boolean {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (bare.toLowerCase() === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
   const octets = bare.split('.');
-  return octets.length === 4 && octets[0] === '127' && octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255);
+  return (
+    octets.length === 4 &&
+    octets[0] === '127' &&
+    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
+  );
 }
 
 /** Built-in processors every project may use. */

@@ -11,7 +11,11 @@ export const METHOD_EXAMPLES: Partial<Record<keyof typeof Methods, unknown>> = {
   'assets.list': { kind: 'image', pathPrefix: 'assets/sprites', limit: 100 },
   'assets.get': { ref: 'assets/sprites/hero.png' },
   'mutation.preview': { mutation: { type: 'move', from: 'assets/sprites/hero.png', to: 'assets/characters/hero.png' } },
-  'mutation.apply': { mutation: { type: 'move', from: 'assets/sprites/hero.png', to: 'assets/characters/hero.png' }, expectedRevision: 12, idempotencyKey: 'studio-7f3a' },
+  'mutation.apply': {
+    mutation: { type: 'move', from: 'assets/sprites/hero.png', to: 'assets/characters/hero.png' },
+    expectedRevision: 12,
+    idempotencyKey: 'studio-7f3a',
+  },
   'events.subscribe': { since: '3.120' },
   'operations.cancel': { operationId: 'op_01JQ0000000000000000000000' },
 };
@@ -26,7 +30,11 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unk
 export function contractJsonSchema(): Record<string, unknown> {
   const methods: Record<string, unknown> = {};
   for (const [name, method] of Object.entries(Methods)) {
-    methods[name] = { description: method.description, params: schemaOf(method.params, 'input'), result: schemaOf(method.result, 'output') };
+    methods[name] = {
+      description: method.description,
+      params: schemaOf(method.params, 'input'),
+      result: schemaOf(method.result, 'output'),
+    };
   }
   const notifications: Record<string, unknown> = {};
   for (const [name, schema] of Object.entries(Notifications)) notifications[name] = schemaOf(schema, 'output');
@@ -75,14 +83,35 @@ export function contractMarkdown(): string {
   }
   lines.push('## Notifications', '');
   for (const name of Object.keys(Notifications)) lines.push(`- \`${name}\``);
-  lines.push('', '## Events', '', 'Envelope: `cursor` (`"<generation>.<seq>"`, gap-free), `type`, `time`, `operationId` and `sequence` on lifecycle events, `payload`.', '');
-  lines.push('Every operation emits `queued`, `started`, `progress`*, then exactly one of `completed`, `failed`, `cancelled`. Only `progress` may be coalesced for a slow subscriber.', '');
+  lines.push(
+    '',
+    '## Events',
+    '',
+    'Envelope: `cursor` (`"<generation>.<seq>"`, gap-free), `type`, `time`, `operationId` and `sequence` on lifecycle events, `payload`.',
+    '',
+  );
+  lines.push(
+    'Every operation emits `queued`, `started`, `progress`*, then exactly one of `completed`, `failed`, `cancelled`. Only `progress` may be coalesced for a slow subscriber.',
+    '',
+  );
   lines.push('| type | payload fields |', '| --- | --- |');
   for (const [type, schema] of Object.entries(EventPayloads)) {
     const shape = (schema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
-    lines.push(`| \`${type}\` | ${Object.keys(shape).map((key) => `\`${key}\``).join(', ')} |`);
+    lines.push(
+      `| \`${type}\` | ${Object.keys(shape)
+        .map((key) => `\`${key}\``)
+        .join(', ')} |`,
+    );
   }
-  lines.push('', '## Error codes', '', 'Errors carry the JSON-RPC `code` below and the stable string in `error.data.code`.', '', '| code | number |', '| --- | --- |');
+  lines.push(
+    '',
+    '## Error codes',
+    '',
+    'Errors carry the JSON-RPC `code` below and the stable string in `error.data.code`.',
+    '',
+    '| code | number |',
+    '| --- | --- |',
+  );
   for (const [code, value] of Object.entries(ErrorCodes)) lines.push(`| \`${code}\` | ${value} |`);
   lines.push('', '## Diagnostic codes', '', '| code | severity |', '| --- | --- |');
   for (const [code, severity] of Object.entries(DiagnosticCodes)) lines.push(`| \`${code}\` | ${severity} |`);

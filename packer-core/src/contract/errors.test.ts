@@ -1,12 +1,23 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { Diagnostic } from './diagnostics.js';
-import { isErrorCode, isPackerError, PackerError, toPackerError, type ErrorData, type PackerErrorJSON } from './errors.js';
+import {
+  isErrorCode,
+  isPackerError,
+  PackerError,
+  toPackerError,
+  type ErrorData,
+  type PackerErrorJSON,
+} from './errors.js';
 
 const blocker: Diagnostic = { code: 'MISSING_FILE', severity: 'blocker', message: 'gone', path: 'assets/a.png' };
 
 describe('typed error data', () => {
   it('narrows data to the code row with isPackerError', () => {
-    const thrown: unknown = new PackerError('CONFLICT', 'moved on', { expectedRevision: 3, currentRevision: 5, hint: 'Preview again.' });
+    const thrown: unknown = new PackerError('CONFLICT', 'moved on', {
+      expectedRevision: 3,
+      currentRevision: 5,
+      hint: 'Preview again.',
+    });
     expect(isPackerError(thrown)).toBe(true);
     expect(isPackerError(thrown, 'BLOCKED')).toBe(false);
     if (!isPackerError(thrown, 'CONFLICT')) throw new Error('expected a CONFLICT');
@@ -31,7 +42,10 @@ describe('typed error data', () => {
   });
 
   it('narrows the wire form by its code', () => {
-    const wire = new PackerError('CURSOR_EXPIRED', 'old', { cursor: '1.2', oldestCursor: '1.9' }).toJSON() as PackerErrorJSON;
+    const wire = new PackerError('CURSOR_EXPIRED', 'old', {
+      cursor: '1.2',
+      oldestCursor: '1.9',
+    }).toJSON() as PackerErrorJSON;
     if (wire.code !== 'CURSOR_EXPIRED') throw new Error('expected CURSOR_EXPIRED');
     expectTypeOf(wire.data.oldestCursor).toEqualTypeOf<string | undefined>();
     expect(wire.data.oldestCursor).toBe('1.9');

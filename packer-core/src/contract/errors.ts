@@ -188,11 +188,12 @@ export interface ErrorData {
     blockers?: Diagnostic[];
     plan?: Plan;
   };
-  INVALID_CONFIG: CommonErrorData & FileLocation & {
-    issues?: ErrorIssue[];
-    /** The folder a search for packer.json started in. */
-    from?: string;
-  };
+  INVALID_CONFIG: CommonErrorData &
+    FileLocation & {
+      issues?: ErrorIssue[];
+      /** The folder a search for packer.json started in. */
+      from?: string;
+    };
   CANCELLED: CommonErrorData;
   NOT_FOUND: CommonErrorData & {
     /** The id, name or path asked for. */
@@ -206,17 +207,19 @@ export interface ErrorData {
   };
   PATH_OUTSIDE_PROJECT: CommonErrorData & { path: string };
   INVALID_PATH: CommonErrorData & FileLocation & { path?: string; diagnostic?: string };
-  INVALID_REGISTRY: CommonErrorData & FileLocation & {
-    /** The diagnostic code the problem matches (`INVALID_PATH`, `DUPLICATE_ID`, …). */
-    diagnostic?: string;
-  };
-  IO_ERROR: CommonErrorData & SystemCallData & {
-    /** The listener address that could not be bound. */
-    host?: string;
-    port?: number;
-    /** The journal step that could not run. */
-    step?: number;
-  };
+  INVALID_REGISTRY: CommonErrorData &
+    FileLocation & {
+      /** The diagnostic code the problem matches (`INVALID_PATH`, `DUPLICATE_ID`, …). */
+      diagnostic?: string;
+    };
+  IO_ERROR: CommonErrorData &
+    SystemCallData & {
+      /** The listener address that could not be bound. */
+      host?: string;
+      port?: number;
+      /** The journal step that could not run. */
+      step?: number;
+    };
   IDEMPOTENCY_MISMATCH: CommonErrorData & { idempotencyKey: string };
   PROTOCOL_MISMATCH: CommonErrorData & { daemon: number; client: number };
   FRAME_TOO_LARGE: CommonErrorData & { limit?: number };
@@ -245,7 +248,9 @@ export interface ErrorData {
 }
 
 /** An error as it travels (the wire, `--json`, a `failed` event): one member per code, so `code` narrows `data`. */
-export type PackerErrorJSON<C extends ErrorCode = ErrorCode> = { [K in C]: { code: K; message: string; data: ErrorData[K] } }[C];
+export type PackerErrorJSON<C extends ErrorCode = ErrorCode> = {
+  [K in C]: { code: K; message: string; data: ErrorData[K] };
+}[C];
 
 /** Data is optional to pass when every field of the code's row is. */
 type DataArguments<C extends ErrorCode> = object extends ErrorData[C]
@@ -285,11 +290,16 @@ export function toPackerError(error: unknown): PackerError {
   if (error instanceof PackerError) return error;
   const err = error as NodeLikeError | undefined;
   if (err && typeof err === 'object' && typeof err.code === 'string' && typeof err.syscall === 'string') {
-    return new PackerError('IO_ERROR', `${err.syscall} failed for ${err.path ?? 'a file'}: ${err.code}`, {
-      errno: err.code,
-      syscall: err.syscall,
-      path: err.path,
-    }, { cause: error });
+    return new PackerError(
+      'IO_ERROR',
+      `${err.syscall} failed for ${err.path ?? 'a file'}: ${err.code}`,
+      {
+        errno: err.code,
+        syscall: err.syscall,
+        path: err.path,
+      },
+      { cause: error },
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
   return new PackerError('INTERNAL', `Internal error: ${message}`, {}, { cause: error });

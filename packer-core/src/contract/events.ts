@@ -36,14 +36,24 @@ export type EventType = (typeof EventTypes)[keyof typeof EventTypes];
 /** Terminal lifecycle types: exactly one ends every operation, and none is ever coalesced away. */
 export const TERMINAL_EVENT_TYPES: ReadonlySet<EventType> = new Set(['completed', 'failed', 'cancelled']);
 /** Lifecycle types: never dropped for a slow subscriber. Only `progress` may be coalesced. */
-export const LIFECYCLE_EVENT_TYPES: ReadonlySet<EventType> = new Set(['queued', 'started', 'completed', 'failed', 'cancelled']);
+export const LIFECYCLE_EVENT_TYPES: ReadonlySet<EventType> = new Set([
+  'queued',
+  'started',
+  'completed',
+  'failed',
+  'cancelled',
+]);
 
 /** The kind of work an operation does. */
 export const OperationKind = z.enum(['register', 'move', 'remove', 'update', 'reconcile', 'relink', 'build']);
 export type OperationKind = z.infer<typeof OperationKind>;
 
 // The shape zod checks; the type is the error table's (`PackerError.toJSON()`, what the daemon sends), so `code` narrows `data`.
-const ErrorPayload = z.object({ code: z.string(), message: z.string(), data: z.record(z.string(), z.unknown()).optional() }) as unknown as z.ZodType<PackerErrorJSON>;
+const ErrorPayload = z.object({
+  code: z.string(),
+  message: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
+}) as unknown as z.ZodType<PackerErrorJSON>;
 
 /** Payload per event type. */
 export const EventPayloads = {
@@ -71,7 +81,11 @@ export const EventPayloads = {
   cancelled: z.object({ kind: OperationKind, reason: z.string() }),
   'snapshot.changed': z.object({ revision: z.number().int(), previousRevision: z.number().int(), cause: z.string() }),
   'divergence.detected': z.object({ revision: z.number().int(), count: z.number().int(), added: z.array(z.unknown()) }),
-  'divergence.resolved': z.object({ revision: z.number().int(), count: z.number().int(), resolved: z.array(z.unknown()) }),
+  'divergence.resolved': z.object({
+    revision: z.number().int(),
+    count: z.number().int(),
+    resolved: z.array(z.unknown()),
+  }),
   'config.invalid': z.object({ error: ErrorPayload }),
   'config.reloaded': z.object({ revision: z.number().int() }),
   'watcher.degraded': z.object({ backend: z.string(), reason: z.string(), hint: z.string().optional() }),
@@ -97,7 +111,10 @@ export const EventEnvelope = z.object({
 export type EventEnvelope = z.infer<typeof EventEnvelope>;
 
 /** A typed view of an envelope for one event type. */
-export type TypedEvent<T extends EventType> = Omit<EventEnvelope, 'type' | 'payload'> & { type: T; payload: EventPayload<T> };
+export type TypedEvent<T extends EventType> = Omit<EventEnvelope, 'type' | 'payload'> & {
+  type: T;
+  payload: EventPayload<T>;
+};
 
 /** Any envelope with its payload typed by its `type`: switch on `type` and the payload narrows. */
 export type AnyTypedEvent = { [T in EventType]: TypedEvent<T> }[EventType];
@@ -113,7 +130,10 @@ export type StateEventType = Exclude<EventType, LifecycleEventType>;
  * What a producer hands to the event log: the payload is checked against the type's row of `EventPayloads` where
  * the event is made. The log assigns the cursor, and the time unless one is given.
  */
-export type EventInput<T extends EventType = EventType> = Omit<EventEnvelope, 'cursor' | 'time' | 'type' | 'payload'> & {
+export type EventInput<T extends EventType = EventType> = Omit<
+  EventEnvelope,
+  'cursor' | 'time' | 'type' | 'payload'
+> & {
   type: T;
   payload: EventPayload<T>;
   time?: string;

@@ -1,14 +1,43 @@
 import { z } from 'zod';
 import { Diagnostic, Severity } from './diagnostics.js';
 import { Cursor, EventEnvelope, OperationKind } from './events.js';
-import { ApplyOptions, ApplySummary, AuditRecord, Mutation, PlanItem, PlanList, PlanSummary } from './mutation-schema.js';
-import { AssetView, DivergenceEntry, Observation, PackBuildInfo, RegistryState, Snapshot, SnapshotSummary } from './snapshot-schema.js';
-import { BuildParams, BuildPlanView, BuildReport, CacheStats, PackEntryInfo, PackInfo, VerifyResult } from './build-schema.js';
+import {
+  ApplyOptions,
+  ApplySummary,
+  AuditRecord,
+  Mutation,
+  PlanItem,
+  PlanList,
+  PlanSummary,
+} from './mutation-schema.js';
+import {
+  AssetView,
+  DivergenceEntry,
+  Observation,
+  PackBuildInfo,
+  RegistryState,
+  Snapshot,
+  SnapshotSummary,
+} from './snapshot-schema.js';
+import {
+  BuildParams,
+  BuildPlanView,
+  BuildReport,
+  CacheStats,
+  PackEntryInfo,
+  PackInfo,
+  VerifyResult,
+} from './build-schema.js';
 
 import { AUDIT_RECORD_ITEMS, PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
 
-export { PROTOCOL_VERSION, MAX_FRAME_BYTES, PAGE_SIZES, PLAN_SUMMARY_LIMITS, AUDIT_RECORD_ITEMS } from './runtime-constants.js';
-
+export {
+  PROTOCOL_VERSION,
+  MAX_FRAME_BYTES,
+  PAGE_SIZES,
+  PLAN_SUMMARY_LIMITS,
+  AUDIT_RECORD_ITEMS,
+} from './runtime-constants.js';
 
 /** Read options shared by every snapshot read. */
 const SyncRead = z.object({
@@ -20,7 +49,12 @@ const SyncRead = z.object({
 });
 
 /** An untracked file in an asset listing. */
-export const UntrackedItem = z.object({ path: z.string(), kind: z.string(), status: z.literal('untracked'), observation: Observation });
+export const UntrackedItem = z.object({
+  path: z.string(),
+  kind: z.string(),
+  status: z.literal('untracked'),
+  observation: Observation,
+});
 export const AssetListItem = z.union([AssetView, UntrackedItem]);
 export type AssetListItem = z.infer<typeof AssetListItem>;
 
@@ -35,7 +69,9 @@ export const OperationInfo = z.object({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   /** The latest progress payload. */
-  progress: z.object({ done: z.number().int(), total: z.number().int().optional(), current: z.string().optional() }).optional(),
+  progress: z
+    .object({ done: z.number().int(), total: z.number().int().optional(), current: z.string().optional() })
+    .optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   actor: z.object({ client: z.string(), pid: z.number().int().optional(), user: z.string().optional() }).optional(),
 });
@@ -193,7 +229,12 @@ export const Methods = {
       status: z.enum(['present', 'missing', 'untracked']).optional(),
       ...paging(PAGE_SIZES['assets.list']),
     }),
-    z.object({ revision: z.number().int(), total: z.number().int(), items: z.array(AssetListItem), nextPage: z.string().optional() }),
+    z.object({
+      revision: z.number().int(),
+      total: z.number().int(),
+      items: z.array(AssetListItem),
+      nextPage: z.string().optional(),
+    }),
     'Registered assets (and untracked files with status "untracked"), filtered and paged by the packer.',
   ),
   'assets.get': method(
@@ -231,7 +272,12 @@ export const Methods = {
   ),
   'divergence.list': method(
     SyncRead.extend({ ...paging(PAGE_SIZES['divergence.list']) }),
-    z.object({ revision: z.number().int(), total: z.number().int(), items: z.array(DivergenceEntry), nextPage: z.string().optional() }),
+    z.object({
+      revision: z.number().int(),
+      total: z.number().int(),
+      items: z.array(DivergenceEntry),
+      nextPage: z.string().optional(),
+    }),
     'Divergence entries of the current snapshot (registry vs disk), paged by the packer.',
   ),
   'mutation.preview': method(
@@ -248,7 +294,13 @@ export const Methods = {
       list: PlanList,
       ...paging(PAGE_SIZES['plan.items']),
     }),
-    z.object({ planId: z.string(), list: PlanList, total: z.number().int(), items: z.array(PlanItem), nextPage: z.string().optional() }),
+    z.object({
+      planId: z.string(),
+      list: PlanList,
+      total: z.number().int(),
+      items: z.array(PlanItem),
+      nextPage: z.string().optional(),
+    }),
     'One page of a plan the daemon keeps: its registry or filesystem mutations, blockers or warnings, in plan order. ' +
       'PLAN_EXPIRED when the daemon no longer holds the plan.',
   ),
@@ -264,7 +316,11 @@ export const Methods = {
       'on blockers, or (CONFLICT) when the revision moved and the re-plan differs from the previewed plan; PLAN_EXPIRED ' +
       'for a plan id the daemon no longer holds or already applied. Commits atomically; answers with the applied plan summarised.',
   ),
-  'operations.list': method(z.object({}), z.object({ items: z.array(OperationInfo) }), 'Recent, running and queued operations.'),
+  'operations.list': method(
+    z.object({}),
+    z.object({ items: z.array(OperationInfo) }),
+    'Recent, running and queued operations.',
+  ),
   'operations.get': method(z.object({ operationId: z.string().min(1) }), OperationInfo, 'One operation.'),
   'operations.cancel': method(
     z.object({ operationId: z.string().min(1) }),
@@ -285,7 +341,11 @@ export const Methods = {
     }),
     'Replay events after `since`, then follow live (as `events.event` notifications). CURSOR_EXPIRED when `since` is older than the log.',
   ),
-  'events.unsubscribe': method(z.object({ subscriptionId: z.string().min(1) }), z.object({ ok: z.literal(true) }), 'Stop a subscription.'),
+  'events.unsubscribe': method(
+    z.object({ subscriptionId: z.string().min(1) }),
+    z.object({ ok: z.literal(true) }),
+    'Stop a subscription.',
+  ),
   'build.preview': method(
     BuildParams,
     BuildPlanView,
@@ -314,7 +374,14 @@ export const Methods = {
       pack: z.string().min(1),
       ...paging(PAGE_SIZES['packs.entries']),
     }),
-    z.object({ pack: z.string(), file: z.string(), digest: z.string().optional(), total: z.number().int(), items: z.array(PackEntryInfo), nextPage: z.string().optional() }),
+    z.object({
+      pack: z.string(),
+      file: z.string(),
+      digest: z.string().optional(),
+      total: z.number().int(),
+      items: z.array(PackEntryInfo),
+      nextPage: z.string().optional(),
+    }),
     "The entries of a pack, read from the pack's own table (sorted by asset id). NOT_FOUND when it was never built.",
   ),
   'packs.verify': method(
@@ -325,7 +392,11 @@ export const Methods = {
     VerifyResult,
     'Check a pack against its header, table and manifest digests; reports the first bad entry or section.',
   ),
-  'cache.stats': method(z.object({}), CacheStats, 'The local output cache in `.packer/cache/`: entries, live and on-disk bytes, the LRU cap.'),
+  'cache.stats': method(
+    z.object({}),
+    CacheStats,
+    'The local output cache in `.packer/cache/`: entries, live and on-disk bytes, the LRU cap.',
+  ),
   'cache.prune': method(
     z.object({
       /** Keep the most recently used outputs up to this many bytes; default 0: remove every cached output. */

@@ -14,7 +14,12 @@ import {
 } from './operation-fold.js';
 
 let cursor = 0;
-function event(operationId: string | undefined, type: EventEnvelope['type'], sequence: number | undefined, payload: unknown): EventEnvelope {
+function event(
+  operationId: string | undefined,
+  type: EventEnvelope['type'],
+  sequence: number | undefined,
+  payload: unknown,
+): EventEnvelope {
   cursor += 1;
   return {
     cursor: `1.${cursor}`,
@@ -28,16 +33,30 @@ function event(operationId: string | undefined, type: EventEnvelope['type'], seq
 
 /** One operation's events as the lane makes them: queued, started, `progress` progress events, then `end`. */
 function lifecycle(id: string, progress: number, end?: 'completed' | 'failed' | 'cancelled'): EventEnvelope[] {
-  const events = [event(id, 'queued', 1, { kind: 'build', laneDepth: 1, summary: `build ${id}` }), event(id, 'started', 2, { kind: 'build', baseRevision: 3 })];
-  for (let done = 1; done <= progress; done += 1) events.push(event(id, 'progress', 2 + done, { done, total: progress, current: `item-${done}` }));
+  const events = [
+    event(id, 'queued', 1, { kind: 'build', laneDepth: 1, summary: `build ${id}` }),
+    event(id, 'started', 2, { kind: 'build', baseRevision: 3 }),
+  ];
+  for (let done = 1; done <= progress; done += 1)
+    events.push(event(id, 'progress', 2 + done, { done, total: progress, current: `item-${done}` }));
   const last = 3 + progress;
-  if (end === 'completed') events.push(event(id, 'completed', last, { kind: 'build', revisionAfter: 4, result: { packs: 2 } }));
-  if (end === 'failed') events.push(event(id, 'failed', last, { kind: 'build', error: { code: 'BLOCKED', message: '1 asset failed', data: { blockers: 1 } } }));
+  if (end === 'completed')
+    events.push(event(id, 'completed', last, { kind: 'build', revisionAfter: 4, result: { packs: 2 } }));
+  if (end === 'failed')
+    events.push(
+      event(id, 'failed', last, {
+        kind: 'build',
+        error: { code: 'BLOCKED', message: '1 asset failed', data: { blockers: 1 } },
+      }),
+    );
   if (end === 'cancelled') events.push(event(id, 'cancelled', last, { kind: 'build', reason: 'cancelled by request' }));
   return events;
 }
 
-const fold = (events: readonly EventEnvelope[], from: OperationState = initialOperation(events[0]!.operationId!)): OperationState => events.reduce(foldOperation, from);
+const fold = (
+  events: readonly EventEnvelope[],
+  from: OperationState = initialOperation(events[0]!.operationId!),
+): OperationState => events.reduce(foldOperation, from);
 const foldMany = (events: readonly EventEnvelope[], limit?: number): ReadonlyMap<string, OperationState> =>
   events.reduce<ReadonlyMap<string, OperationState>>((map, item) => foldOperations(map, item, limit), new Map());
 
@@ -47,12 +66,31 @@ describe('foldOperation', () => {
   it('follows an operation in order: queued, started, progress, then its terminal outcome', () => {
     const events = lifecycle('op_1', 3, 'completed');
     const states = events.map((_, index) => fold(events.slice(0, index + 1)));
-    expect(states.map((state) => state.status)).toEqual(['queued', 'running', 'running', 'running', 'running', 'completed']);
+    expect(states.map((state) => state.status)).toEqual([
+      'queued',
+      'running',
+      'running',
+      'running',
+      'running',
+      'completed',
+    ]);
     const done = states.at(-1)!;
-    expect(done).toMatchObject({ operationId: 'op_1', kind: 'build', summary: 'build op_1', baseRevision: 3, progressEvents: 3, lastSequence: 6 });
+    expect(done).toMatchObject({
+      operationId: 'op_1',
+      kind: 'build',
+      summary: 'build op_1',
+      baseRevision: 3,
+      progressEvents: 3,
+      lastSequence: 6,
+    });
     expect(done.progress).toEqual({ done: 3, total: 3, current: 'item-3' });
     expect(done.outcome).toEqual({ type: 'completed', kind: 'build', revisionAfter: 4, result: { packs: 2 } });
-    expect(done).toMatchObject({ queuedAt: events[0]!.time, startedAt: events[1]!.time, endedAt: events.at(-1)!.time, lastCursor: events.at(-1)!.cursor });
+    expect(done).toMatchObject({
+      queuedAt: events[0]!.time,
+      startedAt: events[1]!.time,
+      endedAt: events.at(-1)!.time,
+      lastCursor: events.at(-1)!.cursor,
+    });
     expect(isOperationFinished(done)).toBe(true);
   });
 
@@ -78,12 +116,28 @@ describe('foldOperation', () => {
 
   it('takes coalesced progress at its word: the latest payload wins, warnings are the latest full list', () => {
     const [queued, started] = lifecycle('op_1', 0);
-    const first = event('op_1', 'progress', 3, { done: 10, total: 100, current: 'item-10', counts: { processed: 9, failed: 1 }, warnings: [warning('CASE_COLLISION')] });
+    const first = event('op_1', 'progress', 3, {
+      done: 10,
+      total: 100,
+      current: 'item-10',
+      counts: { processed: 9, failed: 1 },
+      warnings: [warning('CASE_COLLISION')],
+    });
     // Events 4 to 8 were coalesced away for a slow subscriber; 9 carries everything raised so far.
-    const jump = event('op_1', 'progress', 9, { done: 90, total: 100, counts: { processed: 88, failed: 2 }, warnings: [warning('CASE_COLLISION'), warning('EMPTY_PACK')] });
+    const jump = event('op_1', 'progress', 9, {
+      done: 90,
+      total: 100,
+      counts: { processed: 88, failed: 2 },
+      warnings: [warning('CASE_COLLISION'), warning('EMPTY_PACK')],
+    });
     const quiet = event('op_1', 'progress', 10, { done: 95, total: 100, counts: { processed: 93, failed: 2 } });
     const afterJump = fold([queued!, started!, first, jump]);
-    expect(afterJump.progress).toEqual({ done: 90, total: 100, counts: { processed: 88, failed: 2 }, warnings: [warning('CASE_COLLISION'), warning('EMPTY_PACK')] });
+    expect(afterJump.progress).toEqual({
+      done: 90,
+      total: 100,
+      counts: { processed: 88, failed: 2 },
+      warnings: [warning('CASE_COLLISION'), warning('EMPTY_PACK')],
+    });
     expect(afterJump.progress?.current).toBeUndefined();
     expect(afterJump.progressEvents).toBe(2);
     expect(afterJump.warnings.map((item) => item.code)).toEqual(['CASE_COLLISION', 'EMPTY_PACK']);
@@ -93,19 +147,36 @@ describe('foldOperation', () => {
     expect(afterQuiet.warnings.map((item) => item.code)).toEqual(['CASE_COLLISION', 'EMPTY_PACK']);
   });
 
-  it('ends failed and cancelled operations with the packer\'s error and reason', () => {
-    expect(fold(lifecycle('op_1', 2, 'failed')).outcome).toEqual({ type: 'failed', kind: 'build', error: { code: 'BLOCKED', message: '1 asset failed', data: { blockers: 1 } } });
+  it("ends failed and cancelled operations with the packer's error and reason", () => {
+    expect(fold(lifecycle('op_1', 2, 'failed')).outcome).toEqual({
+      type: 'failed',
+      kind: 'build',
+      error: { code: 'BLOCKED', message: '1 asset failed', data: { blockers: 1 } },
+    });
     expect(fold(lifecycle('op_1', 2, 'failed')).status).toBe('failed');
-    expect(fold(lifecycle('op_1', 0, 'cancelled'))).toMatchObject({ status: 'cancelled', outcome: { type: 'cancelled', reason: 'cancelled by request' } });
+    expect(fold(lifecycle('op_1', 0, 'cancelled'))).toMatchObject({
+      status: 'cancelled',
+      outcome: { type: 'cancelled', reason: 'cancelled by request' },
+    });
   });
 
   it('treats the terminal event as final, and ignores other operations and state events', () => {
     const done = fold(lifecycle('op_1', 1, 'completed'));
     expect(foldOperation(done, event('op_1', 'progress', 99, { done: 7 }))).toBe(done);
-    expect(foldOperation(done, event('op_1', 'failed', 100, { kind: 'build', error: { code: 'INTERNAL', message: 'late' } }))).toBe(done);
+    expect(
+      foldOperation(
+        done,
+        event('op_1', 'failed', 100, { kind: 'build', error: { code: 'INTERNAL', message: 'late' } }),
+      ),
+    ).toBe(done);
     const running = fold(lifecycle('op_1', 1));
     expect(foldOperation(running, event('op_2', 'progress', 9, { done: 7 }))).toBe(running);
-    expect(foldOperation(running, event(undefined, 'snapshot.changed', undefined, { revision: 2, previousRevision: 1, cause: 'x' }))).toBe(running);
+    expect(
+      foldOperation(
+        running,
+        event(undefined, 'snapshot.changed', undefined, { revision: 2, previousRevision: 1, cause: 'x' }),
+      ),
+    ).toBe(running);
   });
 
   it('follows an operation it joined late, from progress on', () => {
@@ -121,13 +192,20 @@ describe('foldOperation', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 6 }),
-        fc.constantFrom<'completed' | 'failed' | 'cancelled' | undefined>('completed', 'failed', 'cancelled', undefined),
+        fc.constantFrom<'completed' | 'failed' | 'cancelled' | undefined>(
+          'completed',
+          'failed',
+          'cancelled',
+          undefined,
+        ),
         fc.array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 8 }),
         (progress, end, replays) => {
           const events = lifecycle('op_p', progress, end);
           // After event i, redeliver everything from event j <= i (a client resubscribing from an older cursor).
           const delivered = events.flatMap((item, index) => {
-            const replayed = replays.filter(([at]) => at % events.length === index).flatMap(([, from]) => events.slice(from % (index + 1), index + 1));
+            const replayed = replays
+              .filter(([at]) => at % events.length === index)
+              .flatMap(([, from]) => events.slice(from % (index + 1), index + 1));
             return [item, ...replayed];
           });
           expect(fold(delivered)).toEqual(fold(events));
@@ -146,7 +224,9 @@ describe('foldOperations', () => {
     const before = foldMany(live);
     expect([...before.keys()]).toEqual(['op_a', 'op_b']);
     // The client reconnects and resubscribes from an older cursor: everything from the fourth event comes again.
-    const after = live.slice(3).reduce<ReadonlyMap<string, OperationState>>((map, item) => foldOperations(map, item), before);
+    const after = live
+      .slice(3)
+      .reduce<ReadonlyMap<string, OperationState>>((map, item) => foldOperations(map, item), before);
     expect(after).toBe(before);
     expect(after.size).toBe(2);
     expect(after.get('op_b')).toMatchObject({ status: 'running', progress: { done: 3 }, progressEvents: 3 });
@@ -158,7 +238,13 @@ describe('foldOperations', () => {
   });
 
   it('bounds its history: the oldest finished operations go past the limit, never a queued or running one', () => {
-    const events = [...lifecycle('op_run', 1), ...lifecycle('op_a', 0, 'completed'), ...lifecycle('op_b', 0, 'completed'), ...lifecycle('op_wait', 0).slice(0, 1), ...lifecycle('op_c', 0, 'failed')];
+    const events = [
+      ...lifecycle('op_run', 1),
+      ...lifecycle('op_a', 0, 'completed'),
+      ...lifecycle('op_b', 0, 'completed'),
+      ...lifecycle('op_wait', 0).slice(0, 1),
+      ...lifecycle('op_c', 0, 'failed'),
+    ];
     expect([...foldMany(events, 2).keys()]).toEqual(['op_run', 'op_b', 'op_wait', 'op_c']);
     expect([...foldMany(events, 0).keys()]).toEqual(['op_run', 'op_wait']);
   });
@@ -177,16 +263,28 @@ describe('operation rows', () => {
   });
 
   it('seeds a listed running operation, then follows its events from the next sequence', () => {
-    const seeded = operationFromInfo({ operationId: 'op_1', kind: 'build', state: 'running', summary: 'build', queuedAt: '2026-01-01T00:00:00.000Z', progress: { done: 1, total: 4 } });
+    const seeded = operationFromInfo({
+      operationId: 'op_1',
+      kind: 'build',
+      state: 'running',
+      summary: 'build',
+      queuedAt: '2026-01-01T00:00:00.000Z',
+      progress: { done: 1, total: 4 },
+    });
     expect(seeded).toMatchObject({ status: 'running', progress: { done: 1, total: 4 } });
     expect(seeded.outcome).toBeUndefined();
-    expect(fold([event('op_1', 'completed', 8, { kind: 'build', revisionAfter: 2, result: null })], seeded).status).toBe('completed');
+    expect(
+      fold([event('op_1', 'completed', 8, { kind: 'build', revisionAfter: 2, result: null })], seeded).status,
+    ).toBe('completed');
   });
 
   it('types each payload by its event type', () => {
     const typed = asTypedEvent(lifecycle('op_1', 0)[0]!);
     if (typed.type === 'queued') expectTypeOf(typed.payload).toEqualTypeOf<EventPayload<'queued'>>();
     if (typed.type === 'failed') expectTypeOf(typed.payload.error.code).toBeString();
-    expectTypeOf<NonNullable<OperationState['outcome']>>().toExtend<{ type: 'completed' | 'failed' | 'cancelled'; kind: string }>();
+    expectTypeOf<NonNullable<OperationState['outcome']>>().toExtend<{
+      type: 'completed' | 'failed' | 'cancelled';
+      kind: string;
+    }>();
   });
 });

@@ -1,7 +1,17 @@
 // One fold from lifecycle events to operation state, shared by the daemon's lane, the CLI and the Studio adapter.
 // Zod-free (type imports only), so it travels in `@packer/core/contract/runtime`.
 import type { Diagnostic } from './diagnostics.js';
-import type { AnyTypedEvent, Cursor, EventEnvelope, EventPayload, EventType, LifecycleEventType, OperationKind, TerminalEventType, TypedEvent } from './events.js';
+import type {
+  AnyTypedEvent,
+  Cursor,
+  EventEnvelope,
+  EventPayload,
+  EventType,
+  LifecycleEventType,
+  OperationKind,
+  TerminalEventType,
+  TypedEvent,
+} from './events.js';
 import type { OperationInfo } from './methods.js';
 
 /** `waiting`: the operation id is known but none of its events arrived yet. The last three only from a terminal event. */
@@ -43,7 +53,14 @@ type TypedFoldableEvent = { [T in EventType]: Omit<TypedEvent<T>, 'cursor'> & { 
 /** Operations kept by `foldOperations` once finished; queued and running ones are never dropped. */
 export const DEFAULT_OPERATION_HISTORY = 200;
 
-const LIFECYCLE: ReadonlySet<string> = new Set<LifecycleEventType>(['queued', 'started', 'progress', 'completed', 'failed', 'cancelled']);
+const LIFECYCLE: ReadonlySet<string> = new Set<LifecycleEventType>([
+  'queued',
+  'started',
+  'progress',
+  'completed',
+  'failed',
+  'cancelled',
+]);
 
 /** Before any event of the operation. */
 export function initialOperation(operationId: string): OperationState {
@@ -89,7 +106,14 @@ export function foldOperation(state: OperationState, event: FoldableEvent): Oper
         queuedAt: typed.time,
       };
     case 'started':
-      return { ...state, ...stamp, status: 'running', kind: typed.payload.kind, baseRevision: typed.payload.baseRevision, startedAt: typed.time };
+      return {
+        ...state,
+        ...stamp,
+        status: 'running',
+        kind: typed.payload.kind,
+        baseRevision: typed.payload.baseRevision,
+        startedAt: typed.time,
+      };
     case 'progress':
       return {
         ...state,
@@ -101,11 +125,32 @@ export function foldOperation(state: OperationState, event: FoldableEvent): Oper
         lastProgressAt: typed.time,
       };
     case 'completed':
-      return { ...state, ...stamp, status: 'completed', kind: typed.payload.kind, endedAt: typed.time, outcome: { type: 'completed', ...typed.payload } };
+      return {
+        ...state,
+        ...stamp,
+        status: 'completed',
+        kind: typed.payload.kind,
+        endedAt: typed.time,
+        outcome: { type: 'completed', ...typed.payload },
+      };
     case 'failed':
-      return { ...state, ...stamp, status: 'failed', kind: typed.payload.kind, endedAt: typed.time, outcome: { type: 'failed', ...typed.payload } };
+      return {
+        ...state,
+        ...stamp,
+        status: 'failed',
+        kind: typed.payload.kind,
+        endedAt: typed.time,
+        outcome: { type: 'failed', ...typed.payload },
+      };
     case 'cancelled':
-      return { ...state, ...stamp, status: 'cancelled', kind: typed.payload.kind, endedAt: typed.time, outcome: { type: 'cancelled', ...typed.payload } };
+      return {
+        ...state,
+        ...stamp,
+        status: 'cancelled',
+        kind: typed.payload.kind,
+        endedAt: typed.time,
+        outcome: { type: 'cancelled', ...typed.payload },
+      };
     default:
       return state;
   }
@@ -177,6 +222,7 @@ export function operationInfoOf(state: OperationState): OperationInfo | undefine
     const { done, total, current } = state.progress;
     info.progress = { done, ...(total !== undefined ? { total } : {}), ...(current !== undefined ? { current } : {}) };
   }
-  if (state.outcome?.type === 'failed') info.error = { code: state.outcome.error.code, message: state.outcome.error.message };
+  if (state.outcome?.type === 'failed')
+    info.error = { code: state.outcome.error.code, message: state.outcome.error.message };
   return info;
 }

@@ -12,7 +12,9 @@ export const REGISTRY_VERSIONS = [1, 2] as const;
 export type RegistryVersion = (typeof REGISTRY_VERSIONS)[number];
 
 /** An asset id: `a_` followed by 26 Crockford base32 characters (a ULID). Opaque; never reused. */
-export const AssetId = z.string().regex(ASSET_ID_PATTERN, 'an asset id is "a_" followed by 26 Crockford base32 characters');
+export const AssetId = z
+  .string()
+  .regex(ASSET_ID_PATTERN, 'an asset id is "a_" followed by 26 Crockford base32 characters');
 export type AssetId = z.infer<typeof AssetId>;
 
 /** A setting value: JSON primitives only, so registries stay diff-friendly. */
@@ -32,7 +34,12 @@ export function settingsRecord<V extends z.ZodType>(value: V) {
     if (input !== null && typeof input === 'object') {
       for (const key of RESERVED_KEYS) {
         if (Object.prototype.hasOwnProperty.call(input, key)) {
-          context.issues.push({ code: 'custom', message: `is a reserved name (${RESERVED_KEYS.join(', ')} cannot be setting keys); rename the setting`, path: [key], input });
+          context.issues.push({
+            code: 'custom',
+            message: `is a reserved name (${RESERVED_KEYS.join(', ')} cannot be setting keys); rename the setting`,
+            path: [key],
+            input,
+          });
         }
       }
     }

@@ -53,7 +53,8 @@ async function registeredProject(): Promise<{ root: string; store: string }> {
 }
 
 function expectDigests(ws: Workspace): void {
-  for (const [relative, content] of Object.entries(FILES)) expect(ws.state.byPath.get(relative)?.observation?.digest).toBe(sha256(content));
+  for (const [relative, content] of Object.entries(FILES))
+    expect(ws.state.byPath.get(relative)?.observation?.digest).toBe(sha256(content));
 }
 
 beforeEach(() => {
@@ -68,10 +69,12 @@ describe('digest cache migration from digests.json', () => {
   it('a project left by the JSON cache opens without hashing, moves the rows into the store and removes the file', async () => {
     const { root, store } = await registeredProject();
     // What the previous version left: digests.json with (size, mtime, inode, digest) rows, and no store.
-    const rows = Object.fromEntries(Object.entries(FILES).map(([relative, content]) => {
-      const stat = lstatSync(path.join(root, relative));
-      return [relative, [stat.size, stat.mtimeMs, stat.ino, sha256(content)]];
-    }));
+    const rows = Object.fromEntries(
+      Object.entries(FILES).map(([relative, content]) => {
+        const stat = lstatSync(path.join(root, relative));
+        return [relative, [stat.size, stat.mtimeMs, stat.ino, sha256(content)]];
+      }),
+    );
     rmSync(store, { force: true });
     rmSync(`${store}-lock`, { force: true });
     writeFileSync(path.join(root, '.packer/digests.json'), JSON.stringify({ version: 1, rows }));
@@ -114,13 +117,24 @@ describe('a damaged digest store is a cache: discarded, reported, rebuilt; the o
     const { root, store } = await registeredProject();
     // Enough rows that the store spans a few hundred pages.
     const filler = new DigestCache(path.dirname(store));
-    for (let index = 0; index < 20_000; index++) filler.set(`assets/gone/file-${index}.png`, { size: index, mtimeMs: 1, ino: index } as FileStat, sha256(String(index)));
+    for (let index = 0; index < 20_000; index++)
+      filler.set(
+        `assets/gone/file-${index}.png`,
+        { size: index, mtimeMs: 1, ino: index } as FileStat,
+        sha256(String(index)),
+      );
     await filler.close();
     damage(store);
     const ws = await open(root);
     expect(takeHashed(root)).toEqual(ALL);
     expectDigests(ws);
-    expect(ws.storageWarnings()).toEqual([expect.objectContaining({ store: 'digest-cache', path: store, message: expect.stringContaining('Discarded a damaged digest cache') })]);
+    expect(ws.storageWarnings()).toEqual([
+      expect.objectContaining({
+        store: 'digest-cache',
+        path: store,
+        message: expect.stringContaining('Discarded a damaged digest cache'),
+      }),
+    ]);
     await ws.close();
     expect(existsSync(`${store}.reading`)).toBe(false);
 

@@ -134,13 +134,16 @@ describe('DigestCache', () => {
 
     const reloaded = new DigestCache(stateDir);
     expect(await reloaded.ensure(root, files)).toBe(0);
-    for (const [relative, stat] of files) expect(reloaded.get(relative, stat)).toBe(sha256(readFileSync(path.join(root, relative))));
+    for (const [relative, stat] of files)
+      expect(reloaded.get(relative, stat)).toBe(sha256(readFileSync(path.join(root, relative))));
 
     writeFileSync(path.join(root, 'assets/ui/button.png'), 'a different, longer content');
     const rescanned = scanWorkspace(root, config).files;
     expect(reloaded.get('assets/ui/button.png', rescanned.get('assets/ui/button.png')!)).toBeUndefined();
     expect(await reloaded.ensure(root, rescanned)).toBe(1);
-    expect(reloaded.get('assets/ui/button.png', rescanned.get('assets/ui/button.png')!)).toBe(sha256('a different, longer content'));
+    expect(reloaded.get('assets/ui/button.png', rescanned.get('assets/ui/button.png')!)).toBe(
+      sha256('a different, longer content'),
+    );
     // The old digest of a vanished path stays known (outside-move detection) until pruned.
     expect(reloaded.lastKnown('assets/hero.png')?.digest).toBe(sha256(FILES['assets/hero.png']));
     reloaded.prune((relative) => relative !== 'assets/hero.png');
@@ -183,7 +186,8 @@ describe('hashFiles', () => {
     const files: { absolute: string; size: number; expected: string | null }[] = [];
     for (let index = 0; index < 300; index++) {
       // Varied sizes, including empty files and one larger than the 1 MiB read buffer.
-      const content = index === 7 ? Buffer.alloc((1 << 20) + 12345, index) : Buffer.from(`file ${index} `.repeat(index % 17));
+      const content =
+        index === 7 ? Buffer.alloc((1 << 20) + 12345, index) : Buffer.from(`file ${index} `.repeat(index % 17));
       const absolute = path.join(dir, `f${index}.bin`);
       writeFileSync(absolute, content);
       files.push({ absolute, size: content.length, expected: sha256(content) });

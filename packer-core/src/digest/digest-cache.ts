@@ -59,10 +59,14 @@ export class DigestCache {
   }
 
   /** Hashes whatever is not cached among `files`; returns how many files were hashed. */
-  async ensure(projectRoot: string, files: ReadonlyMap<string, FileStat> | Iterable<[string, FileStat]>): Promise<number> {
+  async ensure(
+    projectRoot: string,
+    files: ReadonlyMap<string, FileStat> | Iterable<[string, FileStat]>,
+  ): Promise<number> {
     const todo: { relative: string; stat: FileStat; absolute: string; size: number }[] = [];
     for (const [relative, stat] of files) {
-      if (this.get(relative, stat) === undefined) todo.push({ relative, stat, absolute: path.join(projectRoot, relative), size: stat.size });
+      if (this.get(relative, stat) === undefined)
+        todo.push({ relative, stat, absolute: path.join(projectRoot, relative), size: stat.size });
     }
     if (todo.length === 0) return 0;
     const digests = await hashFiles(todo);
@@ -88,7 +92,8 @@ export class DigestCache {
     for (const [key, row] of this.rows) if (row && !keep(key)) drop(key);
     if (!this.store) return;
     try {
-      for (const key of this.store.db.getKeys()) if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) drop(key);
+      for (const key of this.store.db.getKeys())
+        if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) drop(key);
     } catch {
       // An unreadable store is only a cache: whatever was not pruned now is pruned next time.
     }
@@ -162,7 +167,11 @@ export class DigestCache {
   private openStore(): boolean {
     const opening = StateStore.open<Buffer>(this.file, 'binary');
     if (opening.discarded) {
-      this.discarded = new DiscardNotice('digest-cache', this.file, `Discarded a damaged digest cache (${opening.discarded}); files are hashed again as needed.`);
+      this.discarded = new DiscardNotice(
+        'digest-cache',
+        this.file,
+        `Discarded a damaged digest cache (${opening.discarded}); files are hashed again as needed.`,
+      );
     }
     if (!opening.store) {
       this.openError = storeError(opening.error);
@@ -177,7 +186,10 @@ export class DigestCache {
   private importLegacy(): void {
     if (!existsSync(this.legacyFile)) return;
     try {
-      const parsed = JSON.parse(readFileSync(this.legacyFile, 'utf8')) as { version?: number; rows?: Record<string, Row> };
+      const parsed = JSON.parse(readFileSync(this.legacyFile, 'utf8')) as {
+        version?: number;
+        rows?: Record<string, Row>;
+      };
       if (parsed.version === 1 && parsed.rows) {
         for (const [key, row] of Object.entries(parsed.rows)) {
           if (Array.isArray(row) && row.length === 4 && typeof row[3] === 'string' && /^[0-9a-f]{64}$/.test(row[3])) {

@@ -1,4 +1,14 @@
-import { closeSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 
 /** fsyncs a directory so a rename inside it survives a power loss. */
@@ -38,7 +48,8 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
   } catch (error) {
     removeQuietly(temp);
     // A write through a descriptor names no file: name the target, so an IO_ERROR says which file failed.
-    if (error && typeof error === 'object' && (error as NodeJS.ErrnoException).path === undefined) (error as NodeJS.ErrnoException).path = target;
+    if (error && typeof error === 'object' && (error as NodeJS.ErrnoException).path === undefined)
+      (error as NodeJS.ErrnoException).path = target;
     throw error;
   }
   fsyncDirectory(dir);

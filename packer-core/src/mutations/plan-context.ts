@@ -22,14 +22,21 @@ export class PlanBuilder {
   readonly registryMutations: RegistryMutation[] = [];
   readonly filesystemMutations: FilesystemMutation[] = [];
 
-  constructor(private readonly context: PlanContext, private readonly mutation: Mutation) {}
+  constructor(
+    private readonly context: PlanContext,
+    private readonly mutation: Mutation,
+  ) {}
 
   report(item: Diagnostic): void {
     this.diagnostics.push(item);
   }
 
   finish(): Plan {
-    if (this.registryMutations.length === 0 && this.filesystemMutations.length === 0 && !this.diagnostics.some((d) => d.severity === 'blocker')) {
+    if (
+      this.registryMutations.length === 0 &&
+      this.filesystemMutations.length === 0 &&
+      !this.diagnostics.some((d) => d.severity === 'blocker')
+    ) {
       this.report(diagnostic('NO_CHANGE', 'This mutation changes nothing.'));
     }
     return {
@@ -47,7 +54,9 @@ export class PlanBuilder {
   private registryMigration(): Pick<Plan, 'registryMigration'> {
     const from = this.context.registryVersion;
     const writes = this.registryMutations.length + this.filesystemMutations.length > 0;
-    return writes && from !== undefined && from < REGISTRY_VERSION ? { registryMigration: { from, to: REGISTRY_VERSION } } : {};
+    return writes && from !== undefined && from < REGISTRY_VERSION
+      ? { registryMigration: { from, to: REGISTRY_VERSION } }
+      : {};
   }
 }
 
@@ -56,18 +65,38 @@ export function normalizeOrReport(builder: PlanBuilder, context: PlanContext, in
   try {
     return normalizeProjectPath(input, context.projectRoot);
   } catch (error) {
-    const code = error instanceof PackerError && error.code === 'PATH_OUTSIDE_PROJECT' ? 'PATH_OUTSIDE_PROJECT' : 'INVALID_PATH';
-    builder.report(diagnostic(code, (error as Error).message, { path: input }, 'Use a path inside the project, relative to its root.'));
+    const code =
+      error instanceof PackerError && error.code === 'PATH_OUTSIDE_PROJECT' ? 'PATH_OUTSIDE_PROJECT' : 'INVALID_PATH';
+    builder.report(
+      diagnostic(
+        code,
+        (error as Error).message,
+        { path: input },
+        'Use a path inside the project, relative to its root.',
+      ),
+    );
     return undefined;
   }
 }
 
 /** Resolves an asset reference (id, file path or folder path) to the assets it names. */
-export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: string): { assets: AssetView[]; folder?: string } {
+export function resolveAssets(
+  builder: PlanBuilder,
+  context: PlanContext,
+  ref: string,
+): { assets: AssetView[]; folder?: string } {
   const { state } = context;
   if (isAssetId(ref)) {
     const asset = state.byId.get(ref);
-    if (!asset) builder.report(diagnostic('NOT_FOUND', `No asset has id ${ref}.`, { assetId: ref }, 'Run `packer ls` to see registered assets.'));
+    if (!asset)
+      builder.report(
+        diagnostic(
+          'NOT_FOUND',
+          `No asset has id ${ref}.`,
+          { assetId: ref },
+          'Run `packer ls` to see registered assets.',
+        ),
+      );
     return { assets: asset ? [asset] : [] };
   }
   const path = normalizeOrReport(builder, context, ref);
@@ -80,7 +109,14 @@ export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: s
   }
   const inside = state.snapshot.assets.filter((asset) => isSameOrInside(asset.path, path));
   if (inside.length === 0) {
-    builder.report(diagnostic('NOT_FOUND', `No registered asset is at or under ${path}.`, { path }, 'Run `packer ls` to see registered assets, or `packer add` to register the file.'));
+    builder.report(
+      diagnostic(
+        'NOT_FOUND',
+        `No registered asset is at or under ${path}.`,
+        { path },
+        'Run `packer ls` to see registered assets, or `packer add` to register the file.',
+      ),
+    );
   }
   reportDuplicatePaths(builder, state, inside);
   return { assets: inside, folder: path };
@@ -88,11 +124,20 @@ export function resolveAssets(builder: PlanBuilder, context: PlanContext, ref: s
 
 /** Reports a DUPLICATE_PATH blocker for each of `assets` whose path more than one registry entry claims. */
 export function reportDuplicatePaths(builder: PlanBuilder, state: SnapshotState, assets: readonly AssetView[]): void {
-  const duplicated = new Set(state.snapshot.diagnostics.filter((item) => item.code === 'DUPLICATE_PATH').map((item) => item.path));
+  const duplicated = new Set(
+    state.snapshot.diagnostics.filter((item) => item.code === 'DUPLICATE_PATH').map((item) => item.path),
+  );
   if (duplicated.size === 0) return;
   for (const path of new Set(assets.map((asset) => asset.path))) {
     if (duplicated.has(path)) {
-      builder.report(diagnostic('DUPLICATE_PATH', `${path} is claimed by more than one registry entry.`, { path }, 'Remove all but one of them by id (`packer rm <id>`) first.'));
+      builder.report(
+        diagnostic(
+          'DUPLICATE_PATH',
+          `${path} is claimed by more than one registry entry.`,
+          { path },
+          'Remove all but one of them by id (`packer rm <id>`) first.',
+        ),
+      );
     }
   }
 }

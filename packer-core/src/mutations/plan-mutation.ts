@@ -35,7 +35,10 @@ export function planMutation(context: PlanContext, mutation: Mutation): Plan {
 }
 
 /** Applies a plan's registry mutations to a list of entries (pure). */
-export function applyRegistryMutations(entries: readonly RegistryEntry[], plan: Pick<Plan, 'registryMutations'>): RegistryEntry[] {
+export function applyRegistryMutations(
+  entries: readonly RegistryEntry[],
+  plan: Pick<Plan, 'registryMutations'>,
+): RegistryEntry[] {
   const byId = new Map(entries.map((entry) => [entry.id, entry]));
   for (const change of plan.registryMutations) {
     if (change.op === 'add') byId.set(change.entry.id, change.entry);

@@ -14,7 +14,11 @@ import { reportUnsupportedNames } from './unsupported-names.js';
  * An ambiguous match blocks only what it involves: those assets are neither dropped nor relinked, those files
  * not adopted, and the plan says so in a warning; everything else proceeds. Nothing runs unless applied.
  */
-export function planReconcile(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof ReconcileMutation>): void {
+export function planReconcile(
+  builder: PlanBuilder,
+  context: PlanContext,
+  mutation: z.infer<typeof ReconcileMutation>,
+): void {
   const { state } = context;
   const include = new Set(mutation.include ?? ['adopt', 'drop', 'relink']);
   const classify = kindClassifier(state.config);
@@ -28,8 +32,14 @@ export function planReconcile(builder: PlanBuilder, context: PlanContext, mutati
       builder.registryMutations.push({ op: 'update', before, after: { ...before, path: entry.to } });
       planLeftBehindSidecars(builder, context, entry.from, entry.to);
       if (entry.similarity) {
-        builder.report(diagnostic('SIMILAR_CONTENT', `Relink ${entry.from} → ${entry.to}: renamed and edited (${entry.similarity.reason}).`, { assetId: entry.assetId, path: entry.to },
-          `Leave it out with \`--only drop,adopt\` (drop + adopt, new id), or choose another file with \`packer relink ${entry.assetId} <file>\`.`));
+        builder.report(
+          diagnostic(
+            'SIMILAR_CONTENT',
+            `Relink ${entry.from} → ${entry.to}: renamed and edited (${entry.similarity.reason}).`,
+            { assetId: entry.assetId, path: entry.to },
+            `Leave it out with \`--only drop,adopt\` (drop + adopt, new id), or choose another file with \`packer relink ${entry.assetId} <file>\`.`,
+          ),
+        );
       }
     } else if (entry.type === 'missing' && entry.ambiguousWith) {
       if (include.has('drop') || include.has('relink')) skipped.assetIds.add(entry.assetId);
@@ -38,30 +48,52 @@ export function planReconcile(builder: PlanBuilder, context: PlanContext, mutati
     } else if (entry.type === 'untracked' && entry.ambiguousWith) {
       if (include.has('adopt')) skipped.paths.add(entry.path);
     } else if (entry.type === 'untracked' && include.has('adopt')) {
-      builder.registryMutations.push({ op: 'add', entry: { id: newAssetId(), path: entry.path, kind: classify(entry.path), settings: {}, tags: [] } });
+      builder.registryMutations.push({
+        op: 'add',
+        entry: { id: newAssetId(), path: entry.path, kind: classify(entry.path), settings: {}, tags: [] },
+      });
     }
   }
   reportSkipped(builder, context, skipped);
 }
 
 /** One warning per ambiguous asset left alone, naming the files it could be; then files left unadopted on their own. */
-function reportSkipped(builder: PlanBuilder, context: PlanContext, skipped: { assetIds: Set<string>; paths: Set<string> }): void {
+function reportSkipped(
+  builder: PlanBuilder,
+  context: PlanContext,
+  skipped: { assetIds: Set<string>; paths: Set<string> },
+): void {
   const { state } = context;
   const named = new Set<string>();
   for (const entry of state.snapshot.divergence) {
     if (entry.type !== 'missing' || !entry.ambiguousWith || !skipped.assetIds.has(entry.assetId)) continue;
     for (const path of entry.ambiguousWith) named.add(path);
-    builder.report(diagnostic('AMBIGUOUS_SKIPPED',
-      `Left alone: ${entry.path} is missing, and ${entry.ambiguousWith.join(', ')} match${entry.ambiguousWith.length === 1 ? 'es' : ''} it exactly as well as another missing asset, so it is neither relinked nor dropped${
-        entry.ambiguousWith.some((path) => skipped.paths.has(path)) ? ` (and ${entry.ambiguousWith.length === 1 ? 'that file is' : 'those files are'} not adopted)` : ''}.`,
-      { assetId: entry.assetId, path: entry.path },
-      `Choose with \`packer relink ${entry.path} <file>\`, or drop it with \`packer rm ${entry.assetId}\`; then reconcile again.`));
+    builder.report(
+      diagnostic(
+        'AMBIGUOUS_SKIPPED',
+        `Left alone: ${entry.path} is missing, and ${entry.ambiguousWith.join(', ')} match${entry.ambiguousWith.length === 1 ? 'es' : ''} it exactly as well as another missing asset, so it is neither relinked nor dropped${
+          entry.ambiguousWith.some((path) => skipped.paths.has(path))
+            ? ` (and ${entry.ambiguousWith.length === 1 ? 'that file is' : 'those files are'} not adopted)`
+            : ''
+        }.`,
+        { assetId: entry.assetId, path: entry.path },
+        `Choose with \`packer relink ${entry.path} <file>\`, or drop it with \`packer rm ${entry.assetId}\`; then reconcile again.`,
+      ),
+    );
   }
   for (const path of skipped.paths) {
     if (named.has(path)) continue;
-    const ids = state.untrackedByPath.has(path) ? state.snapshot.divergence.find((entry) => entry.type === 'untracked' && entry.path === path) : undefined;
-    const of = ids?.type === 'untracked' ? ids.ambiguousWith ?? [] : [];
-    builder.report(diagnostic('AMBIGUOUS_SKIPPED', `Left alone: ${path} is not adopted, as it may be one of the missing assets ${of.join(', ')}.`, { path },
-      `Choose with \`packer relink <asset> ${path}\`, or drop those assets; then reconcile again.`));
+    const ids = state.untrackedByPath.has(path)
+      ? state.snapshot.divergence.find((entry) => entry.type === 'untracked' && entry.path === path)
+      : undefined;
+    const of = ids?.type === 'untracked' ? (ids.ambiguousWith ?? []) : [];
+    builder.report(
+      diagnostic(
+        'AMBIGUOUS_SKIPPED',
+        `Left alone: ${path} is not adopted, as it may be one of the missing assets ${of.join(', ')}.`,
+        { path },
+        `Choose with \`packer relink <asset> ${path}\`, or drop those assets; then reconcile again.`,
+      ),
+    );
   }
 }

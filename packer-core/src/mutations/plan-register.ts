@@ -14,13 +14,21 @@ import { reportSidecarNamed } from './sidecars.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
 /** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids (sidecars are never among them). */
-export function planRegister(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof RegisterMutation>): void {
+export function planRegister(
+  builder: PlanBuilder,
+  context: PlanContext,
+  mutation: z.infer<typeof RegisterMutation>,
+): void {
   const { state } = context;
   const classify = kindClassifier(state.config);
   const adopted = new Set<string>();
   for (const input of mutation.paths) {
     // `a\b.txt` names that very file when it exists (input otherwise reads a backslash as a separator).
-    if (unsupportedNameReason(input) !== undefined && reportUnsupportedNames(builder, state, literalPath(input, context.projectRoot)) > 0) continue;
+    if (
+      unsupportedNameReason(input) !== undefined &&
+      reportUnsupportedNames(builder, state, literalPath(input, context.projectRoot)) > 0
+    )
+      continue;
     // `packer add .` at the project root means what `git add .` means: every untracked file under every asset root.
     if (namesProjectRoot(input, context.projectRoot)) {
       if (reportUnsupportedNames(builder, state, '.') > 0) continue;
@@ -30,13 +38,26 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
     const path = normalizeOrReport(builder, context, input);
     if (path === undefined) continue;
     if (!assetRootOf(path, state.config.assetRoots) && !state.config.assetRoots.includes(path)) {
-      builder.report(diagnostic('INVALID_PATH', `${path} is outside every asset root (${state.config.assetRoots.join(', ')}).`, { path },
-        'Move the file into an asset root, or add its folder to "assetRoots" in packer.json.'));
+      builder.report(
+        diagnostic(
+          'INVALID_PATH',
+          `${path} is outside every asset root (${state.config.assetRoots.join(', ')}).`,
+          { path },
+          'Move the file into an asset root, or add its folder to "assetRoots" in packer.json.',
+        ),
+      );
       continue;
     }
     const escape = escapeFor(state, path);
     if (escape) {
-      builder.report(diagnostic('PATH_OUTSIDE_PROJECT', `${escape} is a symlink that points outside the project.`, { path: escape }, 'Replace the link with the file itself.'));
+      builder.report(
+        diagnostic(
+          'PATH_OUTSIDE_PROJECT',
+          `${escape} is a symlink that points outside the project.`,
+          { path: escape },
+          'Replace the link with the file itself.',
+        ),
+      );
       continue;
     }
     // The scan never follows symlinked folders (not even ones pointing inside the project): an asset registered
@@ -44,13 +65,26 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
     // the link. A symlinked file is fine: the scan observes it as the file it points to.
     const link = symlinkInPath(context.projectRoot, path, true);
     if (link !== undefined && !(link === path && isFile(toAbsolute(context.projectRoot, path)))) {
-      builder.report(diagnostic('SYMLINK_IN_PATH', link === path ? `${path} is a symlink to a folder, which the packer does not follow.` : `${path} goes through ${link}, which is a symlink.`,
-        { path }, 'Register the files in the real folder the link points to.'));
+      builder.report(
+        diagnostic(
+          'SYMLINK_IN_PATH',
+          link === path
+            ? `${path} is a symlink to a folder, which the packer does not follow.`
+            : `${path} goes through ${link}, which is a symlink.`,
+          { path },
+          'Register the files in the real folder the link points to.',
+        ),
+      );
       continue;
     }
     const registered = state.byPath.get(path);
     if (registered) {
-      builder.report(diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, { assetId: registered.id, path }));
+      builder.report(
+        diagnostic('ALREADY_REGISTERED', `${path} is already registered as ${registered.id}.`, {
+          assetId: registered.id,
+          path,
+        }),
+      );
       continue;
     }
     if (reportSidecarNamed(builder, context, path)) continue;
@@ -61,7 +95,12 @@ export function planRegister(builder: PlanBuilder, context: PlanContext, mutatio
       : state.snapshot.untracked.filter((file) => isSameOrInside(file.path, path)).map((file) => file.path);
     if (files.length === 0) {
       const anyRegistered = state.snapshot.assets.some((asset) => isSameOrInside(asset.path, path));
-      if (!anyRegistered) builder.report(diagnostic('NOT_FOUND', `Nothing to register at ${path}: no such file or folder under the asset roots.`, { path }));
+      if (!anyRegistered)
+        builder.report(
+          diagnostic('NOT_FOUND', `Nothing to register at ${path}: no such file or folder under the asset roots.`, {
+            path,
+          }),
+        );
       continue;
     }
     for (const file of files) adopted.add(file);
@@ -90,5 +129,9 @@ function literalPath(input: string, projectRoot: string): string {
 
 /** True when the input (relative to the project, or absolute) is the project folder itself. */
 function namesProjectRoot(input: string, projectRoot: string): boolean {
-  return input.length > 0 && !input.includes('\0') && nodePath.resolve(projectRoot, input.replace(/\\/g, '/')) === nodePath.resolve(projectRoot);
+  return (
+    input.length > 0 &&
+    !input.includes('\0') &&
+    nodePath.resolve(projectRoot, input.replace(/\\/g, '/')) === nodePath.resolve(projectRoot)
+  );
 }

@@ -13,7 +13,9 @@ export function planRemove(builder: PlanBuilder, context: PlanContext, mutation:
   }
   const sorted = [...chosen.values()].sort((a, b) => (a.path < b.path ? -1 : 1));
   const removedIds = new Set(chosen.keys());
-  const deleted = new Set(mutation.deleteFiles ? sorted.filter((asset) => asset.status === 'present').map((asset) => asset.path) : []);
+  const deleted = new Set(
+    mutation.deleteFiles ? sorted.filter((asset) => asset.status === 'present').map((asset) => asset.path) : [],
+  );
   for (const asset of sorted) {
     builder.registryMutations.push({ op: 'remove', entry: entryOf(asset) });
     if (!mutation.deleteFiles) continue; // without deleteFiles the files stay, sidecars included

@@ -15,7 +15,15 @@ import { canonicalEntry } from '../registry/registry-codec.js';
 export function planUpdate(builder: PlanBuilder, context: PlanContext, mutation: z.infer<typeof UpdateMutation>): void {
   const { assets, folder } = resolveAssets(builder, context, mutation.target);
   if (folder && assets.length !== 1) {
-    if (assets.length > 0) builder.report(diagnostic('INVALID_PATH', `${folder} is a folder; update takes one asset.`, { path: folder }, 'Name one asset by id or file path.'));
+    if (assets.length > 0)
+      builder.report(
+        diagnostic(
+          'INVALID_PATH',
+          `${folder} is a folder; update takes one asset.`,
+          { path: folder },
+          'Name one asset by id or file path.',
+        ),
+      );
     return;
   }
   const asset = assets[0];
@@ -27,7 +35,14 @@ export function planUpdate(builder: PlanBuilder, context: PlanContext, mutation:
   const rule = context.state.config.kinds[kind];
   const subject = { assetId: asset.id, path: asset.path };
   if (!rule && kind !== FALLBACK_KIND) {
-    builder.report(diagnostic('UNKNOWN_KIND', `Kind "${kind}" is not defined in packer.json.`, subject, `Use one of: ${Object.keys(context.state.config.kinds).join(', ')}.`));
+    builder.report(
+      diagnostic(
+        'UNKNOWN_KIND',
+        `Kind "${kind}" is not defined in packer.json.`,
+        subject,
+        `Use one of: ${Object.keys(context.state.config.kinds).join(', ')}.`,
+      ),
+    );
     return;
   }
   const settings: RegistryEntry['settings'] = { ...before.settings };
@@ -43,7 +58,14 @@ export function planUpdate(builder: PlanBuilder, context: PlanContext, mutation:
   }
   problem ??= settingsProblem(settings, rule);
   if (problem) {
-    builder.report(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem}.`, subject, 'Declare the setting for this kind in packer.json, or fix its value.'));
+    builder.report(
+      diagnostic(
+        'INVALID_SETTINGS',
+        `${asset.path}: ${problem}.`,
+        subject,
+        'Declare the setting for this kind in packer.json, or fix its value.',
+      ),
+    );
     return;
   }
   const after: RegistryEntry = { ...before, kind, settings, tags };

@@ -12,7 +12,11 @@ describe('registering the project root', () => {
     for (const input of ['.', './', root, path.join(root, '.')]) {
       const plan = await ws.preview({ type: 'register', paths: [input] });
       expect(plan.blockers, input).toEqual([]);
-      expect(plan.registryMutations.map((item) => (item.op === 'add' ? item.entry.path : '')).sort(), input).toEqual(['assets/a.png', 'assets/ui/b.txt', 'other/c.json']);
+      expect(plan.registryMutations.map((item) => (item.op === 'add' ? item.entry.path : '')).sort(), input).toEqual([
+        'assets/a.png',
+        'assets/ui/b.txt',
+        'other/c.json',
+      ]);
     }
     await ws.apply({ type: 'register', paths: ['.'] });
     expect(ws.snapshot.untracked).toEqual([]);

@@ -9,7 +9,10 @@ import { Workspace } from '../workspace/workspace.js';
 const FILES = { 'assets/real/x.png': 'x', 'assets/hero.png': 'hero' };
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(outcome).toBeInstanceOf(PackerError);
   return outcome as PackerError;
 }

@@ -4,11 +4,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedCrash, type CommitPoint } from '../commit/commit-journal.js';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
 import type { MutationInput } from '../contract/mutation-schema.js';
-import { copyProject, readProjectFiles, registryByPath, registryIds, type EntryView } from '../testing/project-state.js';
+import {
+  copyProject,
+  readProjectFiles,
+  registryByPath,
+  registryIds,
+  type EntryView,
+} from '../testing/project-state.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 
-const GODOT: ProjectConfigInput = { ...TEST_CONFIG, sidecars: ['{path}.import', '{path}.uid'], kinds: { ...TEST_CONFIG.kinds, script: { extensions: ['.gd'], processor: 'text' } } };
+const GODOT: ProjectConfigInput = {
+  ...TEST_CONFIG,
+  sidecars: ['{path}.import', '{path}.uid'],
+  kinds: { ...TEST_CONFIG.kinds, script: { extensions: ['.gd'], processor: 'text' } },
+};
 const UNITY: ProjectConfigInput = { ...TEST_CONFIG, assetRoots: ['Assets'], packs: [], sidecars: ['{path}.meta'] };
 
 const GODOT_FILES = {
@@ -47,7 +57,12 @@ const SCENARIOS: Scenario[] = [
     files: GODOT_FILES,
     config: GODOT,
     mutation: { type: 'remove', targets: ['assets/x.png', 'assets/player.gd'], deleteFiles: true },
-    steps: ['delete assets/player.gd', 'delete assets/player.gd.uid', 'delete assets/x.png', 'delete assets/x.png.import'],
+    steps: [
+      'delete assets/player.gd',
+      'delete assets/player.gd.uid',
+      'delete assets/x.png',
+      'delete assets/x.png.import',
+    ],
   },
   {
     name: 'Unity folder move with the folder .meta',
@@ -79,7 +94,13 @@ function viewOf(root: string, knownIds: ReadonlySet<string>): View {
 }
 
 function points(steps: number): CommitPoint[] {
-  return ['journal-written', ...Array.from({ length: steps }, (_, index) => `step-${index}` as const), 'registry-written', 'journal-committed', 'trash-removed'];
+  return [
+    'journal-written',
+    ...Array.from({ length: steps }, (_, index) => `step-${index}` as const),
+    'registry-written',
+    'journal-committed',
+    'trash-removed',
+  ];
 }
 
 describe.each(SCENARIOS)('sidecars survive a crash: $name', (scenario) => {
@@ -98,7 +119,11 @@ describe.each(SCENARIOS)('sidecars survive a crash: $name', (scenario) => {
     const copy = copyProject(base);
     const ws = await Workspace.open(copy);
     const result = await ws.apply(scenario.mutation);
-    expect(result.plan.filesystemMutations.map((step) => (step.op === 'move' ? `${step.from} → ${step.to}` : `delete ${step.path}`))).toEqual(scenario.steps);
+    expect(
+      result.plan.filesystemMutations.map((step) =>
+        step.op === 'move' ? `${step.from} → ${step.to}` : `delete ${step.path}`,
+      ),
+    ).toEqual(scenario.steps);
     expect(result.plan.filesystemMutations.filter((step) => step.sidecarOf !== undefined)).not.toEqual([]);
     after = viewOf(copy, knownIds);
     expect(ws.snapshot.diagnostics.filter((item) => item.severity !== 'info')).toEqual([]);
@@ -106,20 +131,27 @@ describe.each(SCENARIOS)('sidecars survive a crash: $name', (scenario) => {
     expect(after).not.toEqual(before);
   });
 
-  it.each(points(scenario.steps.length))('a crash at %s leaves each asset with its sidecars: exactly before or after', async (point) => {
-    const root = copyProject(base);
-    const crashing = await Workspace.open(root, {
-      commitHook: (at) => {
-        if (at === point) throw new SimulatedCrash(at);
-      },
-    });
-    await expect(crashing.apply(scenario.mutation)).rejects.toBeInstanceOf(SimulatedCrash);
-    const recovered = await Workspace.open(root);
-    const forward = point === 'journal-committed' || point === 'trash-removed';
-    expect(viewOf(root, knownIds)).toEqual(forward ? after : before);
-    expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
-    expect(existsSync(path.join(root, '.packer/trash'))).toBe(false);
-    expect(recovered.snapshot.diagnostics.filter((item) => item.code === 'RECOVERY_INCOMPLETE' || item.code === 'ORPHAN_SIDECAR')).toEqual([]);
-    await recovered.close();
-  });
+  it.each(points(scenario.steps.length))(
+    'a crash at %s leaves each asset with its sidecars: exactly before or after',
+    async (point) => {
+      const root = copyProject(base);
+      const crashing = await Workspace.open(root, {
+        commitHook: (at) => {
+          if (at === point) throw new SimulatedCrash(at);
+        },
+      });
+      await expect(crashing.apply(scenario.mutation)).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = await Workspace.open(root);
+      const forward = point === 'journal-committed' || point === 'trash-removed';
+      expect(viewOf(root, knownIds)).toEqual(forward ? after : before);
+      expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
+      expect(existsSync(path.join(root, '.packer/trash'))).toBe(false);
+      expect(
+        recovered.snapshot.diagnostics.filter(
+          (item) => item.code === 'RECOVERY_INCOMPLETE' || item.code === 'ORPHAN_SIDECAR',
+        ),
+      ).toEqual([]);
+      await recovered.close();
+    },
+  );
 });

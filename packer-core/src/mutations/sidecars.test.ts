@@ -7,7 +7,11 @@ import { readProjectFiles } from '../testing/project-state.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 
-const GODOT: ProjectConfigInput = { ...TEST_CONFIG, sidecars: ['{path}.import', '{path}.uid'], kinds: { ...TEST_CONFIG.kinds, script: { extensions: ['.gd'], processor: 'text' } } };
+const GODOT: ProjectConfigInput = {
+  ...TEST_CONFIG,
+  sidecars: ['{path}.import', '{path}.uid'],
+  kinds: { ...TEST_CONFIG.kinds, script: { extensions: ['.gd'], processor: 'text' } },
+};
 const UNITY: ProjectConfigInput = { ...TEST_CONFIG, assetRoots: ['Assets'], packs: [], sidecars: ['{path}.meta'] };
 
 /** A Godot-shaped tree: an image with its `.import`, a script with its `.uid`, and plain files. */
@@ -35,7 +39,10 @@ afterEach(async () => {
   for (const ws of open.splice(0)) await ws.close();
 });
 
-async function openProject(files: Record<string, string>, config: ProjectConfigInput): Promise<{ root: string; ws: Workspace }> {
+async function openProject(
+  files: Record<string, string>,
+  config: ProjectConfigInput,
+): Promise<{ root: string; ws: Workspace }> {
   const root = makeTempProject(files, config);
   const ws = await Workspace.open(root);
   open.push(ws);
@@ -44,22 +51,40 @@ async function openProject(files: Record<string, string>, config: ProjectConfigI
 
 const codes = (ws: Workspace): string[] => ws.snapshot.diagnostics.map((item) => item.code).sort();
 const fileSteps = (plan: Plan): string[] =>
-  plan.filesystemMutations.map((step) => (step.op === 'move' ? `move ${step.from} → ${step.to}` : `delete ${step.path}`) + (step.sidecarOf ? ` [${step.sidecarOf}]` : ''));
+  plan.filesystemMutations.map(
+    (step) =>
+      (step.op === 'move' ? `move ${step.from} → ${step.to}` : `delete ${step.path}`) +
+      (step.sidecarOf ? ` [${step.sidecarOf}]` : ''),
+  );
 
 describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
   it('are neither untracked nor registered: adding the folder registers only the assets', async () => {
     const { ws } = await openProject(GODOT_FILES, GODOT);
-    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual(['assets/player.gd', 'assets/readme.txt', 'assets/x.png']);
+    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual([
+      'assets/player.gd',
+      'assets/readme.txt',
+      'assets/x.png',
+    ]);
     expect(codes(ws)).toEqual(['UNTRACKED_FILE', 'UNTRACKED_FILE', 'UNTRACKED_FILE']);
     await ws.apply({ type: 'register', paths: ['assets'] });
-    expect(ws.snapshot.assets.map((asset) => asset.path).sort()).toEqual(['assets/player.gd', 'assets/readme.txt', 'assets/x.png']);
+    expect(ws.snapshot.assets.map((asset) => asset.path).sort()).toEqual([
+      'assets/player.gd',
+      'assets/readme.txt',
+      'assets/x.png',
+    ]);
     expect(ws.snapshot.diagnostics).toEqual([]);
   });
 
   it('registering a sidecar by name is a blocker that names its asset', async () => {
     const { ws } = await openProject(GODOT_FILES, GODOT);
     const plan = ws.preview({ type: 'register', paths: ['assets/x.png.import'] });
-    expect(plan.blockers).toMatchObject([{ code: 'SIDECAR_NOT_ASSET', path: 'assets/x.png.import', hint: expect.stringContaining('packer add assets/x.png') }]);
+    expect(plan.blockers).toMatchObject([
+      {
+        code: 'SIDECAR_NOT_ASSET',
+        path: 'assets/x.png.import',
+        hint: expect.stringContaining('packer add assets/x.png'),
+      },
+    ]);
     expect(plan.registryMutations).toEqual([]);
   });
 
@@ -68,10 +93,17 @@ describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
     await ws.apply({ type: 'register', paths: ['assets'] });
     const id = ws.state.byPath.get('assets/x.png')!.id;
     const result = await ws.apply({ type: 'move', from: 'assets/x.png', to: 'assets/art/y.png' });
-    expect(fileSteps(result.plan)).toEqual(['move assets/x.png → assets/art/y.png', 'move assets/x.png.import → assets/art/y.png.import [assets/x.png]']);
+    expect(fileSteps(result.plan)).toEqual([
+      'move assets/x.png → assets/art/y.png',
+      'move assets/x.png.import → assets/art/y.png.import [assets/x.png]',
+    ]);
     expect(result.plan.registryMutations).toHaveLength(1);
     expect(Object.keys(readProjectFiles(root)).filter((file) => file.startsWith('assets/'))).toEqual([
-      'assets/art/y.png', 'assets/art/y.png.import', 'assets/player.gd', 'assets/player.gd.uid', 'assets/readme.txt',
+      'assets/art/y.png',
+      'assets/art/y.png.import',
+      'assets/player.gd',
+      'assets/player.gd.uid',
+      'assets/readme.txt',
     ]);
     expect(ws.state.byPath.get('assets/art/y.png')!.id).toBe(id);
     expect(ws.snapshot.diagnostics).toEqual([]);
@@ -79,26 +111,39 @@ describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
 
     // A rename of the script carries its .uid; an asset without sidecars moves alone.
     expect(fileSteps(ws.preview({ type: 'move', from: 'assets/player.gd', to: 'assets/hero.gd' }))).toEqual([
-      'move assets/player.gd → assets/hero.gd', 'move assets/player.gd.uid → assets/hero.gd.uid [assets/player.gd]',
+      'move assets/player.gd → assets/hero.gd',
+      'move assets/player.gd.uid → assets/hero.gd.uid [assets/player.gd]',
     ]);
-    expect(fileSteps(ws.preview({ type: 'move', from: 'assets/readme.txt', to: 'assets/notes.txt' }))).toEqual(['move assets/readme.txt → assets/notes.txt']);
+    expect(fileSteps(ws.preview({ type: 'move', from: 'assets/readme.txt', to: 'assets/notes.txt' }))).toEqual([
+      'move assets/readme.txt → assets/notes.txt',
+    ]);
   });
 
   it('a sidecar destination that already exists blocks the move, and nothing moves', async () => {
-    const { root, ws } = await openProject({ ...GODOT_FILES, 'assets/z.png.import': 'stale, from a deleted z.png' }, GODOT);
+    const { root, ws } = await openProject(
+      { ...GODOT_FILES, 'assets/z.png.import': 'stale, from a deleted z.png' },
+      GODOT,
+    );
     await ws.apply({ type: 'register', paths: ['assets'] });
     expect(ws.snapshot.diagnostics).toMatchObject([{ code: 'ORPHAN_SIDECAR', path: 'assets/z.png.import' }]);
     const before = readProjectFiles(root);
     const plan = ws.preview({ type: 'move', from: 'assets/x.png', to: 'assets/z.png' });
     expect(plan.blockers).toMatchObject([{ code: 'TARGET_EXISTS', path: 'assets/z.png.import' }]);
-    await expect(ws.apply({ type: 'move', from: 'assets/x.png', to: 'assets/z.png' })).rejects.toMatchObject({ code: 'BLOCKED' });
+    await expect(ws.apply({ type: 'move', from: 'assets/x.png', to: 'assets/z.png' })).rejects.toMatchObject({
+      code: 'BLOCKED',
+    });
     expect(readProjectFiles(root)).toEqual(before);
   });
 
   it('a sidecar destination that is a file the scan ignores blocks too (a rename never overwrites)', async () => {
-    const { ws } = await openProject({ ...GODOT_FILES, 'assets/z.png.import': 'x' }, { ...GODOT, ignore: ['**/z.png.import'] });
+    const { ws } = await openProject(
+      { ...GODOT_FILES, 'assets/z.png.import': 'x' },
+      { ...GODOT, ignore: ['**/z.png.import'] },
+    );
     await ws.apply({ type: 'register', paths: ['assets'] });
-    expect(ws.preview({ type: 'move', from: 'assets/x.png', to: 'assets/z.png' }).blockers).toMatchObject([{ code: 'TARGET_EXISTS', path: 'assets/z.png.import' }]);
+    expect(ws.preview({ type: 'move', from: 'assets/x.png', to: 'assets/z.png' }).blockers).toMatchObject([
+      { code: 'TARGET_EXISTS', path: 'assets/z.png.import' },
+    ]);
   });
 
   it('remove with deleteFiles deletes the sidecars too; without it, they stay (and stay sidecars)', async () => {
@@ -126,7 +171,10 @@ describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
     rmSync(path.join(root, 'assets/x.png'));
     await ws.refresh(['assets/x.png']);
     expect(ws.snapshot.diagnostics.find((item) => item.code === 'ORPHAN_SIDECAR')).toMatchObject({
-      severity: 'warning', assetId: id, path: 'assets/x.png.import', hint: expect.stringContaining(`packer rm ${id} --delete-file`),
+      severity: 'warning',
+      assetId: id,
+      path: 'assets/x.png.import',
+      hint: expect.stringContaining(`packer rm ${id} --delete-file`),
     });
     expect(ws.snapshot.untracked).toEqual([]);
     const result = await ws.apply({ type: 'remove', targets: [id], deleteFiles: true });
@@ -187,7 +235,12 @@ describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
     ws = await Workspace.open(root);
     open.push(ws);
     const sidecarId = ws.state.byPath.get('assets/x.png.import')!.id;
-    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'SIDECAR_REGISTERED').map((item) => item.path).sort()).toEqual(['assets/player.gd.uid', 'assets/x.png.import']);
+    expect(
+      ws.snapshot.diagnostics
+        .filter((item) => item.code === 'SIDECAR_REGISTERED')
+        .map((item) => item.path)
+        .sort(),
+    ).toEqual(['assets/player.gd.uid', 'assets/x.png.import']);
     await ws.apply({ type: 'move', from: 'assets/x.png', to: 'assets/y.png' });
     expect(ws.state.byPath.get('assets/y.png.import')?.id).toBe(sidecarId);
     expect(ws.snapshot.assets.filter((asset) => asset.status === 'missing')).toEqual([]);
@@ -195,32 +248,52 @@ describe('sidecars (Godot: {path}.import, {path}.uid)', () => {
 });
 
 describe('sidecars (Unity: {path}.meta, folders included)', () => {
-  it('hides file and folder .meta files, an empty folder\'s included', async () => {
+  it("hides file and folder .meta files, an empty folder's included", async () => {
     const { root, ws } = await openProject(UNITY_FILES, UNITY);
     mkdirSync(path.join(root, 'Assets/Empty'));
     await ws.refresh();
-    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual(['Assets/Sprites/Enemies/Bat.png', 'Assets/Sprites/Hero.png']);
+    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual([
+      'Assets/Sprites/Enemies/Bat.png',
+      'Assets/Sprites/Hero.png',
+    ]);
     expect(codes(ws)).toEqual(['UNTRACKED_FILE', 'UNTRACKED_FILE']);
     // The empty folder goes away: its .meta is now an orphan (the rescan of the folder looks at its sidecar too).
     rmdirSync(path.join(root, 'Assets/Empty'));
     await ws.refresh(['Assets/Empty']);
-    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'ORPHAN_SIDECAR').map((item) => item.path)).toEqual(['Assets/Empty.meta']);
+    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'ORPHAN_SIDECAR').map((item) => item.path)).toEqual([
+      'Assets/Empty.meta',
+    ]);
   });
 
-  it('a folder move carries the folder\'s own .meta; the .meta files inside travel with the folder', async () => {
+  it("a folder move carries the folder's own .meta; the .meta files inside travel with the folder", async () => {
     const { root, ws } = await openProject(UNITY_FILES, UNITY);
     mkdirSync(path.join(root, 'Assets/Empty'));
     await ws.apply({ type: 'register', paths: ['Assets'] });
     const result = await ws.apply({ type: 'move', from: 'Assets/Sprites', to: 'Assets/Art' });
-    expect(fileSteps(result.plan)).toEqual(['move Assets/Sprites → Assets/Art', 'move Assets/Sprites.meta → Assets/Art.meta [Assets/Sprites]']);
-    expect(Object.keys(readProjectFiles(root)).filter((file) => file.startsWith('Assets/')).sort()).toEqual([
-      'Assets/Art.meta', 'Assets/Art/Enemies.meta', 'Assets/Art/Enemies/Bat.png', 'Assets/Art/Enemies/Bat.png.meta', 'Assets/Art/Hero.png', 'Assets/Art/Hero.png.meta', 'Assets/Empty.meta',
+    expect(fileSteps(result.plan)).toEqual([
+      'move Assets/Sprites → Assets/Art',
+      'move Assets/Sprites.meta → Assets/Art.meta [Assets/Sprites]',
+    ]);
+    expect(
+      Object.keys(readProjectFiles(root))
+        .filter((file) => file.startsWith('Assets/'))
+        .sort(),
+    ).toEqual([
+      'Assets/Art.meta',
+      'Assets/Art/Enemies.meta',
+      'Assets/Art/Enemies/Bat.png',
+      'Assets/Art/Enemies/Bat.png.meta',
+      'Assets/Art/Hero.png',
+      'Assets/Art/Hero.png.meta',
+      'Assets/Empty.meta',
     ]);
     expect(ws.snapshot.diagnostics).toEqual([]);
     // The folder's .meta destination taken: blocked.
     writeFileSync(path.join(root, 'Assets/Gfx.meta'), 'folderAsset: yes\n');
     await ws.refresh(['Assets/Gfx.meta']);
-    expect(ws.preview({ type: 'move', from: 'Assets/Art', to: 'Assets/Gfx' }).blockers).toMatchObject([{ code: 'TARGET_EXISTS', path: 'Assets/Gfx.meta' }]);
+    expect(ws.preview({ type: 'move', from: 'Assets/Art', to: 'Assets/Gfx' }).blockers).toMatchObject([
+      { code: 'TARGET_EXISTS', path: 'Assets/Gfx.meta' },
+    ]);
   });
 
   it('a folder moved outside leaves its .meta behind as an orphan', async () => {
@@ -229,6 +302,8 @@ describe('sidecars (Unity: {path}.meta, folders included)', () => {
     await ws.apply({ type: 'register', paths: ['Assets'] });
     renameSync(path.join(root, 'Assets/Sprites'), path.join(root, 'Assets/Art'));
     await ws.refresh(['Assets/Sprites', 'Assets/Art']);
-    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'ORPHAN_SIDECAR').map((item) => item.path)).toEqual(['Assets/Sprites.meta']);
+    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'ORPHAN_SIDECAR').map((item) => item.path)).toEqual([
+      'Assets/Sprites.meta',
+    ]);
   });
 });

@@ -18,7 +18,9 @@ function sidecarsMoving(context: PlanContext, owner: string, to: string): Sideca
   const rules = sidecarRules(context.state.config);
   if (!rules) return [];
   const after = rules.pathsOf(to);
-  return rules.pathsOf(owner).flatMap((sidecar, index) => (context.state.files.has(sidecar) ? [{ from: sidecar, to: after[index]! }] : []));
+  return rules
+    .pathsOf(owner)
+    .flatMap((sidecar, index) => (context.state.files.has(sidecar) ? [{ from: sidecar, to: after[index]! }] : []));
 }
 
 /**
@@ -27,7 +29,14 @@ function sidecarsMoving(context: PlanContext, owner: string, to: string): Sideca
  * sidecar a template places outside the folder. Each destination is checked like the owner's: an existing file
  * there is a TARGET_EXISTS blocker, a symlink on the way a SYMLINK_IN_PATH blocker.
  */
-export function planSidecarMoves(builder: PlanBuilder, context: PlanContext, source: string, target: string, folder: string | undefined, moving: readonly AssetView[]): void {
+export function planSidecarMoves(
+  builder: PlanBuilder,
+  context: PlanContext,
+  source: string,
+  target: string,
+  folder: string | undefined,
+  moving: readonly AssetView[],
+): void {
   const rules = sidecarRules(context.state.config);
   if (!rules) return;
   const owners = new Map<string, string>([[source, target]]);
@@ -64,7 +73,13 @@ export function planSidecarMoves(builder: PlanBuilder, context: PlanContext, sou
  * like the asset's file until the commit is final), also when the asset's own file is already gone. `deleted`
  * holds the paths the plan already deletes; `removedIds` the assets it already unregisters.
  */
-export function planSidecarDeletes(builder: PlanBuilder, context: PlanContext, asset: AssetView, deleted: Set<string>, removedIds: Set<string>): void {
+export function planSidecarDeletes(
+  builder: PlanBuilder,
+  context: PlanContext,
+  asset: AssetView,
+  deleted: Set<string>,
+  removedIds: Set<string>,
+): void {
   for (const { from: sidecar } of sidecarsMoving(context, asset.path, asset.path)) {
     if (deleted.has(sidecar)) continue;
     deleted.add(sidecar);
@@ -96,15 +111,27 @@ type Problem = { code: 'INVALID_PATH' | 'PATH_OUTSIDE_PROJECT' | 'SYMLINK_IN_PAT
 function destinationProblem(context: PlanContext, step: SidecarMove): Problem | undefined {
   const { state } = context;
   if (!assetRootOf(step.to, state.config.assetRoots)) {
-    return { code: 'INVALID_PATH', message: `The sidecar ${step.from} would move to ${step.to}, outside every asset root.`, hint: 'Check the "sidecars" templates in packer.json.' };
+    return {
+      code: 'INVALID_PATH',
+      message: `The sidecar ${step.from} would move to ${step.to}, outside every asset root.`,
+      hint: 'Check the "sidecars" templates in packer.json.',
+    };
   }
   const escape = escapeFor(state, step.to);
   if (escape) {
-    return { code: 'PATH_OUTSIDE_PROJECT', message: `The sidecar ${step.from} would move to ${step.to}, through ${escape}, a symlink that points outside the project.`, hint: 'Choose a destination that is not behind a symlink.' };
+    return {
+      code: 'PATH_OUTSIDE_PROJECT',
+      message: `The sidecar ${step.from} would move to ${step.to}, through ${escape}, a symlink that points outside the project.`,
+      hint: 'Choose a destination that is not behind a symlink.',
+    };
   }
   const link = symlinkInPath(context.projectRoot, step.to, true);
   if (link !== undefined) {
-    return { code: 'SYMLINK_IN_PATH', message: `The sidecar ${step.from} would move to ${step.to}, through ${link}, which is a symlink.`, hint: 'Move to the real folder the link points to.' };
+    return {
+      code: 'SYMLINK_IN_PATH',
+      message: `The sidecar ${step.from} would move to ${step.to}, through ${link}, which is a symlink.`,
+      hint: 'Move to the real folder the link points to.',
+    };
   }
   return undefined;
 }
@@ -118,10 +145,19 @@ function checkDestination(builder: PlanBuilder, context: PlanContext, step: Side
   }
   // A case-only rename on a case-insensitive disk finds the sidecar itself at its new name: that is no obstacle.
   const caseOnly = step.from.toLowerCase() === step.to.toLowerCase();
-  const there = context.state.files.has(step.to) || context.state.byPath.has(step.to) || (!caseOnly && existsOnDisk(context, step.to));
+  const there =
+    context.state.files.has(step.to) ||
+    context.state.byPath.has(step.to) ||
+    (!caseOnly && existsOnDisk(context, step.to));
   if (there && step.to !== step.from) {
-    builder.report(diagnostic('TARGET_EXISTS', `${step.to} already exists, and the sidecar ${step.from} of ${owner} would move there.`, { path: step.to },
-      `Move or remove ${step.to} first (an engine may have made it for a file that is no longer there), or choose another destination.`));
+    builder.report(
+      diagnostic(
+        'TARGET_EXISTS',
+        `${step.to} already exists, and the sidecar ${step.from} of ${owner} would move there.`,
+        { path: step.to },
+        `Move or remove ${step.to} first (an engine may have made it for a file that is no longer there), or choose another destination.`,
+      ),
+    );
     return false;
   }
   return true;
@@ -150,9 +186,15 @@ export function reportSidecarNamed(builder: PlanBuilder, context: PlanContext, p
   const stat = state.files.get(path)!;
   const owner = owners.find((candidate) => state.files.has(candidate) || stat.sidecarOfFolder === candidate);
   const what = owner === undefined ? `its asset ${owners[0]} is not on disk` : `it belongs to ${owner}`;
-  builder.report(diagnostic('SIDECAR_NOT_ASSET', `${path} is a sidecar (packer.json "sidecars"), not an asset: ${what}.`, { path },
-    owner === undefined
-      ? `Restore ${owners[0]}, or delete ${path} if nothing needs it. To make such files assets, take the template out of "sidecars".`
-      : `Register ${owner} (\`packer add ${owner}\`): the sidecar moves and is removed with it. To make such files assets, take the template out of "sidecars".`));
+  builder.report(
+    diagnostic(
+      'SIDECAR_NOT_ASSET',
+      `${path} is a sidecar (packer.json "sidecars"), not an asset: ${what}.`,
+      { path },
+      owner === undefined
+        ? `Restore ${owners[0]}, or delete ${path} if nothing needs it. To make such files assets, take the template out of "sidecars".`
+        : `Register ${owner} (\`packer add ${owner}\`): the sidecar moves and is removed with it. To make such files assets, take the template out of "sidecars".`,
+    ),
+  );
   return true;
 }

@@ -4,7 +4,8 @@ import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import type { PlanBuilder } from './plan-context.js';
 
 const LISTED = 20;
-const HINT = 'Rename the file without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json), then retry.';
+const HINT =
+  'Rename the file without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json), then retry.';
 
 /**
  * Reports an INVALID_PATH blocker for each observed file whose name the registry cannot hold, at or under
@@ -17,12 +18,25 @@ export function reportUnsupportedNames(builder: PlanBuilder, state: SnapshotStat
     if (!stat.unsupported || (under !== undefined && !isSameOrInside(path, under))) continue;
     if (count++ < LISTED) {
       const what = stat.unsupported.folder ? 'folder' : 'file';
-      builder.report(diagnostic('INVALID_PATH', `The ${what} ${path} (shown escaped) cannot be registered: its name holds ${stat.unsupported.reason}, which the registry cannot hold.`,
-        { path }, HINT));
+      builder.report(
+        diagnostic(
+          'INVALID_PATH',
+          `The ${what} ${path} (shown escaped) cannot be registered: its name holds ${stat.unsupported.reason}, which the registry cannot hold.`,
+          { path },
+          HINT,
+        ),
+      );
     }
   }
   if (count > LISTED) {
-    builder.report(diagnostic('INVALID_PATH', `${count - LISTED} more files${under === undefined ? '' : ` under ${under}`} have names the registry cannot hold.`, under === undefined ? {} : { path: under }, HINT));
+    builder.report(
+      diagnostic(
+        'INVALID_PATH',
+        `${count - LISTED} more files${under === undefined ? '' : ` under ${under}`} have names the registry cannot hold.`,
+        under === undefined ? {} : { path: under },
+        HINT,
+      ),
+    );
   }
   return count;
 }

@@ -24,7 +24,10 @@ const BUILD_CRASH_POINTS: [point: string, replaced: string[]][] = [
   ['build:journal-written', []],
   ...WRITTEN.map((name): [string, string[]] => [`build:pack-placed:${name}`, []]),
   ['build:packs-placed', []],
-  ...WRITTEN.map((name, index): [string, string[]] => [`build:manifest-committed:${name}`, WRITTEN.slice(0, index + 1)]),
+  ...WRITTEN.map((name, index): [string, string[]] => [
+    `build:manifest-committed:${name}`,
+    WRITTEN.slice(0, index + 1),
+  ]),
   ['build:old-packs-removed', WRITTEN],
   ['build:state-saved', WRITTEN],
 ];
@@ -50,48 +53,69 @@ async function expectConsistentPairs(ws: Workspace): Promise<void> {
 }
 
 describe('putting packs in place', () => {
-  it.each(BUILD_CRASH_POINTS)('a build that stops at %s leaves every pack with its manifest, and recovery says which were replaced', async (point, replaced) => {
-    const { ws, before } = await builtThenEdited();
-    const crash = (reached: string) => {
-      if (reached === point) throw new SimulatedCrash(point);
-    };
-    await expect(runBuild(ws, { crashHook: crash, operationId: 'op_crashed' })).rejects.toBeInstanceOf(SimulatedCrash);
+  it.each(BUILD_CRASH_POINTS)(
+    'a build that stops at %s leaves every pack with its manifest, and recovery says which were replaced',
+    async (point, replaced) => {
+      const { ws, before } = await builtThenEdited();
+      const crash = (reached: string) => {
+        if (reached === point) throw new SimulatedCrash(point);
+      };
+      await expect(runBuild(ws, { crashHook: crash, operationId: 'op_crashed' })).rejects.toBeInstanceOf(
+        SimulatedCrash,
+      );
 
-    // Before any recovery: a reader going through the manifests sees whole, matching pairs.
-    await expectConsistentPairs(ws);
-    for (const name of PACKS) {
-      const now = packBytes(ws.root, name)!;
-      expect(now.equals(before[name]!), name).toBe(!replaced.includes(name));
-    }
+      // Before any recovery: a reader going through the manifests sees whole, matching pairs.
+      await expectConsistentPairs(ws);
+      for (const name of PACKS) {
+        const now = packBytes(ws.root, name)!;
+        expect(now.equals(before[name]!), name).toBe(!replaced.includes(name));
+      }
 
-    const recovery = recoverBuildFolder(ws.root, ws.stateDir, ws.config);
-    const journaled = point !== 'build:packs-staged';
-    expect(recovery).toMatchObject({ journal: journaled ? 'committing' : 'none', replaced: journaled ? replaced : [], kept: journaled ? WRITTEN.filter((name) => !replaced.includes(name)) : [] });
-    const error = interruptedBuildError('op_crashed', true, recovery);
-    if (replaced.length === 0) expect(error.message).toMatch(/no pack was replaced/);
-    for (const name of replaced) expect(error.message).toContain(name);
-    if (replaced.length > 0 && replaced.length < WRITTEN.length) expect(error.message).toMatch(/audio kept (its|their) previous version/);
+      const recovery = recoverBuildFolder(ws.root, ws.stateDir, ws.config);
+      const journaled = point !== 'build:packs-staged';
+      expect(recovery).toMatchObject({
+        journal: journaled ? 'committing' : 'none',
+        replaced: journaled ? replaced : [],
+        kept: journaled ? WRITTEN.filter((name) => !replaced.includes(name)) : [],
+      });
+      const error = interruptedBuildError('op_crashed', true, recovery);
+      if (replaced.length === 0) expect(error.message).toMatch(/no pack was replaced/);
+      for (const name of replaced) expect(error.message).toContain(name);
+      if (replaced.length > 0 && replaced.length < WRITTEN.length)
+        expect(error.message).toMatch(/audio kept (its|their) previous version/);
 
-    // No temp file, no pack file that no manifest names, no journal; nothing for status to flag.
-    const files = readdirSync(path.join(ws.root, 'build')).sort();
-    expect(files.filter((name) => name.startsWith('.'))).toEqual([]);
-    expect(files.filter((name) => name.endsWith('.pack'))).toEqual(PACKS.map((name) => readManifest(packFilesOf(ws.root, ws.config, name).manifest)!.file).sort());
-    expect(existsSync(path.join(ws.stateDir, 'build-journal.json'))).toBe(false);
-    expect(checkPacks(ws.root, ws.config)).toEqual([]);
-    await expectConsistentPairs(ws);
+      // No temp file, no pack file that no manifest names, no journal; nothing for status to flag.
+      const files = readdirSync(path.join(ws.root, 'build')).sort();
+      expect(files.filter((name) => name.startsWith('.'))).toEqual([]);
+      expect(files.filter((name) => name.endsWith('.pack'))).toEqual(
+        PACKS.map((name) => readManifest(packFilesOf(ws.root, ws.config, name).manifest)!.file).sort(),
+      );
+      expect(existsSync(path.join(ws.stateDir, 'build-journal.json'))).toBe(false);
+      expect(checkPacks(ws.root, ws.config)).toEqual([]);
+      await expectConsistentPairs(ws);
 
-    // The next build rewrites exactly the packs that kept their previous version.
-    const next = await runBuild(ws);
-    const expected = journaled ? WRITTEN.filter((name) => !replaced.includes(name)) : WRITTEN;
-    expect(next.packs.filter((pack) => pack.status === 'written').map((pack) => pack.pack)).toEqual(expected);
-    await expectConsistentPairs(ws);
-  });
+      // The next build rewrites exactly the packs that kept their previous version.
+      const next = await runBuild(ws);
+      const expected = journaled ? WRITTEN.filter((name) => !replaced.includes(name)) : WRITTEN;
+      expect(next.packs.filter((pack) => pack.status === 'written').map((pack) => pack.pack)).toEqual(expected);
+      await expectConsistentPairs(ws);
+    },
+  );
 
   it('names the interrupted build only when the journal is its own', async () => {
     const { ws } = await builtThenEdited();
-    await expect(runBuild(ws, { crashHook: (at) => { if (at === 'build:manifest-committed:core') throw new SimulatedCrash(at); }, operationId: 'op_first' })).rejects.toBeInstanceOf(SimulatedCrash);
+    await expect(
+      runBuild(ws, {
+        crashHook: (at) => {
+          if (at === 'build:manifest-committed:core') throw new SimulatedCrash(at);
+        },
+        operationId: 'op_first',
+      }),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
     const recovery = recoverBuildFolder(ws.root, ws.stateDir, ws.config);
-    expect(interruptedBuildError('op_first', true, recovery)).toMatchObject({ data: { recovered: 'partial', replaced: ['core'], kept: ['sprites', 'audio'] } });
+    expect(interruptedBuildError('op_first', true, recovery)).toMatchObject({
+      data: { recovered: 'partial', replaced: ['core'], kept: ['sprites', 'audio'] },
+    });
     expect(interruptedBuildError('op_other', true, recovery)).toMatchObject({ data: { recovered: 'before' } });
     expect(interruptedBuildError('op_first', false, recovery).message).toMatch(/before this build started/);
   });
@@ -124,7 +148,13 @@ describe('PACK_UNVERIFIED', () => {
     truncateSync(file('sprites').pack, 1000);
     // The old layout's torn state: a new pack under the manifest's name, the old manifest beside it.
     const audio = readManifest(file('audio').manifest)!;
-    writeFileSync(file('audio').manifest, JSON.stringify({ ...audio, entries: audio.entries.map((entry, index) => (index === 0 ? { ...entry, digest: '0'.repeat(64) } : entry)) }));
+    writeFileSync(
+      file('audio').manifest,
+      JSON.stringify({
+        ...audio,
+        entries: audio.entries.map((entry, index) => (index === 0 ? { ...entry, digest: '0'.repeat(64) } : entry)),
+      }),
+    );
     writeFileSync(file('ui').manifest, '{ not json');
     rmSync(file('level1').manifest);
     const found = checkPacks(ws.root, ws.config);

@@ -4,7 +4,14 @@ import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { fsyncDirectory } from '../fs/atomic-write.js';
 import type { BuildCrashHook } from '../processing/build-crash-points.js';
 import { BuildJournalFile, type JournalPack } from './build-journal.js';
-import { manifestedFile, manifestPackFile, readManifest, removeUnreferencedPacks, type ManifestedFile, type PackFiles } from './pack-files.js';
+import {
+  manifestedFile,
+  manifestPackFile,
+  readManifest,
+  removeUnreferencedPacks,
+  type ManifestedFile,
+  type PackFiles,
+} from './pack-files.js';
 import { commitManifest, placePack, type StagedPack } from './pack-writer.js';
 
 /** One staged pack to put in place, with what the build state will record for it. */
@@ -57,7 +64,12 @@ export function commitPacks(
       headerDigest,
     };
   });
-  const base = { format: 'packer-build-journal' as const, version: 1 as const, ...(input.operationId ? { operationId: input.operationId } : {}), packs: entries };
+  const base = {
+    format: 'packer-build-journal' as const,
+    version: 1 as const,
+    ...(input.operationId ? { operationId: input.operationId } : {}),
+    packs: entries,
+  };
   journal.write({ ...base, state: 'committing' });
   crash('build:journal-written');
   const dirs = new Set(input.packs.map(({ staged }) => path.dirname(staged.target)));
@@ -73,7 +85,11 @@ export function commitPacks(
     crash(`build:manifest-committed:${files.name}`);
   }
   const committed = new Map(input.packs.map(({ files, staged }) => [files.name, staged.manifest.file]));
-  removeUnreferencedPacks(input.projectRoot, input.config, (name, manifestPath) => committed.get(name) ?? (input.manifestedFile ?? manifestedFile)(name, manifestPath));
+  removeUnreferencedPacks(
+    input.projectRoot,
+    input.config,
+    (name, manifestPath) => committed.get(name) ?? (input.manifestedFile ?? manifestedFile)(name, manifestPath),
+  );
   for (const dir of dirs) fsyncDirectory(dir);
   crash('build:old-packs-removed');
   return {

@@ -33,7 +33,12 @@ export function contentAddressedName(name: string, digest: string): string {
  * `<buildDir>/<name>.manifest.json` and the pack file it names (`<name>.<digest>.pack`; packs written before
  * content addressing are `<name>.pack`). Reads the manifest; pass it when the caller already has it.
  */
-export function packFilesOf(projectRoot: string, config: ProjectConfig, name: string, manifest: PackManifest | undefined | null = null): PackFiles {
+export function packFilesOf(
+  projectRoot: string,
+  config: ProjectConfig,
+  name: string,
+  manifest: PackManifest | undefined | null = null,
+): PackFiles {
   const dir = buildDirOf(projectRoot, config);
   const manifestPath = path.join(dir.absolute, `${name}.manifest.json`);
   const known = manifest === null ? readManifest(manifestPath) : manifest;
@@ -86,7 +91,11 @@ export function sweepTempPacks(buildDir: string): string[] {
  * old layout once a manifest names another file. A file any configured pack's manifest names is kept.
  * Returns the removed names.
  */
-export function removeUnreferencedPacks(projectRoot: string, config: ProjectConfig, named: ManifestedFile = manifestedFile): string[] {
+export function removeUnreferencedPacks(
+  projectRoot: string,
+  config: ProjectConfig,
+  named: ManifestedFile = manifestedFile,
+): string[] {
   const dir = buildDirOf(projectRoot, config).absolute;
   if (!existsSync(dir)) return [];
   const names = config.packs.map((rule) => rule.name);
@@ -99,7 +108,10 @@ export function removeUnreferencedPacks(projectRoot: string, config: ProjectConf
   for (const file of readdirSync(dir)) {
     if (referenced.has(file) || !file.endsWith('.pack')) continue;
     // A `<name>.pack` without a manifest is left alone: it may be a copy a person put there.
-    const stale = names.some((name) => isVersionOf(file, name) || (file === `${name}.pack` && existsSync(path.join(dir, `${name}.manifest.json`))));
+    const stale = names.some(
+      (name) =>
+        isVersionOf(file, name) || (file === `${name}.pack` && existsSync(path.join(dir, `${name}.manifest.json`))),
+    );
     if (!stale) continue;
     rmSync(path.join(dir, file), { force: true });
     removed.push(file);

@@ -22,7 +22,11 @@ export interface PackIndex {
 
 /** A damaged index, located in the header or in one table record. */
 export class PackFormatError extends Error {
-  constructor(readonly section: 'header' | 'table', message: string, readonly entryIndex?: number) {
+  constructor(
+    readonly section: 'header' | 'table',
+    message: string,
+    readonly entryIndex?: number,
+  ) {
     super(message);
     this.name = 'PackFormatError';
   }
@@ -52,7 +56,8 @@ export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer;
     strings[at + 2] = entry.path;
     strings[at + 3] = entry.kind;
     strings[at + 4] = canonicalMetadata(entry.metadata);
-    for (let field = at; field < at + 5; field++) poolLength += lengths[field] = Buffer.byteLength(strings[field]!, 'utf8');
+    for (let field = at; field < at + 5; field++)
+      poolLength += lengths[field] = Buffer.byteLength(strings[field]!, 'utf8');
   }
   const recordsLength = sorted.length * RECORD_BYTES;
   const tableLength = recordsLength + poolLength;
@@ -75,7 +80,16 @@ export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer;
       table.write(strings[index * 5 + field]!, recordsLength + poolAt, length, 'utf8');
       poolAt += length;
     }
-    entries[index] = { id: entry.id, name: entry.name, path: entry.path, kind: entry.kind, size: entry.size, digest: entry.digest, metadata: entry.metadata, offset: cursor };
+    entries[index] = {
+      id: entry.id,
+      name: entry.name,
+      path: entry.path,
+      kind: entry.kind,
+      size: entry.size,
+      digest: entry.digest,
+      metadata: entry.metadata,
+      offset: cursor,
+    };
     cursor = alignUp(cursor + entry.size);
   }
   const header = indexBytes.subarray(0, HEADER_BYTES);
@@ -93,7 +107,16 @@ export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer;
   headerDigest.copy(header, 96);
   return {
     indexBytes,
-    index: { version: PACK_FORMAT_VERSION, entryCount: sorted.length, tableOffset: HEADER_BYTES, tableLength, dataOffset, fileLength: cursor, headerDigest: headerDigest.toString('hex'), entries },
+    index: {
+      version: PACK_FORMAT_VERSION,
+      entryCount: sorted.length,
+      tableOffset: HEADER_BYTES,
+      tableLength,
+      dataOffset,
+      fileLength: cursor,
+      headerDigest: headerDigest.toString('hex'),
+      entries,
+    },
   };
 }
 
@@ -104,12 +127,22 @@ function isSortedById(entries: readonly LayoutEntry[]): boolean {
 
 /** Parses and checks a header (the first HEADER_BYTES of a pack). Throws PackFormatError('header'). */
 export function parseHeader(header: Buffer, fileLength?: number): Omit<PackIndex, 'entries'> & { tableDigest: string } {
-  if (header.length < HEADER_BYTES) throw new PackFormatError('header', `The file is ${header.length} bytes, shorter than a pack header (${HEADER_BYTES}).`);
-  if (!header.subarray(0, 8).equals(PACK_MAGIC)) throw new PackFormatError('header', 'The file does not start with the pack magic bytes; it is not a pack.');
+  if (header.length < HEADER_BYTES)
+    throw new PackFormatError(
+      'header',
+      `The file is ${header.length} bytes, shorter than a pack header (${HEADER_BYTES}).`,
+    );
+  if (!header.subarray(0, 8).equals(PACK_MAGIC))
+    throw new PackFormatError('header', 'The file does not start with the pack magic bytes; it is not a pack.');
   const headerDigest = sha256(header.subarray(0, 96));
-  if (!headerDigest.equals(header.subarray(96, 128))) throw new PackFormatError('header', 'The header digest does not match the header bytes: the header is damaged.');
+  if (!headerDigest.equals(header.subarray(96, 128)))
+    throw new PackFormatError('header', 'The header digest does not match the header bytes: the header is damaged.');
   const version = header.readUInt32LE(8);
-  if (version !== PACK_FORMAT_VERSION) throw new PackFormatError('header', `Pack format version ${version} is not supported (expected ${PACK_FORMAT_VERSION}).`);
+  if (version !== PACK_FORMAT_VERSION)
+    throw new PackFormatError(
+      'header',
+      `Pack format version ${version} is not supported (expected ${PACK_FORMAT_VERSION}).`,
+    );
   const u64 = (at: number): number => Number(header.readBigUInt64LE(at));
   const parsed = {
     version,
@@ -121,19 +154,32 @@ export function parseHeader(header: Buffer, fileLength?: number): Omit<PackIndex
     headerDigest: headerDigest.toString('hex'),
     tableDigest: header.subarray(64, 96).toString('hex'),
   };
-  const sane = header.readUInt32LE(12) === PACK_ALIGNMENT && header.readUInt32LE(20) === RECORD_BYTES && parsed.tableOffset === HEADER_BYTES &&
-    parsed.dataOffset === alignUp(HEADER_BYTES + parsed.tableLength) && parsed.tableLength >= parsed.entryCount * RECORD_BYTES &&
-    parsed.fileLength >= parsed.dataOffset && header.readBigUInt64LE(56) === 0n;
-  if (!sane) throw new PackFormatError('header', 'The header fields are inconsistent (alignment, record size or offsets).');
+  const sane =
+    header.readUInt32LE(12) === PACK_ALIGNMENT &&
+    header.readUInt32LE(20) === RECORD_BYTES &&
+    parsed.tableOffset === HEADER_BYTES &&
+    parsed.dataOffset === alignUp(HEADER_BYTES + parsed.tableLength) &&
+    parsed.tableLength >= parsed.entryCount * RECORD_BYTES &&
+    parsed.fileLength >= parsed.dataOffset &&
+    header.readBigUInt64LE(56) === 0n;
+  if (!sane)
+    throw new PackFormatError('header', 'The header fields are inconsistent (alignment, record size or offsets).');
   if (fileLength !== undefined && fileLength !== parsed.fileLength) {
-    throw new PackFormatError('header', `The header says the pack is ${parsed.fileLength} bytes, but the file is ${fileLength} bytes (truncated or extended).`);
+    throw new PackFormatError(
+      'header',
+      `The header says the pack is ${parsed.fileLength} bytes, but the file is ${fileLength} bytes (truncated or extended).`,
+    );
   }
   return parsed;
 }
 
 /** Parses the table (bytes tableOffset..tableOffset+tableLength) after checking its digest. Throws PackFormatError('table'). */
 export function parseTable(table: Buffer, header: ReturnType<typeof parseHeader>): PackEntryInfo[] {
-  if (sha256(table).toString('hex') !== header.tableDigest) throw new PackFormatError('table', 'The entry table does not match its digest in the header: the table is damaged.');
+  if (sha256(table).toString('hex') !== header.tableDigest)
+    throw new PackFormatError(
+      'table',
+      'The entry table does not match its digest in the header: the table is damaged.',
+    );
   const poolStart = header.entryCount * RECORD_BYTES;
   const entries: PackEntryInfo[] = [];
   let expectedOffset = header.dataOffset;
@@ -142,12 +188,14 @@ export function parseTable(table: Buffer, header: ReturnType<typeof parseHeader>
     const text = (field: number): string => {
       const start = table.readUInt32LE(at + 48 + field * 8);
       const length = table.readUInt32LE(at + 52 + field * 8);
-      if (poolStart + start + length > table.length) throw new PackFormatError('table', `Entry ${index} names a string outside the table.`, index);
+      if (poolStart + start + length > table.length)
+        throw new PackFormatError('table', `Entry ${index} names a string outside the table.`, index);
       return table.toString('utf8', poolStart + start, poolStart + start + length);
     };
     const offset = Number(table.readBigUInt64LE(at));
     const size = Number(table.readBigUInt64LE(at + 8));
-    if (offset !== expectedOffset) throw new PackFormatError('table', `Entry ${index} starts at ${offset}, expected ${expectedOffset}.`, index);
+    if (offset !== expectedOffset)
+      throw new PackFormatError('table', `Entry ${index} starts at ${offset}, expected ${expectedOffset}.`, index);
     expectedOffset = alignUp(offset + size);
     let metadata: EntryMetadata;
     try {
@@ -155,9 +203,22 @@ export function parseTable(table: Buffer, header: ReturnType<typeof parseHeader>
     } catch {
       throw new PackFormatError('table', `Entry ${index} has unreadable metadata.`, index);
     }
-    entries.push({ id: text(0), name: text(1), path: text(2), kind: text(3), offset, size, digest: table.toString('hex', at + 16, at + 48), metadata });
+    entries.push({
+      id: text(0),
+      name: text(1),
+      path: text(2),
+      kind: text(3),
+      offset,
+      size,
+      digest: table.toString('hex', at + 16, at + 48),
+      metadata,
+    });
   }
-  if (expectedOffset !== header.fileLength) throw new PackFormatError('table', `The entries end at ${expectedOffset}, but the header says the pack is ${header.fileLength} bytes.`);
+  if (expectedOffset !== header.fileLength)
+    throw new PackFormatError(
+      'table',
+      `The entries end at ${expectedOffset}, but the header says the pack is ${header.fileLength} bytes.`,
+    );
   return entries;
 }
 

@@ -7,7 +7,6 @@ import type { BuildState } from '../processing/build-state.js';
 import { HEADER_BYTES, layoutPack, parseHeader } from './pack-format.js';
 import { buildDirOf, isVersionOf, manifestPackFile, packFilesOf, readManifest } from './pack-files.js';
 
-
 /**
  * PACK_UNVERIFIED for each configured pack whose files do not hold together, found cheaply (no pack data is
  * read, so it runs at every daemon start and after every build whatever the packs weigh): the manifest is
@@ -26,22 +25,38 @@ export function checkPacks(projectRoot: string, config: ProjectConfig, buildStat
     const files = packFilesOf(projectRoot, config, rule.name, undefined);
     const manifest = readManifest(files.manifest);
     const unverified = (message: string, path: string) =>
-      out.push(diagnostic('PACK_UNVERIFIED', `Pack ${rule.name}: ${message}`, { path }, `Run \`packer verify ${rule.name}\` for details; \`packer build\` rewrites it.`));
+      out.push(
+        diagnostic(
+          'PACK_UNVERIFIED',
+          `Pack ${rule.name}: ${message}`,
+          { path },
+          `Run \`packer verify ${rule.name}\` for details; \`packer build\` rewrites it.`,
+        ),
+      );
     if (!manifest) {
-      if (existsSync(files.manifest)) unverified(`${files.relativeManifest} is not a valid manifest.`, files.relativeManifest);
+      if (existsSync(files.manifest))
+        unverified(`${files.relativeManifest} is not a valid manifest.`, files.relativeManifest);
       else {
         const orphan = existsSync(files.pack) ? path.basename(files.pack) : versionsOf(buildDir, rule.name)[0];
-        if (orphan) unverified(`${buildDirOf(projectRoot, config).relative}/${orphan} has no manifest beside it.`, files.relativeManifest);
+        if (orphan)
+          unverified(
+            `${buildDirOf(projectRoot, config).relative}/${orphan} has no manifest beside it.`,
+            files.relativeManifest,
+          );
       }
       continue;
     }
     if (!manifestPackFile(manifest)) {
-      unverified(`${files.relativeManifest} names ${JSON.stringify(manifest.file)}, which is not a pack file beside it.`, files.relativeManifest);
+      unverified(
+        `${files.relativeManifest} names ${JSON.stringify(manifest.file)}, which is not a pack file beside it.`,
+        files.relativeManifest,
+      );
       continue;
     }
     const located = packFilesOf(projectRoot, config, rule.name, manifest);
     const problem = packProblem(located.pack, manifest.bytes, () => layoutPack(manifest.entries).index.headerDigest);
-    if (problem) unverified(`${located.relativePack} ${problem} (named by ${located.relativeManifest}).`, located.relativePack);
+    if (problem)
+      unverified(`${located.relativePack} ${problem} (named by ${located.relativeManifest}).`, located.relativePack);
   }
   return out;
 }
@@ -71,7 +86,9 @@ function packProblem(file: string, bytes: number, expectedHeaderDigest: () => st
 
 function versionsOf(buildDir: string, name: string): string[] {
   try {
-    return readdirSync(buildDir).filter((file) => isVersionOf(file, name)).sort();
+    return readdirSync(buildDir)
+      .filter((file) => isVersionOf(file, name))
+      .sort();
   } catch {
     return [];
   }

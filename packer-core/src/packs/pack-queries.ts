@@ -6,12 +6,23 @@ import { PAGE_SIZES } from '../contract/runtime-constants.js';
 import { PackerError } from '../contract/errors.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { normalizeProjectPath, toAbsolute } from '../paths/project-path.js';
-import { buildDirOf, packFilesOf, manifestPackFile, PACK_NAME_DIGEST_CHARS, readManifest, type PackFiles } from './pack-files.js';
+import {
+  buildDirOf,
+  packFilesOf,
+  manifestPackFile,
+  PACK_NAME_DIGEST_CHARS,
+  readManifest,
+  type PackFiles,
+} from './pack-files.js';
 import { PackReader } from './pack-reader.js';
 import { verifyPack } from './verify-pack.js';
 
 /** Every configured pack with what its manifest says and its last recorded build. Reads manifests only. */
-export function listPacks(projectRoot: string, config: ProjectConfig, lastBuilds: readonly PackBuildInfo[]): { buildDir: string; items: PackInfo[] } {
+export function listPacks(
+  projectRoot: string,
+  config: ProjectConfig,
+  lastBuilds: readonly PackBuildInfo[],
+): { buildDir: string; items: PackInfo[] } {
   const items = config.packs.map((rule): PackInfo => {
     const manifest = readManifest(packFilesOf(projectRoot, config, rule.name, undefined).manifest);
     const files = packFilesOf(projectRoot, config, rule.name, manifest);
@@ -21,7 +32,14 @@ export function listPacks(projectRoot: string, config: ProjectConfig, lastBuilds
       file: files.relativePack,
       manifestFile: files.relativeManifest,
       exists: existsSync(files.pack) && manifest !== undefined,
-      ...(manifest ? { digest: manifest.digest, entries: manifest.entries.length, bytes: manifest.bytes, revision: manifest.revision } : {}),
+      ...(manifest
+        ? {
+            digest: manifest.digest,
+            entries: manifest.entries.length,
+            bytes: manifest.bytes,
+            revision: manifest.revision,
+          }
+        : {}),
       ...(lastBuild ? { lastBuild } : {}),
     };
   });
@@ -41,20 +59,31 @@ export function resolvePack(projectRoot: string, config: ProjectConfig, ref: str
     const dir = path.posix.dirname(relative) === '.' ? '' : `${path.posix.dirname(relative)}/`;
     const stem = path.posix.basename(relative, '.pack');
     const versioned = new RegExp(`^(.+)\\.[0-9a-f]{${PACK_NAME_DIGEST_CHARS}}$`).exec(stem);
-    const name = versioned && existsSync(toAbsolute(projectRoot, `${dir}${versioned[1]}.manifest.json`)) ? versioned[1]! : stem;
+    const name =
+      versioned && existsSync(toAbsolute(projectRoot, `${dir}${versioned[1]}.manifest.json`)) ? versioned[1]! : stem;
     const relativeManifest = `${dir}${name}.manifest.json`;
     const manifest = toAbsolute(projectRoot, relativeManifest);
     if (!versioned && !existsSync(toAbsolute(projectRoot, relative))) {
       const known = readManifest(manifest);
       const named = known && manifestPackFile(known);
       if (named) {
-        return { name, pack: toAbsolute(projectRoot, `${dir}${named}`), manifest, relativePack: `${dir}${named}`, relativeManifest };
+        return {
+          name,
+          pack: toAbsolute(projectRoot, `${dir}${named}`),
+          manifest,
+          relativePack: `${dir}${named}`,
+          relativeManifest,
+        };
       }
     }
     return { name, pack: toAbsolute(projectRoot, relative), manifest, relativePack: relative, relativeManifest };
   }
   const known = config.packs.map((rule) => rule.name);
-  throw new PackerError('NOT_FOUND', `No pack named ${JSON.stringify(ref)}.`, { pack: ref, known, hint: known.length ? `Use one of: ${known.join(', ')}, or a path to a .pack file.` : 'Define packs in packer.json.' });
+  throw new PackerError('NOT_FOUND', `No pack named ${JSON.stringify(ref)}.`, {
+    pack: ref,
+    known,
+    hint: known.length ? `Use one of: ${known.join(', ')}, or a path to a .pack file.` : 'Define packs in packer.json.',
+  });
 }
 
 export { readManifest };
@@ -64,9 +93,14 @@ export { readManifest };
  * vanished because a build moved the manifest on meanwhile is looked up again through the new manifest.
  */
 export async function verifyPackFiles(files: PackFiles): Promise<VerifyResult> {
-  const result = await verifyPack(files.pack, readManifest(files.manifest), { pack: files.name, file: files.relativePack });
+  const result = await verifyPack(files.pack, readManifest(files.manifest), {
+    pack: files.name,
+    file: files.relativePack,
+  });
   const moved = result.problem?.section === 'file' ? movedOn(files) : undefined;
-  return moved ? verifyPack(moved.pack, readManifest(moved.manifest), { pack: moved.name, file: moved.relativePack }) : result;
+  return moved
+    ? verifyPack(moved.pack, readManifest(moved.manifest), { pack: moved.name, file: moved.relativePack })
+    : result;
 }
 
 // The files of the same pack when its manifest now names another file than `files.pack`.
@@ -79,7 +113,10 @@ function movedOn(files: PackFiles): PackFiles | undefined {
 }
 
 /** A page of a pack's entries, read from the pack's own table. NOT_FOUND when there is no pack file. */
-export async function listPackEntries(files: PackFiles, options: { limit?: number | undefined; page?: string | undefined } = {}) {
+export async function listPackEntries(
+  files: PackFiles,
+  options: { limit?: number | undefined; page?: string | undefined } = {},
+) {
   const reader = await PackReader.open(files.pack).catch((error: unknown) => {
     const moved = error instanceof PackerError && error.code === 'NOT_FOUND' ? movedOn(files) : undefined;
     if (!moved) throw error;
@@ -107,7 +144,16 @@ export async function listPackEntries(files: PackFiles, options: { limit?: numbe
 
 function decodePage(page: string, fingerprint: string): number {
   const match = /^([0-9a-f]{16}):(\d+)$/.exec(page);
-  if (!match) throw new PackerError('INVALID_PARAMS', `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`, { page });
-  if (match[1] !== fingerprint) throw new PackerError('CONFLICT', 'The pack was rebuilt since the previous page.', { page, hint: 'List again from the first page.' });
+  if (!match)
+    throw new PackerError(
+      'INVALID_PARAMS',
+      `Invalid page token ${JSON.stringify(page)}: pass the "nextPage" value of the previous answer.`,
+      { page },
+    );
+  if (match[1] !== fingerprint)
+    throw new PackerError('CONFLICT', 'The pack was rebuilt since the previous page.', {
+      page,
+      hint: 'List again from the first page.',
+    });
   return Number(match[2]);
 }

@@ -18,7 +18,15 @@ const sha = (data: Buffer): string => createHash('sha256').update(data).digest('
 
 describe('pack format', () => {
   it('lays out entries sorted by id, 16-byte aligned, whatever the input order', () => {
-    const entries = ['a_3', 'a_1', 'a_2'].map((id, index) => ({ id, name: `n${id}`, path: `assets/n${id}`, kind: 'data', size: 5 + index * 7, digest: sha(Buffer.from(id)), metadata: { b: 1, a: 'x' } }));
+    const entries = ['a_3', 'a_1', 'a_2'].map((id, index) => ({
+      id,
+      name: `n${id}`,
+      path: `assets/n${id}`,
+      kind: 'data',
+      size: 5 + index * 7,
+      digest: sha(Buffer.from(id)),
+      metadata: { b: 1, a: 'x' },
+    }));
     const one = layoutPack(entries);
     const two = layoutPack([...entries].reverse());
     expect(one.indexBytes.equals(two.indexBytes)).toBe(true);

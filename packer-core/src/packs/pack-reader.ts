@@ -14,7 +14,11 @@ import { HEADER_BYTES, PackFormatError, parseHeader, parseTable, type PackIndex 
 export class PackReader {
   private readonly byRef = new Map<string, PackEntryInfo>();
 
-  private constructor(private readonly handle: FileHandle, readonly file: string, readonly index: PackIndex) {
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly file: string,
+    readonly index: PackIndex,
+  ) {
     // Ids, names and paths cannot collide with each other: ids start with "a_" and contain no "/", and a
     // name is a suffix of its path; still, ids win, then names, then paths.
     for (const entry of [...index.entries].reverse()) this.byRef.set(entry.path, entry);
@@ -28,7 +32,11 @@ export class PackReader {
     try {
       handle = await open(file, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new PackerError('NOT_FOUND', `No pack file at ${file}.`, { path: file, hint: 'Build it with `packer build`.' });
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new PackerError('NOT_FOUND', `No pack file at ${file}.`, {
+          path: file,
+          hint: 'Build it with `packer build`.',
+        });
       throw toPackerError(error);
     }
     try {
@@ -36,7 +44,11 @@ export class PackReader {
     } catch (error) {
       await handle.close();
       if (error instanceof PackFormatError) {
-        throw new PackerError('PACK_CORRUPT', `${file} is not a readable pack: ${error.message}`, { path: file, section: error.section, hint: 'Run `packer verify` for details, then rebuild.' });
+        throw new PackerError('PACK_CORRUPT', `${file} is not a readable pack: ${error.message}`, {
+          path: file,
+          section: error.section,
+          hint: 'Run `packer verify` for details, then rebuild.',
+        });
       }
       throw toPackerError(error);
     }
@@ -58,7 +70,11 @@ export class PackReader {
     const { bytesRead } = await this.handle.read(data, 0, entry.size, entry.offset);
     const digest = createHash('sha256').update(data.subarray(0, bytesRead)).digest('hex');
     if (bytesRead !== entry.size || digest !== entry.digest) {
-      throw new PackerError('PACK_CORRUPT', `Entry ${entry.name} (${entry.id}) of ${this.file} does not match its digest.`, { path: this.file, entry: entry.id, hint: 'Run `packer verify`, then rebuild.' });
+      throw new PackerError(
+        'PACK_CORRUPT',
+        `Entry ${entry.name} (${entry.id}) of ${this.file} does not match its digest.`,
+        { path: this.file, entry: entry.id, hint: 'Run `packer verify`, then rebuild.' },
+      );
     }
     return data;
   }
@@ -76,7 +92,12 @@ export class PackReader {
 
   private require(ref: string): PackEntryInfo {
     const entry = this.find(ref);
-    if (!entry) throw new PackerError('NOT_FOUND', `Pack ${this.file} has no entry with id, name or path ${JSON.stringify(ref)}.`, { path: this.file, ref });
+    if (!entry)
+      throw new PackerError(
+        'NOT_FOUND',
+        `Pack ${this.file} has no entry with id, name or path ${JSON.stringify(ref)}.`,
+        { path: this.file, ref },
+      );
     return entry;
   }
 }

@@ -40,17 +40,29 @@ function recoverNow(projectRoot: string, stateDir: string, config: ProjectConfig
   const removed = sweepTempPacks(buildDirOf(projectRoot, config).absolute);
   const journalFile = new BuildJournalFile(stateDir);
   const journal = journalFile.read();
-  const recovery: BuildRecovery = { journal: journal === undefined ? 'none' : journal === 'invalid' ? 'invalid' : journal.state, replaced: [], kept: [], removed };
+  const recovery: BuildRecovery = {
+    journal: journal === undefined ? 'none' : journal === 'invalid' ? 'invalid' : journal.state,
+    replaced: [],
+    kept: [],
+    removed,
+  };
   if (journal && journal !== 'invalid') {
     if (journal.operationId) recovery.operationId = journal.operationId;
     const state = BuildState.load(stateDir);
     for (const pack of journal.packs) {
       const manifest = manifestPathOf(projectRoot, config, pack.name);
       // The build state knows (by stat) what a manifest it wrote names: no manifest of a big pack is parsed.
-      const named = config.packs.some((rule) => rule.name === pack.name) ? state.manifestPointer(pack.name, manifest) : undefined;
+      const named = config.packs.some((rule) => rule.name === pack.name)
+        ? state.manifestPointer(pack.name, manifest)
+        : undefined;
       if (named && named.file === pack.next.file && named.digest === pack.next.digest) {
         recovery.replaced.push(pack.name);
-        if (journal.state === 'committing') state.record({ name: pack.name, manifest, pack: path.join(path.dirname(manifest), named.file) }, pack.info, pack.headerDigest);
+        if (journal.state === 'committing')
+          state.record(
+            { name: pack.name, manifest, pack: path.join(path.dirname(manifest), named.file) },
+            pack.info,
+            pack.headerDigest,
+          );
       } else {
         recovery.kept.push(pack.name);
       }
@@ -66,11 +78,17 @@ function recoverNow(projectRoot: string, stateDir: string, config: ProjectConfig
  * The `failed` event of a build a crashed daemon left without a terminal event: what its packs are now.
  * `started` says whether the build had begun; `recovery` is what `recoverBuildFolder` found at this start.
  */
-export function interruptedBuildError(operationId: string, started: boolean, recovery: BuildRecovery): { message: string; data: ErrorData['INTERNAL'] } {
-  const ours = recovery.journal !== 'none' && (recovery.operationId === undefined || recovery.operationId === operationId);
+export function interruptedBuildError(
+  operationId: string,
+  started: boolean,
+  recovery: BuildRecovery,
+): { message: string; data: ErrorData['INTERNAL'] } {
+  const ours =
+    recovery.journal !== 'none' && (recovery.operationId === undefined || recovery.operationId === operationId);
   if (started && recovery.journal === 'invalid') {
     return {
-      message: 'The daemon stopped during this build and its build journal was unreadable: each manifest names a complete pack, but which packs were replaced is unknown. Run `packer status` to see each pack\'s last build.',
+      message:
+        "The daemon stopped during this build and its build journal was unreadable: each manifest names a complete pack, but which packs were replaced is unknown. Run `packer status` to see each pack's last build.",
       data: { recovered: 'unknown' },
     };
   }
@@ -84,10 +102,22 @@ export function interruptedBuildError(operationId: string, started: boolean, rec
   }
   const { replaced, kept } = recovery;
   const list = (names: string[]) => names.join(', ');
-  const data: ErrorData['INTERNAL'] = { recovered: kept.length === 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial', replaced, kept };
-  if (kept.length === 0) return { message: `The daemon stopped after this build put its packs in place: ${replaced.length === 1 ? 'pack' : 'packs'} ${list(replaced)} ${replaced.length === 1 ? 'was' : 'were'} replaced.`, data };
+  const data: ErrorData['INTERNAL'] = {
+    recovered: kept.length === 0 ? 'after' : replaced.length === 0 ? 'before' : 'partial',
+    replaced,
+    kept,
+  };
+  if (kept.length === 0)
+    return {
+      message: `The daemon stopped after this build put its packs in place: ${replaced.length === 1 ? 'pack' : 'packs'} ${list(replaced)} ${replaced.length === 1 ? 'was' : 'were'} replaced.`,
+      data,
+    };
   const keptText = `${list(kept)} kept ${kept.length === 1 ? 'its' : 'their'} previous version`;
-  if (replaced.length === 0) return { message: `The daemon stopped while this build was putting packs in place, before any manifest was committed: no pack was replaced; ${keptText}.`, data };
+  if (replaced.length === 0)
+    return {
+      message: `The daemon stopped while this build was putting packs in place, before any manifest was committed: no pack was replaced; ${keptText}.`,
+      data,
+    };
   return {
     message: `The daemon stopped while this build was putting packs in place: ${replaced.length === 1 ? 'pack' : 'packs'} ${list(replaced)} ${replaced.length === 1 ? 'was' : 'were'} replaced; ${keptText}. Build again to bring ${kept.length === 1 ? 'it' : 'them'} up to date.`,
     data,

@@ -10,7 +10,12 @@ const CHUNK = 1 << 20;
 export class SegmentFile {
   private handle: Promise<FileHandle> | undefined;
 
-  constructor(readonly file: string, readonly id: number, public size: number, private readonly mode: 'append' | 'read') {}
+  constructor(
+    readonly file: string,
+    readonly id: number,
+    public size: number,
+    private readonly mode: 'append' | 'read',
+  ) {}
 
   /** Appends bytes; resolves with their offset. */
   async append(bytes: Uint8Array): Promise<number> {
@@ -58,7 +63,14 @@ export class SegmentFile {
   }
 }
 
-async function copy(source: FileHandle, from: number, target: FileHandle, to: number, size: number, onChunk?: (chunk: Buffer) => void): Promise<void> {
+async function copy(
+  source: FileHandle,
+  from: number,
+  target: FileHandle,
+  to: number,
+  size: number,
+  onChunk?: (chunk: Buffer) => void,
+): Promise<void> {
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
   for (let done = 0; done < size;) {
     const { bytesRead } = await source.read(buffer, 0, Math.min(buffer.length, size - done), from + done);

@@ -38,7 +38,14 @@ async function verifyFlipped(position: number) {
 describe('verifyPack', () => {
   it('accepts an intact pack and reports its digest', async () => {
     const result = await verifyPackFiles(files);
-    expect(result).toMatchObject({ ok: true, pack: 'core', file: `build/core.${manifest.digest.slice(0, 16)}.pack`, digest: manifest.digest, entries: 15, bytes: good.length });
+    expect(result).toMatchObject({
+      ok: true,
+      pack: 'core',
+      file: `build/core.${manifest.digest.slice(0, 16)}.pack`,
+      digest: manifest.digest,
+      entries: 15,
+      bytes: good.length,
+    });
   });
 
   it('names the entry when any byte of any entry is flipped', async () => {
@@ -46,7 +53,11 @@ describe('verifyPack', () => {
       for (const position of [entry.offset, entry.offset + Math.floor(entry.size / 2), entry.offset + entry.size - 1]) {
         const result = await verifyFlipped(position);
         expect(result.ok).toBe(false);
-        expect(result.problem).toMatchObject({ section: 'entry', entry: { index, id: entry.id, name: entry.name, path: entry.path }, expected: entry.digest });
+        expect(result.problem).toMatchObject({
+          section: 'entry',
+          entry: { index, id: entry.id, name: entry.name, path: entry.path },
+          expected: entry.digest,
+        });
       }
     }
   });
@@ -63,11 +74,20 @@ describe('verifyPack', () => {
     let poolOffset = 0;
     for (const [index, entry] of manifest.entries.entries()) {
       const recordByte = HEADER_BYTES + index * RECORD_BYTES + 20;
-      expect((await verifyFlipped(recordByte)).problem).toMatchObject({ section: 'table', entry: { index, id: entry.id } });
+      expect((await verifyFlipped(recordByte)).problem).toMatchObject({
+        section: 'table',
+        entry: { index, id: entry.id },
+      });
       const stringByte = poolStart + poolOffset + 3;
-      expect((await verifyFlipped(stringByte)).problem).toMatchObject({ section: 'table', entry: { index, id: entry.id } });
+      expect((await verifyFlipped(stringByte)).problem).toMatchObject({
+        section: 'table',
+        entry: { index, id: entry.id },
+      });
       const metadata = JSON.stringify(Object.fromEntries(Object.entries(entry.metadata).sort()));
-      poolOffset += [entry.id, entry.name, entry.path, entry.kind, metadata].reduce((sum, text) => sum + Buffer.byteLength(text), 0);
+      poolOffset += [entry.id, entry.name, entry.path, entry.kind, metadata].reduce(
+        (sum, text) => sum + Buffer.byteLength(text),
+        0,
+      );
     }
   });
 
@@ -78,7 +98,10 @@ describe('verifyPack', () => {
     });
     expect(gapAfter).toBeGreaterThanOrEqual(0);
     const entry = manifest.entries[gapAfter]!;
-    expect((await verifyFlipped(entry.offset + entry.size)).problem).toMatchObject({ section: 'padding', entry: { id: entry.id } });
+    expect((await verifyFlipped(entry.offset + entry.size)).problem).toMatchObject({
+      section: 'padding',
+      entry: { id: entry.id },
+    });
   });
 
   it('reports a truncated pack, a stale manifest and a missing file', async () => {
@@ -86,11 +109,18 @@ describe('verifyPack', () => {
     expect((await verifyPackFiles(files)).problem?.section).toBe('header');
     writeFileSync(files.pack, good);
 
-    const stale = { ...manifest, entries: manifest.entries.map((entry, index) => (index === 3 ? { ...entry, digest: '0'.repeat(64) } : entry)) };
+    const stale = {
+      ...manifest,
+      entries: manifest.entries.map((entry, index) => (index === 3 ? { ...entry, digest: '0'.repeat(64) } : entry)),
+    };
     writeFileSync(files.manifest, JSON.stringify(stale));
     expect((await verifyPackFiles(files)).problem).toMatchObject({ section: 'manifest', entry: { index: 3 } });
     writeFileSync(files.manifest, JSON.stringify({ ...manifest, digest: 'f'.repeat(64) }));
-    expect((await verifyPackFiles(files)).problem).toMatchObject({ section: 'manifest', expected: 'f'.repeat(64), actual: manifest.digest });
+    expect((await verifyPackFiles(files)).problem).toMatchObject({
+      section: 'manifest',
+      expected: 'f'.repeat(64),
+      actual: manifest.digest,
+    });
     writeFileSync(files.manifest, JSON.stringify(manifest));
 
     rmSync(files.pack);

@@ -10,13 +10,31 @@ const CHUNK = 1 << 20;
  * padding, then the manifest (entries and whole-file digest). Reports the first problem in file order,
  * naming the entry when one is to blame. `labels` only name things in the result.
  */
-export async function verifyPack(absolute: string, manifest: PackManifest | undefined, labels: { pack: string; file: string }): Promise<VerifyResult> {
-  const result = (fields: Partial<VerifyResult>, problem?: VerifyProblem): VerifyResult => ({ pack: labels.pack, file: labels.file, ok: !problem, bytes: 0, entries: 0, ...fields, ...(problem ? { problem } : {}) });
+export async function verifyPack(
+  absolute: string,
+  manifest: PackManifest | undefined,
+  labels: { pack: string; file: string },
+): Promise<VerifyResult> {
+  const result = (fields: Partial<VerifyResult>, problem?: VerifyProblem): VerifyResult => ({
+    pack: labels.pack,
+    file: labels.file,
+    ok: !problem,
+    bytes: 0,
+    entries: 0,
+    ...fields,
+    ...(problem ? { problem } : {}),
+  });
   let handle: FileHandle;
   try {
     handle = await open(absolute, 'r');
   } catch (error) {
-    return result({}, { section: 'file', message: `Cannot open ${labels.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.` });
+    return result(
+      {},
+      {
+        section: 'file',
+        message: `Cannot open ${labels.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
+      },
+    );
   }
   try {
     const { size } = await handle.stat();
@@ -36,7 +54,10 @@ export async function verifyPack(absolute: string, manifest: PackManifest | unde
     } catch (error) {
       if (!(error instanceof PackFormatError)) throw error;
       const index = error.entryIndex ?? (manifest ? damagedRecord(table, manifest) : undefined);
-      return result({ bytes: size, entries: parsed.entryCount }, { section: 'table', message: error.message, ...entryRef(manifest?.entries, index) });
+      return result(
+        { bytes: size, entries: parsed.entryCount },
+        { section: 'table', message: error.message, ...entryRef(manifest?.entries, index) },
+      );
     }
     const whole = createHash('sha256').update(header).update(table);
     const scan = new SequentialScan(handle, whole);
@@ -46,14 +67,28 @@ export async function verifyPack(absolute: string, manifest: PackManifest | unde
       const paddingEnd = entry ? entry.offset : parsed.fileLength;
       if (!(await scan.isZero(position, paddingEnd - position))) {
         const after = index > 0 ? entryRef(entries, index - 1) : {};
-        return result({ bytes: size, entries: entries.length }, { section: 'padding', message: `Non-zero padding bytes ${index > 0 ? `after entry ${entries[index - 1]!.name}` : 'before the first entry'}.`, ...after });
+        return result(
+          { bytes: size, entries: entries.length },
+          {
+            section: 'padding',
+            message: `Non-zero padding bytes ${index > 0 ? `after entry ${entries[index - 1]!.name}` : 'before the first entry'}.`,
+            ...after,
+          },
+        );
       }
       if (!entry) break;
       const digest = await scan.digest(entry.offset, entry.size);
       if (digest !== entry.digest) {
-        return result({ bytes: size, entries: entries.length }, {
-          section: 'entry', message: `Entry ${entry.name} (${entry.id}) does not match its digest.`, ...entryRef(entries, index), expected: entry.digest, actual: digest,
-        });
+        return result(
+          { bytes: size, entries: entries.length },
+          {
+            section: 'entry',
+            message: `Entry ${entry.name} (${entry.id}) does not match its digest.`,
+            ...entryRef(entries, index),
+            expected: entry.digest,
+            actual: digest,
+          },
+        );
       }
       position = entry.offset + entry.size;
     }
@@ -63,10 +98,19 @@ export async function verifyPack(absolute: string, manifest: PackManifest | unde
     const mismatch = entries.findIndex((entry, index) => !sameEntry(entry, manifest.entries[index]));
     if (mismatch !== -1 || manifest.entries.length !== entries.length) {
       const index = mismatch === -1 ? entries.length : mismatch;
-      return result(fields, { section: 'manifest', message: 'The manifest lists different entries than the pack holds (a stale or foreign manifest).', ...entryRef(entries[index] ? entries : manifest.entries, index) });
+      return result(fields, {
+        section: 'manifest',
+        message: 'The manifest lists different entries than the pack holds (a stale or foreign manifest).',
+        ...entryRef(entries[index] ? entries : manifest.entries, index),
+      });
     }
     if (manifest.digest !== digest || manifest.bytes !== size) {
-      return result(fields, { section: 'manifest', message: 'The pack digest differs from the manifest.', expected: manifest.digest, actual: digest });
+      return result(fields, {
+        section: 'manifest',
+        message: 'The pack digest differs from the manifest.',
+        expected: manifest.digest,
+        actual: digest,
+      });
     }
     return result(fields);
   } finally {
@@ -77,7 +121,10 @@ export async function verifyPack(absolute: string, manifest: PackManifest | unde
 /** Reads consecutive ranges of a file, feeding every byte into the whole-file hash. */
 class SequentialScan {
   private readonly buffer = Buffer.allocUnsafe(CHUNK);
-  constructor(private readonly handle: FileHandle, private readonly whole: Hash) {}
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly whole: Hash,
+  ) {}
 
   async digest(start: number, length: number): Promise<string> {
     const hash = createHash('sha256');
@@ -122,11 +169,22 @@ function damagedRecord(table: Buffer, manifest: PackManifest): number | undefine
   return undefined;
 }
 
-function entryRef(entries: readonly PackEntryInfo[] | undefined, index: number | undefined): Pick<VerifyProblem, 'entry'> {
+function entryRef(
+  entries: readonly PackEntryInfo[] | undefined,
+  index: number | undefined,
+): Pick<VerifyProblem, 'entry'> {
   const entry = index === undefined ? undefined : entries?.[index];
   return entry && index !== undefined ? { entry: { index, id: entry.id, name: entry.name, path: entry.path } } : {};
 }
 
 function sameEntry(a: PackEntryInfo, b: PackEntryInfo | undefined): boolean {
-  return !!b && a.id === b.id && a.name === b.name && a.path === b.path && a.digest === b.digest && a.size === b.size && a.offset === b.offset;
+  return (
+    !!b &&
+    a.id === b.id &&
+    a.name === b.name &&
+    a.path === b.path &&
+    a.digest === b.digest &&
+    a.size === b.size &&
+    a.offset === b.offset
+  );
 }

@@ -17,13 +17,36 @@ function outcome(input: string, root = ROOT): { ok: string } | { code: string } 
 
 // Segments chosen to hit every rule: dots, empty segments, backslashes, drive letters, look-alikes of `..`.
 const segmentArb = fc.oneof(
-  fc.constantFrom('a', 'b', 'assets', '..', '.', '', '...', '..a', 'a..', '.hidden', 'C:', 'x y', 'ü', 'a\\b', '\\', 'game', 'packer-root'),
+  fc.constantFrom(
+    'a',
+    'b',
+    'assets',
+    '..',
+    '.',
+    '',
+    '...',
+    '..a',
+    'a..',
+    '.hidden',
+    'C:',
+    'x y',
+    'ü',
+    'a\\b',
+    '\\',
+    'game',
+    'packer-root',
+  ),
   fc.stringMatching(/^[a-z0-9._-]{1,6}$/),
 );
-const relativeArb = fc.array(segmentArb, { minLength: 1, maxLength: 7 }).chain((segments) =>
-  fc.array(fc.constantFrom('/', '\\', '//'), { minLength: segments.length - 1, maxLength: segments.length - 1 })
-    .map((separators) => segments.map((segment, index) => (index === 0 ? segment : separators[index - 1] + segment)).join('')),
-);
+const relativeArb = fc
+  .array(segmentArb, { minLength: 1, maxLength: 7 })
+  .chain((segments) =>
+    fc
+      .array(fc.constantFrom('/', '\\', '//'), { minLength: segments.length - 1, maxLength: segments.length - 1 })
+      .map((separators) =>
+        segments.map((segment, index) => (index === 0 ? segment : separators[index - 1] + segment)).join(''),
+      ),
+  );
 const inputArb = fc.oneof(
   relativeArb,
   relativeArb.map((rest) => `./${rest}`),
@@ -128,9 +151,16 @@ describe('normalizeProjectPath', () => {
 
   it('agrees with a segment-stack model on every relative path', () => {
     fc.assert(
-      fc.property(fc.oneof(relativeArb, relativeArb.map((rest) => `./${rest}`), relativeArb.map((rest) => `${rest}/`)), (input) => {
-        expect(outcome(input)).toEqual(model(input));
-      }),
+      fc.property(
+        fc.oneof(
+          relativeArb,
+          relativeArb.map((rest) => `./${rest}`),
+          relativeArb.map((rest) => `${rest}/`),
+        ),
+        (input) => {
+          expect(outcome(input)).toEqual(model(input));
+        },
+      ),
       { numRuns: 2000 },
     );
   });

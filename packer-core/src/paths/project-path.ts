@@ -16,13 +16,16 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
     throw new PackerError('INVALID_PATH', 'Expected a non-empty path, got an empty string.', { path: input });
   }
   if (input.includes('\0')) {
-    throw new PackerError('INVALID_PATH', `Expected a path without NUL bytes, got ${JSON.stringify(input)}.`, { path: input });
+    throw new PackerError('INVALID_PATH', `Expected a path without NUL bytes, got ${JSON.stringify(input)}.`, {
+      path: input,
+    });
   }
   const unified = input.replace(/\\/g, '/');
-  const outside = (): PackerError => new PackerError('PATH_OUTSIDE_PROJECT', `The path ${JSON.stringify(input)} resolves outside the project.`, {
-    path: input,
-    hint: 'Use a path inside the project folder.',
-  });
+  const outside = (): PackerError =>
+    new PackerError('PATH_OUTSIDE_PROJECT', `The path ${JSON.stringify(input)} resolves outside the project.`, {
+      path: input,
+      hint: 'Use a path inside the project folder.',
+    });
   const drive = DRIVE_PREFIX.test(unified);
   // A Windows drive path cannot name anything inside a POSIX project; resolving it would make it relative to the cwd.
   if (drive && path.sep === '/') throw outside();
@@ -37,21 +40,33 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
   if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) throw outside();
   // "C:/x" would read as a drive path when normalised again (and ':' is not portable): refuse it, keeping this idempotent.
   if (DRIVE_PREFIX.test(normalized)) {
-    throw new PackerError('INVALID_PATH', `The path ${JSON.stringify(input)} starts with a drive-letter folder (${normalized.slice(0, 2)}), which reads as a Windows drive.`, {
-      path: input,
-      hint: 'Rename the folder without the colon.',
-    });
+    throw new PackerError(
+      'INVALID_PATH',
+      `The path ${JSON.stringify(input)} starts with a drive-letter folder (${normalized.slice(0, 2)}), which reads as a Windows drive.`,
+      {
+        path: input,
+        hint: 'Rename the folder without the colon.',
+      },
+    );
   }
   if (normalized === '.' || normalized === '') {
-    throw new PackerError('INVALID_PATH', `The path ${JSON.stringify(input)} names the project root, not a file or folder in it.`, { path: input });
+    throw new PackerError(
+      'INVALID_PATH',
+      `The path ${JSON.stringify(input)} names the project root, not a file or folder in it.`,
+      { path: input },
+    );
   }
   // Checked on the project-relative result, so a project folder with an odd name of its own still works.
   const unsupported = unsupportedNameReason(normalized);
   if (unsupported) {
-    throw new PackerError('INVALID_PATH', `The path "${escapePath(input)}" holds ${unsupported}, which the registry cannot hold.`, {
-      path: input,
-      hint: 'Rename the file or folder without control characters (as valid UTF-8), then retry.',
-    });
+    throw new PackerError(
+      'INVALID_PATH',
+      `The path "${escapePath(input)}" holds ${unsupported}, which the registry cannot hold.`,
+      {
+        path: input,
+        hint: 'Rename the file or folder without control characters (as valid UTF-8), then retry.',
+      },
+    );
   }
   return normalized;
 }

@@ -15,10 +15,16 @@ describe('unsupportedNameReason', () => {
     expect(unsupportedNameReason(name)).toMatch(reason);
   });
 
-  it.each(['assets/hero.png', 'assets/ünïcödé/名前.png', 'assets/emoji-😀.png', 'assets/replacement-\uFFFD.txt', 'assets/nbsp\u00a0.txt', 'a b/c:d.txt'])(
-    '%j is accepted', (name) => {
-      expect(unsupportedNameReason(name)).toBeUndefined();
-    });
+  it.each([
+    'assets/hero.png',
+    'assets/ünïcödé/名前.png',
+    'assets/emoji-😀.png',
+    'assets/replacement-\uFFFD.txt',
+    'assets/nbsp\u00a0.txt',
+    'a b/c:d.txt',
+  ])('%j is accepted', (name) => {
+    expect(unsupportedNameReason(name)).toBeUndefined();
+  });
 });
 
 describe('escapePath', () => {
@@ -49,7 +55,14 @@ describe('raw names', () => {
   it('decodes valid UTF-8 and refuses everything Node would decode lossily', () => {
     expect(decodeName(Buffer.from('名前-😀.png'))).toBe('名前-😀.png');
     expect(decodeName(Buffer.from('a\uFFFD', 'utf8'))).toBe('a\uFFFD');
-    for (const bytes of [[0xff], [0x66, 0xe9], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82]]) {
+    for (const bytes of [
+      [0xff],
+      [0x66, 0xe9],
+      [0xc0, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xe2, 0x82],
+    ]) {
       expect(decodeName(Buffer.from(bytes))).toBeUndefined();
     }
   });

@@ -60,7 +60,7 @@ export function escapeRawName(bytes: Uint8Array): string {
 
 /** The name as text when the bytes are valid UTF-8, else undefined (Node would silently put U+FFFD in their place). */
 export function decodeName(bytes: Uint8Array): string | undefined {
-  for (let index = 0; index < bytes.length; ) {
+  for (let index = 0; index < bytes.length;) {
     const length = utf8SequenceLength(bytes, index);
     if (length === 0) return undefined;
     index += length;

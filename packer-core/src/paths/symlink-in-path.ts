@@ -7,7 +7,12 @@ import { PackerError } from '../contract/errors.js';
  * (with `strict`, also a folder component that is not a folder at all). `includeSelf` checks the last component too.
  * Missing components end the walk: nothing below a missing folder can be a symlink yet.
  */
-export function symlinkInPath(projectRoot: string, relative: string, includeSelf = false, strict = false): string | undefined {
+export function symlinkInPath(
+  projectRoot: string,
+  relative: string,
+  includeSelf = false,
+  strict = false,
+): string | undefined {
   const parts = relative.split('/');
   const count = includeSelf ? parts.length : parts.length - 1;
   for (let index = 1; index <= count; index++) {
@@ -31,9 +36,13 @@ export function symlinkInPath(projectRoot: string, relative: string, includeSelf
 export function assertRealParents(projectRoot: string, relative: string, action: string): void {
   const found = symlinkInPath(projectRoot, relative, false, true);
   if (found === undefined) return;
-  throw new PackerError('SYMLINK_IN_PATH', `Cannot ${action}: ${found} is no longer a real folder inside the project (it is a symlink or a file).`, {
-    path: found,
-    target: relative,
-    hint: `Something replaced ${found} while the packer was working. Check what it points to, restore the folder, then preview again.`,
-  });
+  throw new PackerError(
+    'SYMLINK_IN_PATH',
+    `Cannot ${action}: ${found} is no longer a real folder inside the project (it is a symlink or a file).`,
+    {
+      path: found,
+      target: relative,
+      hint: `Something replaced ${found} while the packer was working. Check what it points to, restore the folder, then preview again.`,
+    },
+  );
 }

@@ -14,8 +14,14 @@ export function processorBlockers(config: ProjectConfig, kind: string): Diagnost
   const spec = processorForKind(config, kind);
   const name = config.kinds[kind]?.processor ?? 'copy';
   if (!spec) {
-    return [diagnostic('PROCESSOR_NOT_ALLOWED', `Kind "${kind}" uses processor "${name}", which is neither built in nor declared in "tools".`, { path: 'packer.json' },
-      `Declare "${name}" under "tools" in packer.json (command, args with {input} and {output}), or use copy, json, text or image.`)];
+    return [
+      diagnostic(
+        'PROCESSOR_NOT_ALLOWED',
+        `Kind "${kind}" uses processor "${name}", which is neither built in nor declared in "tools".`,
+        { path: 'packer.json' },
+        `Declare "${name}" under "tools" in packer.json (command, args with {input} and {output}), or use copy, json, text or image.`,
+      ),
+    ];
   }
   return spec.type === 'tool' ? toolBlockers(name, kind, spec.tool) : [];
 }
@@ -40,13 +46,28 @@ export function ownBlockers(config: ProjectConfig, asset: AssetView): Diagnostic
   const out: Diagnostic[] = [];
   const subject = { assetId: asset.id, path: asset.path };
   if (asset.status === 'present' && !asset.observation?.digest) {
-    out.push(diagnostic('UNREADABLE_FILE', `${asset.path} exists but could not be read.`, subject, 'Check its permissions, then build again.'));
+    out.push(
+      diagnostic(
+        'UNREADABLE_FILE',
+        `${asset.path} exists but could not be read.`,
+        subject,
+        'Check its permissions, then build again.',
+      ),
+    );
   }
   const spec = processorForKind(config, asset.kind);
   if (spec?.type === 'tool') out.push(...toolSettingBlockers(spec.id, spec.tool, asset));
   if (spec?.type === 'builtin' && spec.id === 'text' && asset.settings.encoding !== undefined) {
     const problem = encodingProblem(asset.settings.encoding);
-    if (problem) out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem}.`, subject, 'Use an encoding name such as utf-8, utf-16le or latin1.'));
+    if (problem)
+      out.push(
+        diagnostic(
+          'INVALID_SETTINGS',
+          `${asset.path}: ${problem}.`,
+          subject,
+          'Use an encoding name such as utf-8, utf-16le or latin1.',
+        ),
+      );
   }
   return out;
 }
@@ -67,7 +88,8 @@ function indexBlockers(state: SnapshotState): Map<string, Diagnostic[]> {
     for (const item of state.snapshot.diagnostics) {
       if (item.severity !== 'blocker') continue;
       // A finding about several assets is indexed under each (the plan reports it once).
-      for (const { assetId } of subjectsOf(item)) if (assetId) index.set(assetId, [...(index.get(assetId) ?? []), item]);
+      for (const { assetId } of subjectsOf(item))
+        if (assetId) index.set(assetId, [...(index.get(assetId) ?? []), item]);
     }
     blockersById.set(state, index);
   }

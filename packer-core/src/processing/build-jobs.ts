@@ -116,7 +116,15 @@ export class BuildJobs {
   sourceOf(entry: PlannedEntry): PackSource {
     const output = this.outputs.get(entry.cacheKey)!;
     return {
-      entry: { id: entry.assetId, name: entry.name, path: entry.path, kind: entry.kind, size: output.size, digest: output.digest, metadata: output.metadata },
+      entry: {
+        id: entry.assetId,
+        name: entry.name,
+        path: entry.path,
+        kind: entry.kind,
+        size: output.size,
+        digest: output.digest,
+        metadata: output.metadata,
+      },
       file: output.stored?.file ?? toAbsolute(this.projectRoot, entry.path),
       offset: output.stored?.offset ?? 0,
       fromCache: output.stored !== undefined,
@@ -166,8 +174,16 @@ export class BuildJobs {
     for (const [key, failure] of this.failed) {
       for (const entry of this.byKey.get(key) ?? []) {
         const where = failure.position ? ` (line ${failure.position.line}, column ${failure.position.column})` : '';
-        out.push(diagnostic(failure.code, `${entry.path}: ${failure.message}`, { assetId: entry.assetId, path: entry.path },
-          failure.code === 'CHANGED_DURING_BUILD' ? 'Build again.' : `Fix the file${where} or its settings, then build again.`));
+        out.push(
+          diagnostic(
+            failure.code,
+            `${entry.path}: ${failure.message}`,
+            { assetId: entry.assetId, path: entry.path },
+            failure.code === 'CHANGED_DURING_BUILD'
+              ? 'Build again.'
+              : `Fix the file${where} or its settings, then build again.`,
+          ),
+        );
       }
     }
     return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));

@@ -70,10 +70,18 @@ export class BuildProgressTracker {
 
   report(current?: string): void {
     if (!this.onProgress) return;
-    const warnings = [...(this.counts.failed > 0 ? this.failuresSoFar() : []), ...(this.remote?.warnings ?? [])].slice(0, MAX_REPORTED_WARNINGS);
+    const warnings = [...(this.counts.failed > 0 ? this.failuresSoFar() : []), ...(this.remote?.warnings ?? [])].slice(
+      0,
+      MAX_REPORTED_WARNINGS,
+    );
     this.onProgress({
-      done: this.done, total: this.total, bytes: this.bytes, ...(current ? { current } : {}), counts: { ...this.counts },
-      ...(warnings.length ? { warnings } : {}), ...(this.remote ? { remote: this.remote.stats } : {}),
+      done: this.done,
+      total: this.total,
+      bytes: this.bytes,
+      ...(current ? { current } : {}),
+      counts: { ...this.counts },
+      ...(warnings.length ? { warnings } : {}),
+      ...(this.remote ? { remote: this.remote.stats } : {}),
     });
   }
 }

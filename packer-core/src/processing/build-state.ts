@@ -3,7 +3,14 @@ import path from 'node:path';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { buildDirOf, manifestPackFile, packFilesOf, readManifest, type ManifestedFile, type PackFiles } from '../packs/pack-files.js';
+import {
+  buildDirOf,
+  manifestPackFile,
+  packFilesOf,
+  readManifest,
+  type ManifestedFile,
+  type PackFiles,
+} from '../packs/pack-files.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { checkPacks } from '../packs/pack-health.js';
 
@@ -36,7 +43,10 @@ export class BuildState {
     this.file = path.join(stateDir, 'build-state.json');
     if (!existsSync(this.file)) return;
     try {
-      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as { version?: number; packs?: Record<string, PackRecord> };
+      const parsed = JSON.parse(readFileSync(this.file, 'utf8')) as {
+        version?: number;
+        packs?: Record<string, PackRecord>;
+      };
       if (parsed.version === 1 && parsed.packs) this.records = parsed.packs;
     } catch {
       // Unreadable state only costs a rewrite of each pack on the next build.
@@ -94,7 +104,8 @@ export class BuildState {
   /** The pack file and digest a manifest names: from the record when it is, by stat, the one the packer wrote; else read. */
   manifestPointer(name: string, manifestPath: string): { file: string; digest: string } | undefined {
     const record = this.records[name];
-    if (record?.file && sameStamp(stamp(manifestPath), record.manifest)) return { file: record.file, digest: record.info.digest };
+    if (record?.file && sameStamp(stamp(manifestPath), record.manifest))
+      return { file: record.file, digest: record.info.digest };
     const manifest = readManifest(manifestPath);
     const file = manifest && manifestPackFile(manifest);
     return manifest && file ? { file, digest: manifest.digest } : undefined;
@@ -112,7 +123,12 @@ export class BuildState {
     return this.records[name]?.inputs;
   }
 
-  record(files: Pick<PackFiles, 'name' | 'pack' | 'manifest'>, info: PackBuildInfo, headerDigest: string, inputs?: string): void {
+  record(
+    files: Pick<PackFiles, 'name' | 'pack' | 'manifest'>,
+    info: PackBuildInfo,
+    headerDigest: string,
+    inputs?: string,
+  ): void {
     this.records[files.name] = {
       info,
       headerDigest,
@@ -125,7 +141,10 @@ export class BuildState {
 
   /** Last builds of the given packs (all recorded when omitted), sorted by pack name. */
   lastBuilds(names?: readonly string[]): PackBuildInfo[] {
-    return Object.keys(this.records).filter((name) => !names || names.includes(name)).sort().map((name) => this.records[name]!.info);
+    return Object.keys(this.records)
+      .filter((name) => !names || names.includes(name))
+      .sort()
+      .map((name) => this.records[name]!.info);
   }
 
   save(): void {
@@ -150,10 +169,13 @@ function sameStamp(a: FileStamp | undefined, b: FileStamp): boolean {
  * At daemon start: publishes the recorded last builds into the workspace's snapshot (when it has none yet)
  * and the cheap pack check's PACK_UNVERIFIED findings (see `checkPacks`). Returns true when it published.
  */
-export async function restoreLastBuilds(workspace: Pick<Workspace, 'root' | 'stateDir' | 'snapshot' | 'config' | 'recordBuilds'>): Promise<boolean> {
+export async function restoreLastBuilds(
+  workspace: Pick<Workspace, 'root' | 'stateDir' | 'snapshot' | 'config' | 'recordBuilds'>,
+): Promise<boolean> {
   const state = BuildState.load(workspace.stateDir);
   const unverified = checkPacks(workspace.root, workspace.config, state);
-  const builds = workspace.snapshot.lastBuilds.length > 0 ? [] : state.lastBuilds(workspace.config.packs.map((rule) => rule.name));
+  const builds =
+    workspace.snapshot.lastBuilds.length > 0 ? [] : state.lastBuilds(workspace.config.packs.map((rule) => rule.name));
   if (builds.length === 0 && unverified.length === 0) return false;
   await workspace.recordBuilds(builds.length > 0 ? builds : workspace.snapshot.lastBuilds, unverified);
   return true;

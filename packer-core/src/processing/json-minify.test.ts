@@ -4,8 +4,12 @@ import { minifyJson } from './processors/json-minify.js';
 
 describe('minifyJson', () => {
   it('drops whitespace between tokens and copies every token verbatim', () => {
-    const text = '{\n  "a" : [ 1.50, -0, 1e400, 12345678901234567890 ],\r\n  "s": "x \\u00e9\\n y",\t"t": true, "n": null, "o": {} , "e": [ ] }\n';
-    expect(minifyJson(text)).toEqual({ ok: true, output: '{"a":[1.50,-0,1e400,12345678901234567890],"s":"x \\u00e9\\n y","t":true,"n":null,"o":{},"e":[]}' });
+    const text =
+      '{\n  "a" : [ 1.50, -0, 1e400, 12345678901234567890 ],\r\n  "s": "x \\u00e9\\n y",\t"t": true, "n": null, "o": {} , "e": [ ] }\n';
+    expect(minifyJson(text)).toEqual({
+      ok: true,
+      output: '{"a":[1.50,-0,1e400,12345678901234567890],"s":"x \\u00e9\\n y","t":true,"n":null,"o":{},"e":[]}',
+    });
   });
 
   it('reports the line and column of the first syntax error', () => {
@@ -36,22 +40,52 @@ describe('minifyJson', () => {
   });
 
   it('agrees with JSON.stringify on any JSON value', () => {
-    fc.assert(fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, indent) => {
-      const pretty = JSON.stringify(value, null, indent);
-      const result = minifyJson(pretty);
-      expect(result).toEqual({ ok: true, output: JSON.stringify(value) });
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.integer({ min: 0, max: 4 }), (value, indent) => {
+        const pretty = JSON.stringify(value, null, indent);
+        const result = minifyJson(pretty);
+        expect(result).toEqual({ ok: true, output: JSON.stringify(value) });
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects exactly what JSON.parse rejects', () => {
-    fc.assert(fc.property(fc.string({ unit: fc.constantFrom('{', '}', '[', ']', ',', ':', '"', '1', '-', '.', 'e', 't', 'r', 'u', 'e', ' ', '\\', 'n') }), (text) => {
-      let parses = true;
-      try {
-        JSON.parse(text);
-      } catch {
-        parses = false;
-      }
-      expect(minifyJson(text).ok).toBe(parses);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom(
+            '{',
+            '}',
+            '[',
+            ']',
+            ',',
+            ':',
+            '"',
+            '1',
+            '-',
+            '.',
+            'e',
+            't',
+            'r',
+            'u',
+            'e',
+            ' ',
+            '\\',
+            'n',
+          ),
+        }),
+        (text) => {
+          let parses = true;
+          try {
+            JSON.parse(text);
+          } catch {
+            parses = false;
+          }
+          expect(minifyJson(text).ok).toBe(parses);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -79,7 +79,11 @@ export class OutputCache {
   private readonly segmentsDir: string;
   readonly scratchDir: string;
 
-  private constructor(readonly dir: string, private readonly maxBytes: number, inspectOnly = false) {
+  private constructor(
+    readonly dir: string,
+    private readonly maxBytes: number,
+    inspectOnly = false,
+  ) {
     this.indexFile = path.join(dir, 'index.json');
     this.segmentsDir = path.join(dir, 'segments');
     this.scratchDir = path.join(dir, 'tmp');
@@ -94,7 +98,11 @@ export class OutputCache {
     }
     if (!existsSync(this.indexFile)) return;
     try {
-      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as { version?: number; generation?: number; rows?: Record<string, Row> };
+      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as {
+        version?: number;
+        generation?: number;
+        rows?: Record<string, Row>;
+      };
       if (parsed.version === 2 && parsed.rows) {
         this.rows = new ChangeTrackingMap(this, Object.entries(parsed.rows));
         this.generation = Number.isSafeInteger(parsed.generation) ? parsed.generation! : 0;
@@ -146,14 +154,20 @@ export class OutputCache {
    */
   private writeIndex(): void {
     if (!this.rewrite && this.changed.size === 0) return;
-    const lines = this.rewrite || this.changed.size * 4 > this.rows.size ? undefined : [...this.changed].map((change) => JSON.stringify(change)).join('\n') + '\n';
+    const lines =
+      this.rewrite || this.changed.size * 4 > this.rows.size
+        ? undefined
+        : [...this.changed].map((change) => JSON.stringify(change)).join('\n') + '\n';
     if (lines !== undefined && this.logBytes + lines.length <= MAX_LOG_BYTES) {
       appendFileSync(this.logFile(this.generation), lines);
       this.logBytes += Buffer.byteLength(lines);
     } else {
       const previous = this.logFile(this.generation);
       this.generation++;
-      writeFileAtomic(this.indexFile, JSON.stringify({ version: 2, generation: this.generation, rows: Object.fromEntries(this.rows) }));
+      writeFileAtomic(
+        this.indexFile,
+        JSON.stringify({ version: 2, generation: this.generation, rows: Object.fromEntries(this.rows) }),
+      );
       rmSync(previous, { force: true });
       this.logBytes = 0;
     }
@@ -245,7 +259,15 @@ export class OutputCache {
   }
 
   /** Entries, bytes and segments of the cache as it is now (before `save`). */
-  stats(): { entries: number; liveBytes: number; diskBytes: number; maxBytes: number; segments: number; oldestUse?: number; newestUse?: number } {
+  stats(): {
+    entries: number;
+    liveBytes: number;
+    diskBytes: number;
+    maxBytes: number;
+    segments: number;
+    oldestUse?: number;
+    newestUse?: number;
+  } {
     let liveBytes = 0;
     let oldestUse: number | undefined;
     let newestUse: number | undefined;
@@ -257,8 +279,13 @@ export class OutputCache {
     let diskBytes = 0;
     for (const size of this.segmentSizes.values()) diskBytes += size;
     return {
-      entries: this.rows.size, liveBytes, diskBytes, maxBytes: this.maxBytes, segments: this.segmentSizes.size,
-      ...(oldestUse !== undefined ? { oldestUse } : {}), ...(newestUse !== undefined ? { newestUse } : {}),
+      entries: this.rows.size,
+      liveBytes,
+      diskBytes,
+      maxBytes: this.maxBytes,
+      segments: this.segmentSizes.size,
+      ...(oldestUse !== undefined ? { oldestUse } : {}),
+      ...(newestUse !== undefined ? { newestUse } : {}),
     };
   }
 
@@ -303,7 +330,9 @@ export class OutputCache {
       const from = new SegmentFile(this.segmentPath(id), id, size, 'read');
       this.rewrite = true;
       try {
-        for (const row of this.rows.values()) if (row[4] === id) [row[4], row[5]] = [this.segment().id, await this.segment().copyRange(from, row[5], row[1])];
+        for (const row of this.rows.values())
+          if (row[4] === id)
+            [row[4], row[5]] = [this.segment().id, await this.segment().copyRange(from, row[5], row[1])];
       } finally {
         await from.close();
       }

@@ -78,10 +78,23 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
       blockers.push(item);
     }
   };
-  block(snapshot.diagnostics.filter((item) => item.severity === 'blocker' && ['INVALID_REGISTRY', 'INVALID_CONFIG', 'RECOVERY_INCOMPLETE'].includes(item.code)));
+  block(
+    snapshot.diagnostics.filter(
+      (item) =>
+        item.severity === 'blocker' &&
+        ['INVALID_REGISTRY', 'INVALID_CONFIG', 'RECOVERY_INCOMPLETE'].includes(item.code),
+    ),
+  );
   for (const name of new Set(rules.map((rule) => rule.name))) {
     if (rules.filter((rule) => rule.name === name).length > 1) {
-      blockers.push(diagnostic('DUPLICATE_OUTPUT', `packer.json defines more than one pack named "${name}"; they would write one file.`, { path: 'packer.json' }, 'Give each pack its own name.'));
+      blockers.push(
+        diagnostic(
+          'DUPLICATE_OUTPUT',
+          `packer.json defines more than one pack named "${name}"; they would write one file.`,
+          { path: 'packer.json' },
+          'Give each pack its own name.',
+        ),
+      );
     }
   }
   const warnings: Diagnostic[] = [];
@@ -133,7 +146,10 @@ function selectionsOf(config: ProjectConfig, assets: readonly AssetView[]): Map<
   return selections;
 }
 
-const selectionMemos = new WeakMap<ProjectConfig, { assets: readonly AssetView[]; selections: Map<PackRule, PackSelection> }>();
+const selectionMemos = new WeakMap<
+  ProjectConfig,
+  { assets: readonly AssetView[]; selections: Map<PackRule, PackSelection> }
+>();
 
 /** A pack rule's planned entries for one selection, kept for the next plan while the selection is the same views. */
 interface PackMemo {
@@ -157,7 +173,11 @@ const entryMemos = new WeakMap<AssetView, EntryMemo>();
 
 function entryMemoOf(asset: AssetView, config: ProjectConfig): EntryMemo {
   let memo = entryMemos.get(asset);
-  if (memo?.config !== config) entryMemos.set(asset, (memo = { config, entry: plannedEntryOf(asset, config), blockers: ownBlockers(config, asset) }));
+  if (memo?.config !== config)
+    entryMemos.set(
+      asset,
+      (memo = { config, entry: plannedEntryOf(asset, config), blockers: ownBlockers(config, asset) }),
+    );
   return memo;
 }
 
@@ -177,11 +197,15 @@ function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly
     if (memo.blockers.length > 0) steps.push(memo.blockers);
     const name = memo.entry?.name ?? outputNameOf(asset.path, config.assetRoots);
     const claimant = byName.get(name);
-    byName.set(name, claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset]);
+    byName.set(
+      name,
+      claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset],
+    );
     if (memo.entry) entries.push(memo.entry);
   }
   const duplicates: Diagnostic[] = [];
-  for (const [name, claimants] of byName) if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
+  for (const [name, claimants] of byName)
+    if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
   entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
   const memo = { config, selected, pack: { name: rule.name, entries }, duplicates, steps };
   packMemos.set(rule, memo);
@@ -194,8 +218,15 @@ function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry |
   const inputDigest = asset.observation?.digest;
   if (!processor || !inputDigest || !asset.observation) return undefined;
   return {
-    assetId: asset.id, path: asset.path, name: outputNameOf(asset.path, config.assetRoots), kind: asset.kind, size: asset.observation.size, inputDigest,
-    settings: asset.settings, processor, cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
+    assetId: asset.id,
+    path: asset.path,
+    name: outputNameOf(asset.path, config.assetRoots),
+    kind: asset.kind,
+    size: asset.observation.size,
+    inputDigest,
+    settings: asset.settings,
+    processor,
+    cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
   };
 }
 
@@ -214,9 +245,12 @@ function outputNameOf(assetPath: string, roots: readonly string[]): string {
 
 /** One DUPLICATE_OUTPUT per output name of a pack, listing every asset that claims it. */
 function duplicateOutput(pack: string, name: string, claimants: readonly AssetView[]): Diagnostic {
-  return diagnosticAbout('DUPLICATE_OUTPUT', `Pack "${pack}" would hold ${claimants.length} entries named "${name}": ${claimants.map((a) => a.path).join(', ')}.`,
+  return diagnosticAbout(
+    'DUPLICATE_OUTPUT',
+    `Pack "${pack}" would hold ${claimants.length} entries named "${name}": ${claimants.map((a) => a.path).join(', ')}.`,
     claimants.map((asset) => ({ assetId: asset.id, path: asset.path })),
-    'Output names are relative to the asset root: rename one of them, or exclude one from the pack (or split the pack by root).');
+    'Output names are relative to the asset root: rename one of them, or exclude one from the pack (or split the pack by root).',
+  );
 }
 
 /** The pack rules to build: all, or those named (NOT_FOUND for a name `packer.json` does not define). */
@@ -225,11 +259,15 @@ export function selectRules(config: ProjectConfig, names: readonly string[] | un
   const unknown = names.filter((name) => !config.packs.some((rule) => rule.name === name));
   if (unknown.length > 0) {
     const known = config.packs.map((rule) => rule.name);
-    throw new PackerError('NOT_FOUND', `packer.json defines no pack named ${unknown.map((name) => JSON.stringify(name)).join(', ')}.`, {
-      packs: unknown,
-      known,
-      hint: known.length ? `Use one of: ${known.join(', ')}.` : 'Add a pack under "packs" in packer.json.',
-    });
+    throw new PackerError(
+      'NOT_FOUND',
+      `packer.json defines no pack named ${unknown.map((name) => JSON.stringify(name)).join(', ')}.`,
+      {
+        packs: unknown,
+        known,
+        hint: known.length ? `Use one of: ${known.join(', ')}.` : 'Add a pack under "packs" in packer.json.',
+      },
+    );
   }
   return config.packs.filter((rule) => names.includes(rule.name));
 }
@@ -238,7 +276,11 @@ export function selectRules(config: ProjectConfig, names: readonly string[] | un
 export function describePlan(plan: BuildPlan): BuildPlanView {
   return {
     revision: plan.revision,
-    packs: plan.packs.map((pack) => ({ name: pack.name, entries: pack.entries.length, inputBytes: pack.entries.reduce((sum, entry) => sum + entry.size, 0) })),
+    packs: plan.packs.map((pack) => ({
+      name: pack.name,
+      entries: pack.entries.length,
+      inputBytes: pack.entries.reduce((sum, entry) => sum + entry.size, 0),
+    })),
     blockers: plan.blockers,
     warnings: plan.warnings,
   };

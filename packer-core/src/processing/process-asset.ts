@@ -6,17 +6,33 @@ import type { PlannedEntry } from './plan-build.js';
 import { copyProcessor } from './processors/copy-processor.js';
 import { imageProcessor } from './processors/image-processor.js';
 import { jsonProcessor } from './processors/json-processor.js';
-import { cancelledError, changedDuringBuild, ProcessorFailure, type Processor, type ProcessorInput } from './processors/processor.js';
+import {
+  cancelledError,
+  changedDuringBuild,
+  ProcessorFailure,
+  type Processor,
+  type ProcessorInput,
+} from './processors/processor.js';
 import { textProcessor } from './processors/text-processor.js';
 import { runTool } from './processors/tool-processor.js';
 
-const BUILTINS: Record<BuiltinProcessor, Processor> = { copy: copyProcessor, json: jsonProcessor, text: textProcessor, image: imageProcessor };
+const BUILTINS: Record<BuiltinProcessor, Processor> = {
+  copy: copyProcessor,
+  json: jsonProcessor,
+  text: textProcessor,
+  image: imageProcessor,
+};
 
 /**
  * Runs an asset's processor and stores the output in the cache under the entry's key. Throws
  * ProcessorFailure for a failure of this asset, PackerError('CANCELLED') when the signal aborts.
  */
-export async function processAsset(entry: PlannedEntry, cache: OutputCache, projectRoot: string, signal: AbortSignal): Promise<CachedOutput> {
+export async function processAsset(
+  entry: PlannedEntry,
+  cache: OutputCache,
+  projectRoot: string,
+  signal: AbortSignal,
+): Promise<CachedOutput> {
   const input: ProcessorInput = {
     absolute: toAbsolute(projectRoot, entry.path),
     expected: { size: entry.size, digest: entry.inputDigest },
@@ -27,7 +43,10 @@ export async function processAsset(entry: PlannedEntry, cache: OutputCache, proj
   let output;
   try {
     const { processor } = entry;
-    output = processor.type === 'tool' ? await runTool(processor.id, processor.tool, input, cache.scratchDir) : await BUILTINS[processor.id](input);
+    output =
+      processor.type === 'tool'
+        ? await runTool(processor.id, processor.tool, input, cache.scratchDir)
+        : await BUILTINS[processor.id](input);
   } catch (error) {
     if (error instanceof ProcessorFailure || error instanceof PackerError) throw error;
     if (signal.aborted) throw cancelledError(signal);
@@ -37,7 +56,11 @@ export async function processAsset(entry: PlannedEntry, cache: OutputCache, proj
   }
   switch (output.type) {
     case 'passthrough':
-      return cache.recordPassthrough(entry.cacheKey, { digest: entry.inputDigest, size: entry.size, metadata: output.metadata });
+      return cache.recordPassthrough(entry.cacheKey, {
+        digest: entry.inputDigest,
+        size: entry.size,
+        metadata: output.metadata,
+      });
     case 'bytes':
       return cache.storeBytes(entry.cacheKey, output.bytes, output.metadata, output.digest);
     case 'file':

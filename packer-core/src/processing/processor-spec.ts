@@ -1,9 +1,19 @@
 import { createHash } from 'node:crypto';
-import { BUILTIN_PROCESSORS, type BuiltinProcessor, type ProjectConfig, type ToolRule } from '../contract/config-schema.js';
+import {
+  BUILTIN_PROCESSORS,
+  type BuiltinProcessor,
+  type ProjectConfig,
+  type ToolRule,
+} from '../contract/config-schema.js';
 import type { SettingValue } from '../contract/registry-schema.js';
 
 /** Bumped when a built-in's output for the same input changes, so cached outputs are rebuilt. */
-export const BUILTIN_PROCESSOR_VERSIONS: Record<BuiltinProcessor, string> = { copy: '1', json: '1', text: '1', image: '1' };
+export const BUILTIN_PROCESSOR_VERSIONS: Record<BuiltinProcessor, string> = {
+  copy: '1',
+  json: '1',
+  text: '1',
+  image: '1',
+};
 
 /** The processor a kind uses, resolved against the config. */
 export type ProcessorSpec =
@@ -34,9 +44,21 @@ export function processorLabel(spec: ProcessorSpec): string {
  * and for a tool its command, argument template and declared version). Paths are not part of it, so a
  * moved or duplicated file reuses its output.
  */
-export function cacheKeyOf(inputDigest: string, spec: ProcessorSpec, settings: Readonly<Record<string, SettingValue>>): string {
+export function cacheKeyOf(
+  inputDigest: string,
+  spec: ProcessorSpec,
+  settings: Readonly<Record<string, SettingValue>>,
+): string {
   const sortedSettings = Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const tool = spec.type === 'tool' ? [spec.tool.command, spec.tool.args, spec.tool.version] : null;
-  const material = JSON.stringify([CACHE_KEY_FORMAT, inputDigest, spec.type, spec.id, spec.version, sortedSettings, tool]);
+  const material = JSON.stringify([
+    CACHE_KEY_FORMAT,
+    inputDigest,
+    spec.type,
+    spec.id,
+    spec.version,
+    sortedSettings,
+    tool,
+  ]);
   return createHash('sha256').update(material).digest('hex');
 }

@@ -11,7 +11,9 @@ import { runBuild } from './run-build.js';
 afterAll(removeTestProjects);
 
 /** Builds the files into pack `all`; returns each entry's bytes and metadata by output name. */
-async function buildAndRead(files: Record<string, string | Uint8Array>): Promise<{ entry: (name: string) => Buffer; metadata: (name: string) => unknown }> {
+async function buildAndRead(
+  files: Record<string, string | Uint8Array>,
+): Promise<{ entry: (name: string) => Buffer; metadata: (name: string) => unknown }> {
   const { root, workspace } = await openBuildProject(files);
   await runBuild(workspace);
   const reader = await PackReader.open(packFilesOf(root, workspace.config, 'all').pack);
@@ -42,17 +44,34 @@ describe('built-in processors', () => {
     expect(pack.entry('crlf.txt').equals(Buffer.concat([head, Buffer.from('\nb\n')]))).toBe(true);
     expect(pack.entry('char.txt').equals(Buffer.concat([head, Buffer.from('é\n', 'utf8')]))).toBe(true);
     const error = await buildError({ 'assets/cut.txt': invalid });
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', path: 'assets/cut.txt', message: expect.stringContaining('not valid utf-8') })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({
+        code: 'PROCESSOR_FAILED',
+        path: 'assets/cut.txt',
+        message: expect.stringContaining('not valid utf-8'),
+      }),
+    ]);
   });
 
   it('text: rejects invalid UTF-8 as a failure of that asset', async () => {
-    const error = await buildError({ 'assets/bad.txt': Buffer.from([0x61, 0xff, 0xfe, 0x62]), 'assets/ok.txt': 'fine' });
+    const error = await buildError({
+      'assets/bad.txt': Buffer.from([0x61, 0xff, 0xfe, 0x62]),
+      'assets/ok.txt': 'fine',
+    });
     expect(error.code).toBe('BLOCKED');
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', path: 'assets/bad.txt', message: expect.stringContaining('not valid utf-8') })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({
+        code: 'PROCESSOR_FAILED',
+        path: 'assets/bad.txt',
+        message: expect.stringContaining('not valid utf-8'),
+      }),
+    ]);
   });
 
   it('text: decodes the `encoding` setting into UTF-8', async () => {
-    const { root, workspace } = await openBuildProject({ 'assets/wide.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('héllo\r\n', 'utf16le')]) });
+    const { root, workspace } = await openBuildProject({
+      'assets/wide.txt': Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('héllo\r\n', 'utf16le')]),
+    });
     await workspace.apply({ type: 'update', target: 'assets/wide.txt', settings: { encoding: 'utf-16le' } });
     await runBuild(workspace);
     const reader = await PackReader.open(packFilesOf(root, workspace.config, 'all').pack);
@@ -60,12 +79,17 @@ describe('built-in processors', () => {
     await reader.close();
     await workspace.apply({ type: 'update', target: 'assets/wide.txt', settings: { encoding: 'klingon' } });
     const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'INVALID_SETTINGS', path: 'assets/wide.txt' })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({ code: 'INVALID_SETTINGS', path: 'assets/wide.txt' }),
+    ]);
   });
 
   it('json: minifies without reinterpreting numbers; `minify: false` keeps the bytes; errors carry line and column', async () => {
     const pretty = '{\n  "big": 12345678901234567890,\n  "list": [ 1.0, 2 ]\n}\n';
-    const { root, workspace } = await openBuildProject({ 'assets/a.json': pretty, 'assets/b.json': pretty.replace('big', 'large') });
+    const { root, workspace } = await openBuildProject({
+      'assets/a.json': pretty,
+      'assets/b.json': pretty.replace('big', 'large'),
+    });
     await workspace.apply({ type: 'update', target: 'assets/b.json', settings: { minify: false } });
     await runBuild(workspace);
     const reader = await PackReader.open(packFilesOf(root, workspace.config, 'all').pack);
@@ -73,7 +97,9 @@ describe('built-in processors', () => {
     expect((await reader.read('b.json')).toString('utf8')).toBe(pretty.replace('big', 'large'));
     await reader.close();
     const error = await buildError({ 'assets/bad.json': '{\n  "a": 1\n  "b": 2\n}' });
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringContaining('line 3, column 3') })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringContaining('line 3, column 3') }),
+    ]);
   });
 
   it('image: records PNG and JPEG dimensions and keeps the bytes', async () => {
@@ -85,6 +111,8 @@ describe('built-in processors', () => {
     expect(pack.entry('title.jpg').equals(jpeg)).toBe(true);
     expect(pack.entry('wide.png').equals(png)).toBe(true);
     const error = await buildError({ 'assets/fake.png': 'not an image' });
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringContaining('not a PNG or JPEG') })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringContaining('not a PNG or JPEG') }),
+    ]);
   });
 });

@@ -18,8 +18,12 @@ async function openFixture(dest?: string): Promise<Workspace> {
 
 /** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for pass-through. */
 function cacheRows(stateDir: string): { size: number; segment: number; offset: number }[] {
-  const index = JSON.parse(readFileSync(path.join(stateDir, 'cache', 'index.json'), 'utf8')) as { rows: Record<string, [string, number, number, unknown, number, number]> };
-  return Object.values(index.rows).filter((row) => row[4] >= 0).map((row) => ({ size: row[1], segment: row[4], offset: row[5] }));
+  const index = JSON.parse(readFileSync(path.join(stateDir, 'cache', 'index.json'), 'utf8')) as {
+    rows: Record<string, [string, number, number, unknown, number, number]>;
+  };
+  return Object.values(index.rows)
+    .filter((row) => row[4] >= 0)
+    .map((row) => ({ size: row[1], segment: row[4], offset: row[5] }));
 }
 
 function packsOnly(outputs: Record<string, Buffer>): Record<string, Buffer> {
@@ -29,18 +33,30 @@ function packsOnly(outputs: Record<string, Buffer>): Record<string, Buffer> {
 describe('runBuild on the sample game', () => {
   it('gives byte-identical packs in two different directories', async () => {
     const first = await openFixture();
-    const nested = path.join(trackTestProject(mkdtempSync(path.join(os.tmpdir(), 'packer-elsewhere-'))), 'deeper', 'still deeper');
+    const nested = path.join(
+      trackTestProject(mkdtempSync(path.join(os.tmpdir(), 'packer-elsewhere-'))),
+      'deeper',
+      'still deeper',
+    );
     const second = await openFixture(nested);
     const [a, b] = [await runBuild(first, { concurrency: 1 }), await runBuild(second, { concurrency: 4 })];
     expect(a.counts).toEqual({ processed: 45, cached: 0, failed: 0 });
     expect(a.packs.map((pack) => pack.digest)).toEqual(b.packs.map((pack) => pack.digest));
     const [outA, outB] = [packsOnly(buildOutputs(first.root)), packsOnly(buildOutputs(second.root))];
     // Content-addressed names (`<name>.<digest>.pack`), so equal in both directories too.
-    expect(Object.keys(outA).map((name) => name.replace(/\.[0-9a-f]{16}\.pack$/, ''))).toEqual(['audio', 'backgrounds', 'core', 'level1', 'sprites', 'ui']);
+    expect(Object.keys(outA).map((name) => name.replace(/\.[0-9a-f]{16}\.pack$/, ''))).toEqual([
+      'audio',
+      'backgrounds',
+      'core',
+      'level1',
+      'sprites',
+      'ui',
+    ]);
     expect(Object.keys(outB)).toEqual(Object.keys(outA));
     expect(Object.keys(outA)).toEqual(a.packs.map((pack) => `${pack.pack}.${pack.digest!.slice(0, 16)}.pack`).sort());
     for (const name of Object.keys(outA)) expect(outA[name]!.equals(outB[name]!), name).toBe(true);
-    for (const rule of first.config.packs) expect((await verifyPackFiles(packFilesOf(first.root, first.config, rule.name))).ok).toBe(true);
+    for (const rule of first.config.packs)
+      expect((await verifyPackFiles(packFilesOf(first.root, first.config, rule.name))).ok).toBe(true);
   });
 
   it('processes nothing without changes, nothing after an mtime touch, one file after one edit', async () => {
@@ -66,8 +82,17 @@ describe('runBuild on the sample game', () => {
     const edited = await runBuild(ws);
     expect(edited.counts).toEqual({ processed: 1, cached: 44, failed: 0 });
     const status = Object.fromEntries(edited.packs.map((pack) => [pack.pack, pack.status]));
-    expect(status).toEqual({ core: 'written', sprites: 'unchanged', backgrounds: 'unchanged', audio: 'unchanged', ui: 'unchanged', level1: 'unchanged' });
-    expect(buildOutputs(ws.root)).toMatchObject(Object.fromEntries(Object.entries(before).filter(([name]) => !name.startsWith('core.'))));
+    expect(status).toEqual({
+      core: 'written',
+      sprites: 'unchanged',
+      backgrounds: 'unchanged',
+      audio: 'unchanged',
+      ui: 'unchanged',
+      level1: 'unchanged',
+    });
+    expect(buildOutputs(ws.root)).toMatchObject(
+      Object.fromEntries(Object.entries(before).filter(([name]) => !name.startsWith('core.'))),
+    );
     expect(Object.values(before).some((bytes) => bytes.equals(packBytes(ws.root, 'core')!))).toBe(false);
     // The previous core pack is gone: only the files the manifests name are left.
     expect(Object.keys(buildOutputs(ws.root)).filter((name) => name.endsWith('.pack'))).toHaveLength(6);
@@ -125,7 +150,9 @@ describe('runBuild on the sample game', () => {
     const error = await runBuild(ws).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PackerError);
     expect((error as PackerError).code).toBe('BLOCKED');
-    expect(((error as PackerError).data.blockers as { code: string }[]).map((item) => item.code)).toContain('MISSING_FILE');
+    expect(((error as PackerError).data.blockers as { code: string }[]).map((item) => item.code)).toContain(
+      'MISSING_FILE',
+    );
     expect(buildOutputs(ws.root)).toEqual({});
     // A build of packs that do not hold the missing asset is not blocked.
     await expect(runBuild(ws, { packs: ['core'] })).resolves.toMatchObject({ counts: { processed: 15 } });
@@ -142,7 +169,9 @@ describe('runBuild on the sample game', () => {
     writeFileSync(wav, bytes);
     rmSync(packFilesOf(ws.root, ws.config, 'audio').pack);
     const error = (await runBuild(ws, { packs: ['audio', 'core'] }).catch((caught: unknown) => caught)) as PackerError;
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'CHANGED_DURING_BUILD', path: 'assets/audio/sfx/coin.wav' })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({ code: 'CHANGED_DURING_BUILD', path: 'assets/audio/sfx/coin.wav' }),
+    ]);
     expect(packBytes(ws.root, 'audio')).toBeUndefined();
     expect(packBytes(ws.root, 'core')!.equals(before)).toBe(true);
     await ws.refresh();
@@ -164,7 +193,12 @@ describe('runBuild on the sample game', () => {
     expect(failure!.message).toContain('line 3, column 18');
     const report = error.data.report as { packs: { pack: string; status: string }[] };
     // level1.json sits in `core` and in `level1`: both keep their old bytes; `audio` got the new jump.wav.
-    expect(Object.fromEntries(report.packs.map((pack) => [pack.pack, pack.status]))).toMatchObject({ core: 'failed', level1: 'failed', audio: 'written', sprites: 'unchanged' });
+    expect(Object.fromEntries(report.packs.map((pack) => [pack.pack, pack.status]))).toMatchObject({
+      core: 'failed',
+      level1: 'failed',
+      audio: 'written',
+      sprites: 'unchanged',
+    });
     expect(packBytes(ws.root, 'core')!.equals(before.core!)).toBe(true);
     expect(packBytes(ws.root, 'level1')!.equals(before.level1!)).toBe(true);
     expect(packBytes(ws.root, 'audio')!.equals(before.audio!)).toBe(false);

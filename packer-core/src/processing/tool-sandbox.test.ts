@@ -5,7 +5,12 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProjectConfig, type ProjectConfigInput, type ToolRule } from '../contract/config-schema.js';
 import type { PackerError } from '../contract/errors.js';
-import { BUILD_TEST_CONFIG, openBuildProject, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
+import {
+  BUILD_TEST_CONFIG,
+  openBuildProject,
+  removeTestProjects,
+  trackTestProject,
+} from '../testing/build-test-project.js';
 import { packFilesOf } from '../packs/pack-files.js';
 import { PackReader } from '../packs/pack-reader.js';
 import { toolSandboxState } from './processors/tool-sandbox-state.js';
@@ -17,11 +22,17 @@ afterAll(removeTestProjects);
 const sandbox = probeToolSandbox();
 if (!sandbox.available) {
   // CI installs bubblewrap (.ci/run); without it only the fallback is tested, and that must not go unnoticed.
-  console.warn(`\n!!! SANDBOX TESTS SKIPPED: ${sandbox.reason}. Only the unsandboxed fallback of external tools is tested. ${sandbox.hint}\n`);
+  console.warn(
+    `\n!!! SANDBOX TESTS SKIPPED: ${sandbox.reason}. Only the unsandboxed fallback of external tools is tested. ${sandbox.hint}\n`,
+  );
 }
 
 function toolConfig(tool: Partial<ToolRule> & { command: string }): ProjectConfigInput {
-  return { ...BUILD_TEST_CONFIG, kinds: { ...BUILD_TEST_CONFIG.kinds, blob: { extensions: ['.dat'], processor: 'tool' } }, tools: { tool } };
+  return {
+    ...BUILD_TEST_CONFIG,
+    kinds: { ...BUILD_TEST_CONFIG.kinds, blob: { extensions: ['.dat'], processor: 'tool' } },
+    tools: { tool },
+  };
 }
 
 async function readEntry(root: string, config: ProjectConfig, name: string): Promise<Buffer> {
@@ -93,7 +104,9 @@ describe('the external tool sandbox', () => {
   let port = 0;
   let connections = 0;
   // A variable of this process's real environment block (what /proc/<pid>/environ shows), which no tool is given.
-  const environMarker = readFileSync('/proc/self/environ', 'latin1').split('\0').find((entry) => /^[A-Z_]+=./.test(entry) && !/^(PATH|HOME|TMPDIR)=/.test(entry))!;
+  const environMarker = readFileSync('/proc/self/environ', 'latin1')
+    .split('\0')
+    .find((entry) => /^[A-Z_]+=./.test(entry) && !/^(PATH|HOME|TMPDIR)=/.test(entry))!;
 
   beforeAll(async () => {
     listener = net.createServer((socket) => {
@@ -110,33 +123,44 @@ describe('the external tool sandbox', () => {
 
   async function runSpy(bwrap: string | undefined): Promise<{ report: SpyReport; root: string; outside: string }> {
     const outside = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-outside-')));
-    const project = await openBuildProject({ 'assets/spy.dat': 'input bytes', 'assets/secret.txt': 'sibling secret' }, toolConfig({ command: process.execPath, args: ['-e', SPY, String(process.pid), String(port), outside, '{input}', '{output}'] }));
+    const project = await openBuildProject(
+      { 'assets/spy.dat': 'input bytes', 'assets/secret.txt': 'sibling secret' },
+      toolConfig({
+        command: process.execPath,
+        args: ['-e', SPY, String(process.pid), String(port), outside, '{input}', '{output}'],
+      }),
+    );
     await withBwrapEnv(bwrap, () => runBuild(project.workspace));
-    const report = JSON.parse((await readEntry(project.root, project.workspace.config, 'spy.dat')).toString()) as SpyReport;
+    const report = JSON.parse(
+      (await readEntry(project.root, project.workspace.config, 'spy.dat')).toString(),
+    ) as SpyReport;
     return { report, root: project.root, outside };
   }
 
-  it.runIf(sandbox.available)('keeps a hostile tool away from the daemon\'s environment, the network, the disk and its own input', async () => {
-    const { report, root, outside } = await runSpy(undefined);
-    // No view of the daemon's process: its /proc entry, its parent's and every environ in sight hold nothing of ours.
-    expect(report.daemonEnviron.ok && report.daemonEnviron.value?.includes(environMarker)).toBe(false);
-    expect(report.parentEnviron.ok && report.parentEnviron.value?.includes(environMarker)).toBe(false);
-    expect(report.environs.some((environ) => environ.includes(environMarker))).toBe(false);
-    // bwrap sets PWD (the work dir) after --chdir; nothing else is added.
-    expect(Object.keys(report.env).sort()).toEqual(['HOME', 'PATH', 'PWD', 'TMPDIR']);
-    expect(report.env.PWD).toBe(report.env.HOME);
-    // No network: the listener on the host's loopback is out of reach.
-    expect(report.connect).toBe('ECONNREFUSED');
-    expect(connections).toBe(0);
-    // Writes land nowhere but the output folder; the input is read-only; nothing else of the project is visible.
-    expect(readdirSync(outside)).toEqual([]);
-    expect(existsSync(path.join(root, 'assets/escaped.txt'))).toBe(false);
-    expect(report.openInputForWriting).toEqual({ ok: false, error: 'EROFS' });
-    expect(readFileSync(path.join(root, 'assets/spy.dat'), 'utf8')).toBe('input bytes');
-    expect(report.readSibling.ok).toBe(false);
-    expect(report.listInputFolder.value?.filter((name) => name !== 'escaped.txt')).toEqual(['spy.dat']);
-    expect(report.readInput).toEqual({ ok: true, value: 'input bytes' });
-  });
+  it.runIf(sandbox.available)(
+    "keeps a hostile tool away from the daemon's environment, the network, the disk and its own input",
+    async () => {
+      const { report, root, outside } = await runSpy(undefined);
+      // No view of the daemon's process: its /proc entry, its parent's and every environ in sight hold nothing of ours.
+      expect(report.daemonEnviron.ok && report.daemonEnviron.value?.includes(environMarker)).toBe(false);
+      expect(report.parentEnviron.ok && report.parentEnviron.value?.includes(environMarker)).toBe(false);
+      expect(report.environs.some((environ) => environ.includes(environMarker))).toBe(false);
+      // bwrap sets PWD (the work dir) after --chdir; nothing else is added.
+      expect(Object.keys(report.env).sort()).toEqual(['HOME', 'PATH', 'PWD', 'TMPDIR']);
+      expect(report.env.PWD).toBe(report.env.HOME);
+      // No network: the listener on the host's loopback is out of reach.
+      expect(report.connect).toBe('ECONNREFUSED');
+      expect(connections).toBe(0);
+      // Writes land nowhere but the output folder; the input is read-only; nothing else of the project is visible.
+      expect(readdirSync(outside)).toEqual([]);
+      expect(existsSync(path.join(root, 'assets/escaped.txt'))).toBe(false);
+      expect(report.openInputForWriting).toEqual({ ok: false, error: 'EROFS' });
+      expect(readFileSync(path.join(root, 'assets/spy.dat'), 'utf8')).toBe('input bytes');
+      expect(report.readSibling.ok).toBe(false);
+      expect(report.listInputFolder.value?.filter((name) => name !== 'escaped.txt')).toEqual(['spy.dat']);
+      expect(report.readInput).toEqual({ ok: true, value: 'input bytes' });
+    },
+  );
 
   it('falls back to the scrubbed environment without bubblewrap: the same spy then sees everything, and health says so', async () => {
     const { report, outside } = await runSpy('none');
@@ -152,42 +176,75 @@ describe('the external tool sandbox', () => {
     const health = await withBwrapEnv('none', async () => toolSandboxState(config));
     expect(health).toEqual({
       backend: 'none',
-      warning: expect.stringMatching(/^No sandbox for external tools: bubblewrap \(bwrap\) is disabled by PACKER_BWRAP=none\. Tools "tool" run with only a scrubbed environment/),
+      warning: expect.stringMatching(
+        /^No sandbox for external tools: bubblewrap \(bwrap\) is disabled by PACKER_BWRAP=none\. Tools "tool" run with only a scrubbed environment/,
+      ),
       hint: expect.any(String),
     });
   });
 
   it('blocks a build whose tool requires the sandbox when bubblewrap is missing, and runs nothing', async () => {
     const outside = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-outside-')));
-    const { workspace } = await openBuildProject({ 'assets/a.dat': 'x' }, toolConfig({ command: 'touch', args: [path.join(outside, 'ran'), '{output}'], sandbox: 'required' }));
-    const error = await withBwrapEnv('none', () => runBuild(workspace).catch((caught: unknown) => caught as PackerError));
+    const { workspace } = await openBuildProject(
+      { 'assets/a.dat': 'x' },
+      toolConfig({ command: 'touch', args: [path.join(outside, 'ran'), '{output}'], sandbox: 'required' }),
+    );
+    const error = await withBwrapEnv('none', () =>
+      runBuild(workspace).catch((caught: unknown) => caught as PackerError),
+    );
     expect(error.code).toBe('BLOCKED');
-    expect(error.data.blockers).toEqual([expect.objectContaining({
-      code: 'SANDBOX_UNAVAILABLE', path: 'packer.json', message: expect.stringContaining('Tool "tool" (used by kind "blob") cannot run: it sets "sandbox": "required", and bubblewrap (bwrap) is disabled'),
-    })]);
+    expect(error.data.blockers).toEqual([
+      expect.objectContaining({
+        code: 'SANDBOX_UNAVAILABLE',
+        path: 'packer.json',
+        message: expect.stringContaining(
+          'Tool "tool" (used by kind "blob") cannot run: it sets "sandbox": "required", and bubblewrap (bwrap) is disabled',
+        ),
+      }),
+    ]);
     expect(readdirSync(outside)).toEqual([]);
   });
 
-  it.runIf(sandbox.available)('binds a tool binary installed outside /usr, and lets it read only the paths it declares in readPaths', async () => {
-    const install = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-install-')));
-    const data = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-data-')));
-    copyFileSync('/usr/bin/cp', path.join(install, 'mycp'));
-    chmodSync(path.join(install, 'mycp'), 0o755);
-    writeFileSync(path.join(data, 'palette.txt'), 'declared data');
-    const tool = { command: path.join(install, 'mycp'), args: [path.join(data, 'palette.txt'), '{output}'] };
-    const { root, workspace } = await openBuildProject({ 'assets/a.dat': 'x' }, toolConfig(tool));
-    const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
-    expect(error.data.blockers).toEqual([expect.objectContaining({ code: 'PROCESSOR_FAILED', message: expect.stringMatching(/exited with code 1: .*palette\.txt.*No such file or directory/) })]);
+  it.runIf(sandbox.available)(
+    'binds a tool binary installed outside /usr, and lets it read only the paths it declares in readPaths',
+    async () => {
+      const install = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-install-')));
+      const data = trackTestProject(mkdtempSync(path.join(tmpdir(), 'packer-tool-data-')));
+      copyFileSync('/usr/bin/cp', path.join(install, 'mycp'));
+      chmodSync(path.join(install, 'mycp'), 0o755);
+      writeFileSync(path.join(data, 'palette.txt'), 'declared data');
+      const tool = { command: path.join(install, 'mycp'), args: [path.join(data, 'palette.txt'), '{output}'] };
+      const { root, workspace } = await openBuildProject({ 'assets/a.dat': 'x' }, toolConfig(tool));
+      const error = (await runBuild(workspace).catch((caught: unknown) => caught)) as PackerError;
+      expect(error.data.blockers).toEqual([
+        expect.objectContaining({
+          code: 'PROCESSOR_FAILED',
+          message: expect.stringMatching(/exited with code 1: .*palette\.txt.*No such file or directory/),
+        }),
+      ]);
 
-    writeFileSync(path.join(root, 'packer.json'), JSON.stringify(toolConfig({ ...tool, readPaths: [data] })));
-    await workspace.reloadConfig();
-    await runBuild(workspace);
-    expect((await readEntry(root, workspace.config, 'a.dat')).toString()).toBe('declared data');
-  });
+      writeFileSync(path.join(root, 'packer.json'), JSON.stringify(toolConfig({ ...tool, readPaths: [data] })));
+      await workspace.reloadConfig();
+      await runBuild(workspace);
+      expect((await readEntry(root, workspace.config, 'a.dat')).toString()).toBe('declared data');
+    },
+  );
 
-  it.runIf(sandbox.available)('reports bubblewrap in health when tools run in it, and warns about a tool that opts out', () => {
-    const config = ProjectConfig.parse({ ...toolConfig({ command: 'cp', args: ['{input}', '{output}'] }), tools: { safe: { command: 'cp' }, loose: { command: 'cp', sandbox: 'off' } } });
-    expect(toolSandboxState(ProjectConfig.parse(toolConfig({ command: 'cp' })))).toEqual({ backend: 'bubblewrap', version: expect.stringMatching(/^bubblewrap /) });
-    expect(toolSandboxState(config)).toMatchObject({ backend: 'bubblewrap', warning: 'Tool "loose" runs without a sandbox ("sandbox": "off" in packer.json).' });
-  });
+  it.runIf(sandbox.available)(
+    'reports bubblewrap in health when tools run in it, and warns about a tool that opts out',
+    () => {
+      const config = ProjectConfig.parse({
+        ...toolConfig({ command: 'cp', args: ['{input}', '{output}'] }),
+        tools: { safe: { command: 'cp' }, loose: { command: 'cp', sandbox: 'off' } },
+      });
+      expect(toolSandboxState(ProjectConfig.parse(toolConfig({ command: 'cp' })))).toEqual({
+        backend: 'bubblewrap',
+        version: expect.stringMatching(/^bubblewrap /),
+      });
+      expect(toolSandboxState(config)).toMatchObject({
+        backend: 'bubblewrap',
+        warning: 'Tool "loose" runs without a sandbox ("sandbox": "off" in packer.json).',
+      });
+    },
+  );
 });

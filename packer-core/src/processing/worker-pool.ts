@@ -11,7 +11,11 @@ export function defaultConcurrency(): number {
  * once `signal` aborts; calls already running get the signal themselves. Resolves when every started call
  * has settled; rejects with the first error any call threw (after the others have settled).
  */
-export async function runPool<T>(items: Iterable<T>, options: { concurrency: number; signal?: AbortSignal | undefined }, work: (item: T) => Promise<void>): Promise<void> {
+export async function runPool<T>(
+  items: Iterable<T>,
+  options: { concurrency: number; signal?: AbortSignal | undefined },
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   const iterator = items[Symbol.iterator]();
   let failure: { error: unknown } | undefined;
   const runner = async (): Promise<void> => {

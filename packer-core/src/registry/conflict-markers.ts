@@ -13,7 +13,8 @@ export function conflictMarkerLine(text: string): number | undefined {
   const match = MARKER_LINE.exec(text);
   if (!match) return undefined;
   let line = 1;
-  for (let index = text.indexOf('\n'); index !== -1 && index < match.index; index = text.indexOf('\n', index + 1)) line++;
+  for (let index = text.indexOf('\n'); index !== -1 && index < match.index; index = text.indexOf('\n', index + 1))
+    line++;
   return line;
 }
 
@@ -25,10 +26,14 @@ export function conflictMarkerLine(text: string): number | undefined {
 export function conflictMarkersError(text: string, file: string): PackerError | undefined {
   const line = conflictMarkerLine(text);
   if (line === undefined) return undefined;
-  return new PackerError('INVALID_REGISTRY', `${file} has unresolved merge conflict markers (first at line ${line}); the packer is read-only until they are resolved.`, {
-    file,
-    line,
-    diagnostic: 'INVALID_REGISTRY',
-    hint: 'Resolve the conflict markers: in each <<<<<<< … >>>>>>> block keep one side\'s line for the asset (both carry its id) and delete the marker lines, then run `packer check`.',
-  });
+  return new PackerError(
+    'INVALID_REGISTRY',
+    `${file} has unresolved merge conflict markers (first at line ${line}); the packer is read-only until they are resolved.`,
+    {
+      file,
+      line,
+      diagnostic: 'INVALID_REGISTRY',
+      hint: "Resolve the conflict markers: in each <<<<<<< … >>>>>>> block keep one side's line for the asset (both carry its id) and delete the marker lines, then run `packer check`.",
+    },
+  );
 }

@@ -39,16 +39,28 @@ function git(cwd: string, args: string[]): string {
  * passes its own node and bin paths, so it works from any folder); git appends `merge-driver %O %A %B %P`.
  * Idempotent. With `initRepository`, a folder outside any repository gets `git init` first.
  */
-export function installMergeDriver(projectRoot: string, command: readonly string[], options: { initRepository?: boolean } = {}): MergeDriverInstall {
+export function installMergeDriver(
+  projectRoot: string,
+  command: readonly string[],
+  options: { initRepository?: boolean } = {},
+): MergeDriverInstall {
   let gitRoot: string;
   try {
     gitRoot = git(projectRoot, ['rev-parse', '--show-toplevel']);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new PackerError('IO_ERROR', 'Cannot run git: it is not installed or not on PATH.', { hint: 'Install git, then retry.' }, { cause: error });
+      throw new PackerError(
+        'IO_ERROR',
+        'Cannot run git: it is not installed or not on PATH.',
+        { hint: 'Install git, then retry.' },
+        { cause: error },
+      );
     }
     if (!options.initRepository) {
-      throw new PackerError('NOT_FOUND', `${projectRoot} is not inside a git repository.`, { path: projectRoot, hint: 'Run `git init` first (or `packer init --git`, which does).' });
+      throw new PackerError('NOT_FOUND', `${projectRoot} is not inside a git repository.`, {
+        path: projectRoot,
+        hint: 'Run `git init` first (or `packer init --git`, which does).',
+      });
     }
     git(projectRoot, ['init', '-q']);
     gitRoot = git(projectRoot, ['rev-parse', '--show-toplevel']);
@@ -56,7 +68,11 @@ export function installMergeDriver(projectRoot: string, command: readonly string
   const attributesFile = path.join(projectRoot, '.gitattributes');
   const current = existsSync(attributesFile) ? readFileSync(attributesFile, 'utf8') : '';
   const present = current.split(/\r?\n/).some((line) => line.trim().split(/\s+/).join(' ') === MERGE_ATTRIBUTES_LINE);
-  if (!present) writeFileAtomic(attributesFile, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${MERGE_ATTRIBUTES_LINE}\n`);
+  if (!present)
+    writeFileAtomic(
+      attributesFile,
+      `${current}${current && !current.endsWith('\n') ? '\n' : ''}${MERGE_ATTRIBUTES_LINE}\n`,
+    );
   const driver = [...command.map(shellQuote), 'merge-driver', '%O', '%A', '%B', '%P'].join(' ');
   git(projectRoot, ['config', `merge.${MERGE_DRIVER_NAME}.name`, 'packer registry: merge by asset id']);
   git(projectRoot, ['config', `merge.${MERGE_DRIVER_NAME}.driver`, driver]);

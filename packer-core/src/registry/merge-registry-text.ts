@@ -4,7 +4,12 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import { CONFLICT_MARKERS } from './conflict-markers.js';
 import { entryBody, parseRegistry, readRegistry, serializeRegistry } from './registry-codec.js';
 import { compareEntries, REGISTRY_FOOTER, REGISTRY_HEADER } from './registry-layout.js';
-import { mergeRegistry, type MergeSideNames, type RegistryMergeConflict, type RegistryMergeWarning } from './merge-registry.js';
+import {
+  mergeRegistry,
+  type MergeSideNames,
+  type RegistryMergeConflict,
+  type RegistryMergeWarning,
+} from './merge-registry.js';
 
 export interface RegistryTextMergeOptions {
   /** The registry's name in messages and errors (git's `%P`, or `packer.registry.json`). */
@@ -35,12 +40,18 @@ export interface RegistryTextMerge {
  * wrapped in git's markers at its place in path order, the rest of the file merged; the reader refuses that text
  * until the markers are resolved, and either side of each block gives a registry it accepts (checked here too).
  */
-export function mergeRegistryTexts(base: string, ours: string, theirs: string, options: RegistryTextMergeOptions): RegistryTextMerge {
+export function mergeRegistryTexts(
+  base: string,
+  ours: string,
+  theirs: string,
+  options: RegistryTextMergeOptions,
+): RegistryTextMerge {
   const names = options.names ?? { ours: 'ours', theirs: 'theirs' };
   const read = (side: 'base' | 'ours' | 'theirs', text: string): RegistryEntry[] | PackerError => {
     if (side === 'base' && text.trim() === '') return [];
     try {
-      return readRegistry(text, `${options.file} (${side === 'base' ? 'base' : names[side]})`, options.projectRoot).entries;
+      return readRegistry(text, `${options.file} (${side === 'base' ? 'base' : names[side]})`, options.projectRoot)
+        .entries;
     } catch (error) {
       return toPackerError(error);
     }
@@ -49,10 +60,22 @@ export function mergeRegistryTexts(base: string, ours: string, theirs: string, o
   for (const side of ['ours', 'theirs', 'base'] as const) {
     const entries = sides[side];
     if (!Array.isArray(entries)) {
-      return { clean: false, text: wholeFileConflict(ours, theirs, names), conflicts: [], diagnostics: [], warnings: [], unreadable: { side, error: entries } };
+      return {
+        clean: false,
+        text: wholeFileConflict(ours, theirs, names),
+        conflicts: [],
+        diagnostics: [],
+        warnings: [],
+        unreadable: { side, error: entries },
+      };
     }
   }
-  const merge = mergeRegistry(sides.base as RegistryEntry[], sides.ours as RegistryEntry[], sides.theirs as RegistryEntry[], names);
+  const merge = mergeRegistry(
+    sides.base as RegistryEntry[],
+    sides.ours as RegistryEntry[],
+    sides.theirs as RegistryEntry[],
+    names,
+  );
   const { conflicts, diagnostics, warnings } = merge;
   if (conflicts.length === 0) {
     const text = serializeRegistry(merge.entries);
@@ -60,15 +83,26 @@ export function mergeRegistryTexts(base: string, ours: string, theirs: string, o
     return { clean: true, text, conflicts, diagnostics, warnings };
   }
   for (const side of ['ours', 'theirs'] as const) {
-    parseRegistry(serializeRegistry([...merge.entries, ...conflicts.map((conflict) => conflict[side])]), options.file, options.projectRoot);
+    parseRegistry(
+      serializeRegistry([...merge.entries, ...conflicts.map((conflict) => conflict[side])]),
+      options.file,
+      options.projectRoot,
+    );
   }
   return { clean: false, text: conflictedText(merge.entries, conflicts, names), conflicts, diagnostics, warnings };
 }
 
 /** Format 2 with each conflicting asset as a marker block holding its two lines, placed by our side's path. */
-function conflictedText(entries: readonly RegistryEntry[], conflicts: readonly RegistryMergeConflict[], names: MergeSideNames): string {
+function conflictedText(
+  entries: readonly RegistryEntry[],
+  conflicts: readonly RegistryMergeConflict[],
+  names: MergeSideNames,
+): string {
   type Item = { key: RegistryEntry; conflict?: RegistryMergeConflict };
-  const items: Item[] = [...entries.map((key) => ({ key })), ...conflicts.map((conflict) => ({ key: conflict.ours, conflict }))];
+  const items: Item[] = [
+    ...entries.map((key) => ({ key })),
+    ...conflicts.map((conflict) => ({ key: conflict.ours, conflict })),
+  ];
   items.sort((a, b) => compareEntries(a.key, b.key));
   const lines = [REGISTRY_HEADER];
   items.forEach((item, index) => {
@@ -78,8 +112,13 @@ function conflictedText(entries: readonly RegistryEntry[], conflicts: readonly R
       lines.push(separator + entryBody(item.key));
       return;
     }
-    lines.push(`${CONFLICT_MARKERS.ours} ${names.ours}`, separator + entryBody(item.conflict.ours), CONFLICT_MARKERS.separator,
-      separator + entryBody(item.conflict.theirs), `${CONFLICT_MARKERS.theirs} ${names.theirs}`);
+    lines.push(
+      `${CONFLICT_MARKERS.ours} ${names.ours}`,
+      separator + entryBody(item.conflict.ours),
+      CONFLICT_MARKERS.separator,
+      separator + entryBody(item.conflict.theirs),
+      `${CONFLICT_MARKERS.theirs} ${names.theirs}`,
+    );
   });
   lines.push(REGISTRY_FOOTER);
   return lines.join('\n') + '\n';

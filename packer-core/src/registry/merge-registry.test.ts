@@ -12,22 +12,46 @@ const ROOT = '/project';
 const FILE = 'packer.registry.json';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const id = (n: number): string => `a_${String(n).padStart(26, '0')}`;
-const asset = (n: number, path: string, extra: Partial<RegistryEntry> = {}): RegistryEntry => ({ id: id(n), path, kind: 'image', settings: {}, tags: [], ...extra });
+const asset = (n: number, path: string, extra: Partial<RegistryEntry> = {}): RegistryEntry => ({
+  id: id(n),
+  path,
+  kind: 'image',
+  settings: {},
+  tags: [],
+  ...extra,
+});
 const texts = (base: RegistryEntry[], ours: RegistryEntry[], theirs: RegistryEntry[]) =>
-  mergeRegistryTexts(serializeRegistry(base), serializeRegistry(ours), serializeRegistry(theirs), { file: FILE, projectRoot: ROOT });
+  mergeRegistryTexts(serializeRegistry(base), serializeRegistry(ours), serializeRegistry(theirs), {
+    file: FILE,
+    projectRoot: ROOT,
+  });
 
 describe('mergeRegistry: three-way by asset id', () => {
-  const base = [asset(1, 'assets/a.png'), asset(2, 'assets/b.png', { settings: { quality: 80 } }), asset(3, 'assets/c.png', { tags: ['ui'] })];
+  const base = [
+    asset(1, 'assets/a.png'),
+    asset(2, 'assets/b.png', { settings: { quality: 80 } }),
+    asset(3, 'assets/c.png', { tags: ['ui'] }),
+  ];
 
   it('keeps additions from both sides, even at one spot in path order', () => {
     const merge = mergeRegistry(base, [...base, asset(10, 'assets/x.png')], [...base, asset(11, 'assets/y.png')]);
     expect(merge.conflicts).toEqual([]);
-    expect(merge.entries.map((entry) => entry.path)).toEqual(['assets/a.png', 'assets/b.png', 'assets/c.png', 'assets/x.png', 'assets/y.png']);
+    expect(merge.entries.map((entry) => entry.path)).toEqual([
+      'assets/a.png',
+      'assets/b.png',
+      'assets/c.png',
+      'assets/x.png',
+      'assets/y.png',
+    ]);
   });
 
   it('takes a one-sided move, and a setting changed on one side with a tag added on the other', () => {
     const ours = [asset(1, 'assets/moved/a.png'), base[1]!, { ...base[2]!, tags: ['hero', 'ui'] }];
-    const theirs = [base[0]!, { ...base[1]!, settings: { quality: 95 } }, { ...base[2]!, settings: { premultiply: true } }];
+    const theirs = [
+      base[0]!,
+      { ...base[1]!, settings: { quality: 95 } },
+      { ...base[2]!, settings: { premultiply: true } },
+    ];
     const merge = mergeRegistry(base, ours, theirs);
     expect(merge.conflicts).toEqual([]);
     expect(merge.entries).toEqual([
@@ -38,7 +62,11 @@ describe('mergeRegistry: three-way by asset id', () => {
   });
 
   it('tags merge as sets: one side removes a tag while the other adds another', () => {
-    const merge = mergeRegistry(base, [base[0]!, base[1]!, { ...base[2]!, tags: [] }], [base[0]!, base[1]!, { ...base[2]!, tags: ['new', 'ui'] }]);
+    const merge = mergeRegistry(
+      base,
+      [base[0]!, base[1]!, { ...base[2]!, tags: [] }],
+      [base[0]!, base[1]!, { ...base[2]!, tags: ['new', 'ui'] }],
+    );
     expect(merge.entries.find((entry) => entry.id === id(3))?.tags).toEqual(['new']);
   });
 
@@ -46,27 +74,47 @@ describe('mergeRegistry: three-way by asset id', () => {
     const removed = mergeRegistry(base, [base[0]!, base[2]!], base);
     expect(removed.entries.map((entry) => entry.id)).toEqual([id(1), id(3)]);
     expect(removed.warnings).toEqual([]);
-    const changed = mergeRegistry(base, [base[0]!, base[2]!], [base[0]!, { ...base[1]!, path: 'assets/b2.png' }, base[2]!], { ours: 'main', theirs: 'feature' });
+    const changed = mergeRegistry(
+      base,
+      [base[0]!, base[2]!],
+      [base[0]!, { ...base[1]!, path: 'assets/b2.png' }, base[2]!],
+      { ours: 'main', theirs: 'feature' },
+    );
     expect(changed.entries.map((entry) => entry.path)).toEqual(['assets/a.png', 'assets/b2.png', 'assets/c.png']);
-    expect(changed.warnings).toEqual([expect.objectContaining({ assetId: id(2), message: expect.stringMatching(/removed by main and changed by feature.*packer rm a_0+2/) })]);
+    expect(changed.warnings).toEqual([
+      expect.objectContaining({
+        assetId: id(2),
+        message: expect.stringMatching(/removed by main and changed by feature.*packer rm a_0+2/),
+      }),
+    ]);
   });
 
   it('the same asset moved to two places is a conflict; every other change still merges', () => {
-    const merge = mergeRegistry(base,
+    const merge = mergeRegistry(
+      base,
       [asset(1, 'assets/one/a.png'), { ...base[1]!, tags: ['x'] }, base[2]!],
-      [asset(1, 'assets/two/a.png'), base[1]!, base[2]!, asset(12, 'assets/new.png')], { ours: 'HEAD', theirs: 'art' });
+      [asset(1, 'assets/two/a.png'), base[1]!, base[2]!, asset(12, 'assets/new.png')],
+      { ours: 'HEAD', theirs: 'art' },
+    );
     expect(merge.entries.map((entry) => entry.id)).toEqual([id(2), id(3), id(12)]);
     expect(merge.entries[0]!.tags).toEqual(['x']);
-    expect(merge.conflicts).toEqual([expect.objectContaining({
-      id: id(1), fields: ['path'], ours: asset(1, 'assets/one/a.png'), theirs: asset(1, 'assets/two/a.png'),
-      message: `Asset ${id(1)} was moved to two places: assets/one/a.png (HEAD) and assets/two/a.png (art).`,
-    })]);
+    expect(merge.conflicts).toEqual([
+      expect.objectContaining({
+        id: id(1),
+        fields: ['path'],
+        ours: asset(1, 'assets/one/a.png'),
+        theirs: asset(1, 'assets/two/a.png'),
+        message: `Asset ${id(1)} was moved to two places: assets/one/a.png (HEAD) and assets/two/a.png (art).`,
+      }),
+    ]);
   });
 
-  it('one setting changed to two values is a conflict carrying each side\'s value and both sides\' other changes', () => {
-    const merge = mergeRegistry(base,
+  it("one setting changed to two values is a conflict carrying each side's value and both sides' other changes", () => {
+    const merge = mergeRegistry(
+      base,
       [base[0]!, { ...base[1]!, settings: { quality: 90, dither: true } }, base[2]!],
-      [base[0]!, { ...base[1]!, path: 'assets/b/b.png', settings: { quality: 70 } }, base[2]!]);
+      [base[0]!, { ...base[1]!, path: 'assets/b/b.png', settings: { quality: 70 } }, base[2]!],
+    );
     expect(merge.conflicts).toHaveLength(1);
     expect(merge.conflicts[0]!.fields).toEqual(['settings.quality']);
     expect(merge.conflicts[0]!.ours).toEqual(asset(2, 'assets/b/b.png', { settings: { dither: true, quality: 90 } }));
@@ -77,14 +125,27 @@ describe('mergeRegistry: three-way by asset id', () => {
     const merge = mergeRegistry(base, [...base, asset(20, 'assets/same.png')], [...base, asset(21, 'assets/same.png')]);
     expect(merge.conflicts).toEqual([]);
     expect(merge.entries.filter((entry) => entry.path === 'assets/same.png')).toHaveLength(2);
-    expect(merge.diagnostics).toEqual([expect.objectContaining({
-      code: 'DUPLICATE_PATH', severity: 'blocker', path: 'assets/same.png', message: expect.stringContaining(`${id(20)}, ${id(21)}`), hint: `Keep one: \`packer rm ${id(21)}\` unregisters the others (the file stays).`,
-    })]);
+    expect(merge.diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'DUPLICATE_PATH',
+        severity: 'blocker',
+        path: 'assets/same.png',
+        message: expect.stringContaining(`${id(20)}, ${id(21)}`),
+        hint: `Keep one: \`packer rm ${id(21)}\` unregisters the others (the file stays).`,
+      }),
+    ]);
   });
 
   it('one id added on both sides (no base) merges when equal and conflicts when the paths differ', () => {
-    expect(mergeRegistry([], [asset(5, 'assets/p.png', { tags: ['a'] })], [asset(5, 'assets/p.png', { tags: ['b'] })]).entries).toEqual([asset(5, 'assets/p.png', { tags: ['a', 'b'] })]);
-    expect(mergeRegistry([], [asset(5, 'assets/p.png')], [asset(5, 'assets/q.png')]).conflicts.map((conflict) => conflict.fields)).toEqual([['path']]);
+    expect(
+      mergeRegistry([], [asset(5, 'assets/p.png', { tags: ['a'] })], [asset(5, 'assets/p.png', { tags: ['b'] })])
+        .entries,
+    ).toEqual([asset(5, 'assets/p.png', { tags: ['a', 'b'] })]);
+    expect(
+      mergeRegistry([], [asset(5, 'assets/p.png')], [asset(5, 'assets/q.png')]).conflicts.map(
+        (conflict) => conflict.fields,
+      ),
+    ).toEqual([['path']]);
   });
 });
 
@@ -92,13 +153,28 @@ describe('mergeRegistryTexts: what the driver leaves in the work tree', () => {
   const base = [asset(1, 'assets/a.png'), asset(2, 'assets/m.png'), asset(3, 'assets/z.png')];
 
   it('a clean merge is format 2 text the reader accepts', () => {
-    const result = texts(base, [...base, asset(4, 'assets/b.png')], [asset(1, 'assets/a.png'), asset(2, 'assets/n.png'), asset(3, 'assets/z.png')]);
+    const result = texts(
+      base,
+      [...base, asset(4, 'assets/b.png')],
+      [asset(1, 'assets/a.png'), asset(2, 'assets/n.png'), asset(3, 'assets/z.png')],
+    );
     expect(result.clean).toBe(true);
-    expect(result.text).toBe(serializeRegistry([asset(1, 'assets/a.png'), asset(4, 'assets/b.png'), asset(2, 'assets/n.png'), asset(3, 'assets/z.png')]));
+    expect(result.text).toBe(
+      serializeRegistry([
+        asset(1, 'assets/a.png'),
+        asset(4, 'assets/b.png'),
+        asset(2, 'assets/n.png'),
+        asset(3, 'assets/z.png'),
+      ]),
+    );
   });
 
-  it('a true conflict wraps only the conflicting asset\'s lines in markers; either side of the block reads back', () => {
-    const result = texts(base, [base[0]!, asset(2, 'assets/ours.png'), base[2]!, asset(4, 'assets/b.png')], [base[0]!, asset(2, 'assets/theirs.png'), base[2]!]);
+  it("a true conflict wraps only the conflicting asset's lines in markers; either side of the block reads back", () => {
+    const result = texts(
+      base,
+      [base[0]!, asset(2, 'assets/ours.png'), base[2]!, asset(4, 'assets/b.png')],
+      [base[0]!, asset(2, 'assets/theirs.png'), base[2]!],
+    );
     expect(result.clean).toBe(false);
     const lines = result.text.split('\n');
     expect(lines).toEqual([
@@ -123,8 +199,12 @@ describe('mergeRegistryTexts: what the driver leaves in the work tree', () => {
     expect(parseRegistry(keepTheirs, FILE, ROOT).find((entry) => entry.id === id(2))?.path).toBe('assets/theirs.png');
   });
 
-  it('a conflict on the first entry keeps the first line\'s separator on both sides', () => {
-    const result = texts(base, [asset(1, 'assets/0.png'), base[1]!, base[2]!], [asset(1, 'assets/1.png'), base[1]!, base[2]!]);
+  it("a conflict on the first entry keeps the first line's separator on both sides", () => {
+    const result = texts(
+      base,
+      [asset(1, 'assets/0.png'), base[1]!, base[2]!],
+      [asset(1, 'assets/1.png'), base[1]!, base[2]!],
+    );
     const keepOurs = result.text.replace(/^<<<<<<< ours\n(.*)\n=======\n.*\n>>>>>>> theirs\n/m, '$1\n');
     expect(result.text.split('\n')[2]).toBe(` ${JSON.stringify(asset(1, 'assets/0.png'))}`);
     expect(parseRegistry(keepOurs, FILE, ROOT)).toHaveLength(3);
@@ -132,14 +212,24 @@ describe('mergeRegistryTexts: what the driver leaves in the work tree', () => {
 
   it('reads format 1 sides and an empty base (a registry both sides added), and writes format 2', () => {
     const formatOne = JSON.stringify({ version: 1, assets: base }, null, 2) + '\n';
-    const result = mergeRegistryTexts('', formatOne, serializeRegistry([...base, asset(9, 'assets/q.png')]), { file: FILE, projectRoot: ROOT });
+    const result = mergeRegistryTexts('', formatOne, serializeRegistry([...base, asset(9, 'assets/q.png')]), {
+      file: FILE,
+      projectRoot: ROOT,
+    });
     expect(result.clean).toBe(true);
     expect(parseRegistry(result.text, FILE, ROOT).map((entry) => entry.id)).toEqual([id(1), id(2), id(9), id(3)]);
   });
 
   it('a side the reader refuses (already conflicted) cannot be merged by id: the whole file is marked, never guessed', () => {
-    const conflicted = texts(base, [asset(1, 'assets/0.png'), base[1]!, base[2]!], [asset(1, 'assets/1.png'), base[1]!, base[2]!]).text;
-    const result = mergeRegistryTexts(serializeRegistry(base), conflicted, serializeRegistry(base), { file: FILE, projectRoot: ROOT });
+    const conflicted = texts(
+      base,
+      [asset(1, 'assets/0.png'), base[1]!, base[2]!],
+      [asset(1, 'assets/1.png'), base[1]!, base[2]!],
+    ).text;
+    const result = mergeRegistryTexts(serializeRegistry(base), conflicted, serializeRegistry(base), {
+      file: FILE,
+      projectRoot: ROOT,
+    });
     expect(result.clean).toBe(false);
     expect(result.unreadable?.side).toBe('ours');
     expect(result.text.startsWith('<<<<<<< ours\n')).toBe(true);
@@ -148,22 +238,39 @@ describe('mergeRegistryTexts: what the driver leaves in the work tree', () => {
 });
 
 // Property: registries derived from one base by random edits on each side.
-const idArb = fc.string({ unit: fc.constantFrom(...CROCKFORD), minLength: 26, maxLength: 26 }).map((tail) => `a_${tail}`);
-const pathArb = fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y', 'z', 'w')).map(([folder, name]) => `assets/${folder}/${name}.png`);
-const entryArb = fc.record({
-  id: idArb,
-  path: pathArb,
-  kind: fc.constantFrom('image', 'data'),
-  settings: fc.dictionary(fc.constantFrom('quality', 'dither'), fc.oneof(fc.boolean(), fc.integer({ min: 0, max: 3 }))),
-  tags: fc.uniqueArray(fc.constantFrom('ui', 'hero'), { maxLength: 2 }),
-}).map((entry) => canonicalEntry(entry as RegistryEntry));
+const idArb = fc
+  .string({ unit: fc.constantFrom(...CROCKFORD), minLength: 26, maxLength: 26 })
+  .map((tail) => `a_${tail}`);
+const pathArb = fc
+  .tuple(fc.constantFrom('a', 'b', 'c'), fc.constantFrom('x', 'y', 'z', 'w'))
+  .map(([folder, name]) => `assets/${folder}/${name}.png`);
+const entryArb = fc
+  .record({
+    id: idArb,
+    path: pathArb,
+    kind: fc.constantFrom('image', 'data'),
+    settings: fc.dictionary(
+      fc.constantFrom('quality', 'dither'),
+      fc.oneof(fc.boolean(), fc.integer({ min: 0, max: 3 })),
+    ),
+    tags: fc.uniqueArray(fc.constantFrom('ui', 'hero'), { maxLength: 2 }),
+  })
+  .map((entry) => canonicalEntry(entry as RegistryEntry));
 const baseArb = fc.uniqueArray(entryArb, { selector: (entry) => entry.id, maxLength: 12 });
-type Edit = { op: 'keep' } | { op: 'remove' } | { op: 'move'; path: string } | { op: 'set'; key: string; value: number } | { op: 'tag'; tag: string } | { op: 'kind'; kind: string };
+type Edit =
+  | { op: 'keep' }
+  | { op: 'remove' }
+  | { op: 'move'; path: string }
+  | { op: 'set'; key: string; value: number }
+  | { op: 'tag'; tag: string }
+  | { op: 'kind'; kind: string };
 const editArb: fc.Arbitrary<Edit> = fc.oneof(
   fc.constant({ op: 'keep' as const }),
   fc.constant({ op: 'remove' as const }),
   pathArb.map((path) => ({ op: 'move' as const, path })),
-  fc.tuple(fc.constantFrom('quality', 'dither'), fc.integer({ min: 0, max: 3 })).map(([key, value]) => ({ op: 'set' as const, key, value })),
+  fc
+    .tuple(fc.constantFrom('quality', 'dither'), fc.integer({ min: 0, max: 3 }))
+    .map(([key, value]) => ({ op: 'set' as const, key, value })),
   fc.constantFrom('ui', 'hero', 'new').map((tag) => ({ op: 'tag' as const, tag })),
   fc.constantFrom('image', 'text').map((kind) => ({ op: 'kind' as const, kind })),
 );
@@ -173,63 +280,103 @@ function edit(entries: RegistryEntry[], edits: Edit[], added: RegistryEntry[]): 
     const step = edits[index % Math.max(edits.length, 1)] ?? { op: 'keep' };
     if (step.op === 'remove') return;
     if (step.op === 'move') out.push({ ...entry, path: step.path });
-    else if (step.op === 'set') out.push(canonicalEntry({ ...entry, settings: { ...entry.settings, [step.key]: step.value } }));
-    else if (step.op === 'tag') out.push(canonicalEntry({ ...entry, tags: entry.tags.includes(step.tag) ? entry.tags.filter((tag) => tag !== step.tag) : [...entry.tags, step.tag] }));
+    else if (step.op === 'set')
+      out.push(canonicalEntry({ ...entry, settings: { ...entry.settings, [step.key]: step.value } }));
+    else if (step.op === 'tag')
+      out.push(
+        canonicalEntry({
+          ...entry,
+          tags: entry.tags.includes(step.tag)
+            ? entry.tags.filter((tag) => tag !== step.tag)
+            : [...entry.tags, step.tag],
+        }),
+      );
     else if (step.op === 'kind') out.push({ ...entry, kind: step.kind });
     else out.push(entry);
   });
   const ids = new Set(entries.map((entry) => entry.id));
   return [...out, ...added.filter((entry) => !ids.has(entry.id))];
 }
-const scenarioArb = fc.record({ base: baseArb, oursEdits: fc.array(editArb, { maxLength: 12 }), theirsEdits: fc.array(editArb, { maxLength: 12 }), oursAdded: fc.array(entryArb, { maxLength: 4 }), theirsAdded: fc.array(entryArb, { maxLength: 4 }) })
+const scenarioArb = fc
+  .record({
+    base: baseArb,
+    oursEdits: fc.array(editArb, { maxLength: 12 }),
+    theirsEdits: fc.array(editArb, { maxLength: 12 }),
+    oursAdded: fc.array(entryArb, { maxLength: 4 }),
+    theirsAdded: fc.array(entryArb, { maxLength: 4 }),
+  })
   .map(({ base, oursEdits, theirsEdits, oursAdded, theirsAdded }) => {
     const theirsIds = new Set(theirsAdded.map((entry) => entry.id));
-    return { base, ours: edit(base, oursEdits, oursAdded.filter((entry) => !theirsIds.has(entry.id))), theirs: edit(base, theirsEdits, theirsAdded) };
+    return {
+      base,
+      ours: edit(
+        base,
+        oursEdits,
+        oursAdded.filter((entry) => !theirsIds.has(entry.id)),
+      ),
+      theirs: edit(base, theirsEdits, theirsAdded),
+    };
   });
 const sorted = (entries: readonly RegistryEntry[]): RegistryEntry[] => entries.map(canonicalEntry).sort(compareEntries);
 
 describe('mergeRegistry properties', () => {
   it('merge(O, A, O) = A and merge(O, O, B) = B, with no conflict', () => {
-    fc.assert(fc.property(scenarioArb, ({ base, ours, theirs }) => {
-      const left = mergeRegistry(base, ours, base);
-      expect(left.conflicts).toEqual([]);
-      expect(left.entries).toEqual(sorted(ours));
-      const right = mergeRegistry(base, base, theirs);
-      expect(right.conflicts).toEqual([]);
-      expect(right.entries).toEqual(sorted(theirs));
-      expect(mergeRegistry(base, ours, ours).entries).toEqual(sorted(ours));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(scenarioArb, ({ base, ours, theirs }) => {
+        const left = mergeRegistry(base, ours, base);
+        expect(left.conflicts).toEqual([]);
+        expect(left.entries).toEqual(sorted(ours));
+        const right = mergeRegistry(base, base, theirs);
+        expect(right.conflicts).toEqual([]);
+        expect(right.entries).toEqual(sorted(theirs));
+        expect(mergeRegistry(base, ours, ours).entries).toEqual(sorted(ours));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('is symmetric up to the sides of each conflict', () => {
-    fc.assert(fc.property(scenarioArb, ({ base, ours, theirs }) => {
-      const ab = mergeRegistry(base, ours, theirs);
-      const ba = mergeRegistry(base, theirs, ours);
-      expect(ba.entries).toEqual(ab.entries);
-      expect(ba.conflicts.map((conflict) => [conflict.id, conflict.fields, conflict.theirs, conflict.ours])).toEqual(ab.conflicts.map((conflict) => [conflict.id, conflict.fields, conflict.ours, conflict.theirs]));
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(scenarioArb, ({ base, ours, theirs }) => {
+        const ab = mergeRegistry(base, ours, theirs);
+        const ba = mergeRegistry(base, theirs, ours);
+        expect(ba.entries).toEqual(ab.entries);
+        expect(ba.conflicts.map((conflict) => [conflict.id, conflict.fields, conflict.theirs, conflict.ours])).toEqual(
+          ab.conflicts.map((conflict) => [conflict.id, conflict.fields, conflict.ours, conflict.theirs]),
+        );
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('without a conflict the text always parses with the reader; with one the reader refuses it and each side resolves to a valid registry', () => {
-    fc.assert(fc.property(scenarioArb, ({ base, ours, theirs }) => {
-      const result = texts(base, ours, theirs);
-      if (result.clean) {
-        expect(parseRegistry(result.text, FILE, ROOT)).toEqual(mergeRegistry(base, ours, theirs).entries);
-        return;
-      }
-      expect(result.conflicts.length).toBeGreaterThan(0);
-      expect(conflictMarkersError(result.text, FILE)).toBeDefined();
-      for (const keep of [1, 2]) {
-        const resolved = result.text.replace(/^<<<<<<< ours\n(.*)\n=======\n(.*)\n>>>>>>> theirs\n/gm, `$${keep}\n`);
-        const merged = mergeRegistry(base, ours, theirs);
-        expect(sorted(parseRegistry(resolved, FILE, ROOT))).toEqual(sorted([...merged.entries, ...merged.conflicts.map((conflict) => (keep === 1 ? conflict.ours : conflict.theirs))]));
-      }
-      try {
-        parseRegistry(result.text, FILE, ROOT);
-        expect.unreachable('the reader accepted a conflicted registry');
-      } catch (error) {
-        expect(isPackerError(error, 'INVALID_REGISTRY')).toBe(true);
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(scenarioArb, ({ base, ours, theirs }) => {
+        const result = texts(base, ours, theirs);
+        if (result.clean) {
+          expect(parseRegistry(result.text, FILE, ROOT)).toEqual(mergeRegistry(base, ours, theirs).entries);
+          return;
+        }
+        expect(result.conflicts.length).toBeGreaterThan(0);
+        expect(conflictMarkersError(result.text, FILE)).toBeDefined();
+        for (const keep of [1, 2]) {
+          const resolved = result.text.replace(/^<<<<<<< ours\n(.*)\n=======\n(.*)\n>>>>>>> theirs\n/gm, `$${keep}\n`);
+          const merged = mergeRegistry(base, ours, theirs);
+          expect(sorted(parseRegistry(resolved, FILE, ROOT))).toEqual(
+            sorted([
+              ...merged.entries,
+              ...merged.conflicts.map((conflict) => (keep === 1 ? conflict.ours : conflict.theirs)),
+            ]),
+          );
+        }
+        try {
+          parseRegistry(result.text, FILE, ROOT);
+          expect.unreachable('the reader accepted a conflicted registry');
+        } catch (error) {
+          expect(isPackerError(error, 'INVALID_REGISTRY')).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

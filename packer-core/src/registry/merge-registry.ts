@@ -43,7 +43,12 @@ export interface MergeSideNames {
 type Pick<T> = { value: T } | { conflict: true };
 
 /** Three-way choice of one value: a one-sided change wins; two different changes conflict. `base` undefined = absent. */
-function pick<T>(base: T | undefined, ours: T | undefined, theirs: T | undefined, baseKnown: boolean): Pick<T | undefined> {
+function pick<T>(
+  base: T | undefined,
+  ours: T | undefined,
+  theirs: T | undefined,
+  baseKnown: boolean,
+): Pick<T | undefined> {
   if (ours === theirs) return { value: ours };
   if (baseKnown && ours === base) return { value: theirs };
   if (baseKnown && theirs === base) return { value: ours };
@@ -54,14 +59,22 @@ function pick<T>(base: T | undefined, ours: T | undefined, theirs: T | undefined
  * Merges one asset both sides hold. `base` is undefined when both sides added the same id (a cherry-pick): then any
  * difference is a conflict, since neither side's value is the unchanged one. Tags merge as sets and never conflict.
  */
-function mergeEntry(base: RegistryEntry | undefined, ours: RegistryEntry, theirs: RegistryEntry): { merged: RegistryEntry } | { conflict: Omit<RegistryMergeConflict, 'message'> } {
+function mergeEntry(
+  base: RegistryEntry | undefined,
+  ours: RegistryEntry,
+  theirs: RegistryEntry,
+): { merged: RegistryEntry } | { conflict: Omit<RegistryMergeConflict, 'message'> } {
   const known = base !== undefined;
   const fields: string[] = [];
   const path = pick(base?.path, ours.path, theirs.path, known);
   const kind = pick(base?.kind, ours.kind, theirs.kind, known);
   if ('conflict' in path) fields.push('path');
   if ('conflict' in kind) fields.push('kind');
-  const settingKeys = new Set([...Object.keys(base?.settings ?? {}), ...Object.keys(ours.settings), ...Object.keys(theirs.settings)]);
+  const settingKeys = new Set([
+    ...Object.keys(base?.settings ?? {}),
+    ...Object.keys(ours.settings),
+    ...Object.keys(theirs.settings),
+  ]);
   const settings: [string, SettingValue][] = [];
   const oursSettings: [string, SettingValue][] = [];
   const theirsSettings: [string, SettingValue][] = [];
@@ -82,14 +95,17 @@ function mergeEntry(base: RegistryEntry | undefined, ours: RegistryEntry, theirs
   const oursTags = new Set(ours.tags);
   const theirsTags = new Set(theirs.tags);
   // Per tag, a boolean three-way merge: a side that changed its presence wins (both changing means both agree).
-  const tags = [...new Set([...ours.tags, ...theirs.tags])].filter((tag) => (oursTags.has(tag) === baseTags.has(tag) ? theirsTags.has(tag) : oursTags.has(tag)));
-  const build = (side: RegistryEntry, sideSettings: [string, SettingValue][]): RegistryEntry => canonicalEntry({
-    id: ours.id,
-    path: 'value' in path ? path.value! : side.path,
-    kind: 'value' in kind ? kind.value! : side.kind,
-    settings: Object.fromEntries([...settings, ...sideSettings]),
-    tags,
-  });
+  const tags = [...new Set([...ours.tags, ...theirs.tags])].filter((tag) =>
+    oursTags.has(tag) === baseTags.has(tag) ? theirsTags.has(tag) : oursTags.has(tag),
+  );
+  const build = (side: RegistryEntry, sideSettings: [string, SettingValue][]): RegistryEntry =>
+    canonicalEntry({
+      id: ours.id,
+      path: 'value' in path ? path.value! : side.path,
+      kind: 'value' in kind ? kind.value! : side.kind,
+      settings: Object.fromEntries([...settings, ...sideSettings]),
+      tags,
+    });
   if (fields.length === 0) return { merged: build(ours, []) };
   return { conflict: { id: ours.id, fields, ours: build(ours, oursSettings), theirs: build(theirs, theirsSettings) } };
 }
@@ -113,7 +129,12 @@ function conflictMessage(conflict: Omit<RegistryMergeConflict, 'message'>, names
  * addition) are both kept and reported as DUPLICATE_PATH with the fix: no entry is lost, and which one to keep
  * is the user's call, as the snapshot already says.
  */
-export function mergeRegistry(base: readonly RegistryEntry[], ours: readonly RegistryEntry[], theirs: readonly RegistryEntry[], names: MergeSideNames = { ours: 'ours', theirs: 'theirs' }): RegistryMerge {
+export function mergeRegistry(
+  base: readonly RegistryEntry[],
+  ours: readonly RegistryEntry[],
+  theirs: readonly RegistryEntry[],
+  names: MergeSideNames = { ours: 'ours', theirs: 'theirs' },
+): RegistryMerge {
   const baseById = new Map(base.map((entry) => [entry.id, entry]));
   const oursById = new Map(ours.map((entry) => [entry.id, entry]));
   const theirsById = new Map(theirs.map((entry) => [entry.id, entry]));
@@ -147,7 +168,11 @@ export function mergeRegistry(base: readonly RegistryEntry[], ours: readonly Reg
     } else if (!same(o, kept)) {
       const [changer, remover] = a ? [names.ours, names.theirs] : [names.theirs, names.ours];
       entries.push(canonicalEntry(kept));
-      warnings.push({ assetId: id, path: kept.path, message: `Asset ${id} was removed by ${remover} and changed by ${changer}; the merge kept it with the change. Remove it with \`packer rm ${id}\` if the removal should win.` });
+      warnings.push({
+        assetId: id,
+        path: kept.path,
+        message: `Asset ${id} was removed by ${remover} and changed by ${changer}; the merge kept it with the change. Remove it with \`packer rm ${id}\` if the removal should win.`,
+      });
     }
     // else: removed on one side, unchanged on the other: the removal wins.
   }
@@ -162,7 +187,9 @@ function sameEntry(a: RegistryEntry, b: RegistryEntry): boolean {
   for (let index = 0; index < a.tags.length; index++) if (a.tags[index] !== b.tags[index]) return false;
   const keys = Object.keys(a.settings);
   if (keys.length !== Object.keys(b.settings).length) return false;
-  return keys.every((key) => Object.prototype.hasOwnProperty.call(b.settings, key) && a.settings[key] === b.settings[key]);
+  return keys.every(
+    (key) => Object.prototype.hasOwnProperty.call(b.settings, key) && a.settings[key] === b.settings[key],
+  );
 }
 
 /** One DUPLICATE_PATH per path that more than one merged entry claims, naming every id and the fix. */
@@ -175,8 +202,14 @@ function duplicatePaths(entries: readonly RegistryEntry[], names: MergeSideNames
     if (end - start > 1) {
       const ids = entries.slice(start, end).map((entry) => entry.id);
       const path = entries[start]!.path;
-      out.push(diagnostic('DUPLICATE_PATH', `After merging ${names.ours} and ${names.theirs}, ${path} is claimed by ${ids.length} registry entries (${ids.join(', ')}).`,
-        { assetId: ids[0]!, path }, `Keep one: \`packer rm ${ids.slice(1).join(' ')}\` unregisters the others (the file stays).`));
+      out.push(
+        diagnostic(
+          'DUPLICATE_PATH',
+          `After merging ${names.ours} and ${names.theirs}, ${path} is claimed by ${ids.length} registry entries (${ids.join(', ')}).`,
+          { assetId: ids[0]!, path },
+          `Keep one: \`packer rm ${ids.slice(1).join(' ')}\` unregisters the others (the file stays).`,
+        ),
+      );
     }
     start = end;
   }

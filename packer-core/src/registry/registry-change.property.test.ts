@@ -12,8 +12,14 @@ import { RegistryLines } from './registry-lines.js';
 import { netRegistryChange, REGISTRY_FILE, RegistryStore } from './registry-store.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const idArb = fc.string({ unit: fc.constantFrom(...CROCKFORD), minLength: 26, maxLength: 26 }).map((tail) => `a_${tail}`);
-const nameArb = fc.string({ unit: fc.constantFrom('a', 'b', 'Z', '-', 'é', '\uFF21', '\u{1F600}'), minLength: 1, maxLength: 5 });
+const idArb = fc
+  .string({ unit: fc.constantFrom(...CROCKFORD), minLength: 26, maxLength: 26 })
+  .map((tail) => `a_${tail}`);
+const nameArb = fc.string({
+  unit: fc.constantFrom('a', 'b', 'Z', '-', 'é', '\uFF21', '\u{1F600}'),
+  minLength: 1,
+  maxLength: 5,
+});
 const pathArb = fc.array(nameArb, { minLength: 1, maxLength: 3 }).map((parts) => `assets/${parts.join('/')}`);
 const entryArb = fc.record({
   id: idArb,
@@ -37,8 +43,16 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 3, arbitrary: entryArb.map((entry) => ({ op: 'add' as const, entry })) },
   { weight: 2, arbitrary: fc.nat().map((pick) => ({ op: 'remove' as const, pick })) },
   { weight: 2, arbitrary: fc.tuple(fc.nat(), pathArb).map(([pick, to]) => ({ op: 'move' as const, pick, path: to })) },
-  { weight: 3, arbitrary: fc.tuple(fc.nat(), fc.constantFrom('new', 'a')).map(([pick, tag]) => ({ op: 'tag' as const, pick, tag })) },
-  { weight: 1, arbitrary: fc.array(fc.nat(), { minLength: 2, maxLength: 5 }).map((picks) => ({ op: 'many' as const, picks })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.nat(), fc.constantFrom('new', 'a'))
+      .map(([pick, tag]) => ({ op: 'tag' as const, pick, tag })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.array(fc.nat(), { minLength: 2, maxLength: 5 }).map((picks) => ({ op: 'many' as const, picks })),
+  },
   { weight: 1, arbitrary: fc.constant({ op: 'not-written' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'outside' as const }) },
   { weight: 1, arbitrary: fc.constant({ op: 'deleted' as const }) },
@@ -46,7 +60,10 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
 
 /** The net change of a step as the planner gives it: unchanged entries keep their objects, changed ones are new. */
 function netOf(entries: readonly RegistryEntry[], step: Step): Map<string, RegistryEntry | null> {
-  if (step.op === 'add') return entries.some((entry) => entry.id === step.entry.id) ? new Map() : netRegistryChange([{ op: 'add', entry: { ...step.entry } }]);
+  if (step.op === 'add')
+    return entries.some((entry) => entry.id === step.entry.id)
+      ? new Map()
+      : netRegistryChange([{ op: 'add', entry: { ...step.entry } }]);
   if (entries.length === 0) return new Map();
   if (step.op === 'many') return new Map(step.picks.map((pick) => [entries[pick % entries.length]!.id, null]));
   if (step.op !== 'remove' && step.op !== 'move' && step.op !== 'tag') return new Map();
@@ -66,42 +83,52 @@ describe('RegistryStore.stageChange: a registry change at the cost of what it to
     const file = path.join(root, REGISTRY_FILE);
     const quick = vi.spyOn(RegistryLines.prototype, 'applyChange');
     fc.assert(
-      fc.property(fc.uniqueArray(entryArb, { selector: (entry) => entry.id, maxLength: 30 }), fc.array(stepArb, { maxLength: 20 }), (initial, steps) => {
-        rmSync(file, { force: true });
-        if (initial.length > 0) writeFileSync(file, serializeRegistry(initial));
-        const store = new RegistryStore(root);
-        let entries = (store.load() as { entries: RegistryEntry[] }).entries;
-        for (const step of steps) {
-          if (step.op === 'outside' || step.op === 'deleted') {
-            // git or an editor replaced (or removed) the file; the store was not told and must notice by itself.
-            if (step.op === 'outside') writeFileSync(file, JSON.stringify({ version: 2, assets: entries.slice(1) }, null, 2));
-            else rmSync(file, { force: true });
-            entries = (store.load() as { entries: RegistryEntry[] }).entries;
-            continue;
+      fc.property(
+        fc.uniqueArray(entryArb, { selector: (entry) => entry.id, maxLength: 30 }),
+        fc.array(stepArb, { maxLength: 20 }),
+        (initial, steps) => {
+          rmSync(file, { force: true });
+          if (initial.length > 0) writeFileSync(file, serializeRegistry(initial));
+          const store = new RegistryStore(root);
+          let entries = (store.load() as { entries: RegistryEntry[] }).entries;
+          for (const step of steps) {
+            if (step.op === 'outside' || step.op === 'deleted') {
+              // git or an editor replaced (or removed) the file; the store was not told and must notice by itself.
+              if (step.op === 'outside')
+                writeFileSync(file, JSON.stringify({ version: 2, assets: entries.slice(1) }, null, 2));
+              else rmSync(file, { force: true });
+              entries = (store.load() as { entries: RegistryEntry[] }).entries;
+              continue;
+            }
+            const net = netOf(entries, step);
+            const expected = applied(entries, net);
+            const before = store.readText();
+            const staged = store.stageChange(entries, net);
+            expect(staged.text).toBe(serializeRegistry(expected));
+            expect(staged.entries.map(entryBody).sort()).toEqual(expected.map(entryBody).sort());
+            for (let index = 1; index < staged.entries.length; index++)
+              expect(compareEntries(staged.entries[index - 1]!, staged.entries[index]!)).toBeLessThan(0);
+            // The journal's record: digests of both sides, and a change that rebuilds each from the other.
+            const { change } = staged;
+            expect(change.after).toBe(registryDigest(staged.text));
+            expect(change.before).toBe(before === null ? null : registryDigest(before));
+            const beforeEntries = before === null ? [] : parseRegistry(before, REGISTRY_FILE, root);
+            expect(rebuildRegistry(beforeEntries, change.removed, change.added)).toBe(staged.text);
+            if (before !== null)
+              expect(
+                change.beforeText ??
+                  rebuildRegistry(parseRegistry(staged.text, REGISTRY_FILE, root), change.added, change.removed),
+              ).toBe(before);
+            if (step.op === 'not-written') {
+              // The commit failed before the registry write: the file keeps the old text, the workspace reloads.
+              entries = (store.load() as { entries: RegistryEntry[] }).entries;
+              continue;
+            }
+            store.writeText(staged.text);
+            entries = staged.entries;
           }
-          const net = netOf(entries, step);
-          const expected = applied(entries, net);
-          const before = store.readText();
-          const staged = store.stageChange(entries, net);
-          expect(staged.text).toBe(serializeRegistry(expected));
-          expect(staged.entries.map(entryBody).sort()).toEqual(expected.map(entryBody).sort());
-          for (let index = 1; index < staged.entries.length; index++) expect(compareEntries(staged.entries[index - 1]!, staged.entries[index]!)).toBeLessThan(0);
-          // The journal's record: digests of both sides, and a change that rebuilds each from the other.
-          const { change } = staged;
-          expect(change.after).toBe(registryDigest(staged.text));
-          expect(change.before).toBe(before === null ? null : registryDigest(before));
-          const beforeEntries = before === null ? [] : parseRegistry(before, REGISTRY_FILE, root);
-          expect(rebuildRegistry(beforeEntries, change.removed, change.added)).toBe(staged.text);
-          if (before !== null) expect(change.beforeText ?? rebuildRegistry(parseRegistry(staged.text, REGISTRY_FILE, root), change.added, change.removed)).toBe(before);
-          if (step.op === 'not-written') {
-            // The commit failed before the registry write: the file keeps the old text, the workspace reloads.
-            entries = (store.load() as { entries: RegistryEntry[] }).entries;
-            continue;
-          }
-          store.writeText(staged.text);
-          entries = staged.entries;
-        }
-      }),
+        },
+      ),
       { numRuns: 120 },
     );
     // Most changes went the quick way (the others are the cases it hands to the whole-list way).
@@ -110,9 +137,15 @@ describe('RegistryStore.stageChange: a registry change at the cost of what it to
     quick.mockRestore();
   });
 
-  it('refuses a line the reader would refuse, with the reader\'s message, writes nothing, and stays exact after', () => {
+  it("refuses a line the reader would refuse, with the reader's message, writes nothing, and stays exact after", () => {
     const root = makeTempDir('registry-change-');
-    const good = (id: string, entryPath: string): RegistryEntry => ({ id, path: entryPath, kind: 'image', settings: {}, tags: [] });
+    const good = (id: string, entryPath: string): RegistryEntry => ({
+      id,
+      path: entryPath,
+      kind: 'image',
+      settings: {},
+      tags: [],
+    });
     const a = good('a_00000000000000000000000001', 'assets/a.png');
     writeFileSync(path.join(root, REGISTRY_FILE), serializeRegistry([a]));
     const store = new RegistryStore(root);
@@ -126,7 +159,9 @@ describe('RegistryStore.stageChange: a registry change at the cost of what it to
       full = error;
     }
     expect(full).toBeInstanceOf(PackerError);
-    expect(() => store.stageChange(entries, new Map([[bad.id, bad]]))).toThrow((full as PackerError).message.replace(/^.*?: /, ''));
+    expect(() => store.stageChange(entries, new Map([[bad.id, bad]]))).toThrow(
+      (full as PackerError).message.replace(/^.*?: /, ''),
+    );
     expect(store.readText()).toBe(text);
     const c = good('a_00000000000000000000000003', 'assets/c.png');
     const staged = store.stageChange(entries, new Map([[c.id, c]]));

@@ -16,7 +16,11 @@ const RegistryTop = z.strictObject({ version: z.union([z.literal(1), z.literal(2
 export function canonicalEntry(entry: RegistryEntry): RegistryEntry {
   // fromEntries defines own properties: an assignment would drop a `__proto__` key silently, and then the reader
   // could not refuse it.
-  const settings: RegistryEntry['settings'] = Object.fromEntries(Object.keys(entry.settings).sort().map((key) => [key, entry.settings[key]!]));
+  const settings: RegistryEntry['settings'] = Object.fromEntries(
+    Object.keys(entry.settings)
+      .sort()
+      .map((key) => [key, entry.settings[key]!]),
+  );
   return { id: entry.id, path: entry.path, kind: entry.kind, settings, tags: [...new Set(entry.tags)].sort() };
 }
 
@@ -94,43 +98,63 @@ export function validateEntry(raw: unknown, index: number, file: string, project
   const entry = result.data;
   const unsupported = unsupportedNameReason(entry.path);
   if (unsupported !== undefined) {
-    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path "${escapePath(entry.path)}" holds ${unsupported}, which a registry path cannot hold.`, {
-      file,
-      field: `assets[${index}].path`,
-      diagnostic: 'INVALID_PATH',
-      hint: 'Rename the file without backslashes or control characters, and fix its path in the registry to match.',
-    });
+    throw new PackerError(
+      'INVALID_REGISTRY',
+      `${file}: assets[${index}].path "${escapePath(entry.path)}" holds ${unsupported}, which a registry path cannot hold.`,
+      {
+        file,
+        field: `assets[${index}].path`,
+        diagnostic: 'INVALID_PATH',
+        hint: 'Rename the file without backslashes or control characters, and fix its path in the registry to match.',
+      },
+    );
   }
   let normalized: string;
   try {
     normalized = normalizeProjectPath(entry.path, projectRoot);
   } catch (error) {
-    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not a valid project path: ${(error as Error).message}`, {
-      file,
-      field: `assets[${index}].path`,
-      diagnostic: (error as PackerError).code,
-    });
+    throw new PackerError(
+      'INVALID_REGISTRY',
+      `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not a valid project path: ${(error as Error).message}`,
+      {
+        file,
+        field: `assets[${index}].path`,
+        diagnostic: (error as PackerError).code,
+      },
+    );
   }
   if (normalized !== entry.path) {
-    throw new PackerError('INVALID_REGISTRY', `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not normalised (expected ${JSON.stringify(normalized)}).`, {
-      file,
-      field: `assets[${index}].path`,
-      diagnostic: 'INVALID_PATH',
-    });
+    throw new PackerError(
+      'INVALID_REGISTRY',
+      `${file}: assets[${index}].path ${JSON.stringify(entry.path)} is not normalised (expected ${JSON.stringify(normalized)}).`,
+      {
+        file,
+        field: `assets[${index}].path`,
+        diagnostic: 'INVALID_PATH',
+      },
+    );
   }
   return entry;
 }
 
 function duplicateIdError(file: string, id: string, index: number): PackerError {
-  return new PackerError('INVALID_REGISTRY', `${file}: field "assets[${index}].id" is invalid: asset id ${id} appears more than once.`, {
-    file,
-    field: `assets[${index}].id`,
-    diagnostic: 'DUPLICATE_ID',
-    hint: 'Each asset id must be unique; this usually comes from a git merge without the packer\'s merge driver (both sides moved the asset). Keep the line whose path is right and delete the other (`packer add` registers that file anew), then run `packer git install` so later merges go by id.',
-  });
+  return new PackerError(
+    'INVALID_REGISTRY',
+    `${file}: field "assets[${index}].id" is invalid: asset id ${id} appears more than once.`,
+    {
+      file,
+      field: `assets[${index}].id`,
+      diagnostic: 'DUPLICATE_ID',
+      hint: "Each asset id must be unique; this usually comes from a git merge without the packer's merge driver (both sides moved the asset). Keep the line whose path is right and delete the other (`packer add` registers that file anew), then run `packer git install` so later merges go by id.",
+    },
+  );
 }
 
 function schemaError(file: string, issue: z.core.$ZodIssue | undefined, prefix: PropertyKey[]): PackerError {
   const field = issue ? issueField({ ...issue, path: [...prefix, ...issue.path] }) : '(root)';
-  return new PackerError('INVALID_REGISTRY', `${file}: field "${field}" is invalid: ${issue?.message ?? 'unknown problem'}.`, { file, field, hint: HINT });
+  return new PackerError(
+    'INVALID_REGISTRY',
+    `${file}: field "${field}" is invalid: ${issue?.message ?? 'unknown problem'}.`,
+    { file, field, hint: HINT },
+  );
 }

@@ -27,7 +27,10 @@ export class RegistryLines {
   private members = new Set<RegistryEntry>();
   private ids = new Map<string, RegistryEntry>();
 
-  constructor(private readonly file: string, private readonly projectRoot: string) {}
+  constructor(
+    private readonly file: string,
+    private readonly projectRoot: string,
+  ) {}
 
   /**
    * Adopts what the reader validated. Lines are kept only when their text is what the writer would produce.
@@ -38,11 +41,14 @@ export class RegistryLines {
     let sorted = true;
     entries.forEach((entry, index) => {
       const body = bodies?.[index];
-      if (body !== undefined && body === entryBody(entry)) this.lines.set(freezeEntry(entry), { body, canonical: entry });
+      if (body !== undefined && body === entryBody(entry))
+        this.lines.set(freezeEntry(entry), { body, canonical: entry });
       if (index > 0 && compareEntries(entries[index - 1]!, entry) >= 0) sorted = false;
     });
     const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
-    this.remember(usable ? { entries, bodies: [...bodies], canonical: entries } : { entries: [], bodies: [], canonical: [] });
+    this.remember(
+      usable ? { entries, bodies: [...bodies], canonical: entries } : { entries: [], bodies: [], canonical: [] },
+    );
     return usable;
   }
 
@@ -118,7 +124,11 @@ export class RegistryLines {
       additions.push(next);
     }
     // Copies, not edits: the previous arrays may be held by a snapshot or a caller.
-    const out: Column = { entries: this.order.entries.slice(), bodies: this.order.bodies.slice(), canonical: this.order.canonical.slice() };
+    const out: Column = {
+      entries: this.order.entries.slice(),
+      bodies: this.order.bodies.slice(),
+      canonical: this.order.canonical.slice(),
+    };
     const removed: RegistryEntry[] = [];
     for (const index of removals.sort((a, b) => b - a)) {
       const [entry] = out.entries.splice(index, 1);
@@ -168,7 +178,9 @@ export class RegistryLines {
     // Reached only when the quick check saw a problem the reader did not (it should not happen): trust the reader.
     const sorted = [...entries].sort(compareEntries);
     const bodies = [...read.bodies!];
-    sorted.forEach((entry, index) => this.lines.set(freezeEntry(entry), { body: bodies[index]!, canonical: freezeEntry(read.entries[index]!) }));
+    sorted.forEach((entry, index) =>
+      this.lines.set(freezeEntry(entry), { body: bodies[index]!, canonical: freezeEntry(read.entries[index]!) }),
+    );
     this.remember({ entries: sorted, bodies, canonical: read.entries });
     return { text, canonical: read.entries, entries: sorted };
   }

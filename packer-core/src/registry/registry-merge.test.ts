@@ -11,10 +11,22 @@ import { parseRegistry, serializeRegistry } from './registry-codec.js';
 import { REGISTRY_HEADER } from './registry-layout.js';
 import { REGISTRY_FILE } from './registry-store.js';
 
-const GIT_ENV = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent' };
+const GIT_ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@example.com',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@example.com',
+  GIT_CONFIG_NOSYSTEM: '1',
+  HOME: '/nonexistent',
+};
 
 function git(root: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'core.autocrlf=false', '-c', 'commit.gpgsign=false', ...args], { cwd: root, env: GIT_ENV, encoding: 'utf8' });
+  return execFileSync('git', ['-c', 'core.autocrlf=false', '-c', 'commit.gpgsign=false', ...args], {
+    cwd: root,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  });
 }
 
 function gitInit(root: string): void {
@@ -31,13 +43,18 @@ function commitAll(root: string, message: string): void {
 
 /** `git merge` of `branch` into the current branch: true when it merged without a conflict. */
 function mergeClean(root: string, branch: string): boolean {
-  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', 'merge', '--no-edit', '-q', branch], { cwd: root, env: GIT_ENV, encoding: 'utf8' });
+  const result = spawnSync('git', ['-c', 'commit.gpgsign=false', 'merge', '--no-edit', '-q', branch], {
+    cwd: root,
+    env: GIT_ENV,
+    encoding: 'utf8',
+  });
   return result.status === 0;
 }
 
 async function addFiles(ws: Workspace, folder: string, count: number): Promise<void> {
   mkdirSync(path.join(ws.root, folder), { recursive: true });
-  for (let index = 0; index < count; index++) writeFileSync(path.join(ws.root, folder, `f${String(index).padStart(4, '0')}.txt`), `${folder} ${index}`);
+  for (let index = 0; index < count; index++)
+    writeFileSync(path.join(ws.root, folder, `f${String(index).padStart(4, '0')}.txt`), `${folder} ${index}`);
   await ws.refresh();
   await ws.apply({ type: 'register', paths: [folder] });
 }
@@ -84,10 +101,20 @@ describe('format 2 merges with git', () => {
     await merged.close();
   }, 60_000);
 
-  const entry = (entryPath: string): RegistryEntry => ({ id: newAssetId(), path: entryPath, kind: 'text', settings: {}, tags: [] });
+  const entry = (entryPath: string): RegistryEntry => ({
+    id: newAssetId(),
+    path: entryPath,
+    kind: 'text',
+    settings: {},
+    tags: [],
+  });
   const base = ['assets/a/1.txt', 'assets/b/1.txt', 'assets/c/1.txt', 'assets/m/1.txt'].map(entry);
   /** Commits `base` on main, `ours` on a branch and `theirs` on another, then merges them: true when clean. */
-  function mergeOf(serialize: (entries: RegistryEntry[]) => string, ours: RegistryEntry[], theirs: RegistryEntry[]): boolean {
+  function mergeOf(
+    serialize: (entries: RegistryEntry[]) => string,
+    ours: RegistryEntry[],
+    theirs: RegistryEntry[],
+  ): boolean {
     const root = makeTempDir('registry-merge-');
     const write = (entries: RegistryEntry[]): void => writeFileSync(path.join(root, REGISTRY_FILE), serialize(entries));
     write(base);
@@ -99,7 +126,10 @@ describe('format 2 merges with git', () => {
     write(ours);
     commitAll(root, 'ours');
     const clean = mergeClean(root, 'theirs');
-    if (clean) expect(parseRegistry(readFileSync(path.join(root, REGISTRY_FILE), 'utf8'), REGISTRY_FILE, root)).toHaveLength(ours.length + theirs.length - base.length);
+    if (clean)
+      expect(parseRegistry(readFileSync(path.join(root, REGISTRY_FILE), 'utf8'), REGISTRY_FILE, root)).toHaveLength(
+        ours.length + theirs.length - base.length,
+      );
     return clean;
   }
   // Format 1 as the packer wrote it before: pretty-printed, sorted by (time-ordered) id.
@@ -116,11 +146,15 @@ describe('format 2 merges with git', () => {
   it('an addition after the last entry and one just before it merge: the separator leads the line, so no neighbour changes', () => {
     // `assets/z/…` sorts after every entry; `assets/c/2.txt` lands between `c/1` and `m/1`. With a trailing comma the
     // first would rewrite the last entry's line and touch the second's hunk.
-    expect(mergeOf(serializeRegistry, [...base, entry('assets/z/1.txt')], [...base, entry('assets/c/2.txt')])).toBe(true);
+    expect(mergeOf(serializeRegistry, [...base, entry('assets/z/1.txt')], [...base, entry('assets/c/2.txt')])).toBe(
+      true,
+    );
   });
 
   it('what line-based merge cannot separate still conflicts, so git never guesses: two additions at one spot', () => {
     // Both land between `m/1` and the footer (or between the same two entries). A merge driver resolves these by id.
-    expect(mergeOf(serializeRegistry, [...base, entry('assets/x/1.txt')], [...base, entry('assets/y/1.txt')])).toBe(false);
+    expect(mergeOf(serializeRegistry, [...base, entry('assets/x/1.txt')], [...base, entry('assets/y/1.txt')])).toBe(
+      false,
+    );
   });
 });

@@ -9,7 +9,7 @@ import { REGISTRY_HEADER } from './registry-layout.js';
 import { REGISTRY_FILE } from './registry-store.js';
 
 describe('a format 1 registry (fixtures/sample-game as committed)', () => {
-  it('opens; the first mutation\'s preview announces the migration, its apply writes format 2, later previews do not', async () => {
+  it("opens; the first mutation's preview announces the migration, its apply writes format 2, later previews do not", async () => {
     const root = await copyFixture('sample-game', makeTempDir('registry-migration-'));
     const file = path.join(root, REGISTRY_FILE);
     const before = readFileSync(file, 'utf8');
@@ -39,12 +39,16 @@ describe('a format 1 registry (fixtures/sample-game as committed)', () => {
       const expected = entry.path === 'assets/backgrounds/sky.png' ? { ...entry, tags: ['sky'] } : entry;
       expect(byId.get(entry.id)).toEqual(expected);
     }
-    expect(ws.preview({ type: 'update', target: 'assets/backgrounds/sky.png', addTags: ['blue'] }).registryMigration).toBeUndefined();
+    expect(
+      ws.preview({ type: 'update', target: 'assets/backgrounds/sky.png', addTags: ['blue'] }).registryMigration,
+    ).toBeUndefined();
     await ws.close();
 
     // Reopened, the project is format 2: nothing more to announce.
     const again = await Workspace.open(root);
-    expect(again.preview({ type: 'update', target: 'assets/backgrounds/sky.png', addTags: ['blue'] }).registryMigration).toBeUndefined();
+    expect(
+      again.preview({ type: 'update', target: 'assets/backgrounds/sky.png', addTags: ['blue'] }).registryMigration,
+    ).toBeUndefined();
     await again.close();
   });
 });

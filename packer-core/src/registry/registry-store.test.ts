@@ -8,7 +8,13 @@ import { makeTempDir } from '../testing/temp-dirs.js';
 import { serializeRegistry } from './registry-codec.js';
 import { REGISTRY_FILE, RegistryStore } from './registry-store.js';
 
-const entry = (entryPath: string, settings: RegistryEntry['settings'] = {}): RegistryEntry => ({ id: newAssetId(), path: entryPath, kind: 'text', settings, tags: [] });
+const entry = (entryPath: string, settings: RegistryEntry['settings'] = {}): RegistryEntry => ({
+  id: newAssetId(),
+  path: entryPath,
+  kind: 'text',
+  settings,
+  tags: [],
+});
 
 function thrown(run: () => unknown): PackerError {
   try {

@@ -82,7 +82,11 @@ export class RegistryStore {
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
       const cause = toPackerError(error);
-      return { state: 'read-only', error: new PackerError('INVALID_REGISTRY', `Cannot read ${this.file}: ${cause.message}`, { file: this.file }), text: '' };
+      return {
+        state: 'read-only',
+        error: new PackerError('INVALID_REGISTRY', `Cannot read ${this.file}: ${cause.message}`, { file: this.file }),
+        text: '',
+      };
     }
     if (this.disk !== undefined && text === this.disk.text) {
       this.disk = { ...this.disk, identity };
@@ -121,7 +125,14 @@ export class RegistryStore {
     const staged = this.staged?.text === text ? this.staged : undefined;
     if (staged) {
       writeFileAtomic(this.file, staged.bytes);
-      this.disk = { identity: this.identity() ?? '', text, entries: staged.entries, version: 2, digest: staged.digest, canonical: true };
+      this.disk = {
+        identity: this.identity() ?? '',
+        text,
+        entries: staged.entries,
+        version: 2,
+        digest: staged.digest,
+        canonical: true,
+      };
       this.diskVersion = 2;
       return;
     }
@@ -157,7 +168,10 @@ export class RegistryStore {
   stage(entries: readonly RegistryEntry[]): StagedRegistry {
     this.assertWritable();
     const before = this.currentDisk();
-    return this.staging(before, this.assertReadable(() => this.lines.serialize(entries)));
+    return this.staging(
+      before,
+      this.assertReadable(() => this.lines.serialize(entries)),
+    );
   }
 
   /**
@@ -168,11 +182,17 @@ export class RegistryStore {
   stageChange(base: readonly RegistryEntry[], net: ReadonlyMap<string, RegistryEntry | null>): StagedRegistry {
     this.assertWritable();
     const before = this.currentDisk();
-    const quick = before !== undefined && before.text === this.linesText && base === this.lines.current ? this.lines.applyChange(net) : undefined;
+    const quick =
+      before !== undefined && before.text === this.linesText && base === this.lines.current
+        ? this.lines.applyChange(net)
+        : undefined;
     if (quick) return this.staging(before, quick);
     const entries = base.filter((entry) => !net.has(entry.id));
     for (const entry of net.values()) if (entry !== null) entries.push(entry);
-    return this.staging(before, this.assertReadable(() => this.lines.serialize(entries)));
+    return this.staging(
+      before,
+      this.assertReadable(() => this.lines.serialize(entries)),
+    );
   }
 
   private staging(before: DiskState | undefined, serialized: Serialized): StagedRegistry {
@@ -237,11 +257,15 @@ export class RegistryStore {
     // Permission bits, not access(2): root may write anything, and a read-only registry should stop root too.
     if ((mode & 0o200) === 0) {
       const octal = (mode & 0o777).toString(8).padStart(4, '0');
-      throw new PackerError('REGISTRY_READ_ONLY', `${this.file} is read-only (mode ${octal}), so the packer will not replace it.`, {
-        file: this.file,
-        mode: octal,
-        hint: `Nothing was changed. Make it writable (\`chmod u+w ${REGISTRY_FILE}\`) and retry, or leave it read-only to keep the registry frozen.`,
-      });
+      throw new PackerError(
+        'REGISTRY_READ_ONLY',
+        `${this.file} is read-only (mode ${octal}), so the packer will not replace it.`,
+        {
+          file: this.file,
+          mode: octal,
+          hint: `Nothing was changed. Make it writable (\`chmod u+w ${REGISTRY_FILE}\`) and retry, or leave it read-only to keep the registry frozen.`,
+        },
+      );
     }
   }
 
@@ -251,11 +275,18 @@ export class RegistryStore {
       return check();
     } catch (error) {
       const cause = toPackerError(error);
-      const pathProblem = isPackerError(cause, 'INVALID_REGISTRY') && (cause.data.diagnostic === 'INVALID_PATH' || cause.data.diagnostic === 'PATH_OUTSIDE_PROJECT');
-      throw new PackerError(pathProblem ? 'INVALID_PATH' : 'INVALID_REGISTRY', `Refused to write a registry the packer could not read back: ${cause.message}`, {
-        ...cause.data,
-        hint: `Nothing was written; ${REGISTRY_FILE} is unchanged. ${String(cause.data.hint ?? 'This is a packer bug: please report it with the operation that caused it.')}`,
-      }, { cause });
+      const pathProblem =
+        isPackerError(cause, 'INVALID_REGISTRY') &&
+        (cause.data.diagnostic === 'INVALID_PATH' || cause.data.diagnostic === 'PATH_OUTSIDE_PROJECT');
+      throw new PackerError(
+        pathProblem ? 'INVALID_PATH' : 'INVALID_REGISTRY',
+        `Refused to write a registry the packer could not read back: ${cause.message}`,
+        {
+          ...cause.data,
+          hint: `Nothing was written; ${REGISTRY_FILE} is unchanged. ${String(cause.data.hint ?? 'This is a packer bug: please report it with the operation that caused it.')}`,
+        },
+        { cause },
+      );
     }
   }
 }

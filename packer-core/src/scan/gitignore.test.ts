@@ -73,7 +73,11 @@ describe('scanner with gitignore on', () => {
     const settings = config();
     const before = scanWorkspace(root, settings).files;
     write(root, '.godot/imported/icon.png-abc.ctex');
-    const after = rescanPaths(root, settings, before, ['.godot/imported/icon.png-abc.ctex', '.godot/imported', '.godot']);
+    const after = rescanPaths(root, settings, before, [
+      '.godot/imported/icon.png-abc.ctex',
+      '.godot/imported',
+      '.godot',
+    ]);
     expect([...after.files.keys()]).toEqual(['icon.png']);
   });
 
@@ -86,10 +90,13 @@ describe('scanner with gitignore on', () => {
     const ignoring = rescanPaths(root, settings, before, ['art/.gitignore']).files;
     expect([...ignoring.keys()].sort()).toEqual(['art/b.png']);
     rmSync(path.join(root, 'art/.gitignore'));
-    expect([...rescanPaths(root, settings, ignoring, ['art/.gitignore']).files.keys()].sort()).toEqual(['art/a.psd', 'art/b.png']);
+    expect([...rescanPaths(root, settings, ignoring, ['art/.gitignore']).files.keys()].sort()).toEqual([
+      'art/a.psd',
+      'art/b.png',
+    ]);
   });
 
-  it('a change to the project\'s root .gitignore re-applies to asset roots below it', () => {
+  it("a change to the project's root .gitignore re-applies to asset roots below it", () => {
     const root = makeTempProject({ 'assets/a.psd': '', 'assets/b.png': '' });
     const settings = config({ assetRoots: ['assets'] });
     const before = scanWorkspace(root, settings).files;

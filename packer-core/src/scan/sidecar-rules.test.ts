@@ -5,7 +5,12 @@ describe('sidecar templates', () => {
   const rules = sidecarRules({ sidecars: ['{path}.import', '{path}.uid', 'meta/{path}.json', '{path}-{path}.twice'] })!;
 
   it('maps an owner to its sidecar paths, in template order', () => {
-    expect(rules.pathsOf('sprites/hero.png')).toEqual(['sprites/hero.png.import', 'sprites/hero.png.uid', 'meta/sprites/hero.png.json', 'sprites/hero.png-sprites/hero.png.twice']);
+    expect(rules.pathsOf('sprites/hero.png')).toEqual([
+      'sprites/hero.png.import',
+      'sprites/hero.png.uid',
+      'meta/sprites/hero.png.json',
+      'sprites/hero.png-sprites/hero.png.twice',
+    ]);
   });
 
   it('maps a file back to the owner it would belong to, and nothing else', () => {
@@ -19,7 +24,11 @@ describe('sidecar templates', () => {
   });
 
   it('finds sidecars an outside move left behind, not those the engine already made anew', () => {
-    const files = new Map([['a.png.import', 1], ['a.png.uid', 1], ['b.png.uid', 1]]);
+    const files = new Map([
+      ['a.png.import', 1],
+      ['a.png.uid', 1],
+      ['b.png.uid', 1],
+    ]);
     expect(leftBehindSidecars(rules, files, 'a.png', 'b.png')).toEqual([{ from: 'a.png.import', to: 'b.png.import' }]);
   });
 

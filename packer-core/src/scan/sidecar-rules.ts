@@ -38,7 +38,13 @@ export function sidecarRules(config: Pick<ProjectConfig, 'sidecars'>): SidecarRu
 function compile(texts: readonly string[]): SidecarRules {
   const templates: Template[] = [...new Set(texts)].map((text) => {
     const parts = text.split(PLACEHOLDER);
-    return { text, prefix: parts[0]!, suffix: parts[parts.length - 1]!, occurrences: parts.length - 1, fixed: parts.join('').length };
+    return {
+      text,
+      prefix: parts[0]!,
+      suffix: parts[parts.length - 1]!,
+      occurrences: parts.length - 1,
+      fixed: parts.join('').length,
+    };
   });
   const apply = (template: Template, owner: string): string => template.text.split(PLACEHOLDER).join(owner);
   return {
@@ -47,7 +53,13 @@ function compile(texts: readonly string[]): SidecarRules {
       const owners: string[] = [];
       for (const template of templates) {
         const length = (path.length - template.fixed) / template.occurrences;
-        if (!Number.isInteger(length) || length <= 0 || !path.endsWith(template.suffix) || !path.startsWith(template.prefix)) continue;
+        if (
+          !Number.isInteger(length) ||
+          length <= 0 ||
+          !path.endsWith(template.suffix) ||
+          !path.startsWith(template.prefix)
+        )
+          continue;
         const owner = path.slice(template.prefix.length, template.prefix.length + length);
         // Every occurrence must agree (checked by applying the template again); an owner is a whole project path.
         if (owner.startsWith('/') || owner.endsWith('/') || apply(template, owner) !== path) continue;
@@ -69,7 +81,12 @@ export interface SidecarMove {
  * path under a template and absent at the new one's. (When the new one exists, the engine already made it, and
  * the old file is simply an orphan.)
  */
-export function leftBehindSidecars(rules: SidecarRules, files: ReadonlyMap<string, unknown>, from: string, to: string): SidecarMove[] {
+export function leftBehindSidecars(
+  rules: SidecarRules,
+  files: ReadonlyMap<string, unknown>,
+  from: string,
+  to: string,
+): SidecarMove[] {
   const before = rules.pathsOf(from);
   const after = rules.pathsOf(to);
   const out: SidecarMove[] = [];

@@ -1,4 +1,9 @@
-import { DiagnosticCodes, type Diagnostic, type DiagnosticCode, type DiagnosticSubject } from '../contract/diagnostics.js';
+import {
+  DiagnosticCodes,
+  type Diagnostic,
+  type DiagnosticCode,
+  type DiagnosticSubject,
+} from '../contract/diagnostics.js';
 
 /** Builds a diagnostic whose severity always comes from the one code table. */
 export function diagnostic(
@@ -18,7 +23,12 @@ export function diagnostic(
  * One diagnostic for one problem that involves several assets or paths: the first subject fills `assetId`/`path`
  * (what older clients read), and `subjects` lists them all when there is more than one.
  */
-export function diagnosticAbout(code: DiagnosticCode, message: string, subjects: readonly DiagnosticSubject[], hint?: string): Diagnostic {
+export function diagnosticAbout(
+  code: DiagnosticCode,
+  message: string,
+  subjects: readonly DiagnosticSubject[],
+  hint?: string,
+): Diagnostic {
   const out = diagnostic(code, message, subjects[0] ?? {}, hint);
   if (subjects.length > 1) out.subjects = subjects.map((subject) => ({ ...subject }));
   return out;

@@ -2,7 +2,13 @@ import path from 'node:path';
 import type { UntrackedFile } from '../contract/snapshot-schema.js';
 import type { FileStat } from '../scan/scanner.js';
 import { MAX_KEY_BYTES, StateStore } from '../state-store/state-store.js';
-import { decodeFingerprint, encodeFingerprint, fingerprintFile, SAMPLE_BYTES, type ContentFingerprint } from './content-fingerprint.js';
+import {
+  decodeFingerprint,
+  encodeFingerprint,
+  fingerprintFile,
+  SAMPLE_BYTES,
+  type ContentFingerprint,
+} from './content-fingerprint.js';
 import type { FingerprintLookup } from './find-outside-moves.js';
 
 type Row = { digest: string; fingerprint: ContentFingerprint | null };
@@ -33,12 +39,23 @@ export class FingerprintStore implements FingerprintLookup {
   private store: StateStore<Buffer> | undefined;
   private readonly rows = new Map<string, Row | null>();
   private readonly pending = new Map<string, Row | null>();
-  private readonly current = new Map<string, { size: number; mtimeMs: number; fingerprint: ContentFingerprint | undefined }>();
-  private backlog: { files: readonly (readonly [string, FileStat])[]; next: number; digestOf: DigestOf; wanted: (relative: string) => boolean }[] = [];
+  private readonly current = new Map<
+    string,
+    { size: number; mtimeMs: number; fingerprint: ContentFingerprint | undefined }
+  >();
+  private backlog: {
+    files: readonly (readonly [string, FileStat])[];
+    next: number;
+    digestOf: DigestOf;
+    wanted: (relative: string) => boolean;
+  }[] = [];
   private draining: NodeJS.Immediate | undefined;
   private closed = false;
 
-  constructor(stateDir: string, private readonly root: string) {
+  constructor(
+    stateDir: string,
+    private readonly root: string,
+  ) {
     this.file = path.join(stateDir, 'fingerprints.lmdb');
     const opening = StateStore.open<Buffer>(this.file, 'binary');
     // Without the store fingerprints live in memory only: a cache, never a reason to fail.
@@ -63,7 +80,11 @@ export class FingerprintStore implements FingerprintLookup {
    * Fingerprints the files of `files` that `wanted` accepts and whose recorded fingerprint is not of their current
    * digest. A short list is checked now; a long one (an open, a full rescan) is checked in the background.
    */
-  ensure(files: readonly (readonly [string, FileStat])[], digestOf: DigestOf, wanted: (relative: string) => boolean): void {
+  ensure(
+    files: readonly (readonly [string, FileStat])[],
+    digestOf: DigestOf,
+    wanted: (relative: string) => boolean,
+  ): void {
     if (files.length > INLINE_CHECKS) {
       this.backlog.push({ files, next: 0, digestOf, wanted });
       this.schedule();
@@ -98,7 +119,8 @@ export class FingerprintStore implements FingerprintLookup {
     for (const [key, row] of this.rows) if (row && !keep(key)) this.drop(key);
     if (!this.store) return;
     try {
-      for (const key of this.store.db.getKeys()) if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) this.drop(key);
+      for (const key of this.store.db.getKeys())
+        if (typeof key === 'string' && !keep(key) && this.rows.get(key) !== null) this.drop(key);
     } catch {
       // Only a cache: what is not pruned now is pruned next time.
     }
@@ -113,7 +135,14 @@ export class FingerprintStore implements FingerprintLookup {
       store.db.transactionSync(() => {
         for (const [key, row] of this.pending) {
           // A digest alone records "nothing to compare" (empty or blank content), so it is not read again.
-          if (row) store.db.putSync(key, Buffer.concat([Buffer.from(row.digest, 'hex'), ...(row.fingerprint ? [encodeFingerprint(row.fingerprint)] : [])]));
+          if (row)
+            store.db.putSync(
+              key,
+              Buffer.concat([
+                Buffer.from(row.digest, 'hex'),
+                ...(row.fingerprint ? [encodeFingerprint(row.fingerprint)] : []),
+              ]),
+            );
           else store.db.removeSync(key);
         }
       });
@@ -198,7 +227,8 @@ export class FingerprintStore implements FingerprintLookup {
         const bytes = this.store.db.getBinaryFast(relative);
         if (bytes && bytes.length >= 32) {
           const fingerprint = bytes.length === 32 ? null : decodeFingerprint(bytes.subarray(32));
-          if (fingerprint !== undefined) row = { digest: Buffer.from(bytes.subarray(0, 32)).toString('hex'), fingerprint };
+          if (fingerprint !== undefined)
+            row = { digest: Buffer.from(bytes.subarray(0, 32)).toString('hex'), fingerprint };
         }
       } catch {
         // Unreadable: fingerprinted again when next hashed.

@@ -41,10 +41,15 @@ function divergence(ws: Workspace): DivergenceEntry[] {
 describe('content fingerprints', () => {
   it('score like git: 20% of lines edited keeps ~80%, unrelated text scores 0, text and binary never compare', () => {
     const text = scriptText('player', 100);
-    const score = similarity(fingerprintBytes(Buffer.from(text))!, fingerprintBytes(Buffer.from(editLines(text, 0.2)))!);
+    const score = similarity(
+      fingerprintBytes(Buffer.from(text))!,
+      fingerprintBytes(Buffer.from(editLines(text, 0.2)))!,
+    );
     expect(score).toBeGreaterThan(0.7);
     expect(score).toBeLessThan(0.9);
-    expect(similarity(fingerprintBytes(Buffer.from(text))!, fingerprintBytes(Buffer.from(scriptText('enemy', 100)))!)).toBe(0);
+    expect(
+      similarity(fingerprintBytes(Buffer.from(text))!, fingerprintBytes(Buffer.from(scriptText('enemy', 100)))!),
+    ).toBe(0);
     expect(similarity(fingerprintBytes(Buffer.from(text))!, fingerprintBytes(patternPng())!)).toBe(0);
     expect(fingerprintBytes(Buffer.alloc(0))).toBeUndefined();
   });
@@ -59,7 +64,12 @@ describe('reconcile after outside renames with edits', () => {
     await ws.refresh();
 
     const moved = divergence(ws).find((entry) => entry.type === 'moved');
-    expect(moved).toMatchObject({ type: 'moved', assetId: id, from: 'assets/scripts/player.gd', to: 'assets/scripts/hero.gd' });
+    expect(moved).toMatchObject({
+      type: 'moved',
+      assetId: id,
+      from: 'assets/scripts/player.gd',
+      to: 'assets/scripts/hero.gd',
+    });
     expect(moved?.type === 'moved' && moved.similarity?.score).toBeGreaterThanOrEqual(0.75);
     expect(moved?.type === 'moved' && moved.similarity?.reason).toMatch(/% of the content kept, same folder/);
     // A proposal, not a silent repair: the registry still says the old path until reconcile is applied.
@@ -67,9 +77,17 @@ describe('reconcile after outside renames with edits', () => {
 
     const plan = ws.preview({ type: 'reconcile' });
     expect(plan.blockers).toEqual([]);
-    expect(plan.registryMutations).toEqual([{ op: 'update', before: expect.objectContaining({ id, path: 'assets/scripts/player.gd' }), after: expect.objectContaining({ id, path: 'assets/scripts/hero.gd' }) }]);
+    expect(plan.registryMutations).toEqual([
+      {
+        op: 'update',
+        before: expect.objectContaining({ id, path: 'assets/scripts/player.gd' }),
+        after: expect.objectContaining({ id, path: 'assets/scripts/hero.gd' }),
+      },
+    ]);
     const note = plan.warnings.find((item) => item.code === 'SIMILAR_CONTENT');
-    expect(note?.message).toMatch(/Relink assets\/scripts\/player\.gd → assets\/scripts\/hero\.gd: renamed and edited \(\d+% of the content kept, same folder\)/);
+    expect(note?.message).toMatch(
+      /Relink assets\/scripts\/player\.gd → assets\/scripts\/hero\.gd: renamed and edited \(\d+% of the content kept, same folder\)/,
+    );
 
     await ws.apply({ type: 'reconcile' });
     expect(ws.state.byId.get(id)?.path).toBe('assets/scripts/hero.gd');
@@ -82,7 +100,11 @@ describe('reconcile after outside renames with edits', () => {
     const id = ws.state.byPath.get('assets/scripts/player.gd')!.id;
     renameAndEdit(root, 'assets/scripts/player.gd', 'assets/scripts/hero.gd', editLines(text, 0.8));
     await ws.refresh();
-    expect(divergence(ws).map((entry) => entry.type).sort()).toEqual(['missing', 'untracked']);
+    expect(
+      divergence(ws)
+        .map((entry) => entry.type)
+        .sort(),
+    ).toEqual(['missing', 'untracked']);
     const plan = ws.preview({ type: 'reconcile' });
     expect(plan.registryMutations.map((change) => change.op).sort()).toEqual(['add', 'remove']);
 
@@ -95,24 +117,39 @@ describe('reconcile after outside renames with edits', () => {
   });
 
   it('relink refuses a present asset, a registered or absent target, and a target outside the roots', async () => {
-    const { root, ws } = await registered({ 'assets/a.txt': 'a', 'assets/b.txt': 'b', 'assets/gone.txt': 'gone for good' });
+    const { root, ws } = await registered({
+      'assets/a.txt': 'a',
+      'assets/b.txt': 'b',
+      'assets/gone.txt': 'gone for good',
+    });
     rmSync(path.join(root, 'assets/gone.txt'));
     write(root, 'elsewhere/gone.txt', 'x');
     write(root, 'assets/new.txt', 'new');
     await ws.refresh();
-    const codes = (from: string, to: string): string[] => ws.preview({ type: 'relink', from, to }).blockers.map((item) => item.code);
+    const codes = (from: string, to: string): string[] =>
+      ws.preview({ type: 'relink', from, to }).blockers.map((item) => item.code);
     expect(codes('assets/a.txt', 'assets/new.txt')).toEqual(['ASSET_PRESENT']);
     expect(codes('assets/gone.txt', 'assets/b.txt')).toEqual(['ALREADY_REGISTERED']);
     expect(codes('assets/gone.txt', 'assets/nothing.txt')).toEqual(['NOT_FOUND']);
     expect(codes('assets/gone.txt', 'elsewhere/gone.txt')).toEqual(['INVALID_PATH']);
     expect(codes('assets/gone.txt', 'assets/new.txt')).toEqual([]);
-    await expect(ws.apply({ type: 'relink', from: 'assets/a.txt', to: 'assets/new.txt' })).rejects.toMatchObject({ code: 'BLOCKED' });
+    await expect(ws.apply({ type: 'relink', from: 'assets/a.txt', to: 'assets/new.txt' })).rejects.toMatchObject({
+      code: 'BLOCKED',
+    });
   });
 
   it('a PNG renamed with a few pixels changed is relinked by chunk similarity', async () => {
     const { root, ws } = await registered({ 'assets/sprites/hero.png': patternPng(64) });
     const id = ws.state.byPath.get('assets/sprites/hero.png')!.id;
-    renameAndEdit(root, 'assets/sprites/hero.png', 'assets/characters/hero_idle.png', patternPng(64, [[3, 4], [40, 41]]));
+    renameAndEdit(
+      root,
+      'assets/sprites/hero.png',
+      'assets/characters/hero_idle.png',
+      patternPng(64, [
+        [3, 4],
+        [40, 41],
+      ]),
+    );
     await ws.refresh();
     const moved = divergence(ws).find((entry) => entry.type === 'moved');
     expect(moved).toMatchObject({ assetId: id, to: 'assets/characters/hero_idle.png' });
@@ -130,7 +167,14 @@ describe('reconcile after outside renames with edits', () => {
     renameAndEdit(root, 'assets/levels/one.gd', 'assets/levels/first.gd', editLines(text, 0.25));
     const reopened = await Workspace.open(root);
     open.push(reopened);
-    expect(divergence(reopened)).toEqual([expect.objectContaining({ type: 'moved', assetId: id, to: 'assets/levels/first.gd', similarity: expect.anything() })]);
+    expect(divergence(reopened)).toEqual([
+      expect.objectContaining({
+        type: 'moved',
+        assetId: id,
+        to: 'assets/levels/first.gd',
+        similarity: expect.anything(),
+      }),
+    ]);
   });
 });
 
@@ -154,14 +198,25 @@ describe('ambiguous matches block only themselves', () => {
     renameSync(path.join(root, 'assets/moved.json'), path.join(root, 'assets/data/moved.json'));
     await ws.refresh();
 
-    expect(ws.snapshot.diagnostics.filter((item) => item.code === 'AMBIGUOUS_MATCH').map((item) => item.assetId).sort()).toEqual([a, b].sort());
-    expect(divergence(ws)).toContainEqual({ type: 'untracked', path: 'assets/c/.gdignore', ambiguousWith: expect.arrayContaining([a, b]) });
+    expect(
+      ws.snapshot.diagnostics
+        .filter((item) => item.code === 'AMBIGUOUS_MATCH')
+        .map((item) => item.assetId)
+        .sort(),
+    ).toEqual([a, b].sort());
+    expect(divergence(ws)).toContainEqual({
+      type: 'untracked',
+      path: 'assets/c/.gdignore',
+      ambiguousWith: expect.arrayContaining([a, b]),
+    });
 
     for (const include of [undefined, ['relink'], ['drop', 'adopt']] as const) {
       const plan = ws.preview({ type: 'reconcile', ...(include ? { include: [...include] } : {}) });
       expect(plan.blockers).toEqual([]);
       expect(plan.warnings.filter((item) => item.code === 'AMBIGUOUS_SKIPPED').length).toBeGreaterThan(0);
-      const touched = plan.registryMutations.map((change) => (change.op === 'update' ? change.after.path : change.entry.path));
+      const touched = plan.registryMutations.map((change) =>
+        change.op === 'update' ? change.after.path : change.entry.path,
+      );
       expect(touched).not.toContain('assets/c/.gdignore');
       expect(touched).not.toContain('assets/a/.gdignore');
     }
@@ -187,7 +242,12 @@ describe('ambiguous matches block only themselves', () => {
     write(root, 'assets/a/sub/.gdignore', '');
     await ws.refresh();
     expect(ws.snapshot.diagnostics.filter((item) => item.code === 'AMBIGUOUS_MATCH')).toEqual([]);
-    expect(divergence(ws)).toContainEqual({ type: 'moved', assetId: a, from: 'assets/a/.gdignore', to: 'assets/a/sub/.gdignore' });
+    expect(divergence(ws)).toContainEqual({
+      type: 'moved',
+      assetId: a,
+      from: 'assets/a/.gdignore',
+      to: 'assets/a/sub/.gdignore',
+    });
     expect(divergence(ws).find((entry) => entry.type === 'missing')).toMatchObject({ path: 'assets/b/.gdignore' });
   });
 });

@@ -4,7 +4,11 @@ import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { convertSetting } from './validate-settings.js';
 
-const image = { extensions: ['.png'], processor: 'image', settings: { premultiply: 'boolean', maxSize: 'number', label: 'string' } } as const;
+const image = {
+  extensions: ['.png'],
+  processor: 'image',
+  settings: { premultiply: 'boolean', maxSize: 'number', label: 'string' },
+} as const;
 
 describe('convertSetting: text as typed becomes the type the kind declares', () => {
   it.each([
@@ -40,21 +44,36 @@ describe('convertSetting: text as typed becomes the type the kind declares', () 
 describe('an update mutation with settings given as text', () => {
   const config: ProjectConfigInput = { ...TEST_CONFIG, kinds: { ...TEST_CONFIG.kinds, image } };
 
-  it('converts them by the kind, and blocks text that does not fit with the packer\'s own diagnostic', async () => {
+  it("converts them by the kind, and blocks text that does not fit with the packer's own diagnostic", async () => {
     const root = makeTempProject({ 'assets/hero.png': 'png-bytes' }, config);
     const ws = await Workspace.open(root);
     try {
       await ws.apply({ type: 'register', paths: ['assets'] });
-      const applied = await ws.apply({ type: 'update', target: 'assets/hero.png', settings: { label: '007', maxSize: '007', premultiply: 'true' } });
-      expect(applied.plan.registryMutations[0]).toMatchObject({ op: 'update', after: { settings: { label: '007', maxSize: 7, premultiply: true } } });
+      const applied = await ws.apply({
+        type: 'update',
+        target: 'assets/hero.png',
+        settings: { label: '007', maxSize: '007', premultiply: 'true' },
+      });
+      expect(applied.plan.registryMutations[0]).toMatchObject({
+        op: 'update',
+        after: { settings: { label: '007', maxSize: 7, premultiply: true } },
+      });
 
       const bad = ws.preview({ type: 'update', target: 'assets/hero.png', settings: { maxSize: 'big' } });
       expect(bad.registryMutations).toEqual([]);
       expect(bad.blockers).toEqual([
-        expect.objectContaining({ code: 'INVALID_SETTINGS', message: 'assets/hero.png: setting "maxSize" must be a number, got "big".' }),
+        expect.objectContaining({
+          code: 'INVALID_SETTINGS',
+          message: 'assets/hero.png: setting "maxSize" must be a number, got "big".',
+        }),
       ]);
       // A kind change converts by the new kind's types: text has no maxSize, so the old number is the problem.
-      const rekind = ws.preview({ type: 'update', target: 'assets/hero.png', kind: 'text', settings: { label: null, premultiply: null } });
+      const rekind = ws.preview({
+        type: 'update',
+        target: 'assets/hero.png',
+        kind: 'text',
+        settings: { label: null, premultiply: null },
+      });
       expect(rekind.blockers[0]?.message).toContain('setting "maxSize" is not declared for this kind');
     } finally {
       await ws.close();

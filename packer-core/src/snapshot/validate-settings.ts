@@ -2,7 +2,10 @@ import type { KindRule, SettingType } from '../contract/config-schema.js';
 import type { SettingValue } from '../contract/registry-schema.js';
 
 /** Why settings do not fit a kind's declared settings, or undefined when they do. */
-export function settingsProblem(settings: Readonly<Record<string, SettingValue>>, rule: KindRule | undefined): string | undefined {
+export function settingsProblem(
+  settings: Readonly<Record<string, SettingValue>>,
+  rule: KindRule | undefined,
+): string | undefined {
   const declared = rule?.settings ?? {};
   for (const [key, value] of Object.entries(settings)) {
     const type = declared[key];
@@ -30,7 +33,9 @@ export function convertSetting(key: string, value: SettingValue, rule: KindRule 
   const text = value.trim();
   if (type === 'number') {
     const number = DECIMAL.test(text) ? Number(text) : Number.NaN;
-    return Number.isFinite(number) ? { value: number } : { problem: `setting "${key}" must be a number, got ${JSON.stringify(value)}` };
+    return Number.isFinite(number)
+      ? { value: number }
+      : { problem: `setting "${key}" must be a number, got ${JSON.stringify(value)}` };
   }
   if (text === 'true' || text === 'false') return { value: text === 'true' };
   return { problem: `setting "${key}" must be a boolean (true or false), got ${JSON.stringify(value)}` };

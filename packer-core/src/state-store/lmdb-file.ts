@@ -62,7 +62,8 @@ function readMeta(fd: number, offset: number): Meta | string {
   if ((page.readUInt16LE(18) & P_META) === 0) return 'not a meta page';
   const meta = page.subarray(PAGE_HEADER);
   if (meta.readUInt32LE(META.magic) !== MAGIC) return 'not an LMDB file';
-  if ((meta.readUInt32LE(META.version) & 0xffff) !== DATA_VERSION) return `data version ${meta.readUInt32LE(META.version) & 0xffff}, expected ${DATA_VERSION}`;
+  if ((meta.readUInt32LE(META.version) & 0xffff) !== DATA_VERSION)
+    return `data version ${meta.readUInt32LE(META.version) & 0xffff}, expected ${DATA_VERSION}`;
   const pageSize = meta.readUInt32LE(META.pageSize);
   if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return `page size ${pageSize}`;
   const lastPage = Number(meta.readBigUInt64LE(META.lastPage));

@@ -21,7 +21,9 @@ beforeAll(() => {
     mountPoint = dir;
   } catch (error) {
     mountError = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-    console.warn(`\n!!! SKIPPING the real full-disk store test: cannot mount a tmpfs (${mountError}). Run as root to test it. !!!\n`);
+    console.warn(
+      `\n!!! SKIPPING the real full-disk store test: cannot mount a tmpfs (${mountError}). Run as root to test it. !!!\n`,
+    );
   }
 });
 
@@ -61,9 +63,14 @@ describe('state stores on a full disk (real tmpfs)', () => {
     const filler = fillDisk();
     try {
       // More rows than the disk has pages for.
-      for (let index = 2; index < 20_000; index++) digests.set(`assets/many/file-${index}.png`, stat(index), digest(index));
+      for (let index = 2; index < 20_000; index++)
+        digests.set(`assets/many/file-${index}.png`, stat(index), digest(index));
       expect(digests.save()).toBe(false);
-      expect(digests.writeProblem).toMatchObject({ store: 'digest-cache', errno: 'ENOSPC', path: path.join(stateDir, 'digests.lmdb') });
+      expect(digests.writeProblem).toMatchObject({
+        store: 'digest-cache',
+        errno: 'ENOSPC',
+        path: path.join(stateDir, 'digests.lmdb'),
+      });
       expect(digests.get('assets/many/file-19999.png', stat(19999))).toBe(digest(19999));
       keys.set('retry-1', 'hash', { big: 'x'.repeat(300_000) });
       expect(keys.writeProblem).toMatchObject({ store: 'idempotency', errno: 'ENOSPC', pending: 1 });

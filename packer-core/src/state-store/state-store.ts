@@ -25,7 +25,10 @@ const shared = new Map<string, SharedEnv>();
 
 /** What `StateStore.open` found. */
 export type StoreOpening<V> =
-  | { store: StateStore<V>; /** Why the file found on disk was thrown away (it was damaged), if it was. */ discarded?: string }
+  | {
+      store: StateStore<V>;
+      /** Why the file found on disk was thrown away (it was damaged), if it was. */ discarded?: string;
+    }
   | { store?: undefined; error: unknown; discarded?: string };
 
 /**
@@ -63,7 +66,9 @@ export class StateStore<V> {
     const guard = `${file}.reading`;
     let discarded: string | undefined;
     try {
-      discarded = existsSync(guard) ? 'the last process that opened it stopped while reading it' : lmdbFileProblem(file);
+      discarded = existsSync(guard)
+        ? 'the last process that opened it stopped while reading it'
+        : lmdbFileProblem(file);
       if (discarded) removeFiles(file);
     } catch (error) {
       return { error };
@@ -89,10 +94,14 @@ export class StateStore<V> {
         return { error: retryError, discarded };
       }
     }
-    if (discarded) process.emitWarning(`Discarded ${file}: ${discarded}. It is rebuilt from scratch.`, 'PackerStateWarning');
+    if (discarded)
+      process.emitWarning(`Discarded ${file}: ${discarded}. It is rebuilt from scratch.`, 'PackerStateWarning');
     const env: SharedEnv = { root, users: 1, guard: guarded };
     shared.set(file, env);
-    return { store: new StateStore<V>(file, env, root as unknown as Database<V, string>), ...(discarded ? { discarded } : {}) };
+    return {
+      store: new StateStore<V>(file, env, root as unknown as Database<V, string>),
+      ...(discarded ? { discarded } : {}),
+    };
   }
 
   /** Says that reading the store went fine: a crash from now on is not blamed on the file. */
@@ -118,7 +127,14 @@ export class StateStore<V> {
 
 function openEnv(file: string, encoding: 'binary' | 'json'): RootDatabase {
   // overlappingSync off: a synchronous transaction returns only once it is on disk (the idempotency store relies on it).
-  return lmdb().open({ path: file, noSubdir: true, encoding, compression: false, cache: false, overlappingSync: false });
+  return lmdb().open({
+    path: file,
+    noSubdir: true,
+    encoding,
+    compression: false,
+    cache: false,
+    overlappingSync: false,
+  });
 }
 
 function removeFiles(file: string): void {

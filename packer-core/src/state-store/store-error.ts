@@ -11,5 +11,7 @@ export function storeError(error: unknown): unknown {
   if (typeof code !== 'number') return error;
   const name = ERRNO_NAMES.get(code);
   if (!name) return error;
-  return Object.assign(new Error(error instanceof Error ? error.message : String(error), { cause: error }), { code: name });
+  return Object.assign(new Error(error instanceof Error ? error.message : String(error), { cause: error }), {
+    code: name,
+  });
 }

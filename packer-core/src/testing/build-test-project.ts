@@ -31,7 +31,10 @@ export function trackTestProject(root: string): string {
 }
 
 /** A temp project with these files, every file under `assets/` registered. For tests. */
-export async function openBuildProject(files: Record<string, string | Uint8Array>, config: ProjectConfigInput = BUILD_TEST_CONFIG): Promise<{ root: string; workspace: Workspace }> {
+export async function openBuildProject(
+  files: Record<string, string | Uint8Array>,
+  config: ProjectConfigInput = BUILD_TEST_CONFIG,
+): Promise<{ root: string; workspace: Workspace }> {
   const root = makeTempProject(files, config);
   createdRoots.push(root);
   const workspace = await Workspace.open(root);
@@ -54,7 +57,9 @@ export function buildOutputs(root: string, buildDir = 'build'): Record<string, B
 /** The bytes of the pack file a pack's manifest names (undefined when there is no manifest or no such file). For tests. */
 export function packBytes(root: string, name: string, buildDir = 'build'): Buffer | undefined {
   try {
-    const manifest = JSON.parse(readFileSync(path.join(root, buildDir, `${name}.manifest.json`), 'utf8')) as { file: string };
+    const manifest = JSON.parse(readFileSync(path.join(root, buildDir, `${name}.manifest.json`), 'utf8')) as {
+      file: string;
+    };
     return readFileSync(path.join(root, buildDir, manifest.file));
   } catch {
     return undefined;

@@ -49,7 +49,12 @@ export function registryByPath(root: string, knownIds: ReadonlySet<string>): Rec
   const entries = parseRegistry(text, path.join(root, REGISTRY), root);
   const out: Record<string, EntryView> = {};
   for (const entry of [...entries].sort((a, b) => (a.path < b.path ? -1 : 1))) {
-    out[entry.path] = { id: knownIds.has(entry.id) ? entry.id : 'NEW', kind: entry.kind, tags: entry.tags, settings: entry.settings };
+    out[entry.path] = {
+      id: knownIds.has(entry.id) ? entry.id : 'NEW',
+      kind: entry.kind,
+      tags: entry.tags,
+      settings: entry.settings,
+    };
   }
   return out;
 }

@@ -17,7 +17,10 @@ export const TEST_CONFIG: ProjectConfigInput = {
 };
 
 /** Creates a project in a fresh temp dir with the given files (project-relative path → content). */
-export function makeTempProject(files: Record<string, string | Uint8Array>, config: ProjectConfigInput = TEST_CONFIG): string {
+export function makeTempProject(
+  files: Record<string, string | Uint8Array>,
+  config: ProjectConfigInput = TEST_CONFIG,
+): string {
   const root = makeTempDir('packer-test-');
   writeFileSync(path.join(root, 'packer.json'), JSON.stringify(config, null, 2));
   for (const [relative, content] of Object.entries(files)) {

@@ -69,7 +69,11 @@ describe('bad paths in mutations', () => {
     ['register absolute outside', { type: 'register', paths: ['/etc/hosts'] }, 'PATH_OUTSIDE_PROJECT'],
     ['register NUL byte', { type: 'register', paths: ['assets/hero\0.png'] }, 'INVALID_PATH'],
     ['move to ../', { type: 'move', from: 'assets/hero.png', to: '../hero.png' }, 'PATH_OUTSIDE_PROJECT'],
-    ['move to absolute outside', { type: 'move', from: 'assets/hero.png', to: path.join(os.tmpdir(), 'stolen-hero.png') }, 'PATH_OUTSIDE_PROJECT'],
+    [
+      'move to absolute outside',
+      { type: 'move', from: 'assets/hero.png', to: path.join(os.tmpdir(), 'stolen-hero.png') },
+      'PATH_OUTSIDE_PROJECT',
+    ],
     ['move to NUL byte', { type: 'move', from: 'assets/hero.png', to: 'assets/he\0ro.png' }, 'INVALID_PATH'],
     ['move from ../', { type: 'move', from: '../assets/hero.png', to: 'assets/x.png' }, 'PATH_OUTSIDE_PROJECT'],
     ['remove ../', { type: 'remove', targets: ['../assets/hero.png'], deleteFiles: true }, 'PATH_OUTSIDE_PROJECT'],
@@ -88,7 +92,11 @@ describe('bad paths in mutations', () => {
 
   it('an absolute path inside the project is accepted and stored relative', async () => {
     const { root, ws } = await registered();
-    await ws.apply({ type: 'move', from: path.join(root, 'assets/hero.png'), to: path.join(root, 'assets/chars/./hero.png') });
+    await ws.apply({
+      type: 'move',
+      from: path.join(root, 'assets/hero.png'),
+      to: path.join(root, 'assets/chars/./hero.png'),
+    });
     expect(ws.state.byPath.has('assets/chars/hero.png')).toBe(true);
     expect(readRegistryText(root)).toContain('"path":"assets/chars/hero.png"');
   });
@@ -129,7 +137,11 @@ describe('symlinks that escape the project', () => {
     const ws = await Workspace.open(root);
     await ws.apply({ type: 'register', paths: ['assets/hero.png', 'assets/ui'] });
     const before = freeze(root);
-    await expectBlocked(ws, { type: 'move', from: 'assets/hero.png', to: 'assets/portal/hero.png' }, 'PATH_OUTSIDE_PROJECT');
+    await expectBlocked(
+      ws,
+      { type: 'move', from: 'assets/hero.png', to: 'assets/portal/hero.png' },
+      'PATH_OUTSIDE_PROJECT',
+    );
     await expectBlocked(ws, { type: 'move', from: 'assets/ui', to: 'assets/portal/ui' }, 'PATH_OUTSIDE_PROJECT');
     before.check();
     expect(existsSync(path.join(outside, 'hero.png'))).toBe(false);
@@ -173,7 +185,13 @@ describe('paths that differ only by case', () => {
 describe('an invalid registry makes the packer read-only', () => {
   const id1 = newAssetId();
   const id2 = newAssetId();
-  const entry = (id: string, entryPath: string): RegistryEntry => ({ id, path: entryPath, kind: 'image', settings: {}, tags: [] });
+  const entry = (id: string, entryPath: string): RegistryEntry => ({
+    id,
+    path: entryPath,
+    kind: 'image',
+    settings: {},
+    tags: [],
+  });
   const valid = serializeRegistry([entry(id1, 'assets/hero.png'), entry(id2, 'assets/ui/button.png')]);
   const handBroken = (mutate: (assets: Record<string, unknown>[]) => void): string => {
     const parsed = JSON.parse(valid) as { version: number; assets: Record<string, unknown>[] };
@@ -182,38 +200,53 @@ describe('an invalid registry makes the packer read-only', () => {
   };
 
   it.each<[string, string, RegExp]>([
-    ['truncated', valid.slice(0, Math.floor(valid.length / 2)), /packer\.registry\.json is not valid JSON at line \d+, column \d+/],
+    [
+      'truncated',
+      valid.slice(0, Math.floor(valid.length / 2)),
+      /packer\.registry\.json is not valid JSON at line \d+, column \d+/,
+    ],
     ['a bad id', handBroken((assets) => (assets[1]!.id = 'asset-2')), /field "assets\[1\]\.id"/],
-    ['a duplicate id', handBroken((assets) => (assets[1]!.id = assets[0]!.id)), /field "assets\[1\]\.id".*more than once/],
+    [
+      'a duplicate id',
+      handBroken((assets) => (assets[1]!.id = assets[0]!.id)),
+      /field "assets\[1\]\.id".*more than once/,
+    ],
     ['a path with ..', handBroken((assets) => (assets[0]!.path = 'assets/../../etc/passwd')), /assets\[0\]\.path/],
-    ['an unnormalised path', handBroken((assets) => (assets[0]!.path = 'assets//hero.png')), /assets\[0\]\.path.*not normalised/],
+    [
+      'an unnormalised path',
+      handBroken((assets) => (assets[0]!.path = 'assets//hero.png')),
+      /assets\[0\]\.path.*not normalised/,
+    ],
     ['an unknown field', handBroken((assets) => (assets[0]!.colour = 'red')), /field "assets\[0\]\.colour"/],
     ['a wrong version', valid.replace('"version":2', '"version":3'), /field "version"/],
-  ])('%s: INVALID_REGISTRY naming the problem, every apply refused, bytes never rewritten', async (_name, text, message) => {
-    const root = makeTempProject(FILES);
-    writeFileSync(path.join(root, 'packer.registry.json'), text);
-    const before = freeze(root);
-    const ws = await Workspace.open(root);
-    expect(ws.snapshot.registryState).toBe('read-only');
-    const problem = ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_REGISTRY');
-    expect(problem).toMatchObject({ severity: 'blocker', path: 'packer.registry.json' });
-    expect(problem!.message).toMatch(message);
-    const mutations: MutationInput[] = [
-      { type: 'register', paths: ['assets'] },
-      { type: 'move', from: 'assets/hero.png', to: 'assets/x.png' },
-      { type: 'remove', targets: ['assets/hero.png'], deleteFiles: true },
-      { type: 'update', target: 'assets/hero.png', addTags: ['x'] },
-      { type: 'reconcile' },
-    ];
-    for (const mutation of mutations) expect((await rejection(ws.apply(mutation))).code).toBe('REGISTRY_READ_ONLY');
-    await ws.refresh();
-    await ws.reloadRegistry();
-    await ws.close();
-    const again = await Workspace.open(root);
-    expect(again.snapshot.registryState).toBe('read-only');
-    before.check();
-    expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
-  });
+  ])(
+    '%s: INVALID_REGISTRY naming the problem, every apply refused, bytes never rewritten',
+    async (_name, text, message) => {
+      const root = makeTempProject(FILES);
+      writeFileSync(path.join(root, 'packer.registry.json'), text);
+      const before = freeze(root);
+      const ws = await Workspace.open(root);
+      expect(ws.snapshot.registryState).toBe('read-only');
+      const problem = ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_REGISTRY');
+      expect(problem).toMatchObject({ severity: 'blocker', path: 'packer.registry.json' });
+      expect(problem!.message).toMatch(message);
+      const mutations: MutationInput[] = [
+        { type: 'register', paths: ['assets'] },
+        { type: 'move', from: 'assets/hero.png', to: 'assets/x.png' },
+        { type: 'remove', targets: ['assets/hero.png'], deleteFiles: true },
+        { type: 'update', target: 'assets/hero.png', addTags: ['x'] },
+        { type: 'reconcile' },
+      ];
+      for (const mutation of mutations) expect((await rejection(ws.apply(mutation))).code).toBe('REGISTRY_READ_ONLY');
+      await ws.refresh();
+      await ws.reloadRegistry();
+      await ws.close();
+      const again = await Workspace.open(root);
+      expect(again.snapshot.registryState).toBe('read-only');
+      before.check();
+      expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
+    },
+  );
 
   it('a missing registry file is an empty registry, and opening does not create one', async () => {
     const root = makeTempProject(FILES);
@@ -236,7 +269,10 @@ describe('an invalid registry makes the packer read-only', () => {
     expect(duplicates).toHaveLength(1);
     expect(duplicates[0]!.subjects!.map((item) => item.assetId).sort()).toEqual([id1, id2].sort());
     expect(duplicates.every((item) => item.severity === 'blocker' && item.path === button)).toBe(true);
-    expect([ws.state.byId.get(id1)?.worstSeverity, ws.state.byId.get(id2)?.worstSeverity]).toEqual(['blocker', 'blocker']);
+    expect([ws.state.byId.get(id1)?.worstSeverity, ws.state.byId.get(id2)?.worstSeverity]).toEqual([
+      'blocker',
+      'blocker',
+    ]);
     const before = freeze(root);
     // Moving the file (by path, by either id, or with its folder) would leave the other entry pointing at nothing.
     await expectBlocked(ws, { type: 'move', from: button, to: 'assets/x.png' }, 'DUPLICATE_PATH');
@@ -254,9 +290,15 @@ describe('an invalid registry makes the packer read-only', () => {
 });
 
 describe('an invalid packer.json', () => {
-  async function openError(config: string | object, env: NodeJS.ProcessEnv = {}): Promise<{ root: string; error: PackerError }> {
+  async function openError(
+    config: string | object,
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ root: string; error: PackerError }> {
     const root = makeTempProject(FILES);
-    writeFileSync(path.join(root, 'packer.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+    writeFileSync(
+      path.join(root, 'packer.json'),
+      typeof config === 'string' ? config : JSON.stringify(config, null, 2),
+    );
     const before = freeze(root);
     const error = await rejection(Workspace.open(root, { env }));
     expect(error.code).toBe('INVALID_CONFIG');
@@ -295,10 +337,16 @@ describe('an invalid packer.json', () => {
 
   it('PACKER_* environment overrides take effect', async () => {
     const root = makeTempProject({ ...FILES, 'src/main.txt': 'main' });
-    const ws = await Workspace.open(root, { env: { PACKER_ASSET_ROOTS: 'assets, src', PACKER_NAME: 'from-env', PACKER_IGNORE: '**/readme.txt' } });
+    const ws = await Workspace.open(root, {
+      env: { PACKER_ASSET_ROOTS: 'assets, src', PACKER_NAME: 'from-env', PACKER_IGNORE: '**/readme.txt' },
+    });
     expect(ws.config.assetRoots).toEqual(['assets', 'src']);
     expect(ws.snapshot.projectName).toBe('from-env');
-    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual(['assets/hero.png', 'assets/ui/button.png', 'src/main.txt']);
+    expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual([
+      'assets/hero.png',
+      'assets/ui/button.png',
+      'src/main.txt',
+    ]);
   });
 
   it.each([
@@ -320,7 +368,10 @@ describe('an invalid packer.json', () => {
     writeFileSync(configFile, JSON.stringify({ ...TEST_CONFIG, name: 'renamed', assetRoots: 'assets' }));
     const result = await ws.reloadConfig();
     expect(result.ok).toBe(false);
-    expect(result.ok ? undefined : result.error).toMatchObject({ code: 'INVALID_CONFIG', data: { field: 'assetRoots' } });
+    expect(result.ok ? undefined : result.error).toMatchObject({
+      code: 'INVALID_CONFIG',
+      data: { field: 'assetRoots' },
+    });
     expect(ws.config.name).toBe('test-project');
     expect(ws.snapshot.projectName).toBe('test-project');
     expect(ws.snapshot.revision).toBeGreaterThan(revision);
@@ -342,34 +393,41 @@ describe('invalid mutation shapes', () => {
     ['missing field', { type: 'move', from: 'assets/hero.png' }, 'to'],
     ['empty list', { type: 'register', paths: [] }, 'paths'],
     ['unknown field', { type: 'remove', targets: ['assets/hero.png'], force: true }, 'force'],
-    ['nested setting', { type: 'update', target: 'assets/hero.png', settings: { maxSize: { value: 1 } } }, 'settings.maxSize'],
+    [
+      'nested setting',
+      { type: 'update', target: 'assets/hero.png', settings: { maxSize: { value: 1 } } },
+      'settings.maxSize',
+    ],
     ['not an object', 'move assets/hero.png', '(root)'],
     ['null', null, '(root)'],
-  ])('%s → INVALID_PARAMS naming the field, from preview and (as a rejection) from apply', async (_name, input, field) => {
-    const { root, ws } = await registered();
-    const before = freeze(root);
-    const auditBefore = ws.audit.list().length;
-    let previewError: unknown;
-    try {
-      ws.preview(input);
-    } catch (error) {
-      previewError = error;
-    }
-    expect(previewError).toMatchObject({ code: 'INVALID_PARAMS' });
-    const error = await rejection(Promise.resolve().then(() => ws.apply(input)));
-    expect(error.code).toBe('INVALID_PARAMS');
-    expect((error.data.issues as { path: string }[]).map((issue) => issue.path)).toContain(field);
-    // apply is async all the way: a bad shape is a rejected promise, never a synchronous throw.
-    let thrownSynchronously = false;
-    try {
-      void ws.apply(input).catch(() => undefined);
-    } catch {
-      thrownSynchronously = true;
-    }
-    expect(thrownSynchronously).toBe(false);
-    before.check();
-    expect(ws.audit.list()).toHaveLength(auditBefore);
-  });
+  ])(
+    '%s → INVALID_PARAMS naming the field, from preview and (as a rejection) from apply',
+    async (_name, input, field) => {
+      const { root, ws } = await registered();
+      const before = freeze(root);
+      const auditBefore = ws.audit.list().length;
+      let previewError: unknown;
+      try {
+        ws.preview(input);
+      } catch (error) {
+        previewError = error;
+      }
+      expect(previewError).toMatchObject({ code: 'INVALID_PARAMS' });
+      const error = await rejection(Promise.resolve().then(() => ws.apply(input)));
+      expect(error.code).toBe('INVALID_PARAMS');
+      expect((error.data.issues as { path: string }[]).map((issue) => issue.path)).toContain(field);
+      // apply is async all the way: a bad shape is a rejected promise, never a synchronous throw.
+      let thrownSynchronously = false;
+      try {
+        void ws.apply(input).catch(() => undefined);
+      } catch {
+        thrownSynchronously = true;
+      }
+      expect(thrownSynchronously).toBe(false);
+      before.check();
+      expect(ws.audit.list()).toHaveLength(auditBefore);
+    },
+  );
 });
 
 describe('a move onto something the scan does not track', () => {

@@ -13,7 +13,9 @@ describe('a CONFLICT refusal', () => {
       expect(preview.registryMutations).toHaveLength(1);
       // Someone else registers b.txt in between: the preview's revision is gone, and so is half of its plan.
       await workspace.apply({ type: 'register', paths: ['assets/text/b.txt'] });
-      const refusal = await workspace.apply(preview.mutation, { expectedRevision: preview.baseRevision }).catch((error: unknown) => error);
+      const refusal = await workspace
+        .apply(preview.mutation, { expectedRevision: preview.baseRevision })
+        .catch((error: unknown) => error);
       if (!isPackerError(refusal, 'CONFLICT')) throw new Error(`expected CONFLICT, got ${String(refusal)}`);
       expect(refusal.data.expectedRevision).toBe(preview.baseRevision);
       expect(refusal.data.currentRevision).toBe(workspace.snapshot.revision);

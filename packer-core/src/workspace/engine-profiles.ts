@@ -24,7 +24,10 @@ const JUNK = ['**/.DS_Store', '**/Thumbs.db', '**/*.tmp', '**/*~', '**/.gitattri
 /** Kinds every game project has, processed by the built-ins where one fits and copied otherwise. */
 const COMMON_KINDS: EngineProfile['kinds'] = {
   image: { extensions: ['.png', '.jpg', '.jpeg'], processor: 'image' },
-  texture: { extensions: ['.webp', '.bmp', '.tga', '.exr', '.hdr', '.psd', '.ktx', '.ktx2', '.dds'], processor: 'copy' },
+  texture: {
+    extensions: ['.webp', '.bmp', '.tga', '.exr', '.hdr', '.psd', '.ktx', '.ktx2', '.dds'],
+    processor: 'copy',
+  },
   vector: { extensions: ['.svg'], processor: 'copy' },
   audio: { extensions: ['.wav', '.ogg', '.mp3', '.flac', '.aiff', '.aif'], processor: 'copy' },
   model: { extensions: ['.glb', '.gltf', '.fbx', '.obj', '.blend', '.dae'], processor: 'copy' },
@@ -46,10 +49,33 @@ const UNITY_KINDS: EngineProfile['kinds'] = {
   ...COMMON_KINDS,
   scene: { extensions: ['.unity', '.prefab'], processor: 'copy' },
   resource: {
-    extensions: ['.asset', '.mat', '.anim', '.controller', '.overridecontroller', '.physicmaterial', '.mask', '.mixer', '.spriteatlas', '.rendertexture', '.cubemap', '.playable', '.lighting', '.terrainlayer', '.inputactions', '.shadergraph', '.shadervariants', '.fontsettings', '.guiskin'],
+    extensions: [
+      '.asset',
+      '.mat',
+      '.anim',
+      '.controller',
+      '.overridecontroller',
+      '.physicmaterial',
+      '.mask',
+      '.mixer',
+      '.spriteatlas',
+      '.rendertexture',
+      '.cubemap',
+      '.playable',
+      '.lighting',
+      '.terrainlayer',
+      '.inputactions',
+      '.shadergraph',
+      '.shadervariants',
+      '.fontsettings',
+      '.guiskin',
+    ],
     processor: 'copy',
   },
-  script: { extensions: ['.cs', '.shader', '.hlsl', '.cginc', '.compute', '.asmdef', '.uss', '.uxml'], processor: 'copy' },
+  script: {
+    extensions: ['.cs', '.shader', '.hlsl', '.cginc', '.compute', '.asmdef', '.uss', '.uxml'],
+    processor: 'copy',
+  },
 };
 
 /**
@@ -58,7 +84,8 @@ const UNITY_KINDS: EngineProfile['kinds'] = {
  */
 export function detectEngine(root: string): { engine: Engine; detectedBy: string } {
   if (existsSync(path.join(root, 'project.godot'))) return { engine: 'godot', detectedBy: 'project.godot' };
-  if (isFolder(path.join(root, 'Assets')) && isFolder(path.join(root, 'ProjectSettings'))) return { engine: 'unity', detectedBy: 'Assets/ and ProjectSettings/' };
+  if (isFolder(path.join(root, 'Assets')) && isFolder(path.join(root, 'ProjectSettings')))
+    return { engine: 'unity', detectedBy: 'Assets/ and ProjectSettings/' };
   return { engine: 'generic', detectedBy: 'no engine marker (project.godot, or Assets/ with ProjectSettings/)' };
 }
 
@@ -69,7 +96,11 @@ export function engineProfile(root: string, engine: Engine, detectedBy: string):
       // Godot keeps assets beside project.godot; .godot/ (and Godot 3's .import/) are its caches. An empty
       // .gdignore only tells Godot not to import a folder: a marker, never an asset.
       return {
-        engine, detectedBy, assetRoots: ['.'], kinds: GODOT_KINDS, buildDir: 'build',
+        engine,
+        detectedBy,
+        assetRoots: ['.'],
+        kinds: GODOT_KINDS,
+        buildDir: 'build',
         ignore: ['.godot/**', '.import/**', '**/.gdignore', 'export_presets.cfg', ...JUNK],
         sidecars: ['{path}.import', '{path}.uid'],
       };
@@ -78,14 +109,32 @@ export function engineProfile(root: string, engine: Engine, detectedBy: string):
       // (Build, Builds). The packs go to PackerBuild/, since Unity's own Build/ folder (and build/ on a
       // case-insensitive disk) holds player builds.
       return {
-        engine, detectedBy, assetRoots: ['Assets'], kinds: UNITY_KINDS, buildDir: 'PackerBuild',
-        ignore: ['Library/**', 'Temp/**', 'Logs/**', 'obj/**', 'Build/**', 'Builds/**', 'UserSettings/**', 'MemoryCaptures/**', ...JUNK],
+        engine,
+        detectedBy,
+        assetRoots: ['Assets'],
+        kinds: UNITY_KINDS,
+        buildDir: 'PackerBuild',
+        ignore: [
+          'Library/**',
+          'Temp/**',
+          'Logs/**',
+          'obj/**',
+          'Build/**',
+          'Builds/**',
+          'UserSettings/**',
+          'MemoryCaptures/**',
+          ...JUNK,
+        ],
         sidecars: ['{path}.meta'],
       };
     case 'generic':
       // A folder that already holds files is adopted whole; an empty one (or one with assets/) gets assets/.
       return {
-        engine, detectedBy, assetRoots: [holdsFiles(root) && !isFolder(path.join(root, 'assets')) ? '.' : 'assets'], kinds: COMMON_KINDS, buildDir: 'build',
+        engine,
+        detectedBy,
+        assetRoots: [holdsFiles(root) && !isFolder(path.join(root, 'assets')) ? '.' : 'assets'],
+        kinds: COMMON_KINDS,
+        buildDir: 'build',
         ignore: ['**/node_modules/**', ...JUNK],
       };
   }

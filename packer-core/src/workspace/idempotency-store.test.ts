@@ -32,7 +32,10 @@ describe('IdempotencyStore', () => {
     const store = openStore(stateDir);
     store.set('studio-7f3a', 'hash-1', { revisionAfter: 3 });
     // Another process sees the committed key while this one still holds the store open.
-    expect(readElsewhere(store.file, 'studio-7f3a')).toMatchObject({ mutationHash: 'hash-1', result: { revisionAfter: 3 } });
+    expect(readElsewhere(store.file, 'studio-7f3a')).toMatchObject({
+      mutationHash: 'hash-1',
+      result: { revisionAfter: 3 },
+    });
     await store.close();
 
     const restarted = openStore(stateDir);
@@ -59,7 +62,10 @@ describe('IdempotencyStore', () => {
     const first = openStore(stateDir);
     await first.close();
     const legacy = path.join(stateDir, 'idempotency.json');
-    writeFileSync(legacy, JSON.stringify({ k1: { mutationHash: 'h1', result: { ok: 1 }, time: '2026-01-01T00:00:00.000Z' } }));
+    writeFileSync(
+      legacy,
+      JSON.stringify({ k1: { mutationHash: 'h1', result: { ok: 1 }, time: '2026-01-01T00:00:00.000Z' } }),
+    );
     const store = openStore(stateDir);
     expect(existsSync(legacy)).toBe(false);
     expect(store.get('k1')).toEqual({ mutationHash: 'h1', result: { ok: 1 }, time: '2026-01-01T00:00:00.000Z' });
@@ -73,7 +79,10 @@ describe('IdempotencyStore', () => {
     writeFileSync(path.join(stateDir, 'idempotency.lmdb'), Buffer.alloc(8192, 0x41));
     const store = openStore(stateDir);
     expect(store.get('anything')).toBeUndefined();
-    expect(store.writeProblem).toMatchObject({ store: 'idempotency', message: expect.stringContaining('Discarded a damaged idempotency store') });
+    expect(store.writeProblem).toMatchObject({
+      store: 'idempotency',
+      message: expect.stringContaining('Discarded a damaged idempotency store'),
+    });
     store.set('k', 'h', 1);
     expect(readElsewhere(store.file, 'k')).toMatchObject({ result: 1 });
   });

@@ -35,7 +35,10 @@ export class IdempotencyStore {
   private discarded: DiscardNotice | undefined;
 
   /** `maxKeys`: how many keys are kept, oldest dropped first (10,000; smaller in tests). */
-  constructor(stateDir: string, private readonly maxKeys = MAX_KEYS) {
+  constructor(
+    stateDir: string,
+    private readonly maxKeys = MAX_KEYS,
+  ) {
     this.file = path.join(stateDir, 'idempotency.lmdb');
     this.legacyFile = path.join(stateDir, 'idempotency.json');
     this.openStore();
@@ -114,7 +117,11 @@ export class IdempotencyStore {
   private openStore(): boolean {
     const opening = StateStore.open<unknown>(this.file, 'json');
     if (opening.discarded) {
-      this.discarded = new DiscardNotice('idempotency', this.file, `Discarded a damaged idempotency store (${opening.discarded}); retries of earlier applies are planned afresh.`);
+      this.discarded = new DiscardNotice(
+        'idempotency',
+        this.file,
+        `Discarded a damaged idempotency store (${opening.discarded}); retries of earlier applies are planned afresh.`,
+      );
     }
     if (!opening.store) {
       this.openError = storeError(opening.error);
@@ -137,7 +144,8 @@ export class IdempotencyStore {
     try {
       const entries = Object.entries(JSON.parse(readFileSync(this.legacyFile, 'utf8')) as Record<string, StoredResult>);
       for (const [key, stored] of entries.slice(-this.maxKeys)) {
-        if (stored && typeof stored.mutationHash === 'string' && typeof stored.time === 'string') this.pending.set(key, stored);
+        if (stored && typeof stored.mutationHash === 'string' && typeof stored.time === 'string')
+          this.pending.set(key, stored);
       }
     } catch {
       // An unreadable old file holds nothing we can replay.
@@ -155,7 +163,10 @@ export function hashMutation(mutation: unknown): string {
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }

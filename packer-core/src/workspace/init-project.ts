@@ -56,7 +56,9 @@ export function defaultConfig(name: string): ProjectConfigInput {
 /** What `packer init` writes for each engine, for an empty folder (the examples of docs/config.md). */
 export function engineExampleConfigs(): Record<Engine, ProjectConfigInput> {
   const name = (engine: Engine): string => `my-${engine}-game`;
-  return Object.fromEntries(ENGINES.map((engine) => [engine, configFor(name(engine), engineProfile('', engine, 'example'))])) as Record<Engine, ProjectConfigInput>;
+  return Object.fromEntries(
+    ENGINES.map((engine) => [engine, configFor(name(engine), engineProfile('', engine, 'example'))]),
+  ) as Record<Engine, ProjectConfigInput>;
 }
 
 /**
@@ -79,10 +81,14 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
   }
   const outer = enclosingProject(root);
   if (outer && !options.nested) {
-    throw new PackerError('INVALID_CONFIG', `${root} is inside the packer project ${path.dirname(outer)} (${outer}); packer init does not nest projects unless asked.`, {
-      file: outer,
-      hint: `Use that project (packer -C ${path.dirname(outer)} …), or pass --nested to create a separate project inside it.`,
-    });
+    throw new PackerError(
+      'INVALID_CONFIG',
+      `${root} is inside the packer project ${path.dirname(outer)} (${outer}); packer init does not nest projects unless asked.`,
+      {
+        file: outer,
+        hint: `Use that project (packer -C ${path.dirname(outer)} …), or pass --nested to create a separate project inside it.`,
+      },
+    );
   }
   const detected = options.engine ? { engine: options.engine, detectedBy: '--engine' } : detectEngine(root);
   const profile = withOverrides(engineProfile(root, detected.engine, detected.detectedBy), options);
@@ -107,9 +113,18 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
   const gitignored = gitIgnore(root, ['.packer/', `/${profile.buildDir}/`, `${COOKIE_PREFIX}*`]);
   if (gitignored.length > 0) created.push('.gitignore');
   return {
-    root, created, engine: profile.engine, detectedBy: profile.detectedBy, assetRoots: profile.assetRoots,
+    root,
+    created,
+    engine: profile.engine,
+    detectedBy: profile.detectedBy,
+    assetRoots: profile.assetRoots,
     kinds: Object.fromEntries(Object.entries(profile.kinds).map(([kind, rule]) => [kind, rule.extensions])),
-    ignore: profile.ignore, sidecars: profile.sidecars ?? [], gitignore: true, buildDir: profile.buildDir, gitignored, schema: CONFIG_SCHEMA_REF,
+    ignore: profile.ignore,
+    sidecars: profile.sidecars ?? [],
+    gitignore: true,
+    buildDir: profile.buildDir,
+    gitignored,
+    schema: CONFIG_SCHEMA_REF,
   };
 }
 
@@ -122,7 +137,12 @@ function configFor(name: string, profile: EngineProfile): ProjectConfigInput {
     ignore: profile.ignore,
     gitignore: true,
     ...(profile.sidecars ? { sidecars: profile.sidecars } : {}),
-    kinds: Object.fromEntries(Object.entries(profile.kinds).map(([kind, rule]) => [kind, { extensions: rule.extensions, processor: rule.processor, settings: {} }])),
+    kinds: Object.fromEntries(
+      Object.entries(profile.kinds).map(([kind, rule]) => [
+        kind,
+        { extensions: rule.extensions, processor: rule.processor, settings: {} },
+      ]),
+    ),
     packs: [{ name: 'main', include }],
     tools: {},
     buildDir: profile.buildDir,
@@ -134,7 +154,9 @@ function withOverrides(profile: EngineProfile, options: InitOptions): EngineProf
   const assetRoots = options.roots?.length ? [...new Set(options.roots.map(normalizeRoot))] : profile.assetRoots;
   const kinds = { ...profile.kinds };
   for (const [kind, rawExtensions] of Object.entries(options.kinds ?? {})) {
-    const extensions = rawExtensions.map((extension) => (extension.startsWith('.') ? extension : `.${extension}`).toLowerCase());
+    const extensions = rawExtensions.map((extension) =>
+      (extension.startsWith('.') ? extension : `.${extension}`).toLowerCase(),
+    );
     for (const [other, rule] of Object.entries(kinds)) {
       const left = rule.extensions.filter((extension) => !extensions.includes(extension));
       if (left.length === 0) delete kinds[other];
@@ -148,7 +170,10 @@ function withOverrides(profile: EngineProfile, options: InitOptions): EngineProf
 
 /** `./art/` → `art`, `./` → `.`: roots as packer.json spells them (the schema then checks what is left). */
 function normalizeRoot(root: string): string {
-  const trimmed = root.replace(/\\/g, '/').replace(/^(?:\.\/)+/, '').replace(/\/+$/, '');
+  const trimmed = root
+    .replace(/\\/g, '/')
+    .replace(/^(?:\.\/)+/, '')
+    .replace(/\/+$/, '');
   return trimmed === '' ? '.' : trimmed;
 }
 
@@ -167,6 +192,7 @@ function gitIgnore(root: string, lines: string[]): string[] {
   const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const present = new Set(current.split(/\r?\n/).map((line) => line.trim().replace(/^\//, '').replace(/\/$/, '')));
   const missing = lines.filter((line) => !present.has(line.replace(/^\//, '').replace(/\/$/, '')));
-  if (missing.length > 0) writeFileSync(file, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
+  if (missing.length > 0)
+    writeFileSync(file, `${current}${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`);
   return missing;
 }

@@ -10,7 +10,10 @@ import { Workspace } from './workspace.js';
 const FILES = { 'assets/a.txt': 'a', 'assets/b.txt': 'b' };
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(outcome).toBeInstanceOf(PackerError);
   return outcome as PackerError;
 }
@@ -32,10 +35,18 @@ describe('a read-only registry file (no owner write bit)', () => {
     chmodSync(path.join(root, REGISTRY_FILE), 0o444);
     const plan = ws.preview({ type: 'register', paths: ['assets/b.txt'] });
     expect(plan.blockers).toEqual([
-      expect.objectContaining({ code: 'REGISTRY_READ_ONLY', severity: 'blocker', path: REGISTRY_FILE, message: expect.stringContaining('0444'), hint: expect.stringContaining('chmod') }),
+      expect.objectContaining({
+        code: 'REGISTRY_READ_ONLY',
+        severity: 'blocker',
+        path: REGISTRY_FILE,
+        message: expect.stringContaining('0444'),
+        hint: expect.stringContaining('chmod'),
+      }),
     ]);
     // A plan that writes nothing has nothing to refuse.
-    expect(ws.preview({ type: 'register', paths: ['assets/a.txt'] }).blockers.map((item) => item.code)).toEqual(['ALREADY_REGISTERED']);
+    expect(ws.preview({ type: 'register', paths: ['assets/a.txt'] }).blockers.map((item) => item.code)).toEqual([
+      'ALREADY_REGISTERED',
+    ]);
     chmodSync(path.join(root, REGISTRY_FILE), 0o644);
     expect(ws.preview({ type: 'register', paths: ['assets/b.txt'] }).blockers).toEqual([]);
     await ws.close();
@@ -46,14 +57,23 @@ describe('a read-only registry file (no owner write bit)', () => {
     chmodSync(path.join(root, REGISTRY_FILE), 0o444);
     const files = readProjectFiles(root);
     const registry = readRegistryText(root);
-    const error = await errorOf(ws.apply({ type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' }, { operationId: 'op_01J00000000000000000000000' }));
+    const error = await errorOf(
+      ws.apply(
+        { type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' },
+        { operationId: 'op_01J00000000000000000000000' },
+      ),
+    );
     expect(error.code).toBe('REGISTRY_READ_ONLY');
     expect(String(error.data.hint)).toMatch(/chmod u\+w/);
     expect(readProjectFiles(root)).toEqual(files);
     expect(readRegistryText(root)).toBe(registry);
     expect(statSync(path.join(root, REGISTRY_FILE)).mode & 0o777).toBe(0o444);
     expect(ws.audit.list({ operationId: 'op_01J00000000000000000000000' })).toEqual([
-      expect.objectContaining({ result: 'blocked', scope: expect.objectContaining({ type: 'move' }), error: expect.objectContaining({ code: 'REGISTRY_READ_ONLY' }) }),
+      expect.objectContaining({
+        result: 'blocked',
+        scope: expect.objectContaining({ type: 'move' }),
+        error: expect.objectContaining({ code: 'REGISTRY_READ_ONLY' }),
+      }),
     ]);
     await ws.close();
   });
@@ -69,7 +89,9 @@ describe('refusals raised by the registry writer itself are audited', () => {
       return original.apply(this, args);
     });
     const registry = readRegistryText(root);
-    const error = await errorOf(ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000001' }));
+    const error = await errorOf(
+      ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000001' }),
+    );
     expect(error.code).toBe('REGISTRY_READ_ONLY');
     expect(readRegistryText(root)).toBe(registry);
     expect(ws.audit.list({ operationId: 'op_01J00000000000000000000001' })).toEqual([
@@ -81,9 +103,13 @@ describe('refusals raised by the registry writer itself are audited', () => {
   it('a registry the packer could not read back (INVALID_PATH from the writer) is audited as failed', async () => {
     const { ws } = await withOneAsset();
     vi.spyOn(RegistryStore.prototype, 'stageChange').mockImplementation(() => {
-      throw new PackerError('INVALID_PATH', 'Refused to write a registry the packer could not read back: bad path.', { hint: 'Nothing was written.' });
+      throw new PackerError('INVALID_PATH', 'Refused to write a registry the packer could not read back: bad path.', {
+        hint: 'Nothing was written.',
+      });
     });
-    const error = await errorOf(ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000002' }));
+    const error = await errorOf(
+      ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000002' }),
+    );
     expect(error.code).toBe('INVALID_PATH');
     expect(ws.audit.list({ operationId: 'op_01J00000000000000000000002' })).toEqual([
       expect.objectContaining({ result: 'failed', error: expect.objectContaining({ code: 'INVALID_PATH' }) }),
@@ -95,7 +121,12 @@ describe('refusals raised by the registry writer itself are audited', () => {
   it('an idempotency key reused for a different mutation is refused and audited', async () => {
     const { ws } = await withOneAsset();
     await ws.apply({ type: 'update', target: 'assets/a.txt', addTags: ['x'] }, { idempotencyKey: 'k1' });
-    const error = await errorOf(ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { idempotencyKey: 'k1', operationId: 'op_01J00000000000000000000003' }));
+    const error = await errorOf(
+      ws.apply(
+        { type: 'register', paths: ['assets/b.txt'] },
+        { idempotencyKey: 'k1', operationId: 'op_01J00000000000000000000003' },
+      ),
+    );
     expect(error.code).toBe('IDEMPOTENCY_MISMATCH');
     expect(ws.audit.list({ operationId: 'op_01J00000000000000000000003' })).toEqual([
       expect.objectContaining({ result: 'failed', error: expect.objectContaining({ code: 'IDEMPOTENCY_MISMATCH' }) }),

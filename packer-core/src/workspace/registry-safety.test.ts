@@ -47,7 +47,10 @@ function freeze(root: string): { check(): void } {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PackerError> {
-  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(PackerError);
   return error as PackerError;
 }
@@ -80,7 +83,10 @@ describe('file names the registry cannot hold', () => {
 
     const before = freeze(root);
     const blockers = await expectBlocked(ws, { type: 'register', paths: ['assets/text'] }, 'INVALID_PATH');
-    expect(blockers.find((item) => item.code === 'INVALID_PATH')).toMatchObject({ path: 'assets/text/a\\\\b.txt', hint: expect.stringMatching(/rename/i) });
+    expect(blockers.find((item) => item.code === 'INVALID_PATH')).toMatchObject({
+      path: 'assets/text/a\\\\b.txt',
+      hint: expect.stringMatching(/rename/i),
+    });
     await expectBlocked(ws, { type: 'reconcile' }, 'INVALID_PATH');
     // Naming the file itself says why too, rather than reading the backslash as a folder and finding nothing.
     await expectBlocked(ws, { type: 'register', paths: ['assets/text/a\\b.txt'] }, 'INVALID_PATH');
@@ -98,14 +104,27 @@ describe('file names the registry cannot hold', () => {
     await reopened.close();
     const again = await Workspace.open(root);
     expect(again.snapshot.registryState).toBe('ok');
-    expect(again.snapshot.assets.map((asset) => asset.path).sort()).toEqual(['assets/text/a-b.txt', 'assets/text/ok.txt']);
+    expect(again.snapshot.assets.map((asset) => asset.path).sort()).toEqual([
+      'assets/text/a-b.txt',
+      'assets/text/ok.txt',
+    ]);
     await again.close();
   });
 
   it('control characters (C0, DEL, C1) are reported with the name escaped, and block registering', async () => {
-    const root = makeTempProject({ 'assets/ok.txt': 'ok', 'assets/bell\x07.txt': 'b', 'assets/del\x7f.txt': 'd', 'assets/nel\u0085.txt': 'n', 'assets/esc\x1b[31m.txt': 'e' });
+    const root = makeTempProject({
+      'assets/ok.txt': 'ok',
+      'assets/bell\x07.txt': 'b',
+      'assets/del\x7f.txt': 'd',
+      'assets/nel\u0085.txt': 'n',
+      'assets/esc\x1b[31m.txt': 'e',
+    });
     const ws = await Workspace.open(root);
-    expect(unsupported(ws).map((item) => item.path).sort()).toEqual(['assets/bell\\x07.txt', 'assets/del\\x7f.txt', 'assets/esc\\x1b[31m.txt', 'assets/nel\\u0085.txt']);
+    expect(
+      unsupported(ws)
+        .map((item) => item.path)
+        .sort(),
+    ).toEqual(['assets/bell\\x07.txt', 'assets/del\\x7f.txt', 'assets/esc\\x1b[31m.txt', 'assets/nel\\u0085.txt']);
     for (const item of unsupported(ws)) expect(item.message).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
     expect(ws.snapshot.untracked.map((file) => file.path)).toEqual(['assets/ok.txt']);
     const before = freeze(root);
@@ -126,8 +145,11 @@ describe('file names the registry cannot hold', () => {
   it('names that are not valid UTF-8 are reported (not silently invisible), files and folders alike', async () => {
     const root = makeTempProject({ 'assets/ok.txt': 'ok', 'assets/real\uFFFD.txt': 'a valid name holding U+FFFD' });
     writeFileSync(rawPath(root, 'assets', [0x66, 0xff, 0x2e, 0x74, 0x78, 0x74]), 'latin-1 name'); // "f\xff.txt"
-    mkdirSync(rawPath(root, 'assets', [0x64, 0xe9, 0x6a, 0xe0]));                                    // "d\xe9j\xe0"
-    writeFileSync(Buffer.concat([rawPath(root, 'assets', [0x64, 0xe9, 0x6a, 0xe0]), Buffer.from('/inner.txt')]), 'inside');
+    mkdirSync(rawPath(root, 'assets', [0x64, 0xe9, 0x6a, 0xe0])); // "d\xe9j\xe0"
+    writeFileSync(
+      Buffer.concat([rawPath(root, 'assets', [0x64, 0xe9, 0x6a, 0xe0]), Buffer.from('/inner.txt')]),
+      'inside',
+    );
     const ws = await Workspace.open(root);
     const reported = unsupported(ws);
     expect(reported.map((item) => item.path).sort()).toEqual(['assets/d\\xe9j\\xe0', 'assets/f\\xff.txt']);
@@ -175,7 +197,10 @@ describe('registry file mode and failed writes', () => {
     await ws.apply({ type: 'register', paths: ['assets/a.txt'] });
     chmodSync(path.join(root, REGISTRY), 0o444);
     const before = freeze(root);
-    for (const mutation of [{ type: 'register', paths: ['assets/b.txt'] }, { type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' }] as MutationInput[]) {
+    for (const mutation of [
+      { type: 'register', paths: ['assets/b.txt'] },
+      { type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' },
+    ] as MutationInput[]) {
       const error = await rejection(ws.apply(mutation));
       expect(error.code).toBe('REGISTRY_READ_ONLY');
       expect(String(error.data.hint)).toMatch(/chmod/);
@@ -218,26 +243,32 @@ describe('registry file mode and failed writes', () => {
 });
 
 describe('reserved setting keys', () => {
-  it.each(['__proto__', 'constructor', 'prototype'])('%s as a setting key is refused at the edge with INVALID_PARAMS', async (key) => {
-    const root = makeTempProject({ 'assets/hero.png': 'png' });
-    const ws = await Workspace.open(root);
-    await ws.apply({ type: 'register', paths: ['assets'] });
-    const before = freeze(root);
-    const mutation = JSON.parse(`{"type":"update","target":"assets/hero.png","settings":{"${key}":true,"premultiply":true}}`) as unknown;
-    expect(() => ws.preview(mutation)).toThrow(PackerError);
-    const error = await rejection(ws.apply(mutation));
-    expect(error.code).toBe('INVALID_PARAMS');
-    expect(error.message).toContain(`settings.${key}`);
-    expect(error.message).toMatch(/reserved/);
-    before.check();
-    await ws.close();
-  });
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    '%s as a setting key is refused at the edge with INVALID_PARAMS',
+    async (key) => {
+      const root = makeTempProject({ 'assets/hero.png': 'png' });
+      const ws = await Workspace.open(root);
+      await ws.apply({ type: 'register', paths: ['assets'] });
+      const before = freeze(root);
+      const mutation = JSON.parse(
+        `{"type":"update","target":"assets/hero.png","settings":{"${key}":true,"premultiply":true}}`,
+      ) as unknown;
+      expect(() => ws.preview(mutation)).toThrow(PackerError);
+      const error = await rejection(ws.apply(mutation));
+      expect(error.code).toBe('INVALID_PARAMS');
+      expect(error.message).toContain(`settings.${key}`);
+      expect(error.message).toMatch(/reserved/);
+      before.check();
+      await ws.close();
+    },
+  );
 
   it('a registry holding a "__proto__" setting is reported as invalid, never silently rewritten without it', async () => {
     const root = makeTempProject({ 'assets/hero.png': 'png', 'assets/other.png': 'png2' });
     const id = newAssetId();
-    const text = serializeRegistry([{ id, path: 'assets/hero.png', kind: 'image', settings: { premultiply: true }, tags: [] }])
-      .replace('"premultiply":true', '"__proto__":true,"premultiply":true');
+    const text = serializeRegistry([
+      { id, path: 'assets/hero.png', kind: 'image', settings: { premultiply: true }, tags: [] },
+    ]).replace('"premultiply":true', '"__proto__":true,"premultiply":true');
     expect(text).toContain('"__proto__"');
     writeFileSync(path.join(root, REGISTRY), text);
     const ws = await Workspace.open(root);

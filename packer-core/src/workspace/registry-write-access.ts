@@ -26,8 +26,12 @@ export function readOnlyRegistry(projectRoot: string): ReadOnlyRegistry | undefi
   const octal = (mode & 0o777).toString(8).padStart(4, '0');
   return {
     mode: octal,
-    blocker: diagnostic('REGISTRY_READ_ONLY', `${REGISTRY_FILE} is read-only (mode ${octal}), so the packer will not replace it.`, { path: REGISTRY_FILE },
-      `Nothing was changed. Make it writable (\`chmod u+w ${REGISTRY_FILE}\`) and retry, or leave it read-only to keep the registry frozen.`),
+    blocker: diagnostic(
+      'REGISTRY_READ_ONLY',
+      `${REGISTRY_FILE} is read-only (mode ${octal}), so the packer will not replace it.`,
+      { path: REGISTRY_FILE },
+      `Nothing was changed. Make it writable (\`chmod u+w ${REGISTRY_FILE}\`) and retry, or leave it read-only to keep the registry frozen.`,
+    ),
   };
 }
 

@@ -11,7 +11,11 @@ vi.mock('../fs/atomic-write.js', async (importOriginal) => {
   return {
     ...actual,
     writeFileAtomic: (target: string, data: string | Uint8Array) => {
-      if (disk.full) throw Object.assign(new Error(`ENOSPC: no space left on device, write '${target}'`), { code: 'ENOSPC', path: target });
+      if (disk.full)
+        throw Object.assign(new Error(`ENOSPC: no space left on device, write '${target}'`), {
+          code: 'ENOSPC',
+          path: target,
+        });
       actual.writeFileAtomic(target, data);
     },
   };
@@ -37,7 +41,11 @@ describe('revision counter on a full disk', () => {
     const held = [counter.next(), counter.next(), counter.next()];
     expect(held).toEqual([first + 1, first + 2, first + 3]);
     expect(stored(dir)).toBe(first);
-    expect(counter.writeProblem).toMatchObject({ store: 'revision', path: path.join(dir, 'revision'), errno: 'ENOSPC' });
+    expect(counter.writeProblem).toMatchObject({
+      store: 'revision',
+      path: path.join(dir, 'revision'),
+      errno: 'ENOSPC',
+    });
     expect(counter.flush()).toBe(false);
 
     disk.full = false;

@@ -8,7 +8,10 @@ import { Workspace } from './workspace.js';
 const FILES = { 'assets/text/a.txt': 'a', 'assets/text/b.txt': 'b', 'assets/keep.png': 'png' };
 
 async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(() => undefined, (error: unknown) => error);
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   expect(outcome).toBeInstanceOf(PackerError);
   return outcome as PackerError;
 }
@@ -29,7 +32,8 @@ describe('revisions after the state folder is reset', () => {
     const second = await Workspace.open(root);
     await second.apply({ type: 'register', paths: ['assets/text'] });
     // Walk the new counter up to the old number, as ordinary activity would (on the old code it started at 1).
-    for (let guard = 0; second.snapshot.revision < preview.baseRevision && guard < 100; guard++) await second.recordBuilds([]);
+    for (let guard = 0; second.snapshot.revision < preview.baseRevision && guard < 100; guard++)
+      await second.recordBuilds([]);
 
     const error = await errorOf(second.apply(remove, { expectedRevision: preview.baseRevision }));
     expect(error.code).toBe('CONFLICT');

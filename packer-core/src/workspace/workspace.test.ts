@@ -39,7 +39,10 @@ describe('Workspace', () => {
     const { root, ws } = await registeredWorkspace();
     const hero = ws.state.byPath.get('assets/hero.png')!;
     const before = ws.snapshot.revision;
-    const result = await ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' }, { expectedRevision: before });
+    const result = await ws.apply(
+      { type: 'move', from: 'assets/hero.png', to: 'assets/characters/hero.png' },
+      { expectedRevision: before },
+    );
     expect(result.revisionAfter).toBe(before + 1);
     expect(ws.snapshot.revision).toBe(before + 1);
     expect(existsSync(path.join(root, 'assets/characters/hero.png'))).toBe(true);
@@ -59,7 +62,9 @@ describe('Workspace', () => {
   it('refuses a stale expectedRevision with a typed conflict and changes nothing', async () => {
     const { root, ws } = await registeredWorkspace();
     const registryBefore = readFileSync(path.join(root, 'packer.registry.json'), 'utf8');
-    const error = await ws.apply({ type: 'remove', targets: ['assets/hero.png'] }, { expectedRevision: 1 }).catch((e: unknown) => e);
+    const error = await ws
+      .apply({ type: 'remove', targets: ['assets/hero.png'] }, { expectedRevision: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PackerError);
     expect((error as PackerError).code).toBe('CONFLICT');
     expect((error as PackerError).data).toMatchObject({ expectedRevision: 1, currentRevision: ws.snapshot.revision });
@@ -70,21 +75,34 @@ describe('Workspace', () => {
     const { ws } = await registeredWorkspace();
     const plan = ws.preview({ type: 'move', from: 'assets/hero.png', to: 'assets/readme.txt' });
     expect(plan.blockers.map((b) => b.code)).toContain('TARGET_EXISTS');
-    await expect(ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/readme.txt' })).rejects.toMatchObject({ code: 'BLOCKED' });
+    await expect(ws.apply({ type: 'move', from: 'assets/hero.png', to: 'assets/readme.txt' })).rejects.toMatchObject({
+      code: 'BLOCKED',
+    });
   });
 
   it('replays an idempotent apply and refuses a reused key for another mutation', async () => {
     const { root, ws } = await registeredWorkspace();
-    const first = await ws.apply({ type: 'update', target: 'assets/hero.png', addTags: ['ui'] }, { idempotencyKey: 'k1' });
-    const again = await ws.apply({ type: 'update', target: 'assets/hero.png', addTags: ['ui'] }, { idempotencyKey: 'k1' });
+    const first = await ws.apply(
+      { type: 'update', target: 'assets/hero.png', addTags: ['ui'] },
+      { idempotencyKey: 'k1' },
+    );
+    const again = await ws.apply(
+      { type: 'update', target: 'assets/hero.png', addTags: ['ui'] },
+      { idempotencyKey: 'k1' },
+    );
     expect(again.replayed).toBe(true);
     expect(again.revisionAfter).toBe(first.revisionAfter);
     expect(ws.snapshot.revision).toBe(first.revisionAfter);
-    await expect(ws.apply({ type: 'update', target: 'assets/hero.png', addTags: ['x'] }, { idempotencyKey: 'k1' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
+    await expect(
+      ws.apply({ type: 'update', target: 'assets/hero.png', addTags: ['x'] }, { idempotencyKey: 'k1' }),
+    ).rejects.toMatchObject({ code: 'IDEMPOTENCY_MISMATCH' });
     // Survives a restart.
     await ws.close();
     const reopened = await Workspace.open(root);
-    const third = await reopened.apply({ type: 'update', target: 'assets/hero.png', addTags: ['ui'] }, { idempotencyKey: 'k1' });
+    const third = await reopened.apply(
+      { type: 'update', target: 'assets/hero.png', addTags: ['ui'] },
+      { idempotencyKey: 'k1' },
+    );
     expect(third.replayed).toBe(true);
   });
 
@@ -140,7 +158,9 @@ describe('Workspace', () => {
       const button = ws.state.byPath.get('assets/ui/button.png')!;
       renameSync(path.join(root, 'assets/ui'), path.join(root, 'assets/interface'));
       await ws.refresh(['assets/ui', 'assets/interface']);
-      expect(ws.snapshot.divergence).toEqual([{ type: 'moved', assetId: button.id, from: 'assets/ui/button.png', to: 'assets/interface/button.png' }]);
+      expect(ws.snapshot.divergence).toEqual([
+        { type: 'moved', assetId: button.id, from: 'assets/ui/button.png', to: 'assets/interface/button.png' },
+      ]);
     });
 
     it('recognises a copy reported in one batch and the delete in a later one as a move', async () => {
@@ -151,7 +171,9 @@ describe('Workspace', () => {
       expect(ws.snapshot.divergence).toEqual([{ type: 'untracked', path: 'assets/hero-copy.png' }]);
       rmSync(path.join(root, 'assets/hero.png'));
       await ws.refresh(['assets/hero.png']);
-      expect(ws.snapshot.divergence).toEqual([{ type: 'moved', assetId: hero.id, from: 'assets/hero.png', to: 'assets/hero-copy.png' }]);
+      expect(ws.snapshot.divergence).toEqual([
+        { type: 'moved', assetId: hero.id, from: 'assets/hero.png', to: 'assets/hero-copy.png' },
+      ]);
     });
 
     it('reports a symlink escaping the project that appears in a batch', async () => {
@@ -168,7 +190,9 @@ describe('Workspace', () => {
       writeFileSync(path.join(root, 'assets/notes.xyz'), 'notes');
       await ws.refresh(['assets/notes.xyz']);
       expect(ws.state.untrackedByPath.get('assets/notes.xyz')?.kind).toBe('other');
-      const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as { kinds: { text: { extensions: string[] } } };
+      const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as {
+        kinds: { text: { extensions: string[] } };
+      };
       config.kinds.text.extensions.push('.xyz');
       writeFileSync(path.join(root, 'packer.json'), JSON.stringify(config));
       await ws.reloadConfig();

@@ -8,7 +8,13 @@ import { Mutation, type Actor, type ApplyResult, type AuditRecord, type Plan } f
 import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
 import type { StorageWarning } from '../contract/methods.js';
 import { AuditLog } from '../audit/audit-log.js';
-import { isSimulatedCrash, runCommit, recoverJournal, type CommitHook, type CommitTarget } from '../commit/commit-journal.js';
+import {
+  isSimulatedCrash,
+  runCommit,
+  recoverJournal,
+  type CommitHook,
+  type CommitTarget,
+} from '../commit/commit-journal.js';
 import { isOperationId } from '../commit/journal-schema.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
 import { issueField } from '../config/json-file.js';
@@ -65,7 +71,11 @@ export class Workspace {
   /** Set while an invalid crash journal sits in `.packer/`: the project is read-only until a person removes it. */
   private journalProblem: PackerError | undefined;
 
-  private constructor(readonly root: string, private readonly options: WorkspaceOptions, observer: WorkspaceObserver) {
+  private constructor(
+    readonly root: string,
+    private readonly options: WorkspaceOptions,
+    observer: WorkspaceObserver,
+  ) {
     this.stateDir = path.join(root, '.packer');
     this.audit = new AuditLog(this.stateDir);
     this.registry = new RegistryStore(root);
@@ -111,7 +121,10 @@ export class Workspace {
   }
 
   private planOnly(input: unknown): Plan {
-    return planMutation({ state: this.state, projectRoot: this.root, registryVersion: this.registry.version }, parseMutation(input));
+    return planMutation(
+      { state: this.state, projectRoot: this.root, registryVersion: this.registry.version },
+      parseMutation(input),
+    );
   }
 
   /**
@@ -175,7 +188,12 @@ export class Workspace {
 
   /** Files under `.packer/` that could not be written (a full disk, say); what they hold stays in memory meanwhile. */
   storageWarnings(): StorageWarning[] {
-    return [this.observer.digestWriteProblem, this.observer.revisionWriteProblem, this.audit.writeProblem, this.idempotency.writeProblem].filter((warning) => warning !== undefined);
+    return [
+      this.observer.digestWriteProblem,
+      this.observer.revisionWriteProblem,
+      this.audit.writeProblem,
+      this.idempotency.writeProblem,
+    ].filter((warning) => warning !== undefined);
   }
 
   /** Retries the writes behind `storageWarnings` (never throws); returns the warnings that remain. */
@@ -199,7 +217,11 @@ export class Workspace {
     const operationId = options.operationId ?? newOperationId();
     // The operation id names the trash folder of a commit: only the packer's own shape is allowed.
     if (!isOperationId(operationId)) {
-      throw new PackerError('INVALID_PARAMS', `Invalid operation id ${JSON.stringify(operationId)}: expected op_ followed by 26 characters.`, { operationId });
+      throw new PackerError(
+        'INVALID_PARAMS',
+        `Invalid operation id ${JSON.stringify(operationId)}: expected op_ followed by 26 characters.`,
+        { operationId },
+      );
     }
     const actor = options.actor ?? this.options.actor ?? defaultActor();
     const mutationHash = hashMutation(mutation);
@@ -219,10 +241,17 @@ export class Workspace {
         const prior = this.idempotency.get(options.idempotencyKey);
         if (prior) {
           if (prior.mutationHash !== mutationHash) {
-            refuse('failed', new PackerError('IDEMPOTENCY_MISMATCH', `Idempotency key "${options.idempotencyKey}" was already used for a different mutation.`, {
-              idempotencyKey: options.idempotencyKey,
-              hint: 'Use a fresh key for a new mutation.',
-            }));
+            refuse(
+              'failed',
+              new PackerError(
+                'IDEMPOTENCY_MISMATCH',
+                `Idempotency key "${options.idempotencyKey}" was already used for a different mutation.`,
+                {
+                  idempotencyKey: options.idempotencyKey,
+                  hint: 'Use a fresh key for a new mutation.',
+                },
+              ),
+            );
           }
           return { ...(prior.result as ApplyResult), replayed: true };
         }
@@ -230,16 +259,25 @@ export class Workspace {
       this.clearRemovedJournal();
       if (this.journalProblem) {
         const problem = this.journalProblem;
-        refuse('failed', new PackerError('INVALID_JOURNAL', `The project is read-only: ${problem.message}`, { ...problem.data }));
+        refuse(
+          'failed',
+          new PackerError('INVALID_JOURNAL', `The project is read-only: ${problem.message}`, { ...problem.data }),
+        );
       }
       if (this.snapshot.registryState === 'read-only') {
-        refuse('failed', new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
-          hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
-        }));
+        refuse(
+          'failed',
+          new PackerError('REGISTRY_READ_ONLY', 'The registry failed validation, so the packer will not write it.', {
+            hint: 'Run `packer check` to see why, fix or restore packer.registry.json, then retry.',
+          }),
+        );
       }
       // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
       const first = this.planOnly(mutation);
-      await this.observer.refresh([...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)], 'pre-apply');
+      await this.observer.refresh(
+        [...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)],
+        'pre-apply',
+      );
       const revisionBefore = this.snapshot.revision;
       plan = withRegistryWriteCheck(this.planOnly(mutation), this.root);
       if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
@@ -247,28 +285,53 @@ export class Workspace {
         const previewed = options.previewed ?? this.previews.find(options.expectedRevision, mutationHash);
         const changes = previewed ? planChanges(previewed, plan) : undefined;
         if (!changes || changes.length > 0) {
-          const what = changes ? `; the plan changed: ${changes[0]}${changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''}` : '';
-          refuse('conflict', new PackerError('CONFLICT', `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview${what}.`, {
-            expectedRevision: options.expectedRevision,
-            currentRevision: revisionBefore,
-            plan,
-            ...(changes ? { changes } : {}),
-            hint: 'Preview again and apply with the new revision.',
-          }));
+          const what = changes
+            ? `; the plan changed: ${changes[0]}${changes.length > 1 ? ` (and ${changes.length - 1} more)` : ''}`
+            : '';
+          refuse(
+            'conflict',
+            new PackerError(
+              'CONFLICT',
+              `The snapshot moved from revision ${options.expectedRevision} to ${revisionBefore} since the preview${what}.`,
+              {
+                expectedRevision: options.expectedRevision,
+                currentRevision: revisionBefore,
+                plan,
+                ...(changes ? { changes } : {}),
+                hint: 'Preview again and apply with the new revision.',
+              },
+            ),
+          );
         }
       }
       // A registry nobody may replace refuses the apply as a whole, whatever else the plan says.
       const readOnly = plan.blockers.find((blocker) => blocker.code === 'REGISTRY_READ_ONLY');
       if (readOnly) {
-        refuse('blocked', new PackerError('REGISTRY_READ_ONLY', readOnly.message, { file: this.registry.file, blockers: plan.blockers, plan, hint: readOnly.hint }));
+        refuse(
+          'blocked',
+          new PackerError('REGISTRY_READ_ONLY', readOnly.message, {
+            file: this.registry.file,
+            blockers: plan.blockers,
+            plan,
+            hint: readOnly.hint,
+          }),
+        );
       }
       if (plan.blockers.length > 0) {
-        refuse('blocked', new PackerError('BLOCKED', `The ${mutation.type} plan has ${plan.blockers.length} blocker(s): ${plan.blockers[0]!.message}`, {
-          blockers: plan.blockers,
-          plan,
-        }));
+        refuse(
+          'blocked',
+          new PackerError(
+            'BLOCKED',
+            `The ${mutation.type} plan has ${plan.blockers.length} blocker(s): ${plan.blockers[0]!.message}`,
+            {
+              blockers: plan.blockers,
+              plan,
+            },
+          ),
+        );
       }
-      if (options.signal?.aborted) refuse('failed', new PackerError('CANCELLED', 'The apply was cancelled before it committed.', { operationId }));
+      if (options.signal?.aborted)
+        refuse('failed', new PackerError('CANCELLED', 'The apply was cancelled before it committed.', { operationId }));
       const changes = plan.registryMutations.length + plan.filesystemMutations.length > 0;
       const revisionAfter = changes ? this.observer.peekNextRevision() : revisionBefore;
       const result: ApplyResult = { operationId, plan, revisionBefore, revisionAfter, replayed: false };
@@ -302,7 +365,9 @@ export class Workspace {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
       const packerError = toPackerError(error);
-      this.audit.append(auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, prepared.plan, packerError));
+      this.audit.append(
+        auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, prepared.plan, packerError),
+      );
       await this.observer.reloadRegistry(this.registry.load());
       throw packerError;
     }
@@ -330,7 +395,8 @@ export class Workspace {
 
   private recordCommitted(journal: Pick<Journal, 'audit' | 'idempotency'>): void {
     this.audit.append(journal.audit);
-    if (journal.idempotency) this.idempotency.set(journal.idempotency.key, journal.idempotency.mutationHash, journal.idempotency.result);
+    if (journal.idempotency)
+      this.idempotency.set(journal.idempotency.key, journal.idempotency.mutationHash, journal.idempotency.result);
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -345,13 +411,24 @@ export function parseMutation(input: unknown): Mutation {
   const parsed = Mutation.safeParse(input);
   if (parsed.success) return parsed.data;
   const first = parsed.error.issues[0];
-  throw new PackerError('INVALID_PARAMS', `Invalid mutation: field "${first ? issueField(first) : '(root)'}" ${first?.message ?? 'is invalid'}.`, {
-    issues: parsed.error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
-  });
+  throw new PackerError(
+    'INVALID_PARAMS',
+    `Invalid mutation: field "${first ? issueField(first) : '(root)'}" ${first?.message ?? 'is invalid'}.`,
+    {
+      issues: parsed.error.issues.map((issue) => ({ path: issueField(issue), message: issue.message })),
+    },
+  );
 }
 
 function mutationPaths(mutation: Mutation, root: string): string[] {
-  const raw = mutation.type === 'register' ? mutation.paths : mutation.type === 'move' || mutation.type === 'relink' ? [mutation.from, mutation.to] : mutation.type === 'remove' ? mutation.targets : [];
+  const raw =
+    mutation.type === 'register'
+      ? mutation.paths
+      : mutation.type === 'move' || mutation.type === 'relink'
+        ? [mutation.from, mutation.to]
+        : mutation.type === 'remove'
+          ? mutation.targets
+          : [];
   return raw.flatMap((item) => {
     try {
       return [normalizeProjectPath(item, root)];
@@ -390,7 +467,9 @@ function auditRecord(
     revisionBefore,
     revisionAfter,
     ...(error ? { error: { code: error.code, message: error.message } } : {}),
-    ...(plan && result === 'applied' ? { registryMutations: plan.registryMutations, filesystemMutations: plan.filesystemMutations } : {}),
+    ...(plan && result === 'applied'
+      ? { registryMutations: plan.registryMutations, filesystemMutations: plan.filesystemMutations }
+      : {}),
   };
 }
 

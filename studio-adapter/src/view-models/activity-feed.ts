@@ -121,7 +121,9 @@ function outcomeOf(outcome: NonNullable<OperationState['outcome']>): ActivityOut
 function progressOf(payload: NonNullable<OperationState['progress']>): ActivityProgress {
   return {
     done: payload.done,
-    ...(payload.total !== undefined ? { total: payload.total, ...(payload.total > 0 ? { fraction: payload.done / payload.total } : {}) } : {}),
+    ...(payload.total !== undefined
+      ? { total: payload.total, ...(payload.total > 0 ? { fraction: payload.done / payload.total } : {}) }
+      : {}),
     ...(payload.bytes !== undefined ? { bytes: payload.bytes } : {}),
     ...(payload.current !== undefined ? { current: payload.current } : {}),
     ...(payload.counts !== undefined ? { counts: payload.counts } : {}),

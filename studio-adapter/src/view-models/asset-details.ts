@@ -46,7 +46,9 @@ export function assetDetails(result: MethodResult<'assets.get'>): AssetDetails {
           },
         }
       : {}),
-    settings: Object.keys(asset.settings).sort().map((key) => ({ key, value: asset.settings[key]! })),
+    settings: Object.keys(asset.settings)
+      .sort()
+      .map((key) => ({ key, value: asset.settings[key]! })),
     tags: [...asset.tags],
     diagnostics: diagnosticRows(result.diagnostics, `asset:${asset.id}`),
   };

@@ -23,7 +23,15 @@ export function buildOutcome(row: ActivityRow): BuildOutcome | undefined {
   const report = row.outcome.result as BuildReport;
   return {
     revision: report.revision,
-    packs: report.packs.map(({ pack, status, file, digest, entries, bytes, cacheHits }) => ({ pack, status, file, ...(digest !== undefined ? { digest } : {}), entries, bytes, cacheHits })),
+    packs: report.packs.map(({ pack, status, file, digest, entries, bytes, cacheHits }) => ({
+      pack,
+      status,
+      file,
+      ...(digest !== undefined ? { digest } : {}),
+      entries,
+      bytes,
+      cacheHits,
+    })),
     counts: report.counts,
     durationMs: report.durationMs,
     failures: diagnosticRows(report.failures, `build:${row.operationId}:failure`),

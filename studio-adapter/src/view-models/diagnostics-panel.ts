@@ -23,6 +23,10 @@ export function diagnosticsPanel(result: MethodResult<'diagnostics.list'>): Diag
   const rows = diagnosticRows(result.items, `diagnostics:${result.revision}`);
   return {
     revision: result.revision,
-    groups: SEVERITIES.map((severity) => ({ severity, total: totals[severity], rows: rows.filter((row) => row.severity === severity) })),
+    groups: SEVERITIES.map((severity) => ({
+      severity,
+      total: totals[severity],
+      rows: rows.filter((row) => row.severity === severity),
+    })),
   };
 }

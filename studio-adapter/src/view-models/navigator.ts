@@ -46,7 +46,10 @@ interface FolderNode {
  * The navigator tree as rows in display order (folders first, then files, each sorted by name). Folders come
  * from path segments only; statuses and badges are the packer's, never re-derived from diagnostics.
  */
-export function navigatorRows(snapshot: Pick<Snapshot, 'assets' | 'untracked'>, options: NavigatorOptions = {}): NavigatorRow[] {
+export function navigatorRows(
+  snapshot: Pick<Snapshot, 'assets' | 'untracked'>,
+  options: NavigatorOptions = {},
+): NavigatorRow[] {
   const root: FolderNode = { folders: new Map(), files: [] };
   for (const asset of snapshot.assets) insert(root, asset.path, assetRow(asset));
   for (const file of snapshot.untracked) insert(root, file.path, untrackedRow(file));
@@ -63,7 +66,8 @@ export function assetPageRows(items: readonly AssetListItem[], options: Navigato
   const assets: AssetView[] = [];
   const untracked: UntrackedFile[] = [];
   for (const item of items) {
-    if (item.status === 'untracked') untracked.push({ path: item.path, kind: item.kind, observation: item.observation });
+    if (item.status === 'untracked')
+      untracked.push({ path: item.path, kind: item.kind, observation: item.observation });
     else assets.push(item);
   }
   return navigatorRows({ assets, untracked }, options);
@@ -85,7 +89,14 @@ function assetRow(asset: AssetView): Omit<NavigatorAssetRow, 'depth' | 'name'> {
 }
 
 function untrackedRow(file: UntrackedFile): Omit<NavigatorAssetRow, 'depth' | 'name'> {
-  return { type: 'asset', key: `untracked:${file.path}`, path: file.path, kind: file.kind, status: 'untracked', badges: ['untracked'] };
+  return {
+    type: 'asset',
+    key: `untracked:${file.path}`,
+    path: file.path,
+    kind: file.kind,
+    status: 'untracked',
+    badges: ['untracked'],
+  };
 }
 
 function insert(root: FolderNode, path: string, row: Omit<NavigatorAssetRow, 'depth' | 'name'>): void {
@@ -102,7 +113,13 @@ function insert(root: FolderNode, path: string, row: Omit<NavigatorAssetRow, 'de
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-function walk(node: FolderNode, prefix: string, depth: number, collapsed: ReadonlySet<string>, rows: NavigatorRow[]): void {
+function walk(
+  node: FolderNode,
+  prefix: string,
+  depth: number,
+  collapsed: ReadonlySet<string>,
+  rows: NavigatorRow[],
+): void {
   for (const name of [...node.folders.keys()].sort(byName)) {
     const path = prefix ? `${prefix}/${name}` : name;
     const expanded = !collapsed.has(path);

@@ -11,7 +11,9 @@ describe('mutation preview panel', () => {
     const plan: Plan = {
       mutation: { type: 'move', from: 'assets/a', to: 'assets/b' },
       baseRevision: 7,
-      blockers: [{ code: 'TARGET_EXISTS', severity: 'blocker', path: 'assets/b/x.png', message: 'exists', hint: 'pick another' }],
+      blockers: [
+        { code: 'TARGET_EXISTS', severity: 'blocker', path: 'assets/b/x.png', message: 'exists', hint: 'pick another' },
+      ],
       warnings: [{ code: 'CASE_COLLISION', severity: 'warning', path: 'assets/B', message: 'case' }],
       registryMutations: [
         { op: 'update', before: entry('a_1', 'assets/a/x.png'), after: entry('a_1', 'assets/b/x.png') },
@@ -25,10 +27,22 @@ describe('mutation preview panel', () => {
     };
     const panel = mutationPreviewPanel(plan);
     expect(panel).toMatchObject({ baseRevision: 7, blocked: true, mutation: plan.mutation });
-    expect(panel.blockers).toEqual([{ key: expect.any(String), code: 'TARGET_EXISTS', severity: 'blocker', path: 'assets/b/x.png', message: 'exists', hint: 'pick another', subjects: [{ path: 'assets/b/x.png' }] }]);
+    expect(panel.blockers).toEqual([
+      {
+        key: expect.any(String),
+        code: 'TARGET_EXISTS',
+        severity: 'blocker',
+        path: 'assets/b/x.png',
+        message: 'exists',
+        hint: 'pick another',
+        subjects: [{ path: 'assets/b/x.png' }],
+      },
+    ]);
     expect(panel.warnings.map((row) => row.code)).toEqual(['CASE_COLLISION']);
     expect(panel.registryRows.map((row) => row.planned)).toEqual(plan.registryMutations);
-    expect(panel.registryRows.map(({ op, assetId, path, previousPath }) => ({ op, assetId, path, previousPath }))).toEqual([
+    expect(
+      panel.registryRows.map(({ op, assetId, path, previousPath }) => ({ op, assetId, path, previousPath })),
+    ).toEqual([
       { op: 'update', assetId: 'a_1', path: 'assets/b/x.png', previousPath: 'assets/a/x.png' },
       { op: 'add', assetId: 'a_2', path: 'assets/b/y.png', previousPath: undefined },
       { op: 'remove', assetId: 'a_3', path: 'assets/a/z.png', previousPath: undefined },
@@ -68,7 +82,14 @@ describe('asset details', () => {
   it('translates assets.get: path parts, observation, sorted settings, tags and diagnostics', () => {
     const details = assetDetails({
       revision: 5,
-      asset: { ...entry('a_1', 'assets/sprites/hero.png'), settings: { premultiply: true, maxSize: 512 }, tags: ['ui'], status: 'present', observation: { size: 10, mtimeMs: 0, digest: 'abc' }, worstSeverity: 'warning' },
+      asset: {
+        ...entry('a_1', 'assets/sprites/hero.png'),
+        settings: { premultiply: true, maxSize: 512 },
+        tags: ['ui'],
+        status: 'present',
+        observation: { size: 10, mtimeMs: 0, digest: 'abc' },
+        worstSeverity: 'warning',
+      },
       diagnostics: [{ code: 'CASE_COLLISION', severity: 'warning', assetId: 'a_1', message: 'case' }],
     });
     expect(details).toMatchObject({
@@ -80,14 +101,21 @@ describe('asset details', () => {
       severity: 'warning',
       badges: ['warning'],
       observation: { size: 10, modifiedAt: '1970-01-01T00:00:00.000Z', digest: 'abc' },
-      settings: [{ key: 'maxSize', value: 512 }, { key: 'premultiply', value: true }],
+      settings: [
+        { key: 'maxSize', value: 512 },
+        { key: 'premultiply', value: true },
+      ],
       tags: ['ui'],
     });
     expect(details.diagnostics.map((row) => row.code)).toEqual(['CASE_COLLISION']);
   });
 
   it('a missing asset has no observation and a missing badge', () => {
-    const details = assetDetails({ revision: 1, asset: { ...entry('a_1', 'top.png'), status: 'missing', worstSeverity: 'blocker' }, diagnostics: [] });
+    const details = assetDetails({
+      revision: 1,
+      asset: { ...entry('a_1', 'top.png'), status: 'missing', worstSeverity: 'blocker' },
+      diagnostics: [],
+    });
     expect(details.observation).toBeUndefined();
     expect(details.folder).toBe('');
     expect(details.badges).toEqual(['missing', 'blocker']);
@@ -96,11 +124,22 @@ describe('asset details', () => {
 
 describe('a diagnostic about several assets', () => {
   it('is one row listing every subject the packer named, the first one also as assetId/path', () => {
-    const subjects = [{ assetId: 'a_1', path: 'assets/a.txt' }, { assetId: 'a_2', path: 'more/a.txt' }];
+    const subjects = [
+      { assetId: 'a_1', path: 'assets/a.txt' },
+      { assetId: 'a_2', path: 'more/a.txt' },
+    ];
     const plan: Plan = {
       mutation: { type: 'reconcile' },
       baseRevision: 2,
-      blockers: [{ code: 'DUPLICATE_OUTPUT', severity: 'blocker', ...subjects[0]!, subjects, message: 'Pack "all" would hold 2 entries named "a.txt"' }],
+      blockers: [
+        {
+          code: 'DUPLICATE_OUTPUT',
+          severity: 'blocker',
+          ...subjects[0]!,
+          subjects,
+          message: 'Pack "all" would hold 2 entries named "a.txt"',
+        },
+      ],
       warnings: [],
       registryMutations: [],
       filesystemMutations: [],

@@ -3,14 +3,24 @@ import path from 'node:path';
 import ts from 'typescript';
 
 /** The contract: every consumer of the packer may import it. */
-export const CONTRACT_IMPORTS: ReadonlySet<string> = new Set(['@packer/core/contract', '@packer/core/contract/runtime']);
+export const CONTRACT_IMPORTS: ReadonlySet<string> = new Set([
+  '@packer/core/contract',
+  '@packer/core/contract/runtime',
+]);
 /** The client library's Node-free core. */
 export const BROWSER_CLIENT_IMPORT = '@packer/client/browser';
 /** The client library for Node: the Unix socket, finding and starting the daemon. */
 export const NODE_CLIENT_IMPORT = '@packer/client';
 
 /** Modules that read the disk. */
-const FILESYSTEM_MODULES: ReadonlySet<string> = new Set(['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fs-extra', 'graceful-fs']);
+const FILESYSTEM_MODULES: ReadonlySet<string> = new Set([
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'fs-extra',
+  'graceful-fs',
+]);
 
 /** Files whose names say they are the packer's own: only the packer reads or writes them. */
 const PACKER_FILES = /packer\.registry\.json/;
@@ -37,7 +47,8 @@ export interface Violation {
 /** Every module a source file names: static imports and exports, `import type`, `import()`, `require()`. */
 function moduleReferences(source: ts.SourceFile): { specifier: string | undefined; node: ts.Node }[] {
   const found: { specifier: string | undefined; node: ts.Node }[] = [];
-  const literal = (node: ts.Node | undefined): string | undefined => (node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined);
+  const literal = (node: ts.Node | undefined): string | undefined =>
+    node && (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) ? node.text : undefined;
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
       found.push({ specifier: literal(node.moduleSpecifier), node });
@@ -45,7 +56,11 @@ function moduleReferences(source: ts.SourceFile): { specifier: string | undefine
       found.push({ specifier: literal(node.moduleReference.expression), node });
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
       found.push({ specifier: literal(node.argument.literal), node });
-    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       found.push({ specifier: literal(node.arguments[0]), node });
     }
     ts.forEachChild(node, visit);
@@ -58,7 +73,8 @@ function moduleReferences(source: ts.SourceFile): { specifier: string | undefine
 function stringTexts(source: ts.SourceFile): { text: string; node: ts.Node }[] {
   const found: { text: string; node: ts.Node }[] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) found.push({ text: node.text, node });
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node))
+      found.push({ text: node.text, node });
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -71,11 +87,22 @@ function stringTexts(source: ts.SourceFile): { text: string; node: ts.Node }[] {
  * allow-list, and no file that may touch the disk naming the packer's own files.
  */
 export function checkSource(file: string, text: string, rules: BoundaryRules): Violation[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    file,
+    text,
+    ts.ScriptTarget.Latest,
+    true,
+    file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS,
+  );
   const relative = path.relative(rules.packageRoot, file).split(path.sep).join('/');
   const violations: Violation[] = [];
   const add = (node: ts.Node, rule: Violation['rule'], detail: string): void => {
-    violations.push({ file: relative, line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, rule, detail });
+    violations.push({
+      file: relative,
+      line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1,
+      rule,
+      detail,
+    });
   };
   let touchesFilesystem = false;
   for (const { specifier, node } of moduleReferences(source)) {
@@ -83,20 +110,29 @@ export function checkSource(file: string, text: string, rules: BoundaryRules): V
       add(node, 'dynamic-import', 'an import whose module name is computed cannot be checked');
       continue;
     }
-    if (specifier.startsWith('@packer/') && !rules.packerImports.has(specifier) && !rules.packerImportsByFile?.get(relative)?.has(specifier)) {
+    if (
+      specifier.startsWith('@packer/') &&
+      !rules.packerImports.has(specifier) &&
+      !rules.packerImportsByFile?.get(relative)?.has(specifier)
+    ) {
       add(node, 'packer-internals', `imports ${specifier}; use ${[...rules.packerImports].join(', ')}`);
     } else if (specifier.startsWith('.') || path.isAbsolute(specifier)) {
       const target = path.resolve(path.dirname(file), specifier);
-      if (path.relative(rules.packageRoot, target).startsWith('..') || path.isAbsolute(path.relative(rules.packageRoot, target))) {
+      if (
+        path.relative(rules.packageRoot, target).startsWith('..') ||
+        path.isAbsolute(path.relative(rules.packageRoot, target))
+      ) {
         add(node, 'relative-escape', `imports ${specifier}, outside the package`);
       }
     } else if (FILESYSTEM_MODULES.has(specifier)) {
       touchesFilesystem = true;
-      if (!rules.filesystemAllowed.has(relative)) add(node, 'filesystem', `imports ${specifier}; workspace and registry files are the packer's to read`);
+      if (!rules.filesystemAllowed.has(relative))
+        add(node, 'filesystem', `imports ${specifier}; workspace and registry files are the packer's to read`);
     }
   }
   for (const { text: literal, node } of stringTexts(source)) {
-    if (PACKER_FILES.test(literal) || (touchesFilesystem && PACKER_CONFIG.test(literal))) add(node, 'packer-files', `names ${JSON.stringify(literal)}`);
+    if (PACKER_FILES.test(literal) || (touchesFilesystem && PACKER_CONFIG.test(literal)))
+      add(node, 'packer-files', `names ${JSON.stringify(literal)}`);
   }
   return violations;
 }
@@ -107,7 +143,12 @@ export function sourceFiles(dir: string): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...sourceFiles(full));
-    else if (/\.(ts|tsx|mts|cts)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(full);
+    else if (
+      /\.(ts|tsx|mts|cts)$/.test(entry.name) &&
+      !/\.test\.tsx?$/.test(entry.name) &&
+      !entry.name.endsWith('.d.ts')
+    )
+      files.push(full);
   }
   return files.sort();
 }

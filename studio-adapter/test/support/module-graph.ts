@@ -25,10 +25,18 @@ function specifiersOf(file: string): string[] {
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
   const found: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       // Type-only imports are gone from compiled JS; `import type` cannot appear here.
       found.push(node.moduleSpecifier.text);
-    } else if (ts.isCallExpression(node) && (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === 'require'))) {
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword ||
+        (ts.isIdentifier(node.expression) && node.expression.text === 'require'))
+    ) {
       const first = node.arguments[0];
       if (first && ts.isStringLiteralLike(first)) found.push(first.text);
     }
@@ -39,7 +47,13 @@ function specifiersOf(file: string): string[] {
 }
 
 function asFile(candidate: string): string | undefined {
-  for (const option of [candidate, `${candidate}.js`, `${candidate}.mjs`, `${candidate}.cjs`, path.join(candidate, 'index.js')]) {
+  for (const option of [
+    candidate,
+    `${candidate}.js`,
+    `${candidate}.mjs`,
+    `${candidate}.cjs`,
+    path.join(candidate, 'index.js'),
+  ]) {
     if (existsSync(option) && statSync(option).isFile()) return option;
   }
   return undefined;
@@ -73,10 +87,17 @@ function resolvePackage(specifier: string, from: string): string | undefined {
     const packageDir = path.join(dir, 'node_modules', name);
     const manifestFile = path.join(packageDir, 'package.json');
     if (existsSync(manifestFile)) {
-      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { exports?: unknown; module?: string; main?: string };
+      const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as {
+        exports?: unknown;
+        module?: string;
+        main?: string;
+      };
       if (manifest.exports !== undefined) {
         const exportsMap = manifest.exports as Record<string, unknown>;
-        const keyed = typeof exportsMap === 'object' && !Array.isArray(exportsMap) && Object.keys(exportsMap).some((key) => key.startsWith('.'));
+        const keyed =
+          typeof exportsMap === 'object' &&
+          !Array.isArray(exportsMap) &&
+          Object.keys(exportsMap).some((key) => key.startsWith('.'));
         const entry = keyed ? exportsMap[`.${subpath}`] : subpath === '' ? manifest.exports : undefined;
         const target = exportTarget(entry);
         return target === undefined ? undefined : asFile(path.join(packageDir, target));

@@ -22,7 +22,10 @@ export interface StudioProcess {
 }
 
 export async function startStudio(root: string): Promise<StudioProcess> {
-  const child = spawn(process.execPath, [path.join(repo, 'cli', 'bin', 'run.js'), 'studio', '-C', root, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, [path.join(repo, 'cli', 'bin', 'run.js'), 'studio', '-C', root, '--json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -36,7 +39,13 @@ export async function startStudio(root: string): Promise<StudioProcess> {
     void exited.then(() => reject(new Error(`packer studio exited before serving: ${stderr}`)));
   });
   const started = JSON.parse(line) as { url: string; daemonPid: number };
-  return { url: started.url, base: started.url.slice(0, started.url.indexOf('#')), daemonPid: started.daemonPid, child, exited };
+  return {
+    url: started.url,
+    base: started.url.slice(0, started.url.indexOf('#')),
+    daemonPid: started.daemonPid,
+    child,
+    exited,
+  };
 }
 
 export async function stopStudio(studio: StudioProcess | undefined): Promise<void> {
@@ -62,7 +71,16 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close(
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1400, height: 900 },
   });
   return {
@@ -81,7 +99,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Waits until the page holds exactly `count` elements matching `selector`. */
 export async function waitForCount(page: Page, selector: string, count: number): Promise<void> {
-  await page.waitForFunction(([css, n]) => document.querySelectorAll(css as string).length === n, [selector, count] as const);
+  await page.waitForFunction(([css, n]) => document.querySelectorAll(css as string).length === n, [
+    selector,
+    count,
+  ] as const);
 }
 
 export const chromiumAvailable = (): boolean => existsSync(CHROMIUM);

@@ -11,7 +11,9 @@ export default class DaemonLogs extends PackerCommand<typeof DaemonLogs> {
 
   async run(): Promise<{ file: string; entries: unknown[] }> {
     const file = projectFiles(this.projectRoot()).logFile;
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-this.flags.lines) : [];
+    const lines = existsSync(file)
+      ? readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-this.flags.lines)
+      : [];
     const entries = lines.map((line) => {
       try {
         return JSON.parse(line) as Record<string, unknown>;
@@ -23,7 +25,11 @@ export default class DaemonLogs extends PackerCommand<typeof DaemonLogs> {
       if (entries.length === 0) this.log(terminalText(`No daemon log yet (${file}).`));
       for (const entry of entries as Record<string, unknown>[]) {
         const { time, level, message, pid, ...rest } = entry;
-        this.log(terminalText(`${String(time ?? '').slice(0, 23)} ${String(level ?? '').padEnd(5)} [${String(pid ?? '')}] ${String(message ?? '')}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`));
+        this.log(
+          terminalText(
+            `${String(time ?? '').slice(0, 23)} ${String(level ?? '').padEnd(5)} [${String(pid ?? '')}] ${String(message ?? '')}${Object.keys(rest).length ? ` ${JSON.stringify(rest)}` : ''}`,
+          ),
+        );
       }
     }
     return { file, entries };

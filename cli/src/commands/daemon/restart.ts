@@ -11,7 +11,8 @@ export default class DaemonRestart extends PackerCommand<typeof DaemonRestart> {
     const stopped = await stopDaemonFor(root);
     const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart' });
     connection.close();
-    if (!this.jsonEnabled()) this.log(`packer daemon restarted: pid ${hello.pid}${stopped.pid ? ` (was ${stopped.pid})` : ''}.`);
+    if (!this.jsonEnabled())
+      this.log(`packer daemon restarted: pid ${hello.pid}${stopped.pid ? ` (was ${stopped.pid})` : ''}.`);
     return { pid: hello.pid, ...(stopped.pid ? { previousPid: stopped.pid } : {}) };
   }
 }

@@ -5,19 +5,36 @@ import { terminalText } from '../../render/terminal-text.js';
 
 export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
   static override description = "Start the project's daemon in the background (commands also start it on demand).";
-  static override examples = ['<%= config.bin %> daemon start', '<%= config.bin %> daemon start -C path/to/game --json'];
-  static override flags = { ws: Flags.boolean({ description: 'Also listen on a loopback WebSocket for a browser-hosted Studio.', default: false }) };
+  static override examples = [
+    '<%= config.bin %> daemon start',
+    '<%= config.bin %> daemon start -C path/to/game --json',
+  ];
+  static override flags = {
+    ws: Flags.boolean({
+      description: 'Also listen on a loopback WebSocket for a browser-hosted Studio.',
+      default: false,
+    }),
+  };
 
   async run(): Promise<{ pid: number; projectRoot: string; started: boolean }> {
     const root = this.projectRoot();
     const env = this.flags.ws ? { ...process.env, PACKER_WS: '1' } : process.env;
-    const running = await connectToDaemon(root, { client: 'cli:daemon start', env, autoStart: false }).catch(() => undefined);
+    const running = await connectToDaemon(root, { client: 'cli:daemon start', env, autoStart: false }).catch(
+      () => undefined,
+    );
     const { connection, hello } = running ?? (await connectToDaemon(root, { client: 'cli:daemon start', env }));
     connection.close();
     const started = running === undefined;
-    if (!started && this.flags.ws) this.warn('The daemon was already running and keeps its settings; for the WebSocket listener run `packer daemon stop`, then `packer daemon start --ws`.');
+    if (!started && this.flags.ws)
+      this.warn(
+        'The daemon was already running and keeps its settings; for the WebSocket listener run `packer daemon stop`, then `packer daemon start --ws`.',
+      );
     if (!this.jsonEnabled()) {
-      this.log(terminalText(`packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`));
+      this.log(
+        terminalText(
+          `packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`,
+        ),
+      );
     }
     return { pid: hello.pid, projectRoot: hello.projectRoot, started };
   }

@@ -7,7 +7,8 @@ import { terminalText as t } from '../../render/terminal-text.js';
 import { healthWarningLines } from '../../status/health-warnings.js';
 
 export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
-  static override description = "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane, and what its health warns about (tools without a sandbox, files it cannot write).";
+  static override description =
+    "Is the project's daemon running? Its pid, uptime, readiness, watcher and lane, and what its health warns about (tools without a sandbox, files it cannot write).";
   static override examples = ['<%= config.bin %> daemon status', '<%= config.bin %> daemon status --json'];
 
   async run(): Promise<{ running: boolean; health?: MethodResult<'daemon.health'> }> {
@@ -24,10 +25,16 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
     const health = await connected.connection.call('daemon.health', {});
     connected.connection.close();
     if (!this.jsonEnabled()) {
-      this.log(`running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`);
-      this.log(`watcher: ${t(health.watcher.backend)} ${t(health.watcher.state)}${health.watcher.reason ? ` (${t(health.watcher.reason)})` : ''}${health.watcher.hint ? `\nhint: ${t(health.watcher.hint)}` : ''}`);
+      this.log(
+        `running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`,
+      );
+      this.log(
+        `watcher: ${t(health.watcher.backend)} ${t(health.watcher.state)}${health.watcher.reason ? ` (${t(health.watcher.reason)})` : ''}${health.watcher.hint ? `\nhint: ${t(health.watcher.hint)}` : ''}`,
+      );
       if (health.websocket) this.log(`websocket: ${t(health.websocket.url)} (token in .packer/ws-token)`);
-      this.log(`lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${t(health.runningOperation)}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`);
+      this.log(
+        `lane: depth ${health.laneDepth}${health.runningOperation ? `, running ${t(health.runningOperation)}` : ''}; ${health.connections} connections, ${health.subscribers} subscribers`,
+      );
       for (const line of healthWarningLines(health)) this.log(line);
     }
     return { running: true, health };

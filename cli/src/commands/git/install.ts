@@ -10,7 +10,11 @@ export type { MergeDriverInstall };
  * on demand): the command git runs is this CLI's own bin through this node, by absolute path, so it works from any
  * folder and needs no `packer` on git's PATH. Shared by `packer git install` and `packer init --git`.
  */
-export async function installRegistryMergeDriver(projectRoot: string, cliRoot: string, options: { initRepository?: boolean } = {}): Promise<MergeDriverInstall> {
+export async function installRegistryMergeDriver(
+  projectRoot: string,
+  cliRoot: string,
+  options: { initRepository?: boolean } = {},
+): Promise<MergeDriverInstall> {
   const { installMergeDriver } = await import('@packer/core');
   return installMergeDriver(projectRoot, [process.execPath, path.join(cliRoot, 'bin', 'run.js')], options);
 }
@@ -25,7 +29,8 @@ export function describeInstall(result: MergeDriverInstall): string[] {
 }
 
 export default class GitInstall extends PackerCommand<typeof GitInstall> {
-  static override description = 'Install the registry merge driver: git then merges the registry by asset id and marks only true conflicts.';
+  static override description =
+    'Install the registry merge driver: git then merges the registry by asset id and marks only true conflicts.';
   static override examples = ['<%= config.bin %> git install', '<%= config.bin %> git install -C game'];
 
   async run(): Promise<MergeDriverInstall> {

@@ -111,7 +111,12 @@ export function minifyJson(text: string): { ok: true; output: string } | { ok: f
     if (stack.length === 0) done = true;
     else expect = 'separator';
   }
-  if (!done) return fail(stack.length > 0 ? `Unexpected end of input inside an ${stack[stack.length - 1]}` : 'Unexpected end of input: no JSON value');
+  if (!done)
+    return fail(
+      stack.length > 0
+        ? `Unexpected end of input inside an ${stack[stack.length - 1]}`
+        : 'Unexpected end of input: no JSON value',
+    );
   return { ok: true, output: out.join('') };
 }
 

@@ -22,7 +22,10 @@ export const jsonProcessor: Processor = async (input) => {
   const result = minifyJson(text);
   if (!result.ok) {
     const { line, column, message } = result.error;
-    throw new ProcessorFailure(`invalid JSON at line ${line}, column ${column}: ${message}`, 'PROCESSOR_FAILED', { line, column });
+    throw new ProcessorFailure(`invalid JSON at line ${line}, column ${column}: ${message}`, 'PROCESSOR_FAILED', {
+      line,
+      column,
+    });
   }
   if (input.settings.minify === false) return { type: 'passthrough', metadata: {} };
   const output = Buffer.from(result.output, 'utf8');

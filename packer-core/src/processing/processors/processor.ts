@@ -36,7 +36,10 @@ export class ProcessorFailure extends Error {
 }
 
 export function changedDuringBuild(): ProcessorFailure {
-  return new ProcessorFailure('the file changed after the build pinned its snapshot; build again', 'CHANGED_DURING_BUILD');
+  return new ProcessorFailure(
+    'the file changed after the build pinned its snapshot; build again',
+    'CHANGED_DURING_BUILD',
+  );
 }
 
 export type Processor = (input: ProcessorInput) => Promise<ProcessorOutput>;
@@ -44,7 +47,9 @@ export type Processor = (input: ProcessorInput) => Promise<ProcessorOutput>;
 /** The error a cancelled build ends with: the abort reason when it is a PackerError (the lane's says why). */
 export function cancelledError(signal: AbortSignal | undefined): PackerError {
   const reason: unknown = signal?.reason;
-  return reason instanceof PackerError && reason.code === 'CANCELLED' ? reason : new PackerError('CANCELLED', 'The build was cancelled.');
+  return reason instanceof PackerError && reason.code === 'CANCELLED'
+    ? reason
+    : new PackerError('CANCELLED', 'The build was cancelled.');
 }
 
 /** Throws CANCELLED once the build's signal is aborted. */

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
-import { changedDuringBuild, ProcessorFailure, throwIfCancelled, type Processor, type ProcessorInput, type ProcessorOutput } from './processor.js';
+import {
+  changedDuringBuild,
+  ProcessorFailure,
+  throwIfCancelled,
+  type Processor,
+  type ProcessorInput,
+  type ProcessorOutput,
+} from './processor.js';
 
 const CHUNK = 1 << 20;
 // Smaller files are converted in memory; larger ones stream through a scratch file in CHUNK pieces.

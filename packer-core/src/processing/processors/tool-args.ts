@@ -17,10 +17,13 @@ export function toolTemplateProblem(tool: ToolRule): string | undefined {
   for (const [index, arg] of tool.args.entries()) {
     const names = [...arg.matchAll(PLACEHOLDER)].map(([, name = '']) => name);
     const unknown = names.find((name) => name !== 'input' && name !== 'output' && !SETTING.test(name));
-    if (unknown !== undefined) return `unknown placeholder {${unknown}} in args[${index}] ${JSON.stringify(arg)} (use {input}, {output} or {setting.NAME})`;
+    if (unknown !== undefined)
+      return `unknown placeholder {${unknown}} in args[${index}] ${JSON.stringify(arg)} (use {input}, {output} or {setting.NAME})`;
     if (names.length > 0 && !WHOLE_PLACEHOLDER.test(arg)) {
-      return `args[${index}] ${JSON.stringify(arg)} embeds ${names.map((name) => `{${name}}`).join(', ')} in other text; a placeholder must be a whole argument`
-        + ' (split it, e.g. ["--out", "{output}"]; never pass it to a shell with "-c")';
+      return (
+        `args[${index}] ${JSON.stringify(arg)} embeds ${names.map((name) => `{${name}}`).join(', ')} in other text; a placeholder must be a whole argument` +
+        ' (split it, e.g. ["--out", "{output}"]; never pass it to a shell with "-c")'
+      );
     }
   }
   return undefined;
@@ -34,10 +37,11 @@ export function mentionsOutput(tool: ToolRule): boolean {
 /** Setting names the template substitutes. */
 export function settingsUsedBy(tool: ToolRule): string[] {
   const names = new Set<string>();
-  for (const arg of tool.args) for (const [, name = ''] of arg.matchAll(PLACEHOLDER)) {
-    const setting = SETTING.exec(name)?.[1];
-    if (setting) names.add(setting);
-  }
+  for (const arg of tool.args)
+    for (const [, name = ''] of arg.matchAll(PLACEHOLDER)) {
+      const setting = SETTING.exec(name)?.[1];
+      if (setting) names.add(setting);
+    }
   return [...names];
 }
 
@@ -56,7 +60,10 @@ export function settingValueProblem(tool: ToolRule, setting: string, value: Sett
  * only ever text. Paths are absolute, so no argument made from a path can start with `-`; a setting value
  * that does is refused unless the tool declares it. Throws on a template `toolTemplateProblem` rejects.
  */
-export function expandToolArgs(tool: ToolRule, values: { input: string; output: string; settings: Readonly<Record<string, SettingValue>> }): string[] {
+export function expandToolArgs(
+  tool: ToolRule,
+  values: { input: string; output: string; settings: Readonly<Record<string, SettingValue>> },
+): string[] {
   const problem = toolTemplateProblem(tool);
   if (problem) throw new Error(problem);
   return tool.args.map((arg) => {

@@ -9,9 +9,25 @@ import { toolSandboxProblem } from './tool-sandbox-state.js';
 export function toolBlockers(name: string, kind: string, tool: ToolRule): Diagnostic[] {
   const out: Diagnostic[] = [];
   const problem = toolTemplateProblem(tool);
-  if (problem) out.push(diagnostic('INVALID_TOOL', `Tool "${name}" (used by kind "${kind}"): ${problem}.`, { path: 'packer.json' }, 'Fix its "args" in packer.json.'));
+  if (problem)
+    out.push(
+      diagnostic(
+        'INVALID_TOOL',
+        `Tool "${name}" (used by kind "${kind}"): ${problem}.`,
+        { path: 'packer.json' },
+        'Fix its "args" in packer.json.',
+      ),
+    );
   const sandbox = toolSandboxProblem(tool);
-  if (sandbox) out.push(diagnostic('SANDBOX_UNAVAILABLE', `Tool "${name}" (used by kind "${kind}") cannot run: ${sandbox.problem}.`, { path: 'packer.json' }, sandbox.hint));
+  if (sandbox)
+    out.push(
+      diagnostic(
+        'SANDBOX_UNAVAILABLE',
+        `Tool "${name}" (used by kind "${kind}") cannot run: ${sandbox.problem}.`,
+        { path: 'packer.json' },
+        sandbox.hint,
+      ),
+    );
   return out;
 }
 
@@ -22,13 +38,26 @@ export function toolSettingBlockers(name: string, tool: ToolRule, asset: AssetVi
   for (const setting of settingsUsedBy(tool)) {
     const value = asset.settings[setting];
     if (value === undefined) {
-      out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: tool "${name}" needs setting "${setting}", which the asset does not set.`, subject, `Set it with \`packer set ${asset.path} ${setting}=…\`.`));
+      out.push(
+        diagnostic(
+          'INVALID_SETTINGS',
+          `${asset.path}: tool "${name}" needs setting "${setting}", which the asset does not set.`,
+          subject,
+          `Set it with \`packer set ${asset.path} ${setting}=…\`.`,
+        ),
+      );
       continue;
     }
     const problem = settingValueProblem(tool, setting, value);
     if (problem) {
-      out.push(diagnostic('INVALID_SETTINGS', `${asset.path}: ${problem} (tool "${name}").`, subject,
-        `Give it a value that does not start with "-", or, if "${setting}" is meant to carry options, list it in the tool's "optionSettings" in packer.json.`));
+      out.push(
+        diagnostic(
+          'INVALID_SETTINGS',
+          `${asset.path}: ${problem} (tool "${name}").`,
+          subject,
+          `Give it a value that does not start with "-", or, if "${setting}" is meant to carry options, list it in the tool's "optionSettings" in packer.json.`,
+        ),
+      );
     }
   }
   return out;

@@ -4,7 +4,14 @@ import { execa } from 'execa';
 import type { ToolRule } from '../../contract/config-schema.js';
 import { expandToolArgs, mentionsOutput } from './tool-args.js';
 import { findExecutable, probeToolSandbox, sandboxFlags } from './tool-sandbox.js';
-import { cancelledError, changedDuringBuild, ProcessorFailure, throwIfCancelled, type ProcessorInput, type ProcessorOutput } from './processor.js';
+import {
+  cancelledError,
+  changedDuringBuild,
+  ProcessorFailure,
+  throwIfCancelled,
+  type ProcessorInput,
+  type ProcessorOutput,
+} from './processor.js';
 
 /**
  * Runs one declared external tool on one asset, deny-by-default: no shell, placeholders only as whole
@@ -14,7 +21,12 @@ import { cancelledError, changedDuringBuild, ProcessorFailure, throwIfCancelled,
  * (read-only) and its work dir. The tool runs in its own process group, so a timeout or a cancel kills it
  * and anything it started. Its result is read from the output path the packer gave it, nowhere else.
  */
-export async function runTool(name: string, tool: ToolRule, input: ProcessorInput, scratchDir: string): Promise<ProcessorOutput> {
+export async function runTool(
+  name: string,
+  tool: ToolRule,
+  input: ProcessorInput,
+  scratchDir: string,
+): Promise<ProcessorOutput> {
   throwIfCancelled(input.signal);
   const before = statSync(input.absolute);
   if (before.size !== input.expected.size) throw changedDuringBuild();
@@ -60,11 +72,22 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
       input.signal.removeEventListener('abort', killGroup);
     });
     if (input.signal.aborted) throw cancelledError(input.signal);
-    if (timedOut) throw new ProcessorFailure(`tool "${name}" (${tool.command}) did not finish within its timeout of ${tool.timeoutMs} ms and was killed`);
-    if (result.isMaxBuffer) throw new ProcessorFailure(`tool "${name}" (${tool.command}) wrote more than maxOutputBytes (${tool.maxOutputBytes}) to stdout or stderr and was stopped`);
+    if (timedOut)
+      throw new ProcessorFailure(
+        `tool "${name}" (${tool.command}) did not finish within its timeout of ${tool.timeoutMs} ms and was killed`,
+      );
+    if (result.isMaxBuffer)
+      throw new ProcessorFailure(
+        `tool "${name}" (${tool.command}) wrote more than maxOutputBytes (${tool.maxOutputBytes}) to stdout or stderr and was stopped`,
+      );
     if (result.failed) {
       const detail = tail(String(result.stderr ?? '')) || result.shortMessage || 'no error output';
-      const how = result.exitCode !== undefined ? `exited with code ${result.exitCode}` : result.signal ? `was killed by ${result.signal}` : 'could not be started';
+      const how =
+        result.exitCode !== undefined
+          ? `exited with code ${result.exitCode}`
+          : result.signal
+            ? `was killed by ${result.signal}`
+            : 'could not be started';
       throw new ProcessorFailure(`tool "${name}" (${tool.command}) ${how}: ${detail}`);
     }
     let written;
@@ -72,9 +95,12 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
       written = statSync(output);
     } catch {
       const why = mentionsOutput(tool) ? '' : ' (none of its "args" passes {output})';
-      throw new ProcessorFailure(`tool "${name}" (${tool.command}) exited successfully but wrote no file at the output path${why}`);
+      throw new ProcessorFailure(
+        `tool "${name}" (${tool.command}) exited successfully but wrote no file at the output path${why}`,
+      );
     }
-    if (!written.isFile()) throw new ProcessorFailure(`tool "${name}" (${tool.command}) left something other than a file at {output}`);
+    if (!written.isFile())
+      throw new ProcessorFailure(`tool "${name}" (${tool.command}) left something other than a file at {output}`);
     const after = statSync(input.absolute);
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) throw changedDuringBuild();
     // Move the output out of the work dir before it is removed; the cache appends it to its segment.
@@ -87,18 +113,31 @@ export async function runTool(name: string, tool: ToolRule, input: ProcessorInpu
 }
 
 /** The tool's own command line, or bwrap's wrapping it, as the tool's `sandbox` mode and the machine allow. */
-function commandLine(name: string, tool: ToolRule, args: string[], run: { workDir: string; input: string; env: Record<string, string> }): { file: string; args: string[]; env: Record<string, string> } {
+function commandLine(
+  name: string,
+  tool: ToolRule,
+  args: string[],
+  run: { workDir: string; input: string; env: Record<string, string> },
+): { file: string; args: string[]; env: Record<string, string> } {
   const direct = { file: tool.command, args, env: run.env };
   if (tool.sandbox === 'off') return direct;
   const sandbox = probeToolSandbox();
   if (!sandbox.available) {
-    if (tool.sandbox === 'required') throw new ProcessorFailure(`tool "${name}" (${tool.command}) requires a sandbox, and ${sandbox.reason}`);
+    if (tool.sandbox === 'required')
+      throw new ProcessorFailure(`tool "${name}" (${tool.command}) requires a sandbox, and ${sandbox.reason}`);
     return direct;
   }
   const executable = findExecutable(tool.command, run.env.PATH);
-  if (!executable) throw new ProcessorFailure(`tool "${name}" (${tool.command}) could not be started: no executable "${tool.command}" on PATH`);
+  if (!executable)
+    throw new ProcessorFailure(
+      `tool "${name}" (${tool.command}) could not be started: no executable "${tool.command}" on PATH`,
+    );
   // bwrap itself gets only PATH; the tool's environment is set inside the sandbox (--clearenv, --setenv).
-  return { file: sandbox.bwrap, args: [...sandboxFlags({ ...run, executable, readPaths: tool.readPaths }), '--', executable, ...args], env: { PATH: run.env.PATH ?? '' } };
+  return {
+    file: sandbox.bwrap,
+    args: [...sandboxFlags({ ...run, executable, readPaths: tool.readPaths }), '--', executable, ...args],
+    env: { PATH: run.env.PATH ?? '' },
+  };
 }
 
 function tail(text: string, max = 500): string {

@@ -7,7 +7,10 @@ export function toolSandboxProblem(tool: ToolRule): { problem: string; hint: str
   if (tool.sandbox !== 'required') return undefined;
   const probe = probeToolSandbox();
   if (probe.available) return undefined;
-  return { problem: `it sets "sandbox": "required", and ${probe.reason}`, hint: `${probe.hint} Or set "sandbox": "auto" on the tool in packer.json to run it unsandboxed where bubblewrap is missing.` };
+  return {
+    problem: `it sets "sandbox": "required", and ${probe.reason}`,
+    hint: `${probe.hint} Or set "sandbox": "auto" on the tool in packer.json to run it unsandboxed where bubblewrap is missing.`,
+  };
 }
 
 /**
@@ -18,9 +21,20 @@ export function toolSandboxState(config: ProjectConfig): ToolSandboxState {
   const probe = probeToolSandbox();
   const tools = Object.entries(config.tools);
   const optedOut = tools.filter(([, tool]) => tool.sandbox === 'off').map(([name]) => `"${name}"`);
-  const optOutWarning = optedOut.length ? `Tool ${optedOut.join(', ')} runs without a sandbox ("sandbox": "off" in packer.json).` : undefined;
+  const optOutWarning = optedOut.length
+    ? `Tool ${optedOut.join(', ')} runs without a sandbox ("sandbox": "off" in packer.json).`
+    : undefined;
   if (probe.available) {
-    return { backend: 'bubblewrap', version: probe.version, ...(optOutWarning ? { warning: optOutWarning, hint: 'Remove "sandbox": "off" unless the tool truly needs more than its input and output folder.' } : {}) };
+    return {
+      backend: 'bubblewrap',
+      version: probe.version,
+      ...(optOutWarning
+        ? {
+            warning: optOutWarning,
+            hint: 'Remove "sandbox": "off" unless the tool truly needs more than its input and output folder.',
+          }
+        : {}),
+    };
   }
   const exposed = tools.filter(([, tool]) => tool.sandbox === 'auto').map(([name]) => `"${name}"`);
   const blocked = tools.filter(([, tool]) => tool.sandbox === 'required').map(([name]) => `"${name}"`);

@@ -5,8 +5,7 @@ import path from 'node:path';
 
 /** Whether external tools can run inside bubblewrap on this machine, and why not. */
 export type SandboxProbe =
-  | { available: true; bwrap: string; version: string }
-  | { available: false; reason: string; hint: string };
+  { available: true; bwrap: string; version: string } | { available: false; reason: string; hint: string };
 
 /** Set to a bwrap path to use that one; `none` runs tools as if bubblewrap were missing (tests, or a broken install). */
 export const BWRAP_ENV = 'PACKER_BWRAP';
@@ -14,7 +13,16 @@ export const BWRAP_ENV = 'PACKER_BWRAP';
 // Root entries bound read-only when they are folders (or recreated when they are symlinks, as on merged-/usr systems).
 const SYSTEM_ROOTS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 // The few /etc files a dynamically linked tool needs; nothing that names the machine's users' secrets.
-const ETC_FILES = ['/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d', '/etc/alternatives', '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/localtime'];
+const ETC_FILES = [
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d',
+  '/etc/alternatives',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/nsswitch.conf',
+  '/etc/localtime',
+];
 // A failed probe is retried after this long, so installing bubblewrap takes effect without a restart.
 const NEGATIVE_PROBE_TTL_MS = 30_000;
 
@@ -26,16 +34,23 @@ let cached: { key: string; probe: SandboxProbe; at: number } | undefined;
  */
 export function probeToolSandbox(env: NodeJS.ProcessEnv = process.env): SandboxProbe {
   const key = `${env[BWRAP_ENV] ?? ''}\0${env.PATH ?? ''}`;
-  if (cached?.key === key && (cached.probe.available || Date.now() - cached.at < NEGATIVE_PROBE_TTL_MS)) return cached.probe;
+  if (cached?.key === key && (cached.probe.available || Date.now() - cached.at < NEGATIVE_PROBE_TTL_MS))
+    return cached.probe;
   const probe = runProbe(env);
   cached = { key, probe, at: Date.now() };
   return probe;
 }
 
 function runProbe(env: NodeJS.ProcessEnv): SandboxProbe {
-  const install = 'Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap) so that tools run without network, without the daemon\'s environment and without the rest of the disk.';
+  const install =
+    "Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap) so that tools run without network, without the daemon's environment and without the rest of the disk.";
   const chosen = env[BWRAP_ENV];
-  if (chosen === 'none') return { available: false, reason: `bubblewrap (bwrap) is disabled by ${BWRAP_ENV}=none`, hint: `Unset ${BWRAP_ENV}.` };
+  if (chosen === 'none')
+    return {
+      available: false,
+      reason: `bubblewrap (bwrap) is disabled by ${BWRAP_ENV}=none`,
+      hint: `Unset ${BWRAP_ENV}.`,
+    };
   const bwrap = chosen || findExecutable('bwrap', env.PATH);
   if (!bwrap) return { available: false, reason: 'bubblewrap (bwrap) is not installed', hint: install };
   const shell = findExecutable('true', '/usr/bin:/bin');
@@ -43,7 +58,11 @@ function runProbe(env: NodeJS.ProcessEnv): SandboxProbe {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'packer-bwrap-probe-'));
   let result;
   try {
-    result = spawnSync(bwrap, [...sandboxFlags({ workDir, env: { PATH: '/usr/bin:/bin' } }), '--', shell], { encoding: 'utf8', timeout: 10_000, env: { PATH: env.PATH ?? '' } });
+    result = spawnSync(bwrap, [...sandboxFlags({ workDir, env: { PATH: '/usr/bin:/bin' } }), '--', shell], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { PATH: env.PATH ?? '' },
+    });
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -91,7 +110,8 @@ export function sandboxFlags(mounts: SandboxMounts): string[] {
   }
   for (const file of ETC_FILES) flags.push('--ro-bind-try', file, file);
   flags.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
-  if (mounts.executable && !underSystemRoot(mounts.executable)) flags.push('--ro-bind', mounts.executable, mounts.executable);
+  if (mounts.executable && !underSystemRoot(mounts.executable))
+    flags.push('--ro-bind', mounts.executable, mounts.executable);
   for (const extra of mounts.readPaths ?? []) flags.push('--ro-bind-try', extra, extra);
   if (mounts.input) flags.push('--ro-bind', mounts.input, mounts.input);
   flags.push('--bind', mounts.workDir, mounts.workDir, '--chdir', mounts.workDir);
