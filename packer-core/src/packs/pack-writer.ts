@@ -18,6 +18,8 @@ export interface PackSource {
   fromCache: boolean;
   /** True when `file` is the previous version of the pack (a mismatch means that version cannot be copied from). */
   fromPack?: boolean;
+  /** The CRC-32 the bytes had when that version was written: checked instead of the digest (see StageEntry.crc). */
+  crc?: number | undefined;
   cacheKey: string;
 }
 
@@ -40,6 +42,8 @@ export interface StagedPack {
   index: PackIndex;
   /** Names `target` by its file name and digest. */
   manifest: PackManifest;
+  /** Each entry's CRC-32, in entry order (null when zlib has no crc32): kept so the next build can check bytes it copies out. */
+  crcs: number[] | null;
 }
 
 /**
@@ -66,7 +70,9 @@ export async function stagePack(
     temp,
     index: indexBytes,
     fileLength: index.fileLength,
-    entries: index.entries.map((entry, at) => ({ file: ordered[at]!.file, sourceOffset: ordered[at]!.offset, size: entry.size, digest: entry.digest, offset: entry.offset })),
+    entries: index.entries.map((entry, at) => ({
+      file: ordered[at]!.file, sourceOffset: ordered[at]!.offset, size: entry.size, digest: entry.digest, offset: entry.offset, crc: ordered[at]!.crc,
+    })),
   }, signal);
   if ('cancelled' in result) throw cancelledError(signal);
   if ('mismatch' in result) throw new SourceMismatch(ordered[result.mismatch]!, result.actual);
@@ -76,7 +82,7 @@ export async function stagePack(
   }
   const file = contentAddressedName(files.name, result.digest);
   const manifest: PackManifest = { ...manifestBase, file, digest: result.digest, bytes: index.fileLength, entries: index.entries };
-  return { temp, target: path.join(dir, file), manifestTarget: files.manifest, digest: result.digest, bytes: index.fileLength, index, manifest };
+  return { temp, target: path.join(dir, file), manifestTarget: files.manifest, digest: result.digest, bytes: index.fileLength, index, manifest, crcs: result.crcs };
 }
 
 /**

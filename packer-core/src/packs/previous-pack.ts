@@ -13,6 +13,8 @@ export interface PackedOutput {
   size: number;
   digest: string;
   metadata: EntryMetadata;
+  /** Its CRC-32 when that version was written (checked instead of the digest when the bytes are copied out). */
+  crc?: number | undefined;
 }
 
 /** `.packer/pack-inputs/<name>.json`: the cache key of each entry of the pack version with this digest, in entry order. */
@@ -21,6 +23,8 @@ interface PackInputsFile {
   digest: string;
   ids: string[];
   keys: string[];
+  /** Each entry's CRC-32 as written (absent when it was not computed). */
+  crcs?: number[];
 }
 
 const inputsFile = (stateDir: string, name: string): string => path.join(stateDir, 'pack-inputs', `${name}.json`);
@@ -30,13 +34,14 @@ const inputsFile = (stateDir: string, name: string): string => path.join(stateDi
  * outputs it still needs out of this version by byte range instead of looking up, reading and re-hashing every
  * one from the cache. Best effort: without it, a build only does more work.
  */
-export function savePackInputs(stateDir: string, name: string, digest: string, entries: readonly PlannedEntry[]): void {
+export function savePackInputs(stateDir: string, name: string, digest: string, entries: readonly PlannedEntry[], crcs?: readonly number[] | null): void {
   const file = inputsFile(stateDir, name);
   const content: PackInputsFile = {
     version: 1,
     digest,
     ids: entries.map((entry) => entry.assetId),
     keys: entries.map((entry) => entry.cacheKey),
+    ...(crcs && crcs.length === entries.length ? { crcs: [...crcs] } : {}),
   };
   try {
     writeFileAtomic(file, JSON.stringify(content));
@@ -64,6 +69,7 @@ export function packedOutputs(
     const manifest = JSON.parse(readFileSync(files.manifest, 'utf8')) as { digest?: unknown; entries?: unknown };
     if (manifest.digest !== digest || !Array.isArray(manifest.entries) || manifest.entries.length !== inputs.ids.length)
       return undefined;
+    const crcs = Array.isArray(inputs.crcs) && inputs.crcs.length === inputs.ids.length ? inputs.crcs : undefined;
     const out = new Map<string, PackedOutput>();
     const entries = manifest.entries as {
       id: unknown;
@@ -90,6 +96,7 @@ export function packedOutputs(
         size: entry.size,
         digest: entry.digest,
         metadata: entry.metadata as EntryMetadata,
+        ...(typeof crcs?.[index] === 'number' ? { crc: crcs[index] } : {}),
       });
     }
     return out;

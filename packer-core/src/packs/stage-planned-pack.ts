@@ -62,6 +62,7 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
         offset: output.offset,
         fromCache: false,
         fromPack: true,
+        crc: output.crc,
         cacheKey: entry.cacheKey,
       };
     });

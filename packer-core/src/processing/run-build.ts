@@ -181,7 +181,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   for (const { files, staged, info, headerDigest, inputs } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
   if (toCommit.length > 0 || recorded) buildState.save();
   crash?.('build:state-saved');
-  for (const { files, staged, entries } of toCommit) savePackInputs(workspace.stateDir, files.name, staged.digest, entries);
+  for (const { files, staged, entries } of toCommit) savePackInputs(workspace.stateDir, files.name, staged.digest, entries, staged.crcs);
   commit.finish();
   // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot says.
   const lastBuilds = buildState.lastBuilds(config.packs.map((rule) => rule.name));
