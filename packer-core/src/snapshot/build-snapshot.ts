@@ -334,7 +334,10 @@ class Derivation {
     this.orphans = this.orphans.with(this.orphanChanges);
     this.missing = this.missing.with(this.missingChanges);
     const frozen = (edits: Map<string, string[]>): [string, readonly string[] | undefined][] =>
-      [...edits].map(([key, list]) => [key, list.length > 0 ? Object.freeze(list.sort()) : undefined]);
+      [...edits].map(([key, list]) => [
+        key,
+        list.length > 0 ? Object.freeze(list.length > 1 ? list.sort() : list) : undefined,
+      ]);
     this.untrackedBySize = this.untrackedBySize.with(frozen(this.lists.size));
     this.lowerRegistered = this.lowerRegistered.with(frozen(this.lists.lowerRegistered));
     this.lowerUntracked = this.lowerUntracked.with(frozen(this.lists.lowerUntracked));
