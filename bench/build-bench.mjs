@@ -13,7 +13,8 @@ const GNU_TIME = '/usr/bin/time';
 /**
  * Generates a workspace of `files` equal-sized files totalling about `totalBytes` (default 1 GB: the issue's 10k-file,
  * 1 GB workspace), every file registered, and measures (median of `runs`):
- * - `tar -cf` + `sha256sum`: the baseline, `tar` of the asset folder to a file, then sha256 of every asset on all cores;
+ * - `tar -cf` + `sha256sum`: the baseline, `tar` of the asset folder to a file, then sha256 of every asset on all
+ *   cores;
  * - cold build: no `.packer/` and no `build/` (scan, hash, process, write every pack), × baseline;
  * - no-change rebuild: the same again with its state, × cold build;
  * - one-file rebuild: after appending a line to one text asset, × cold build.
@@ -106,7 +107,8 @@ export async function runBuildBench({
   }
 }
 
-/** One whole-process build with the compiled core; reports wall seconds, peak RSS and how many assets were processed. */
+/** One whole-process build with the compiled core; reports wall seconds, peak RSS and how many assets were
+ * processed. */
 async function build(root) {
   const script = `(async () => {
   const { Workspace, runBuild } = await import(${JSON.stringify(CORE)});

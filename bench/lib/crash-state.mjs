@@ -26,7 +26,8 @@ function digestOf(file) {
   return digest;
 }
 
-/** The daemon's read-your-writes cookie files (`.packer-cookie-<pid>-<n>`): never assets, but files in the user's tree. */
+/** The daemon's read-your-writes cookie files (`.packer-cookie-<pid>-<n>`): never assets, but files in the user's
+ * tree. */
 const COOKIE_PREFIX = '.packer-cookie-';
 
 /**

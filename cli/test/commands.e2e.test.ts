@@ -265,7 +265,8 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
   test('events (replay, --since, --follow --json) and history', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
 
-    // The follower starts the daemon on demand and replays the recent log, so it has subscribed once it prints daemon.started.
+    // The follower starts the daemon on demand and replays the recent log, so it has subscribed once it prints
+    // daemon.started.
     const follower = spawnPacker(root, ['events', '--follow', '--json']);
     onTestFinished(async () => {
       if (follower.exitCode === null && follower.signalCode === null) follower.kill('SIGKILL');

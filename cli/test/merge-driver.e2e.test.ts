@@ -50,7 +50,8 @@ async function run(expect: ExpectStatic, cwd: string, ...args: string[]): Promis
   return result.stdout;
 }
 
-/** A repository holding the sample project in game/, registry in format 2, the merge driver installed, committed on main. */
+/** A repository holding the sample project in game/, registry in format 2, the merge driver installed, committed on
+ * main. */
 async function repository(
   expect: ExpectStatic,
   onFinished: (fn: () => Promise<void>) => void,

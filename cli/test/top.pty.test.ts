@@ -26,7 +26,8 @@ describe('packer top in a pseudo-terminal', () => {
     { timeout: 120_000 },
     async () => {
       root = await copyFixture('sample-game');
-      // The test hook (a long operation with progress) is only served by the test daemon, started detached as `packer daemon start` would.
+      // The test hook (a long operation with progress) is only served by the test daemon, started detached as `packer
+      // daemon start` would.
       const started = await startDaemonProcess(root, developerEnv(), [], testDaemonEntryPoint());
 
       tmux = await TmuxSession.create('top');

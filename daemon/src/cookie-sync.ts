@@ -30,7 +30,8 @@ export class CookieSync {
     return path.basename(file).startsWith(COOKIE_PREFIX);
   }
 
-  /** Writes one cookie into each root; resolves `seen` once all were settled, or `timeout`. Removes the files either way. */
+  /** Writes one cookie into each root; resolves `seen` once all were settled, or `timeout`. Removes the files either
+   * way. */
   async roundTrip(roots: readonly string[], timeoutMs: number): Promise<'seen' | 'timeout'> {
     const name = `${COOKIE_PREFIX}${process.pid}-${++this.counter}`;
     const seen = new Promise<'seen'>((resolve) =>

@@ -41,7 +41,8 @@ export interface DaemonOptions {
   watch?: boolean;
   /** Override of packer.json's idle timeout (ms; 0 = never). */
   idleTimeoutMs?: number;
-  /** Also listen on the loopback WebSocket (`--ws`); default: `PACKER_WS=1` or packer.json `daemon.websocket.enabled`. */
+  /** Also listen on the loopback WebSocket (`--ws`); default: `PACKER_WS=1` or packer.json
+   * `daemon.websocket.enabled`. */
   websocket?: boolean;
   /** Called once the daemon has stopped (after idle timeout, shutdown request or signal). */
   onStopped?: (reason: string) => void;
@@ -147,7 +148,8 @@ export class Daemon implements DaemonRuntime {
         this.files.stateDir,
       );
       storage.start();
-      // Temp files, unreferenced pack files and the build journal of a build a crash interrupted; then a terminal event for each operation the crash cut short.
+      // Temp files, unreferenced pack files and the build journal of a build a crash interrupted; then a terminal event
+      // for each operation the crash cut short.
       const ended = failUnterminated(log, opened, recoverBuildFolder(opened.root, opened.stateDir, opened.config));
       if (ended.length > 0)
         this.logger.warn('failed operations left unterminated by a previous daemon', {
@@ -253,7 +255,8 @@ export class Daemon implements DaemonRuntime {
     return this.running?.storage.health() ?? { state: 'ok', warnings: [] };
   }
 
-  /** A write error that escaped to the process (a background task's): reported in health instead of stopping the daemon. */
+  /** A write error that escaped to the process (a background task's): reported in health instead of stopping the
+   * daemon. */
   noteEscapedWriteFailure(error: NodeJS.ErrnoException): void {
     this.logger.error('background write failed', { error: error.message, errno: error.code, path: error.path });
     this.running?.storage.noteEscapedFailure(error);

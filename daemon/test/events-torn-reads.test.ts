@@ -150,7 +150,8 @@ describe('reads while the lane writes', () => {
     expect(health.runningOperation).toBe(operationId);
     expect(health.laneDepth).toBe(2);
 
-    // ...but reads, synced ones too, do not: the lane stays held until the cancel below, so they can only resolve by not waiting for it.
+    // ...but reads, synced ones too, do not: the lane stays held until the cancel below, so they can only resolve by
+    // not waiting for it.
     const snapshot = await client.call('snapshot.get', {});
     expect(snapshot.revision).toBe(health.revision);
     const synced = await client.call('snapshot.summary', { sync: true });

@@ -44,7 +44,8 @@ async function answerWithId(socket: RawSocket, id: unknown, timeoutMs = 10_000):
   }
 }
 
-/** An error answer the packer owns: a known code other than INTERNAL, a stable `data.code`, no stack trace, no `result`. */
+/** An error answer the packer owns: a known code other than INTERNAL, a stable `data.code`, no stack trace, no
+ * `result`. */
 function expectPackerError(answer: Answer): void {
   expect(answer.result).toBeUndefined();
   expect(knownCodes.has(answer.error!.code)).toBe(true);

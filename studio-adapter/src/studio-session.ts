@@ -185,7 +185,8 @@ export class StudioSession {
     return this.client.call('mutation.preview', { mutation });
   }
 
-  /** One page of a previewed plan's list (all of its registry changes, say); PLAN_EXPIRED once the daemon dropped it. */
+  /** One page of a previewed plan's list (all of its registry changes, say); PLAN_EXPIRED once the daemon dropped
+   * it. */
   planItems(params: MethodParams<'plan.items'>): Promise<MethodResult<'plan.items'>> {
     return this.client.call('plan.items', params);
   }

@@ -161,7 +161,8 @@ describe('the boundary: consumers reach the packer only through its contract and
     const file = path.join(cli.packageRoot, 'src', 'base', 'sample.ts');
     const rulesOf = (source: string) => checkOutcomes(file, source, cli.packageRoot).map((item) => item.rule);
     const forbidden: [string, string][] = [
-      // What cli/src/base/mutation-command.ts did: its own BLOCKED instead of asking the packer, and a reworded CONFLICT.
+      // What cli/src/base/mutation-command.ts did: its own BLOCKED instead of asking the packer, and a reworded
+      // CONFLICT.
       ["throw new PackerError('BLOCKED', `Not applied: the plan has ${n} blocker(s).`, { blockers });", 'packer-error'],
       [
         "throw new PackerError('CONFLICT', 'Not applied: the project changed since the preview.', { ...error.data, hint });",

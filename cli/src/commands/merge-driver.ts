@@ -28,7 +28,8 @@ export default class MergeDriver extends Command {
 
   async run(): Promise<void> {
     const { args } = await this.parse(MergeDriver);
-    // Loaded here, not at the top: the command table imports every command at start-up, and only this one needs the core.
+    // Loaded here, not at the top: the command table imports every command at start-up, and only this one needs the
+    // core.
     const { mergeRegistryTexts, REGISTRY_FILE } = await import('@packer/core');
     const read = (file: string): string => {
       try {

@@ -5,7 +5,8 @@ import { PlainProgress } from './plain-progress.js';
 
 export type ProgressMode = 'live' | 'plain' | 'json';
 
-/** How the CLI shows an operation: ink on a TTY, plain lines without one or in CI, nothing with --json (the command prints its result). */
+/** How the CLI shows an operation: ink on a TTY, plain lines without one or in CI, nothing with --json (the command
+ * prints its result). */
 export function progressMode(json: boolean): ProgressMode {
   if (json) return 'json';
   if (process.stdout.isTTY && !process.env.CI) return 'live';

@@ -29,7 +29,8 @@ export function checkPageRequest(headers: {
   return undefined;
 }
 
-/** The token check: the one presented must be one of the daemon's tokens this server has read, compared in constant time. */
+/** The token check: the one presented must be one of the daemon's tokens this server has read, compared in constant
+ * time. */
 export function checkPageToken(given: string | undefined, known: Iterable<string>): PageRefusal | undefined {
   const hint =
     'Open the URL that `packer studio` printed: the token is in its #fragment (a restarted `packer studio` prints a new one).';

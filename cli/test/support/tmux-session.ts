@@ -19,7 +19,8 @@ export class TmuxSession {
     private readonly scrollback: boolean,
   ) {}
 
-  /** `scrollback`: read the pane with its history (when the pane dies, tmux's "Pane is dead" line scrolls the top line off). */
+  /** `scrollback`: read the pane with its history (when the pane dies, tmux's "Pane is dead" line scrolls the top line
+   * off). */
   static async create(session: string, options: { scrollback?: boolean } = {}): Promise<TmuxSession> {
     return new TmuxSession(await mkdtemp(path.join(tmpdir(), 'packer-tmux-')), session, options.scrollback ?? false);
   }

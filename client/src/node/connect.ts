@@ -19,7 +19,8 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a daemon to come up. */
   timeoutMs?: number;
-  /** The daemon executable to start (default: the `packer-daemon` bin; tests pass `testDaemonEntryPoint()` of @packer/daemon/testing). */
+  /** The daemon executable to start (default: the `packer-daemon` bin; tests pass `testDaemonEntryPoint()`
+   * of @packer/daemon/testing). */
   daemonEntryPoint?: string;
 }
 

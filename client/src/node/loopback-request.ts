@@ -7,7 +7,8 @@ import { isLoopbackHost } from '@packer/core/contract';
 /** Longest piece of a peer's header quoted back in a refusal or a log line. */
 export const QUOTED_HEADER_CHARS = 200;
 
-/** A peer's header value cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more), saying how long it was. */
+/** A peer's header value cut to QUOTED_HEADER_CHARS (a 15 KB Origin costs a log line no more), saying how long it
+ * was. */
 export function clipHeader(value: string): string {
   return value.length <= QUOTED_HEADER_CHARS
     ? value

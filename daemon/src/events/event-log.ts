@@ -146,7 +146,8 @@ export class EventLog {
     this.#openedAtSeq = recovered.lastSeq;
     this.#recovery = { truncatedBytes: recovered.truncatedBytes, corruptLines: recovered.corruptLines };
 
-    // Taking the max with the generations in the records keeps generations increasing even if the counter file was lost.
+    // Taking the max with the generations in the records keeps generations increasing even if the counter file was
+    // lost.
     this.#generation = Math.max(readGeneration(dir), recovered.maxGeneration) + 1;
     writeGeneration(dir, this.#generation);
 
@@ -320,7 +321,8 @@ export class EventLog {
     return [...this.#unterminated];
   }
 
-  /** Writes what it can of the held-back events and closes. Never throws: held events that still fail are reported and lost. */
+  /** Writes what it can of the held-back events and closes. Never throws: held events that still fail are reported and
+   * lost. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

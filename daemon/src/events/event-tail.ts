@@ -37,7 +37,8 @@ export class EventTail {
     this.#count = 0;
   }
 
-  /** Events with seq > `afterSeq`, oldest first, at most `limit`; undefined when the ring does not reach back to `afterSeq + 1`. */
+  /** Events with seq > `afterSeq`, oldest first, at most `limit`; undefined when the ring does not reach back to
+   * `afterSeq + 1`. */
   since(afterSeq: number, limit: number): EventEnvelope[] | undefined {
     if (afterSeq + 1 < this.firstSeq) return undefined;
     const events: EventEnvelope[] = [];

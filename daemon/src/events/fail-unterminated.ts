@@ -31,7 +31,8 @@ export function failUnterminated(log: EventLog, workspace: Workspace, builds: Bu
     // Recovery rolled a committed journal forward (and audited it as applied) or rolled it back: say which,
     // so a client does not retry a move that happened.
     const applied = workspace.audit.list({ operationId }).some((record) => record.result === 'applied');
-    // The log tracks an operation by its queued or started event, which carries the kind; `build` only keeps this total.
+    // The log tracks an operation by its queued or started event, which carries the kind; `build` only keeps this
+    // total.
     const kind = kinds.get(operationId) ?? 'build';
     // A build changes packs, not the registry: say which packs it replaced, as recovery found them.
     const build = kind === 'build' ? interruptedBuildError(operationId, started.has(operationId), builds) : undefined;

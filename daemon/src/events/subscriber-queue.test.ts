@@ -317,7 +317,8 @@ describe('SubscriberQueue invariants under random interleavings', () => {
               push(type, slot.id, slot.sequence);
               if (type === 'completed') slots[action.slot] = undefined;
             }
-            // Coalescing leaves at most one progress per operation: the 4 running ones, plus those whose terminal is still queued.
+            // Coalescing leaves at most one progress per operation: the 4 running ones, plus those whose terminal is
+            // still queued.
             if (!queue.closed)
               expect(queue.queued).toBeLessThanOrEqual(Math.max(softLimit, 2 * queue.queuedMustDeliver + 4));
           }

@@ -16,7 +16,8 @@ export interface QueueOverflow {
   /** SUBSCRIBER_OVERFLOW: too many undelivered events. CURSOR_EXPIRED: a replay fell behind log rotation. */
   code: Extract<ErrorCode, 'SUBSCRIBER_OVERFLOW' | 'CURSOR_EXPIRED'>;
   reason: string;
-  /** Cursor of the last event handed to the sink (the start cursor if none was): subscribe again with it as `since` to lose nothing. */
+  /** Cursor of the last event handed to the sink (the start cursor if none was): subscribe again with it as `since` to
+   * lose nothing. */
   resumeCursor: Cursor;
 }
 
@@ -29,7 +30,8 @@ export interface SubscriberQueueOptions {
   hardLimit?: number;
   /** Called once when the queue gives up on a subscriber; the queue is closed by then. */
   onOverflow: (overflow: QueueOverflow) => void;
-  /** Called whenever everything queued has been handed to a sink that can take more (a replay feeds its next page here). */
+  /** Called whenever everything queued has been handed to a sink that can take more (a replay feeds its next page
+   * here). */
   onIdle?: () => void;
 }
 

@@ -30,7 +30,8 @@ export interface DaemonServices {
   readonly lane: OperationLane;
   readonly events: EventLog;
   readonly runtime: DaemonRuntime;
-  /** Resolves once every disk change made before the call is in the snapshot (the watcher's cookie); at once without a watcher. */
+  /** Resolves once every disk change made before the call is in the snapshot (the watcher's cookie); at once without a
+   * watcher. */
   syncWithDisk(): Promise<void>;
   /** As `syncWithDisk`, but a daemon without a watcher rescans in full (a build must not miss an edit). */
   catchUpWithDisk(cause: string): Promise<void>;

@@ -4,7 +4,8 @@ import type { EventEnvelope, NotificationName, NotificationParams } from '@packe
 // 5-20x slower when every subscriber re-encoded every event).
 const encoded = new WeakMap<EventEnvelope, string>();
 
-/** The `events.event` notification text for one subscriber: `notification('events.event', …)`, encoded once per event. */
+/** The `events.event` notification text for one subscriber: `notification('events.event', …)`, encoded once per
+ * event. */
 export function eventNotification(subscriptionId: string, event: EventEnvelope): string {
   let json = encoded.get(event);
   if (json === undefined) {

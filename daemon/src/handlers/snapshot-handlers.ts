@@ -13,7 +13,8 @@ export async function readState(services: SnapshotServices, sync: boolean | unde
   return services.workspace.state;
 }
 
-/** Whole-snapshot reads: the summary, the snapshot itself, its diagnostics and divergence (paged). They never wait for the lane. */
+/** Whole-snapshot reads: the summary, the snapshot itself, its diagnostics and divergence (paged). They never wait for
+ * the lane. */
 export function createSnapshotHandlers(
   services: SnapshotServices,
 ): Pick<MethodHandlers<ConnectionContext>, SnapshotMethod> {

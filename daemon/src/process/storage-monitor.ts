@@ -51,7 +51,8 @@ export class StorageMonitor {
     return { state: warnings.length > 0 ? 'degraded' : 'ok', warnings };
   }
 
-  /** A write error nobody caught (a background task's): reported until a probe write shows the disk takes writes again. */
+  /** A write error nobody caught (a background task's): reported until a probe write shows the disk takes writes
+   * again. */
   noteEscapedFailure(error: NodeJS.ErrnoException): void {
     this.#escaped = {
       store: 'background',

@@ -4,7 +4,8 @@ import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from '../connection-context.js';
 import { serveConnection } from './serve-connection.js';
 
-/** The daemon's open connections (socket, WebSocket, in-process): each served by the RPC server with its own context. */
+/** The daemon's open connections (socket, WebSocket, in-process): each served by the RPC server with its own
+ * context. */
 export class OpenConnections {
   private readonly connections = new Set<ConnectionContext>();
 

@@ -131,7 +131,8 @@ export function serveConnection<Context>(transport: Transport, server: JSONRPCSe
   });
 }
 
-/** An answer as it goes on the wire; one that cannot be encoded costs the request its answer, never the daemon its life. */
+/** An answer as it goes on the wire; one that cannot be encoded costs the request its answer, never the daemon its
+ * life. */
 function encode(response: JSONRPCResponse): string {
   try {
     return JSON.stringify(response);
@@ -169,7 +170,8 @@ function invalidRequest(): JSONRPCResponse {
   );
 }
 
-/** REPLY_TOO_LARGE for one request: `ran` says whether the method ran (its effects happened) before the answer was dropped. */
+/** REPLY_TOO_LARGE for one request: `ran` says whether the method ran (its effects happened) before the answer was
+ * dropped. */
 function tooLarge(id: JSONRPCResponse['id'], detail: { ran: boolean; size: number }): JSONRPCResponse {
   const message = detail.ran
     ? `Reply too large: the answer passed the ${MAX_REPLY_BYTES}-byte reply limit and was dropped (the request ran).`

@@ -18,8 +18,8 @@ export interface DaemonProcess {
 
 /**
  * Copies a fixture into a temp dir (or uses `root`) and starts its daemon; resolves once it is ready. It is the test
- * daemon (the production one plus test hooks): `longOperation` works, and `PACKER_TEST_CRASH_AT` in `env` kills it there.
- * `production: true` starts the production bin instead.
+ * daemon (the production one plus test hooks): `longOperation` works, and `PACKER_TEST_CRASH_AT` in `env` kills it
+ * there. `production: true` starts the production bin instead.
  */
 export async function startDaemon(
   options: {
@@ -73,7 +73,8 @@ export function connectClient(root: string, client = 'test'): Promise<DaemonClie
   return ProjectClient.connect(root, { client, autoStart: false });
 }
 
-/** Starts the test daemon's `test.longOperation` (progress events, optionally held until cancelled); resolves with its id. */
+/** Starts the test daemon's `test.longOperation` (progress events, optionally held until cancelled); resolves with its
+ * id. */
 export function longOperation(root: string, params: TestOperationParams): Promise<string> {
   return callTestOperation(root, params);
 }

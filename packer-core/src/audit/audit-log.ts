@@ -102,7 +102,8 @@ function withChanges(record: AuditRecord): AuditRecord {
   return { ...record, changes: auditChanges(record.registryMutations, record.filesystemMutations ?? []) };
 }
 
-/** Appends one line or nothing: a write cut short (a full disk) is cut back off, so no torn line joins the next record. */
+/** Appends one line or nothing: a write cut short (a full disk) is cut back off, so no torn line joins the next
+ * record. */
 function appendWholeLine(file: string, line: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, 'a');

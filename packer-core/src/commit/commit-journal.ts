@@ -50,7 +50,8 @@ export async function runCommit(target: CommitTarget, journal: Journal, registry
     target.registry.writeText(registryAfter);
     await hook?.('registry-written', journal.operationId);
   } catch (error) {
-    // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's file.
+    // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's
+    // file.
     if (isSimulatedCrash(error)) throw error;
     const problems = rollBack(target, journal, sides, performed);
     // A step that could not be undone (its folder was swapped for a symlink, say) is named, not hidden.
@@ -257,7 +258,8 @@ export class SimulatedCrash extends Error {
   }
 }
 
-/** A hook past the commit point: a simulated crash stops the process as a real one would; any other error cannot undo the commit. */
+/** A hook past the commit point: a simulated crash stops the process as a real one would; any other error cannot undo
+ * the commit. */
 async function afterCommitPoint(hook: CommitHook | undefined, point: CommitPoint, operationId: string): Promise<void> {
   try {
     await hook?.(point, operationId);

@@ -100,7 +100,8 @@ const SCENARIOS: Scenario[] = [
     name: 'reconcile (relink + drop + adopt)',
     setup: async (root) => {
       await registerSome(root);
-      // Outside the packer: move hero.png away (relink), delete readme.txt (drop); extra/new.txt stays untracked (adopt).
+      // Outside the packer: move hero.png away (relink), delete readme.txt (drop); extra/new.txt stays untracked
+      // (adopt).
       mkdirSync(path.join(root, 'assets/chars'));
       renameSync(path.join(root, 'assets/hero.png'), path.join(root, 'assets/chars/hero.png'));
       rmSync(path.join(root, 'assets/readme.txt'));

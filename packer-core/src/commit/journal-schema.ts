@@ -188,7 +188,8 @@ function changeSides(rules: JournalRules, journal: Journal): RegistrySides {
   };
 }
 
-/** The side not on disk, rebuilt, or INVALID_JOURNAL when the change does not fit or the result is not what was recorded. */
+/** The side not on disk, rebuilt, or INVALID_JOURNAL when the change does not fit or the result is not what was
+ * recorded. */
 function rebuilt(
   rules: JournalRules,
   from: readonly RegistryEntry[],

@@ -148,7 +148,8 @@ describe('a journal written by the previous version (whole registry before and a
     await ws.close();
     const registryAfter = readRegistryText(done)!;
 
-    // The state a crash of the old version left: the move's step done (pending) or everything but the cleanup (committed).
+    // The state a crash of the old version left: the move's step done (pending) or everything but the cleanup
+    // (committed).
     const root = copyProject(state === 'pending' ? base : done);
     const operationId = result.operationId.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
     const audit = {

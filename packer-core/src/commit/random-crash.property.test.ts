@@ -154,7 +154,8 @@ function resolveTemplate(template: Template, ws: Workspace): MutationInput {
 // Crash at the n-th commit point the operation passes (if it passes that many), or not at all.
 const stepArb = fc.record({ template: templateArb, crashAt: fc.option(fc.nat({ max: 7 }), { nil: undefined }) });
 
-/** Invariants after every step: the registry validates and agrees with disk, nothing of a commit is left, no id comes back. */
+/** Invariants after every step: the registry validates and agrees with disk, nothing of a commit is left, no id comes
+ * back. */
 function checkInvariants(root: string, ws: Workspace, everSeen: Set<string>, removed: Set<string>): void {
   expect(existsSync(path.join(root, '.packer/journal.json'))).toBe(false);
   expect(existsSync(path.join(root, '.packer/trash'))).toBe(false);

@@ -29,7 +29,8 @@ export function registryDigest(bytes: string | Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** What differs between two registries, by id: entries of `before` not kept as they are, entries of `after` that are new or changed. */
+/** What differs between two registries, by id: entries of `before` not kept as they are, entries of `after` that are
+ * new or changed. */
 export function diffRegistryEntries(
   before: readonly RegistryEntry[],
   after: readonly RegistryEntry[],

@@ -49,7 +49,8 @@ export const RemoteCacheStats = z.object({
   timeMs: z.number().int(),
   /** Requests that failed (connection error, timeout, an unexpected status, a bad download). */
   errors: z.number().int(),
-  /** `ok`; `degraded` after an error in this build; `paused` while the breaker holds requests back after repeated connection errors or 5xx. */
+  /** `ok`; `degraded` after an error in this build; `paused` while the breaker holds requests back after repeated
+   * connection errors or 5xx. */
   state: z.enum(['ok', 'degraded', 'paused']),
 });
 export type RemoteCacheStats = z.infer<typeof RemoteCacheStats>;
@@ -73,7 +74,8 @@ export const PackEntryInfo = z.object({
 });
 export type PackEntryInfo = z.infer<typeof PackEntryInfo>;
 
-/** `<buildDir>/<pack>.manifest.json`: names the pack file beside it, and is committed after it. Carries no timestamps. */
+/** `<buildDir>/<pack>.manifest.json`: names the pack file beside it, and is committed after it. Carries no
+ * timestamps. */
 export const PackManifest = z.object({
   format: z.literal('packer-pack-manifest'),
   version: z.literal(PACK_FORMAT_VERSION),
@@ -81,7 +83,8 @@ export const PackManifest = z.object({
   pack: z.string(),
   /** Project name from `packer.json`. */
   project: z.string(),
-  /** Pack file name, beside the manifest: `<pack>.<first 16 hex of digest>.pack` (`<pack>.pack` before content addressing). */
+  /** Pack file name, beside the manifest: `<pack>.<first 16 hex of digest>.pack` (`<pack>.pack` before content
+   * addressing). */
   file: z.string(),
   /** sha256 hex of the whole pack file: what releases promote. */
   digest: z.string(),
@@ -108,7 +111,8 @@ export const PackReport = z.object({
   bytes: z.number().int(),
   /** Entries whose processed output came from the cache. */
   cacheHits: z.number().int(),
-  /** Milliseconds from the start of the build until this pack was staged (its assets' processing included; packs are staged in parallel). */
+  /** Milliseconds from the start of the build until this pack was staged (its assets' processing included; packs are
+   * staged in parallel). */
   durationMs: z.number().int(),
 });
 export type PackReport = z.infer<typeof PackReport>;

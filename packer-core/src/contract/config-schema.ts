@@ -59,7 +59,8 @@ export const PackRule = z.strictObject({
   include: z.array(z.string().min(1)).default(['**']),
   /** Path globs that exclude assets. */
   exclude: z.array(z.string().min(1)).default([]),
-  /** Only assets of these kinds, when given. Each must be a kind under `kinds` (or `other`): a typo is INVALID_CONFIG. */
+  /** Only assets of these kinds, when given. Each must be a kind under `kinds` (or `other`): a typo is
+   * INVALID_CONFIG. */
   kinds: z.array(z.string().min(1)).optional(),
   /**
    * Only assets carrying at least one of these tags, when given. Tags are free-form, so a tag no registered asset
@@ -173,15 +174,17 @@ export const ProjectConfig = z
           ),
         /**
          * `read-write`: download hits and upload what this machine processed (blobs first, the action result last, only
-         * for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE` overrides it.
+         * for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE`
+         * overrides it.
          */
         mode: z.enum(['read-write', 'read-only']).default('read-write'),
-        /** Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a connection error. */
+        /** Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a
+         * connection error. */
         timeoutMs: z.number().int().positive().default(10_000),
         /**
-         * Extra request headers, e.g. `{"Authorization": "Bearer …"}`. Values are sent and never logged; keep secrets out of
-         * this committed file with `PACKER_REMOTE_CACHE_HEADER="Name: value"` (one per line) or `PACKER_REMOTE_CACHE_TOKEN`
-         * (sent as `Authorization: Bearer <token>`).
+         * Extra request headers, e.g. `{"Authorization": "Bearer …"}`. Values are sent and never logged; keep secrets
+         * out of this committed file with `PACKER_REMOTE_CACHE_HEADER="Name: value"` (one per line) or
+         * `PACKER_REMOTE_CACHE_TOKEN` (sent as `Authorization: Bearer <token>`).
          */
         headers: z
           .record(
@@ -200,12 +203,14 @@ export const ProjectConfig = z
           .int()
           .nonnegative()
           .default(3 * 60 * 60 * 1000),
-        /** Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or `PACKER_WS=1`). */
+        /** Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or
+         * `PACKER_WS=1`). */
         websocket: z
           .strictObject({
             /** Listen on the WebSocket. Off by default. */
             enabled: z.boolean().default(false),
-            /** Loopback address to bind. Anything else is refused: the token would travel over the network. `[::1]` is read as `::1`. */
+            /** Loopback address to bind. Anything else is refused: the token would travel over the network. `[::1]` is
+             * read as `::1`. */
             host: z
               .string()
               .overwrite((host) => (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host))

@@ -48,45 +48,55 @@ export const DiagnosticCodes = {
   PROCESSOR_NOT_ALLOWED: 'blocker',
   /** A processor failed on an asset during a build. */
   PROCESSOR_FAILED: 'blocker',
-  /** A pack selects no assets (a filter typo would otherwise ship an empty pack); allowed only with the pack's `"allowEmpty": true`. */
+  /** A pack selects no assets (a filter typo would otherwise ship an empty pack); allowed only with the pack's
+   * `"allowEmpty": true`. */
   EMPTY_PACK: 'blocker',
   /** A source file changed between the build's snapshot and the moment the build read it. */
   CHANGED_DURING_BUILD: 'blocker',
   /** A registered file exists but cannot be read (permissions, I/O error). */
   UNREADABLE_FILE: 'blocker',
-  /** A declared tool's argument template cannot work or is unsafe (an unknown placeholder, or one embedded in other text). */
+  /** A declared tool's argument template cannot work or is unsafe (an unknown placeholder, or one embedded in other
+   * text). */
   INVALID_TOOL: 'blocker',
   /** A file name the registry cannot hold (backslash, control character, not valid UTF-8); the file is left alone. */
   UNSUPPORTED_FILE_NAME: 'warning',
   /** A move or register target resolves through a symlink inside the project. */
   SYMLINK_IN_PATH: 'blocker',
-  /** The crash journal in `.packer/` is invalid and was not executed; the project is read-only until a person removes or fixes it. */
+  /** The crash journal in `.packer/` is invalid and was not executed; the project is read-only until a person removes
+   * or fixes it. */
   INVALID_JOURNAL: 'blocker',
   /** A pack does not match its manifest (torn by a crash, edited, or unreadable); the next build rewrites it. */
   PACK_UNVERIFIED: 'warning',
   /** A tool says `"sandbox": "required"` and this machine has no working bubblewrap: builds using it are blocked. */
   SANDBOX_UNAVAILABLE: 'blocker',
-  /** `packer.registry.json` has no owner write bit (e.g. 0444): a plan that would change it cannot be applied until it is made writable. */
+  /** `packer.registry.json` has no owner write bit (e.g. 0444): a plan that would change it cannot be applied until it
+   * is made writable. */
   REGISTRY_READ_ONLY: 'blocker',
-  /** A reconcile proposes relinking a missing asset to a file whose content changed: the message gives the score and why. */
+  /** A reconcile proposes relinking a missing asset to a file whose content changed: the message gives the score and
+   * why. */
   SIMILAR_CONTENT: 'info',
   /** A reconcile leaves an ambiguous match alone (the assets and files it involves); the rest of the plan proceeds. */
   AMBIGUOUS_SKIPPED: 'warning',
   /** `packer relink` names an asset whose file is still on disk (use `packer mv` to move it). */
   ASSET_PRESENT: 'blocker',
-  /** A move's destination is an existing folder, so (as `mv` does) the file or folder goes into it, keeping its name. */
+  /** A move's destination is an existing folder, so (as `mv` does) the file or folder goes into it, keeping its
+   * name. */
   MOVE_INTO_FOLDER: 'info',
-  /** A file fits a `sidecars` template (`x.png.import`) but neither its asset's file nor its folder is on disk; it is not an asset. */
+  /** A file fits a `sidecars` template (`x.png.import`) but neither its asset's file nor its folder is on disk; it is
+   * not an asset. */
   ORPHAN_SIDECAR: 'warning',
-  /** An asset moved outside the packer left its sidecar at the old path (the engine's link breaks); reconcile moves it along. */
+  /** An asset moved outside the packer left its sidecar at the old path (the engine's link breaks); reconcile moves it
+   * along. */
   SIDECAR_LEFT_BEHIND: 'warning',
   /** A sidecar was named to register: it follows its asset (moved and removed with it) and is never an asset itself. */
   SIDECAR_NOT_ASSET: 'blocker',
-  /** A registered asset's file is a sidecar of another file (registered before the `sidecars` rule); it still moves with its owner. */
+  /** A registered asset's file is a sidecar of another file (registered before the `sidecars` rule); it still moves
+   * with its owner. */
   SIDECAR_REGISTERED: 'warning',
   /** A pack's include glob or tag matches no registered asset (a typo?), though the pack selects others. */
   UNMATCHED_FILTER: 'warning',
-  /** The remote cache could not be used for part of a build (unreachable, an error status, a download failing its sha256 or shape check): those outputs were built locally; the build goes on. */
+  /** The remote cache could not be used for part of a build (unreachable, an error status, a download failing its
+   * sha256 or shape check): those outputs were built locally; the build goes on. */
   REMOTE_CACHE: 'warning',
 } as const satisfies Record<string, Severity>;
 

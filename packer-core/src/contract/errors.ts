@@ -18,7 +18,8 @@ export const ErrorCodes = {
   INVALID_PARAMS: -32602,
   /** An unexpected failure inside the packer; `data` never carries a stack. */
   INTERNAL: -32603,
-  /** The snapshot moved on since `expectedRevision` and the mutation re-planned now does something else (`data.changes` says what). */
+  /** The snapshot moved on since `expectedRevision` and the mutation re-planned now does something else (`data.changes`
+   * says what). */
   CONFLICT: -32001,
   /** The plan has blockers; `data.blockers` lists them. */
   BLOCKED: -32002,
@@ -48,7 +49,8 @@ export const ErrorCodes = {
   FRAME_TOO_LARGE: -32014,
   /** The client's event cursor is older than the oldest event the log still holds. */
   CURSOR_EXPIRED: -32015,
-  /** A subscriber fell too far behind and was disconnected; resume from `data.resumeCursor` (or the `events.closed` notification's `resumeCursor`). */
+  /** A subscriber fell too far behind and was disconnected; resume from `data.resumeCursor` (or the `events.closed`
+   * notification's `resumeCursor`). */
   SUBSCRIBER_OVERFLOW: -32016,
   /** The daemon is shutting down and takes no new work. */
   SHUTTING_DOWN: -32017,
@@ -56,7 +58,8 @@ export const ErrorCodes = {
   CONNECTION_LOST: -32018,
   /** A pack's header, table or an entry's bytes do not match what they claim; `data.section` says where. */
   PACK_CORRUPT: -32019,
-  /** The crash journal in `.packer/` fails validation; it is never executed. `data.file` names it; the project is read-only until it is removed or fixed. */
+  /** The crash journal in `.packer/` fails validation; it is never executed. `data.file` names it; the project is
+   * read-only until it is removed or fixed. */
   INVALID_JOURNAL: -32020,
   /** A mutation that deletes or overwrites files needs a confirmation: no terminal to ask on, so pass `--yes`. */
   CONFIRMATION_REQUIRED: -32021,
@@ -68,7 +71,8 @@ export const ErrorCodes = {
   SYMLINK_IN_PATH: -32024,
   /** Too many requests or handshakes from one peer; try again later. */
   RATE_LIMITED: -32025,
-  /** A plan id the daemon does not hold (evicted, or from before a restart) or already applied: preview again. `data.reason` says which. */
+  /** A plan id the daemon does not hold (evicted, or from before a restart) or already applied: preview again.
+   * `data.reason` says which. */
   PLAN_EXPIRED: -32026,
 } as const;
 
@@ -137,7 +141,8 @@ export interface ErrorData {
   INTERNAL: CommonErrorData & {
     /**
      * For an operation a crashed daemon left unterminated: where recovery left it. `before` (nothing changed),
-     * `after` (its changes are in place), `partial` (a build replaced some packs), `unknown` (the journal was unreadable).
+     * `after` (its changes are in place), `partial` (a build replaced some packs), `unknown` (the journal was
+     * unreadable).
      */
     recovered?: 'before' | 'after' | 'partial' | 'unknown';
     /** Packs an interrupted build replaced, and packs that kept their previous version. */
@@ -241,7 +246,8 @@ export interface ErrorData {
   RATE_LIMITED: CommonErrorData;
   PLAN_EXPIRED: CommonErrorData & {
     planId: string;
-    /** `unknown`: never made here, or evicted (the daemon keeps the last 16 plans, none across restarts); `applied`: this plan was already applied. */
+    /** `unknown`: never made here, or evicted (the daemon keeps the last 16 plans, none across restarts); `applied`:
+     * this plan was already applied. */
     reason: 'unknown' | 'applied';
     baseRevision?: number;
   };
@@ -280,7 +286,8 @@ export class PackerError<C extends ErrorCode = ErrorCode> extends Error {
   }
 }
 
-/** True for a PackerError (of `code`, when given), narrowing `data` to that code's row: `isPackerError(error, 'CONFLICT')`. */
+/** True for a PackerError (of `code`, when given), narrowing `data` to that code's row:
+ * `isPackerError(error, 'CONFLICT')`. */
 export function isPackerError<C extends ErrorCode = ErrorCode>(error: unknown, code?: C): error is PackerError<C> {
   return error instanceof PackerError && (code === undefined || error.code === code);
 }

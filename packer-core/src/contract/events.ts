@@ -48,7 +48,8 @@ export const LIFECYCLE_EVENT_TYPES: ReadonlySet<EventType> = new Set([
 export const OperationKind = z.enum(['register', 'move', 'remove', 'update', 'reconcile', 'relink', 'build']);
 export type OperationKind = z.infer<typeof OperationKind>;
 
-// The shape zod checks; the type is the error table's (`PackerError.toJSON()`, what the daemon sends), so `code` narrows `data`.
+// The shape zod checks; the type is the error table's (`PackerError.toJSON()`, what the daemon sends), so `code`
+// narrows `data`.
 const ErrorPayload = z.object({
   code: z.string(),
   message: z.string(),

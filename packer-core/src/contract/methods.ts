@@ -87,7 +87,8 @@ export const WatcherState = z.object({
 
 /** A file under `.packer/` the daemon cannot write (a full disk, say): what it holds back and since when. */
 export const StorageWarning = z.object({
-  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log`, `revision` or `background`. */
+  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log`, `revision` or
+   * `background`. */
   store: z.string(),
   /** The file that could not be written. */
   path: z.string(),
@@ -105,7 +106,8 @@ export type StorageWarning = z.infer<typeof StorageWarning>;
 
 /** How external tools are isolated, as health reports it. */
 export const ToolSandboxState = z.object({
-  /** `bubblewrap`: tools run in it (no network, no other process, only their input and output folder); `none`: only with a scrubbed environment. */
+  /** `bubblewrap`: tools run in it (no network, no other process, only their input and output folder); `none`: only
+   * with a scrubbed environment. */
   backend: z.enum(['bubblewrap', 'none']),
   /** bubblewrap's version, when it is used. */
   version: z.string().optional(),
@@ -120,7 +122,8 @@ export const RemoteCacheHealth = z.object({
   /** The cache's URL, credentials removed. */
   url: z.string(),
   mode: z.enum(['read-write', 'read-only']),
-  /** `unused`: no build asked it yet; `ok`: the last request went through; `degraded`: the last one failed; `paused`: the breaker holds requests back. */
+  /** `unused`: no build asked it yet; `ok`: the last request went through; `degraded`: the last one failed; `paused`:
+   * the breaker holds requests back. */
   state: z.enum(['unused', 'ok', 'degraded', 'paused']),
   /** The last problem (redacted), while not `ok`: the `remote-cache` warning. */
   warning: z.string().optional(),
@@ -152,7 +155,8 @@ function method<P extends z.ZodType, R extends z.ZodType>(params: P, result: R, 
 export const Methods = {
   'daemon.hello': method(
     z.object({
-      /** Name of the client (`cli`, `studio`, …), copied into every audit record of this connection: at most 128 characters. */
+      /** Name of the client (`cli`, `studio`, …), copied into every audit record of this connection: at most 128
+       * characters. */
       client: z.string().min(1).max(128),
       protocolVersion: z.number().int(),
       pid: z.number().int().optional(),
@@ -194,7 +198,8 @@ export const Methods = {
        * can in memory and retries); the warnings clear once the writes go through. Always sent by this daemon.
        */
       storage: z.object({ state: z.enum(['ok', 'degraded']), warnings: z.array(StorageWarning) }).optional(),
-      /** The remote cache, when `remoteCache` is configured: a `degraded` or `paused` state is the `remote-cache` warning. */
+      /** The remote cache, when `remoteCache` is configured: a `degraded` or `paused` state is the `remote-cache`
+       * warning. */
       remoteCache: RemoteCacheHealth.optional(),
     }),
     'Liveness and readiness of the daemon.',
@@ -306,7 +311,8 @@ export const Methods = {
   ),
   'mutation.apply': method(
     ApplyOptions.extend({
-      /** The plan to apply, from mutation.preview: the daemon re-plans its mutation in the lane and refuses when the revision moved on. */
+      /** The plan to apply, from mutation.preview: the daemon re-plans its mutation in the lane and refuses when the
+       * revision moved on. */
       planId: z.string().min(1).optional(),
       /** The mutation to apply (instead of `planId`). */
       mutation: Mutation.optional(),

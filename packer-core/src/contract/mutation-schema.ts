@@ -129,7 +129,8 @@ export const PlanCounts = z.object({
   filesystemMutations: count,
   blockers: count,
   warnings: count,
-  /** Registry mutations by op: `add` registers a new asset, `remove` unregisters one, `update` changes path, kind, settings or tags. */
+  /** Registry mutations by op: `add` registers a new asset, `remove` unregisters one, `update` changes path, kind,
+   * settings or tags. */
   registry: z.object({ add: count, remove: count, update: count }),
   /** Filesystem mutations by op. */
   filesystem: z.object({ move: count, delete: count }),
@@ -215,7 +216,8 @@ export const AuditChanges = z.object({
   movedFiles: z.number().int(),
   /** Files deleted from disk. */
   deletedFiles: z.number().int(),
-  /** The first registry changes (at most 5), each as `path`, or `from → to` for a path change; the counts say how many more. */
+  /** The first registry changes (at most 5), each as `path`, or `from → to` for a path change; the counts say how many
+   * more. */
   firstPaths: z.array(z.string()),
 });
 export type AuditChanges = z.infer<typeof AuditChanges>;

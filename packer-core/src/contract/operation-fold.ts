@@ -14,7 +14,8 @@ import type {
 } from './events.js';
 import type { OperationInfo } from './methods.js';
 
-/** `waiting`: the operation id is known but none of its events arrived yet. The last three only from a terminal event. */
+/** `waiting`: the operation id is known but none of its events arrived yet. The last three only from a terminal
+ * event. */
 export type OperationStatus = 'waiting' | 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** How an operation ended: its terminal event's payload, tagged with the event type. */

@@ -21,7 +21,8 @@ export type AssetId = z.infer<typeof AssetId>;
 export const SettingValue = z.union([z.string(), z.number(), z.boolean()]);
 export type SettingValue = z.infer<typeof SettingValue>;
 
-/** Object keys JavaScript treats specially: `__proto__` would be silently dropped on the next write, the others shadow built-ins. */
+/** Object keys JavaScript treats specially: `__proto__` would be silently dropped on the next write, the others shadow
+ * built-ins. */
 export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
 
 /**

@@ -62,7 +62,8 @@ export const DivergenceEntry = z.discriminatedUnion('type', [
     assetId: z.string(),
     from: z.string(),
     to: z.string(),
-    /** Present when the content changed: how much of it was kept (0–1, git's rename score) and why this file was chosen. */
+    /** Present when the content changed: how much of it was kept (0–1, git's rename score) and why this file was
+     * chosen. */
     similarity: z.object({ score: z.number(), reason: z.string() }).optional(),
   }),
 ]);

@@ -13,7 +13,8 @@ import { normalizeTags } from './registry-entry.js';
 import { reportSidecarNamed } from './sidecars.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
-/** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids (sidecars are never among them). */
+/** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids (sidecars are never
+ * among them). */
 export function planRegister(
   builder: PlanBuilder,
   context: PlanContext,

@@ -163,7 +163,8 @@ function checkDestination(builder: PlanBuilder, context: PlanContext, step: Side
   return true;
 }
 
-/** On disk even when the scan does not see it (ignored, or newer than the snapshot): a rename must never overwrite it. */
+/** On disk even when the scan does not see it (ignored, or newer than the snapshot): a rename must never overwrite
+ * it. */
 function existsOnDisk(context: PlanContext, relative: string): boolean {
   try {
     lstatSync(toAbsolute(context.projectRoot, relative));

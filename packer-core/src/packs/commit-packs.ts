@@ -30,7 +30,8 @@ export interface PackToCommit {
  * that points at it last):
  *
  * 1. journal the packs (previous and next version) in `.packer/build-journal.json`;
- * 2. rename every pack to its content-addressed name `<name>.<digest>.pack` (no manifest names it yet), fsync the folder;
+ * 2. rename every pack to its content-addressed name `<name>.<digest>.pack` (no manifest names it yet), fsync the
+ *    folder;
  * 3. commit each manifest (temp, fsync, rename, fsync folder): the commit point of that pack;
  * 4. remove the pack files no manifest names any more.
  *

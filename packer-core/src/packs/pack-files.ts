@@ -15,7 +15,8 @@ export interface PackFiles {
   relativeManifest: string;
 }
 
-/** Hex digits of the whole-file digest in a pack's file name: enough to tell apart the versions of one pack that coexist. */
+/** Hex digits of the whole-file digest in a pack's file name: enough to tell apart the versions of one pack that
+ * coexist. */
 export const PACK_NAME_DIGEST_CHARS = 16;
 
 /** The build folder, absolute; PATH_OUTSIDE_PROJECT when `buildDir` escapes the project. */
@@ -24,7 +25,8 @@ export function buildDirOf(projectRoot: string, config: ProjectConfig): { absolu
   return { absolute: toAbsolute(projectRoot, relative), relative };
 }
 
-/** `<name>.<first 16 hex of its sha256>.pack`: a pack version's file name, which no other version of the pack shares. */
+/** `<name>.<first 16 hex of its sha256>.pack`: a pack version's file name, which no other version of the pack
+ * shares. */
 export function contentAddressedName(name: string, digest: string): string {
   return `${name}.${digest.slice(0, PACK_NAME_DIGEST_CHARS)}.pack`;
 }
@@ -74,10 +76,12 @@ export function manifestPackFile(manifest: PackManifest): string | undefined {
 
 const PACK_FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*\.pack$/;
 
-// Temp files of the pack writer (".core.pack.tmp-<hex>") and of atomic writes (".core.manifest.json.<pid>.<ms>[.<n>].tmp").
+// Temp files of the pack writer (".core.pack.tmp-<hex>") and of atomic writes
+// (".core.manifest.json.<pid>.<ms>[.<n>].tmp").
 const TEMP_FILE = /^\.[A-Za-z0-9][A-Za-z0-9._-]*\.(pack\.tmp-[0-9a-f]+|manifest\.json\.\d+\.\d+(\.\d+)?\.tmp)$/;
 
-/** Removes temp files a crashed build left in the build folder; returns their names. Finished packs are never touched. */
+/** Removes temp files a crashed build left in the build folder; returns their names. Finished packs are never
+ * touched. */
 export function sweepTempPacks(buildDir: string): string[] {
   if (!existsSync(buildDir)) return [];
   const removed = readdirSync(buildDir).filter((name) => TEMP_FILE.test(name));

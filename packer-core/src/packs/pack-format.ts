@@ -44,7 +44,8 @@ export type LayoutEntry = Omit<PackEntryInfo, 'offset'>;
  */
 export function layoutPack(input: readonly LayoutEntry[]): { indexBytes: Buffer; index: PackIndex } {
   const sorted = isSortedById(input) ? input : [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  // Strings are measured first and written once into one pool (a buffer per string costs more than the rest at 25,000 entries).
+  // Strings are measured first and written once into one pool (a buffer per string costs more than the rest at 25,000
+  // entries).
   const strings: string[] = new Array<string>(sorted.length * 5);
   const lengths = new Uint32Array(sorted.length * 5);
   let poolLength = 0;
@@ -173,7 +174,8 @@ export function parseHeader(header: Buffer, fileLength?: number): Omit<PackIndex
   return parsed;
 }
 
-/** Parses the table (bytes tableOffset..tableOffset+tableLength) after checking its digest. Throws PackFormatError('table'). */
+/** Parses the table (bytes tableOffset..tableOffset+tableLength) after checking its digest. Throws
+ * PackFormatError('table'). */
 export function parseTable(table: Buffer, header: ReturnType<typeof parseHeader>): PackEntryInfo[] {
   if (sha256(table).toString('hex') !== header.tableDigest)
     throw new PackFormatError(

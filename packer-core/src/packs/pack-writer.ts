@@ -42,7 +42,8 @@ export interface StagedPack {
   index: PackIndex;
   /** Names `target` by its file name and digest. */
   manifest: PackManifest;
-  /** Each entry's CRC-32, in entry order (null when zlib has no crc32): kept so the next build can check bytes it copies out. */
+  /** Each entry's CRC-32, in entry order (null when zlib has no crc32): kept so the next build can check bytes it
+   * copies out. */
   crcs: number[] | null;
 }
 

@@ -17,7 +17,8 @@ export interface PackedOutput {
   crc?: number | undefined;
 }
 
-/** `.packer/pack-inputs/<name>.json`: the cache key of each entry of the pack version with this digest, in entry order. */
+/** `.packer/pack-inputs/<name>.json`: the cache key of each entry of the pack version with this digest, in entry
+ * order. */
 interface PackInputsFile {
   version: 1;
   digest: string;

@@ -38,7 +38,8 @@ export function normalizeProjectPath(input: string, projectRoot: string): string
   }
   const normalized = path.posix.normalize(relative).replace(/\/+$/, '');
   if (normalized === '..' || normalized.startsWith('../') || path.posix.isAbsolute(normalized)) throw outside();
-  // "C:/x" would read as a drive path when normalised again (and ':' is not portable): refuse it, keeping this idempotent.
+  // "C:/x" would read as a drive path when normalised again (and ':' is not portable): refuse it, keeping this
+  // idempotent.
   if (DRIVE_PREFIX.test(normalized)) {
     throw new PackerError(
       'INVALID_PATH',

@@ -11,7 +11,8 @@ export interface BuildProgress {
   /** The asset (path) or pack being worked on. */
   current?: string;
   counts: BuildCounts;
-  /** Failures and remote cache warnings so far (cumulative, at most 100), so a consumer that sees only the latest report misses none. */
+  /** Failures and remote cache warnings so far (cumulative, at most 100), so a consumer that sees only the latest
+   * report misses none. */
   warnings?: Diagnostic[];
   /** Remote cache use so far, when one is configured. */
   remote?: RemoteCacheStats;

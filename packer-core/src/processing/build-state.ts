@@ -101,7 +101,8 @@ export class BuildState {
     return packFilesOf(projectRoot, config, name);
   }
 
-  /** The pack file and digest a manifest names: from the record when it is, by stat, the one the packer wrote; else read. */
+  /** The pack file and digest a manifest names: from the record when it is, by stat, the one the packer wrote; else
+   * read. */
   manifestPointer(name: string, manifestPath: string): { file: string; digest: string } | undefined {
     const record = this.records[name];
     if (record?.file && sameStamp(stamp(manifestPath), record.manifest))

@@ -30,7 +30,8 @@ function buildFolderStats(root: string): Record<string, [number, number, number]
   );
 }
 
-/** The packs (and manifests, revision aside) of a from-scratch build of a copy of the project: no `.packer/`, no `build/`. */
+/** The packs (and manifests, revision aside) of a from-scratch build of a copy of the project: no `.packer/`, no
+ * `build/`. */
 async function scratchBuild(ws: Workspace): Promise<Record<string, { pack: Buffer | undefined; manifest: unknown }>> {
   const copy = path.join(trackTestProject(mkdtempSync(path.join(os.tmpdir(), 'packer-scratch-'))), 'project');
   cpSync(ws.root, copy, {

@@ -179,7 +179,8 @@ export class OutputCache {
     return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES);
   }
 
-  /** Reads the cache without touching it (no scratch cleanup, no folders made): for `stats` while a build may run. Never `save` it. */
+  /** Reads the cache without touching it (no scratch cleanup, no folders made): for `stats` while a build may run.
+   * Never `save` it. */
   static inspect(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
     return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES, true);
   }

@@ -23,7 +23,8 @@ export type ProcessorSpec =
 // Part of every cache key: bump to invalidate all cached outputs at once (e.g. a cache layout change).
 const CACHE_KEY_FORMAT = 1;
 
-/** The processor for a kind (`copy` for kinds without a rule), or undefined when it is neither built in nor a declared tool. */
+/** The processor for a kind (`copy` for kinds without a rule), or undefined when it is neither built in nor a declared
+ * tool. */
 export function processorForKind(config: ProjectConfig, kind: string): ProcessorSpec | undefined {
   const name = config.kinds[kind]?.processor ?? 'copy';
   if ((BUILTIN_PROCESSORS as readonly string[]).includes(name)) {

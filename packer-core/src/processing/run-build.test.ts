@@ -16,7 +16,8 @@ async function openFixture(dest?: string): Promise<Workspace> {
   return Workspace.open(trackTestProject(await copyFixture('sample-game', dest)));
 }
 
-/** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for pass-through. */
+/** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for
+ * pass-through. */
 function cacheRows(stateDir: string): { size: number; segment: number; offset: number }[] {
   const index = JSON.parse(readFileSync(path.join(stateDir, 'cache', 'index.json'), 'utf8')) as {
     rows: Record<string, [string, number, number, unknown, number, number]>;

@@ -183,7 +183,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   crash?.('build:state-saved');
   for (const { files, staged, entries } of toCommit) savePackInputs(workspace.stateDir, files.name, staged.digest, entries, staged.crcs);
   commit.finish();
-  // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot says.
+  // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot
+  // says.
   const lastBuilds = buildState.lastBuilds(config.packs.map((rule) => rule.name));
   const packDiagnostics = checkPacks(workspace.root, config, buildState);
   const current = workspace.state.snapshot;

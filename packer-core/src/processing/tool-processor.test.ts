@@ -287,7 +287,8 @@ describe('external tools', () => {
     const error = (await build) as PackerError;
     expect(error.code).toBe('CANCELLED');
     expect(Date.now() - cancelledAt).toBeLessThan(2000);
-    // The tool may run in a pid namespace (bubblewrap), where its own pid names nothing out here: find it by its argument.
+    // The tool may run in a pid namespace (bubblewrap), where its own pid names nothing out here: find it by its
+    // argument.
     expect(processesWith(marker)).toEqual([]);
     expect(buildOutputs(root)).toEqual(before);
   });

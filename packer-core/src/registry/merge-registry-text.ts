@@ -79,7 +79,8 @@ export function mergeRegistryTexts(
   const { conflicts, diagnostics, warnings } = merge;
   if (conflicts.length === 0) {
     const text = serializeRegistry(merge.entries);
-    parseRegistry(text, options.file, options.projectRoot); // the reader's own check: throws rather than return what it refuses
+    // The reader's own check: throws rather than return what it refuses.
+    parseRegistry(text, options.file, options.projectRoot);
     return { clean: true, text, conflicts, diagnostics, warnings };
   }
   for (const side of ['ours', 'theirs'] as const) {
@@ -106,7 +107,8 @@ function conflictedText(
   items.sort((a, b) => compareEntries(a.key, b.key));
   const lines = [REGISTRY_HEADER];
   items.forEach((item, index) => {
-    // The separator a line at this place carries, on both sides of a block: keeping either side leaves the layout whole.
+    // The separator a line at this place carries, on both sides of a block: keeping either side leaves the layout
+    // whole.
     const separator = index === 0 ? ' ' : ',';
     if (!item.conflict) {
       lines.push(separator + entryBody(item.key));
@@ -124,7 +126,8 @@ function conflictedText(
   return lines.join('\n') + '\n';
 }
 
-/** When a side cannot be read by id: the whole of both texts in one marker block, as git's own merge would leave them. */
+/** When a side cannot be read by id: the whole of both texts in one marker block, as git's own merge would leave
+ * them. */
 function wholeFileConflict(ours: string, theirs: string, names: MergeSideNames): string {
   const withNewline = (text: string): string => (text === '' || text.endsWith('\n') ? text : text + '\n');
   return `${CONFLICT_MARKERS.ours} ${names.ours}\n${withNewline(ours)}${CONFLICT_MARKERS.separator}\n${withNewline(theirs)}${CONFLICT_MARKERS.theirs} ${names.theirs}\n`;

@@ -42,7 +42,8 @@ export interface MergeSideNames {
 
 type Pick<T> = { value: T } | { conflict: true };
 
-/** Three-way choice of one value: a one-sided change wins; two different changes conflict. `base` undefined = absent. */
+/** Three-way choice of one value: a one-sided change wins; two different changes conflict. `base` undefined =
+ * absent. */
 function pick<T>(
   base: T | undefined,
   ours: T | undefined,

@@ -38,11 +38,13 @@ export function serializeRegistry(entries: readonly RegistryEntry[]): string {
   return layoutRegistry([...entries].sort(compareEntries).map(entryBody));
 }
 
-/** What the reader found: the entries in file order, the format, and for a format 2 file the exact line texts it validated. */
+/** What the reader found: the entries in file order, the format, and for a format 2 file the exact line texts it
+ * validated. */
 export interface RegistryRead {
   entries: RegistryEntry[];
   version: RegistryVersion;
-  /** Per entry, the line text (separator stripped) that was parsed on its own; absent unless the file has the line layout. */
+  /** Per entry, the line text (separator stripped) that was parsed on its own; absent unless the file has the line
+   * layout. */
   bodies?: readonly string[];
 }
 

@@ -65,7 +65,8 @@ function codePointRank(unit: number): number {
   return unit;
 }
 
-/** File order of format 2: by path, then by id (two entries can claim one path; the registry shows that as a diagnostic). */
+/** File order of format 2: by path, then by id (two entries can claim one path; the registry shows that as a
+ * diagnostic). */
 export function compareEntries(a: RegistryEntry, b: RegistryEntry): number {
   return comparePaths(a.path, b.path) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

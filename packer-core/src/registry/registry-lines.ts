@@ -218,7 +218,8 @@ export class RegistryLines {
 /** Above this many changed ids, one pass over the list beats a binary search and a splice per id. */
 const SMALL_CHANGE = 64;
 
-/** A serialised registry: its text, the reader's entries for it, the given entries in file order, and (when known) what changed. */
+/** A serialised registry: its text, the reader's entries for it, the given entries in file order, and (when known) what
+ * changed. */
 export interface Serialized {
   text: string;
   canonical: RegistryEntry[];
@@ -257,7 +258,8 @@ function upperBound(entries: readonly RegistryEntry[], entry: RegistryEntry): nu
   return low;
 }
 
-/** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale line. */
+/** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale
+ * line. */
 function freezeEntry(entry: RegistryEntry): RegistryEntry {
   if (!Object.isFrozen(entry)) {
     Object.freeze(entry.settings);

@@ -108,7 +108,8 @@ export class RegistryStore {
     return existsSync(this.file) ? readFileSync(this.file, 'utf8') : null;
   }
 
-  /** sha256 of the bytes on disk now (null: no registry file); read and hashed only when the file is not the one last seen. */
+  /** sha256 of the bytes on disk now (null: no registry file); read and hashed only when the file is not the one last
+   * seen. */
   diskDigest(): string | null {
     const identity = this.identity();
     if (identity === null) return null;

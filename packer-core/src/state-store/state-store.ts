@@ -126,7 +126,8 @@ export class StateStore<V> {
 }
 
 function openEnv(file: string, encoding: 'binary' | 'json'): RootDatabase {
-  // overlappingSync off: a synchronous transaction returns only once it is on disk (the idempotency store relies on it).
+  // overlappingSync off: a synchronous transaction returns only once it is on disk (the idempotency store relies on
+  // it).
   return lmdb().open({
     path: file,
     noSubdir: true,

@@ -54,7 +54,8 @@ export function buildOutputs(root: string, buildDir = 'build'): Record<string, B
   return Object.fromEntries(names.map((name) => [name, readFileSync(path.join(dir, name))]));
 }
 
-/** The bytes of the pack file a pack's manifest names (undefined when there is no manifest or no such file). For tests. */
+/** The bytes of the pack file a pack's manifest names (undefined when there is no manifest or no such file). For
+ * tests. */
 export function packBytes(root: string, name: string, buildDir = 'build'): Buffer | undefined {
   try {
     const manifest = JSON.parse(readFileSync(path.join(root, buildDir, `${name}.manifest.json`), 'utf8')) as {

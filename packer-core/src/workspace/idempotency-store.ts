@@ -100,7 +100,8 @@ export class IdempotencyStore {
     return true;
   }
 
-  /** Why keys are held only in memory (a full disk, say), until they are written; or that a damaged store was replaced. */
+  /** Why keys are held only in memory (a full disk, say), until they are written; or that a damaged store was
+   * replaced. */
   get writeProblem(): StorageWarning | undefined {
     return this.health.warning ?? this.discarded?.current();
   }
@@ -130,7 +131,8 @@ export class IdempotencyStore {
     this.store = opening.store;
     this.openError = undefined;
     try {
-      // Walks the key tree once (natively, ~1 ms at the 10,000-key cap) while a crash would still be blamed on the file.
+      // Walks the key tree once (natively, ~1 ms at the 10,000-key cap) while a crash would still be blamed on the
+      // file.
       opening.store.db.getKeysCount();
       opening.store.markReadable();
     } catch {

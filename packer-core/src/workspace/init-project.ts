@@ -109,7 +109,8 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
       created.push(`${assetRoot}/`);
     }
   }
-  // The daemon's read-your-writes cookies live for milliseconds in the asset folders (longer, after a crash, until the next daemon starts): keep them out of git.
+  // The daemon's read-your-writes cookies live for milliseconds in the asset folders (longer, after a crash, until the
+  // next daemon starts): keep them out of git.
   const gitignored = gitIgnore(root, ['.packer/', `/${profile.buildDir}/`, `${COOKIE_PREFIX}*`]);
   if (gitignored.length > 0) created.push('.gitignore');
   return {

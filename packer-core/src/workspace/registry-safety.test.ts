@@ -15,7 +15,8 @@ import { Workspace } from './workspace.js';
 
 const REGISTRY = 'packer.registry.json';
 
-/** Every entry under the project except `.packer/`, by raw name (hex when not UTF-8) → bytes, so odd names compare too. */
+/** Every entry under the project except `.packer/`, by raw name (hex when not UTF-8) → bytes, so odd names compare
+ * too. */
 function tree(root: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (absolute: Buffer, shown: string): void => {

@@ -34,7 +34,8 @@ export class RevisionCounter {
     return this.last;
   }
 
-  /** Returns the next revision, persisting it when the disk takes the write (see the class comment when it does not). */
+  /** Returns the next revision, persisting it when the disk takes the write (see the class comment when it does
+   * not). */
   next(): number {
     this.last += 1;
     this.flush();

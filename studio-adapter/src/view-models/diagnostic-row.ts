@@ -11,7 +11,8 @@ export interface DiagnosticRow {
   /** The first subject (the packer's `assetId`/`path`). */
   assetId?: string;
   path?: string;
-  /** Every asset or path the diagnostic involves (one for most; DUPLICATE_OUTPUT lists each asset): a view lists or badges them all. */
+  /** Every asset or path the diagnostic involves (one for most; DUPLICATE_OUTPUT lists each asset): a view lists or
+   * badges them all. */
   subjects: DiagnosticSubject[];
 }
 

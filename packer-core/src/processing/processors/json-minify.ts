@@ -120,7 +120,8 @@ export function minifyJson(text: string): { ok: true; output: string } | { ok: f
   return { ok: true, output: out.join('') };
 }
 
-/** The string token starting at `at` (a '"'), or the offset of what makes it invalid (end of input, a raw control character, a bad escape). */
+/** The string token starting at `at` (a '"'), or the offset of what makes it invalid (end of input, a raw control
+ * character, a bad escape). */
 function scanString(text: string, at: number): { token: string } | { errorAt: number; message: string } {
   for (let i = at + 1; i < text.length; i++) {
     PLAIN_RUN.lastIndex = i;

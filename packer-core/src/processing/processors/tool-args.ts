@@ -1,7 +1,8 @@
 import type { ToolRule } from '../../contract/config-schema.js';
 import type { SettingValue } from '../../contract/registry-schema.js';
 
-// A placeholder is a name in braces, e.g. {input} or {setting.quality}; other braces (a JSON or script argument) are literal text.
+// A placeholder is a name in braces, e.g. {input} or {setting.quality}; other braces (a JSON or script argument) are
+// literal text.
 const PLACEHOLDER = /\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_.-]+)?)\}/g;
 const WHOLE_PLACEHOLDER = /^\{([A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z0-9_.-]+)?)\}$/;
 const SETTING = /^setting\.([A-Za-z0-9_.-]+)$/;

@@ -5,7 +5,8 @@ import { diagnostic } from '../../snapshot/diagnostic.js';
 import { settingsUsedBy, settingValueProblem, toolTemplateProblem } from './tool-args.js';
 import { toolSandboxProblem } from './tool-sandbox-state.js';
 
-/** What stops a kind's tool from running at all: a template that cannot work or is unsafe, a required sandbox this machine lacks. */
+/** What stops a kind's tool from running at all: a template that cannot work or is unsafe, a required sandbox this
+ * machine lacks. */
 export function toolBlockers(name: string, kind: string, tool: ToolRule): Diagnostic[] {
   const out: Diagnostic[] = [];
   const problem = toolTemplateProblem(tool);
@@ -31,7 +32,8 @@ export function toolBlockers(name: string, kind: string, tool: ToolRule): Diagno
   return out;
 }
 
-/** What stops a tool from running on one asset: a setting the template needs and the asset lacks, or a value the tool would read as an option. */
+/** What stops a tool from running on one asset: a setting the template needs and the asset lacks, or a value the tool
+ * would read as an option. */
 export function toolSettingBlockers(name: string, tool: ToolRule, asset: AssetView): Diagnostic[] {
   const subject = { assetId: asset.id, path: asset.path };
   const out: Diagnostic[] = [];

@@ -7,7 +7,8 @@ import path from 'node:path';
 export type SandboxProbe =
   { available: true; bwrap: string; version: string } | { available: false; reason: string; hint: string };
 
-/** Set to a bwrap path to use that one; `none` runs tools as if bubblewrap were missing (tests, or a broken install). */
+/** Set to a bwrap path to use that one; `none` runs tools as if bubblewrap were missing (tests, or a broken
+ * install). */
 export const BWRAP_ENV = 'PACKER_BWRAP';
 
 // Root entries bound read-only when they are folders (or recreated when they are symlinks, as on merged-/usr systems).
