@@ -47,7 +47,9 @@ function wrap(proto, name, label) {
     if (!active) return orig.apply(this, args);
     const t = performance.now();
     const out = orig.apply(this, args);
-    const done = () => { times[label] = (times[label] ?? 0) + performance.now() - t; };
+    const done = () => {
+      times[label] = (times[label] ?? 0) + performance.now() - t;
+    };
     if (out && typeof out.then === 'function') return out.finally(done);
     done();
     return out;
@@ -57,9 +59,16 @@ wrap(Workspace.prototype, 'planOnly', 'plan');
 wrap(WorkspaceObserver.prototype, 'refresh', 're-observe');
 wrap(RegistryStore.prototype, 'readText', 'registry readText');
 wrap(RegistryLines.prototype, 'serialize', 'registry serialise+validate (lines)');
-if (RegistryStore.prototype.stageChange) { wrap(RegistryStore.prototype, 'stageChange', 'registry stageChange total'); wrap(RegistryLines.prototype, 'applyChange', '  lines.applyChange (validate+splice+join)'); }
-if (RegistryStore.prototype.stage) { wrap(RegistryStore.prototype, 'stage', 'registry stage total (serialise+validate+diff+encode+sha256)'); wrap(RegistryStore.prototype, 'diskDigest', 'registry diskDigest'); } else wrap(RegistryStore.prototype, 'serialize', 'registry serialize total');
-if (Workspace.prototype.recordCommitted) wrap(Workspace.prototype, 'recordCommitted', 'audit+idempotency (recordCommitted)');
+if (RegistryStore.prototype.stageChange) {
+  wrap(RegistryStore.prototype, 'stageChange', 'registry stageChange total');
+  wrap(RegistryLines.prototype, 'applyChange', '  lines.applyChange (validate+splice+join)');
+}
+if (RegistryStore.prototype.stage) {
+  wrap(RegistryStore.prototype, 'stage', 'registry stage total (serialise+validate+diff+encode+sha256)');
+  wrap(RegistryStore.prototype, 'diskDigest', 'registry diskDigest');
+} else wrap(RegistryStore.prototype, 'serialize', 'registry serialize total');
+if (Workspace.prototype.recordCommitted)
+  wrap(Workspace.prototype, 'recordCommitted', 'audit+idempotency (recordCommitted)');
 wrap(JournalFile.prototype, 'write', 'journal write+fsync');
 wrap(JournalFile.prototype, 'remove', 'journal remove');
 wrap(RegistryStore.prototype, 'writeText', 'registry write+fsync+rename');
@@ -68,15 +77,38 @@ wrap(AuditLog.prototype, 'append', 'audit');
 wrap(IdempotencyStore.prototype, 'set', 'idempotency');
 wrap(RegistryStore.prototype, 'load', 'registry load');
 
-let fsyncs = 0, bytes = 0;
-for (const name of ['fsyncSync', 'fdatasyncSync']) { const o = fs[name]; fs[name] = (...a) => { if (!active) return o(...a); fsyncs++; const t = performance.now(); try { return o(...a); } finally { times['  (all fsyncs)'] = (times['  (all fsyncs)'] ?? 0) + performance.now() - t; } }; }
-const ow = fs.writeFileSync; fs.writeFileSync = (f, d, ...r) => { if (active && typeof d === 'string') bytes += typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength; return ow(f, d, ...r); };
-const ows = fs.writeSync; fs.writeSync = (fd, d, ...r) => { if (active) bytes += typeof d === 'string' ? Buffer.byteLength(d) : (r[1] ?? d.byteLength - (r[0] ?? 0)); return ows(fd, d, ...r); };
+let fsyncs = 0,
+  bytes = 0;
+for (const name of ['fsyncSync', 'fdatasyncSync']) {
+  const o = fs[name];
+  fs[name] = (...a) => {
+    if (!active) return o(...a);
+    fsyncs++;
+    const t = performance.now();
+    try {
+      return o(...a);
+    } finally {
+      times['  (all fsyncs)'] = (times['  (all fsyncs)'] ?? 0) + performance.now() - t;
+    }
+  };
+}
+const ow = fs.writeFileSync;
+fs.writeFileSync = (f, d, ...r) => {
+  if (active && typeof d === 'string') bytes += typeof d === 'string' ? Buffer.byteLength(d) : d.byteLength;
+  return ow(f, d, ...r);
+};
+const ows = fs.writeSync;
+fs.writeSync = (fd, d, ...r) => {
+  if (active) bytes += typeof d === 'string' ? Buffer.byteLength(d) : (r[1] ?? d.byteLength - (r[0] ?? 0));
+  return ows(fd, d, ...r);
+};
 syncBuiltinESMExports();
 
 let t = performance.now();
 const ws = await Workspace.open(root);
-console.log(`open: ${(performance.now() - t).toFixed(0)} ms, assets ${ws.state.entries.length}, registry v${ws.registry.version}`);
+console.log(
+  `open: ${(performance.now() - t).toFixed(0)} ms, assets ${ws.state.entries.length}, registry v${ws.registry.version}`,
+);
 if (ws.state.entries.length === 0) {
   t = performance.now();
   const r = await ws.apply({ type: 'register', paths: ['assets'] });
@@ -89,10 +121,14 @@ const perRun = [];
 for (let i = 0; i < runs + 3; i++) {
   const target = entries[(i * 7919) % entries.length].id;
   for (const k of Object.keys(times)) delete times[k];
-  fsyncs = 0; bytes = 0;
+  fsyncs = 0;
+  bytes = 0;
   active = true;
   t = performance.now();
-  await ws.apply({ type: 'update', target, addTags: [`x${Date.now()}${i}`] }, useKey ? { idempotencyKey: `k-${Date.now()}-${i}` } : {});
+  await ws.apply(
+    { type: 'update', target, addTags: [`x${Date.now()}${i}`] },
+    useKey ? { idempotencyKey: `k-${Date.now()}-${i}` } : {},
+  );
   const ms = performance.now() - t;
   active = false;
   if (i < 3) continue; // warm-up
@@ -102,7 +138,9 @@ for (let i = 0; i < runs + 3; i++) {
 }
 const sorted = [...samples].sort((a, b) => a - b);
 const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-console.log(`apply over ${runs}: p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, min ${sorted[0].toFixed(1)}, max ${sorted.at(-1).toFixed(1)}`);
+console.log(
+  `apply over ${runs}: p50 ${q(0.5).toFixed(1)} ms, p99 ${q(0.99).toFixed(1)} ms, min ${sorted[0].toFixed(1)}, max ${sorted.at(-1).toFixed(1)}`,
+);
 const labels = [...new Set(phases.flatMap(Object.keys))];
 for (const label of labels) {
   const v = phases.map((p) => p[label] ?? 0).sort((a, b) => a - b);
@@ -110,6 +148,8 @@ for (const label of labels) {
 }
 const fs50 = perRun.map((r) => r.fsyncs).sort((a, b) => a - b)[Math.floor(perRun.length / 2)];
 const by50 = perRun.map((r) => r.bytes).sort((a, b) => a - b)[Math.floor(perRun.length / 2)];
-console.log(`fsyncs/commit (p50): ${fs50}; bytes written via writeFileSync/writeSync (p50): ${(by50 / 1e6).toFixed(2)} MB`);
+console.log(
+  `fsyncs/commit (p50): ${fs50}; bytes written via writeFileSync/writeSync (p50): ${(by50 / 1e6).toFixed(2)} MB`,
+);
 await ws.close();
 if (generated) rmSync(generated, { recursive: true, force: true });

@@ -25,7 +25,10 @@ export interface PackSource {
 
 /** A source whose bytes did not match the digest the entry was planned with: nothing was renamed into place. */
 export class SourceMismatch extends Error {
-  constructor(readonly source: PackSource, readonly actual: string) {
+  constructor(
+    readonly source: PackSource,
+    readonly actual: string,
+  ) {
     super(`${source.file} does not match its expected digest`);
     this.name = 'SourceMismatch';
   }
@@ -67,14 +70,22 @@ export async function stagePack(
   const ordered = index.entries.map((entry) => byId.get(entry.id)!);
   const dir = path.dirname(files.manifest);
   const temp = path.join(dir, `.${files.name}.pack.tmp-${randomBytes(6).toString('hex')}`);
-  const result = await workers.stage({
-    temp,
-    index: indexBytes,
-    fileLength: index.fileLength,
-    entries: index.entries.map((entry, at) => ({
-      file: ordered[at]!.file, sourceOffset: ordered[at]!.offset, size: entry.size, digest: entry.digest, offset: entry.offset, crc: ordered[at]!.crc,
-    })),
-  }, signal);
+  const result = await workers.stage(
+    {
+      temp,
+      index: indexBytes,
+      fileLength: index.fileLength,
+      entries: index.entries.map((entry, at) => ({
+        file: ordered[at]!.file,
+        sourceOffset: ordered[at]!.offset,
+        size: entry.size,
+        digest: entry.digest,
+        offset: entry.offset,
+        crc: ordered[at]!.crc,
+      })),
+    },
+    signal,
+  );
   if ('cancelled' in result) throw cancelledError(signal);
   if ('mismatch' in result) throw new SourceMismatch(ordered[result.mismatch]!, result.actual);
   if (signal?.aborted) {
@@ -82,8 +93,23 @@ export async function stagePack(
     throw cancelledError(signal);
   }
   const file = contentAddressedName(files.name, result.digest);
-  const manifest: PackManifest = { ...manifestBase, file, digest: result.digest, bytes: index.fileLength, entries: index.entries };
-  return { temp, target: path.join(dir, file), manifestTarget: files.manifest, digest: result.digest, bytes: index.fileLength, index, manifest, crcs: result.crcs };
+  const manifest: PackManifest = {
+    ...manifestBase,
+    file,
+    digest: result.digest,
+    bytes: index.fileLength,
+    entries: index.entries,
+  };
+  return {
+    temp,
+    target: path.join(dir, file),
+    manifestTarget: files.manifest,
+    digest: result.digest,
+    bytes: index.fileLength,
+    index,
+    manifest,
+    crcs: result.crcs,
+  };
 }
 
 /**

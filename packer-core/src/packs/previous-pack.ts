@@ -35,7 +35,13 @@ const inputsFile = (stateDir: string, name: string): string => path.join(stateDi
  * outputs it still needs out of this version by byte range instead of looking up, reading and re-hashing every
  * one from the cache. Best effort: without it, a build only does more work.
  */
-export function savePackInputs(stateDir: string, name: string, digest: string, entries: readonly PlannedEntry[], crcs?: readonly number[] | null): void {
+export function savePackInputs(
+  stateDir: string,
+  name: string,
+  digest: string,
+  entries: readonly PlannedEntry[],
+  crcs?: readonly number[] | null,
+): void {
   const file = inputsFile(stateDir, name);
   const content: PackInputsFile = {
     version: 1,

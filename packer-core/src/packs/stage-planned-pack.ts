@@ -51,13 +51,23 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
   for (;;) {
     await jobs?.repairsSettled();
     const fromJobs = packed ? pack.entries.filter((entry) => !packed!.has(entry.cacheKey)) : pack.entries;
-    const cacheHits = pack.entries.length - fromJobs.length + fromJobs.filter((entry) => jobs!.isCacheHit(entry.cacheKey)).length;
-    if (fromJobs.some((entry) => jobs!.hasFailed(entry.cacheKey))) return { report: { ...base, status: 'failed', bytes: 0, cacheHits } };
+    const cacheHits =
+      pack.entries.length - fromJobs.length + fromJobs.filter((entry) => jobs!.isCacheHit(entry.cacheKey)).length;
+    if (fromJobs.some((entry) => jobs!.hasFailed(entry.cacheKey)))
+      return { report: { ...base, status: 'failed', bytes: 0, cacheHits } };
     const sources = pack.entries.map((entry): PackSource => {
       const output = packed?.get(entry.cacheKey);
       if (!output) return jobs!.sourceOf(entry);
       return {
-        entry: { id: entry.assetId, name: entry.name, path: entry.path, kind: entry.kind, size: output.size, digest: output.digest, metadata: output.metadata },
+        entry: {
+          id: entry.assetId,
+          name: entry.name,
+          path: entry.path,
+          kind: entry.kind,
+          size: output.size,
+          digest: output.digest,
+          metadata: output.metadata,
+        },
         file: output.file,
         offset: output.offset,
         fromCache: false,
@@ -70,18 +80,32 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
     const { headerDigest } = layout.index;
     const previous = input.buildState.get(pack.name);
     if (previous && input.buildState.isCurrent(files, headerDigest)) {
-      return { report: { ...base, status: 'unchanged', digest: previous.digest, bytes: previous.bytes, cacheHits }, headerDigest };
+      return {
+        report: { ...base, status: 'unchanged', digest: previous.digest, bytes: previous.bytes, cacheHits },
+        headerDigest,
+      };
     }
     try {
-      const staged = await stagePack(files, sources, {
-        format: 'packer-pack-manifest',
-        version: PACK_FORMAT_VERSION,
-        pack: pack.name,
-        project: input.project,
-        revision: input.revision,
-      }, input.workers, input.signal, layout);
+      const staged = await stagePack(
+        files,
+        sources,
+        {
+          format: 'packer-pack-manifest',
+          version: PACK_FORMAT_VERSION,
+          pack: pack.name,
+          project: input.project,
+          revision: input.revision,
+        },
+        input.workers,
+        input.signal,
+        layout,
+      );
       const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.manifest.file}`;
-      return { report: { ...base, file, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits }, staged, headerDigest };
+      return {
+        report: { ...base, file, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits },
+        staged,
+        headerDigest,
+      };
     } catch (error) {
       if (!(error instanceof SourceMismatch)) throw error;
       const key = error.source.cacheKey;
@@ -90,7 +114,14 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
         packed = undefined;
         jobs = await input.jobsForAll(pack.entries);
       } else if (!error.source.fromCache) jobs!.fail(key, changedDuringBuild(), input.tracker);
-      else if (repaired.has(key)) jobs!.fail(key, new ProcessorFailure('its cached output failed the digest check again right after being rebuilt (is the disk healthy?)'), input.tracker);
+      else if (repaired.has(key))
+        jobs!.fail(
+          key,
+          new ProcessorFailure(
+            'its cached output failed the digest check again right after being rebuilt (is the disk healthy?)',
+          ),
+          input.tracker,
+        );
       else {
         repaired.add(key);
         await jobs!.repair(key, input.tracker);

@@ -27,7 +27,8 @@ export interface StageJob {
  * `digest` of the whole file once written and fsynced, with each entry's CRC-32 (null where zlib has none), or
  * the first entry whose bytes did not match.
  */
-export type StageResult = { digest: string; crcs: number[] | null } | { mismatch: number; actual: string } | { cancelled: true };
+export type StageResult =
+  { digest: string; crcs: number[] | null } | { mismatch: number; actual: string } | { cancelled: true };
 
 // Evaluated from source text so it runs the same from TypeScript sources and compiled dist (like hashFiles).
 // Synchronous I/O in a worker: no thread-pool round trip per small file, and the daemon's event loop stays free.
@@ -135,17 +136,20 @@ export class StageWorkers {
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();
     try {
-      const result = await new Promise<StageResult | { error: { message: string; code?: string } }>((resolve, reject) => {
-        const onError = (error: unknown): void => reject(error);
-        worker.once('error', onError);
-        worker.once('message', (message: StageResult) => {
-          worker.off('error', onError);
-          resolve(message);
-        });
-        worker.postMessage({ job, cancel });
-      });
+      const result = await new Promise<StageResult | { error: { message: string; code?: string } }>(
+        (resolve, reject) => {
+          const onError = (error: unknown): void => reject(error);
+          worker.once('error', onError);
+          worker.once('message', (message: StageResult) => {
+            worker.off('error', onError);
+            resolve(message);
+          });
+          worker.postMessage({ job, cancel });
+        },
+      );
       this.idle.push(worker);
-      if ('error' in result) throw Object.assign(new Error(result.error.message), result.error.code ? { code: result.error.code } : {});
+      if ('error' in result)
+        throw Object.assign(new Error(result.error.message), result.error.code ? { code: result.error.code } : {});
       return result;
     } catch (error) {
       if (!this.idle.includes(worker)) this.forget(worker);

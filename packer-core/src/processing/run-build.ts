@@ -55,11 +55,15 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   const state = workspace.state;
   const plan = planBuild(state, { packs: options.packs });
   if (plan.blockers.length > 0) {
-    throw new PackerError('BLOCKED', `The build has ${plan.blockers.length} blocker(s); nothing was written. First: ${plan.blockers[0]!.message}`, {
-      blockers: plan.blockers,
-      warnings: plan.warnings,
-      revision: plan.revision,
-    });
+    throw new PackerError(
+      'BLOCKED',
+      `The build has ${plan.blockers.length} blocker(s); nothing was written. First: ${plan.blockers[0]!.message}`,
+      {
+        blockers: plan.blockers,
+        warnings: plan.warnings,
+        revision: plan.revision,
+      },
+    );
   }
   const { config } = state;
   const buildDir = buildDirOf(workspace.root, config).absolute;
@@ -74,12 +78,18 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     const inputs = packInputFingerprint(pack, config.name);
     if (buildState.isUpToDate(files, inputs)) return { pack, files, inputs, upToDate: true as const };
     const previous = buildState.get(pack.name);
-    const packed = previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
+    const packed =
+      previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
     return { pack, files, inputs, upToDate: false as const, packed };
   });
   const distinct = new Map<string, PlannedEntry>();
   for (const { entries } of plan.packs) for (const entry of entries) distinct.set(entry.assetId, entry);
-  const needed = packs.filter((item) => !item.upToDate).map((item) => ({ name: item.pack.name, entries: item.packed ? item.pack.entries.filter((entry) => !item.packed!.has(entry.cacheKey)) : item.pack.entries }));
+  const needed = packs
+    .filter((item) => !item.upToDate)
+    .map((item) => ({
+      name: item.pack.name,
+      entries: item.packed ? item.pack.entries.filter((entry) => !item.packed!.has(entry.cacheKey)) : item.pack.entries,
+    }));
   const remoteCache = remoteCacheFor(workspace.root, config.remoteCache);
   const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
   const allJobs: BuildJobs[] = [];
@@ -101,7 +111,13 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     return cache.cache;
   };
   const newJobs = async (packsToRun: PlannedPack[]): Promise<BuildJobs> => {
-    const jobs = new BuildJobs({ revision: plan.revision, packs: packsToRun, blockers: [], warnings: [] }, await openCache(), workspace.root, signal, remote);
+    const jobs = new BuildJobs(
+      { revision: plan.revision, packs: packsToRun, blockers: [], warnings: [] },
+      await openCache(),
+      workspace.root,
+      signal,
+      remote,
+    );
     allJobs.push(jobs);
     return jobs;
   };
@@ -136,15 +152,39 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       const { pack, files, inputs } = item;
       if (item.upToDate) {
         const previous = buildState.get(pack.name)!;
-        const report = { pack: pack.name, file: files.relativePack, entries: pack.entries.length, status: 'unchanged' as const, digest: previous.digest, bytes: previous.bytes, cacheHits: pack.entries.length };
+        const report = {
+          pack: pack.name,
+          file: files.relativePack,
+          entries: pack.entries.length,
+          status: 'unchanged' as const,
+          digest: previous.digest,
+          bytes: previous.bytes,
+          cacheHits: pack.entries.length,
+        };
         slots[index] = { report, files, inputs, upToDate: true, durationMs: Math.round(performance.now() - startedAt) };
         return;
       }
       tracker.report(files.relativePack);
       const outcome = await stagePlannedPack({
-        pack, files, jobs, packed: item.packed, jobsForAll, tracker, buildState, signal, workers, project: config.name, revision: plan.revision,
+        pack,
+        files,
+        jobs,
+        packed: item.packed,
+        jobsForAll,
+        tracker,
+        buildState,
+        signal,
+        workers,
+        project: config.name,
+        revision: plan.revision,
       });
-      slots[index] = { ...outcome, files, inputs, upToDate: false, durationMs: Math.round(performance.now() - startedAt) };
+      slots[index] = {
+        ...outcome,
+        files,
+        inputs,
+        upToDate: false,
+        durationMs: Math.round(performance.now() - startedAt),
+      };
     }).finally(() => outcomes.push(...slots.filter(Boolean)));
     throwIfCancelled(signal);
   } catch (error) {
@@ -163,11 +203,28 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   let recorded = false;
   for (const { report, staged, headerDigest, files, inputs, upToDate } of outcomes) {
     if (upToDate || report.status === 'failed' || !headerDigest || !report.digest) continue;
-    const info = { pack: report.pack, digest: report.digest, entries: report.entries, bytes: report.bytes, revision: plan.revision, builtAt };
+    const info = {
+      pack: report.pack,
+      digest: report.digest,
+      entries: report.entries,
+      bytes: report.bytes,
+      revision: plan.revision,
+      builtAt,
+    };
     const entries = entriesOf.get(report.pack)!;
     if (staged) {
       const previous = buildState.get(files.name);
-      toCommit.push({ files, staged, info, headerDigest, inputs, entries, ...(previous && buildState.wrote(files) ? { previous: { file: path.basename(files.pack), digest: previous.digest } } : {}) });
+      toCommit.push({
+        files,
+        staged,
+        info,
+        headerDigest,
+        inputs,
+        entries,
+        ...(previous && buildState.wrote(files)
+          ? { previous: { file: path.basename(files.pack), digest: previous.digest } }
+          : {}),
+      });
     } else {
       // Unchanged by its index, built before input fingerprints were kept: remember them from now on.
       buildState.record(files, info, headerDigest, inputs);
@@ -177,18 +234,37 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   }
   const crash = options.crashHook;
   crash?.('build:packs-staged');
-  const commit = commitPacks({ projectRoot: workspace.root, config, stateDir: workspace.stateDir, packs: toCommit, operationId: options.operationId, manifestedFile: buildState.manifestedFile }, crash);
-  for (const { files, staged, info, headerDigest, inputs } of toCommit) buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
+  const commit = commitPacks(
+    {
+      projectRoot: workspace.root,
+      config,
+      stateDir: workspace.stateDir,
+      packs: toCommit,
+      operationId: options.operationId,
+      manifestedFile: buildState.manifestedFile,
+    },
+    crash,
+  );
+  for (const { files, staged, info, headerDigest, inputs } of toCommit)
+    buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
   if (toCommit.length > 0 || recorded) buildState.save();
   crash?.('build:state-saved');
-  for (const { files, staged, entries } of toCommit) savePackInputs(workspace.stateDir, files.name, staged.digest, entries, staged.crcs);
+  for (const { files, staged, entries } of toCommit)
+    savePackInputs(workspace.stateDir, files.name, staged.digest, entries, staged.crcs);
   commit.finish();
   // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot
   // says.
   const lastBuilds = buildState.lastBuilds(config.packs.map((rule) => rule.name));
   const packDiagnostics = checkPacks(workspace.root, config, buildState);
   const current = workspace.state.snapshot;
-  const same = toCommit.length === 0 && !recorded && sameJson(current.lastBuilds, lastBuilds) && sameJson(current.diagnostics.filter((item) => item.code === 'PACK_UNVERIFIED'), packDiagnostics);
+  const same =
+    toCommit.length === 0 &&
+    !recorded &&
+    sameJson(current.lastBuilds, lastBuilds) &&
+    sameJson(
+      current.diagnostics.filter((item) => item.code === 'PACK_UNVERIFIED'),
+      packDiagnostics,
+    );
   const after = same ? workspace.state : await workspace.recordBuilds(lastBuilds, packDiagnostics);
   const failures: Diagnostic[] = failuresOf(allJobs);
   const report: BuildReport = {
@@ -204,10 +280,14 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     ...(remote ? { remote: remote.stats } : {}),
   };
   if (failures.length > 0) {
-    throw new PackerError('BLOCKED', `${failures.length} asset(s) failed to build; packs holding them were left as they were. First: ${failures[0]!.message}`, {
-      blockers: failures,
-      report,
-    });
+    throw new PackerError(
+      'BLOCKED',
+      `${failures.length} asset(s) failed to build; packs holding them were left as they were. First: ${failures[0]!.message}`,
+      {
+        blockers: failures,
+        report,
+      },
+    );
   }
   return report;
 }
