@@ -8,6 +8,24 @@ const [{ runFastPath }, { commandLine }] = await Promise.all([
 ]);
 const argv = commandLine(process.argv.slice(2));
 if (!(await runFastPath(argv))) {
-  const { execute } = await import('@oclif/core');
-  await execute({ dir: import.meta.url, args: argv });
+  // oclif's execute(), except that a failing command's output is written out before oclif's handle() calls
+  // process.exit: a pipe holds 64 KiB, and the rest of a --json answer (check with blockers exits 1) would be lost.
+  const { flush, handle, run } = await import('@oclif/core');
+  try {
+    await run(argv, import.meta.url);
+    await flush();
+  } catch (error) {
+    await drained(process.stdout);
+    await handle(error);
+  }
+}
+
+/** Resolves once everything written to `stream` has been handed to the OS (or the reader went away). */
+function drained(stream) {
+  if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once('drain', resolve);
+    stream.once('error', resolve);
+    stream.once('close', resolve);
+  });
 }
