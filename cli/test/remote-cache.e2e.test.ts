@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import { findNginx, startNginxCache, type NginxCache } from '@packer/fixtures';
@@ -92,6 +92,8 @@ describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeou
     // The server goes away: the next build (empty local cache) completes locally with a REMOTE_CACHE warning.
     const pruned = await packer(root, ['cache', 'prune', '--yes', '--json'], { env });
     expect(pruned.json<MethodResult<'cache.prune'>>().stats.entries).toBe(0);
+    // Without its packs too: up-to-date packs would make the next build a no-op that never asks any cache.
+    rmSync(path.join(root, 'build'), { recursive: true, force: true });
     nginx.kill();
     onTestFinished(() => nginx.start());
     const b = await packer(root, ['build', '--json'], { env, timeoutMs: 60_000 });
@@ -138,6 +140,10 @@ describe.skipIf(!NGINX)('remote cache through the real bin and daemon', { timeou
     >();
     expect(pruned).toMatchObject({ removedEntries: 45, stats: { entries: 0, liveBytes: 0, diskBytes: 0 } });
     expect(pruned.freedBytes).toBeGreaterThan(0);
+    // Up-to-date packs alone make a build a no-op; without them and without a cache, everything is processed again.
+    const untouched = (await packer(root, ['build', '--json'], { env, timeoutMs: 60_000 })).json<BuildReport>();
+    expect(untouched.counts.processed).toBe(0);
+    rmSync(path.join(root, 'build'), { recursive: true, force: true });
     const rebuilt = (await packer(root, ['build', '--json'], { env, timeoutMs: 60_000 })).json<BuildReport>();
     expect(rebuilt.counts.processed).toBe(45);
   });
