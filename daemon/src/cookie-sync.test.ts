@@ -63,7 +63,7 @@ describe('CookieSync', () => {
 describe('removeStaleCookies', () => {
   /** The pid of a process that has exited and been reaped: no live daemon has it. */
   function deadPid(): number {
-    return spawnSync(process.execPath, ['-e', '0']).pid!;
+    return spawnSync(process.execPath, ['-e', '0']).pid;
   }
 
   it('removes only empty regular files named exactly .packer-cookie-<dead pid>-<n> at the top of each root', () => {

@@ -1,16 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DaemonClient } from '@packer/client';
 import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
@@ -126,7 +117,7 @@ describe('read-your-writes cookie files a killed daemon left behind', () => {
     await client.subscribe({ onEvent: recorder.onEvent });
     const extra = path.join(daemon.root, 'extra');
     mkdirSync(extra);
-    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
     const cookie = path.join(extra, `.packer-cookie-${dead}-1`);
     writeFileSync(cookie, '');
     writeFileSync(path.join(extra, 'hero.png'), 'png');

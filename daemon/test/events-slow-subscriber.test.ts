@@ -195,7 +195,7 @@ async function pausableClient(
     async () => {
       socket = await openSocket(socketPath);
       const connection = new RpcConnection(socketTransport(socket));
-      connection.onNotification('events.closed', (params) => closed.push(params as Closed));
+      connection.onNotification('events.closed', (params) => closed.push(params));
       const hello = await connection.call('daemon.hello', { client: 'pausable', protocolVersion: PROTOCOL_VERSION });
       return { connection, hello };
     },

@@ -125,7 +125,7 @@ describe('EventLog.cursorStatus', () => {
     return dir;
   };
   const append = (log: InstanceType<typeof EventLog>) =>
-    log.append({ type: 'daemon.stopping', payload: { reason: 'test' } } as never);
+    log.append({ type: 'daemon.stopping', payload: { reason: 'test' } });
 
   it("honours the previous generation's cursors on disk and a hello cursor handed out before the first event", () => {
     const dir = logDir();

@@ -273,8 +273,8 @@ async function startFakeDaemon(root: string, mode: 'polite' | 'stubborn'): Promi
   });
   await new Promise<void>((resolve, reject) => {
     let buffer = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
       buffer += chunk;
       for (let index = buffer.indexOf('\n'); index !== -1; index = buffer.indexOf('\n')) {
         const line = buffer.slice(0, index);

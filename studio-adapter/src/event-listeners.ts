@@ -5,8 +5,8 @@ export class EventListeners<Events> {
   on<K extends keyof Events>(type: K, listener: (value: Events[K]) => void): () => void {
     let set = this.sets.get(type);
     if (!set) this.sets.set(type, (set = new Set()));
-    set.add(listener as (value: never) => void);
-    return () => set.delete(listener as (value: never) => void);
+    set.add(listener);
+    return () => set.delete(listener);
   }
 
   emit<K extends keyof Events>(type: K, value: Events[K]): void {

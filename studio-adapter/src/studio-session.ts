@@ -238,6 +238,9 @@ export class StudioSession {
         this.noteDivergence(payload.revision, payload.count);
         break;
       }
+      default:
+        // Every other event only feeds the activity above and the 'event' listeners below.
+        break;
     }
     this.emit('event', event);
   }

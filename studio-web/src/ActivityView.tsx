@@ -45,7 +45,7 @@ export function ActivityView({ session, activity }: ActivityViewProps) {
           <ActivityItem
             key={row.operationId}
             row={row}
-            onCancel={() => session.cancel(row.operationId).catch(setError)}
+            onCancel={() => void session.cancel(row.operationId).catch(setError)}
           />
         ))}
       </ul>

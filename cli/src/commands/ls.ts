@@ -27,8 +27,8 @@ export default class Ls extends PackerCommand<typeof Ls> {
     const prefix = this.args.prefix === undefined ? undefined : this.projectPath(this.args.prefix);
     const items: AssetListItem[] = [];
     let page: string | undefined;
-    let revision = 0;
-    let total = 0;
+    let revision: number;
+    let total: number;
     do {
       const answer = await client.call('assets.list', {
         sync: page === undefined,

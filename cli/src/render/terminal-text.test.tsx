@@ -124,7 +124,7 @@ describe('every human renderer escapes what it quotes', () => {
       type: 'failed',
       time: '2026-01-01T00:00:00.300Z',
       payload: { kind: 'build', error: { code: 'BLOCKED', message: `${HOSTILE} failed`, data: {} } },
-    } as EventEnvelope);
+    });
     const running = render(<OperationView state={state} />);
     const frames = [running.lastFrame() ?? ''];
     running.rerender(<OperationView state={failed} />);

@@ -24,7 +24,7 @@ export function openInBrowser(url: string, warn: (message: string) => void): () 
       : process.platform === 'win32'
         ? ['cmd', ['/c', 'start', '""', target]]
         : ['xdg-open', [target]];
-  const child = spawn(command, args as string[], { detached: true, stdio: 'ignore' });
+  const child = spawn(command, args, { detached: true, stdio: 'ignore' });
   child.once('error', (error) =>
     warn(`Could not open a browser (${command}: ${error.message}); open the URL above yourself.`),
   );

@@ -73,9 +73,8 @@ export class TmuxSession {
     timeoutMs: number,
   ): Promise<string> {
     const deadline = Date.now() + timeoutMs;
-    let screen = '';
     for (;;) {
-      screen = await this.screen();
+      const screen = await this.screen();
       if (await predicate(screen)) return screen;
       if (Date.now() > deadline)
         throw new Error(`timed out after ${timeoutMs} ms waiting until the screen shows ${what}; it shows:\n${screen}`);

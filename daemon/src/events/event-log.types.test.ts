@@ -20,19 +20,20 @@ export function publishIsTyped(log: EventLog, emitLifecycle: EmitLifecycle, emit
   log.append({ type: 'queued', operationId: 'op_1', sequence: 1, payload: { done: 1 } });
   // @ts-expect-error `previousRevision` and `cause` are missing
   log.append({ type: 'snapshot.changed', payload: { revision: 2 } });
-  // @ts-expect-error `kind` must be an operation kind
   log.append({
     type: 'failed',
     operationId: 'op_1',
     sequence: 2,
+    // @ts-expect-error `kind` must be an operation kind
     payload: { kind: 'compile', error: { code: 'INTERNAL', message: 'x' } },
   });
-  // @ts-expect-error the lane makes lifecycle events only
   emitLifecycle({
+    // @ts-expect-error the lane makes lifecycle events only
     type: 'snapshot.changed',
     operationId: 'op_1',
     sequence: 1,
     time: '',
+    // @ts-expect-error nor carries their payloads
     payload: { revision: 2, previousRevision: 1, cause: 'x' },
   });
   // @ts-expect-error `done` is a number
@@ -52,7 +53,7 @@ export function publishIsTyped(log: EventLog, emitLifecycle: EmitLifecycle, emit
   // A failed event's error is one of the packer's: a stable code, and that code's data.
   expectTypeOf<{
     type: 'failed';
-    payload: { kind: 'build'; error: { code: 'OOPS'; message: string; data: {} } };
+    payload: { kind: 'build'; error: { code: 'OOPS'; message: string; data: Record<string, never> } };
   }>().not.toExtend<EventLogInput<'failed'>>();
 }
 

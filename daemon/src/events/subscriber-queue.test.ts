@@ -10,7 +10,7 @@ import {
   type EventEnvelope,
   type EventType,
 } from '@packer/core/contract';
-import { EventLog, type EventLogInput } from './event-log.js';
+import { EventLog } from './event-log.js';
 import { SubscriberQueue, type EventSink, type QueueOverflow } from './subscriber-queue.js';
 
 /** A sink that takes `budget` more events before reporting full; `drain()` refills it like a socket's 'drain'. */

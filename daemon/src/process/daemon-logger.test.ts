@@ -68,7 +68,7 @@ describe('DaemonLogger', () => {
     const logger = new DaemonLogger(file, { maxBytes: 1024 * 1024 });
     const deep: Record<string, unknown> = {};
     let cursor = deep;
-    for (let i = 0; i < 50; i++) cursor = (cursor.next = {}) as Record<string, unknown>;
+    for (let i = 0; i < 50; i++) cursor = cursor.next = {};
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     logger.info('x'.repeat(10_000), {

@@ -5,7 +5,7 @@ import type { RegistryStore } from '../registry/registry-store.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { parseRegistry } from '../registry/registry-codec.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { JournalFile, type Journal, type JournalStep, type StoredJournal } from './journal-file.js';
+import type { JournalFile, Journal, JournalStep, StoredJournal } from './journal-file.js';
 import { JOURNAL_DISPLAY_PATH, parseJournal, unreadableJournal } from './journal-schema.js';
 import { lazySide, rebuildRegistry, type RegistrySides } from './registry-change.js';
 import { redoStep, undoStep } from './step-runner.js';

@@ -332,6 +332,7 @@ describe('crash recovery: the process is killed (SIGKILL) mid-commit', () => {
     } catch (error) {
       throw new Error(
         `tsc -b packer-core failed, so the child process has no compiled core to run:\n${String((error as { stdout?: Buffer }).stdout ?? error)}`,
+        { cause: error },
       );
     }
     prepared = await prepare(SCENARIOS.find((scenario) => scenario.name === 'move file')!);

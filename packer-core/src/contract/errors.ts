@@ -282,7 +282,7 @@ export class PackerError<C extends ErrorCode = ErrorCode> extends Error {
 
   /** Serialisable form for the wire and for `--json` output. */
   toJSON(): PackerErrorJSON<C> {
-    return { code: this.code, message: this.message, data: this.data } as PackerErrorJSON<C>;
+    return { code: this.code, message: this.message, data: this.data };
   }
 }
 

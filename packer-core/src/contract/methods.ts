@@ -29,7 +29,7 @@ import {
   VerifyResult,
 } from './build-schema.js';
 
-import { AUDIT_RECORD_ITEMS, PAGE_SIZES, PROTOCOL_VERSION } from './runtime-constants.js';
+import { AUDIT_RECORD_ITEMS, PAGE_SIZES } from './runtime-constants.js';
 
 export {
   PROTOCOL_VERSION,

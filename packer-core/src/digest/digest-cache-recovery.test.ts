@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FileStat } from '../scan/scanner.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { DigestCache } from './digest-cache.js';
@@ -118,11 +117,7 @@ describe('a damaged digest store is a cache: discarded, reported, rebuilt; the o
     // Enough rows that the store spans a few hundred pages.
     const filler = new DigestCache(path.dirname(store));
     for (let index = 0; index < 20_000; index++)
-      filler.set(
-        `assets/gone/file-${index}.png`,
-        { size: index, mtimeMs: 1, ino: index } as FileStat,
-        sha256(String(index)),
-      );
+      filler.set(`assets/gone/file-${index}.png`, { size: index, mtimeMs: 1, ino: index }, sha256(String(index)));
     await filler.close();
     damage(store);
     const ws = await open(root);

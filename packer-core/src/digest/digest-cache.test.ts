@@ -159,7 +159,7 @@ describe('DigestCache', () => {
     const root = await registeredProject();
     const stateDir = path.join(root, '.packer');
     const stale = new DigestCache(stateDir);
-    stale.set('assets/gone.png', { size: 1, mtimeMs: 1, ino: 1 } as FileStat, sha256('gone'));
+    stale.set('assets/gone.png', { size: 1, mtimeMs: 1, ino: 1 }, sha256('gone'));
     await stale.close();
     await (await Workspace.open(root)).close();
     const after = new DigestCache(stateDir);

@@ -193,7 +193,7 @@ export class DigestCache {
       if (parsed.version === 1 && parsed.rows) {
         for (const [key, row] of Object.entries(parsed.rows)) {
           if (Array.isArray(row) && row.length === 4 && typeof row[3] === 'string' && /^[0-9a-f]{64}$/.test(row[3])) {
-            this.set(key, { size: row[0], mtimeMs: row[1], ino: row[2] } as FileStat, row[3]);
+            this.set(key, { size: row[0], mtimeMs: row[1], ino: row[2] }, row[3]);
           }
         }
       }

@@ -84,9 +84,9 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   }
   // Observed paths keep their exact case, so on a case-insensitive disk a case-only rename finds nothing here; a file
   // found here is a different file (e.g. `Hero.png` beside `hero.png` on Linux) that the move would overwrite.
-  const occupied = [...state.files.keys()].find((file) => isSameOrInside(file, target!));
+  const occupied = [...state.files.keys()].find((file) => isSameOrInside(file, target));
   const registeredAtTarget = state.snapshot.assets.find(
-    (asset) => isSameOrInside(asset.path, target!) && !isSameOrInside(asset.path, source),
+    (asset) => isSameOrInside(asset.path, target) && !isSameOrInside(asset.path, source),
   );
   if (occupied !== undefined || registeredAtTarget) {
     const what = occupied ?? registeredAtTarget!.path;
@@ -107,7 +107,7 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
     );
   const collides = [...state.byPath.keys(), ...state.untrackedByPath.keys()].find(
     // The exact same path is the target itself (TARGET_EXISTS above), not a case collision.
-    (other) => other.toLowerCase() === target!.toLowerCase() && other !== source && other !== target,
+    (other) => other.toLowerCase() === target.toLowerCase() && other !== source && other !== target,
   );
   if (collides)
     builder.report(

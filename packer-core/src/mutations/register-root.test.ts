@@ -10,7 +10,7 @@ describe('registering the project root', () => {
     const root = makeTempProject(FILES, { ...TEST_CONFIG, assetRoots: ['assets', 'other'] });
     const ws = await Workspace.open(root);
     for (const input of ['.', './', root, path.join(root, '.')]) {
-      const plan = await ws.preview({ type: 'register', paths: [input] });
+      const plan = ws.preview({ type: 'register', paths: [input] });
       expect(plan.blockers, input).toEqual([]);
       expect(plan.registryMutations.map((item) => (item.op === 'add' ? item.entry.path : '')).sort(), input).toEqual([
         'assets/a.png',

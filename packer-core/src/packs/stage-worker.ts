@@ -138,7 +138,7 @@ export class StageWorkers {
     try {
       const result = await new Promise<StageResult | { error: { message: string; code?: string } }>(
         (resolve, reject) => {
-          const onError = (error: unknown): void => reject(error);
+          const onError = (error: Error): void => reject(error);
           worker.once('error', onError);
           worker.once('message', (message: StageResult) => {
             worker.off('error', onError);

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { BuildReport, PackManifest, VerifyResult, type PackEntryInfo } from '../contract/build-schema.js';
+import { PackManifest, type BuildReport, type PackEntryInfo, type VerifyResult } from '../contract/build-schema.js';
 import { Methods, type MethodParams, type MethodResult } from '../contract/methods.js';
 import type { BuildProgress } from './build-progress.js';
 

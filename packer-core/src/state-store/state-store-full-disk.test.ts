@@ -48,7 +48,7 @@ function fillDisk(): string {
   return filler;
 }
 
-const stat = (index: number): FileStat => ({ size: index, mtimeMs: 1, ino: index }) as FileStat;
+const stat = (index: number): FileStat => ({ size: index, mtimeMs: 1, ino: index });
 const digest = (index: number): string => index.toString(16).padStart(64, '0');
 
 describe('state stores on a full disk (real tmpfs)', () => {

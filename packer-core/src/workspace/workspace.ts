@@ -131,14 +131,9 @@ export class Workspace {
    * Re-plans against the current state, refuses on blockers or a moved revision, then commits registry and
    * disk together through the journal. Serialised with every other write of this workspace.
    */
-  apply(input: unknown, options: ApplyCallOptions = {}): Promise<ApplyResult> {
-    let mutation: Mutation;
-    try {
-      mutation = parseMutation(input);
-    } catch (error) {
-      // An async API reports bad input as a rejection, never a synchronous throw a `.catch` would miss.
-      return Promise.reject(error);
-    }
+  async apply(input: unknown, options: ApplyCallOptions = {}): Promise<ApplyResult> {
+    // async: bad input is reported as a rejection, never a synchronous throw a `.catch` would miss.
+    const mutation = parseMutation(input);
     return this.exclusive(() => this.applyNow(mutation, options));
   }
 
@@ -338,7 +333,7 @@ export class Workspace {
       const record = auditRecord(operationId, actor, mutation, 'applied', revisionBefore, revisionAfter, plan);
       const idempotency = options.idempotencyKey ? { key: options.idempotencyKey, mutationHash, result } : undefined;
       if (!changes) {
-        this.recordCommitted({ audit: record, idempotency } as Journal);
+        this.recordCommitted({ audit: record, idempotency });
         return result;
       }
       // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.

@@ -127,5 +127,5 @@ function walk(
     if (expanded) walk(node.folders.get(name)!, path, depth + 1, collapsed, rows);
   }
   const files = [...node.files].sort((a, b) => byName(a.name, b.name) || byName(a.row.key, b.row.key));
-  for (const file of files) rows.push({ ...file.row, name: file.name, depth } as NavigatorAssetRow);
+  for (const file of files) rows.push({ ...file.row, name: file.name, depth });
 }

@@ -28,10 +28,10 @@ export async function startStudio(root: string): Promise<StudioProcess> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const line = await new Promise<string>((resolve, reject) => {
     let stdout = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const end = stdout.indexOf('\n');
       if (end !== -1) resolve(stdout.slice(0, end));
@@ -99,10 +99,7 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** Waits until the page holds exactly `count` elements matching `selector`. */
 export async function waitForCount(page: Page, selector: string, count: number): Promise<void> {
-  await page.waitForFunction(([css, n]) => document.querySelectorAll(css as string).length === n, [
-    selector,
-    count,
-  ] as const);
+  await page.waitForFunction(([css, n]) => document.querySelectorAll(css).length === n, [selector, count] as const);
 }
 
 export const chromiumAvailable = (): boolean => existsSync(CHROMIUM);

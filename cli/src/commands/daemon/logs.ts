@@ -23,7 +23,7 @@ export default class DaemonLogs extends PackerCommand<typeof DaemonLogs> {
     });
     if (!this.jsonEnabled()) {
       if (entries.length === 0) this.log(terminalText(`No daemon log yet (${file}).`));
-      for (const entry of entries as Record<string, unknown>[]) {
+      for (const entry of entries) {
         const { time, level, message, pid, ...rest } = entry;
         this.log(
           terminalText(
