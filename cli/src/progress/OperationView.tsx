@@ -38,9 +38,17 @@ export function OperationView({ state }: OperationViewProps) {
         </Text>
       ) : null}
       {state.remote ? (
-        <Text color={state.remote.state === 'ok' ? undefined : 'yellow'}> {t(remoteLine(state.remote))}</Text>
+        <Text color={state.remote.state === 'ok' ? undefined : 'yellow'}>
+          {'  '}
+          {t(remoteLine(state.remote))}
+        </Text>
       ) : null}
-      {state.current && state.phase === 'running' ? <Text color="gray"> {t(state.current)}</Text> : null}
+      {state.current && state.phase === 'running' ? (
+        <Text color="gray">
+          {'  '}
+          {t(state.current)}
+        </Text>
+      ) : null}
       {state.warnings.slice(-5).map((warning, index) => (
         <Text key={index} color="yellow">
           {'  '}! {t(warning.code)} {t(warning.message)}

@@ -30,7 +30,9 @@ export function Dashboard({ projectName, summary, health, operations, recent, re
   return (
     <Box flexDirection="column">
       <Text bold>
-        packer top — {t(projectName)} revision {summary?.revision ?? '…'}{' '}
+        packer top — {t(projectName)}
+        {'  '}revision {summary?.revision ?? '…'}
+        {'  '}
         {health ? `pid ${health.pid} · lane ${health.laneDepth} · watcher ${t(health.watcher.state)}` : ''}
       </Text>
       {reconnecting ? (
@@ -43,7 +45,7 @@ export function Dashboard({ projectName, summary, health, operations, recent, re
         </Text>
       ) : null}
       <Text underline>operations</Text>
-      {active.length === 0 ? <Text color="gray"> idle</Text> : null}
+      {active.length === 0 ? <Text color="gray">{'  idle'}</Text> : null}
       {active.map((op) => (
         <Text key={op.operationId}>
           {'  '}
