@@ -6,6 +6,7 @@ import type {
   RegistryEntry,
   RegistryMutation,
 } from '@packer/core/contract';
+import { planCounts } from '@packer/core/contract/runtime';
 import { plural } from './format.js';
 import { renderDiagnostic } from './render-diagnostic.js';
 import { terminalText as t } from './terminal-text.js';
@@ -19,7 +20,7 @@ export const SHOWN_ITEMS = 20;
  * carries only the first items anyway); with `all` every item given is printed (the command pages them in).
  */
 export function renderPlan(plan: Plan | PlanSummary, options: { all?: boolean } = {}): string {
-  const counts = 'counts' in plan ? plan.counts : countsOf(plan);
+  const counts = 'counts' in plan ? plan.counts : planCounts(plan);
   const shown = options.all ? Number.POSITIVE_INFINITY : SHOWN_ITEMS;
   const lines = [`Preview of ${t(plan.mutation.type)} against revision ${plan.baseRevision}:`];
   const section = <T>(
@@ -80,21 +81,6 @@ function registryBreakdown(counts: PlanCounts): string {
     update > 0 ? `${update.toLocaleString('en-US')} updated` : '',
   ].filter(Boolean);
   return parts.length > 0 ? `: ${parts.join(', ')}` : '';
-}
-
-function countsOf(plan: Plan): PlanCounts {
-  const registry = { add: 0, remove: 0, update: 0 };
-  for (const change of plan.registryMutations) registry[change.op] += 1;
-  const filesystem = { move: 0, delete: 0 };
-  for (const change of plan.filesystemMutations) filesystem[change.op] += 1;
-  return {
-    registryMutations: plan.registryMutations.length,
-    filesystemMutations: plan.filesystemMutations.length,
-    blockers: plan.blockers.length,
-    warnings: plan.warnings.length,
-    registry,
-    filesystem,
-  };
 }
 
 function describeUpdate(before: RegistryEntry, after: RegistryEntry): string {

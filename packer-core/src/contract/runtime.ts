@@ -4,3 +4,4 @@ export * from './runtime-constants.js';
 export * from './snapshot-summary.js';
 export * from './operation-fold.js';
 export * from './diagnostic-subjects.js';
+export * from './plan-counts.js';

@@ -1,22 +1,9 @@
-import type { Plan, PlanCounts, PlanItem, PlanList, PlanSummary } from '../contract/mutation-schema.js';
+import type { Plan, PlanItem, PlanList, PlanSummary } from '../contract/mutation-schema.js';
 import { PackerError } from '../contract/errors.js';
+import { planCounts } from '../contract/plan-counts.js';
 import { PLAN_SUMMARY_LIMITS } from '../contract/runtime-constants.js';
 
-/** Counts of a whole plan, by kind of change. */
-export function planCounts(plan: Plan): PlanCounts {
-  const registry = { add: 0, remove: 0, update: 0 };
-  for (const change of plan.registryMutations) registry[change.op] += 1;
-  const filesystem = { move: 0, delete: 0 };
-  for (const change of plan.filesystemMutations) filesystem[change.op] += 1;
-  return {
-    registryMutations: plan.registryMutations.length,
-    filesystemMutations: plan.filesystemMutations.length,
-    blockers: plan.blockers.length,
-    warnings: plan.warnings.length,
-    registry,
-    filesystem,
-  };
-}
+export { planCounts };
 
 /**
  * A plan as it travels: the first items of each list, the counts of all of them, and the id under which the
