@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import type { ReconcileMutation } from '../contract/mutation-schema.js';
+import { lstatSync } from 'node:fs';
 import { kindClassifier } from '../config/classify-kind.js';
 import { newAssetId } from '../ids/asset-id.js';
+import { assetRootOf, toAbsolute } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { PlanBuilder, PlanContext } from './plan-context.js';
 import { entryOf } from './registry-entry.js';
@@ -44,6 +46,12 @@ export function planReconcile(
     } else if (entry.type === 'missing' && entry.ambiguousWith) {
       if (include.has('drop') || include.has('relink')) skipped.assetIds.add(entry.assetId);
     } else if (entry.type === 'missing' && include.has('drop')) {
+      // The snapshot only sees files under the asset roots (and not ignored): narrowing assetRoots makes files
+      // still on disk read as missing. Dropping those would lose their ids, so check the disk itself.
+      if (existsOnDisk(context.projectRoot, entry.path)) {
+        reportStillOnDisk(builder, context, entry.assetId, entry.path);
+        continue;
+      }
       builder.registryMutations.push({ op: 'remove', entry: entryOf(state.byId.get(entry.assetId)!) });
     } else if (entry.type === 'untracked' && entry.ambiguousWith) {
       if (include.has('adopt')) skipped.paths.add(entry.path);
@@ -55,6 +63,34 @@ export function planReconcile(
     }
   }
   reportSkipped(builder, context, skipped);
+}
+
+/** Whether anything is at `relative` on disk (lstat: a dangling symlink counts too; never drop what is there). */
+function existsOnDisk(projectRoot: string, relative: string): boolean {
+  try {
+    lstatSync(toAbsolute(projectRoot, relative));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A blocker for an asset the snapshot cannot see but whose file is on disk: it is not dropped. */
+function reportStillOnDisk(builder: PlanBuilder, context: PlanContext, assetId: string, path: string): void {
+  const roots = context.state.config.assetRoots;
+  const outside = !assetRootOf(path, roots);
+  builder.report(
+    diagnostic(
+      'INVALID_PATH',
+      outside
+        ? `${path} is registered and on disk but outside every asset root (${roots.join(', ')}), so it is not dropped.`
+        : `${path} is registered and on disk but the packer does not see it (ignored, or behind a symlinked folder), so it is not dropped.`,
+      { assetId, path },
+      outside
+        ? `Add its folder back to "assetRoots" in packer.json, or move it into an asset root with \`packer mv\`; or remove it with \`packer rm ${assetId}\`.`
+        : `Make it visible again (check "ignore" and symlinks), or remove it with \`packer rm ${assetId}\`.`,
+    ),
+  );
 }
 
 /** One warning per ambiguous asset left alone, naming the files it could be; then files left unadopted on their own. */
