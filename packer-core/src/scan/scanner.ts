@@ -185,9 +185,15 @@ function selfAndFolders(relative: string): string[] {
   return out;
 }
 
-/** The previous file map seen through this rescan's changes (the walk reads and writes it like a Map). */
+/**
+ * The previous file map seen through this rescan's changes (the walk reads and writes it like a Map). The paths
+ * this rescan set are also indexed by each folder above them, so `keysUnder` costs what lies under the folder: a
+ * scan over every change per named path made a 20k-file add take 13 s and a 100k one over 18 min (issue 11).
+ */
 class OverlayFiles {
   readonly changes = new Map<string, FileStat | undefined>();
+  /** Folder → paths set by this rescan at any depth under it (`.` holds them all). */
+  private readonly setUnder = new Map<string, Set<string>>();
   constructor(private readonly base: ObservedFiles) {}
 
   get(relative: string): FileStat | undefined {
@@ -199,11 +205,27 @@ class OverlayFiles {
   }
 
   set(relative: string, stat: FileStat): void {
+    if (this.changes.get(relative) === undefined) this.index(relative, true);
     this.changes.set(relative, stat);
   }
 
   delete(relative: string): void {
+    if (this.changes.get(relative) !== undefined) this.index(relative, false);
     this.changes.set(relative, undefined);
+  }
+
+  /** Adds or removes `relative` in the set of itself and of each folder above it, and of `.`. */
+  private index(relative: string, add: boolean): void {
+    for (const folder of [...selfAndFolders(relative), '.']) {
+      let set = this.setUnder.get(folder);
+      if (add) {
+        if (!set) this.setUnder.set(folder, (set = new Set()));
+        set.add(relative);
+      } else if (set) {
+        set.delete(relative);
+        if (set.size === 0) this.setUnder.delete(folder);
+      }
+    }
   }
 
   /** Keys at or under either folder form, from the base and this rescan's own additions. */
@@ -216,8 +238,8 @@ class OverlayFiles {
         for (const known of this.base.keys()) if (isSameOrInside(known, folder)) out.add(known);
       }
     }
-    for (const [known, stat] of this.changes)
-      if (stat && (isSameOrInside(known, relative) || isSameOrInside(known, escaped))) out.add(known);
+    for (const folder of new Set([relative, escaped]))
+      for (const known of this.setUnder.get(folder) ?? []) out.add(known);
     return [...out].filter((known) => this.has(known));
   }
 }
