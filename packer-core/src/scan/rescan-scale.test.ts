@@ -11,9 +11,10 @@ function applied(previous: PersistentMap<FileStat>, changes: Map<string, FileSta
   return [...previous.with(changes).keys()];
 }
 
-describe('rescan of many named paths (issue 11)', () => {
-  it('costs in proportion to the paths, not their square: 40k files named one by one', () => {
-    const count = 40_000;
+describe('rescan of many named paths', () => {
+  // How fast this is lives in the bench (no timed assertions in tests); here: many named paths give the full scan.
+  it('many files named one by one, then their folder, give exactly what a full scan sees', () => {
+    const count = 2_000;
     const root = makeTempProject({});
     const config = loadConfig(root);
     mkdirSync(path.join(root, 'assets', 'many'), { recursive: true });
@@ -23,13 +24,9 @@ describe('rescan of many named paths (issue 11)', () => {
       writeFileSync(path.join(root, relative), 'x');
       paths.push(relative);
     }
-    const started = performance.now();
     const { changes } = rescanChanges(root, config, PersistentMap.empty(), [...paths, 'assets/many']);
-    const elapsed = performance.now() - started;
     expect(applied(PersistentMap.empty(), changes)).toEqual([...scanWorkspace(root, config).files.keys()].sort());
-    // Measured on the loaded shared machine: 1.2 s after the fix, 23 s with the old scan over every change per path.
-    expect(elapsed).toBeLessThan(8_000);
-  }, 120_000);
+  });
 
   it('a folder named after its files were seen in the same rescan still drops what is gone', () => {
     const root = makeTempProject({ 'assets/a/x.txt': 'x', 'assets/a/b/y.txt': 'y', 'assets/ab.txt': 'z' });
