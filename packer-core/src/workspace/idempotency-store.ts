@@ -33,6 +33,7 @@ export class IdempotencyStore {
   private readonly health = new WriteHealth('idempotency');
   private closed = false;
   private discarded: DiscardNotice | undefined;
+  private lastTime = 0;
 
   /** `maxKeys`: how many keys are kept, oldest dropped first (10,000; smaller in tests). */
   constructor(
@@ -61,8 +62,19 @@ export class IdempotencyStore {
    * sets `writeProblem`, and is retried by the next `set` or `flush`.
    */
   set(key: string, mutationHash: string, result: unknown): void {
-    this.pending.set(key, { mutationHash, result, time: new Date().toISOString() });
+    this.pending.set(key, { mutationHash, result, time: this.nextTime() });
     this.flush();
+  }
+
+  /**
+   * The time a key is stored under, strictly increasing in this process: eviction orders keys by it, and two sets
+   * within one millisecond would otherwise tie and be ordered by key name instead of by age.
+   */
+  private nextTime(): string {
+    let time = Date.now();
+    if (time <= this.lastTime) time = this.lastTime + 1;
+    this.lastTime = time;
+    return new Date(time).toISOString();
   }
 
   /** Writes the keys that are not on disk yet, oldest beyond the cap evicted. Returns whether all are on disk. */
