@@ -71,7 +71,9 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
       socket = await connectSocket(files.socketPath);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ECONNREFUSED') {
+      // No usable daemon there: no socket, a stale one, one reset by a daemon dying under us (kill -9), or a
+      // backlog that is full for a moment. Each is retried or answered by starting a daemon, within the deadline.
+      if (code !== 'ENOENT' && code !== 'ECONNREFUSED' && code !== 'ECONNRESET' && code !== 'EAGAIN') {
         throw new PackerError(
           'IO_ERROR',
           `Cannot connect to the packer daemon socket ${files.socketPath}: ${code ?? (error as Error).message}.`,
