@@ -93,7 +93,7 @@ export class FingerprintStore implements FingerprintLookup {
     const todo: Todo[] = [];
     let bytes = 0;
     for (const [relative, stat] of files) {
-      const item = wanted(relative) ? this.todo(relative, stat, digestOf) : undefined;
+      const item = wanted(relative) ? this.fingerprintJob(relative, stat, digestOf) : undefined;
       if (!item) continue;
       todo.push(item);
       bytes += item.bytes;
@@ -184,7 +184,7 @@ export class FingerprintStore implements FingerprintLookup {
       }
       const [relative, stat] = job.files[job.next++]!;
       checks++;
-      const item = job.wanted(relative) ? this.todo(relative, stat, job.digestOf) : undefined;
+      const item = job.wanted(relative) ? this.fingerprintJob(relative, stat, job.digestOf) : undefined;
       if (!item) continue;
       bytes += item.bytes;
       this.compute(item);
@@ -193,7 +193,7 @@ export class FingerprintStore implements FingerprintLookup {
     else this.save();
   }
 
-  private todo(relative: string, stat: FileStat, digestOf: DigestOf): Todo | undefined {
+  private fingerprintJob(relative: string, stat: FileStat, digestOf: DigestOf): Todo | undefined {
     const digest = digestOf(relative, stat);
     if (!digest || this.row(relative)?.digest === digest) return undefined;
     return { relative, stat, digest, bytes: Math.min(stat.size, SAMPLE_BYTES) };
