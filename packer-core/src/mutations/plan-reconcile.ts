@@ -24,8 +24,9 @@ export function planReconcile(
   const { state } = context;
   const include = new Set(mutation.include ?? ['adopt', 'drop', 'relink']);
   const classify = kindClassifier(state.config);
-  // Adopting "every untracked file" while some cannot be held would silently leave them out.
-  if (include.has('adopt')) reportUnsupportedNames(builder, state, undefined);
+  // Adopting "every untracked file" while some cannot be held leaves those out: each is named in a warning, and the
+  // rest is adopted (one odd name must not hold back every other file).
+  if (include.has('adopt')) reportUnsupportedNames(builder, state, undefined, 'warning');
   const skipped: { assetIds: Set<string>; paths: Set<string> } = { assetIds: new Set(), paths: new Set() };
   for (const entry of state.snapshot.divergence) {
     if (entry.type === 'moved' && include.has('relink')) {

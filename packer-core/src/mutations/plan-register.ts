@@ -11,7 +11,7 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
 import { reportSidecarNamed } from './sidecars.js';
-import { reportUnsupportedNames } from './unsupported-names.js';
+import { hasUnsupportedNames, reportUnsupportedNames } from './unsupported-names.js';
 
 /** Adopts untracked files, or every untracked file under a folder, as new assets with fresh ids (sidecars are never
  * among them). */
@@ -23,16 +23,19 @@ export function planRegister(
   const { state } = context;
   const classify = kindClassifier(state.config);
   const adopted = new Set<string>();
+  // Folders being adopted whose odd names (which the registry cannot hold) are left out, each named in a warning.
+  const folders: string[] = [];
   for (const input of mutation.paths) {
-    // `a\b.txt` names that very file when it exists (input otherwise reads a backslash as a separator).
+    // `a\b.txt` names that very file when it exists (input otherwise reads a backslash as a separator). Named by
+    // itself, such a file blocks: the user asked for it and the plan cannot give it.
     if (
       unsupportedNameReason(input) !== undefined &&
-      reportUnsupportedNames(builder, state, literalPath(input, context.projectRoot)) > 0
+      reportUnsupportedNames(builder, state, [literalPath(input, context.projectRoot)], 'blocker') > 0
     )
       continue;
     // `packer add .` at the project root means what `git add .` means: every untracked file under every asset root.
     if (namesProjectRoot(input, context.projectRoot)) {
-      if (reportUnsupportedNames(builder, state, '.') > 0) continue;
+      folders.push('.');
       for (const file of state.snapshot.untracked) adopted.add(file.path);
       continue;
     }
@@ -89,11 +92,12 @@ export function planRegister(
       continue;
     }
     if (reportSidecarNamed(builder, context, path)) continue;
-    // A file the registry cannot hold blocks registering its folder: skipping it would be silent, adding it fatal.
-    if (reportUnsupportedNames(builder, state, path) > 0) continue;
     const files = state.untrackedByPath.has(path)
       ? [path]
       : state.snapshot.untracked.filter((file) => isSameOrInside(file.path, path)).map((file) => file.path);
+    if (files[0] !== path) folders.push(path);
+    // A folder holding only odd names: its warnings (below) say why nothing is registered there.
+    if (files.length === 0 && hasUnsupportedNames(state, path)) continue;
     if (files.length === 0) {
       const anyRegistered = state.snapshot.assets.some((asset) => isSameOrInside(asset.path, path));
       if (!anyRegistered)
@@ -106,6 +110,10 @@ export function planRegister(
     }
     for (const file of files) adopted.add(file);
   }
+  // A file the registry cannot hold does not stop its folder: the good files are adopted, each odd one is named in a
+  // warning (skipping it silently would hide it; adding it would write a registry the packer refuses to read).
+  if (folders.length > 0)
+    reportUnsupportedNames(builder, state, folders.includes('.') ? undefined : folders, 'warning');
   for (const path of [...adopted].sort()) {
     builder.registryMutations.push({
       op: 'add',

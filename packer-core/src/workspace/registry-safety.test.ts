@@ -74,7 +74,7 @@ function rawPath(root: string, relativeDir: string, name: number[]): Buffer {
 }
 
 describe('file names the registry cannot hold', () => {
-  it('a backslash name: reported, never untracked; registering its folder or reconciling is blocked and the registry stays readable', async () => {
+  it('a backslash name: reported, never untracked; registering its folder or reconciling adopts the rest with a warning, and the registry stays readable', async () => {
     const root = makeTempProject({ 'assets/text/ok.txt': 'ok', 'assets/text/a\\b.txt': 'x' });
     const ws = await Workspace.open(root);
     expect(ws.snapshot.untracked.map((file) => file.path)).toEqual(['assets/text/ok.txt']);
@@ -83,12 +83,17 @@ describe('file names the registry cannot hold', () => {
     expect(reported!.message).toContain('backslash');
 
     const before = freeze(root);
-    const blockers = await expectBlocked(ws, { type: 'register', paths: ['assets/text'] }, 'INVALID_PATH');
-    expect(blockers.find((item) => item.code === 'INVALID_PATH')).toMatchObject({
+    // Registering its folder or reconciling adopts the good file and names the odd one in a warning (QA finding 6).
+    const folder = ws.preview({ type: 'register', paths: ['assets/text'] });
+    expect(folder.blockers).toEqual([]);
+    expect(folder.registryMutations.map((item) => item.op === 'add' && item.entry.path)).toEqual([
+      'assets/text/ok.txt',
+    ]);
+    expect(folder.warnings.find((item) => item.code === 'UNSUPPORTED_FILE_NAME')).toMatchObject({
       path: 'assets/text/a\\\\b.txt',
       hint: expect.stringMatching(/rename/i),
     });
-    await expectBlocked(ws, { type: 'reconcile' }, 'INVALID_PATH');
+    expect(ws.preview({ type: 'reconcile' }).warnings.map((item) => item.path)).toContain('assets/text/a\\\\b.txt');
     // Naming the file itself says why too, rather than reading the backslash as a folder and finding nothing.
     await expectBlocked(ws, { type: 'register', paths: ['assets/text/a\\b.txt'] }, 'INVALID_PATH');
     before.check();
@@ -112,7 +117,7 @@ describe('file names the registry cannot hold', () => {
     await again.close();
   });
 
-  it('control characters (C0, DEL, C1) are reported with the name escaped, and block registering', async () => {
+  it('control characters (C0, DEL, C1) are reported with the name escaped, and are left out of a folder add with a warning', async () => {
     const root = makeTempProject({
       'assets/ok.txt': 'ok',
       'assets/bell\x07.txt': 'b',
@@ -129,8 +134,15 @@ describe('file names the registry cannot hold', () => {
     for (const item of unsupported(ws)) expect(item.message).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
     expect(ws.snapshot.untracked.map((file) => file.path)).toEqual(['assets/ok.txt']);
     const before = freeze(root);
-    await expectBlocked(ws, { type: 'register', paths: ['assets'] }, 'INVALID_PATH');
-    await expectBlocked(ws, { type: 'reconcile', include: ['adopt'] }, 'INVALID_PATH');
+    for (const mutation of [
+      { type: 'register', paths: ['assets'] },
+      { type: 'reconcile', include: ['adopt'] },
+    ] as const) {
+      const plan = ws.preview(mutation);
+      expect(plan.blockers).toEqual([]);
+      expect(plan.warnings.filter((item) => item.code === 'UNSUPPORTED_FILE_NAME')).toHaveLength(4);
+      for (const item of plan.warnings) expect(item.message).not.toMatch(/[\x00-\x1f\x7f-\x9f]/);
+    }
     before.check();
     // Registering only the good file works and leaves a registry the packer reads back.
     await ws.apply({ type: 'register', paths: ['assets/ok.txt'] });
@@ -159,9 +171,14 @@ describe('file names the registry cannot hold', () => {
     // A name that is valid UTF-8 stays an ordinary file, U+FFFD or not.
     expect(ws.snapshot.untracked.map((file) => file.path).sort()).toEqual(['assets/ok.txt', 'assets/real\uFFFD.txt']);
     const before = freeze(root);
-    await expectBlocked(ws, { type: 'register', paths: ['assets'] }, 'INVALID_PATH');
+    expect(
+      ws
+        .preview({ type: 'register', paths: ['assets'] })
+        .warnings.map((item) => item.path)
+        .sort(),
+    ).toEqual(['assets/d\\xe9j\\xe0', 'assets/f\\xff.txt']);
     before.check();
-    await ws.apply({ type: 'register', paths: ['assets/ok.txt', 'assets/real\uFFFD.txt'] });
+    await ws.apply({ type: 'register', paths: ['assets'] });
     await ws.close();
     const reopened = await Workspace.open(root);
     expect(reopened.snapshot.registryState).toBe('ok');

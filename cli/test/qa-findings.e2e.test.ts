@@ -1,0 +1,73 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'vitest';
+import { fixturePath } from '@packer/fixtures';
+import type { Plan, RegistryEntry } from '@packer/core/contract';
+import { packer } from './support/packer-bin.js';
+import { emptyFolder } from './support/temp-project.js';
+
+// Findings of the issue-12 hostile-user QA pass (/work/notes/qa-findings.md), reproduced as the user met them:
+// through the real bin and the project daemon.
+
+const TIMEOUT = 90_000;
+type MutationJson = { plan: Plan; applied: boolean };
+
+/** A temp copy of the sample game without any `.packer/` the fixture folder may hold (a daemon someone ran there). */
+async function sampleGame(onFinished: Parameters<typeof emptyFolder>[0]): Promise<string> {
+  const root = await emptyFolder(onFinished);
+  const source = fixturePath('sample-game');
+  cpSync(source, root, { recursive: true, filter: (item) => !item.startsWith(path.join(source, '.packer')) });
+  return root;
+}
+
+const registeredPaths = (root: string): string[] =>
+  (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: RegistryEntry[] }).assets
+    .map((entry) => entry.path)
+    .sort();
+
+describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () => {
+  test('#6: one odd file name does not block a folder add or a reconcile; named by itself it still blocks', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    mkdirSync(path.join(root, 'assets/weird'));
+    for (const name of ['ok.png', 'tab\tname.png', 'back\\slash.png', 'also-ok.png'])
+      writeFileSync(path.join(root, 'assets/weird', name), name);
+
+    const dry = await packer(root, ['reconcile', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const reconcile = dry.json<MutationJson>().plan;
+    expect(reconcile.blockers).toEqual([]);
+    expect(reconcile.registryMutations.map((item) => item.op === 'add' && item.entry.path)).toEqual(
+      expect.arrayContaining(['assets/weird/ok.png', 'assets/weird/also-ok.png']),
+    );
+    expect(
+      reconcile.warnings
+        .filter((item) => item.code === 'UNSUPPORTED_FILE_NAME')
+        .map((item) => item.path)
+        .sort(),
+    ).toEqual(['assets/weird/back\\\\slash.png', 'assets/weird/tab\\x09name.png']);
+
+    const added = await packer(root, ['add', 'assets/weird', '--yes']);
+    expect(added.code, added.stderr).toBe(0);
+    // Each left-out name is printed escaped, with the rename hint; nothing raw reaches the terminal.
+    expect(added.stdout).toContain('UNSUPPORTED_FILE_NAME');
+    expect(added.stdout).toContain('assets/weird/tab\\x09name.png');
+    expect(added.stdout).toContain('assets/weird/back\\\\slash.png');
+    expect(added.stdout).toMatch(/hint: Rename it without backslashes/);
+    expect(added.stdout).not.toContain('\t');
+    expect(registeredPaths(root)).toEqual(expect.arrayContaining(['assets/weird/also-ok.png', 'assets/weird/ok.png']));
+    expect(registeredPaths(root).filter((item) => item.startsWith('assets/weird/'))).toHaveLength(2);
+
+    // Named explicitly, the odd file is a blocker (the user asked for that very file).
+    const named = await packer(root, ['add', 'assets/weird/tab\tname.png', '--yes']);
+    expect(named.code).toBe(1);
+    expect(named.stdout).toContain('INVALID_PATH');
+    expect(named.stdout).toContain('assets/weird/tab\\x09name.png');
+
+    // The registry the folder add wrote reads back: a status through a fresh daemon has no INVALID_REGISTRY.
+    const check = await packer(root, ['check', '--json']);
+    expect(check.stdout).not.toContain('INVALID_REGISTRY');
+  });
+});
