@@ -89,7 +89,7 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('already in');
     expect(readFileSync(path.join(game, '.gitattributes'), 'utf8')).toBe(
-      'packer.registry.json merge=packer-registry\n',
+      'packer.registry.json merge=packer-registry\npacker.registry/*.json merge=packer-registry\n',
     );
     expect(git(repo, 'config', 'merge.packer-registry.driver').trim()).toBe(
       `${process.execPath} ${PACKER_BIN} merge-driver %O %A %B %P`,

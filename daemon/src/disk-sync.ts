@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, type Workspace } from '@packer/core';
+import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, REGISTRY_FOLDER, type Workspace } from '@packer/core';
 import { CookieSync } from './cookie-sync.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
 import {
@@ -126,7 +126,9 @@ export class DiskSync {
       if (CookieSync.isCookie(relative)) {
         if (event.type !== 'unlink') this.cookies.noteDelivered(event.path);
       } else if (relative === CONFIG_FILE) this.pendingConfig = true;
-      else if (relative === REGISTRY_FILE) this.pendingRegistry = true;
+      // The single-file registry, or anything under the shard folder (a shard, its temp file, the folder itself).
+      else if (relative === REGISTRY_FILE || relative === REGISTRY_FOLDER || relative.startsWith(`${REGISTRY_FOLDER}/`))
+        this.pendingRegistry = true;
       else if (relative && !relative.startsWith('..')) this.pendingPaths.add(relative);
     }
     this.processing = this.processing

@@ -5,7 +5,7 @@ export { planCounts, planItems, planPageOffset, planPageToken, summarizePlan } f
 export type { SnapshotState } from './snapshot/snapshot-state.js';
 export type { CommitHook, CommitPoint } from './commit/commit-journal.js';
 export { loadConfig, validateConfig, CONFIG_FILE } from './config/load-config.js';
-export { REGISTRY_FILE } from './registry/registry-store.js';
+export { REGISTRY_FILE, REGISTRY_FOLDER } from './registry/registry-store.js';
 export { serializeRegistry, parseRegistry } from './registry/registry-codec.js';
 export {
   mergeRegistry,

@@ -1,7 +1,7 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError, toPackerError } from '../contract/errors.js';
-import type { RegistryStore } from '../registry/registry-store.js';
+import type { RegistryStore, StagedRegistry } from '../registry/registry-store.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { parseRegistry } from '../registry/registry-codec.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
@@ -32,9 +32,9 @@ export interface CommitTarget {
  * 4) journal marked committed, 5) trash removed, 6) journal deleted. A crash before 4 rolls back at the next
  * open; after 4 it rolls forward. Either way the workspace is exactly before or after, never a mix.
  */
-export async function runCommit(target: CommitTarget, journal: Journal, registryAfter: string): Promise<void> {
+export async function runCommit(target: CommitTarget, journal: Journal, registry: StagedRegistry): Promise<void> {
   const { journal: file, hook } = target;
-  const sides = commitSides(journal, registryAfter, target.projectRoot);
+  const sides = commitSides(registry, target.projectRoot);
   file.write(journal);
   let performed = 0;
   try {
@@ -47,7 +47,8 @@ export async function runCommit(target: CommitTarget, journal: Journal, registry
       performed = index + 1;
       await hook?.(`step-${index}`, journal.operationId);
     }
-    target.registry.writeText(registryAfter);
+    // Each changed registry file atomically, deletions by rm, each folder fsynced once.
+    target.registry.writeStaged(registry);
     await hook?.('registry-written', journal.operationId);
   } catch (error) {
     // In-process we know which steps ran: undo only those, so a step that never happened cannot "undo" someone else's
@@ -89,14 +90,14 @@ export type RecoveryResult =
  */
 export async function recoverJournal(target: CommitTarget, assetRoots: readonly string[]): Promise<RecoveryResult> {
   let journal: StoredJournal;
-  let sides: RegistrySides;
+  let sides: RegistrySides[];
   try {
     const text = target.journal.readText();
     if (text === undefined) return { outcome: 'none', diagnostics: [] };
     ({ journal, sides } = parseJournal(text, {
       projectRoot: target.projectRoot,
       assetRoots,
-      registryNow: target.registry.readText(),
+      readRegistryFile: (relative) => target.registry.readFile(relative),
       file: target.journal.file,
     }));
   } catch (error) {
@@ -149,7 +150,7 @@ function recoverStep(
 function rollBack(
   target: CommitTarget,
   journal: StoredJournal,
-  sides: RegistrySides,
+  sides: readonly RegistrySides[],
   performed = journal.steps.length,
 ): Diagnostic[] {
   const problems: Diagnostic[] = [];
@@ -157,12 +158,14 @@ function rollBack(
     const problem = recoverStep(journal, step, 'undo', () => undoStep(target.projectRoot, step));
     if (problem) problems.push(problem);
   }
-  // "No registry before" deletes only the registry this operation wrote, never one someone else put there.
-  const registryNow = target.registry.diskDigest();
-  if (sides.before === null) {
-    if (registryNow === sides.after.sha256) target.registry.remove();
-  } else if (registryNow !== sides.before.sha256) {
-    target.registry.writeText(sides.before.text());
+  for (const side of sides) {
+    // "No file before" deletes only the file this operation wrote, never one someone else put there.
+    const registryNow = target.registry.fileDigest(side.file);
+    if (side.before === null) {
+      if (side.after !== null && registryNow === side.after.sha256) target.registry.removeFile(side.file);
+    } else if (registryNow !== side.before.sha256) {
+      target.registry.writeFile(side.file, side.before.text());
+    }
   }
   // Files a delete parked in the trash stay there when their way back was blocked: kept, never lost.
   if (problems.length === 0) removeTrash(target, journal);
@@ -173,7 +176,7 @@ function rollBack(
 async function finishCommitted(
   target: CommitTarget,
   journal: StoredJournal,
-  sides: RegistrySides,
+  sides: readonly RegistrySides[],
   hook?: CommitHook,
 ): Promise<Diagnostic[]> {
   const problems: Diagnostic[] = [];
@@ -182,7 +185,12 @@ async function finishCommitted(
     const problem = recoverStep(journal, step, 'redo', () => redoStep(target.projectRoot, step));
     if (problem) problems.push(problem);
   }
-  if (target.registry.diskDigest() !== sides.after.sha256) target.registry.writeText(sides.after.text());
+  for (const side of sides) {
+    const registryNow = target.registry.fileDigest(side.file);
+    if (side.after === null) {
+      if (registryNow !== null) target.registry.removeFile(side.file);
+    } else if (registryNow !== side.after.sha256) target.registry.writeFile(side.file, side.after.text());
+  }
   removeTrash(target, journal);
   await afterCommitPoint(hook, 'trash-removed', journal.operationId);
   target.onCommitted(journal);
@@ -229,25 +237,28 @@ function lostStep(journal: StoredJournal, path: string, direction: 'undo' | 'red
 }
 
 /**
- * The registry sides of a commit being written: the after text is in memory; the before text is rebuilt only if an
- * in-process rollback has to put it back (from the after text and the change, or the copy the journal carries).
+ * The registry sides of a commit being written, file by file: the after text is in memory; the before text is
+ * rebuilt only if an in-process rollback has to put it back (from the after text and the change, or the copy the
+ * journal carries).
  */
-function commitSides(journal: Journal, registryAfter: string, projectRoot: string): RegistrySides {
-  const change = journal.registry;
-  const before =
-    change.before === null
-      ? null
-      : lazySide(
-          change.before,
-          () =>
-            change.beforeText ??
-            rebuildRegistry(
-              parseRegistry(registryAfter, 'packer.registry.json', projectRoot),
-              change.added,
-              change.removed,
-            ),
-        );
-  return { before, after: { sha256: change.after, text: () => registryAfter } };
+function commitSides(registry: StagedRegistry, projectRoot: string): RegistrySides[] {
+  return registry.files.map(({ change, text }) => {
+    const before =
+      change.before === null
+        ? null
+        : lazySide(
+            change.before,
+            () =>
+              change.beforeText ??
+              rebuildRegistry(
+                text === null ? [] : parseRegistry(text, change.file, projectRoot),
+                change.added,
+                change.removed,
+              ),
+          );
+    const after = change.after === null || text === null ? null : { sha256: change.after, text: () => text };
+    return { file: change.file, before, after };
+  });
 }
 
 /** Thrown by failure-injection hooks to leave the workspace as a crash would (no in-process rollback). */

@@ -149,7 +149,7 @@ describe('a hostile or broken crash journal is never executed', () => {
     const added = journal.registry.added[0]!;
     const hostile =
       change === 'version'
-        ? { ...journal, version: 3 }
+        ? { ...journal, version: 4 }
         : change === 'mixed'
           ? { ...journal, registryAfter: readRegistryText(root) }
           : change === 'entry'

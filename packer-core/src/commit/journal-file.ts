@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { AuditRecord, FilesystemMutation } from '../contract/mutation-schema.js';
 import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import type { RegistryChange } from './registry-change.js';
+import type { RegistryFileChange } from '../registry/registry-store.js';
+import { REGISTRY_FILE } from '../registry/registry-shards.js';
 
 /** One idempotent filesystem step; `delete` parks the file in `.packer/trash/` until the commit is final. */
 export type JournalStep = { op: 'move'; from: string; to: string } | { op: 'delete'; path: string; trash: string };
@@ -18,13 +20,26 @@ interface JournalBase {
 }
 
 /**
- * The write-ahead record of one commit. The registry is recorded as what changes (see `RegistryChange`): a one-asset
- * commit journals one entry and two digests, not the whole registry twice.
+ * The write-ahead record of one commit that changes only `packer.registry.json` (the single-file layout). The
+ * registry is recorded as what changes (see `RegistryChange`): a one-asset commit journals one entry and two digests,
+ * not the whole registry twice.
  */
-export interface Journal extends JournalBase {
+export interface SingleFileJournal extends JournalBase {
   version: 2;
   registry: RegistryChange;
 }
+
+/**
+ * The write-ahead record of a commit to a sharded registry (or one that moves entries between layouts): what changes
+ * in each registry file it writes or deletes (see `RegistryFileChange`).
+ */
+export interface ShardedJournal extends JournalBase {
+  version: 3;
+  registry: RegistryFileChange[];
+}
+
+/** A journal the packer writes: version 2 when only `packer.registry.json` changes, else version 3. */
+export type Journal = SingleFileJournal | ShardedJournal;
 
 /** A journal written by an earlier version (the whole registry before and after); still recovered after an upgrade. */
 export interface LegacyJournal extends JournalBase {
@@ -36,6 +51,21 @@ export interface LegacyJournal extends JournalBase {
 
 /** Any journal a crash may have left in `.packer/`. */
 export type StoredJournal = Journal | LegacyJournal;
+
+/**
+ * The journal fields of a staged registry change: version 2 (as before shards existed) when it writes only
+ * `packer.registry.json`, else version 3 with one record per file.
+ */
+export function journalRegistry(
+  files: readonly { change: RegistryFileChange }[],
+): Pick<SingleFileJournal, 'version' | 'registry'> | Pick<ShardedJournal, 'version' | 'registry'> {
+  const only = files.length === 1 ? files[0]!.change : undefined;
+  if (only && only.file === REGISTRY_FILE && only.after !== null) {
+    const { file: _file, after, ...rest } = only;
+    return { version: 2, registry: { ...rest, after } };
+  }
+  return { version: 3, registry: files.map((item) => item.change) };
+}
 
 /** Where the journal and the trash live inside `.packer/`. */
 export class JournalFile {

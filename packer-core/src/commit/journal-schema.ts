@@ -5,7 +5,8 @@ import { issueField, parseJsonFile } from '../config/json-file.js';
 import { assetRootOf, normalizeProjectPath } from '../paths/project-path.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { parseRegistry, validateEntry } from '../registry/registry-codec.js';
-import type { Journal, LegacyJournal, StoredJournal } from './journal-file.js';
+import type { LegacyJournal, ShardedJournal, SingleFileJournal, StoredJournal } from './journal-file.js';
+import { isRegistryFileName, REGISTRY_FILE } from '../registry/registry-shards.js';
 import { rebuildRegistry, registryDigest, type RegistrySides } from './registry-change.js';
 
 /** Where the journal lives, as people see it (messages, diagnostics). */
@@ -40,18 +41,25 @@ const journalFields = {
   idempotency: z.strictObject({ key: z.string().min(1), mutationHash: z.string(), result: z.unknown() }).optional(),
 };
 
+const changeFields = {
+  before: Digest.nullable(),
+  // Entries are checked by the registry reader's own per-entry rules below (schema and path rules).
+  removed: z.array(z.unknown()),
+  added: z.array(z.unknown()),
+  beforeText: z.string().optional(),
+};
+
 const JournalSchema = z.discriminatedUnion('version', [
+  z.strictObject({
+    version: z.literal(3),
+    ...journalFields,
+    // One record per registry file written or deleted (after: null); the names are checked below.
+    registry: z.array(z.strictObject({ file: z.string(), ...changeFields, after: Digest.nullable() })),
+  }),
   z.strictObject({
     version: z.literal(2),
     ...journalFields,
-    // Entries are checked by the registry reader's own per-entry rules below (schema and path rules).
-    registry: z.strictObject({
-      before: Digest.nullable(),
-      after: Digest,
-      removed: z.array(z.unknown()),
-      added: z.array(z.unknown()),
-      beforeText: z.string().optional(),
-    }),
+    registry: z.strictObject({ ...changeFields, after: Digest }),
   }),
   z.strictObject({
     version: z.literal(1),
@@ -61,18 +69,19 @@ const JournalSchema = z.discriminatedUnion('version', [
   }),
 ]);
 
-/** A journal that passed every check, with both registry texts it would restore (each matching its digest). */
+/** A journal that passed every check, with both texts of each registry file it would restore (each matching its
+ * digest). */
 export interface CheckedJournal {
   journal: StoredJournal;
-  sides: RegistrySides;
+  sides: RegistrySides[];
 }
 
 /** What the journal is checked against: the project it claims to belong to. */
 export interface JournalRules {
   projectRoot: string;
   assetRoots: readonly string[];
-  /** The registry bytes on disk now (null: no file). */
-  registryNow: string | null;
+  /** The bytes of a registry file (project-relative) on disk now (null: no file). */
+  readRegistryFile(relative: string): string | null;
   /** Absolute path of the journal file, for `data.file`. */
   file: string;
 }
@@ -119,15 +128,40 @@ export function parseJournal(text: string, rules: JournalRules): CheckedJournal 
         );
     }
   });
-  return { journal, sides: journal.version === 1 ? legacySides(rules, journal) : changeSides(rules, journal) };
+  if (journal.version === 1) return { journal, sides: [legacySides(rules, journal)] };
+  if (journal.version === 2) return { journal, sides: [singleFileSides(rules, journal)] };
+  return { journal, sides: shardedSides(rules, journal) };
+}
+
+function singleFileSides(rules: JournalRules, journal: SingleFileJournal): RegistrySides {
+  return changeSides(rules, journal.operationId, { file: REGISTRY_FILE, ...journal.registry }, 'registry');
+}
+
+function shardedSides(rules: JournalRules, journal: ShardedJournal): RegistrySides[] {
+  const seen = new Set<string>();
+  return journal.registry.map((change, index) => {
+    const field = `registry[${index}]`;
+    // Recovery writes and deletes exactly these files: nothing but a registry file's own name is acceptable.
+    if (!isRegistryFileName(change.file))
+      throw invalid(
+        rules,
+        `${field}.file ${JSON.stringify(change.file)} is not a registry file (packer.registry.json or packer.registry/<hex>.json)`,
+        `${field}.file`,
+      );
+    if (seen.has(change.file))
+      throw invalid(rules, `${field}.file ${change.file} is named twice`, `${field}.file`);
+    seen.add(change.file);
+    return changeSides(rules, journal.operationId, change, field);
+  });
 }
 
 function legacySides(rules: JournalRules, journal: LegacyJournal): RegistrySides {
+  const registryNow = rules.readRegistryFile(REGISTRY_FILE);
   checkRegistry(rules, journal.registryAfter, 'registryAfter');
   if (journal.registryBefore !== null) checkRegistry(rules, journal.registryBefore, 'registryBefore');
   // Recovery restores one of the two registries; one that is neither was changed by someone else since the crash,
   // and overwriting (or, with registryBefore null, deleting) it would destroy their work.
-  if (rules.registryNow !== journal.registryBefore && rules.registryNow !== journal.registryAfter) {
+  if (registryNow !== journal.registryBefore && registryNow !== journal.registryAfter) {
     const before = journal.registryBefore === null ? 'absent' : 'the registry before';
     throw invalid(
       rules,
@@ -137,61 +171,96 @@ function legacySides(rules: JournalRules, journal: LegacyJournal): RegistrySides
   }
   const { registryBefore, registryAfter } = journal;
   return {
+    file: REGISTRY_FILE,
     before: registryBefore === null ? null : { sha256: registryDigest(registryBefore), text: () => registryBefore },
     after: { sha256: registryDigest(registryAfter), text: () => registryAfter },
   };
 }
 
-/** Rebuilds the registry side that is not on disk from the one that is, checking both against their digests. */
-function changeSides(rules: JournalRules, journal: Journal): RegistrySides {
-  const change = journal.registry;
-  const removed = change.removed.map((raw, index) => checkEntry(rules, raw, `registry.removed[${index}]`));
-  const added = change.added.map((raw, index) => checkEntry(rules, raw, `registry.added[${index}]`));
+/** One file's record of a version 2 or 3 journal. */
+interface FileChangeRecord {
+  file: string;
+  before: string | null;
+  after: string | null;
+  removed: unknown[];
+  added: unknown[];
+  beforeText?: string | undefined;
+}
+
+/**
+ * Rebuilds the side of one registry file that is not on disk from the one that is, checking both against their
+ * digests. An absent file stands for a null digest on either side (created, or deleted, by the operation).
+ */
+function changeSides(rules: JournalRules, operationId: string, change: FileChangeRecord, field: string): RegistrySides {
+  const removed = change.removed.map((raw, index) => checkEntry(rules, raw, `${field}.removed[${index}]`));
+  const added = change.added.map((raw, index) => checkEntry(rules, raw, `${field}.added[${index}]`));
   if (change.beforeText !== undefined) {
     if (change.before === null)
-      throw invalid(rules, 'registry.beforeText is given for a registry that did not exist', 'registry.beforeText');
+      throw invalid(rules, `${field}.beforeText is given for a registry that did not exist`, `${field}.beforeText`);
     if (registryDigest(change.beforeText) !== change.before)
-      throw invalid(rules, 'registry.beforeText does not match its sha256 (registry.before)', 'registry.beforeText');
+      throw invalid(rules, `${field}.beforeText does not match its sha256 (${field}.before)`, `${field}.beforeText`);
   }
-  const now = rules.registryNow;
+  if (change.before === null && change.after === null)
+    throw invalid(rules, `${field} neither had nor leaves a file`, `${field}.after`);
+  const { file } = change;
+  const now = rules.readRegistryFile(file);
   const digestNow = now === null ? null : registryDigest(now);
   // Recovery restores one of the two registries; one that is neither was changed by someone else since the crash,
   // and overwriting (or, with `before` null, deleting) it would destroy their work.
-  const onDisk =
-    now !== null && digestNow === change.after ? 'after' : digestNow === change.before ? 'before' : undefined;
+  const onDisk = digestNow === change.after ? 'after' : digestNow === change.before ? 'before' : undefined;
   if (onDisk === undefined) {
     const before = change.before === null ? 'absent' : 'the registry before';
+    const after = change.after === null ? 'absent (deleted by' : 'the registry after';
     throw invalid(
       rules,
-      `packer.registry.json on disk is neither ${before} nor the registry after operation ${journal.operationId} (by sha256), so the journal does not describe this project`,
-      'registry.before',
+      `${file} on disk is neither ${before} nor ${after} operation ${operationId}${change.after === null ? ')' : ''} (by sha256), so the journal does not describe this project`,
+      `${field}.before`,
     );
   }
   if (onDisk === 'after') {
-    const entriesNow = checkRegistry(rules, now!, 'registry.after');
+    const entriesNow = now === null ? [] : checkRegistry(rules, now, `${field}.after`);
     const before =
       change.before === null
         ? null
-        : (change.beforeText ?? rebuilt(rules, entriesNow, added, removed, 'registry.before', change.before));
-    if (before !== null) checkRegistry(rules, before, 'registry.before');
+        : (change.beforeText ?? rebuilt(rules, file, entriesNow, added, removed, `${field}.before`, change.before));
+    if (before !== null) checkRegistry(rules, before, `${field}.before`);
     return {
+      file,
       before: before === null ? null : { sha256: change.before!, text: () => before },
-      after: { sha256: change.after, text: () => now! },
+      after: now === null ? null : { sha256: change.after!, text: () => now },
     };
   }
-  const entriesNow = now === null ? [] : checkRegistry(rules, now, 'registry.before');
-  const after = rebuilt(rules, entriesNow, removed, added, 'registry.after', change.after);
-  checkRegistry(rules, after, 'registry.after');
+  const entriesNow = now === null ? [] : checkRegistry(rules, now, `${field}.before`);
+  if (change.after === null) {
+    // A deletion: what it removes must be the whole file.
+    if (added.length > 0 || !sameIds(entriesNow, removed))
+      throw invalid(
+        rules,
+        `${field} deletes ${file} but its change does not remove exactly the entries on disk`,
+        `${field}.removed`,
+      );
+    return { file, before: now === null ? null : { sha256: change.before!, text: () => now }, after: null };
+  }
+  const after = rebuilt(rules, file, entriesNow, removed, added, `${field}.after`, change.after);
+  checkRegistry(rules, after, `${field}.after`);
   return {
+    file,
     before: now === null ? null : { sha256: change.before!, text: () => now },
     after: { sha256: change.after, text: () => after },
   };
+}
+
+function sameIds(entries: readonly RegistryEntry[], removed: readonly RegistryEntry[]): boolean {
+  if (entries.length !== removed.length) return false;
+  const ids = new Set(removed.map((entry) => entry.id));
+  return entries.every((entry) => ids.has(entry.id));
 }
 
 /** The side not on disk, rebuilt, or INVALID_JOURNAL when the change does not fit or the result is not what was
  * recorded. */
 function rebuilt(
   rules: JournalRules,
+  file: string,
   from: readonly RegistryEntry[],
   take: readonly RegistryEntry[],
   put: readonly RegistryEntry[],
@@ -204,14 +273,14 @@ function rebuilt(
   } catch (error) {
     throw invalid(
       rules,
-      `the registry change does not fit packer.registry.json on disk (${(error as Error).message}), so ${field} cannot be rebuilt`,
+      `the registry change does not fit ${file} on disk (${(error as Error).message}), so ${field} cannot be rebuilt`,
       field,
     );
   }
   if (registryDigest(text) !== digest) {
     throw invalid(
       rules,
-      `${field} rebuilt from packer.registry.json on disk and the recorded change does not match its sha256, so the journal does not describe this project`,
+      `${field} rebuilt from ${file} on disk and the recorded change does not match its sha256, so the journal does not describe this project`,
       field,
     );
   }

@@ -78,10 +78,13 @@ export interface RegistrySide {
   text(): string;
 }
 
-/** Both sides of a commit's registry; `before` is null when there was no registry file. */
+/** Both sides of one registry file of a commit; `before` is null when there was no such file, `after` when the
+ * commit deletes it. */
 export interface RegistrySides {
+  /** Project-relative: `packer.registry.json` or `packer.registry/<hex>.json`. */
+  file: string;
   before: RegistrySide | null;
-  after: RegistrySide;
+  after: RegistrySide | null;
 }
 
 /** A side whose text is computed when first asked for. */

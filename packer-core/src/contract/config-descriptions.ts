@@ -36,6 +36,8 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   "ProjectConfig.remoteCache.mode": "`read-write`: download hits and upload what this machine processed (blobs first, the action result last, only for successful outputs); `read-only`: download only (a CI consumer or a laptop). `PACKER_REMOTE_CACHE_MODE` overrides it.",
   "ProjectConfig.remoteCache.timeoutMs": "Timeout of one request in milliseconds (connect, then each wait for data): past it the request counts as a connection error.",
   "ProjectConfig.remoteCache.headers": "Extra request headers, e.g. `{\"Authorization\": \"Bearer …\"}`. Values are sent and never logged; keep secrets out of this committed file with `PACKER_REMOTE_CACHE_HEADER=\"Name: value\"` (one per line) or `PACKER_REMOTE_CACHE_TOKEN` (sent as `Authorization: Bearer <token>`).",
+  "ProjectConfig.registry": "How the registry is stored.",
+  "ProjectConfig.registry.shards": "`1` (default): one file, `packer.registry.json`. `16`, `256` or `4096`: the folder `packer.registry/` with one file per shard (`0.json`…`f.json`, `00.json`…`ff.json`, `000.json`…`fff.json`), an asset's shard being the first digits of sha256 of its parent folder, so a one-asset change rewrites one small file. Each shard is a complete format 2 registry. Changing it moves every entry on the next write, announced in that plan. `packer init` picks 256 when it finds 10,000 files or more.",
   "ProjectConfig.daemon": "Daemon options.",
   "ProjectConfig.daemon.idleTimeoutMs": "Shut the daemon down after this many idle milliseconds (0 = never).",
   "ProjectConfig.daemon.websocket": "Optional WebSocket listener for a browser-hosted Studio (also `packer daemon start --ws` or `PACKER_WS=1`).",

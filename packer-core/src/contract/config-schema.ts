@@ -195,6 +195,19 @@ export const ProjectConfig = z
       })
       .optional(),
     /** Daemon options. */
+    /** How the registry is stored. */
+    registry: z
+      .strictObject({
+        /**
+         * `1` (default): one file, `packer.registry.json`. `16`, `256` or `4096`: the folder `packer.registry/` with
+         * one file per shard (`0.json`…`f.json`, `00.json`…`ff.json`, `000.json`…`fff.json`), an asset's shard being
+         * the first digits of sha256 of its parent folder, so a one-asset change rewrites one small file. Each shard is
+         * a complete format 2 registry. Changing it moves every entry on the next write, announced in that plan.
+         * `packer init` picks 256 when it finds 10,000 files or more.
+         */
+        shards: z.union([z.literal(1), z.literal(16), z.literal(256), z.literal(4096)]).default(1),
+      })
+      .prefault({}),
     daemon: z
       .strictObject({
         /** Shut the daemon down after this many idle milliseconds (0 = never). */

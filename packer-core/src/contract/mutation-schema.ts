@@ -115,7 +115,18 @@ export const Plan = z.object({
    * Present when applying this plan also rewrites `packer.registry.json` from an older format (`from`) into the
    * current one (`to`): the whole file changes layout once, in this commit. Absent otherwise.
    */
-  registryMigration: z.object({ from: z.number().int(), to: z.number().int() }).optional(),
+  registryMigration: z
+    .object({
+      from: z.number().int(),
+      to: z.number().int(),
+      /**
+       * Present when the write also moves registry entries into the file `registry.shards` assigns them (the setting
+       * changed, or a merge or a hand edit left entries elsewhere): `shards` is the configured count, `entries` how
+       * many entries move. Every registry file changes layout once, in this commit.
+       */
+      layout: z.object({ shards: z.number().int(), entries: z.number().int().nonnegative() }).optional(),
+    })
+    .optional(),
 });
 export type Plan = z.infer<typeof Plan>;
 

@@ -28,7 +28,11 @@ let tempCounter = 0;
  * A reader (or a crash) sees either the old bytes or the new ones, never a mix. A replaced file keeps its
  * permission bits (a 0444 or 0600 file stays so), and no failure leaves the temp file behind.
  */
-export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+export function writeFileAtomic(
+  target: string,
+  data: string | Uint8Array,
+  options: { syncDir?: boolean } = {},
+): void {
   const dir = path.dirname(target);
   mkdirSync(dir, { recursive: true });
   const mode = existingMode(target);
@@ -52,7 +56,8 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
       (error as NodeJS.ErrnoException).path = target;
     throw error;
   }
-  fsyncDirectory(dir);
+  // `syncDir: false`: the caller writes several files into one folder and fsyncs it once after the last.
+  if (options.syncDir !== false) fsyncDirectory(dir);
 }
 
 /** Permission bits of the regular file at `target`, or undefined when there is none to keep. */

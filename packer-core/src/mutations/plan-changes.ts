@@ -37,7 +37,14 @@ export function planChanges(previewed: Plan, replanned: Plan): string[] {
   );
   compare('blocker', previewed.blockers.map(describeBlocker), replanned.blockers.map(describeBlocker));
   const migration = (plan: Plan): string[] =>
-    plan.registryMigration ? [`registry format ${plan.registryMigration.from} → ${plan.registryMigration.to}`] : [];
+    plan.registryMigration
+      ? [
+          `registry format ${plan.registryMigration.from} → ${plan.registryMigration.to}`,
+          ...(plan.registryMigration.layout
+            ? [`${plan.registryMigration.layout.entries} entries into ${plan.registryMigration.layout.shards} shard(s)`]
+            : []),
+        ]
+      : [];
   compare('registry rewrite', migration(previewed), migration(replanned));
   if (out.length <= MAX_CHANGES) return out;
   return [...out.slice(0, MAX_CHANGES), `and ${out.length - MAX_CHANGES} more difference(s)`];

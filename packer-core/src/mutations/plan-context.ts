@@ -14,6 +14,8 @@ export interface PlanContext {
   readonly projectRoot: string;
   /** Format of the registry file on disk, when known: an older one makes the plan announce its migration. */
   readonly registryVersion?: number | undefined;
+  /** Entries a registry write would move to the file `registry.shards` assigns them: the plan announces it. */
+  readonly registryLayout?: { shards: number; entries: number } | undefined;
 }
 
 /** Collects a plan's parts while a planner runs; `finish` sorts diagnostics into blockers and warnings. */
@@ -53,10 +55,10 @@ export class PlanBuilder {
   /** A plan that writes the registry (any change does) rewrites an older format in the current one. */
   private registryMigration(): Pick<Plan, 'registryMigration'> {
     const from = this.context.registryVersion;
+    const layout = this.context.registryLayout;
     const writes = this.registryMutations.length + this.filesystemMutations.length > 0;
-    return writes && from !== undefined && from < REGISTRY_VERSION
-      ? { registryMigration: { from, to: REGISTRY_VERSION } }
-      : {};
+    if (!writes || (layout === undefined && (from === undefined || from >= REGISTRY_VERSION))) return {};
+    return { registryMigration: { from: from ?? REGISTRY_VERSION, to: REGISTRY_VERSION, ...(layout ? { layout } : {}) } };
   }
 }
 

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isPackerError } from '../contract/errors.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
-import { installMergeDriver, MERGE_ATTRIBUTES_LINE, shellQuote } from './merge-driver-setup.js';
+import {
+  installMergeDriver,
+  MERGE_ATTRIBUTES_LINE,
+  MERGE_ATTRIBUTES_SHARD_LINE,
+  shellQuote,
+} from './merge-driver-setup.js';
 
 const GIT_ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 
@@ -37,7 +42,9 @@ describe('installMergeDriver', () => {
       initRepository: true,
     });
     expect([first.attributes, second.attributes]).toEqual(['added', 'present']);
-    expect(readFileSync(path.join(project, '.gitattributes'), 'utf8')).toBe(`*.png binary\n${MERGE_ATTRIBUTES_LINE}\n`);
+    expect(readFileSync(path.join(project, '.gitattributes'), 'utf8')).toBe(
+      `*.png binary\n${MERGE_ATTRIBUTES_LINE}\n${MERGE_ATTRIBUTES_SHARD_LINE}\n`,
+    );
     const driver = execFileSync('git', ['config', 'merge.packer-registry.driver'], {
       cwd: project,
       env: GIT_ENV,

@@ -3,20 +3,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
-import { REGISTRY_FILE } from './registry-store.js';
+import { REGISTRY_FILE, REGISTRY_FOLDER } from './registry-shards.js';
 
 /** The merge driver's name in `.gitattributes` and in git's config (`merge.<name>.driver`). */
 export const MERGE_DRIVER_NAME = 'packer-registry';
 
 /** The `.gitattributes` line that hands the registry to the driver. */
 export const MERGE_ATTRIBUTES_LINE = `${REGISTRY_FILE} merge=${MERGE_DRIVER_NAME}`;
+/** The `.gitattributes` line that hands each shard of a sharded registry to the driver (each is a whole registry). */
+export const MERGE_ATTRIBUTES_SHARD_LINE = `${REGISTRY_FOLDER}/*.json merge=${MERGE_DRIVER_NAME}`;
 
 export interface MergeDriverInstall {
   /** The git work tree's top folder. */
   gitRoot: string;
   /** The `.gitattributes` written (next to the registry, so it also holds in a project below the repository's top). */
   attributesFile: string;
-  /** Whether the line was added now or was already there. */
+  /** Whether a line was added now or both were already there. */
   attributes: 'added' | 'present';
   /** The command git now runs (`merge.packer-registry.driver`, in the repository's own config). */
   driver: string;
@@ -67,11 +69,13 @@ export function installMergeDriver(
   }
   const attributesFile = path.join(projectRoot, '.gitattributes');
   const current = existsSync(attributesFile) ? readFileSync(attributesFile, 'utf8') : '';
-  const present = current.split(/\r?\n/).some((line) => line.trim().split(/\s+/).join(' ') === MERGE_ATTRIBUTES_LINE);
+  const lines = new Set(current.split(/\r?\n/).map((line) => line.trim().split(/\s+/).join(' ')));
+  const missing = [MERGE_ATTRIBUTES_LINE, MERGE_ATTRIBUTES_SHARD_LINE].filter((line) => !lines.has(line));
+  const present = missing.length === 0;
   if (!present)
     writeFileAtomic(
       attributesFile,
-      `${current}${current && !current.endsWith('\n') ? '\n' : ''}${MERGE_ATTRIBUTES_LINE}\n`,
+      `${current}${current && !current.endsWith('\n') ? '\n' : ''}${missing.join('\n')}\n`,
     );
   const driver = [...command.map(shellQuote), 'merge-driver', '%O', '%A', '%B', '%P'].join(' ');
   git(projectRoot, ['config', `merge.${MERGE_DRIVER_NAME}.name`, 'packer registry: merge by asset id']);

@@ -9,7 +9,8 @@ import { makeTempDir } from '../testing/temp-dirs.js';
 import { entryBody, parseRegistry, serializeRegistry } from './registry-codec.js';
 import { compareEntries } from './registry-layout.js';
 import { RegistryLines } from './registry-lines.js';
-import { netRegistryChange, REGISTRY_FILE, RegistryStore } from './registry-store.js';
+import { RegistryFileStore as RegistryStore } from './registry-file-store.js';
+import { netRegistryChange, REGISTRY_FILE } from './registry-store.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const idArb = fc
@@ -77,7 +78,7 @@ function applied(entries: readonly RegistryEntry[], net: ReadonlyMap<string, Reg
   return [...entries.filter((entry) => !net.has(entry.id)), ...[...net.values()].filter((entry) => entry !== null)];
 }
 
-describe('RegistryStore.stageChange: a registry change at the cost of what it touches', () => {
+describe('RegistryFileStore.stageChange: a registry change at the cost of what it touches', () => {
   it('gives the from-scratch text, the entries in file order, and a journal change that rebuilds both sides by digest', () => {
     const root = makeTempDir('registry-change-');
     const file = path.join(root, REGISTRY_FILE);

@@ -95,6 +95,11 @@ export class RegistryLines {
     return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, entries: merged.entries, change };
   }
 
+  /** The entry of the current order with this id, if any. */
+  held(id: string): RegistryEntry | undefined {
+    return this.ids.get(id);
+  }
+
   /** The entries of the current order (file order). Never changed in place: each change makes new arrays. */
   get current(): readonly RegistryEntry[] {
     return this.order.entries;

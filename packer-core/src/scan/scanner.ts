@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import type { ProjectConfig } from '../contract/config-schema.js';
 import { CONFIG_FILE } from '../config/load-config.js';
 import { isSameOrInside } from '../paths/project-path.js';
-import { REGISTRY_FILE } from '../registry/registry-store.js';
+import { REGISTRY_FILE, REGISTRY_FOLDER } from '../registry/registry-store.js';
 import { GITIGNORE_FILE, GitignoreRules } from './gitignore-rules.js';
 import { sidecarRules, type SidecarRules } from './sidecar-rules.js';
 import { decodeName, escapePath, escapeRawName, unsupportedNameReason } from '../paths/supported-name.js';
@@ -59,7 +59,7 @@ const OWN_TEMP_FILE = new RegExp(
  */
 export function ignoreMatcher(config: ProjectConfig): (relative: string) => boolean {
   const globs = picomatch([...config.ignore], { dot: true });
-  const always = ['.packer', '.git', config.buildDir];
+  const always = ['.packer', '.git', REGISTRY_FOLDER, config.buildDir];
   return (relative) =>
     OWN_FILES.has(relative) ||
     OWN_TEMP_FILE.test(relative) ||

@@ -2,7 +2,13 @@ import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { Plan } from '../contract/mutation-schema.js';
-import { REGISTRY_FILE } from '../registry/registry-store.js';
+import {
+  listRegistryFiles,
+  REGISTRY_FILE,
+  REGISTRY_FOLDER,
+  shardFileOf,
+  type ShardCount,
+} from '../registry/registry-shards.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 
 /** Why the registry file may not be replaced: its mode (e.g. `0444`) and the blocker a plan shows for it. */
@@ -12,13 +18,14 @@ export interface ReadOnlyRegistry {
 }
 
 /**
- * The registry file's refusal to be replaced, if it has one: no owner write bit. Permission bits, not access(2),
- * as the commit itself checks (root may write anything, and a frozen registry should stop root too).
+ * A registry file's (or the shard folder's) refusal to be replaced, if it has one: no owner write bit. Permission
+ * bits, not access(2), as the commit itself checks (root may write anything, and a frozen registry should stop root
+ * too).
  */
-export function readOnlyRegistry(projectRoot: string): ReadOnlyRegistry | undefined {
+export function readOnlyRegistry(projectRoot: string, relative: string = REGISTRY_FILE): ReadOnlyRegistry | undefined {
   let mode: number;
   try {
-    mode = lstatSync(path.join(projectRoot, REGISTRY_FILE)).mode;
+    mode = lstatSync(path.join(projectRoot, relative)).mode;
   } catch {
     return undefined; // no registry yet: the first write creates it
   }
@@ -28,16 +35,28 @@ export function readOnlyRegistry(projectRoot: string): ReadOnlyRegistry | undefi
     mode: octal,
     blocker: diagnostic(
       'REGISTRY_READ_ONLY',
-      `${REGISTRY_FILE} is read-only (mode ${octal}), so the packer will not replace it.`,
-      { path: REGISTRY_FILE },
-      `Nothing was changed. Make it writable (\`chmod u+w ${REGISTRY_FILE}\`) and retry, or leave it read-only to keep the registry frozen.`,
+      `${relative} is read-only (mode ${octal}), so the packer will not replace it.`,
+      { path: relative },
+      `Nothing was changed. Make it writable (\`chmod u+w ${relative}\`) and retry, or leave it read-only to keep the registry frozen.`,
     ),
   };
 }
 
-/** The plan with a REGISTRY_READ_ONLY blocker added when it would write a registry file that is read-only. */
-export function withRegistryWriteCheck(plan: Plan, projectRoot: string): Plan {
+/**
+ * The plan with a REGISTRY_READ_ONLY blocker added when it would write a registry file that is read-only: the single
+ * file, the shard folder, each shard the plan's entries leave or enter, and every shard when it moves the layout.
+ */
+export function withRegistryWriteCheck(plan: Plan, projectRoot: string, shards: ShardCount = 1): Plan {
   if (plan.registryMutations.length + plan.filesystemMutations.length === 0) return plan;
-  const readOnly = readOnlyRegistry(projectRoot);
-  return readOnly ? { ...plan, blockers: [...plan.blockers, readOnly.blocker] } : plan;
+  const touched = new Set<string>([REGISTRY_FILE]);
+  if (shards !== 1 || plan.registryMigration?.layout) touched.add(REGISTRY_FOLDER);
+  if (plan.registryMigration?.layout) for (const file of listRegistryFiles(projectRoot).files) touched.add(file);
+  if (shards !== 1) {
+    for (const change of plan.registryMutations) {
+      for (const entry of change.op === 'update' ? [change.before, change.after] : [change.entry])
+        touched.add(shardFileOf(entry.path, shards));
+    }
+  }
+  const blockers = [...touched].flatMap((relative) => readOnlyRegistry(projectRoot, relative)?.blocker ?? []);
+  return blockers.length > 0 ? { ...plan, blockers: [...plan.blockers, ...blockers] } : plan;
 }

@@ -21,7 +21,7 @@ import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { newOperationId } from '../ids/asset-id.js';
 import { planMutation } from '../mutations/plan-mutation.js';
-import { netRegistryChange, RegistryStore, type RegistryLoad } from '../registry/registry-store.js';
+import { netRegistryChange, RegistryStore, type StagedRegistry } from '../registry/registry-store.js';
 import { WorkspaceObserver } from './workspace-observer.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hashMutation, IdempotencyStore } from './idempotency-store.js';
@@ -78,7 +78,7 @@ export class Workspace {
   ) {
     this.stateDir = path.join(root, '.packer');
     this.audit = new AuditLog(this.stateDir);
-    this.registry = new RegistryStore(root);
+    this.registry = new RegistryStore(root, () => this.config.registry.shards);
     this.journal = new JournalFile(this.stateDir);
     this.idempotency = new IdempotencyStore(this.stateDir);
     this.observer = observer;
@@ -115,14 +115,19 @@ export class Workspace {
   /** Pure preview against the current snapshot (plus whether the registry file may be replaced at all). */
   preview(input: unknown): Plan {
     const mutation = parseMutation(input);
-    const plan = withRegistryWriteCheck(this.planOnly(mutation), this.root);
+    const plan = withRegistryWriteCheck(this.planOnly(mutation), this.root, this.config.registry.shards);
     this.previews.remember(hashMutation(mutation), plan);
     return plan;
   }
 
   private planOnly(input: unknown): Plan {
     return planMutation(
-      { state: this.state, projectRoot: this.root, registryVersion: this.registry.version },
+      {
+        state: this.state,
+        projectRoot: this.root,
+        registryVersion: this.registry.version,
+        registryLayout: this.registry.layoutMigration(),
+      },
       parseMutation(input),
     );
   }
@@ -228,7 +233,7 @@ export class Workspace {
       this.audit.append(auditRecord(operationId, actor, mutation, result, revision, revision, refusedPlan, error));
       throw error;
     };
-    let prepared: { plan: Plan; journal: Journal; registry: RegistryLoad; result: ApplyResult };
+    let prepared: { plan: Plan; journal: Journal; registry: StagedRegistry; result: ApplyResult };
     // Every way out before the commit point is a refusal, and every refusal is audited: the named ones through
     // `refuse`, anything else (a registry the store will not write, a state file that fails) by this catch.
     try {
@@ -274,7 +279,7 @@ export class Workspace {
         'pre-apply',
       );
       const revisionBefore = this.snapshot.revision;
-      plan = withRegistryWriteCheck(this.planOnly(mutation), this.root);
+      plan = withRegistryWriteCheck(this.planOnly(mutation), this.root, this.config.registry.shards);
       if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
         // A moved revision is a conflict only when it changed what the plan does (a build recording its packs did not).
         const previewed = options.previewed ?? this.previews.find(options.expectedRevision, mutationHash);
@@ -339,15 +344,14 @@ export class Workspace {
       // Checks the bytes (and the file's write bit) before anything happens; a refusal here is audited below.
       const staged = this.registry.stageChange(this.state.entries, netRegistryChange(plan.registryMutations));
       const journal: Journal = {
-        version: 2,
+        ...journalRegistry(staged.files),
         operationId,
         state: 'pending',
         steps: journalSteps(operationId, this.journal, plan.filesystemMutations),
-        registry: staged.change,
         audit: record,
         ...(idempotency ? { idempotency } : {}),
       };
-      prepared = { plan, journal, registry: { state: 'ok', entries: staged.entries, text: staged.text }, result };
+      prepared = { plan, journal, registry: staged, result };
     } catch (error) {
       if (audited || isSimulatedCrash(error)) throw error;
       return refuse('failed', toPackerError(error));
@@ -355,7 +359,7 @@ export class Workspace {
     const { journal, result } = prepared;
     const { revisionBefore } = result;
     try {
-      await runCommit(this.commitTarget(), journal, prepared.registry.text!);
+      await runCommit(this.commitTarget(), journal, prepared.registry);
     } catch (error) {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
@@ -366,7 +370,7 @@ export class Workspace {
       await this.observer.reloadRegistry(this.registry.load());
       throw packerError;
     }
-    await this.observer.publishCommit(prepared.registry, pathsChangedOnDisk(prepared.plan), result.revisionAfter);
+    await this.observer.publishCommit(prepared.registry.load, pathsChangedOnDisk(prepared.plan), result.revisionAfter);
     return result;
   }
 

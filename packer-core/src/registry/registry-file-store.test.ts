@@ -6,7 +6,8 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import { newAssetId } from '../ids/asset-id.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { serializeRegistry } from './registry-codec.js';
-import { REGISTRY_FILE, RegistryStore } from './registry-store.js';
+import { RegistryFileStore as RegistryStore } from './registry-file-store.js';
+import { REGISTRY_FILE } from './registry-shards.js';
 
 const entry = (entryPath: string, settings: RegistryEntry['settings'] = {}): RegistryEntry => ({
   id: newAssetId(),
@@ -26,7 +27,7 @@ function thrown(run: () => unknown): PackerError {
   throw new Error('expected a throw');
 }
 
-describe('RegistryStore never writes a registry it would refuse to read', () => {
+describe('RegistryFileStore never writes a registry it would refuse to read', () => {
   it.each([
     ['a backslash', 'assets/a\\b.txt'],
     ['a control character', 'assets/bell\x07.txt'],
