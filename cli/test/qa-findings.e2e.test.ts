@@ -1,10 +1,11 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
-import { fixturePath } from '@packer/fixtures';
+import { fixturePath, writeEngineFixture } from '@packer/fixtures';
 import type { Plan, RegistryEntry } from '@packer/core/contract';
 import { packer } from './support/packer-bin.js';
-import { emptyFolder } from './support/temp-project.js';
+import { disposeProject, emptyFolder } from './support/temp-project.js';
 
 // Findings of the issue-12 hostile-user QA pass (/work/notes/qa-findings.md), reproduced as the user met them:
 // through the real bin and the project daemon.
@@ -18,6 +19,27 @@ async function sampleGame(onFinished: Parameters<typeof emptyFolder>[0]): Promis
   const source = fixturePath('sample-game');
   cpSync(source, root, { recursive: true, filter: (item) => !item.startsWith(path.join(source, '.packer')) });
   return root;
+}
+
+/** The Godot-shaped fixture, adopted (`packer init`, `packer add . --yes`); removed when the test ends. */
+async function adoptedGodot(onFinished: Parameters<typeof emptyFolder>[0]): Promise<string> {
+  const root = writeEngineFixture('godot-game');
+  onFinished(() => disposeProject(root));
+  for (const args of [['init'], ['add', '.', '--yes']]) {
+    const run = await packer(root, args);
+    if (run.code !== 0) throw new Error(`packer ${args.join(' ')} failed: ${run.stdout}${run.stderr}`);
+  }
+  return root;
+}
+
+/** Sets or clears the immutable attribute (root on ext4 and the like); false where the machine cannot. */
+function chattr(flag: '+i' | '-i', file: string): boolean {
+  try {
+    execFileSync('chattr', [flag, file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const registeredPaths = (root: string): string[] =>
@@ -69,5 +91,42 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
     // The registry the folder add wrote reads back: a status through a fresh daemon has no INVALID_REGISTRY.
     const check = await packer(root, ['check', '--json']);
     expect(check.stdout).not.toContain('INVALID_REGISTRY');
+  });
+
+  test('#10: a target whose sidecar name would pass 255 bytes is a preview blocker; a failed commit says it was rolled back', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await adoptedGodot(onTestFinished);
+    const before = registeredPaths(root);
+    // 248 + ".png" = 252 bytes: the file fits, its carried sidecar `<name>.import` (259 bytes) cannot exist.
+    const long = `sprites/${'H'.repeat(248)}.png`;
+    const mv = await packer(root, ['mv', 'sprites/hero.png', long, '--yes']);
+    expect(mv.code).toBe(1);
+    expect(mv.stdout).toContain('INVALID_PATH');
+    expect(mv.stdout).toMatch(/is 259 bytes long \(the limit is 255\)/);
+    expect(mv.stdout).toContain('hint: Choose a shorter name');
+    expect(mv.errorText).not.toContain('ENAMETOOLONG');
+    expect(existsSync(path.join(root, 'sprites/hero.png.import'))).toBe(true);
+    expect(registeredPaths(root)).toEqual(before);
+    // The file's own name over 255 bytes is said the same way.
+    const own = await packer(root, ['mv', 'sprites/hero.png', `sprites/${'é'.repeat(130)}.png`, '--dry-run']);
+    expect(own.code).toBe(1);
+    expect(own.stdout).toMatch(/INVALID_PATH .*is 264 bytes long/);
+
+    // A commit that fails on disk (its sidecar is immutable: rename gets EPERM) names the cause and says that
+    // nothing changed.
+    const sidecar = path.join(root, 'sprites/hero.png.import');
+    if (!chattr('+i', sidecar)) return;
+    onTestFinished(() => void chattr('-i', sidecar));
+    const failed = await packer(root, ['mv', 'sprites/hero.png', 'sprites/player.png', '--yes']);
+    chattr('-i', sidecar);
+    expect(failed.code).toBe(1);
+    expect(failed.errorText).toContain('EPERM');
+    expect(failed.errorText).toMatch(/Hint: Nothing was changed: the operation was rolled back/);
+    expect(failed.errorText).toContain('chattr -i');
+    expect(existsSync(path.join(root, 'sprites/hero.png'))).toBe(true);
+    expect(existsSync(sidecar)).toBe(true);
+    expect(registeredPaths(root)).toEqual(before);
   });
 });

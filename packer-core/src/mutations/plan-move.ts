@@ -13,6 +13,7 @@ import {
   type PlanContext,
 } from './plan-context.js';
 import { relinkHint, resolveMoveTarget } from './move-target.js';
+import { NAME_LENGTH_HINT, nameLengthProblem } from './name-length.js';
 import { entryOf } from './registry-entry.js';
 import { planSidecarMoves } from './sidecars.js';
 
@@ -39,6 +40,22 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
   }
   if (folder && isSameOrInside(target, folder)) {
     builder.report(diagnostic('INVALID_PATH', `Cannot move ${folder} into itself (${target}).`, { path: target }));
+    return;
+  }
+  // A name over 255 bytes (or a path over PATH_MAX) passes every other check and would fail the apply with
+  // ENAMETOOLONG: say so in the preview. A folder's move lengthens every path inside it, so those count too.
+  const newPaths = folder ? assets.map((asset) => target + asset.path.slice(folder.length)) : [];
+  for (const newPath of [target, ...newPaths]) {
+    const problem = nameLengthProblem(context.projectRoot, newPath);
+    if (problem === undefined) continue;
+    builder.report(
+      diagnostic(
+        'INVALID_PATH',
+        `Cannot move ${source} to ${target}: ${problem}.`,
+        { path: newPath },
+        NAME_LENGTH_HINT,
+      ),
+    );
     return;
   }
   const escape = escapeFor(state, target);

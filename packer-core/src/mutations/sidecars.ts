@@ -5,6 +5,7 @@ import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { leftBehindSidecars, sidecarRules, type SidecarMove } from '../scan/sidecar-rules.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, type PlanBuilder, type PlanContext } from './plan-context.js';
+import { NAME_LENGTH_HINT, nameLengthProblem } from './name-length.js';
 import { entryOf } from './registry-entry.js';
 
 /**
@@ -115,6 +116,15 @@ function destinationProblem(context: PlanContext, step: SidecarMove): Problem | 
       code: 'INVALID_PATH',
       message: `The sidecar ${step.from} would move to ${step.to}, outside every asset root.`,
       hint: 'Check the "sidecars" templates in packer.json.',
+    };
+  }
+  // `hero.png.import` is 7 bytes longer than its owner: an owner name that fits can still give a sidecar that does not.
+  const tooLong = nameLengthProblem(context.projectRoot, step.to);
+  if (tooLong !== undefined) {
+    return {
+      code: 'INVALID_PATH',
+      message: `The sidecar ${step.from} would move to ${step.to}, which cannot exist: ${tooLong}.`,
+      hint: NAME_LENGTH_HINT,
     };
   }
   const escape = escapeFor(state, step.to);

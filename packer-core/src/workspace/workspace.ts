@@ -16,6 +16,7 @@ import {
   type CommitTarget,
 } from '../commit/commit-journal.js';
 import { isOperationId } from '../commit/journal-schema.js';
+import { withRollbackHint } from '../mutations/apply-failure-hint.js';
 import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
 import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
@@ -363,7 +364,7 @@ export class Workspace {
     } catch (error) {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
-      const packerError = toPackerError(error);
+      const packerError = withRollbackHint(toPackerError(error));
       this.audit.append(
         auditRecord(operationId, actor, mutation, 'failed', revisionBefore, revisionBefore, prepared.plan, packerError),
       );
