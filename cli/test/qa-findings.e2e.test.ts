@@ -129,4 +129,20 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(existsSync(sidecar)).toBe(true);
     expect(registeredPaths(root)).toEqual(before);
   });
+
+  test('#11: an invalid-JSON packer.json message ends the parser\'s sentence before "The last valid configuration…"', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    expect((await packer(root, ['status'])).code).toBe(0);
+    writeFileSync(path.join(root, 'packer.json'), '{ "name": "x", ');
+    const check = await packer(root, ['check', '--json']);
+    const items = check.json<{ items: { code: string; message: string }[] }>().items;
+    const message = items.find((item) => item.code === 'INVALID_CONFIG')?.message ?? '';
+    expect(message).toMatch(
+      /Expected double-quoted property name in JSON at position \d+\. The last valid configuration stays in force\.$/,
+    );
+    expect(message).not.toMatch(/[^.] The last valid/);
+  });
 });

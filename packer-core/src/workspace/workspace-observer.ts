@@ -153,7 +153,8 @@ export class WorkspaceObserver {
   async setConfigProblem(error: PackerError): Promise<void> {
     this.configProblem = diagnostic(
       'INVALID_CONFIG',
-      `${error.message} The last valid configuration stays in force.`,
+      // The parser's own text ("… at position 16") has no full stop: end its sentence before adding ours.
+      `${error.message.trimEnd().replace(/(?<![.!?])$/, '.')} The last valid configuration stays in force.`,
       { path: 'packer.json' },
       String(error.data.hint ?? 'Fix packer.json.'),
     );
