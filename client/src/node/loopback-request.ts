@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isLoopbackHost } from '@packer/core/contract';
+import { isLoopbackHost } from '@packer/core/contract/runtime';
 
 // The checks every loopback HTTP endpoint of the packer applies (the daemon's WebSocket handshake and the
 // Studio page server): one copy, so the two can never disagree about who may connect.

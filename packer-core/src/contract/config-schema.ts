@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLoopbackHost } from './loopback-host.js';
 
 /**
  * A folder inside the project, written the way the registry writes paths: `/`-separated, relative, with no
@@ -194,7 +195,6 @@ export const ProjectConfig = z
           .default({}),
       })
       .optional(),
-    /** Daemon options. */
     /** How the registry is stored. */
     registry: z
       .strictObject({
@@ -208,6 +208,7 @@ export const ProjectConfig = z
         shards: z.union([z.literal(1), z.literal(16), z.literal(256), z.literal(4096)]).default(1),
       })
       .prefault({}),
+    /** Daemon options. */
     daemon: z
       .strictObject({
         /** Shut the daemon down after this many idle milliseconds (0 = never). */
@@ -274,17 +275,7 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-/** True for a loopback address or name: `localhost`, `127.0.0.0/8`, `::1`. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  if (bare.toLowerCase() === 'localhost' || bare === '::1' || bare === '0:0:0:0:0:0:0:1') return true;
-  const octets = bare.split('.');
-  return (
-    octets.length === 4 &&
-    octets[0] === '127' &&
-    octets.every((octet) => /^\d{1,3}$/.test(octet) && Number(octet) <= 255)
-  );
-}
+export { isLoopbackHost };
 
 /** Built-in processors every project may use. */
 export const BUILTIN_PROCESSORS = ['copy', 'json', 'text', 'image'] as const;

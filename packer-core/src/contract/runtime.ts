@@ -5,3 +5,4 @@ export * from './snapshot-summary.js';
 export * from './operation-fold.js';
 export * from './diagnostic-subjects.js';
 export * from './plan-counts.js';
+export * from './loopback-host.js';
