@@ -40,11 +40,12 @@ export const AREAS = [
   // Files that touch the disk for their own purposes, never a workspace or registry file: `packer daemon logs`
   // prints .packer/daemon.log; `packer --version` on the lean path reads the CLI's own package.json; `packer studio`
   // serves the built page, reads the token the daemon writes for local clients and hands the browser an owner-only
-  // redirect file.
+  // redirect file; the bin keeps oclif's manifest of the CLI's own commands current.
   {
     files: [
       'cli/src/commands/daemon/logs.ts',
       'cli/src/fast-path.ts',
+      'cli/src/oclif-manifest.ts',
       'cli/src/studio/studio-page-server.ts',
       'cli/src/studio/websocket-endpoint.ts',
       'cli/src/studio/open-in-browser.ts',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The `packer` binary: compiled JavaScript and an explicit command table. `--version` and a plain `status`
-// take a lean path without oclif (see src/fast-path.ts); everything else goes through oclif. Global flags may
-// come before the command (`packer -C game add …`, see src/global-flags.ts).
+// The `packer` binary: compiled JavaScript; oclif imports only the command it runs (src/oclif-manifest.ts).
+// `--version` and a plain `status` take a lean path without oclif (see src/fast-path.ts); everything else goes
+// through oclif. Global flags may come before the command (`packer -C game add …`, see src/global-flags.ts).
 const [{ runFastPath }, { commandLine }] = await Promise.all([
   import('../dist/fast-path.js'),
   import('../dist/global-flags.js'),
@@ -10,7 +10,12 @@ const argv = commandLine(process.argv.slice(2));
 if (!(await runFastPath(argv))) {
   // oclif's execute(), except that a failing command's output is written out before oclif's handle() calls
   // process.exit: a pipe holds 64 KiB, and the rest of a --json answer (check with blockers exits 1) would be lost.
-  const { flush, handle, run } = await import('@oclif/core');
+  // oclif imports only the command it runs when its manifest is current (see src/oclif-manifest.ts).
+  const [{ flush, handle, run }, { ensureManifest }] = await Promise.all([
+    import('@oclif/core'),
+    import('../dist/oclif-manifest.js'),
+  ]);
+  await ensureManifest();
   try {
     await run(argv, import.meta.url);
     await flush();
