@@ -1,37 +1,29 @@
-import { AUDIT_RECORD_ITEMS, PAGE_SIZES, type AuditRecord } from '@packer/core';
+import { PAGE_SIZES } from '@packer/core';
 import type { ConnectionContext } from '../connection-context.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import type { DaemonServices } from './daemon-services.js';
 import { decodeOffsetToken, offsetToken } from './page-token.js';
 
 /**
- * The audit log of commit-bearing operations, paged from the newest: the log is append-only, so a token (how
- * many of the oldest records lie before the page) stays valid while records are added.
+ * The audit log of commit-bearing operations, paged from the newest. The log is append-only and each record is
+ * bounded on disk, so a page is read from the file's end and costs what it holds; its token (the byte offset where
+ * the page starts) stays valid while records are added.
  */
 export function createAuditHandlers({
   workspace,
 }: Pick<DaemonServices, 'workspace'>): Pick<MethodHandlers<ConnectionContext>, 'audit.list'> {
   return {
     'audit.list': (params) => {
-      const all = workspace.audit.list(params.operationId ? { operationId: params.operationId } : {});
-      const limit = params.limit ?? PAGE_SIZES['audit.list'].default;
-      const end = Math.min(all.length, params.page ? decodeOffsetToken(params.page, 'audit') : all.length);
-      const start = Math.max(0, end - limit);
+      const page = workspace.audit.page({
+        limit: params.limit ?? PAGE_SIZES['audit.list'].default,
+        before: params.page ? decodeOffsetToken(params.page, 'audit') : undefined,
+        operationId: params.operationId,
+      });
       return {
-        items: all.slice(start, end).map(boundedRecord),
-        total: all.length,
-        ...(start > 0 ? { nextPage: offsetToken('audit', start) } : {}),
+        items: page.items,
+        total: page.total,
+        ...(page.before !== undefined ? { nextPage: offsetToken('audit', page.before) } : {}),
       };
     },
-  };
-}
-
-/** A record whose size does not grow with its mutation: the first changes; `changes` counts all of them. */
-function boundedRecord(record: AuditRecord): AuditRecord {
-  const { registryMutations, filesystemMutations } = record;
-  return {
-    ...record,
-    ...(registryMutations ? { registryMutations: registryMutations.slice(0, AUDIT_RECORD_ITEMS) } : {}),
-    ...(filesystemMutations ? { filesystemMutations: filesystemMutations.slice(0, AUDIT_RECORD_ITEMS) } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { Mutation, type Actor, type ApplyResult, type AuditRecord, type Plan } f
 import type { PackBuildInfo, Snapshot } from '../contract/snapshot-schema.js';
 import type { StorageWarning } from '../contract/methods.js';
 import { AuditLog } from '../audit/audit-log.js';
+import { boundedAuditRecord } from '../audit/audit-record.js';
 import {
   isSimulatedCrash,
   runCommit,
@@ -458,7 +459,8 @@ function auditRecord(
   plan?: Plan,
   error?: PackerError,
 ): AuditRecord {
-  return {
+  // Bounded before the journal carries it: a 100,000-file add journals a record of a few KB, not the whole plan.
+  return boundedAuditRecord({
     time: new Date().toISOString(),
     operationId,
     actor,
@@ -470,7 +472,7 @@ function auditRecord(
     ...(plan && result === 'applied'
       ? { registryMutations: plan.registryMutations, filesystemMutations: plan.filesystemMutations }
       : {}),
-  };
+  });
 }
 
 export type { Diagnostic };
