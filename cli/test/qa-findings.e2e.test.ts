@@ -5,7 +5,7 @@ import { describe, test } from 'vitest';
 import { fixturePath, writeEngineFixture } from '@packer/fixtures';
 import type { Plan, RegistryEntry } from '@packer/core/contract';
 import { packer } from './support/packer-bin.js';
-import { disposeProject, emptyFolder } from './support/temp-project.js';
+import { disposeProject, emptyFolder, runningDaemonPid } from './support/temp-project.js';
 
 // Findings of the issue-12 hostile-user QA pass (/work/notes/qa-findings.md), reproduced as the user met them:
 // through the real bin and the project daemon.
@@ -144,5 +144,33 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
       /Expected double-quoted property name in JSON at position \d+\. The last valid configuration stays in force\.$/,
     );
     expect(message).not.toMatch(/[^.] The last valid/);
+  });
+
+  test('#2: daemon status of a daemon that is alive but not answering says so, with its pid and a hint', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    expect((await packer(root, ['status'])).code).toBe(0);
+    const pid = runningDaemonPid(root)!;
+    expect(pid).toBeGreaterThan(0);
+    // A stopped process is what a daemon whose event loop is blocked looks like from outside: alive, its socket
+    // accepting, no answer to hello.
+    process.kill(pid, 'SIGSTOP');
+    onTestFinished(() => void process.kill(pid, 'SIGCONT'));
+    // Each waits out the hello deadline (15 s), so both run at once.
+    const [status, json] = await Promise.all([
+      packer(root, ['daemon', 'status'], { timeoutMs: 60_000 }),
+      packer(root, ['daemon', 'status', '--json'], { timeoutMs: 60_000 }),
+    ]);
+    process.kill(pid, 'SIGCONT');
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(`A packer daemon is running (pid ${pid}) but not answering.`);
+    expect(status.stdout).toContain('hint: It may be busy');
+    expect(status.stdout).not.toContain('No packer daemon is running');
+    expect(json.json()).toEqual({ running: true, answering: false, pid });
+    // Answering again, it reports as usual.
+    const again = await packer(root, ['daemon', 'status']);
+    expect(again.stdout).toContain(`running: pid ${pid}`);
   });
 });

@@ -48,7 +48,10 @@ export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES)
     onClose: events.onClose,
     onFramingError: events.onFramingError,
     close: () => {
-      if (!socket.destroyed) socket.end();
+      if (socket.destroyed) return;
+      socket.end();
+      // A peer that never finishes the close (a stopped or hung daemon) must not keep this process alive forever.
+      setTimeout(() => socket.destroy(), 1_000).unref();
     },
     get closed() {
       return closed;
