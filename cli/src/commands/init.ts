@@ -98,6 +98,9 @@ function describeInit(result: InitResult): string[] {
     `  kinds:       ${kinds.join(', ')}; anything else is "other"`,
     ...(result.sidecars.length > 0 ? [`  sidecars:    ${result.sidecars.join(', ')} belong to their asset`] : []),
     `  build folder: ${result.buildDir}/`,
+    ...(result.registryShards > 1
+      ? [`  registry:    packer.registry/ in ${result.registryShards} shards (10,000+ files found; registry.shards)`]
+      : []),
     `  wrote:       ${result.created.join(', ')}${result.gitignored.length > 0 ? ` (.gitignore += ${result.gitignored.join(' ')})` : ''}`,
     `Next: \`packer status\` to see the untracked files, then \`packer add <folder>\`. packer.json is described in docs/config.md.`,
   ];

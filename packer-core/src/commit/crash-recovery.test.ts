@@ -11,12 +11,13 @@ import { parseRegistry, serializeRegistry } from '../registry/registry-codec.js'
 import {
   copyProject,
   readProjectFiles,
+  readRegistryFiles,
   readRegistryText,
   registryByPath,
   registryIds,
   type EntryView,
 } from '../testing/project-state.js';
-import { makeTempProject } from '../testing/temp-project.js';
+import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { SimulatedCrash, type CommitPoint } from './commit-journal.js';
 
@@ -32,6 +33,8 @@ const REGISTERED = ['assets/hero.png', 'assets/ui', 'assets/levels', 'assets/rea
 
 interface Scenario {
   name: string;
+  /** `registry.shards` of the project (1: packer.registry.json; 16: packer.registry/, several files per commit). */
+  shards?: 1 | 16;
   /** Prepares the project the mutation runs against (registry, outside changes). */
   setup(root: string): Promise<void>;
   mutation: MutationInput;
@@ -140,7 +143,7 @@ interface Prepared {
 
 /** Builds the scenario's base project and runs the mutation once without a crash (in a copy) to learn "after". */
 async function prepare(scenario: Scenario): Promise<Prepared> {
-  const base = makeTempProject(FILES);
+  const base = makeTempProject(FILES, { ...TEST_CONFIG, registry: { shards: scenario.shards ?? 1 } });
   await scenario.setup(base);
   const knownIds = new Set(registryIds(base));
   const copy = copyProject(base);
@@ -180,14 +183,18 @@ function expectNoCommitLeftovers(root: string): void {
 
 /** The registry on disk is canonical, and its new ids are well-formed and distinct. */
 function expectCanonicalRegistry(root: string, knownIds: ReadonlySet<string>): void {
-  const text = readRegistryText(root);
-  if (text !== null) expect(serializeRegistry(parseRegistry(text, 'packer.registry.json', root))).toBe(text);
+  for (const [name, text] of Object.entries(readRegistryFiles(root)))
+    expect(serializeRegistry(parseRegistry(text, name, root))).toBe(text);
   const ids = registryIds(root);
   expect(new Set(ids).size).toBe(ids.length);
   for (const id of ids) if (!knownIds.has(id)) expect(id).toMatch(/^a_[0-9A-HJKMNP-TV-Z]{26}$/);
 }
 
-describe.each(SCENARIOS)('crash recovery: $name', (scenario) => {
+// Every scenario again with a sharded registry: moves across folders, adds and removes then change several files (and
+// create or delete shards) in one commit, journaled as one record per file.
+const SHARDED: Scenario[] = SCENARIOS.map((scenario) => ({ ...scenario, name: `${scenario.name}, 16 shards`, shards: 16 }));
+
+describe.each([...SCENARIOS, ...SHARDED])('crash recovery: $name', (scenario) => {
   let prepared: Prepared;
   beforeAll(async () => {
     prepared = await prepare(scenario);

@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryMutation } from '../contract/mutation-schema.js';
@@ -165,6 +165,15 @@ export class RegistryStore {
       folders.add(path.dirname(store.file));
     }
     if (createsFolder) folders.add(this.projectRoot);
+    // Back to one file (registry.shards 1): the shard folder left empty goes too.
+    if (staged.files.some((item) => item.text === null && item.change.file.startsWith(`${REGISTRY_FOLDER}/`))) {
+      try {
+        rmdirSync(path.join(this.projectRoot, REGISTRY_FOLDER));
+        folders.add(this.projectRoot);
+      } catch {
+        // not empty (other shards, or files that are not the packer's): kept
+      }
+    }
     for (const folder of folders) if (existsSync(folder)) fsyncDirectory(folder);
     if (this.pending && this.pending.entries === staged.entries) {
       this.union = this.pending;

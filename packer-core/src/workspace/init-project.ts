@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
@@ -6,7 +6,7 @@ import { configJsonSchema, CONFIG_SCHEMA_REF } from '../contract/config-docs.js'
 import { CONFIG_FILE, validateConfig } from '../config/load-config.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { serializeRegistry } from '../registry/registry-codec.js';
-import { REGISTRY_FILE } from '../registry/registry-store.js';
+import { REGISTRY_FILE, REGISTRY_FOLDER } from '../registry/registry-store.js';
 import { COOKIE_PREFIX } from '../scan/scanner.js';
 import { detectEngine, engineProfile, ENGINES, type Engine, type EngineProfile } from './engine-profiles.js';
 
@@ -46,7 +46,12 @@ export interface InitResult {
   gitignored: string[];
   /** The `$schema` packer.json names, for editor completion. */
   schema: string;
+  /** `registry.shards` written: 256 when the asset roots already hold `SHARDED_FROM` files or more, else 1. */
+  registryShards: 1 | 256;
 }
+
+/** From this many files under the asset roots, `packer init` writes a sharded registry (`registry.shards` 256). */
+export const SHARDED_FROM = 10_000;
 
 /** The starting config for an empty generic project: common game asset kinds, one pack of everything. */
 export function defaultConfig(name: string): ProjectConfigInput {
@@ -71,7 +76,7 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
   const root = path.resolve(dir);
   const configFile = path.join(root, CONFIG_FILE);
   const registryFile = path.join(root, REGISTRY_FILE);
-  for (const file of [configFile, registryFile]) {
+  for (const file of [configFile, registryFile, path.join(root, REGISTRY_FOLDER)]) {
     if (existsSync(file)) {
       throw new PackerError('INVALID_CONFIG', `${file} already exists; packer init never overwrites a project.`, {
         file,
@@ -92,15 +97,26 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
   }
   const detected = options.engine ? { engine: options.engine, detectedBy: '--engine' } : detectEngine(root);
   const profile = withOverrides(engineProfile(root, detected.engine, detected.detectedBy), options);
-  const config = configFor(options.name ?? path.basename(root), profile);
+  // A big tree gets the sharded registry from the start: a one-asset change then rewrites one small file.
+  const registryShards = countFiles(root, profile, SHARDED_FROM) >= SHARDED_FROM ? 256 : 1;
+  const config = {
+    ...configFor(options.name ?? path.basename(root), profile),
+    ...(registryShards === 1 ? {} : { registry: { shards: registryShards } }),
+  };
   validateConfig(config, configFile);
 
   mkdirSync(root, { recursive: true });
   const created: string[] = [];
   writeFileAtomic(configFile, JSON.stringify(config, null, 2) + '\n');
   created.push(CONFIG_FILE);
-  writeFileAtomic(registryFile, serializeRegistry([]));
-  created.push(REGISTRY_FILE);
+  if (registryShards === 1) {
+    writeFileAtomic(registryFile, serializeRegistry([]));
+    created.push(REGISTRY_FILE);
+  } else {
+    // An empty sharded registry is an empty folder: shards appear as assets are added.
+    mkdirSync(path.join(root, REGISTRY_FOLDER), { recursive: true });
+    created.push(`${REGISTRY_FOLDER}/`);
+  }
   writeFileAtomic(path.join(root, CONFIG_SCHEMA_REF), JSON.stringify(configJsonSchema(), null, 2) + '\n');
   created.push(CONFIG_SCHEMA_REF.replace(/^\.\//, ''));
   for (const assetRoot of profile.assetRoots) {
@@ -126,7 +142,33 @@ export function initProject(dir: string, options: InitOptions = {}): InitResult 
     buildDir: profile.buildDir,
     gitignored,
     schema: CONFIG_SCHEMA_REF,
+    registryShards,
   };
+}
+
+/**
+ * Files under the profile's asset roots, counted up to `cap` (a bounded walk: init stays quick on any tree). Dot
+ * entries, the build folder and node_modules are skipped, as the scan would mostly skip them.
+ */
+function countFiles(root: string, profile: EngineProfile, cap: number): number {
+  let count = 0;
+  const skip = new Set([profile.buildDir, 'node_modules']);
+  const walk = (folder: string, depth: number): void => {
+    let entries;
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (count >= cap) return;
+      if (entry.name.startsWith('.') || skip.has(entry.name)) continue;
+      if (entry.isFile()) count++;
+      else if (entry.isDirectory() && depth < 64) walk(path.join(folder, entry.name), depth + 1);
+    }
+  };
+  for (const assetRoot of profile.assetRoots) walk(path.join(root, assetRoot), 0);
+  return count;
 }
 
 function configFor(name: string, profile: EngineProfile): ProjectConfigInput {
