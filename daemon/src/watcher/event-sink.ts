@@ -10,9 +10,15 @@ import type { WatchBatch, WatchEvent, WatcherErrorInfo, WatchOptions } from './w
 export class EventSink {
   readonly #options: Pick<WatchOptions, 'onBatch' | 'onError'>;
   readonly #batcher: DebounceBatcher;
+  readonly #flushEachDelivery: boolean;
   #closed = false;
 
-  constructor(options: WatchOptions) {
+  /**
+   * `nativeQuietPeriod`: the backend's own deliveries already come after a quiet period (@parcel/watcher waits for
+   * 50 ms without events, 500 ms at most), so each delivery is flushed whole when it ends instead of waiting out a
+   * second quiet period here (50 ms more on every outside change), unless the caller asked for its own `debounceMs`.
+   */
+  constructor(options: WatchOptions, nativeQuietPeriod = false) {
     this.#options = options;
     const batcherOptions: ConstructorParameters<typeof DebounceBatcher>[0] = {
       onFlush: (batch) => this.#deliver(batch),
@@ -20,6 +26,7 @@ export class EventSink {
     if (options.debounceMs !== undefined) batcherOptions.debounceMs = options.debounceMs;
     if (options.urgent) batcherOptions.urgent = options.urgent;
     this.#batcher = new DebounceBatcher(batcherOptions);
+    this.#flushEachDelivery = nativeQuietPeriod && options.debounceMs === undefined;
   }
 
   get closed(): boolean {
@@ -32,7 +39,9 @@ export class EventSink {
 
   /** The backend finished handing over one native batch: an urgent event in it may be delivered now. */
   endOfDelivery(): void {
-    if (!this.#closed) this.#batcher.flushIfUrgent();
+    if (this.#closed) return;
+    if (this.#flushEachDelivery) this.#batcher.flush();
+    else this.#batcher.flushIfUrgent();
   }
 
   report(error: WatcherErrorInfo): void {

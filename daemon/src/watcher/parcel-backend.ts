@@ -69,7 +69,7 @@ class ParcelSubscription implements WatchSubscription {
     this.#parcel = parcel;
     this.#root = root;
     this.#ignore = createIgnoreMatcher(options.ignore);
-    this.#sink = new EventSink(options);
+    this.#sink = new EventSink(options, true);
   }
 
   async close(): Promise<void> {

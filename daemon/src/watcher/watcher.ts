@@ -55,7 +55,10 @@ export interface WatchOptions {
   onBatch(batch: WatchBatch): void;
   /** Receives problems met while watching, including exceptions thrown by `onBatch`. */
   onError(error: WatcherErrorInfo): void;
-  /** Quiet period before a batch is delivered; defaults to 50 ms. */
+  /**
+   * Quiet period before a batch is delivered; defaults to 50 ms. Unset on @parcel/watcher, whose native deliveries
+   * already wait for 50 ms of quiet, each delivery is one batch, delivered as it arrives.
+   */
   debounceMs?: number;
   /**
    * Events somebody is waiting for (e.g. a read-your-writes cookie): a backend that gets ordered native batches
