@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { COOKIE_PREFIX, CONFIG_FILE, REGISTRY_FILE, REGISTRY_FOLDER, type Workspace } from '@packer/core';
+import {
+  COOKIE_PREFIX,
+  CONFIG_FILE,
+  REGISTRY_FILE,
+  REGISTRY_FOLDER,
+  type ProjectConfig,
+  type Workspace,
+} from '@packer/core';
 import { CookieSync } from './cookie-sync.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
 import {
@@ -14,7 +21,9 @@ import {
 type WatcherHealth = MethodResult<'daemon.health'>['watcher'];
 
 export interface DiskSyncOptions {
-  workspace: Workspace;
+  /** The project folder; what is watched is decided by `config` until `attach` hands over the workspace. */
+  root: string;
+  config: ProjectConfig;
   backend: SelectedWatcherBackend;
   /** Called after the workspace may have published a new state. */
   onStateMaybeChanged(cause: string): void;
@@ -37,13 +46,17 @@ const COOKIE_TIMEOUT_MS = 5_000;
  * and resolves once its cookie is settled, which happens after every change delivered before it was rescanned.
  */
 export class DiskSync {
+  private workspaceRef: Workspace | undefined;
+  private attachWorkspace!: () => void;
+  private starting: Promise<void> | undefined;
   private subscription: WatchSubscription | undefined;
   private pendingPaths = new Set<string>();
   private pendingConfig = false;
   private pendingRegistry = false;
   private vcsTimer: NodeJS.Timeout | undefined;
   private readonly cookies = new CookieSync();
-  private processing: Promise<void> = Promise.resolve();
+  // Batches seen before `attach` wait here: the watcher starts while the workspace is still opening.
+  private processing = new Promise<void>((resolve) => (this.attachWorkspace = resolve));
   private health: WatcherHealth;
   private closed = false;
   private vcsHoldSince: number | undefined;
@@ -58,7 +71,28 @@ export class DiskSync {
     return { ...this.health };
   }
 
-  async start(): Promise<void> {
+  /** The workspace the watched changes are applied to, once it is open; changes seen before are applied now. */
+  attach(workspace: Workspace): void {
+    this.workspaceRef = workspace;
+    this.attachWorkspace();
+  }
+
+  private get workspace(): Workspace {
+    if (!this.workspaceRef) throw new Error('DiskSync used before attach()');
+    return this.workspaceRef;
+  }
+
+  /**
+   * Subscribes. May run while the workspace opens: the native watcher crawls the tree on its own thread (about a
+   * second of wall time at 100k files on a loaded 2-core machine), so the open's scan no longer waits for it, and
+   * a change made during the open is reported instead of falling between the scan and a later subscription.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.subscribeNow();
+    return this.starting;
+  }
+
+  private async subscribeNow(): Promise<void> {
     try {
       this.subscription = await this.subscribe();
       this.health = { ...this.health, state: 'ok' };
@@ -68,10 +102,9 @@ export class DiskSync {
   }
 
   private subscribe(): Promise<WatchSubscription> {
-    const { workspace } = this.options;
-    const config = workspace.config;
+    const config = this.workspaceRef?.config ?? this.options.config;
     return this.options.backend.subscribe({
-      root: workspace.root,
+      root: this.options.root,
       ignore: [
         '.packer/**',
         '.git/**',
@@ -90,21 +123,23 @@ export class DiskSync {
   async close(): Promise<void> {
     this.closed = true;
     if (this.vcsTimer) clearTimeout(this.vcsTimer);
+    // A subscription still starting is closed once it exists, never left running.
+    await this.starting?.catch(() => undefined);
     await this.subscription?.close();
     this.subscription = undefined;
     this.cookies.releaseAll();
-    await this.processing.catch(() => undefined);
+    if (this.workspaceRef) await this.processing.catch(() => undefined);
   }
 
   /** Resolves once every change made to the disk before the call is reflected in the workspace's snapshot. */
   async sync(): Promise<void> {
     if (this.health.state !== 'ok') {
       // Without a trustworthy watcher the only proof is a full rescan.
-      await this.options.workspace.refresh(undefined, 'sync-rescan');
+      await this.workspace.refresh(undefined, 'sync-rescan');
       this.options.onStateMaybeChanged('rescan');
       return;
     }
-    const { workspace } = this.options;
+    const { workspace } = this;
     const roots = workspace.config.assetRoots
       .map((root) => path.join(workspace.root, root))
       .filter((root) => existsSync(root));
@@ -114,13 +149,13 @@ export class DiskSync {
     }
     if ((await this.cookies.roundTrip(roots, COOKIE_TIMEOUT_MS)) === 'timeout') {
       this.options.log('warn', 'cookie not seen by the watcher in time; rescanning', { roots });
-      await this.options.workspace.refresh(undefined, 'sync-rescan');
+      await this.workspace.refresh(undefined, 'sync-rescan');
       this.options.onStateMaybeChanged('rescan');
     }
   }
 
   private enqueue(batch: WatchBatch): void {
-    const root = this.options.workspace.root;
+    const { root } = this.options;
     for (const event of batch.events) {
       const relative = path.relative(root, event.path).split(path.sep).join('/');
       if (CookieSync.isCookie(relative)) {
@@ -147,7 +182,7 @@ export class DiskSync {
       }, VCS_RECHECK_MS);
       return;
     }
-    const { workspace } = this.options;
+    const { workspace } = this;
     // Take the cookies now: one that arrives while this flush rescans may come with changes it does not cover,
     // so it is left for the next flush (its batch queued one).
     const seenCookies = this.cookies.takeDelivered();
@@ -176,7 +211,7 @@ export class DiskSync {
   }
 
   private vcsBusy(): boolean {
-    const busy = VCS_LOCKS.some((lock) => existsSync(path.join(this.options.workspace.root, lock)));
+    const busy = VCS_LOCKS.some((lock) => existsSync(path.join(this.options.root, lock)));
     if (!busy) {
       this.vcsHoldSince = undefined;
       this.vcsHoldReported = false;
@@ -203,13 +238,18 @@ export class DiskSync {
    * when the subscription died, one attempt to watch again. Until that works, synced reads rescan in full.
    */
   private degrade(error: WatcherErrorInfo): void {
+    // Reported once there is a workspace to rescan (a watch that failed while the workspace was opening).
+    if (!this.workspaceRef) {
+      void this.processing.then(() => this.degrade(error));
+      return;
+    }
     const backend = this.options.backend.name;
     const info = { backend, reason: error.reason, ...(error.hint ? { hint: error.hint } : {}) };
     this.options.log('warn', 'watcher degraded', { reason: error.reason, code: error.code, fatal: error.fatal });
     if (error.fatal) this.health = { ...info, state: 'degraded' };
     this.options.onDegraded(info);
     this.processing = this.processing.then(async () => {
-      await this.options.workspace.refresh(undefined, 'watcher-error');
+      await this.workspace.refresh(undefined, 'watcher-error');
       this.options.onStateMaybeChanged('rescan');
       if (error.fatal && !this.closed) await this.resubscribe();
     });
@@ -220,7 +260,7 @@ export class DiskSync {
     this.subscription = undefined;
     // New asset roots may hold cookies a killed daemon left there.
     const strayCookies = this.cookies.removeStale(
-      this.options.workspace.config.assetRoots.map((root) => path.join(this.options.workspace.root, root)),
+      this.workspace.config.assetRoots.map((root) => path.join(this.options.root, root)),
     );
     if (strayCookies.length > 0)
       this.options.log('info', 'removed cookie files left by a previous daemon', { files: strayCookies });
@@ -235,7 +275,7 @@ export class DiskSync {
     this.health = { backend: this.options.backend.name, state: 'ok' };
     this.options.onRecovered(this.options.backend.name);
     // Changes made while no watcher was running are caught by one more rescan.
-    await this.options.workspace.refresh(undefined, 'watcher-restart');
+    await this.workspace.refresh(undefined, 'watcher-restart');
     this.options.onStateMaybeChanged('rescan');
   }
 }
