@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StorageWarning } from '../contract/methods.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
@@ -46,6 +46,10 @@ export class RevisionCounter {
   flush(): boolean {
     if (this.stored === this.last) return true;
     try {
+      // A state folder that is gone is not made again: the project may be being deleted, and a re-created
+      // `.packer/revision` made that `rm -rf` fail (QA finding 7). The next open reseeds from the clock anyway.
+      if (!existsSync(path.dirname(this.file)))
+        throw Object.assign(new Error('the state folder is gone'), { code: 'ENOENT' });
       writeFileAtomic(this.file, `${this.last}\n`);
     } catch (error) {
       this.health.failed(this.file, error);
