@@ -33,7 +33,8 @@ export function createMutationHandlers(
   return {
     'mutation.preview': async (params) => {
       await readState(services, params.sync);
-      return summarize(workspace.preview(params.mutation));
+      // The plan store is the one holder of previews: the workspace keeps none of its own.
+      return summarize(workspace.preview(params.mutation, { remember: false }));
     },
     'plan.items': (params) => {
       const { planId, list } = params;
@@ -51,9 +52,11 @@ export function createMutationHandlers(
     },
     'mutation.apply': async (params, context) => {
       const { expectedRevision, idempotencyKey } = params;
-      const previewed = params.planId === undefined ? undefined : plans.get(params.planId);
-      const mutation = mutationToApply(params.mutation, previewed);
-      if (previewed) checkNotApplied(previewed);
+      const named = params.planId === undefined ? undefined : plans.get(params.planId);
+      const mutation = mutationToApply(params.mutation, named);
+      if (named) checkNotApplied(named);
+      // A mutation applied at the revision it was previewed at is compared with that preview, if still kept.
+      const previewed = named ?? (expectedRevision === undefined ? undefined : plans.find(expectedRevision, mutation));
       const { done } = lane.enqueue({
         kind: mutation.type,
         summary: describeMutation(mutation),
@@ -61,7 +64,7 @@ export function createMutationHandlers(
         run: async (operation) => {
           try {
             // Two applies of one plan id may queue together: the second finds it applied.
-            if (previewed) checkNotApplied(previewed);
+            if (previewed) checkNotApplied(plans.get(previewed.planId));
             // The workspace re-plans in the lane; when the revision moved since the plan, it compares the re-plan
             // with the plan the person saw and refuses (CONFLICT) if it would do anything else.
             const result = await workspace.apply(mutation, {
@@ -72,8 +75,9 @@ export function createMutationHandlers(
               signal: operation.signal,
               ...(previewed ? { previewed: previewed.plan } : {}),
             });
-            if (previewed) previewed.applied = true;
-            const summary: ApplySummary = { ...result, plan: summarize(result.plan, { applied: true }) };
+            // The applied plan (the ids actually registered) takes the preview's place: one plan held, not two.
+            const planId = plans.putApplied(result.plan, previewed?.planId);
+            const summary: ApplySummary = { ...result, plan: summarizePlan(result.plan, planId) };
             return { revisionAfter: result.revisionAfter, result: summary };
           } catch (error) {
             // The refusal travels as the answer and as the `failed` event: bounded like every plan.

@@ -114,11 +114,15 @@ export class Workspace {
     return this.observer.state.config;
   }
 
-  /** Pure preview against the current snapshot (plus whether the registry file may be replaced at all). */
-  preview(input: unknown): Plan {
+  /**
+   * Pure preview against the current snapshot (plus whether the registry file may be replaced at all). A caller
+   * that keeps its plans itself and passes them to `apply` as `previewed` (the daemon's plan store) says
+   * `remember: false`, so no plan is held twice.
+   */
+  preview(input: unknown, options: { remember?: boolean } = {}): Plan {
     const mutation = parseMutation(input);
     const plan = withRegistryWriteCheck(this.planOnly(mutation), this.root, this.config.registry.shards);
-    this.previews.remember(hashMutation(mutation), plan);
+    if (options.remember !== false) this.previews.remember(hashMutation(mutation), plan);
     return plan;
   }
 
