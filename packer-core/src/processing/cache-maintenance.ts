@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { CacheStats } from '../contract/build-schema.js';
-import { lockOutputCache, OutputCache } from './output-cache.js';
+import { OutputCache } from './output-cache.js';
+import { lockOutputCache } from './output-cache-lock.js';
 import { cacheCapFromEnv } from './run-build.js';
 
 type CacheStatsOf = ReturnType<OutputCache['stats']>;
@@ -8,7 +9,12 @@ type CacheStatsOf = ReturnType<OutputCache['stats']>;
 /** The local output cache of a project (`cache.stats`): read as it is, without waiting for a running build. */
 export function outputCacheStats(stateDir: string): CacheStats {
   const dir = path.join(stateDir, 'cache');
-  return statsView(dir, OutputCache.inspect(dir, { maxBytes: cacheCapFromEnv() }).stats());
+  const cache = OutputCache.inspect(dir, { maxBytes: cacheCapFromEnv() });
+  try {
+    return statsView(dir, cache.stats());
+  } finally {
+    void cache.close();
+  }
 }
 
 /**
@@ -23,11 +29,15 @@ export async function pruneOutputCache(
   const release = await lockOutputCache(dir);
   try {
     const cache = OutputCache.open(dir, { maxBytes: cacheCapFromEnv() });
-    const before = cache.stats().diskBytes;
-    const removedEntries = cache.prune(maxBytes);
-    await cache.save();
-    const after = cache.stats();
-    return { removedEntries, freedBytes: Math.max(0, before - after.diskBytes), stats: statsView(dir, after) };
+    try {
+      const before = cache.stats().diskBytes;
+      const removedEntries = cache.prune(maxBytes);
+      await cache.save();
+      const after = cache.stats();
+      return { removedEntries, freedBytes: Math.max(0, before - after.diskBytes), stats: statsView(dir, after) };
+    } finally {
+      await cache.close();
+    }
   } finally {
     release();
   }

@@ -55,6 +55,7 @@ describe('OutputCache write batching', () => {
     segments.clear();
     const reopened = OutputCache.open(path.join(dir, 'cache'));
     for (const [key, bytes] of expected) expect(bytesOf(reopened.lookup(key)!).equals(bytes), key).toBe(true);
+    await reopened.close();
   });
 
   it('save writes what is still batched: outputs stored just before are there after reopening', async () => {
@@ -63,7 +64,9 @@ describe('OutputCache write batching', () => {
     const bytes = Buffer.from('a small output, still in the batch');
     await cache.storeBytes('k', bytes, { note: 'x' }, sha256(bytes));
     await cache.save();
-    const output = OutputCache.open(path.join(dir, 'cache')).lookup('k')!;
+    const reopened = OutputCache.open(path.join(dir, 'cache'));
+    const output = reopened.lookup('k')!;
+    await reopened.close();
     expect(output).toMatchObject({ digest: sha256(bytes), size: bytes.length, metadata: { note: 'x' } });
     expect(bytesOf(output).equals(bytes)).toBe(true);
   });

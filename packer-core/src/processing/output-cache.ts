@@ -1,9 +1,13 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { EntryMetadata } from '../contract/build-schema.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
 import { SegmentFile } from '../packs/segment-file.js';
+import { OutputCacheIndex, type CacheRow } from './output-cache-index.js';
+import { BuildSegment } from './output-cache-segment.js';
+import { readLegacyIndex, removeLegacyIndex } from './output-cache-legacy.js';
+
+export { lockOutputCache } from './output-cache-lock.js';
 
 /** A processed output the cache knows. */
 export interface CachedOutput {
@@ -15,67 +19,28 @@ export interface CachedOutput {
   stored?: { file: string; offset: number };
 }
 
-// [digest, size, lastUsed, metadata, segment (-1: pass-through), offset]
-type Row = [digest: string, size: number, lastUsed: number, metadata: EntryMetadata, segment: number, offset: number];
-
 /** Default cap on the bytes of stored outputs (2 GiB); `PACKER_CACHE_MAX_BYTES` or the build option overrides it. */
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 1024 ** 3;
 const SEGMENT = /^(\d+)\.seg$/;
-const LOG = /^index-(\d+)\.log$/;
-/** Past this many bytes of log, the next save writes the whole index again. */
-const MAX_LOG_BYTES = 4 << 20;
 /**
- * Outputs smaller than this are gathered and appended in one write once this many bytes wait (or at `flush`):
- * a write per output costs a thread-pool round trip each, which a build of 10k small outputs feels.
- */
-const WRITE_BATCH_BYTES = 1 << 20;
-
-const cacheLocks = new Map<string, Promise<void>>();
-
-/**
- * Waits until nobody else in this process holds the cache in `dir`, then holds it; call the returned function to
- * let the next one in. A build holds it from open to save, so a prune never deletes a segment under a build.
- */
-export async function lockOutputCache(dir: string): Promise<() => void> {
-  const previous = cacheLocks.get(dir) ?? Promise.resolve();
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  const chained = previous.then(() => held);
-  cacheLocks.set(dir, chained);
-  await previous;
-  return () => {
-    release();
-    if (cacheLocks.get(dir) === chained) cacheLocks.delete(dir);
-  };
-}
-
-/**
- * Processed outputs in `.packer/cache/`: `index.json` maps a cache key (see `cacheKeyOf`) to an output, whose
- * bytes are appended to one segment file per build (`segments/<n>.seg`): creating a file per output costs
- * more than processing it on many filesystems. The cap applies to live bytes, least recently used first;
- * segments that fall under half live are compacted on save, so disk use stays under twice the cap.
+ * Processed outputs in `.packer/cache/`: an index (`index.lmdb`, see OutputCacheIndex) maps a cache key (see
+ * `cacheKeyOf`) to an output, whose bytes are appended to one segment file per build (`segments/<n>.seg`):
+ * creating a file per output costs more than processing it on many filesystems. The cap applies to live bytes,
+ * least recently used first; segments that fall under half live are compacted on save, so disk use stays under
+ * twice the cap. Opening reads the segment table, not the rows; a build pays for the rows it touches.
  * Nothing read from here is trusted: the pack writer re-hashes every byte, and a mismatch evicts the entry
  * so the asset is rebuilt (see `stagePlannedPack`).
+ *
+ * `save` ends a build's use: it writes the index and releases the store (a later read opens it again; `close`
+ * releases it without writing, for a cache only read).
  */
 export class OutputCache {
-  private rows: Map<string, Row> = new ChangeTrackingMap(this);
-  /** Rows set (or deleted: null) since the index was read or written: what `save` appends to the index log. */
-  readonly changed = new Map<string, Row | null>();
-  /** Set when the whole index must be written again (a prune, a compaction). */
-  rewrite = false;
-  private generation = 0;
-  private logBytes = 0;
-  private readonly segmentSizes = new Map<number, number>();
-  private writer: SegmentFile | undefined;
-  /** Small outputs not yet written: they follow the writer's reserved bytes in this order. */
-  private batch: Uint8Array[] = [];
-  private batchBytes = 0;
-  /** Writes started and not yet done, and the first one that failed (rethrown by every later `flush`). */
-  private readonly writing = new Set<Promise<void>>();
-  private writeError: unknown;
-  /** Whole-file appends whose segment range is not reserved yet: small outputs wait for them (see storeBytes). */
-  private readonly fileAppends = new Set<Promise<unknown>>();
-  private readonly indexFile: string;
+  private readonly index: OutputCacheIndex;
+  /** Sizes of segment files on disk, stat'ed when a lookup first points into one (-1: no such file). */
+  private readonly onDisk = new Map<number, number>();
+  private nextSegment = 1;
+  /** This build's segment, made on the first output stored. */
+  private building: BuildSegment | undefined;
   private readonly segmentsDir: string;
   readonly scratchDir: string;
 
@@ -84,95 +49,22 @@ export class OutputCache {
     private readonly maxBytes: number,
     inspectOnly = false,
   ) {
-    this.indexFile = path.join(dir, 'index.json');
     this.segmentsDir = path.join(dir, 'segments');
     this.scratchDir = path.join(dir, 'tmp');
-    if (!inspectOnly) {
+    this.index = new OutputCacheIndex(dir, inspectOnly);
+    if (inspectOnly) return;
+    try {
       rmSync(this.scratchDir, { recursive: true, force: true });
       mkdirSync(this.scratchDir, { recursive: true });
       mkdirSync(this.segmentsDir, { recursive: true });
+      if (this.index.available) {
+        this.importLegacyIndex();
+        this.sweepSegments();
+      } else this.nextSegment = Math.max(0, ...this.segmentFiles()) + 1;
+    } catch (error) {
+      void this.index.release();
+      throw error;
     }
-    for (const name of existsSync(this.segmentsDir) ? readdirSync(this.segmentsDir) : []) {
-      const match = SEGMENT.exec(name);
-      if (match) this.segmentSizes.set(Number(match[1]), statSync(path.join(this.segmentsDir, name)).size);
-    }
-    if (!existsSync(this.indexFile)) return;
-    try {
-      const parsed = JSON.parse(readFileSync(this.indexFile, 'utf8')) as {
-        version?: number;
-        generation?: number;
-        rows?: Record<string, Row>;
-      };
-      if (parsed.version === 2 && parsed.rows) {
-        this.rows = new ChangeTrackingMap(this, Object.entries(parsed.rows));
-        this.generation = Number.isSafeInteger(parsed.generation) ? parsed.generation! : 0;
-      }
-    } catch {
-      // A damaged index is only a cache: start empty; unreferenced segments are removed on save.
-    }
-    this.replayLog(inspectOnly);
-    this.changed.clear();
-  }
-
-  /**
-   * Applies the index log of this index's generation (rows set or deleted by builds since the index was written
-   * whole: a one-file build appends a line instead of rewriting a 100,000-row index). A torn last line (a crash
-   * while appending) ends the replay; the logs of other generations are stale and removed.
-   */
-  private replayLog(inspectOnly: boolean): void {
-    for (const name of readdirSync(this.dir)) {
-      const match = LOG.exec(name);
-      if (!match) continue;
-      if (Number(match[1]) !== this.generation) {
-        if (!inspectOnly) rmSync(path.join(this.dir, name), { force: true });
-        continue;
-      }
-      const text = readFileSync(path.join(this.dir, name), 'utf8');
-      this.logBytes = Buffer.byteLength(text);
-      for (const line of text.split('\n')) {
-        if (!line) continue;
-        let change: [string, Row | null];
-        try {
-          change = JSON.parse(line) as [string, Row | null];
-        } catch {
-          break;
-        }
-        if (!Array.isArray(change) || typeof change[0] !== 'string') break;
-        if (change[1]) this.rows.set(change[0], change[1]);
-        else this.rows.delete(change[0]);
-      }
-    }
-  }
-
-  private logFile(generation: number): string {
-    return path.join(this.dir, `index-${generation}.log`);
-  }
-
-  /**
-   * Writes what changed: appended to the log when it is a small part of the index, else the whole index under a
-   * new generation (the log of the old one is then stale: removed, and ignored if a crash leaves it).
-   */
-  private writeIndex(): void {
-    if (!this.rewrite && this.changed.size === 0) return;
-    const lines =
-      this.rewrite || this.changed.size * 4 > this.rows.size
-        ? undefined
-        : [...this.changed].map((change) => JSON.stringify(change)).join('\n') + '\n';
-    if (lines !== undefined && this.logBytes + lines.length <= MAX_LOG_BYTES) {
-      appendFileSync(this.logFile(this.generation), lines);
-      this.logBytes += Buffer.byteLength(lines);
-    } else {
-      const previous = this.logFile(this.generation);
-      this.generation++;
-      writeFileAtomic(
-        this.indexFile,
-        JSON.stringify({ version: 2, generation: this.generation, rows: Object.fromEntries(this.rows) }),
-      );
-      rmSync(previous, { force: true });
-      this.logBytes = 0;
-    }
-    this.changed.clear();
-    this.rewrite = false;
   }
 
   static open(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
@@ -180,22 +72,22 @@ export class OutputCache {
   }
 
   /** Reads the cache without touching it (no scratch cleanup, no folders made): for `stats` while a build may run.
-   * Never `save` it. */
+   * Never `save` it; `close` it. */
   static inspect(dir: string, options: { maxBytes?: number | undefined } = {}): OutputCache {
     return new OutputCache(dir, options.maxBytes ?? DEFAULT_CACHE_MAX_BYTES, true);
   }
 
   /** The output for a key when it is known and its bytes (if stored) lie inside an existing segment. */
   lookup(key: string): CachedOutput | undefined {
-    const row = this.rows.get(key);
+    const row = this.index.get(key);
     if (!row) return undefined;
-    if (row[4] >= 0 && (this.segmentSizes.get(row[4]) ?? -1) < row[5] + row[1]) {
-      this.rows.delete(key);
+    if (row[4] >= 0 && this.segmentBytes(row[4]) < row[5] + row[1]) {
+      this.index.set(key, null);
       return undefined;
     }
-    row[2] = Date.now();
-    this.changed.set(key, row);
-    return this.toOutput(row);
+    const used: CacheRow = [row[0], row[1], Date.now(), row[3], row[4], row[5]];
+    this.index.set(key, used);
+    return this.toOutput(used);
   }
 
   /** A fresh path in the scratch folder (for a tool's work dir or a large streamed output). */
@@ -208,45 +100,21 @@ export class OutputCache {
    * batched: their range is known at once, their bytes reach the file by the next `flush` at the latest.
    */
   async storeBytes(key: string, bytes: Uint8Array, metadata: EntryMetadata, digest: string): Promise<CachedOutput> {
-    // A file append reserves its range only after a stat: the batch's offsets are known once it has.
-    while (this.fileAppends.size > 0) await Promise.allSettled(this.fileAppends);
-    const writer = this.segment();
-    if (bytes.length >= WRITE_BATCH_BYTES) {
-      this.startBatchWrite();
-      const offset = await writer.append(bytes);
-      return this.remember(key, [digest, bytes.length, Date.now(), metadata, writer.id, offset]);
-    }
-    // The batch is appended (and so reserved) before anything else is: its bytes follow the writer's reserved ones.
-    const offset = writer.size + this.batchBytes;
-    this.batch.push(bytes);
-    this.batchBytes += bytes.length;
-    const output = this.remember(key, [digest, bytes.length, Date.now(), metadata, writer.id, offset]);
-    if (this.batchBytes >= WRITE_BATCH_BYTES) await this.flush();
-    return output;
+    const placed = await this.segment().appendBytes(bytes);
+    return this.remember(key, [digest, bytes.length, Date.now(), metadata, placed.segment, placed.offset]);
   }
 
   /** Appends an output file (hashed while copied unless the digest is given), then removes it. */
   async storeFile(key: string, file: string, metadata: EntryMetadata, digest?: string): Promise<CachedOutput> {
-    const writer = this.segment();
-    this.startBatchWrite();
-    const appending = writer.appendFile(file);
-    this.fileAppends.add(appending);
-    let copied: Awaited<typeof appending>;
-    try {
-      copied = await appending;
-    } finally {
-      this.fileAppends.delete(appending);
-    }
+    const placed = await this.segment().appendFile(file);
     rmSync(file, { force: true });
-    return this.remember(key, [digest ?? copied.digest, copied.size, Date.now(), metadata, writer.id, copied.offset]);
+    const row: CacheRow = [digest ?? placed.digest, placed.size, Date.now(), metadata, placed.segment, placed.offset];
+    return this.remember(key, row);
   }
 
   /** Resolves once every stored output's bytes are written (rejects if a batched write failed). */
   async flush(): Promise<void> {
-    this.startBatchWrite();
-    while (this.writing.size > 0) await Promise.allSettled(this.writing);
-    const failed = this.writeError;
-    if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
+    await this.building?.flush();
   }
 
   /** Records a pass-through output (the input file is the output). */
@@ -256,10 +124,10 @@ export class OutputCache {
 
   /** Forgets a key (its bytes failed their digest check); they become dead space, reclaimed by compaction. */
   evict(key: string): void {
-    this.rows.delete(key);
+    this.index.set(key, null);
   }
 
-  /** Entries, bytes and segments of the cache as it is now (before `save`). */
+  /** Entries, bytes and segments of the cache as it is now (before `save`): from counts the index keeps. */
   stats(): {
     entries: number;
     liveBytes: number;
@@ -269,24 +137,17 @@ export class OutputCache {
     oldestUse?: number;
     newestUse?: number;
   } {
-    let liveBytes = 0;
-    let oldestUse: number | undefined;
-    let newestUse: number | undefined;
-    for (const row of this.rows.values()) {
-      if (row[4] >= 0) liveBytes += row[1];
-      oldestUse = oldestUse === undefined ? row[2] : Math.min(oldestUse, row[2]);
-      newestUse = newestUse === undefined ? row[2] : Math.max(newestUse, row[2]);
-    }
     let diskBytes = 0;
-    for (const size of this.segmentSizes.values()) diskBytes += size;
+    for (const count of this.index.segments.values()) diskBytes += count.size;
+    const { oldest, newest } = this.index.useRange();
     return {
-      entries: this.rows.size,
-      liveBytes,
+      entries: this.index.entries,
+      liveBytes: this.index.liveBytes(),
       diskBytes,
       maxBytes: this.maxBytes,
-      segments: this.segmentSizes.size,
-      ...(oldestUse !== undefined ? { oldestUse } : {}),
-      ...(newestUse !== undefined ? { newestUse } : {}),
+      segments: this.index.segments.size,
+      ...(oldest !== undefined ? { oldestUse: oldest } : {}),
+      ...(newest !== undefined ? { newestUse: newest } : {}),
     };
   }
 
@@ -295,133 +156,149 @@ export class OutputCache {
    * pass-through ones included). `save` then deletes the segments nobody references. Returns how many went.
    */
   prune(maxBytes: number): number {
-    const before = this.rows.size;
-    if (maxBytes <= 0) this.rows.clear();
-    const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
-    let total = stored.reduce((sum, [, row]) => sum + row[1], 0);
-    for (const [key, row] of stored) {
-      if (total <= maxBytes) break;
-      this.rows.delete(key);
-      total -= row[1];
-    }
-    return before - this.rows.size;
+    return maxBytes <= 0 ? this.index.clear() : this.evictTo(maxBytes);
   }
 
   /**
    * Applies the size cap (least recently used first), compacts segments under half live into this build's
-   * segment, writes the index, then deletes segments it no longer references.
+   * segment, writes the index, deletes the segments no row is in, and releases the store.
    */
   async save(): Promise<void> {
-    await this.flush();
-    let total = 0;
-    for (const row of this.rows.values()) if (row[4] >= 0) total += row[1];
-    // Sorting every row by last use is the cost of a save: only when over the cap.
-    if (total > this.maxBytes) {
-      const stored = [...this.rows.entries()].filter(([, row]) => row[4] >= 0).sort((a, b) => a[1][2] - b[1][2]);
-      for (const [key, row] of stored) {
-        if (total <= this.maxBytes) break;
-        this.rows.delete(key);
-        total -= row[1];
+    try {
+      await this.flush();
+      this.evictTo(this.maxBytes);
+      await this.compact();
+      const written = await this.building?.close();
+      this.building = undefined;
+      if (written) {
+        this.index.setSegmentSize(written.segment, written.size);
+        this.onDisk.set(written.segment, written.size);
       }
+      const empty = [...this.index.segments].filter(([, count]) => count.rows <= 0).map(([id]) => id);
+      for (const id of empty) this.index.dropSegment(id);
+      if (this.index.commit()) for (const id of empty) this.removeSegment(id);
+      // Not indexed: this build's outputs are gone with its segment (the store still points at the old ones).
+      else if (written) this.removeSegment(written.segment);
+    } finally {
+      await this.index.release();
     }
-    const live = this.liveBySegment();
-    for (const [id, size] of this.segmentSizes) {
-      const bytes = live.get(id) ?? 0;
-      if (id === this.writer?.id || bytes === 0 || bytes * 2 >= size) continue;
-      const from = new SegmentFile(this.segmentPath(id), id, size, 'read');
-      this.rewrite = true;
+  }
+
+  /** Releases the store without writing anything (after `inspect`, or a cache given up on). Never throws. */
+  async close(): Promise<void> {
+    await this.index.release();
+  }
+
+  private evictTo(maxBytes: number): number {
+    let total = this.index.liveBytes();
+    if (total <= maxBytes) return 0;
+    let removed = 0;
+    for (const [key, row] of this.index.leastRecentlyUsed()) {
+      this.index.set(key, null);
+      removed++;
+      total -= row[1];
+      if (total <= maxBytes) break;
+    }
+    return removed;
+  }
+
+  /** Copies the outputs of segments under half live into this build's segment (so their files can go). */
+  private async compact(): Promise<void> {
+    for (const [id, count] of [...this.index.segments]) {
+      if (id === this.building?.segment || count.rows <= 0 || count.live * 2 >= count.size) continue;
+      const rows = this.index.rowsIn(id);
+      const from = new SegmentFile(this.segmentPath(id), id, count.size, 'read');
       try {
-        for (const row of this.rows.values())
-          if (row[4] === id)
-            [row[4], row[5]] = [this.segment().id, await this.segment().copyRange(from, row[5], row[1])];
+        for (const [key, row] of rows) {
+          const placed = await this.segment().copyRange(from, row[5], row[1]);
+          this.index.set(key, [row[0], row[1], row[2], row[3], placed.segment, placed.offset]);
+        }
+      } catch {
+        // A segment cut short or gone under us: its outputs that were not copied are processed again when needed.
+        for (const [key] of rows) if (this.index.get(key)?.[4] === id) this.index.set(key, null);
       } finally {
-        await from.close();
+        await from.close().catch(() => undefined);
       }
     }
-    if (this.writer) {
-      await this.writer.close();
-      this.segmentSizes.set(this.writer.id, this.writer.size);
-      this.writer = undefined;
-    }
-    this.writeIndex();
-    const referenced = new Set([...this.rows.values()].map((row) => row[4]));
-    for (const id of [...this.segmentSizes.keys()]) {
-      if (referenced.has(id)) continue;
-      rmSync(this.segmentPath(id), { force: true });
-      this.segmentSizes.delete(id);
-    }
   }
 
-  private segment(): SegmentFile {
-    if (!this.writer) {
-      const id = Math.max(0, ...this.segmentSizes.keys()) + 1;
-      this.writer = new SegmentFile(this.segmentPath(id), id, 0, 'append');
-      this.segmentSizes.set(id, 0);
+  /**
+   * Deletes segment files the index does not know (left by a build that crashed before its save, or by an index
+   * that was thrown away), forgets the rows of segments whose file is gone, and picks the next segment's number.
+   */
+  private sweepSegments(): void {
+    const files = new Set(this.segmentFiles());
+    for (const id of files) if (!this.index.segments.has(id)) this.removeSegment(id);
+    for (const id of [...this.index.segments.keys()]) {
+      if (files.has(id)) continue;
+      for (const [key] of this.index.rowsIn(id)) this.index.set(key, null);
+      this.index.dropSegment(id);
     }
-    return this.writer;
+    this.nextSegment = Math.max(0, ...files, ...this.index.segments.keys()) + 1;
   }
 
-  /** Appends the batch: `SegmentFile.append` reserves its range at once, so the offsets handed out hold. */
-  private startBatchWrite(): void {
-    if (this.batchBytes === 0 || !this.writer) return;
-    const bytes = this.batch.length === 1 ? this.batch[0]! : Buffer.concat(this.batch, this.batchBytes);
-    this.batch = [];
-    this.batchBytes = 0;
-    const write: Promise<void> = this.writer.append(bytes).then(
-      () => undefined,
-      (error: unknown) => {
-        this.writeError ??= error;
-      },
-    );
-    this.writing.add(write);
-    void write.finally(() => this.writing.delete(write));
+  /** Moves the `index.json` (and its log) of an earlier version into the store once, then removes them. */
+  private importLegacyIndex(): void {
+    const rows = readLegacyIndex(this.dir);
+    if (!rows) return;
+    const sizes = new Map<number, number>();
+    for (const [key, row] of rows) {
+      if (row[4] >= 0 && !sizes.has(row[4])) sizes.set(row[4], this.segmentBytes(row[4]));
+      if (row[4] >= 0 && sizes.get(row[4])! < row[5] + row[1]) continue;
+      if (row[4] >= 0 && !this.index.segments.has(row[4])) this.index.setSegmentSize(row[4], sizes.get(row[4])!);
+      this.index.set(key, row);
+    }
+    if (this.index.commit()) removeLegacyIndex(this.dir);
   }
 
-  private remember(key: string, row: Row): CachedOutput {
-    this.rows.set(key, row);
-    if (this.writer && row[4] === this.writer.id) this.segmentSizes.set(row[4], this.writer.size + this.batchBytes);
+  private segmentFiles(): number[] {
+    if (!existsSync(this.segmentsDir)) return [];
+    const ids: number[] = [];
+    for (const name of readdirSync(this.segmentsDir)) {
+      const match = SEGMENT.exec(name);
+      if (match) ids.push(Number(match[1]));
+    }
+    return ids;
+  }
+
+  /** Bytes in a segment: this build's as reserved so far, another's as on disk (-1: no such file). */
+  private segmentBytes(id: number): number {
+    if (id === this.building?.segment) return this.building.size;
+    let size = this.onDisk.get(id);
+    if (size === undefined) {
+      try {
+        size = statSync(this.segmentPath(id)).size;
+      } catch {
+        size = -1;
+      }
+      this.onDisk.set(id, size);
+    }
+    return size;
+  }
+
+  private removeSegment(id: number): void {
+    rmSync(this.segmentPath(id), { force: true });
+    this.onDisk.delete(id);
+  }
+
+  private segment(): BuildSegment {
+    this.building ??= new BuildSegment(this.nextSegment++, (id) => this.segmentPath(id));
+    return this.building;
+  }
+
+  private remember(key: string, row: CacheRow): CachedOutput {
+    this.index.set(key, row);
+    if (row[4] === this.building?.segment) this.index.setSegmentSize(row[4], this.building.size);
     return this.toOutput(row);
-  }
-
-  private liveBySegment(): Map<number, number> {
-    const live = new Map<number, number>();
-    for (const row of this.rows.values()) if (row[4] >= 0) live.set(row[4], (live.get(row[4]) ?? 0) + row[1]);
-    return live;
   }
 
   private segmentPath(id: number): string {
     return path.join(this.segmentsDir, `${id}.seg`);
   }
 
-  private toOutput(row: Row): CachedOutput {
+  private toOutput(row: CacheRow): CachedOutput {
     const output: CachedOutput = { digest: row[0], size: row[1], metadata: row[3] };
     if (row[4] >= 0) output.stored = { file: this.segmentPath(row[4]), offset: row[5] };
     return output;
-  }
-}
-
-/** The rows of an OutputCache: every set, delete and clear is noted in its `changed` (or `rewrite`). */
-class ChangeTrackingMap extends Map<string, Row> {
-  constructor(
-    private readonly owner: { readonly changed: Map<string, Row | null>; rewrite: boolean },
-    entries?: Iterable<readonly [string, Row]>,
-  ) {
-    super(entries);
-  }
-
-  override set(key: string, row: Row): this {
-    this.owner?.changed.set(key, row);
-    return super.set(key, row);
-  }
-
-  override delete(key: string): boolean {
-    const had = super.delete(key);
-    if (had) this.owner.changed.set(key, null);
-    return had;
-  }
-
-  override clear(): void {
-    super.clear();
-    this.owner.rewrite = true;
   }
 }

@@ -8,6 +8,7 @@ import { Workspace } from '../workspace/workspace.js';
 import { buildOutputs, packBytes, removeTestProjects, trackTestProject } from '../testing/build-test-project.js';
 import { packFilesOf } from '../packs/pack-files.js';
 import { verifyPackFiles } from '../packs/pack-queries.js';
+import { OutputCacheIndex } from './output-cache-index.js';
 import { runBuild } from './run-build.js';
 
 afterAll(removeTestProjects);
@@ -16,15 +17,16 @@ async function openFixture(dest?: string): Promise<Workspace> {
   return Workspace.open(trackTestProject(await copyFixture('sample-game', dest)));
 }
 
-/** Stored outputs in the cache index: [digest, size, lastUsed, metadata, segment, offset], segment -1 for
- * pass-through. */
-function cacheRows(stateDir: string): { size: number; segment: number; offset: number }[] {
-  const index = JSON.parse(readFileSync(path.join(stateDir, 'cache', 'index.json'), 'utf8')) as {
-    rows: Record<string, [string, number, number, unknown, number, number]>;
-  };
-  return Object.values(index.rows)
-    .filter((row) => row[4] >= 0)
-    .map((row) => ({ size: row[1], segment: row[4], offset: row[5] }));
+/** Stored outputs in the cache index (pass-through ones have no bytes of their own). */
+async function cacheRows(stateDir: string): Promise<{ size: number; segment: number; offset: number }[]> {
+  const index = new OutputCacheIndex(path.join(stateDir, 'cache'), true);
+  try {
+    return [...index.allRows()]
+      .filter(([, row]) => row[4] >= 0)
+      .map(([, row]) => ({ size: row[1], segment: row[4], offset: row[5] }));
+  } finally {
+    await index.release();
+  }
 }
 
 function packsOnly(outputs: Record<string, Buffer>): Record<string, Buffer> {
@@ -114,13 +116,13 @@ describe('runBuild on the sample game', () => {
     await runBuild(ws);
     const good = packBytes(ws.root, 'core')!;
     // Corrupt every stored output (json and text) in its cache segment, then force core.pack to be written again.
-    for (const row of cacheRows(ws.stateDir)) {
+    for (const row of await cacheRows(ws.stateDir)) {
       const segment = path.join(ws.stateDir, 'cache', 'segments', `${row.segment}.seg`);
       const bytes = readFileSync(segment);
       bytes[row.offset + Math.floor(row.size / 2)]! ^= 0xff;
       writeFileSync(segment, bytes);
     }
-    const corrupted = cacheRows(ws.stateDir).length;
+    const corrupted = (await cacheRows(ws.stateDir)).length;
     expect(corrupted).toBeGreaterThan(5);
     rmSync(packFilesOf(ws.root, ws.config, 'core').pack);
     const report = await runBuild(ws, { packs: ['core'] });
@@ -133,7 +135,7 @@ describe('runBuild on the sample game', () => {
   it('keeps the cache under its size cap, evicting least recently used outputs', async () => {
     const ws = await openFixture();
     await runBuild(ws, { cacheMaxBytes: 1000 });
-    const rows = cacheRows(ws.stateDir);
+    const rows = await cacheRows(ws.stateDir);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.reduce((sum, row) => sum + row.size, 0)).toBeLessThanOrEqual(1000);
     // Evicted outputs are simply processed again; the packs stay identical.

@@ -3,6 +3,8 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigestCache } from '../digest/digest-cache.js';
+import { OutputCache } from '../processing/output-cache.js';
+import { outputCacheProblem } from '../processing/output-cache-health.js';
 import type { FileStat } from '../scan/scanner.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { IdempotencyStore } from '../workspace/idempotency-store.js';
@@ -96,5 +98,36 @@ describe('state stores on a full disk (real tmpfs)', () => {
     expect(reopenedKeys.get('retry-1')?.mutationHash).toBe('hash');
     await reopened.close();
     await reopenedKeys.close();
+  });
+
+  it('an output cache index that cannot be written is a storage warning; the build that saved it does not fail', async () => {
+    if (!mountPoint) return console.warn(`SKIPPED: ${mountError}`);
+    const stateDir = path.join(mountPoint, 'cache-project', '.packer');
+    const dir = path.join(stateDir, 'cache');
+    const output = { digest: digest(1), size: 1, metadata: {} };
+    const first = OutputCache.open(dir);
+    first.recordPassthrough('first', output);
+    await first.save();
+
+    const filler = fillDisk();
+    try {
+      const cache = OutputCache.open(dir);
+      for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
+      await cache.save();
+      expect(outputCacheProblem(stateDir)).toMatchObject({
+        store: 'output-cache',
+        errno: 'ENOSPC',
+        path: path.join(dir, 'index.lmdb'),
+      });
+    } finally {
+      rmSync(filler);
+    }
+    // The store is as it was before the failed save; the next save goes through and clears the warning.
+    const next = OutputCache.open(dir);
+    expect(next.lookup('first')).toBeDefined();
+    expect(next.lookup('many-0')).toBeUndefined();
+    next.recordPassthrough('after', output);
+    await next.save();
+    expect(outputCacheProblem(stateDir)).toBeUndefined();
   });
 });
