@@ -25,6 +25,7 @@ import { newOperationId } from '../ids/asset-id.js';
 import { planMutation } from '../mutations/plan-mutation.js';
 import { netRegistryChange, RegistryStore, type StagedRegistry } from '../registry/registry-store.js';
 import { WorkspaceObserver } from './workspace-observer.js';
+import { outputCacheProblem } from '../processing/output-cache-health.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hashMutation, IdempotencyStore } from './idempotency-store.js';
 import { pathsChangedOnDisk, pathsToReobserve } from './touched-paths.js';
@@ -199,6 +200,7 @@ export class Workspace {
       this.observer.revisionWriteProblem,
       this.audit.writeProblem,
       this.idempotency.writeProblem,
+      outputCacheProblem(this.stateDir),
     ].filter((warning) => warning !== undefined);
   }
 
