@@ -1,7 +1,7 @@
 // Issue 11: the packer at 100,000 files (and 1,000,000 with --scale-1m) through the real CLI bin and its real
 // daemon, one row per target of the issue, each against a baseline measured on the same tree in the same run
 // (`git add -A`, `git status`, `find`, a warm `packer status`, a cold build). It asserts nothing: MISS is a finding.
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { foldersPerLevelFor } from '../lib/bench-context.mjs';
@@ -27,6 +27,8 @@ const SIZES = { min: 256, max: 4_096 };
 const IDLE_SECONDS = 10;
 const IDLE_SETTLE_SECONDS = 5;
 const ADD_TIMEOUT_FACTOR = 5;
+/** `registry.shards` of the generated project: a one-asset change rewrites one shard, not the whole registry. */
+const SHARDS = 256;
 
 /** Targets per size: the issue's table at 100k; at 1M only status, outside-change p50 and RSS have one. */
 function targetsFor(files) {
@@ -104,6 +106,7 @@ async function benchSize(ctx, files) {
 const { generateWorkspace } = await import(${JSON.stringify(ctx.packages.fixtures)});
 const result = await generateWorkspace(${JSON.stringify({ root, files, register: true, seed: 1, sizes: SIZES, depth: 3, foldersPerLevel: foldersPerLevelFor(files) })});
 report(result);`);
+    setShards(root, SHARDS);
     // The generated registry waits aside: `packer add` starts from an untracked tree; a failed add falls back to it.
     const generatedRegistry = path.join(base, 'generated.registry.json');
     renameSync(path.join(root, 'packer.registry.json'), generatedRegistry);
@@ -144,9 +147,16 @@ report(result);`);
     m.gitStatus = await ctx.measure(() => git(root, ['status', '--porcelain']));
     sample('status');
 
-    log('one-asset mutations');
+    log(`one-asset mutations (registry.shards ${SHARDS})`);
     m.set = await oneAssetMutations(connect, root, ctx.quick ? 3 : 7);
     sample('packer set');
+    // The same with the single-file layout, for comparison: the first set migrates (not measured), then back.
+    log('one-asset mutations, single-file registry (registry.shards 1)');
+    await switchShards(connect, root, 1);
+    m.setSingle = await oneAssetMutations(connect, root, ctx.quick ? 3 : 7);
+    await switchShards(connect, root, SHARDS);
+    await oneAssetMutations(connect, root, 1);
+    sample('packer set, single file');
     log('outside changes');
     m.watch = await watchLatency(connect, root, ctx.quick ? 20 : 50);
     sample('outside changes');
@@ -189,6 +199,41 @@ report(result);`);
   }
   printTables(ctx, m);
   if (m.error) throw m.error;
+}
+
+/** Writes `registry.shards` into packer.json. */
+function setShards(root, shards) {
+  const file = path.join(root, 'packer.json');
+  const config = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file, `${JSON.stringify({ ...config, registry: { shards } }, null, 2)}\n`);
+}
+
+/** Changes `registry.shards` under a running daemon and waits for its `config.reloaded`. */
+async function switchShards(connect, root, shards) {
+  const client = await connect('bench-scale-config');
+  let reloaded;
+  const seen = new Promise((resolve) => (reloaded = resolve));
+  const subscription = await client.subscribe({
+    onEvent(event) {
+      if (event.type === 'config.reloaded') reloaded();
+    },
+  });
+  try {
+    setShards(root, shards);
+    let timer;
+    await Promise.race([
+      seen,
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`No config.reloaded within 30 s of registry.shards ${shards}.`)),
+          30_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  } finally {
+    await subscription.close();
+    await client.close();
+  }
 }
 
 /** Alternately tags and untags one asset with `packer set … --yes`; in-lane times come from the lifecycle events. */
@@ -264,12 +309,21 @@ function printTables(ctx, m) {
   ratioRow('`packer set <path> --tag/--untag … --yes`, median', m.set, 'warm `packer status`', m.status, t.set);
   const lane = percentile(m.set?.laneMs ?? [], 50);
   absoluteRow(
-    `in-lane apply of that mutation, p50 of ${count(m.set?.laneMs?.length ?? 0)}`,
+    `in-lane apply of that mutation (registry.shards ${SHARDS}), p50 of ${count(m.set?.laneMs?.length ?? 0)}`,
     lane,
     ms(lane),
     t.laneMs,
     `≤ ${t.laneMs} ms`,
   );
+  if (m.setSingle) {
+    const single = percentile(m.setSingle.laneMs ?? [], 50);
+    absoluteRow(
+      `in-lane apply, single-file registry (registry.shards 1), p50 of ${count(m.setSingle.laneMs?.length ?? 0)}`,
+      single,
+      ms(single),
+      undefined,
+    );
+  }
   const p50 = percentile(m.watch?.latencies ?? [], 50);
   const p99 = percentile(m.watch?.latencies ?? [], 99);
   const watched = `${count(m.watch?.latencies?.length ?? 0)} changes${m.watch?.timeouts ? `, ${m.watch.timeouts} timed out (10 s)` : ''}`;

@@ -3,7 +3,10 @@
 // phase (plan, re-observe, registry staging, journal, registry write, snapshot, audit, idempotency), fsyncs and bytes
 // written per commit. Runs the compiled core (`npx tsc -b` first).
 //
-//   node packer-core/scripts/profile-apply.mjs [--project DIR] [--runs 50] [--files 100000] [--key]
+//   node packer-core/scripts/profile-apply.mjs [--project DIR] [--runs 50] [--files 100000] [--key] [--shards N]
+//
+// --shards writes `registry.shards` N into packer.json first (1, 16, 256, 4096); a change of layout is migrated by
+// the warm-up applies.
 //
 // Without a project folder it generates one with --files assets (default 100,000; registered by the generator in
 // format 1, migrated by the first apply) in a temp folder and removes it afterwards. CORE_DIST points at another
@@ -18,6 +21,8 @@ const { Workspace } = await import(`${D}/workspace/workspace.js`);
 const { WorkspaceObserver } = await import(`${D}/workspace/workspace-observer.js`);
 const { RegistryStore } = await import(`${D}/registry/registry-store.js`);
 const { RegistryLines } = await import(`${D}/registry/registry-lines.js`);
+const fileStoreModule = await import(`${D}/registry/registry-file-store.js`).catch(() => undefined);
+const RegistryFileStore = fileStoreModule?.RegistryFileStore;
 const { JournalFile } = await import(`${D}/commit/journal-file.js`);
 const { AuditLog } = await import(`${D}/audit/audit-log.js`);
 const { IdempotencyStore } = await import(`${D}/workspace/idempotency-store.js`);
@@ -38,11 +43,18 @@ if (root === undefined) {
   console.log(`generated ${files} registered assets in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+const shardsFlag = flag('--shards', undefined);
+if (shardsFlag !== undefined) {
+  const configFile = path.join(root, 'packer.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  fs.writeFileSync(configFile, JSON.stringify({ ...config, registry: { shards: Number(shardsFlag) } }, null, 2));
+}
+
 const times = {};
 let active = false;
 function wrap(proto, name, label) {
-  const orig = proto[name];
-  if (!orig) throw new Error(`no ${label}`);
+  const orig = proto?.[name];
+  if (!orig) return; // not in this build
   proto[name] = function (...args) {
     if (!active) return orig.apply(this, args);
     const t = performance.now();
@@ -72,6 +84,10 @@ if (Workspace.prototype.recordCommitted)
 wrap(JournalFile.prototype, 'write', 'journal write+fsync');
 wrap(JournalFile.prototype, 'remove', 'journal remove');
 wrap(RegistryStore.prototype, 'writeText', 'registry write+fsync+rename');
+wrap(RegistryStore.prototype, 'writeStaged', 'registry write+fsync+rename (all files)');
+wrap(RegistryFileStore?.prototype, 'stageChange', '  one file stageChange');
+wrap(RegistryStore.prototype, 'stageQuick', '  sharded quick stage');
+wrap(RegistryStore.prototype, 'stageWhole', '  sharded whole stage');
 wrap(WorkspaceObserver.prototype, 'publishCommit', 'snapshot rebuild (publishCommit)');
 wrap(AuditLog.prototype, 'append', 'audit');
 wrap(IdempotencyStore.prototype, 'set', 'idempotency');
@@ -107,7 +123,7 @@ syncBuiltinESMExports();
 let t = performance.now();
 const ws = await Workspace.open(root);
 console.log(
-  `open: ${(performance.now() - t).toFixed(0)} ms, assets ${ws.state.entries.length}, registry v${ws.registry.version}`,
+  `open: ${(performance.now() - t).toFixed(0)} ms, assets ${ws.state.entries.length}, registry v${ws.registry.version}, shards ${ws.config.registry?.shards ?? 1}`,
 );
 if (ws.state.entries.length === 0) {
   t = performance.now();

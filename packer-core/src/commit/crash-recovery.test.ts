@@ -192,7 +192,11 @@ function expectCanonicalRegistry(root: string, knownIds: ReadonlySet<string>): v
 
 // Every scenario again with a sharded registry: moves across folders, adds and removes then change several files (and
 // create or delete shards) in one commit, journaled as one record per file.
-const SHARDED: Scenario[] = SCENARIOS.map((scenario) => ({ ...scenario, name: `${scenario.name}, 16 shards`, shards: 16 }));
+const SHARDED: Scenario[] = SCENARIOS.map((scenario) => ({
+  ...scenario,
+  name: `${scenario.name}, 16 shards`,
+  shards: 16,
+}));
 
 describe.each([...SCENARIOS, ...SHARDED])('crash recovery: $name', (scenario) => {
   let prepared: Prepared;

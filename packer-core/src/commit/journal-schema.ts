@@ -148,8 +148,7 @@ function shardedSides(rules: JournalRules, journal: ShardedJournal): RegistrySid
         `${field}.file ${JSON.stringify(change.file)} is not a registry file (packer.registry.json or packer.registry/<hex>.json)`,
         `${field}.file`,
       );
-    if (seen.has(change.file))
-      throw invalid(rules, `${field}.file ${change.file} is named twice`, `${field}.file`);
+    if (seen.has(change.file)) throw invalid(rules, `${field}.file ${change.file} is named twice`, `${field}.file`);
     seen.add(change.file);
     return changeSides(rules, journal.operationId, change, field);
   });

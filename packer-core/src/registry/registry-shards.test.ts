@@ -241,7 +241,9 @@ describe('a sharded registry merges with git', () => {
     const voice = 'assets/audio/voice';
     const effects = 'assets/audio/effects';
     // Different folders land in different shards (fixed by sha256; checked so the test says what it tests).
-    expect(new Set([voice, effects, 'assets/ui', 'assets/interface'].map((f) => shardFileOf(`${f}/x`, 256))).size).toBe(4);
+    expect(new Set([voice, effects, 'assets/ui', 'assets/interface'].map((f) => shardFileOf(`${f}/x`, 256))).size).toBe(
+      4,
+    );
     const root = await registeredProject(256, 5);
     writeFileSync(path.join(root, '.gitignore'), '.packer/\nbuild/\n');
     git(root, 'init', '-q', '-b', 'main');

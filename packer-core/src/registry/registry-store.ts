@@ -431,7 +431,9 @@ export class RegistryStore {
     }
     if (isSingleFile(files)) {
       const only = loads[0]!.load;
-      const sorted = only.entries.every((entry, index) => index === 0 || compareEntries(only.entries[index - 1]!, entry) < 0);
+      const sorted = only.entries.every(
+        (entry, index) => index === 0 || compareEntries(only.entries[index - 1]!, entry) < 0,
+      );
       this.union = { files, perFile, entries: only.entries, load: only, version, sorted };
       return only;
     }

@@ -21,7 +21,9 @@ describe('packer init picks the registry layout from the size of the tree', () =
     const result = initProject(root, { engine: 'generic', roots: ['assets'] });
     expect(result.registryShards).toBe(256);
     expect(result.created).toContain('packer.registry/');
-    expect(JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8'))).toMatchObject({ registry: { shards: 256 } });
+    expect(JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8'))).toMatchObject({
+      registry: { shards: 256 },
+    });
     expect(existsSync(path.join(root, 'packer.registry.json'))).toBe(false);
     const ws = await Workspace.open(root);
     expect(ws.snapshot.registryState).toBe('ok');
