@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
-import { fixturePath, writeEngineFixture } from '@packer/fixtures';
+import { fixturePath, GODOT_GDIGNORE_FOLDERS, writeEngineFixture } from '@packer/fixtures';
 import type { Plan, RegistryEntry } from '@packer/core/contract';
 import { packer } from './support/packer-bin.js';
 import { disposeProject, emptyFolder, runningDaemonPid } from './support/temp-project.js';
@@ -172,5 +172,30 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
     // Answering again, it reports as usual.
     const again = await packer(root, ['daemon', 'status']);
     expect(again.stdout).toContain(`running: pid ${pid}`);
+  });
+
+  test('#8: Godot adoption leaves out what Godot excludes: .gdignore folders and the project settings files', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await adoptedGodot(onTestFinished);
+    const config = JSON.parse(readFileSync(path.join(root, 'packer.json'), 'utf8')) as Record<string, unknown>;
+    expect(config.ignoreFoldersWith).toEqual(['.gdignore']);
+    const paths = registeredPaths(root);
+    expect(paths).toEqual(expect.arrayContaining(['sprites/hero.png', 'scenes/main.tscn', 'icon.svg']));
+    for (const folder of GODOT_GDIGNORE_FOLDERS)
+      expect(paths.filter((file) => file.startsWith(`${folder}/`))).toEqual([]);
+    expect(paths).not.toContain('project.godot');
+    expect(paths).not.toContain('export_presets.cfg');
+
+    // The marker taken away, the daemon's watcher finds the folder's files; put back, they are gone again.
+    rmSync(path.join(root, 'docs/.gdignore'));
+    const untracked = async (): Promise<string[]> =>
+      (await packer(root, ['ls', '--status', 'untracked', '--json']))
+        .json<{ items: { path: string }[] }>()
+        .items.map((item) => item.path);
+    expect(await untracked()).toContain('docs/design.md');
+    writeFileSync(path.join(root, 'docs/.gdignore'), '');
+    expect(await untracked()).not.toContain('docs/design.md');
   });
 });

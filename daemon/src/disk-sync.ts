@@ -111,7 +111,7 @@ export class DiskSync {
         '.hg/**',
         'node_modules/**',
         `${config.buildDir}/**`,
-        ...watcherIgnores(config.ignore, config.assetRoots),
+        ...watcherIgnores(config.ignore, config.assetRoots, config.ignoreFoldersWith),
       ],
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
@@ -281,17 +281,29 @@ export class DiskSync {
 }
 
 /** The parts of the config the watcher subscription depends on. */
-function watchedShape(config: { ignore: readonly string[]; buildDir: string; assetRoots: readonly string[] }): string {
-  return JSON.stringify([config.ignore, config.buildDir, config.assetRoots]);
+function watchedShape(config: {
+  ignore: readonly string[];
+  buildDir: string;
+  assetRoots: readonly string[];
+  ignoreFoldersWith?: readonly string[];
+}): string {
+  return JSON.stringify([config.ignore, config.buildDir, config.assetRoots, config.ignoreFoldersWith]);
 }
 
 /**
  * The project's ignore globs as the watcher gets them: a glob that would also hide a read-your-writes cookie
  * (say `**\/.*`) is left to the scanner, which ignores those files anyway, so synced reads never wait in vain.
+ * Likewise a glob hiding a folder marker (`**\/.gdignore`, packer.json `ignoreFoldersWith`): the scan must hear
+ * that one come and go, since it decides whether the whole folder is seen.
  */
-function watcherIgnores(globs: readonly string[], assetRoots: readonly string[]): string[] {
+function watcherIgnores(
+  globs: readonly string[],
+  assetRoots: readonly string[],
+  markers: readonly string[] = [],
+): string[] {
   const cookies = assetRoots.map((root) => `${root}/${COOKIE_PREFIX}probe`);
-  return globs.filter((glob) => !cookies.some((cookie) => createIgnoreMatcher([glob]).matches(cookie)));
+  const probes = [...cookies, ...assetRoots.flatMap((root) => markers.map((marker) => `${root}/probe/${marker}`))];
+  return globs.filter((glob) => !probes.some((probe) => createIgnoreMatcher([glob]).matches(probe)));
 }
 
 function hintOf(error: unknown): { code?: string; hint?: string } {

@@ -26,6 +26,7 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   "ProjectConfig.assetRoots": "Folders (project-relative) that hold assets; `.` is the project root.",
   "ProjectConfig.ignore": "Globs (project-relative) never scanned.",
   "ProjectConfig.gitignore": "Also skip what git ignores: `.gitignore` files (the project's, nested ones, and those above it up to the repository root) and `.git/info/exclude`, on top of `ignore`. `packer init` writes `true`; the default is `false` so an existing project's registered files never start reading as missing after an upgrade.",
+  "ProjectConfig.ignoreFoldersWith": "File names that exclude the folder holding them, and everything under it, from the scan: Godot does not import a folder holding `.gdignore`, so the Godot profile writes `[\".gdignore\"]`. A plain name (no `/`), matched in every folder under the asset roots.",
   "ProjectConfig.sidecars": "Files that belong to an asset and are not assets themselves (an engine's import settings or ids), as templates of the asset's path: Godot `[\"{path}.import\", \"{path}.uid\"]`, Unity `[\"{path}.meta\"]`.",
   "ProjectConfig.kinds": "Kind name → rule. A file whose extension no rule names gets kind `other`.",
   "ProjectConfig.packs": "Packs a build produces.",

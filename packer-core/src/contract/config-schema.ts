@@ -141,6 +141,19 @@ export const ProjectConfig = z
      */
     gitignore: z.boolean().default(false),
     /**
+     * File names that exclude the folder holding them, and everything under it, from the scan: Godot does not import
+     * a folder holding `.gdignore`, so the Godot profile writes `[".gdignore"]`. A plain name (no `/`), matched in
+     * every folder under the asset roots.
+     */
+    ignoreFoldersWith: z
+      .array(
+        z
+          .string()
+          .regex(/^[^/\\\0]+$/, 'a file name without "/", e.g. ".gdignore"')
+          .refine((name) => name !== '.' && name !== '..', 'a file name, not "." or ".."'),
+      )
+      .default([]),
+    /**
      * Files that belong to an asset and are not assets themselves (an engine's import settings or ids), as
      * templates of the asset's path: Godot `["{path}.import", "{path}.uid"]`, Unity `["{path}.meta"]`.
      */

@@ -6,6 +6,7 @@ import { CONFIG_FILE } from '../config/load-config.js';
 import { isSameOrInside } from '../paths/project-path.js';
 import { REGISTRY_FILE, REGISTRY_FOLDER } from '../registry/registry-store.js';
 import { GITIGNORE_FILE, GitignoreRules } from './gitignore-rules.js';
+import { markerFolders, type MarkerFolders } from './marker-folders.js';
 import { sidecarRules, type SidecarRules } from './sidecar-rules.js';
 import { decodeName, escapePath, escapeRawName, unsupportedNameReason } from '../paths/supported-name.js';
 
@@ -76,6 +77,8 @@ interface WalkRules {
   ignored(relative: string): boolean;
   git: GitignoreRules | undefined;
   sidecars: SidecarRules | undefined;
+  /** packer.json `ignoreFoldersWith`: folders holding one of these files are not entered. */
+  markers: MarkerFolders | undefined;
 }
 
 function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
@@ -83,6 +86,7 @@ function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
     ignored: ignoreMatcher(config),
     git: config.gitignore ? new GitignoreRules(projectRoot) : undefined,
     sidecars: sidecarRules(config),
+    markers: markerFolders(projectRoot, config),
   };
 }
 
@@ -155,7 +159,9 @@ export function rescanChanges(
         ...paths.flatMap((relative) => selfAndFolders(relative).flatMap((owner) => rules.sidecars!.pathsOf(owner))),
       ]
     : paths;
-  for (const named of new Set(rules.git ? wanted.map(gitignoreScope) : wanted)) {
+  // A marker file (`.gdignore`) that came or went changes its whole folder, as a `.gitignore` does.
+  const scoped = rules.markers ? wanted.map((relative) => rules.markers!.scopeOf(relative)) : wanted;
+  for (const named of new Set(rules.git ? scoped.map(gitignoreScope) : scoped)) {
     // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
     // look again at the folder that holds it, which lists the raw name.
     const relative = observedPathFor(
@@ -166,6 +172,9 @@ export function rescanChanges(
     for (const known of files.keysUnder(relative, escaped)) files.delete(known);
     // Walks never follow symlinked folders; naming a path below one must not observe it either (it may lie outside).
     if (belowSymlink(projectRoot, relative)) continue;
+    // Nor below a folder holding a marker file: what the full scan leaves out, a rescan leaves out too.
+    const markerRoot = config.assetRoots.find((root) => isSameOrInside(relative, root));
+    if (markerRoot !== undefined && rules.markers?.insideExcluded(relative, markerRoot)) continue;
     const rootOfWalk = config.assetRoots.find((root) => isSameOrInside(root, relative));
     if (rootOfWalk) {
       // The changed path contains an asset root (e.g. the root itself was recreated): walk the root.
@@ -323,6 +332,7 @@ function walk(projectRoot: string, start: string, rules: WalkRules, out: { files
         continue;
       }
       rules.git?.noteListing(relative, names);
+      if (rules.markers?.excludes(names)) continue;
       for (const name of names) stack.push(childPath(relative, name));
     }
   }

@@ -16,6 +16,8 @@ export interface EngineProfile {
   ignore: string[];
   kinds: Record<string, { extensions: string[]; processor: KindRule['processor'] }>;
   sidecars?: string[];
+  /** File names whose folder the engine excludes from the project (packer.json `ignoreFoldersWith`). */
+  ignoreFoldersWith?: string[];
   buildDir: string;
 }
 
@@ -93,16 +95,27 @@ export function detectEngine(root: string): { engine: Engine; detectedBy: string
 export function engineProfile(root: string, engine: Engine, detectedBy: string): EngineProfile {
   switch (engine) {
     case 'godot':
-      // Godot keeps assets beside project.godot; .godot/ (and Godot 3's .import/) are its caches. An empty
-      // .gdignore only tells Godot not to import a folder: a marker, never an asset.
+      // Godot keeps assets beside project.godot; .godot/ (and Godot 3's .import/) are its caches. A folder holding
+      // a .gdignore is not part of the Godot project (raw sources, docs): neither it nor what is under it is an
+      // asset, nor the marker itself. project.godot, override.cfg and export_presets.cfg are the project's settings,
+      // not resources the game loads.
       return {
         engine,
         detectedBy,
         assetRoots: ['.'],
         kinds: GODOT_KINDS,
         buildDir: 'build',
-        ignore: ['.godot/**', '.import/**', '**/.gdignore', 'export_presets.cfg', ...JUNK],
+        ignore: [
+          '.godot/**',
+          '.import/**',
+          '**/.gdignore',
+          'project.godot',
+          'override.cfg',
+          'export_presets.cfg',
+          ...JUNK,
+        ],
         sidecars: ['{path}.import', '{path}.uid'],
+        ignoreFoldersWith: ['.gdignore'],
       };
     case 'unity':
       // Every Unity asset lives under Assets/; the rest is generated (Library, Temp, Logs, obj) or player builds

@@ -180,6 +180,7 @@ function configFor(name: string, profile: EngineProfile): ProjectConfigInput {
     ignore: profile.ignore,
     gitignore: true,
     ...(profile.sidecars ? { sidecars: profile.sidecars } : {}),
+    ...(profile.ignoreFoldersWith ? { ignoreFoldersWith: profile.ignoreFoldersWith } : {}),
     kinds: Object.fromEntries(
       Object.entries(profile.kinds).map(([kind, rule]) => [
         kind,
