@@ -1,10 +1,21 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
 import { isPackerError } from '../contract/errors.js';
 import { readRegistryFiles } from '../testing/project-state.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { readRegistry, serializeRegistry } from './registry-codec.js';
@@ -178,6 +189,27 @@ describe('a sharded registry (registry.shards > 1)', () => {
     await ws.close();
   });
 
+  it('a read-only (0444) shard blocks the plans that would rewrite it, and only those', async () => {
+    const root = await registeredProject(256);
+    const frozen = shardFileOf('assets/ui/x', 256);
+    expect(shardFileOf('assets/levels/x', 256)).not.toBe(frozen);
+    chmodSync(path.join(root, frozen), 0o444);
+    const text = readFileSync(path.join(root, frozen), 'utf8');
+    const ws = await Workspace.open(root);
+    const blocked = ws.preview({ type: 'update', target: 'assets/ui/f1.txt', addTags: ['x'] });
+    expect(blocked.blockers).toEqual([expect.objectContaining({ code: 'REGISTRY_READ_ONLY', path: frozen })]);
+    const refused = await ws.apply({ type: 'update', target: 'assets/ui/f1.txt', addTags: ['x'] }).catch((e) => e);
+    expect(isPackerError(refused, 'REGISTRY_READ_ONLY')).toBe(true);
+    expect(readFileSync(path.join(root, frozen), 'utf8')).toBe(text);
+    // Moving an asset out of the frozen shard would rewrite it too.
+    const move = ws.preview({ type: 'move', from: 'assets/ui/f2.txt', to: 'assets/levels/f2.txt' });
+    expect(move.blockers.map((item) => item.code)).toContain('REGISTRY_READ_ONLY');
+    // Another folder's shard is writable.
+    await ws.apply({ type: 'update', target: 'assets/levels/f1.txt', addTags: ['x'] });
+    expect(ws.state.byPath.get('assets/levels/f1.txt')?.tags).toEqual(['x']);
+    await ws.close();
+  });
+
   it('a .json file in packer.registry/ that is no shard is INVALID_REGISTRY (read-only); dot-files are ignored', async () => {
     const root = await registeredProject(16);
     writeFileSync(path.join(root, REGISTRY_FOLDER, '.0.json.123.tmp'), 'half-written');
@@ -188,6 +220,21 @@ describe('a sharded registry (registry.shards > 1)', () => {
     ws = await Workspace.open(root);
     expect(ws.snapshot.registryState).toBe('read-only');
     expect(ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_REGISTRY')?.message).toContain('Notes.json');
+    await ws.close();
+  });
+
+  it('packer.registry/ as a symlink (a hostile clone pointing writes elsewhere) is read-only; nothing is written through it', async () => {
+    const root = await registeredProject(16);
+    const elsewhere = makeTempDir('shards-elsewhere-');
+    renameSync(path.join(root, REGISTRY_FOLDER), path.join(elsewhere, 'shards'));
+    symlinkSync(path.join(elsewhere, 'shards'), path.join(root, REGISTRY_FOLDER));
+    const before = readdirSync(path.join(elsewhere, 'shards')).sort();
+    const ws = await Workspace.open(root);
+    expect(ws.snapshot.registryState).toBe('read-only');
+    expect(ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_REGISTRY')?.message).toContain('symlink');
+    const refused = await ws.apply({ type: 'update', target: 'assets/ui/f1.txt', addTags: ['x'] }).catch((e) => e);
+    expect(isPackerError(refused, 'REGISTRY_READ_ONLY')).toBe(true);
+    expect(readdirSync(path.join(elsewhere, 'shards')).sort()).toEqual(before);
     await ws.close();
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The single-file registry (`registry.shards` 1, the default). */
@@ -54,7 +54,8 @@ export interface RegistryFiles {
   /** Project-relative, sorted: `packer.registry.json` first when present, then the shards. */
   files: string[];
   /** `.json` files in `packer.registry/` whose names are no shard's (`AB.json`, `notes.json`): the reader refuses
-   * them rather than drop the entries they may hold. Dot-files (temp files of a write) and other names are ignored. */
+   * them rather than drop the entries they may hold. Dot-files (temp files of a write) and other names are ignored.
+   * The folder itself when it is a symlink. */
   strays: string[];
   /** True when the `packer.registry/` folder exists. */
   folder: boolean;
@@ -71,6 +72,9 @@ export function listRegistryFiles(projectRoot: string): RegistryFiles {
   }
   let names: string[];
   try {
+    // A shard folder that is a symlink would let a cloned repository point the packer's writes outside the project.
+    if (lstatSync(path.join(projectRoot, REGISTRY_FOLDER)).isSymbolicLink())
+      return { files, strays: [REGISTRY_FOLDER], folder: true };
     names = readdirSync(path.join(projectRoot, REGISTRY_FOLDER));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

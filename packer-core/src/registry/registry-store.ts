@@ -108,6 +108,14 @@ export class RegistryStore {
       this.union = undefined;
       return readOnly(`Cannot list the registry files: ${toPackerError(error).message}`, this.file);
     }
+    if (listing.strays[0] === REGISTRY_FOLDER) {
+      this.union = undefined;
+      return readOnly(
+        `${path.join(this.projectRoot, REGISTRY_FOLDER)} is a symlink; the packer reads and writes its registry only inside the project.`,
+        path.join(this.projectRoot, REGISTRY_FOLDER),
+        'Replace the link with a real folder holding the shard files.',
+      );
+    }
     if (listing.strays.length > 0) {
       this.union = undefined;
       const stray = path.join(this.projectRoot, listing.strays[0]!);
@@ -519,12 +527,23 @@ function readOnly(message: string, file: string, hint?: string): RegistryLoad {
 /** REGISTRY_READ_ONLY when the shard folder exists without an owner write bit (no shard may be added or removed). */
 function assertFolderWritable(projectRoot: string): void {
   const folder = path.join(projectRoot, REGISTRY_FOLDER);
-  let mode: number;
+  let stats;
   try {
-    mode = lstatSync(folder).mode;
+    stats = lstatSync(folder);
   } catch {
     return;
   }
+  if (stats.isSymbolicLink()) {
+    throw new PackerError(
+      'SYMLINK_IN_PATH',
+      `${folder} is a symlink, so the packer will not write shards through it.`,
+      {
+        path: REGISTRY_FOLDER,
+        hint: 'Nothing was changed. Replace the link with a real folder holding the shard files.',
+      },
+    );
+  }
+  const mode = stats.mode;
   if ((mode & 0o200) === 0) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0');
     throw new PackerError(
