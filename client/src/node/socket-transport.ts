@@ -50,7 +50,11 @@ export function socketTransport(socket: Socket, maxFrameBytes = MAX_FRAME_BYTES)
     close: () => {
       if (socket.destroyed) return;
       socket.end();
-      // A peer that never finishes the close (a stopped or hung daemon) must not keep this process alive forever.
+      // A closed connection keeps no process alive: a CLI run exits once its answer is out, without waiting for the
+      // daemon's side of the close (the kernel still delivers what was written, then the FIN). Waiting cost a status
+      // one more turn of the daemon's event loop, 30 ms and more when the daemon or the machine was busy.
+      socket.unref();
+      // A peer that never finishes the close (a stopped or hung daemon) must not hold the socket open forever.
       setTimeout(() => socket.destroy(), 1_000).unref();
     },
     get closed() {
