@@ -198,4 +198,19 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
     writeFileSync(path.join(root, 'docs/.gdignore'), '');
     expect(await untracked()).not.toContain('docs/design.md');
   });
+
+  test('#13: status past the listing cap of untracked infos counts the files once, not 1,001 info', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    mkdirSync(path.join(root, 'assets/generated'));
+    for (let index = 0; index < 1200; index++)
+      writeFileSync(path.join(root, `assets/generated/f${index}.txt`), String(index));
+    const status = await packer(root, ['status']);
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain('1200 untracked files');
+    expect(status.stdout).toMatch(/diagnostics: 0 blockers, 0 warnings, 0 info besides the 1200 untracked files/);
+    expect(status.stdout).not.toMatch(/1001 info/);
+  });
 });

@@ -3,6 +3,7 @@ import type { DaemonClient } from '@packer/client';
 import { formatBytes, formatDuration, plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
 import { healthWarningLines } from './health-warnings.js';
+import { DIAGNOSTICS_LISTED_PER_KIND } from '@packer/core/contract/runtime';
 
 export type StatusResult = {
   summary: MethodResult<'snapshot.summary'>;
@@ -28,7 +29,7 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
     `${summary.projectName}  revision ${summary.revision}  registry ${summary.registryState}`,
     `assets: ${s.assets}${kinds ? ` (${kinds})` : ''}, ${formatBytes(s.totalBytes)}`,
     `on disk: ${s.byStatus.present ?? 0} present, ${s.missing} missing; ${plural(s.untracked, 'untracked file')}; ${plural(s.divergence, 'divergence')}`,
-    `diagnostics: ${plural(s.blockers, 'blocker')}, ${plural(s.warnings, 'warning')}, ${s.infos} info${s.blockers + s.warnings > 0 ? '  (details: packer check)' : ''}`,
+    `diagnostics: ${plural(s.blockers, 'blocker')}, ${plural(s.warnings, 'warning')}, ${infoCount(s)}${s.blockers + s.warnings > 0 ? '  (details: packer check)' : ''}`,
   ];
   if (s.divergence > 0) lines.push('divergence: run `packer reconcile` to review what the packer proposes');
   lines.push(
@@ -44,4 +45,18 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
   }
   // Every line is one line by construction; what it quotes (project, kinds, packs) is escaped as a whole.
   return [...lines.map(terminalText), ...healthWarningLines(daemon)].join('\n');
+}
+
+/**
+ * The info count, honest at any size: the snapshot lists untracked files as info diagnostics only up to a limit (then
+ * one more that counts the rest), so at 100,000 untracked files `summary.infos` is 1,001. The untracked files are
+ * said once, as files, and only the other infos are counted as infos.
+ */
+function infoCount(s: MethodResult<'snapshot.summary'>['summary']): string {
+  // Files that are a missing asset's likely new path are relink candidates, not untracked infos.
+  const untracked = Math.max(0, s.divergence - s.missing);
+  const listed = Math.min(untracked, DIAGNOSTICS_LISTED_PER_KIND) + (untracked > DIAGNOSTICS_LISTED_PER_KIND ? 1 : 0);
+  const others = Math.max(0, s.infos - listed);
+  if (untracked === 0) return `${s.infos.toLocaleString('en-US')} info`;
+  return `${others.toLocaleString('en-US')} info besides the ${plural(untracked, 'untracked file')}`;
 }

@@ -27,6 +27,12 @@ export const PAGE_SIZES = {
  */
 export const PLAN_SUMMARY_LIMITS = { items: 100, diagnostics: 1000 } as const;
 
+/**
+ * The snapshot lists at most this many untracked files (and unsupported names, orphan sidecars) as diagnostics, then
+ * one more that counts the rest: `summary.infos` counts those listed, not the files (`summary.untracked` does).
+ */
+export const DIAGNOSTICS_LISTED_PER_KIND = 1000;
+
 /** Registry and filesystem mutations kept per record in an `audit.list` answer (its `changes` counts them all). */
 export const AUDIT_RECORD_ITEMS = 20;
 

@@ -8,12 +8,13 @@ import type { SidecarMove } from '../scan/sidecar-rules.js';
 import { diagnostic, diagnosticAbout } from './diagnostic.js';
 import type { OutsideMove } from './find-outside-moves.js';
 import { settingsProblem } from './validate-settings.js';
+import { DIAGNOSTICS_LISTED_PER_KIND } from '../contract/runtime-constants.js';
 
 // The snapshot's findings, one function per problem, each about the subjects it is given (build-snapshot.ts
 // decides which subjects to look at again). Every finding is frozen: snapshots share them.
 
 /** Past this many untracked files, unsupported names or orphan sidecars, one more finding counts the rest. */
-export const LIST_LIMIT = 1000;
+export const LIST_LIMIT = DIAGNOSTICS_LISTED_PER_KIND;
 
 const UNSUPPORTED_HINT =
   'Rename it without backslashes or control characters, as valid UTF-8 (or add it to "ignore" in packer.json); until then the packer leaves it alone.';
