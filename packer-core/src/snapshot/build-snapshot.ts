@@ -11,7 +11,7 @@ import { DiagnosticBook, SECTIONS } from './diagnostic-book.js';
 import type { DerivedIndexes } from './derived-indexes.js';
 import type { FingerprintLookup } from './find-outside-moves.js';
 import { PersistentMap } from './persistent-map.js';
-import { Derivation, missingKey, NO_MOVES } from './snapshot-derivation.js';
+import { Derivation, frozenList, missingKey, NO_MOVES } from './snapshot-derivation.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
 
@@ -122,7 +122,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const claimChanges = new Map<string, readonly RegistryEntry[] | undefined>();
   for (const [path, list] of claimEdits) {
     if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    claimChanges.set(path, list.length > 0 ? Object.freeze(list) : undefined);
+    claimChanges.set(path, list.length > 0 ? frozenList(list) : undefined);
   }
   build.claims = prior.claims.with(claimChanges);
 
