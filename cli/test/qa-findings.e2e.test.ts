@@ -213,4 +213,50 @@ describe.concurrent('QA findings (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(status.stdout).toMatch(/diagnostics: 0 blockers, 0 warnings, 0 info besides the 1200 untracked files/);
     expect(status.stdout).not.toMatch(/1001 info/);
   });
+
+  test('#9: names equal under Unicode normalisation collide like case; names Windows cannot hold are warned about', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    expect((await packer(root, ['status'])).code).toBe(0);
+    mkdirSync(path.join(root, 'assets/weird'));
+    const nfc = 'caf\u00e9.png';
+    const nfd = 'cafe\u0301.png';
+    const windows = ['CON.png', 'a:b.png', 'q?.png', 'star*.png', 'trail space.png ', 'dot.'];
+    for (const name of [nfc, nfd, 'fine.png', ...windows]) writeFileSync(path.join(root, 'assets/weird', name), name);
+
+    type Check = { items: { code: string; severity: string; path?: string; subjects?: { path?: string }[] }[] };
+    const before = (await packer(root, ['check', '--json'])).json<Check>().items;
+    const collision = before.find((item) => item.code === 'CASE_COLLISION');
+    expect(collision?.subjects?.map((item) => item.path).sort()).toEqual(
+      [`assets/weird/${nfc}`, `assets/weird/${nfd}`].sort(),
+    );
+    const nonPortable = (items: Check['items']): string[] =>
+      items
+        .filter((item) => item.code === 'NON_PORTABLE_NAME')
+        .map((item) => item.path!)
+        .sort();
+    expect(nonPortable(before)).toEqual(windows.map((name) => `assets/weird/${name}`).sort());
+    expect(
+      before.filter((item) => item.code === 'NON_PORTABLE_NAME').every((item) => item.severity === 'warning'),
+    ).toBe(true);
+
+    // Warnings do not stop registering them; registered, they are still reported (now about the assets).
+    const added = await packer(root, ['add', 'assets/weird', '--yes']);
+    expect(added.code, added.stderr).toBe(0);
+    const after = (await packer(root, ['check', '--json'])).json<Check>().items;
+    expect(nonPortable(after)).toEqual(nonPortable(before));
+    expect(after.filter((item) => item.code === 'CASE_COLLISION')).toHaveLength(1);
+    // A move onto a name that collides by normalisation alone is flagged in the preview too.
+    const mv = await packer(root, [
+      'mv',
+      'assets/weird/fine.png',
+      `assets/weird/CAFE\u0301.png`,
+      '--dry-run',
+      '--json',
+    ]);
+    const plan = mv.json<{ plan: Plan }>().plan;
+    expect(plan.warnings.map((item) => item.code)).toContain('CASE_COLLISION');
+  });
 });

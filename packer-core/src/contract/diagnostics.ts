@@ -98,6 +98,9 @@ export const DiagnosticCodes = {
   /** The remote cache could not be used for part of a build (unreachable, an error status, a download failing its
    * sha256 or shape check): those outputs were built locally; the build goes on. */
   REMOTE_CACHE: 'warning',
+  /** A registered or untracked path Windows cannot hold: a reserved device name (`CON`, `NUL`, `COM1`…, any
+   * extension), a name ending in a space or a dot, or one of `<>:"|?*`. */
+  NON_PORTABLE_NAME: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

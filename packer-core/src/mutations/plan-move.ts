@@ -3,6 +3,7 @@ import type { MoveMutation } from '../contract/mutation-schema.js';
 import { isAssetId } from '../contract/runtime-constants.js';
 import { assetRootOf, isSameOrInside } from '../paths/project-path.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
+import { collisionKey, nonPortableReason } from '../snapshot/portable-names.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import {
   escapeFor,
@@ -122,17 +123,28 @@ export function planMove(builder: PlanBuilder, context: PlanContext, mutation: z
     builder.report(
       diagnostic('INVALID_PATH', `${target} would sit inside ${parentFile}, which is a file.`, { path: target }),
     );
+  const key = collisionKey(target);
   const collides = [...state.byPath.keys(), ...state.untrackedByPath.keys()].find(
     // The exact same path is the target itself (TARGET_EXISTS above), not a case collision.
-    (other) => other.toLowerCase() === target.toLowerCase() && other !== source && other !== target,
+    (other) => other !== source && other !== target && collisionKey(other) === key,
   );
   if (collides)
     builder.report(
       diagnostic(
         'CASE_COLLISION',
-        `${target} differs only by letter case from ${collides}.`,
+        `${target} differs only by ${collides.toLowerCase() === target.toLowerCase() ? 'letter case' : 'letter case or Unicode normalisation'} from ${collides}.`,
         { path: target },
         'Pick a name that differs by more than case.',
+      ),
+    );
+  const nonPortable = nonPortableReason(target);
+  if (nonPortable)
+    builder.report(
+      diagnostic(
+        'NON_PORTABLE_NAME',
+        `${target}: ${nonPortable}; the project cannot be checked out on Windows.`,
+        { path: target },
+        'Pick another name if the project must work on Windows.',
       ),
     );
 

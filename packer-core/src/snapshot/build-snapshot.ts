@@ -14,6 +14,7 @@ import { PersistentMap } from './persistent-map.js';
 import { Derivation, frozenList, missingKey, NO_MOVES } from './snapshot-derivation.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
+import { collision } from './portable-names.js';
 
 export interface SnapshotInput {
   revision: number;
@@ -151,7 +152,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   // 3. Groups: case collisions of the touched lower-case forms; then the (small) global parts.
   for (const lower of build.touchedLower) {
     const group = [...(build.lowerRegistered.get(lower) ?? []), ...(build.lowerUntracked.get(lower) ?? [])];
-    book.set(SECTIONS.caseCollision, lower, group.length > 1 ? [found.caseCollision(group)] : undefined);
+    book.set(SECTIONS.caseCollision, lower, group.length > 1 ? [collision(group)] : undefined);
   }
   build.settleMoves(sidecars);
   if (!incremental) {

@@ -22,6 +22,7 @@ export const SECTIONS = {
   entry: '11',
   caseCollision: '12',
   escape: '13',
+  nonPortable: '14',
 } as const;
 export type Section = (typeof SECTIONS)[keyof typeof SECTIONS];
 

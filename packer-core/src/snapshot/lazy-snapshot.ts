@@ -119,6 +119,7 @@ function diagnosticsOf(derived: DerivedIndexes): Diagnostic[] {
   all(SECTIONS.entry);
   all(SECTIONS.caseCollision);
   all(SECTIONS.escape);
+  all(SECTIONS.nonPortable);
   return out;
 }
 

@@ -12,6 +12,7 @@ import { lazySnapshot, summarize } from './lazy-snapshot.js';
 import type { PersistentMap } from './persistent-map.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
+import { collisionKey, nonPortableFindings } from './portable-names.js';
 
 export const NO_MOVES: OutsideMoves = Object.freeze({
   moved: new Map(),
@@ -79,7 +80,8 @@ export class Derivation {
     classify: (path: string) => string,
   ): void {
     const { files, digests, config } = this.input;
-    const lower = path.toLowerCase();
+    // Case and Unicode normalisation folded: paths one macOS or Windows disk cannot hold apart (CASE_COLLISION).
+    const lower = collisionKey(path);
     this.book.set(
       SECTIONS.unsupported,
       path,
@@ -140,6 +142,7 @@ export class Derivation {
       path,
       claims && claims.length > 1 ? [found.duplicatePath(path, claims)] : undefined,
     );
+    this.book.set(SECTIONS.nonPortable, path, nonPortableFindings(path, claims, !!untracked));
     let last: AssetView | undefined;
     for (const entry of claims ?? []) {
       if (!stat) this.missingChanges.set(missingKey(entry), entry);
