@@ -22,13 +22,15 @@ async function packerLoading(
   root: string,
   args: readonly string[],
   logFolder: string,
-): Promise<{ run: PackerRun; loaded: string[] }> {
+): Promise<{ run: PackerRun; loaded: string[]; intl: string[] }> {
   const log = path.join(logFolder, `modules-${args.join('-').replace(/\W+/g, '_')}.txt`);
   const env = developerEnv({ MODULE_LOG: log, NODE_OPTIONS: `--import ${pathToFileURL(MODULE_LOGGER).href}` });
   const run = await packer(root, args, { env });
   const text = await readFile(log, 'utf8').catch(() => '');
-  const loaded = [...new Set(text.split('\n').filter(Boolean))].map((url) => fileURLToPath(url));
-  return { run, loaded };
+  const lines = [...new Set(text.split('\n').filter(Boolean))];
+  const loaded = lines.filter((line) => line.startsWith('file:')).map((url) => fileURLToPath(url));
+  const intl = lines.filter((line) => line.startsWith('intl:')).map((line) => line.slice('intl:'.length));
+  return { run, loaded, intl };
 }
 
 /** The packages among `files`, by the node_modules folder they come from (`zod`, `@oclif/core`, …). */
@@ -50,7 +52,7 @@ function commandFilesOf(files: readonly string[]): string[] {
 }
 
 describe('what the bin loads for the common read commands', { timeout: 60_000 }, () => {
-  test('a plain `packer status` (and --json to a pipe) loads neither zod, oclif nor ink, and answers as before', async ({
+  test('a plain `packer status` (and --json to a pipe) loads neither zod, oclif, ink nor Intl, and answers as before', async ({
     expect,
     onTestFinished,
   }) => {
@@ -69,6 +71,8 @@ describe('what the bin loads for the common read commands', { timeout: 60_000 },
     const heavy = ['zod', '@oclif/core', 'ink', 'react'];
     expect([...packagesOf(human.loaded)].filter((name) => heavy.includes(name))).toEqual([]);
     expect(commandFilesOf(human.loaded)).toEqual([]);
+    // Nor Intl: its first use loads ICU's data (`(5).toLocaleString('en-US')` alone took ~30 ms).
+    expect(human.intl).toEqual([]);
 
     const json = await packerLoading(root, ['status', '--json'], folder);
     expect(json.run.code, json.run.stderr).toBe(0);

@@ -7,7 +7,7 @@ import type {
   RegistryMutation,
 } from '@packer/core/contract';
 import { planCounts } from '@packer/core/contract/runtime';
-import { plural } from './format.js';
+import { formatCount, plural } from './format.js';
 import { renderDiagnostic } from './render-diagnostic.js';
 import { terminalText as t } from './terminal-text.js';
 
@@ -32,13 +32,11 @@ export function renderPlan(plan: Plan | PlanSummary, options: { all?: boolean } 
   ): void => {
     if (total === 0) return;
     // Small plans print as they always did; a cut-short list says what the whole one holds.
-    lines.push(`${title} (${total.toLocaleString('en-US')}${total > shown ? detail : ''}):`);
+    lines.push(`${title} (${formatCount(total)}${total > shown ? detail : ''}):`);
     const listed = items.slice(0, shown);
     for (const item of listed) lines.push(render(item));
     if (listed.length < total && !options.all)
-      lines.push(
-        `  … and ${(total - listed.length).toLocaleString('en-US')} more (first ${listed.length} shown; --all to list)`,
-      );
+      lines.push(`  … and ${formatCount(total - listed.length)} more (first ${listed.length} shown; --all to list)`);
   };
   section('Blockers', counts.blockers, plan.blockers, renderDiagnostic);
   section('Warnings', counts.warnings, plan.warnings, renderDiagnostic);
@@ -76,9 +74,9 @@ function renderFilesystemMutation(change: FilesystemMutation): string {
 function registryBreakdown(counts: PlanCounts): string {
   const { add, remove, update } = counts.registry;
   const parts = [
-    add > 0 ? `${add.toLocaleString('en-US')} new` : '',
-    remove > 0 ? `${remove.toLocaleString('en-US')} removed` : '',
-    update > 0 ? `${update.toLocaleString('en-US')} updated` : '',
+    add > 0 ? `${formatCount(add)} new` : '',
+    remove > 0 ? `${formatCount(remove)} removed` : '',
+    update > 0 ? `${formatCount(update)} updated` : '',
   ].filter(Boolean);
   return parts.length > 0 ? `: ${parts.join(', ')}` : '';
 }

@@ -1,6 +1,6 @@
 import type { MethodResult } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
-import { formatBytes, formatDuration, plural } from '../render/format.js';
+import { formatBytes, formatCount, formatDuration, plural } from '../render/format.js';
 import { terminalText } from '../render/terminal-text.js';
 import { healthWarningLines } from './health-warnings.js';
 import { DIAGNOSTICS_LISTED_PER_KIND } from '@packer/core/contract/runtime';
@@ -57,6 +57,6 @@ function infoCount(s: MethodResult<'snapshot.summary'>['summary']): string {
   const untracked = Math.max(0, s.divergence - s.missing);
   const listed = Math.min(untracked, DIAGNOSTICS_LISTED_PER_KIND) + (untracked > DIAGNOSTICS_LISTED_PER_KIND ? 1 : 0);
   const others = Math.max(0, s.infos - listed);
-  if (untracked === 0) return `${s.infos.toLocaleString('en-US')} info`;
-  return `${others.toLocaleString('en-US')} info besides the ${plural(untracked, 'untracked file')}`;
+  if (untracked === 0) return `${formatCount(s.infos)} info`;
+  return `${formatCount(others)} info besides the ${plural(untracked, 'untracked file')}`;
 }
