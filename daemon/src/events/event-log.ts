@@ -1,5 +1,4 @@
-import { appendFileSync, closeSync, ftruncateSync, mkdirSync, openSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import {
   formatCursor,
   LIFECYCLE_EVENT_TYPES,
@@ -10,36 +9,16 @@ import {
   type EventType,
   type StorageWarning,
 } from '@packer/core/contract';
+import { resolveEventLogOptions, type EventLogOptions } from './event-log-options.js';
 import { EventTail } from './event-tail.js';
 import { readGeneration, writeGeneration } from './generation-file.js';
-import {
-  forgetSegment,
-  listSegmentFiles,
-  readSegmentAfter,
-  scanSegment,
-  segmentFileName,
-  truncateSegment,
-  type SegmentInfo,
-} from './segment-files.js';
+import { HeldEvents } from './held-events.js';
+import { recoverSegments, type EventLogRecovery } from './segment-recovery.js';
+import { readSegmentAfter } from './segment-files.js';
+import { SegmentWriter } from './segment-writer.js';
 
-export interface EventLogOptions {
-  /** A segment is closed and a new one started once the next record would take it past this size. Default 4 MiB. */
-  segmentBytes?: number;
-  /** Segments kept on disk, the current one included; older ones are deleted. Default 8. */
-  maxSegments?: number;
-  /** Recent events kept in memory to serve replays without touching disk. Default 1024. */
-  tailSize?: number;
-  /**
-   * Non-fatal trouble: an `onAppend` listener that threw (the append and the other listeners go on) or a rotated-out
-   * segment that could not be deleted. Default: a process warning.
-   */
-  onError?: (error: unknown) => void;
-  /**
-   * Bytes of events kept in memory while the disk refuses them (a full disk), to be written in order once it
-   * takes them again. Past this the oldest held events are given up, leaving a gap in the seqs on disk. Default 8 MiB.
-   */
-  pendingBytes?: number;
-}
+export type { EventLogOptions } from './event-log-options.js';
+export type { EventLogRecovery } from './segment-recovery.js';
 
 /** What `append` takes: the payload typed by the event type; the log assigns the cursor, and the time unless given. */
 export type EventLogInput<T extends EventType = EventType> = EventInput<T>;
@@ -51,14 +30,6 @@ export type ReadSinceResult = { events: EventEnvelope[] } | { expired: true; old
  * `past-end` (newer than the newest: the log was reset); `reused` (its seq now holds another daemon's event).
  */
 export type CursorStatus = 'ok' | 'rotated' | 'past-end' | 'reused';
-
-/** What `open` found and repaired; surfaced so the daemon can report it as a diagnostic. */
-export interface EventLogRecovery {
-  /** Bytes of a torn or corrupt end of the newest segment that were cut off (a crash mid-append). */
-  truncatedBytes: number;
-  /** Malformed lines found elsewhere and skipped. */
-  corruptLines: number;
-}
 
 /**
  * The project's persisted event log: append-only NDJSON segment files rotated by size, a generation counter
@@ -81,27 +52,19 @@ export interface EventLogRecovery {
  */
 export class EventLog {
   readonly #dir: string;
-  readonly #segmentBytes: number;
-  readonly #maxSegments: number;
   readonly #generation: number;
   readonly #tail: EventTail;
-  readonly #segments: SegmentInfo[];
+  readonly #writer: SegmentWriter;
+  readonly #held: HeldEvents;
   readonly #listeners = new Set<(event: EventEnvelope) => void>();
   readonly #onError: (error: unknown) => void;
   // operationId -> nothing: operations with a queued/started event and no terminal one yet, in first-seen order.
   readonly #unterminated = new Set<string>();
   readonly #recovery: EventLogRecovery;
-  #fd: number | undefined;
   #lastSeq: number;
   // Seq of the newest event when this generation began: cursors of this generation never name anything older.
   readonly #openedAtSeq: number;
   #closed = false;
-  readonly #pendingLimit: number;
-  // Numbered and published, not yet on disk: always newer than everything in the segments.
-  readonly #pending: { seq: number; event: EventEnvelope; line: string; bytes: number }[] = [];
-  #pendingBytes = 0;
-  #droppedEvents = 0;
-  #failure: StorageWarning | undefined;
 
   static open(dir: string, options: EventLogOptions = {}): EventLog {
     return new EventLog(dir, options);
@@ -109,42 +72,20 @@ export class EventLog {
 
   private constructor(dir: string, options: EventLogOptions) {
     this.#dir = dir;
-    this.#segmentBytes = positiveInteger('segmentBytes', options.segmentBytes ?? 4 * 1024 * 1024);
-    this.#maxSegments = positiveInteger('maxSegments', options.maxSegments ?? 8);
-    const tailSize = positiveInteger('tailSize', options.tailSize ?? 1024);
-    this.#pendingLimit = positiveInteger('pendingBytes', options.pendingBytes ?? 8 * 1024 * 1024);
-    this.#onError = options.onError ?? ((error) => process.emitWarning(`event log: ${String(error)}`));
+    const settings = resolveEventLogOptions(options);
+    this.#onError = settings.onError;
     mkdirSync(dir, { recursive: true });
+    this.#held = new HeldEvents(dir, settings.pendingBytes, this.#onError);
 
-    // One pass over every held segment: recovers the last seq, the highest generation seen, the tail,
-    // and the operations left without a terminal event.
-    const recovered = { lastSeq: 0, maxGeneration: 0, truncatedBytes: 0, corruptLines: 0 };
-    const files = listSegmentFiles(dir);
-    this.#tail = new EventTail(tailSize);
-    this.#segments = files.map((file, index) => {
-      const scan = scanSegment(file.path);
-      const isNewest = index === files.length - 1;
-      let bytes = scan.totalBytes;
-      if (isNewest && scan.validBytes < scan.totalBytes) {
-        truncateSegment(file.path, scan.validBytes);
-        recovered.truncatedBytes = scan.totalBytes - scan.validBytes;
-        bytes = scan.validBytes;
-      } else if (scan.validBytes < scan.totalBytes) {
-        recovered.corruptLines += 1;
-      }
-      recovered.corruptLines += scan.corruptLines;
-      for (const record of scan.records) {
-        this.#track(record.event);
-        recovered.maxGeneration = Math.max(recovered.maxGeneration, parseCursor(record.event.cursor).generation);
-        this.#tail.push(record.seq, record.event);
-      }
-      const lastSeq = scan.records.at(-1)?.seq ?? file.firstSeq - 1;
-      recovered.lastSeq = Math.max(recovered.lastSeq, lastSeq);
-      return { path: file.path, firstSeq: file.firstSeq, lastSeq, bytes };
+    // Rebuilds the tail and the operations left without a terminal event from every held segment.
+    this.#tail = new EventTail(settings.tailSize);
+    const recovered = recoverSegments(dir, (record) => {
+      this.#track(record.event);
+      this.#tail.push(record.seq, record.event);
     });
     this.#lastSeq = recovered.lastSeq;
     this.#openedAtSeq = recovered.lastSeq;
-    this.#recovery = { truncatedBytes: recovered.truncatedBytes, corruptLines: recovered.corruptLines };
+    this.#recovery = recovered.recovery;
 
     // Taking the max with the generations in the records keeps generations increasing even if the counter file was
     // lost.
@@ -154,9 +95,7 @@ export class EventLog {
     // An empty newest segment (a crash right after rotation) can put lastSeq past the last record read.
     if (this.#tail.lastSeq !== this.#lastSeq) this.#tail.reset(this.#lastSeq);
 
-    const newest = this.#segments.at(-1);
-    if (newest === undefined) this.#startSegment(this.#lastSeq + 1);
-    else this.#fd = openSync(newest.path, 'a');
+    this.#writer = new SegmentWriter(dir, recovered.segments, this.#lastSeq + 1, settings);
   }
 
   get generation(): number {
@@ -175,7 +114,7 @@ export class EventLog {
 
   /** Seq of the oldest event still on disk; `lastSeq + 1` when none is. */
   get oldestSeq(): number {
-    return this.#segments[0]?.firstSeq ?? this.#lastSeq + 1;
+    return this.#writer.segments[0]?.firstSeq ?? this.#lastSeq + 1;
   }
 
   get recovery(): EventLogRecovery {
@@ -198,11 +137,9 @@ export class EventLog {
       ...(input.sequence === undefined ? {} : { sequence: input.sequence }),
       payload: input.payload,
     };
-    const line = `${JSON.stringify(event)}\n`;
-    this.#pending.push({ seq, event, line, bytes: Buffer.byteLength(line) });
-    this.#pendingBytes += Buffer.byteLength(line);
+    this.#held.hold(seq, event, `${JSON.stringify(event)}\n`);
     this.flushPending();
-    this.#dropOverflow();
+    this.#held.dropOverflow();
     this.#lastSeq = seq;
     this.#tail.push(seq, event);
     this.#track(event);
@@ -219,40 +156,12 @@ export class EventLog {
 
   /** Writes the events held back by a refusing disk, oldest first. Never throws; returns whether none is left. */
   flushPending(): boolean {
-    while (this.#pending.length > 0) {
-      const next = this.#pending[0]!;
-      try {
-        this.#write(next.seq, next.line, next.bytes);
-      } catch (error) {
-        this.#noteFailure(error);
-        return false;
-      }
-      this.#pending.shift();
-      this.#pendingBytes -= next.bytes;
-    }
-    if (this.#failure) {
-      const { since } = this.#failure;
-      const dropped = this.#droppedEvents;
-      this.#failure = undefined;
-      this.#droppedEvents = 0;
-      this.#onError(
-        new Error(
-          `event log writes go through again (failing since ${since}${dropped ? `; ${dropped} events were lost` : ''})`,
-        ),
-      );
-    }
-    return true;
+    return this.#held.flush((held) => this.#writer.write(held.seq, held.line, held.bytes));
   }
 
   /** What is held back while the disk refuses writes; undefined while every event is on disk. */
   get writeProblem(): StorageWarning | undefined {
-    return (
-      this.#failure && {
-        ...this.#failure,
-        pending: this.#pending.length,
-        ...(this.#droppedEvents > 0 ? { dropped: this.#droppedEvents } : {}),
-      }
-    );
+    return this.#held.writeProblem;
   }
 
   /** Calls `listener` synchronously after each append, in append order. Returns the unsubscribe function. */
@@ -281,19 +190,18 @@ export class EventLog {
     if (fromTail !== undefined) return { events: fromTail };
 
     const events: EventEnvelope[] = [];
-    for (const segment of this.#segments) {
+    for (const segment of this.#writer.segments) {
       if (segment.lastSeq <= seq) continue;
       if (events.length >= limit) break;
       for (const record of readSegmentAfter(segment.path, seq, limit - events.length)) events.push(record.event);
     }
     // Events the disk refused are newer than every segment, so they follow in order.
-    for (const held of this.#pending) {
+    for (const held of this.#held.events) {
       if (events.length >= limit) break;
       if (held.seq > seq) events.push(held.event);
     }
     return { events };
   }
-
   /**
    * Whether the cursor (`generation`, `seq`) a client holds still names a place in this log (see the class
    * comment): it did if this generation handed it out, or if the event the log holds at `seq` (or, when `seq`
@@ -329,18 +237,11 @@ export class EventLog {
     if (!this.flushPending()) {
       this.#onError(
         new Error(
-          `event log closed with ${this.#pending.length} events not written to ${this.#dir} (${this.#failure?.errno ?? 'write failed'})`,
+          `event log closed with ${this.#held.events.length} events not written to ${this.#dir} (${this.#held.writeProblem?.errno ?? 'write failed'})`,
         ),
       );
     }
-    if (this.#fd !== undefined) {
-      try {
-        closeSync(this.#fd);
-      } catch {
-        // nothing more to save
-      }
-    }
-    this.#fd = undefined;
+    this.#writer.close();
     this.#listeners.clear();
   }
 
@@ -349,92 +250,8 @@ export class EventLog {
     if (TERMINAL_EVENT_TYPES.has(event.type)) this.#unterminated.delete(event.operationId);
     else if (LIFECYCLE_EVENT_TYPES.has(event.type)) this.#unterminated.add(event.operationId);
   }
-
-  /** Appends one line to the newest segment (rotating first when it is full), or throws leaving no partial line. */
-  #write(seq: number, line: string, size: number): void {
-    let segment = this.#segments.at(-1);
-    if (segment === undefined || (segment.bytes > 0 && segment.bytes + size > this.#segmentBytes))
-      segment = this.#rotate(seq);
-    this.#fd ??= openSync(segment.path, 'a');
-    try {
-      appendFileSync(this.#fd, line);
-    } catch (error) {
-      // Cut off any partial line so the next append does not land in the middle of it.
-      try {
-        ftruncateSync(this.#fd, segment.bytes);
-      } catch {
-        // The write error is the one worth reporting.
-      }
-      throw Object.assign(error as Error, { path: segment.path });
-    }
-    segment.bytes += size;
-    segment.lastSeq = seq;
-  }
-
-  #noteFailure(error: unknown): void {
-    const errno = (error as NodeJS.ErrnoException).code;
-    const file = (error as NodeJS.ErrnoException).path ?? this.#dir;
-    if (this.#failure === undefined)
-      this.#onError(
-        new Error(`could not append to the event log at ${file}; holding events in memory`, { cause: error }),
-      );
-    this.#failure = {
-      store: 'event-log',
-      path: file,
-      ...(errno ? { errno } : {}),
-      message: `Could not write ${file}: ${(error as Error).message}`,
-      since: this.#failure?.since ?? new Date().toISOString(),
-    };
-  }
-
-  /** Gives up the oldest held events past `pendingBytes`: a gap in the seqs on disk, counted in `writeProblem`. */
-  #dropOverflow(): void {
-    while (this.#pendingBytes > this.#pendingLimit && this.#pending.length > 1) {
-      const dropped = this.#pending.shift()!;
-      this.#pendingBytes -= dropped.bytes;
-      this.#droppedEvents += 1;
-    }
-  }
-
-  #startSegment(firstSeq: number): SegmentInfo {
-    const segment: SegmentInfo = {
-      path: join(this.#dir, segmentFileName(firstSeq)),
-      firstSeq,
-      lastSeq: firstSeq - 1,
-      bytes: 0,
-    };
-    const fd = openSync(segment.path, 'a');
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = fd;
-    this.#segments.push(segment);
-    return segment;
-  }
-
-  /** Starts a new segment; if the new file cannot be made, the current one stays in use and the error is thrown. */
-  #rotate(firstSeq: number): SegmentInfo {
-    const segment = this.#startSegment(firstSeq);
-    while (this.#segments.length > this.#maxSegments) {
-      const oldest = this.#segments.shift();
-      if (oldest === undefined) break;
-      try {
-        unlinkSync(oldest.path);
-        forgetSegment(oldest.path);
-      } catch (error) {
-        // The log no longer reads the file; a leftover only wastes space (and is picked up again at the next open).
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.#onError(error);
-      }
-    }
-    return segment;
-  }
 }
 
 function seqOf(event: EventEnvelope): number {
   return parseCursor(event.cursor).seq;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`Expected the \`${name}\` option to be a positive integer, got ${String(value)}`);
-  }
-  return value;
 }
