@@ -15,8 +15,9 @@ const ROW_BYTES = 56;
 
 /**
  * sha256 digests keyed by (path, size, mtime, inode), kept in `.packer/digests.lmdb`, so a warm restart re-hashes
- * nothing that did not change. Opening reads nothing: each path's row is looked up when first asked for (a
- * microsecond from the memory map) and remembered; changed rows are written in one transaction per `save`.
+ * nothing that did not change. Opening reads nothing: each path's row is looked up when asked for (a microsecond
+ * from the memory map) and not kept: the snapshot holds the digests it shows, and 100k remembered rows cost ~15 MB
+ * for nothing. Changed rows are held until written, in one transaction per `save`.
  * Rows for vanished paths are kept until `prune`, which is what lets the packer recognise a file moved outside
  * it (the old path's digest is still known). A `digests.json` left by an earlier version is read once and removed.
  */
@@ -25,7 +26,10 @@ export class DigestCache {
   private readonly legacyFile: string;
   private store: StateStore<Buffer> | undefined;
   private openError: unknown;
-  /** Rows read from the store or set in this process; null: the store has none. */
+  /**
+   * Rows set or dropped in this process that the store does not hold yet (null: dropped); all of them while there
+   * is no store, and always those whose key is too long for it.
+   */
   private readonly rows = new Map<string, Row | null>();
   /** Rows to write at the next save; null: delete. */
   private readonly pending = new Map<string, Row | null>();
@@ -132,6 +136,7 @@ export class DigestCache {
         this.health.failed(this.file, storeError(error), { pending: this.pending.size });
         return false;
       }
+      for (const key of this.pending.keys()) this.rows.delete(key);
       this.pending.clear();
     }
     this.health.succeeded();
@@ -151,17 +156,13 @@ export class DigestCache {
   private row(relative: string): Row | undefined {
     const known = this.rows.get(relative);
     if (known !== undefined) return known ?? undefined;
-    let row: Row | null = null;
-    if (this.store && fitsKey(relative)) {
-      try {
-        const bytes = this.store.db.getBinaryFast(relative);
-        if (bytes && bytes.length === ROW_BYTES) row = decodeRow(bytes);
-      } catch {
-        // Unreadable: hash the file again.
-      }
+    if (!this.store || !fitsKey(relative)) return undefined;
+    try {
+      const bytes = this.store.db.getBinaryFast(relative);
+      return bytes && bytes.length === ROW_BYTES ? decodeRow(bytes) : undefined;
+    } catch {
+      return undefined; // unreadable: hash the file again
     }
-    this.rows.set(relative, row);
-    return row ?? undefined;
   }
 
   private openStore(): boolean {

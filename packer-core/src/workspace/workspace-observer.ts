@@ -252,9 +252,14 @@ export class WorkspaceObserver {
     this.changed = new Set();
     // What a registered file holds now is what a rename-and-edit outside the packer is later compared with.
     const registered = this.current.derived.claims;
+    // The digests the state shows: a lookup in memory, where the digest cache would decode a stored row again.
+    const views = this.current.byPath;
     this.fingerprints.ensure(
       registeredTouched,
-      (relative, stat) => this.digests.get(relative, stat),
+      (relative, stat) => {
+        const seen = views.get(relative)?.observation;
+        return seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs ? seen.digest : undefined;
+      },
       (relative) => registered.has(relative),
     );
   }
