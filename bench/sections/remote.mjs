@@ -3,13 +3,14 @@
 // `curl` downloading the same bytes (every /ac/ and /cas/ object) from the same server in the same run, with the same
 // number of requests in flight. Target: warm-remote cold build ≤ 1.3 × curl + the no-change build.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 const CORE = new URL('../../packer-core/dist/index.js', import.meta.url).href;
 const FIXTURES = new URL('../../fixtures/dist/index.js', import.meta.url).href;
 const CONCURRENCY = 16;
+const GNU_TIME = '/usr/bin/time';
 
 export default {
   name: 'remote',
@@ -63,7 +64,7 @@ export default {
       );
       const listFile = path.join(base, 'curl-list');
       writeFileSync(listFile, objects.map((item) => `url = "${item}"\noutput = "/dev/null"\n`).join(''));
-      const curl = await timed('curl', [
+      const curl = await timedWithCpu('curl', [
         '--silent',
         '--fail',
         '--parallel',
@@ -88,49 +89,87 @@ export default {
         .loadavg()
         .map((value) => value.toFixed(1))
         .join(' / ');
+      const cpu = (run) => (run.cpu === undefined ? '—' : round(run.cpu));
+      const phase = (from, to) => (from === undefined || to === undefined ? '—' : round(to - from));
+      const w = warm.phases;
       ctx.table(
         `Remote cache, ${generated.files.toLocaleString('en-US')} files, ${mb(generated.bytes)} MB`,
-        ['name', 'seconds', 'ratio', 'vs'],
+        ['name', 'seconds', 'cpu s', 'ratio', 'vs'],
         [
           {
             name: `curl: ${objects.length} objects, ${mb(bytes)} MB from nginx, ${CONCURRENCY} in flight`,
             seconds: round(curl.seconds),
+            'cpu s': cpu(curl),
             ratio: 1,
             vs: 'baseline',
           },
           {
             name: `no-change build (processed ${noChange.report.counts.processed})`,
             seconds: round(noChange.seconds),
+            'cpu s': cpu(noChange),
             ratio: round(noChange.seconds / curl.seconds),
             vs: 'curl',
           },
           {
             name: 'cold build, warm local cache, packs removed (writes the packs only: the floor of any remote)',
             seconds: round(packsOnly.seconds),
+            'cpu s': cpu(packsOnly),
             ratio: round(packsOnly.seconds / curl.seconds),
             vs: 'curl',
           },
           {
             name: `cold build, empty local cache, no remote (processed ${noRemote.report.counts.processed})`,
             seconds: round(noRemote.seconds),
+            'cpu s': cpu(noRemote),
             ratio: round(noRemote.seconds / curl.seconds),
             vs: 'curl',
           },
           {
             name: `cold build, empty local cache, warm remote (${r.hits} hits, ${warm.report.counts.passThrough ?? 0} pass-through, ${mb(r.bytesDown)} MB down)`,
             seconds: round(warm.seconds),
+            'cpu s': cpu(warm),
             ratio: round(warm.seconds / target),
             vs: `target 1.3 × curl + no-change = ${round(target)} s`,
           },
           {
             name: 'the same warm-remote build',
             seconds: round(warm.seconds),
+            'cpu s': cpu(warm),
             ratio: round(warm.seconds / floorTarget),
             vs: `1.3 × curl + packs-only build = ${round(floorTarget)} s`,
           },
           {
+            name: '↳ start-up, open, plan: until the first asset settles (the no-change build does this too)',
+            seconds: phase(0, w.first),
+            'cpu s': '',
+            ratio: '',
+            vs: '',
+          },
+          {
+            name: '↳ lookups, downloads, sha256, local cache store, packs written meanwhile: until every output is local',
+            seconds: phase(w.first, w.settled),
+            'cpu s': '',
+            ratio: w.settled === undefined || w.first === undefined ? '—' : round((w.settled - w.first) / curl.seconds),
+            vs: 'curl',
+          },
+          {
+            name: '↳ pack writing left after the last download (read, hash, write, fsync), commit',
+            seconds: phase(w.settled, w.built),
+            'cpu s': '',
+            ratio: '',
+            vs: '',
+          },
+          {
+            name: '↳ process exit after the build (close, flushes)',
+            seconds: phase(w.built, warm.seconds),
+            'cpu s': '',
+            ratio: '',
+            vs: '',
+          },
+          {
             name: `first build, filling the remote (${fill.report.remote.uploads} uploads, ${mb(fill.report.remote.bytesUp)} MB up)`,
             seconds: round(fill.seconds),
+            'cpu s': cpu(fill),
             ratio: round(fill.seconds / noRemote.seconds),
             vs: 'cold build, no remote',
           },
@@ -138,6 +177,7 @@ export default {
         [
           `Each build is a whole \`node\` process over the compiled core; "empty local cache" removes .packer/cache and build/ (the digest cache stays). Warm-remote build ${warm.seconds <= target ? 'meets' : 'misses'} the target (1.3 × curl + no-change), and ${warm.seconds <= floorTarget ? 'meets' : 'misses'} 1.3 × curl + the packs-only build.`,
           'A no-change build writes no pack; a cold build, from a remote or not, writes, hashes and fsyncs every pack: the packs-only row is that cost with every output already local, which no remote cache can go below. `copy` outputs are pass-through with a remote cache (never requested: docs/remote-cache.md), so the server holds no object for them and curl fetches exactly the objects the warm build fetched.',
+          'The ↳ rows split the warm-remote build by its own clock (progress events): packs are written while blobs download (action results are read ahead, each pack is laid out once its outputs are described and fed in file order as they arrive), so the download phase includes pack writing, and the last phase is what writing has left when the last output is local. "cpu s" is user + system time of the whole process (all threads; GNU time for curl): with other work on the machine, wall time is CPU time stretched by the load.',
           `Load average (1 / 5 / 15 min) at the end: ${load} on ${os.cpus().length} cores.`,
         ],
       );
@@ -149,15 +189,40 @@ export default {
 };
 
 async function build(root, env) {
+  // Times from the child's own clock: open done, the first asset settled, every asset settled (each output is in the
+  // local cache or a pack by then), the build's end; and its CPU time (user + system, all threads).
   const script = `(async () => {
+  const started = performance.now();
   const { Workspace, runBuild } = await import(${JSON.stringify(CORE)});
   const workspace = await Workspace.open(${JSON.stringify(root)});
-  const report = await runBuild(workspace);
+  const opened = performance.now();
+  let first, settled;
+  const report = await runBuild(workspace, { onProgress: (p) => {
+    first ??= performance.now();
+    if (settled === undefined && p.done === p.total) settled = performance.now();
+  } });
+  const built = performance.now();
   await workspace.close();
-  process.stdout.write(JSON.stringify(report));
+  const usage = process.resourceUsage();
+  const at = (t) => t === undefined ? undefined : (t - started) / 1000;
+  process.stdout.write(JSON.stringify({ report, phases: { opened: at(opened), first: at(first), settled: at(settled), built: at(built) },
+    cpu: (usage.userCPUTime + usage.systemCPUTime) / 1e6 }));
 })().catch((error) => { console.error(error); process.exit(1); });`;
   const result = await timed(process.execPath, ['-e', script], { env: { ...process.env, ...env } });
-  return { seconds: result.seconds, report: JSON.parse(result.stdout) };
+  return { seconds: result.seconds, ...JSON.parse(result.stdout) };
+}
+
+/** `command` under GNU time when it is there, for its CPU time (user + system); `cpu` is undefined otherwise. */
+async function timedWithCpu(command, args) {
+  if (!existsSync(GNU_TIME)) return { ...(await timed(command, args)), cpu: undefined };
+  const out = path.join(os.tmpdir(), `packer-remote-bench-time-${process.pid}`);
+  try {
+    const result = await timed(GNU_TIME, ['-f', '%U %S', '-o', out, command, ...args]);
+    const [user, system] = readFileSync(out, 'utf8').trim().split(/\s+/).map(Number);
+    return { ...result, cpu: user + system };
+  } finally {
+    rmSync(out, { force: true });
+  }
 }
 
 function timed(command, args, { env } = {}) {

@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../fs/atomic-write.js';
 import { contentAddressedName, type PackFiles } from './pack-files.js';
 import { layoutPack, type LayoutEntry, type PackIndex } from './pack-format.js';
 import { cancelledError } from '../processing/processors/processor.js';
-import type { StageWorkers } from './stage-worker.js';
+import type { StageEntry, StageWorkers } from './stage-worker.js';
 
 /** Where one entry's bytes come from. */
 export interface PackSource {
@@ -51,11 +51,22 @@ export interface StagedPack {
 }
 
 /**
+ * Says when a planned source's bytes can be read, in file order: the source itself (ready now), or a promise of
+ * it once they can (a download still running); it may answer a different location or CRC for the same bytes. A
+ * throw abandons the pack (nothing is left behind) and is rethrown by `stagePack`.
+ */
+export type SourceReady = (source: PackSource) => PackSource | Promise<PackSource>;
+
+/** Entries sent to the worker at once when they are ready anyway. */
+const FEED_BATCH = 256;
+
+/**
  * Writes a pack to a temp file in the build folder (on a worker thread, see `StageWorkers`), hashing every
  * byte it copies: each entry against its expected digest (SourceMismatch on a difference), the whole file
  * for the manifest and the content-addressed file name. fsyncs it. Nothing a reader can see changes until
  * `placePack` and `commitManifest`; a cancel or an error removes the temp file (a crash leaves it for
- * recovery to sweep).
+ * recovery to sweep). With `ready`, the worker starts on the entries whose bytes are there and is fed the others
+ * as they come, in file order (the layout, and so every byte, is the same as without it).
  */
 export async function stagePack(
   files: Pick<PackFiles, 'name' | 'manifest'>,
@@ -64,28 +75,28 @@ export async function stagePack(
   workers: StageWorkers,
   signal?: AbortSignal,
   layout: ReturnType<typeof layoutPack> = layoutPack(sources.map((source) => source.entry)),
+  ready?: SourceReady,
 ): Promise<StagedPack> {
   const { indexBytes, index } = layout;
   const byId = new Map(sources.map((source) => [source.entry.id, source]));
   const ordered = index.entries.map((entry) => byId.get(entry.id)!);
   const dir = path.dirname(files.manifest);
   const temp = path.join(dir, `.${files.name}.pack.tmp-${randomBytes(6).toString('hex')}`);
-  const result = await workers.stage(
-    {
-      temp,
-      index: indexBytes,
-      fileLength: index.fileLength,
-      entries: index.entries.map((entry, at) => ({
-        file: ordered[at]!.file,
-        sourceOffset: ordered[at]!.offset,
-        size: entry.size,
-        digest: entry.digest,
-        offset: entry.offset,
-        crc: ordered[at]!.crc,
-      })),
-    },
-    signal,
-  );
+  const toStage = (source: PackSource, at: number): StageEntry => {
+    const entry = index.entries[at]!;
+    return {
+      file: source.file,
+      sourceOffset: source.offset,
+      size: entry.size,
+      digest: entry.digest,
+      offset: entry.offset,
+      crc: source.crc,
+    };
+  };
+  const header = { temp, index: indexBytes, fileLength: index.fileLength };
+  const result = ready
+    ? await workers.stageStream(header, feedInOrder(ordered, ready, toStage), signal)
+    : await workers.stage({ ...header, entries: ordered.map(toStage) }, signal);
   if ('cancelled' in result) throw cancelledError(signal);
   if ('mismatch' in result) throw new SourceMismatch(ordered[result.mismatch]!, result.actual);
   if (signal?.aborted) {
@@ -132,4 +143,31 @@ export function commitManifest(staged: StagedPack): void {
 /** Removes a staged pack that will not be committed. */
 export function discardPack(staged: StagedPack): void {
   rmSync(staged.temp, { force: true });
+}
+
+/**
+ * The entries of `ordered` as the worker takes them: batches of those ready now, cut where one must be waited for.
+ * Each source is replaced in `ordered` by what `ready` answered for it (so a mismatch names the bytes really read).
+ */
+async function* feedInOrder(
+  ordered: PackSource[],
+  ready: SourceReady,
+  toStage: (source: PackSource, at: number) => StageEntry,
+): AsyncGenerator<StageEntry[]> {
+  let batch: StageEntry[] = [];
+  for (let at = 0; at < ordered.length; at++) {
+    let source = ready(ordered[at]!);
+    if (source instanceof Promise) {
+      if (batch.length > 0) yield batch;
+      batch = [];
+      source = await source;
+    }
+    ordered[at] = source;
+    batch.push(toStage(source, at));
+    if (batch.length >= FEED_BATCH) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }

@@ -7,7 +7,7 @@ import type { PackSource } from '../packs/pack-writer.js';
 import type { BuildPlan, PlannedEntry } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';
-import type { RemoteBuildSession } from './remote-cache/remote-build-session.js';
+import type { FetchedOutput, OutputShape, RemoteBuildSession } from './remote-cache/remote-build-session.js';
 import { runPool } from './worker-pool.js';
 
 /**
@@ -23,6 +23,20 @@ export class BuildJobs {
   /** Keys taken as pass-through (a remote cache is configured and the processor is `copy`). */
   private readonly passThrough = new Set<string>();
   private readonly repairs = new Map<string, Promise<void>>();
+  /** Rank of each key in the order packs consume them: its first pack, then its asset id (the pack's entry order). */
+  private readonly rank = new Map<string, number>();
+  /** Outputs whose shape is known before their bytes are here (a remote action result read, its blob not yet). */
+  private readonly shapes = new Map<string, OutputShape>();
+  /** Keys whose job has ended (output or failure). */
+  private readonly settled = new Set<string>();
+  /** Keys stored in this build whose bytes may still wait in the cache's write batch. */
+  private readonly unflushed = new Set<string>();
+  private flushing: Promise<void> | undefined;
+  /** CRC-32 of outputs downloaded and verified in this build: the pack writer checks its read-back against it. */
+  private readonly fresh = new Map<string, number>();
+  /** Callbacks waiting for a key to be described or settled (see `until`). */
+  private readonly watchers = new Map<string, (() => void)[]>();
+  private ended = false;
 
   constructor(
     plan: BuildPlan,
@@ -33,6 +47,8 @@ export class BuildJobs {
   ) {
     const seen = new Set<string>();
     for (const pack of plan.packs) {
+      const byId = [...pack.entries].sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+      for (const entry of byId) if (!this.rank.has(entry.cacheKey)) this.rank.set(entry.cacheKey, this.rank.size);
       for (const entry of pack.entries) {
         if (seen.has(entry.assetId)) continue;
         seen.add(entry.assetId);
@@ -62,6 +78,16 @@ export class BuildJobs {
    * processing slot; `copy` outputs are their inputs, so they are taken as they are (pass-through), never asked for.
    */
   async run(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
+    try {
+      await this.runAll(tracker, concurrency);
+    } finally {
+      // Whoever still waits for a key learns that it will not come (a cancel, an error).
+      this.ended = true;
+      for (const key of [...this.watchers.keys()]) this.wake(key);
+    }
+  }
+
+  private async runAll(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
     const misses: [string, PlannedEntry[]][] = [];
     const remote = this.remote;
     for (const [key, list] of this.byKey) {
@@ -70,6 +96,7 @@ export class BuildJobs {
         const output = { digest: first.inputDigest, size: first.size, metadata: {} };
         this.outputs.set(key, this.cache.recordPassthrough(key, output));
         this.passThrough.add(key);
+        this.settle(key);
         for (const entry of list) tracker.finished(entry, 'passThrough');
         continue;
       }
@@ -80,6 +107,7 @@ export class BuildJobs {
       }
       this.outputs.set(key, hit);
       this.hits.add(key);
+      this.settle(key);
       for (const entry of list) tracker.finished(entry, 'cached');
     }
     const processMiss = async ([key, list]: [string, PlannedEntry[]]): Promise<void> => {
@@ -87,20 +115,61 @@ export class BuildJobs {
       list.forEach((entry, index) => tracker.finished(entry, !ok ? 'failed' : index === 0 ? 'processed' : 'cached'));
     };
     if (!remote) await runPool(misses, { concurrency, signal: this.signal }, processMiss);
-    else {
-      const slots = new Slots(concurrency);
-      const lookups = Math.max(concurrency, remote.concurrency);
-      await runPool(misses, { concurrency: lookups, signal: this.signal }, async (miss) => {
-        const [key, list] = miss;
-        const hit = await remote.fetch(list[0]!, this.cache);
-        if (!hit) return slots.run(() => processMiss(miss));
-        this.outputs.set(key, hit);
-        this.hits.add(key);
-        for (const entry of list) tracker.finished(entry, 'cached');
-      });
-    }
+    else await this.fetchAll(remote, misses, tracker, concurrency, processMiss);
     // Small outputs are written in batches: every byte is on disk before a pack reads it.
     await this.cache.flush();
+  }
+
+  /**
+   * Local misses from the remote: action results are read ahead (a quarter of the remote's requests), in the order
+   * the packs are written, so each pack can be laid out early; their blobs are downloaded behind them on the rest,
+   * in the same order, so the pack being written finds its next entries first. Remote misses wait for a processing
+   * slot without holding up the lookups.
+   */
+  private async fetchAll(
+    remote: RemoteBuildSession,
+    misses: [string, PlannedEntry[]][],
+    tracker: BuildProgressTracker,
+    concurrency: number,
+    processMiss: (miss: [string, PlannedEntry[]]) => Promise<void>,
+  ): Promise<void> {
+    misses.sort((a, b) => this.rank.get(a[0])! - this.rank.get(b[0])!);
+    const slots = new Slots(concurrency);
+    const processing: Promise<void>[] = [];
+    const local = (miss: [string, PlannedEntry[]]): void => {
+      this.shapes.delete(miss[0]);
+      processing.push(slots.run(() => processMiss(miss)));
+    };
+    const hit = ([key, list]: [string, PlannedEntry[]], found: FetchedOutput): void => {
+      this.outputs.set(key, found.output);
+      this.hits.add(key);
+      if (found.crc !== undefined) this.fresh.set(key, found.crc);
+      if (found.output.stored) this.unflushed.add(key);
+      this.settle(key);
+      for (const entry of list) tracker.finished(entry, 'cached');
+    };
+    const blobs = new TaskQueue();
+    const lookups = runPool(
+      misses,
+      { concurrency: Math.max(1, Math.ceil(remote.concurrency / 4)), signal: this.signal },
+      async (miss) => {
+        const found = await remote.lookup(miss[1][0]!, this.cache);
+        if (!found) return local(miss);
+        if ('output' in found) return hit(miss, found);
+        this.shapes.set(miss[0], found.shape);
+        this.wake(miss[0]);
+        blobs.push(async () => {
+          const downloaded = await found.download();
+          if (downloaded) hit(miss, downloaded);
+          else local(miss);
+        });
+      },
+    ).finally(() => blobs.close());
+    const downloads = blobs.run(Math.max(concurrency, remote.concurrency), this.signal);
+    const results = await Promise.allSettled([lookups, downloads]);
+    results.push(...(await Promise.allSettled(processing)));
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
   }
 
   /** True when the key's output came from the cache (and was not repaired since). */
@@ -115,6 +184,7 @@ export class BuildJobs {
   /** Where the pack writer reads an entry's bytes from. Only for jobs that succeeded. */
   sourceOf(entry: PlannedEntry): PackSource {
     const output = this.outputs.get(entry.cacheKey)!;
+    const stored = output.stored;
     return {
       entry: {
         id: entry.assetId,
@@ -125,11 +195,129 @@ export class BuildJobs {
         digest: output.digest,
         metadata: output.metadata,
       },
-      file: output.stored?.file ?? toAbsolute(this.projectRoot, entry.path),
-      offset: output.stored?.offset ?? 0,
-      fromCache: output.stored !== undefined,
+      file: stored?.file ?? toAbsolute(this.projectRoot, entry.path),
+      offset: stored?.offset ?? 0,
+      fromCache: stored !== undefined,
+      crc: this.fresh.get(entry.cacheKey),
       cacheKey: entry.cacheKey,
     };
+  }
+
+  /**
+   * Waits until the output of every key of `entries` is at least described (its digest, size and metadata known:
+   * enough to lay a pack out), and answers a source for each, in `entries` order, laid out from what is known at
+   * that moment (`readySource` checks it against the final output). Undefined when one of them failed, or the run
+   * ended without it (the caller then waits for the run and takes the usual way).
+   */
+  async describedSources(entries: readonly PlannedEntry[]): Promise<PackSource[] | undefined> {
+    for (;;) {
+      for (const { cacheKey: key } of entries) {
+        if (this.failed.has(key)) return undefined;
+        if (this.isDescribed(key)) continue;
+        if (this.ended) return undefined;
+        await this.until(key, () => this.isDescribed(key));
+      }
+      // A shape seen before a wait may be gone after it (its blob missed): all of them at once, or wait again.
+      if (entries.every(({ cacheKey: key }) => this.isDescribed(key) && !this.failed.has(key)))
+        return entries.map((entry) => this.plannedSource(entry));
+    }
+  }
+
+  private isDescribed(key: string): boolean {
+    return this.outputs.has(key) || this.shapes.has(key);
+  }
+
+  private plannedSource(entry: PlannedEntry): PackSource {
+    const shape = this.outputs.get(entry.cacheKey) ?? this.shapes.get(entry.cacheKey)!;
+    return {
+      entry: {
+        id: entry.assetId,
+        name: entry.name,
+        path: entry.path,
+        kind: entry.kind,
+        size: shape.size,
+        digest: shape.digest,
+        metadata: shape.metadata,
+      },
+      // Where a pass-through output is; a stored one's place is known once it is stored (see readySource).
+      file: toAbsolute(this.projectRoot, entry.path),
+      offset: 0,
+      fromCache: false,
+      cacheKey: entry.cacheKey,
+    };
+  }
+
+  /**
+   * For `stagePack`: a source laid out from `sourceOf` before its job ended, once its bytes can be read (stored and
+   * written out), with their location. Throws StaleLayout when the job failed, did not end, or ended with another
+   * output than the layout assumed (a blob that failed verification and was processed here instead).
+   */
+  readonly readySource = (source: PackSource): PackSource | Promise<PackSource> => {
+    if (source.fromPack) return source;
+    const key = source.cacheKey;
+    if (this.settled.has(key) && !this.unflushed.has(key)) return this.settledSource(source);
+    return (async () => {
+      if (!this.settled.has(key)) await this.until(key, () => this.settled.has(key));
+      if (this.unflushed.has(key)) await this.flushStored();
+      return this.settledSource(source);
+    })();
+  };
+
+  private settledSource(source: PackSource): PackSource {
+    const output = this.outputs.get(source.cacheKey);
+    const planned = source.entry;
+    if (
+      !output ||
+      !this.settled.has(source.cacheKey) ||
+      output.digest !== planned.digest ||
+      output.size !== planned.size ||
+      JSON.stringify(output.metadata) !== JSON.stringify(planned.metadata)
+    )
+      throw new StaleLayout(source.cacheKey);
+    return {
+      ...source,
+      file: output.stored ? output.stored.file : source.file,
+      offset: output.stored ? output.stored.offset : 0,
+      fromCache: output.stored !== undefined,
+      crc: this.fresh.get(source.cacheKey),
+    };
+  }
+
+  /** Writes out what the cache batched, once for every caller waiting meanwhile. */
+  private flushStored(): Promise<void> {
+    this.flushing ??= (async () => {
+      const keys = [...this.unflushed];
+      try {
+        await this.cache.flush();
+        for (const key of keys) this.unflushed.delete(key);
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private settle(key: string): void {
+    this.settled.add(key);
+    this.wake(key);
+  }
+
+  private wake(key: string): void {
+    const waiting = this.watchers.get(key);
+    if (!waiting) return;
+    this.watchers.delete(key);
+    for (const resolve of waiting) resolve();
+  }
+
+  /** Resolves when `done()` holds for the key, or once the run has ended (the caller checks again). */
+  private async until(key: string, done: () => boolean): Promise<void> {
+    while (!done() && !this.ended) {
+      await new Promise<void>((resolve) => {
+        const list = this.watchers.get(key);
+        if (list) list.push(resolve);
+        else this.watchers.set(key, [resolve]);
+      });
+    }
   }
 
   /** A cached object failed its digest check: evict it and process the asset again (once per key). */
@@ -138,6 +326,7 @@ export class BuildJobs {
     if (!pending) {
       this.cache.evict(key);
       this.outputs.delete(key);
+      this.fresh.delete(key);
       const previous = this.outcomeOf(key);
       this.hits.delete(key);
       this.passThrough.delete(key);
@@ -193,12 +382,15 @@ export class BuildJobs {
     try {
       const output = await processAsset(entry, this.cache, this.projectRoot, this.signal);
       this.outputs.set(key, output);
+      if (output.stored) this.unflushed.add(key);
+      this.settle(key);
       // Only a successful output is shared, and only once it is in the local cache.
       this.remote?.upload(entry, output, this.cache);
       return true;
     } catch (error) {
       if (!(error instanceof ProcessorFailure)) throw error;
       this.failed.set(key, error);
+      this.settle(key);
       return false;
     }
   }
@@ -212,6 +404,64 @@ export class BuildJobs {
 function isPassThrough(entry: PlannedEntry): boolean {
   return entry.processor.type === 'builtin' && entry.processor.id === 'copy';
 }
+
+/** A pack laid out before its outputs were all here turned out not to match them: lay it out again. */
+export class StaleLayout extends Error {
+  constructor(readonly cacheKey: string) {
+    super(`the output for cache key ${cacheKey} is not the one the pack was laid out with`);
+    this.name = 'StaleLayout';
+  }
+}
+
+/** Tasks pushed while it runs, taken in order by `concurrency` runners until it is closed and empty. */
+class TaskQueue {
+  private readonly tasks: (() => Promise<void>)[] = [];
+  private next = 0;
+  private closed = false;
+  private waiting: (() => void)[] = [];
+
+  push(task: () => Promise<void>): void {
+    this.tasks.push(task);
+    this.wakeAll();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wakeAll();
+  }
+
+  /** Rejects with the first task's error once the others have settled; takes nothing new once `signal` aborts. */
+  async run(concurrency: number, signal: AbortSignal): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const runner = async (): Promise<void> => {
+      for (;;) {
+        if (failure || signal.aborted) return;
+        if (this.next < this.tasks.length) {
+          const task = this.tasks[this.next]!;
+          // Taken tasks are dropped: the queue holds a build's worth of closures otherwise.
+          this.tasks[this.next++] = noop;
+          try {
+            await task();
+          } catch (error) {
+            failure ??= { error };
+            return;
+          }
+        } else if (this.closed) return;
+        else await new Promise<void>((resolve) => this.waiting.push(resolve));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, runner));
+    if (failure) throw failure.error;
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+}
+
+const noop = (): Promise<void> => Promise.resolve();
 
 /** At most `size` calls of `run` at once; the rest wait in order. */
 class Slots {

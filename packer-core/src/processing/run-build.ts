@@ -135,8 +135,10 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       settledBytes += entry.size;
     }
     tracker.finishedMany(settled, settledBytes, 'cached');
-    await jobs?.run(tracker, concurrency);
-    throwIfCancelled(signal);
+    // Packs are written while the jobs still run (downloads, processing): each as soon as the outputs it holds are
+    // described, fed in file order as their bytes arrive (see stagePlannedPack).
+    const running = jobs?.run(tracker, concurrency);
+    running?.catch(() => undefined);
     // A previous version that does not hold what it should: every entry of the pack from jobs of its own.
     const jobsForAll = async (entries: readonly PlannedEntry[]): Promise<BuildJobs> => {
       const extra = await newJobs([{ name: 'all', entries: [...entries] }]);
@@ -148,7 +150,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     };
     // Packs are staged side by side (each on its own worker thread), reported in config order.
     const slots: (typeof outcomes)[number][] = [];
-    await runPool(packs.entries(), { concurrency, signal }, async ([index, item]) => {
+    const staging = runPool(packs.entries(), { concurrency, signal }, async ([index, item]) => {
       const { pack, files, inputs } = item;
       if (item.upToDate) {
         const previous = buildState.get(pack.name)!;
@@ -169,6 +171,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
         pack,
         files,
         jobs,
+        running,
         packed: item.packed,
         jobsForAll,
         tracker,
@@ -186,6 +189,10 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
         durationMs: Math.round(performance.now() - startedAt),
       };
     }).finally(() => outcomes.push(...slots.filter(Boolean)));
+    // Both end before anything is cleaned up: the jobs store into the cache that `finally` saves.
+    const [ran, staged] = await Promise.allSettled([running, staging]);
+    if (ran.status === 'rejected') throw ran.reason;
+    if (staged.status === 'rejected') throw staged.reason;
     throwIfCancelled(signal);
   } catch (error) {
     for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { open, rm } from 'node:fs/promises';
+import zlib from 'node:zlib';
 import type { RemoteCacheStats } from '../../contract/build-schema.js';
 import type { Diagnostic } from '../../contract/diagnostics.js';
 import { diagnostic } from '../../snapshot/diagnostic.js';
@@ -12,6 +13,18 @@ import type { RemoteCache } from './remote-cache.js';
 
 /** Blobs up to this size are downloaded into memory and uploaded from it; larger ones stream through a file. */
 export const STREAM_THRESHOLD = 4 * 1024 * 1024;
+/** zlib's CRC-32 (Node 20.15+; absent before: the pack writer then checks the sha256 again). */
+const crc32 = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** What an output will be (digest, size, metadata), known from its action result before its blob is here. */
+export type OutputShape = Pick<CachedOutput, 'digest' | 'size' | 'metadata'>;
+
+/** A remote hit, stored in the local cache; `crc` is the CRC-32 of the verified bytes (absent for pass-through). */
+export interface FetchedOutput {
+  output: CachedOutput;
+  crc?: number | undefined;
+}
+
 /** Warnings one build reports at most (the stats count every error). */
 const MAX_WARNINGS = 20;
 
@@ -62,10 +75,31 @@ export class RemoteBuildSession {
   }
 
   /**
-   * The entry's output from the remote cache, stored in the local cache under its key, or undefined (a miss).
-   * The action result's shape, the blob's size and its sha256 are checked before the bytes are stored.
+   * The entry's output from the remote cache, stored in the local cache under its key, or undefined (a miss):
+   * `lookup`, then the blob's `download`. `described` hears what the output will be as soon as the action result
+   * says so (a pack can be laid out meanwhile); the blob may still fail, and the caller must check the final output
+   * against it.
    */
-  async fetch(entry: PlannedEntry, cache: OutputCache): Promise<CachedOutput | undefined> {
+  async fetch(
+    entry: PlannedEntry,
+    cache: OutputCache,
+    described?: (shape: OutputShape) => void,
+  ): Promise<FetchedOutput | undefined> {
+    const found = await this.lookup(entry, cache);
+    if (!found || 'output' in found) return found;
+    described?.(found.shape);
+    return found.download();
+  }
+
+  /**
+   * Reads the entry's action result (its shape checked): undefined for a miss; a pass-through output, recorded in
+   * the local cache; or what the output will be and how to download its blob. A build reads action results ahead of
+   * the blobs, so that packs can be laid out while the blobs arrive.
+   */
+  async lookup(
+    entry: PlannedEntry,
+    cache: OutputCache,
+  ): Promise<FetchedOutput | { shape: OutputShape; download: () => Promise<FetchedOutput | undefined> } | undefined> {
     if (this.remote.breaker.paused || this.signal.aborted) return this.miss();
     const chunks: Buffer[] = [];
     const ac = await this.request(
@@ -88,9 +122,27 @@ export class RemoteBuildSession {
       if (output.digest !== entry.inputDigest || output.size !== entry.size)
         return this.rejected(entry, `the action result for ${entry.path} names another input than this file`);
       this.counters.hits++;
-      return cache.recordPassthrough(entry.cacheKey, { digest: output.digest, size: output.size, metadata });
+      return {
+        output: cache.recordPassthrough(entry.cacheKey, { digest: output.digest, size: output.size, metadata }),
+      };
     }
+    const shape = { digest: output.digest, size: output.size, metadata };
+    return { shape, download: () => this.download(entry, cache, shape) };
+  }
+
+  /**
+   * Downloads a blob, checks its size and sha256 (and takes its CRC-32 on the same pass, so the pack writer can check
+   * the copy it reads back without a second sha256), then stores it; undefined (a miss) when it is absent or fails.
+   * Small blobs are stored from memory; large ones stream through a scratch file.
+   */
+  private async download(
+    entry: PlannedEntry,
+    cache: OutputCache,
+    output: OutputShape,
+  ): Promise<FetchedOutput | undefined> {
+    if (this.remote.breaker.paused || this.signal.aborted) return this.miss();
     const hash = createHash('sha256');
+    let crc = 0;
     const large = output.size > STREAM_THRESHOLD;
     const file = large ? cache.scratchFile('.download') : undefined;
     const handle = file ? await open(file, 'w') : undefined;
@@ -103,6 +155,7 @@ export class RemoteBuildSession {
             output.size,
             async (chunk) => {
               hash.update(chunk);
+              if (crc32) crc = crc32(chunk, crc);
               if (handle) await handle.write(chunk);
               else parts.push(chunk);
             },
@@ -121,9 +174,16 @@ export class RemoteBuildSession {
         );
       }
       this.counters.hits++;
-      return file
+      const { metadata } = output;
+      const stored = file
         ? await cache.storeFile(entry.cacheKey, file, metadata, digest)
-        : await cache.storeBytes(entry.cacheKey, Buffer.concat(parts), metadata, digest);
+        : await cache.storeBytes(
+            entry.cacheKey,
+            parts.length === 1 ? parts[0]! : Buffer.concat(parts),
+            metadata,
+            digest,
+          );
+      return { output: stored, crc: crc32 ? crc : undefined };
     } finally {
       await handle?.close().catch(() => undefined);
       if (file) await rm(file, { force: true });

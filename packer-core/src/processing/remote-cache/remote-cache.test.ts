@@ -139,6 +139,34 @@ describe.skipIf(!NGINX)('remote cache against a real nginx', { timeout: 60_000 }
     ).toBe(victim);
   });
 
+  it('action results naming blobs the server does not hold: packs laid out from them while downloads ran are laid out again from the local rebuilds, byte-identical', async () => {
+    const nginx = await server();
+    const env = { PACKER_REMOTE_CACHE: nginx.url('open') };
+    const first = await project(env);
+    await runBuild(first);
+    // Every blob action result now names another digest and size: the pack writer starts from what they say, then
+    // every download is a 404 (a miss) and the asset is processed here, with an output unlike the one announced.
+    const acDir = path.join(nginx.root, 'open', 'ac');
+    let rewritten = 0;
+    for (const name of files(acDir)) {
+      const value = JSON.parse(readFileSync(path.join(acDir, name), 'utf8')) as {
+        output: { type: string; digest: string; size: number };
+      };
+      if (value.output.type !== 'blob') continue;
+      value.output = { type: 'blob', digest: 'e'.repeat(64), size: value.output.size + 3 };
+      writeFileSync(path.join(acDir, name), JSON.stringify(value));
+      rewritten++;
+    }
+    expect(rewritten).toBeGreaterThan(10);
+
+    const second = await project(env);
+    const b = await runBuild(second);
+    expect(b.counts).toMatchObject({ failed: 0, processed: rewritten });
+    expect(b.remote).toMatchObject({ misses: rewritten, errors: 0 });
+    expectSamePacks(first, second);
+    await expectVerified(second);
+  });
+
   it('the server stopped mid-build: the build completes locally with a warning event, packs identical', async () => {
     const nginx = await server();
     const env = { PACKER_REMOTE_CACHE: nginx.url('open'), PACKER_REMOTE_CACHE_CONCURRENCY: '2' };
