@@ -102,6 +102,19 @@ export function planLeftBehindSidecars(builder: PlanBuilder, context: PlanContex
   const rules = sidecarRules(context.state.config);
   if (!rules) return;
   for (const step of leftBehindSidecars(rules, context.state.files, from, to)) {
+    // The file's new name fits, the sidecar's may not (`.import` adds 7 bytes): say so rather than leave it silently.
+    const tooLong = nameLengthProblem(context.projectRoot, step.to);
+    if (tooLong !== undefined) {
+      builder.report(
+        diagnostic(
+          'SIDECAR_LEFT_BEHIND',
+          `The sidecar ${step.from} stays where it is: it cannot follow to ${step.to}, as ${tooLong}.`,
+          { path: step.from },
+          NAME_LENGTH_HINT,
+        ),
+      );
+      continue;
+    }
     if (destinationProblem(context, step) !== undefined || existsOnDisk(context, step.to)) continue;
     builder.filesystemMutations.push({ op: 'move', from: step.from, to: step.to, sidecarOf: from });
   }
