@@ -40,7 +40,7 @@ export function watchProjectPresence(
   return { stop };
 }
 
-/** One look at the project folder (`first`: its stat when the daemon started); undefined while it is still the project. */
+/** One look at the project folder (`first`: its stat when the daemon started); undefined while it is still there. */
 export function checkProjectPresence(root: string, first: { dev: number; ino: number }): ProjectGone | undefined {
   let now;
   try {
