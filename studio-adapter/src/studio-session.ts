@@ -1,18 +1,9 @@
 import { PackerError, summaryOfSnapshot, toPackerError } from '@packer/core/contract/runtime';
-import type {
-  ApplySummary,
-  Cursor,
-  EventEnvelope,
-  EventPayload,
-  MethodParams,
-  MethodResult,
-  MutationInput,
-  PlanSummary,
-  Snapshot,
-} from '@packer/core/contract';
+import type { Cursor, EventEnvelope, EventPayload, MethodResult, Snapshot } from '@packer/core/contract';
 import type { ClientState, DaemonClient, EventSubscription } from '@packer/client/browser';
 import { EventListeners } from './event-listeners.js';
 import { loadPagedSnapshot } from './paged-snapshot.js';
+import { SessionCommands } from './session-commands.js';
 import {
   DEFAULT_ACTIVITY_LIMIT,
   EMPTY_ACTIVITY,
@@ -61,9 +52,10 @@ export interface SessionEvents {
 
 /**
  * A live view of one project for an editor: connection state, the current snapshot and its revision, the
- * activity feed, and pass-through commands. It translates what the packer says and decides nothing itself.
+ * activity feed, and pass-through commands (from SessionCommands). It translates what the packer says and decides
+ * nothing itself.
  */
-export class StudioSession {
+export class StudioSession extends SessionCommands {
   private currentState: SessionState = 'connecting';
   private header: SnapshotHeader | undefined;
   private fullSnapshot: Snapshot | undefined;
@@ -78,9 +70,10 @@ export class StudioSession {
   private readonly detachClient: () => void;
 
   private constructor(
-    readonly client: DaemonClient,
+    client: DaemonClient,
     private readonly options: StudioSessionOptions,
   ) {
+    super(client);
     this.detachClient = client.onStateChange((state) => this.onClientState(state));
   }
 
@@ -161,54 +154,6 @@ export class StudioSession {
         reject(new PackerError('NOT_READY', `The session closed before revision ${revision} arrived.`));
       });
     });
-  }
-
-  // Reads: the packer's answers, unchanged.
-
-  getAsset(ref: string, options: { sync?: boolean } = {}): Promise<MethodResult<'assets.get'>> {
-    return this.client.call('assets.get', { ref, ...options });
-  }
-
-  listDiagnostics(params: MethodParams<'diagnostics.list'> = {}): Promise<MethodResult<'diagnostics.list'>> {
-    return this.client.call('diagnostics.list', params);
-  }
-
-  /** One page of assets (and untracked files), filtered by kind, tag, status or folder and paged by the packer. */
-  listAssets(params: MethodParams<'assets.list'> = {}): Promise<MethodResult<'assets.list'>> {
-    return this.client.call('assets.list', params);
-  }
-
-  // Commands: passed through; conflicts and blockers come back as the packer's PackerError.
-
-  /** The packer's plan for a mutation, summarised (counts, the first items, blockers); changes nothing. */
-  previewMutation(mutation: MutationInput): Promise<PlanSummary> {
-    return this.client.call('mutation.preview', { mutation });
-  }
-
-  /** One page of a previewed plan's list (all of its registry changes, say); PLAN_EXPIRED once the daemon dropped
-   * it. */
-  planItems(params: MethodParams<'plan.items'>): Promise<MethodResult<'plan.items'>> {
-    return this.client.call('plan.items', params);
-  }
-
-  /**
-   * Applies a previewed plan by its id at its revision: refused with PLAN_EXPIRED (or CONFLICT) if the snapshot
-   * moved past it, BLOCKED when the re-plan has blockers.
-   */
-  applyPreview(
-    plan: Pick<PlanSummary, 'planId' | 'baseRevision'>,
-    options: { idempotencyKey?: string } = {},
-  ): Promise<ApplySummary> {
-    return this.client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision, ...options });
-  }
-
-  cancel(operationId: string): Promise<MethodResult<'operations.cancel'>> {
-    return this.client.call('operations.cancel', { operationId });
-  }
-
-  /** Queues a build; follow it in the activity feed by its operation id. */
-  startBuild(params: MethodParams<'build.start'> = {}): Promise<MethodResult<'build.start'>> {
-    return this.client.call('build.start', params);
   }
 
   /** Reloads the snapshot now; throws what the packer answered if that fails. */
