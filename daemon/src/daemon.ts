@@ -28,7 +28,7 @@ import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
 import { createRpcServer } from './rpc/rpc-server.js';
 import { OpenConnections } from './rpc/open-connections.js';
-import { startWebSocketListener, type WebSocketListener } from './rpc/websocket-listener.js';
+import type { WebSocketListener } from './rpc/websocket-listener.js';
 import { publishStateChange } from './state-events.js';
 import { DAEMON_VERSION } from './version.js';
 import { selectWatcherBackend } from './watcher/index.js';
@@ -355,6 +355,8 @@ export class Daemon implements DaemonRuntime {
     const config = this.workspace.config.daemon.websocket;
     const fromEnv = env.PACKER_WS === '1' ? true : env.PACKER_WS === '0' ? false : undefined;
     if (!(this.options.websocket ?? fromEnv ?? config.enabled)) return;
+    // Loaded only when asked for: `ws` is a dozen modules a daemon without a browser Studio never needs.
+    const { startWebSocketListener } = await import('./rpc/websocket-listener.js');
     this.webSocket = await startWebSocketListener({
       stateDir: this.files.stateDir,
       host: config.host,
