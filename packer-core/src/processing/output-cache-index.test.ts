@@ -82,11 +82,13 @@ describe('OutputCache index in LMDB', () => {
     expect(outputCacheStats(path.dirname(dir)).entries).toBe(100_000);
   }, 120_000);
 
-  it('prune evicts least recently used first, and prune to 0 empties the cache and its segments', async () => {
+  it('prune evicts least recently used first across segments, and prune to 0 empties the cache', async () => {
     const state = stateDir();
     const dir = path.join(state, 'cache');
     const keys = ['a', 'b', 'c', 'd', 'e'].map((name) => `key-${name}`);
     await build(dir, keys, 1_000_000);
+    // A second segment whose outputs were last used before all of the first's.
+    await build(dir, ['key-f', 'key-g'], 900_000);
     // key-a used again later: it is now the most recent.
     vi.spyOn(Date, 'now').mockReturnValue(2_000_000);
     const using = OutputCache.open(dir);
@@ -96,14 +98,16 @@ describe('OutputCache index in LMDB', () => {
 
     const size = outputOf('key-a').length;
     const before = outputCacheStats(state);
-    expect(before).toMatchObject({ entries: 5, liveBytes: 5 * size });
-    expect(before.oldestUse).toBe(new Date(1_000_002).toISOString());
+    expect(before).toMatchObject({ entries: 7, liveBytes: 7 * size, segments: 2 });
+    expect(before.oldestUse).toBe(new Date(900_001).toISOString());
     expect(before.newestUse).toBe(new Date(2_000_000).toISOString());
     indexAccess.reads = 0;
     const pruned = await pruneOutputCache(state, 3 * size);
-    expect(pruned.removedEntries).toBe(2);
-    expect(indexAccess.reads).toBeLessThan(20);
-    expect(await known(dir, keys)).toEqual(['key-a', 'key-d', 'key-e']);
+    // Least recently used first: f, g (segment 2), then b, c (segment 1); key-a was used last.
+    expect(pruned.removedEntries).toBe(4);
+    expect(indexAccess.reads).toBeLessThan(30);
+    expect(await known(dir, [...keys, 'key-f', 'key-g'])).toEqual(['key-a', 'key-d', 'key-e']);
+    expect(segments(dir)).toEqual(['1.seg']);
 
     const all = await pruneOutputCache(state);
     expect(all).toMatchObject({ removedEntries: 3, stats: { entries: 0, liveBytes: 0, diskBytes: 0, segments: 0 } });

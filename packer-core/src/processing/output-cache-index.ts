@@ -10,14 +10,13 @@ import {
   after,
   fitsKey,
   indexWrites,
-  inSegmentPrefix,
   META,
   parseUseKey,
   PASSTHROUGH,
   ROW,
   SEGMENT,
   segmentCountKey,
-  STORED,
+  storedPrefix,
 } from './output-cache-keys.js';
 
 /** What the cache knows of one output: where its bytes are (segment -1: pass-through, the input file itself). */
@@ -135,28 +134,45 @@ export class OutputCacheIndex {
     return removed;
   }
 
-  /** Stored outputs (not pass-through), least recently used first, as changed in memory. Read lazily. */
+  /**
+   * Stored outputs (not pass-through), least recently used first, as changed in memory. Read lazily: a merge of
+   * each segment's range (ordered by last use) and of the rows changed in memory (which those ranges skip).
+   */
   *leastRecentlyUsed(): Generator<[string, CacheRow]> {
-    // Rows changed in memory are merged by last use into the store's order (which skips them).
+    const heads: { prefix: string; keys: Generator<string>; key: string; time: number }[] = [];
+    for (const id of this.segments.keys()) {
+      const prefix = storedPrefix(id);
+      const keys = this.keysByUse(prefix, false);
+      const first = keys.next();
+      if (!first.done) heads.push({ prefix, keys, key: first.value, time: parseUseKey(prefix, first.value).time });
+    }
     const fresh = [...this.pending]
       .filter((entry): entry is [string, CacheRow] => entry[1] !== null && entry[1][4] >= 0)
       .sort((a, b) => a[1][2] - b[1][2]);
     let next = 0;
-    for (const key of this.keysByUse(STORED, false)) {
-      const { cacheKey, time } = parseUseKey(STORED, key);
-      for (; next < fresh.length && fresh[next]![1][2] <= time; next++) yield* this.stillStored(fresh[next]![0]);
-      const row = this.stored(cacheKey);
-      if (row) yield [cacheKey, row];
+    for (;;) {
+      let oldest: (typeof heads)[number] | undefined;
+      for (const head of heads) if (!oldest || head.time < oldest.time) oldest = head;
+      if (next < fresh.length && (!oldest || fresh[next]![1][2] <= oldest.time)) {
+        yield* this.stillStored(fresh[next++]![0]);
+        continue;
+      }
+      if (!oldest) return;
+      const { cacheKey } = parseUseKey(oldest.prefix, oldest.key);
+      const following = oldest.keys.next();
+      if (following.done) heads.splice(heads.indexOf(oldest), 1);
+      else [oldest.key, oldest.time] = [following.value, parseUseKey(oldest.prefix, following.value).time];
+      const row = this.get(cacheKey);
+      if (row && row[4] >= 0) yield [cacheKey, row];
     }
-    for (; next < fresh.length; next++) yield* this.stillStored(fresh[next]![0]);
   }
 
   /** The rows whose bytes are in a segment (what compaction copies): read from its own key range. */
   rowsIn(id: number): [string, CacheRow][] {
     const rows = new Map<string, CacheRow>();
-    const prefix = inSegmentPrefix(id);
+    const prefix = storedPrefix(id);
     for (const key of this.keys(prefix, false)) {
-      const cacheKey = key.slice(prefix.length);
+      const { cacheKey } = parseUseKey(prefix, key);
       const row = this.get(cacheKey);
       if (row && row[4] === id) rows.set(cacheKey, row);
     }
@@ -172,10 +188,10 @@ export class OutputCacheIndex {
     }
   }
 
-  /** When the least and the most recently used outputs were used: the ends of two key ranges. */
+  /** When the least and the most recently used outputs were used: the ends of one key range per segment. */
   useRange(): { oldest?: number; newest?: number } {
     const times: number[] = [];
-    for (const prefix of [STORED, PASSTHROUGH]) {
+    for (const prefix of [PASSTHROUGH, ...[...this.segments.keys()].map(storedPrefix)]) {
       for (const reverse of [false, true]) {
         for (const key of this.keysByUse(prefix, reverse)) {
           times.push(parseUseKey(prefix, key).time);
@@ -203,21 +219,17 @@ export class OutputCacheIndex {
       return false;
     }
     const writes = indexWrites(this.pending, this.original);
-    for (const id of this.changedSegments) writes.set(segmentCountKey(id), this.segments.get(id));
-    writes.set(META, { version: 1, entries: this.entryCount });
-    // Written in key order (ASCII: code unit order is LMDB's byte order), LMDB fills pages one after the other
-    // instead of splitting them all over the tree: a cold build's 100k rows commit about three times faster.
-    const keys = [...writes.keys()].sort();
+    for (const id of this.changedSegments) writes.push([segmentCountKey(id), this.segments.get(id)]);
+    writes.push([META, { version: 1, entries: this.entryCount }]);
     try {
       if (this.cleared) db.clearSync();
       db.transactionSync(() => {
-        for (const key of keys) {
-          const value = writes.get(key);
+        for (const [key, value] of writes) {
           if (value === undefined) db.removeSync(key);
           else db.putSync(key, value);
         }
       });
-      indexAccess.writes += keys.length;
+      indexAccess.writes += writes.length;
     } catch (error) {
       health.failed(this.file, storeError(error), { dropped: this.pending.size });
       this.forgetChanges();
