@@ -150,20 +150,25 @@ export class OutputCacheIndex {
       .filter((entry): entry is [string, CacheRow] => entry[1] !== null && entry[1][4] >= 0)
       .sort((a, b) => a[1][2] - b[1][2]);
     let next = 0;
-    for (;;) {
-      let oldest: (typeof heads)[number] | undefined;
-      for (const head of heads) if (!oldest || head.time < oldest.time) oldest = head;
-      if (next < fresh.length && (!oldest || fresh[next]![1][2] <= oldest.time)) {
-        yield* this.stillStored(fresh[next++]![0]);
-        continue;
+    try {
+      for (;;) {
+        let oldest: (typeof heads)[number] | undefined;
+        for (const head of heads) if (!oldest || head.time < oldest.time) oldest = head;
+        if (next < fresh.length && (!oldest || fresh[next]![1][2] <= oldest.time)) {
+          yield* this.stillStored(fresh[next++]![0]);
+          continue;
+        }
+        if (!oldest) return;
+        const { cacheKey } = parseUseKey(oldest.prefix, oldest.key);
+        const following = oldest.keys.next();
+        if (following.done) heads.splice(heads.indexOf(oldest), 1);
+        else [oldest.key, oldest.time] = [following.value, parseUseKey(oldest.prefix, following.value).time];
+        const row = this.get(cacheKey);
+        if (row && row[4] >= 0) yield [cacheKey, row];
       }
-      if (!oldest) return;
-      const { cacheKey } = parseUseKey(oldest.prefix, oldest.key);
-      const following = oldest.keys.next();
-      if (following.done) heads.splice(heads.indexOf(oldest), 1);
-      else [oldest.key, oldest.time] = [following.value, parseUseKey(oldest.prefix, following.value).time];
-      const row = this.get(cacheKey);
-      if (row && row[4] >= 0) yield [cacheKey, row];
+    } finally {
+      // Eviction stops as soon as the bytes fit: end the store iterators it did not finish.
+      for (const head of heads) head.keys.return(undefined);
     }
   }
 
