@@ -100,7 +100,10 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const claimEdits = new Map<string, RegistryEntry[]>();
   const claimList = (path: string): RegistryEntry[] => {
     let list = claimEdits.get(path);
-    if (!list) claimEdits.set(path, (list = [...(prior.claims.get(path) ?? [])]));
+    if (!list) {
+      const kept = prior.claims.get(path);
+      claimEdits.set(path, (list = kept ? [...kept] : []));
+    }
     return list;
   };
   const entryChanges = new Map<string, RegistryEntry | undefined>();
@@ -116,7 +119,9 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   for (const entry of added) {
     entryChanges.set(entry.id, entry);
     claimList(entry.path).push(entry);
-    book.set(SECTIONS.entry, missingKey(entry), found.entryDiagnostics(entry, config));
+    // Keyed only when there is something to file or to replace: a first build skips 100k key strings.
+    const findings = found.entryDiagnostics(entry, config);
+    if (findings || incremental) book.set(SECTIONS.entry, missingKey(entry), findings);
     if (incremental) touched.add(entry.path);
   }
   build.entryById = prior.entryById.with(entryChanges);

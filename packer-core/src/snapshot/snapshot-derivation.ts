@@ -167,7 +167,8 @@ export class Derivation {
     this.missing = this.missing.with(this.missingChanges);
     const frozen = (edits: Map<string, string[]>): Map<string, readonly string[] | undefined> => {
       const out = new Map<string, readonly string[] | undefined>();
-      for (const [key, list] of edits) out.set(key, list.length > 0 ? frozenList(list.sort()) : undefined);
+      for (const [key, list] of edits)
+        out.set(key, list.length > 0 ? frozenList(list.length > 1 ? list.sort() : list) : undefined);
       return out;
     };
     this.untrackedBySize = this.untrackedBySize.with(frozen(this.lists.size));
