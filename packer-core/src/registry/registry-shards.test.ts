@@ -189,6 +189,22 @@ describe('a sharded registry (registry.shards > 1)', () => {
     await ws.close();
   });
 
+  it('with the project root as asset root, the shard files (and their temp files) are never scanned as assets', async () => {
+    const root = makeTempProject(
+      { 'art/a.txt': 'a', 'art/deep/b.txt': 'b' },
+      { ...TEST_CONFIG, assetRoots: ['.'], registry: { shards: 16 } },
+    );
+    let ws = await Workspace.open(root);
+    await ws.apply({ type: 'register', paths: ['art'] });
+    await ws.close();
+    writeFileSync(path.join(root, REGISTRY_FOLDER, '.0.json.1.2.3.tmp'), 'left by a crash');
+    ws = await Workspace.open(root);
+    expect(Object.keys(readRegistryFiles(root)).length).toBeGreaterThan(0);
+    expect(ws.snapshot.untracked.map((file) => file.path)).toEqual([]);
+    expect(ws.snapshot.assets.map((asset) => asset.path)).toEqual(['art/a.txt', 'art/deep/b.txt']);
+    await ws.close();
+  });
+
   it('a read-only (0444) shard blocks the plans that would rewrite it, and only those', async () => {
     const root = await registeredProject(256);
     const frozen = shardFileOf('assets/ui/x', 256);

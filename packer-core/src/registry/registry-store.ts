@@ -168,8 +168,11 @@ export class RegistryStore {
       !existsSync(path.join(this.projectRoot, REGISTRY_FOLDER));
     for (const { change, text } of staged.files) {
       const store = this.fileStore(change.file);
-      if (text === null) store.remove({ syncDir: false });
-      else store.writeText(text, { syncDir: false });
+      if (text === null) {
+        store.remove({ syncDir: false });
+        // Its line cache goes with it (a layout change would otherwise keep every old shard's lines alive).
+        this.stores.delete(change.file);
+      } else store.writeText(text, { syncDir: false });
       folders.add(path.dirname(store.file));
     }
     if (createsFolder) folders.add(this.projectRoot);
