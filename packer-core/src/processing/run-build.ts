@@ -24,6 +24,9 @@ import { stagePlannedPack, type StageOutcome } from '../packs/stage-planned-pack
 import { StageWorkers } from '../packs/stage-worker.js';
 import { defaultConcurrency, runPool } from './worker-pool.js';
 
+/** Packs staged at once while jobs run (each holds a worker thread and its 4 MiB buffer). */
+const MAX_PACKS_AT_ONCE = 8;
+
 export interface BuildOptions {
   /** Pack names to build (default: all). */
   packs?: readonly string[] | undefined;
@@ -148,9 +151,12 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       tracker.recount(own.counts.failed, 'failed');
       return extra;
     };
-    // Packs are staged side by side (each on its own worker thread), reported in config order.
+    // Packs are staged side by side (each on its own worker thread), reported in config order. A pack written while
+    // its outputs arrive mostly waits for them: more of them at once than cores, so that the last packs are not all
+    // left to write after the last download.
     const slots: (typeof outcomes)[number][] = [];
-    const staging = runPool(packs.entries(), { concurrency, signal }, async ([index, item]) => {
+    const stagingSlots = jobs ? Math.max(concurrency, Math.min(packs.length, MAX_PACKS_AT_ONCE)) : concurrency;
+    const staging = runPool(packs.entries(), { concurrency: stagingSlots, signal }, async ([index, item]) => {
       const { pack, files, inputs } = item;
       if (item.upToDate) {
         const previous = buildState.get(pack.name)!;
