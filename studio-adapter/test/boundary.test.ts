@@ -45,6 +45,8 @@ const cli: BoundaryRules = {
     // `packer merge-driver`: the one CLI file that reads and writes registry text, because git hands it the three
     // versions as temp files (%O %A %B) and takes the result back in %A; mergeRegistryTexts (core) does the rest.
     'src/commands/merge-driver.ts',
+    // The bin keeps oclif's manifest of the CLI's own commands current (cli/oclif.manifest.json, generated).
+    'src/oclif-manifest.ts',
   ]),
 };
 
