@@ -85,7 +85,7 @@ async function benchSize(ctx, files) {
     cleaned = true;
     await stopDaemon(root).catch(() => undefined);
     if (ctx.keep) ctx.log(`kept ${base}`);
-    else rmSync(base, { recursive: true, force: true });
+    else rmSync(base, { recursive: true, force: true, maxRetries: 10 }); // git may still be finishing a background gc in .git
   };
   ctx.onCleanup(cleanup);
   const m = { files, peakKb: 0, peakPhase: '—' };
