@@ -10,8 +10,8 @@ export const WatcherState = z.object({
 
 /** A file under `.packer/` the daemon cannot write (a full disk, say): what it holds back and since when. */
 export const StorageWarning = z.object({
-  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log`, `revision` or
-   * `background`. */
+  /** What the file is for: `event-log`, `digest-cache`, `audit-log`, `idempotency`, `daemon-log`, `revision`,
+   * `output-cache` (the build cache's index) or `background`. */
   store: z.string(),
   /** The file that could not be written. */
   path: z.string(),
