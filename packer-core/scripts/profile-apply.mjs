@@ -26,6 +26,7 @@ const RegistryFileStore = fileStoreModule?.RegistryFileStore;
 const { JournalFile } = await import(`${D}/commit/journal-file.js`);
 const { AuditLog } = await import(`${D}/audit/audit-log.js`);
 const { IdempotencyStore } = await import(`${D}/workspace/idempotency-store.js`);
+const { RevisionCounter } = await import(`${D}/workspace/revision-counter.js`);
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
@@ -89,6 +90,8 @@ wrap(RegistryFileStore?.prototype, 'stageChange', '  one file stageChange');
 wrap(RegistryStore.prototype, 'stageQuick', '  sharded quick stage');
 wrap(RegistryStore.prototype, 'stageWhole', '  sharded whole stage');
 wrap(WorkspaceObserver.prototype, 'publishCommit', 'snapshot rebuild (publishCommit)');
+wrap(JournalFile.prototype, 'markCommitted', 'journal committed mark');
+wrap(RevisionCounter.prototype, 'next', '  revision counter (in publish)');
 wrap(AuditLog.prototype, 'append', 'audit');
 wrap(IdempotencyStore.prototype, 'set', 'idempotency');
 wrap(RegistryStore.prototype, 'load', 'registry load');

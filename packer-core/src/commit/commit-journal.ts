@@ -31,6 +31,12 @@ export interface CommitTarget {
  * The commit protocol: 1) durable journal, 2) filesystem steps in order, 3) atomic registry write,
  * 4) journal marked committed, 5) trash removed, 6) journal deleted. A crash before 4 rolls back at the next
  * open; after 4 it rolls forward. Either way the workspace is exactly before or after, never a mix.
+ *
+ * What is flushed, and why (5 fsyncs for a one-file commit): 1) the journal file and its folder, before any step;
+ * 3) each registry file and each folder it lands in, before the mark; 4) the mark (fdatasync of the journal), before
+ * the trash goes and before the caller hears "applied". The steps' renames are not flushed one by one: until the
+ * mark they are undone from the journal, after it redone, both idempotently. 6) is not waited for (see
+ * `JournalFile.remove`).
  */
 export async function runCommit(target: CommitTarget, journal: Journal, registry: StagedRegistry): Promise<void> {
   const { journal: file, hook } = target;
@@ -67,7 +73,8 @@ export async function runCommit(target: CommitTarget, journal: Journal, registry
     }
     throw error;
   }
-  file.write({ ...journal, state: 'committed' });
+  // The commit point: the mark appended to the journal and flushed (see COMMITTED_MARK).
+  file.markCommitted();
   // Past the commit point the operation has happened: only a crash stops it now. Any other failure leaves the
   // committed journal for the next open to finish, and the operation still counts as applied.
   try {
@@ -194,7 +201,7 @@ async function finishCommitted(
   removeTrash(target, journal);
   await afterCommitPoint(hook, 'trash-removed', journal.operationId);
   target.onCommitted(journal);
-  target.journal.remove();
+  target.journal.remove({ durable: false });
   return problems;
 }
 

@@ -5,7 +5,13 @@ import { issueField, parseJsonFile } from '../config/json-file.js';
 import { assetRootOf, normalizeProjectPath } from '../paths/project-path.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { parseRegistry, validateEntry } from '../registry/registry-codec.js';
-import type { LegacyJournal, ShardedJournal, SingleFileJournal, StoredJournal } from './journal-file.js';
+import {
+  readCommittedMark,
+  type LegacyJournal,
+  type ShardedJournal,
+  type SingleFileJournal,
+  type StoredJournal,
+} from './journal-file.js';
 import { isRegistryFileName, REGISTRY_FILE } from '../registry/registry-shards.js';
 import { rebuildRegistry, registryDigest, type RegistrySides } from './registry-change.js';
 
@@ -94,9 +100,11 @@ export interface JournalRules {
  * first problem.
  */
 export function parseJournal(text: string, rules: JournalRules): CheckedJournal {
+  // The commit point is a mark appended to the JSON; a torn one was never flushed, so the journal is still pending.
+  const { json, mark } = readCommittedMark(text);
   let raw: unknown;
   try {
-    raw = parseJsonFile(text, JOURNAL_DISPLAY_PATH, 'INVALID_JOURNAL');
+    raw = parseJsonFile(json, JOURNAL_DISPLAY_PATH, 'INVALID_JOURNAL');
   } catch (error) {
     const { file: _display, ...where } = isPackerError(error, 'INVALID_JOURNAL') ? error.data : {};
     throw new PackerError(
@@ -113,6 +121,7 @@ export function parseJournal(text: string, rules: JournalRules): CheckedJournal 
     throw invalid(rules, `field "${field}" is invalid: ${first?.message ?? 'unknown problem'}`, field);
   }
   const journal = parsed.data as StoredJournal;
+  if (mark === 'committed') journal.state = 'committed';
   journal.steps.forEach((step, index) => {
     if (step.op === 'move') {
       checkPath(rules, step.from, `steps[${index}].from`);

@@ -1,9 +1,14 @@
 import {
+  close,
   closeSync,
+  constants,
   fchmodSync,
+  fsync,
   fsyncSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
+  open,
   openSync,
   renameSync,
   rmSync,
@@ -21,6 +26,37 @@ export function fsyncDirectory(dir: string): void {
   }
 }
 
+/**
+ * fsyncs a directory off the caller's path (libuv's thread pool), for a change no crash needs on disk but which is
+ * better there soon (a commit journal's removal: see `JournalFile.remove`). Errors are dropped: the next durable write
+ * in that folder fsyncs it anyway.
+ */
+export function fsyncDirectoryLater(dir: string): void {
+  open(dir, 'r', (openError, fd) => {
+    if (openError) return;
+    fsync(fd, () => close(fd, () => undefined));
+  });
+}
+
+/**
+ * Overwrites a small file in place: no temp file, no rename, no fsync. Only for files whose reader takes any content
+ * (old, new, empty, torn) as "no better value" (`.packer/revision`: a lagging or unreadable value falls back to the
+ * clock). A symlink at `target` is refused (ELOOP), never followed.
+ */
+export function writeFileInPlace(target: string, data: string): void {
+  const fd = openSync(target, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  try {
+    writeFileSync(fd, data);
+    ftruncateSync(fd, Buffer.byteLength(data));
+  } catch (error) {
+    if (error && typeof error === 'object' && (error as NodeJS.ErrnoException).path === undefined)
+      (error as NodeJS.ErrnoException).path = target;
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 let tempCounter = 0;
 
 /**
@@ -28,11 +64,7 @@ let tempCounter = 0;
  * A reader (or a crash) sees either the old bytes or the new ones, never a mix. A replaced file keeps its
  * permission bits (a 0444 or 0600 file stays so), and no failure leaves the temp file behind.
  */
-export function writeFileAtomic(
-  target: string,
-  data: string | Uint8Array,
-  options: { syncDir?: boolean } = {},
-): void {
+export function writeFileAtomic(target: string, data: string | Uint8Array, options: { syncDir?: boolean } = {}): void {
   const dir = path.dirname(target);
   mkdirSync(dir, { recursive: true });
   const mode = existingMode(target);

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject } from '../testing/temp-project.js';
 
-// An injected full disk: while `disk.full`, every atomic write (how `.packer/revision` is written) fails with ENOSPC.
+// An injected full disk: while `disk.full`, every atomic or in-place write (how `.packer/revision` is written) fails
+// with ENOSPC.
 const disk = vi.hoisted(() => ({ full: false }));
 vi.mock('../fs/atomic-write.js', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../fs/atomic-write.js')>();
@@ -17,6 +18,14 @@ vi.mock('../fs/atomic-write.js', async (importOriginal) => {
           path: target,
         });
       actual.writeFileAtomic(target, data);
+    },
+    writeFileInPlace: (target: string, data: string) => {
+      if (disk.full)
+        throw Object.assign(new Error(`ENOSPC: no space left on device, write '${target}'`), {
+          code: 'ENOSPC',
+          path: target,
+        });
+      actual.writeFileInPlace(target, data);
     },
   };
 });

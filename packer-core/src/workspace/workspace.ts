@@ -18,7 +18,7 @@ import {
 } from '../commit/commit-journal.js';
 import { isOperationId } from '../commit/journal-schema.js';
 import { withRollbackHint } from '../mutations/apply-failure-hint.js';
-import { JournalFile, journalSteps, type Journal } from '../commit/journal-file.js';
+import { JournalFile, journalRegistry, journalSteps, type Journal } from '../commit/journal-file.js';
 import { issueField } from '../config/json-file.js';
 import { loadConfig } from '../config/load-config.js';
 import { newOperationId } from '../ids/asset-id.js';
