@@ -35,4 +35,29 @@ describe('portable names', () => {
       expect(nonPortableReason(`assets/${name}`)).toBeUndefined();
     },
   );
+
+  it('the whole-path pre-check never hides a name the per-segment rules refuse (every mix of tricky pieces)', () => {
+    // The rules, one segment at a time, without the pre-check: what nonPortableReason must agree with.
+    const refused = (path: string): boolean =>
+      path
+        .split('/')
+        .some(
+          (segment) =>
+            /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i.test(segment) ||
+            /[<>:"|?*]/.test(segment) ||
+            segment.endsWith(' ') ||
+            segment.endsWith('.'),
+        );
+    const pieces = ['con', 'CoM3', 'lpt9', 'nul', 'aux1', 'x', '.', ' ', ':', '?', 'png', 'a b', 'COM10', 'prn.'];
+    let checked = 0;
+    for (const a of pieces)
+      for (const b of pieces)
+        for (const c of pieces) {
+          for (const path of [`${a}${b}/${c}`, `${a}/${b}.${c}`, `d/${a}.${b}${c}`, `${a}${b}${c}`]) {
+            expect(nonPortableReason(path) !== undefined, path).toBe(refused(path));
+            checked++;
+          }
+        }
+    expect(checked).toBe(pieces.length ** 3 * 4);
+  });
 });

@@ -32,9 +32,14 @@ export function collision(list: readonly string[]): Diagnostic {
 // Names Windows reserves for devices, with any extension (`CON.png`, `com1.tar.gz`).
 const RESERVED = /^(con|prn|aux|nul|com[1-9]|lpt[1-9])(\..*)?$/i;
 const FORBIDDEN = /[<>:"|?*]/;
+// Every path one of the three rules below refuses matches this, tested once on the whole path: the common, portable
+// path costs one regex scan instead of a split and three tests per segment (about 150 ms per from-scratch snapshot
+// at 100k paths).
+const MAYBE = /[<>:"|?*]|[ .](?:\/|$)|(?:^|\/)(?:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:[./]|$)/i;
 
 /** Why Windows cannot hold `path` (a `/`-separated project path), or undefined when it can. */
 export function nonPortableReason(path: string): string | undefined {
+  if (!MAYBE.test(path)) return undefined;
   for (const segment of path.split('/')) {
     if (RESERVED.test(segment))
       return `${segment} is a device name Windows reserves (${segment.split('.')[0]!.toUpperCase()})`;
