@@ -2,21 +2,10 @@ import { createReadStream } from 'node:fs';
 import http, { type ClientRequest, type IncomingMessage } from 'node:http';
 import https from 'node:https';
 
-/** A request that never got a usable reply: refused, reset, timed out. Counts toward the breaker. */
-export class ConnectionError extends Error {}
+import { BodyTooLarge, ConnectionError, StatusError } from './cache-http-errors.js';
+import { HttpGetPool } from './http-get-pool.js';
 
-/** A reply with a status other than the ones the protocol allows (200/404 for reads, 2xx for writes). */
-export class StatusError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A reply longer than the caller allows: the server's answer cannot be what was asked for. */
-export class BodyTooLarge extends Error {}
+export { BodyTooLarge, ConnectionError, StatusError };
 
 /** A body to send: bytes in memory, or a range of a file streamed from disk. */
 export type RequestBody = Buffer | { file: string; start: number; size: number };
@@ -41,6 +30,8 @@ export class CacheHttp {
   private readonly hostname: string;
   private readonly port: string | undefined;
   private readonly basePath: string;
+  /** Plain-HTTP GETs go through a lean keep-alive pool (see HttpGetPool); https and PUTs through node:http(s). */
+  private readonly gets: HttpGetPool | undefined;
   /** Requests in flight per build signal: one abort listener per signal, not one per request. */
   private readonly bySignal = new WeakMap<AbortSignal, Set<ClientRequest>>();
 
@@ -58,6 +49,19 @@ export class CacheHttp {
     this.hostname = base.hostname.replace(/^\[|\]$/g, '');
     this.port = base.port || undefined;
     this.basePath = base.pathname.replace(/\/+$/, '');
+    const named = Object.keys(options.headers).some((name) => name.toLowerCase() === 'authorization');
+    const headers = { ...options.headers, ...(this.auth && !named ? { authorization: basicAuth(this.auth) } : {}) };
+    // Header names and values node:http would refuse stay with it, so they fail as they always did.
+    if (!secure && Object.entries(headers).every(([name, value]) => TOKEN.test(name) && !/[\r\n\0]/.test(value)))
+      this.gets = new HttpGetPool({
+        host: this.hostname,
+        port: Number(base.port || 80),
+        hostHeader: base.host,
+        basePath: this.basePath,
+        headers,
+        timeoutMs: options.timeoutMs,
+        concurrency: options.concurrency,
+      });
   }
 
   /**
@@ -70,6 +74,7 @@ export class CacheHttp {
     onChunk: (chunk: Buffer) => void | Promise<void>,
     signal?: AbortSignal,
   ): Promise<{ found: boolean; bytes: number }> {
+    if (this.gets) return this.gets.get(path, maxBytes, onChunk, signal);
     const response = await this.send('GET', path, undefined, signal);
     if (response.statusCode === 404) {
       response.resume();
@@ -104,6 +109,7 @@ export class CacheHttp {
   }
 
   close(): void {
+    this.gets?.close();
     this.agent.destroy();
   }
 
@@ -182,6 +188,14 @@ export class CacheHttp {
     requests.add(request);
     request.once('close', () => requests.delete(request));
   }
+}
+
+/** An HTTP header name (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The Authorization value node:http sends for its `auth` option. */
+function basicAuth(auth: string): string {
+  return `Basic ${Buffer.from(auth).toString('base64')}`;
 }
 
 function messageOf(error: unknown): string {

@@ -153,11 +153,13 @@ export class RemoteBuildSession {
           this.remote.http.get(
             `cas/${output.digest}`,
             output.size,
-            async (chunk) => {
+            // Synchronous unless the bytes go to a file: a promise per chunk would pause the socket per chunk.
+            (chunk) => {
               hash.update(chunk);
               if (crc32) crc = crc32(chunk, crc);
-              if (handle) await handle.write(chunk);
-              else parts.push(chunk);
+              if (handle) return handle.write(chunk).then(() => undefined);
+              parts.push(chunk);
+              return undefined;
             },
             this.signal,
           ),
