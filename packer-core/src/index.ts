@@ -3,6 +3,7 @@ export * from './contract/index.js';
 export { Workspace, parseMutation, type WorkspaceOptions, type ApplyCallOptions } from './workspace/workspace.js';
 export { planCounts, planItems, planPageOffset, planPageToken, summarizePlan } from './mutations/plan-summary.js';
 export type { SnapshotState } from './snapshot/snapshot-state.js';
+export { divergenceChanges, firstDivergence } from './snapshot/divergence-changes.js';
 export type { CommitHook, CommitPoint } from './commit/commit-journal.js';
 export { loadConfig, validateConfig, CONFIG_FILE } from './config/load-config.js';
 export { REGISTRY_FILE, REGISTRY_FOLDER } from './registry/registry-store.js';

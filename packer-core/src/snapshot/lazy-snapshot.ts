@@ -46,41 +46,44 @@ export function lazySnapshot(
 
 function divergenceOf(derived: DerivedIndexes): DivergenceEntry[] {
   const out: DivergenceEntry[] = [];
-  const { moved, ambiguousAssets, ambiguousFiles } = derived.moves;
-  for (const entry of derived.missing.values()) {
-    const move = moved.get(entry.id);
-    const ambiguousWith = ambiguousAssets.get(entry.id);
-    out.push(
-      Object.freeze(
-        move
-          ? {
-              type: 'moved' as const,
-              assetId: entry.id,
-              from: entry.path,
-              to: move.to,
-              ...(move.similarity ? { similarity: Object.freeze({ ...move.similarity }) } : {}),
-            }
-          : {
-              type: 'missing' as const,
-              assetId: entry.id,
-              path: entry.path,
-              ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
-            },
-      ),
-    );
-  }
+  for (const entry of derived.missing.values()) out.push(assetDivergence(derived, entry));
   for (const path of derived.untracked.keys()) {
     if (derived.moveTargets.has(path)) continue;
-    const ambiguousWith = ambiguousFiles.get(path);
-    out.push(
-      Object.freeze({
-        type: 'untracked' as const,
-        path,
-        ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
-      }),
-    );
+    out.push(untrackedFileDivergence(derived, path));
   }
   return out;
+}
+
+/** The divergence entry of a missing asset: `moved` when an outside move was found for it, else `missing`. */
+export function assetDivergence(derived: DerivedIndexes, entry: RegistryEntry): DivergenceEntry {
+  const move = derived.moves.moved.get(entry.id);
+  const ambiguousWith = derived.moves.ambiguousAssets.get(entry.id);
+  return Object.freeze(
+    move
+      ? {
+          type: 'moved' as const,
+          assetId: entry.id,
+          from: entry.path,
+          to: move.to,
+          ...(move.similarity ? { similarity: Object.freeze({ ...move.similarity }) } : {}),
+        }
+      : {
+          type: 'missing' as const,
+          assetId: entry.id,
+          path: entry.path,
+          ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
+        },
+  );
+}
+
+/** The divergence entry of an untracked file that is no outside move's target. */
+export function untrackedFileDivergence(derived: DerivedIndexes, path: string): DivergenceEntry {
+  const ambiguousWith = derived.moves.ambiguousFiles.get(path);
+  return Object.freeze({
+    type: 'untracked' as const,
+    path,
+    ...(ambiguousWith ? { ambiguousWith: Object.freeze([...ambiguousWith]) as string[] } : {}),
+  });
 }
 
 function diagnosticsOf(derived: DerivedIndexes): Diagnostic[] {

@@ -170,6 +170,28 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     return new PersistentMap(chunks, size);
   }
 
+  /**
+   * Keys added, removed or given another value since `previous`, in key order. Chunks the two maps share are skipped,
+   * so when one came from the other by `with` the cost follows the change, not the size.
+   */
+  changedKeys(previous: PersistentMap<V>): string[] {
+    if (previous === this) return [];
+    const theirs = new Set(previous.chunks);
+    const mine = new Set(this.chunks);
+    const changed = new Set<string>();
+    for (const chunk of this.chunks) {
+      if (theirs.has(chunk)) continue;
+      chunk.keys.forEach((key, index) => {
+        if (previous.get(key) !== chunk.values[index] || !previous.has(key)) changed.add(key);
+      });
+    }
+    for (const chunk of previous.chunks) {
+      if (mine.has(chunk)) continue;
+      for (const key of chunk.keys) if (!this.has(key)) changed.add(key);
+    }
+    return [...changed].sort();
+  }
+
   /** Entries whose key is `folder` itself or lies under `folder/`, in key order. */
   *under(folder: string): IterableIterator<[string, V]> {
     const self = this.get(folder);
