@@ -65,7 +65,9 @@ export class CacheHttp {
   }
 
   /**
-   * GET `<url>/<path>`. 404 resolves with `found: false`; 200 streams the body to `onChunk` (awaited: backpressure)
+   * GET `<url>/<path>`. 404 resolves with `found: false`; 200 streams the body to `onChunk` (awaited: backpressure;
+   * a chunk may be a view into a read buffer, valid only until the call returns or its promise settles: copy it to
+   * keep it)
    * and fails once it passes `maxBytes`; any other status is a StatusError.
    */
   async get(

@@ -50,7 +50,7 @@ function client(url: string, concurrency = 2, headers: Record<string, string> = 
 
 async function fetchBody(http: CacheHttp, path: string, maxBytes = 1 << 30): Promise<Buffer | undefined> {
   const parts: Buffer[] = [];
-  const { found } = await http.get(path, maxBytes, (chunk) => void parts.push(chunk));
+  const { found } = await http.get(path, maxBytes, (chunk) => void parts.push(Buffer.from(chunk)));
   return found ? Buffer.concat(parts) : undefined;
 }
 
@@ -154,7 +154,7 @@ describe('CacheHttp GETs over plain HTTP (HttpGetPool)', () => {
       expect(inCallback).toBe(false);
       inCallback = true;
       await new Promise((resolve) => setImmediate(resolve));
-      parts.push(chunk);
+      parts.push(Buffer.from(chunk));
       inCallback = false;
     });
     expect(found).toBe(true);

@@ -15,9 +15,12 @@ export interface HttpGetPoolOptions {
   concurrency: number;
 }
 
+/** Bytes read from a socket at once. */
+const READ_BUFFER_BYTES = 128 * 1024;
 /** Largest response head read (status line and headers). */
 const MAX_HEAD_BYTES = 64 * 1024;
 
+/** Takes body bytes: a view valid only during the call (or until its promise settles): copy what must be kept. */
 type OnChunk = (chunk: Buffer) => void | Promise<void>;
 
 /**
@@ -110,9 +113,18 @@ export class HttpGetPool {
 
   private connect(): Connection {
     this.opened++;
-    const socket = net.connect({ host: this.options.host, port: this.options.port });
+    // Replies are read into one buffer per connection and parsed in place (no stream machinery, no buffer per read).
+    let connection: Connection | undefined;
+    const socket = net.connect({
+      host: this.options.host,
+      port: this.options.port,
+      onread: {
+        buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+        callback: (count, buffer) => connection!.read(count, buffer),
+      },
+    });
     socket.setNoDelay(true);
-    const connection = new Connection(socket);
+    connection = new Connection(socket);
     this.all.add(connection);
     // An idle connection the server closes (or that fails) is forgotten; a busy one's exchange reports it.
     socket.on('close', () => {
@@ -173,7 +185,19 @@ export class HttpGetPool {
 /** A keep-alive connection and how many replies it carried. */
 class Connection {
   served = 0;
+  /** Takes what the socket reads (a view into its read buffer, valid only during the call); false pauses it. */
+  reader: ((bytes: Buffer) => boolean) | undefined;
   constructor(readonly socket: net.Socket) {}
+
+  read(count: number, buffer: Uint8Array): boolean {
+    const bytes = Buffer.from(buffer.buffer, buffer.byteOffset, count);
+    // Bytes nobody asked for: the connection is not reused (see Exchange.complete).
+    if (!this.reader) {
+      this.socket.destroy();
+      return false;
+    }
+    return this.reader(bytes);
+  }
 }
 
 /** Body bytes of a reply other than 200 read (and dropped) before the connection is given up instead. */
@@ -216,10 +240,14 @@ class Exchange {
 
   run(request: string): Promise<{ found: boolean; bytes: number }> {
     const { socket } = this.connection;
-    const onData = (chunk: Buffer): void => {
+    const onData = (chunk: Buffer): boolean => {
       this.receivedAny = true;
+      // `chunk` is the socket's read buffer, overwritten by its next read: what is left of it once parsed is copied.
       this.buffered = this.buffered && this.buffered.length > 0 ? Buffer.concat([this.buffered, chunk]) : chunk;
       if (!this.waiting) this.pump();
+      if (this.buffered && this.buffered.length > 0 && this.buffered.buffer === chunk.buffer)
+        this.buffered = Buffer.from(this.buffered);
+      return !this.waiting;
     };
     const onEnd = (): void => {
       this.ended = true;
@@ -233,7 +261,7 @@ class Exchange {
     return new Promise<{ found: boolean; bytes: number }>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
-      socket.on('data', onData);
+      this.connection.reader = onData;
       socket.on('end', onEnd);
       socket.on('close', onEnd);
       socket.on('error', onError);
@@ -241,7 +269,7 @@ class Exchange {
       socket.setTimeout(this.timeoutMs);
       socket.write(request, 'latin1');
     }).finally(() => {
-      socket.off('data', onData);
+      this.connection.reader = undefined;
       socket.off('end', onEnd);
       socket.off('close', onEnd);
       socket.off('error', onError);

@@ -107,7 +107,7 @@ export class RemoteBuildSession {
         this.remote.http.get(
           `ac/${entry.cacheKey}`,
           MAX_ACTION_RESULT_BYTES,
-          (chunk) => void chunks.push(chunk),
+          (chunk) => void chunks.push(Buffer.from(chunk)),
           this.signal,
         ),
       entry,
@@ -146,7 +146,10 @@ export class RemoteBuildSession {
     const large = output.size > STREAM_THRESHOLD;
     const file = large ? cache.scratchFile('.download') : undefined;
     const handle = file ? await open(file, 'w') : undefined;
-    const parts: Buffer[] = [];
+    // A blob downloaded into memory lands in one buffer of the size its action result gave (a longer body fails
+    // before it is copied: `size` is the GET's limit).
+    const body = large ? undefined : Buffer.allocUnsafe(output.size);
+    let filled = 0;
     try {
       const blob = await this.request(
         () =>
@@ -158,7 +161,7 @@ export class RemoteBuildSession {
               hash.update(chunk);
               if (crc32) crc = crc32(chunk, crc);
               if (handle) return handle.write(chunk).then(() => undefined);
-              parts.push(chunk);
+              filled += chunk.copy(body!, filled);
               return undefined;
             },
             this.signal,
@@ -179,12 +182,7 @@ export class RemoteBuildSession {
       const { metadata } = output;
       const stored = file
         ? await cache.storeFile(entry.cacheKey, file, metadata, digest)
-        : await cache.storeBytes(
-            entry.cacheKey,
-            parts.length === 1 ? parts[0]! : Buffer.concat(parts),
-            metadata,
-            digest,
-          );
+        : await cache.storeBytes(entry.cacheKey, body!.subarray(0, filled), metadata, digest);
       return { output: stored, crc: crc32 ? crc : undefined };
     } finally {
       await handle?.close().catch(() => undefined);
