@@ -114,17 +114,17 @@ export class HttpGetPool {
   private connect(): Connection {
     this.opened++;
     // Replies are read into one buffer per connection and parsed in place (no stream machinery, no buffer per read).
-    let connection: Connection | undefined;
+    const connection = new Connection();
     const socket = net.connect({
       host: this.options.host,
       port: this.options.port,
       onread: {
         buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-        callback: (count, buffer) => connection!.read(count, buffer),
+        callback: (count, buffer) => connection.read(count, buffer),
       },
     });
     socket.setNoDelay(true);
-    connection = new Connection(socket);
+    connection.socket = socket;
     this.all.add(connection);
     // An idle connection the server closes (or that fails) is forgotten; a busy one's exchange reports it.
     socket.on('close', () => {
@@ -187,7 +187,7 @@ class Connection {
   served = 0;
   /** Takes what the socket reads (a view into its read buffer, valid only during the call); false pauses it. */
   reader: ((bytes: Buffer) => boolean) | undefined;
-  constructor(readonly socket: net.Socket) {}
+  socket!: net.Socket;
 
   read(count: number, buffer: Uint8Array): boolean {
     const bytes = Buffer.from(buffer.buffer, buffer.byteOffset, count);
