@@ -79,24 +79,32 @@ export function buildSnapshot(input: SnapshotInput): SnapshotState {
 export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const { config, registry, files, previous } = input;
   const registryOk = registry.state === 'ok';
-  const incremental =
+  const entries = registryOk ? registry.entries : [];
+  let incremental =
     previous !== undefined &&
     input.changedPaths !== undefined &&
     previous.config === config &&
     registryOk &&
     previous.derived.registryOk;
-  const prior = incremental ? previous.derived : EMPTY;
-  const entries = registryOk ? registry.entries : [];
-  const { added, removed } = incremental
-    ? diffEntries(previous.entries, entries)
+  let { added, removed } = incremental
+    ? diffEntries(previous!.entries, entries)
     : { added: entries, removed: [] as RegistryEntry[] };
+  const changedPaths = incremental ? new Set(input.changedPaths) : undefined;
+  if (incremental && isBulk(changedPaths!.size + added.length + removed.length, files.size + entries.length)) {
+    // A change touching a large share of the project (a 100,000-file add) is derived from scratch: every index
+    // built once in bulk from sorted keys, where per-path edits would build a change map per index, copy every
+    // chunk and leave the previous state's indexes to be diffed entry by entry. The result is the same state.
+    incremental = false;
+    ({ added, removed } = { added: entries, removed: [] });
+  }
+  const prior = incremental ? previous!.derived : EMPTY;
   const sidecars = sidecarRules(config);
   const classify = kindClassifier(config);
   const book = prior.book.edit();
   const build = new Derivation(input, prior, book, incremental ? previous : undefined);
 
   // 1. The registry: entries by id and the claims on each path.
-  const touched = new Set<string>(incremental ? input.changedPaths : []);
+  const touched = incremental ? changedPaths! : new Set<string>();
   const claimEdits = new Map<string, RegistryEntry[]>();
   const claimList = (path: string): RegistryEntry[] => {
     let list = claimEdits.get(path);
@@ -177,6 +185,11 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const committed = book.commit();
   build.settleViews(committed, book.dirtyAssets);
   return build.finish(committed, entries, registryOk);
+}
+
+/** Whether a change of `changes` paths and entries among `size` is worth deriving from scratch instead. */
+function isBulk(changes: number, size: number): boolean {
+  return changes > 1024 && changes * 4 > size;
 }
 
 /** Entries of `next` not in `previous` and the reverse, by identity: unchanged entries keep their objects. */

@@ -3,6 +3,7 @@ import type { ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { PackerError } from '../contract/errors.js';
 import type { StorageWarning } from '../contract/methods.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
@@ -76,9 +77,11 @@ export class WorkspaceObserver {
       changes = diffFiles(this.scan.files, next.files);
       escapes = next.escapes;
     } else {
-      const next = rescanChanges(this.root, this.config, this.scan.files, paths);
+      // A folder is rescanned whole: the paths under it named too (a 100,000-file add names each) add nothing.
+      const covering = outermost(paths);
+      const next = rescanChanges(this.root, this.config, this.scan.files, covering);
       changes = realChanges(this.scan.files, next.changes);
-      escapes = mergeEscapes(this.scan.escapes, next.escapes, paths);
+      escapes = mergeEscapes(this.scan.escapes, next.escapes, covering);
     }
     if (changes.size === 0 && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
       return { changed: false, state: this.current };
@@ -239,6 +242,10 @@ export class WorkspaceObserver {
    * file whose stat did not change, so a warm open or a one-file change hashes nothing or one file.
    */
   private async publish(revision: number): Promise<void> {
+    // Registered files known to need a digest are hashed before deriving: a 100,000-file add then derives once,
+    // not once without digests and again with them (two 100k-view states alive at once while hashing).
+    const due = this.registeredUnhashed();
+    if (due.length > 0 && (await this.digests.ensure(this.root, due)) > 0) this.scheduleSave();
     let build = this.derive(revision, this.changed);
     const registeredTouched = build.registeredTouched;
     const unhashed = build.unhashed.filter(([relative, stat]) => this.digests.get(relative, stat) === undefined);
@@ -262,6 +269,30 @@ export class WorkspaceObserver {
       },
       (relative) => registered.has(relative),
     );
+  }
+
+  /**
+   * Observed files the next derivation will show as registered and without a cached digest: those of the entries
+   * added since the published state and of the changed paths (every entry's when everything is derived again).
+   * Entries that are only candidates (an untracked file the size of a missing asset) are left to `publish`.
+   */
+  private registeredUnhashed(): [string, FileStat][] {
+    const entries = this.registry.state === 'ok' ? this.registry.entries : [];
+    const files = this.scan.files;
+    const due = new Map<string, FileStat>();
+    const consider = (relative: string): void => {
+      const stat = files.get(relative);
+      if (stat && !due.has(relative) && this.digests.get(relative, stat) === undefined)
+        due.set(relative, stat);
+    };
+    const previous = this.current as SnapshotState | undefined;
+    if (!previous || this.changed === undefined) {
+      for (const entry of entries) consider(entry.path);
+    } else {
+      for (const entry of addedEntries(previous.entries, entries)) consider(entry.path);
+      for (const relative of this.changed) if (previous.derived.claims.has(relative)) consider(relative);
+    }
+    return [...due];
   }
 
   /** A publish that changes no observation (diagnostics, last builds): never waits for hashing. */
@@ -290,6 +321,16 @@ export class WorkspaceObserver {
       changedPaths,
     });
   }
+}
+
+/** Entries of `next` that `previous` does not hold (by identity: an unchanged entry keeps its object). */
+function addedEntries(previous: readonly RegistryEntry[], next: readonly RegistryEntry[]): readonly RegistryEntry[] {
+  if (previous === next) return [];
+  let start = 0;
+  while (start < previous.length && start < next.length && previous[start] === next[start]) start++;
+  if (start === previous.length) return next.slice(start);
+  const kept = new Set(previous);
+  return next.filter((entry) => !kept.has(entry));
 }
 
 function fullScan(root: string, config: ProjectConfig): { files: PersistentMap<FileStat>; escapes: string[] } {
@@ -330,6 +371,20 @@ function sameStat(a: FileStat | undefined, b: FileStat | undefined): boolean {
     a.unsupported?.reason === b.unsupported?.reason &&
     a.unsupported?.folder === b.unsupported?.folder
   );
+}
+
+/** `paths` less repeats and those that lie under another of them, in their first order. */
+function outermost(paths: readonly string[]): string[] {
+  const named = new Set(paths);
+  if (named.size < 2) return [...named];
+  const out: string[] = [];
+  for (const relative of named) {
+    let covered = false;
+    for (let at = relative.indexOf('/'); at > 0 && !covered; at = relative.indexOf('/', at + 1))
+      covered = named.has(relative.slice(0, at));
+    if (!covered) out.push(relative);
+  }
+  return out;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
