@@ -282,8 +282,7 @@ export class WorkspaceObserver {
     const due = new Map<string, FileStat>();
     const consider = (relative: string): void => {
       const stat = files.get(relative);
-      if (stat && !due.has(relative) && this.digests.get(relative, stat) === undefined)
-        due.set(relative, stat);
+      if (stat && !due.has(relative) && this.digests.get(relative, stat) === undefined) due.set(relative, stat);
     };
     const previous = this.current as SnapshotState | undefined;
     if (!previous || this.changed === undefined) {
@@ -329,8 +328,17 @@ function addedEntries(previous: readonly RegistryEntry[], next: readonly Registr
   let start = 0;
   while (start < previous.length && start < next.length && previous[start] === next[start]) start++;
   if (start === previous.length) return next.slice(start);
-  const kept = new Set(previous);
-  return next.filter((entry) => !kept.has(entry));
+  // And the common tail: a one-asset commit replaces one entry, so only the middle (one entry) is compared by set, not
+  // a Set of 100,000 entries per commit (~40 ms of the in-lane apply at 100k). An entry object sits in one place only.
+  let end = 0;
+  while (
+    end < previous.length - start &&
+    end < next.length - start &&
+    previous[previous.length - 1 - end] === next[next.length - 1 - end]
+  )
+    end++;
+  const kept = new Set(previous.slice(start, previous.length - end));
+  return next.slice(start, next.length - end).filter((entry) => !kept.has(entry));
 }
 
 function fullScan(root: string, config: ProjectConfig): { files: PersistentMap<FileStat>; escapes: string[] } {
