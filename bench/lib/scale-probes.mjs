@@ -9,7 +9,12 @@ import { isAlive, until } from './daemon-probes.mjs';
 export const BIN = fileURLToPath(new URL('../../cli/bin/run.js', import.meta.url));
 // The daemon path is what we measure: CI would make the CLI run in-process.
 const ENV = { ...process.env, CI: '', PACKER_DAEMON: '1' };
-const GIT_IDENTITY = ['-c', 'user.email=bench@packer', '-c', 'user.name=bench'];
+// No automatic gc or maintenance: at 100k-1M files git would go on in the background after `commit` returns, racing
+// the bench's own deletion of the tree (ENOTEMPTY in .git) and loading the machine during later rows.
+const GIT_IDENTITY = [
+  ...['-c', 'user.email=bench@packer', '-c', 'user.name=bench'],
+  ...['-c', 'gc.auto=0', '-c', 'maintenance.auto=false'],
+];
 
 /**
  * Runs one command to completion (or until `timeoutMs`, then SIGKILL) and never rejects on its exit code:

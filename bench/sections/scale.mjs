@@ -85,7 +85,14 @@ async function benchSize(ctx, files) {
     cleaned = true;
     await stopDaemon(root).catch(() => undefined);
     if (ctx.keep) ctx.log(`kept ${base}`);
-    else rmSync(base, { recursive: true, force: true, maxRetries: 10 }); // git may still be finishing a background gc in .git
+    else {
+      // A tree that will not go away is reported, never a reason to lose the tables measured on it.
+      try {
+        rmSync(base, { recursive: true, force: true, maxRetries: 10 });
+      } catch (error) {
+        ctx.log(`could not delete ${base}: ${error.message}`);
+      }
+    }
   };
   ctx.onCleanup(cleanup);
   const m = { files, peakKb: 0, peakPhase: '—' };
