@@ -58,7 +58,8 @@ export class PlanBuilder {
     const layout = this.context.registryLayout;
     const writes = this.registryMutations.length + this.filesystemMutations.length > 0;
     if (!writes || (layout === undefined && (from === undefined || from >= REGISTRY_VERSION))) return {};
-    return { registryMigration: { from: from ?? REGISTRY_VERSION, to: REGISTRY_VERSION, ...(layout ? { layout } : {}) } };
+    const migration = { from: from ?? REGISTRY_VERSION, to: REGISTRY_VERSION, ...(layout ? { layout } : {}) };
+    return { registryMigration: migration };
   }
 }
 
