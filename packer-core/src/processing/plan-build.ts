@@ -5,6 +5,7 @@ import { PackerError } from '../contract/errors.js';
 import type { SettingValue } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { assetRootOf } from '../paths/project-path.js';
+import { appendAll } from '../snapshot/append-all.js';
 import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hasSnapshotBlockers, ownBlockers, processorBlockers, snapshotBlockers } from './build-blockers.js';
@@ -107,7 +108,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
     // An unreadable registry lists no asset: INVALID_REGISTRY says why, an empty selection would only repeat it.
     if (snapshot.registryState === 'ok') {
       block(selection.blockers);
-      warnings.push(...selection.warnings);
+      appendAll(warnings, selection.warnings);
     }
     const planned = plannedPackOf(rule, config, selection.selected);
     const kindBlockers = (kind: string): void => {
@@ -128,7 +129,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
         else block(step);
       }
     }
-    blockers.push(...planned.duplicates);
+    appendAll(blockers, planned.duplicates);
     return planned.pack;
   });
   return { revision: snapshot.revision, packs, blockers, warnings };

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../contract/diagnostics.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { UntrackedFile } from '../contract/snapshot-schema.js';
 import type { DigestCache } from '../digest/digest-cache.js';
+import { appendAll } from './append-all.js';
 import { SIMILARITY_THRESHOLD, similarity, type ContentFingerprint } from './content-fingerprint.js';
 import { diagnostic } from './diagnostic.js';
 
@@ -78,7 +79,7 @@ export function findOutsideMoves(
   // Only a missing asset that no identical file explains needs the (whole-set) similarity search.
   if (fingerprints && entries.length > 0) {
     const files = [...untracked.all()].filter((file) => !pairedFiles.has(file.path));
-    pairs.push(...similarPairs(entries, files, digests, fingerprints));
+    appendAll(pairs, similarPairs(entries, files, digests, fingerprints));
   }
   settle(pairs, result);
   return result;

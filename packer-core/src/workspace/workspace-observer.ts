@@ -8,6 +8,7 @@ import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
 import { rescanChanges, scanWorkspace, type FileStat } from '../scan/scanner.js';
+import { appendAll } from '../snapshot/append-all.js';
 import { deriveSnapshot } from '../snapshot/build-snapshot.js';
 import { PersistentMap } from '../snapshot/persistent-map.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
@@ -253,7 +254,7 @@ export class WorkspaceObserver {
       if ((await this.digests.ensure(this.root, unhashed)) > 0) this.scheduleSave();
       this.current = build.state;
       build = this.derive(revision, new Set(unhashed.map(([relative]) => relative)));
-      registeredTouched.push(...build.registeredTouched);
+      appendAll(registeredTouched, build.registeredTouched); // a million after a 1M add: no spread
     }
     this.current = build.state;
     this.changed = new Set();
