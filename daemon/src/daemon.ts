@@ -151,6 +151,8 @@ export class Daemon implements DaemonRuntime {
       const lane = new OperationLane(
         (event) => void log.append(event),
         () => opened.snapshot.revision,
+        (operationId, error) =>
+          this.logger.error('operation failed with an internal error', { operationId, stack: errorStack(error) }),
       );
       storage = new StorageMonitor(
         {
@@ -406,4 +408,9 @@ export class Daemon implements DaemonRuntime {
 
 function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];
+}
+
+/** A throw's stack (its message when it has none), for the daemon log. */
+function errorStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -86,6 +86,33 @@ describe('OperationLane', () => {
     });
   });
 
+  it('hands the original throw of an INTERNAL failure to the daemon (its log keeps the stack the client never sees)', async () => {
+    const internal: { operationId: string; error: unknown }[] = [];
+    const lane = new OperationLane(
+      () => undefined,
+      () => 7,
+      (operationId, error) => void internal.push({ operationId, error }),
+    );
+    // What a 1M-file add hit after its commit: a RangeError from a spread of a million arguments.
+    const overflow = new RangeError('Maximum call stack size exceeded');
+    const failed = lane.enqueue({ kind: 'register', summary: 'register assets', run: () => Promise.reject(overflow) });
+    await expect(failed.done).rejects.toMatchObject({
+      code: 'INTERNAL',
+      message: 'Internal error: Maximum call stack size exceeded',
+    });
+    expect(internal).toEqual([{ operationId: failed.operationId, error: overflow }]);
+    expect((internal[0]!.error as Error).stack).toContain('operation-lane.test.ts');
+
+    // A refusal with a stable code is the client's to read, not a bug to log.
+    const refused = lane.enqueue({
+      kind: 'move',
+      summary: 'move a → b',
+      run: () => Promise.reject(new PackerError('CONFLICT', 'The snapshot moved.', {})),
+    });
+    await expect(refused.done).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(internal).toHaveLength(1);
+  });
+
   it('cancels a queued operation with its terminal event and reports it cancelled', async () => {
     const { lane, events } = laneWithLog();
     let finish!: () => void;

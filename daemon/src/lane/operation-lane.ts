@@ -68,6 +68,11 @@ export class OperationLane {
   constructor(
     private readonly emit: EmitLifecycle,
     private readonly currentRevision: () => number,
+    /**
+     * Told of every failure that is a bug (INTERNAL), with the original throw: clients get only its message, so the
+     * daemon log is where its stack goes.
+     */
+    private readonly onInternalError?: (operationId: string, error: unknown) => void,
   ) {}
 
   /** Operations waiting or running. */
@@ -182,6 +187,7 @@ export class OperationLane {
       return result;
     } catch (error) {
       const packerError = toPackerError(error);
+      if (packerError.code === 'INTERNAL') this.onInternalError?.(entry.state.operationId, packerError.cause ?? error);
       if (packerError.code === 'CANCELLED')
         this.record(entry, 'cancelled', { kind: task.kind, reason: packerError.message });
       else this.record(entry, 'failed', { kind: task.kind, error: packerError.toJSON() });
