@@ -7,7 +7,7 @@ import { layoutPack } from './pack-format.js';
 import { SourceMismatch, stagePack, type PackSource, type StagedPack } from './pack-writer.js';
 import type { PackedOutput } from './previous-pack.js';
 import type { StageWorkers } from './stage-worker.js';
-import type { PlannedEntry, PlannedPack } from '../processing/plan-build.js';
+import { layoutEntryOf, type PlannedEntry, type PlannedPack } from '../processing/plan-build.js';
 import { changedDuringBuild, ProcessorFailure, throwIfCancelled } from '../processing/processors/processor.js';
 
 export interface StageInput {
@@ -168,15 +168,7 @@ async function stageWhileRunning(input: StageInput, jobs: BuildJobs): Promise<St
 /** An entry copied out of the previous version of its pack. */
 function packedSource(entry: PlannedEntry, output: PackedOutput): PackSource {
   return {
-    entry: {
-      id: entry.assetId,
-      name: entry.name,
-      path: entry.path,
-      kind: entry.kind,
-      size: output.size,
-      digest: output.digest,
-      metadata: output.metadata,
-    },
+    entry: layoutEntryOf(entry, output),
     file: output.file,
     offset: output.offset,
     fromCache: false,

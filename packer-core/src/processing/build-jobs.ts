@@ -4,7 +4,7 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import type { BuildProgressTracker } from './build-progress.js';
 import type { CachedOutput, OutputCache } from './output-cache.js';
 import type { PackSource } from '../packs/pack-writer.js';
-import type { BuildPlan, PlannedEntry } from './plan-build.js';
+import { layoutEntryOf, type BuildPlan, type PlannedEntry } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';
 import type { FetchedOutput, OutputShape, RemoteBuildSession } from './remote-cache/remote-build-session.js';
@@ -186,15 +186,7 @@ export class BuildJobs {
     const output = this.outputs.get(entry.cacheKey)!;
     const stored = output.stored;
     return {
-      entry: {
-        id: entry.assetId,
-        name: entry.name,
-        path: entry.path,
-        kind: entry.kind,
-        size: output.size,
-        digest: output.digest,
-        metadata: output.metadata,
-      },
+      entry: layoutEntryOf(entry, output),
       file: stored?.file ?? toAbsolute(this.projectRoot, entry.path),
       offset: stored?.offset ?? 0,
       fromCache: stored !== undefined,
@@ -230,15 +222,7 @@ export class BuildJobs {
   private plannedSource(entry: PlannedEntry): PackSource {
     const shape = this.outputs.get(entry.cacheKey) ?? this.shapes.get(entry.cacheKey)!;
     return {
-      entry: {
-        id: entry.assetId,
-        name: entry.name,
-        path: entry.path,
-        kind: entry.kind,
-        size: shape.size,
-        digest: shape.digest,
-        metadata: shape.metadata,
-      },
+      entry: layoutEntryOf(entry, shape),
       // Where a pass-through output is; a stored one's place is known once it is stored (see readySource).
       file: toAbsolute(this.projectRoot, entry.path),
       offset: 0,

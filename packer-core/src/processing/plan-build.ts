@@ -4,6 +4,7 @@ import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError } from '../contract/errors.js';
 import type { SettingValue } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
+import type { LayoutEntry } from '../packs/pack-format.js';
 import { assetRootOf } from '../paths/project-path.js';
 import { appendAll } from '../snapshot/append-all.js';
 import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
@@ -25,6 +26,22 @@ export interface PlannedEntry {
   settings: Readonly<Record<string, SettingValue>>;
   processor: ProcessorSpec;
   cacheKey: string;
+}
+
+/** The pack index entry of a planned asset whose output is `output` (processed, cached, downloaded or copied). */
+export function layoutEntryOf(
+  entry: PlannedEntry,
+  output: Pick<LayoutEntry, 'size' | 'digest' | 'metadata'>,
+): LayoutEntry {
+  return {
+    id: entry.assetId,
+    name: entry.name,
+    path: entry.path,
+    kind: entry.kind,
+    size: output.size,
+    digest: output.digest,
+    metadata: output.metadata,
+  };
 }
 
 export interface PlannedPack {
