@@ -129,6 +129,8 @@ export class RegistryFileStore {
     const staged = this.staged?.text === text ? this.staged : undefined;
     if (staged) {
       writeFileAtomic(this.file, staged.bytes, options);
+      // Written: its bytes (a Buffer the size of the file, outside the V8 heap) are not kept for the daemon's life.
+      this.staged = undefined;
       this.disk = {
         identity: this.identity() ?? '',
         text,
