@@ -70,3 +70,27 @@ function codePointRank(unit: number): number {
 export function compareEntries(a: RegistryEntry, b: RegistryEntry): number {
   return comparePaths(a.path, b.path) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
+
+/** First index whose entry does not sort before `entry`. */
+export function lowerBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareEntries(entries[middle]!, entry) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** First index whose entry sorts after `entry`. */
+export function upperBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareEntries(entries[middle]!, entry) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

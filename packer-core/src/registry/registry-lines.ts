@@ -1,6 +1,6 @@
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { entryBody, readRegistry, serializeRegistry, validateEntry, type RegistryRead } from './registry-codec.js';
-import { compareEntries, layoutRegistry } from './registry-layout.js';
+import { compareEntries, layoutRegistry, lowerBound, upperBound } from './registry-layout.js';
 
 /** One entry's line: the canonical JSON text, and the entry the reader would parse from it. */
 interface Line {
@@ -237,30 +237,6 @@ interface Column {
   entries: RegistryEntry[];
   bodies: string[];
   canonical: RegistryEntry[];
-}
-
-/** First index whose entry does not sort before `entry`. */
-function lowerBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareEntries(entries[middle]!, entry) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** First index whose entry sorts after `entry`. */
-function upperBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareEntries(entries[middle]!, entry) <= 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 /** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale

@@ -6,7 +6,7 @@ import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema
 import type { RegistryChange } from '../commit/registry-change.js';
 import { fsyncDirectory } from '../fs/atomic-write.js';
 import { RegistryFileStore, type RegistryLoad, type StagedFile } from './registry-file-store.js';
-import { compareEntries } from './registry-layout.js';
+import { compareEntries, lowerBound, upperBound } from './registry-layout.js';
 import {
   listRegistryFiles,
   REGISTRY_FILE,
@@ -570,26 +570,4 @@ function mergeSorted(a: readonly RegistryEntry[], b: readonly RegistryEntry[]): 
     else out.push(b[j++]!);
   }
   return out;
-}
-
-function lowerBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareEntries(entries[middle]!, entry) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-function upperBound(entries: readonly RegistryEntry[], entry: RegistryEntry): number {
-  let low = 0;
-  let high = entries.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareEntries(entries[middle]!, entry) <= 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
