@@ -410,7 +410,10 @@ function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];
 }
 
-/** A throw's stack (its message when it has none), for the daemon log. */
-function errorStack(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+/**
+ * A throw's stack (its message when it has none), for the daemon log: one string per line, since the logger cuts
+ * every string at 256 characters (a stack as one string lost every frame past the second).
+ */
+function errorStack(error: unknown): string[] {
+  return (error instanceof Error ? (error.stack ?? error.message) : String(error)).split('\n');
 }
