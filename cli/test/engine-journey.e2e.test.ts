@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type ExpectStatic } from 'vitest';
@@ -11,7 +11,8 @@ import {
   writeEngineFixture,
   type EngineFixture,
 } from '@packer/fixtures';
-import { developerEnv, packer } from './support/packer-bin.js';
+import { packer } from './support/packer-bin.js';
+import { git, GIT_ENV } from './support/git-repo.js';
 import { disposeProject } from './support/temp-project.js';
 
 // Issue 12's whole first day in a game team, as one journey through the real bin and the project daemon: a
@@ -34,21 +35,6 @@ type BuildJson = {
   failures: unknown[];
 };
 type VerifyJson = { ok: boolean; items: { pack: string; ok: boolean; entries: number }[] };
-
-// No user or system git config: the repository sees only what `packer init --git` wrote.
-const GIT_ENV = {
-  ...developerEnv(),
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV, encoding: 'utf8' });
-}
 
 function commitAll(cwd: string, message: string): void {
   git(cwd, 'add', '-A');

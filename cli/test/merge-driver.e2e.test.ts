@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type ExpectStatic } from 'vitest';
 import type { Diagnostic, RegistryEntry } from '@packer/core/contract';
 import { copyFixture } from '@packer/fixtures';
-import { developerEnv, packer, PACKER_BIN } from './support/packer-bin.js';
+import { packer, PACKER_BIN } from './support/packer-bin.js';
+import { git, GIT_ENV } from './support/git-repo.js';
 import { emptyFolder } from './support/temp-project.js';
 
 // Real `git merge` of two branches of a temp repository, with the registry merge driver installed by the real
@@ -13,21 +14,7 @@ import { emptyFolder } from './support/temp-project.js';
 // runs in-process (--no-daemon): no daemon outlives a test, and git may change the tree under it freely.
 
 const REGISTRY = 'packer.registry.json';
-// No user or system git config: the test sees only the repository's own config, as `packer git install` wrote it.
-const GIT_ENV = {
-  ...developerEnv(),
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 const TIMEOUT = 120_000;
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV, encoding: 'utf8' });
-}
 
 function merge(cwd: string, branch: string): { status: number | null; output: string } {
   const result = spawnSync('git', ['-c', 'commit.gpgsign=false', 'merge', '--no-edit', branch], {

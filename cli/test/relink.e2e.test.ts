@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type ExpectStatic } from 'vitest';
 import type { Diagnostic, Plan, RegistryEntry } from '@packer/core/contract';
 import { editLines, patternPng, scriptText } from '@packer/fixtures';
-import { developerEnv, packer } from './support/packer-bin.js';
+import { packer } from './support/packer-bin.js';
+import { git } from './support/git-repo.js';
 import { emptyFolder } from './support/temp-project.js';
 
 // Outside renames with edits through the real bin and the project daemon: `git checkout` between real commits of
@@ -12,15 +12,6 @@ import { emptyFolder } from './support/temp-project.js';
 // similarity threshold, leaves an ambiguous match alone while the rest applies, and `packer relink` settles by
 // hand what it could not pair.
 
-const GIT_ENV = {
-  ...developerEnv(),
-  GIT_AUTHOR_NAME: 't',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 't',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-};
 const TIMEOUT = 120_000;
 type MutationJson = { plan: Plan; applied: boolean };
 
@@ -34,10 +25,6 @@ const CONFIG = {
   },
   packs: [{ name: 'all', include: ['assets/**'] }],
 };
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'commit.gpgsign=false', ...args], { cwd, env: GIT_ENV, encoding: 'utf8' });
-}
 
 function write(root: string, relative: string, content: string | Uint8Array): void {
   mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
