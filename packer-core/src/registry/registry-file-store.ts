@@ -5,6 +5,8 @@ import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema
 import { diffRegistryEntries, registryDigest, type RegistryChange } from '../commit/registry-change.js';
 import { fsyncDirectory, writeFileAtomic } from '../fs/atomic-write.js';
 import { readRegistry, type RegistryRead } from './registry-codec.js';
+import { splitRegistryLines } from './registry-layout.js';
+import { isRacy, type RegistryFileVerdict, type RegistryLoadCache } from './registry-load-cache.js';
 import { RegistryLines, type Serialized } from './registry-lines.js';
 import { REGISTRY_FILE } from './registry-shards.js';
 
@@ -33,6 +35,8 @@ interface DiskState {
   digest: string | undefined;
   /** True when the text is the writer's canonical text of its entries (so a journal can rebuild it from a change). */
   canonical: boolean;
+  /** Wall-clock time (ms) just before the text was read or written: a file modified since then may differ unseen. */
+  readAtMs: number;
 }
 
 /**
@@ -59,6 +63,8 @@ export class RegistryFileStore {
     private readonly projectRoot: string,
     /** Project-relative name of the file. */
     readonly relative: string = REGISTRY_FILE,
+    /** Verdicts of the last daemon: a file whose stat is the one recorded is read without validating it again. */
+    private readonly cache?: RegistryLoadCache,
   ) {
     this.file = path.join(projectRoot, relative);
     this.lines = new RegistryLines(this.file, projectRoot);
@@ -74,6 +80,7 @@ export class RegistryFileStore {
     this.diskVersion = undefined;
     let identity: string | null;
     let text: string;
+    const readAtMs = Date.now();
     try {
       identity = this.identity();
       if (identity === null) return { state: 'ok', entries: [], text: null };
@@ -92,13 +99,23 @@ export class RegistryFileStore {
       };
     }
     if (this.disk !== undefined && text === this.disk.text) {
-      this.disk = { ...this.disk, identity };
+      this.disk = { ...this.disk, identity, readAtMs };
       this.diskVersion = this.disk.version;
       return { state: 'ok', entries: this.disk.entries, text };
     }
+    const trusted = this.cache?.trusted(this.relative, identity);
+    const known = trusted ? trustedRead(text, trusted) : undefined;
+    if (known) {
+      // The text the last daemon validated, in the writer's canonical layout: each line is its entry.
+      this.lines.seedCanonical(known);
+      this.linesText = text;
+      this.disk = { identity, text, entries: known.entries, version: 2, digest: undefined, canonical: true, readAtMs };
+      this.diskVersion = 2;
+      return { state: 'ok', entries: known.entries, text };
+    }
     try {
       const read = readRegistry(text, this.file, this.projectRoot);
-      this.adopt(identity, text, read);
+      this.adopt(identity, text, read, readAtMs);
       return { state: 'ok', entries: read.entries, text };
     } catch (error) {
       this.disk = undefined;
@@ -127,6 +144,7 @@ export class RegistryFileStore {
    */
   writeText(text: string, options: { syncDir?: boolean } = {}): void {
     const staged = this.staged?.text === text ? this.staged : undefined;
+    const readAtMs = Date.now();
     if (staged) {
       writeFileAtomic(this.file, staged.bytes, options);
       // Written: its bytes (a Buffer the size of the file, outside the V8 heap) are not kept for the daemon's life.
@@ -138,6 +156,7 @@ export class RegistryFileStore {
         version: 2,
         digest: staged.digest,
         canonical: true,
+        readAtMs,
       };
       this.diskVersion = 2;
       return;
@@ -145,7 +164,7 @@ export class RegistryFileStore {
     const read = this.assertReadable(() => readRegistry(text, this.file, this.projectRoot));
     const bytes = Buffer.from(text);
     writeFileAtomic(this.file, bytes, options);
-    this.adopt(this.identity() ?? '', text, read, registryDigest(bytes));
+    this.adopt(this.identity() ?? '', text, read, readAtMs, registryDigest(bytes));
   }
 
   /** Deletes the registry file (a rollback of the commit that created it, or a shard left with no entries). */
@@ -266,16 +285,40 @@ export class RegistryFileStore {
     const identity = this.identity();
     if (identity === null) return undefined;
     if (identity === this.disk?.identity) return this.disk;
+    const readAtMs = Date.now();
     const text = readFileSync(this.file, 'utf8');
-    this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot));
+    this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot), readAtMs);
     return this.disk;
   }
 
+  /**
+   * What the load cache may record for this file: its identity when last read or written, if that text is the
+   * writer's canonical one. A file written or read in the same tick as its last change is read again first (its
+   * stat alone could hide a later edit of the same size): recorded only when the bytes are still the ones known, and
+   * 'later' while it was changed too recently for even that.
+   */
+  verdict(): RegistryFileVerdict | 'later' | undefined {
+    const disk = this.disk;
+    if (disk === undefined || !disk.canonical || disk.version !== 2 || disk.identity === '') return undefined;
+    const lines = disk.entries.length;
+    if (!isRacy(disk.identity, disk.readAtMs)) return { identity: disk.identity, readAtMs: disk.readAtMs, lines };
+    const readAtMs = Date.now();
+    try {
+      if (isRacy(disk.identity, readAtMs)) return 'later';
+      if (this.identity() !== disk.identity) return undefined;
+      if (readFileSync(this.file, 'utf8') !== disk.text || this.identity() !== disk.identity) return undefined;
+    } catch {
+      return undefined;
+    }
+    disk.readAtMs = readAtMs;
+    return { identity: disk.identity, readAtMs, lines };
+  }
+
   /** Records a text as the one on disk and seeds the line cache with it. */
-  private adopt(identity: string, text: string, read: RegistryRead, digest?: string): void {
+  private adopt(identity: string, text: string, read: RegistryRead, readAtMs: number, digest?: string): void {
     const canonical = this.lines.seed(read);
     this.linesText = canonical ? text : undefined;
-    this.disk = { identity, text, entries: read.entries, version: read.version, digest, canonical };
+    this.disk = { identity, text, entries: read.entries, version: read.version, digest, canonical, readAtMs };
     this.diskVersion = read.version;
   }
 
@@ -333,4 +376,20 @@ export class RegistryFileStore {
       );
     }
   }
+}
+
+/**
+ * The entries of a canonical format 2 text the load cache vouches for: each line parsed on its own (the validation it
+ * passed when recorded is not run again). Undefined when the text does not have the recorded shape: read in full.
+ */
+function trustedRead(text: string, verdict: RegistryFileVerdict): RegistryRead | undefined {
+  const bodies = splitRegistryLines(text);
+  if (bodies === undefined || bodies.length !== verdict.lines) return undefined;
+  const entries = new Array<RegistryEntry>(bodies.length);
+  try {
+    for (let index = 0; index < bodies.length; index++) entries[index] = JSON.parse(bodies[index]!) as RegistryEntry;
+  } catch {
+    return undefined;
+  }
+  return { entries, version: 2, bodies };
 }

@@ -53,6 +53,20 @@ export class RegistryLines {
   }
 
   /**
+   * `seed` of a text known to be the writer's canonical text of its entries, in order (the load cache vouches for it):
+   * each line is adopted as is, without serialising every entry again to compare.
+   */
+  seedCanonical(read: RegistryRead): void {
+    const { entries } = read;
+    const bodies = read.bodies!;
+    for (let index = 0; index < entries.length; index++) {
+      const entry = freezeEntry(entries[index]!);
+      this.lines.set(entry, { body: bodies[index]!, canonical: entry });
+    }
+    this.remember({ entries, bodies: [...bodies], canonical: entries });
+  }
+
+  /**
    * The format 2 text of `entries`, validated. Throws the reader's own INVALID_REGISTRY / path error otherwise.
    * `change` is what differs from the previous order (canonical entries), when it was found without a full check.
    */

@@ -4,6 +4,7 @@ import { PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
 import { fsyncDirectory } from '../fs/atomic-write.js';
 import { RegistryFileStore, type RegistryLoad } from './registry-file-store.js';
+import type { RegistryFileVerdict, RegistryLoadCache } from './registry-load-cache.js';
 import {
   listRegistryFiles,
   REGISTRY_FILE,
@@ -66,6 +67,8 @@ export class RegistryStore {
     private readonly projectRoot: string,
     /** The configured shard count (read at each stage and preview: a config reload may change it). */
     private readonly shardsOf: () => ShardCount = () => 1,
+    /** What the last daemon validated (`.packer/`): unchanged files are not validated again at open. */
+    private readonly loadCache?: RegistryLoadCache,
   ) {
     this.staging = {
       projectRoot,
@@ -87,8 +90,26 @@ export class RegistryStore {
   /** The per-file store of one registry file (project-relative). */
   fileStore(relative: string): RegistryFileStore {
     let store = this.stores.get(relative);
-    if (!store) this.stores.set(relative, (store = new RegistryFileStore(this.projectRoot, relative)));
+    if (!store) this.stores.set(relative, (store = new RegistryFileStore(this.projectRoot, relative, this.loadCache)));
     return store;
+  }
+
+  /**
+   * Records in the load cache what every registry file of the last good load or write is (nothing while the registry
+   * is read-only). Returns false when a file was changed too recently to be recorded yet (call again later).
+   */
+  saveLoadCache(): boolean {
+    const union = this.union;
+    if (!this.loadCache || !union) return true;
+    const verdicts = new Map<string, RegistryFileVerdict>();
+    let settled = true;
+    for (const relative of union.files) {
+      const verdict = this.stores.get(relative)?.verdict();
+      if (verdict === 'later') settled = false;
+      else if (verdict) verdicts.set(relative, verdict);
+    }
+    this.loadCache.save(verdicts);
+    return settled;
   }
 
   /** A missing registry is an empty one (a fresh project); an unreadable or invalid one is read-only. */

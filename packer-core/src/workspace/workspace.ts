@@ -24,6 +24,7 @@ import { loadConfig } from '../config/load-config.js';
 import { newOperationId } from '../ids/asset-id.js';
 import { planMutation } from '../mutations/plan-mutation.js';
 import { netRegistryChange, RegistryStore, type StagedRegistry } from '../registry/registry-store.js';
+import { RegistryLoadCache } from '../registry/registry-load-cache.js';
 import { WorkspaceObserver } from './workspace-observer.js';
 import { outputCacheProblem } from '../processing/output-cache-health.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
@@ -73,6 +74,7 @@ export class Workspace {
   private queue: Promise<unknown> = Promise.resolve();
   /** Set while an invalid crash journal sits in `.packer/`: the project is read-only until a person removes it. */
   private journalProblem: PackerError | undefined;
+  private registryCacheTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly root: string,
@@ -81,7 +83,11 @@ export class Workspace {
   ) {
     this.stateDir = path.join(root, '.packer');
     this.audit = new AuditLog(this.stateDir);
-    this.registry = new RegistryStore(root, () => this.config.registry.shards);
+    this.registry = new RegistryStore(
+      root,
+      () => this.config.registry.shards,
+      new RegistryLoadCache(this.stateDir, root),
+    );
     this.journal = new JournalFile(this.stateDir);
     this.idempotency = new IdempotencyStore(this.stateDir);
     this.observer = observer;
@@ -99,6 +105,7 @@ export class Workspace {
     // An invalid journal is not executed and does not stop the open: reads work, writes refuse with INVALID_JOURNAL.
     if (recovery.outcome === 'invalid') workspace.journalProblem = recovery.error;
     await observer.initialize(workspace.registry.load(), recovery.diagnostics);
+    workspace.saveRegistryCacheSoon();
     return workspace;
   }
 
@@ -165,7 +172,9 @@ export class Workspace {
 
   /** Re-reads the registry file (changed outside, e.g. by git) and publishes a new revision if it differs. */
   reloadRegistry(): Promise<{ changed: boolean; state: SnapshotState }> {
-    return this.exclusive(() => this.observer.reloadRegistry(this.registry.load()));
+    return this.exclusive(() => this.observer.reloadRegistry(this.registry.load())).finally(() =>
+      this.saveRegistryCacheSoon(),
+    );
   }
 
   /** Re-validates `packer.json`; an invalid one is reported and the last good config stays in force. */
@@ -216,6 +225,9 @@ export class Workspace {
   /** Flushes caches. */
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
+    if (this.registryCacheTimer) clearTimeout(this.registryCacheTimer);
+    this.registryCacheTimer = undefined;
+    this.registry.saveLoadCache();
     await this.observer.close();
     await this.idempotency.close();
     this.observer.flushRevision();
@@ -379,7 +391,23 @@ export class Workspace {
       throw packerError;
     }
     await this.observer.publishCommit(prepared.registry.load, pathsChangedOnDisk(prepared.plan), result.revisionAfter);
+    this.saveRegistryCacheSoon();
     return result;
+  }
+
+  /**
+   * Records the registry files as loaded for the next open (see RegistryLoadCache) once the workspace has been quiet
+   * a moment: never on the path of an open or a commit, and at most once a second.
+   */
+  private saveRegistryCacheSoon(): void {
+    if (this.registryCacheTimer) return;
+    this.registryCacheTimer = setTimeout(() => {
+      void this.exclusive(async () => {
+        this.registryCacheTimer = undefined;
+        if (!this.registry.saveLoadCache()) this.saveRegistryCacheSoon();
+      });
+    }, 1000);
+    this.registryCacheTimer.unref?.();
   }
 
   /** Once a person removed the invalid journal, the project is writable again (true when that just happened). */
