@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { DaemonClient } from '@packer/client';
+import { pipelinedCalls } from '@packer/client/pipelined';
+import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
+import { runsInProcess } from './base/run-mode.js';
+import type { StatusResult } from './status/status-report.js';
 
 /**
  * `packer --version` and a plain `packer status` without loading oclif: its import alone is most of a status
@@ -18,27 +22,57 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   }
   const flags = argv[0] === 'status' ? parseStatusFlags(argv.slice(1)) : undefined;
   if (!flags) return false;
+  const inProcess = runsInProcess(flags.daemon);
+  // The requests go out before the rest of the command loads: the daemon's synced read waits for the watcher
+  // (~50 ms), and that wait now runs while this process loads what renders the answer.
+  const early = inProcess ? undefined : pipelinedStatus(flags.project ?? process.cwd());
+  const { collectStatus, renderStatus } = await import('./status/status-report.js');
+  const print = (result: StatusResult): void => {
+    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderStatus(result)}\n`);
+  };
+  const answered = await early;
+  if (answered && answered.hello.protocolVersion === PROTOCOL_VERSION) {
+    print(answered.status);
+    return true;
+  }
+  // No running daemon, another protocol, or an error: the full client starts, restarts or reports.
   let client: DaemonClient | undefined;
   try {
-    const [{ findProjectRoot, ProjectClient }, { runsInProcess }, { collectStatus, renderStatus }] = await Promise.all([
-      import('@packer/client'),
-      import('./base/run-mode.js'),
-      import('./status/status-report.js'),
-    ]);
+    const { findProjectRoot, ProjectClient } = await import('@packer/client');
     client = await ProjectClient.connect(findProjectRoot(flags.project ?? process.cwd()), {
       client: 'cli:status',
-      inProcess: runsInProcess(flags.daemon),
+      inProcess,
       reconnect: false,
     });
     if (client.usedRunningDaemon) return false; // oclif prints the warning that goes with it
-    const result = await collectStatus(client);
-    process.stdout.write(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderStatus(result)}\n`);
+    print(await collectStatus(client));
     return true;
   } catch {
     return false;
   } finally {
     await client?.close().catch(() => undefined);
   }
+}
+
+/**
+ * The calls of `collectStatus` (hello, a synced summary, health), sent at once to a running daemon; their answers
+ * when all succeeded, else undefined.
+ */
+async function pipelinedStatus(
+  projectDir: string,
+): Promise<{ hello: { protocolVersion: number }; status: StatusResult } | undefined> {
+  const replies = await pipelinedCalls(projectDir, [
+    { method: 'daemon.hello', params: { client: 'cli:status', protocolVersion: PROTOCOL_VERSION, pid: process.pid } },
+    { method: 'snapshot.summary', params: { sync: true } },
+    { method: 'daemon.health', params: {} },
+  ]);
+  if (!replies?.every((reply): reply is { result: unknown } => 'result' in reply)) return undefined;
+  const [hello, summary, health] = replies.map((reply) => reply.result) as [
+    { protocolVersion: number },
+    StatusResult['summary'],
+    Omit<StatusResult['daemon'], 'inProcess'>,
+  ];
+  return { hello, status: { summary, daemon: { ...health, inProcess: false } } };
 }
 
 function parseStatusFlags(args: readonly string[]): { json: boolean; project?: string; daemon?: boolean } | undefined {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
-import { isPrivateFolder } from './socket-folder.js';
+import { isPrivateFolder } from './socket-safety.js';
 
 /** Unix socket paths are limited to ~108 bytes (104 on macOS); stay safely below. */
 const SOCKET_PATH_LIMIT = 100;
