@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import type { ProjectConfig } from '../contract/config-schema.js';
@@ -288,52 +288,97 @@ function belowSymlink(projectRoot: string, relative: string): boolean {
   return false;
 }
 
+/** What a folder listing says an entry is (d_type), so folders are entered without an lstat of their own. */
+const enum Listed {
+  Unknown,
+  File,
+  Folder,
+  Symlink,
+  Other,
+}
+
+function listedType(entry: Dirent): Listed {
+  if (entry.isFile()) return Listed.File;
+  if (entry.isDirectory()) return Listed.Folder;
+  if (entry.isSymbolicLink()) return Listed.Symlink;
+  // A file system without d_type lists every entry as unknown: those are lstat'ed as before.
+  return entry.isFIFO() || entry.isSocket() || entry.isBlockDevice() || entry.isCharacterDevice()
+    ? Listed.Other
+    : Listed.Unknown;
+}
+
+/**
+ * The walk lists folders with their entries' types: only files (and entries of unknown type) cost an lstat, for the
+ * size, mtime and inode the digest cache keys on; folders are entered from the listing alone.
+ */
 function walk(projectRoot: string, start: string, rules: WalkRules, out: { files: FileSink; escapes: string[] }): void {
   const { ignored } = rules;
   const stack: string[] = [start];
+  const types: Listed[] = [Listed.Unknown];
   const folders = new Set<string>();
   const maybeSidecars: string[] = [];
   const record = (relative: string, stats: Stats): void => {
     out.files.set(relative, { size: stats.size, mtimeMs: stats.mtimeMs, ino: stats.ino });
     if (rules.sidecars && rules.sidecars.ownersOf(relative).length > 0) maybeSidecars.push(relative);
   };
+  const rootPrefix = projectRoot.endsWith(path.sep) ? projectRoot : projectRoot + path.sep;
   while (stack.length > 0) {
     const relative = stack.pop()!;
+    let type = types.pop()!;
     if (ignored(relative)) continue;
-    const absolute = path.join(projectRoot, relative);
+    const absolute = relative === '.' ? projectRoot : rootPrefix + relative;
     const reason = unsupportedNameReason(relative);
     if (reason !== undefined) {
       recordUnsupported(out, escapePath(relative), absolute, reason);
       continue;
     }
-    let stats: Stats;
-    try {
-      stats = lstatSync(absolute);
-    } catch {
-      continue; // gone since we listed it, or never there
+    let stats: Stats | undefined;
+    if (type === Listed.Unknown || type === Listed.File) {
+      try {
+        stats = lstatSync(absolute);
+      } catch {
+        continue; // gone since we listed it, or never there
+      }
+      type = stats.isFile()
+        ? Listed.File
+        : stats.isDirectory()
+          ? Listed.Folder
+          : stats.isSymbolicLink()
+            ? Listed.Symlink
+            : Listed.Other;
     }
-    if (gitIgnores(rules, relative, stats.isDirectory())) continue;
-    if (stats.isSymbolicLink()) {
+    if (type === Listed.Other) continue;
+    if (gitIgnores(rules, relative, type === Listed.Folder)) continue;
+    if (type === Listed.Symlink) {
       const target = resolveSymlink(projectRoot, absolute);
       if (target === 'escapes') out.escapes.push(relative);
       else if (target?.isFile()) record(relative, target);
       continue; // symlinked folders are not followed: no cycles, no double counting
     }
-    if (stats.isFile()) {
-      record(relative, stats);
-    } else if (stats.isDirectory()) {
-      folders.add(relative);
-      let names: string[];
-      try {
-        names = readdirSync(absolute);
-        // Node decodes a name that is not valid UTF-8 with U+FFFD, giving a path that opens nothing: re-read raw.
-        if (names.some((name) => name.includes('\uFFFD'))) names = rawNames(relative, absolute, ignored, out);
-      } catch {
-        continue;
+    if (type === Listed.File) {
+      record(relative, stats!);
+      continue;
+    }
+    folders.add(relative);
+    let names: string[];
+    let listed: Listed[];
+    try {
+      const entries = readdirSync(absolute, { withFileTypes: true });
+      names = entries.map((entry) => entry.name);
+      listed = entries.map(listedType);
+      // Node decodes a name that is not valid UTF-8 with U+FFFD, giving a path that opens nothing: re-read raw.
+      if (names.some((name) => name.includes('\uFFFD'))) {
+        names = rawNames(relative, absolute, ignored, out);
+        listed = names.map(() => Listed.Unknown);
       }
-      rules.git?.noteListing(relative, names);
-      if (rules.markers?.excludes(names)) continue;
-      for (const name of names) stack.push(childPath(relative, name));
+    } catch {
+      continue; // gone since we listed it, or not a folder after all
+    }
+    rules.git?.noteListing(relative, names);
+    if (rules.markers?.excludes(names)) continue;
+    for (let index = 0; index < names.length; index++) {
+      stack.push(childPath(relative, names[index]!));
+      types.push(listed[index]!);
     }
   }
   if (rules.sidecars) markFolderSidecars(projectRoot, rules.sidecars, maybeSidecars, folders, out);
