@@ -37,6 +37,11 @@ export class WorkspaceObserver {
   private packDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
   private saveTimer: NodeJS.Timeout | undefined;
+  /**
+   * Digests found during one publish, by the stat object they were found for: a from-scratch publish asks for every
+   * registered file's digest before deriving and again while deriving (two store reads and row decodes each).
+   */
+  private found: Map<FileStat, string> | undefined;
 
   constructor(
     private readonly root: string,
@@ -245,6 +250,15 @@ export class WorkspaceObserver {
   private async publish(revision: number): Promise<void> {
     // Registered files known to need a digest are hashed before deriving: a 100,000-file add then derives once,
     // not once without digests and again with them (two 100k-view states alive at once while hashing).
+    this.found = new Map();
+    try {
+      await this.publishFound(revision);
+    } finally {
+      this.found = undefined;
+    }
+  }
+
+  private async publishFound(revision: number): Promise<void> {
     const due = this.registeredUnhashed();
     if (due.length > 0 && (await this.digests.ensure(this.root, due)) > 0) this.scheduleSave();
     let build = this.derive(revision, this.changed);
@@ -283,7 +297,7 @@ export class WorkspaceObserver {
     const due = new Map<string, FileStat>();
     const consider = (relative: string): void => {
       const stat = files.get(relative);
-      if (stat && !due.has(relative) && this.digests.get(relative, stat) === undefined) due.set(relative, stat);
+      if (stat && !due.has(relative) && this.digestOfStat(relative, stat) === undefined) due.set(relative, stat);
     };
     const previous = this.current as SnapshotState | undefined;
     if (!previous || this.changed === undefined) {
@@ -293,6 +307,15 @@ export class WorkspaceObserver {
       for (const relative of this.changed) if (previous.derived.claims.has(relative)) consider(relative);
     }
     return [...due];
+  }
+
+  /** The cached digest of a file as observed; a hit is remembered for the rest of the publish (never a miss). */
+  private digestOfStat(relative: string, stat: FileStat): string | undefined {
+    const known = this.found?.get(stat);
+    if (known !== undefined) return known;
+    const digest = this.digests.get(relative, stat);
+    if (digest !== undefined) this.found?.set(stat, digest);
+    return digest;
   }
 
   /** A publish that changes no observation (diagnostics, last builds): never waits for hashing. */
@@ -313,7 +336,12 @@ export class WorkspaceObserver {
       registry: this.registry,
       files: this.scan.files,
       escapes: this.scan.escapes,
-      digests: this.digests,
+      digests: this.found
+        ? {
+            get: (relative, stat) => this.digestOfStat(relative, stat),
+            lastKnown: (relative) => this.digests.lastKnown(relative),
+          }
+        : this.digests,
       fingerprints: this.fingerprints,
       lastBuilds: this.lastBuilds,
       extraDiagnostics: extra,
