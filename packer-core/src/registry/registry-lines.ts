@@ -24,8 +24,9 @@ export class RegistryLines {
   private readonly lines = new WeakMap<RegistryEntry, Line>();
   /** The last serialised (or seeded) registry in file order: entries, their line bodies, the reader's entries. */
   private order: Column = { entries: [], bodies: [], canonical: [] };
-  private members = new Set<RegistryEntry>();
-  private ids = new Map<string, RegistryEntry>();
+  /** The entries of `order`, and its entries by id: built when first needed (an open that writes nothing never does). */
+  private memberSet: Set<RegistryEntry> | undefined = new Set();
+  private idMap: Map<string, RegistryEntry> | undefined = new Map();
 
   constructor(
     private readonly file: string,
@@ -54,16 +55,14 @@ export class RegistryLines {
 
   /**
    * `seed` of a text known to be the writer's canonical text of its entries, in order (the load cache vouches for it):
-   * each line is adopted as is, without serialising every entry again to compare.
+   * each line is adopted as is, without serialising every entry again to compare. The per-entry line cache is not
+   * filled: an entry of the order has its line in the order's columns, and one that leaves it and comes back is
+   * validated again (100k WeakMap entries at open cost more in garbage collection than they ever save).
    */
   seedCanonical(read: RegistryRead): void {
     const { entries } = read;
-    const bodies = read.bodies!;
-    for (let index = 0; index < entries.length; index++) {
-      const entry = freezeEntry(entries[index]!);
-      this.lines.set(entry, { body: bodies[index]!, canonical: entry });
-    }
-    this.remember({ entries, bodies: [...bodies], canonical: entries });
+    for (const entry of entries) freezeEntry(entry);
+    this.remember({ entries, bodies: [...read.bodies!], canonical: entries });
   }
 
   /**
@@ -229,8 +228,24 @@ export class RegistryLines {
 
   private remember(order: Column): void {
     this.order = order;
-    this.members = new Set(order.entries);
-    this.ids = new Map(order.entries.map((entry) => [entry.id, entry]));
+    this.memberSet = undefined;
+    this.idMap = undefined;
+  }
+
+  private get members(): Set<RegistryEntry> {
+    return (this.memberSet ??= new Set(this.order.entries));
+  }
+
+  private set members(members: Set<RegistryEntry>) {
+    this.memberSet = members;
+  }
+
+  private get ids(): Map<string, RegistryEntry> {
+    if (this.idMap === undefined) {
+      this.idMap = new Map();
+      for (const entry of this.order.entries) this.idMap.set(entry.id, entry);
+    }
+    return this.idMap;
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import type { ProjectConfigInput } from '../contract/config-schema.js';
+import { copyProject, readRegistryFiles } from '../testing/project-state.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { REGISTRY_LOAD_CACHE_FILE } from './registry-load-cache.js';
@@ -123,6 +124,27 @@ describe('registry load cache', () => {
       expect(await openView(root)).toEqual(expected);
     });
   }
+
+  it('mutations after a warm open write the same registry files as after a cold open', async () => {
+    const warmRoot = await registeredProject();
+    const coldRoot = copyProject(warmRoot);
+    rmSync(path.join(coldRoot, '.packer', REGISTRY_LOAD_CACHE_FILE), { force: true });
+    writeFileSync(path.join(warmRoot, 'assets/ui/new.txt'), 'new\n');
+    writeFileSync(path.join(coldRoot, 'assets/ui/new.txt'), 'new\n');
+    for (const root of [warmRoot, coldRoot]) {
+      const ws = await Workspace.open(root);
+      const [first, second] = ws.snapshot.assets;
+      await ws.apply({ type: 'update', target: first!.path, addTags: ['warm'] });
+      await ws.apply({ type: 'remove', targets: [second!.path] });
+      await ws.apply({ type: 'register', paths: ['assets/ui/new.txt'] });
+      // The removed asset's file registered again: an entry that left the order and comes back is validated anew.
+      await ws.apply({ type: 'register', paths: [second!.path] });
+      await ws.close();
+    }
+    const strip = (registry: Record<string, string>): string =>
+      JSON.stringify(Object.values(registry).map((text) => text.replace(/"id":"a_[0-9A-Z]{26}"/g, '')));
+    expect(strip(readRegistryFiles(warmRoot))).toBe(strip(readRegistryFiles(coldRoot)));
+  });
 
   it('trusts a recorded file only when it was modified before it was read (racy-git rule)', async () => {
     const root = await registeredProject();

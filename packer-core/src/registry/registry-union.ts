@@ -72,7 +72,7 @@ export function unionOf(
       entries.push(entry);
     }
   }
-  entries.sort(compareEntries);
+  entries.sort(entryOrder(entries));
   const load = { state: 'ok' as const, entries, text: label() };
   return { union: { files, perFile, entries, load, version, sorted: true }, load };
 }
@@ -95,4 +95,17 @@ export function countMisplaced(union: RegistryUnion, shards: ShardCount): number
   for (const [relative, entries] of union.perFile)
     for (const entry of entries) if (shardFileOf(entry.path, shards) !== relative) count++;
   return count;
+}
+
+/** A UTF-16 surrogate: where JavaScript's string order and code point order (the registry's) can differ. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * `compareEntries`, or the same order through the engine's native string comparison when no path holds a surrogate
+ * (UTF-16 order is code point order then): sorting the union of 256 shards at 100k entries with the char-by-char
+ * comparator cost ~150 ms of a warm open.
+ */
+function entryOrder(entries: readonly RegistryEntry[]): (a: RegistryEntry, b: RegistryEntry) => number {
+  if (entries.some((entry) => SURROGATE.test(entry.path))) return compareEntries;
+  return (a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
