@@ -24,7 +24,7 @@ export class RegistryLines {
   private readonly lines = new WeakMap<RegistryEntry, Line>();
   /** The last serialised (or seeded) registry in file order: entries, their line bodies, the reader's entries. */
   private order: Column = { entries: [], bodies: [], canonical: [] };
-  /** The entries of `order`, and its entries by id: built when first needed (an open that writes nothing never does). */
+  /** The entries of `order`, and its entries by id: built when a write first needs them (an open never does). */
   private memberSet: Set<RegistryEntry> | undefined = new Set();
   private idMap: Map<string, RegistryEntry> | undefined = new Map();
 
