@@ -101,7 +101,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const sidecars = sidecarRules(config);
   const classify = kindClassifier(config);
   const book = prior.book.edit();
-  const build = new Derivation(input, prior, book, incremental ? previous : undefined);
+  const build = new Derivation(input, prior, book, incremental ? previous : undefined, !incremental);
 
   // 1. The registry: entries by id and the claims on each path.
   const touched = incremental ? changedPaths! : new Set<string>();

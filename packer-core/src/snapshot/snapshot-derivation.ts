@@ -9,7 +9,7 @@ import { SECTIONS, type BookEdit, type DiagnosticBook } from './diagnostic-book.
 import type { DerivedIndexes } from './derived-indexes.js';
 import { findOutsideMoves, type OutsideMoves, type UntrackedCandidates } from './find-outside-moves.js';
 import { lazySnapshot, summarize } from './lazy-snapshot.js';
-import type { PersistentMap } from './persistent-map.js';
+import { PersistentMap } from './persistent-map.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
 import { collisionKey, nonPortableFindings } from './portable-names.js';
@@ -50,13 +50,21 @@ export class Derivation {
   };
   readonly unhashed: [string, FileStat][] = [];
   readonly registeredTouched: [string, FileStat][] = [];
+  /**
+   * From scratch, each registered path's lower-case form and the path, in visiting order: grouped in bulk by
+   * `settlePathIndexes` (one sort at most), not through a map of 100k one-path lists copied twice.
+   */
+  private readonly registeredLower: { keys: string[]; paths: string[] } | undefined;
 
   constructor(
     private readonly input: SnapshotInput,
     private readonly prior: DerivedIndexes,
     private readonly book: BookEdit,
     private readonly previous: SnapshotState | undefined,
+    /** True when `prior` holds nothing (a derivation from scratch). */
+    fromScratch = false,
   ) {
+    this.registeredLower = fromScratch ? { keys: [], paths: [] } : undefined;
     this.entryById = prior.entryById;
     this.claims = prior.claims;
     this.lowerRegistered = prior.lowerRegistered;
@@ -132,8 +140,12 @@ export class Derivation {
         this.touchedLower.add(lower);
       }
     }
-    const wasRegistered = this.lowerRegistered.get(lower)?.includes(path) ?? false;
-    if (wasRegistered !== !!claims) {
+    if (this.registeredLower) {
+      if (claims) {
+        this.registeredLower.keys.push(lower);
+        this.registeredLower.paths.push(path);
+      }
+    } else if ((this.lowerRegistered.get(lower)?.includes(path) ?? false) !== !!claims) {
       this.listEdit('lowerRegistered', lower, path, !!claims);
       this.touchedLower.add(lower);
     }
@@ -172,7 +184,9 @@ export class Derivation {
       return out;
     };
     this.untrackedBySize = this.untrackedBySize.with(frozen(this.lists.size));
-    this.lowerRegistered = this.lowerRegistered.with(frozen(this.lists.lowerRegistered));
+    this.lowerRegistered = this.registeredLower
+      ? this.groupRegisteredLower(this.registeredLower)
+      : this.lowerRegistered.with(frozen(this.lists.lowerRegistered));
     this.lowerUntracked = this.lowerUntracked.with(frozen(this.lists.lowerUntracked));
   }
 
@@ -301,6 +315,40 @@ export class Derivation {
       derived,
     });
     return { state, unhashed: this.unhashed, registeredTouched: this.registeredTouched };
+  }
+
+  /**
+   * The lower-case index of registered paths, built from scratch: (lower, path) pairs sorted (usually already in
+   * order: paths were visited sorted) and grouped. Only a lower-case form shared by two paths is marked touched: a
+   * lone one can be no case collision.
+   */
+  private groupRegisteredLower({ keys, paths }: { keys: string[]; paths: string[] }): PersistentMap<readonly string[]> {
+    let order: number[] | undefined;
+    for (let index = 1; index < keys.length; index++) {
+      if (keys[index - 1]! < keys[index]!) continue;
+      order = keys.map((_, at) => at);
+      order.sort((a, b) =>
+        keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : paths[a]! < paths[b]! ? -1 : paths[a]! > paths[b]! ? 1 : 0,
+      );
+      break;
+    }
+    const groupKeys: string[] = [];
+    const groups: (readonly string[])[] = [];
+    for (let at = 0; at < keys.length;) {
+      const first = order ? order[at]! : at;
+      const key = keys[first]!;
+      let end = at + 1;
+      while (end < keys.length && keys[order ? order[end]! : end] === key) end++;
+      const group: string[] = [];
+      for (let item = at; item < end; item++) group.push(paths[order ? order[item]! : item]!);
+      groupKeys.push(key);
+      groups.push(Object.freeze(group));
+      if (group.length > 1) this.touchedLower.add(key);
+      at = end;
+    }
+    return this.lowerRegistered.size === 0
+      ? PersistentMap.fromSortedColumns(groupKeys, groups)
+      : this.lowerRegistered.with(groupKeys.map((key, index) => [key, groups[index]!] as const));
   }
 
   private listEdit(which: keyof Derivation['lists'], key: string, path: string, present: boolean): void {
