@@ -89,6 +89,8 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
       this.log(
         `Applied: revision ${result.revisionBefore} → ${result.revisionAfter} (operation ${result.operationId}).`,
       );
+    // The change happened, but something after its commit point failed: say so, so nobody applies it again.
+    for (const warning of result.warnings ?? []) this.warn(`${warning.message} ${warning.hint ?? ''}`.trim());
     return { plan, applied: true, result };
   }
 

@@ -38,7 +38,11 @@ export interface CommitTarget {
  * mark they are undone from the journal, after it redone, both idempotently. 6) is not waited for (see
  * `JournalFile.remove`).
  */
-export async function runCommit(target: CommitTarget, journal: Journal, registry: StagedRegistry): Promise<void> {
+export async function runCommit(
+  target: CommitTarget,
+  journal: Journal,
+  registry: StagedRegistry,
+): Promise<Diagnostic[]> {
   const { journal: file, hook } = target;
   const sides = commitSides(registry, target.projectRoot);
   file.write(journal);
@@ -76,14 +80,42 @@ export async function runCommit(target: CommitTarget, journal: Journal, registry
   // The commit point: the mark appended to the journal and flushed (see COMMITTED_MARK).
   file.markCommitted();
   // Past the commit point the operation has happened: only a crash stops it now. Any other failure leaves the
-  // committed journal for the next open to finish, and the operation still counts as applied.
+  // committed journal for the next open to finish, and the operation still counts as applied: the caller hears
+  // about it as a problem, never as a throw (a retry would apply the change a second time).
+  let recorded = false;
+  const committedTarget: CommitTarget = {
+    ...target,
+    onCommitted: (committed) => {
+      recorded = true;
+      target.onCommitted(committed);
+    },
+  };
+  const problems: Diagnostic[] = [];
   try {
     await afterCommitPoint(hook, 'journal-committed', journal.operationId);
-    await finishCommitted(target, journal, sides, hook);
+    problems.push(...(await finishCommitted(committedTarget, journal, sides, hook)));
   } catch (error) {
     if (isSimulatedCrash(error)) throw error;
-    target.onCommitted(journal);
+    problems.push(afterCommitProblem(journal.operationId, 'finishing the commit', error));
+    if (!recorded) {
+      try {
+        target.onCommitted(journal);
+      } catch (recordError) {
+        problems.push(afterCommitProblem(journal.operationId, 'recording it (audit, idempotency)', recordError));
+      }
+    }
   }
+  return problems;
+}
+
+/** The warning for a failure past the commit point: the change happened, so it must not be applied again. */
+export function afterCommitProblem(operationId: string, what: string, error: unknown): Diagnostic {
+  return diagnostic(
+    'AFTER_COMMIT_FAILED',
+    `Operation ${operationId} was committed, but ${what} failed: ${toPackerError(error).message}`,
+    {},
+    'The change is on disk and in the registry: do not apply it again. Run `packer check` to see the current state.',
+  );
 }
 
 /** What recovery did; `invalid` means the journal failed validation and nothing was executed. */

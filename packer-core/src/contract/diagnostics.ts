@@ -101,6 +101,9 @@ export const DiagnosticCodes = {
   /** A registered or untracked path Windows cannot hold: a reserved device name (`CON`, `NUL`, `COM1`…, any
    * extension), a name ending in a space or a dot, or one of `<>:"|?*`. */
   NON_PORTABLE_NAME: 'warning',
+  /** An apply committed (registry and files changed) but a later step failed (refreshing the snapshot, writing the
+   * audit record): it is reported completed with this warning, and must not be applied again. */
+  AFTER_COMMIT_FAILED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -203,6 +203,11 @@ export const ApplyResult = z.object({
   revisionAfter: z.number().int(),
   /** True when this result was returned from an earlier apply with the same idempotency key. */
   replayed: z.boolean(),
+  /**
+   * Problems met after the commit point (`AFTER_COMMIT_FAILED`): the change happened and is reported completed, but
+   * part of its aftermath (refreshing the snapshot, the audit record) failed. Do not apply it again. Absent when none.
+   */
+  warnings: z.array(Diagnostic).optional(),
 });
 export type ApplyResult = z.infer<typeof ApplyResult>;
 

@@ -10,6 +10,7 @@ import type { StorageWarning } from '../contract/methods.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { boundedAuditRecord } from '../audit/audit-record.js';
 import {
+  afterCommitProblem,
   isSimulatedCrash,
   runCommit,
   recoverJournal,
@@ -378,8 +379,9 @@ export class Workspace {
     }
     const { journal, result } = prepared;
     const { revisionBefore } = result;
+    let problems: Diagnostic[];
     try {
-      await runCommit(this.commitTarget(), journal, prepared.registry);
+      problems = await runCommit(this.commitTarget(), journal, prepared.registry);
     } catch (error) {
       // A simulated crash must leave the disk as a real one would: no audit record, no registry reload.
       if (isSimulatedCrash(error)) throw error;
@@ -390,9 +392,25 @@ export class Workspace {
       await this.observer.reloadRegistry(this.registry.load());
       throw packerError;
     }
-    await this.observer.publishCommit(prepared.registry.load, pathsChangedOnDisk(prepared.plan), result.revisionAfter);
+    // Past the commit point the change has happened: a failure from here on is a warning on a completed apply, never
+    // a failed one (a person or script would retry it, applying the change twice).
+    try {
+      await this.observer.publishCommit(
+        prepared.registry.load,
+        pathsChangedOnDisk(prepared.plan),
+        result.revisionAfter,
+      );
+    } catch (error) {
+      if (isSimulatedCrash(error)) throw error;
+      problems.push(afterCommitProblem(operationId, 'refreshing the snapshot', error));
+      // Best effort: the snapshot catches up with the committed registry and files (a watcher batch or rescan would).
+      await this.observer
+        .reloadRegistry(this.registry.load())
+        .then(() => this.observer.refresh(pathsChangedOnDisk(prepared.plan), 'after-commit'))
+        .catch(() => undefined);
+    }
     this.saveRegistryCacheSoon();
-    return result;
+    return problems.length > 0 ? { ...result, warnings: problems } : result;
   }
 
   /**
