@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { isPrivateFolder } from './socket-safety.js';
@@ -32,7 +32,7 @@ export function projectFiles(projectRoot: string, env: NodeJS.ProcessEnv = proce
   let socketPath = local;
   let socketInSharedFolder = false;
   if (env.PACKER_SOCKET_DIR || Buffer.byteLength(local) > SOCKET_PATH_LIMIT) {
-    const name = `${createHash('sha256').update(root).digest('hex').slice(0, 16)}.sock`;
+    const name = `${sha256Hex(root).slice(0, 16)}.sock`;
     socketPath = path.join(env.PACKER_SOCKET_DIR || fallbackSocketDir(env, name), name);
     socketInSharedFolder = true;
   }
@@ -46,6 +46,15 @@ export function projectFiles(projectRoot: string, env: NodeJS.ProcessEnv = proce
     endpointFile: path.join(stateDir, 'daemon.json'),
     eventsDir: path.join(stateDir, 'events'),
   };
+}
+
+/**
+ * node:crypto loads ~20 internal modules; most projects never need it here (their socket lives in `.packer/`), and
+ * `packer status` resolves these paths before anything else loads (pipelined-calls.ts), so it is loaded on demand.
+ */
+function sha256Hex(text: string): string {
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function fallbackSocketDir(env: NodeJS.ProcessEnv, name: string): string {
