@@ -19,6 +19,20 @@ export interface DeliveredCookie {
  * root and wait until the watcher has delivered it from every one. Watchers deliver in order, so by then every
  * change made before the cookie has been delivered too. The caller decides when a delivered cookie is settled:
  * only once the changes that came with it are applied.
+ *
+ * What a round trip costs, and the shortcuts not taken (issue 11, warm `packer status`):
+ * - @parcel/watcher holds what it reads for 50 ms of quiet before delivering it (500 ms at most), except that an
+ *   event arriving over 500 ms after its previous delivery goes out at once. So a synced read costs ~50 ms when
+ *   another delivery happened in the last half second (back-to-back commands: the previous cookie's removal is
+ *   one), and a few ms otherwise. The CLI hides most of it by sending its request before it loads (pipelined-calls).
+ * - No cookie while the watcher looks idle: unsafe. A file written a millisecond before the request may not have
+ *   reached the watcher's queue yet; only something that went through the same queue after it proves it has.
+ *   Watchman makes a cookie per synced query (`sync_timeout` 0 opts out, documented as safe only after a synced
+ *   query made since the caller started), and git's fsmonitor--daemon waits for a cookie per client request too.
+ * - The cookie seen through a second watch (`fs.watch` on the root, delivered at once): proves nothing. inotify
+ *   queues an event to every watching instance when the change happens, so by then the earlier changes are in
+ *   parcel's queue too, but parcel may still hold them for its 50 ms: the snapshot would be read before they are
+ *   applied. Only a cookie delivered by the same subscription, in order after them, says they were handed over.
  */
 export class CookieSync {
   private readonly waiting = new Map<string, { roots: Set<string>; resolve(): void }>();
