@@ -234,6 +234,13 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
       for (let index = 0; index < chunk.keys.length; index++) yield [chunk.keys[index]!, chunk.values[index]!];
   }
 
+  /** Every key in order, as one array (no iterator step per key). */
+  keyList(): string[] {
+    const out: string[] = [];
+    for (const chunk of this.chunks) for (const key of chunk.keys) out.push(key);
+    return out;
+  }
+
   *keys(): IterableIterator<string> {
     for (const chunk of this.chunks) yield* chunk.keys;
   }

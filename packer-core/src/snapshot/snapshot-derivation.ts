@@ -270,7 +270,7 @@ export class Derivation {
       this.count(before, -1);
       this.count(view, 1);
     }
-    this.views = this.views.with(this.viewChanges);
+    this.views = this.viewsInIdOrder() ?? this.views.with(this.viewChanges);
     this.viewsByPath = this.viewsByPath.with(this.byPathChanges);
   }
 
@@ -315,6 +315,23 @@ export class Derivation {
       derived,
     });
     return { state, unhashed: this.unhashed, registeredTouched: this.registeredTouched };
+  }
+
+  /**
+   * From scratch, a view for every entry: chunked in the id order `entryById` already sorted, not sorted again
+   * (100k ids). Undefined otherwise (the general path then builds the map).
+   */
+  private viewsInIdOrder(): PersistentMap<AssetView> | undefined {
+    if (!this.registeredLower || this.views.size > 0 || this.viewChanges.size === 0) return undefined;
+    if (this.entryById.size !== this.viewChanges.size) return undefined;
+    const ids = this.entryById.keyList();
+    const views = new Array<AssetView>(ids.length);
+    for (let index = 0; index < ids.length; index++) {
+      const view = this.viewChanges.get(ids[index]!);
+      if (view === undefined) return undefined;
+      views[index] = view;
+    }
+    return PersistentMap.fromSortedColumns(ids, views);
   }
 
   /**
