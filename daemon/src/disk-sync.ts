@@ -61,6 +61,8 @@ export class DiskSync {
   private closed = false;
   private vcsHoldSince: number | undefined;
   private vcsHoldReported = false;
+  /** The version-control lock changes are being held for, from the first batch it held until they are settled. */
+  private heldBy: string | undefined;
 
   constructor(private readonly options: DiskSyncOptions) {
     this.health = { backend: options.backend.name, state: 'starting' };
@@ -68,7 +70,7 @@ export class DiskSync {
   }
 
   get watcherHealth(): WatcherHealth {
-    return { ...this.health };
+    return { ...this.health, ...(this.heldBy !== undefined ? { heldBy: this.heldBy } : {}) };
   }
 
   /** The workspace the watched changes are applied to, once it is open; changes seen before are applied now. */
@@ -174,8 +176,10 @@ export class DiskSync {
   }
 
   private async flush(): Promise<void> {
-    if (this.vcsBusy() && !this.vcsHoldTooLong()) {
+    const lock = this.vcsLock();
+    if (lock !== undefined && !this.vcsHoldTooLong()) {
       // A version-control operation is rewriting files: hold everything and settle once, when it is done.
+      this.heldBy = lock;
       this.vcsTimer ??= setTimeout(() => {
         this.vcsTimer = undefined;
         this.processing = this.processing.then(() => this.flush());
@@ -186,6 +190,12 @@ export class DiskSync {
     // Take the cookies now: one that arrives while this flush rescans may come with changes it does not cover,
     // so it is left for the next flush (its batch queued one).
     const seenCookies = this.cookies.takeDelivered();
+    // What a version-control operation changed settles in one full rescan, not a rescan of the paths reported: such
+    // bursts are where @parcel/watcher drops events (parcel-bundler/watcher#183: its debounce thread copies the event
+    // list and clears it under two separate locks, so an event added in between is lost), and a synced read whose
+    // cookie came later would answer without that change.
+    const settleHold = this.heldBy !== undefined;
+    this.heldBy = undefined;
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const before = watchedShape(workspace.config);
@@ -201,7 +211,11 @@ export class DiskSync {
       await workspace.reloadRegistry();
       this.options.onStateMaybeChanged('registry');
     }
-    if (this.pendingPaths.size > 0) {
+    if (settleHold) {
+      this.pendingPaths = new Set();
+      await workspace.refresh(undefined, 'vcs-settled');
+      this.options.onStateMaybeChanged('rescan');
+    } else if (this.pendingPaths.size > 0) {
       const paths = [...this.pendingPaths];
       this.pendingPaths = new Set();
       await workspace.refresh(paths, 'watcher');
@@ -210,13 +224,14 @@ export class DiskSync {
     this.cookies.settle(seenCookies);
   }
 
-  private vcsBusy(): boolean {
-    const busy = VCS_LOCKS.some((lock) => existsSync(path.join(this.options.root, lock)));
-    if (!busy) {
+  /** The version-control lock file present in the project (`.git/index.lock`), if any. */
+  private vcsLock(): string | undefined {
+    const lock = VCS_LOCKS.find((candidate) => existsSync(path.join(this.options.root, candidate)));
+    if (lock === undefined) {
       this.vcsHoldSince = undefined;
       this.vcsHoldReported = false;
     } else this.vcsHoldSince ??= Date.now();
-    return busy;
+    return lock;
   }
 
   /** A lock left behind by a crashed git must not freeze the packer: past the cap, changes go through. */

@@ -5,7 +5,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { DivergenceEntry, EventEnvelope } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
-import { seqOf, StreamRecorder, waitUntil } from './support/event-stream.js';
+import { seqOf, StreamRecorder } from './support/event-stream.js';
+import { waitUntil } from './support/wait-until.js';
 
 let daemon: DaemonProcess | undefined;
 let client: DaemonClient | undefined;
@@ -202,8 +203,11 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     // The daemon has taken the read once its cookie file is on disk.
     const cookie = () => readdirSync(path.join(root, 'assets')).some((name) => name.startsWith('.packer-cookie-'));
     await waitUntil(cookie, 'the synced read wrote its cookie');
-    // A read waiting on the lock cannot be proven by an event; give it a window several times the watcher's latency.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Health names the lock once the watcher's batch is held for it: from then on the read cannot be answered.
+    await waitUntil(
+      async () => (await client.call('daemon.health', {})).watcher.heldBy === '.git/index.lock',
+      'the daemon holds the changes for the git lock',
+    );
     expect(settled).toBe(false);
     const held = await client.call('snapshot.summary', {});
     expect(held.summary.missing).toBe(0);

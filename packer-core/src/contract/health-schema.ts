@@ -6,6 +6,11 @@ export const WatcherState = z.object({
   state: z.enum(['starting', 'ok', 'degraded', 'off']),
   reason: z.string().optional(),
   hint: z.string().optional(),
+  /**
+   * The version-control lock (`.git/index.lock`, `.hg/wlock`) outside changes are held back for: they, and synced
+   * reads, settle in one rescan once it is gone (or after 10 s). Absent when nothing is held.
+   */
+  heldBy: z.string().optional(),
 });
 
 /** A file under `.packer/` the daemon cannot write (a full disk, say): what it holds back and since when. */
