@@ -5,7 +5,7 @@ import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
 import type { EventEnvelope } from '@packer/core/contract';
 import { connectClient, EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
-import { waitUntil } from './support/event-stream.js';
+import { waitUntil } from './support/wait-until.js';
 
 /**
  * Builds interrupted by a cancel and by `kill -9` of the daemon: the previous packs stay byte for byte, and the

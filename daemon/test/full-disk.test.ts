@@ -24,7 +24,8 @@ import {
   stopDaemon,
   type DaemonProcess,
 } from './support/daemon-harness.js';
-import { killDaemonsFor, waitForExit, waitUntil } from './support/daemon-processes.js';
+import { killDaemonsFor, waitForExit } from './support/daemon-processes.js';
+import { waitUntil } from './support/wait-until.js';
 
 /**
  * Issue 9 item 8: a full disk never takes the daemon down or hangs it. Runs against a real 2 MiB tmpfs (tests run as

@@ -7,7 +7,8 @@ import { copyFixture } from '@packer/fixtures';
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract';
 import { type DaemonClient, ProjectClient } from '@packer/client';
 import { isDaemonAlive, projectFiles, startDaemon } from './support/daemon-harness.js';
-import { daemonPidsFor, killDaemonsFor, shutdownThrough, waitForExit, waitUntil } from './support/daemon-processes.js';
+import { daemonPidsFor, killDaemonsFor, shutdownThrough, waitForExit } from './support/daemon-processes.js';
+import { waitUntil } from './support/wait-until.js';
 
 const roots: string[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];

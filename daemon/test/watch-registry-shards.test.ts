@@ -7,7 +7,7 @@ import { newAssetId, serializeRegistry } from '@packer/core';
 import type { RegistryEntry } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
 import { connectClient, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
-import { waitUntil } from './support/event-stream.js';
+import { waitUntil } from './support/wait-until.js';
 
 let daemon: DaemonProcess | undefined;
 let client: DaemonClient | undefined;

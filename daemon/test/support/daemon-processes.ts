@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DaemonClient } from '@packer/client';
 import { isDaemonAlive } from './daemon-harness.js';
+import { waitUntil } from './wait-until.js';
 
 /**
  * Process-level checks for daemons the tests did not fork themselves (auto-started, detached): find them in
@@ -29,20 +30,6 @@ export function daemonPidsFor(root: string): number[] {
       pids.push(Number(entry));
   }
   return pids;
-}
-
-/** Polls a condition no event announces (a process gone, a file removed); `intervalMs` only paces the checks. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-  intervalMs = 10,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /** Resolves once the process is gone (or a zombie awaiting its reaper). */

@@ -93,17 +93,3 @@ export class StreamRecorder {
     return this.events.filter((event) => seqOf(event) > from && seqOf(event) <= to);
   }
 }
-
-/** Polls a condition that no event announces (a file appearing on disk); `intervalMs` only paces the checks. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-  intervalMs = 10,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
