@@ -115,6 +115,8 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     return list;
   };
   const entryChanges = new Map<string, RegistryEntry | undefined>();
+  // From scratch, entries in path order (the registry's file order) are grouped into claims in one pass.
+  const bulk = incremental ? undefined : claimsInPathOrder(added);
   for (const entry of removed) {
     entryChanges.set(entry.id, undefined);
     const list = claimList(entry.path);
@@ -126,7 +128,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   }
   for (const entry of added) {
     entryChanges.set(entry.id, entry);
-    claimList(entry.path).push(entry);
+    if (!bulk) claimList(entry.path).push(entry);
     // Keyed only when there is something to file or to replace: a first build skips 100k key strings.
     const findings = found.entryDiagnostics(entry, config);
     if (findings || incremental) book.set(SECTIONS.entry, missingKey(entry), findings);
@@ -138,7 +140,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     claimChanges.set(path, list.length > 0 ? frozenList(list) : undefined);
   }
-  build.claims = prior.claims.with(claimChanges);
+  build.claims = bulk ? PersistentMap.fromSortedColumns(bulk.paths, bulk.claims) : prior.claims.with(claimChanges);
 
   // 2. Each touched path, and the sidecars whose owner it is.
   if (sidecars && incremental)
@@ -148,17 +150,19 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
       build.observePath(path, files.get(path), build.claims.get(path), registryOk, sidecars, classify);
   } else {
     // From scratch: walk the observed files and the claimed paths together, both in path order, no lookups.
-    const claimed = [...build.claims.keys()];
+    const claimed = bulk?.paths ?? [...build.claims.keys()];
+    const claimsAt = (index: number): readonly RegistryEntry[] | undefined =>
+      bulk ? bulk.claims[index] : claimChanges.get(claimed[index]!);
     let next = 0;
     for (const [path, stat] of files) {
       for (; next < claimed.length && claimed[next]! < path; next++) {
-        build.observePath(claimed[next]!, undefined, claimChanges.get(claimed[next]!), registryOk, sidecars, classify);
+        build.observePath(claimed[next]!, undefined, claimsAt(next), registryOk, sidecars, classify);
       }
-      const claims = next < claimed.length && claimed[next] === path ? claimChanges.get(claimed[next++]!) : undefined;
+      const claims = next < claimed.length && claimed[next] === path ? claimsAt(next++) : undefined;
       build.observePath(path, stat, claims, registryOk, sidecars, classify);
     }
     for (; next < claimed.length; next++)
-      build.observePath(claimed[next]!, undefined, claimChanges.get(claimed[next]!), registryOk, sidecars, classify);
+      build.observePath(claimed[next]!, undefined, claimsAt(next), registryOk, sidecars, classify);
   }
   build.settlePathIndexes();
 
@@ -185,6 +189,30 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const committed = book.commit();
   build.settleViews(committed, book.dirtyAssets);
   return build.finish(committed, entries, registryOk);
+}
+
+/**
+ * The claims of entries given in path order (JavaScript string order, as the persistent maps keep keys): each path's
+ * entries, sorted by id, as parallel arrays. Undefined when the entries are not in that order (a format 1 file keeps
+ * its own order; code point order differs for surrogates): the caller then groups them through a map.
+ */
+function claimsInPathOrder(
+  entries: readonly RegistryEntry[],
+): { paths: string[]; claims: (readonly RegistryEntry[])[] } | undefined {
+  const paths: string[] = [];
+  const claims: (readonly RegistryEntry[])[] = [];
+  for (let at = 0; at < entries.length;) {
+    const path = entries[at]!.path;
+    if (paths.length > 0 && !(paths[paths.length - 1]! < path)) return undefined;
+    let end = at + 1;
+    while (end < entries.length && entries[end]!.path === path) end++;
+    const list = entries.slice(at, end);
+    if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    paths.push(path);
+    claims.push(Object.freeze(list));
+    at = end;
+  }
+  return { paths, claims };
 }
 
 /** Whether a change of `changes` paths and entries among `size` is worth deriving from scratch instead. */
