@@ -8,7 +8,12 @@ import { SourceMismatch, stagePack, type PackSource, type StagedPack } from './p
 import type { PackedOutput } from './previous-pack.js';
 import type { StageWorkers } from './stage-worker.js';
 import { layoutEntryOf, type PlannedEntry, type PlannedPack } from '../processing/plan-build.js';
-import { changedDuringBuild, ProcessorFailure, throwIfCancelled } from '../processing/processors/processor.js';
+import {
+  changedDuringBuild,
+  ProcessorFailure,
+  throwIfCancelled,
+  type InputChange,
+} from '../processing/processors/processor.js';
 
 export interface StageInput {
   pack: PlannedPack;
@@ -95,7 +100,7 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
         // The previous version's bytes are not what its manifest says (the disk changed under an unchanged stat).
         packed = undefined;
         jobs = await input.jobsForAll(pack.entries);
-      } else if (!error.source.fromCache) jobs!.fail(key, changedDuringBuild(), input.tracker);
+      } else if (!error.source.fromCache) jobs!.fail(key, changedDuringBuild(inputChange(error)), input.tracker);
       else if (repaired.has(key))
         jobs!.fail(
           key,
@@ -186,4 +191,9 @@ function manifestBaseOf(input: StageInput): Parameters<typeof stagePack>[2] {
     project: input.project,
     revision: input.revision,
   };
+}
+
+/** A pass-through input that failed its check while being copied: gone, or other bytes (the worker says which). */
+function inputChange(mismatch: SourceMismatch): InputChange {
+  return /^unreadable \((ENOENT|ENOTDIR)\)$/.test(mismatch.actual) ? 'deleted' : 'changed';
 }

@@ -345,19 +345,7 @@ export class BuildJobs {
   get failures(): Diagnostic[] {
     const out: Diagnostic[] = [];
     for (const [key, failure] of this.failed) {
-      for (const entry of this.byKey.get(key) ?? []) {
-        const where = failure.position ? ` (line ${failure.position.line}, column ${failure.position.column})` : '';
-        out.push(
-          diagnostic(
-            failure.code,
-            `${entry.path}: ${failure.message}`,
-            { assetId: entry.assetId, path: entry.path },
-            failure.code === 'CHANGED_DURING_BUILD'
-              ? 'Build again.'
-              : `Fix the file${where} or its settings, then build again.`,
-          ),
-        );
-      }
+      for (const entry of this.byKey.get(key) ?? []) out.push(failureDiagnostic(entry, failure));
     }
     return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
   }
@@ -378,6 +366,30 @@ export class BuildJobs {
       return false;
     }
   }
+}
+
+/**
+ * The diagnostic of one failed asset. A CHANGED_DURING_BUILD one is a single sentence naming the path, what
+ * happened to it and what to do; a deleted file also gets a hint, since building again then reports it missing.
+ */
+function failureDiagnostic(entry: PlannedEntry, failure: ProcessorFailure): Diagnostic {
+  const subject = { assetId: entry.assetId, path: entry.path };
+  if (failure.code === 'CHANGED_DURING_BUILD')
+    return diagnostic(
+      'CHANGED_DURING_BUILD',
+      `${entry.path} ${failure.message}; build again.`,
+      subject,
+      failure.change === 'deleted'
+        ? 'If it was deleted on purpose, run `packer reconcile` to drop the asset; otherwise restore the file.'
+        : undefined,
+    );
+  const where = failure.position ? ` (line ${failure.position.line}, column ${failure.position.column})` : '';
+  return diagnostic(
+    'PROCESSOR_FAILED',
+    `${entry.path}: ${failure.message}`,
+    subject,
+    `Fix the file${where} or its settings, then build again.`,
+  );
 }
 
 /**

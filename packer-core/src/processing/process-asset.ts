@@ -51,7 +51,8 @@ export async function processAsset(
     if (error instanceof ProcessorFailure || error instanceof PackerError) throw error;
     if (signal.aborted) throw cancelledError(signal);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw changedDuringBuild();
+    // The snapshot saw the file (or a folder above it): it went away since.
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw changedDuringBuild('deleted');
     throw new ProcessorFailure(`cannot process the file: ${code ?? (error as Error).message}`);
   }
   switch (output.type) {

@@ -173,12 +173,52 @@ describe('runBuild on the sample game', () => {
     rmSync(packFilesOf(ws.root, ws.config, 'audio').pack);
     const error = (await runBuild(ws, { packs: ['audio', 'core'] }).catch((caught: unknown) => caught)) as PackerError;
     expect(error.data.blockers).toEqual([
-      expect.objectContaining({ code: 'CHANGED_DURING_BUILD', path: 'assets/audio/sfx/coin.wav' }),
+      {
+        code: 'CHANGED_DURING_BUILD',
+        severity: 'blocker',
+        message: 'assets/audio/sfx/coin.wav changed while the build was running; build again.',
+        assetId: expect.any(String),
+        path: 'assets/audio/sfx/coin.wav',
+      },
     ]);
     expect(packBytes(ws.root, 'audio')).toBeUndefined();
     expect(packBytes(ws.root, 'core')!.equals(before)).toBe(true);
     await ws.refresh();
     await expect(runBuild(ws, { packs: ['audio'] })).resolves.toMatchObject({ counts: { processed: 1, cached: 5 } });
+  });
+
+  // QA #12: a deleted input was reported as "changed ...; build again" with the hint "Build again." after it.
+  it.each([
+    // Processed now: the json processor finds no file.
+    { path: 'assets/data/levels/level2.json', pack: 'core', buildFirst: false },
+    // A cache hit whose output is the input file: the pack writer finds no file to copy.
+    { path: 'assets/audio/sfx/coin.wav', pack: 'audio', buildFirst: true },
+  ])('says $path was deleted while the build was running, once, and what to do', async (item) => {
+    const ws = await openFixture();
+    if (item.buildFirst) {
+      await runBuild(ws);
+      rmSync(packFilesOf(ws.root, ws.config, item.pack).pack);
+    }
+    // No rescan: the pinned snapshot still has the file.
+    rmSync(path.join(ws.root, item.path));
+    const error = (await runBuild(ws, { packs: [item.pack] }).catch((caught: unknown) => caught)) as PackerError;
+    expect(error.code).toBe('BLOCKED');
+    const blockers = error.data.blockers as { code: string; message: string; hint?: string }[];
+    expect(blockers).toEqual([
+      {
+        code: 'CHANGED_DURING_BUILD',
+        severity: 'blocker',
+        message: `${item.path} was deleted while the build was running; build again.`,
+        assetId: expect.any(String),
+        path: item.path,
+        hint: 'If it was deleted on purpose, run `packer reconcile` to drop the asset; otherwise restore the file.',
+      },
+    ]);
+    expect(error.message).toContain(`First: ${item.path} was deleted while the build was running; build again.`);
+    // What the hint promises: the next build (after the watcher's rescan) blocks on the missing file.
+    await ws.refresh();
+    const next = (await runBuild(ws, { packs: [item.pack] }).catch((caught: unknown) => caught)) as PackerError;
+    expect((next.data.blockers as { code: string }[]).map((blocker) => blocker.code)).toContain('MISSING_FILE');
   });
 
   it('keeps earlier packs and reports the asset when a processor fails', async () => {

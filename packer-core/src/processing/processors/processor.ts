@@ -29,16 +29,27 @@ export class ProcessorFailure extends Error {
     message: string,
     readonly code: 'PROCESSOR_FAILED' | 'CHANGED_DURING_BUILD' = 'PROCESSOR_FAILED',
     readonly position?: { line: number; column: number },
+    /** For CHANGED_DURING_BUILD: whether the input was deleted or its bytes changed. */
+    readonly change?: InputChange,
   ) {
     super(message);
     this.name = 'ProcessorFailure';
   }
 }
 
-export function changedDuringBuild(): ProcessorFailure {
+/** What happened to an asset's input after the build pinned its snapshot. */
+export type InputChange = 'changed' | 'deleted';
+
+/**
+ * The input is not what the pinned snapshot saw: the asset fails (its packs keep their old version) and the
+ * diagnostic says which of the two happened, since a deleted file needs more than another build.
+ */
+export function changedDuringBuild(change: InputChange = 'changed'): ProcessorFailure {
   return new ProcessorFailure(
-    'the file changed after the build pinned its snapshot; build again',
+    change === 'deleted' ? 'was deleted while the build was running' : 'changed while the build was running',
     'CHANGED_DURING_BUILD',
+    undefined,
+    change,
   );
 }
 
