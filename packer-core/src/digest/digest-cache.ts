@@ -68,9 +68,12 @@ export class DigestCache {
     files: ReadonlyMap<string, FileStat> | Iterable<[string, FileStat]>,
   ): Promise<number> {
     const todo: { relative: string; stat: FileStat; absolute: string; size: number }[] = [];
+    // Keys are normalised project-relative paths: one concatenation names the file. path.join normalised each one
+    // again into a tree of ~20 V8 cons strings: ~600 bytes a path, 60 MB held through the hashing of a 100k add.
+    const prefix = projectRoot.endsWith(path.sep) ? projectRoot : `${projectRoot}${path.sep}`;
     for (const [relative, stat] of files) {
       if (this.get(relative, stat) === undefined)
-        todo.push({ relative, stat, absolute: path.join(projectRoot, relative), size: stat.size });
+        todo.push({ relative, stat, absolute: prefix + relative, size: stat.size });
     }
     if (todo.length === 0) return 0;
     const digests = await hashFiles(todo);
