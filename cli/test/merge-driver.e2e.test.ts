@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test, type ExpectStatic } from 'vitest';
 import type { Diagnostic, RegistryEntry } from '@packer/core/contract';
@@ -14,6 +14,7 @@ import { emptyFolder } from './support/temp-project.js';
 // runs in-process (--no-daemon): no daemon outlives a test, and git may change the tree under it freely.
 
 const REGISTRY = 'packer.registry.json';
+const SHARDS = 'packer.registry';
 const TIMEOUT = 120_000;
 
 function merge(cwd: string, branch: string): { status: number | null; output: string } {
@@ -42,9 +43,14 @@ async function run(expect: ExpectStatic, cwd: string, ...args: string[]): Promis
 async function repository(
   expect: ExpectStatic,
   onFinished: (fn: () => Promise<void>) => void,
+  options: { shards?: number } = {},
 ): Promise<{ repo: string; game: string }> {
   const repo = await emptyFolder(onFinished);
   const game = await copyFixture('sample-game', path.join(repo, 'game'));
+  if (options.shards) {
+    const config = JSON.parse(readFileSync(path.join(game, 'packer.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(path.join(game, 'packer.json'), JSON.stringify({ ...config, registry: { shards: options.shards } }));
+  }
   git(repo, 'init', '-q', '-b', 'main');
   writeFileSync(path.join(repo, '.gitignore'), '.packer/\nbuild/\n');
   // The first write migrates the fixture's format 1 registry; branches start from format 2.
@@ -60,6 +66,16 @@ const entries = (game: string): RegistryEntry[] =>
   (JSON.parse(readFileSync(path.join(game, REGISTRY), 'utf8')) as { assets: RegistryEntry[] }).assets;
 const byPath = (game: string, assetPath: string): RegistryEntry | undefined =>
   entries(game).find((entry) => entry.path === assetPath);
+
+/** Every line of a sharded registry, with the shard file holding it (files without conflict markers only). */
+const shardLines = (game: string): { file: string; entry: RegistryEntry }[] =>
+  readdirSync(path.join(game, SHARDS))
+    .filter((name) => name.endsWith('.json'))
+    .flatMap((name) => {
+      const text = readFileSync(path.join(game, SHARDS, name), 'utf8');
+      if (/^<{7}/m.test(text)) return [];
+      return (JSON.parse(text) as { assets: RegistryEntry[] }).assets.map((entry) => ({ file: name, entry }));
+    });
 
 async function check(game: string): Promise<{ code: number | null; diagnostics: Diagnostic[] }> {
   const result = await packer(game, ['check', '--json', '--no-daemon']);
@@ -257,4 +273,90 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     expect(after.diagnostics.filter((item) => item.code === 'DUPLICATE_PATH')).toEqual([]);
     expect(byPath(game, 'assets/backgrounds/star.png')?.id).toBe(first);
   });
+
+  // One branch moves an asset to another folder (its line leaves its shard for another), the other tags it in place.
+  // Git merges each shard on its own: the old shard sees "removed" against "changed". Before, the driver kept the
+  // changed line there and the merge committed a registry holding the id twice, which the packer then refused.
+  test.for([{ mover: 'theirs' }, { mover: 'ours' }])(
+    'sharded registry, a move against a tag ($mover moved): the merge stops on that shard, the fix it prints carries the tag',
+    async ({ mover }, { expect, onTestFinished }) => {
+      const { repo, game } = await repository(expect, onTestFinished, { shards: 16 });
+      const items = shardLines(game).find((line) => line.entry.path === 'assets/data/items.json')!;
+      const id = items.entry.id;
+      const move = async (): Promise<void> => {
+        mkdirSync(path.join(game, 'assets/text/more'));
+        await run(expect, game, 'mv', 'assets/data/items.json', 'assets/text/more/items.json', '--yes');
+      };
+      const tag = (): Promise<string> => run(expect, game, 'set', 'assets/data/items.json', '--tag', 'shop', '--yes');
+      git(repo, 'checkout', '-q', '-b', 'side');
+      await (mover === 'theirs' ? move() : tag());
+      commitAll(repo, 'side');
+      git(repo, 'checkout', '-q', 'main');
+      await (mover === 'theirs' ? tag() : move());
+      commitAll(repo, 'main');
+
+      const result = merge(repo, 'side');
+      expect(result.status, result.output).not.toBe(0);
+      const shard = `${SHARDS}/${items.file}`;
+      expect(result.output).toContain(`CONFLICT (content): Merge conflict in game/${shard}`);
+      const [remover, changer] = mover === 'theirs' ? ['theirs', 'ours'] : ['ours', 'theirs'];
+      expect(result.output).toContain(
+        `Asset ${id} (assets/data/items.json) was removed here by ${remover} and changed by ${changer} (tag shop added)`,
+      );
+      const fix = `packer set ${id} --tag shop --yes`;
+      expect(result.output).toContain(
+        `If ${remover} moved it, keep the empty side, then after the merge run \`${fix}\``,
+      );
+      // The block: the changed line on one side, nothing on the other.
+      const lines = readFileSync(path.join(game, shard), 'utf8').split('\n');
+      const start = lines.indexOf('<<<<<<< ours');
+      const block = lines.slice(start, lines.indexOf('>>>>>>> theirs') + 1);
+      const changedLine = expect.stringContaining(`"id":"${id}","path":"assets/data/items.json"`);
+      expect(block).toEqual(
+        mover === 'theirs'
+          ? ['<<<<<<< ours', changedLine, '=======', '>>>>>>> theirs']
+          : ['<<<<<<< ours', '=======', changedLine, '>>>>>>> theirs'],
+      );
+      const resolve = (keep: 'line' | 'empty'): void =>
+        writeFileSync(
+          path.join(game, shard),
+          [
+            ...lines.slice(0, start),
+            ...(keep === 'line' ? block.filter((line) => !/^(<{7}|={7}|>{7})/.test(line)) : []),
+            ...lines.slice(start + block.length),
+          ].join('\n'),
+        );
+
+      // Keeping the line anyway: the packer refuses the id on two lines, naming both paths and the same fix.
+      resolve('line');
+      const twice = await check(game);
+      expect(twice.code).toBe(1);
+      expect(twice.diagnostics).toContainEqual(
+        expect.objectContaining({
+          code: 'INVALID_REGISTRY',
+          message: expect.stringMatching(
+            new RegExp(
+              `^Asset id ${id} appears in two registry files: .*\\(assets/(data|text/more)/items\\.json\\) and`,
+            ),
+          ),
+          hint: expect.stringContaining(`(assets/text/more/items.json is on disk, assets/data/items.json is not)`),
+        }),
+      );
+      expect(twice.diagnostics[0]!.hint).toContain(`run \`${fix}\``);
+
+      // As the driver said: keep the empty side, commit, then carry the tag.
+      resolve('empty');
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-q', '--no-edit');
+      await run(expect, game, ...fix.split(' ').slice(1));
+      const after = await check(game);
+      expect(after.diagnostics.filter((item) => item.severity === 'blocker')).toEqual([]);
+      expect(shardLines(game).filter((line) => line.entry.id === id)).toEqual([
+        {
+          file: expect.any(String),
+          entry: expect.objectContaining({ path: 'assets/text/more/items.json', tags: ['shop'] }),
+        },
+      ]);
+    },
+  );
 });

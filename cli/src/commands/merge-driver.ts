@@ -55,9 +55,12 @@ export default class MergeDriver extends Command {
     }
     if (!result.clean) {
       say(`packer merge-driver: ${result.conflicts.length} conflicting asset(s) in ${file}; everything else merged:`);
-      for (const conflict of result.conflicts) say(`  ${conflict.message}`);
+      for (const conflict of result.conflicts) {
+        say(`  ${conflict.message}`);
+        if (conflict.hint) say(`    ${conflict.hint}`);
+      }
       say(
-        "  Fix: in each <<<<<<< … >>>>>>> block keep one line (both carry the asset's id), delete the marker lines, then run `packer check`.",
+        '  Fix: in each <<<<<<< … >>>>>>> block keep one side (a line, or nothing where a side removed the asset), delete the marker lines, then run `packer check`.',
       );
       this.exit(1);
     }

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
 import { writeFileAtomic } from '../fs/atomic-write.js';
 import { REGISTRY_FILE, REGISTRY_FOLDER } from './registry-shards.js';
+import { shellQuote } from './shell-quote.js';
+
+export { shellQuote };
 
 /** The merge driver's name in `.gitattributes` and in git's config (`merge.<name>.driver`). */
 export const MERGE_DRIVER_NAME = 'packer-registry';
@@ -22,11 +25,6 @@ export interface MergeDriverInstall {
   attributes: 'added' | 'present';
   /** The command git now runs (`merge.packer-registry.driver`, in the repository's own config). */
   driver: string;
-}
-
-/** Quotes one word for the POSIX shell git runs a merge driver with. */
-export function shellQuote(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function git(cwd: string, args: string[]): string {

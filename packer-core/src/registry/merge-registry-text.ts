@@ -4,6 +4,7 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import { CONFLICT_MARKERS } from './conflict-markers.js';
 import { entryBody, parseRegistry, readRegistry, serializeRegistry } from './registry-codec.js';
 import { compareEntries, REGISTRY_FOOTER, REGISTRY_HEADER } from './registry-layout.js';
+import { REGISTRY_FOLDER } from './registry-shards.js';
 import {
   mergeRegistry,
   type MergeSideNames,
@@ -75,6 +76,7 @@ export function mergeRegistryTexts(
     sides.ours as RegistryEntry[],
     sides.theirs as RegistryEntry[],
     names,
+    { removalMayBeMove: isShardPath(options.file) },
   );
   const { conflicts, diagnostics, warnings } = merge;
   if (conflicts.length === 0) {
@@ -85,7 +87,7 @@ export function mergeRegistryTexts(
   }
   for (const side of ['ours', 'theirs'] as const) {
     parseRegistry(
-      serializeRegistry([...merge.entries, ...conflicts.map((conflict) => conflict[side])]),
+      serializeRegistry([...merge.entries, ...conflicts.flatMap((conflict) => conflict[side] ?? [])]),
       options.file,
       options.projectRoot,
     );
@@ -102,7 +104,7 @@ function conflictedText(
   type Item = { key: RegistryEntry; conflict?: RegistryMergeConflict };
   const items: Item[] = [
     ...entries.map((key) => ({ key })),
-    ...conflicts.map((conflict) => ({ key: conflict.ours, conflict })),
+    ...conflicts.map((conflict) => ({ key: (conflict.ours ?? conflict.theirs)!, conflict })),
   ];
   items.sort((a, b) => compareEntries(a.key, b.key));
   const lines = [REGISTRY_HEADER];
@@ -114,16 +116,26 @@ function conflictedText(
       lines.push(separator + entryBody(item.key));
       return;
     }
+    // A side that removed the asset from this file is an empty side: keeping it keeps the removal.
+    const side = (entry: RegistryEntry | undefined): string[] => (entry ? [separator + entryBody(entry)] : []);
     lines.push(
       `${CONFLICT_MARKERS.ours} ${names.ours}`,
-      separator + entryBody(item.conflict.ours),
+      ...side(item.conflict.ours),
       CONFLICT_MARKERS.separator,
-      separator + entryBody(item.conflict.theirs),
+      ...side(item.conflict.theirs),
       `${CONFLICT_MARKERS.theirs} ${names.theirs}`,
     );
   });
   lines.push(REGISTRY_FOOTER);
   return lines.join('\n') + '\n';
+}
+
+/** True for git's `%P` of a shard of a sharded registry (`…/packer.registry/<hex>.json`), at any depth. */
+function isShardPath(file: string): boolean {
+  const parts = file.replace(/\\/g, '/').split('/');
+  return (
+    parts.length >= 2 && parts[parts.length - 2] === REGISTRY_FOLDER && /^[0-9a-f]{1,3}\.json$/.test(parts.at(-1)!)
+  );
 }
 
 /** When a side cannot be read by id: the whole of both texts in one marker block, as git's own merge would leave

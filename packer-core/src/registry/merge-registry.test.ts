@@ -89,6 +89,36 @@ describe('mergeRegistry: three-way by asset id', () => {
     ]);
   });
 
+  // A shard of a sharded registry is merged on its own: the other side's removal may be a move into another shard.
+  it('in a shard file, a removal against a change is a conflict with the removing side empty, its fix the change as commands', () => {
+    const changed = { ...base[1]!, settings: { quality: 60, 'max size': 'a b' }, tags: ['shop'] };
+    const theirsRemoved = mergeRegistry(base, [base[0]!, changed, base[2]!], [base[0]!, base[2]!], undefined, {
+      removalMayBeMove: true,
+    });
+    expect(theirsRemoved.entries.map((entry) => entry.id)).toEqual([id(1), id(3)]);
+    expect(theirsRemoved.warnings).toEqual([]);
+    expect(theirsRemoved.conflicts).toEqual([
+      {
+        id: id(2),
+        fields: ['settings.max size', 'settings.quality', 'tags'],
+        ours: changed,
+        removedBy: 'theirs',
+        message: `Asset ${id(2)} (assets/b.png) was removed here by theirs and changed by ours (max size=a b, quality=60, tag shop added): in a sharded registry the removal may be a move to another folder's shard file, where the asset has its other line.`,
+        hint: `If theirs moved it, keep the empty side, then after the merge run \`packer set ${id(2)} 'max size=a b' quality=60 --tag shop --yes\` so the change is not lost; if theirs removed it, keep the empty side; to keep it here, keep the line.`,
+      },
+    ]);
+    const oursRemoved = mergeRegistry(base, [base[0]!, base[2]!], [base[0]!, changed, base[2]!], undefined, {
+      removalMayBeMove: true,
+    });
+    expect(oursRemoved.conflicts).toEqual([expect.objectContaining({ id: id(2), theirs: changed, removedBy: 'ours' })]);
+    expect(oursRemoved.conflicts[0]).not.toHaveProperty('ours');
+    // Unchanged on the other side: the removal (or move) simply wins, as in a single file.
+    expect(mergeRegistry(base, [base[0]!, base[2]!], base, undefined, { removalMayBeMove: true })).toMatchObject({
+      entries: [base[0], base[2]],
+      conflicts: [],
+    });
+  });
+
   it('the same asset moved to two places is a conflict; every other change still merges', () => {
     const merge = mergeRegistry(
       base,
@@ -197,6 +227,37 @@ describe('mergeRegistryTexts: what the driver leaves in the work tree', () => {
     // Resolving by keeping one side gives a registry the reader accepts.
     const keepTheirs = result.text.replace(/^<<<<<<< ours\n.*\n=======\n(.*)\n>>>>>>> theirs\n/m, '$1\n');
     expect(parseRegistry(keepTheirs, FILE, ROOT).find((entry) => entry.id === id(2))?.path).toBe('assets/theirs.png');
+  });
+
+  it("in a shard file (git's %P under packer.registry/), a removal against a change leaves an empty side; either side reads back", () => {
+    const changed = { ...base[1]!, tags: ['shop'] };
+    const result = mergeRegistryTexts(
+      serializeRegistry(base),
+      serializeRegistry([base[0]!, base[2]!]),
+      serializeRegistry([base[0]!, changed, base[2]!]),
+      { file: 'game/packer.registry/f.json', projectRoot: ROOT },
+    );
+    expect(result.clean).toBe(false);
+    expect(result.text.split('\n')).toEqual([
+      '{"version":2,"assets":[',
+      ` ${JSON.stringify(base[0])}`,
+      '<<<<<<< ours',
+      '=======',
+      `,${JSON.stringify(changed)}`,
+      '>>>>>>> theirs',
+      `,${JSON.stringify(base[2])}`,
+      ']}',
+      '',
+    ]);
+    const keepOurs = result.text.replace(/^<<<<<<< ours\n=======\n.*\n>>>>>>> theirs\n/m, '');
+    expect(parseRegistry(keepOurs, FILE, ROOT).map((entry) => entry.id)).toEqual([id(1), id(3)]);
+    const keepTheirs = result.text.replace(/^<<<<<<< ours\n=======\n(.*)\n>>>>>>> theirs\n/m, '$1\n');
+    expect(parseRegistry(keepTheirs, FILE, ROOT).find((entry) => entry.id === id(2))?.tags).toEqual(['shop']);
+    // The single-file registry keeps the change, with a warning, as before: a move there never removes a line.
+    expect(texts(base, [base[0]!, base[2]!], [base[0]!, changed, base[2]!])).toMatchObject({
+      clean: true,
+      warnings: [expect.objectContaining({ assetId: id(2) })],
+    });
   });
 
   it("a conflict on the first entry keeps the first line's separator on both sides", () => {

@@ -3,18 +3,32 @@ import type { RegistryEntry, SettingValue } from '../contract/registry-schema.js
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { canonicalEntry, entryBody } from './registry-codec.js';
 import { compareEntries } from './registry-layout.js';
+import { shellQuote } from './shell-quote.js';
 
 /** One asset both sides changed in ways that cannot both hold: the user picks. */
 export interface RegistryMergeConflict {
   id: string;
-  /** What both sides set differently: `path`, `kind`, `settings.<key>`. */
+  /**
+   * What both sides set differently: `path`, `kind`, `settings.<key>`; for a removal met by a change, what the
+   * changing side changed (`tags` too).
+   */
   fields: string[];
-  /** The asset as merged, with our side's values for the conflicting fields (every other change of both sides kept). */
-  ours: RegistryEntry;
-  /** Likewise with their side's values. */
-  theirs: RegistryEntry;
+  /**
+   * The asset as merged, with our side's values for the conflicting fields (every other change of both sides kept).
+   * Absent when our side removed it from this file (see `removedBy`).
+   */
+  ours?: RegistryEntry;
+  /** Likewise with their side's values; absent when their side removed it from this file. */
+  theirs?: RegistryEntry;
+  /**
+   * Set when one side removed the asset from this registry file and the other changed it, in a shard file
+   * (`MergeOptions.removalMayBeMove`): the removal may be a move to another shard, so neither is taken.
+   */
+  removedBy?: 'ours' | 'theirs';
   /** One sentence for people. */
   message: string;
+  /** How to resolve it, when more than keeping one side of the block needs saying. */
+  hint?: string;
 }
 
 /** Something the merge decided that a person should know about. */
@@ -40,7 +54,22 @@ export interface MergeSideNames {
   theirs: string;
 }
 
+export interface MergeOptions {
+  /**
+   * True for a shard of a sharded registry (`packer.registry/<hex>.json`). Git merges each shard on its own, so an
+   * asset moved to another folder by one side is, in its old shard, a removal: met by the other side's change, it is a
+   * conflict there instead of a kept asset, which would give the id a second line (the moved one, in another shard).
+   */
+  removalMayBeMove?: boolean;
+}
+
 type Pick<T> = { value: T } | { conflict: true };
+
+/** A conflict of two changes: both sides hold the asset. */
+type FieldConflict = Omit<RegistryMergeConflict, 'message' | 'ours' | 'theirs'> & {
+  ours: RegistryEntry;
+  theirs: RegistryEntry;
+};
 
 /** Three-way choice of one value: a one-sided change wins; two different changes conflict. `base` undefined =
  * absent. */
@@ -64,7 +93,7 @@ function mergeEntry(
   base: RegistryEntry | undefined,
   ours: RegistryEntry,
   theirs: RegistryEntry,
-): { merged: RegistryEntry } | { conflict: Omit<RegistryMergeConflict, 'message'> } {
+): { merged: RegistryEntry } | { conflict: FieldConflict } {
   const known = base !== undefined;
   const fields: string[] = [];
   const path = pick(base?.path, ours.path, theirs.path, known);
@@ -111,7 +140,7 @@ function mergeEntry(
   return { conflict: { id: ours.id, fields, ours: build(ours, oursSettings), theirs: build(theirs, theirsSettings) } };
 }
 
-function conflictMessage(conflict: Omit<RegistryMergeConflict, 'message'>, names: MergeSideNames): string {
+function conflictMessage(conflict: FieldConflict, names: MergeSideNames): string {
   if (conflict.fields.includes('path') && conflict.ours.path !== conflict.theirs.path) {
     return `Asset ${conflict.id} was moved to two places: ${conflict.ours.path} (${names.ours}) and ${conflict.theirs.path} (${names.theirs}).`;
   }
@@ -135,6 +164,7 @@ export function mergeRegistry(
   ours: readonly RegistryEntry[],
   theirs: readonly RegistryEntry[],
   names: MergeSideNames = { ours: 'ours', theirs: 'theirs' },
+  options: MergeOptions = {},
 ): RegistryMerge {
   const baseById = new Map(base.map((entry) => [entry.id, entry]));
   const oursById = new Map(ours.map((entry) => [entry.id, entry]));
@@ -168,6 +198,12 @@ export function mergeRegistry(
       entries.push(canonicalEntry(kept)); // added on one side
     } else if (!same(o, kept)) {
       const [changer, remover] = a ? [names.ours, names.theirs] : [names.theirs, names.ours];
+      if (options.removalMayBeMove) {
+        const conflict = removalMetChange(o, canonicalEntry(kept), a ? 'theirs' : 'ours', { changer, remover });
+        // No field differs (the same entry written differently): an unchanged asset, whose removal wins.
+        if (conflict) conflicts.push(conflict);
+        continue;
+      }
       entries.push(canonicalEntry(kept));
       warnings.push({
         assetId: id,
@@ -179,6 +215,77 @@ export function mergeRegistry(
   }
   entries.sort(compareEntries);
   return { entries, conflicts, diagnostics: duplicatePaths(entries, names), warnings };
+}
+
+/**
+ * The conflict of an asset one side removed from a shard file and the other changed. The fix names the changing
+ * side's edits as the commands that make them again, so taking the removal (a move's usual answer) loses nothing.
+ */
+function removalMetChange(
+  base: RegistryEntry,
+  changed: RegistryEntry,
+  removedBy: 'ours' | 'theirs',
+  names: { changer: string; remover: string },
+): RegistryMergeConflict | undefined {
+  const { fields, changes, commands } = describeChange(base, changed);
+  if (fields.length === 0) return undefined;
+  return {
+    id: base.id,
+    fields,
+    ...(removedBy === 'ours' ? { theirs: changed } : { ours: changed }),
+    removedBy,
+    message:
+      `Asset ${base.id} (${base.path}) was removed here by ${names.remover} and changed by ${names.changer} ` +
+      `(${changes.join(', ')}): in a sharded registry the removal may be a move to another folder's shard file, ` +
+      `where the asset has its other line.`,
+    hint:
+      `If ${names.remover} moved it, keep the empty side, then after the merge run ` +
+      `${commands.map((command) => `\`${command}\``).join(' and ')} so the change is not lost; if ${names.remover} ` +
+      `removed it, keep the empty side; to keep it here, keep the line.`,
+  };
+}
+
+/** What changed from `base` to `changed`: field names, words for people, and `packer` commands that redo it. */
+export function describeChange(
+  base: RegistryEntry,
+  changed: RegistryEntry,
+): { fields: string[]; changes: string[]; commands: string[] } {
+  const fields: string[] = [];
+  const changes: string[] = [];
+  const set: string[] = [];
+  const commands: string[] = [];
+  if (changed.path !== base.path) {
+    fields.push('path');
+    changes.push(`moved to ${changed.path}`);
+    commands.push(`packer mv ${base.id} ${shellQuote(changed.path)}`);
+  }
+  if (changed.kind !== base.kind) {
+    fields.push('kind');
+    changes.push(`kind ${changed.kind}`);
+    set.push('--kind', shellQuote(changed.kind));
+  }
+  const own = (record: Record<string, SettingValue>, key: string): SettingValue | undefined =>
+    Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+  for (const key of [...new Set([...Object.keys(base.settings), ...Object.keys(changed.settings)])].sort()) {
+    const value = own(changed.settings, key);
+    if (value === own(base.settings, key)) continue;
+    fields.push(`settings.${key}`);
+    changes.push(value === undefined ? `setting ${key} removed` : `${key}=${String(value)}`);
+    set.push(shellQuote(`${key}=${value === undefined ? '' : String(value)}`));
+  }
+  const added = changed.tags.filter((tag) => !base.tags.includes(tag));
+  const removed = base.tags.filter((tag) => !changed.tags.includes(tag));
+  if (added.length || removed.length) fields.push('tags');
+  for (const tag of added) {
+    changes.push(`tag ${tag} added`);
+    set.push('--tag', shellQuote(tag));
+  }
+  for (const tag of removed) {
+    changes.push(`tag ${tag} removed`);
+    set.push('--untag', shellQuote(tag));
+  }
+  if (set.length) commands.push(`packer set ${base.id} ${set.join(' ')} --yes`);
+  return { fields, changes, commands };
 }
 
 /** Field-by-field equality, without serialising; false may still be equal up to tag order (callers fall back). */

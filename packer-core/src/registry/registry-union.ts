@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '../contract/errors.js';
 import type { RegistryEntry, RegistryVersion } from '../contract/registry-schema.js';
 import type { RegistryLoad } from './registry-file-store.js';
+import { describeChange } from './merge-registry.js';
 import { compareEntries } from './registry-layout.js';
 import { REGISTRY_FILE, shardFileOf, type ShardCount } from './registry-shards.js';
 
@@ -56,16 +58,8 @@ export function unionOf(
     for (const entry of load.entries) {
       const other = owner.get(entry.id);
       if (other !== undefined) {
-        const error = new PackerError(
-          'INVALID_REGISTRY',
-          `Asset id ${entry.id} appears in two registry files: ${other} and ${relative}.`,
-          {
-            file: path.join(projectRoot, relative),
-            field: 'assets[].id',
-            diagnostic: 'DUPLICATE_ID',
-            hint: `Each asset id must be unique. This usually comes from a git merge where one branch moved the asset to another folder and the other edited it: keep the line whose path is right (in ${other} or ${relative}) and delete the other, then save.`,
-          },
-        );
+        const first = perFile.get(other)?.find((item) => item.id === entry.id) ?? entry;
+        const error = duplicateIdError(projectRoot, { relative: other, entry: first }, { relative, entry });
         return { union: undefined, load: { state: 'read-only', error, text: '' } };
       }
       owner.set(entry.id, relative);
@@ -75,6 +69,40 @@ export function unionOf(
   entries.sort(entryOrder(entries));
   const load = { state: 'ok' as const, entries, text: label() };
   return { union: { files, perFile, entries, load, version, sorted: true }, load };
+}
+
+/**
+ * INVALID_REGISTRY (DUPLICATE_ID) for an asset id on a line in two registry files: names both files and both paths,
+ * which of them is on disk, and what the lines differ in, so keeping one line loses nothing unseen. The usual cause
+ * is a git merge where one branch moved the asset to another folder (another shard) and the other changed it.
+ */
+function duplicateIdError(
+  projectRoot: string,
+  a: { relative: string; entry: RegistryEntry },
+  b: { relative: string; entry: RegistryEntry },
+): PackerError {
+  const id = b.entry.id;
+  const onDisk = (item: typeof a): boolean => existsSync(path.join(projectRoot, item.entry.path));
+  const [keep, drop] = onDisk(b) && !onDisk(a) ? [b, a] : [a, b];
+  const decided = onDisk(keep) && !onDisk(drop);
+  // The other line's values, as the change that turns the kept line into it (the path stays the kept one's).
+  const { changes, commands } = describeChange(keep.entry, { ...drop.entry, path: keep.entry.path });
+  const which = decided
+    ? `Keep the line in ${keep.relative} (${keep.entry.path} is on disk, ${drop.entry.path} is not) and delete the one in ${drop.relative}`
+    : `Keep the line whose path is right (in ${a.relative} or ${b.relative}) and delete the other`;
+  const carry = changes.length
+    ? ` The lines also differ (the ${decided ? `one in ${drop.relative}` : 'other'} has ${changes.join(', ')}): to keep those values, run ${commands.map((command) => `\`${command}\``).join(' and ')} once the file is saved.`
+    : ' Both lines hold the same settings and tags.';
+  return new PackerError(
+    'INVALID_REGISTRY',
+    `Asset id ${id} appears in two registry files: ${a.relative} (${a.entry.path}) and ${b.relative} (${b.entry.path}).`,
+    {
+      file: path.join(projectRoot, b.relative),
+      field: 'assets[].id',
+      diagnostic: 'DUPLICATE_ID',
+      hint: `Each asset id must be unique; this usually comes from a git merge where one branch moved the asset to another folder and the other changed it. ${which}, then save.${carry}`,
+    },
+  );
 }
 
 /** True for no registry file, or `packer.registry.json` alone. */
