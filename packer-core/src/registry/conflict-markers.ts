@@ -33,7 +33,7 @@ export function conflictMarkersError(text: string, file: string): PackerError | 
       file,
       line,
       diagnostic: 'INVALID_REGISTRY',
-      hint: "Resolve the conflict markers: in each <<<<<<< … >>>>>>> block keep one side's line for the asset (both carry its id) and delete the marker lines, then run `packer check`.",
+      hint: "Resolve the conflict markers: in each <<<<<<< … >>>>>>> block keep one side (a side may be empty: an asset moved to another registry file on one branch; `packer merge-driver` printed the command that redoes the other side's change) and delete the marker lines, then run `packer check`.",
     },
   );
 }
