@@ -4,6 +4,7 @@ import { PackerError, toPackerError } from '../contract/errors.js';
 import type { RegistryStore, StagedRegistry } from '../registry/registry-store.js';
 import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { parseRegistry } from '../registry/registry-codec.js';
+import { appendAll } from '../snapshot/append-all.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { JournalFile, Journal, JournalStep, StoredJournal } from './journal-file.js';
 import { JOURNAL_DISPLAY_PATH, parseJournal, unreadableJournal } from './journal-schema.js';
@@ -93,7 +94,8 @@ export async function runCommit(
   const problems: Diagnostic[] = [];
   try {
     await afterCommitPoint(hook, 'journal-committed', journal.operationId);
-    problems.push(...(await finishCommitted(committedTarget, journal, sides, hook)));
+    // One problem per step that could not be redone: as many as the change's paths.
+    appendAll(problems, await finishCommitted(committedTarget, journal, sides, hook));
   } catch (error) {
     if (isSimulatedCrash(error)) throw error;
     problems.push(afterCommitProblem(journal.operationId, 'finishing the commit', error));
