@@ -10,8 +10,10 @@ import {
 } from '@packer/core';
 import { CookieSync } from './cookie-sync.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
+import { BurstDetector, relistFolders } from './watcher/burst-relist.js';
 import {
   createIgnoreMatcher,
+  type IgnoreMatcher,
   type SelectedWatcherBackend,
   type WatchBatch,
   type WatcherErrorInfo,
@@ -32,6 +34,8 @@ export interface DiskSyncOptions {
   onDegraded(info: { backend: string; reason: string; hint?: string }): void;
   onRecovered(backend: string): void;
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
+  /** Milliseconds clock that tells a split burst from a lone change (tests pass their own); `performance.now`. */
+  now?: () => number;
 }
 
 const VCS_LOCKS = ['.git/index.lock', '.hg/wlock'];
@@ -63,8 +67,15 @@ export class DiskSync {
   private vcsHoldReported = false;
   /** The version-control lock changes are being held for, from the first batch it held until they are settled. */
   private heldBy: string | undefined;
+  private readonly bursts: BurstDetector;
+  /** Folders a burst touched, to list again once its reported paths are applied (see burst-relist.ts). */
+  private relistPending = new Set<string>();
+  private ignored: IgnoreMatcher = createIgnoreMatcher([]);
+  /** Folders listed again after bursts so far, and how many of those passes found a change nobody reported. */
+  readonly relistStats = { folders: 0, passes: 0, found: 0 };
 
   constructor(private readonly options: DiskSyncOptions) {
+    this.bursts = new BurstDetector(options.now ?? (() => performance.now()));
     this.health = { backend: options.backend.name, state: 'starting' };
     if (options.backend.fallbackReason) this.health.reason = options.backend.fallbackReason;
   }
@@ -105,16 +116,18 @@ export class DiskSync {
 
   private subscribe(): Promise<WatchSubscription> {
     const config = this.workspaceRef?.config ?? this.options.config;
+    const ignore = [
+      '.packer/**',
+      '.git/**',
+      '.hg/**',
+      'node_modules/**',
+      `${config.buildDir}/**`,
+      ...watcherIgnores(config.ignore, config.assetRoots, config.ignoreFoldersWith),
+    ];
+    this.ignored = createIgnoreMatcher(ignore);
     return this.options.backend.subscribe({
       root: this.options.root,
-      ignore: [
-        '.packer/**',
-        '.git/**',
-        '.hg/**',
-        'node_modules/**',
-        `${config.buildDir}/**`,
-        ...watcherIgnores(config.ignore, config.assetRoots, config.ignoreFoldersWith),
-      ],
+      ignore,
       onBatch: (batch) => this.enqueue(batch),
       onError: (error) => this.degrade(error),
       // A cookie means a synced read is waiting: deliver its batch without the quiet period.
@@ -158,6 +171,7 @@ export class DiskSync {
 
   private enqueue(batch: WatchBatch): void {
     const { root } = this.options;
+    const assetPaths: string[] = [];
     for (const event of batch.events) {
       const relative = path.relative(root, event.path).split(path.sep).join('/');
       if (CookieSync.isCookie(relative)) {
@@ -166,8 +180,12 @@ export class DiskSync {
       // The single-file registry, or anything under the shard folder (a shard, its temp file, the folder itself).
       else if (relative === REGISTRY_FILE || relative === REGISTRY_FOLDER || relative.startsWith(`${REGISTRY_FOLDER}/`))
         this.pendingRegistry = true;
-      else if (relative && !relative.startsWith('..')) this.pendingPaths.add(relative);
+      else if (relative && !relative.startsWith('..')) {
+        this.pendingPaths.add(relative);
+        assetPaths.push(relative);
+      }
     }
+    for (const folder of this.bursts.noteDelivery(assetPaths)) this.relistPending.add(folder);
     this.processing = this.processing
       .then(() => this.flush())
       .catch((error: unknown) => {
@@ -213,6 +231,7 @@ export class DiskSync {
     }
     if (settleHold) {
       this.pendingPaths = new Set();
+      this.relistPending = new Set();
       await workspace.refresh(undefined, 'vcs-settled');
       this.options.onStateMaybeChanged('rescan');
     } else if (this.pendingPaths.size > 0) {
@@ -221,7 +240,39 @@ export class DiskSync {
       await workspace.refresh(paths, 'watcher');
       this.options.onStateMaybeChanged('disk');
     }
+    // After the reported paths are published (their latency never includes it), before the cookies are settled (a
+    // synced read sees what it finds).
+    if (this.relistPending.size > 0) await this.relistBurstFolders();
+    this.bursts.noteApplied();
     this.cookies.settle(seenCookies);
+  }
+
+  /**
+   * Lists the folders a burst touched again and re-observes what differs from the snapshot: what @parcel/watcher may
+   * have dropped from the burst (burst-relist.ts). Costs the folders' own entries, never the project.
+   */
+  private async relistBurstFolders(): Promise<void> {
+    const { workspace } = this;
+    const roots = workspace.config.assetRoots;
+    const folders = [...this.relistPending].filter((folder) =>
+      roots.some((root) => folder === root || folder.startsWith(`${root}/`)),
+    );
+    this.relistPending = new Set();
+    if (folders.length === 0) return;
+    const skip = (relative: string): boolean => CookieSync.isCookie(relative) || this.ignored.matches(relative);
+    const { stale } = relistFolders(this.options.root, folders, workspace.state.files, skip);
+    this.relistStats.passes++;
+    this.relistStats.folders += folders.length;
+    if (stale.length === 0) return;
+    // Files the scan leaves out (gitignored, unsupported names) are listed as unknown every time: a no-op refresh.
+    if (!(await workspace.refresh(stale, 'watcher-relist')).changed) return;
+    this.relistStats.found++;
+    this.options.log('info', 'a burst left changes the watcher did not report; applied them', {
+      folders: folders.length,
+      paths: stale.slice(0, 10),
+      count: stale.length,
+    });
+    this.options.onStateMaybeChanged('disk');
   }
 
   /** The version-control lock file present in the project (`.git/index.lock`), if any. */
