@@ -44,6 +44,7 @@ export class RegistryLines {
       const body = bodies?.[index];
       if (body !== undefined && body === entryBody(entry))
         this.lines.set(freezeEntry(entry), { body, canonical: entry });
+      else shareEmpty(entry);
       if (index > 0 && compareEntries(entries[index - 1]!, entry) >= 0) sorted = false;
     });
     const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
@@ -268,13 +269,34 @@ interface Column {
   canonical: RegistryEntry[];
 }
 
-/** Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale
- * line. */
+/** The settings of every entry that has none: one frozen object (JSON `{}` like any empty one). */
+export const NO_SETTINGS: RegistryEntry['settings'] = Object.freeze({}) as RegistryEntry['settings'];
+/** The tags of every entry that has none: one frozen array (JSON `[]`). */
+export const NO_TAGS: RegistryEntry['tags'] = Object.freeze([]) as unknown as RegistryEntry['tags'];
+
+/**
+ * Entries are shared by snapshots and cached lines; freezing turns any in-place edit into an error, not a stale
+ * line. Empty settings and tags become the shared frozen ones first: nearly every entry has none, and 100k empty
+ * objects and arrays held ~8.5 MB for the daemon's life.
+ */
 function freezeEntry(entry: RegistryEntry): RegistryEntry {
   if (!Object.isFrozen(entry)) {
+    shareEmpty(entry);
     Object.freeze(entry.settings);
     Object.freeze(entry.tags);
     Object.freeze(entry);
   }
   return entry;
+}
+
+/** Points an entry (not frozen yet) with no settings or no tags at the shared empty ones. */
+function shareEmpty(entry: RegistryEntry): void {
+  if (Object.isFrozen(entry)) return;
+  if (entry.settings !== NO_SETTINGS && isEmptyRecord(entry.settings)) entry.settings = NO_SETTINGS;
+  if (entry.tags !== NO_TAGS && entry.tags.length === 0) entry.tags = NO_TAGS;
+}
+
+function isEmptyRecord(record: object): boolean {
+  for (const _key in record) return false;
+  return Object.getPrototypeOf(record) === Object.prototype;
 }
