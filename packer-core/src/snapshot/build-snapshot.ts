@@ -11,7 +11,8 @@ import { DiagnosticBook, SECTIONS } from './diagnostic-book.js';
 import type { DerivedIndexes } from './derived-indexes.js';
 import type { FingerprintLookup } from './find-outside-moves.js';
 import { PersistentMap } from './persistent-map.js';
-import { Derivation, frozenList, missingKey, NO_MOVES } from './snapshot-derivation.js';
+import { listOf, oneOrMany, type OneOrMany } from './one-or-many.js';
+import { Derivation, missingKey, NO_MOVES } from './snapshot-derivation.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
 import { collision } from './portable-names.js';
@@ -109,7 +110,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
   const claimList = (path: string): RegistryEntry[] => {
     let list = claimEdits.get(path);
     if (!list) {
-      const kept = prior.claims.get(path);
+      const kept = listOf(prior.claims.get(path));
       claimEdits.set(path, (list = kept ? [...kept] : []));
     }
     return list;
@@ -135,10 +136,10 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     if (incremental) touched.add(entry.path);
   }
   build.entryById = prior.entryById.with(entryChanges);
-  const claimChanges = new Map<string, readonly RegistryEntry[] | undefined>();
+  const claimChanges = new Map<string, OneOrMany<RegistryEntry> | undefined>();
   for (const [path, list] of claimEdits) {
     if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    claimChanges.set(path, list.length > 0 ? frozenList(list) : undefined);
+    claimChanges.set(path, oneOrMany(list));
   }
   build.claims = bulk ? PersistentMap.fromSortedColumns(bulk.paths, bulk.claims) : prior.claims.with(claimChanges);
 
@@ -147,12 +148,12 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
     for (const path of [...touched]) for (const sidecar of sidecars.pathsOf(path)) touched.add(sidecar);
   if (incremental) {
     for (const path of [...touched].sort())
-      build.observePath(path, files.get(path), build.claims.get(path), registryOk, sidecars, classify);
+      build.observePath(path, files.get(path), listOf(build.claims.get(path)), registryOk, sidecars, classify);
   } else {
     // From scratch: walk the observed files and the claimed paths together, both in path order, no lookups.
     const claimed = bulk?.paths ?? [...build.claims.keys()];
     const claimsAt = (index: number): readonly RegistryEntry[] | undefined =>
-      bulk ? bulk.claims[index] : claimChanges.get(claimed[index]!);
+      listOf(bulk ? bulk.claims[index] : claimChanges.get(claimed[index]!));
     let next = 0;
     for (const [path, stat] of files) {
       for (; next < claimed.length && claimed[next]! < path; next++) {
@@ -168,7 +169,7 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
 
   // 3. Groups: case collisions of the touched lower-case forms; then the (small) global parts.
   for (const lower of build.touchedLower) {
-    const group = [...(build.lowerRegistered.get(lower) ?? []), ...(build.lowerUntracked.get(lower) ?? [])];
+    const group = [...(listOf(build.lowerRegistered.get(lower)) ?? []), ...(build.lowerUntracked.get(lower) ?? [])];
     book.set(SECTIONS.caseCollision, lower, group.length > 1 ? [collision(group)] : undefined);
   }
   build.settleMoves(sidecars);
@@ -198,18 +199,17 @@ export function deriveSnapshot(input: SnapshotInput): SnapshotBuild {
  */
 function claimsInPathOrder(
   entries: readonly RegistryEntry[],
-): { paths: string[]; claims: (readonly RegistryEntry[])[] } | undefined {
+): { paths: string[]; claims: OneOrMany<RegistryEntry>[] } | undefined {
   const paths: string[] = [];
-  const claims: (readonly RegistryEntry[])[] = [];
+  const claims: OneOrMany<RegistryEntry>[] = [];
   for (let at = 0; at < entries.length;) {
     const path = entries[at]!.path;
     if (paths.length > 0 && !(paths[paths.length - 1]! < path)) return undefined;
     let end = at + 1;
     while (end < entries.length && entries[end]!.path === path) end++;
-    const list = entries.slice(at, end);
-    if (list.length > 1) list.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     paths.push(path);
-    claims.push(Object.freeze(list));
+    if (end === at + 1) claims.push(entries[at]!);
+    else claims.push(oneOrMany(entries.slice(at, end).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))!);
     at = end;
   }
   return { paths, claims };

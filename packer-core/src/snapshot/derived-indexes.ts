@@ -3,6 +3,7 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { AssetView, UntrackedFile } from '../contract/snapshot-schema.js';
 import type { DiagnosticBook } from './diagnostic-book.js';
 import type { OutsideMoves } from './find-outside-moves.js';
+import type { OneOrMany } from './one-or-many.js';
 import type { PersistentMap } from './persistent-map.js';
 
 /**
@@ -14,15 +15,16 @@ export interface DerivedIndexes {
   readonly extra: readonly Diagnostic[];
   readonly escapes: readonly string[];
   readonly entryById: PersistentMap<RegistryEntry>;
-  /** Path → the entries claiming it, in registry order (more than one is a DUPLICATE_PATH). */
-  readonly claims: PersistentMap<readonly RegistryEntry[]>;
+  /** Path → the entry claiming it, or the entries sorted by id (more than one is a DUPLICATE_PATH): see `listOf`. */
+  readonly claims: PersistentMap<OneOrMany<RegistryEntry>>;
   readonly views: PersistentMap<AssetView>;
   readonly viewsByPath: PersistentMap<AssetView>;
   readonly untracked: PersistentMap<UntrackedFile>;
   /** Untracked paths by file size (base 36), where an outside move's identical content is looked for. */
   readonly untrackedBySize: PersistentMap<readonly string[]>;
-  /** Lower-case path → the registered paths and the untracked paths of that form (CASE_COLLISION groups). */
-  readonly lowerRegistered: PersistentMap<readonly string[]>;
+  /** Lower-case path → the registered paths (one, or a sorted list) and the untracked paths of that form
+   * (CASE_COLLISION groups). */
+  readonly lowerRegistered: PersistentMap<OneOrMany<string>>;
   readonly lowerUntracked: PersistentMap<readonly string[]>;
   /** Registered entries whose file is not observed, keyed `path\0id`. */
   readonly missing: PersistentMap<RegistryEntry>;

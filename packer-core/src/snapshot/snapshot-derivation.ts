@@ -9,6 +9,7 @@ import { SECTIONS, type BookEdit, type DiagnosticBook } from './diagnostic-book.
 import type { DerivedIndexes } from './derived-indexes.js';
 import { findOutsideMoves, type OutsideMoves, type UntrackedCandidates } from './find-outside-moves.js';
 import { lazySnapshot, summarize } from './lazy-snapshot.js';
+import { listOf, oneOrMany, type OneOrMany } from './one-or-many.js';
 import { PersistentMap } from './persistent-map.js';
 import type { SnapshotState } from './snapshot-state.js';
 import * as found from './snapshot-findings.js';
@@ -29,8 +30,8 @@ export class Derivation {
   readonly missingChanges = new Map<string, RegistryEntry | undefined>();
   readonly touchedLower = new Set<string>();
   entryById: PersistentMap<RegistryEntry>;
-  claims: PersistentMap<readonly RegistryEntry[]>;
-  lowerRegistered: PersistentMap<readonly string[]>;
+  claims: PersistentMap<OneOrMany<RegistryEntry>>;
+  lowerRegistered: PersistentMap<OneOrMany<string>>;
   lowerUntracked: PersistentMap<readonly string[]>;
   private untracked: PersistentMap<UntrackedFile>;
   private untrackedBySize: PersistentMap<readonly string[]>;
@@ -145,7 +146,7 @@ export class Derivation {
         this.registeredLower.keys.push(lower);
         this.registeredLower.paths.push(path);
       }
-    } else if ((this.lowerRegistered.get(lower)?.includes(path) ?? false) !== !!claims) {
+    } else if ((listOf(this.lowerRegistered.get(lower))?.includes(path) ?? false) !== !!claims) {
       this.listEdit('lowerRegistered', lower, path, !!claims);
       this.touchedLower.add(lower);
     }
@@ -184,9 +185,14 @@ export class Derivation {
       return out;
     };
     this.untrackedBySize = this.untrackedBySize.with(frozen(this.lists.size));
+    const packed = (edits: Map<string, string[]>): Map<string, OneOrMany<string> | undefined> => {
+      const out = new Map<string, OneOrMany<string> | undefined>();
+      for (const [key, list] of edits) out.set(key, oneOrMany(list.length > 1 ? list.sort() : list));
+      return out;
+    };
     this.lowerRegistered = this.registeredLower
       ? this.groupRegisteredLower(this.registeredLower)
-      : this.lowerRegistered.with(frozen(this.lists.lowerRegistered));
+      : this.lowerRegistered.with(packed(this.lists.lowerRegistered));
     this.lowerUntracked = this.lowerUntracked.with(frozen(this.lists.lowerUntracked));
   }
 
@@ -246,7 +252,7 @@ export class Derivation {
     for (const [path, owners] of orphans) {
       // A sidecar of a folder that holds files is no orphan (the scan notes empty folders itself).
       if (owners.some((owner) => files.hasUnder(owner))) continue;
-      orphaned.set(path, [found.orphanSidecar(path, owners[0]!, this.claims.get(owners[0]!)?.[0])]);
+      orphaned.set(path, [found.orphanSidecar(path, owners[0]!, listOf(this.claims.get(owners[0]!))?.[0])]);
     }
     this.book.replaceSection(SECTIONS.leftBehind, leftBehind);
     this.book.replaceSection(SECTIONS.orphan, orphaned);
@@ -261,7 +267,7 @@ export class Derivation {
       const { worstSeverity: _old, ...rest } = view;
       const badged: AssetView = severity ? { ...rest, worstSeverity: severity } : rest;
       this.viewChanges.set(id, Object.freeze(badged));
-      const claims = this.claims.get(view.path);
+      const claims = listOf(this.claims.get(view.path));
       if (claims?.[claims.length - 1]?.id === id) this.byPathChanges.set(view.path, badged);
     }
     for (const [id, view] of this.viewChanges) {
@@ -339,7 +345,7 @@ export class Derivation {
    * order: paths were visited sorted) and grouped. Only a lower-case form shared by two paths is marked touched: a
    * lone one can be no case collision.
    */
-  private groupRegisteredLower({ keys, paths }: { keys: string[]; paths: string[] }): PersistentMap<readonly string[]> {
+  private groupRegisteredLower({ keys, paths }: { keys: string[]; paths: string[] }): PersistentMap<OneOrMany<string>> {
     let order: number[] | undefined;
     for (let index = 1; index < keys.length; index++) {
       if (keys[index - 1]! < keys[index]!) continue;
@@ -350,7 +356,7 @@ export class Derivation {
       break;
     }
     const groupKeys: string[] = [];
-    const groups: (readonly string[])[] = [];
+    const groups: OneOrMany<string>[] = [];
     for (let at = 0; at < keys.length;) {
       const first = order ? order[at]! : at;
       const key = keys[first]!;
@@ -359,7 +365,7 @@ export class Derivation {
       const group: string[] = [];
       for (let item = at; item < end; item++) group.push(paths[order ? order[item]! : item]!);
       groupKeys.push(key);
-      groups.push(Object.freeze(group));
+      groups.push(oneOrMany(group)!);
       if (group.length > 1) this.touchedLower.add(key);
       at = end;
     }
@@ -378,7 +384,7 @@ export class Derivation {
           : this.prior.lowerUntracked;
     let list = edits.get(key);
     if (!list) {
-      const kept = source.get(key);
+      const kept = listOf<string>(source.get(key));
       edits.set(key, (list = kept ? [...kept] : []));
     }
     const at = list.indexOf(path);
