@@ -10,7 +10,7 @@ import {
 } from '@packer/core';
 import { CookieSync } from './cookie-sync.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
-import { BurstDetector, relistFolders } from './watcher/burst-relist.js';
+import { BurstDetector, relistFolders, STAT_BUDGET_MIN, STAT_BUDGET_PER_PATH } from './watcher/burst-relist.js';
 import {
   createIgnoreMatcher,
   type IgnoreMatcher,
@@ -70,9 +70,11 @@ export class DiskSync {
   private readonly bursts: BurstDetector;
   /** Folders a burst touched, to list again once its reported paths are applied (see burst-relist.ts). */
   private relistPending = new Set<string>();
+  /** Paths reported by the deliveries that asked for those folders: the next pass's lstat budget follows them. */
+  private relistReported = 0;
   private ignored: IgnoreMatcher = createIgnoreMatcher([]);
   /** Folders listed again after bursts so far, and how many of those passes found a change nobody reported. */
-  readonly relistStats = { folders: 0, passes: 0, found: 0 };
+  readonly relistStats = { folders: 0, passes: 0, found: 0, entries: 0, statted: 0 };
 
   constructor(private readonly options: DiskSyncOptions) {
     this.bursts = new BurstDetector(options.now ?? (() => performance.now()));
@@ -185,7 +187,9 @@ export class DiskSync {
         assetPaths.push(relative);
       }
     }
-    for (const folder of this.bursts.noteDelivery(assetPaths)) this.relistPending.add(folder);
+    const relist = this.bursts.noteDelivery(assetPaths);
+    for (const folder of relist) this.relistPending.add(folder);
+    if (relist.size > 0) this.relistReported += assetPaths.length;
     this.processing = this.processing
       .then(() => this.flush())
       .catch((error: unknown) => {
@@ -232,6 +236,7 @@ export class DiskSync {
     if (settleHold) {
       this.pendingPaths = new Set();
       this.relistPending = new Set();
+      this.relistReported = 0;
       await workspace.refresh(undefined, 'vcs-settled');
       this.options.onStateMaybeChanged('rescan');
     } else if (this.pendingPaths.size > 0) {
@@ -257,17 +262,28 @@ export class DiskSync {
     const folders = [...this.relistPending].filter((folder) =>
       roots.some((root) => folder === root || folder.startsWith(`${root}/`)),
     );
+    const statBudget = Math.max(STAT_BUDGET_MIN, STAT_BUDGET_PER_PATH * this.relistReported);
     this.relistPending = new Set();
+    this.relistReported = 0;
     if (folders.length === 0) return;
     const skip = (relative: string): boolean => CookieSync.isCookie(relative) || this.ignored.matches(relative);
-    const { stale } = relistFolders(this.options.root, folders, workspace.state.files, skip);
+    const { stale, entries, statted } = relistFolders(
+      this.options.root,
+      folders,
+      workspace.state.files,
+      skip,
+      statBudget,
+    );
     this.relistStats.passes++;
     this.relistStats.folders += folders.length;
+    this.relistStats.entries += entries;
+    this.relistStats.statted += statted;
     if (stale.length === 0) return;
     // Files the scan leaves out (gitignored, unsupported names) are listed as unknown every time: a no-op refresh.
     if (!(await workspace.refresh(stale, 'watcher-relist')).changed) return;
     this.relistStats.found++;
-    this.options.log('info', 'a burst left changes the watcher did not report; applied them', {
+    // Lost events (parcel-bundler/watcher#183), or changes of a burst still going on that the watcher has yet to report.
+    this.options.log('info', 'listing the folders of a burst again found changes not reported (yet); applied them', {
       folders: folders.length,
       paths: stale.slice(0, 10),
       count: stale.length,

@@ -145,6 +145,6 @@ describe('a lone change', () => {
     await syncedRead();
     expect(paths(workspace, 'missing')).toEqual(['assets/sprites/s0.txt']);
     expect(workspace.snapshot.assets.find((asset) => asset.path === 'assets/sounds/b4.txt')?.observation?.size).toBe(7);
-    expect(sync.relistStats).toEqual({ folders: 0, passes: 0, found: 0 });
+    expect(sync.relistStats.passes).toBe(0);
   });
 });

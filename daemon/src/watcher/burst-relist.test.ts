@@ -26,6 +26,14 @@ describe('BurstDetector', () => {
     expect([...bursts.noteDelivery([])]).toEqual(['assets/d']);
   });
 
+  it('leaves alone a lone new file whose create and write parcel delivered 50 ms apart', () => {
+    const clock = { now: 0 };
+    const bursts = new BurstDetector(() => clock.now);
+    expect([...bursts.noteDelivery(['assets/a/x.png'])]).toEqual([]);
+    clock.now += 50;
+    expect([...bursts.noteDelivery(['assets/a/x.png'])]).toEqual([]);
+  });
+
   it('counts from the end of applying: a delivery held back by a busy event loop still follows', () => {
     const clock = { now: 0 };
     const bursts = new BurstDetector(() => clock.now);

@@ -30,6 +30,7 @@ export const FOLLOW_MS = 600;
 export class BurstDetector {
   private lastAt = Number.NEGATIVE_INFINITY;
   private lastFolders: ReadonlySet<string> = new Set();
+  private lastPaths: ReadonlySet<string> = new Set();
 
   constructor(private readonly now: () => number) {}
 
@@ -40,7 +41,10 @@ export class BurstDetector {
   noteDelivery(paths: readonly string[]): Set<string> {
     const now = this.now();
     const folders = parentFolders(paths);
-    const follows = now - this.lastAt < FOLLOW_MS;
+    // A follower naming only what the previous delivery named is one file's create and write split by parcel's
+    // immediate delivery (measured: a third of lone new files at 100k): a lone change, nothing else was in flight.
+    const follows =
+      now - this.lastAt < FOLLOW_MS && (paths.length === 0 || paths.some((relative) => !this.lastPaths.has(relative)));
     const out = new Set<string>();
     if (paths.length >= BURST_PATHS || follows) {
       for (const folder of folders) out.add(folder);
@@ -48,6 +52,7 @@ export class BurstDetector {
     }
     this.lastAt = now;
     this.lastFolders = folders;
+    this.lastPaths = new Set(paths);
     return out;
   }
 
@@ -78,14 +83,27 @@ export interface RelistResult {
   stale: string[];
   /** Entries compared (listed plus known), the cost of the pass. */
   entries: number;
+  /** Known files whose lstat was compared (at most the budget). */
+  statted: number;
 }
+
+/**
+ * Known files whose lstat a pass may compare, per path the burst reported, and at least. Measured at 100k files in
+ * 2,380 folders (2,000 files rewritten, loaded 2-core machine): applying the reported paths costs ~0.3 ms of CPU
+ * each; a burst clustered in 50 folders re-lists ~4,300 entries and lstats ~2,100 files (within the budget, no CPU
+ * difference measurable); one touching one file in each of 2,000 folders re-lists 172,000 entries (~1 µs each) and
+ * would lstat ~86,000 files, near a full scan, so past the budget its folders are compared by name only (+~11% CPU).
+ */
+export const STAT_BUDGET_PER_PATH = 4;
+export const STAT_BUDGET_MIN = 256;
 
 /**
  * Lists each folder (not its subfolders) and compares it with the snapshot's direct children of that folder:
  * - a name listed and not known: created (a lost `add`, or the new half of a rename);
  * - a known name not listed: deleted (a lost `unlink`, or the old half of a rename);
  * - a known file whose lstat (size, mtime, inode) differs: changed in place (a lost `change`), which leaves the
- *   folder's listing as it was; this check is what catches it, for every file of the folder, reported or not.
+ *   folder's listing as it was; this check is what catches it, for every file of the folder, reported or not, up to
+ *   `statBudget` files per pass (STAT_BUDGET_PER_PATH).
  * Known subfolders still listed are not entered: cost follows the folders' own entries, never their subtrees.
  * Still unseen: a lost event in a folder no delivered event touched, and an in-place change that keeps size and
  * mtime (a tool restoring the mtime, same size). A folder that is gone is returned itself (its subtree is stale).
@@ -95,9 +113,11 @@ export function relistFolders(
   folders: Iterable<string>,
   known: KnownFiles,
   skip: (relative: string) => boolean,
+  statBudget = Number.POSITIVE_INFINITY,
 ): RelistResult {
   const stale: string[] = [];
   let entries = 0;
+  let statted = 0;
   for (const folder of folders) {
     let listed: Dirent[];
     try {
@@ -123,6 +143,8 @@ export function relistFolders(
         stale.push(relative);
         continue;
       }
+      if (statted >= statBudget) continue;
+      statted++;
       const stat = lstatSync(path.join(root, relative), { throwIfNoEntry: false });
       if (!stat || stat.size !== seen.size || stat.mtimeMs !== seen.mtimeMs || stat.ino !== seen.ino)
         stale.push(relative);
@@ -130,7 +152,7 @@ export function relistFolders(
     // Known but not listed: gone. Escaped keys (a backslash, see FileStat.unsupported) never match a listed name.
     for (const name of children) if (!name.includes('\\')) stale.push(`${folder}/${name}`);
   }
-  return { stale, entries };
+  return { stale, entries, statted };
 }
 
 /** The names of `folder`'s direct children in the snapshot: its files, and the first segment of deeper paths. */
