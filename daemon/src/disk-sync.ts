@@ -282,7 +282,7 @@ export class DiskSync {
     // Files the scan leaves out (gitignored, unsupported names) are listed as unknown every time: a no-op refresh.
     if (!(await workspace.refresh(stale, 'watcher-relist')).changed) return;
     this.relistStats.found++;
-    // Lost events (parcel-bundler/watcher#183), or changes of a burst still going on that the watcher has yet to report.
+    // Lost events (parcel-bundler/watcher#183), or changes of a burst still going on that the watcher has not sent yet.
     this.options.log('info', 'listing the folders of a burst again found changes not reported (yet); applied them', {
       folders: folders.length,
       paths: stale.slice(0, 10),
