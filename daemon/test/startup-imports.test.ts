@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 // Runs the compiled daemon (`npx tsc -b` first), as the other child-process tests do.
 const DAEMON_DIST = fileURLToPath(new URL('../dist/daemon.js', import.meta.url));
+const RUN_BUILD_DIST = fileURLToPath(new URL('../../packer-core/dist/processing/run-build.js', import.meta.url));
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -48,5 +49,15 @@ describe('daemon start-up imports', () => {
     const loaded = modulesLoadedBy(DAEMON_DIST);
     expect(loaded.some((url) => url.endsWith('/daemon/dist/daemon.js'))).toBe(true);
     expect(loaded.filter((url) => /\/node_modules\/(execa|ws)\//.test(url))).toEqual([]);
+  });
+
+  it('loads the build (run-build, processors, pack writer, remote cache session) only with the first build', () => {
+    const loaded = modulesLoadedBy(DAEMON_DIST);
+    const build =
+      /\/packer-core\/dist\/(processing\/(run-build|build-jobs|processors\/[a-z-]+-processor|remote-cache\/remote-build-session)|packs\/(pack-writer|stage-worker|commit-packs))\.js$/;
+    // ~60 modules a daemon's start-up never runs (issue 11, warm open): `runBuild` loads them on the first build.
+    expect(loaded.filter((url) => build.test(url))).toEqual([]);
+    // The pattern does name the build's modules (the assertion above is not vacuous).
+    expect(modulesLoadedBy(RUN_BUILD_DIST).filter((url) => build.test(url)).length).toBeGreaterThan(8);
   });
 });

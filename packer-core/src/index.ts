@@ -38,7 +38,8 @@ export {
   type InitOptions,
   type InitResult,
 } from './workspace/init-project.js';
-export { runBuild, type BuildOptions } from './processing/run-build.js';
+export type { BuildOptions } from './processing/run-build.js';
+export { runBuild } from './build-on-demand.js';
 export {
   planBuild,
   describePlan,

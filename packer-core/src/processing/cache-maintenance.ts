@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { CacheStats } from '../contract/build-schema.js';
 import { OutputCache } from './output-cache.js';
 import { lockOutputCache } from './output-cache-lock.js';
-import { cacheCapFromEnv } from './run-build.js';
+import { cacheCapFromEnv } from './cache-cap.js';
 
 type CacheStatsOf = ReturnType<OutputCache['stats']>;
 

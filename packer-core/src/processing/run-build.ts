@@ -18,6 +18,7 @@ import { discardPack } from '../packs/pack-writer.js';
 import { recoverBuildFolder } from '../packs/recover-build.js';
 import { planBuild, type PlannedEntry, type PlannedPack } from './plan-build.js';
 import { packInputFingerprint } from './pack-fingerprint.js';
+import { cacheCapFromEnv } from './cache-cap.js';
 import { packedOutputs, savePackInputs } from '../packs/previous-pack.js';
 import { throwIfCancelled } from './processors/processor.js';
 import { stagePlannedPack, type StageOutcome } from '../packs/stage-planned-pack.js';
@@ -325,9 +326,4 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** The LRU cap of the output cache from `PACKER_CACHE_MAX_BYTES`, when set to a valid byte count. */
-export function cacheCapFromEnv(): number | undefined {
-  const raw = process.env.PACKER_CACHE_MAX_BYTES;
-  const value = raw === undefined ? NaN : Number(raw);
-  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-}
+export { cacheCapFromEnv } from './cache-cap.js';
