@@ -117,8 +117,13 @@ export class Daemon implements DaemonRuntime {
     let storage: StorageMonitor | undefined;
     let diskSync: DiskSync | undefined;
     try {
-      // The watcher starts first and crawls on its own thread while the open scans (they used to run one after
-      // the other: ~1-2 s of wall time at 100k files); what it sees meanwhile is applied once the state is up.
+      // Order of start-up, so that no change falls between the scan and the watch: the watcher subscribes first
+      // (@parcel/watcher crawls the tree on its own thread, adding an inotify watch per folder), the open loads the
+      // registry meanwhile, and its scan waits for the subscription (`beforeScan`). Every folder is then watched
+      // before the scan reads it: a change before the read is in the scan, one after it is in a batch, held until
+      // `attach` and applied then. When the crawl ran beside the scan instead, a folder the scan had read before
+      // the crawl reached it could take a change in between that neither saw. Measured at 100k files (loaded
+      // 2-core machine, alternating runs): time to ready within the noise either way, process CPU 2.83 vs 2.88 s.
       let watching: Promise<void> | undefined;
       if (this.options.watch !== false) {
         const root = path.resolve(this.files.projectRoot);
@@ -139,6 +144,7 @@ export class Daemon implements DaemonRuntime {
         env,
         actor: { client: 'daemon', pid: process.pid },
         ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}),
+        ...(watching ? { beforeScan: watching } : {}),
       });
       // Cookie files of a daemon killed during a synced read: the packer's own litter in the user's folders.
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));

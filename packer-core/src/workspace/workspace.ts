@@ -43,6 +43,11 @@ export interface WorkspaceOptions {
   commitHook?: CommitHook;
   /** Who is acting, for audit records, unless an apply names its own actor. */
   actor?: Actor;
+  /**
+   * Awaited after the registry is loaded and before the disk is scanned: a daemon passes its watch subscription,
+   * so every folder is watched before the scan reads it and no change falls between the two.
+   */
+  beforeScan?: Promise<unknown>;
 }
 
 export interface ApplyCallOptions {
@@ -105,7 +110,9 @@ export class Workspace {
     const recovery = await recoverJournal(workspace.commitTarget(), config.assetRoots);
     // An invalid journal is not executed and does not stop the open: reads work, writes refuse with INVALID_JOURNAL.
     if (recovery.outcome === 'invalid') workspace.journalProblem = recovery.error;
-    await observer.initialize(workspace.registry.load(), recovery.diagnostics);
+    const registry = workspace.registry.load();
+    await options.beforeScan;
+    await observer.initialize(registry, recovery.diagnostics);
     workspace.saveRegistryCacheSoon();
     return workspace;
   }
