@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   COOKIE_PREFIX,
@@ -36,12 +36,38 @@ export interface DiskSyncOptions {
   log(level: 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void;
   /** Milliseconds clock that tells a split burst from a lone change (tests pass their own); `performance.now`. */
   now?: () => number;
+  /** Changes in one train from which an overflow of the kernel's queue is suspected; `overflowSuspectEvents()`. */
+  overflowSuspectEvents?: number;
 }
 
 const VCS_LOCKS = ['.git/index.lock', '.hg/wlock'];
 const VCS_RECHECK_MS = 100;
 const VCS_HOLD_CAP_MS = 10_000;
 const COOKIE_TIMEOUT_MS = 5_000;
+/**
+ * Deliveries closer than this belong to one train of changes (parcel delivers at least every 500 ms in a burst); a
+ * train is counted afresh every TRAIN_SPAN_MS, so a slow steady writer never adds up to a suspected overflow.
+ */
+const TRAIN_GAP_MS = 600;
+const TRAIN_SPAN_MS = 5_000;
+/** The name `heldBy` gives a burst held because the kernel's watch queue may have overflowed. */
+export const OVERFLOW_HOLD = 'inotify queue (a burst of changes may have overflowed it)';
+
+/**
+ * How many changes in one train make an overflow of the kernel's inotify queue possible: half its length
+ * (/proc/sys/fs/inotify/max_queued_events, 16384 by default). The kernel drops what does not fit and says so with
+ * IN_Q_OVERFLOW, which @parcel/watcher skips without a word (InotifyBackend.cc: `overflow → continue`), so the
+ * packer cannot see the overflow itself, only a burst big enough to have caused one.
+ */
+export function overflowSuspectEvents(queueFile = '/proc/sys/fs/inotify/max_queued_events'): number {
+  try {
+    const length = Number.parseInt(readFileSync(queueFile, 'utf8'), 10);
+    if (Number.isSafeInteger(length) && length > 0) return Math.max(1, Math.floor(length / 2));
+  } catch {
+    // Not Linux, or /proc not mounted: the kernel default.
+  }
+  return 8192;
+}
 
 /**
  * Keeps the workspace in step with the disk. The watcher only says where to look again; the workspace
@@ -68,6 +94,18 @@ export class DiskSync {
   /** The version-control lock changes are being held for, from the first batch it held until they are settled. */
   private heldBy: string | undefined;
   private readonly bursts: BurstDetector;
+  private readonly now: () => number;
+  private readonly overflowSuspectEvents: number;
+  /** Events of the current train of deliveries, and when its last delivery arrived. */
+  private trainEvents = 0;
+  private lastDeliveryAt = Number.NEGATIVE_INFINITY;
+  private trainStartedAt = Number.NEGATIVE_INFINITY;
+  /**
+   * When a train big enough to have overflowed the kernel's queue was seen: changes are held until the train is
+   * quiet (at most VCS_HOLD_CAP_MS, so a writer that never stops cannot freeze the packer), then settled in one full
+   * rescan.
+   */
+  private overflowSuspectSince: number | undefined;
   /** Folders a burst touched, to list again once its reported paths are applied (see burst-relist.ts). */
   private relistPending = new Set<string>();
   /** Paths reported by the deliveries that asked for those folders: the next pass's lstat budget follows them. */
@@ -77,7 +115,9 @@ export class DiskSync {
   readonly relistStats = { folders: 0, passes: 0, found: 0, entries: 0, statted: 0 };
 
   constructor(private readonly options: DiskSyncOptions) {
-    this.bursts = new BurstDetector(options.now ?? (() => performance.now()));
+    this.now = options.now ?? (() => performance.now());
+    this.bursts = new BurstDetector(this.now);
+    this.overflowSuspectEvents = options.overflowSuspectEvents ?? overflowSuspectEvents();
     this.health = { backend: options.backend.name, state: 'starting' };
     if (options.backend.fallbackReason) this.health.reason = options.backend.fallbackReason;
   }
@@ -187,6 +227,14 @@ export class DiskSync {
         assetPaths.push(relative);
       }
     }
+    const now = this.now();
+    if (now - this.lastDeliveryAt >= TRAIN_GAP_MS || now - this.trainStartedAt >= TRAIN_SPAN_MS) {
+      this.trainEvents = 0;
+      this.trainStartedAt = now;
+    }
+    this.trainEvents += batch.events.length;
+    this.lastDeliveryAt = now;
+    if (this.trainEvents >= this.overflowSuspectEvents) this.overflowSuspectSince ??= now;
     const relist = this.bursts.noteDelivery(assetPaths);
     for (const folder of relist) this.relistPending.add(folder);
     if (relist.size > 0) this.relistReported += assetPaths.length;
@@ -199,9 +247,20 @@ export class DiskSync {
 
   private async flush(): Promise<void> {
     const lock = this.vcsLock();
-    if (lock !== undefined && !this.vcsHoldTooLong()) {
-      // A version-control operation is rewriting files: hold everything and settle once, when it is done.
-      this.heldBy = lock;
+    const vcsHold = lock !== undefined && !this.vcsHoldTooLong() ? lock : undefined;
+    // A train that may have overflowed the kernel's queue lost changes nobody reported: hold everything (synced
+    // reads too) until it is quiet, then settle in one full rescan, as for a version-control operation.
+    const now = this.now();
+    const overflowHold =
+      this.overflowSuspectSince !== undefined &&
+      now - this.lastDeliveryAt < TRAIN_GAP_MS &&
+      now - this.overflowSuspectSince < VCS_HOLD_CAP_MS
+        ? OVERFLOW_HOLD
+        : undefined;
+    const hold = vcsHold ?? overflowHold;
+    if (hold !== undefined) {
+      // A version-control operation or a huge burst is rewriting files: hold everything and settle once, when done.
+      this.heldBy = hold;
       this.vcsTimer ??= setTimeout(() => {
         this.vcsTimer = undefined;
         this.processing = this.processing.then(() => this.flush());
@@ -216,8 +275,13 @@ export class DiskSync {
     // bursts are where @parcel/watcher drops events (parcel-bundler/watcher#183: its debounce thread copies the event
     // list and clears it under two separate locks, so an event added in between is lost), and a synced read whose
     // cookie came later would answer without that change.
-    const settleHold = this.heldBy !== undefined;
+    const settleHold = this.heldBy !== undefined || this.overflowSuspectSince !== undefined;
+    if (this.overflowSuspectSince !== undefined)
+      this.options.log('warn', 'a burst may have overflowed the inotify queue; rescanning', {
+        events: this.trainEvents,
+      });
     this.heldBy = undefined;
+    this.overflowSuspectSince = undefined;
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const before = watchedShape(workspace.config);

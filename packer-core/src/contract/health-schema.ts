@@ -7,8 +7,9 @@ export const WatcherState = z.object({
   reason: z.string().optional(),
   hint: z.string().optional(),
   /**
-   * The version-control lock (`.git/index.lock`, `.hg/wlock`) outside changes are held back for: they, and synced
-   * reads, settle in one rescan once it is gone (or after 10 s). Absent when nothing is held.
+   * What outside changes are held back for: the version-control lock (`.git/index.lock`, `.hg/wlock`), or a burst
+   * big enough to have overflowed the kernel's watch queue. They, and synced reads, settle in one rescan once the
+   * lock is gone or the burst is quiet (or after 10 s). Absent when nothing is held.
    */
   heldBy: z.string().optional(),
 });
