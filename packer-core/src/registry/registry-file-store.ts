@@ -24,15 +24,21 @@ export interface StagedFile {
   change: RegistryChange;
 }
 
-/** What the registry file held when this store last read or wrote it, and how to tell it is still there. */
+/**
+ * What the registry file held when this store last read or wrote it, and how to tell it is still there. Not its text:
+ * 100k entries' text is ~19 MB, held for the daemon's life only to be compared and hashed again. Its sha256 stands in
+ * for it, and `label` names it (what `load` reports as the text: equal labels, equal text).
+ */
 interface DiskState {
   /** dev, inode, size and change times: a file that differs in any of them is read again. */
   identity: string;
-  text: string;
+  label: string;
   entries: RegistryEntry[];
   version: RegistryVersion;
-  /** sha256 of the bytes, once computed (a write knows it; a load computes it when a commit first needs it). */
-  digest: string | undefined;
+  /** sha256 of the bytes. */
+  digest: string;
+  /** The text, only on the copy `currentDisk` returns for a file that is not canonical (a journal keeps it whole). */
+  text?: string;
   /** True when the text is the writer's canonical text of its entries (so a journal can rebuild it from a change). */
   canonical: boolean;
   /** Wall-clock time (ms) just before the text was read or written: a file modified since then may differ unseen. */
@@ -53,10 +59,10 @@ export class RegistryFileStore {
   readonly file: string;
   private readonly lines: RegistryLines;
   private disk: DiskState | undefined;
-  /** The text the line cache's order stands for (its diff against that text is exact). */
-  private linesText: string | undefined;
+  /** The label of the text the line cache's order stands for (its diff against that text is exact). */
+  private linesLabel: string | undefined;
   /** The last text staged and validated, and its bytes, so writing it neither parses nor encodes it again. */
-  private staged: { text: string; bytes: Buffer; digest: string; entries: RegistryEntry[] } | undefined;
+  private staged: { text: string; bytes: Buffer; digest: string; entries: RegistryEntry[]; label: string } | undefined;
   private diskVersion: RegistryVersion | undefined;
 
   constructor(
@@ -87,7 +93,7 @@ export class RegistryFileStore {
       // The file this store last read or wrote, untouched since: nothing to read.
       if (identity === this.disk?.identity) {
         this.diskVersion = this.disk.version;
-        return { state: 'ok', entries: this.disk.entries, text: this.disk.text };
+        return { state: 'ok', entries: this.disk.entries, text: this.disk.label };
       }
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
@@ -98,25 +104,27 @@ export class RegistryFileStore {
         text: '',
       };
     }
-    if (this.disk !== undefined && text === this.disk.text) {
+    const digest = registryDigest(text);
+    if (this.disk !== undefined && digest === this.disk.digest) {
       this.disk = { ...this.disk, identity, readAtMs };
       this.diskVersion = this.disk.version;
-      return { state: 'ok', entries: this.disk.entries, text };
+      return { state: 'ok', entries: this.disk.entries, text: this.disk.label };
     }
     const trusted = this.cache?.trusted(this.relative, identity);
     const known = trusted ? trustedRead(text, trusted) : undefined;
     if (known) {
       // The text the last daemon validated, in the writer's canonical layout: each line is its entry.
       this.lines.seedCanonical(known);
-      this.linesText = text;
-      this.disk = { identity, text, entries: known.entries, version: 2, digest: undefined, canonical: true, readAtMs };
+      const label = nextLabel(this.relative);
+      this.linesLabel = label;
+      this.disk = { identity, label, entries: known.entries, version: 2, digest, canonical: true, readAtMs };
       this.diskVersion = 2;
-      return { state: 'ok', entries: known.entries, text };
+      return { state: 'ok', entries: known.entries, text: label };
     }
     try {
       const read = readRegistry(text, this.file, this.projectRoot);
-      this.adopt(identity, text, read, readAtMs);
-      return { state: 'ok', entries: read.entries, text };
+      this.adopt(identity, text, read, readAtMs, digest);
+      return { state: 'ok', entries: read.entries, text: this.disk!.label };
     } catch (error) {
       this.disk = undefined;
       return { state: 'read-only', error: toPackerError(error), text };
@@ -133,7 +141,7 @@ export class RegistryFileStore {
   diskDigest(): string | null {
     const identity = this.identity();
     if (identity === null) return null;
-    if (identity === this.disk?.identity) return (this.disk.digest ??= registryDigest(this.disk.text));
+    if (identity === this.disk?.identity) return this.disk.digest;
     // Digests are of the text as read (UTF-8), the same text recovery compares: for a valid UTF-8 file, its bytes.
     return registryDigest(readFileSync(this.file, 'utf8'));
   }
@@ -151,7 +159,7 @@ export class RegistryFileStore {
       this.staged = undefined;
       this.disk = {
         identity: this.identity() ?? '',
-        text,
+        label: staged.label,
         entries: staged.entries,
         version: 2,
         digest: staged.digest,
@@ -208,7 +216,7 @@ export class RegistryFileStore {
     this.assertWritable();
     const before = this.currentDisk();
     const quick =
-      before !== undefined && before.text === this.linesText && base === this.lines.current
+      before !== undefined && before.label === this.linesLabel && base === this.lines.current
         ? this.lines.applyChange(net)
         : undefined;
     if (quick) return this.staging(before, quick);
@@ -227,8 +235,8 @@ export class RegistryFileStore {
    */
   known(): { entries: readonly RegistryEntry[]; exact: boolean; present: boolean } {
     const disk = this.disk;
-    if (disk === undefined) return { entries: [], exact: this.linesText === undefined, present: false };
-    return { entries: disk.entries, exact: disk.canonical && disk.text === this.linesText, present: true };
+    if (disk === undefined) return { entries: [], exact: this.linesLabel === undefined, present: false };
+    return { entries: disk.entries, exact: disk.canonical && disk.label === this.linesLabel, present: true };
   }
 
   /** The entry this file holds for `id`, by the line cache (meaningful when `known().exact`). */
@@ -249,7 +257,7 @@ export class RegistryFileStore {
       text: '',
       entries: [],
       change: {
-        before: (before.digest ??= registryDigest(before.text)),
+        before: before.digest,
         after: '',
         removed: before.entries,
         added: [],
@@ -261,17 +269,18 @@ export class RegistryFileStore {
   private staging(before: DiskState | undefined, serialized: Serialized): StagedFile {
     const { text, canonical, change } = serialized;
     // The line cache's change is against its previous order: exact only when that order was the file on disk.
-    const exact = before !== undefined && before.text === this.linesText;
-    this.linesText = text;
+    const exact = before !== undefined && before.label === this.linesLabel;
+    const label = nextLabel(this.relative);
+    this.linesLabel = label;
     const diff = exact && change ? change : diffRegistryEntries(before?.entries ?? [], canonical);
     const bytes = Buffer.from(text);
     const digest = registryDigest(bytes);
-    this.staged = { text, bytes, digest, entries: serialized.entries };
+    this.staged = { text, bytes, digest, entries: serialized.entries, label };
     return {
       text,
       entries: serialized.entries,
       change: {
-        before: before === undefined ? null : (before.digest ??= registryDigest(before.text)),
+        before: before === undefined ? null : before.digest,
         after: digest,
         removed: diff.removed,
         added: diff.added,
@@ -280,15 +289,25 @@ export class RegistryFileStore {
     };
   }
 
-  /** The registry on disk now (undefined: no file), read and validated again only when it is not the file last seen. */
+  /**
+   * The registry on disk now (undefined: no file), read and validated again only when it is not the file last seen.
+   * A file that is not the writer's canonical text (format 1, a hand edit) is read again for its text, which the journal
+   * keeps whole: once, as the commit that stages it rewrites it canonical.
+   */
   private currentDisk(): DiskState | undefined {
     const identity = this.identity();
     if (identity === null) return undefined;
-    if (identity === this.disk?.identity) return this.disk;
     const readAtMs = Date.now();
+    if (identity === this.disk?.identity) {
+      if (this.disk.canonical) return this.disk;
+      const text = readFileSync(this.file, 'utf8');
+      if (registryDigest(text) === this.disk.digest) return { ...this.disk, text };
+      this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot), readAtMs);
+      return { ...this.disk!, text };
+    }
     const text = readFileSync(this.file, 'utf8');
     this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot), readAtMs);
-    return this.disk;
+    return this.disk!.canonical ? this.disk : { ...this.disk!, text };
   }
 
   /**
@@ -306,7 +325,8 @@ export class RegistryFileStore {
     try {
       if (isRacy(disk.identity, readAtMs)) return 'later';
       if (this.identity() !== disk.identity) return undefined;
-      if (readFileSync(this.file, 'utf8') !== disk.text || this.identity() !== disk.identity) return undefined;
+      if (registryDigest(readFileSync(this.file, 'utf8')) !== disk.digest || this.identity() !== disk.identity)
+        return undefined;
     } catch {
       return undefined;
     }
@@ -317,8 +337,17 @@ export class RegistryFileStore {
   /** Records a text as the one on disk and seeds the line cache with it. */
   private adopt(identity: string, text: string, read: RegistryRead, readAtMs: number, digest?: string): void {
     const canonical = this.lines.seed(read);
-    this.linesText = canonical ? text : undefined;
-    this.disk = { identity, text, entries: read.entries, version: read.version, digest, canonical, readAtMs };
+    const label = nextLabel(this.relative);
+    this.linesLabel = canonical ? label : undefined;
+    this.disk = {
+      identity,
+      label,
+      entries: read.entries,
+      version: read.version,
+      digest: digest ?? registryDigest(text),
+      canonical,
+      readAtMs,
+    };
     this.diskVersion = read.version;
   }
 
@@ -376,6 +405,13 @@ export class RegistryFileStore {
       );
     }
   }
+}
+
+let labels = 0;
+
+/** A new name for a text a store read, staged or wrote (unique in the process, so never another text's). */
+function nextLabel(relative: string): string {
+  return `${relative}#${++labels}`;
 }
 
 /**

@@ -40,18 +40,28 @@ export class RegistryLines {
   seed(read: RegistryRead): boolean {
     const { entries, bodies } = read;
     let sorted = true;
-    entries.forEach((entry, index) => {
+    const matches = entries.map((entry, index) => {
       const body = bodies?.[index];
-      if (body !== undefined && body === entryBody(entry))
-        this.lines.set(freezeEntry(entry), { body, canonical: entry });
-      else shareEmpty(entry);
       if (index > 0 && compareEntries(entries[index - 1]!, entry) >= 0) sorted = false;
+      if (body !== undefined && body === entryBody(entry)) {
+        freezeEntry(entry);
+        return true;
+      }
+      shareEmpty(entry);
+      return false;
     });
-    const usable = sorted && bodies !== undefined && entries.every((entry) => this.lines.has(entry));
-    this.remember(
-      usable ? { entries, bodies: [...bodies], canonical: entries } : { entries: [], bodies: [], canonical: [] },
-    );
-    return usable;
+    const usable = sorted && bodies !== undefined && matches.every(Boolean);
+    if (usable) {
+      // Each line is its entry's canonical body: the order's columns rebuild it when a write needs it, so neither the
+      // file's text nor line objects are kept (the bodies are slices that would hold the whole text).
+      this.remember({ entries, bodies: undefined, canonical: entries });
+      return true;
+    }
+    entries.forEach((entry, index) => {
+      if (matches[index]) this.lines.set(entry, { body: flat(bodies![index]!), canonical: entry });
+    });
+    this.remember({ entries: [], bodies: [], canonical: [] });
+    return false;
   }
 
   /**
@@ -63,7 +73,7 @@ export class RegistryLines {
   seedCanonical(read: RegistryRead): void {
     const { entries } = read;
     for (const entry of entries) freezeEntry(entry);
-    this.remember({ entries, bodies: [...read.bodies!], canonical: entries });
+    this.remember({ entries, bodies: undefined, canonical: entries });
   }
 
   /**
@@ -74,10 +84,11 @@ export class RegistryLines {
     const next = new Set(entries);
     // The same object twice is a duplicate id: the full check names it.
     if (next.size !== entries.length) return this.fullCheck(entries);
-    const kept: Column = { entries: [], bodies: [], canonical: [] };
+    const kept: Column & { bodies: string[] } = { entries: [], bodies: [], canonical: [] };
     const removed: RegistryEntry[] = [];
     const removedCanonical: RegistryEntry[] = [];
-    const { entries: previous, bodies, canonical } = this.order;
+    const { entries: previous, canonical } = this.order;
+    const bodies = bodiesOf(this.order);
     for (let index = 0; index < previous.length; index++) {
       const entry = previous[index]!;
       if (!next.has(entry)) {
@@ -143,9 +154,9 @@ export class RegistryLines {
       additions.push(next);
     }
     // Copies, not edits: the previous arrays may be held by a snapshot or a caller.
-    const out: Column = {
+    const out: Column & { bodies: string[] } = {
       entries: this.order.entries.slice(),
-      bodies: this.order.bodies.slice(),
+      bodies: bodiesOf(this.order).slice(),
       canonical: this.order.canonical.slice(),
     };
     const removed: RegistryEntry[] = [];
@@ -205,8 +216,8 @@ export class RegistryLines {
   }
 
   /** Merges sorted new entries into the kept ones (both in file order). */
-  private merge(kept: Column, added: readonly RegistryEntry[]): Column {
-    const out: Column = { entries: [], bodies: [], canonical: [] };
+  private merge(kept: Column & { bodies: string[] }, added: readonly RegistryEntry[]): Column & { bodies: string[] } {
+    const out: Column & { bodies: string[] } = { entries: [], bodies: [], canonical: [] };
     const push = (entry: RegistryEntry, body: string, canonical: RegistryEntry): void => {
       out.entries.push(entry);
       out.bodies.push(body);
@@ -262,11 +273,21 @@ export interface Serialized {
   change?: { removed: RegistryEntry[]; added: RegistryEntry[] };
 }
 
-/** Parallel arrays, one slot per line in file order. */
+/** Parallel arrays, one slot per line in file order. `bodies` undefined: each is `entryBody` of its entry. */
 interface Column {
   entries: RegistryEntry[];
-  bodies: string[];
+  bodies: string[] | undefined;
   canonical: RegistryEntry[];
+}
+
+/** The line bodies of a column, built from its entries the first time a write needs them. */
+function bodiesOf(column: Column): string[] {
+  return (column.bodies ??= column.entries.map(entryBody));
+}
+
+/** A copy of a line's text that does not keep the file's whole text alive (a slice of it would). */
+function flat(body: string): string {
+  return Buffer.from(body, 'utf8').toString('utf8');
 }
 
 /** The settings of every entry that has none: one frozen object (JSON `{}` like any empty one). */

@@ -1,0 +1,86 @@
+import { utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { RegistryEntry } from '../contract/registry-schema.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
+import { serializeRegistry } from './registry-codec.js';
+import { RegistryFileStore } from './registry-file-store.js';
+import { RegistryLoadCache } from './registry-load-cache.js';
+import { REGISTRY_FILE } from './registry-shards.js';
+
+// Issue 11: a loaded registry costs its entries, not its text as well. The store used to keep the file's whole text
+// (19 MB at 100k entries, format 1 or 2) and, for format 2, each line as a slice of it, for the daemon's life. It
+// keeps the text's sha256 now and rebuilds a line from its entry when a write needs it. Measured here over 20k
+// entries (text ~3.6 MB): ~365-435 bytes per entry retained before, ~200-215 after (the entries themselves).
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+const COUNT = 20_000;
+const BUDGET_BYTES_PER_ENTRY = 290;
+
+function settledHeap(): number {
+  for (let round = 0; round < 3; round++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+function entries(): RegistryEntry[] {
+  const list: RegistryEntry[] = [];
+  for (let index = 0; index < COUNT; index++)
+    list.push({
+      id: `a_01HZZZZZZZZZZZZZ${String(index).padStart(10, '0')}`,
+      path: `assets/f${String(index % 50).padStart(2, '0')}/file-${String(index).padStart(6, '0')}.txt`,
+      kind: 'text',
+      settings: {},
+      tags: [],
+    });
+  return list;
+}
+
+/** Heap retained per entry by a store that loaded `text` (and the entries it returned). */
+function retainedPerEntry(root: string, cache?: RegistryLoadCache): number {
+  const before = settledHeap();
+  let store: RegistryFileStore | undefined = new RegistryFileStore(root, REGISTRY_FILE, cache);
+  let load: ReturnType<RegistryFileStore['load']> | undefined = store.load();
+  expect(load.state).toBe('ok');
+  if (load.state === 'ok') expect(load.entries).toHaveLength(COUNT);
+  const perEntry = (settledHeap() - before) / COUNT;
+  store = undefined;
+  load = undefined;
+  return perEntry;
+}
+
+function project(text: string): string {
+  const root = makeTempDir('registry-load-memory-');
+  const file = path.join(root, REGISTRY_FILE);
+  writeFileSync(file, text);
+  const past = new Date(Date.now() - 60_000);
+  utimesSync(file, past, past);
+  return root;
+}
+
+describe('a loaded registry does not keep its text', () => {
+  it('format 2, read in full', () => {
+    expect(retainedPerEntry(project(serializeRegistry(entries())))).toBeLessThanOrEqual(BUDGET_BYTES_PER_ENTRY);
+  });
+
+  it('format 2, vouched for by the load cache (a warm open)', () => {
+    const root = project(serializeRegistry(entries()));
+    const stateDir = path.join(root, '.packer');
+    const cache = new RegistryLoadCache(stateDir, root);
+    const first = new RegistryFileStore(root, REGISTRY_FILE, cache);
+    expect(first.load().state).toBe('ok');
+    const verdict = first.verdict();
+    if (verdict === undefined || verdict === 'later') throw new Error(`Expected a verdict, got ${String(verdict)}.`);
+    cache.save(new Map([[REGISTRY_FILE, verdict]]));
+    const warm = new RegistryLoadCache(stateDir, root);
+    expect(retainedPerEntry(root, warm)).toBeLessThanOrEqual(BUDGET_BYTES_PER_ENTRY);
+  });
+
+  it('format 1', () => {
+    const text = `${JSON.stringify({ version: 1, assets: entries() }, null, 2)}\n`;
+    expect(retainedPerEntry(project(text))).toBeLessThanOrEqual(BUDGET_BYTES_PER_ENTRY);
+  });
+});
