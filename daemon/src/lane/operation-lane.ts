@@ -168,7 +168,10 @@ export class OperationLane {
       return;
     }
     this.running = next;
-    next.start();
+    const { start } = next;
+    // The history keeps an entry's state, not the task it ran: its closures held an applied add's preview (100k).
+    next.start = next.cancelQueued = () => undefined;
+    start();
   }
 
   private async execute<T>(entry: Entry, task: LaneTask<T>): Promise<T> {
