@@ -189,15 +189,30 @@ interface EntryMemo {
 const packMemos = new WeakMap<PackRule, PackMemo>();
 const entryMemos = new WeakMap<AssetView, EntryMemo>();
 
+// Memos live as long as their asset views (100k at 100k files): what is alike across assets is shared, not copied.
+const NO_BLOCKERS: readonly Diagnostic[] = Object.freeze([]);
+
 function entryMemoOf(asset: AssetView, config: ProjectConfig): EntryMemo {
   let memo = entryMemos.get(asset);
-  if (memo?.config !== config)
+  if (memo?.config !== config) {
+    const blockers = ownBlockers(config, asset);
     entryMemos.set(
       asset,
-      (memo = { config, entry: plannedEntryOf(asset, config), blockers: ownBlockers(config, asset) }),
+      (memo = { config, entry: plannedEntryOf(asset, config), blockers: blockers.length > 0 ? blockers : NO_BLOCKERS }),
     );
+  }
   return memo;
 }
+
+/** One processor spec per kind and config, shared by every planned entry of that kind. */
+function sharedProcessorFor(config: ProjectConfig, kind: string): ProcessorSpec | undefined {
+  let byKind = processorsByConfig.get(config);
+  if (!byKind) processorsByConfig.set(config, (byKind = new Map()));
+  if (!byKind.has(kind)) byKind.set(kind, processorForKind(config, kind));
+  return byKind.get(kind);
+}
+
+const processorsByConfig = new WeakMap<ProjectConfig, Map<string, ProcessorSpec | undefined>>();
 
 function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly AssetView[]): PackMemo {
   const known = packMemos.get(rule);
@@ -232,7 +247,7 @@ function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly
 
 /** An asset's entry, or undefined when it cannot be built (no processor, not read): its blockers say why. */
 function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry | undefined {
-  const processor = processorForKind(config, asset.kind);
+  const processor = sharedProcessorFor(config, asset.kind);
   const inputDigest = asset.observation?.digest;
   if (!processor || !inputDigest || !asset.observation) return undefined;
   return {
