@@ -138,9 +138,10 @@ export class DiskSync {
   }
 
   /**
-   * Subscribes. May run while the workspace opens: the native watcher crawls the tree on its own thread (about a
-   * second of wall time at 100k files on a loaded 2-core machine), so the open's scan no longer waits for it, and
-   * a change made during the open is reported instead of falling between the scan and a later subscription.
+   * Subscribes. Runs while the workspace loads its config and registry: the native watcher crawls the tree on its
+   * own thread, adding a watch per folder, and the open's scan waits for it (WorkspaceOptions.beforeScan, see
+   * daemon.ts): a change before the scan reads a folder is in the scan, one after is reported and applied once the
+   * workspace is attached.
    */
   start(): Promise<void> {
     this.starting ??= this.subscribeNow();
