@@ -1,100 +1,41 @@
-import { mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, Workspace } from '@packer/core';
-import { DiskSync, OVERFLOW_HOLD, overflowSuspectEvents } from '../src/disk-sync.js';
-import type { SelectedWatcherBackend, WatchBatch } from '../src/watcher/index.js';
+import type { Workspace } from '@packer/core';
+import { OVERFLOW_HOLD, overflowSuspectEvents } from '../src/disk-sync.js';
+import { type Cleanups, handFedSync, openTextProject } from './support/hand-fed-sync.js';
 import { waitUntil } from './support/wait-until.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
+const cleanups: Cleanups = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
 const GONE = ['assets/a.txt', 'assets/b.txt', 'assets/c.txt'];
-
 const ELSEWHERE = 'assets/sub/e.txt';
 
 /** A project with five registered text files, one in a subfolder. */
-async function openProject(): Promise<{ root: string; workspace: Workspace }> {
-  const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'packer-vcs-hold-')));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  mkdirSync(path.join(root, 'assets/sub'), { recursive: true });
-  for (const file of [...GONE, 'assets/d.txt', ELSEWHERE]) writeFileSync(path.join(root, file), `${file}\n`);
-  writeFileSync(
-    path.join(root, 'packer.json'),
-    JSON.stringify({ name: 'p', assetRoots: ['assets'], kinds: { text: { extensions: ['.txt'], processor: 'text' } } }),
-  );
-  const workspace = await Workspace.open(root, { env: {} });
-  cleanups.push(() => workspace.close());
-  await workspace.apply({ type: 'register', paths: ['assets'] });
-  return { root, workspace };
+function openProject(): Promise<{ root: string; workspace: Workspace }> {
+  return openTextProject([...GONE, 'assets/d.txt', ELSEWHERE], cleanups);
 }
 
-/** A watcher backend whose batches the test hands over itself, event by event. */
-function handFedBackend(): { backend: SelectedWatcherBackend; deliver(batch: WatchBatch): void } {
-  let onBatch: ((batch: WatchBatch) => void) | undefined;
-  const backend: SelectedWatcherBackend = {
-    name: 'parcel',
-    requested: 'parcel',
-    subscribe: (options) => {
-      onBatch = options.onBatch;
-      return Promise.resolve({ backend: 'parcel', close: () => Promise.resolve() });
-    },
-  };
-  return { backend, deliver: (batch) => onBatch!(batch) };
-}
-
-/** DiskSync over the hand-fed backend, attached to the workspace; `warnings` collects what it logs as a warning. */
-async function startSync(
-  root: string,
-  workspace: Workspace,
-  backend: SelectedWatcherBackend,
-  options: { overflowSuspectEvents?: number } = {},
-): Promise<{ sync: DiskSync; warnings: string[] }> {
-  const warnings: string[] = [];
-  const sync = new DiskSync({
-    root,
-    config: loadConfig(root, {}),
-    backend,
-    onStateMaybeChanged: () => undefined,
-    onConfigInvalid: () => undefined,
-    onConfigReloaded: () => undefined,
-    onDegraded: () => undefined,
-    onRecovered: () => undefined,
-    log: (level, message) => {
-      if (level === 'warn') warnings.push(message);
-    },
-    ...options,
-  });
-  cleanups.push(() => sync.close());
-  await sync.start();
-  sync.attach(workspace);
-  return { sync, warnings };
-}
-
-/** The cookie file a synced read wrote under assets/, once it is there. */
-async function cookieOf(root: string): Promise<string> {
-  const cookies = () => readdirSync(path.join(root, 'assets')).filter((name) => name.startsWith('.packer-cookie-'));
-  await waitUntil(() => cookies().length === 1, 'the synced read wrote its cookie');
-  return path.join(root, 'assets', cookies()[0]!);
-}
+const missing = (workspace: Workspace): string[] =>
+  workspace.snapshot.assets.filter((asset) => asset.status === 'missing').map((asset) => asset.path);
 
 describe('changes held while .git/index.lock exists', () => {
   it('settle with every change on disk, even one the watcher never reported (parcel-bundler/watcher#183)', async () => {
     const { root, workspace } = await openProject();
-    const { backend, deliver } = handFedBackend();
-    const { sync } = await startSync(root, workspace, backend);
+    const { sync, deliver, event, cookie } = await handFedSync(root, workspace, cleanups);
 
     // git rewrites files under its lock; three go, and the watcher reports only two of them: @parcel/watcher drops an
     // event that arrives while its debounce thread hands a delivery over.
     mkdirSync(path.join(root, '.git'));
     writeFileSync(path.join(root, '.git/index.lock'), '');
     for (const file of GONE) rmSync(path.join(root, file));
-    deliver({ events: GONE.slice(0, 2).map((file) => ({ type: 'unlink', path: path.join(root, file) })) });
+    deliver(GONE.slice(0, 2).map((file) => event('unlink', file)));
     const read = sync.sync();
-    deliver({ events: [{ type: 'add', path: await cookieOf(root) }] });
+    deliver([{ type: 'add', path: await cookie() }]);
     await waitUntil(() => sync.watcherHealth.heldBy === '.git/index.lock', 'the changes are held for the lock');
     expect(workspace.snapshot.summary.missing).toBe(0);
 
@@ -111,43 +52,41 @@ describe('a burst big enough to overflow the kernel watch queue', () => {
   // does not look. The threshold is 3 events here (half the kernel's queue in real use).
   it('is held and settled in one full rescan, which finds a change in a folder nothing reported', async () => {
     const { root, workspace } = await openProject();
-    const { backend, deliver } = handFedBackend();
-    const { sync, warnings } = await startSync(root, workspace, backend, { overflowSuspectEvents: 3 });
+    const { sync, deliver, event, cookie, warnings } = await handFedSync(root, workspace, cleanups, {
+      overflowSuspectEvents: 3,
+    });
 
     for (const file of GONE) writeFileSync(path.join(root, file), 'rewritten\n');
     rmSync(path.join(root, ELSEWHERE));
-    deliver({ events: GONE.map((file) => ({ type: 'change', path: path.join(root, file) })) });
+    deliver(GONE.map((file) => event('change', file)));
     await waitUntil(() => sync.watcherHealth.heldBy === OVERFLOW_HOLD, 'the burst is held');
     const read = sync.sync();
-    deliver({ events: [{ type: 'add', path: await cookieOf(root) }] });
+    deliver([{ type: 'add', path: await cookie() }]);
     await read;
-    expect(workspace.snapshot.assets.filter((asset) => asset.status === 'missing').map((asset) => asset.path)).toEqual([
-      ELSEWHERE,
-    ]);
+    expect(missing(workspace)).toEqual([ELSEWHERE]);
     expect(sync.watcherHealth.heldBy).toBeUndefined();
     expect(warnings).toContain('a burst may have overflowed the inotify queue; rescanning');
   });
 
   it('a smaller burst is applied as reported, without a full rescan', async () => {
     const { root, workspace } = await openProject();
-    const { backend, deliver } = handFedBackend();
-    const { sync, warnings } = await startSync(root, workspace, backend, { overflowSuspectEvents: 3 });
+    const { sync, deliver, event, cookie, warnings } = await handFedSync(root, workspace, cleanups, {
+      overflowSuspectEvents: 3,
+    });
 
     rmSync(path.join(root, GONE[0]!));
     rmSync(path.join(root, ELSEWHERE));
-    deliver({ events: [{ type: 'unlink', path: path.join(root, GONE[0]!) }] });
+    deliver([event('unlink', GONE[0]!)]);
     const read = sync.sync();
-    deliver({ events: [{ type: 'add', path: await cookieOf(root) }] });
+    deliver([{ type: 'add', path: await cookie() }]);
     await read;
     // The reported delete is seen; the unreported one in assets/sub is not looked for (cost follows the change).
-    expect(workspace.snapshot.assets.filter((asset) => asset.status === 'missing').map((asset) => asset.path)).toEqual([
-      'assets/a.txt',
-    ]);
+    expect(missing(workspace)).toEqual(['assets/a.txt']);
     expect(warnings).not.toContain('a burst may have overflowed the inotify queue; rescanning');
   });
 
   it('suspects half of the kernel queue length, or 8192 when it cannot be read', () => {
-    const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'packer-inotify-queue-')));
+    const dir = mkdtempSync(path.join(tmpdir(), 'packer-inotify-queue-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(path.join(dir, 'max_queued_events'), '1000\n');
     expect(overflowSuspectEvents(path.join(dir, 'max_queued_events'))).toBe(500);
