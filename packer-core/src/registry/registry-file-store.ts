@@ -291,8 +291,8 @@ export class RegistryFileStore {
 
   /**
    * The registry on disk now (undefined: no file), read and validated again only when it is not the file last seen.
-   * A file that is not the writer's canonical text (format 1, a hand edit) is read again for its text, which the journal
-   * keeps whole: once, as the commit that stages it rewrites it canonical.
+   * A file that is not the writer's canonical text (format 1, a hand edit) is read again for its text, which the
+   * journal keeps whole: once, as the commit that stages it rewrites it canonical.
    */
   private currentDisk(): DiskState | undefined {
     const identity = this.identity();
@@ -303,7 +303,7 @@ export class RegistryFileStore {
       const text = readFileSync(this.file, 'utf8');
       if (registryDigest(text) === this.disk.digest) return { ...this.disk, text };
       this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot), readAtMs);
-      return { ...this.disk!, text };
+      return { ...this.disk, text };
     }
     const text = readFileSync(this.file, 'utf8');
     this.adopt(identity, text, readRegistry(text, this.file, this.projectRoot), readAtMs);

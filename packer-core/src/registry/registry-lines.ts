@@ -291,7 +291,7 @@ function flat(body: string): string {
 }
 
 /** The settings of every entry that has none: one frozen object (JSON `{}` like any empty one). */
-export const NO_SETTINGS: RegistryEntry['settings'] = Object.freeze({}) as RegistryEntry['settings'];
+export const NO_SETTINGS: RegistryEntry['settings'] = Object.freeze({});
 /** The tags of every entry that has none: one frozen array (JSON `[]`). */
 export const NO_TAGS: RegistryEntry['tags'] = Object.freeze([]) as unknown as RegistryEntry['tags'];
 

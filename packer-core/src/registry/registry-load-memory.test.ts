@@ -42,14 +42,11 @@ function entries(): RegistryEntry[] {
 /** Heap retained per entry by a store that loaded `text` (and the entries it returned). */
 function retainedPerEntry(root: string, cache?: RegistryLoadCache): number {
   const before = settledHeap();
-  let store: RegistryFileStore | undefined = new RegistryFileStore(root, REGISTRY_FILE, cache);
-  let load: ReturnType<RegistryFileStore['load']> | undefined = store.load();
+  const store = new RegistryFileStore(root, REGISTRY_FILE, cache);
+  const load = store.load();
   expect(load.state).toBe('ok');
   if (load.state === 'ok') expect(load.entries).toHaveLength(COUNT);
-  const perEntry = (settledHeap() - before) / COUNT;
-  store = undefined;
-  load = undefined;
-  return perEntry;
+  return (settledHeap() - before) / COUNT;
 }
 
 function project(text: string): string {

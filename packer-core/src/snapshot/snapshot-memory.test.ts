@@ -7,7 +7,6 @@ import type { FileStat } from '../scan/scanner.js';
 import { TEST_CONFIG } from '../testing/temp-project.js';
 import { buildSnapshot } from './build-snapshot.js';
 import { PersistentMap } from './persistent-map.js';
-import type { SnapshotState } from './snapshot-state.js';
 
 // Issue 11: the daemon's memory after an open scales with the registered assets, so what one published state holds
 // per asset is budgeted. Measured over 20k synthetic assets (registered, present, hashed), heap retained by the state
@@ -49,7 +48,7 @@ describe('memory of a published snapshot state', () => {
     const files = PersistentMap.fromMap(stats);
 
     const before = settledHeap();
-    let state: SnapshotState | undefined = buildSnapshot({
+    const state = buildSnapshot({
       revision: 1,
       config,
       registry: { state: 'ok', entries, text: null },
@@ -64,6 +63,5 @@ describe('memory of a published snapshot state', () => {
     expect(state.snapshot.summary.assets).toBe(COUNT);
     expect(state.byPath.get(paths[7]!)?.observation?.digest).toBe(digests.get(paths[7]!));
     expect(perAsset).toBeLessThanOrEqual(BUDGET_BYTES_PER_ASSET);
-    state = undefined;
   });
 });
