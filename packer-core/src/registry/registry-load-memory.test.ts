@@ -1,7 +1,5 @@
 import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
@@ -9,22 +7,15 @@ import { serializeRegistry } from './registry-codec.js';
 import { RegistryFileStore } from './registry-file-store.js';
 import { RegistryLoadCache } from './registry-load-cache.js';
 import { REGISTRY_FILE } from './registry-shards.js';
+import { settledHeap } from '../testing/settled-heap.js';
 
 // Issue 11: a loaded registry costs its entries, not its text as well. The store used to keep the file's whole text
 // (19 MB at 100k entries, format 1 or 2) and, for format 2, each line as a slice of it, for the daemon's life. It
 // keeps the text's sha256 now and rebuilds a line from its entry when a write needs it. Measured here over 20k
 // entries (text ~3.6 MB): ~365-435 bytes per entry retained before, ~200-215 after (the entries themselves).
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
 const COUNT = 20_000;
 const BUDGET_BYTES_PER_ENTRY = 290;
-
-function settledHeap(): number {
-  for (let round = 0; round < 3; round++) gc();
-  return process.memoryUsage().heapUsed;
-}
 
 function entries(): RegistryEntry[] {
   const list: RegistryEntry[] = [];

@@ -1,5 +1,3 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { ProjectConfig } from '../contract/config-schema.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
@@ -7,6 +5,7 @@ import type { FileStat } from '../scan/scanner.js';
 import { TEST_CONFIG } from '../testing/temp-project.js';
 import { buildSnapshot } from './build-snapshot.js';
 import { PersistentMap } from './persistent-map.js';
+import { settledHeap } from '../testing/settled-heap.js';
 
 // Issue 11: the daemon's memory after an open scales with the registered assets, so what one published state holds
 // per asset is budgeted. Measured over 20k synthetic assets (registered, present, hashed), heap retained by the state
@@ -14,16 +13,8 @@ import { PersistentMap } from './persistent-map.js';
 // asset while a path's claims and its lower-case group were arrays (two per path, one of them grown by push with room
 // for 17), ~255 since a lone item is stored alone (one-or-many.ts).
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
 const COUNT = 20_000;
 const BUDGET_BYTES_PER_ASSET = 380;
-
-function settledHeap(): number {
-  for (let round = 0; round < 3; round++) gc();
-  return process.memoryUsage().heapUsed;
-}
 
 describe('memory of a published snapshot state', () => {
   it(`holds at most ${BUDGET_BYTES_PER_ASSET} bytes per registered asset beyond the entries themselves`, () => {
