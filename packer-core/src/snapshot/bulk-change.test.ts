@@ -2,31 +2,12 @@ import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeTempProject } from '../testing/temp-project.js';
+import { canonicalState, observerOf } from '../testing/snapshot-equivalence.js';
 import { Workspace } from '../workspace/workspace.js';
-import type { WorkspaceObserver } from '../workspace/workspace-observer.js';
-import type { SnapshotState } from './snapshot-state.js';
 
 // Past the bulk threshold (more than 1,024 changes, over a quarter of the project): the state after the commit is
 // derived from scratch, with every registered file hashed before the one derivation.
 const COUNT = 1_300;
-
-function observerOf(ws: Workspace): WorkspaceObserver {
-  return (ws as unknown as { observer: WorkspaceObserver }).observer;
-}
-
-function canonical(state: SnapshotState): string {
-  const { snapshot } = state;
-  return JSON.stringify({
-    assets: snapshot.assets,
-    untracked: snapshot.untracked,
-    divergence: snapshot.divergence,
-    diagnostics: snapshot.diagnostics,
-    summary: snapshot.summary,
-    byId: [...state.byId.keys()],
-    byPath: [...state.byPath].map(([key, view]) => [key, view.id]),
-    untrackedByPath: [...state.untrackedByPath.keys()],
-  });
-}
 
 describe('a change touching most of the project', () => {
   it('registering every file publishes the from-scratch state, digests shown, and later changes stay exact', async () => {
@@ -42,7 +23,7 @@ describe('a change touching most of the project', () => {
 
     expect(ws.snapshot.summary).toMatchObject({ assets: COUNT + 2, untracked: 0, missing: 0 });
     expect(ws.snapshot.assets.every((asset) => typeof asset.observation?.digest === 'string')).toBe(true);
-    expect(canonical(ws.state)).toBe(canonical(observerOf(ws).deriveFromScratch()));
+    expect(canonicalState(ws.state)).toBe(canonicalState(observerOf(ws).deriveFromScratch()));
     // The state readers held before the commit still shows what it showed.
     expect(before.snapshot.summary).toMatchObject({ assets: 0, untracked: COUNT + 2 });
     expect(before.untrackedByPath.size).toBe(COUNT + 2);
@@ -53,7 +34,7 @@ describe('a change touching most of the project', () => {
     writeFileSync(path.join(root, 'assets/new.txt'), 'new');
     await ws.refresh(['assets/set-1/file-1.txt', 'assets/set-2/file-2.txt', 'assets/new.txt']);
     expect(ws.snapshot.summary).toMatchObject({ assets: COUNT + 2, untracked: 1, missing: 1 });
-    expect(canonical(ws.state)).toBe(canonical(observerOf(ws).deriveFromScratch()));
+    expect(canonicalState(ws.state)).toBe(canonicalState(observerOf(ws).deriveFromScratch()));
     await ws.close();
   }, 60_000);
 });

@@ -4,9 +4,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MutationInput } from '../contract/mutation-schema.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
-import { Workspace } from '../workspace/workspace.js';
-import type { WorkspaceObserver } from '../workspace/workspace-observer.js';
+import { canonicalState, observerOf } from '../testing/snapshot-equivalence.js';
 import type { SnapshotState } from './snapshot-state.js';
+import { Workspace } from '../workspace/workspace.js';
 
 // The incremental snapshot is the from-scratch one: after any sequence of mutations and outside changes, each
 // refreshed only at the paths a watcher would name, the maintained state equals a derivation from a full scan.
@@ -147,30 +147,6 @@ function mutationFor(step: Extract<Step, { kind: 'mutate' }>, state: SnapshotSta
   }
 }
 
-/** What a reader sees, as canonical JSON: every list in its order, the summary, and the planning indexes' keys. */
-function canonical(state: SnapshotState): string {
-  const { snapshot } = state;
-  return JSON.stringify(
-    {
-      assets: snapshot.assets,
-      untracked: snapshot.untracked,
-      divergence: snapshot.divergence,
-      diagnostics: snapshot.diagnostics,
-      summary: snapshot.summary,
-      byId: [...state.byId.keys()],
-      byPath: [...state.byPath].map(([key, view]) => [key, view.id]),
-      untrackedByPath: [...state.untrackedByPath.keys()],
-      files: [...state.files].map(([key, stat]) => [key, stat.size, stat.sidecarOfFolder ?? null]),
-    },
-    null,
-    1,
-  );
-}
-
-function observerOf(ws: Workspace): WorkspaceObserver {
-  return (ws as unknown as { observer: WorkspaceObserver }).observer;
-}
-
 describe('incremental snapshot', () => {
   it('random mutations and outside changes give the state a from-scratch derivation gives', async () => {
     await fc.assert(
@@ -191,10 +167,10 @@ describe('incremental snapshot', () => {
               const reported = outsideChange(root, step);
               if (reported.length > 0) await ws.refresh(reported, 'watcher');
             }
-            if (held) expect(canonical(held.state)).toBe(held.expected);
-            held = { state: ws.state, expected: canonical(observerOf(ws).deriveFromScratch()) };
+            if (held) expect(canonicalState(held.state, { files: true })).toBe(held.expected);
+            held = { state: ws.state, expected: canonicalState(observerOf(ws).deriveFromScratch(), { files: true }) };
           }
-          expect(canonical(held!.state)).toBe(held!.expected);
+          expect(canonicalState(held!.state, { files: true })).toBe(held!.expected);
         } finally {
           await ws.close();
           rmSync(root, { recursive: true, force: true });
@@ -216,7 +192,9 @@ describe('incremental snapshot', () => {
       await ws.apply({ type: 'move', from: 'assets/b.txt', to: 'assets/d/e.png' });
       expect(ws.state.files.get('assets/d.meta')?.sidecarOfFolder).toBe('assets/d');
       expect(ws.snapshot.diagnostics.map((item) => item.code)).not.toContain('ORPHAN_SIDECAR');
-      expect(canonical(ws.state)).toBe(canonical(observerOf(ws).deriveFromScratch()));
+      expect(canonicalState(ws.state, { files: true })).toBe(
+        canonicalState(observerOf(ws).deriveFromScratch(), { files: true }),
+      );
     } finally {
       await ws.close();
       rmSync(root, { recursive: true, force: true });
