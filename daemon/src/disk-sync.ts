@@ -41,8 +41,8 @@ export interface DiskSyncOptions {
 }
 
 const VCS_LOCKS = ['.git/index.lock', '.hg/wlock'];
-const VCS_RECHECK_MS = 100;
-const VCS_HOLD_CAP_MS = 10_000;
+const HOLD_RECHECK_MS = 100;
+const HOLD_CAP_MS = 10_000;
 const COOKIE_TIMEOUT_MS = 5_000;
 /**
  * Deliveries closer than this belong to one train of changes (parcel delivers at least every 500 ms in a burst); a
@@ -83,7 +83,7 @@ export class DiskSync {
   private pendingPaths = new Set<string>();
   private pendingConfig = false;
   private pendingRegistry = false;
-  private vcsTimer: NodeJS.Timeout | undefined;
+  private holdTimer: NodeJS.Timeout | undefined;
   private readonly cookies = new CookieSync();
   // Batches seen before `attach` wait here: the watcher starts while the workspace is still opening.
   private processing = new Promise<void>((resolve) => (this.attachWorkspace = resolve));
@@ -91,7 +91,7 @@ export class DiskSync {
   private closed = false;
   private vcsHoldSince: number | undefined;
   private vcsHoldReported = false;
-  /** The version-control lock changes are being held for, from the first batch it held until they are settled. */
+  /** What changes are held for (a version-control lock, OVERFLOW_HOLD), from the first batch held until settled. */
   private heldBy: string | undefined;
   private readonly bursts: BurstDetector;
   private readonly now: () => number;
@@ -102,7 +102,7 @@ export class DiskSync {
   private trainStartedAt = Number.NEGATIVE_INFINITY;
   /**
    * When a train big enough to have overflowed the kernel's queue was seen: changes are held until the train is
-   * quiet (at most VCS_HOLD_CAP_MS, so a writer that never stops cannot freeze the packer), then settled in one full
+   * quiet (at most HOLD_CAP_MS, so a writer that never stops cannot freeze the packer), then settled in one full
    * rescan.
    */
   private overflowSuspectSince: number | undefined;
@@ -180,7 +180,7 @@ export class DiskSync {
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.vcsTimer) clearTimeout(this.vcsTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     // A subscription still starting is closed once it exists, never left running.
     await this.starting?.catch(() => undefined);
     await this.subscription?.close();
@@ -255,17 +255,17 @@ export class DiskSync {
     const overflowHold =
       this.overflowSuspectSince !== undefined &&
       now - this.lastDeliveryAt < TRAIN_GAP_MS &&
-      now - this.overflowSuspectSince < VCS_HOLD_CAP_MS
+      now - this.overflowSuspectSince < HOLD_CAP_MS
         ? OVERFLOW_HOLD
         : undefined;
     const hold = vcsHold ?? overflowHold;
     if (hold !== undefined) {
       // A version-control operation or a huge burst is rewriting files: hold everything and settle once, when done.
       this.heldBy = hold;
-      this.vcsTimer ??= setTimeout(() => {
-        this.vcsTimer = undefined;
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = undefined;
         this.processing = this.processing.then(() => this.flush());
-      }, VCS_RECHECK_MS);
+      }, HOLD_RECHECK_MS);
       return;
     }
     const { workspace } = this;
@@ -368,12 +368,12 @@ export class DiskSync {
 
   /** A lock left behind by a crashed git must not freeze the packer: past the cap, changes go through. */
   private vcsHoldTooLong(): boolean {
-    if (this.vcsHoldSince === undefined || Date.now() - this.vcsHoldSince < VCS_HOLD_CAP_MS) return false;
+    if (this.vcsHoldSince === undefined || Date.now() - this.vcsHoldSince < HOLD_CAP_MS) return false;
     if (!this.vcsHoldReported) {
       this.vcsHoldReported = true;
       this.options.onDegraded({
         backend: this.options.backend.name,
-        reason: `A version-control lock (${VCS_LOCKS.join(' or ')}) has been held for over ${VCS_HOLD_CAP_MS / 1000} s; changes are applied anyway.`,
+        reason: `A version-control lock (${VCS_LOCKS.join(' or ')}) has been held for over ${HOLD_CAP_MS / 1000} s; changes are applied anyway.`,
         hint: 'If no git or hg command is running, remove the stale lock file.',
       });
     }
