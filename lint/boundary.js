@@ -53,9 +53,11 @@ export const AREAS = [
     packer: [...CONTRACT, NODE_CLIENT],
     filesystem: true,
   },
-  // The lean `packer status` sends its requests before the rest loads, through the client library's entry that uses
-  // Node built-ins only (`@packer/client/pipelined`), so the daemon's synced read runs during the CLI's start-up.
+  // The lean `packer status` and `packer set … --yes` send their requests before the rest loads, through the client
+  // library's entry that uses Node built-ins only (`@packer/client/pipelined`), so the daemon's synced read runs
+  // during the CLI's start-up.
   { files: ['cli/src/fast-path.ts'], packer: [...CONTRACT, NODE_CLIENT, '@packer/client/pipelined'], filesystem: true },
+  { files: ['cli/src/lean-set.ts'], packer: [...CONTRACT, NODE_CLIENT, '@packer/client/pipelined'] },
   // The packer's own code, run in the CLI's process where no daemon can serve: git runs the registry merge driver on
   // three temp files mid-merge (and takes the result back in %A), and the driver's installer writes .gitattributes
   // and git's config before any daemon exists. Both call the core; neither decides.

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `packer` binary: compiled JavaScript; oclif imports only the command it runs (src/oclif-manifest.ts).
-// `--version` and a plain `status` take a lean path without oclif (see src/fast-path.ts); everything else goes
+// `--version`, a plain `status` and `set … --yes` take a lean path without oclif (see src/fast-path.ts); the rest goes
 // through oclif. Global flags may come before the command (`packer -C game add …`, see src/global-flags.ts).
 // A reader that went away (`packer status | head -1`) ends the command as it ends cat or git: quietly, with the status
 // of a process killed by SIGPIPE (128 + 13), not with a stack trace. Node ignores SIGPIPE, so the write fails instead.

@@ -3,13 +3,14 @@ import type { DaemonClient } from '@packer/client';
 import { pipelinedCalls } from '@packer/client/pipelined';
 import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import { runsInProcess } from './base/run-mode.js';
+import { parseLeanArgs } from './lean-args.js';
 import type { StatusResult } from './status/status-report.js';
 
 /**
- * `packer --version` and a plain `packer status` without loading oclif: its import alone is most of a status
- * round trip (measured ~150 ms of module loading against a ~1 ms daemon answer). Same code as the oclif
- * command; anything unusual (other flags, any error) returns false and oclif runs the command instead, with
- * its parsing, help and error formatting.
+ * `packer --version`, a plain `packer status` and `packer set … --yes` (src/lean-set.ts) without loading oclif:
+ * its import alone is most of a status round trip (measured ~150 ms of module loading against a ~1 ms daemon
+ * answer). Same code as the oclif command; anything unusual (other flags, any error) returns false and oclif runs
+ * the command instead, with its parsing, help and error formatting.
  */
 export async function runFastPath(argv: readonly string[]): Promise<boolean> {
   if (argv.length === 1 && argv[0] === '--version') {
@@ -20,7 +21,8 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
     process.stdout.write(`${pkg.name}/${pkg.version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return true;
   }
-  const flags = argv[0] === 'status' ? parseStatusFlags(argv.slice(1)) : undefined;
+  if (argv[0] === 'set') return (await import('./lean-set.js')).runLeanSet(argv.slice(1));
+  const flags = argv[0] === 'status' ? parseLeanArgs(argv.slice(1)) : undefined;
   if (!flags) return false;
   const inProcess = runsInProcess(flags.daemon);
   // The requests go out before the rest of the command loads: the daemon's synced read waits for the watcher
@@ -73,25 +75,4 @@ async function pipelinedStatus(
     Omit<StatusResult['daemon'], 'inProcess'>,
   ];
   return { hello, status: { summary, daemon: { ...health, inProcess: false } } };
-}
-
-function parseStatusFlags(args: readonly string[]): { json: boolean; project?: string; daemon?: boolean } | undefined {
-  const flags: { json: boolean; project?: string; daemon?: boolean } = { json: false };
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--json') flags.json = true;
-    else if (arg === '--daemon') flags.daemon = true;
-    else if (arg === '--no-daemon') flags.daemon = false;
-    else if (
-      (arg === '-C' || arg === '--project') &&
-      args[index + 1] !== undefined &&
-      !args[index + 1]!.startsWith('-')
-    )
-      flags.project = args[++index]!;
-    else if (arg.startsWith('--project=')) flags.project = arg.slice('--project='.length);
-    else return undefined;
-  }
-  // JSON on a terminal is colourised by oclif; keep that path for people and the fast one for scripts.
-  if (flags.json && process.stdout.isTTY) return undefined;
-  return flags;
 }

@@ -52,7 +52,7 @@ function commandFilesOf(files: readonly string[]): string[] {
 }
 
 describe('what the bin loads for the common read commands', { timeout: 60_000 }, () => {
-  test('a plain `packer status` (and --json to a pipe) loads neither zod, oclif, ink nor Intl, and answers as before', async ({
+  test('a plain `packer status` and `packer set … --yes` (and --json to a pipe) load neither zod, oclif, ink nor Intl, and answer as before', async ({
     expect,
     onTestFinished,
   }) => {
@@ -78,6 +78,21 @@ describe('what the bin loads for the common read commands', { timeout: 60_000 },
     expect(json.run.code, json.run.stderr).toBe(0);
     expect(json.run.json<{ summary: { summary: { assets: number } } }>().summary.summary.assets).toBe(20);
     expect([...packagesOf(json.loaded)].filter((name) => heavy.includes(name))).toEqual([]);
+
+    // The one-asset change people script: `packer set … --yes`, for people and with --json.
+    const listed = await packer(root, ['ls', '--json']);
+    const target = listed.json<{ items: { path: string }[] }>().items[0]!.path;
+    for (const args of [
+      ['set', target, '--tag', 'lean', '--yes'],
+      ['set', target, '--untag', 'lean', '--yes', '--json'],
+    ]) {
+      const set = await packerLoading(root, args, folder);
+      expect(set.run.code, set.run.stderr).toBe(0);
+      expect(set.run.stdout).toContain(args.includes('--json') ? '"applied": true' : 'Applied: revision');
+      expect([...packagesOf(set.loaded)].filter((name) => heavy.includes(name))).toEqual([]);
+      expect(commandFilesOf(set.loaded)).toEqual([]);
+      expect(set.intl).toEqual([]);
+    }
   });
 
   test('a read command through oclif imports its own command file only (the manifest), and no ink', async ({

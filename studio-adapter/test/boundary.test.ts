@@ -30,8 +30,10 @@ const cli: BoundaryRules = {
   packerImportsByFile: new Map([
     ['src/commands/merge-driver.ts', new Set(['@packer/core'])],
     ['src/commands/git/install.ts', new Set(['@packer/core'])],
-    // The lean `packer status` sends its requests before the rest loads (the client's Node-built-ins-only entry).
+    // The lean `packer status` and `packer set … --yes` send their requests before the rest loads (the client's
+    // Node-built-ins-only entry).
     ['src/fast-path.ts', new Set(['@packer/client/pipelined'])],
+    ['src/lean-set.ts', new Set(['@packer/client/pipelined'])],
   ]),
   // Files that touch the disk for their own purposes, never a workspace or registry file:
   filesystemAllowed: new Set([

@@ -2,17 +2,13 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from '@oclif/core';
 import { Flags } from '@oclif/core';
 import { PackerError, PAGE_SIZES } from '@packer/core/contract/runtime';
-import type { ApplySummary, MutationInput, PlanList, PlanSummary } from '@packer/core/contract';
+import type { MutationInput, PlanList, PlanSummary } from '@packer/core/contract';
 import type { DaemonClient } from '@packer/client';
 import { renderPlan, SHOWN_ITEMS } from '../render/render-plan.js';
+import { appliedLine, applyWarnings, nothingToApply, type MutationOutcome } from './mutation-outcome.js';
 import { PackerCommand } from './packer-command.js';
 
-export interface MutationOutcome {
-  /** The packer's summary of the plan (counts, the first items); `--all` or `--ndjson` page through the rest. */
-  plan: PlanSummary;
-  applied: boolean;
-  result?: ApplySummary;
-}
+export type { MutationOutcome } from './mutation-outcome.js';
 
 const PLAN_LISTS: PlanList[] = ['blockers', 'warnings', 'registryMutations', 'filesystemMutations'];
 
@@ -77,20 +73,15 @@ export abstract class MutationCommand<T extends typeof Command> extends PackerCo
       }
       return { plan, applied: false };
     }
-    if (!blocked && plan.counts.registryMutations === 0 && plan.counts.filesystemMutations === 0)
-      return { plan, applied: false };
+    if (nothingToApply(plan)) return { plan, applied: false };
     if (!blocked && !flags.yes && !(await this.confirmed(plan))) {
       if (!json) this.log('Nothing applied.');
       return { plan, applied: false };
     }
     // The plan the person saw, at its revision: the daemon re-plans it in the lane and refuses if anything moved.
     const result = await client.call('mutation.apply', { planId: plan.planId, expectedRevision: plan.baseRevision });
-    if (!json)
-      this.log(
-        `Applied: revision ${result.revisionBefore} → ${result.revisionAfter} (operation ${result.operationId}).`,
-      );
-    // The change happened, but something after its commit point failed: say so, so nobody applies it again.
-    for (const warning of result.warnings ?? []) this.warn(`${warning.message} ${warning.hint ?? ''}`.trim());
+    if (!json) this.log(appliedLine(result));
+    for (const warning of applyWarnings(result)) this.warn(warning);
     return { plan, applied: true, result };
   }
 

@@ -1,24 +1,17 @@
 import { Command, Errors, Flags, type Interfaces } from '@oclif/core';
 import path from 'node:path';
-import { isAssetId, PackerError } from '@packer/core/contract/runtime';
-import type { ErrorCode } from '@packer/core/contract';
-import { terminalText } from '../render/terminal-text.js';
+import { PackerError } from '@packer/core/contract/runtime';
 import { findProjectRoot, ProjectClient, type DaemonClient } from '@packer/client';
+import { assetRefOf, projectPathOf } from './project-path.js';
+import { packerErrorReport, type PackerErrorShape } from './packer-error-report.js';
 import { runsInProcess } from './run-mode.js';
+
+export { EXIT_FAILURE, EXIT_USAGE, type PackerErrorShape } from './packer-error-report.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof PackerCommand)['baseFlags'] & T['flags']
 >;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
-
-/** Exit code for failures (usage errors exit 2 through oclif's exitCodes setting). */
-export const EXIT_FAILURE = 1;
-
-/** Exit code for a command that was used wrongly rather than one that failed: like oclif's usage errors. */
-export const EXIT_USAGE = 2;
-
-/** Errors that say how the command was called, not what the packer found: they exit like usage errors. */
-const USAGE_ERRORS: ReadonlySet<ErrorCode> = new Set(['CONFIRMATION_REQUIRED']);
 
 /**
  * What every packer command shares: `-C/--project`, `--json`, `--no-daemon`, a client for the project's daemon
@@ -69,21 +62,14 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
     return findProjectRoot(this.workingFolder());
   }
 
-  /**
-   * A path argument as the packer expects it: resolved against the working folder (`-C`, as git, make and tar
-   * read it), then made relative to the project root. Path arithmetic only; whether the path is acceptable is
-   * the packer's call.
-   */
+  /** A path argument as the packer expects it (see projectPathOf): relative to the project root. */
   protected projectPath(argument: string): string {
-    const absolute = path.resolve(this.workingFolder(), argument);
-    const relative = path.relative(this.projectRoot(), absolute);
-    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return absolute;
-    return relative.split(path.sep).join('/') + (argument.endsWith('/') ? '/' : '');
+    return projectPathOf(this.workingFolder(), this.projectRoot(), argument);
   }
 
   /** An asset reference argument: ids pass through, paths become project paths. */
   protected assetRef(argument: string): string {
-    return isAssetId(argument) ? argument : this.projectPath(argument);
+    return assetRefOf(this.workingFolder(), this.projectRoot(), argument);
   }
 
   /** True when this invocation runs the packer in-process rather than through the daemon. */
@@ -120,26 +106,16 @@ export abstract class PackerCommand<T extends typeof Command> extends Command {
   }
 }
 
-/** An error as the packer sends it: a PackerError, or the `error` of a `failed` event (its `PackerErrorJSON`). */
-export type PackerErrorShape = Pick<PackerError, 'code' | 'message'> & { data?: PackerError['data'] | undefined };
-
 /**
  * How every command reports the packer's errors, as the packer worded them: `{ error: { code, message, data } }`
  * with --json, otherwise the message and hint (escaped for the terminal; the stack only with DEBUG); exit code 1,
  * or 2 for a usage error such as CONFIRMATION_REQUIRED. `logJson` is passed in because it is protected.
  */
 export function reportPackerError(command: Command, error: PackerErrorShape, logJson: (json: unknown) => void): never {
-  const data = error.data ?? {};
-  const exit = USAGE_ERRORS.has(error.code) ? EXIT_USAGE : EXIT_FAILURE;
+  const report = packerErrorReport(error);
   if (command.jsonEnabled()) {
-    logJson({ error: { code: error.code, message: error.message, data } });
-    command.exit(exit);
+    logJson(report.json);
+    command.exit(report.exit);
   }
-  const { hint } = data;
-  const stack = error instanceof Error ? error.stack : undefined;
-  const detail = process.env.DEBUG && stack ? `\n${stack}` : '';
-  return command.error(`${terminalText(error.message)}${hint ? `\nHint: ${terminalText(hint)}` : ''}${detail}`, {
-    code: error.code,
-    exit,
-  });
+  return command.error(report.text, { code: error.code, exit: report.exit });
 }

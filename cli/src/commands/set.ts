@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { MutationCommand, type MutationOutcome } from '../base/mutation-command.js';
+import { updateMutation } from '../base/update-mutation.js';
 import { terminalText } from '../render/terminal-text.js';
 
 export default class Set extends MutationCommand<typeof Set> {
@@ -13,31 +14,21 @@ export default class Set extends MutationCommand<typeof Set> {
   static override strict = false;
   static override args = { target: Args.string({ description: 'Asset id or path.', required: true }) };
   static override flags = {
-    tag: Flags.string({ description: 'Add a tag (repeatable).', multiple: true }),
-    untag: Flags.string({ description: 'Remove a tag (repeatable).', multiple: true }),
+    tag: Flags.string({ description: 'Add a tag (repeatable).', multiple: true, multipleNonGreedy: true }),
+    untag: Flags.string({ description: 'Remove a tag (repeatable).', multiple: true, multipleNonGreedy: true }),
     kind: Flags.string({ description: 'Change the kind.' }),
   };
 
   async run(): Promise<MutationOutcome> {
     const { argv } = await this.parse(Set);
     const [target, ...pairs] = argv as string[];
-    // Text as typed: the packer converts it by the kind's declared type ("007" stays "007" for a string setting).
-    // Built with fromEntries: an assignment to a `__proto__` key would vanish instead of reaching the packer's check.
-    const settings: Record<string, string | null> = Object.fromEntries(
-      pairs.map((pair) => {
-        const index = pair.indexOf('=');
-        if (index <= 0) this.error(`Expected key=value, got "${terminalText(pair)}".`, { exit: 2 });
-        const value = pair.slice(index + 1);
-        return [pair.slice(0, index), value === '' ? null : value];
-      }),
-    );
-    return this.previewAndApply({
-      type: 'update',
-      target: this.assetRef(target!),
-      ...(pairs.length ? { settings } : {}),
-      ...(this.flags.tag ? { addTags: this.flags.tag } : {}),
-      ...(this.flags.untag ? { removeTags: this.flags.untag } : {}),
-      ...(this.flags.kind ? { kind: this.flags.kind } : {}),
+    const mutation = updateMutation(this.assetRef(target!), {
+      pairs,
+      tags: this.flags.tag,
+      untags: this.flags.untag,
+      kind: this.flags.kind,
     });
+    if ('badPair' in mutation) this.error(`Expected key=value, got "${terminalText(mutation.badPair)}".`, { exit: 2 });
+    return this.previewAndApply(mutation);
   }
 }

@@ -7,7 +7,7 @@ import type {
   NotificationName,
   NotificationParams,
 } from '@packer/core/contract';
-import { fromRpcError } from './rpc-error.js';
+import { connectionLostError, fromRpcError } from './rpc-error.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -45,16 +45,7 @@ export class RpcConnection {
   async callRaw(method: string, params: unknown): Promise<unknown> {
     const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
     if ('error' in response && response.error) {
-      if (this.lost && response.error.code === 0) {
-        throw new PackerError(
-          'CONNECTION_LOST',
-          `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`,
-          {
-            method,
-            hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
-          },
-        );
-      }
+      if (this.lost && response.error.code === 0) throw connectionLostError(method);
       throw fromRpcError(response.error);
     }
     return (response as { result: unknown }).result;

@@ -11,3 +11,15 @@ export function fromRpcError(error: { code: number; message: string; data?: unkn
   // The daemon's sending side is typed by the same error table (`ErrorData`): its data is taken as that code's row.
   return new PackerError(known, error.message, rest);
 }
+
+/** The error of a call whose connection closed before its answer: what it asked for may or may not have happened. */
+export function connectionLostError(method: string): PackerError {
+  return new PackerError(
+    'CONNECTION_LOST',
+    `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`,
+    {
+      method,
+      hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
+    },
+  );
+}

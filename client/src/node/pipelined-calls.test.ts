@@ -4,7 +4,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pipelinedCalls } from './pipelined-calls.js';
+import { openPipelined, pipelinedCalls } from './pipelined-calls.js';
 import { projectFiles } from './project-files.js';
 
 const CALLS = [
@@ -79,5 +79,27 @@ describe('pipelinedCalls', () => {
         socket.end(`{"jsonrpc":"2.0","id":1,"result":{"protocolVersion":2}}\n`);
     });
     expect(await pipelinedCalls(hangsUp, CALLS, {})).toBeUndefined();
+  });
+
+  it('a session sends a second batch on the same connection once the first is answered, and reports a daemon that hangs up before answering it', async () => {
+    let connections = 0;
+    const root = await projectWithDaemon((socket, lines) => {
+      if (lines.length === 1) connections++;
+      const last = JSON.parse(lines.at(-1)!) as { id: number; method: string };
+      // The second batch's one call is never answered: the daemon goes away (the outcome of an apply is unknown).
+      if (last.method === 'mutation.apply') return void socket.destroy();
+      socket.write(`{"jsonrpc":"2.0","id":${last.id},"result":{"method":"${last.method}"}}\n`);
+    });
+    const session = openPipelined(root, {});
+    expect(session?.root).toBe(root);
+    expect(await session!.send([CALLS[0]!])).toEqual([{ result: { method: 'daemon.hello' } }]);
+    expect(await session!.send([{ method: 'mutation.preview', params: {} }])).toEqual([
+      { result: { method: 'mutation.preview' } },
+    ]);
+    expect(await session!.send([{ method: 'mutation.apply', params: {} }])).toBeUndefined();
+    // Over for good: a later batch is not sent on a new connection behind the caller's back.
+    expect(await session!.send([CALLS[2]!])).toBeUndefined();
+    expect(connections).toBe(1);
+    session!.close();
   });
 });

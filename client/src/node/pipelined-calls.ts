@@ -28,6 +28,102 @@ const MAX_REPLY_BYTES = 1024 * 1024;
 /** A listener that says nothing this long is left to the full client, which reports it. */
 const SILENCE_MS = 5_000;
 
+/** One connection to a project's running daemon, for calls sent in batches without the full client. */
+export interface PipelinedSession {
+  /** The project root the session's socket belongs to. */
+  readonly root: string;
+  /**
+   * Sends every call at once and resolves with the replies in the order of `calls`; `undefined` when the
+   * connection ended first (or, with `silenceMs`, the daemon said nothing that long). After that, the session is
+   * over: every later batch resolves `undefined` too.
+   */
+  send(calls: readonly PipelinedCall[], options?: { silenceMs?: number }): Promise<PipelinedReply[] | undefined>;
+  /** Ends the connection, as the socket transport closes it: no waiting for the daemon's side of the close. */
+  close(): void;
+}
+
+/**
+ * Opens a connection to the project's running daemon, or returns undefined when there is no project or no safe
+ * socket (the full client finds, starts or rejects the daemon and reports why). It never starts a daemon and never
+ * throws; a socket nobody listens on shows as a first batch that resolves `undefined`. Writes go out as soon as the
+ * connection is up, so a first batch sent at once overlaps the connect.
+ */
+export function openPipelined(projectDir: string, env: NodeJS.ProcessEnv = process.env): PipelinedSession | undefined {
+  const root = nearestProjectRoot(projectDir);
+  if (root === undefined) return undefined;
+  const files = projectFiles(root, env);
+  // The same check as every connect, before a byte goes out; what it finds is reported by the full client.
+  if (socketSafetyProblem(files.socketPath, files.socketInSharedFolder) !== undefined) return undefined;
+
+  const decoder = new NdjsonDecoder(MAX_REPLY_BYTES);
+  const socket = net.connect(files.socketPath);
+  /** The reply slots of the batches in flight, by request id. */
+  const waiting = new Map<number, (reply: PipelinedReply | undefined) => void>();
+  let nextId = 1;
+  let ended = false;
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    socket.removeAllListeners('data');
+    socket.end();
+    socket.unref();
+    setTimeout(() => socket.destroy(), 1_000).unref();
+    for (const settle of waiting.values()) settle(undefined);
+    waiting.clear();
+  };
+  socket.on('error', end);
+  socket.on('close', end);
+  socket.on('data', (chunk: Buffer) => {
+    try {
+      for (const frame of decoder.push(chunk)) {
+        const message = JSON.parse(frame) as { id?: unknown; result?: unknown; error?: PipelinedError };
+        // Notifications (no id) are not ours to read here.
+        const settle = typeof message.id === 'number' ? waiting.get(message.id) : undefined;
+        if (!settle) continue;
+        waiting.delete(message.id as number);
+        settle(message.error !== undefined ? { error: message.error } : { result: message.result });
+      }
+    } catch {
+      end();
+    }
+  });
+
+  const send = (calls: readonly PipelinedCall[], options: { silenceMs?: number } = {}) => {
+    if (ended) return Promise.resolve(undefined);
+    return new Promise<PipelinedReply[] | undefined>((resolve) => {
+      const replies: PipelinedReply[] = [];
+      let pending = calls.length;
+      let done = false;
+      const ids = calls.map(() => nextId++);
+      const finish = (outcome: PipelinedReply[] | undefined): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(silence);
+        for (const id of ids) waiting.delete(id);
+        resolve(outcome);
+      };
+      const silence =
+        options.silenceMs === undefined ? undefined : setTimeout(() => finish(undefined), options.silenceMs);
+      ids.forEach((id, index) =>
+        waiting.set(id, (reply) => {
+          if (reply === undefined) return finish(undefined);
+          replies[index] = reply;
+          if (--pending === 0) finish(replies);
+        }),
+      );
+      socket.write(
+        calls
+          .map(
+            (call, index) =>
+              `${JSON.stringify({ jsonrpc: '2.0', id: ids[index], method: call.method, params: call.params })}\n`,
+          )
+          .join(''),
+      );
+    });
+  };
+  return { root, send, close: end };
+}
+
 /**
  * Sends every call at once over a new connection to the project's running daemon, before anything else happens,
  * and resolves with the replies in the order of `calls`. It never starts a daemon and never throws: when there is
@@ -35,59 +131,16 @@ const SILENCE_MS = 5_000;
  * what it would have done without it (the full client finds, starts or rejects the daemon and reports why). The
  * first call should be `daemon.hello`, so the caller can check the protocol version before using the others.
  */
-export function pipelinedCalls(
+export async function pipelinedCalls(
   projectDir: string,
   calls: readonly PipelinedCall[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PipelinedReply[] | undefined> {
-  const root = nearestProjectRoot(projectDir);
-  if (root === undefined) return Promise.resolve(undefined);
-  const files = projectFiles(root, env);
-  // The same check as every connect, before a byte goes out; what it finds is reported by the full client.
-  if (socketSafetyProblem(files.socketPath, files.socketInSharedFolder) !== undefined)
-    return Promise.resolve(undefined);
-  return new Promise((resolve) => {
-    const replies: (PipelinedReply | undefined)[] = calls.map(() => undefined);
-    let pending = calls.length;
-    const decoder = new NdjsonDecoder(MAX_REPLY_BYTES);
-    const socket = net.connect(files.socketPath);
-    let done = false;
-    const finish = (outcome: PipelinedReply[] | undefined): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(silence);
-      socket.removeAllListeners('data');
-      // As the socket transport closes: no waiting for the daemon's side of the close.
-      socket.end();
-      socket.unref();
-      setTimeout(() => socket.destroy(), 1_000).unref();
-      resolve(outcome);
-    };
-    const silence = setTimeout(() => finish(undefined), SILENCE_MS);
-    socket.on('error', () => finish(undefined));
-    socket.on('close', () => finish(undefined));
-    socket.on('data', (chunk: Buffer) => {
-      try {
-        for (const frame of decoder.push(chunk)) {
-          const message = JSON.parse(frame) as { id?: unknown; result?: unknown; error?: PipelinedError };
-          const index = typeof message.id === 'number' ? message.id - 1 : -1;
-          // Notifications (no id) are not ours to read here.
-          if (index < 0 || index >= calls.length || replies[index] !== undefined) continue;
-          replies[index] = message.error !== undefined ? { error: message.error } : { result: message.result };
-          if (--pending === 0) finish(replies as PipelinedReply[]);
-        }
-      } catch {
-        finish(undefined);
-      }
-    });
-    // Written before the connection is up: Node sends it as soon as it is.
-    socket.write(
-      calls
-        .map(
-          (call, index) =>
-            `${JSON.stringify({ jsonrpc: '2.0', id: index + 1, method: call.method, params: call.params })}\n`,
-        )
-        .join(''),
-    );
-  });
+  const session = openPipelined(projectDir, env);
+  if (!session) return undefined;
+  try {
+    return await session.send(calls, { silenceMs: SILENCE_MS });
+  } finally {
+    session.close();
+  }
 }
