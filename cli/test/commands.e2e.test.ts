@@ -135,7 +135,8 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     writeFileSync(path.join(root, 'assets/text/notes.txt'), 'new notes\n');
     const registryBefore = readFileSync(path.join(root, 'packer.registry.json'), 'utf8');
 
-    const dryRun = await packer(root, ['add', 'assets/text/notes.txt', '--tag', 'fresh', '--dry-run', '--json']);
+    // A repeatable flag takes one value each time: the path after `--tag fresh` is a path, not a second tag.
+    const dryRun = await packer(root, ['add', '--tag', 'fresh', 'assets/text/notes.txt', '--dry-run', '--json']);
     expect(dryRun.code).toBe(0);
     const preview = dryRun.json<MutationJson>();
     expect(preview.applied).toBe(false);

@@ -10,7 +10,9 @@ export default class Add extends MutationCommand<typeof Add> {
   ];
   static override strict = false;
   static override args = { paths: Args.string({ description: 'Files or folders to register.', required: true }) };
-  static override flags = { tag: Flags.string({ description: 'Tag every new asset (repeatable).', multiple: true }) };
+  static override flags = {
+    tag: Flags.string({ description: 'Tag every new asset (repeatable).', multiple: true, multipleNonGreedy: true }),
+  };
 
   async run(): Promise<MutationOutcome> {
     const { argv } = await this.parse(Add);

@@ -28,10 +28,12 @@ export default class Init extends Command {
     root: Flags.string({
       description: 'Asset root instead of the engine\'s ("." is the project folder; repeatable).',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     kind: Flags.string({
       description: 'Kind and its extensions, NAME=.ext,.ext (repeatable; NAME= drops the kind).',
       multiple: true,
+      multipleNonGreedy: true,
     }),
     nested: Flags.boolean({ description: 'Create the project even inside another packer project.', default: false }),
     git: Flags.boolean({
