@@ -1,9 +1,14 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptText } from '@packer/fixtures';
+import type { FileStat } from '../scan/scanner.js';
+import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
+import { fingerprintFile } from './content-fingerprint.js';
+import { FingerprintStore } from './fingerprint-store.js';
 
 const open: Workspace[] = [];
 const warnings: string[] = [];
@@ -50,3 +55,71 @@ describe('fingerprint store across restarts', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe('background fingerprinting of a cold start', () => {
+  it('writes its rows out as it goes and still answers every fingerprint, in this process and the next', async () => {
+    // More files than one flush holds (4,096 rows): rows written out mid-way are answered from the store.
+    const root = makeTempDir('packer-fingerprints-');
+    const stateDir = path.join(root, '.packer');
+    mkdirSync(stateDir);
+    const files: [string, FileStat][] = [];
+    const digests = new Map<string, string>();
+    for (let index = 0; index < 4_500; index++) {
+      const relative = `assets/f${Math.floor(index / 100)}/file-${index}.txt`;
+      mkdirSync(path.join(root, path.dirname(relative)), { recursive: true });
+      writeFileSync(path.join(root, relative), scriptText(`file${index}`, 6));
+      const stat = statSync(path.join(root, relative));
+      files.push([relative, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }]);
+      digests.set(
+        relative,
+        createHash('sha256')
+          .update(readFileSync(path.join(root, relative)))
+          .digest('hex'),
+      );
+    }
+    const sampled = files.filter((_, index) => index % 450 === 0).map(([relative]) => relative);
+    const expectSketches = (store: FingerprintStore): void => {
+      for (const relative of sampled) {
+        const expected = fingerprintFile(path.join(root, relative))!;
+        const found = store.lastFingerprint(relative, digests.get(relative)!);
+        expect(found?.text).toBe(expected.text);
+        expect([...(found?.hashes ?? [])]).toEqual([...expected.hashes]);
+        // A fingerprint of another content is never answered.
+        expect(store.lastFingerprint(relative, '0'.repeat(64))).toBeUndefined();
+      }
+    };
+    const store = new FingerprintStore(stateDir, root);
+    try {
+      store.ensure(
+        files,
+        (relative) => digests.get(relative),
+        () => true,
+      );
+      expect(store.busy).toBe(true);
+      await until(() => !store.busy);
+      expectSketches(store);
+    } finally {
+      await store.close();
+    }
+    const reopened = new FingerprintStore(stateDir, root);
+    try {
+      expectSketches(reopened);
+      // The next start's check over those rows ends with the store trusted (no read guard left behind).
+      reopened.ensure(
+        files,
+        (relative) => digests.get(relative),
+        () => true,
+      );
+      expect(reopened.busy).toBe(true);
+      await until(() => !reopened.busy);
+      expect(existsSync(path.join(stateDir, 'fingerprints.lmdb.reading'))).toBe(false);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
+
+/** Resolves once `done()` holds, checking after each turn of timers (background slices run on timers). */
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
