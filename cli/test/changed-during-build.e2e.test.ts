@@ -59,6 +59,11 @@ describe('a file deleted while the build runs (QA #12)', () => {
         expect(run.stdout).toContain(`✖ blocker CHANGED_DURING_BUILD  ${message}\n      hint: ${hint}`);
         // The old text said "changed" and told to build again twice (in the message, then as the hint).
         expect(run.stdout + run.stderr).not.toMatch(/changed after|pinned its snapshot|hint: Build again/);
+        // Said twice: as it happened (the progress log's warning) and in the report; the end counts the blockers.
+        // It used to be four times, the failed event's line and the closing error repeating the first blocker.
+        expect((run.stdout + run.stderr).split(message).length - 1).toBe(2);
+        expect(run.stdout).toContain('failed: BLOCKED (1 blocker)');
+        expect(run.errorText).toContain('The build failed: 1 blocker, listed above.');
         return;
       }
       const blocker: Diagnostic = {

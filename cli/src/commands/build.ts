@@ -39,9 +39,12 @@ export default class Build extends PackerCommand<typeof Build> {
     if (outcome?.type === 'failed') {
       const { error } = outcome;
       if (!json && error.code === 'BLOCKED') {
-        // A report already lists its failures, which are the blockers: print each problem once.
+        // A report already lists its failures, which are the blockers: print each problem once, and end with the
+        // packer's code and how many there were rather than the first of them a third time.
         if (error.data.report) this.log(renderReport(error.data.report));
-        else for (const blocker of error.data.blockers ?? []) this.log(renderDiagnostic(blocker));
+        else for (const blocker of error.data.blockers) this.log(renderDiagnostic(blocker));
+        const count = plural(error.data.blockers.length, 'blocker');
+        reportPackerError(this, { code: error.code, message: `The build failed: ${count}, listed above.` }, () => {});
       }
       reportPackerError(this, error, (value) => this.logJson(value));
     }

@@ -110,8 +110,6 @@ describe('OperationView', () => {
     expect(third).toContain('! EMPTY_PACK Pack ui selects no assets.');
     expect(last!.split('\n')[0]).toContain('failed    build — build sprites, ui');
     expect(last).toContain('! EMPTY_PACK');
-    expect(last!.split('\n').at(-1)).toBe(
-      'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.',
-    );
+    expect(last!.split('\n').at(-1)).toBe('failed: BLOCKED (1 blocker)');
   });
 });

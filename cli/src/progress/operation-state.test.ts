@@ -90,7 +90,7 @@ describe('reduceOperationEvent', () => {
     expect(afterThird.rate).toBeCloseTo(12);
     expect(fold(events)).toMatchObject({
       phase: 'failed',
-      finalMessage: 'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.',
+      finalMessage: 'failed: BLOCKED (1 blocker)',
     });
   });
 

@@ -1,5 +1,5 @@
 import type { Diagnostic, EventEnvelope, RemoteCacheStats } from '@packer/core/contract';
-import { formatBytes } from '../render/format.js';
+import { formatBytes, plural } from '../render/format.js';
 import {
   foldOperation,
   initialOperation,
@@ -89,8 +89,13 @@ function finalMessage(outcome: OperationOutcome): string {
   switch (outcome.type) {
     case 'completed':
       return `completed (revision ${outcome.revisionAfter})`;
-    case 'failed':
-      return `failed: ${outcome.error.code}: ${outcome.error.message}`;
+    case 'failed': {
+      const { error } = outcome;
+      // A blocked build's blockers were shown as they happened and are listed again in its report: count them here.
+      if (error.code === 'BLOCKED' && error.data.blockers.length > 0)
+        return `failed: BLOCKED (${plural(error.data.blockers.length, 'blocker')})`;
+      return `failed: ${error.code}: ${error.message}`;
+    }
     case 'cancelled':
       return `cancelled: ${outcome.reason}`;
   }

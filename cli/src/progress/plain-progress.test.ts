@@ -48,7 +48,7 @@ describe('PlainProgress', () => {
       'progress: 9/24 (processed 6, cached 3, failed 0) assets/sprites/enemies/bat.png',
       'warning: EMPTY_PACK Pack ui selects no assets.',
       'progress: 12/24 (processed 8, cached 3, failed 1) assets/sprites/tiles/tileset.png',
-      'failed: BLOCKED: 1 asset failed to process: assets/sprites/tiles/tileset.png.',
+      'failed: BLOCKED (1 blocker)',
     ]);
   });
 

@@ -123,7 +123,7 @@ describe('every human renderer escapes what it quotes', () => {
       sequence: 4,
       type: 'failed',
       time: '2026-01-01T00:00:00.300Z',
-      payload: { kind: 'build', error: { code: 'BLOCKED', message: `${HOSTILE} failed`, data: {} } },
+      payload: { kind: 'build', error: { code: 'INTERNAL', message: `${HOSTILE} failed`, data: {} } },
     });
     const running = render(<OperationView state={state} />);
     const frames = [running.lastFrame() ?? ''];
@@ -135,7 +135,7 @@ describe('every human renderer escapes what it quotes', () => {
       expect(text).not.toMatch(RAW_CONTROL);
     expect(frames[0]).toContain(`build ${ESCAPED}`.slice(0, 40));
     expect(lines.join('\n')).toContain(`assets/${ESCAPED}`);
-    expect(lines.at(-1)).toBe(`failed: BLOCKED: ${ESCAPED} failed`);
+    expect(lines.at(-1)).toBe(`failed: INTERNAL: ${ESCAPED} failed`);
   });
 
   it('packer top: project name, operation summaries, error codes and recent events', () => {
