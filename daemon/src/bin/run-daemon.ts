@@ -2,6 +2,7 @@ import path from 'node:path';
 import { toPackerError } from '@packer/core/contract';
 import { Daemon } from '../daemon.js';
 import type { DaemonHooks } from '../daemon-hooks.js';
+import { relaxHeapGrowthDuringOpen } from '../process/open-heap-growth.js';
 
 /**
  * `packer-daemon --project <dir> [--ws]`: runs one project's daemon in the foreground. Clients start it detached with
@@ -38,6 +39,8 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
   process.on('SIGTERM', stop('SIGTERM'));
   process.on('SIGINT', stop('SIGINT'));
   process.on('SIGHUP', stop('SIGHUP'));
+  // Fewer full GCs while the open builds its state from nothing; the daemon's tight growth factor is back once open.
+  const restoreHeapGrowth = relaxHeapGrowthDuringOpen();
   try {
     await daemon.start();
   } catch (error) {
@@ -47,6 +50,7 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
     else process.exit(1);
     return;
   }
+  restoreHeapGrowth();
   process.on('uncaughtException', (error) => {
     // A full disk is not a crash: a background write that hit it is reported in health and the daemon serves on.
     if (isOutOfSpace(error)) {
