@@ -1,10 +1,9 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
 import type { MethodResult } from '@packer/core/contract';
-import { projectFiles } from '@packer/client';
 import { packer } from './support/packer-bin.js';
+import { answer, standInDaemon } from './support/stand-in-daemon.js';
 import { fixtureProject, runningDaemonPid } from './support/temp-project.js';
 
 // A plain `packer status` sends its requests to a running daemon before it loads the rest of the command (the
@@ -81,8 +80,6 @@ describe('packer status through a running daemon', { timeout: 90_000 }, () => {
     onTestFinished,
   }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
-    const { socketPath, stateDir } = projectFiles(root);
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     // A listener that answers every call, speaking protocol 999; its hello names a pid that is not running, so the
     // client does not wait for it to stop before it says hello again and gives up.
     const answers: Record<string, unknown> = {
@@ -90,27 +87,8 @@ describe('packer status through a running daemon', { timeout: 90_000 }, () => {
       'snapshot.summary': { projectName: 'posing-as-the-daemon', summary: {} },
       'daemon.health': { pid: 4_194_303 },
     };
-    const peers: net.Socket[] = [];
-    const server = net.createServer((socket) => {
-      peers.push(socket);
-      let text = '';
-      socket.setEncoding('utf8').on('data', (chunk: string) => {
-        text += chunk;
-        const lines = text.split('\n');
-        text = lines.pop()!;
-        for (const line of lines) {
-          const request = JSON.parse(line) as { id?: number; method: string };
-          if (request.id === undefined) continue;
-          socket.write(
-            `${JSON.stringify({ jsonrpc: '2.0', id: request.id, result: answers[request.method] ?? {} })}\n`,
-          );
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-    onTestFinished(async () => {
-      for (const peer of peers) peer.destroy();
-      await new Promise((resolve) => server.close(resolve));
+    await standInDaemon(root, onTestFinished, (request, socket) => {
+      if (request.id !== undefined) answer(socket, request, answers[request.method] ?? {});
     });
 
     const status = await packer(root, ['status', '--json']);
