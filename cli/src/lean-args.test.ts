@@ -42,4 +42,14 @@ describe('parseLeanArgs', () => {
       expect(parseLeanArgs(args, SET), args.join(' ')).toBeUndefined();
     expect(parseLeanArgs(['extra'])).toBeUndefined(); // status takes no argument
   });
+
+  it('leaves to oclif a command asked for JSON through PACKER_CONTENT_TYPE', () => {
+    process.env.PACKER_CONTENT_TYPE = 'json';
+    try {
+      expect(parseLeanArgs([])).toBeUndefined();
+    } finally {
+      delete process.env.PACKER_CONTENT_TYPE;
+    }
+    expect(parseLeanArgs([])).toMatchObject({ json: false });
+  });
 });

@@ -67,7 +67,9 @@ export function parseLeanArgs(args: readonly string[], spec: LeanFlagSpec = {}):
   const positionals = spec.positionals ?? { min: 0, more: false };
   if (parsed.positionals.length < positionals.min) return undefined;
   if (!positionals.more && parsed.positionals.length > positionals.min) return undefined;
-  // JSON on a terminal is colourised by oclif; keep that path for people and the lean one for scripts.
+  // JSON on a terminal is colourised by oclif; keep that path for people and the lean one for scripts. oclif also
+  // takes PACKER_CONTENT_TYPE=json for --json: left to it.
   if (parsed.json && process.stdout.isTTY) return undefined;
+  if (process.env.PACKER_CONTENT_TYPE !== undefined) return undefined;
   return parsed;
 }
