@@ -9,7 +9,6 @@ import { outputCacheHealth } from './output-cache-health.js';
 import {
   after,
   fitsKey,
-  indexWrites,
   META,
   parseUseKey,
   PASSTHROUGH,
@@ -17,6 +16,7 @@ import {
   SEGMENT,
   segmentCountKey,
   storedPrefix,
+  writeIndexChanges,
 } from './output-cache-keys.js';
 
 /** What the cache knows of one output: where its bytes are (segment -1: pass-through, the input file itself). */
@@ -52,9 +52,12 @@ export class OutputCacheIndex {
   private store: StateStore<unknown> | undefined;
   private openError: unknown;
   private reopenable = false;
-  /** Rows changed since the last commit (null: deleted), and what the store held for each before. */
+  /**
+   * Rows changed since the last commit (null: deleted), and what the store held before for those it held (a cold
+   * build's 100k new rows kept 100k nulls here).
+   */
   private readonly pending = new Map<string, CacheRow | null>();
-  private readonly original = new Map<string, CacheRow | null>();
+  private readonly original = new Map<string, CacheRow>();
   private readonly changedSegments = new Set<number>();
   private entryCount = 0;
   /** Every stored row is gone (`clear`): the store is emptied at commit, and nothing is read from it meanwhile. */
@@ -99,7 +102,7 @@ export class OutputCacheIndex {
     if (this.pending.has(key)) current = this.pending.get(key)!;
     else {
       current = this.stored(key);
-      this.original.set(key, current);
+      if (current) this.original.set(key, current);
     }
     if (current) this.count(current, -1);
     if (row) this.count(row, 1);
@@ -230,18 +233,19 @@ export class OutputCacheIndex {
       this.forgetChanges();
       return false;
     }
-    const writes = indexWrites(this.pending, this.original);
-    for (const id of this.changedSegments) writes.push([segmentCountKey(id), this.segments.get(id)]);
-    writes.push([META, { version: 1, entries: this.entryCount }]);
     try {
       if (this.cleared) db.clearSync();
+      let writes = 0;
       db.transactionSync(() => {
-        for (const [key, value] of writes) {
+        const write = (key: string, value: unknown): void => {
           if (value === undefined) db.removeSync(key);
           else db.putSync(key, value);
-        }
+        };
+        writes = writeIndexChanges(this.pending, this.original, write);
+        for (const id of this.changedSegments) write(segmentCountKey(id), this.segments.get(id));
+        write(META, { version: 1, entries: this.entryCount });
       });
-      indexAccess.writes += writes.length;
+      indexAccess.writes += writes + this.changedSegments.size + 1;
     } catch (error) {
       health.failed(this.file, storeError(error), { dropped: this.pending.size });
       this.forgetChanges();

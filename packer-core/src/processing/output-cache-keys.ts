@@ -46,40 +46,75 @@ export function fitsKey(key: string): boolean {
 }
 
 /**
- * The writes that take the store from `original` (as stored) to `pending` (null: deleted) for the changed rows,
- * as [key, value] (undefined: remove). Each key space comes sorted: LMDB then fills pages one after the other
- * instead of splitting pages all over the tree (a cold build's 100k rows commit several times faster).
+ * Writes the changes that take the store from `original` (as stored; absent: no row) to `pending` (null: deleted)
+ * through `write` (value undefined: remove), and returns how many. Each key space comes sorted: LMDB then fills
+ * pages one after the other instead of splitting pages all over the tree (a cold build's 100k rows commit several
+ * times faster). Streamed: a key is made when it is written, never a list of them all (a cold 100k build's commit
+ * held ~200k key strings and 300k [key, value] pairs at once, the top of its memory peak).
  */
-export function indexWrites(
+export function writeIndexChanges(
   pending: ReadonlyMap<string, CacheRow | null>,
   original: ReadonlyMap<string, CacheRow | null>,
-): [string, unknown][] {
+  write: (key: string, value: unknown) => void,
+): number {
   // Plain string sorts (ASCII keys: code unit order is LMDB's byte order); the keys of one build's outputs come
   // nearly in order of use already, which the sort goes through in one pass.
   const keys = [...pending.keys()].sort();
-  const removed: string[] = [];
-  const added: string[] = [];
-  const writes: [string, unknown][] = [];
+  const removed: [string, CacheRow][] = [];
+  const added: [string, CacheRow][] = [];
   for (const key of keys) {
     const row = pending.get(key) ?? null;
     const old = original.get(key) ?? null;
-    const oldUse = old && useKey(key, old);
-    const newUse = row && useKey(key, row);
-    if (oldUse !== newUse) {
-      if (oldUse) removed.push(oldUse);
-      if (newUse) added.push(newUse);
-    }
-    if (row || old) writes.push([ROW + key, row ?? undefined]);
+    if (old && row && sameUse(old, row)) continue;
+    if (old) removed.push([key, old]);
+    if (row) added.push([key, row]);
   }
-  return [
-    ...removed.sort().map((key): [string, unknown] => [key, undefined]),
-    ...added.sort().map((key): [string, unknown] => [key, 1]),
-    ...writes,
-  ];
+  let count = 0;
+  removed.sort(byUse);
+  for (const [key, old] of removed) {
+    write(useKey(key, old), undefined);
+    count++;
+  }
+  removed.length = 0;
+  added.sort(byUse);
+  for (const [key, row] of added) {
+    write(useKey(key, row), 1);
+    count++;
+  }
+  added.length = 0;
+  for (const key of keys) {
+    const row = pending.get(key) ?? null;
+    if (!row && !original.get(key)) continue;
+    write(ROW + key, row ?? undefined);
+    count++;
+  }
+  return count;
+}
+
+/** Whether two rows have the same use key (same key space, segment and last use second). */
+function sameUse(a: CacheRow, b: CacheRow): boolean {
+  return spaceOf(a) === spaceOf(b) && timeOf(a) === timeOf(b);
+}
+
+/**
+ * The order of `useKey(key, row)` strings without making them: stored outputs (`g:`) before pass-through ones
+ * (`p:`), then by segment, last use and cache key; zero-padded numbers sort as numbers.
+ */
+function byUse([keyA, a]: [string, CacheRow], [keyB, b]: [string, CacheRow]): number {
+  return spaceOf(a) - spaceOf(b) || timeOf(a) - timeOf(b) || (keyA < keyB ? -1 : keyA > keyB ? 1 : 0);
+}
+
+/** A stored output's segment, or past every segment for pass-through (`p:` sorts after `g:`). */
+function spaceOf(row: CacheRow): number {
+  return row[4] >= 0 ? row[4] : Number.MAX_SAFE_INTEGER;
+}
+
+function timeOf(row: CacheRow): number {
+  return Math.max(0, Math.floor(row[2]));
 }
 
 function useKey(key: string, row: CacheRow): string {
-  const time = pad(Math.max(0, Math.floor(row[2])), TIME_DIGITS);
+  const time = pad(timeOf(row), TIME_DIGITS);
   return `${row[4] >= 0 ? storedPrefix(row[4]) : PASSTHROUGH}${time}:${key}`;
 }
 
