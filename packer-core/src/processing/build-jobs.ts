@@ -4,27 +4,31 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import type { BuildProgressTracker } from './build-progress.js';
 import type { CachedOutput, OutputCache } from './output-cache.js';
 import type { PackSource } from '../packs/pack-writer.js';
-import { layoutEntryOf, type BuildPlan, type PlannedEntry } from './plan-build.js';
+import { layoutEntryOf, type BuildPlan, type PlannedEntry, type PlannedPack } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';
 import type { FetchedOutput, OutputShape, RemoteBuildSession } from './remote-cache/remote-build-session.js';
 import { runPool } from './worker-pool.js';
+import { listOf } from '../snapshot/one-or-many.js';
 
 /**
  * The distinct processing jobs of a build: one per cache key, so an asset in two packs (or two assets with
  * the same content, processor and settings) is processed once. Holds each job's output or failure.
  */
 export class BuildJobs {
-  /** Cache key → the distinct assets that need that output (first one is the job's representative). */
-  private readonly byKey = new Map<string, PlannedEntry[]>();
+  /**
+   * Cache key → the distinct assets that need that output (first one is the job's representative): the entry alone
+   * when it is the only one, as nearly always (100k one-item arrays at 100k assets, for the whole build).
+   */
+  private readonly byKey = new Map<string, PlannedEntry | PlannedEntry[]>();
   private readonly outputs = new Map<string, CachedOutput>();
   private readonly failed = new Map<string, ProcessorFailure>();
   private readonly hits = new Set<string>();
   /** Keys taken as pass-through (a remote cache is configured and the processor is `copy`). */
   private readonly passThrough = new Set<string>();
   private readonly repairs = new Map<string, Promise<void>>();
-  /** Rank of each key in the order packs consume them: its first pack, then its asset id (the pack's entry order). */
-  private readonly rank = new Map<string, number>();
+  /** The planned packs, for the order in which a remote cache is asked (see `rankOf`). */
+  private readonly packs: readonly PlannedPack[];
   /** Outputs whose shape is known before their bytes are here (a remote action result read, its blob not yet). */
   private readonly shapes = new Map<string, OutputShape>();
   /** Keys whose job has ended (output or failure). */
@@ -45,30 +49,45 @@ export class BuildJobs {
     private readonly signal: AbortSignal,
     private readonly remote?: RemoteBuildSession,
   ) {
+    this.packs = plan.packs;
     const seen = new Set<string>();
     for (const pack of plan.packs) {
-      const byId = [...pack.entries].sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
-      for (const entry of byId) if (!this.rank.has(entry.cacheKey)) this.rank.set(entry.cacheKey, this.rank.size);
       for (const entry of pack.entries) {
         if (seen.has(entry.assetId)) continue;
         seen.add(entry.assetId);
-        const list = this.byKey.get(entry.cacheKey);
-        if (list) list.push(entry);
-        else this.byKey.set(entry.cacheKey, [entry]);
+        const known = this.byKey.get(entry.cacheKey);
+        if (known === undefined) this.byKey.set(entry.cacheKey, entry);
+        else if (Array.isArray(known)) known.push(entry);
+        else this.byKey.set(entry.cacheKey, [known, entry]);
       }
     }
+  }
+
+  /** Rank of each key in the order packs consume them: its first pack, then its asset id (the pack's entry order). */
+  private rankOf(): Map<string, number> {
+    const rank = new Map<string, number>();
+    for (const pack of this.packs) {
+      const byId = [...pack.entries].sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+      for (const entry of byId) if (!rank.has(entry.cacheKey)) rank.set(entry.cacheKey, rank.size);
+    }
+    return rank;
+  }
+
+  /** The entries that need a key's output, its representative first. */
+  private entriesOf(key: string): readonly PlannedEntry[] {
+    return listOf(this.byKey.get(key)) ?? [];
   }
 
   /** Distinct assets. */
   get size(): number {
     let count = 0;
-    for (const list of this.byKey.values()) count += list.length;
+    for (const list of this.byKey.values()) count += Array.isArray(list) ? list.length : 1;
     return count;
   }
 
   get inputBytes(): number {
     let bytes = 0;
-    for (const list of this.byKey.values()) for (const entry of list) bytes += entry.size;
+    for (const list of this.byKey.values()) for (const entry of listOf<PlannedEntry>(list)!) bytes += entry.size;
     return bytes;
   }
 
@@ -88,9 +107,11 @@ export class BuildJobs {
   }
 
   private async runAll(tracker: BuildProgressTracker, concurrency: number): Promise<void> {
-    const misses: [string, PlannedEntry[]][] = [];
+    // Keys only: a [key, entries] pair per miss held 100k small arrays through a cold build.
+    const misses: string[] = [];
     const remote = this.remote;
-    for (const [key, list] of this.byKey) {
+    for (const [key, stored] of this.byKey) {
+      const list = listOf<PlannedEntry>(stored)!;
       const first = list[0]!;
       if (remote && isPassThrough(first)) {
         const output = { digest: first.inputDigest, size: first.size, metadata: {} };
@@ -102,7 +123,7 @@ export class BuildJobs {
       }
       const hit = this.cache.lookup(key);
       if (!hit) {
-        misses.push([key, list]);
+        misses.push(key);
         continue;
       }
       this.outputs.set(key, hit);
@@ -110,7 +131,8 @@ export class BuildJobs {
       this.settle(key);
       for (const entry of list) tracker.finished(entry, 'cached');
     }
-    const processMiss = async ([key, list]: [string, PlannedEntry[]]): Promise<void> => {
+    const processMiss = async (key: string): Promise<void> => {
+      const list = this.entriesOf(key);
       const ok = await this.process(key, list[0]!);
       list.forEach((entry, index) => tracker.finished(entry, !ok ? 'failed' : index === 0 ? 'processed' : 'cached'));
     };
@@ -128,36 +150,37 @@ export class BuildJobs {
    */
   private async fetchAll(
     remote: RemoteBuildSession,
-    misses: [string, PlannedEntry[]][],
+    misses: string[],
     tracker: BuildProgressTracker,
     concurrency: number,
-    processMiss: (miss: [string, PlannedEntry[]]) => Promise<void>,
+    processMiss: (miss: string) => Promise<void>,
   ): Promise<void> {
-    misses.sort((a, b) => this.rank.get(a[0])! - this.rank.get(b[0])!);
+    const rank = this.rankOf();
+    misses.sort((a, b) => rank.get(a)! - rank.get(b)!);
     const slots = new Slots(concurrency);
     const processing: Promise<void>[] = [];
-    const local = (miss: [string, PlannedEntry[]]): void => {
-      this.shapes.delete(miss[0]);
+    const local = (miss: string): void => {
+      this.shapes.delete(miss);
       processing.push(slots.run(() => processMiss(miss)));
     };
-    const hit = ([key, list]: [string, PlannedEntry[]], found: FetchedOutput): void => {
+    const hit = (key: string, found: FetchedOutput): void => {
       this.outputs.set(key, found.output);
       this.hits.add(key);
       if (found.crc !== undefined) this.fresh.set(key, found.crc);
       if (found.output.stored) this.unflushed.add(key);
       this.settle(key);
-      for (const entry of list) tracker.finished(entry, 'cached');
+      for (const entry of this.entriesOf(key)) tracker.finished(entry, 'cached');
     };
     const blobs = new TaskQueue();
     const lookups = runPool(
       misses,
       { concurrency: Math.max(1, Math.ceil(remote.concurrency / 4)), signal: this.signal },
       async (miss) => {
-        const found = await remote.lookup(miss[1][0]!, this.cache);
+        const found = await remote.lookup(this.entriesOf(miss)[0]!, this.cache);
         if (!found) return local(miss);
         if ('output' in found) return hit(miss, found);
-        this.shapes.set(miss[0], found.shape);
-        this.wake(miss[0]);
+        this.shapes.set(miss, found.shape);
+        this.wake(miss);
         blobs.push(async () => {
           const downloaded = await found.download();
           if (downloaded) hit(miss, downloaded);
@@ -314,7 +337,7 @@ export class BuildJobs {
       const previous = this.outcomeOf(key);
       this.hits.delete(key);
       this.passThrough.delete(key);
-      pending = this.process(key, this.byKey.get(key)![0]!).then(async (ok) => {
+      pending = this.process(key, this.entriesOf(key)[0]!).then(async (ok) => {
         await this.cache.flush();
         tracker.repaired(ok ? 'processed' : 'failed', previous);
       });
@@ -345,7 +368,7 @@ export class BuildJobs {
   get failures(): Diagnostic[] {
     const out: Diagnostic[] = [];
     for (const [key, failure] of this.failed) {
-      for (const entry of this.byKey.get(key) ?? []) out.push(failureDiagnostic(entry, failure));
+      for (const entry of this.entriesOf(key)) out.push(failureDiagnostic(entry, failure));
     }
     return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
   }

@@ -38,6 +38,7 @@ export class OutputCache {
   private readonly index: OutputCacheIndex;
   /** Sizes of segment files on disk, stat'ed when a lookup first points into one (-1: no such file). */
   private readonly onDisk = new Map<number, number>();
+  private readonly segmentPaths = new Map<number, string>();
   private nextSegment = 1;
   /** This build's segment, made on the first output stored. */
   private building: BuildSegment | undefined;
@@ -293,7 +294,10 @@ export class OutputCache {
   }
 
   private segmentPath(id: number): string {
-    return path.join(this.segmentsDir, `${id}.seg`);
+    // One string per segment: every stored output of a build names the same few files.
+    let known = this.segmentPaths.get(id);
+    if (known === undefined) this.segmentPaths.set(id, (known = path.join(this.segmentsDir, `${id}.seg`)));
+    return known;
   }
 
   private toOutput(row: CacheRow): CachedOutput {

@@ -130,7 +130,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   try {
     const jobs = needed.some((pack) => pack.entries.length > 0) ? await newJobs(needed) : undefined;
     // Assets no job covers are settled already: their outputs are in packs (reported as cached, all at once).
-    const withJobs = new Set(needed.flatMap((pack) => pack.entries.map((entry) => entry.assetId)));
+    const withJobs = new Set<string>();
+    for (const pack of needed) for (const entry of pack.entries) withJobs.add(entry.assetId);
     let settled = 0;
     let settledBytes = 0;
     for (const entry of distinct.values()) {
@@ -287,7 +288,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     packs: outcomes.map(({ report, durationMs }) => ({ ...report, durationMs })),
     counts: { ...tracker.counts },
     assets: distinct.size,
-    inputBytes: [...distinct.values()].reduce((sum, entry) => sum + entry.size, 0),
+    inputBytes: sizeOf(distinct.values()),
     durationMs: Math.round(performance.now() - startedAt),
     failures,
     warnings: [...plan.warnings, ...(remote?.warnings ?? [])],
@@ -320,6 +321,12 @@ function failuresOf(all: readonly BuildJobs[]): Diagnostic[] {
     }
   }
   return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
+}
+
+function sizeOf(entries: Iterable<PlannedEntry>): number {
+  let bytes = 0;
+  for (const entry of entries) bytes += entry.size;
+  return bytes;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
