@@ -20,7 +20,7 @@ export class BuildJobs {
    * Cache key → the distinct assets that need that output (first one is the job's representative): the entry alone
    * when it is the only one, as nearly always (100k one-item arrays at 100k assets, for the whole build).
    */
-  private readonly byKey = new Map<string, PlannedEntry | PlannedEntry[]>();
+  private byKey = new Map<string, PlannedEntry | PlannedEntry[]>();
   private readonly outputs = new Map<string, CachedOutput>();
   private readonly failed = new Map<string, ProcessorFailure>();
   private readonly hits = new Set<string>();
@@ -362,6 +362,24 @@ export class BuildJobs {
 
   private outcomeOf(key: string): 'cached' | 'processed' | 'passThrough' {
     return this.hits.has(key) ? 'cached' : this.passThrough.has(key) ? 'passThrough' : 'processed';
+  }
+
+  /**
+   * Forgets every output and every job that did not fail, keeping only what `failures` needs: called once every
+   * pack is staged, before the output cache's index is written (the top of a cold build's memory, where 100k
+   * outputs and their maps are dead weight). Nothing but `failures` may be asked afterwards.
+   */
+  release(): void {
+    const failed = new Map<string, PlannedEntry | PlannedEntry[]>();
+    for (const key of this.failed.keys()) failed.set(key, this.byKey.get(key)!);
+    this.byKey = failed;
+    this.outputs.clear();
+    this.hits.clear();
+    this.passThrough.clear();
+    this.shapes.clear();
+    this.settled.clear();
+    this.unflushed.clear();
+    this.fresh.clear();
   }
 
   /** One diagnostic per asset whose job failed. */

@@ -86,8 +86,6 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
     return { pack, files, inputs, upToDate: false as const, packed };
   });
-  const distinct = new Map<string, PlannedEntry>();
-  for (const { entries } of plan.packs) for (const entry of entries) distinct.set(entry.assetId, entry);
   const needed = packs
     .filter((item) => !item.upToDate)
     .map((item) => ({
@@ -97,7 +95,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   const remoteCache = remoteCacheFor(workspace.root, config.remoteCache);
   const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
   const allJobs: BuildJobs[] = [];
-  const tracker = new BuildProgressTracker(distinct.size, options.onProgress, () => failuresOf(allJobs), remote);
+  const counted = countAssets(plan.packs, needed);
+  const tracker = new BuildProgressTracker(counted.assets, options.onProgress, () => failuresOf(allJobs), remote);
   const concurrency = options.concurrency ?? defaultConcurrency();
   // The output cache is opened only when some output is not in a pack already (a no-change build never opens it).
   let cache: { cache: OutputCache; release: () => void } | undefined;
@@ -130,16 +129,7 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
   try {
     const jobs = needed.some((pack) => pack.entries.length > 0) ? await newJobs(needed) : undefined;
     // Assets no job covers are settled already: their outputs are in packs (reported as cached, all at once).
-    const withJobs = new Set<string>();
-    for (const pack of needed) for (const entry of pack.entries) withJobs.add(entry.assetId);
-    let settled = 0;
-    let settledBytes = 0;
-    for (const entry of distinct.values()) {
-      if (withJobs.has(entry.assetId)) continue;
-      settled++;
-      settledBytes += entry.size;
-    }
-    tracker.finishedMany(settled, settledBytes, 'cached');
+    tracker.finishedMany(counted.settled, counted.settledBytes, 'cached');
     // Packs are written while the jobs still run (downloads, processing): each as soon as the outputs it holds are
     // described, fed in file order as their bytes arrive (see stagePlannedPack).
     const running = jobs?.run(tracker, concurrency);
@@ -209,6 +199,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     // Uploads read their bytes from this build's segment: they end before the cache is saved (and compacted).
     await remote?.settle();
     await workers.close();
+    // Every pack is staged (or the build is given up): only the failures are still read from the jobs.
+    for (const jobs of allJobs) jobs.release();
     if (cache) await cache.cache.save().finally(cache.release);
   }
   // Commit point: from here on the build completes even if a cancel arrives.
@@ -287,8 +279,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
     revisionAfter: after.snapshot.revision,
     packs: outcomes.map(({ report, durationMs }) => ({ ...report, durationMs })),
     counts: { ...tracker.counts },
-    assets: distinct.size,
-    inputBytes: sizeOf(distinct.values()),
+    assets: counted.assets,
+    inputBytes: counted.inputBytes,
     durationMs: Math.round(performance.now() - startedAt),
     failures,
     warnings: [...plan.warnings, ...(remote?.warnings ?? [])],
@@ -323,10 +315,26 @@ function failuresOf(all: readonly BuildJobs[]): Diagnostic[] {
   return out.sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
 }
 
-function sizeOf(entries: Iterable<PlannedEntry>): number {
-  let bytes = 0;
-  for (const entry of entries) bytes += entry.size;
-  return bytes;
+/**
+ * The distinct assets of a plan and their bytes, and those no job covers (their outputs are in packs already).
+ * Counts only: a map of every asset kept through the build held 100k entries to the end.
+ */
+function countAssets(
+  packs: readonly PlannedPack[],
+  needed: readonly { entries: readonly PlannedEntry[] }[],
+): { assets: number; inputBytes: number; settled: number; settledBytes: number } {
+  const distinct = new Map<string, PlannedEntry>();
+  for (const { entries } of packs) for (const entry of entries) distinct.set(entry.assetId, entry);
+  const withJobs = new Set<string>();
+  for (const pack of needed) for (const entry of pack.entries) withJobs.add(entry.assetId);
+  const counts = { assets: distinct.size, inputBytes: 0, settled: 0, settledBytes: 0 };
+  for (const entry of distinct.values()) {
+    counts.inputBytes += entry.size;
+    if (withJobs.has(entry.assetId)) continue;
+    counts.settled++;
+    counts.settledBytes += entry.size;
+  }
+  return counts;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
