@@ -5,7 +5,7 @@ import type { PackerError } from '../contract/errors.js';
 import type { StorageWarning } from '../contract/methods.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
-import { DigestCache } from '../digest/digest-cache.js';
+import { DigestCache, type StoredRows } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
 import { rescanChanges, scanWorkspace, type FileStat } from '../scan/scanner.js';
 import { appendAll } from '../snapshot/append-all.js';
@@ -42,6 +42,8 @@ export class WorkspaceObserver {
    * registered file's digest before deriving and again while deriving (two store reads and row decodes each).
    */
   private found: Map<FileStat, string> | undefined;
+  /** The registered files' digest rows, read while the open waited for the watcher (see `prepare`). */
+  private readAhead: { entries: readonly RegistryEntry[]; rows: StoredRows } | undefined;
 
   constructor(
     private readonly root: string,
@@ -57,12 +59,29 @@ export class WorkspaceObserver {
     return this.current;
   }
 
+  /**
+   * What the open can do before the disk is scanned, while a daemon's watcher still crawls (~150 ms at 100k files):
+   * read the registered files' digest rows (~140 ms of point reads), to be matched with the scan's stats in the first
+   * publish. It reads `.packer/` only, never an asset folder, so the scan still reads each folder after it is watched.
+   */
+  prepare(registry: RegistryLoad): void {
+    if (registry.state !== 'ok') return;
+    this.readAhead = {
+      entries: registry.entries,
+      rows: this.digests.readRows(registry.entries.map((entry) => entry.path)),
+    };
+  }
+
   async initialize(registry: RegistryLoad, recoveryDiagnostics: readonly Diagnostic[]): Promise<void> {
     this.registry = registry;
     this.recoveryDiagnostics = recoveryDiagnostics;
     this.scan = fullScan(this.root, this.config);
     this.changed = undefined;
-    await this.publish(this.revisions.next());
+    try {
+      await this.publish(this.revisions.next());
+    } finally {
+      this.readAhead = undefined;
+    }
     const state = this.current;
     const registered = (relative: string): boolean => state.derived.claims.has(relative);
     // How many paths are kept: the store is walked for stale rows only when it holds more than that.
@@ -300,7 +319,18 @@ export class WorkspaceObserver {
       if (stat && !due.has(relative) && this.digestOfStat(relative, stat) === undefined) due.set(relative, stat);
     };
     const previous = this.current as SnapshotState | undefined;
-    if (!previous || this.changed === undefined) {
+    const ahead = this.readAhead;
+    if (ahead && ahead.entries === entries && this.digests.stillAsRead(ahead.rows) && this.found) {
+      // The rows read ahead for these very entries, by position; a row whose stat differs is asked for again.
+      for (let index = 0; index < entries.length; index++) {
+        const relative = entries[index]!.path;
+        const stat = files.get(relative);
+        if (!stat) continue;
+        const digest = ahead.rows.get(index, stat);
+        if (digest !== undefined) this.found.set(stat, digest);
+        else if (!due.has(relative) && this.digestOfStat(relative, stat) === undefined) due.set(relative, stat);
+      }
+    } else if (!previous || this.changed === undefined) {
       for (const entry of entries) consider(entry.path);
     } else {
       for (const entry of addedEntries(previous.entries, entries)) consider(entry.path);

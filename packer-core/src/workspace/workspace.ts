@@ -111,6 +111,8 @@ export class Workspace {
     // An invalid journal is not executed and does not stop the open: reads work, writes refuse with INVALID_JOURNAL.
     if (recovery.outcome === 'invalid') workspace.journalProblem = recovery.error;
     const registry = workspace.registry.load();
+    // Digest rows are read while a daemon's watcher crawls: `.packer/` only, so no folder is read before its watch.
+    observer.prepare(registry);
     await options.beforeScan;
     await observer.initialize(registry, recovery.diagnostics);
     workspace.saveRegistryCacheSoon();
