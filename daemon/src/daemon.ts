@@ -16,7 +16,7 @@ import type { ConnectionContext } from './connection-context.js';
 import { removeStaleCookies } from './cookie-sync.js';
 import type { DaemonHooks } from './daemon-hooks.js';
 import { DiskSync } from './disk-sync.js';
-import { EventLog, failUnterminated } from './events/index.js';
+import { EventLog, endUnterminated } from './events/index.js';
 import type { DaemonRuntime, DaemonServices } from './handlers/daemon-services.js';
 import { createMethodHandlers } from './handlers/method-handlers.js';
 import { OperationLane } from './lane/operation-lane.js';
@@ -178,9 +178,9 @@ export class Daemon implements DaemonRuntime {
       storage.start();
       // Temp files, unreferenced pack files and the build journal of a build a crash interrupted; then a terminal event
       // for each operation the crash cut short.
-      const ended = failUnterminated(log, opened, recoverBuildFolder(opened.root, opened.stateDir, opened.config));
+      const ended = endUnterminated(log, opened, recoverBuildFolder(opened.root, opened.stateDir, opened.config));
       if (ended.length > 0)
-        this.logger.warn('failed operations left unterminated by a previous daemon', {
+        this.logger.warn('operations left unterminated by a previous daemon, ended from what recovery found', {
           operations: ended,
           cursor: formatCursor(log.generation, log.lastSeq),
         });

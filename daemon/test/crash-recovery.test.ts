@@ -3,13 +3,15 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { readTree, type TreeEntry } from '@packer/fixtures';
 import { parseCursor, TERMINAL_EVENT_TYPES, type EventEnvelope } from '@packer/core/contract';
+import { foldOperation, initialOperation, operationInfoOf } from '@packer/core/contract/runtime';
 import { ProjectClient } from '@packer/client';
 import { EventRecorder, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
 import { killDaemonsFor, waitForExit } from './support/daemon-processes.js';
 
 /**
  * A daemon SIGKILLed mid-commit (PACKER_TEST_CRASH_AT) and a fresh one on the same project: the workspace is
- * exactly before or after the move, the interrupted operation still ends with one `failed` event, and a client
+ * exactly before or after the move, the interrupted operation still ends with one terminal event (`completed` when
+ * recovery finished it, `failed` when it rolled it back), and a client
  * that reconnects resumes its subscription without a lost or doubled event.
  */
 const BAT_ID = 'a_01JP9Y5A864R5WBBZSKVQTYG01';
@@ -121,13 +123,38 @@ describe.each(POINTS)('a daemon killed at %s', (point, outcome) => {
       );
       const operationId = recorder.events.find(isMove)!.operationId!;
       const operation = recorder.events.filter((event) => event.operationId === operationId);
-      expect(operation.map((event) => event.type)).toEqual(['queued', 'started', 'failed']);
+      // Past the commit point the move happened: `completed` (with a warning saying recovery finished it), as an
+      // apply failing after its commit point is, so nothing reading the log retries it; rolled back: `failed`.
+      expect(operation.map((event) => event.type)).toEqual([
+        'queued',
+        'started',
+        outcome === 'after' ? 'completed' : 'failed',
+      ]);
       expect(operation.map((event) => event.sequence)).toEqual([1, 2, 3]);
-      // `failed` (it did not finish in its daemon), but saying on which side of the commit recovery left it.
-      expect(operation[2]!.payload).toMatchObject({
-        kind: 'move',
-        error: { code: 'INTERNAL', data: { recovered: outcome } },
-      });
+      const [audit] = (await client.call('audit.list', { operationId })).items;
+      if (outcome === 'after') {
+        expect(operation[2]!.payload).toEqual({
+          kind: 'move',
+          revisionAfter: audit!.revisionAfter,
+          result: {
+            operationId,
+            recovered: true,
+            revisionBefore: audit!.revisionBefore,
+            revisionAfter: audit!.revisionAfter,
+            changes: expect.objectContaining({ moved: 1, movedFiles: 1, firstPaths: [`${FROM} → ${TO}`] }),
+            warnings: [expect.objectContaining({ code: 'AFTER_COMMIT_FAILED', severity: 'warning' })],
+          },
+        });
+        // Every consumer folds it the same way: a completed operation carrying the warning.
+        const folded = operation.reduce(foldOperation, initialOperation(operationId));
+        expect(folded.status).toBe('completed');
+        expect(operationInfoOf(folded)).not.toHaveProperty('error');
+      } else {
+        expect(operation[2]!.payload).toMatchObject({
+          kind: 'move',
+          error: { code: 'INTERNAL', data: { recovered: 'before' } },
+        });
+      }
 
       // A new daemon, a new generation, announced to the subscription.
       expect(client.state).toBe('connected');

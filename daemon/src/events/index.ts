@@ -13,4 +13,4 @@ export {
   type SubscriberQueueOptions,
 } from './subscriber-queue.js';
 export { subscribeToLog, type LogSubscription, type LogSubscriptionOptions } from './log-subscription.js';
-export { failUnterminated } from './fail-unterminated.js';
+export { endUnterminated } from './end-unterminated.js';

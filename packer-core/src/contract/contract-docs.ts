@@ -93,6 +93,8 @@ export function contractMarkdown(): string {
   lines.push(
     'Every operation emits `queued`, `started`, `progress`*, then exactly one of `completed`, `failed`, `cancelled`. Only `progress` may be coalesced for a slow subscriber.',
     '',
+    'An operation a daemon stop cut short gets its terminal event when the next daemon starts: a mutation past its commit point (recovery finished it) `completed`, with a `RecoveredApplyResult` (`recovered: true`, an `AFTER_COMMIT_FAILED` warning) as `result`; one rolled back, and a build, `failed` with `error.data.recovered`.',
+    '',
   );
   lines.push('| type | payload fields |', '| --- | --- |');
   for (const [type, schema] of Object.entries(EventPayloads)) {

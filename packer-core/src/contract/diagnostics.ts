@@ -102,7 +102,8 @@ export const DiagnosticCodes = {
    * extension), a name ending in a space or a dot, or one of `<>:"|?*`. */
   NON_PORTABLE_NAME: 'warning',
   /** An apply committed (registry and files changed) but a later step failed (refreshing the snapshot, writing the
-   * audit record): it is reported completed with this warning, and must not be applied again. */
+   * audit record) or the daemon stopped before reporting it (recovery finished it at the next start): it is reported
+   * completed with this warning, and must not be applied again. */
   AFTER_COMMIT_FAILED: 'warning',
 } as const satisfies Record<string, Severity>;
 

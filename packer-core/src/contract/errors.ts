@@ -141,8 +141,8 @@ export interface ErrorData {
   INTERNAL: CommonErrorData & {
     /**
      * For an operation a crashed daemon left unterminated: where recovery left it. `before` (nothing changed),
-     * `after` (its changes are in place), `partial` (a build replaced some packs), `unknown` (the journal was
-     * unreadable).
+     * `after` (a build replaced every pack; a mutation past its commit point ends `completed` instead, see
+     * RecoveredApplyResult), `partial` (a build replaced some packs), `unknown` (the journal was unreadable).
      */
     recovered?: 'before' | 'after' | 'partial' | 'unknown';
     /** Packs an interrupted build replaced, and packs that kept their previous version. */

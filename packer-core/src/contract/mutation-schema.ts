@@ -238,6 +238,22 @@ export const AuditChanges = z.object({
 });
 export type AuditChanges = z.infer<typeof AuditChanges>;
 
+/**
+ * The `result` of the `completed` event a daemon appends at start for an apply that a stop (a crash, `kill -9`) cut
+ * short after its commit point: recovery finished it, so its changes are in place (an apply rolled back ends `failed`
+ * with `data.recovered: 'before'`). Its plan is gone; `changes` counts what it did, as its audit record does.
+ * `warnings` holds one AFTER_COMMIT_FAILED: do not apply it again.
+ */
+export const RecoveredApplyResult = z.object({
+  operationId: z.string(),
+  recovered: z.literal(true),
+  revisionBefore: z.number().int(),
+  revisionAfter: z.number().int(),
+  changes: AuditChanges.optional(),
+  warnings: z.array(Diagnostic),
+});
+export type RecoveredApplyResult = z.infer<typeof RecoveredApplyResult>;
+
 /** One audit record per applied (or refused) mutation. */
 export const AuditRecord = z.object({
   time: z.string(),
