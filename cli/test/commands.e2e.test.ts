@@ -344,6 +344,31 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(record!.revisionAfter).toBeGreaterThan(record!.revisionBefore);
   });
 
+  test('events after a daemon restart: the last 20, across both daemons, and then it ends', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await fixtureProject('sample-game', onTestFinished);
+    for (const tag of ['a', 'b', 'c', 'd'])
+      expect((await packer(root, ['set', 'assets/audio/sfx/coin.wav', '--tag', tag, '--yes'])).code).toBe(0);
+    expect((await packer(root, ['daemon', 'restart'])).code).toBe(0);
+    // Used to hang: the cursor made from the newest one named seqs of the first daemon with the second's number.
+    const replay = await packer(root, ['events', '--json']);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.stderr).toBe('');
+    const events = ndjson<EventEnvelope>(replay.stdout);
+    expect(events).toHaveLength(20);
+    const generations = new Set(events.map((event) => parseCursor(event.cursor).generation));
+    expect(generations.size).toBe(2);
+    const seqs = events.map((event) => parseCursor(event.cursor).seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(seqs[19]! - seqs[0]!).toBe(19); // consecutive: the last 20 of the log, none skipped
+    expect(events.at(-1)!.type).toBe('daemon.started');
+    const human = await packer(root, ['events']);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout.trim().split('\n')).toHaveLength(20);
+  });
+
   test('daemon start, status, restart, logs and stop', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
     expect((await packer(root, ['daemon', 'status', '--json'])).json()).toEqual({ running: false });

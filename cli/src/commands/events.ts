@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { formatCursor, parseCursor } from '@packer/core/contract/runtime';
+import { parseCursor } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
 import { PackerCommand } from '../base/packer-command.js';
 import { renderEventLine } from '../render/render-event.js';
@@ -21,7 +21,7 @@ export default class Events extends PackerCommand<typeof Events> {
   async run(): Promise<void> {
     const client = await this.client();
     const newest = parseCursor(client.hello.cursor);
-    const since = this.flags.since ?? formatCursor(newest.generation, Math.max(0, newest.seq - 20));
+    const { since } = this.flags;
     const print = (event: EventEnvelope): void => {
       // Streams are NDJSON in --json mode: one event a line.
       if (this.jsonEnabled()) process.stdout.write(JSON.stringify(event) + '\n');
@@ -30,7 +30,9 @@ export default class Events extends PackerCommand<typeof Events> {
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     const subscription = await client.subscribe({
-      since,
+      // The daemon picks the last 20: a cursor made here from the newest one is wrong once the last 20 span a
+      // daemon restart (their seqs were numbered by another generation), and the replay started from "now".
+      ...(since === undefined ? { last: 20 } : { since }),
       onEvent: (event) => {
         print(event);
         if (!this.flags.follow && parseCursor(event.cursor).seq >= newest.seq) resolveDone();
@@ -38,7 +40,9 @@ export default class Events extends PackerCommand<typeof Events> {
       onExpired: ({ message }) =>
         this.warn(`${terminalText(message)} Showing events from the oldest one the log holds.`),
     });
-    if (!this.flags.follow && parseCursor(since).seq >= newest.seq) resolveDone();
+    // Nothing to replay: the log is empty, or `since` is the newest event already.
+    if (!this.flags.follow && (since === undefined ? newest.seq === 0 : parseCursor(since).seq >= newest.seq))
+      resolveDone();
     if (this.flags.follow) process.once('SIGINT', () => resolveDone());
     await done;
     await subscription.close();

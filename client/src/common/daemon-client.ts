@@ -25,6 +25,8 @@ export type ClientState = 'connecting' | 'connected' | 'reconnecting' | 'closed'
 export interface EventSubscriptionOptions {
   /** Replay from after this cursor, then follow live. Default: only what happens next. */
   since?: Cursor;
+  /** Without `since`: replay the last this many events the log holds, then follow live. */
+  last?: number;
   onEvent(event: EventEnvelope): void;
   /** The daemon or the log said the cursor cannot be resumed (log rotated past it): reload state and resubscribe. */
   onExpired?(info: { cursor: Cursor; message: string }): void;
@@ -203,7 +205,13 @@ class ActiveSubscription implements EventSubscription {
     );
     let result: MethodResult<'events.subscribe'>;
     try {
-      result = await connection.call('events.subscribe', this.lastCursor ? { since: this.lastCursor } : {});
+      // Once an event came (or a first subscribe answered), resuming is by cursor; `last` only starts it.
+      const start = this.lastCursor
+        ? { since: this.lastCursor }
+        : this.options.last !== undefined
+          ? { last: this.options.last }
+          : {};
+      result = await connection.call('events.subscribe', start);
     } catch (error) {
       if (isPackerError(error, 'CURSOR_EXPIRED')) {
         this.options.onExpired?.({ cursor: this.lastCursor ?? formatCursor(0, 0), message: error.message });
@@ -224,7 +232,8 @@ class ActiveSubscription implements EventSubscription {
       }
     }
     this.subscriptionId = result.subscriptionId;
-    if (this.lastCursor === undefined) this.lastCursor = result.cursor;
+    // Replayed events come after `since`; resuming before the first of them arrives starts there again.
+    if (this.lastCursor === undefined) this.lastCursor = result.since;
     if (this.lastGeneration !== undefined && result.generation !== this.lastGeneration)
       this.options.onRestart?.({ generation: result.generation });
     this.lastGeneration = result.generation;

@@ -71,6 +71,27 @@ describe('EventLog cursors', () => {
     if ('events' in all) for (const event of all.events) expect(EventEnvelope.safeParse(event).success).toBe(true);
   });
 
+  it('names replay points across a restart with the generation that numbered them, and the log honours them', () => {
+    const first = open();
+    for (let i = 1; i <= 30; i++) first.append(stateEvent(i));
+    first.close();
+    const second = open();
+    for (let i = 31; i <= 35; i++) second.append(stateEvent(i));
+    // The last 10 span both daemons: they start after 1.25 (written by generation 1), not after 2.25.
+    expect(second.replayCursorFrom(26)).toBe('1.25');
+    expect(second.cursorStatus(1, 25)).toBe('ok');
+    expect(second.cursorStatus(2, 25)).toBe('reused');
+    const page = second.readSince(parseCursor(second.replayCursorFrom(26)).seq);
+    expect('events' in page && seqs(page.events)).toEqual(range(26, 35));
+    // Only this daemon's events: its own generation. All of them, or more than the log holds: from the oldest.
+    expect(second.replayCursorFrom(32)).toBe('2.31');
+    expect(second.replayCursorFrom(-5)).toBe('1.0');
+    expect(second.cursorStatus(1, 0)).toBe('ok');
+    // Nothing to replay: the newest cursor. The oldest held event is named by its own cursor.
+    expect(second.replayCursorFrom(36)).toBe(second.lastCursor);
+    expect(second.oldestCursor).toBe('1.1');
+  });
+
   it('persists each event before its listeners hear of it', () => {
     const log = open();
     const seenOnDisk: boolean[] = [];

@@ -117,6 +117,26 @@ export class EventLog {
     return this.#writer.segments[0]?.firstSeq ?? this.#lastSeq + 1;
   }
 
+  /** The cursor of the oldest event still held (numbered by the generation that wrote it); else `lastCursor`. */
+  get oldestCursor(): string {
+    const page = this.#lastSeq >= this.oldestSeq ? this.readSince(this.oldestSeq - 1, { limit: 1 }) : undefined;
+    const oldest = page && 'events' in page ? page.events[0] : undefined;
+    return oldest?.cursor ?? this.lastCursor;
+  }
+
+  /**
+   * A cursor that replays the log from event `firstSeq` on (from the oldest held event when that one was rotated
+   * away): the seq before it, with the generation that numbered the first event it replays (see cursorStatus),
+   * which after a restart is not this one. `lastCursor` when there is nothing to replay.
+   */
+  replayCursorFrom(firstSeq: number): string {
+    const after = Math.max(firstSeq, this.oldestSeq) - 1;
+    if (after >= this.#lastSeq) return this.lastCursor;
+    const page = this.readSince(after, { limit: 1 });
+    const first = 'events' in page ? page.events[0] : undefined;
+    return first ? formatCursor(parseCursor(first.cursor).generation, after) : this.lastCursor;
+  }
+
   get recovery(): EventLogRecovery {
     return { ...this.#recovery };
   }

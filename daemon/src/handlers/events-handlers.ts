@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { PackerError, formatCursor, parseCursor, type EventEnvelope, type MethodResult } from '@packer/core/contract';
+import { PackerError, parseCursor, type EventEnvelope, type MethodResult } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import { subscribeToLog, type EventLog } from '../events/index.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
@@ -13,7 +13,14 @@ export function createEventsHandlers({
   events,
 }: Pick<DaemonServices, 'events'>): Pick<MethodHandlers<ConnectionContext>, EventsMethod> {
   return {
-    'events.subscribe': (params, context) => subscribe(events, context, params.since),
+    'events.subscribe': (params, context) =>
+      subscribe(
+        events,
+        context,
+        params.since ??
+          (params.last === undefined ? undefined : events.replayCursorFrom(events.lastSeq - params.last + 1)),
+        params.since !== undefined,
+      ),
     'events.unsubscribe': (params, context) => {
       const close = context.subscriptions.get(params.subscriptionId);
       if (!close)
@@ -27,10 +34,12 @@ export function createEventsHandlers({
   };
 }
 
+/** `since` is the client's cursor (`fromClient`) or one made here for `last`. */
 function subscribe(
   log: EventLog,
   context: ConnectionContext,
   since: string | undefined,
+  fromClient: boolean,
 ): MethodResult<'events.subscribe'> {
   const start = since ?? log.lastCursor;
   const { generation, seq } = parseCursor(start);
@@ -56,7 +65,8 @@ function subscribe(
     }[status];
     throw new PackerError('CURSOR_EXPIRED', `Cursor ${start} ${where}.`, {
       cursor: start,
-      oldestCursor: formatCursor(log.generation, log.oldestSeq),
+      // The oldest held event's own cursor (its generation may be an earlier daemon's): resume after its seq - 1.
+      oldestCursor: log.oldestCursor,
       currentCursor: log.lastCursor,
       hint: 'Reload the snapshot with snapshot.get, then subscribe without `since`.',
     });
@@ -94,7 +104,8 @@ function subscribe(
     subscriptionId,
     cursor: log.lastCursor,
     generation: log.generation,
-    restarted: since !== undefined && generation !== log.generation,
+    restarted: fromClient && generation !== log.generation,
     replayed: Math.max(0, log.lastSeq - seq),
+    since: start,
   };
 }

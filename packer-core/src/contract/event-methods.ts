@@ -5,7 +5,11 @@ import { method } from './method-definition.js';
 /** Event subscriptions: replay from a cursor, then follow live. */
 export const EventMethods = {
   'events.subscribe': method(
-    z.object({ since: Cursor.optional() }),
+    z.object({
+      since: Cursor.optional(),
+      /** Without `since`: replay the last this many events the log holds (fewer when it holds fewer), then follow. */
+      last: z.number().int().min(0).max(10_000).optional(),
+    }),
     z.object({
       subscriptionId: z.string(),
       /** The newest cursor at subscription time. */
@@ -15,8 +19,10 @@ export const EventMethods = {
       restarted: z.boolean(),
       /** How many held events are replayed before live ones. */
       replayed: z.number().int(),
+      /** The cursor the replay starts after: `since` as given, the one `last` chose, or the newest (no replay). */
+      since: Cursor,
     }),
-    'Replay events after `since`, then follow live (as `events.event` notifications). CURSOR_EXPIRED when `since` is older than the log.',
+    'Replay events after `since` (or the last `last` events), then follow live (as `events.event` notifications). CURSOR_EXPIRED when `since` is older than the log.',
   ),
   'events.unsubscribe': method(
     z.object({ subscriptionId: z.string().min(1) }),
