@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Diagnostic, EventEnvelope } from '@packer/core/contract';
 import { ndjson, packer } from './support/packer-bin.js';
-import { emptyFolder, fixtureProject } from './support/temp-project.js';
+import { emptyFolder, fixtureProject, runningDaemonPid } from './support/temp-project.js';
 
 // QA #12: a file deleted while `packer build` runs, through the real bin and the project daemon.
 
@@ -90,6 +90,32 @@ describe('a file deleted while the build runs (QA #12)', () => {
       );
       expect(warned.length).toBeGreaterThan(0);
       for (const event of warned) expect((event.payload as { warnings: Diagnostic[] }).warnings).toEqual([blocker]);
+    },
+  );
+});
+
+describe('the daemon killed while the build runs (QA pass)', () => {
+  test.for([{ json: false }, { json: true }])(
+    'the build ends with CONNECTION_LOST and exit 1, not a silent exit 13 (json: $json)',
+    { timeout: TIMEOUT },
+    async ({ json }, { onTestFinished }) => {
+      const { root, hold, go } = await holdingProject(onTestFinished);
+      const held = readFile(hold, 'utf8');
+      const build = packer(root, json ? ['build', '--json'] : ['build'], { timeoutMs: TIMEOUT });
+      await held;
+      const pid = runningDaemonPid(root);
+      expect(pid).toBeDefined();
+      process.kill(pid!, 'SIGKILL');
+      const run = await build;
+      // The tool the dead daemon started is still waiting for its go.
+      await writeFile(go, '');
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      if (json) {
+        expect(run.json<{ error: { code: string } }>().error.code).toBe('CONNECTION_LOST');
+        return;
+      }
+      expect(run.errorText).toMatch(/closed before operation op_\w+ ended; the outcome is unknown\./);
+      expect(run.errorText).toContain('packer events');
     },
   );
 });

@@ -1,4 +1,5 @@
 import type { DaemonClient } from '@packer/client';
+import { PackerError } from '@packer/core/contract/runtime';
 import type { EventEnvelope } from '@packer/core/contract';
 import { initialOperationState, isTerminal, reduceOperationEvent, type OperationViewState } from './operation-state.js';
 import { PlainProgress } from './plain-progress.js';
@@ -15,8 +16,8 @@ export function progressMode(json: boolean): ProgressMode {
 
 /**
  * Subscribes first, then starts the operation, so no event of it is missed; renders every event of that
- * operation until its terminal event, which is the only thing that ends the view. Ctrl-C asks the packer to
- * cancel and keeps waiting for the terminal event.
+ * operation until its terminal event, which is the only thing that ends the view, unless the connection to the
+ * daemon closes first (CONNECTION_LOST). Ctrl-C asks the packer to cancel and keeps waiting for the terminal event.
  */
 export async function followOperation(
   client: DaemonClient,
@@ -36,6 +37,24 @@ export async function followOperation(
     renderer.update(state);
     if (isTerminal(state)) finish(state);
   };
+  // The daemon went away (killed, crashed) before the terminal event: nothing will end the view. Say so, with the
+  // packer's code for it, instead of leaving a promise nobody settles (Node then exits 13, silently).
+  let lost!: (error: PackerError) => void;
+  const connectionLost = new Promise<never>((_, reject) => (lost = reject));
+  connectionLost.catch(() => undefined); // handled by the races below, whenever it comes
+  const stopWatching = client.onStateChange((clientState) => {
+    if (clientState !== 'closed') return;
+    const what = operationId ? `operation ${operationId} ended` : 'the operation started';
+    lost(
+      new PackerError(
+        'CONNECTION_LOST',
+        `The connection to the packer daemon closed before ${what}; the outcome is unknown.`,
+        {
+          hint: 'Run `packer events` to see how it ended (a daemon that stopped ends it when it starts again), then run the command again if it did not complete.',
+        },
+      ),
+    );
+  });
   const subscription = await client.subscribe({
     onEvent: (event) => {
       if (!operationId) early.push(event);
@@ -61,13 +80,14 @@ export async function followOperation(
   };
   process.on('SIGINT', onInterrupt);
   try {
-    ({ operationId } = await start());
+    ({ operationId } = await Promise.race([start(), connectionLost]));
     if (interrupts > 0) cancel();
     state = initialOperationState(operationId);
     renderer.update(state);
     for (const event of early.splice(0)) if (event.operationId === operationId) apply(event);
-    return await finished;
+    return await Promise.race([finished, connectionLost]);
   } finally {
+    stopWatching();
     process.off('SIGINT', onInterrupt);
     await subscription.close();
     renderer.close();
