@@ -162,4 +162,15 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(nonsense.errorText).not.toContain('Did you mean');
     expect(nonsense.errorText).toContain('Run `packer help` for a list of available commands.');
   });
+
+  test('packer top without a terminal says it needs one and exits 2 (it threw an ink stack trace)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await fixtureProject('sample-game', onTestFinished);
+    const top = await packer(root, ['top'], { timeoutMs: 15_000 });
+    expect(top.code).toBe(2);
+    expect(top.errorText).toContain('packer top needs a terminal.');
+    expect(top.stderr).not.toMatch(/Raw mode|at .*\.js:\d+/);
+  });
 });

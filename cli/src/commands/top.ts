@@ -12,6 +12,11 @@ export default class Top extends PackerCommand<typeof Top> {
   static override enableJsonFlag = false;
 
   async run(): Promise<void> {
+    // A dashboard needs a terminal to draw on and to read `q` from; without one, say so (ink would throw on stdin).
+    if (!process.stdin.isTTY || !process.stdout.isTTY)
+      this.error('packer top needs a terminal. For a stream of events use `packer events --follow` (--json).', {
+        exit: 2,
+      });
     const client = await this.dashboardClient();
     try {
       await this.follow(client);

@@ -45,7 +45,7 @@ export class RpcConnection {
   async callRaw(method: string, params: unknown): Promise<unknown> {
     const response = await this.client.requestAdvanced({ jsonrpc: '2.0', id: this.nextId(), method, params });
     if ('error' in response && response.error) {
-      if (this.lost && response.error.code === 0) throw connectionLostError(method);
+      if (this.lost && response.error.code === 0) throw connectionLostError(method, params);
       throw fromRpcError(response.error);
     }
     return (response as { result: unknown }).result;

@@ -12,14 +12,23 @@ export function fromRpcError(error: { code: number; message: string; data?: unkn
   return new PackerError(known, error.message, rest);
 }
 
-/** The error of a call whose connection closed before its answer: what it asked for may or may not have happened. */
-export function connectionLostError(method: string): PackerError {
+/**
+ * The error of a call whose connection closed before its answer: what it asked for may or may not have happened.
+ * The hint names the idempotency key only to a caller that sent one (the CLI never shows one).
+ */
+export function connectionLostError(method: string, params?: unknown): PackerError {
+  const keyed =
+    typeof params === 'object' &&
+    params !== null &&
+    typeof (params as { idempotencyKey?: unknown }).idempotencyKey === 'string';
   return new PackerError(
     'CONNECTION_LOST',
     `The connection to the packer daemon closed before it answered ${method}; the outcome is unknown.`,
     {
       method,
-      hint: 'Check the operation with `packer history` or its events before retrying, or retry with the same idempotencyKey.',
+      hint: keyed
+        ? 'Retry with the same idempotencyKey: the packer applies it at most once (or check `packer events` first).'
+        : 'Check with `packer events` and `packer history` whether it happened before running it again.',
     },
   );
 }
