@@ -256,7 +256,7 @@ describe.concurrent('the registry merge driver under a real git merge', { timeou
     expect(result.output).toContain(
       `DUPLICATE_PATH: After merging ours and theirs, assets/backgrounds/star.png is claimed by 2 registry entries (${first}, ${second}).`,
     );
-    expect(result.output).toContain(`Fix: Keep one: \`packer rm ${second}\``);
+    expect(result.output).toContain(`).\n  Fix: Keep one: \`packer rm ${second}\``); // on a line of its own
     expect(entries(game).filter((entry) => entry.path === 'assets/backgrounds/star.png')).toHaveLength(2);
     const before = await check(game);
     expect(before.code).toBe(1);

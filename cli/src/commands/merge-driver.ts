@@ -46,8 +46,11 @@ export default class MergeDriver extends Command {
 
     const say = (line: string): void => this.logToStderr(terminalText(line));
     for (const warning of result.warnings) say(`packer merge-driver: ${warning.message}`);
-    for (const item of result.diagnostics)
-      say(`packer merge-driver: ${item.code}: ${item.message}${item.hint ? `\n  Fix: ${item.hint}` : ''}`);
+    // One say per line: terminalText escapes a newline inside one (it printed a literal \n before the fix).
+    for (const item of result.diagnostics) {
+      say(`packer merge-driver: ${item.code}: ${item.message}`);
+      if (item.hint) say(`  Fix: ${item.hint}`);
+    }
     if (result.unreadable) {
       say(`packer merge-driver: cannot merge ${file} by asset id: ${result.unreadable.error.message}`);
       say('  Left both versions in one conflict block; pick one, fix it, then run `packer check`.');
