@@ -414,6 +414,12 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     const badOption = await packer(root, ['check', '--severity', 'fatal']);
     expect(badOption.code).toBe(2);
     expect(badOption.errorText).toContain('Expected --severity=fatal to be one of: blocker, warning, info');
+    // A mistyped -C names the missing folder, not a missing packer.json (lean status path and oclif alike).
+    for (const args of [['status'], ['ls']]) {
+      const nowhere = await packer(root, ['-C', path.join(root, 'no-such-dir'), ...args]);
+      expect(nowhere.code).toBe(1);
+      expect(nowhere.errorText).toContain(`No such folder: ${path.join(root, 'no-such-dir')}.`);
+    }
     expect(runningDaemonPid(root)).toBeUndefined();
   });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract/runtime';
 import { nearestProjectRoot } from './nearest-project-root.js';
@@ -6,6 +7,12 @@ import { nearestProjectRoot } from './nearest-project-root.js';
 export function findProjectRoot(from: string = process.cwd()): string {
   const root = nearestProjectRoot(from);
   if (root !== undefined) return root;
+  // A mistyped -C: say that the folder is not there, not that it holds no project.
+  if (!existsSync(from))
+    throw new PackerError('INVALID_CONFIG', `No such folder: ${path.resolve(from)}.`, {
+      from: path.resolve(from),
+      hint: 'Check the path given to -C (or the current folder).',
+    });
   throw new PackerError('INVALID_CONFIG', `No packer.json found in ${path.resolve(from)} or any folder above it.`, {
     from: path.resolve(from),
     hint: 'Run `packer init` to create a project, or pass -C <project dir>.',

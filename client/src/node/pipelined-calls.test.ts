@@ -58,6 +58,7 @@ describe('pipelinedCalls', () => {
       socket.write(`{"jsonrpc":"2.0","id":${ids[1]},"error":{"code":-32001,"message":"not ready"}}\n`);
       socket.write(`{"jsonrpc":"2.0","id":${ids[0]},"result":{"protocolVersion":2}}\n`);
     });
+    mkdirSync(path.join(root, 'assets'));
     const replies = await pipelinedCalls(path.join(root, 'assets'), CALLS, {});
     expect(replies).toEqual([
       { result: { protocolVersion: 2 } },
