@@ -163,6 +163,17 @@ describe.concurrent('small edges (real bin, daemon)', { timeout: TIMEOUT }, () =
     expect(nonsense.errorText).toContain('Run `packer help` for a list of available commands.');
   });
 
+  test('packer --help describes each topic, not one of its commands', async ({ expect, onTestFinished }) => {
+    const root = await fixtureProject('sample-game', onTestFinished);
+    const help = await packer(root, ['--help'], { timeoutMs: 15_000 });
+    expect(help.code).toBe(0);
+    const topics = help.stdout.slice(help.stdout.indexOf('TOPICS'), help.stdout.indexOf('COMMANDS'));
+    expect(topics).toMatch(/^ {2}daemon +The project's daemon: start, stop, restart, status and its log\.$/m);
+    expect(topics).toMatch(/^ {2}cache +The local build cache/m);
+    // They borrowed a subcommand's description: `daemon  Show the daemon's structured log …`.
+    expect(topics).not.toContain('structured log');
+  });
+
   test('packer top without a terminal says it needs one and exits 2 (it threw an ink stack trace)', async ({
     expect,
     onTestFinished,
