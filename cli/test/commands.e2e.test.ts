@@ -364,6 +364,10 @@ describe.concurrent('packer commands through the project daemon (no CI)', { time
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     expect(seqs[19]! - seqs[0]!).toBe(19); // consecutive: the last 20 of the log, none skipped
     expect(events.at(-1)!.type).toBe('daemon.started');
+    // What stopped the first daemon is the restart (an operation it cancelled gives that reason too).
+    expect(events.find((event) => event.type === 'daemon.stopping')?.payload).toEqual({
+      reason: 'packer daemon restart',
+    });
     const human = await packer(root, ['events']);
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout.trim().split('\n')).toHaveLength(20);

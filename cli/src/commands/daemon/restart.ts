@@ -8,7 +8,7 @@ export default class DaemonRestart extends PackerCommand<typeof DaemonRestart> {
 
   async run(): Promise<{ pid: number; previousPid?: number }> {
     const root = this.projectRoot();
-    const stopped = await stopDaemonFor(root);
+    const stopped = await stopDaemonFor(root, 'packer daemon restart');
     const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart' });
     connection.close();
     if (!this.jsonEnabled())
