@@ -105,6 +105,8 @@ export const DiagnosticCodes = {
    * audit record) or the daemon stopped before reporting it (recovery finished it at the next start): it is reported
    * completed with this warning, and must not be applied again. */
   AFTER_COMMIT_FAILED: 'warning',
+  /** An `assetRoots` folder of packer.json does not exist (a typo?) or is not a folder: nothing under it is seen. */
+  ASSET_ROOT_MISSING: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../contract/diagnostics.js';
 import type { PackerError } from '../contract/errors.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { assetRootOf } from '../paths/project-path.js';
+import type { MissingRoot } from '../scan/missing-roots.js';
 import type { FileStat } from '../scan/scanner.js';
 import type { SidecarMove } from '../scan/sidecar-rules.js';
 import { diagnostic, diagnosticAbout } from './diagnostic.js';
@@ -228,6 +229,20 @@ export function caseCollision(list: readonly string[]): Diagnostic {
       `${list.join(', ')} differ only by letter case.`,
       list.map((path) => ({ path })),
       'Rename all but one of them: the project would break on case-insensitive filesystems (macOS, Windows).',
+    ),
+  );
+}
+
+export function assetRootMissing(missing: MissingRoot): Diagnostic {
+  const { root } = missing;
+  return frozen(
+    diagnostic(
+      'ASSET_ROOT_MISSING',
+      missing.reason === 'missing'
+        ? `Asset root "${root}" (packer.json "assetRoots") does not exist: nothing under it is seen.`
+        : `Asset root "${root}" (packer.json "assetRoots") is not a folder: nothing under it is seen.`,
+      { path: root },
+      `Create the folder ${root}/, or fix or remove "${root}" in "assetRoots" in packer.json (a typo?).`,
     ),
   );
 }

@@ -7,11 +7,13 @@ import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache, type StoredRows } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
+import { missingRoots } from '../scan/missing-roots.js';
 import { rescanChanges, scanWorkspace, type FileStat } from '../scan/scanner.js';
 import { appendAll } from '../snapshot/append-all.js';
 import { deriveSnapshot } from '../snapshot/build-snapshot.js';
 import { PersistentMap } from '../snapshot/persistent-map.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
+import { assetRootMissing } from '../snapshot/snapshot-findings.js';
 import { FingerprintStore } from '../snapshot/fingerprint-store.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { RevisionCounter } from './revision-counter.js';
@@ -36,6 +38,9 @@ export class WorkspaceObserver {
   private recoveryDiagnostics: readonly Diagnostic[] = [];
   private packDiagnostics: readonly Diagnostic[] = [];
   private configProblem: Diagnostic | undefined;
+  /** ASSET_ROOT_MISSING of each asset root not on disk, as last looked at (kept as one array while unchanged). */
+  private rootProblems: readonly Diagnostic[] = [];
+  private rootsSeen: readonly string[] = [];
   private saveTimer: NodeJS.Timeout | undefined;
   /**
    * Digests found during one publish, by the stat object they were found for: a from-scratch publish asks for every
@@ -76,6 +81,7 @@ export class WorkspaceObserver {
     this.registry = registry;
     this.recoveryDiagnostics = recoveryDiagnostics;
     this.scan = fullScan(this.root, this.config);
+    this.checkRoots();
     this.changed = undefined;
     try {
       await this.publish(this.revisions.next());
@@ -108,7 +114,9 @@ export class WorkspaceObserver {
       changes = realChanges(this.scan.files, next.changes);
       escapes = mergeEscapes(this.scan.escapes, next.escapes, covering);
     }
-    if (changes.size === 0 && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
+    // An asset root created or deleted empty changes no file, only whether ASSET_ROOT_MISSING holds.
+    const rootsChanged = this.checkRoots();
+    if (!rootsChanged && changes.size === 0 && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
       return { changed: false, state: this.current };
     }
     this.observe(changes, escapes);
@@ -136,6 +144,7 @@ export class WorkspaceObserver {
         mergeEscapes(this.scan.escapes, next.escapes, changedPaths),
       );
     }
+    this.checkRoots();
     const assigned = this.revisions.next();
     if (assigned !== revision) throw new Error(`revision drift: promised ${revision}, assigned ${assigned}`);
     await this.publish(assigned);
@@ -147,11 +156,7 @@ export class WorkspaceObserver {
    */
   deriveFromScratch(): SnapshotState {
     const scan = fullScan(this.root, this.config);
-    const extra = [
-      ...this.recoveryDiagnostics,
-      ...this.packDiagnostics,
-      ...(this.configProblem ? [this.configProblem] : []),
-    ];
+    const extra = this.extraDiagnostics();
     return deriveSnapshot({
       revision: this.current.snapshot.revision,
       config: this.config,
@@ -173,6 +178,7 @@ export class WorkspaceObserver {
     this.config = config;
     this.configProblem = undefined;
     this.scan = fullScan(this.root, config);
+    this.checkRoots();
     this.changed = undefined;
     await this.publish(this.revisions.next());
     return this.current;
@@ -252,6 +258,26 @@ export class WorkspaceObserver {
     // missing folders): with the project gone there is nothing to cache for.
     this.saveTimer ??= setTimeout(() => (existsSync(this.root) ? this.save() : (this.saveTimer = undefined)), 1000);
     this.saveTimer.unref?.();
+  }
+
+  /** Diagnostics from outside the scan: crash recovery, packs, an invalid config, missing asset roots. */
+  private extraDiagnostics(): Diagnostic[] {
+    return [
+      ...this.recoveryDiagnostics,
+      ...this.packDiagnostics,
+      ...(this.configProblem ? [this.configProblem] : []),
+      ...this.rootProblems,
+    ];
+  }
+
+  /** Looks at the asset roots again; true when the set of missing ones changed (their diagnostics are replaced). */
+  private checkRoots(): boolean {
+    const missing = missingRoots(this.root, this.config);
+    const seen = missing.map((item) => `${item.reason}:${item.root}`);
+    if (sameList(this.rootsSeen, seen)) return false;
+    this.rootsSeen = seen;
+    this.rootProblems = missing.map(assetRootMissing);
+    return true;
   }
 
   /** Takes a rescan's changes into the observation; the next publish derives only what they touch. */
@@ -355,11 +381,7 @@ export class WorkspaceObserver {
   }
 
   private derive(revision: number, changedPaths: Iterable<string> | undefined): ReturnType<typeof deriveSnapshot> {
-    const extra = [
-      ...this.recoveryDiagnostics,
-      ...this.packDiagnostics,
-      ...(this.configProblem ? [this.configProblem] : []),
-    ];
+    const extra = this.extraDiagnostics();
     return deriveSnapshot({
       revision,
       config: this.config,

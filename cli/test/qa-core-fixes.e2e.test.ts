@@ -1,0 +1,65 @@
+import { cpSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'vitest';
+import { fixturePath, writeEngineFixture } from '@packer/fixtures';
+import { packer } from './support/packer-bin.js';
+import { disposeProject, emptyFolder } from './support/temp-project.js';
+
+// Findings of the core QA pass (h4), reproduced as the user met them: through the real bin and the project daemon.
+
+const TIMEOUT = 90_000;
+type Check = { items: { code: string; severity: string; path?: string; message: string; hint?: string }[] };
+
+async function sampleGame(onFinished: Parameters<typeof emptyFolder>[0]): Promise<string> {
+  const root = await emptyFolder(onFinished);
+  const source = fixturePath('sample-game');
+  cpSync(source, root, { recursive: true, filter: (item) => !item.startsWith(path.join(source, '.packer')) });
+  return root;
+}
+
+function editConfig(root: string, edit: (config: Record<string, unknown>) => void): void {
+  const file = path.join(root, 'packer.json');
+  const config = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(config);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT }, () => {
+  test('an asset root that does not exist is a warning naming it, gone once the folder exists', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    editConfig(root, (config) => (config.assetRoots = ['assets', 'nope']));
+    const missing = (run: { json<T>(): T }): Check['items'] =>
+      run.json<Check>().items.filter((item) => item.code === 'ASSET_ROOT_MISSING');
+
+    const before = await packer(root, ['check', '--json']);
+    expect(missing(before)).toEqual([
+      expect.objectContaining({ severity: 'warning', path: 'nope', message: expect.stringContaining('"nope"') }),
+    ]);
+    expect(missing(before)[0]!.hint).toMatch(/Create the folder nope\/.*assetRoots/);
+    const text = await packer(root, ['check']);
+    expect(text.stdout).toMatch(/warning ASSET_ROOT_MISSING .*"nope"/);
+    expect(text.stdout).toContain('1 warning');
+
+    // Created empty (no file changes), the root is seen; deleted again, the warning is back.
+    mkdirSync(path.join(root, 'nope'));
+    expect(missing(await packer(root, ['check', '--json']))).toEqual([]);
+    rmdirSync(path.join(root, 'nope'));
+    expect(missing(await packer(root, ['check', '--json']))).toHaveLength(1);
+  });
+
+  test('engine-shaped configs (packer init) do not warn about their default roots', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    for (const engine of ['godot-game', 'unity-game'] as const) {
+      const root = writeEngineFixture(engine);
+      onTestFinished(() => disposeProject(root));
+      expect((await packer(root, ['init'])).code).toBe(0);
+      const check = await packer(root, ['check', '--json']);
+      expect(check.json<Check>().items.filter((item) => item.code === 'ASSET_ROOT_MISSING')).toEqual([]);
+    }
+  });
+});
