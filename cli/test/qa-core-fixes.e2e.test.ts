@@ -62,4 +62,23 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
       expect(check.json<Check>().items.filter((item) => item.code === 'ASSET_ROOT_MISSING')).toEqual([]);
     }
   });
+
+  test('tags are identifiers: NFC and NFD are one tag, spaces are trimmed, ls --tag finds them', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    const hills = 'assets/backgrounds/hills.png';
+    const set = await packer(root, ['set', hills, '--tag', 'caf\u00e9', '--tag', 'cafe\u0301', '--tag', ' x ', '--yes']);
+    expect(set.code, set.stderr).toBe(0);
+    const shown = await packer(root, ['show', hills, '--json']);
+    expect(shown.json<{ asset: { tags: string[] } }>().asset.tags).toEqual(['caf\u00e9', 'x']);
+    for (const tag of ['x', ' x', 'cafe\u0301', 'caf\u00e9']) {
+      const listed = await packer(root, ['ls', '--tag', tag]);
+      expect(listed.stdout, tag).toContain(hills);
+    }
+    const refused = await packer(root, ['set', hills, '--tag', 'a\tb', '--yes']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toMatch(/INVALID_TAG .*control character U\+0009/);
+  });
 });

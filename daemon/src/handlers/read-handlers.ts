@@ -10,6 +10,7 @@ import {
 import { snapshotPage } from './page-token.js';
 import {
   involves,
+  normalizeTag,
   summaryOfSnapshot,
   type AssetListItem,
   type Diagnostic,
@@ -28,6 +29,8 @@ export function listAssets(
   params: MethodParams<'assets.list'>,
 ): MethodResult<'assets.list'> {
   const { snapshot } = state;
+  // Tags are held in one form (NFC, trimmed): `--tag ' x '` or an NFD spelling finds the tag as stored.
+  const tag = params.tag === undefined ? undefined : normalizeTag(params.tag);
   const prefix = params.pathPrefix ? normalizeProjectPath(params.pathPrefix, projectRoot) : undefined;
   const registered: AssetListItem[] =
     params.status === 'untracked'
@@ -36,7 +39,7 @@ export function listAssets(
           (asset) =>
             (!params.status || asset.status === params.status) &&
             (!params.kind || asset.kind === params.kind) &&
-            (!params.tag || asset.tags.includes(params.tag)) &&
+            (!tag || asset.tags.includes(tag)) &&
             (!prefix || isSameOrInside(asset.path, prefix) || asset.path.startsWith(prefix)),
         );
   const untracked: AssetListItem[] =

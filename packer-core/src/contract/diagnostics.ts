@@ -107,6 +107,8 @@ export const DiagnosticCodes = {
   AFTER_COMMIT_FAILED: 'warning',
   /** An `assetRoots` folder of packer.json does not exist (a typo?) or is not a folder: nothing under it is seen. */
   ASSET_ROOT_MISSING: 'warning',
+  /** A tag given to `add` or `set` is empty once trimmed or holds a control character (tags are compared in NFC, trimmed). */
+  INVALID_TAG: 'blocker',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

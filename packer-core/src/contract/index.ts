@@ -12,3 +12,4 @@ export * from './contract-docs.js';
 export * from './snapshot-summary.js';
 export * from './operation-fold.js';
 export * from './diagnostic-subjects.js';
+export * from './tag-name.js';

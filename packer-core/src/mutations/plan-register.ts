@@ -10,6 +10,7 @@ import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
+import { reportInvalidTags } from './invalid-tags.js';
 import { reportSidecarNamed } from './sidecars.js';
 import { hasUnsupportedNames, reportUnsupportedNames } from './unsupported-names.js';
 
@@ -21,6 +22,7 @@ export function planRegister(
   mutation: z.infer<typeof RegisterMutation>,
 ): void {
   const { state } = context;
+  if (reportInvalidTags(builder, mutation.tags) > 0) return;
   const classify = kindClassifier(state.config);
   const adopted = new Set<string>();
   // Folders being adopted whose odd names (which the registry cannot hold) are left out, each named in a warning.

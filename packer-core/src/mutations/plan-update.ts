@@ -7,6 +7,8 @@ import { convertSetting, settingsProblem } from '../snapshot/validate-settings.j
 import { resolveAssets, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { entryOf, normalizeTags } from './registry-entry.js';
 import { canonicalEntry } from '../registry/registry-codec.js';
+import { normalizeTag } from '../contract/tag-name.js';
+import { reportInvalidTags } from './invalid-tags.js';
 
 /**
  * Changes one asset's settings, tags or kind. Settings given as text are converted by the (new) kind's declared
@@ -29,11 +31,12 @@ export function planUpdate(builder: PlanBuilder, context: PlanContext, mutation:
   const asset = assets[0];
   if (!asset) return;
   const before = entryOf(asset);
-  const removed = new Set(mutation.removeTags ?? []);
+  const subject = { assetId: asset.id, path: asset.path };
+  if (reportInvalidTags(builder, mutation.addTags, subject) > 0) return;
+  const removed = new Set((mutation.removeTags ?? []).map(normalizeTag));
   const tags = normalizeTags([...before.tags.filter((tag) => !removed.has(tag)), ...(mutation.addTags ?? [])]);
   const kind = mutation.kind ?? before.kind;
   const rule = context.state.config.kinds[kind];
-  const subject = { assetId: asset.id, path: asset.path };
   if (!rule && kind !== FALLBACK_KIND) {
     builder.report(
       diagnostic(

@@ -6,7 +6,5 @@ export function entryOf(asset: AssetView): RegistryEntry {
   return { id: asset.id, path: asset.path, kind: asset.kind, settings: { ...asset.settings }, tags: [...asset.tags] };
 }
 
-/** Sorted, de-duplicated tags. */
-export function normalizeTags(tags: Iterable<string>): string[] {
-  return [...new Set(tags)].sort();
-}
+/** Sorted, de-duplicated tags, each in its one form (NFC, trimmed): see contract/tag-name.ts. */
+export { normalizeTagList as normalizeTags } from '../contract/tag-name.js';

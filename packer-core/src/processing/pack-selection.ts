@@ -3,6 +3,7 @@ import type { PackRule } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
+import { normalizeTag } from '../contract/tag-name.js';
 
 /** The registered assets one pack selects, and what its filters say about themselves. */
 export interface PackSelection {
@@ -22,7 +23,9 @@ export interface PackSelection {
 export function selectPackAssets(rule: PackRule, assets: readonly AssetView[]): PackSelection {
   const globs = rule.include.map((glob) => ({ glob, test: picomatch(glob, { dot: true }), hits: 0 }));
   const excluded = rule.exclude.length > 0 ? picomatch(rule.exclude, { dot: true }) : () => false;
-  const tagHits = new Map((rule.tags ?? []).map((tag) => [tag, 0]));
+  // A selector spelled in NFD or with stray spaces names the tag the registry holds in its one form.
+  const tags = rule.tags?.map(normalizeTag);
+  const tagHits = new Map((tags ?? []).map((tag) => [tag, 0]));
   const counts = { included: 0, notExcluded: 0, ofKind: 0 };
   const selected: AssetView[] = [];
   for (const asset of assets) {
@@ -39,7 +42,7 @@ export function selectPackAssets(rule: PackRule, assets: readonly AssetView[]): 
     counts.notExcluded++;
     if (rule.kinds && !rule.kinds.includes(asset.kind)) continue;
     counts.ofKind++;
-    if (rule.tags && !rule.tags.some((tag) => asset.tags.includes(tag))) continue;
+    if (tags && !tags.some((tag) => asset.tags.includes(tag))) continue;
     selected.push(asset);
   }
   const unmatchedGlobs = globs.filter((glob) => glob.hits === 0).map((glob) => glob.glob);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PackerError } from '../contract/errors.js';
 import { RegistryEntry, type RegistryVersion } from '../contract/registry-schema.js';
+import { normalizeTag, normalizeTagList } from '../contract/tag-name.js';
 import { issueField, parseJsonFile } from '../config/json-file.js';
 import { normalizeProjectPath } from '../paths/project-path.js';
 import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
@@ -21,7 +22,7 @@ export function canonicalEntry(entry: RegistryEntry): RegistryEntry {
       .sort()
       .map((key) => [key, entry.settings[key]!]),
   );
-  return { id: entry.id, path: entry.path, kind: entry.kind, settings, tags: [...new Set(entry.tags)].sort() };
+  return { id: entry.id, path: entry.path, kind: entry.kind, settings, tags: normalizeTagList(entry.tags) };
 }
 
 /** The JSON text of one entry's line (without the line's leading separator). */
@@ -136,6 +137,9 @@ export function validateEntry(raw: unknown, index: number, file: string, project
       },
     );
   }
+  // Tags in their one form (NFC, trimmed, one of each): a registry written by hand or before tags were normalised
+  // still loads, and never holds two spellings of one tag. Such a line is not canonical, so the writer redoes it.
+  if (entry.tags.some((tag) => normalizeTag(tag) !== tag)) entry.tags = normalizeTagList(entry.tags);
   return entry;
 }
 
