@@ -81,4 +81,48 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
     expect(refused.code).not.toBe(0);
     expect(refused.stdout).toMatch(/INVALID_TAG .*control character U\+0009/);
   });
+
+  test('an unreadable registry shows unknown counts in status and ls, never "0 assets"', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    const registryFile = path.join(root, 'packer.registry.json');
+    const good = readFileSync(registryFile, 'utf8');
+    const registry = JSON.parse(good) as { version: number; assets: { id: string; path: string }[] };
+    const [first, second] = registry.assets;
+    const damaged = {
+      truncated: ['{"version":2,"assets":[\n', /not valid JSON/],
+      conflicted: [
+        `<<<<<<< ours\n${good}=======\n${good}>>>>>>> theirs\n`,
+        /conflict/i,
+      ],
+      duplicateId: [
+        JSON.stringify({ ...registry, assets: [...registry.assets, { ...second!, id: first!.id }] }, null, 2),
+        /appears more than once/,
+      ],
+    } as const;
+    for (const [name, [text, reason]] of Object.entries(damaged)) {
+      writeFileSync(registryFile, text);
+      const status = await packer(root, ['status']);
+      expect(status.stdout, name).toContain('registry read-only');
+      expect(status.stdout, name).toMatch(/^assets: unknown \(the registry cannot be read: .+\)$/m);
+      expect(status.stdout, name).not.toMatch(/assets: 0|0 present|0 untracked/);
+      const json = (await packer(root, ['status', '--json'])).json<{
+        summary: { summary: { registryUnreadable?: { reason: string } } };
+      }>();
+      expect(json.summary.summary.registryUnreadable?.reason, name).toMatch(reason);
+      const ls = await packer(root, ['ls']);
+      expect(ls.stdout, name).toMatch(/^Assets unknown: the registry cannot be read: /);
+      expect(ls.stdout, name).not.toContain('No matching assets');
+      expect((await packer(root, ['ls', '--json'])).json<{ registryUnreadable?: unknown }>().registryUnreadable).toBeDefined();
+    }
+    // Repaired, the counts are back and the field is gone.
+    writeFileSync(registryFile, good);
+    const status = await packer(root, ['status', '--json']);
+    expect(status.json<{ summary: { summary: Record<string, unknown> } }>().summary.summary).not.toHaveProperty(
+      'registryUnreadable',
+    );
+    expect((await packer(root, ['status'])).stdout).toMatch(/^assets: \d+ \(/m);
+  });
 });

@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import type { AssetListItem } from '@packer/core/contract';
+import type { AssetListItem, RegistryUnreadable } from '@packer/core/contract';
 import { PAGE_SIZES } from '@packer/core/contract/runtime';
 import { PackerCommand } from '../base/packer-command.js';
 import { formatBytes, table } from '../render/format.js';
+import { terminalText } from '../render/terminal-text.js';
 
 export default class Ls extends PackerCommand<typeof Ls> {
   static override description = 'List assets (and untracked files with --status untracked), filtered by the packer.';
@@ -21,7 +22,12 @@ export default class Ls extends PackerCommand<typeof Ls> {
     }),
   };
 
-  async run(): Promise<{ revision: number; total: number; items: AssetListItem[] }> {
+  async run(): Promise<{
+    revision: number;
+    total: number;
+    items: AssetListItem[];
+    registryUnreadable?: RegistryUnreadable;
+  }> {
     const client = await this.client();
     // Typed relative to the current folder like every path argument; the project root itself means everything.
     const prefix = this.args.prefix === undefined ? undefined : this.projectPath(this.args.prefix);
@@ -29,6 +35,7 @@ export default class Ls extends PackerCommand<typeof Ls> {
     let page: string | undefined;
     let revision: number;
     let total: number;
+    let unreadable: RegistryUnreadable | undefined;
     do {
       const answer = await client.call('assets.list', {
         sync: page === undefined,
@@ -43,9 +50,12 @@ export default class Ls extends PackerCommand<typeof Ls> {
       page = answer.nextPage;
       revision = answer.revision;
       total = answer.total;
+      unreadable = answer.registryUnreadable;
     } while (page);
     if (!this.jsonEnabled()) {
-      if (items.length === 0) this.log('No matching assets.');
+      // The packer says when it cannot know: an unreadable registry is not an empty one.
+      if (unreadable) this.log(terminalText(`Assets unknown: the registry cannot be read: ${unreadable.reason}`));
+      else if (items.length === 0) this.log('No matching assets.');
       else
         this.log(
           table(
@@ -59,6 +69,6 @@ export default class Ls extends PackerCommand<typeof Ls> {
           ),
         );
     }
-    return { revision, total, items };
+    return { revision, total, items, ...(unreadable ? { registryUnreadable: unreadable } : {}) };
   }
 }

@@ -25,13 +25,22 @@ export function renderStatus({ summary, daemon }: StatusResult): string {
   const kinds = Object.entries(s.byKind)
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ');
+  // While the registry cannot be read the packer says its counts are unknown: never print them as zeros.
+  const unknown = s.registryUnreadable;
   const lines = [
     `${summary.projectName}  revision ${summary.revision}  registry ${summary.registryState}`,
-    `assets: ${s.assets}${kinds ? ` (${kinds})` : ''}, ${formatBytes(s.totalBytes)}`,
-    `on disk: ${s.byStatus.present ?? 0} present, ${s.missing} missing; ${plural(s.untracked, 'untracked file')}; ${plural(s.divergence, 'divergence')}`,
+    ...(unknown
+      ? [
+          `assets: unknown (the registry cannot be read: ${unknown.reason})`,
+          'on disk: unknown until the registry can be read (details: packer check)',
+        ]
+      : [
+          `assets: ${s.assets}${kinds ? ` (${kinds})` : ''}, ${formatBytes(s.totalBytes)}`,
+          `on disk: ${s.byStatus.present ?? 0} present, ${s.missing} missing; ${plural(s.untracked, 'untracked file')}; ${plural(s.divergence, 'divergence')}`,
+        ]),
     `diagnostics: ${plural(s.blockers, 'blocker')}, ${plural(s.warnings, 'warning')}, ${infoCount(s)}${s.blockers + s.warnings > 0 ? '  (details: packer check)' : ''}`,
   ];
-  if (s.divergence > 0) lines.push('divergence: run `packer reconcile` to review what the packer proposes');
+  if (!unknown && s.divergence > 0) lines.push('divergence: run `packer reconcile` to review what the packer proposes');
   lines.push(
     daemon.inProcess
       ? 'daemon: not used (in-process run)'

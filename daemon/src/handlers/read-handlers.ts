@@ -61,6 +61,8 @@ export function listAssets(
   return {
     revision: snapshot.revision,
     ...snapshotPage(all, snapshot.revision, params, PAGE_SIZES['assets.list'].default),
+    // An unreadable registry lists nothing because nothing is known, not because nothing matches.
+    ...(snapshot.summary.registryUnreadable ? { registryUnreadable: snapshot.summary.registryUnreadable } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   Observation,
   PackBuildInfo,
   RegistryState,
+  RegistryUnreadable,
   Snapshot,
   SnapshotSummary,
 } from './snapshot-schema.js';
@@ -55,6 +56,8 @@ export const ReadMethods = {
       total: z.number().int(),
       items: z.array(AssetListItem),
       nextPage: z.string().optional(),
+      /** Present while the registry cannot be read: the list is then unknown, not empty (`items` is empty). */
+      registryUnreadable: RegistryUnreadable.optional(),
     }),
     'Registered assets (and untracked files with status "untracked"), filtered and paged by the packer.',
   ),

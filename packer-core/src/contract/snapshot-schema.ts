@@ -69,6 +69,13 @@ export const DivergenceEntry = z.discriminatedUnion('type', [
 ]);
 export type DivergenceEntry = z.infer<typeof DivergenceEntry>;
 
+/** Why the registry cannot be read, while it cannot: what is registered (and so untracked) is then unknown. */
+export const RegistryUnreadable = z.object({
+  /** The registry problem in one sentence (the INVALID_REGISTRY diagnostic's message). */
+  reason: z.string(),
+});
+export type RegistryUnreadable = z.infer<typeof RegistryUnreadable>;
+
 /** Counts computed by the packer; consumers show them, never recount. */
 export const SnapshotSummary = z.object({
   assets: z.number().int(),
@@ -81,6 +88,12 @@ export const SnapshotSummary = z.object({
   warnings: z.number().int(),
   infos: z.number().int(),
   totalBytes: z.number().int(),
+  /**
+   * Present while the registry cannot be read (`registryState` `read-only`): `assets`, `byKind`, `byStatus`,
+   * `untracked`, `missing`, `divergence` and `totalBytes` are then unknown, not zero (they read 0). Show "unknown"
+   * with the reason, never "0 assets" beside files on disk. The diagnostic counts stay exact.
+   */
+  registryUnreadable: RegistryUnreadable.optional(),
 });
 export type SnapshotSummary = z.infer<typeof SnapshotSummary>;
 

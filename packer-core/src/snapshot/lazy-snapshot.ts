@@ -130,7 +130,11 @@ function untrackedDivergence(derived: DerivedIndexes): number {
   return derived.untracked.size - derived.moveTargets.size;
 }
 
-export function summarize(derived: DerivedIndexes, assets: number): SnapshotSummary {
+export function summarize(
+  derived: DerivedIndexes,
+  assets: number,
+  registryUnreadable?: SnapshotSummary['registryUnreadable'],
+): SnapshotSummary {
   const { book, counts } = derived;
   const severities = { blocker: 0, warning: 0, info: 0 };
   for (const section of Object.values(SECTIONS)) {
@@ -159,5 +163,6 @@ export function summarize(derived: DerivedIndexes, assets: number): SnapshotSumm
     warnings: severities.warning,
     infos: severities.info,
     totalBytes: counts.totalBytes,
+    ...(registryUnreadable ? { registryUnreadable: Object.freeze(registryUnreadable) } : {}),
   });
 }

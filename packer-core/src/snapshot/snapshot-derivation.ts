@@ -306,7 +306,12 @@ export class Derivation {
       projectName: config.name,
       registryState: registry.state,
       entries,
-      summary: summarize(derived, entries.length),
+      // Unreadable, the registry registers nothing the snapshot knows of: its counts are unknown, not zero.
+      summary: summarize(
+        derived,
+        entries.length,
+        registry.state === 'read-only' ? { reason: registry.error.message } : undefined,
+      ),
       lastBuilds: Object.freeze([...this.input.lastBuilds]) as PackBuildInfo[],
     });
     const state: SnapshotState = Object.freeze({
