@@ -1,7 +1,8 @@
-import { cpSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
 import { fixturePath, writeEngineFixture } from '@packer/fixtures';
+import type { Plan } from '@packer/core/contract';
 import { packer } from './support/packer-bin.js';
 import { disposeProject, emptyFolder } from './support/temp-project.js';
 
@@ -124,5 +125,33 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
       'registryUnreadable',
     );
     expect((await packer(root, ['status'])).stdout).toMatch(/^assets: \d+ \(/m);
+  });
+
+  test('a folder add reports every link pointing outside in one preview, and adds the files beside them', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const root = await sampleGame(onTestFinished);
+    mkdirSync(path.join(root, 'assets/odd'));
+    cpSync(path.join(root, 'assets/text/credits.md'), path.join(root, 'assets/odd/ok.md'));
+    symlinkSync('/etc/passwd', path.join(root, 'assets/odd/outside.txt'));
+    symlinkSync('/etc', path.join(root, 'assets/odd/outdir'));
+    const dry = await packer(root, ['add', 'assets/odd', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const plan = dry.json<{ plan: Plan }>().plan;
+    expect(plan.blockers).toEqual([]);
+    expect(plan.warnings.filter((item) => item.code === 'OUTSIDE_LINK_SKIPPED').map((item) => item.path)).toEqual([
+      'assets/odd/outdir',
+      'assets/odd/outside.txt',
+    ]);
+    expect(plan.registryMutations.map((item) => item.op === 'add' && item.entry.path)).toEqual(['assets/odd/ok.md']);
+    const text = await packer(root, ['add', 'assets/odd', '--yes']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/OUTSIDE_LINK_SKIPPED .*assets\/odd\/outdir/);
+    expect(text.stdout).toMatch(/OUTSIDE_LINK_SKIPPED .*assets\/odd\/outside\.txt/);
+    // Named itself, a link is still refused.
+    const named = await packer(root, ['add', 'assets/odd/outside.txt', '--dry-run']);
+    expect(named.code).not.toBe(0);
+    expect(named.stdout).toMatch(/blocker PATH_OUTSIDE_PROJECT/);
   });
 });

@@ -109,6 +109,9 @@ export const DiagnosticCodes = {
   ASSET_ROOT_MISSING: 'warning',
   /** A tag given to `add` or `set` is empty once trimmed or holds a control character (tags are compared in NFC, trimmed). */
   INVALID_TAG: 'blocker',
+  /** A folder add leaves out a symlink under the folder that points outside the project (each is named); the other
+   * files are registered. Naming the link itself is a PATH_OUTSIDE_PROJECT blocker. */
+  OUTSIDE_LINK_SKIPPED: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

@@ -11,6 +11,7 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
 import { normalizeTags } from './registry-entry.js';
 import { reportInvalidTags } from './invalid-tags.js';
+import { reportOutsideLinks } from './outside-links.js';
 import { reportSidecarNamed } from './sidecars.js';
 import { hasUnsupportedNames, reportUnsupportedNames } from './unsupported-names.js';
 
@@ -54,7 +55,9 @@ export function planRegister(
       );
       continue;
     }
-    const escape = escapeFor(state, path);
+    // The path is such a link or lies beyond one: it names what is outside. A link merely inside a named folder is
+    // left out with a warning below, like an odd name, and the files beside it are adopted.
+    const escape = state.escapes.find((link) => isSameOrInside(path, link));
     if (escape) {
       builder.report(
         diagnostic(
@@ -98,8 +101,8 @@ export function planRegister(
       ? [path]
       : state.snapshot.untracked.filter((file) => isSameOrInside(file.path, path)).map((file) => file.path);
     if (files[0] !== path) folders.push(path);
-    // A folder holding only odd names: its warnings (below) say why nothing is registered there.
-    if (files.length === 0 && hasUnsupportedNames(state, path)) continue;
+    // A folder holding only odd names or outside links: its warnings (below) say why nothing is registered there.
+    if (files.length === 0 && (hasUnsupportedNames(state, path) || escapeFor(state, path) !== undefined)) continue;
     if (files.length === 0) {
       const anyRegistered = state.snapshot.assets.some((asset) => isSameOrInside(asset.path, path));
       if (!anyRegistered)
@@ -114,8 +117,10 @@ export function planRegister(
   }
   // A file the registry cannot hold does not stop its folder: the good files are adopted, each odd one is named in a
   // warning (skipping it silently would hide it; adding it would write a registry the packer refuses to read).
-  if (folders.length > 0)
+  if (folders.length > 0) {
     reportUnsupportedNames(builder, state, folders.includes('.') ? undefined : folders, 'warning');
+    reportOutsideLinks(builder, state, folders);
+  }
   for (const path of [...adopted].sort()) {
     builder.registryMutations.push({
       op: 'add',

@@ -132,6 +132,31 @@ describe('symlinks that escape the project', () => {
     expect(ws.snapshot.assets.map((asset) => asset.path).sort()).toEqual(Object.keys(FILES).sort());
   });
 
+  it('a folder add names every link pointing outside in one preview and adopts the files beside them', async () => {
+    const { root } = withEscapes();
+    const ws = await Workspace.open(root);
+    for (const folder of ['assets', '.']) {
+      const plan = ws.preview({ type: 'register', paths: [folder] });
+      expect(plan.blockers).toEqual([]);
+      expect(plan.warnings.filter((item) => item.code === 'OUTSIDE_LINK_SKIPPED').map((item) => item.path)).toEqual([
+        'assets/link.png',
+        'assets/portal',
+      ]);
+      expect(plan.registryMutations.map((item) => item.op === 'add' && item.entry.path).sort()).toEqual(
+        Object.keys(FILES).sort(),
+      );
+    }
+    await ws.apply({ type: 'register', paths: ['assets'] });
+    expect(ws.snapshot.assets.map((asset) => asset.path).sort()).toEqual(Object.keys(FILES).sort());
+    // A folder holding nothing but such a link: the warning says why nothing is registered, no NOT_FOUND.
+    mkdirSync(path.join(root, 'assets/only'));
+    symlinkSync('/etc/hostname', path.join(root, 'assets/only/out.txt'));
+    await ws.refresh(['assets/only']);
+    const lone = ws.preview({ type: 'register', paths: ['assets/only'] });
+    expect(lone.blockers).toEqual([]);
+    expect(lone.warnings.map((item) => item.code)).toContain('OUTSIDE_LINK_SKIPPED');
+  });
+
   it('a move into a folder symlinked outside is blocked, and the file stays in the project', async () => {
     const { root, outside } = withEscapes();
     const ws = await Workspace.open(root);
