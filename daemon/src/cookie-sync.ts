@@ -69,6 +69,24 @@ export class CookieSync {
     }
   }
 
+  /** How many round trips this process started: a cookie numbered above it is written after this moment. */
+  get issued(): number {
+    return this.counter;
+  }
+
+  /**
+   * The highest number among `cookies` that this process wrote (0 for none). A change made while `issued` was below
+   * that number had been handed over by the watcher by the time that cookie was.
+   */
+  newestOwn(cookies: readonly DeliveredCookie[]): number {
+    let newest = 0;
+    for (const cookie of cookies) {
+      const match = COOKIE_NAME.exec(cookie.name);
+      if (match && Number(match[1]) === process.pid) newest = Math.max(newest, Number(match[2]));
+    }
+    return newest;
+  }
+
   /** The watcher reported a cookie file (created or changed) at `file`. */
   noteDelivered(file: string): void {
     this.delivered.push({ name: path.basename(file), root: path.dirname(file) });

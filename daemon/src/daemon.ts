@@ -401,6 +401,7 @@ export class Daemon implements DaemonRuntime {
         await workspace.refresh(undefined, cause);
         this.publishState('rescan');
       },
+      noteOwnWrites: (paths) => diskSync?.noteOwnWrites(paths),
       publishState: (cause) => this.publishState(cause),
       buildCrashHook: hooks.buildCrashHook,
     };

@@ -8,7 +8,8 @@ import {
   type ProjectConfig,
   type Workspace,
 } from '@packer/core';
-import { CookieSync } from './cookie-sync.js';
+import { CookieSync, type DeliveredCookie } from './cookie-sync.js';
+import { OwnWrites } from './own-writes.js';
 import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
 import { BurstDetector, relistFolders, STAT_BUDGET_MIN, STAT_BUDGET_PER_PATH } from './watcher/burst-relist.js';
 import {
@@ -111,6 +112,9 @@ export class DiskSync {
   /** Paths reported by the deliveries that asked for those folders: the next pass's lstat budget follows them. */
   private relistReported = 0;
   private ignored: IgnoreMatcher = createIgnoreMatcher([]);
+  /** Paths the daemon's own applies changed on disk, to observe again (own-writes.ts). */
+  private readonly ownWrites = new OwnWrites();
+  private ownWritesTimer: NodeJS.Timeout | undefined;
   /** Folders listed again after bursts so far, and how many of those passes found a change nobody reported. */
   readonly relistStats = { folders: 0, passes: 0, found: 0, entries: 0, statted: 0 };
 
@@ -181,6 +185,8 @@ export class DiskSync {
   async close(): Promise<void> {
     this.closed = true;
     if (this.holdTimer) clearTimeout(this.holdTimer);
+    if (this.ownWritesTimer) clearTimeout(this.ownWritesTimer);
+    this.ownWrites.clear();
     // A subscription still starting is closed once it exists, never left running.
     await this.starting?.catch(() => undefined);
     await this.subscription?.close();
@@ -210,6 +216,40 @@ export class DiskSync {
       await this.workspace.refresh(undefined, 'sync-rescan');
       this.options.onStateMaybeChanged('rescan');
     }
+  }
+
+  /**
+   * The daemon's own apply changed `paths` on disk (and the registry) and published them itself: they are observed
+   * again once the watcher has taken its pending events past those writes, since it may have merged them with a
+   * change made right after (own-writes.ts). Costs those paths and a stat-keyed registry reload, never the project.
+   */
+  noteOwnWrites(paths: readonly string[]): void {
+    // Without a trustworthy watcher every synced read rescans in full anyway.
+    if (this.closed || !this.workspaceRef || this.health.state !== 'ok') return;
+    this.ownWrites.note(paths, this.cookies.issued);
+    this.scheduleOwnWrites();
+  }
+
+  /** A timer for the oldest own writes not yet checked, queued behind the batches delivered by then. */
+  private scheduleOwnWrites(): void {
+    const dueAt = this.ownWrites.nextDueAt;
+    if (this.ownWritesTimer || dueAt === undefined || this.closed) return;
+    this.ownWritesTimer = setTimeout(
+      () => {
+        this.ownWritesTimer = undefined;
+        // Held (a version-control operation, a burst): the flush that settles the hold takes them, due by then.
+        if (this.heldBy !== undefined) return;
+        this.processing = this.processing
+          .then(() => this.recheckOwnWrites([]))
+          .catch((error: unknown) => {
+            this.options.log('error', "checking the daemon's own writes again failed", {
+              error: (error as Error).message,
+            });
+          });
+      },
+      Math.max(0, dueAt - performance.now()),
+    );
+    this.ownWritesTimer.unref();
   }
 
   private enqueue(batch: WatchBatch): void {
@@ -313,6 +353,7 @@ export class DiskSync {
     // After the reported paths are published (their latency never includes it), before the cookies are settled (a
     // synced read sees what it finds).
     if (this.relistPending.size > 0) await this.relistBurstFolders();
+    await this.recheckOwnWrites(seenCookies);
     this.bursts.noteApplied();
     this.cookies.settle(seenCookies);
   }
@@ -352,6 +393,27 @@ export class DiskSync {
       folders: folders.length,
       paths: stale.slice(0, 10),
       count: stale.length,
+    });
+    this.options.onStateMaybeChanged('disk');
+  }
+
+  /**
+   * Re-observes the paths of the applies that wrote before one of `delivered` (this daemon's cookies) was written or
+   * that are due by time, and re-reads the registry (see `noteOwnWrites`). In a flush, before its cookies are settled:
+   * a synced read sees the result. Then waits for the next ones.
+   */
+  private async recheckOwnWrites(delivered: readonly DeliveredCookie[]): Promise<void> {
+    if (this.ownWrites.size === 0 || this.closed) return;
+    const due = this.ownWrites.takeDue(this.cookies.newestOwn(delivered));
+    this.scheduleOwnWrites();
+    if (due.applies === 0) return;
+    const { workspace } = this;
+    if ((await workspace.reloadRegistry()).changed) this.options.onStateMaybeChanged('registry');
+    if (due.paths.length === 0 || !(await workspace.refresh(due.paths, 'own-writes')).changed) return;
+    // Merged away by the watcher (own-writes.ts), or changed since by someone whose event is still on its way.
+    this.options.log('info', "paths the daemon's own apply wrote changed with no event yet; applied them", {
+      paths: due.paths.slice(0, 10),
+      count: due.paths.length,
     });
     this.options.onStateMaybeChanged('disk');
   }

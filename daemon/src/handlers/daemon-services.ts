@@ -35,6 +35,11 @@ export interface DaemonServices {
   syncWithDisk(): Promise<void>;
   /** As `syncWithDisk`, but a daemon without a watcher rescans in full (a build must not miss an edit). */
   catchUpWithDisk(cause: string): Promise<void>;
+  /**
+   * An apply committed: the paths it changed on disk (and the registry) are checked again once the watcher delivered
+   * past its writes, since it may merge their events with a change made right after (DiskSync.noteOwnWrites).
+   */
+  noteOwnWrites(paths: readonly string[]): void;
   /** Publishes snapshot and divergence events if the workspace moved to a new revision. */
   publishState(cause: string): void;
   /** Failure injection between the steps of a build (test entry only). */

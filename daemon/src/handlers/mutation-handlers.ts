@@ -25,7 +25,7 @@ type MutationMethod = 'mutation.preview' | 'mutation.apply' | 'plan.items';
  * grows with a plan: plans are kept whole in a PlanStore and travel as summaries (counts, first items, a plan id).
  */
 export function createMutationHandlers(
-  services: Pick<DaemonServices, 'workspace' | 'lane' | 'syncWithDisk' | 'publishState'>,
+  services: Pick<DaemonServices, 'workspace' | 'lane' | 'syncWithDisk' | 'noteOwnWrites' | 'publishState'>,
   plans = new PlanStore(),
 ): Pick<MethodHandlers<ConnectionContext>, MutationMethod> {
   const { workspace, lane } = services;
@@ -75,6 +75,10 @@ export function createMutationHandlers(
               signal: operation.signal,
               ...(previewed ? { previewed: previewed.plan } : {}),
             });
+            // Noted before the answer: the cookie of a synced read the caller sends next is written after this, so its
+            // delivery has these paths observed again first.
+            if (!result.replayed && result.revisionAfter !== result.revisionBefore)
+              services.noteOwnWrites(changedOnDisk(result.plan));
             // The applied plan (the ids actually registered) takes the preview's place: one plan held, not two.
             const planId = plans.putApplied(result.plan, previewed?.planId);
             const summary: ApplySummary = { ...result, plan: summarizePlan(result.plan, planId) };
@@ -109,6 +113,11 @@ function mutationToApply(mutation: Mutation | undefined, previewed: StoredPlan |
     );
   }
   return chosen;
+}
+
+/** The paths an applied plan changed on disk: both ends of each move, each deleted file. */
+function changedOnDisk(plan: Plan): string[] {
+  return plan.filesystemMutations.flatMap((step) => (step.op === 'move' ? [step.from, step.to] : [step.path]));
 }
 
 /** A plan id is applied once: its result has a plan id of its own. */
