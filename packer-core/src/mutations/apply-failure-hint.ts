@@ -14,6 +14,11 @@ const ADVICE: Record<string, string> = {
   EXDEV: 'The source and destination are on different filesystems (a mount point inside the project).',
 };
 
+/** What to do about a system call's error code (`ENOSPC` → free some space), or a generic line. */
+export function ioAdvice(errno: string | undefined): string {
+  return ADVICE[errno ?? ''] ?? 'Fix the cause, then retry.';
+}
+
 /**
  * The error a failed commit is answered with: an IO_ERROR straight from a system call ("rename failed for …: EPERM")
  * gets a hint saying that the commit was rolled back (files and registry as before, unless the rollback itself
@@ -23,7 +28,7 @@ export function withRollbackHint(error: PackerError): PackerError {
   if (error.code !== 'IO_ERROR' || error.data.hint !== undefined) return error;
   const io = error as PackerError<'IO_ERROR'>;
   const undone = (io.data.rollbackProblems?.length ?? 0) === 0;
-  const advice = ADVICE[io.data.errno ?? ''] ?? 'Fix the cause, then retry.';
+  const advice = ioAdvice(io.data.errno);
   const hint = undone
     ? `Nothing was changed: the operation was rolled back (files and registry as before). ${advice}`
     : `The operation was rolled back, but not every step could be undone (see rollbackProblems): check those files, then run \`packer check\`. ${advice}`;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import { withErrorPath } from '../fs/error-path.js';
 
 const CHUNK = 1 << 20;
 
@@ -20,7 +21,7 @@ export class SegmentFile {
   /** Appends bytes; resolves with their offset. */
   async append(bytes: Uint8Array): Promise<number> {
     const offset = this.reserve(bytes.length);
-    await writeAll(await this.open(), bytes, offset);
+    await writeAll(await this.open(), bytes, offset, this.file);
     return offset;
   }
 
@@ -31,7 +32,7 @@ export class SegmentFile {
     const source = await open(file, 'r');
     const hash = createHash('sha256');
     try {
-      await copy(source, 0, await this.open(), offset, size, (chunk) => hash.update(chunk));
+      await copy(source, 0, await this.open(), offset, size, this.file, (chunk) => hash.update(chunk));
     } finally {
       await source.close();
     }
@@ -41,7 +42,7 @@ export class SegmentFile {
   /** Appends `size` bytes of another segment starting at `offset`; resolves with the new offset. */
   async copyRange(from: SegmentFile, offset: number, size: number): Promise<number> {
     const target = this.reserve(size);
-    await copy(await from.open(), offset, await this.open(), target, size);
+    await copy(await from.open(), offset, await this.open(), target, size, this.file);
     return target;
   }
 
@@ -69,6 +70,7 @@ async function copy(
   target: FileHandle,
   to: number,
   size: number,
+  targetFile: string,
   onChunk?: (chunk: Buffer) => void,
 ): Promise<void> {
   const buffer = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(1, size)));
@@ -77,14 +79,18 @@ async function copy(
     if (bytesRead === 0) throw new Error(`unexpected end of file after ${done} of ${size} bytes`);
     const chunk = buffer.subarray(0, bytesRead);
     onChunk?.(chunk);
-    await writeAll(target, chunk, to + done);
+    await writeAll(target, chunk, to + done, targetFile);
     done += bytesRead;
   }
 }
 
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length;) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
-    done += bytesWritten;
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number, file: string): Promise<void> {
+  try {
+    for (let done = 0; done < bytes.length;) {
+      const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, position + done);
+      done += bytesWritten;
+    }
+  } catch (error) {
+    throw withErrorPath(error, file);
   }
 }

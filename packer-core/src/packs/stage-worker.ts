@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { withErrorPath } from '../fs/error-path.js';
 
 /** One entry's bytes for the staging worker: `size` bytes at `sourceOffset` of `file`, to land at `offset`. */
 export interface StageEntry {
@@ -123,11 +124,15 @@ function finish(result) {
   if (!('digest' in result)) fs.rmSync(state.temp, { force: true });
   parentPort.postMessage({ id: state.id, result });
 }
+// What the main thread needs to name the failure: the errno code and the system call (a write has no path).
+function workerError(error) {
+  return { message: String(error && error.message), code: error && error.code, syscall: error && error.syscall };
+}
 parentPort.on('message', (message) => {
   if (message.begin) {
     try { begin(message.begin, new Int32Array(message.cancel)); } catch (error) {
-      if (job) finish({ error: { message: String(error && error.message), code: error && error.code } });
-      else parentPort.postMessage({ id: message.begin.id, result: { error: { message: String(error && error.message), code: error && error.code } } });
+      if (job) finish({ error: workerError(error) });
+      else parentPort.postMessage({ id: message.begin.id, result: { error: workerError(error) } });
     }
     return;
   }
@@ -137,12 +142,12 @@ parentPort.on('message', (message) => {
     if (message.entries) result = entries(message.entries);
     else if (message.end) result = end();
     else if (message.abort) result = { cancelled: true };
-  } catch (error) { result = { error: { message: String(error && error.message), code: error && error.code } }; }
+  } catch (error) { result = { error: workerError(error) }; }
   if (result) finish(result);
 });
 `;
 
-type WorkerAnswer = StageResult | { error: { message: string; code?: string } };
+type WorkerAnswer = StageResult | { error: { message: string; code?: string; syscall?: string } };
 
 /**
  * Worker threads that write packs' temp files: index, then each entry's bytes hashed against its digest (or checked
@@ -221,8 +226,14 @@ export class StageWorkers {
         healthy = false;
         throw error;
       });
-      if ('error' in result)
-        throw Object.assign(new Error(result.error.message), result.error.code ? { code: result.error.code } : {});
+      if ('error' in result) {
+        const { message, code, syscall } = result.error;
+        // A system call's failure keeps its shape (code, syscall) and names the pack's temp file, in the build folder.
+        throw withErrorPath(
+          Object.assign(new Error(message), code ? { code } : {}, code && syscall ? { syscall } : {}),
+          header.temp,
+        );
+      }
       return result;
     } finally {
       signal?.removeEventListener('abort', onAbort);

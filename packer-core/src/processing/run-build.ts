@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { withBuildFailureHint } from './build-failure-hint.js';
 import path from 'node:path';
 import type { BuildReport } from '../contract/build-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
@@ -54,6 +55,15 @@ export interface BuildOptions {
  * failures) and `data.report`. CANCELLED when `signal` aborts before the packs are put in place.
  */
 export async function runBuild(workspace: Workspace, options: BuildOptions = {}): Promise<BuildReport> {
+  try {
+    return await buildOnce(workspace, options);
+  } catch (error) {
+    // A full disk says which file and what to do, as a failed mutation does.
+    throw withBuildFailureHint(error);
+  }
+}
+
+async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<BuildReport> {
   const startedAt = performance.now();
   const signal = options.signal ?? new AbortController().signal;
   const state = workspace.state;
@@ -273,6 +283,8 @@ export async function runBuild(workspace: Workspace, options: BuildOptions = {})
       packDiagnostics,
     );
   const after = same ? workspace.state : await workspace.recordBuilds(lastBuilds, packDiagnostics);
+  // Packs and their manifests went through: writes a full disk held back (the digest cache…) are retried now.
+  workspace.retryAfterWrites();
   const failures: Diagnostic[] = failuresOf(allJobs);
   const report: BuildReport = {
     revision: plan.revision,

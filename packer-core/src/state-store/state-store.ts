@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { lmdbFileProblem } from './lmdb-file.js';
+import { reserveLockFile } from './lock-file-space.js';
 
 /** The longest key (UTF-8 bytes) the store takes; longer keys are the caller's to keep in memory. */
 export const MAX_KEY_BYTES = 1978;
@@ -80,6 +81,13 @@ export class StateStore<V> {
       // A full disk: open unguarded rather than not at all.
       guarded = undefined;
     }
+    try {
+      // A full disk is an error to report, not a damaged store to discard.
+      reserveLockFile(file);
+    } catch (error) {
+      if (guarded) rmSync(guarded, { force: true });
+      return { error };
+    }
     let root: RootDatabase;
     try {
       root = openEnv(file, encoding);
@@ -126,6 +134,8 @@ export class StateStore<V> {
 }
 
 function openEnv(file: string, encoding: 'binary' | 'json'): RootDatabase {
+  // A full disk must fail here with ENOSPC, not as a SIGBUS inside LMDB (see reserveLockFile).
+  reserveLockFile(file);
   // overlappingSync off: a synchronous transaction returns only once it is on disk (the idempotency store relies on
   // it).
   return lmdb().open({

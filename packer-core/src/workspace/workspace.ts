@@ -232,6 +232,15 @@ export class Workspace {
     return this.storageWarnings();
   }
 
+  /**
+   * A commit or build just wrote to the project: the disk takes writes again (space was freed, say), so the writes a
+   * full disk held back are retried now, and their warnings clear with the success the user just saw, not at the
+   * daemon's next retry tick. Nothing to do (no file touched) while every store is healthy.
+   */
+  retryAfterWrites(): void {
+    if (this.storageWarnings().length > 0) this.retryPendingWrites();
+  }
+
   /** Flushes caches. */
   async close(): Promise<void> {
     await this.queue.catch(() => undefined);
@@ -419,6 +428,7 @@ export class Workspace {
         .catch(() => undefined);
     }
     this.saveRegistryCacheSoon();
+    this.retryAfterWrites();
     return problems.length > 0 ? { ...result, warnings: problems } : result;
   }
 
