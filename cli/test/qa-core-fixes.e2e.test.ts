@@ -49,6 +49,14 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
     expect(missing(await packer(root, ['check', '--json']))).toEqual([]);
     rmdirSync(path.join(root, 'nope'));
     expect(missing(await packer(root, ['check', '--json']))).toHaveLength(1);
+
+    // A file where the root should be: the same warning, and the daemon's synced read does not try to write its
+    // watcher cookie into it (that failed every read command with ENOTDIR).
+    writeFileSync(path.join(root, 'nope'), 'not a folder\n');
+    const file = await packer(root, ['check', '--json']);
+    expect(file.code, file.stdout + file.stderr).toBe(0);
+    expect(missing(file)).toEqual([expect.objectContaining({ message: expect.stringContaining('is not a folder') })]);
+    expect((await packer(root, ['status'])).code).toBe(0);
   });
 
   test('engine-shaped configs (packer init) do not warn about their default roots', async ({

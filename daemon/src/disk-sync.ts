@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   COOKIE_PREFIX,
@@ -206,7 +206,8 @@ export class DiskSync {
     const { workspace } = this;
     const roots = workspace.config.assetRoots
       .map((root) => path.join(workspace.root, root))
-      .filter((root) => existsSync(root));
+      // A root that is missing or a file (ASSET_ROOT_MISSING) has nothing to watch and no room for a cookie.
+      .filter((root) => statSync(root, { throwIfNoEntry: false })?.isDirectory() === true);
     if (roots.length === 0) {
       await this.processing;
       return;
