@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackerError } from '../contract/errors.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../testing/tmpfs.js';
 import { TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { runBuild } from './run-build.js';
@@ -16,38 +16,13 @@ const base = makeTempDir('packer-build-full-');
 const open: Workspace[] = [];
 
 beforeAll(() => {
-  const dir = path.join(base, 'mnt');
-  mkdirSync(dir);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
-    mountPoint = dir;
-  } catch (error) {
-    mountError = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-    console.warn(`\n!!! SKIPPING the real full-disk build test: cannot mount a tmpfs (${mountError}). Run as root. !!!\n`);
-  }
+  ({ mountPoint, error: mountError } = mountTmpfs(base, '4m', 'build test'));
 });
 
 afterAll(async () => {
   for (const ws of open.splice(0)) await ws.close();
-  if (mountPoint) execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+  unmountTmpfs(mountPoint);
 });
-
-function fillDisk(): string {
-  const filler = path.join(mountPoint!, `filler-${Date.now()}`);
-  const fd = openSync(filler, 'w');
-  try {
-    for (const size of [64 * 1024, 512]) {
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(size, 1));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -66,13 +41,16 @@ async function project(name: string): Promise<{ root: string; ws: Workspace }> {
   writeFileSync(path.join(root, 'assets/late.txt'), 'added later\n');
   const ws = await Workspace.open(root);
   open.push(ws);
-  await ws.apply({ type: 'register', paths: ['assets/file-0.txt', 'assets/file-1.txt', 'assets/file-2.txt', 'assets/file-3.txt'] });
+  await ws.apply({
+    type: 'register',
+    paths: ['assets/file-0.txt', 'assets/file-1.txt', 'assets/file-2.txt', 'assets/file-3.txt'],
+  });
   return { root, ws };
 }
 
 /** Makes the digest cache's next save fail: registered files touched (hashed again) while the disk is full. */
 async function digestWarning(root: string, ws: Workspace): Promise<string> {
-  const filler = fillDisk();
+  const filler = fillDisk(mountPoint!);
   const later = new Date(Date.now() + 5000);
   for (let index = 0; index < 4; index++) utimesSync(path.join(root, `assets/file-${index}.txt`), later, later);
   await ws.refresh();
@@ -84,7 +62,7 @@ describe('a build on a full disk (real tmpfs)', () => {
   it('fails with an IO_ERROR naming the file and a hint, like a mutation', async () => {
     if (!mountPoint) return console.warn(`SKIPPED: ${mountError}`);
     const { root, ws } = await project('build-fails');
-    const filler = fillDisk();
+    const filler = fillDisk(mountPoint);
     try {
       const error = (await runBuild(ws).catch((caught: unknown) => caught)) as PackerError<'IO_ERROR'>;
       expect(error).toBeInstanceOf(PackerError);

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigestCache } from '../digest/digest-cache.js';
@@ -7,6 +6,7 @@ import { OutputCache } from '../processing/output-cache.js';
 import { outputCacheProblem } from '../processing/output-cache-health.js';
 import type { FileStat } from '../scan/scanner.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
+import { fillDisk, mountTmpfs, unmountTmpfs } from '../testing/tmpfs.js';
 import { IdempotencyStore } from '../workspace/idempotency-store.js';
 
 // A real 4 MiB tmpfs (tests run as root here and in CI): LMDB writes through its own native calls, which no
@@ -16,39 +16,12 @@ let mountError: string | undefined;
 const base = makeTempDir('packer-store-full-');
 
 beforeAll(() => {
-  const dir = path.join(base, 'mnt');
-  mkdirSync(dir);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', dir], { stdio: 'pipe' });
-    mountPoint = dir;
-  } catch (error) {
-    mountError = String((error as { stderr?: Buffer }).stderr ?? error).trim();
-    console.warn(
-      `\n!!! SKIPPING the real full-disk store test: cannot mount a tmpfs (${mountError}). Run as root to test it. !!!\n`,
-    );
-  }
+  ({ mountPoint, error: mountError } = mountTmpfs(base, '4m', 'store test'));
 });
 
 afterAll(() => {
-  if (mountPoint) execFileSync('umount', ['-l', mountPoint], { stdio: 'pipe' });
+  unmountTmpfs(mountPoint);
 });
-
-function fillDisk(): string {
-  const filler = path.join(mountPoint!, `filler-${Date.now()}`);
-  const fd = openSync(filler, 'w');
-  try {
-    for (const size of [64 * 1024, 512]) {
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(size, 1));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return filler;
-}
 
 const stat = (index: number): FileStat => ({ size: index, mtimeMs: 1, ino: index });
 const digest = (index: number): string => index.toString(16).padStart(64, '0');
@@ -62,7 +35,7 @@ describe('state stores on a full disk (real tmpfs)', () => {
     digests.set('assets/first.png', stat(1), digest(1));
     expect(digests.save()).toBe(true);
 
-    const filler = fillDisk();
+    const filler = fillDisk(mountPoint);
     try {
       // More rows than the disk has pages for.
       for (let index = 2; index < 20_000; index++)
@@ -109,7 +82,7 @@ describe('state stores on a full disk (real tmpfs)', () => {
     first.recordPassthrough('first', output);
     await first.save();
 
-    const filler = fillDisk();
+    const filler = fillDisk(mountPoint);
     try {
       const cache = OutputCache.open(dir);
       for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
