@@ -78,7 +78,17 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
   }) => {
     const root = await sampleGame(onTestFinished);
     const hills = 'assets/backgrounds/hills.png';
-    const set = await packer(root, ['set', hills, '--tag', 'caf\u00e9', '--tag', 'cafe\u0301', '--tag', ' x ', '--yes']);
+    const set = await packer(root, [
+      'set',
+      hills,
+      '--tag',
+      'caf\u00e9',
+      '--tag',
+      'cafe\u0301',
+      '--tag',
+      ' x ',
+      '--yes',
+    ]);
     expect(set.code, set.stderr).toBe(0);
     const shown = await packer(root, ['show', hills, '--json']);
     expect(shown.json<{ asset: { tags: string[] } }>().asset.tags).toEqual(['caf\u00e9', 'x']);
@@ -102,10 +112,7 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
     const [first, second] = registry.assets;
     const damaged = {
       truncated: ['{"version":2,"assets":[\n', /not valid JSON/],
-      conflicted: [
-        `<<<<<<< ours\n${good}=======\n${good}>>>>>>> theirs\n`,
-        /conflict/i,
-      ],
+      conflicted: [`<<<<<<< ours\n${good}=======\n${good}>>>>>>> theirs\n`, /conflict/i],
       duplicateId: [
         JSON.stringify({ ...registry, assets: [...registry.assets, { ...second!, id: first!.id }] }, null, 2),
         /appears more than once/,
@@ -124,7 +131,9 @@ describe.concurrent('core QA findings (real bin, daemon)', { timeout: TIMEOUT },
       const ls = await packer(root, ['ls']);
       expect(ls.stdout, name).toMatch(/^Assets unknown: the registry cannot be read: /);
       expect(ls.stdout, name).not.toContain('No matching assets');
-      expect((await packer(root, ['ls', '--json'])).json<{ registryUnreadable?: unknown }>().registryUnreadable).toBeDefined();
+      expect(
+        (await packer(root, ['ls', '--json'])).json<{ registryUnreadable?: unknown }>().registryUnreadable,
+      ).toBeDefined();
     }
     // Repaired, the counts are back and the field is gone.
     writeFileSync(registryFile, good);

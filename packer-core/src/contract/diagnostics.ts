@@ -107,7 +107,7 @@ export const DiagnosticCodes = {
   AFTER_COMMIT_FAILED: 'warning',
   /** An `assetRoots` folder of packer.json does not exist (a typo?) or is not a folder: nothing under it is seen. */
   ASSET_ROOT_MISSING: 'warning',
-  /** A tag given to `add` or `set` is empty once trimmed or holds a control character (tags are compared in NFC, trimmed). */
+  /** A tag given to `add` or `set` is empty once trimmed or holds a control character (tags: NFC, trimmed). */
   INVALID_TAG: 'blocker',
   /** A folder add leaves out a symlink under the folder that points outside the project (each is named); the other
    * files are registered. Naming the link itself is a PATH_OUTSIDE_PROJECT blocker. */

@@ -24,8 +24,8 @@ export function normalizeTagList(tags: Iterable<string>): string[] {
 export function tagProblem(tag: string): string | undefined {
   const normalized = normalizeTag(tag);
   if (normalized === '') return 'is empty once surrounding whitespace is trimmed';
-  // eslint-disable-next-line no-control-regex
   const control = /[\u0000-\u001f\u007f-\u009f]/u.exec(normalized);
-  if (control) return `holds the control character U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (control)
+    return `holds the control character U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   return undefined;
 }

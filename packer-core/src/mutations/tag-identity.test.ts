@@ -33,8 +33,9 @@ async function project(
 }
 
 const registryTags = (root: string): string[][] =>
-  (JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: { tags: string[] }[] })
-    .assets.map((entry) => entry.tags);
+  (
+    JSON.parse(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')) as { assets: { tags: string[] }[] }
+  ).assets.map((entry) => entry.tags);
 
 describe('tag identity', () => {
   it('set stores one NFC, trimmed tag per spelling; removing by another spelling removes it', async () => {
