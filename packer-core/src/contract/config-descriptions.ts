@@ -9,7 +9,7 @@ export const CONFIG_DESCRIPTIONS: Record<string, string> = {
   "PackRule.include": "Path globs (project-relative) an asset must match; default: everything.",
   "PackRule.exclude": "Path globs that exclude assets.",
   "PackRule.kinds": "Only assets of these kinds, when given. Each must be a kind under `kinds` (or `other`): a typo is INVALID_CONFIG.",
-  "PackRule.tags": "Only assets carrying at least one of these tags, when given. Tags are free-form, so a tag no registered asset carries is not a config error: the build plan (and `packer check`) warns with UNMATCHED_FILTER, or blocks with EMPTY_PACK when the pack then selects nothing.",
+  "PackRule.tags": "Only assets carrying at least one of these tags, when given. Tags are free-form, so a tag no registered asset carries is not a config error: the build plan (and `packer check`) warns with UNMATCHED_FILTER, or blocks with EMPTY_PACK when the pack then selects nothing. Tags compare as everywhere in the packer: in Unicode NFC, with surrounding spaces trimmed (`café` typed either way is one tag).",
   "PackRule.allowEmpty": "Let this pack select no asset. Without it an empty selection is an EMPTY_PACK blocker (a filter typo would otherwise replace a full pack with an empty one); with it, the build writes the empty pack.",
   "ToolRule": "An external tool a processor may run; nothing else is ever executed.",
   "ToolRule.command": "Executable name or absolute path; run without a shell.",

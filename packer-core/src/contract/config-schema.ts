@@ -66,7 +66,8 @@ export const PackRule = z.strictObject({
   /**
    * Only assets carrying at least one of these tags, when given. Tags are free-form, so a tag no registered asset
    * carries is not a config error: the build plan (and `packer check`) warns with UNMATCHED_FILTER, or blocks with
-   * EMPTY_PACK when the pack then selects nothing.
+   * EMPTY_PACK when the pack then selects nothing. Tags compare as everywhere in the packer: in Unicode NFC, with
+   * surrounding spaces trimmed (`café` typed either way is one tag).
    */
   tags: z.array(z.string().min(1)).optional(),
   /**
