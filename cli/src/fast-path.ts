@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { DaemonClient } from '@packer/client';
-import { pipelinedCalls } from '@packer/client/pipelined';
+import { pipelinedCalls, pipelinedResults } from '@packer/client/pipelined';
 import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import { runsInProcess } from './base/run-mode.js';
 import { parseLeanArgs } from './lean-args.js';
@@ -63,13 +63,15 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
 async function pipelinedStatus(
   projectDir: string,
 ): Promise<{ hello: { protocolVersion: number }; status: StatusResult } | undefined> {
-  const replies = await pipelinedCalls(projectDir, [
-    { method: 'daemon.hello', params: { client: 'cli:status', protocolVersion: PROTOCOL_VERSION, pid: process.pid } },
-    { method: 'snapshot.summary', params: { sync: true } },
-    { method: 'daemon.health', params: {} },
-  ]);
-  if (!replies?.every((reply): reply is { result: unknown } => 'result' in reply)) return undefined;
-  const [hello, summary, health] = replies.map((reply) => reply.result) as [
+  const results = pipelinedResults(
+    await pipelinedCalls(projectDir, [
+      { method: 'daemon.hello', params: { client: 'cli:status', protocolVersion: PROTOCOL_VERSION, pid: process.pid } },
+      { method: 'snapshot.summary', params: { sync: true } },
+      { method: 'daemon.health', params: {} },
+    ]),
+  );
+  if (!results) return undefined;
+  const [hello, summary, health] = results as [
     { protocolVersion: number },
     StatusResult['summary'],
     Omit<StatusResult['daemon'], 'inProcess'>,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ApplySummary, PlanSummary } from '@packer/core/contract';
-import { connectionLostError, fromRpcError, openPipelined, type PipelinedReply } from '@packer/client/pipelined';
+import { connectionLostError, fromRpcError, openPipelined, pipelinedResults } from '@packer/client/pipelined';
 import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import { appliedLine, applyWarnings, nothingToApply, type MutationOutcome } from './base/mutation-outcome.js';
 import { packerErrorReport } from './base/packer-error-report.js';
@@ -54,7 +54,7 @@ export async function runLeanSet(args: readonly string[]): Promise<boolean> {
     );
     // Loaded while the daemon waits for its watcher (the preview is a synced read).
     const renderPlan = parsed.json ? undefined : (await import('./render/render-plan.js')).renderPlan;
-    const [hello, preview] = results(await previewing) ?? [];
+    const [hello, preview] = pipelinedResults(await previewing) ?? [];
     if ((hello as { protocolVersion?: number } | undefined)?.protocolVersion !== PROTOCOL_VERSION) return false;
     const plan = preview as PlanSummary;
     if (plan.counts.blockers > 0) return false;
@@ -86,12 +86,6 @@ export async function runLeanSet(args: readonly string[]): Promise<boolean> {
     // When this returns false, oclif's client opens a connection of its own.
     session.close();
   }
-}
-
-/** The results of a batch in which every call succeeded, else undefined. */
-function results(replies: PipelinedReply[] | undefined): unknown[] | undefined {
-  if (!replies?.every((reply): reply is { result: unknown } => 'result' in reply)) return undefined;
-  return replies.map((reply) => reply.result);
 }
 
 /** A packer error after the apply was sent, reported as the oclif command reports it (same words, code, exit). */

@@ -4,6 +4,7 @@
 export {
   openPipelined,
   pipelinedCalls,
+  pipelinedResults,
   type PipelinedCall,
   type PipelinedError,
   type PipelinedReply,

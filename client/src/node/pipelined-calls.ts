@@ -28,6 +28,12 @@ const MAX_REPLY_BYTES = 1024 * 1024;
 /** A listener that says nothing this long is left to the full client, which reports it. */
 const SILENCE_MS = 5_000;
 
+/** The results of a batch in which every call succeeded, in call order; undefined when any failed or none came. */
+export function pipelinedResults(replies: readonly PipelinedReply[] | undefined): unknown[] | undefined {
+  if (!replies?.every((reply): reply is { result: unknown } => 'result' in reply)) return undefined;
+  return replies.map((reply) => reply.result);
+}
+
 /** One connection to a project's running daemon, for calls sent in batches without the full client. */
 export interface PipelinedSession {
   /** The project root the session's socket belongs to. */
