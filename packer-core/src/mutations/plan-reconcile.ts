@@ -6,7 +6,7 @@ import { newAssetId } from '../ids/asset-id.js';
 import { assetRootOf, toAbsolute } from '../paths/project-path.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import type { PlanBuilder, PlanContext } from './plan-context.js';
-import { entryOf } from './registry-entry.js';
+import { entryOf, newEntry } from './registry-entry.js';
 import { planLeftBehindSidecars } from './sidecars.js';
 import { reportUnsupportedNames } from './unsupported-names.js';
 
@@ -59,7 +59,7 @@ export function planReconcile(
     } else if (entry.type === 'untracked' && include.has('adopt')) {
       builder.registryMutations.push({
         op: 'add',
-        entry: { id: newAssetId(), path: entry.path, kind: classify(entry.path), settings: {}, tags: [] },
+        entry: newEntry(newAssetId(), entry.path, classify(entry.path)),
       });
     }
   }

@@ -9,7 +9,7 @@ import { symlinkInPath } from '../paths/symlink-in-path.js';
 import { escapePath, unsupportedNameReason } from '../paths/supported-name.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { escapeFor, normalizeOrReport, type PlanBuilder, type PlanContext } from './plan-context.js';
-import { normalizeTags } from './registry-entry.js';
+import { newEntry } from './registry-entry.js';
 import { reportInvalidTags } from './invalid-tags.js';
 import { reportOutsideLinks } from './outside-links.js';
 import { reportSidecarNamed } from './sidecars.js';
@@ -124,7 +124,7 @@ export function planRegister(
   for (const path of [...adopted].sort()) {
     builder.registryMutations.push({
       op: 'add',
-      entry: { id: newAssetId(), path, kind: classify(path), settings: {}, tags: normalizeTags(mutation.tags ?? []) },
+      entry: newEntry(newAssetId(), path, classify(path), mutation.tags),
     });
   }
 }

@@ -252,6 +252,15 @@ export class Workspace {
     this.observer.flushRevision();
   }
 
+  /**
+   * What a first plan of the mutation reads, to observe again before the plan that counts. A method of its own so that
+   * first plan is garbage once its paths are known: held by the async apply's frame it stayed alive through the
+   * commit, a third copy of a 100,000-file add beside the preview and the re-plan (issue 11: memory under load).
+   */
+  private reobservedPaths(mutation: Mutation): string[] {
+    return [...pathsToReobserve(this.planOnly(mutation), mutation, this.state), ...mutationPaths(mutation, this.root)];
+  }
+
   private async applyNow(mutation: Mutation, options: ApplyCallOptions): Promise<ApplyResult> {
     const operationId = options.operationId ?? newOperationId();
     // The operation id names the trash folder of a commit: only the packer's own shape is allowed.
@@ -312,11 +321,7 @@ export class Workspace {
         );
       }
       // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
-      const first = this.planOnly(mutation);
-      await this.observer.refresh(
-        [...pathsToReobserve(first, mutation, this.state), ...mutationPaths(mutation, this.root)],
-        'pre-apply',
-      );
+      await this.observer.refresh(this.reobservedPaths(mutation), 'pre-apply');
       const revisionBefore = this.snapshot.revision;
       plan = withRegistryWriteCheck(this.planOnly(mutation), this.root, this.config.registry.shards);
       if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
