@@ -112,6 +112,9 @@ export const DiagnosticCodes = {
   /** A folder add leaves out a symlink under the folder that points outside the project (each is named); the other
    * files are registered. Naming the link itself is a PATH_OUTSIDE_PROJECT blocker. */
   OUTSIDE_LINK_SKIPPED: 'warning',
+  /** A tag in the registry (written by an older packer or by hand) that INVALID_TAG refuses now (a control character,
+   * or empty once trimmed): shown escaped, kept as it is; `packer set <asset> --untag` removes it. */
+  INVALID_STORED_TAG: 'warning',
 } as const satisfies Record<string, Severity>;
 
 export type DiagnosticCode = keyof typeof DiagnosticCodes;

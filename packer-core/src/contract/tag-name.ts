@@ -29,3 +29,14 @@ export function tagProblem(tag: string): string | undefined {
     return `holds the control character U+${control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   return undefined;
 }
+
+/**
+ * A tag as messages show it: JSON-quoted, so surrounding spaces, tabs and escape sequences are visible, with DEL
+ * and the C1 controls (which JSON leaves raw) escaped as `\u00HH` too. Never holds a raw control character.
+ */
+export function quoteTag(tag: string): string {
+  return JSON.stringify(tag).replace(
+    /[\u007f-\u009f]/gu,
+    (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  );
+}

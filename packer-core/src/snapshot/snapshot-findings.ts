@@ -9,6 +9,7 @@ import type { SidecarMove } from '../scan/sidecar-rules.js';
 import { diagnostic, diagnosticAbout } from './diagnostic.js';
 import type { OutsideMove } from './find-outside-moves.js';
 import { settingsProblem } from './validate-settings.js';
+import { quoteTag, tagProblem } from '../contract/tag-name.js';
 import { DIAGNOSTICS_LISTED_PER_KIND } from '../contract/runtime-constants.js';
 
 // The snapshot's findings, one function per problem, each about the subjects it is given (build-snapshot.ts
@@ -53,7 +54,7 @@ export function configDiagnostics(config: ProjectConfig): Diagnostic[] {
   return out;
 }
 
-/** INVALID_PATH, UNKNOWN_KIND and INVALID_SETTINGS of one entry. */
+/** INVALID_PATH, UNKNOWN_KIND, INVALID_SETTINGS and INVALID_STORED_TAG of one entry. */
 export function entryDiagnostics(entry: RegistryEntry, config: ProjectConfig): Diagnostic[] | undefined {
   const out: Diagnostic[] = [];
   const subject = { assetId: entry.id, path: entry.path };
@@ -88,6 +89,20 @@ export function entryDiagnostics(entry: RegistryEntry, config: ProjectConfig): D
         'Fix it with `packer set <asset> key=value`, or declare the setting for its kind.',
       ),
     );
+  // A tag a new write would refuse (INVALID_TAG), held since an older packer or a hand edit: a warning, not a
+  // reason to refuse the registry; it stays as stored until the user removes it.
+  for (const tag of entry.tags) {
+    const tagIssue = tagProblem(tag);
+    if (tagIssue)
+      out.push(
+        diagnostic(
+          'INVALID_STORED_TAG',
+          `${entry.path} has the tag ${quoteTag(tag)} (shown escaped), which ${tagIssue}: tags are identifiers, and a new one like it is refused.`,
+          subject,
+          `Remove it with \`packer set ${entry.id} --untag ${shellQuotedTag(tag)}\`, and tag the asset with a name without control characters if it needs one.`,
+        ),
+      );
+  }
   return out.length > 0 ? out.map(frozen) : undefined;
 }
 
@@ -256,6 +271,18 @@ export function pathOutside(path: string): Diagnostic {
       'Replace the link with the file itself, or move the target into the project.',
     ),
   );
+}
+
+/** A tag as a bash or zsh argument (`$'a\tb'`), so the hint's command removes exactly the stored tag. */
+function shellQuotedTag(tag: string): string {
+  // An empty tag was stored as blanks: any blank argument normalises to it.
+  if (tag === '') return "' '";
+  const body = tag.replace(/[\\'\u0000-\u001f\u007f-\u009f]/gu, (char) => {
+    if (char === '\\' || char === "'") return `\\${char}`;
+    const code = char.codePointAt(0)!;
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `$'${body}'`;
 }
 
 function frozen(item: Diagnostic): Diagnostic {
