@@ -11,11 +11,17 @@ export default class Ls extends PackerCommand<typeof Ls> {
     '<%= config.bin %> ls',
     '<%= config.bin %> ls --kind image assets/sprites',
     '<%= config.bin %> ls --status missing --json',
+    '<%= config.bin %> ls --tag ui --tag hud',
   ];
   static override args = { prefix: Args.string({ description: 'Only paths under this folder or prefix.' }) };
   static override flags = {
     kind: Flags.string({ description: 'Only this kind.' }),
-    tag: Flags.string({ description: 'Only assets with this tag.' }),
+    tag: Flags.string({
+      description:
+        'Only assets with this tag (repeatable: assets with any of the tags, as a pack\'s "tags" selects them).',
+      multiple: true,
+      multipleNonGreedy: true,
+    }),
     status: Flags.string({
       description: 'present, missing or untracked.',
       options: ['present', 'missing', 'untracked'],

@@ -29,8 +29,12 @@ export function listAssets(
   params: MethodParams<'assets.list'>,
 ): MethodResult<'assets.list'> {
   const { snapshot } = state;
-  // Tags are held in one form (NFC, trimmed): `--tag ' x '` or an NFD spelling finds the tag as stored.
-  const tag = params.tag === undefined ? undefined : normalizeTag(params.tag);
+  // Tags are held in one form (NFC, trimmed): `--tag ' x '` or an NFD spelling finds the tag as stored. Several
+  // tags select an asset carrying any of them, as a pack's `tags` does.
+  const tags =
+    params.tag === undefined
+      ? undefined
+      : new Set((Array.isArray(params.tag) ? params.tag : [params.tag]).map(normalizeTag));
   const prefix = params.pathPrefix ? normalizeProjectPath(params.pathPrefix, projectRoot) : undefined;
   const registered: AssetListItem[] =
     params.status === 'untracked'
@@ -39,7 +43,7 @@ export function listAssets(
           (asset) =>
             (!params.status || asset.status === params.status) &&
             (!params.kind || asset.kind === params.kind) &&
-            (!tag || asset.tags.includes(tag)) &&
+            (!tags || asset.tags.some((tag) => tags.has(tag))) &&
             (!prefix || isSameOrInside(asset.path, prefix) || asset.path.startsWith(prefix)),
         );
   const untracked: AssetListItem[] =

@@ -45,7 +45,11 @@ export const ReadMethods = {
   'assets.list': method(
     SyncRead.extend({
       kind: z.string().optional(),
-      tag: z.string().optional(),
+      /**
+       * Only assets carrying this tag, or with a list at least one of these tags (as a pack's `tags` selects). Tags
+       * compare in their one form (NFC, trimmed). A single string is what clients before the list sent.
+       */
+      tag: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
       /** Project-relative folder or path prefix. */
       pathPrefix: z.string().optional(),
       status: z.enum(['present', 'missing', 'untracked']).optional(),
