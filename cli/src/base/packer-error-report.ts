@@ -10,7 +10,7 @@ export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
 /** Errors that say how the command was called, not what the packer found: they exit like usage errors. */
-const USAGE_ERRORS: ReadonlySet<ErrorCode> = new Set(['CONFIRMATION_REQUIRED']);
+const USAGE_ERRORS: ReadonlySet<ErrorCode> = new Set(['CONFIRMATION_REQUIRED', 'INVALID_PARAMS']);
 
 /** An error as the packer sends it: a PackerError, or the `error` of a `failed` event (its `PackerErrorJSON`). */
 export type PackerErrorShape = Pick<PackerError, 'code' | 'message'> & { data?: PackerError['data'] | undefined };
