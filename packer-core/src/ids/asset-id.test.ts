@@ -31,4 +31,12 @@ describe('ids', () => {
     expect(later.slice(0, 12) > before.slice(0, 12)).toBe(true);
     expect(Math.abs(decodeTime(newAssetId().slice(2)) - Date.now())).toBeLessThan(60_000);
   });
+
+  it('stays unique and uses every digit across many ids (the random bytes come from a refilled pool)', () => {
+    const ids = Array.from({ length: 10_000 }, () => newAssetId());
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids.map((id) => id.slice(-16))).size).toBe(ids.length);
+    const digits = new Set(ids.flatMap((id) => [...id.slice(-16)]));
+    expect(digits.size).toBe(32);
+  });
 });

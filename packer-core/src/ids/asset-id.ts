@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
@@ -15,10 +15,22 @@ export function newUlid(now: number = Date.now(), prefix = ''): string {
     chars[i] = CROCKFORD[t % 32]!;
     t = Math.floor(t / 32);
   }
-  const bytes = randomBytes(16);
-  for (let i = 0; i < 16; i++) chars[11 + i] = CROCKFORD[bytes[i]! % 32]!;
+  if (randomUsed + 16 > randomPool.length) {
+    randomFillSync(randomPool);
+    randomUsed = 0;
+  }
+  for (let i = 0; i < 16; i++) chars[11 + i] = CROCKFORD[randomPool[randomUsed + i]! % 32]!;
+  randomUsed += 16;
   return chars.join('');
 }
+
+/**
+ * Random bytes for ids, drawn from the system's CSPRNG 64 KiB at a time: a `randomBytes(16)` call per id was 2.4 us,
+ * most of the id's cost, and an add of 100,000 files makes 200,000 ids (its preview and the plan that commits).
+ * 256 is a multiple of 32, so each byte `% 32` is an unbiased Crockford digit.
+ */
+const randomPool = Buffer.alloc(16 * 4096);
+let randomUsed = randomPool.length;
 
 /** A new opaque asset id: `a_` + a ULID. Random enough never to repeat, so ids are never reused. */
 export function newAssetId(): string {

@@ -164,12 +164,12 @@ export function rescanChanges(
     : paths;
   // A marker file (`.gdignore`) that came or went changes its whole folder, as a `.gitignore` does.
   const scoped = rules.markers ? wanted.map((relative) => rules.markers!.scopeOf(relative)) : wanted;
-  for (const named of new Set(rules.git ? scoped.map(gitignoreScope) : scoped)) {
-    // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
-    // look again at the folder that holds it, which lists the raw name.
-    const relative = observedPathFor(
-      named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named,
-    );
+  // A name that is not valid UTF-8 reaches us with U+FFFD in place of its bytes and cannot be opened as text:
+  // look again at the folder that holds it, which lists the raw name.
+  const relatives = [...new Set(rules.git ? scoped.map(gitignoreScope) : scoped)].map((named) =>
+    observedPathFor(named.includes('\uFFFD') && named.includes('/') ? named.slice(0, named.lastIndexOf('/')) : named),
+  );
+  for (const relative of withoutCovered(relatives)) {
     if (!inRoots(relative)) continue;
     const escaped = escapePath(relative);
     for (const known of files.keysUnder(relative, escaped)) files.delete(known);
@@ -189,6 +189,18 @@ export function rescanChanges(
   return { changes: files.changes, escapes: result.escapes };
 }
 
+/**
+ * The paths without those a folder also in the list covers: the walk of `assets` observes every file under it again,
+ * so walking each of them first is work done twice. An add of a 100,000-file folder re-observes the folder and each
+ * file it adopts before it commits, and did every file twice (issue 11).
+ */
+function withoutCovered(relatives: readonly string[]): string[] {
+  const listed = new Set(relatives);
+  return [...listed].filter(
+    (relative) => !selfAndFolders(relative).some((folder, index) => index > 0 && listed.has(folder)),
+  );
+}
+
 /** `a/b/c` → `a/b/c`, `a/b`, `a`. */
 function selfAndFolders(relative: string): string[] {
   const out = [relative];
@@ -199,13 +211,17 @@ function selfAndFolders(relative: string): string[] {
 
 /**
  * The previous file map seen through this rescan's changes (the walk reads and writes it like a Map). The paths
- * this rescan set are also indexed by each folder above them, so `keysUnder` costs what lies under the folder: a
- * scan over every change per named path made a 20k-file add take 13 s and a 100k one over 18 min (issue 11).
+ * this rescan set are also indexed by the folder that holds them, and each folder by its parent, so `keysUnder`
+ * costs what lies under the folder: a scan over every change per named path made a 20k-file add take 13 s and a
+ * 100k one over 18 min (issue 11). One entry per path set (not one per folder above it): a 100k-file folder walked
+ * again before an add commits built 500,000 set entries and as many folder names.
  */
 class OverlayFiles {
   readonly changes = new Map<string, FileStat | undefined>();
-  /** Folder → paths set by this rescan at any depth under it (`.` holds them all). */
-  private readonly setUnder = new Map<string, Set<string>>();
+  /** Folder (`.` the project root) → the paths set by this rescan directly in it. */
+  private readonly inFolder = new Map<string, Set<string>>();
+  /** Folder → its subfolders that hold, or held, a path set by this rescan. */
+  private readonly subfolders = new Map<string, Set<string>>();
   constructor(private readonly base: ObservedFiles) {}
 
   get(relative: string): FileStat | undefined {
@@ -217,26 +233,28 @@ class OverlayFiles {
   }
 
   set(relative: string, stat: FileStat): void {
-    if (this.changes.get(relative) === undefined) this.index(relative, true);
+    if (this.changes.get(relative) === undefined) this.index(relative);
     this.changes.set(relative, stat);
   }
 
   delete(relative: string): void {
-    if (this.changes.get(relative) !== undefined) this.index(relative, false);
+    if (this.changes.get(relative) !== undefined) this.inFolder.get(parentOf(relative))?.delete(relative);
     this.changes.set(relative, undefined);
   }
 
-  /** Adds or removes `relative` in the set of itself and of each folder above it, and of `.`. */
-  private index(relative: string, add: boolean): void {
-    for (const folder of [...selfAndFolders(relative), '.']) {
-      let set = this.setUnder.get(folder);
-      if (add) {
-        if (!set) this.setUnder.set(folder, (set = new Set()));
-        set.add(relative);
-      } else if (set) {
-        set.delete(relative);
-        if (set.size === 0) this.setUnder.delete(folder);
-      }
+  /** Adds `relative` to its folder's set, and links each folder above it not linked yet to its parent. */
+  private index(relative: string): void {
+    let folder = parentOf(relative);
+    let paths = this.inFolder.get(folder);
+    if (!paths) this.inFolder.set(folder, (paths = new Set()));
+    paths.add(relative);
+    while (folder !== '.') {
+      const parent = parentOf(folder);
+      let below = this.subfolders.get(parent);
+      if (!below) this.subfolders.set(parent, (below = new Set()));
+      if (below.has(folder)) break;
+      below.add(folder);
+      folder = parent;
     }
   }
 
@@ -249,11 +267,22 @@ class OverlayFiles {
       } else {
         for (const known of this.base.keys()) if (isSameOrInside(known, folder)) out.add(known);
       }
+      if (this.changes.get(folder) !== undefined) out.add(folder);
+      const folders = [folder];
+      while (folders.length > 0) {
+        const next = folders.pop()!;
+        for (const known of this.inFolder.get(next) ?? []) out.add(known);
+        for (const below of this.subfolders.get(next) ?? []) folders.push(below);
+      }
     }
-    for (const folder of new Set([relative, escaped]))
-      for (const known of this.setUnder.get(folder) ?? []) out.add(known);
     return [...out].filter((known) => this.has(known));
   }
+}
+
+/** The folder holding a project-relative path: `a/b` for `a/b/c`, `.` for a top-level name. */
+function parentOf(relative: string): string {
+  const slash = relative.lastIndexOf('/');
+  return slash < 0 ? '.' : relative.slice(0, slash);
 }
 
 /**
