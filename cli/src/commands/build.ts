@@ -5,11 +5,10 @@ import { followOperation, progressMode } from '../progress/follow-operation.js';
 import { remoteLine } from '../progress/operation-state.js';
 import { formatBytes, formatDuration, plural, table } from '../render/format.js';
 import { renderDiagnostic } from '../render/render-diagnostic.js';
-import { terminalText } from '../render/terminal-text.js';
 
 export default class Build extends PackerCommand<typeof Build> {
   static override description =
-    'Build packs from the current snapshot, with live progress; --json prints the build report (live events: `packer events --follow --json`).';
+    'Build packs from the current snapshot, with live progress; --json prints the build report (live events: `packer events --follow --json`). Exits 1 when the build fails or is cancelled (Ctrl-C asks the packer to cancel it).';
   static override examples = [
     '<%= config.bin %> build',
     '<%= config.bin %> build --pack sprites --pack audio',
@@ -48,14 +47,17 @@ export default class Build extends PackerCommand<typeof Build> {
       }
       reportPackerError(this, error, (value) => this.logJson(value));
     }
-    // Cancelled: the terminal event says so and why; there is no error to report but that.
-    if (json)
+    // Cancelled: the terminal event says so and why. The progress view has printed its line (`cancelled: <reason>`)
+    // where it prints every outcome's; as a failed build does, end with the packer's code on stderr and exit 1,
+    // rather than that line a second time.
+    if (json) {
       this.logJson({
         operationId: state.operationId,
         cancelled: { reason: outcome?.type === 'cancelled' ? outcome.reason : '' },
       });
-    else this.logToStderr(terminalText(state.finalMessage ?? 'The build did not complete.'));
-    this.exit(1);
+      this.exit(1);
+    }
+    reportPackerError(this, { code: 'CANCELLED', message: 'The build was cancelled, as shown above.' }, () => {});
   }
 }
 

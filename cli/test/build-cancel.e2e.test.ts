@@ -1,0 +1,63 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, test } from 'vitest';
+import { spawnPacker } from './support/packer-bin.js';
+import { fixtureProject, runningDaemonPid } from './support/temp-project.js';
+
+// Ctrl-C during `packer build` (no terminal: plain progress lines) asks the packer to cancel. The build's last line,
+// `cancelled: <reason>`, is printed once, by the progress on stdout; the command ends as a failed build does, with
+// the packer's code on stderr, and exits 1 (README: 1 is a failure; a cancelled build did not do what was asked).
+
+/** The audio kind's tool sleeps this long: the build is still running when Ctrl-C comes, whatever the machine. */
+const SLOW_TOOL_SECONDS = 30;
+
+describe('packer build cancelled with Ctrl-C', { timeout: 90_000 }, () => {
+  test('prints its cancelled line once across stdout and stderr, and exits 1', async ({ expect, onTestFinished }) => {
+    const root = await fixtureProject('sample-game', onTestFinished);
+    const configFile = path.join(root, 'packer.json');
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as {
+      kinds: Record<string, { processor: string }>;
+      tools: Record<string, unknown>;
+    };
+    config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
+    config.kinds.audio!.processor = 'slow';
+    await writeFile(configFile, JSON.stringify(config, null, 2));
+
+    const child = spawnPacker(root, ['build']);
+    onTestFinished(() => void child.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    let interruptedAt: number | undefined;
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The first progress event: the build runs, its operation id is known to the CLI.
+      if (interruptedAt === undefined && /^progress: /m.test(stdout)) {
+        interruptedAt = Date.now();
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    const both = `${stdout}${stderr}`;
+
+    expect(interruptedAt, `no progress line came.\nstdout: ${stdout}\nstderr: ${stderr}`).toBeDefined();
+    // Well under the tool's own sleep: the cancel ended the build, not the tool finishing.
+    expect(Date.now() - interruptedAt!).toBeLessThan((SLOW_TOOL_SECONDS / 2) * 1000);
+    expect(code, both).toBe(1);
+    const finalLines = both.split('\n').filter((line) => /cancelled: /.test(line));
+    expect(finalLines, both).toHaveLength(1);
+    expect(stdout).toMatch(/^cancelled: cancelled by request$/m);
+    expect(both.match(/cancelled by request/g), both).toHaveLength(1);
+    // On stderr: the packer's code for the outcome, as a failed build ends with its own.
+    expect(stderr).toContain('The build was cancelled, as shown above.');
+    expect(stderr).toContain('Code: CANCELLED');
+    expect(both).not.toMatch(/^completed /m);
+    expect(both).not.toMatch(/^\s+at /m);
+
+    // The daemon that ran the build lives on; nothing of the cancelled build was put in place.
+    expect(runningDaemonPid(root)).toBeDefined();
+    const buildDir = path.join(root, 'build');
+    expect(existsSync(buildDir) ? await readdir(buildDir) : []).toEqual([]);
+  });
+});
