@@ -14,6 +14,7 @@ import {
 import { packFilesOf } from '../packs/pack-files.js';
 import { PackReader } from '../packs/pack-reader.js';
 import { runBuild } from './run-build.js';
+import { runTool } from './processors/tool-processor.js';
 
 afterAll(removeTestProjects);
 
@@ -292,4 +293,33 @@ describe('external tools', () => {
     expect(processesWith(marker)).toEqual([]);
     expect(buildOutputs(root)).toEqual(before);
   });
+
+  it('a cancel that comes while the tool is being prepared never starts it', async () => {
+    // The first tool run of a daemon imports execa before it spawns; a Ctrl-C at that moment was missed and the tool
+    // ran its full time (a fresh daemon's `packer build` waited 20 s for a cancelled `sleep 20`).
+    const marker = `packer-cancel-early-${process.pid}-${Date.now()}`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'packer-tool-cancel-'));
+    trackTestProject(dir);
+    const source = path.join(dir, 'input.dat');
+    writeFileSync(source, 'one');
+    const tool = nodeTool('setTimeout(() => {}, 60000)', ['{input}', '{output}', marker], { timeoutMs: 120_000 });
+    const controller = new AbortController();
+    const run = runTool(
+      'tool',
+      { maxOutputBytes: 1 << 20, ...tool } as ToolRule,
+      {
+        absolute: source,
+        expected: { size: 3, digest: '' },
+        settings: {},
+        signal: controller.signal,
+        scratchFile: (suffix = '') => path.join(dir, `scratch${suffix}`),
+      },
+      dir,
+    ).catch((caught: unknown) => caught);
+    // runTool has checked the signal and is awaiting its import of execa: the cancel comes now.
+    controller.abort();
+    const error = (await run) as PackerError;
+    expect(error.code).toBe('CANCELLED');
+    expect(processesWith(marker)).toEqual([]);
+  }, 20_000);
 });

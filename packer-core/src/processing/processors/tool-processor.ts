@@ -42,6 +42,9 @@ export async function runTool(
     const command = commandLine(name, tool, args, { workDir, input: input.absolute, env });
     // Imported here: execa is ~130 modules (~70 ms of CPU) that every daemon start loaded for builds it may never run.
     const { execa } = await import('execa');
+    // A cancel during that import (a daemon's first tool run loads it) found no listener yet: check before starting
+    // the tool, or it would run its full time with nobody to kill it.
+    throwIfCancelled(input.signal);
     const subprocess = execa(command.file, command.args, {
       shell: false,
       cwd: workDir,

@@ -93,6 +93,8 @@ export class HttpGetPool {
       }
     }
     if (this.opened < this.options.concurrency || fresh) return Promise.resolve(this.connect());
+    // An abort that already happened fires no event: without this the request would wait for a connection anyway.
+    if (signal?.aborted) return Promise.reject(new ConnectionError(`${name}: cancelled`));
     return new Promise((resolve, reject) => {
       const waiter = {
         grant: (connection: Connection | undefined) => {
