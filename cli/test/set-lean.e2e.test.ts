@@ -17,7 +17,7 @@ function normalised(text: string): string {
   return text
     .replace(/\b\d{13,}\b/g, '<revision>')
     .replace(/\bop_[0-9A-Z]+\b/g, '<operation>')
-    .replace(/\bplan_[\w-]+\b/g, '<plan>');
+    .replace(/\bplan_[\w-]+/g, '<plan>');
 }
 
 /** A mutation command's --json outcome. */

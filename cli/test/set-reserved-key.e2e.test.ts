@@ -2,18 +2,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'vitest';
 import { packer } from './support/packer-bin.js';
-import { fixtureProject, runningDaemonPid } from './support/temp-project.js';
+import { fixtureProject } from './support/temp-project.js';
 
-// `packer set <asset> __proto__=1`: the packer refuses reserved setting keys (INVALID_PARAMS). The CLI says so in
-// the words of what was typed and exits as for any invalid input (2), whether the command takes the lean path
-// (`--yes` to a running daemon, src/lean-set.ts) or oclif's, for people and for scripts alike.
+// `packer set <asset> __proto__=1`: the packer refuses reserved setting keys (INVALID_PARAMS), naming the field and
+// why; the CLI shows the packer's answer (it never checks the keys itself: the boundary test holds it to that) and
+// exits as for any invalid input (2), whether the command takes the lean path (`--yes` to a running daemon,
+// src/lean-set.ts) or oclif's, for people and for scripts alike.
 
 const ASSET = 'assets/data/game-settings.json';
 const MESSAGE = (key: string): string =>
-  `Setting key "${key}" is a reserved name (__proto__, constructor, prototype cannot be setting keys); rename the setting.`;
+  `"mutation.settings.${key}" is a reserved name (__proto__, constructor, prototype cannot be setting keys); rename the setting.`;
 
 describe('packer set with a reserved setting key', { timeout: 90_000 }, () => {
-  test('is refused before any daemon starts, with the code INVALID_PARAMS and exit 2', async ({
+  test('is refused with the code INVALID_PARAMS and exit 2, and nothing changes', async ({
     expect,
     onTestFinished,
   }) => {
@@ -24,7 +25,6 @@ describe('packer set with a reserved setting key', { timeout: 90_000 }, () => {
     expect(run.errorText).toContain(MESSAGE('__proto__'));
     expect(run.errorText).toContain('Code: INVALID_PARAMS');
     expect(run.stdout).toBe('');
-    expect(runningDaemonPid(root)).toBeUndefined();
     expect(readFileSync(path.join(root, 'packer.registry.json'), 'utf8')).toBe(registry);
   });
 
@@ -47,7 +47,9 @@ describe('packer set with a reserved setting key', { timeout: 90_000 }, () => {
       const oclifJson = await packer(root, ['set', ASSET, `${key}=1`, '--json']);
       for (const run of [leanJson, oclifJson]) {
         expect(run.code, run.stderr).toBe(2);
-        expect(run.json()).toMatchObject({ error: { code: 'INVALID_PARAMS', message: MESSAGE(key) } });
+        const { error } = run.json<{ error: { code: string; message: string } }>();
+        expect(error.code).toBe('INVALID_PARAMS');
+        expect(error.message).toContain(MESSAGE(key));
       }
       expect(leanJson.stdout).toBe(oclifJson.stdout);
     }

@@ -47,17 +47,15 @@ export default class Build extends PackerCommand<typeof Build> {
       }
       reportPackerError(this, error, (value) => this.logJson(value));
     }
-    // Cancelled: the terminal event says so and why. The progress view has printed its line (`cancelled: <reason>`)
-    // where it prints every outcome's; as a failed build does, end with the packer's code on stderr and exit 1,
-    // rather than that line a second time.
-    if (json) {
+    // Cancelled: the terminal event says so and why, and the progress view has printed that (`cancelled: <reason>`)
+    // where it prints every outcome. The command adds nothing of its own (no second line, no code the packer did
+    // not give) and exits 1: the build did not do what was asked.
+    if (json)
       this.logJson({
         operationId: state.operationId,
         cancelled: { reason: outcome?.type === 'cancelled' ? outcome.reason : '' },
       });
-      this.exit(1);
-    }
-    reportPackerError(this, { code: 'CANCELLED', message: 'The build was cancelled, as shown above.' }, () => {});
+    this.exit(1);
   }
 }
 
