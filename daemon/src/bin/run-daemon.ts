@@ -2,6 +2,7 @@ import path from 'node:path';
 import { toPackerError } from '@packer/core/contract';
 import { Daemon } from '../daemon.js';
 import type { DaemonHooks } from '../daemon-hooks.js';
+import { settleInOneGc } from '../process/memory-reducer.js';
 import { relaxHeapGrowthDuringOpen } from '../process/open-heap-growth.js';
 
 /**
@@ -41,6 +42,7 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
   process.on('SIGHUP', stop('SIGHUP'));
   // Fewer full GCs while the open builds its state from nothing; the daemon's tight growth factor is back once open.
   const restoreHeapGrowth = relaxHeapGrowthDuringOpen();
+  settleInOneGc();
   try {
     await daemon.start();
   } catch (error) {
