@@ -79,8 +79,9 @@ export type MutationInput = z.input<typeof Mutation>;
 export type MutationType = Mutation['type'];
 
 /**
- * A change to the registry that a plan will make. For `add`, the id in a preview is provisional: apply re-plans
- * against the current state and assigns fresh ids (the result's plan carries the ids actually registered).
+ * A change to the registry that a plan will make. For `add`, the id in a preview is provisional: an apply at the
+ * preview's revision registers it, but one at a later revision re-plans against the current state and assigns fresh
+ * ids (the result's plan always carries the ids actually registered).
  */
 export const RegistryMutation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('add'), entry: RegistryEntry }),

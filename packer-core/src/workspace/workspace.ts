@@ -253,12 +253,26 @@ export class Workspace {
   }
 
   /**
-   * What a first plan of the mutation reads, to observe again before the plan that counts. A method of its own so that
-   * first plan is garbage once its paths are known: held by the async apply's frame it stayed alive through the
-   * commit, a third copy of a 100,000-file add beside the preview and the re-plan (issue 11: memory under load).
+   * What the mutation's plan reads, to observe again before the plan that counts: the preview's, when it was made at
+   * the current revision, else a first plan's. A method of its own so that first plan is garbage once its paths are
+   * known: held by the async apply's frame it stayed alive through the commit (issue 11: memory under load).
    */
-  private reobservedPaths(mutation: Mutation): string[] {
-    return [...pathsToReobserve(this.planOnly(mutation), mutation, this.state), ...mutationPaths(mutation, this.root)];
+  private reobservedPaths(mutation: Mutation, previewed: Plan | undefined): string[] {
+    const plan = previewed?.baseRevision === this.snapshot.revision ? previewed : this.planOnly(mutation);
+    return [...pathsToReobserve(plan, mutation, this.state), ...mutationPaths(mutation, this.root)];
+  }
+
+  /**
+   * The plan that commits, before the registry write check (which runs on the file modes of now): the preview itself
+   * when it was made at this very revision, else the mutation planned now. At the preview's own revision the state is
+   * the one it was planned against (re-observing what it reads would have moved the revision otherwise), so a re-plan
+   * would be the same plan with other provisional ids: a second 100,000-entry plan in memory and ~0.5 s of planning
+   * for a 100k add (issue 11). The ids the preview showed are then the ids registered.
+   */
+  private planAt(revision: number, mutation: Mutation, previewed: Plan | undefined): Plan {
+    if (previewed?.baseRevision !== revision) return this.planOnly(mutation);
+    const blockers = previewed.blockers.filter((blocker) => blocker.code !== 'REGISTRY_READ_ONLY');
+    return blockers.length === previewed.blockers.length ? previewed : { ...previewed, blockers };
   }
 
   private async applyNow(mutation: Mutation, options: ApplyCallOptions): Promise<ApplyResult> {
@@ -320,13 +334,21 @@ export class Workspace {
           }),
         );
       }
+      const previewed =
+        options.previewed ??
+        (options.expectedRevision === undefined
+          ? undefined
+          : this.previews.find(options.expectedRevision, mutationHash));
       // Re-observe everything the plan reads, so no apply rests on a stale view ("already validated" is never trusted).
-      await this.observer.refresh(this.reobservedPaths(mutation), 'pre-apply');
+      await this.observer.refresh(this.reobservedPaths(mutation, previewed), 'pre-apply');
       const revisionBefore = this.snapshot.revision;
-      plan = withRegistryWriteCheck(this.planOnly(mutation), this.root, this.config.registry.shards);
+      plan = withRegistryWriteCheck(
+        this.planAt(revisionBefore, mutation, previewed),
+        this.root,
+        this.config.registry.shards,
+      );
       if (options.expectedRevision !== undefined && options.expectedRevision !== revisionBefore) {
         // A moved revision is a conflict only when it changed what the plan does (a build recording its packs did not).
-        const previewed = options.previewed ?? this.previews.find(options.expectedRevision, mutationHash);
         const changes = previewed ? planChanges(previewed, plan) : undefined;
         if (!changes || changes.length > 0) {
           const what = changes
