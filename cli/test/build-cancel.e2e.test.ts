@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'vitest';
 import { spawnPacker } from './support/packer-bin.js';
 import { fixtureProject, runningDaemonPid } from './support/temp-project.js';
+import { useSlowAudioTool } from './support/slow-tool.js';
 
 // Ctrl-C during `packer build` (no terminal: plain progress lines) asks the packer to cancel. The build's last line,
 // `cancelled: <reason>`, is printed once, by the progress on stdout; the command adds nothing of its own and exits 1
@@ -15,14 +16,7 @@ const SLOW_TOOL_SECONDS = 30;
 describe('packer build cancelled with Ctrl-C', { timeout: 90_000 }, () => {
   test('prints its cancelled line once across stdout and stderr, and exits 1', async ({ expect, onTestFinished }) => {
     const root = await fixtureProject('sample-game', onTestFinished);
-    const configFile = path.join(root, 'packer.json');
-    const config = JSON.parse(await readFile(configFile, 'utf8')) as {
-      kinds: Record<string, { processor: string }>;
-      tools: Record<string, unknown>;
-    };
-    config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
-    config.kinds.audio!.processor = 'slow';
-    await writeFile(configFile, JSON.stringify(config, null, 2));
+    await useSlowAudioTool(root, SLOW_TOOL_SECONDS);
 
     const child = spawnPacker(root, ['build']);
     onTestFinished(() => void child.kill('SIGKILL'));

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, readlink, realpath, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
 import { TmuxSession } from './support/tmux-session.js';
 import { disposeProject, runningDaemonPid } from './support/temp-project.js';
+import { useSlowAudioTool } from './support/slow-tool.js';
 
 // `packer build` in a real pseudo-terminal (see support/tmux-session.ts).
 
@@ -68,15 +69,7 @@ describe('packer build in a pseudo-terminal', () => {
     { timeout: 60_000 },
     async () => {
       root = await copyFixture('sample-game');
-      const configFile = path.join(root, 'packer.json');
-      const config = JSON.parse(await readFile(configFile, 'utf8')) as {
-        kinds: Record<string, { processor: string }>;
-        tools: Record<string, unknown>;
-      };
-      // A tool that never writes {output} would fail its asset at the end; the build is cancelled long before.
-      config.tools = { slow: { command: 'sleep', args: [String(SLOW_TOOL_SECONDS)], timeoutMs: 60_000 } };
-      config.kinds.audio!.processor = 'slow';
-      await writeFile(configFile, JSON.stringify(config, null, 2));
+      await useSlowAudioTool(root, SLOW_TOOL_SECONDS);
 
       tmux = await TmuxSession.create('build', { scrollback: true });
       await tmux.start(root, 'build');

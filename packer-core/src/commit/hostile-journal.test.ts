@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackerError } from '../contract/errors.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { parseRegistry, serializeRegistry } from '../registry/registry-codec.js';
 import { readProjectFiles, readRegistryText } from '../testing/project-state.js';
@@ -9,6 +8,7 @@ import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { SimulatedCrash } from './commit-journal.js';
 import { rebuildRegistry } from './registry-change.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const FILES = { 'assets/hero.png': 'png-bytes-hero', 'assets/readme.txt': 'hello', 'assets/ui/button.png': 'button' };
 type JournalJson = Record<string, unknown> & {
@@ -22,15 +22,6 @@ type JournalJson = Record<string, unknown> & {
     beforeText?: string;
   };
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
-}
 
 /** A registered project with a genuine pending journal left by a crash right after it was written (no step ran). */
 async function crashedProject(): Promise<{ root: string; journal: JournalJson }> {
@@ -87,7 +78,7 @@ async function expectRefused(root: string, expectMessage: RegExp): Promise<Works
   });
   expect(ws.snapshot.summary.assets).toBe(3);
 
-  const error = await errorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }));
+  const error = await packerErrorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }));
   expect(error.code).toBe('INVALID_JOURNAL');
   expect(error.data).toMatchObject({
     file: path.join(root, '.packer/journal.json'),
@@ -178,7 +169,7 @@ describe('a hostile or broken crash journal is never executed', () => {
     mkdirSync(path.join(root, '.packer/journal.json'));
     const ws = await Workspace.open(root);
     expect(ws.snapshot.diagnostics.map((item) => item.code)).toContain('INVALID_JOURNAL');
-    expect((await errorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }))).code).toBe(
+    expect((await packerErrorOf(ws.apply({ type: 'update', target: 'assets/readme.txt', addTags: ['x'] }))).code).toBe(
       'INVALID_JOURNAL',
     );
   });

@@ -1,12 +1,12 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackerError } from '../contract/errors.js';
 import { readProjectFiles, readRegistryText } from '../testing/project-state.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import type { CommitPoint } from './commit-journal.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const SFX = Object.fromEntries(
   Array.from({ length: 20 }, (_, index) => [`assets/audio/sfx/s${index}.txt`, `sound ${index}`]),
@@ -19,15 +19,6 @@ const FILES = {
   'assets/data/d.json': '{}',
   'assets/dest/keep.txt': 'k',
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
-}
 
 async function registered(hook?: (point: CommitPoint) => void): Promise<{ root: string; ws: Workspace }> {
   const root = makeTempProject(FILES);
@@ -62,7 +53,7 @@ describe('a move target behind an in-project symlink', () => {
       message: expect.stringContaining('assets/text/inlink'),
     });
 
-    const error = await errorOf(ws.apply(mutation));
+    const error = await packerErrorOf(ws.apply(mutation));
     expect(error.code).toBe('BLOCKED');
     expect(readProjectFiles(root)).toEqual(before);
     expect(existsSync(path.join(root, 'assets/data/sfx'))).toBe(false);
@@ -94,7 +85,7 @@ describe('a folder swapped for a symlink while an apply runs', () => {
     root = projectRoot;
     const registry = readRegistryText(root);
 
-    const error = await errorOf(ws.apply({ type: 'move', from: 'assets/audio/sfx', to: 'assets/dest/sfx' }));
+    const error = await packerErrorOf(ws.apply({ type: 'move', from: 'assets/audio/sfx', to: 'assets/dest/sfx' }));
     expect(error.code).toBe('SYMLINK_IN_PATH');
     expect(error.data).toMatchObject({ path: 'assets/dest' });
     expect(filesUnder(outside)).toEqual([]);
@@ -122,7 +113,7 @@ describe('a folder swapped for a symlink while an apply runs', () => {
     root = projectRoot;
     const registry = readRegistryText(root);
 
-    const error = await errorOf(ws.apply({ type: 'remove', targets: ['assets/text'], deleteFiles: true }));
+    const error = await packerErrorOf(ws.apply({ type: 'remove', targets: ['assets/text'], deleteFiles: true }));
     expect(error.code).toBe('SYMLINK_IN_PATH');
     // The outside files are untouched, and nothing was added next to them.
     expect(filesUnder(outside)).toEqual(['b.txt', 'c.txt']);
@@ -148,7 +139,7 @@ describe('a folder swapped for a symlink while an apply runs', () => {
     root = projectRoot;
     // The trash folder exists only once a delete needs it: make it exist before the apply starts.
     mkdirSync(path.join(root, '.packer/trash'), { recursive: true });
-    const error = await errorOf(ws.apply({ type: 'remove', targets: ['assets/text/a.txt'], deleteFiles: true }));
+    const error = await packerErrorOf(ws.apply({ type: 'remove', targets: ['assets/text/a.txt'], deleteFiles: true }));
     expect(error.code).toBe('SYMLINK_IN_PATH');
     expect(filesUnder(outside)).toEqual([]);
     expect(existsSync(path.join(root, 'assets/text/a.txt'))).toBe(true);

@@ -1,21 +1,12 @@
 import { renameSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackerError } from '../contract/errors.js';
 import { readRegistryText } from '../testing/project-state.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const FILES = { 'assets/real/x.png': 'x', 'assets/hero.png': 'hero' };
-
-async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
-}
 
 describe('register through an in-project folder symlink', () => {
   it.each([
@@ -35,7 +26,7 @@ describe('register through an in-project folder symlink', () => {
     expect(plan.blockers[0]!.message).toContain('assets/link');
     expect(plan.registryMutations).toEqual([]);
 
-    const error = await errorOf(ws.apply({ type: 'register', paths: [input] }));
+    const error = await packerErrorOf(ws.apply({ type: 'register', paths: [input] }));
     expect(error.code).toBe('BLOCKED');
     expect((error.data.blockers as { code: string }[]).map((item) => item.code)).toEqual(['SYMLINK_IN_PATH']);
     expect(readRegistryText(root)).toBe(registry);

@@ -2,10 +2,10 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../contract/mutation-schema.js';
-import { PackerError } from '../contract/errors.js';
 import { REGISTRY_FILE } from '../registry/registry-store.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 // Applying what was previewed (the daemon's `mutation.apply { planId }`): at the preview's own revision the preview
 // is the plan that commits, so the ids it showed are the ids registered, and a 100,000-file add is not planned twice
@@ -29,15 +29,6 @@ async function open(): Promise<{ root: string; ws: Workspace }> {
 
 function addedIds(plan: Plan): string[] {
   return plan.registryMutations.flatMap((change) => (change.op === 'add' ? [change.entry.id] : []));
-}
-
-async function refusal(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
 }
 
 describe('applying a previewed plan', () => {
@@ -72,7 +63,7 @@ describe('applying a previewed plan', () => {
     const preview = ws.preview(ADD, { remember: false });
     // Not seen by any watcher: only the apply's own look at what the plan reads finds it.
     writeFileSync(path.join(root, 'assets/d.txt'), 'd');
-    const error = await refusal(ws.apply(ADD, { expectedRevision: preview.baseRevision, previewed: preview }));
+    const error = await packerErrorOf(ws.apply(ADD, { expectedRevision: preview.baseRevision, previewed: preview }));
     expect(error.code).toBe('CONFLICT');
     expect(String(error.data.changes)).toContain('assets/d.txt');
     expect(ws.snapshot.assets).toEqual([]);
@@ -97,7 +88,7 @@ describe('applying a previewed plan', () => {
     const clear = ws.preview(addC, { remember: false });
     expect(clear.blockers).toEqual([]);
     chmodSync(registry, 0o444);
-    const error = await refusal(ws.apply(addC, { expectedRevision: clear.baseRevision, previewed: clear }));
+    const error = await packerErrorOf(ws.apply(addC, { expectedRevision: clear.baseRevision, previewed: clear }));
     expect(error.code).toBe('REGISTRY_READ_ONLY');
     expect(ws.snapshot.assets).toHaveLength(2);
     chmodSync(registry, 0o644);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../contract/diagnostics.js';
-import { PackerError } from '../contract/errors.js';
+import type { PackerError } from '../contract/errors.js';
 import type { MutationInput } from '../contract/mutation-schema.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { newAssetId } from '../ids/asset-id.js';
@@ -12,6 +12,7 @@ import { readProjectFiles, readRegistryText } from '../testing/project-state.js'
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const FILES = {
   'assets/hero.png': 'png-bytes-hero',
@@ -38,20 +39,11 @@ function freeze(root: string): { check(): void } {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PackerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(PackerError);
-  return error as PackerError;
-}
-
 /** The preview has a blocker with `code`, and apply refuses with BLOCKED listing it. */
 async function expectBlocked(ws: Workspace, mutation: MutationInput, code: string): Promise<Diagnostic[]> {
   const plan = ws.preview(mutation);
   expect(plan.blockers.map((blocker) => blocker.code)).toContain(code);
-  const error = await rejection(ws.apply(mutation));
+  const error = await packerErrorOf(ws.apply(mutation));
   expect(error.code).toBe('BLOCKED');
   const blockers = error.data.blockers as Diagnostic[];
   expect(blockers.map((blocker) => blocker.code)).toContain(code);
@@ -262,7 +254,8 @@ describe('an invalid registry makes the packer read-only', () => {
         { type: 'update', target: 'assets/hero.png', addTags: ['x'] },
         { type: 'reconcile' },
       ];
-      for (const mutation of mutations) expect((await rejection(ws.apply(mutation))).code).toBe('REGISTRY_READ_ONLY');
+      for (const mutation of mutations)
+        expect((await packerErrorOf(ws.apply(mutation))).code).toBe('REGISTRY_READ_ONLY');
       await ws.refresh();
       await ws.reloadRegistry();
       await ws.close();
@@ -325,7 +318,7 @@ describe('an invalid packer.json', () => {
       typeof config === 'string' ? config : JSON.stringify(config, null, 2),
     );
     const before = freeze(root);
-    const error = await rejection(Workspace.open(root, { env }));
+    const error = await packerErrorOf(Workspace.open(root, { env }));
     expect(error.code).toBe('INVALID_CONFIG');
     before.check();
     expect(existsSync(path.join(root, '.packer'))).toBe(false);
@@ -438,7 +431,7 @@ describe('invalid mutation shapes', () => {
         previewError = error;
       }
       expect(previewError).toMatchObject({ code: 'INVALID_PARAMS' });
-      const error = await rejection(Promise.resolve().then(() => ws.apply(input)));
+      const error = await packerErrorOf(Promise.resolve().then(() => ws.apply(input)));
       expect(error.code).toBe('INVALID_PARAMS');
       expect((error.data.issues as { path: string }[]).map((issue) => issue.path)).toContain(field);
       // apply is async all the way: a bad shape is a rejected promise, never a synchronous throw.
@@ -471,7 +464,7 @@ describe('a move onto something the scan does not track', () => {
     const { root, ws } = await registered();
     writeFileSync(path.join(root, 'assets/scratch.tmp'), 'ignored but precious');
     const before = freeze(root);
-    await rejection(ws.apply({ type: 'move', from: 'assets/readme.txt', to: 'assets/scratch.tmp' }));
+    await packerErrorOf(ws.apply({ type: 'move', from: 'assets/readme.txt', to: 'assets/scratch.tmp' }));
     before.check();
     expect(ws.snapshot.divergence).toEqual([]);
   });

@@ -6,17 +6,9 @@ import { REGISTRY_FILE, RegistryStore } from '../registry/registry-store.js';
 import { readProjectFiles, readRegistryText } from '../testing/project-state.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const FILES = { 'assets/a.txt': 'a', 'assets/b.txt': 'b' };
-
-async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
-}
 
 async function withOneAsset(): Promise<{ root: string; ws: Workspace }> {
   const root = makeTempProject(FILES);
@@ -57,7 +49,7 @@ describe('a read-only registry file (no owner write bit)', () => {
     chmodSync(path.join(root, REGISTRY_FILE), 0o444);
     const files = readProjectFiles(root);
     const registry = readRegistryText(root);
-    const error = await errorOf(
+    const error = await packerErrorOf(
       ws.apply(
         { type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' },
         { operationId: 'op_01J00000000000000000000000' },
@@ -89,7 +81,7 @@ describe('refusals raised by the registry writer itself are audited', () => {
       return original.apply(this, args);
     });
     const registry = readRegistryText(root);
-    const error = await errorOf(
+    const error = await packerErrorOf(
       ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000001' }),
     );
     expect(error.code).toBe('REGISTRY_READ_ONLY');
@@ -107,7 +99,7 @@ describe('refusals raised by the registry writer itself are audited', () => {
         hint: 'Nothing was written.',
       });
     });
-    const error = await errorOf(
+    const error = await packerErrorOf(
       ws.apply({ type: 'register', paths: ['assets/b.txt'] }, { operationId: 'op_01J00000000000000000000002' }),
     );
     expect(error.code).toBe('INVALID_PATH');
@@ -121,7 +113,7 @@ describe('refusals raised by the registry writer itself are audited', () => {
   it('an idempotency key reused for a different mutation is refused and audited', async () => {
     const { ws } = await withOneAsset();
     await ws.apply({ type: 'update', target: 'assets/a.txt', addTags: ['x'] }, { idempotencyKey: 'k1' });
-    const error = await errorOf(
+    const error = await packerErrorOf(
       ws.apply(
         { type: 'register', paths: ['assets/b.txt'] },
         { idempotencyKey: 'k1', operationId: 'op_01J00000000000000000000003' },

@@ -9,6 +9,7 @@ import { parseRegistry, serializeRegistry } from '../registry/registry-codec.js'
 import { readRegistryText } from '../testing/project-state.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 // "The packer never writes a registry it would refuse to read": odd file names, read-only registries, failed
 // renames and reserved setting keys, each end to end through the Workspace API on real temp projects.
@@ -47,18 +48,9 @@ function freeze(root: string): { check(): void } {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PackerError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(PackerError);
-  return error as PackerError;
-}
-
 async function expectBlocked(ws: Workspace, mutation: MutationInput, code: string): Promise<Diagnostic[]> {
   expect(ws.preview(mutation).blockers.map((item) => item.code)).toContain(code);
-  const error = await rejection(ws.apply(mutation));
+  const error = await packerErrorOf(ws.apply(mutation));
   expect(error.code).toBe('BLOCKED');
   const blockers = error.data.blockers as Diagnostic[];
   expect(blockers.map((item) => item.code)).toContain(code);
@@ -219,7 +211,7 @@ describe('registry file mode and failed writes', () => {
       { type: 'register', paths: ['assets/b.txt'] },
       { type: 'move', from: 'assets/a.txt', to: 'assets/c.txt' },
     ] as MutationInput[]) {
-      const error = await rejection(ws.apply(mutation));
+      const error = await packerErrorOf(ws.apply(mutation));
       expect(error.code).toBe('REGISTRY_READ_ONLY');
       expect(String(error.data.hint)).toMatch(/chmod/);
     }
@@ -254,7 +246,7 @@ describe('registry file mode and failed writes', () => {
         writeFileSync(path.join(root, REGISTRY, 'keep'), 'x');
       },
     });
-    await rejection(ws.apply({ type: 'register', paths: ['assets/a.txt'] }));
+    await packerErrorOf(ws.apply({ type: 'register', paths: ['assets/a.txt'] }));
     expect(readdirSync(root).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     await ws.close().catch(() => undefined);
   });
@@ -272,7 +264,7 @@ describe('reserved setting keys', () => {
         `{"type":"update","target":"assets/hero.png","settings":{"${key}":true,"premultiply":true}}`,
       ) as unknown;
       expect(() => ws.preview(mutation)).toThrow(PackerError);
-      const error = await rejection(ws.apply(mutation));
+      const error = await packerErrorOf(ws.apply(mutation));
       expect(error.code).toBe('INVALID_PARAMS');
       expect(error.message).toContain(`settings.${key}`);
       expect(error.message).toMatch(/reserved/);
@@ -293,7 +285,7 @@ describe('reserved setting keys', () => {
     expect(ws.snapshot.registryState).toBe('read-only');
     const invalid = ws.snapshot.diagnostics.find((item) => item.code === 'INVALID_REGISTRY');
     expect(invalid?.message).toContain('__proto__');
-    const error = await rejection(ws.apply({ type: 'register', paths: ['assets/other.png'] }));
+    const error = await packerErrorOf(ws.apply({ type: 'register', paths: ['assets/other.png'] }));
     expect(error.code).toBe('REGISTRY_READ_ONLY');
     expect(readRegistryText(root)).toBe(text);
     await ws.close();

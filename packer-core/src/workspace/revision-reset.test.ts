@@ -1,20 +1,11 @@
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PackerError } from '../contract/errors.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from './workspace.js';
+import { packerErrorOf } from '../testing/packer-error-of.js';
 
 const FILES = { 'assets/text/a.txt': 'a', 'assets/text/b.txt': 'b', 'assets/keep.png': 'png' };
-
-async function errorOf(promise: Promise<unknown>): Promise<PackerError> {
-  const outcome = await promise.then(
-    () => undefined,
-    (error: unknown) => error,
-  );
-  expect(outcome).toBeInstanceOf(PackerError);
-  return outcome as PackerError;
-}
 
 describe('revisions after the state folder is reset', () => {
   it('a preview made before `rm -rf .packer` never matches the new state: CONFLICT, nothing deleted', async () => {
@@ -35,7 +26,7 @@ describe('revisions after the state folder is reset', () => {
     for (let guard = 0; second.snapshot.revision < preview.baseRevision && guard < 100; guard++)
       await second.recordBuilds([]);
 
-    const error = await errorOf(second.apply(remove, { expectedRevision: preview.baseRevision }));
+    const error = await packerErrorOf(second.apply(remove, { expectedRevision: preview.baseRevision }));
     expect(error.code).toBe('CONFLICT');
     expect(readdirSync(path.join(root, 'assets/text')).sort()).toEqual(['a.txt', 'b.txt', 'c.txt', 'd.txt', 'e.txt']);
     expect(second.snapshot.revision).toBeGreaterThan(preview.baseRevision);
