@@ -1,7 +1,7 @@
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { AssetView } from '../contract/snapshot-schema.js';
 import { normalizeTagList } from '../contract/tag-name.js';
-import { NO_SETTINGS, NO_TAGS } from '../registry/registry-lines.js';
+import { isEmptyRecord, NO_SETTINGS, NO_TAGS } from '../registry/registry-lines.js';
 
 /** The registry entry behind an asset view. */
 export function entryOf(asset: AssetView): RegistryEntry {
@@ -9,7 +9,7 @@ export function entryOf(asset: AssetView): RegistryEntry {
     id: asset.id,
     path: asset.path,
     kind: asset.kind,
-    settings: isEmpty(asset.settings) ? NO_SETTINGS : { ...asset.settings },
+    settings: isEmptyRecord(asset.settings) ? NO_SETTINGS : { ...asset.settings },
     tags: asset.tags.length === 0 ? NO_TAGS : [...asset.tags],
   };
 }
@@ -22,11 +22,6 @@ export function entryOf(asset: AssetView): RegistryEntry {
 export function newEntry(id: string, path: string, kind: string, tags: readonly string[] = []): RegistryEntry {
   const normalized = tags.length === 0 ? NO_TAGS : normalizeTagList(tags);
   return { id, path, kind, settings: NO_SETTINGS, tags: normalized.length === 0 ? NO_TAGS : normalized };
-}
-
-function isEmpty(record: object): boolean {
-  for (const _key in record) return false;
-  return true;
 }
 
 /** Sorted, de-duplicated tags, each in its one form (NFC, trimmed): see contract/tag-name.ts. */

@@ -317,7 +317,8 @@ function shareEmpty(entry: RegistryEntry): void {
   if (entry.tags !== NO_TAGS && entry.tags.length === 0) entry.tags = NO_TAGS;
 }
 
-function isEmptyRecord(record: object): boolean {
+/** True for a plain object with no own keys (what `{}` parses to). */
+export function isEmptyRecord(record: object): boolean {
   for (const _key in record) return false;
   return Object.getPrototypeOf(record) === Object.prototype;
 }
