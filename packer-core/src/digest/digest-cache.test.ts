@@ -7,6 +7,7 @@ import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject, TEST_CONFIG } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { ProjectConfig } from '../contract/config-schema.js';
+import { ROWS_PER_TRANSACTION } from '../state-store/state-store.js';
 import { DigestCache } from './digest-cache.js';
 import { hashFiles } from './hash-files.js';
 
@@ -166,6 +167,32 @@ describe('DigestCache', () => {
     expect(after.lastKnown('assets/gone.png')).toBeUndefined();
     expect(after.lastKnown('assets/hero.png')?.digest).toBe(sha256(FILES['assets/hero.png']));
     await after.close();
+  });
+
+  it('a save of more rows than one store transaction takes writes them all, and drops go through with them', async () => {
+    const stateDir = path.join(makeTempDir('packer-digest-rows-'), '.packer');
+    const count = ROWS_PER_TRANSACTION * 2 + 17;
+    // Set in reverse path order: the store is written in key order whatever order the rows came in.
+    const rows = Array.from({ length: count }, (_, index) => `assets/f${String(count - index).padStart(6, '0')}.bin`);
+    const cache = new DigestCache(stateDir);
+    rows.forEach((relative, index) =>
+      cache.set(relative, { size: index, mtimeMs: index, ino: index }, sha256(relative)),
+    );
+    expect(cache.save()).toBe(true);
+    await cache.close();
+
+    const reloaded = new DigestCache(stateDir);
+    rows.forEach((relative, index) =>
+      expect(reloaded.get(relative, { size: index, mtimeMs: index, ino: index })).toBe(sha256(relative)),
+    );
+    reloaded.prune((relative) => relative !== rows[0] && relative !== rows[count - 1]);
+    expect(reloaded.save()).toBe(true);
+    await reloaded.close();
+    const third = new DigestCache(stateDir);
+    expect(third.lastKnown(rows[0]!)).toBeUndefined();
+    expect(third.lastKnown(rows[count - 1]!)).toBeUndefined();
+    expect(third.lastKnown(rows[1]!)?.digest).toBe(sha256(rows[1]!));
+    await third.close();
   });
 
   it('a path too long for a store key is cached in memory only', async () => {

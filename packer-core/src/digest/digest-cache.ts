@@ -17,7 +17,7 @@ const ROW_BYTES = 56;
  * sha256 digests keyed by (path, size, mtime, inode), kept in `.packer/digests.lmdb`, so a warm restart re-hashes
  * nothing that did not change. Opening reads nothing: each path's row is looked up when asked for (a microsecond
  * from the memory map) and not kept: the snapshot holds the digests it shows, and 100k remembered rows cost ~15 MB
- * for nothing. Changed rows are held until written, in one transaction per `save`.
+ * for nothing. Changed rows are held until written by `save`.
  * Rows for vanished paths are kept until `prune`, which is what lets the packer recognise a file moved outside
  * it (the old path's digest is still known). A `digests.json` left by an earlier version is read once and removed.
  */
@@ -150,9 +150,10 @@ export class DigestCache {
   }
 
   /**
-   * Writes the changed rows in one transaction. Never throws: it runs from timers and on close, and a cache that
-   * cannot be written is only a cache. A failure keeps the rows pending (the next save tries again) and sets
-   * `writeProblem`. Returns whether the store is now up to date.
+   * Writes the changed rows, in key order and a transaction per few thousand (StateStore.writeRows: a cold 100k
+   * open's rows in one transaction kept tens of MB of LMDB pages in the daemon's heap). Never throws: it runs from
+   * timers and on close, and a cache that cannot be written is only a cache. A failure keeps the rows not written yet
+   * pending (the next save tries again) and sets `writeProblem`. Returns whether the store is now up to date.
    */
   save(): boolean {
     if (this.closed) return this.pending.size === 0;
@@ -166,18 +167,24 @@ export class DigestCache {
     store.markReadable();
     if (this.pending.size > 0) {
       try {
-        store.db.transactionSync(() => {
-          for (const [key, row] of this.pending) {
-            if (row) store.db.putSync(key, encodeRow(row));
-            else store.db.removeSync(key);
-          }
-        });
+        store.writeRows(
+          this.pending.keys(),
+          (db, key) => {
+            const row = this.pending.get(key);
+            if (row) db.putSync(key, encodeRow(row));
+            else db.removeSync(key);
+          },
+          (keys) => {
+            for (const key of keys) {
+              this.rows.delete(key);
+              this.pending.delete(key);
+            }
+          },
+        );
       } catch (error) {
         this.health.failed(this.file, storeError(error), { pending: this.pending.size });
         return false;
       }
-      for (const key of this.pending.keys()) this.rows.delete(key);
-      this.pending.clear();
     }
     this.health.succeeded();
     if (existsSync(this.legacyFile)) rmSync(this.legacyFile, { force: true });

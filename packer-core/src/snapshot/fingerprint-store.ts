@@ -159,7 +159,8 @@ export class FingerprintStore implements FingerprintLookup {
   private flushRows(options: { wait: boolean } = { wait: true }): void {
     const store = this.store;
     if (!store || this.pending.size === 0) return;
-    const batch = new Map(this.pending);
+    // In key order: its pages are dirtied once each (see ROWS_PER_TRANSACTION in state-store.ts).
+    const batch = new Map([...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     this.pending.clear();
     const write = (): void => {
       for (const [key, row] of batch) {
