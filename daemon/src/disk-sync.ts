@@ -327,7 +327,9 @@ export class DiskSync {
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const before = watchedShape(workspace.config);
-      const outcome = await workspace.reloadConfig();
+      // A live, healthy watch has kept the scan current: the files are walked again only if the config walks others.
+      const scanIsCurrent = this.subscription !== undefined && this.health.state === 'ok';
+      const outcome = await workspace.reloadConfig({ scanIsCurrent });
       if (outcome.ok) this.options.onConfigReloaded(outcome.state.snapshot.revision);
       else this.options.onConfigInvalid(outcome.error.toJSON());
       this.options.onStateMaybeChanged('config');

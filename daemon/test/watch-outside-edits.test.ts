@@ -251,6 +251,28 @@ describe.each(BACKENDS)('watching with $backend', ({ backend, env }) => {
     expect(after.assets).toHaveLength(45);
   });
 
+  it('a packer.json edit that walks the same files, made with files added and removed, shows all of it', async () => {
+    // The reload keeps the watcher's scan (no walk): the files changed beside it must still come in through it.
+    const { root, client, recorder } = await start();
+    const configFile = path.join(root, 'packer.json');
+    const config = JSON.parse(readFileSync(configFile, 'utf8')) as { packs: { name: string }[] };
+    const before = await client.call('snapshot.get', { sync: true });
+    const removed = before.assets[0]!.path;
+    const mark = client.hello.cursor;
+    writeFileSync(
+      configFile,
+      JSON.stringify({ ...config, packs: [...config.packs, { name: 'extra', include: ['**'] }] }),
+    );
+    writeFileSync(path.join(root, 'assets/data/added-with-config.json'), '{"added": true}');
+    rmSync(path.join(root, removed));
+    await next(recorder, mark, 'config.reloaded');
+    const after = await client.call('snapshot.get', { sync: true });
+    expect(after.untracked.map((file) => file.path)).toContain('assets/data/added-with-config.json');
+    expect(after.summary.missing).toBe(before.summary.missing + 1);
+    expect(after.diagnostics.map((item) => item.code)).not.toContain('INVALID_CONFIG');
+    expect((await client.call('packs.list', {})).items.map((pack) => pack.name)).toContain('extra');
+  });
+
   it('uses next to no CPU while it only waits on the watcher', async () => {
     const { client } = await start();
     await client.call('snapshot.summary', { sync: true });

@@ -84,6 +84,18 @@ interface WalkRules {
   markers: MarkerFolders | undefined;
 }
 
+/**
+ * What of a config decides what a walk sees: the roots walked and every rule of walkRules. Two configs with the same
+ * string walk the same files, so a config reload that keeps it (a kind, a pack, `registry.shards`) need not walk.
+ */
+export function walkInputs(config: ProjectConfig): string {
+  const { assetRoots, ignore, buildDir, gitignore, sidecars, ignoreFoldersWith } = config;
+  return JSON.stringify([assetRoots, ignore, buildDir, gitignore, sidecars ?? null, ignoreFoldersWith ?? null]);
+}
+
+/** Full walks of the asset roots made in this process (tests hold a config reload to the walks it needs). */
+export const walkCount = { walks: 0 };
+
 function walkRules(projectRoot: string, config: ProjectConfig): WalkRules {
   return {
     ignored: ignoreMatcher(config),
@@ -108,6 +120,7 @@ function childPath(folder: string, name: string): string {
  * and ~9x leaner than one promise per file, so the scanner batches its I/O this way on purpose.
  */
 export function scanWorkspace(projectRoot: string, config: ProjectConfig): ScanResult {
+  walkCount.walks++;
   const result: ScanResult = { files: new Map(), escapes: [] };
   const rules = walkRules(projectRoot, config);
   for (const root of config.assetRoots) walk(projectRoot, root, rules, result);

@@ -187,8 +187,14 @@ export class Workspace {
     );
   }
 
-  /** Re-validates `packer.json`; an invalid one is reported and the last good config stays in force. */
-  reloadConfig(): Promise<{ ok: true; state: SnapshotState } | { ok: false; error: PackerError }> {
+  /**
+   * Re-validates `packer.json`; an invalid one is reported and the last good config stays in force. A caller whose
+   * watcher keeps the scan current says `scanIsCurrent`, and the files are walked again only when the new config
+   * walks differently (other roots, ignores, sidecars...).
+   */
+  reloadConfig(
+    options: { scanIsCurrent?: boolean } = {},
+  ): Promise<{ ok: true; state: SnapshotState } | { ok: false; error: PackerError }> {
     return this.exclusive(async () => {
       let config: ProjectConfig;
       try {
@@ -198,7 +204,7 @@ export class Workspace {
         await this.observer.setConfigProblem(packerError);
         return { ok: false as const, error: packerError };
       }
-      return { ok: true as const, state: await this.observer.setConfig(config) };
+      return { ok: true as const, state: await this.observer.setConfig(config, options) };
     });
   }
 
