@@ -3,45 +3,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
+import { afterEachFreeDisk } from './support/injected-full-disk.js';
 import { parseCursor, PROTOCOL_VERSION, type EventEnvelope } from '@packer/core/contract';
 
 // An injected full disk (as in full-disk-injected.test.ts): while `disk.full`, every write through a descriptor
 // fails with ENOSPC, so the event log numbers and publishes events but holds them in memory.
 const disk = vi.hoisted(() => ({ full: false }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () =>
-    Object.assign(new Error('ENOSPC: no space left on device, write'), {
-      code: 'ENOSPC',
-      errno: -28,
-      syscall: 'write',
-    });
-  return {
-    ...actual,
-    appendFileSync: (target: number | string, data: string) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.appendFileSync(target, data);
-    },
-    writeFileSync: (target: number | string, data: string | Uint8Array, options?: unknown) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.writeFileSync(target, data, options as never);
-    },
-  };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./support/full-disk-fs.js')).fsWithFullDisk(await importOriginal(), disk),
+);
 
 const { Daemon } = await import('../src/daemon.js');
 const { EventLog } = await import('../src/events/event-log.js');
 const { RpcConnection } = await import('@packer/client/browser');
 
-type DaemonInstance = InstanceType<typeof Daemon>;
-const roots: string[] = [];
-const running = new Set<DaemonInstance>();
-afterEach(async () => {
-  disk.full = false;
-  for (const daemon of running) await daemon.shutdown('test cleanup');
-  running.clear();
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const { roots, daemons: running } = afterEachFreeDisk(disk);
 
 async function start(root: string) {
   const daemon = new Daemon({ projectRoot: root, listen: false, watch: false, idleTimeoutMs: 0 });

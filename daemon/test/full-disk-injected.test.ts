@@ -1,43 +1,21 @@
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
+import { afterEachFreeDisk } from './support/injected-full-disk.js';
 import type { EventEnvelope } from '@packer/core/contract';
 
 // An injected full disk, for the cases a real tmpfs cannot pin down: while `disk.full`, every write through a
 // descriptor (event-log appends, atomic writes, audit appends) fails with ENOSPC. Paths-based appends (the log) go on.
 const disk = vi.hoisted(() => ({ full: false }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () =>
-    Object.assign(new Error('ENOSPC: no space left on device, write'), {
-      code: 'ENOSPC',
-      errno: -28,
-      syscall: 'write',
-    });
-  return {
-    ...actual,
-    appendFileSync: (target: number | string, data: string) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.appendFileSync(target, data);
-    },
-    writeFileSync: (target: number | string, data: string | Uint8Array, options?: unknown) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.writeFileSync(target, data, options as never);
-    },
-  };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./support/full-disk-fs.js')).fsWithFullDisk(await importOriginal(), disk),
+);
 
 const { Daemon } = await import('../src/daemon.js');
 const { RpcConnection } = await import('@packer/client');
 
-const roots: string[] = [];
-const daemons: { shutdown(reason: string): Promise<void> }[] = [];
-afterEach(async () => {
-  disk.full = false;
-  for (const daemon of daemons.splice(0)) await daemon.shutdown('test cleanup');
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const { roots, daemons } = afterEachFreeDisk(disk);
 
 async function startInProcess() {
   const root = await copyFixture('sample-game');
@@ -51,7 +29,7 @@ async function startInProcess() {
     onStopped: (reason) => (stopped = reason),
   });
   await daemon.start();
-  daemons.push(daemon);
+  daemons.add(daemon);
   const rpc = new RpcConnection(daemon.connectInProcess());
   await rpc.call('daemon.hello', { client: 'full-disk-injected', protocolVersion: 1 }).catch(() => undefined);
   // What a live subscriber receives: every event, as it is published.
@@ -111,7 +89,7 @@ describe('a daemon whose event log cannot be written (injected ENOSPC)', () => {
     disk.full = false;
     const next = new Daemon({ projectRoot: daemon.files.projectRoot, listen: false, watch: false, idleTimeoutMs: 0 });
     await next.start();
-    daemons.push(next);
+    daemons.add(next);
     // The held `daemon.stopping` event was lost with the process, and the log says so by where it resumes.
     expect(next.events.lastSeq).toBeGreaterThan(0);
     await next.shutdown('test done');

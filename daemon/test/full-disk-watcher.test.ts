@@ -1,41 +1,19 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyFixture } from '@packer/fixtures';
+import { afterEachFreeDisk } from './support/injected-full-disk.js';
 
 // An injected full disk (as in full-disk-injected.test.ts): while `disk.full`, every write through a descriptor
 // fails with ENOSPC — the atomic writes of `.packer/revision`, the digest cache and the event log's appends.
 const disk = vi.hoisted(() => ({ full: false }));
-vi.mock('node:fs', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs')>();
-  const enospc = () =>
-    Object.assign(new Error('ENOSPC: no space left on device, write'), {
-      code: 'ENOSPC',
-      errno: -28,
-      syscall: 'write',
-    });
-  return {
-    ...actual,
-    appendFileSync: (target: number | string, data: string) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.appendFileSync(target, data);
-    },
-    writeFileSync: (target: number | string, data: string | Uint8Array, options?: unknown) => {
-      if (disk.full && typeof target === 'number') throw enospc();
-      actual.writeFileSync(target, data, options as never);
-    },
-  };
-});
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./support/full-disk-fs.js')).fsWithFullDisk(await importOriginal(), disk),
+);
 
 const { Daemon } = await import('../src/daemon.js');
 
-const roots: string[] = [];
-const daemons: { shutdown(reason: string): Promise<void> }[] = [];
-afterEach(async () => {
-  disk.full = false;
-  for (const daemon of daemons.splice(0)) await daemon.shutdown('test cleanup');
-  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-});
+const { roots, daemons } = afterEachFreeDisk(disk);
 
 describe('a watching daemon on a full disk (injected ENOSPC)', () => {
   it('still picks up a change on disk, reports the revision file as degraded storage, and catches up when space returns', async () => {
@@ -43,7 +21,7 @@ describe('a watching daemon on a full disk (injected ENOSPC)', () => {
     roots.push(root);
     const daemon = new Daemon({ projectRoot: root, listen: false, idleTimeoutMs: 0 });
     await daemon.start();
-    daemons.push(daemon);
+    daemons.add(daemon);
     const revision = daemon.workspace.snapshot.revision;
 
     disk.full = true;
