@@ -5,35 +5,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
 import { DigestCache } from './digest-cache.js';
+import { DIGEST_TEST_FILES, takeHashed as takeHashedBy } from '../testing/hash-counter.js';
 
-// Count every file the packer hashes, by wrapping the real hasher (no filesystem mock: files are real).
+// Count every file the packer hashes (see countingHasher).
 const counter = vi.hoisted(() => ({ hashed: [] as string[] }));
-vi.mock('./hash-files.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('./hash-files.js')>();
-  return {
-    ...actual,
-    hashFiles: async (files: readonly { absolute: string; size: number }[]) => {
-      counter.hashed.push(...files.map((file) => file.absolute));
-      return actual.hashFiles(files);
-    },
-  };
-});
+vi.mock('./hash-files.js', async (importOriginal) =>
+  (await import('../testing/hash-counter.js')).countingHasher(await importOriginal(), counter),
+);
 
 const sha256 = (bytes: string | Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
-const FILES = {
-  'assets/hero.png': 'png-bytes-hero',
-  'assets/ui/button.png': 'png-bytes-button',
-  'assets/levels/one.json': '{"a":1}',
-  'assets/readme.txt': 'hello',
-};
+const FILES = DIGEST_TEST_FILES;
 const ALL = Object.keys(FILES).sort();
 
-function takeHashed(root: string): string[] {
-  const out = counter.hashed.map((absolute) => path.relative(root, absolute).split(path.sep).join('/')).sort();
-  counter.hashed = [];
-  return out;
-}
+const takeHashed = (root: string): string[] => takeHashedBy(counter, root);
 
 const opened: Workspace[] = [];
 async function open(root: string): Promise<Workspace> {

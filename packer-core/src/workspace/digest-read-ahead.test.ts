@@ -10,16 +10,9 @@ import { Workspace } from './workspace.js';
 // open). What a file holds when the scan sees it must decide its digest, not what the rows said when they were read.
 
 const counter = vi.hoisted(() => ({ hashed: [] as string[] }));
-vi.mock('../digest/hash-files.js', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('../digest/hash-files.js')>();
-  return {
-    ...actual,
-    hashFiles: async (files: readonly { absolute: string; size: number }[]) => {
-      counter.hashed.push(...files.map((file) => file.absolute));
-      return actual.hashFiles(files);
-    },
-  };
-});
+vi.mock('../digest/hash-files.js', async (importOriginal) =>
+  (await import('../testing/hash-counter.js')).countingHasher(await importOriginal(), counter),
+);
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
