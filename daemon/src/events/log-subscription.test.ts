@@ -5,34 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatCursor, parseCursor, type EventEnvelope } from '@packer/core/contract';
 import { EventLog, type EventLogOptions } from './event-log.js';
 import { subscribeToLog } from './log-subscription.js';
-import type { EventSink, QueueOverflow } from './subscriber-queue.js';
-
-/** Takes `budget` events, then reports full until `drain()`. */
-class ManualSink implements EventSink {
-  readonly received: EventEnvelope[] = [];
-  #budget: number;
-  readonly #listeners = new Set<() => void>();
-
-  constructor(budget = Number.POSITIVE_INFINITY) {
-    this.#budget = budget;
-  }
-
-  send(event: EventEnvelope): boolean {
-    this.received.push(event);
-    this.#budget -= 1;
-    return this.#budget > 0;
-  }
-
-  onDrain(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  drain(budget = Number.POSITIVE_INFINITY): void {
-    this.#budget = budget;
-    for (const listener of [...this.#listeners]) listener();
-  }
-}
+import { ManualSink } from '../testing/manual-sink.js';
+import type { QueueOverflow } from './subscriber-queue.js';
 
 let dir: string;
 let log: EventLog;

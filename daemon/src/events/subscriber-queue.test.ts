@@ -11,39 +11,8 @@ import {
   type EventType,
 } from '@packer/core/contract';
 import { EventLog } from './event-log.js';
-import { SubscriberQueue, type EventSink, type QueueOverflow } from './subscriber-queue.js';
-
-/** A sink that takes `budget` more events before reporting full; `drain()` refills it like a socket's 'drain'. */
-class ManualSink implements EventSink {
-  readonly received: EventEnvelope[] = [];
-  #budget: number;
-  readonly #listeners = new Set<() => void>();
-
-  constructor(budget = Number.POSITIVE_INFINITY) {
-    this.#budget = budget;
-  }
-
-  send(event: EventEnvelope): boolean {
-    this.received.push(event);
-    this.#budget -= 1;
-    return this.#budget > 0;
-  }
-
-  onDrain(listener: () => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  /** The next send fills the buffer. */
-  stall(): void {
-    this.#budget = Math.min(this.#budget, 1);
-  }
-
-  drain(budget = Number.POSITIVE_INFINITY): void {
-    this.#budget = budget;
-    for (const listener of [...this.#listeners]) listener();
-  }
-}
+import { ManualSink } from '../testing/manual-sink.js';
+import { SubscriberQueue, type QueueOverflow } from './subscriber-queue.js';
 
 const isMustDeliver = (event: EventEnvelope): boolean => event.type !== 'progress' || event.operationId === undefined;
 const seqOf = (event: EventEnvelope): number => parseCursor(event.cursor).seq;
