@@ -9,16 +9,9 @@ import {
   RawSocket,
   startDaemon,
   stopDaemon,
+  type Answer,
   type DaemonProcess,
 } from './support/daemon-harness.js';
-
-/** One JSON-RPC answer as it arrives on the wire. */
-interface Answer {
-  jsonrpc: '2.0';
-  id: unknown;
-  result?: unknown;
-  error?: { code: number; message: string; data?: Record<string, unknown> };
-}
 
 let daemon: DaemonProcess;
 let registryBefore: string;

@@ -3,15 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyFixture } from '@packer/fixtures';
 import { ErrorCodes, MAX_FRAME_BYTES, PROTOCOL_VERSION } from '@packer/core/contract';
-import { RawSocket, startDaemon, stopDaemon, type DaemonProcess } from './support/daemon-harness.js';
-
-/** One JSON-RPC answer as it arrives on the wire. */
-interface Answer {
-  jsonrpc: '2.0';
-  id: unknown;
-  result?: unknown;
-  error?: { code: number; message: string; data?: Record<string, unknown> };
-}
+import { RawSocket, startDaemon, stopDaemon, type Answer, type DaemonProcess } from './support/daemon-harness.js';
 
 let daemon: DaemonProcess;
 const sockets: RawSocket[] = [];

@@ -115,6 +115,14 @@ export class EventRecorder {
 }
 
 /** A raw socket to the daemon, for protocol-level tests: send bytes, read NDJSON answers. */
+/** One JSON-RPC answer as it arrives on the wire. */
+export interface Answer {
+  jsonrpc: '2.0';
+  id: unknown;
+  result?: unknown;
+  error?: { code: number; message: string; data?: Record<string, unknown> };
+}
+
 export class RawSocket {
   readonly socket: net.Socket;
   private buffer = '';
