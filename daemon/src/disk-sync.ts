@@ -327,8 +327,9 @@ export class DiskSync {
     if (this.pendingConfig) {
       this.pendingConfig = false;
       const before = watchedShape(workspace.config);
-      // A live, healthy watch has kept the scan current: the files are walked again only if the config walks others.
-      const scanIsCurrent = this.subscription !== undefined && this.health.state === 'ok';
+      // A live, healthy watch has kept the scan current (a burst being settled has not): the files are walked again
+      // only if the config walks others. Paths queued with the edit come in just below, at the next revision.
+      const scanIsCurrent = this.subscription !== undefined && this.health.state === 'ok' && !settleHold;
       const outcome = await workspace.reloadConfig({ scanIsCurrent });
       if (outcome.ok) this.options.onConfigReloaded(outcome.state.snapshot.revision);
       else this.options.onConfigInvalid(outcome.error.toJSON());

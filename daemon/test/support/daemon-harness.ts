@@ -114,7 +114,6 @@ export class EventRecorder {
   }
 }
 
-/** A raw socket to the daemon, for protocol-level tests: send bytes, read NDJSON answers. */
 /** One JSON-RPC answer as it arrives on the wire. */
 export interface Answer {
   jsonrpc: '2.0';
@@ -123,6 +122,7 @@ export interface Answer {
   error?: { code: number; message: string; data?: Record<string, unknown> };
 }
 
+/** A raw socket to the daemon, for protocol-level tests: send bytes, read NDJSON answers. */
 export class RawSocket {
   readonly socket: net.Socket;
   private buffer = '';

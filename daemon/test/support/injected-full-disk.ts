@@ -14,9 +14,13 @@ export function afterEachFreeDisk(disk: DiskSwitch): {
   const daemons = new Set<{ shutdown(reason: string): Promise<void> }>();
   afterEach(async () => {
     disk.full = false;
-    for (const daemon of daemons) await daemon.shutdown('test cleanup');
+    const started = [...daemons];
     daemons.clear();
-    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+    try {
+      for (const daemon of started) await daemon.shutdown('test cleanup');
+    } finally {
+      for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+    }
   });
   return { roots, daemons };
 }

@@ -116,6 +116,23 @@ describe('background fingerprinting of a cold start', () => {
     } finally {
       await reopened.close();
     }
+    // A prune's drops are written by the next save: gone for the next process, and the row kept is still answered.
+    const pruned = new FingerprintStore(stateDir, root);
+    try {
+      pruned.prune((relative) => relative === sampled[0]);
+      pruned.save();
+    } finally {
+      await pruned.close();
+    }
+    const last = new FingerprintStore(stateDir, root);
+    try {
+      expect(last.lastFingerprint(sampled[1]!, digests.get(sampled[1]!)!)).toBeUndefined();
+      expect(last.lastFingerprint(sampled[0]!, digests.get(sampled[0]!)!)?.text).toBe(
+        fingerprintFile(path.join(root, sampled[0]!))!.text,
+      );
+    } finally {
+      await last.close();
+    }
   });
 });
 

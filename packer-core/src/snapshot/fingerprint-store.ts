@@ -162,22 +162,27 @@ export class FingerprintStore implements FingerprintLookup {
     // In key order: its pages are dirtied once each (see ROWS_PER_TRANSACTION in state-store.ts).
     const batch = new Map([...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     this.pending.clear();
-    const write = (): void => {
-      for (const [key, row] of batch) {
-        // A digest alone records "nothing to compare" (empty or blank content), so it is not read again.
-        if (row)
-          store.db.putSync(
-            key,
-            Buffer.concat([
-              Buffer.from(row.digest, 'hex'),
-              ...(row.fingerprint ? [encodeFingerprint(row.fingerprint)] : []),
-            ]),
-          );
-        else store.db.removeSync(key);
-      }
+    const put = (key: string): void => {
+      const row = batch.get(key);
+      // A digest alone records "nothing to compare" (empty or blank content), so it is not read again.
+      if (row)
+        store.db.putSync(
+          key,
+          Buffer.concat([
+            Buffer.from(row.digest, 'hex'),
+            ...(row.fingerprint ? [encodeFingerprint(row.fingerprint)] : []),
+          ]),
+        );
+      else store.db.removeSync(key);
     };
-    const written = (): void => {
-      for (const [key, row] of batch) if (this.rows.get(key) === row) this.rows.delete(key);
+    const write = (): void => {
+      for (const key of batch.keys()) put(key);
+    };
+    const written = (keys: Iterable<string> = batch.keys()): void => {
+      for (const key of keys) {
+        if (this.rows.get(key) === batch.get(key)) this.rows.delete(key);
+        batch.delete(key);
+      }
     };
     // Kept for the next flush, unless a newer row for the path came meanwhile.
     const failed = (): void => {
@@ -186,14 +191,14 @@ export class FingerprintStore implements FingerprintLookup {
     if (!options.wait) {
       const flushing: Promise<void> = store.db
         .transaction(write)
-        .then(written, failed)
+        .then(() => written(), failed)
         .finally(() => this.flushing.delete(flushing));
       this.flushing.add(flushing);
       return;
     }
+    // A save can hold many rows (a prune's drops, say): a few thousand to a transaction, what went stays written.
     try {
-      store.db.transactionSync(write);
-      written();
+      store.writeRows(batch.keys(), (_db, key) => put(key), written);
     } catch {
       failed();
     }
