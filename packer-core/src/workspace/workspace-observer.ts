@@ -177,7 +177,8 @@ export class WorkspaceObserver {
   /**
    * Puts a new config in force and publishes. The asset roots are walked again unless `scanIsCurrent` (a watcher
    * keeps the scan up to date) and the new config walks what the old one did (see walkInputs): a pack rule or
-   * `registry.shards` changed at 1M files took over 30 s of walking before its reload was seen.
+   * `registry.shards` changed at 1M files took over 30 s of walking before its reload was seen. (What no watcher
+   * reports, e.g. `.git/info/exclude` under `gitignore: true`, is not picked up by such a reload either: a rescan is.)
    */
   async setConfig(config: ProjectConfig, options: { scanIsCurrent?: boolean } = {}): Promise<SnapshotState> {
     const walk = !options.scanIsCurrent || walkInputs(config) !== walkInputs(this.config);
