@@ -15,7 +15,7 @@ export function countingHasher(actual: typeof HashFiles, counter: HashCounter): 
   return {
     ...actual,
     hashFiles: async (files) => {
-      counter.hashed.push(...files.map((file) => file.absolute));
+      for (const file of files) counter.hashed.push(file.absolute);
       return actual.hashFiles(files);
     },
   };
