@@ -116,7 +116,7 @@ export class RegistryLines {
     for (const entry of added) this.ids.set(entry.id, entry);
     this.order = merged;
     this.members = next;
-    const change = { removed: removedCanonical, added: added.map((entry) => this.lines.get(entry)!.canonical) };
+    const change = { removed: removedCanonical, added: this.takeCanonical(added) };
     return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, entries: merged.entries, change };
   }
 
@@ -177,8 +177,21 @@ export class RegistryLines {
       this.ids.set(entry.id, entry);
     }
     this.order = out;
-    const change = { removed: removed.reverse(), added: additions.map((entry) => this.lines.get(entry)!.canonical) };
+    const change = { removed: removed.reverse(), added: this.takeCanonical(additions) };
     return { text: layoutRegistry(out.bodies), canonical: out.canonical, entries: out.entries, change };
+  }
+
+  /**
+   * The reader's entries of lines that just joined the order, whose columns hold them from now on: their cached
+   * lines are dropped (an object per entry and a weak-map slot, 100k of them after a large add, for nothing). One that
+   * leaves the order and comes back is validated again.
+   */
+  private takeCanonical(added: readonly RegistryEntry[]): RegistryEntry[] {
+    return added.map((entry) => {
+      const { canonical } = this.lines.get(entry)!;
+      this.lines.delete(entry);
+      return canonical;
+    });
   }
 
   /** Where `entry` (this very object) sits in the current order, or -1. */
@@ -197,7 +210,10 @@ export class RegistryLines {
     } catch {
       return false;
     }
-    this.lines.set(freezeEntry(entry), { body, canonical: freezeEntry(canonical) });
+    // The reader's copy is almost always the entry itself, field for field: then the entry stands for it, and the
+    // lines of a 100k add do not keep a second 100k entries (with their id and path strings) for the daemon's life.
+    const frozen = freezeEntry(entry);
+    this.lines.set(frozen, { body, canonical: readsAsItself(frozen, canonical) ? frozen : freezeEntry(canonical) });
     return true;
   }
 
@@ -300,6 +316,17 @@ export const NO_TAGS: RegistryEntry['tags'] = Object.freeze([]) as unknown as Re
  * line. Empty settings and tags become the shared frozen ones first: nearly every entry has none, and 100k empty
  * objects and arrays held ~8.5 MB for the daemon's life.
  */
+/** Whether the reader's parse of an entry's line holds exactly the entry's values (so either can stand for it). */
+function readsAsItself(entry: RegistryEntry, read: RegistryEntry): boolean {
+  if (entry.id !== read.id || entry.path !== read.path || entry.kind !== read.kind) return false;
+  if (entry.tags.length !== read.tags.length || entry.tags.some((tag, index) => tag !== read.tags[index])) return false;
+  const keys = Object.keys(entry.settings);
+  return (
+    keys.length === Object.keys(read.settings).length &&
+    keys.every((key) => Object.hasOwn(read.settings, key) && Object.is(entry.settings[key], read.settings[key]))
+  );
+}
+
 function freezeEntry(entry: RegistryEntry): RegistryEntry {
   if (!Object.isFrozen(entry)) {
     shareEmpty(entry);
