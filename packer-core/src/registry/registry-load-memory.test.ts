@@ -94,4 +94,3 @@ describe('a registry that wrote new entries keeps one object per entry', () => {
     expect(retained).toBeLessThanOrEqual(WRITE_BUDGET_BYTES_PER_ENTRY);
   });
 });
-
