@@ -1,7 +1,7 @@
 import type { Diagnostic } from '../contract/diagnostics.js';
 import type { RegistryEntry, SettingValue } from '../contract/registry-schema.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
-import { canonicalEntry, entryBody } from './registry-codec.js';
+import { canonicalEntry, entryBody, sameEntryValues as sameEntry } from './registry-codec.js';
 import { compareEntries } from './registry-layout.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -286,18 +286,6 @@ export function describeChange(
   }
   if (set.length) commands.push(`packer set ${base.id} ${set.join(' ')} --yes`);
   return { fields, changes, commands };
-}
-
-/** Field-by-field equality, without serialising; false may still be equal up to tag order (callers fall back). */
-function sameEntry(a: RegistryEntry, b: RegistryEntry): boolean {
-  if (a === b) return true;
-  if (a.path !== b.path || a.kind !== b.kind || a.tags.length !== b.tags.length) return false;
-  for (let index = 0; index < a.tags.length; index++) if (a.tags[index] !== b.tags[index]) return false;
-  const keys = Object.keys(a.settings);
-  if (keys.length !== Object.keys(b.settings).length) return false;
-  return keys.every(
-    (key) => Object.prototype.hasOwnProperty.call(b.settings, key) && a.settings[key] === b.settings[key],
-  );
 }
 
 /** One DUPLICATE_PATH per path that more than one merged entry claims, naming every id and the fix. */

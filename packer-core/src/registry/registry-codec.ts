@@ -26,6 +26,19 @@ export function canonicalEntry(entry: RegistryEntry): RegistryEntry {
 }
 
 /** The JSON text of one entry's line (without the line's leading separator). */
+/**
+ * Whether two entries hold the same values, field by field and without serialising. False may still be equal up to
+ * tag order (callers that care fall back to comparing `entryBody`).
+ */
+export function sameEntryValues(a: RegistryEntry, b: RegistryEntry): boolean {
+  if (a === b) return true;
+  if (a.id !== b.id || a.path !== b.path || a.kind !== b.kind || a.tags.length !== b.tags.length) return false;
+  for (let index = 0; index < a.tags.length; index++) if (a.tags[index] !== b.tags[index]) return false;
+  const keys = Object.keys(a.settings);
+  if (keys.length !== Object.keys(b.settings).length) return false;
+  return keys.every((key) => Object.hasOwn(b.settings, key) && a.settings[key] === b.settings[key]);
+}
+
 export function entryBody(entry: RegistryEntry): string {
   return JSON.stringify(canonicalEntry(entry));
 }

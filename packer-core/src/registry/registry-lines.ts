@@ -1,5 +1,12 @@
 import type { RegistryEntry } from '../contract/registry-schema.js';
-import { entryBody, readRegistry, serializeRegistry, validateEntry, type RegistryRead } from './registry-codec.js';
+import {
+  entryBody,
+  readRegistry,
+  sameEntryValues,
+  serializeRegistry,
+  validateEntry,
+  type RegistryRead,
+} from './registry-codec.js';
 import { compareEntries, layoutRegistry, lowerBound, upperBound } from './registry-layout.js';
 
 /** One entry's line: the canonical JSON text, and the entry the reader would parse from it. */
@@ -213,7 +220,7 @@ export class RegistryLines {
     // The reader's copy is almost always the entry itself, field for field: then the entry stands for it, and the
     // lines of a 100k add do not keep a second 100k entries (with their id and path strings) for the daemon's life.
     const frozen = freezeEntry(entry);
-    this.lines.set(frozen, { body, canonical: readsAsItself(frozen, canonical) ? frozen : freezeEntry(canonical) });
+    this.lines.set(frozen, { body, canonical: sameEntryValues(frozen, canonical) ? frozen : freezeEntry(canonical) });
     return true;
   }
 
@@ -316,17 +323,6 @@ export const NO_TAGS: RegistryEntry['tags'] = Object.freeze([]) as unknown as Re
  * line. Empty settings and tags become the shared frozen ones first: nearly every entry has none, and 100k empty
  * objects and arrays held ~8.5 MB for the daemon's life.
  */
-/** Whether the reader's parse of an entry's line holds exactly the entry's values (so either can stand for it). */
-function readsAsItself(entry: RegistryEntry, read: RegistryEntry): boolean {
-  if (entry.id !== read.id || entry.path !== read.path || entry.kind !== read.kind) return false;
-  if (entry.tags.length !== read.tags.length || entry.tags.some((tag, index) => tag !== read.tags[index])) return false;
-  const keys = Object.keys(entry.settings);
-  return (
-    keys.length === Object.keys(read.settings).length &&
-    keys.every((key) => Object.hasOwn(read.settings, key) && Object.is(entry.settings[key], read.settings[key]))
-  );
-}
-
 function freezeEntry(entry: RegistryEntry): RegistryEntry {
   if (!Object.isFrozen(entry)) {
     shareEmpty(entry);

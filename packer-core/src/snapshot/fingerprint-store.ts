@@ -159,8 +159,7 @@ export class FingerprintStore implements FingerprintLookup {
   private flushRows(options: { wait: boolean } = { wait: true }): void {
     const store = this.store;
     if (!store || this.pending.size === 0) return;
-    // In key order: its pages are dirtied once each (see ROWS_PER_TRANSACTION in state-store.ts).
-    const batch = new Map([...this.pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const batch = new Map(this.pending);
     this.pending.clear();
     const put = (key: string): void => {
       const row = batch.get(key);
@@ -175,8 +174,9 @@ export class FingerprintStore implements FingerprintLookup {
         );
       else store.db.removeSync(key);
     };
+    // In key order: its pages are dirtied once each (see ROWS_PER_TRANSACTION in state-store.ts).
     const write = (): void => {
-      for (const key of batch.keys()) put(key);
+      for (const key of [...batch.keys()].sort()) put(key);
     };
     const written = (keys: Iterable<string> = batch.keys()): void => {
       for (const key of keys) {
