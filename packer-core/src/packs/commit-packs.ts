@@ -60,7 +60,7 @@ export function commitPacks(
     return {
       name: files.name,
       ...(previous ? { previous } : {}),
-      next: { file: staged.manifest.file, digest: staged.digest },
+      next: { file: staged.file, digest: staged.digest },
       info,
       headerDigest,
     };
@@ -85,7 +85,7 @@ export function commitPacks(
     commitManifest(staged);
     crash(`build:manifest-committed:${files.name}`);
   }
-  const committed = new Map(input.packs.map(({ files, staged }) => [files.name, staged.manifest.file]));
+  const committed = new Map(input.packs.map(({ files, staged }) => [files.name, staged.file]));
   removeUnreferencedPacks(
     input.projectRoot,
     input.config,

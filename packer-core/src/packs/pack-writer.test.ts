@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { SourceMismatch, stagePack, type PackSource, type SourceReady } from './pack-writer.js';
+import type { PackManifest } from '../contract/build-schema.js';
+import {
+  commitManifest,
+  discardPack,
+  SourceMismatch,
+  stagePack,
+  type PackSource,
+  type SourceReady,
+  type StagedPack,
+} from './pack-writer.js';
 import { StageWorkers } from './stage-worker.js';
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -71,6 +80,26 @@ function outOfOrder(seed: number): { ready: SourceReady; asked: string[] } {
   return { ready, asked };
 }
 
+describe('stagePack', () => {
+  it('stages the manifest with the pack: committing renames it in place as JSON.stringify writes it; discarding leaves nothing', async () => {
+    const { dir, sources } = fixture(30);
+    const staged = await stagePack(files(dir, 'kept'), sources, manifestBase, workers);
+    const target = files(dir, 'kept').manifest;
+    expect(readdirSync(dir)).not.toContain('kept.manifest.json');
+    commitManifest(staged);
+    expect(readdirSync(dir).filter((name) => name.startsWith('.kept.manifest.json'))).toEqual([]);
+    const text = readFileSync(target, 'utf8');
+    const manifest = JSON.parse(text) as PackManifest;
+    expect(text).toBe(`${JSON.stringify(manifest, null, 2)}\n`);
+    expect(manifest).toMatchObject({ file: staged.file, digest: staged.digest, bytes: staged.bytes });
+    expect(manifest.entries.map((entry) => entry.id).sort()).toEqual(sources.map((source) => source.entry.id).sort());
+
+    const dropped = await stagePack(files(dir, 'dropped'), sources, manifestBase, workers);
+    discardPack(dropped);
+    expect(readdirSync(dir).filter((name) => name.includes('dropped'))).toEqual([]);
+  });
+});
+
 describe('stagePack fed while outputs arrive', () => {
   it('writes the same bytes as from outputs all present, whatever order they become ready in', async () => {
     const { dir, sources } = fixture(40);
@@ -91,7 +120,11 @@ describe('stagePack fed while outputs arrive', () => {
       expect(readFileSync(fed.temp).equals(wholeBytes)).toBe(true);
       expect(fed.digest).toBe(whole.digest);
       expect(fed.crcs).toEqual(whole.crcs);
-      expect(asked).toEqual(whole.index.entries.map((entry) => entry.id));
+      // The staged manifests list the same entries, in file order, the order the feed was asked in.
+      const listed = (staged: StagedPack) =>
+        (JSON.parse(readFileSync(staged.manifest.temp, 'utf8')) as PackManifest).entries.map((entry) => entry.id);
+      expect(listed(fed)).toEqual(listed(whole));
+      expect(asked).toEqual(listed(whole));
     }
   });
 

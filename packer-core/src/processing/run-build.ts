@@ -102,6 +102,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
       name: item.pack.name,
       entries: item.packed ? item.pack.entries.filter((entry) => !item.packed!.has(entry.cacheKey)) : item.pack.entries,
     }));
+  const neededEntries = new Map(needed.map((pack) => [pack.name, pack.entries]));
   const remoteCache = remoteCacheFor(workspace.root, config.remoteCache);
   const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
   const allJobs: BuildJobs[] = [];
@@ -189,6 +190,9 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
         project: config.name,
         revision: plan.revision,
       });
+      // Its outputs are written: held no longer than the packs still to be staged need them.
+      const fromJobs = neededEntries.get(pack.name);
+      if (jobs && fromJobs) jobs.packDone(fromJobs);
       slots[index] = {
         ...outcome,
         files,
