@@ -119,4 +119,27 @@ describe('divergenceChanges', () => {
     expect(ws.state.snapshot.summary.divergence).toBe(3001);
     await ws.close();
   });
+
+  it('registering 3,000 untracked files lists the first ones resolved and looks at no more candidates than it lists', async () => {
+    const files: Record<string, string> = {};
+    for (let index = 0; index < 3000; index++)
+      files[`assets/loose/u${String(index).padStart(4, '0')}.txt`] = `${index}`;
+    const root = makeTempProject(files);
+    const ws = await Workspace.open(root);
+    const previous = ws.state;
+    await ws.apply({ type: 'register', paths: ['assets'] });
+    const lookups = vi.spyOn(PersistentMap.prototype, 'has');
+    const changes = divergenceChanges(previous, ws.state, 10);
+    const listing10 = lookups.mock.calls.length;
+    expect(changes.resolved.map(key)).toEqual(
+      Array.from({ length: 10 }, (_, index) => `untracked:assets/loose/u${String(index).padStart(4, '0')}.txt`),
+    );
+    expect(changes.added).toEqual([]);
+    lookups.mockClear();
+    expect(divergenceChanges(previous, ws.state).resolved).toHaveLength(3000);
+    const listingAll = lookups.mock.calls.length;
+    // Finding what changed costs what changed either way; making the entries costs what is listed.
+    expect(listingAll - listing10).toBeGreaterThan(1.5 * 3000);
+    await ws.close();
+  });
 });

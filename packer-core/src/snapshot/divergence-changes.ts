@@ -1,4 +1,5 @@
 import type { DivergenceEntry } from '../contract/snapshot-schema.js';
+import type { RegistryEntry } from '../contract/registry-schema.js';
 import type { DerivedIndexes } from './derived-indexes.js';
 import { assetDivergence, untrackedFileDivergence } from './lazy-snapshot.js';
 import { missingKey } from './snapshot-derivation.js';
@@ -39,37 +40,58 @@ export function divergenceChanges(
   for (const path of [...before.moveTargets, ...after.moveTargets]) paths.add(path);
   const sortedMissing = [...missingKeys].sort();
   const sortedPaths = [...paths].sort();
-  const was = itemsOf(before, sortedMissing, sortedPaths);
-  const is = itemsOf(after, sortedMissing, sortedPaths);
-  const only = (items: Map<string, () => DivergenceEntry>, other: Map<string, () => DivergenceEntry>) => {
-    const out: DivergenceEntry[] = [];
-    for (const [key, make] of items) {
-      if (out.length >= limit) break;
-      if (!other.has(key)) out.push(make());
-    }
-    return out;
+  return {
+    added: onlyIn(after, before, missingKeys, sortedMissing, sortedPaths, limit),
+    resolved: onlyIn(before, after, missingKeys, sortedMissing, sortedPaths, limit),
   };
-  return { added: only(is, was), resolved: only(was, is) };
 }
 
-/** The divergence keys of one state among the candidates, each with its entry (made only when reported). */
-function itemsOf(
-  derived: DerivedIndexes,
+/**
+ * Up to `limit` divergence entries of `state` among the candidates whose key `other` has no entry for, in snapshot
+ * order, made as they are found. Each candidate is looked up in both states, nothing is collected first: a 100k add
+ * resolves 100k untracked files, and a map of every candidate's key (with a closure each) on both sides held ~20 MB
+ * at the top of the add's memory for an event that lists 1,000.
+ */
+function onlyIn(
+  state: DerivedIndexes,
+  other: DerivedIndexes,
+  candidates: ReadonlySet<string>,
   missingKeys: readonly string[],
   paths: readonly string[],
-): Map<string, () => DivergenceEntry> {
-  const items = new Map<string, () => DivergenceEntry>();
+  limit: number,
+): DivergenceEntry[] {
+  const out: DivergenceEntry[] = [];
   for (const key of missingKeys) {
-    const entry = derived.missing.get(key);
-    if (!entry) continue;
-    const move = derived.moves.moved.get(entry.id);
-    items.set(move ? `moved:${entry.id}:${move.to}` : `missing:${entry.id}`, () => assetDivergence(derived, entry));
+    if (out.length >= limit) return out;
+    const entry = state.missing.get(key);
+    if (!entry || assetKeyOf(state, entry) === otherAssetKey(other, entry.id, candidates)) continue;
+    out.push(assetDivergence(state, entry));
   }
   for (const path of paths) {
-    if (!derived.untracked.has(path) || derived.moveTargets.has(path)) continue;
-    items.set(`untracked:${path}`, () => untrackedFileDivergence(derived, path));
+    if (out.length >= limit) return out;
+    if (untrackedEntry(state, path) && !untrackedEntry(other, path)) out.push(untrackedFileDivergence(state, path));
   }
-  return items;
+  return out;
+}
+
+/** The key of a missing asset's divergence entry: moved (with its target) or missing. */
+function assetKeyOf(derived: DerivedIndexes, entry: RegistryEntry): string {
+  const move = derived.moves.moved.get(entry.id);
+  return move ? `moved:${entry.id}:${move.to}` : `missing:${entry.id}`;
+}
+
+/** The key of the entry `other` has for an asset among the candidates, if it has one. */
+function otherAssetKey(other: DerivedIndexes, id: string, candidates: ReadonlySet<string>): string | undefined {
+  const registered = other.entryById.get(id);
+  if (!registered) return undefined;
+  const key = missingKey(registered);
+  const entry = candidates.has(key) ? other.missing.get(key) : undefined;
+  return entry ? assetKeyOf(other, entry) : undefined;
+}
+
+/** Whether a state lists an untracked path as divergence (the target of an outside move is listed as the move). */
+function untrackedEntry(derived: DerivedIndexes, path: string): boolean {
+  return derived.untracked.has(path) && !derived.moveTargets.has(path);
 }
 
 /** The first `limit` divergence entries of a state, in snapshot order, without making the whole list. */
