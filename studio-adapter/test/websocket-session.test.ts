@@ -53,7 +53,9 @@ describe('studio session over the WebSocket', () => {
       to: 'assets/sprites/bat.png',
     });
     const result = await overSocket.applyPreview(plan);
+    // Both sessions take the move from their own events: each is compared once it has seen the new revision.
     await overWebSocket.whenRevision(result.revisionAfter);
+    await overSocket.whenRevision(result.revisionAfter);
     await until(
       overWebSocket,
       () =>
