@@ -13,6 +13,9 @@ export interface PackSelection {
   warnings: Diagnostic[];
 }
 
+/** Passes of `selectPackAssets` over a list of assets in this process: tests hold a plan's cost to what changed. */
+export const selectionPasses = { passes: 0 };
+
 /**
  * Applies a pack's filters (include, exclude, kinds, tags) to the registered assets. A selection that comes out
  * empty is an EMPTY_PACK blocker naming the filter that emptied it, unless the pack says `allowEmpty`: a typo in
@@ -21,6 +24,7 @@ export interface PackSelection {
  * only the registry can tell a typo).
  */
 export function selectPackAssets(rule: PackRule, assets: readonly AssetView[]): PackSelection {
+  selectionPasses.passes++;
   const globs = rule.include.map((glob) => ({ glob, test: picomatch(glob, { dot: true }), hits: 0 }));
   const excluded = rule.exclude.length > 0 ? picomatch(rule.exclude, { dot: true }) : () => false;
   // A selector spelled in NFD or with stray spaces names the tag the registry holds in its one form.

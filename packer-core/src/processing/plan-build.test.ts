@@ -13,6 +13,7 @@ import {
   trackTestProject,
 } from '../testing/build-test-project.js';
 import { makeTempProject } from '../testing/temp-project.js';
+import { selectionPasses } from './pack-selection.js';
 import { describePlan, planBuild } from './plan-build.js';
 import { runBuild } from './run-build.js';
 
@@ -28,6 +29,44 @@ async function blockedBuild(workspace: Workspace): Promise<PackerError> {
 }
 
 describe('planBuild', () => {
+  it('re-plans a content edit without selecting again, and a retag by selecting again; both as planned from scratch', async () => {
+    const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
+    const entriesOf = (plan: ReturnType<typeof planBuild>) =>
+      plan.packs.map((pack) => [pack.name, pack.entries.map((entry) => `${entry.assetId} ${entry.cacheKey}`)]);
+    const fromScratch = async () => {
+      const fresh = await Workspace.open(ws.root);
+      try {
+        return entriesOf(planBuild(fresh.state));
+      } finally {
+        await fresh.close();
+      }
+    };
+    const first = planBuild(ws.state);
+    const settings = 'assets/data/game-settings.json';
+    writeFileSync(path.join(ws.root, settings), '{"edited": true}\n');
+    await ws.refresh([settings]);
+    let passes = selectionPasses.passes;
+    const edited = planBuild(ws.state);
+    expect(selectionPasses.passes - passes).toBe(0);
+    expect(entriesOf(edited)).not.toEqual(entriesOf(first));
+    expect(entriesOf(edited)).toEqual(await fromScratch());
+    // A pack the edited file is not in keeps its planned entries.
+    const core = (plan: typeof first) => plan.packs.find((pack) => pack.name === 'core')!;
+    const sprites = (plan: typeof first) => plan.packs.find((pack) => pack.name === 'sprites')!;
+    expect(core(edited)).not.toBe(core(first));
+    expect(sprites(edited)).toBe(sprites(first));
+
+    await ws.apply({ type: 'update', target: 'assets/sprites/enemies/bat.png', addTags: ['ui'] });
+    passes = selectionPasses.passes;
+    const retagged = planBuild(ws.state);
+    expect(selectionPasses.passes - passes).toBe(ws.config.packs.length);
+    expect(retagged.packs.find((pack) => pack.name === 'ui')!.entries.map((entry) => entry.path)).toContain(
+      'assets/sprites/enemies/bat.png',
+    );
+    expect(entriesOf(retagged)).toEqual(await fromScratch());
+    await ws.close();
+  });
+
   it('selects assets by path globs, kinds and tags, with output names relative to the asset root', async () => {
     const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     const plan = planBuild(ws.state);

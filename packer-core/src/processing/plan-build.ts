@@ -154,14 +154,61 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
 
 /**
  * Each rule's selection from one list of assets, kept for the next plan while the list holds the very same views
- * (a state published for another reason, a build recording its packs, changes none of them).
+ * (a state published for another reason, a build recording its packs, changes none of them), or views that select
+ * alike (see `carriedOver`).
  */
 function selectionsOf(config: ProjectConfig, assets: readonly AssetView[]): Map<PackRule, PackSelection> {
   const known = selectionMemos.get(config);
   if (known && sameViews(known.assets, assets)) return known.selections;
-  const selections = new Map<PackRule, PackSelection>();
+  const selections = known ? carriedOver(known, assets) : new Map<PackRule, PackSelection>();
   selectionMemos.set(config, { assets, selections });
   return selections;
+}
+
+/** Views that may differ between two lists for their selections to be carried over rather than made again. */
+const MAX_SWAPPED_VIEWS = 256;
+
+/**
+ * The selections made from `known.assets`, for a list that differs from it only in a few views that every filter
+ * treats alike (the same path, kind and tags: a file whose content changed), with those views swapped in. A
+ * one-file build of 100k assets made every rule's selection again (13 passes over 100k views, 264 MB allocated);
+ * now a pass over the two lists and over what the rules selected. A rule none of the views is in keeps its very
+ * selection, so its planned entries are kept too (see `plannedPackOf`). Anything else: nothing carried over.
+ */
+function carriedOver(
+  known: { assets: readonly AssetView[]; selections: Map<PackRule, PackSelection> },
+  assets: readonly AssetView[],
+): Map<PackRule, PackSelection> {
+  const selections = new Map<PackRule, PackSelection>();
+  const previous = known.assets;
+  if (previous.length !== assets.length) return selections;
+  const swapped = new Map<AssetView, AssetView>();
+  for (let index = 0; index < assets.length; index++) {
+    const before = previous[index]!;
+    const after = assets[index]!;
+    if (before === after) continue;
+    if (swapped.size >= MAX_SWAPPED_VIEWS || !selectsAlike(before, after)) return selections;
+    swapped.set(before, after);
+  }
+  for (const [rule, selection] of known.selections) {
+    let selected: AssetView[] | undefined;
+    selection.selected.forEach((view, index) => {
+      const next = swapped.get(view);
+      if (next) (selected ??= [...selection.selected])[index] = next;
+    });
+    selections.set(rule, selected ? { ...selection, selected } : selection);
+  }
+  return selections;
+}
+
+/** Whether every pack filter (include and exclude paths, kinds, tags) takes two views the same way. */
+function selectsAlike(a: AssetView, b: AssetView): boolean {
+  return (
+    a.path === b.path &&
+    a.kind === b.kind &&
+    a.tags.length === b.tags.length &&
+    a.tags.every((tag, index) => tag === b.tags[index])
+  );
 }
 
 const selectionMemos = new WeakMap<
