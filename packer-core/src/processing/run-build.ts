@@ -333,25 +333,35 @@ function failuresOf(all: readonly BuildJobs[]): Diagnostic[] {
 
 /**
  * The distinct assets of a plan and their bytes, and those no job covers (their outputs are in packs already).
- * Counts only: a map of every asset kept through the build held 100k entries to the end.
+ * Counts only: a map of every asset kept through the build held 100k entries to the end. The plan's own totals are
+ * counted once per plan (a no-change build made a 100k map each time); what the jobs cover is counted from them.
  */
 function countAssets(
   packs: readonly PlannedPack[],
   needed: readonly { entries: readonly PlannedEntry[] }[],
 ): { assets: number; inputBytes: number; settled: number; settledBytes: number } {
-  const distinct = new Map<string, PlannedEntry>();
-  for (const { entries } of packs) for (const entry of entries) distinct.set(entry.assetId, entry);
-  const withJobs = new Set<string>();
-  for (const pack of needed) for (const entry of pack.entries) withJobs.add(entry.assetId);
-  const counts = { assets: distinct.size, inputBytes: 0, settled: 0, settledBytes: 0 };
-  for (const entry of distinct.values()) {
-    counts.inputBytes += entry.size;
-    if (withJobs.has(entry.assetId)) continue;
-    counts.settled++;
-    counts.settledBytes += entry.size;
+  let totals = planTotals.get(packs);
+  if (!totals) {
+    const distinct = new Map<string, number>();
+    for (const { entries } of packs) for (const entry of entries) distinct.set(entry.assetId, entry.size);
+    totals = { assets: distinct.size, inputBytes: 0 };
+    for (const size of distinct.values()) totals.inputBytes += size;
+    planTotals.set(packs, totals);
   }
-  return counts;
+  const withJobs = new Map<string, number>();
+  for (const pack of needed) for (const entry of pack.entries) withJobs.set(entry.assetId, entry.size);
+  let jobBytes = 0;
+  for (const size of withJobs.values()) jobBytes += size;
+  return {
+    assets: totals.assets,
+    inputBytes: totals.inputBytes,
+    settled: totals.assets - withJobs.size,
+    settledBytes: totals.inputBytes - jobBytes,
+  };
 }
+
+/** A plan's distinct assets and their bytes, by its (immutable, memoised) list of packs. */
+const planTotals = new WeakMap<readonly PlannedPack[], { assets: number; inputBytes: number }>();
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
