@@ -33,6 +33,17 @@ describe('putPrettyJson', () => {
     );
     const odd = { a: undefined, b: () => 1, list: [undefined, () => 1, new Date(0), { toJSON: () => 'x' }], c: 'é\n' };
     expect(written(odd).text).toBe(JSON.stringify(odd, null, 2));
+    // Holes, toJSON given its key or answering undefined, boxed values: as JSON.stringify has them.
+    // eslint-disable-next-line no-sparse-arrays
+    const sparse = { holes: [, 1, , 2], plain: [1, , 3] };
+    expect(written(sparse).text).toBe(JSON.stringify(sparse, null, 2));
+    const keyed = {
+      named: { toJSON: (key: string) => `key ${key}` },
+      gone: { toJSON: () => undefined },
+      list: [{ toJSON: (key: string) => `at ${key}` }],
+      boxed: Object(5) as unknown,
+    };
+    expect(written(keyed).text).toBe(JSON.stringify(keyed, null, 2));
     expect(written({}).text).toBe('{}');
   });
 

@@ -1,4 +1,13 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -159,6 +168,25 @@ describe('runBuild on the sample game', () => {
     expect(buildOutputs(ws.root)).toEqual({});
     // A build of packs that do not hold the missing asset is not blocked.
     await expect(runBuild(ws, { packs: ['core'] })).resolves.toMatchObject({ counts: { processed: 15 } });
+  });
+
+  it('a build that fails at its commit point leaves no staged pack or manifest behind, and the next one goes through', async () => {
+    const ws = await openFixture();
+    await runBuild(ws);
+    const before = buildOutputs(ws.root);
+    appendFileSync(path.join(ws.root, 'assets/text/credits.md'), 'one more line\n');
+    await ws.refresh(['assets/text/credits.md']);
+    // The build journal cannot be written (a folder stands where it goes): a real failure, not a crash.
+    const journal = path.join(ws.stateDir, 'build-journal.json');
+    rmSync(journal, { force: true });
+    mkdirSync(path.join(journal, 'in-the-way'), { recursive: true });
+    await expect(runBuild(ws)).rejects.toThrow();
+    const buildDir = path.join(ws.root, 'build');
+    expect(readdirSync(buildDir).filter((name) => name.startsWith('.'))).toEqual([]);
+    expect(buildOutputs(ws.root)).toEqual(before);
+    rmSync(journal, { recursive: true });
+    const after = await runBuild(ws);
+    expect(after.packs.filter((pack) => pack.status === 'written').map((pack) => pack.pack)).toEqual(['core']);
   });
 
   it('fails an asset whose file changed after the snapshot was pinned, keeping its packs as they were', async () => {

@@ -16,6 +16,7 @@ import { commitPacks, type PackToCommit } from '../packs/commit-packs.js';
 import { checkPacks } from '../packs/pack-health.js';
 import { buildDirOf, type PackFiles } from '../packs/pack-files.js';
 import { discardPack } from '../packs/pack-writer.js';
+import { isSimulatedCrash } from '../commit/commit-journal.js';
 import { recoverBuildFolder } from '../packs/recover-build.js';
 import { planBuild, type PlannedEntry, type PlannedPack } from './plan-build.js';
 import { packInputFingerprint } from './pack-fingerprint.js';
@@ -137,6 +138,12 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
   };
   const outcomes: (StageOutcome & { files: PackFiles; inputs: string; upToDate: boolean; durationMs: number })[] = [];
   const workers = new StageWorkers();
+  // A build that fails before its commit point removes the packs and manifests it staged (a simulated crash leaves
+  // them, as a real one would, for recovery to sweep). Those already put in place are not touched.
+  const discardStaged = (error: unknown): void => {
+    if (isSimulatedCrash(error)) return;
+    for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);
+  };
   try {
     const jobs = needed.some((pack) => pack.entries.length > 0) ? await newJobs(needed) : undefined;
     // Assets no job covers are settled already: their outputs are in packs (reported as cached, all at once).
@@ -207,15 +214,21 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     if (staged.status === 'rejected') throw staged.reason;
     throwIfCancelled(signal);
   } catch (error) {
-    for (const outcome of outcomes) if (outcome.staged) discardPack(outcome.staged);
+    discardStaged(error);
     throw error;
   } finally {
-    // Uploads read their bytes from this build's segment: they end before the cache is saved (and compacted).
-    await remote?.settle();
-    await workers.close();
-    // Every pack is staged (or the build is given up): only the failures are still read from the jobs.
-    for (const jobs of allJobs) jobs.release();
-    if (cache) await cache.cache.save().finally(cache.release);
+    try {
+      // Uploads read their bytes from this build's segment: they end before the cache is saved (and compacted).
+      await remote?.settle();
+      await workers.close();
+      // Every pack is staged (or the build is given up): only the failures are still read from the jobs.
+      for (const jobs of allJobs) jobs.release();
+      if (cache) await cache.cache.save().finally(cache.release);
+    } catch (error) {
+      discardStaged(error);
+      // eslint-disable-next-line no-unsafe-finally -- a failure here is the build's failure
+      throw error;
+    }
   }
   // Commit point: from here on the build completes even if a cancel arrives.
   const builtAt = new Date().toISOString();
@@ -255,17 +268,23 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
   }
   const crash = options.crashHook;
   crash?.('build:packs-staged');
-  const commit = commitPacks(
-    {
-      projectRoot: workspace.root,
-      config,
-      stateDir: workspace.stateDir,
-      packs: toCommit,
-      operationId: options.operationId,
-      manifestedFile: buildState.manifestedFile,
-    },
-    crash,
-  );
+  let commit: ReturnType<typeof commitPacks>;
+  try {
+    commit = commitPacks(
+      {
+        projectRoot: workspace.root,
+        config,
+        stateDir: workspace.stateDir,
+        packs: toCommit,
+        operationId: options.operationId,
+        manifestedFile: buildState.manifestedFile,
+      },
+      crash,
+    );
+  } catch (error) {
+    discardStaged(error);
+    throw error;
+  }
   for (const { files, staged, info, headerDigest, inputs } of toCommit)
     buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
   if (toCommit.length > 0 || recorded) buildState.save();
