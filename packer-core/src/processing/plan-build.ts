@@ -7,6 +7,7 @@ import type { AssetView } from '../contract/snapshot-schema.js';
 import type { LayoutEntry } from '../packs/pack-format.js';
 import { assetRootOf } from '../paths/project-path.js';
 import { appendAll } from '../snapshot/append-all.js';
+import { sameItems } from '../snapshot/same-items.js';
 import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hasSnapshotBlockers, ownBlockers, processorBlockers, snapshotBlockers } from './build-blockers.js';
@@ -159,7 +160,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
  */
 function selectionsOf(config: ProjectConfig, assets: readonly AssetView[]): Map<PackRule, PackSelection> {
   const known = selectionMemos.get(config);
-  if (known && sameViews(known.assets, assets)) return known.selections;
+  if (known && sameItems(known.assets, assets)) return known.selections;
   const selections = known ? carriedOver(known, assets) : new Map<PackRule, PackSelection>();
   selectionMemos.set(config, { assets, selections });
   return selections;
@@ -203,12 +204,7 @@ function carriedOver(
 
 /** Whether every pack filter (include and exclude paths, kinds, tags) takes two views the same way. */
 function selectsAlike(a: AssetView, b: AssetView): boolean {
-  return (
-    a.path === b.path &&
-    a.kind === b.kind &&
-    a.tags.length === b.tags.length &&
-    a.tags.every((tag, index) => tag === b.tags[index])
-  );
+  return a.path === b.path && a.kind === b.kind && sameItems(a.tags, b.tags);
 }
 
 const selectionMemos = new WeakMap<
@@ -283,7 +279,7 @@ const processorsByConfig = new WeakMap<ProjectConfig, Map<string, ProcessorSpec 
 
 function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly AssetView[]): PackMemo {
   const known = packMemos.get(rule);
-  if (known && known.config === config && sameViews(known.selected, selected)) return known;
+  if (known && known.config === config && sameItems(known.selected, selected)) return known;
   const entries: PlannedEntry[] = [];
   const steps: PackMemo['steps'] = [];
   const kinds = new Set<string>();
@@ -330,13 +326,6 @@ function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry |
     processor,
     cacheKey: cacheKeyOf(inputDigest, processor, asset.settings),
   };
-}
-
-function sameViews(a: readonly AssetView[], b: readonly AssetView[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
 
 /** An entry's name in its pack: its path relative to its asset root (so packs spanning roots can collide). */

@@ -8,6 +8,7 @@ import type { RegistryFileStore, RegistryLoad, StagedFile } from './registry-fil
 import { compareEntries, lowerBound, upperBound } from './registry-layout.js';
 import { listRegistryFiles, REGISTRY_FILE, REGISTRY_FOLDER, shardFileOf, type ShardCount } from './registry-shards.js';
 import type { RegistryUnion } from './registry-union.js';
+import { sameItems } from '../snapshot/same-items.js';
 
 /** One registry file's part of a commit: the journal's record, and the text to write (null: delete the file). */
 export interface RegistryFileChange extends Omit<RegistryChange, 'after'> {
@@ -192,7 +193,7 @@ export function stageWhole(
       continue;
     }
     const known = store.known();
-    if (known.exact && sameList(known.entries, list)) {
+    if (known.exact && sameItems(known.entries, list)) {
       perFile.set(relative, known.entries);
       continue;
     }
@@ -277,12 +278,6 @@ function finishStage(
 
 function fileChange(file: string, staged: StagedFile): RegistryFileChange {
   return { file, ...staged.change };
-}
-
-function sameList(a: readonly RegistryEntry[], b: readonly RegistryEntry[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
-  return true;
 }
 
 function mergeSorted(a: readonly RegistryEntry[], b: readonly RegistryEntry[]): RegistryEntry[] {

@@ -10,6 +10,7 @@ import type { RegistryLoad } from '../registry/registry-store.js';
 import { missingRoots } from '../scan/missing-roots.js';
 import { rescanChanges, scanWorkspace, walkInputs, type FileStat } from '../scan/scanner.js';
 import { appendAll } from '../snapshot/append-all.js';
+import { sameItems } from '../snapshot/same-items.js';
 import { deriveSnapshot } from '../snapshot/build-snapshot.js';
 import { PersistentMap } from '../snapshot/persistent-map.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
@@ -116,7 +117,7 @@ export class WorkspaceObserver {
     }
     // An asset root created or deleted empty changes no file, only whether ASSET_ROOT_MISSING holds.
     const rootsChanged = this.checkRoots();
-    if (!rootsChanged && changes.size === 0 && sameList([...this.scan.escapes].sort(), [...escapes].sort())) {
+    if (!rootsChanged && changes.size === 0 && sameItems([...this.scan.escapes].sort(), [...escapes].sort())) {
       return { changed: false, state: this.current };
     }
     this.observe(changes, escapes);
@@ -281,7 +282,7 @@ export class WorkspaceObserver {
   private checkRoots(): boolean {
     const missing = missingRoots(this.root, this.config);
     const seen = missing.map((item) => `${item.reason}:${item.root}`);
-    if (sameList(this.rootsSeen, seen)) return false;
+    if (sameItems(this.rootsSeen, seen)) return false;
     this.rootsSeen = seen;
     this.rootProblems = missing.map(assetRootMissing);
     return true;
@@ -481,10 +482,6 @@ function outermost(paths: readonly string[]): string[] {
     if (!covered) out.push(relative);
   }
   return out;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((item, index) => item === b[index]);
 }
 
 function mergeEscapes(previous: readonly string[], found: readonly string[], rescanned: readonly string[]): string[] {
