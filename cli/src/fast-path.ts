@@ -58,7 +58,7 @@ export async function runFastPath(argv: readonly string[]): Promise<boolean> {
 
 /**
  * The calls of `collectStatus` (hello, a synced summary, health), sent at once to a running daemon; their answers
- * when all succeeded, else undefined.
+ * when all succeeded and the daemon was ready, else undefined.
  */
 async function pipelinedStatus(
   projectDir: string,
@@ -76,5 +76,7 @@ async function pipelinedStatus(
     StatusResult['summary'],
     Omit<StatusResult['daemon'], 'inProcess'>,
   ];
+  // A daemon still opening answers health at once and the summary once ready: that health is older than the summary.
+  if (!health.ready) return undefined;
   return { hello, status: { summary, daemon: { ...health, inProcess: false } } };
 }

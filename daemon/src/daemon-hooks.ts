@@ -12,6 +12,8 @@ export interface DaemonHooks {
   methods?(services: DaemonServices): ExtraMethods<ConnectionContext>;
   /** Called at each commit point of an apply (kill -9 mid-commit). */
   commitHook?: CommitHook;
+  /** Awaited once the daemon is live, before it opens its project (a test holds or fails the open there). */
+  beforeOpen?: () => Promise<void>;
   /** Called between the steps that put a build's packs in place. */
   buildCrashHook?: BuildOptions['crashHook'];
 }

@@ -1,7 +1,14 @@
 import { rmSync } from 'node:fs';
 import type net from 'node:net';
 import path from 'node:path';
-import { loadConfig, recoverBuildFolder, restoreLastBuilds, Workspace, type SnapshotState } from '@packer/core';
+import {
+  loadConfig,
+  recoverBuildFolder,
+  restoreLastBuilds,
+  Workspace,
+  type ProjectConfig,
+  type SnapshotState,
+} from '@packer/core';
 import {
   PackerError,
   formatCursor,
@@ -18,6 +25,7 @@ import type { DaemonHooks } from './daemon-hooks.js';
 import { DiskSync } from './disk-sync.js';
 import { EventLog, endUnterminated } from './events/index.js';
 import type { DaemonRuntime, DaemonServices } from './handlers/daemon-services.js';
+import { createDaemonHandlers, OPENING_METHODS } from './handlers/daemon-handlers.js';
 import { createMethodHandlers } from './handlers/method-handlers.js';
 import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
@@ -28,6 +36,7 @@ import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
 import { createRpcServer } from './rpc/rpc-server.js';
 import { OpenConnections } from './rpc/open-connections.js';
+import { methodOf, openFailedAnswer, settleable, type RpcReceiver } from './rpc/opening-gate.js';
 import type { WebSocketListener } from './rpc/websocket-listener.js';
 import { publishStateChange } from './state-events.js';
 import { DAEMON_VERSION } from './version.js';
@@ -45,6 +54,8 @@ export interface DaemonOptions {
   /** Also listen on the loopback WebSocket (`--ws`); default: `PACKER_WS=1` or packer.json
    * `daemon.websocket.enabled`. */
   websocket?: boolean;
+  /** Called once the daemon listens and answers `daemon.hello` (live), before its project is open (ready). */
+  onLive?: () => void;
   /** Called once the daemon has stopped (after idle timeout, shutdown request or signal). */
   onStopped?: (reason: string) => void;
   /** Test entry only (`@packer/daemon/testing`): extra methods and failure injection. */
@@ -70,6 +81,10 @@ export class Daemon implements DaemonRuntime {
   readonly files: ProjectFiles;
   readonly startedAt = new Date();
   ready = false;
+  /** Settles when the project is open (ready) or the open failed. */
+  private readonly opened = settleable();
+  /** The server of the `daemon.*` methods a live daemon answers before it is ready. */
+  private opening: JSONRPCServer<ConnectionContext> | undefined;
   private readonly logger: DaemonLogger;
   private running: Running | undefined;
   private releaseLock: (() => void) | undefined;
@@ -80,7 +95,7 @@ export class Daemon implements DaemonRuntime {
   private stopping: Promise<void> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private idleTimeoutMs = 0;
-  private presence: { stop(): void } | undefined;
+  private presence: ReturnType<typeof watchProjectPresence> | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     this.files = projectFiles(options.projectRoot, options.env ?? process.env);
@@ -97,7 +112,12 @@ export class Daemon implements DaemonRuntime {
     return this.started().events;
   }
 
-  /** Validates config, recovers the journal, scans, watches, then serves. Throws a PackerError on bad config. */
+  /**
+   * Validates config, opens the event log and listens (live: `onLive`), then recovers the journal, scans and
+   * watches (ready). Throws a PackerError on bad config. Between live and ready the daemon answers `daemon.hello`,
+   * `daemon.health` (ready: false) and `daemon.shutdown`; every other request waits for the open and is answered
+   * from its first snapshot, or with the open's error. A client that starts a daemon is back once it is live.
+   */
   async start(): Promise<void> {
     const env = this.options.env ?? process.env;
     const hooks = this.options.hooks ?? {};
@@ -117,6 +137,37 @@ export class Daemon implements DaemonRuntime {
     let storage: StorageMonitor | undefined;
     let diskSync: DiskSync | undefined;
     try {
+      // Validated before anything is served: a bad packer.json is the starter's error, naming the field.
+      const root = path.resolve(this.files.projectRoot);
+      const config = loadConfig(root, env);
+      const log = EventLog.open(this.files.eventsDir, {
+        onError: (error) => this.logger.warn('event log', { error: String(error) }),
+      });
+      events = log;
+      this.opening = createRpcServer(
+        createDaemonHandlers({
+          workspace: { root, config, snapshot: { projectName: config.name, revision: 0 } },
+          lane: { depth: 0, runningOperation: null },
+          events: log,
+          runtime: this,
+        }),
+      );
+      if (this.options.listen !== false) {
+        await this.listenWebSocket(env, config);
+        this.netServer = await listenOnSocket(
+          this.files,
+          { startedAt: this.startedAt, generation: log.generation },
+          (socket) => this.accept(socketTransport(socket)),
+          (error) => this.logger.error('socket server error', { error: error.message }),
+        );
+      }
+      // A daemon whose project folder is deleted exits at once, writing nothing there (no log, no graceful stop):
+      // it used to run forever and, racing the `rm -rf`, re-create `.packer/`. Watched from live on: an open that
+      // fails because the folder went away is that, not a failed start.
+      if (this.options.listen !== false)
+        this.presence = watchProjectPresence(root, (gone) => this.projectGone(gone.reason));
+      this.options.onLive?.();
+      await hooks.beforeOpen?.();
       // Order of start-up, so that no change falls between the scan and the watch: the watcher subscribes first
       // (@parcel/watcher crawls the tree on its own thread, adding an inotify watch per folder), the open loads the
       // registry meanwhile, and its scan waits for the subscription (`beforeScan`). Every folder is then watched
@@ -126,10 +177,9 @@ export class Daemon implements DaemonRuntime {
       // 2-core machine, alternating runs): time to ready within the noise either way, process CPU 2.83 vs 2.88 s.
       let watching: Promise<void> | undefined;
       if (this.options.watch !== false) {
-        const root = path.resolve(this.files.projectRoot);
         diskSync = new DiskSync({
           root,
-          config: loadConfig(root, env),
+          config,
           backend: await selectWatcherBackend(env),
           onStateMaybeChanged: (cause) => this.publishState(cause),
           onConfigInvalid: (error) => this.emitState('config.invalid', { error }),
@@ -146,14 +196,9 @@ export class Daemon implements DaemonRuntime {
         ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}),
         ...(watching ? { beforeScan: watching } : {}),
       });
-      // Cookie files of a daemon killed during a synced read: the packer's own litter in the user's folders.
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
       if (strayCookies.length > 0)
         this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
-      const log = EventLog.open(this.files.eventsDir, {
-        onError: (error) => this.logger.warn('event log', { error: String(error) }),
-      });
-      events = log;
       const lane = new OperationLane(
         (event) => void log.append(event),
         () => opened.snapshot.revision,
@@ -201,41 +246,41 @@ export class Daemon implements DaemonRuntime {
       await watching;
       this.publishState('start');
       diskSync?.attach(opened);
-      if (this.options.listen !== false) {
-        await this.listenWebSocket(env);
-        this.netServer = await listenOnSocket(
-          this.files,
-          { startedAt: this.startedAt, generation: log.generation },
-          (socket) => this.accept(socketTransport(socket)),
-          (error) => this.logger.error('socket server error', { error: error.message }),
-        );
-      }
       this.idleTimeoutMs = this.options.idleTimeoutMs ?? opened.config.daemon.idleTimeoutMs;
       this.emitState('daemon.started', { pid: process.pid, generation: log.generation, version: DAEMON_VERSION });
       this.ready = true;
+      this.opened.resolve();
       this.touch();
-      // A daemon whose project folder is deleted exits at once, writing nothing there (no log, no graceful stop):
-      // it used to run forever and, racing the `rm -rf`, re-create `.packer/`.
-      if (this.options.listen !== false)
-        this.presence = watchProjectPresence(this.files.projectRoot, (gone) => {
-          this.stopping ??= Promise.resolve();
-          this.options.onStopped?.(`project ${gone.reason}`);
-        });
       this.logger.info('daemon ready', {
         root: this.files.projectRoot,
         socket: this.files.socketPath,
         generation: log.generation,
       });
     } catch (error) {
+      const gone = this.presence?.check();
+      if (gone) {
+        this.presence?.stop();
+        this.projectGone(gone.reason);
+      }
       this.logger.error('daemon failed to start', { error: (error as Error).message });
+      // Requests that waited for the open get its error; then nothing is left listening.
+      this.opened.reject(error);
       this.running = undefined;
       storage?.stop();
       await diskSync?.close().catch(() => undefined);
+      await new Promise<void>((resolve) => (this.netServer ? this.netServer.close(() => resolve()) : resolve()));
+      this.connections.closeAll();
       await this.webSocket?.close().catch(() => undefined);
       events?.close();
-      this.releaseLock?.();
+      this.releaseRuntimeFiles();
       throw error;
     }
+  }
+
+  /** The project folder went away: stop at once, writing nothing more under it (the process exits in onStopped). */
+  private projectGone(reason: string): void {
+    this.stopping ??= Promise.resolve();
+    this.options.onStopped?.(`project ${reason}`);
   }
 
   /** An in-memory connection to this daemon's server (the `--no-daemon` path): same contract, no socket. */
@@ -321,7 +366,13 @@ export class Daemon implements DaemonRuntime {
 
   /** Graceful stop: the running operation completes or is cancelled with its terminal event; then everything closes. */
   shutdown(reason: string): Promise<void> {
-    this.stopping ??= this.stopNow(reason);
+    // A stop asked for while the project opens waits for the open (a failed open has already let everything go).
+    this.stopping ??= this.ready
+      ? this.stopNow(reason)
+      : this.opened.promise.then(
+          () => this.stopNow(reason),
+          () => undefined,
+        );
     return this.stopping;
   }
 
@@ -359,8 +410,8 @@ export class Daemon implements DaemonRuntime {
   }
 
   /** The loopback WebSocket for a browser-hosted Studio, when `--ws`, `PACKER_WS=1` or packer.json asks for it. */
-  private async listenWebSocket(env: NodeJS.ProcessEnv): Promise<void> {
-    const config = this.workspace.config.daemon.websocket;
+  private async listenWebSocket(env: NodeJS.ProcessEnv, projectConfig: ProjectConfig): Promise<void> {
+    const config = projectConfig.daemon.websocket;
     const fromEnv = env.PACKER_WS === '1' ? true : env.PACKER_WS === '0' ? false : undefined;
     if (!(this.options.websocket ?? fromEnv ?? config.enabled)) return;
     // Loaded only when asked for: `ws` is a dozen modules a daemon without a browser Studio never needs.
@@ -377,8 +428,23 @@ export class Daemon implements DaemonRuntime {
   }
 
   private accept(transport: Transport): void {
-    this.connections.accept(transport, this.started().rpc);
+    this.connections.accept(transport, this.rpc);
   }
+
+  /**
+   * Every connection's server. Once ready: the daemon's RPC server. While the project opens: `daemon.hello`,
+   * `daemon.health` and `daemon.shutdown` at once, anything else once the open is done (or with its error).
+   */
+  private readonly rpc: RpcReceiver<ConnectionContext> = {
+    receive: (request, context) => {
+      if (this.ready) return this.started().rpc.receive(request, context);
+      if (this.opening && OPENING_METHODS.has(methodOf(request))) return this.opening.receive(request, context);
+      return this.opened.promise.then(
+        () => this.started().rpc.receive(request, context),
+        (error: unknown) => openFailedAnswer(request, error),
+      );
+    },
+  };
 
   /** What the handlers may use: the started parts, and this daemon as their runtime. */
   private services(

@@ -15,6 +15,8 @@ export async function stopDaemonFor(
     connected = await connectToDaemon(projectRoot, {
       client: `cli:${command.slice('packer '.length)}`,
       autoStart: false,
+      // A daemon still opening its project is stopped too (its stop waits for the open to finish).
+      ready: false,
     });
   } catch (error) {
     if (error instanceof PackerError && error.code === 'NOT_READY') return { stopped: false };

@@ -19,6 +19,12 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a daemon to come up. */
   timeoutMs?: number;
+  /**
+   * Wait until the daemon is ready: its project open, the first snapshot made (default true). A daemon is live
+   * before that (it answers hello and health; `packer daemon start` returns then) and holds every other request until
+   * it is ready; false returns as soon as hello is answered.
+   */
+  ready?: boolean;
   /** The daemon executable to start (default: the `packer-daemon` bin; tests pass `testDaemonEntryPoint()`
    * of @packer/daemon/testing). */
   daemonEntryPoint?: string;
@@ -99,7 +105,11 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
         dropped++;
         droppedNow = true;
       } else {
-        if (hello.protocolVersion === PROTOCOL_VERSION) return { connection, hello };
+        if (hello.protocolVersion === PROTOCOL_VERSION) {
+          // No deadline: a live daemon answers this once its open is done, however long a 1M-file open takes.
+          if (options.ready !== false) await connection.call('daemon.ready', {});
+          return { connection, hello };
+        }
         if (restartedForVersion)
           throw new PackerError(
             'PROTOCOL_MISMATCH',

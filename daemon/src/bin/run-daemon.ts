@@ -15,8 +15,22 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
   const index = args.indexOf('--project');
   const projectRoot = path.resolve(index >= 0 && args[index + 1] ? args[index + 1]! : process.cwd());
   const idleArg = args.indexOf('--idle-timeout-ms');
+  let live = false;
   const daemon = new Daemon({
     projectRoot,
+    // Live: listening and answering `daemon.hello`. Whoever started the daemon is told now, not once the project is
+    // open (a warm open of 100,000 files takes seconds); requests sent meanwhile wait for the open.
+    onLive: () => {
+      live = true;
+      if (process.send) {
+        process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () =>
+          process.disconnect?.(),
+        );
+      } else {
+        const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';
+        process.stdout.write(`packer-daemon live: pid ${process.pid}, socket ${daemon.files.socketPath}${ws}\n`);
+      }
+    },
     ...(idleArg >= 0 ? { idleTimeoutMs: Number(args[idleArg + 1]) } : {}),
     // `--ws` turns the loopback WebSocket on; without it, PACKER_WS=1 or packer.json decide.
     ...(args.includes('--ws') ? { websocket: true } : {}),
@@ -48,7 +62,9 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
   } catch (error) {
     const packerError = toPackerError(error);
     process.stderr.write(`packer-daemon: ${packerError.message}\n`);
-    if (process.send) process.send({ type: 'error', error: packerError.toJSON() }, () => process.exit(1));
+    // Before live, the starter is waiting to hear why; after, the requests that waited were answered with it.
+    if (!live && process.send && process.connected)
+      process.send({ type: 'error', error: packerError.toJSON() }, () => process.exit(1));
     else process.exit(1);
     return;
   }
@@ -63,14 +79,7 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
     deadline ??= setTimeout(() => forceExit(`stop not finished after ${STOP_DEADLINE_MS} ms`), STOP_DEADLINE_MS);
     void daemon.shutdown('internal error');
   });
-  if (process.send) {
-    process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () =>
-      process.disconnect?.(),
-    );
-  } else {
-    const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';
-    process.stdout.write(`packer-daemon ready: pid ${process.pid}, socket ${daemon.files.socketPath}${ws}\n`);
-  }
+  if (!process.send) process.stdout.write(`packer-daemon ready: pid ${process.pid}\n`);
 }
 
 /** Longest a stop may take before the process exits without finishing it. */

@@ -1,11 +1,29 @@
-import { remoteCacheHealth, toolSandboxState } from '@packer/core';
+import { remoteCacheHealth, toolSandboxState, type ProjectConfig } from '@packer/core';
 import { PROTOCOL_VERSION } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { DAEMON_VERSION } from '../version.js';
-import type { DaemonServices } from './daemon-services.js';
+import type { DaemonRuntime } from './daemon-services.js';
 
-type DaemonMethod = 'daemon.hello' | 'daemon.health' | 'daemon.shutdown';
+type DaemonMethod = 'daemon.hello' | 'daemon.health' | 'daemon.ready' | 'daemon.shutdown';
+
+/**
+ * What `daemon.*` reports from. A started daemon passes its services; a daemon still opening its project passes the
+ * config it validated, its event log, and revision 0 with an empty lane (`Daemon.start`: it is live, not ready).
+ */
+export interface DaemonFacts {
+  workspace: { root: string; config: ProjectConfig; snapshot: { projectName: string; revision: number } };
+  lane: { depth: number; runningOperation: string | null };
+  events: { generation: number; lastCursor: string };
+  runtime: DaemonRuntime;
+}
+
+/** The methods a daemon answers while it opens its project; every other request waits until it is ready. */
+export const OPENING_METHODS: ReadonlySet<string> = new Set<DaemonMethod>([
+  'daemon.hello',
+  'daemon.health',
+  'daemon.shutdown',
+]);
 
 /** The daemon process itself: who it is (hello), how it is (health), and stopping it. */
 export function createDaemonHandlers({
@@ -13,10 +31,7 @@ export function createDaemonHandlers({
   lane,
   events,
   runtime,
-}: Pick<DaemonServices, 'workspace' | 'lane' | 'events' | 'runtime'>): Pick<
-  MethodHandlers<ConnectionContext>,
-  DaemonMethod
-> {
+}: DaemonFacts): Pick<MethodHandlers<ConnectionContext>, DaemonMethod> {
   return {
     'daemon.hello': (params, context) => {
       context.actor = { client: params.client, ...(params.pid !== undefined ? { pid: params.pid } : {}) };
@@ -51,6 +66,8 @@ export function createDaemonHandlers({
         ...remoteCacheField(workspace.root, workspace.config.remoteCache),
       };
     },
+    // Never among OPENING_METHODS: a daemon still opening answers it once it is ready.
+    'daemon.ready': () => ({ revision: workspace.snapshot.revision }),
     'daemon.shutdown': (params) => {
       setImmediate(() => void runtime.shutdown(params.reason ?? 'shutdown requested'));
       return { stopping: true as const };

@@ -22,7 +22,7 @@ export function watchProjectPresence(
   projectRoot: string,
   onGone: (gone: ProjectGone) => void,
   intervalMs = PRESENCE_CHECK_MS,
-): { stop(): void } {
+): { stop(): void; check(): ProjectGone | undefined } {
   const root = path.resolve(projectRoot);
   const first = statSync(root);
   let timer: NodeJS.Timeout | undefined = setInterval(() => {
@@ -37,7 +37,8 @@ export function watchProjectPresence(
     if (timer) clearInterval(timer);
     timer = undefined;
   };
-  return { stop };
+  // One look now, for a daemon whose open failed: was it because the project went away?
+  return { stop, check: () => checkProjectPresence(root, first) };
 }
 
 /** One look at the project folder (`first`: its stat when the daemon started); undefined while it is still there. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport } from '@packer/client';
-import type { JSONRPCServer } from 'json-rpc-2.0';
 import type { ConnectionContext } from '../connection-context.js';
+import type { RpcReceiver } from './opening-gate.js';
 import { serveConnection } from './serve-connection.js';
 
 /** The daemon's open connections (socket, WebSocket, in-process): each served by the RPC server with its own
@@ -23,7 +23,7 @@ export class OpenConnections {
   }
 
   /** Serves one new connection; its subscriptions end when it closes. */
-  accept(transport: Transport, rpc: JSONRPCServer<ConnectionContext>): void {
+  accept(transport: Transport, rpc: RpcReceiver<ConnectionContext>): void {
     const context: ConnectionContext = {
       connectionId: randomUUID(),
       transport,

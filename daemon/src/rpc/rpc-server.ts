@@ -18,11 +18,12 @@ export type ExtraMethods<Context> = Record<
 >;
 
 /**
- * Builds the JSON-RPC server: every contract method validates its params at the edge (−32602 with the zod
- * issues in `data`), and every throw leaves as a typed error with a stable `data.code`.
+ * Builds the JSON-RPC server of the contract methods given (all of them for a ready daemon: `createMethodHandlers`
+ * makes a missing one a compile error; a few while it opens): every method validates its params at the edge
+ * (−32602 with the zod issues in `data`), and every throw leaves as a typed error with a stable `data.code`.
  */
 export function createRpcServer<Context>(
-  handlers: MethodHandlers<Context>,
+  handlers: Partial<MethodHandlers<Context>>,
   extra: ExtraMethods<Context> = {},
 ): JSONRPCServer<Context> {
   // Every throw goes back to the caller as a typed error; the library's default listener would also print it
@@ -55,7 +56,8 @@ export function createRpcServer<Context>(
     });
   };
   for (const name of Object.keys(Methods) as MethodName[]) {
-    register(name, Methods[name].params, handlers[name] as (params: unknown, context: Context) => unknown);
+    const handler = handlers[name] as ((params: unknown, context: Context) => unknown) | undefined;
+    if (handler) register(name, Methods[name].params, handler);
   }
   for (const [name, method] of Object.entries(extra)) register(name, method.params, method.handler);
   return server;

@@ -1,11 +1,7 @@
-import {
-  createJSONRPCErrorResponse,
-  type JSONRPCRequest,
-  type JSONRPCResponse,
-  type JSONRPCServer,
-} from 'json-rpc-2.0';
+import { createJSONRPCErrorResponse, type JSONRPCRequest, type JSONRPCResponse } from 'json-rpc-2.0';
 import { ErrorCodes, errorCodeOf, MAX_FRAME_BYTES } from '@packer/core/contract/runtime';
 import type { Transport } from '@packer/client/browser';
+import type { RpcReceiver } from './opening-gate.js';
 
 /** Largest JSON-RPC batch accepted in one frame. */
 export const MAX_BATCH = 1000;
@@ -22,7 +18,7 @@ const BATCH_CONCURRENCY = 4;
  * MAX_REPLY_BYTES: a larger answer becomes REPLY_TOO_LARGE, and a batch stops computing once its answers
  * pass the cap (a frame of 1,000 `snapshot.get` calls must not cost the daemon 1,000 snapshots in memory).
  */
-export function serveConnection<Context>(transport: Transport, server: JSONRPCServer<Context>, context: Context): void {
+export function serveConnection<Context>(transport: Transport, server: RpcReceiver<Context>, context: Context): void {
   const answer = async (item: unknown): Promise<JSONRPCResponse | null> => {
     // The library assumes an object with a primitive id: `null` crashes it, and an id nested deep enough
     // to be echoed back cannot be encoded. The spec allows only string, number or null ids.

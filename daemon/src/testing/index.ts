@@ -1,6 +1,7 @@
 // @packer/daemon/testing: the production daemon composed with test hooks, for end-to-end tests and benchmarks.
 // Nothing here is reachable from the production bin or from `@packer/daemon`.
 import { fileURLToPath } from 'node:url';
+import { PackerError } from '@packer/core/contract/runtime';
 import type { DaemonHooks } from '../daemon-hooks.js';
 import { crashHooksAt } from './crash-hooks.js';
 import { testOperationMethods } from './test-operation.js';
@@ -10,9 +11,27 @@ export { TEST_OPERATION_METHOD, TestOperationParams, testOperationMethods } from
 export { callTestOperation, connectTestHooks, type TestHooksConnection } from './test-operation-client.js';
 export type { DaemonHooks } from '../daemon-hooks.js';
 
-/** The hooks the test bin runs with: `test.longOperation`, and a crash at `crashAt` when given. */
-export function testHooks(options: { crashAt?: string | undefined } = {}): DaemonHooks {
-  return { methods: testOperationMethods, ...crashHooksAt(options.crashAt) };
+/**
+ * The hooks the test bin runs with: `test.longOperation`, and a crash at `crashAt` when given. `holdOpen`: the daemon
+ * is live but does not open its project until it gets SIGUSR2 (a test sees what a live daemon answers before it is
+ * ready); `failOpen`: the open then fails with an IO_ERROR.
+ */
+export function testHooks(
+  options: { crashAt?: string | undefined; holdOpen?: boolean; failOpen?: boolean } = {},
+): DaemonHooks {
+  const held = options.holdOpen ? new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve())) : undefined;
+  return {
+    methods: testOperationMethods,
+    ...crashHooksAt(options.crashAt),
+    ...(held || options.failOpen
+      ? {
+          beforeOpen: async () => {
+            await held;
+            if (options.failOpen) throw new PackerError('IO_ERROR', 'Injected failure of the open (test hook).');
+          },
+        }
+      : {}),
+  };
 }
 
 /**

@@ -28,6 +28,8 @@ export async function startDaemon(
     env?: NodeJS.ProcessEnv;
     args?: string[];
     production?: boolean;
+    /** Resolve once the daemon is live (it answers hello and health), not once it is ready. */
+    live?: boolean;
   } = {},
 ): Promise<DaemonProcess> {
   const root = options.root ?? (await copyFixture(options.fixture ?? 'sample-game'));
@@ -54,7 +56,27 @@ export async function startDaemon(
   if (message.type !== 'ready')
     throw Object.assign(new Error(message.error?.message ?? 'daemon failed'), { code: message.error?.code });
   if (child.connected) child.disconnect();
+  // The message comes once the daemon is live; most tests want its project open too.
+  if (!options.live) await waitReady(message.socketPath!);
   return { root, child, pid: message.pid!, socketPath: message.socketPath!, exited };
+}
+
+/**
+ * Resolves once a live daemon is ready (`daemon.ready` answers), over a raw socket so that no client-side logic
+ * stands between; rejects with the open's error (its `code` copied) when the open failed.
+ */
+export async function waitReady(socketPath: string): Promise<number> {
+  const raw = await RawSocket.connect(socketPath);
+  try {
+    raw.send(`${JSON.stringify({ jsonrpc: '2.0', id: 'ready', method: 'daemon.ready', params: {} })}\n`);
+    const [answer] = (await raw.waitForMessages(1, 120_000)) as Answer[];
+    if (!answer) throw new Error('the daemon closed the connection before it was ready');
+    if (answer.error)
+      throw Object.assign(new Error(answer.error.message), { code: answer.error.data?.code as string | undefined });
+    return (answer.result as { revision: number }).revision;
+  } finally {
+    raw.close();
+  }
 }
 
 /** Stops a daemon process (SIGKILL if it does not exit after SIGTERM) and removes its project copy. */

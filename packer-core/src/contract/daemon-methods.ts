@@ -30,8 +30,9 @@ export const DaemonMethods = {
     z.object({}),
     z.object({
       live: z.boolean(),
-      /** Initial scan and journal recovery are done. */
+      /** Initial scan and journal recovery are done (`daemon.ready` answers then). */
       ready: z.boolean(),
+      /** The snapshot's revision; 0 while not ready. */
       revision: z.number().int(),
       laneDepth: z.number().int(),
       runningOperation: z.string().nullable(),
@@ -55,6 +56,14 @@ export const DaemonMethods = {
       remoteCache: RemoteCacheHealth.optional(),
     }),
     'Liveness and readiness of the daemon.',
+  ),
+  'daemon.ready': method(
+    z.object({}),
+    z.object({
+      /** The revision of the first snapshot. */
+      revision: z.number().int(),
+    }),
+    'Answers once the daemon is ready: its project is open (journal recovery, first scan, first snapshot). A daemon is live (answers hello, health and shutdown) before it is ready; every other request waits for it.',
   ),
   'daemon.shutdown': method(
     z.object({ reason: z.string().optional() }),

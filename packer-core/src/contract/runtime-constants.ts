@@ -2,7 +2,7 @@
 // through `@packer/core/contract/runtime` and take everything else as types only.
 
 /** Bumped on any incompatible change to methods, params, results or events. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Largest frame either side accepts on a stream transport (bytes of one JSON text). */
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024;

@@ -9,7 +9,8 @@ export default class DaemonRestart extends PackerCommand<typeof DaemonRestart> {
   async run(): Promise<{ pid: number; previousPid?: number }> {
     const root = this.projectRoot();
     const stopped = await stopDaemonFor(root, 'packer daemon restart');
-    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart' });
+    // Live is enough, as for `packer daemon start`: the next command waits for the open.
+    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart', ready: false });
     connection.close();
     if (!this.jsonEnabled())
       this.log(`packer daemon restarted: pid ${hello.pid}${stopped.pid ? ` (was ${stopped.pid})` : ''}.`);

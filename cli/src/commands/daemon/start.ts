@@ -14,15 +14,21 @@ export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
       description: 'Also listen on a loopback WebSocket for a browser-hosted Studio.',
       default: false,
     }),
+    wait: Flags.boolean({
+      description:
+        'Return once the daemon is ready (its project open), not as soon as it is live; other commands wait for that themselves.',
+      default: false,
+    }),
   };
 
-  async run(): Promise<{ pid: number; projectRoot: string; started: boolean }> {
+  async run(): Promise<{ pid: number; projectRoot: string; started: boolean; ready: boolean }> {
     const root = this.projectRoot();
     const env = this.flags.ws ? { ...process.env, PACKER_WS: '1' } : process.env;
-    const running = await connectToDaemon(root, { client: 'cli:daemon start', env, autoStart: false }).catch(
-      () => undefined,
-    );
-    const { connection, hello } = running ?? (await connectToDaemon(root, { client: 'cli:daemon start', env }));
+    // Live is enough unless --wait: a warm open of a big project takes seconds, and every request waits for it anyway.
+    const options = { client: 'cli:daemon start', env, ready: this.flags.wait };
+    const running = await connectToDaemon(root, { ...options, autoStart: false }).catch(() => undefined);
+    const { connection, hello } = running ?? (await connectToDaemon(root, options));
+    const { ready } = await connection.call('daemon.health', {});
     connection.close();
     const started = running === undefined;
     if (!started && this.flags.ws)
@@ -32,10 +38,10 @@ export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
     if (!this.jsonEnabled()) {
       this.log(
         terminalText(
-          `packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}.`,
+          `packer daemon ${started ? 'started' : 'already running'} for ${hello.projectRoot}: pid ${hello.pid}, protocol ${hello.protocolVersion}${ready ? '' : '; opening the project (commands wait until it is ready)'}.`,
         ),
       );
     }
-    return { pid: hello.pid, projectRoot: hello.projectRoot, started };
+    return { pid: hello.pid, projectRoot: hello.projectRoot, started, ready };
   }
 }

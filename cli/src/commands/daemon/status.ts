@@ -20,7 +20,11 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
   }> {
     let connected;
     try {
-      connected = await connectToDaemon(this.projectRoot(), { client: 'cli:daemon status', autoStart: false });
+      connected = await connectToDaemon(this.projectRoot(), {
+        client: 'cli:daemon status',
+        autoStart: false,
+        ready: false,
+      });
     } catch (error) {
       if (error instanceof PackerError && error.code === 'NOT_READY') {
         // A daemon whose event loop is busy (a long apply) does not answer hello, but it is running: saying "none"
@@ -44,7 +48,7 @@ export default class DaemonStatus extends PackerCommand<typeof DaemonStatus> {
     connected.connection.close();
     if (!this.jsonEnabled()) {
       this.log(
-        `running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? 'ready' : 'starting'}, revision ${health.revision}`,
+        `running: pid ${health.pid}, up ${formatDuration(health.uptimeMs)}, ${health.ready ? `ready, revision ${health.revision}` : 'opening the project (not ready yet)'}`,
       );
       this.log(
         `watcher: ${t(health.watcher.backend)} ${t(health.watcher.state)}${health.watcher.reason ? ` (${t(health.watcher.reason)})` : ''}${health.watcher.hint ? `\nhint: ${t(health.watcher.hint)}` : ''}`,
