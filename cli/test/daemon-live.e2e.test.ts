@@ -56,4 +56,18 @@ describe('a daemon that is live but still opening its project', { timeout: 60_00
     expect(run.code).toBe(0);
     expect(run.json()).toMatchObject({ started: true, ready: true });
   });
+
+  test('daemon start on a project without a daemon returns once it is live, with the pid that then serves', async ({
+    onTestFinished,
+  }) => {
+    const root = await fixtureProject('sample-game', onTestFinished);
+    const env = developerEnv();
+    const run = await packer(root, ['daemon', 'start', '--json'], { env });
+    expect(run.code).toBe(0);
+    // What the daemon's hello says came over the start-up channel: no round trip its open could hold up.
+    const started = run.json<{ pid: number; started: boolean; ready: boolean; projectRoot: string }>();
+    expect(started).toMatchObject({ started: true, ready: false, projectRoot: root });
+    const status = await packer(root, ['status', '--json'], { env });
+    expect(status.json()).toMatchObject({ daemon: { pid: started.pid, ready: true } });
+  });
 });

@@ -4,6 +4,7 @@
 export * from './browser.js';
 export { ProjectClient, type ProjectClientOptions } from './node/project-client.js';
 export { connectToDaemon, connectInProcess, type ConnectOptions } from './node/connect.js';
+export { ensureDaemon, type EnsureDaemonOptions, type EnsuredDaemon } from './node/ensure-daemon.js';
 export { findProjectRoot } from './node/find-project-root.js';
 export { initProject, type InitOptions, type InitResult } from './node/init-project.js';
 export { readEndpoint, daemonEntryPoint, startDaemonProcess } from './node/start-daemon.js';

@@ -25,7 +25,7 @@ import type { DaemonHooks } from './daemon-hooks.js';
 import { DiskSync } from './disk-sync.js';
 import { EventLog, endUnterminated } from './events/index.js';
 import type { DaemonRuntime, DaemonServices } from './handlers/daemon-services.js';
-import { createDaemonHandlers, OPENING_METHODS } from './handlers/daemon-handlers.js';
+import { createDaemonHandlers, helloResult, OPENING_METHODS, type DaemonFacts } from './handlers/daemon-handlers.js';
 import { createMethodHandlers } from './handlers/method-handlers.js';
 import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
@@ -83,6 +83,10 @@ export class Daemon implements DaemonRuntime {
   ready = false;
   /** Settles when the project is open (ready) or the open failed. */
   private readonly opened = settleable();
+  /** What `daemon.hello` answered when the daemon became live (sent to the client that started it). */
+  liveHello: MethodResult<'daemon.hello'> | undefined;
+  /** The watcher while the project opens (health reports it before it is ready). */
+  private openingDiskSync: DiskSync | undefined;
   /** The server of the `daemon.*` methods a live daemon answers before it is ready. */
   private opening: JSONRPCServer<ConnectionContext> | undefined;
   private readonly logger: DaemonLogger;
@@ -144,14 +148,14 @@ export class Daemon implements DaemonRuntime {
         onError: (error) => this.logger.warn('event log', { error: String(error) }),
       });
       events = log;
-      this.opening = createRpcServer(
-        createDaemonHandlers({
-          workspace: { root, config, snapshot: { projectName: config.name, revision: 0 } },
-          lane: { depth: 0, runningOperation: null },
-          events: log,
-          runtime: this,
-        }),
-      );
+      const facts: DaemonFacts = {
+        workspace: { root, config, snapshot: { projectName: config.name, revision: 0 } },
+        lane: { depth: 0, runningOperation: null },
+        events: log,
+        runtime: this,
+      };
+      this.opening = createRpcServer(createDaemonHandlers(facts));
+      this.liveHello = helloResult(facts);
       if (this.options.listen !== false) {
         await this.listenWebSocket(env, config);
         this.netServer = await listenOnSocket(
@@ -189,6 +193,7 @@ export class Daemon implements DaemonRuntime {
           log: (level, message, fields) => this.logger.log(level, message, fields),
         });
         watching = diskSync.start();
+        this.openingDiskSync = diskSync;
       }
       const opened = await Workspace.open(this.files.projectRoot, {
         env,
@@ -304,7 +309,7 @@ export class Daemon implements DaemonRuntime {
   }
 
   watcherHealth(): MethodResult<'daemon.health'>['watcher'] {
-    return this.running?.diskSync?.watcherHealth ?? { backend: 'none', state: 'off' };
+    return (this.running?.diskSync ?? this.openingDiskSync)?.watcherHealth ?? { backend: 'none', state: 'off' };
   }
 
   /** Appends a state event (no operation) to the log. */

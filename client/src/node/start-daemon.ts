@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { PackerError } from '@packer/core/contract/runtime';
-import type { PackerErrorJSON } from '@packer/core/contract';
+import type { MethodResult, PackerErrorJSON } from '@packer/core/contract';
 
 /**
  * The daemon's executable: the `packer-daemon` bin of the @packer/daemon package installed next to this one.
@@ -63,18 +63,20 @@ function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return env.MALLOC_ARENA_MAX === undefined ? { ...env, MALLOC_ARENA_MAX: '2' } : env;
 }
 
-type StartMessage = { type: 'ready'; pid: number; socketPath: string } | { type: 'error'; error: PackerErrorJSON };
+type StartMessage =
+  | { type: 'ready'; pid: number; socketPath: string; hello?: MethodResult<'daemon.hello'> }
+  | { type: 'error'; error: PackerErrorJSON };
 
 /**
- * Starts a detached daemon for the project and waits for its verdict over IPC: ready, or the start-up error
- * (bad packer.json, lock held), which is rethrown here so whoever started it sees it.
+ * Starts a detached daemon for the project and waits for its verdict over IPC: live (listening, with what its hello
+ * answers), or the start-up error (bad packer.json, lock held), which is rethrown here so whoever started it sees it.
  */
 export async function startDaemonProcess(
   projectRoot: string,
   env: NodeJS.ProcessEnv = process.env,
   extraArgs: string[] = [],
   entryPoint = daemonEntryPoint(),
-): Promise<{ pid: number; socketPath: string }> {
+): Promise<{ pid: number; socketPath: string; hello?: MethodResult<'daemon.hello'> }> {
   const child = fork(entryPoint, ['--project', projectRoot, ...extraArgs], {
     detached: true,
     // Ours first, so flags the parent runs with (an --inspect, a test's own) still pass on and win.
@@ -96,7 +98,7 @@ export async function startDaemonProcess(
       );
     });
     if (message.type === 'error') throw new PackerError(message.error.code, message.error.message, message.error.data);
-    return { pid: message.pid, socketPath: message.socketPath };
+    return { pid: message.pid, socketPath: message.socketPath, ...(message.hello ? { hello: message.hello } : {}) };
   } finally {
     child.removeAllListeners();
     if (child.connected) child.disconnect();

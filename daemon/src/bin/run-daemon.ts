@@ -23,8 +23,11 @@ export async function runDaemonProcess(hooks?: DaemonHooks): Promise<void> {
     onLive: () => {
       live = true;
       if (process.send) {
-        process.send({ type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath }, () =>
-          process.disconnect?.(),
+        // With what hello answers: a starter that only wanted the daemon up needs no round trip (the open is under way
+        // and the daemon's event loop may be inside one of its long steps).
+        process.send(
+          { type: 'ready', pid: process.pid, socketPath: daemon.files.socketPath, hello: daemon.liveHello },
+          () => process.disconnect?.(),
         );
       } else {
         const ws = daemon.webSocketEndpoint ? `, websocket ${daemon.webSocketEndpoint.url}` : '';

@@ -1,5 +1,5 @@
 import { remoteCacheHealth, toolSandboxState, type ProjectConfig } from '@packer/core';
-import { PROTOCOL_VERSION } from '@packer/core/contract';
+import { PROTOCOL_VERSION, type MethodResult } from '@packer/core/contract';
 import type { ConnectionContext } from '../connection-context.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import { DAEMON_VERSION } from '../version.js';
@@ -35,16 +35,7 @@ export function createDaemonHandlers({
   return {
     'daemon.hello': (params, context) => {
       context.actor = { client: params.client, ...(params.pid !== undefined ? { pid: params.pid } : {}) };
-      return {
-        protocolVersion: PROTOCOL_VERSION,
-        daemonVersion: DAEMON_VERSION,
-        projectRoot: workspace.root,
-        projectName: workspace.snapshot.projectName,
-        pid: process.pid,
-        generation: events.generation,
-        cursor: events.lastCursor,
-        startedAt: runtime.startedAt.toISOString(),
-      };
+      return helloResult({ workspace, events, runtime });
     },
     'daemon.health': () => {
       const webSocket = runtime.webSocketEndpoint;
@@ -72,6 +63,24 @@ export function createDaemonHandlers({
       setImmediate(() => void runtime.shutdown(params.reason ?? 'shutdown requested'));
       return { stopping: true as const };
     },
+  };
+}
+
+/** What `daemon.hello` answers; a daemon that was started by a client also sends it to that client when live. */
+export function helloResult({
+  workspace,
+  events,
+  runtime,
+}: Pick<DaemonFacts, 'workspace' | 'events' | 'runtime'>): MethodResult<'daemon.hello'> {
+  return {
+    protocolVersion: PROTOCOL_VERSION,
+    daemonVersion: DAEMON_VERSION,
+    projectRoot: workspace.root,
+    projectName: workspace.snapshot.projectName,
+    pid: process.pid,
+    generation: events.generation,
+    cursor: events.lastCursor,
+    startedAt: runtime.startedAt.toISOString(),
   };
 }
 

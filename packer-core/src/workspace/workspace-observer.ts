@@ -84,6 +84,8 @@ export class WorkspaceObserver {
     this.scan = fullScan(this.root, this.config);
     this.checkRoots();
     this.changed = undefined;
+    // The event loop turns between the scan and the first snapshot (hello and health, while a daemon opens).
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.publish(this.revisions.next());
     } finally {

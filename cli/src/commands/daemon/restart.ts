@@ -1,4 +1,4 @@
-import { connectToDaemon } from '@packer/client';
+import { ensureDaemon } from '@packer/client';
 import { stopDaemonFor } from '../../base/daemon-control.js';
 import { PackerCommand } from '../../base/packer-command.js';
 
@@ -10,8 +10,7 @@ export default class DaemonRestart extends PackerCommand<typeof DaemonRestart> {
     const root = this.projectRoot();
     const stopped = await stopDaemonFor(root, 'packer daemon restart');
     // Live is enough, as for `packer daemon start`: the next command waits for the open.
-    const { connection, hello } = await connectToDaemon(root, { client: 'cli:daemon restart', ready: false });
-    connection.close();
+    const { hello } = await ensureDaemon(root, { client: 'cli:daemon restart' });
     if (!this.jsonEnabled())
       this.log(`packer daemon restarted: pid ${hello.pid}${stopped.pid ? ` (was ${stopped.pid})` : ''}.`);
     return { pid: hello.pid, ...(stopped.pid ? { previousPid: stopped.pid } : {}) };

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { connectToDaemon } from '@packer/client';
+import { ensureDaemon } from '@packer/client';
 import { PackerCommand } from '../../base/packer-command.js';
 import { terminalText } from '../../render/terminal-text.js';
 
@@ -25,12 +25,11 @@ export default class DaemonStart extends PackerCommand<typeof DaemonStart> {
     const root = this.projectRoot();
     const env = this.flags.ws ? { ...process.env, PACKER_WS: '1' } : process.env;
     // Live is enough unless --wait: a warm open of a big project takes seconds, and every request waits for it anyway.
-    const options = { client: 'cli:daemon start', env, ready: this.flags.wait };
-    const running = await connectToDaemon(root, { ...options, autoStart: false }).catch(() => undefined);
-    const { connection, hello } = running ?? (await connectToDaemon(root, options));
-    const { ready } = await connection.call('daemon.health', {});
-    connection.close();
-    const started = running === undefined;
+    const { started, hello, ready } = await ensureDaemon(root, {
+      client: 'cli:daemon start',
+      env,
+      wait: this.flags.wait,
+    });
     if (!started && this.flags.ws)
       this.warn(
         'The daemon was already running and keeps its settings; for the WebSocket listener run `packer daemon stop`, then `packer daemon start --ws`.',
