@@ -97,12 +97,13 @@ async function benchSize(ctx, files) {
     }
   };
   ctx.onCleanup(cleanup);
-  const m = { files, peakKb: 0, peakPhase: '—' };
+  const m = { files, peakKb: 0, peakPhase: '—', hwmByPhase: [] };
   // VmHWM per daemon process (each restart starts a new one): the highest of all is the peak under load.
   const sample = (phase) => {
     const pid = daemonPid(root);
     const memory = pid === undefined ? undefined : processMemory(pid);
     if (memory && memory.hwmKb > m.peakKb) Object.assign(m, { peakKb: memory.hwmKb, peakPhase: phase });
+    if (memory) m.hwmByPhase.push(`${phase} ${mb(memory.hwmKb)}`);
     return memory;
   };
   const stop = async (phase) => {
@@ -440,6 +441,7 @@ function printTables(ctx, m) {
     [
       `Every command is a whole process of the real bin (\`node cli/bin/run.js … -C <root>\`, \`--json\`) against the project's real daemon; medians of ${ctx.runs} run(s) unless a row says otherwise; \`packer add\` and \`git add -A\` (in a fresh \`git init\` of the same tree) run once each.`,
       'In-lane apply = `started` → `completed` event times of the `update` operation (ms resolution), from a subscribed client. Outside change = a new file written under `assets/` until a `snapshot.changed` (or `divergence.detected`) with a newer revision reaches a subscribed client.',
+      `Daemon VmHWM after each phase (the highest since that daemon process started; a restart starts again): ${m.hwmByPhase.join(', ') || '—'}.`,
       `Cold build = \`packer build\` after \`.packer/\` and \`build/\` were deleted and the daemon restarted (hashing on start-up, untimed); one-file build appends a line to one registered text asset before each run.`,
       ...(m.error
         ? [`**The run stopped early:** ${String(m.error.message).split('\n')[0]}; rows after that point show —.`]
