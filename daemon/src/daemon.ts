@@ -31,6 +31,7 @@ import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
 import { DaemonLogger } from './process/daemon-logger.js';
 import { watchProjectPresence } from './process/project-presence.js';
+import { collectBurstGarbage } from './process/memory-reducer.js';
 import { listenOnSocket } from './process/socket-server.js';
 import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
@@ -209,6 +210,8 @@ export class Daemon implements DaemonRuntime {
         () => opened.snapshot.revision,
         (operationId, error) =>
           this.logger.error('operation failed with an internal error', { operationId, stack: errorStack(error) }),
+        // A daemon process only: a --no-daemon command exits when its operation ends.
+        this.options.listen !== false ? collectBurstGarbage() : undefined,
       );
       storage = new StorageMonitor(
         {
