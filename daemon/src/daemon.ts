@@ -128,7 +128,7 @@ export class Daemon implements DaemonRuntime {
     const hooks = this.options.hooks ?? {};
     const lock = acquireDaemonLock(this.files.lockDir);
     if (!lock.acquired) {
-      throw new PackerError(
+      const error = new PackerError(
         'NOT_READY',
         `A packer daemon is already running for ${this.files.projectRoot} (pid ${lock.holderPid ?? 'unknown'}).`,
         {
@@ -136,6 +136,9 @@ export class Daemon implements DaemonRuntime {
           hint: 'Use the running daemon, or stop it with `packer daemon stop`.',
         },
       );
+      // Nothing waits on this daemon's open (it never listened), but a stop asked of it must not wait forever.
+      this.opened.reject(error);
+      throw error;
     }
     this.releaseLock = lock.release;
     let events: EventLog | undefined;
@@ -202,6 +205,7 @@ export class Daemon implements DaemonRuntime {
         ...(hooks.commitHook ? { commitHook: hooks.commitHook } : {}),
         ...(watching ? { beforeScan: watching } : {}),
       });
+      // Cookie files of a daemon killed during a synced read: the packer's own litter in the user's folders.
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
       if (strayCookies.length > 0)
         this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });

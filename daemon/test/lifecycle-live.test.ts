@@ -1,6 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectToDaemon, projectFiles } from '@packer/client';
+import { copyFixture } from '@packer/fixtures';
+import { Daemon } from '../src/daemon.js';
 import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import {
   RawSocket,
@@ -134,5 +136,20 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
     daemon.child.kill('SIGUSR2');
     expect(await daemon.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(daemon.root)).toBe(false);
+  });
+
+  it('a daemon that lost the lock stops at once when asked: it never opened, so there is no open to wait for', async () => {
+    const root = await copyFixture('sample-game');
+    const first = new Daemon({ projectRoot: root, listen: false, watch: false, idleTimeoutMs: 0 });
+    await first.start();
+    const second = new Daemon({ projectRoot: root, listen: false, watch: false, idleTimeoutMs: 0 });
+    try {
+      await expect(second.start()).rejects.toMatchObject({ code: 'NOT_READY' });
+      await second.shutdown('test');
+      expect(second.ready).toBe(false);
+    } finally {
+      await first.shutdown('test');
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
