@@ -234,6 +234,7 @@ export class OutputCacheIndex {
       return false;
     }
     try {
+      this.store?.assertRoom(this.pending.size + this.changedSegments.size + 1);
       if (this.cleared) db.clearSync();
       let writes = 0;
       db.transactionSync(() => {

@@ -189,6 +189,12 @@ export class FingerprintStore implements FingerprintLookup {
       for (const [key, row] of batch) if (!this.pending.has(key)) this.pending.set(key, row);
     };
     if (!options.wait) {
+      try {
+        store.assertRoom(batch.size);
+      } catch {
+        failed();
+        return;
+      }
       const flushing: Promise<void> = store.db
         .transaction(write)
         .then(() => written(), failed)

@@ -8,6 +8,7 @@ import type { FileStat } from '../scan/scanner.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { fillDisk, mountTmpfs, unmountTmpfs } from '../testing/tmpfs.js';
 import { IdempotencyStore } from '../workspace/idempotency-store.js';
+import { assertRoomFor } from './state-store.js';
 
 // A real 4 MiB tmpfs (tests run as root here and in CI): LMDB writes through its own native calls, which no
 // JavaScript-level injection can fail, so only a real full disk shows what a failed transaction does.
@@ -102,5 +103,28 @@ describe('state stores on a full disk (real tmpfs)', () => {
     next.recordPassthrough('after', output);
     await next.save();
     expect(outputCacheProblem(stateDir)).toBeUndefined();
+  });
+
+  it("a write is refused before LMDB sees it when the disk has no room for it (LMDB's failed-write path overflows a buffer)", async () => {
+    if (!mountPoint) return console.warn(`SKIPPED: ${mountError}`);
+    const stateDir = path.join(mountPoint, 'room-project', '.packer');
+    const digests = new DigestCache(stateDir);
+    digests.set('assets/first.png', stat(1), digest(1));
+    expect(digests.save()).toBe(true);
+    const file = path.join(stateDir, 'digests.lmdb');
+    const filler = fillDisk(mountPoint);
+    try {
+      expect(() => assertRoomFor(file, 1)).toThrow(expect.objectContaining({ code: 'ENOSPC', path: file }));
+      digests.set('assets/second.png', stat(2), digest(2));
+      expect(digests.save()).toBe(false);
+      // The refusal is ours (it says what was free and what was needed): LMDB was never asked to write.
+      expect(digests.writeProblem).toMatchObject({ store: 'digest-cache', errno: 'ENOSPC', path: file });
+      expect(JSON.stringify(digests.writeProblem)).toMatch(/bytes free, \d+ needed/);
+    } finally {
+      rmSync(filler);
+    }
+    expect(() => assertRoomFor(file, 1)).not.toThrow();
+    expect(digests.save()).toBe(true);
+    await digests.close();
   });
 });

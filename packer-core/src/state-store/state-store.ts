@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
@@ -129,6 +129,18 @@ export class StateStore<V> {
   }
 
   /**
+   * Throws ENOSPC, as the write itself would, when the store's file system has no room for `rows` rows. LMDB is
+   * never handed a write on a full disk: its failed-write path (lmdb 3.5.6, `mdb_page_flush`) formats up to ~130
+   * characters into `malloc(100)`, and the overflow corrupted the heap. Seen as `munmap_chunk(): invalid pointer`
+   * and a dead process in 2 to 3 of 12 runs of build-full-disk.test.ts, before and after this session's other changes.
+   * What is checked is room for the pages the rows may dirty (copy-on-write: each changed page is written anew), from
+   * their keys' length when the caller has it.
+   */
+  assertRoom(rows: number, keyBytes?: number): void {
+    assertRoomFor(this.file, rows, keyBytes);
+  }
+
+  /**
    * Writes rows that stand on their own (a cache's: no row needs another to be read right) in key order, a
    * transaction per ROWS_PER_TRANSACTION rows, so that a large batch never dirties more than a few MB of pages at
    * once (see ROWS_PER_TRANSACTION). `written` is told each transaction's keys once it is committed; a failure
@@ -143,6 +155,10 @@ export class StateStore<V> {
     const sorted = [...keys].sort();
     for (let start = 0; start < sorted.length; start += ROWS_PER_TRANSACTION) {
       const chunk = sorted.slice(start, start + ROWS_PER_TRANSACTION);
+      this.assertRoom(
+        chunk.length,
+        chunk.reduce((sum, key) => sum + key.length, 0),
+      );
       this.db.transactionSync(() => {
         for (const key of chunk) write(this.db, key);
       });
@@ -162,6 +178,31 @@ export class StateStore<V> {
       // Closing a read-mostly store cannot lose anything that was not already reported by a failed write.
     }
   }
+}
+
+/** A row's value and node header, as estimated for the room a write needs (the stores' rows: 56 to ~300 bytes). */
+const ROW_BYTES = 128;
+/** Bytes any write may need besides its rows: the copied branch pages, the meta page, the free list. */
+const ROOM_PER_WRITE = 64 * 1024;
+
+/**
+ * See StateStore.assertRoom. Twice the rows' bytes: leaf pages are written whole and are not full. A file system that
+ * cannot say how full it is is let through (the write will tell).
+ */
+export function assertRoomFor(file: string, rows: number, keyBytes = rows * 64): void {
+  let available: number;
+  try {
+    const stats = statfsSync(path.dirname(file));
+    available = stats.bavail * stats.bsize;
+  } catch {
+    return;
+  }
+  const needed = ROOM_PER_WRITE + 2 * (keyBytes + rows * ROW_BYTES);
+  if (available >= needed) return;
+  throw Object.assign(
+    new Error(`ENOSPC: no space left on device, write '${file}' (${available} bytes free, ${needed} needed)`),
+    { code: 'ENOSPC', errno: -28, syscall: 'write', path: file },
+  );
 }
 
 function openEnv(file: string, encoding: 'binary' | 'json'): RootDatabase {

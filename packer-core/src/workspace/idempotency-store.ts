@@ -86,6 +86,7 @@ export class IdempotencyStore {
     }
     const { db } = this.store!;
     try {
+      this.store!.assertRoom(this.pending.size * 2);
       db.transactionSync(() => {
         for (const [key, stored] of this.pending) {
           const previous = db.get(RESULT + key) as StoredResult | undefined;
