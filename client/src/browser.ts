@@ -11,6 +11,7 @@ export {
   type EventSubscriptionOptions,
 } from './common/daemon-client.js';
 export { RpcConnection } from './common/rpc-connection.js';
+export { awaitReady } from './common/await-ready.js';
 export { fromRpcError } from './common/rpc-error.js';
 export type { Transport } from './common/transport.js';
 export { MAX_UNREAD_BYTES, TransportEvents } from './common/transport-events.js';

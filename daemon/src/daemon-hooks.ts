@@ -14,6 +14,8 @@ export interface DaemonHooks {
   commitHook?: CommitHook;
   /** Awaited once the daemon is live, before it opens its project (a test holds or fails the open there). */
   beforeOpen?: () => Promise<void>;
+  /** How long a stop asked for during the open waits for it (default 60 s). */
+  stopWhileOpeningMs?: number;
   /** Called between the steps that put a build's packs in place. */
   buildCrashHook?: BuildOptions['crashHook'];
 }

@@ -31,7 +31,7 @@ import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
 import { DaemonLogger } from './process/daemon-logger.js';
 import { watchProjectPresence } from './process/project-presence.js';
-import { collectBurstGarbage } from './process/memory-reducer.js';
+import { BURST_MS, collectBurstGarbage } from './process/memory-reducer.js';
 import { listenOnSocket } from './process/socket-server.js';
 import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
@@ -209,13 +209,13 @@ export class Daemon implements DaemonRuntime {
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
       if (strayCookies.length > 0)
         this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
-      const lane = new OperationLane(
+      const lane: OperationLane = new OperationLane(
         (event) => void log.append(event),
         () => opened.snapshot.revision,
         (operationId, error) =>
           this.logger.error('operation failed with an internal error', { operationId, stack: errorStack(error) }),
-        // A daemon process only: a --no-daemon command exits when its operation ends.
-        this.options.listen !== false ? collectBurstGarbage() : undefined,
+        // A daemon process only: a --no-daemon command exits when its operation ends. Not while the next runs.
+        this.options.listen !== false ? collectBurstGarbage(BURST_MS, undefined, () => lane.depth === 0) : undefined,
       );
       storage = new StorageMonitor(
         {
@@ -270,17 +270,17 @@ export class Daemon implements DaemonRuntime {
       });
     } catch (error) {
       const gone = this.presence?.check();
-      if (gone) {
-        this.presence?.stop();
-        this.projectGone(gone.reason);
-      }
+      this.presence?.stop();
+      if (gone) this.projectGone(gone.reason);
       this.logger.error('daemon failed to start', { error: (error as Error).message });
-      // Requests that waited for the open get its error; then nothing is left listening.
+      // Requests that waited for the open get its error; then nothing is left listening. The server stops accepting
+      // first, then every connection is closed (the server's close would wait for clients that stay connected).
       this.opened.reject(error);
       this.running = undefined;
       storage?.stop();
       await diskSync?.close().catch(() => undefined);
-      await new Promise<void>((resolve) => (this.netServer ? this.netServer.close(() => resolve()) : resolve()));
+      this.netServer?.close();
+      await turnEventLoop(); // the waiting requests' error answers go out before their connections close
       this.connections.closeAll();
       await this.webSocket?.close().catch(() => undefined);
       events?.close();
@@ -379,13 +379,36 @@ export class Daemon implements DaemonRuntime {
   /** Graceful stop: the running operation completes or is cancelled with its terminal event; then everything closes. */
   shutdown(reason: string): Promise<void> {
     // A stop asked for while the project opens waits for the open (a failed open has already let everything go).
-    this.stopping ??= this.ready
-      ? this.stopNow(reason)
-      : this.opened.promise.then(
-          () => this.stopNow(reason),
-          () => undefined,
-        );
+    this.stopping ??= this.ready ? this.stopNow(reason) : this.stopAfterOpen(reason);
     return this.stopping;
+  }
+
+  /**
+   * A stop asked for while the project opens: once the open is done, the graceful stop; a failed open has let
+   * everything go already. An open that takes longer than STOP_WHILE_OPENING_MS (a stalled disk) is abandoned: the
+   * socket, endpoint file and lock go, and `onStopped` ends the process (the open is crash-safe at every point, as a
+   * kill -9 would find it).
+   */
+  private async stopAfterOpen(reason: string): Promise<void> {
+    const waitMs = this.options.hooks?.stopWhileOpeningMs ?? STOP_WHILE_OPENING_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.opened.promise.then(
+        () => 'opened' as const,
+        () => 'failed' as const,
+      ),
+      new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'opened') return this.stopNow(reason);
+    if (outcome === 'failed') return;
+    this.logger.error('stop asked for while opening, and the open did not end in time; stopping without it', {
+      reason,
+      waitedMs: waitMs,
+    });
+    this.presence?.stop();
+    this.releaseRuntimeFiles();
+    this.options.onStopped?.(reason);
   }
 
   /**
@@ -489,6 +512,14 @@ export class Daemon implements DaemonRuntime {
     if (!this.running) throw new PackerError('NOT_READY', 'The packer daemon has not started.');
     return this.running;
   }
+}
+
+/** How long a stop asked for during the open waits for it (a 1M-file open takes ~20 s). */
+const STOP_WHILE_OPENING_MS = 60_000;
+
+/** Lets pending I/O callbacks run. */
+function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function optional<T>(value: T | undefined): T[] {

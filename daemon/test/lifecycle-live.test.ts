@@ -2,8 +2,10 @@ import { existsSync, rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectToDaemon, projectFiles } from '@packer/client';
 import { copyFixture } from '@packer/fixtures';
+import { testDaemonEntryPoint } from '@packer/daemon/testing';
 import { Daemon } from '../src/daemon.js';
 import { PROTOCOL_VERSION } from '@packer/core/contract/runtime';
+import { parseCursor } from '@packer/core/contract';
 import {
   RawSocket,
   isDaemonAlive,
@@ -29,6 +31,8 @@ async function heldDaemon(env: NodeJS.ProcessEnv = {}): Promise<DaemonProcess> {
   daemons.push(daemon);
   return daemon;
 }
+
+const turn = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 function request(id: string, method: string, params: Record<string, unknown> = {}): string {
   return `${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`;
@@ -67,6 +71,11 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
       raw.send(request('health-after', 'daemon.health'));
       expect((await answerTo(raw, 'health-after')).result).toMatchObject({ ready: true, revision });
       expect(await waitReady(daemon.socketPath)).toBe(revision);
+      // Hello was answered before the daemon's start-up events; daemon.ready's cursor is past them.
+      raw.send(request('ready', 'daemon.ready'));
+      const { cursor } = (await answerTo(raw, 'ready')).result as { cursor: string };
+      const helloCursor = ((await answerTo(raw, 'hello')).result as { cursor: string }).cursor;
+      expect(parseCursor(cursor).seq).toBeGreaterThan(parseCursor(helloCursor).seq);
     } finally {
       raw.close();
     }
@@ -94,7 +103,12 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
   it('answers the requests that waited with the error of an open that failed, then exits and leaves no socket or lock', async () => {
     const daemon = await heldDaemon({ PACKER_TEST_FAIL_OPEN: '1' });
     const raw = await RawSocket.connect(daemon.socketPath);
+    // A second client that only said hello and stays connected (a Studio, a `packer top`): the daemon must not wait
+    // for it to go before it exits.
+    const idle = await RawSocket.connect(daemon.socketPath);
     try {
+      idle.send(request('hello', 'daemon.hello', { client: 'idle', protocolVersion: PROTOCOL_VERSION }));
+      await answerTo(idle, 'hello');
       raw.send(request('summary', 'snapshot.summary'));
       raw.send(request('health', 'daemon.health'));
       await answerTo(raw, 'health');
@@ -102,10 +116,11 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
       const summary = await answerTo(raw, 'summary');
       expect(summary.error?.data?.code).toBe('IO_ERROR');
       expect(summary.error?.message).toContain('Injected failure of the open');
+      expect(await daemon.exited).toEqual({ code: 1, signal: null });
     } finally {
       raw.close();
+      idle.close();
     }
-    expect(await daemon.exited).toEqual({ code: 1, signal: null });
     const files = projectFiles(daemon.root);
     expect(existsSync(files.socketPath)).toBe(false);
     expect(existsSync(files.lockDir)).toBe(false);
@@ -150,6 +165,43 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
     } finally {
       await first.shutdown('test');
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('stops without the open when asked to while an open stalls past its bound: socket, endpoint and lock go', async () => {
+    const daemon = await heldDaemon({ PACKER_TEST_STOP_WHILE_OPENING_MS: '300' });
+    const raw = await RawSocket.connect(daemon.socketPath);
+    try {
+      raw.send(request('stop', 'daemon.shutdown', { reason: 'test stop while stalled' }));
+      expect((await answerTo(raw, 'stop')).result).toEqual({ stopping: true });
+      // Never released: the open stays held, and the stop goes on without it.
+      expect(await daemon.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      raw.close();
+    }
+    const files = projectFiles(daemon.root);
+    expect(existsSync(files.socketPath)).toBe(false);
+    expect(existsSync(files.lockDir)).toBe(false);
+  });
+
+  it('a client waiting for ready when the daemon dies during its open is not left with a lost connection', async () => {
+    const daemon = await heldDaemon();
+    const waiting = connectToDaemon(daemon.root, { client: 'waits', autoStart: false });
+    const live = await connectToDaemon(daemon.root, { client: 'live', autoStart: false, ready: false });
+    // The waiting client is connected too before the kill (two connections), so it is its daemon.ready that is cut.
+    while ((await live.connection.call('daemon.health', {})).connections < 2) await turn();
+    live.connection.close();
+    daemon.child.kill('SIGKILL');
+    // Without autoStart: no daemon is running any more, said as such (not CONNECTION_LOST from the middle of connect).
+    await expect(waiting).rejects.toMatchObject({ code: 'NOT_READY' });
+    // With it, a new daemon is started and answers once ready.
+    const again = await connectToDaemon(daemon.root, { client: 'again', daemonEntryPoint: testDaemonEntryPoint() });
+    try {
+      expect(again.hello.pid).not.toBe(daemon.pid);
+      expect(await again.connection.call('daemon.health', {})).toMatchObject({ ready: true });
+    } finally {
+      await again.connection.call('daemon.shutdown', {});
+      again.connection.close();
     }
   });
 });

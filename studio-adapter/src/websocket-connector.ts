@@ -1,5 +1,5 @@
 import { PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
-import { RpcConnection, type Connector } from '@packer/client/browser';
+import { awaitReady, RpcConnection, type Connector } from '@packer/client/browser';
 import { webSocketClientTransport } from './websocket-client-transport.js';
 import type { WebSocketFactory, WebSocketLike } from './websocket-like.js';
 
@@ -46,7 +46,13 @@ export function webSocketConnector(open: WebSocketFactory, options: WebSocketCon
         },
       );
     }
-    return { connection, hello };
+    // As the socket connector: connected means ready (a live daemon holds this until its project is open).
+    try {
+      return { connection, hello: await awaitReady(connection, hello) };
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { isPackerError, PackerError, PROTOCOL_VERSION } from '@packer/core/contract/runtime';
 import type { MethodResult } from '@packer/core/contract';
 import type { Connected } from '../common/daemon-client.js';
+import { awaitReady } from '../common/await-ready.js';
 import { RpcConnection } from '../common/rpc-connection.js';
 import { isDaemonAlive } from './daemon-alive.js';
 import { loadInProcessDaemon } from './in-process-daemon.js';
@@ -42,6 +43,24 @@ function connectSocket(socketPath: string): Promise<net.Socket> {
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * The hello of a daemon once it is ready (see awaitReady); undefined when the connection was lost before (the
+ * daemon died during its open). An open that failed is rethrown with its own code. The connection is closed on
+ * either failure.
+ */
+async function readyOver(
+  connection: RpcConnection,
+  hello: MethodResult<'daemon.hello'>,
+): Promise<MethodResult<'daemon.hello'> | undefined> {
+  try {
+    return await awaitReady(connection, hello);
+  } catch (error) {
+    connection.close();
+    if (isPackerError(error, 'CONNECTION_LOST')) return undefined;
+    throw error;
+  }
 }
 
 async function helloOver(connection: RpcConnection, client: string): Promise<MethodResult<'daemon.hello'>> {
@@ -104,12 +123,14 @@ export async function connectToDaemon(projectRoot: string, options: ConnectOptio
       if (hello === 'dropped') {
         dropped++;
         droppedNow = true;
+      } else if (hello.protocolVersion === PROTOCOL_VERSION) {
+        if (options.ready === false) return { connection, hello };
+        const ready = await readyOver(connection, hello);
+        if (ready) return { connection, hello: ready };
+        // The daemon died during its open, before it was ready: as a dropped hello, start another or report it.
+        dropped++;
+        droppedNow = true;
       } else {
-        if (hello.protocolVersion === PROTOCOL_VERSION) {
-          // No deadline: a live daemon answers this once its open is done, however long a 1M-file open takes.
-          if (options.ready !== false) await connection.call('daemon.ready', {});
-          return { connection, hello };
-        }
         if (restartedForVersion)
           throw new PackerError(
             'PROTOCOL_MISMATCH',
@@ -188,7 +209,7 @@ function notReadyAtDeadline(root: string, files: ProjectFiles, autoStart: boolea
   if (dropped > 0) {
     return new PackerError(
       'NOT_READY',
-      `The process listening on ${files.socketPath} closed the connection before answering daemon.hello (${dropped} ${dropped === 1 ? 'time' : 'times'}); no packer daemon for ${root} answered in time.`,
+      `The process listening on ${files.socketPath} closed the connection before it answered (daemon.hello, or daemon.ready while opening the project; ${dropped} ${dropped === 1 ? 'time' : 'times'}); no packer daemon for ${root} answered in time.`,
       {
         path: files.socketPath,
         logFile: files.logFile,

@@ -58,7 +58,7 @@ export function createDaemonHandlers({
       };
     },
     // Never among OPENING_METHODS: a daemon still opening answers it once it is ready.
-    'daemon.ready': () => ({ revision: workspace.snapshot.revision }),
+    'daemon.ready': () => ({ revision: workspace.snapshot.revision, cursor: events.lastCursor }),
     'daemon.shutdown': (params) => {
       setImmediate(() => void runtime.shutdown(params.reason ?? 'shutdown requested'));
       return { stopping: true as const };

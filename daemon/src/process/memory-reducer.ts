@@ -29,11 +29,16 @@ export const BURST_MS = 1_000;
 export function collectBurstGarbage(
   burstMs = BURST_MS,
   gc: (() => void) | undefined = exposedGc(),
+  stillIdle: () => boolean = () => true,
 ): ((busyMs: number) => void) | undefined {
   if (!gc) return undefined;
   return (busyMs) => {
-    // After the terminal event has gone out, not in its way.
-    if (busyMs >= burstMs) setImmediate(gc);
+    if (busyMs < burstMs) return;
+    // After the terminal event has gone out, not in its way; and not once the next operation has started (the memory
+    // reducer gets to it later).
+    setImmediate(() => {
+      if (stillIdle()) gc();
+    });
   };
 }
 

@@ -14,15 +14,21 @@ export type { DaemonHooks } from '../daemon-hooks.js';
 /**
  * The hooks the test bin runs with: `test.longOperation`, and a crash at `crashAt` when given. `holdOpen`: the daemon
  * is live but does not open its project until it gets SIGUSR2 (a test sees what a live daemon answers before it is
- * ready); `failOpen`: the open then fails with an IO_ERROR.
+ * ready); `failOpen`: the open then fails with an IO_ERROR; `stopWhileOpeningMs`: how long a stop waits for an open.
  */
 export function testHooks(
-  options: { crashAt?: string | undefined; holdOpen?: boolean; failOpen?: boolean } = {},
+  options: {
+    crashAt?: string | undefined;
+    holdOpen?: boolean;
+    failOpen?: boolean;
+    stopWhileOpeningMs?: number | undefined;
+  } = {},
 ): DaemonHooks {
   const held = options.holdOpen ? new Promise<void>((resolve) => process.once('SIGUSR2', () => resolve())) : undefined;
   return {
     methods: testOperationMethods,
     ...crashHooksAt(options.crashAt),
+    ...(options.stopWhileOpeningMs !== undefined ? { stopWhileOpeningMs: options.stopWhileOpeningMs } : {}),
     ...(held || options.failOpen
       ? {
           beforeOpen: async () => {

@@ -62,6 +62,8 @@ export const DaemonMethods = {
     z.object({
       /** The revision of the first snapshot. */
       revision: z.number().int(),
+      /** The newest event cursor once ready (hello's, taken while the daemon opened, predates its start-up events). */
+      cursor: Cursor,
     }),
     'Answers once the daemon is ready: its project is open (journal recovery, first scan, first snapshot). A daemon is live (answers hello, health and shutdown) before it is ready; every other request waits for it.',
   ),
