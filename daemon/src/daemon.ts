@@ -31,7 +31,6 @@ import { OperationLane } from './lane/operation-lane.js';
 import { acquireDaemonLock } from './process/daemon-lock.js';
 import { DaemonLogger } from './process/daemon-logger.js';
 import { watchProjectPresence } from './process/project-presence.js';
-import { BURST_MS, collectBurstGarbage } from './process/memory-reducer.js';
 import { listenOnSocket } from './process/socket-server.js';
 import { runStopStep } from './process/stop-steps.js';
 import { StorageMonitor, type StorageHealth } from './process/storage-monitor.js';
@@ -209,13 +208,11 @@ export class Daemon implements DaemonRuntime {
       const strayCookies = removeStaleCookies(opened.config.assetRoots.map((root) => path.join(opened.root, root)));
       if (strayCookies.length > 0)
         this.logger.info('removed cookie files left by a previous daemon', { files: strayCookies });
-      const lane: OperationLane = new OperationLane(
+      const lane = new OperationLane(
         (event) => void log.append(event),
         () => opened.snapshot.revision,
         (operationId, error) =>
           this.logger.error('operation failed with an internal error', { operationId, stack: errorStack(error) }),
-        // A daemon process only: a --no-daemon command exits when its operation ends. Not while the next runs.
-        this.options.listen !== false ? collectBurstGarbage(BURST_MS, undefined, () => lane.depth === 0) : undefined,
       );
       storage = new StorageMonitor(
         {

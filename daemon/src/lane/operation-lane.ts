@@ -62,8 +62,6 @@ export class OperationLane {
   private readonly operations = new Map<string, Entry>();
   private running: Entry | undefined;
   private idleWaiters: (() => void)[] = [];
-  /** When the lane last went from idle to busy (undefined while idle). */
-  private busySince: number | undefined;
   /** Set by `stop`: a stopping daemon takes no new work. */
   private stoppedBecause: string | undefined;
 
@@ -75,11 +73,6 @@ export class OperationLane {
      * daemon log is where its stack goes.
      */
     private readonly onInternalError?: (operationId: string, error: unknown) => void,
-    /**
-     * Called each time the lane runs dry, with how long it had been busy: the last operation of a burst has ended
-     * (its terminal event is out).
-     */
-    private readonly onIdle?: (busyMs: number) => void,
   ) {}
 
   /** Operations waiting or running. */
@@ -172,11 +165,8 @@ export class OperationLane {
     const next = this.queue.shift();
     if (!next) {
       for (const waiter of this.idleWaiters.splice(0)) waiter();
-      if (this.busySince !== undefined) this.onIdle?.(Date.now() - this.busySince);
-      this.busySince = undefined;
       return;
     }
-    this.busySince ??= Date.now();
     this.running = next;
     const { start } = next;
     // The history keeps an entry's state, not the task it ran: its closures held an applied add's preview (100k).
