@@ -202,6 +202,8 @@ describe('a daemon live before it is ready', { timeout: 60_000 }, () => {
     } finally {
       await again.connection.call('daemon.shutdown', {});
       again.connection.close();
+      // Gone before afterEach removes the project: a daemon still stopping writes its log and events there.
+      while (isDaemonAlive(again.hello.pid)) await turn();
     }
   });
 });
