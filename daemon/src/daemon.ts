@@ -5,6 +5,7 @@ import {
   loadConfig,
   recoverBuildFolder,
   restoreLastBuilds,
+  turnEventLoop,
   Workspace,
   type ProjectConfig,
   type SnapshotState,
@@ -513,11 +514,6 @@ export class Daemon implements DaemonRuntime {
 
 /** How long a stop asked for during the open waits for it (a 1M-file open takes ~20 s). */
 const STOP_WHILE_OPENING_MS = 60_000;
-
-/** Lets pending I/O callbacks run. */
-function turnEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 function optional<T>(value: T | undefined): T[] {
   return value === undefined ? [] : [value];

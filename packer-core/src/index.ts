@@ -59,3 +59,4 @@ export { verifyPack } from './packs/verify-pack.js';
 export { listPacks, listPackEntries, readManifest, resolvePack, verifyPackFiles } from './packs/pack-queries.js';
 export { packFilesOf, type PackFiles } from './packs/pack-files.js';
 export { toolSandboxState } from './processing/processors/tool-sandbox-state.js';
+export { turnEventLoop } from './workspace/turn-event-loop.js';

@@ -18,6 +18,7 @@ import { assetRootMissing } from '../snapshot/snapshot-findings.js';
 import { FingerprintStore } from '../snapshot/fingerprint-store.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { RevisionCounter } from './revision-counter.js';
+import { turnEventLoop } from './turn-event-loop.js';
 
 /**
  * Keeps the disk observation (files, digests) and derives each new snapshot from (registry, observation).
@@ -85,7 +86,7 @@ export class WorkspaceObserver {
     this.checkRoots();
     this.changed = undefined;
     // The event loop turns between the scan and the first snapshot (hello and health, while a daemon opens).
-    await new Promise((resolve) => setImmediate(resolve));
+    await turnEventLoop();
     try {
       await this.publish(this.revisions.next());
     } finally {

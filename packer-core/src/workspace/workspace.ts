@@ -35,6 +35,7 @@ import { normalizeProjectPath } from '../paths/project-path.js';
 import { withRegistryWriteCheck } from './registry-write-access.js';
 import { RecentPreviews } from './recent-previews.js';
 import { planChanges } from '../mutations/plan-changes.js';
+import { turnEventLoop } from './turn-event-loop.js';
 
 export interface WorkspaceOptions {
   /** Environment for `PACKER_*` overrides (default: process.env). */
@@ -584,8 +585,3 @@ function auditRecord(
 }
 
 export type { Diagnostic };
-
-/** Lets pending I/O callbacks run (an `await` of a settled promise runs only microtasks). */
-function turnEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
