@@ -124,7 +124,9 @@ export class RegistryLines {
     this.order = merged;
     this.members = next;
     const change = { removed: removedCanonical, added: this.takeCanonical(added) };
-    return { text: layoutRegistry(merged.bodies), canonical: merged.canonical, entries: merged.entries, change };
+    const text = layoutRegistry(merged.bodies);
+    this.shed();
+    return { text, canonical: merged.canonical, entries: merged.entries, change };
   }
 
   /** The entry of the current order with this id, if any. */
@@ -185,7 +187,9 @@ export class RegistryLines {
     }
     this.order = out;
     const change = { removed: removed.reverse(), added: this.takeCanonical(additions) };
-    return { text: layoutRegistry(out.bodies), canonical: out.canonical, entries: out.entries, change };
+    const text = layoutRegistry(out.bodies);
+    this.shed();
+    return { text, canonical: out.canonical, entries: out.entries, change };
   }
 
   /**
@@ -261,6 +265,20 @@ export class RegistryLines {
     return out;
   }
 
+  /**
+   * After a write of a small file (a shard), forgets what the next write can rebuild from the entries for less than
+   * the write itself costs: the line bodies, the member set and the id map. A 100k add into 256 shards kept 100k
+   * bodies, a set and a map of 100k for the daemon's life (~22 MB, the top of its memory under load); the next
+   * change to a shard of ~400 lines stringifies ~400 lines again. A large file keeps them: there a one-line change
+   * would stringify every line again.
+   */
+  private shed(): void {
+    if (this.order.entries.length > SHED_LIMIT) return;
+    if (this.order.bodies !== undefined) this.order = { ...this.order, bodies: undefined };
+    this.memberSet = undefined;
+    this.idMap = undefined;
+  }
+
   private remember(order: Column): void {
     this.order = order;
     this.memberSet = undefined;
@@ -283,6 +301,9 @@ export class RegistryLines {
     return this.idMap;
   }
 }
+
+/** Files of at most this many lines drop what a write can rebuild (see `shed`). */
+const SHED_LIMIT = 4096;
 
 /** Above this many changed ids, one pass over the list beats a binary search and a splice per id. */
 const SMALL_CHANGE = 64;

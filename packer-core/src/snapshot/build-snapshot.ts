@@ -43,7 +43,7 @@ export interface SnapshotBuild {
   /** Files the snapshot would show a digest for once hashed: registered, or untracked the size of a missing asset. */
   unhashed: [string, FileStat][];
   /** Registered files among the paths derived again (their content fingerprints may be due). */
-  registeredTouched: [string, FileStat][];
+  registeredTouched: string[];
 }
 
 const EMPTY: DerivedIndexes = Object.freeze({

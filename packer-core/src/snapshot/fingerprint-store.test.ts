@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scriptText } from '@packer/fixtures';
-import type { FileStat } from '../scan/scanner.js';
 import { makeTempDir } from '../testing/temp-dirs.js';
 import { makeTempProject } from '../testing/temp-project.js';
 import { Workspace } from '../workspace/workspace.js';
@@ -62,26 +61,26 @@ describe('background fingerprinting of a cold start', () => {
     const root = makeTempDir('packer-fingerprints-');
     const stateDir = path.join(root, '.packer');
     mkdirSync(stateDir);
-    const files: [string, FileStat][] = [];
-    const digests = new Map<string, string>();
+    const files: string[] = [];
+    const observed = new Map<string, { size: number; digest: string }>();
     for (let index = 0; index < 4_500; index++) {
       const relative = `assets/f${Math.floor(index / 100)}/file-${index}.txt`;
       mkdirSync(path.join(root, path.dirname(relative)), { recursive: true });
       writeFileSync(path.join(root, relative), scriptText(`file${index}`, 6));
       const stat = statSync(path.join(root, relative));
-      files.push([relative, { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino }]);
-      digests.set(
-        relative,
-        createHash('sha256')
+      files.push(relative);
+      observed.set(relative, {
+        size: stat.size,
+        digest: createHash('sha256')
           .update(readFileSync(path.join(root, relative)))
           .digest('hex'),
-      );
+      });
     }
-    const sampled = files.filter((_, index) => index % 450 === 0).map(([relative]) => relative);
+    const sampled = files.filter((_, index) => index % 450 === 0);
     const expectSketches = (store: FingerprintStore): void => {
       for (const relative of sampled) {
         const expected = fingerprintFile(path.join(root, relative))!;
-        const found = store.lastFingerprint(relative, digests.get(relative)!);
+        const found = store.lastFingerprint(relative, observed.get(relative)!.digest);
         expect(found?.text).toBe(expected.text);
         expect([...(found?.hashes ?? [])]).toEqual([...expected.hashes]);
         // A fingerprint of another content is never answered.
@@ -92,7 +91,7 @@ describe('background fingerprinting of a cold start', () => {
     try {
       store.ensure(
         files,
-        (relative) => digests.get(relative),
+        (relative) => observed.get(relative),
         () => true,
       );
       expect(store.busy).toBe(true);
@@ -107,7 +106,7 @@ describe('background fingerprinting of a cold start', () => {
       // The next start's check over those rows ends with the store trusted (no read guard left behind).
       reopened.ensure(
         files,
-        (relative) => digests.get(relative),
+        (relative) => observed.get(relative),
         () => true,
       );
       expect(reopened.busy).toBe(true);
@@ -126,8 +125,8 @@ describe('background fingerprinting of a cold start', () => {
     }
     const last = new FingerprintStore(stateDir, root);
     try {
-      expect(last.lastFingerprint(sampled[1]!, digests.get(sampled[1]!)!)).toBeUndefined();
-      expect(last.lastFingerprint(sampled[0]!, digests.get(sampled[0]!)!)?.text).toBe(
+      expect(last.lastFingerprint(sampled[1]!, observed.get(sampled[1]!)!.digest)).toBeUndefined();
+      expect(last.lastFingerprint(sampled[0]!, observed.get(sampled[0]!)!.digest)?.text).toBe(
         fingerprintFile(path.join(root, sampled[0]!))!.text,
       );
     } finally {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { UntrackedFile } from '../contract/snapshot-schema.js';
-import type { FileStat } from '../scan/scanner.js';
 import { MAX_KEY_BYTES, StateStore } from '../state-store/state-store.js';
 import {
   decodeFingerprint,
@@ -13,9 +12,9 @@ import {
 import type { FingerprintLookup } from './find-outside-moves.js';
 
 type Row = { digest: string; fingerprint: ContentFingerprint | null };
-type Todo = { relative: string; stat: FileStat; digest: string; bytes: number };
-/** The file's current sha256 when known (the digest cache's answer for this stat). */
-export type DigestOf = (relative: string, stat: FileStat) => string | undefined;
+type Todo = { relative: string; digest: string; bytes: number };
+/** A registered file's size and sha256 as the snapshot shows them, when it shows a digest. */
+export type ObservedOf = (relative: string) => { size: number; digest?: string | undefined } | undefined;
 
 // Reading more than this many bytes to fingerprint in one go is left to the background, a slice per tick.
 const INLINE_BYTES = 4 << 20;
@@ -51,9 +50,10 @@ export class FingerprintStore implements FingerprintLookup {
     { size: number; mtimeMs: number; fingerprint: ContentFingerprint | undefined }
   >();
   private backlog: {
-    files: readonly (readonly [string, FileStat])[];
+    /** Paths only (the snapshot's own strings): [path, stat] pairs of a 100k open held ~6 MB while they waited. */
+    files: readonly string[];
     next: number;
-    digestOf: DigestOf;
+    observedOf: ObservedOf;
     wanted: (relative: string) => boolean;
   }[] = [];
   private draining: NodeJS.Timeout | undefined;
@@ -86,30 +86,27 @@ export class FingerprintStore implements FingerprintLookup {
   }
 
   /**
-   * Fingerprints the files of `files` that `wanted` accepts and whose recorded fingerprint is not of their current
-   * digest. A short list is checked now; a long one (an open, a full rescan) is checked in the background.
+   * Fingerprints the files of `files` that `wanted` accepts and whose recorded fingerprint is not of the digest
+   * `observedOf` gives (none given: not fingerprinted). A short list is checked now; a long one (an open, a full
+   * rescan) is checked in the background.
    */
-  ensure(
-    files: readonly (readonly [string, FileStat])[],
-    digestOf: DigestOf,
-    wanted: (relative: string) => boolean,
-  ): void {
+  ensure(files: readonly string[], observedOf: ObservedOf, wanted: (relative: string) => boolean): void {
     if (files.length > INLINE_CHECKS) {
-      this.backlog.push({ files, next: 0, digestOf, wanted });
+      this.backlog.push({ files, next: 0, observedOf, wanted });
       this.schedule();
       return;
     }
     const todo: Todo[] = [];
     let bytes = 0;
-    for (const [relative, stat] of files) {
-      const item = wanted(relative) ? this.fingerprintJob(relative, stat, digestOf) : undefined;
+    for (const relative of files) {
+      const item = wanted(relative) ? this.fingerprintJob(relative, observedOf) : undefined;
       if (!item) continue;
       todo.push(item);
       bytes += item.bytes;
     }
     if (bytes <= INLINE_BYTES) for (const item of todo) this.compute(item);
     else {
-      this.backlog.push({ files: todo.map((item) => [item.relative, item.stat] as const), next: 0, digestOf, wanted });
+      this.backlog.push({ files: todo.map((item) => item.relative), next: 0, observedOf, wanted });
       this.schedule();
     }
   }
@@ -254,9 +251,9 @@ export class FingerprintStore implements FingerprintLookup {
         this.backlog.shift();
         continue;
       }
-      const [relative, stat] = job.files[job.next++]!;
+      const relative = job.files[job.next++]!;
       checks++;
-      const item = job.wanted(relative) ? this.fingerprintJob(relative, stat, job.digestOf) : undefined;
+      const item = job.wanted(relative) ? this.fingerprintJob(relative, job.observedOf) : undefined;
       if (!item) continue;
       bytes += item.bytes;
       this.compute(item);
@@ -272,10 +269,11 @@ export class FingerprintStore implements FingerprintLookup {
     }
   }
 
-  private fingerprintJob(relative: string, stat: FileStat, digestOf: DigestOf): Todo | undefined {
-    const digest = digestOf(relative, stat);
-    if (!digest || this.recordedDigestIs(relative, digest)) return undefined;
-    return { relative, stat, digest, bytes: Math.min(stat.size, SAMPLE_BYTES) };
+  private fingerprintJob(relative: string, observedOf: ObservedOf): Todo | undefined {
+    const observed = observedOf(relative);
+    const digest = observed?.digest;
+    if (!observed || !digest || this.recordedDigestIs(relative, digest)) return undefined;
+    return { relative, digest, bytes: Math.min(observed.size, SAMPLE_BYTES) };
   }
 
   /**

@@ -50,7 +50,8 @@ export class Derivation {
     lowerUntracked: new Map<string, string[]>(),
   };
   readonly unhashed: [string, FileStat][] = [];
-  readonly registeredTouched: [string, FileStat][] = [];
+  /** Paths of registered files seen present (the snapshot's own strings, no [path, stat] pair per file). */
+  readonly registeredTouched: string[] = [];
   /**
    * From scratch, each registered path's lower-case form and the path, in visiting order: grouped in bulk by
    * `settlePathIndexes` (one sort at most), not through a map of 100k one-path lists copied twice.
@@ -160,7 +161,7 @@ export class Derivation {
     for (const entry of claims ?? []) {
       if (!stat) this.missingChanges.set(missingKey(entry), entry);
       else if (this.prior.missing.size > 0) this.missingChanges.set(missingKey(entry), undefined);
-      if (stat) this.registeredTouched.push([path, stat]);
+      if (stat) this.registeredTouched.push(path);
       const digest = stat ? digests.get(path, stat) : undefined;
       if (stat && !digest) this.unhashed.push([path, stat]);
       // The badge as it was; `settleViews` corrects it for the assets whose findings changed.

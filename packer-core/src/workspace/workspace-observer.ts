@@ -334,10 +334,7 @@ export class WorkspaceObserver {
     const views = this.current.byPath;
     this.fingerprints.ensure(
       registeredTouched,
-      (relative, stat) => {
-        const seen = views.get(relative)?.observation;
-        return seen && seen.size === stat.size && seen.mtimeMs === stat.mtimeMs ? seen.digest : undefined;
-      },
+      (relative) => views.get(relative)?.observation,
       (relative) => registered.has(relative),
     );
   }
