@@ -81,7 +81,7 @@ describe('tag identity', () => {
     const { ws, id } = await project([NFD, ' x']);
     await ws.apply({ type: 'update', target: id, addTags: [NFC] });
     const plan = planBuild(ws.state);
-    expect(plan.packs[0]!.entries.map((entry) => entry.assetId)).toEqual([id]);
+    expect(plan.packs[0]!.planned().entries.map((entry) => entry.assetId)).toEqual([id]);
     expect(plan.warnings.filter((item) => item.code === 'UNMATCHED_FILTER').map((item) => item.message)).toEqual([
       expect.stringContaining('tag "x"'),
     ]);

@@ -17,6 +17,17 @@ export interface PackedOutput {
   crc?: number | undefined;
 }
 
+/** The asset id and cache key of each entry of a pack, in entry order (what `savePackInputs` records). */
+export interface PackInputs {
+  ids: readonly string[];
+  keys: readonly string[];
+}
+
+/** The ids and cache keys of planned entries: all a build keeps of a pack's entries once the pack is staged. */
+export function packInputsOf(entries: readonly PlannedEntry[]): PackInputs {
+  return { ids: entries.map((entry) => entry.assetId), keys: entries.map((entry) => entry.cacheKey) };
+}
+
 /** `.packer/pack-inputs/<name>.json`: the cache key of each entry of the pack version with this digest, in entry
  * order. */
 interface PackInputsFile {
@@ -39,16 +50,16 @@ export function savePackInputs(
   stateDir: string,
   name: string,
   digest: string,
-  entries: readonly PlannedEntry[],
+  inputs: PackInputs,
   crcs?: readonly number[] | null,
 ): void {
   const file = inputsFile(stateDir, name);
   const content: PackInputsFile = {
     version: 1,
     digest,
-    ids: entries.map((entry) => entry.assetId),
-    keys: entries.map((entry) => entry.cacheKey),
-    ...(crcs && crcs.length === entries.length ? { crcs: [...crcs] } : {}),
+    ids: [...inputs.ids],
+    keys: [...inputs.keys],
+    ...(crcs && crcs.length === inputs.ids.length ? { crcs: [...crcs] } : {}),
   };
   try {
     writeFileAtomic(file, JSON.stringify(content));

@@ -4,7 +4,7 @@ import { diagnostic } from '../snapshot/diagnostic.js';
 import type { BuildProgressTracker } from './build-progress.js';
 import type { CachedOutput, OutputCache } from './output-cache.js';
 import type { PackSource } from '../packs/pack-writer.js';
-import { layoutEntryOf, type BuildPlan, type PlannedEntry, type PlannedPack } from './plan-build.js';
+import { layoutEntryOf, type PlannedEntry, type PlannedPack } from './plan-build.js';
 import { processAsset } from './process-asset.js';
 import { ProcessorFailure } from './processors/processor.js';
 import type { FetchedOutput, OutputShape, RemoteBuildSession } from './remote-cache/remote-build-session.js';
@@ -28,7 +28,7 @@ export class BuildJobs {
   private readonly passThrough = new Set<string>();
   private readonly repairs = new Map<string, Promise<void>>();
   /** The planned packs, for the order in which a remote cache is asked (see `rankOf`). */
-  private readonly packs: readonly PlannedPack[];
+  private packs: readonly PlannedPack[];
   /** Outputs whose shape is known before their bytes are here (a remote action result read, its blob not yet). */
   private readonly shapes = new Map<string, OutputShape>();
   /** Keys whose job has ended (output or failure). */
@@ -45,15 +45,15 @@ export class BuildJobs {
   private readonly sharedBy = new Map<string, number>();
 
   constructor(
-    plan: BuildPlan,
+    packs: readonly PlannedPack[],
     private readonly cache: OutputCache,
     private readonly projectRoot: string,
     private readonly signal: AbortSignal,
     private readonly remote?: RemoteBuildSession,
   ) {
-    this.packs = plan.packs;
+    this.packs = [...packs];
     const seen = new Set<string>();
-    for (const pack of plan.packs) {
+    for (const pack of packs) {
       for (const entry of pack.entries) {
         if (seen.has(entry.assetId)) continue;
         seen.add(entry.assetId);
@@ -65,7 +65,7 @@ export class BuildJobs {
     }
     // Nearly every key is in one pack: only the others are remembered.
     const packsOf = new Map<string, number>();
-    for (const pack of plan.packs)
+    for (const pack of packs)
       for (const key of new Set(pack.entries.map((entry) => entry.cacheKey)))
         packsOf.set(key, (packsOf.get(key) ?? 0) + 1);
     for (const [key, count] of packsOf) if (count > 1) this.sharedBy.set(key, count);
@@ -404,12 +404,13 @@ export class BuildJobs {
   /**
    * Forgets every output and every job that did not fail, keeping only what `failures` needs: called once every
    * pack is staged, before the output cache's index is written (the top of a cold build's memory, where 100k
-   * outputs and their maps are dead weight). Nothing but `failures` may be asked afterwards.
+   * outputs, their maps and the planned entries are dead weight). Nothing but `failures` may be asked afterwards.
    */
   release(): void {
     const failed = new Map<string, PlannedEntry | PlannedEntry[]>();
     for (const key of this.failed.keys()) failed.set(key, this.byKey.get(key)!);
     this.byKey = failed;
+    this.packs = [];
     this.outputs.clear();
     this.hits.clear();
     this.passThrough.clear();

@@ -5,18 +5,15 @@ import type { PlannedPack } from './plan-build.js';
 // Bump when what the fingerprint covers changes, so that no build trusts a fingerprint taken the old way.
 const FINGERPRINT_FORMAT = 1;
 
-const memo = new WeakMap<PlannedPack, { project: string; fingerprint: string }>();
-
 /**
  * A pack's input fingerprint: sha256 over the pack format, the project and pack names, and each entry as planned
  * (asset id, output name, source path, kind, and the cache key, which covers the input content digest, the
  * processor id and version, the settings and a tool's command). Equal fingerprints give byte-identical packs, so
  * a pack whose fingerprint is the one it was last built from, and whose files are untouched, is not written
- * again, nor are its inputs read. One pass over strings the plan already holds: nothing is re-read or re-hashed.
+ * again, nor are its inputs read. One pass over the planned entries: no file is read or hashed (`PackPlan` keeps the
+ * result while the pack's selection is the same).
  */
 export function packInputFingerprint(pack: PlannedPack, project: string): string {
-  const known = memo.get(pack);
-  if (known?.project === project) return known.fingerprint;
   const hash = createHash('sha256').update(
     JSON.stringify([FINGERPRINT_FORMAT, PACK_FORMAT_VERSION, project, pack.name, pack.entries.length]),
   );
@@ -29,7 +26,5 @@ export function packInputFingerprint(pack: PlannedPack, project: string): string
       chunk = '';
     }
   }
-  const fingerprint = hash.update(chunk).digest('hex');
-  memo.set(pack, { project, fingerprint });
-  return fingerprint;
+  return hash.update(chunk).digest('hex');
 }

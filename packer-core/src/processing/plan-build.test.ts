@@ -32,7 +32,10 @@ describe('planBuild', () => {
   it('re-plans a content edit without selecting again, and a retag by selecting again; both as planned from scratch', async () => {
     const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     const entriesOf = (plan: ReturnType<typeof planBuild>) =>
-      plan.packs.map((pack) => [pack.name, pack.entries.map((entry) => `${entry.assetId} ${entry.cacheKey}`)]);
+      plan.packs.map((pack) => [
+        pack.name,
+        pack.planned().entries.map((entry) => `${entry.assetId} ${entry.cacheKey}`),
+      ]);
     const fromScratch = async () => {
       const fresh = await Workspace.open(ws.root);
       try {
@@ -50,7 +53,7 @@ describe('planBuild', () => {
     expect(selectionPasses.passes - passes).toBe(0);
     expect(entriesOf(edited)).not.toEqual(entriesOf(first));
     expect(entriesOf(edited)).toEqual(await fromScratch());
-    // A pack the edited file is not in keeps its planned entries.
+    // A pack the edited file is not in keeps its pack plan (counts, findings, fingerprint).
     const core = (plan: typeof first) => plan.packs.find((pack) => pack.name === 'core')!;
     const sprites = (plan: typeof first) => plan.packs.find((pack) => pack.name === 'sprites')!;
     expect(core(edited)).not.toBe(core(first));
@@ -60,9 +63,12 @@ describe('planBuild', () => {
     passes = selectionPasses.passes;
     const retagged = planBuild(ws.state);
     expect(selectionPasses.passes - passes).toBe(ws.config.packs.length);
-    expect(retagged.packs.find((pack) => pack.name === 'ui')!.entries.map((entry) => entry.path)).toContain(
-      'assets/sprites/enemies/bat.png',
-    );
+    expect(
+      retagged.packs
+        .find((pack) => pack.name === 'ui')!
+        .planned()
+        .entries.map((entry) => entry.path),
+    ).toContain('assets/sprites/enemies/bat.png');
     expect(entriesOf(retagged)).toEqual(await fromScratch());
     await ws.close();
   });
@@ -71,15 +77,25 @@ describe('planBuild', () => {
     const ws = await Workspace.open(trackTestProject(await copyFixture('sample-game')));
     const plan = planBuild(ws.state);
     const names = Object.fromEntries(
-      plan.packs.map((pack) => [pack.name, pack.entries.map((entry) => entry.name).sort()]),
+      plan.packs.map((pack) => [
+        pack.name,
+        pack
+          .planned()
+          .entries.map((entry) => entry.name)
+          .sort(),
+      ]),
     );
     expect(names.sprites).not.toContain('sprites/ui/button.png');
     expect(names.sprites).toContain('sprites/enemies/bat.png');
     expect(names.ui).toContain('sprites/ui/button.png');
     expect(names.core!.every((name) => /^(data|text|bin)\//.test(name))).toBe(true);
     expect(names.level1!.length).toBeGreaterThan(0);
-    for (const pack of plan.packs)
-      expect(pack.entries.map((entry) => entry.assetId)).toEqual(pack.entries.map((entry) => entry.assetId).sort());
+    for (const pack of plan.packs) {
+      const { entries } = pack.planned();
+      expect(entries.map((entry) => entry.assetId)).toEqual(entries.map((entry) => entry.assetId).sort());
+      expect(pack.count).toBe(entries.length);
+      expect(pack.inputBytes).toBe(entries.reduce((sum, entry) => sum + entry.size, 0));
+    }
     expect(plan.blockers).toEqual([]);
     expect(describePlan(planBuild(ws.state, { packs: ['ui'] })).packs).toEqual([
       { name: 'ui', entries: names.ui!.length, inputBytes: expect.any(Number) },

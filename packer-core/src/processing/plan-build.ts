@@ -12,6 +12,7 @@ import { diagnostic, diagnosticAbout } from '../snapshot/diagnostic.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { hasSnapshotBlockers, ownBlockers, processorBlockers, snapshotBlockers } from './build-blockers.js';
 import { selectPackAssets, type PackSelection } from './pack-selection.js';
+import { packInputFingerprint } from './pack-fingerprint.js';
 import { cacheKeyOf, processorForKind, type ProcessorSpec } from './processor-spec.js';
 
 /** One asset as it will enter one pack. */
@@ -51,10 +52,30 @@ export interface PlannedPack {
   entries: PlannedEntry[];
 }
 
+/**
+ * One pack of a plan: its counts and input fingerprint, and its entries made when a build writes the pack. Plans are
+ * kept as long as their snapshot state and pack plans as long as their selection: keeping every entry (100k
+ * objects, output names and cache keys, ~25 MB at 100k files) for that long set the daemon's memory peak in every
+ * build after the first, where a no-change build needs only the fingerprints and a one-file build one pack's entries.
+ */
+export interface PackPlan {
+  readonly name: string;
+  /** How many entries the pack will hold. */
+  readonly count: number;
+  /** The bytes of their inputs. */
+  readonly inputBytes: number;
+  /** The pack's input fingerprint (see `packInputFingerprint`), computed once per pack plan and project name. */
+  fingerprint(project: string): string;
+  /** The pack with its entries, made anew on each call and not kept: the caller holds them while it needs them. */
+  planned(): PlannedPack;
+  /** Each asset the pack will hold, with its input size (no entry made). */
+  forEachAsset(visit: (assetId: string, size: number) => void): void;
+}
+
 /** What a build will do, from one pinned snapshot. Blockers mean it writes nothing. */
 export interface BuildPlan {
   revision: number;
-  packs: PlannedPack[];
+  packs: PackPlan[];
   blockers: Diagnostic[];
   warnings: Diagnostic[];
 }
@@ -66,8 +87,8 @@ export interface BuildPlan {
  *
  * Cost follows the change: the plan of a state is computed once (a preflight and the build share it); a pack
  * whose selection is the very same asset views as last time (unchanged assets keep their view from one
- * snapshot to the next) keeps its planned entries, and an asset's entry (output name, processor, cache key) is
- * computed once per view, so a one-file change re-plans one entry and sorts one pack.
+ * snapshot to the next) keeps its pack plan (counts, findings, fingerprint), so a one-file change re-plans the
+ * one pack that holds the file. Entries are made only for the packs a build writes (see `PackPlan`).
  */
 export function planBuild(state: SnapshotState, options: { packs?: readonly string[] | undefined } = {}): BuildPlan {
   const memoKey = options.packs ? JSON.stringify(options.packs) : '*';
@@ -120,7 +141,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
   const blockedKinds = new Set<string>();
   const selections = selectionsOf(config, snapshot.assets);
   const perAsset = hasSnapshotBlockers(state);
-  const packs = rules.map((rule): PlannedPack => {
+  const packs = rules.map((rule): PackPlan => {
     let selection = selections.get(rule);
     if (!selection) selections.set(rule, (selection = selectPackAssets(rule, snapshot.assets)));
     // An unreadable registry lists no asset: INVALID_REGISTRY says why, an empty selection would only repeat it.
@@ -138,7 +159,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
       for (const asset of selection.selected) {
         kindBlockers(asset.kind);
         block(snapshotBlockers(state, asset.id));
-        block(blockersOf(entryMemoOf(asset, config)));
+        block(ownBlockersOf(config, asset));
       }
     } else {
       // In selection order, as the loop above: each kind when first met, and each asset's own findings.
@@ -148,7 +169,7 @@ function planNow(state: SnapshotState, options: { packs?: readonly string[] | un
       }
     }
     appendAll(blockers, planned.duplicates);
-    return planned.pack;
+    return planned;
   });
   return { revision: snapshot.revision, packs, blockers, warnings };
 }
@@ -212,60 +233,97 @@ const selectionMemos = new WeakMap<
   { assets: readonly AssetView[]; selections: Map<PackRule, PackSelection> }
 >();
 
-/** A pack rule's planned entries for one selection, kept for the next plan while the selection is the same views. */
-interface PackMemo {
-  config: ProjectConfig;
-  selected: readonly AssetView[];
-  pack: PlannedPack;
-  duplicates: Diagnostic[];
-  /** In selection order: a kind when first met in the pack, and the own findings of each asset that has some. */
-  steps: (string | readonly Diagnostic[])[];
-}
-
 /**
- * What one asset view contributes to any plan under one config: its planned entry alone, as for nearly every asset
- * (a wrapper per asset held 100k {config, entry, blockers} objects, 4.6 MB, for as long as the views live), or its
- * own blockers with the entry, if any.
+ * A rule's pack plan for one selection, kept for the next plan while the selection is the same views: counts, its
+ * findings and (once asked) its fingerprint; entries are made by `planned()` and not kept.
  */
-type EntryMemo = PlannedEntry | EntryWithBlockers;
+class PackMemo implements PackPlan {
+  readonly name: string;
+  readonly count: number;
+  readonly inputBytes: number;
+  readonly duplicates: Diagnostic[];
+  /** In selection order: a kind when first met in the pack, and the own findings of each asset that has some. */
+  readonly steps: (string | readonly Diagnostic[])[];
+  private fingerprints: { project: string; fingerprint: string } | undefined;
 
-class EntryWithBlockers {
   constructor(
-    readonly entry: PlannedEntry | undefined,
-    readonly blockers: readonly Diagnostic[],
-  ) {}
+    rule: PackRule,
+    readonly config: ProjectConfig,
+    readonly selected: readonly AssetView[],
+  ) {
+    this.name = rule.name;
+    const steps: PackMemo['steps'] = [];
+    const kinds = new Set<string>();
+    const byName = new Map<string, AssetView | AssetView[]>();
+    let count = 0;
+    let inputBytes = 0;
+    for (const asset of selected) {
+      const blockers = ownBlockersOf(config, asset);
+      if (!kinds.has(asset.kind)) {
+        kinds.add(asset.kind);
+        steps.push(asset.kind);
+      }
+      if (blockers.length > 0) steps.push(blockers);
+      if (isPlanned(asset, config)) {
+        count++;
+        inputBytes += asset.observation!.size;
+      }
+      const name = outputNameOf(asset.path, config.assetRoots);
+      const claimant = byName.get(name);
+      byName.set(
+        name,
+        claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset],
+      );
+    }
+    const duplicates: Diagnostic[] = [];
+    for (const [name, claimants] of byName)
+      if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
+    this.count = count;
+    this.inputBytes = inputBytes;
+    this.duplicates = duplicates;
+    this.steps = steps;
+  }
+
+  fingerprint(project: string): string {
+    if (this.fingerprints?.project !== project)
+      this.fingerprints = { project, fingerprint: packInputFingerprint(this.planned(), project) };
+    return this.fingerprints.fingerprint;
+  }
+
+  planned(): PlannedPack {
+    const entries: PlannedEntry[] = [];
+    for (const asset of this.selected) {
+      const entry = plannedEntryOf(asset, this.config);
+      if (entry) entries.push(entry);
+    }
+    entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
+    return { name: this.name, entries };
+  }
+
+  forEachAsset(visit: (assetId: string, size: number) => void): void {
+    for (const asset of this.selected) if (isPlanned(asset, this.config)) visit(asset.id, asset.observation!.size);
+  }
 }
 
 const packMemos = new WeakMap<PackRule, PackMemo>();
-/** Per config, per asset view (a config that is gone takes its memos with it). */
-const entryMemos = new WeakMap<ProjectConfig, WeakMap<AssetView, EntryMemo>>();
 
-// Memos live as long as their asset views (100k at 100k files): what is alike across assets is shared, not copied.
+/**
+ * An asset's own blockers, the very same objects in every plan and pack while its view lives (a finding is reported
+ * once, by identity). Only views that have some are remembered.
+ */
+function ownBlockersOf(config: ProjectConfig, asset: AssetView): readonly Diagnostic[] {
+  let byView = blockerMemos.get(config);
+  const known = byView?.get(asset);
+  if (known) return known;
+  const found = ownBlockers(config, asset);
+  if (found.length === 0) return NO_BLOCKERS;
+  if (!byView) blockerMemos.set(config, (byView = new WeakMap()));
+  byView.set(asset, found);
+  return found;
+}
+
+const blockerMemos = new WeakMap<ProjectConfig, WeakMap<AssetView, readonly Diagnostic[]>>();
 const NO_BLOCKERS: readonly Diagnostic[] = Object.freeze([]);
-
-function entryMemoOf(asset: AssetView, config: ProjectConfig): EntryMemo {
-  let byView = entryMemos.get(config);
-  if (!byView) entryMemos.set(config, (byView = new WeakMap()));
-  let memo = byView.get(asset);
-  if (memo === undefined) {
-    const entry = plannedEntryOf(asset, config);
-    const blockers = ownBlockers(config, asset);
-    memo =
-      entry && blockers.length === 0
-        ? entry
-        : new EntryWithBlockers(entry, blockers.length > 0 ? blockers : NO_BLOCKERS);
-    byView.set(asset, memo);
-  }
-  return memo;
-}
-
-function entryOf(memo: EntryMemo): PlannedEntry | undefined {
-  return memo instanceof EntryWithBlockers ? memo.entry : memo;
-}
-
-function blockersOf(memo: EntryMemo): readonly Diagnostic[] {
-  return memo instanceof EntryWithBlockers ? memo.blockers : NO_BLOCKERS;
-}
 
 /** One processor spec per kind and config, shared by every planned entry of that kind. */
 function sharedProcessorFor(config: ProjectConfig, kind: string): ProcessorSpec | undefined {
@@ -280,34 +338,14 @@ const processorsByConfig = new WeakMap<ProjectConfig, Map<string, ProcessorSpec 
 function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly AssetView[]): PackMemo {
   const known = packMemos.get(rule);
   if (known && known.config === config && sameItems(known.selected, selected)) return known;
-  const entries: PlannedEntry[] = [];
-  const steps: PackMemo['steps'] = [];
-  const kinds = new Set<string>();
-  const byName = new Map<string, AssetView | AssetView[]>();
-  for (const asset of selected) {
-    const memo = entryMemoOf(asset, config);
-    const entry = entryOf(memo);
-    const blockers = blockersOf(memo);
-    if (!kinds.has(asset.kind)) {
-      kinds.add(asset.kind);
-      steps.push(asset.kind);
-    }
-    if (blockers.length > 0) steps.push(blockers);
-    const name = entry?.name ?? outputNameOf(asset.path, config.assetRoots);
-    const claimant = byName.get(name);
-    byName.set(
-      name,
-      claimant === undefined ? asset : Array.isArray(claimant) ? [...claimant, asset] : [claimant, asset],
-    );
-    if (entry) entries.push(entry);
-  }
-  const duplicates: Diagnostic[] = [];
-  for (const [name, claimants] of byName)
-    if (Array.isArray(claimants)) duplicates.push(duplicateOutput(rule.name, name, claimants));
-  entries.sort((a, b) => (a.assetId < b.assetId ? -1 : a.assetId > b.assetId ? 1 : 0));
-  const memo = { config, selected, pack: { name: rule.name, entries }, duplicates, steps };
+  const memo = new PackMemo(rule, config, selected);
   packMemos.set(rule, memo);
   return memo;
+}
+
+/** Whether an asset gets an entry (see `plannedEntryOf`). */
+function isPlanned(asset: AssetView, config: ProjectConfig): boolean {
+  return !!asset.observation?.digest && sharedProcessorFor(config, asset.kind) !== undefined;
 }
 
 /** An asset's entry, or undefined when it cannot be built (no processor, not read): its blockers say why. */
@@ -367,11 +405,7 @@ export function selectRules(config: ProjectConfig, names: readonly string[] | un
 export function describePlan(plan: BuildPlan): BuildPlanView {
   return {
     revision: plan.revision,
-    packs: plan.packs.map((pack) => ({
-      name: pack.name,
-      entries: pack.entries.length,
-      inputBytes: pack.entries.reduce((sum, entry) => sum + entry.size, 0),
-    })),
+    packs: plan.packs.map((pack) => ({ name: pack.name, entries: pack.count, inputBytes: pack.inputBytes })),
     blockers: plan.blockers,
     warnings: plan.warnings,
   };

@@ -18,10 +18,9 @@ import { buildDirOf, type PackFiles } from '../packs/pack-files.js';
 import { discardPack } from '../packs/pack-writer.js';
 import { isSimulatedCrash } from '../commit/commit-journal.js';
 import { recoverBuildFolder } from '../packs/recover-build.js';
-import { planBuild, type PlannedEntry, type PlannedPack } from './plan-build.js';
-import { packInputFingerprint } from './pack-fingerprint.js';
+import { planBuild, type PackPlan, type PlannedEntry, type PlannedPack } from './plan-build.js';
 import { cacheCapFromEnv } from './cache-cap.js';
-import { packedOutputs, savePackInputs } from '../packs/previous-pack.js';
+import { packedOutputs, packInputsOf, savePackInputs, type PackInputs } from '../packs/previous-pack.js';
 import { throwIfCancelled } from './processors/processor.js';
 import { stagePlannedPack, type StageOutcome } from '../packs/stage-planned-pack.js';
 import { StageWorkers } from '../packs/stage-worker.js';
@@ -87,22 +86,29 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
   recoverBuildFolder(workspace.root, workspace.stateDir, config);
   const buildState = BuildState.load(workspace.stateDir);
   // Each pack is up to date (its inputs fingerprint as when it was last written and its files untouched: nothing
-  // to do), or written again, copying what its previous version holds and taking the rest from jobs.
-  const packs = plan.packs.map((pack) => {
-    const files = buildState.packFiles(workspace.root, config, pack.name);
-    const inputs = packInputFingerprint(pack, config.name);
-    if (buildState.isUpToDate(files, inputs)) return { pack, files, inputs, upToDate: true as const };
+  // to do), or written again, copying what its previous version holds and taking the rest from jobs. An up-to-date
+  // pack needs its fingerprint only; the entries of the others are made here and held for this build only.
+  // Entries are held by `toWrite` until their pack is staged, then only their ids and cache keys (`writtenInputs`):
+  // at the end of a cold build, the output cache's index is written while 100k entries would be dead weight.
+  const toWrite = new Map<string, PlannedPack>();
+  const writtenInputs = new Map<string, PackInputs>();
+  // What jobs must make, per pack: its entries not in its previous version.
+  const needed: PlannedPack[] = [];
+  const packs = plan.packs.map((plannedPack) => {
+    const files = buildState.packFiles(workspace.root, config, plannedPack.name);
+    const inputs = plannedPack.fingerprint(config.name);
+    if (buildState.isUpToDate(files, inputs)) return { plan: plannedPack, files, inputs, upToDate: true as const };
+    const pack = plannedPack.planned();
     const previous = buildState.get(pack.name);
     const packed =
       previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
-    return { pack, files, inputs, upToDate: false as const, packed };
+    toWrite.set(pack.name, pack);
+    needed.push({
+      name: pack.name,
+      entries: packed ? pack.entries.filter((entry) => !packed.has(entry.cacheKey)) : pack.entries,
+    });
+    return { plan: plannedPack, files, inputs, upToDate: false as const, packed };
   });
-  const needed = packs
-    .filter((item) => !item.upToDate)
-    .map((item) => ({
-      name: item.pack.name,
-      entries: item.packed ? item.pack.entries.filter((entry) => !item.packed!.has(entry.cacheKey)) : item.pack.entries,
-    }));
   const neededEntries = new Map(needed.map((pack) => [pack.name, pack.entries]));
   const remoteCache = remoteCacheFor(workspace.root, config.remoteCache);
   const remote = remoteCache ? new RemoteBuildSession(remoteCache, signal) : undefined;
@@ -126,13 +132,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     return cache.cache;
   };
   const newJobs = async (packsToRun: PlannedPack[]): Promise<BuildJobs> => {
-    const jobs = new BuildJobs(
-      { revision: plan.revision, packs: packsToRun, blockers: [], warnings: [] },
-      await openCache(),
-      workspace.root,
-      signal,
-      remote,
-    );
+    const jobs = new BuildJobs(packsToRun, await openCache(), workspace.root, signal, remote);
     allJobs.push(jobs);
     return jobs;
   };
@@ -146,6 +146,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
   };
   try {
     const jobs = needed.some((pack) => pack.entries.length > 0) ? await newJobs(needed) : undefined;
+    needed.length = 0; // the jobs hold their own list
     // Assets no job covers are settled already: their outputs are in packs (reported as cached, all at once).
     tracker.finishedMany(counted.settled, counted.settledBytes, 'cached');
     // Packs are written while the jobs still run (downloads, processing): each as soon as the outputs it holds are
@@ -167,21 +168,22 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     const slots: (typeof outcomes)[number][] = [];
     const stagingSlots = jobs ? Math.max(concurrency, Math.min(packs.length, MAX_PACKS_AT_ONCE)) : concurrency;
     const staging = runPool(packs.entries(), { concurrency: stagingSlots, signal }, async ([index, item]) => {
-      const { pack, files, inputs } = item;
+      const { files, inputs } = item;
       if (item.upToDate) {
-        const previous = buildState.get(pack.name)!;
+        const previous = buildState.get(item.plan.name)!;
         const report = {
-          pack: pack.name,
+          pack: item.plan.name,
           file: files.relativePack,
-          entries: pack.entries.length,
+          entries: item.plan.count,
           status: 'unchanged' as const,
           digest: previous.digest,
           bytes: previous.bytes,
-          cacheHits: pack.entries.length,
+          cacheHits: item.plan.count,
         };
         slots[index] = { report, files, inputs, upToDate: true, durationMs: Math.round(performance.now() - startedAt) };
         return;
       }
+      const pack = toWrite.get(item.plan.name)!;
       tracker.report(files.relativePack);
       const outcome = await stagePlannedPack({
         pack,
@@ -200,6 +202,9 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
       // Its outputs are written: held no longer than the packs still to be staged need them.
       const fromJobs = neededEntries.get(pack.name);
       if (jobs && fromJobs) jobs.packDone(fromJobs);
+      neededEntries.delete(pack.name);
+      if (outcome.report.status !== 'failed') writtenInputs.set(pack.name, packInputsOf(pack.entries));
+      toWrite.delete(pack.name);
       slots[index] = {
         ...outcome,
         files,
@@ -232,8 +237,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
   }
   // Commit point: from here on the build completes even if a cancel arrives.
   const builtAt = new Date().toISOString();
-  const toCommit: (PackToCommit & { inputs: string; entries: readonly PlannedEntry[] })[] = [];
-  const entriesOf = new Map(plan.packs.map((pack) => [pack.name, pack.entries]));
+  const toCommit: (PackToCommit & { inputs: string; packInputs: PackInputs })[] = [];
   let recorded = false;
   for (const { report, staged, headerDigest, files, inputs, upToDate } of outcomes) {
     if (upToDate || report.status === 'failed' || !headerDigest || !report.digest) continue;
@@ -245,7 +249,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
       revision: plan.revision,
       builtAt,
     };
-    const entries = entriesOf.get(report.pack)!;
+    const packInputs = writtenInputs.get(report.pack)!;
     if (staged) {
       const previous = buildState.get(files.name);
       toCommit.push({
@@ -254,7 +258,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
         info,
         headerDigest,
         inputs,
-        entries,
+        packInputs,
         ...(previous && buildState.wrote(files)
           ? { previous: { file: path.basename(files.pack), digest: previous.digest } }
           : {}),
@@ -262,7 +266,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     } else {
       // Unchanged by its index, built before input fingerprints were kept: remember them from now on.
       buildState.record(files, info, headerDigest, inputs);
-      savePackInputs(workspace.stateDir, files.name, report.digest, entries);
+      savePackInputs(workspace.stateDir, files.name, report.digest, packInputs);
       recorded = true;
     }
   }
@@ -289,8 +293,8 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     buildState.record({ ...files, pack: staged.target }, info, headerDigest, inputs);
   if (toCommit.length > 0 || recorded) buildState.save();
   crash?.('build:state-saved');
-  for (const { files, staged, entries } of toCommit)
-    savePackInputs(workspace.stateDir, files.name, staged.digest, entries, staged.crcs);
+  for (const { files, staged, packInputs } of toCommit)
+    savePackInputs(workspace.stateDir, files.name, staged.digest, packInputs, staged.crcs);
   commit.finish();
   // A build that wrote nothing publishes no new revision, unless the packs on disk are no longer what the snapshot
   // says.
@@ -356,13 +360,13 @@ function failuresOf(all: readonly BuildJobs[]): Diagnostic[] {
  * counted once per plan (a no-change build made a 100k map each time); what the jobs cover is counted from them.
  */
 function countAssets(
-  packs: readonly PlannedPack[],
+  packs: readonly PackPlan[],
   needed: readonly { entries: readonly PlannedEntry[] }[],
 ): { assets: number; inputBytes: number; settled: number; settledBytes: number } {
   let totals = planTotals.get(packs);
   if (!totals) {
     const distinct = new Map<string, number>();
-    for (const { entries } of packs) for (const entry of entries) distinct.set(entry.assetId, entry.size);
+    for (const pack of packs) pack.forEachAsset((assetId, size) => distinct.set(assetId, size));
     totals = { assets: distinct.size, inputBytes: 0 };
     for (const size of distinct.values()) totals.inputBytes += size;
     planTotals.set(packs, totals);
@@ -380,7 +384,7 @@ function countAssets(
 }
 
 /** A plan's distinct assets and their bytes, by its (immutable, memoised) list of packs. */
-const planTotals = new WeakMap<readonly PlannedPack[], { assets: number; inputBytes: number }>();
+const planTotals = new WeakMap<readonly PackPlan[], { assets: number; inputBytes: number }>();
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
