@@ -4,6 +4,7 @@ import type { ConnectionContext } from '../connection-context.js';
 import type { OperationContext } from '../lane/operation-lane.js';
 import type { MethodHandlers } from '../rpc/rpc-server.js';
 import type { DaemonServices } from './daemon-services.js';
+import { collectGarbage } from '../process/collect-garbage.js';
 
 type BuildMethod = 'build.preview' | 'build.start' | 'build.run';
 
@@ -32,6 +33,7 @@ export function createBuildHandlers(
             onProgress: progress.push,
             operationId: operation.operationId,
             crashHook: services.buildCrashHook,
+            releaseMemory: collectGarbage,
           });
           return { revisionAfter: report.revisionAfter, result: report };
         } finally {

@@ -44,7 +44,20 @@ export interface BuildOptions {
   operationId?: string | undefined;
   /** Failure injection between the steps that put packs in place (tests: the daemon's test entry passes one). */
   crashHook?: BuildCrashHook | undefined;
+  /**
+   * Gives the memory a large build no longer holds back to the system (the daemon passes a full garbage collection).
+   * Called by a build that made entries for at least RELEASE_MEMORY_ENTRIES assets: once every pack is staged,
+   * before the output cache's index is written, and when it ends.
+   */
+  releaseMemory?: (() => void) | undefined;
 }
+
+/**
+ * Builds that write packs of this many entries in all ask for `releaseMemory` (a cold build at 100k assets: its
+ * outputs, entries and processing buffers, ~60 MB, are garbage when the index's write transaction takes its ~25 MB
+ * of dirty pages). Smaller ones, a one-file build among them, leave that to the garbage collector's own pace.
+ */
+const RELEASE_MEMORY_ENTRIES = 20_000;
 
 /**
  * Builds packs from the workspace's current snapshot, pinned at the call: plan (BLOCKED with
@@ -55,15 +68,18 @@ export interface BuildOptions {
  * failures) and `data.report`. CANCELLED when `signal` aborts before the packs are put in place.
  */
 export async function runBuild(workspace: Workspace, options: BuildOptions = {}): Promise<BuildReport> {
+  const made = { entries: 0 };
   try {
-    return await buildOnce(workspace, options);
+    return await buildOnce(workspace, options, made);
   } catch (error) {
     // A full disk says which file and what to do, as a failed mutation does.
     throw withBuildFailureHint(error);
+  } finally {
+    if (made.entries >= RELEASE_MEMORY_ENTRIES) options.releaseMemory?.();
   }
 }
 
-async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<BuildReport> {
+async function buildOnce(workspace: Workspace, options: BuildOptions, made: { entries: number }): Promise<BuildReport> {
   const startedAt = performance.now();
   const signal = options.signal ?? new AbortController().signal;
   const state = workspace.state;
@@ -103,6 +119,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
     const packed =
       previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
     toWrite.set(pack.name, pack);
+    made.entries += pack.entries.length;
     needed.push({
       name: pack.name,
       entries: packed ? pack.entries.filter((entry) => !packed.has(entry.cacheKey)) : pack.entries,
@@ -228,6 +245,7 @@ async function buildOnce(workspace: Workspace, options: BuildOptions): Promise<B
       await workers.close();
       // Every pack is staged (or the build is given up): only the failures are still read from the jobs.
       for (const jobs of allJobs) jobs.release();
+      if (made.entries >= RELEASE_MEMORY_ENTRIES) options.releaseMemory?.();
       if (cache) await cache.cache.save().finally(cache.release);
     } catch (error) {
       discardStaged(error);
