@@ -33,10 +33,10 @@ export function packInputsOf(entries: readonly PlannedEntry[]): PackInputs {
 interface PackInputsFile {
   version: 1;
   digest: string;
-  ids: string[];
-  keys: string[];
+  ids: readonly string[];
+  keys: readonly string[];
   /** Each entry's CRC-32 as written (absent when it was not computed). */
-  crcs?: number[];
+  crcs?: readonly number[];
 }
 
 const inputsFile = (stateDir: string, name: string): string => path.join(stateDir, 'pack-inputs', `${name}.json`);
@@ -57,9 +57,9 @@ export function savePackInputs(
   const content: PackInputsFile = {
     version: 1,
     digest,
-    ids: [...inputs.ids],
-    keys: [...inputs.keys],
-    ...(crcs && crcs.length === inputs.ids.length ? { crcs: [...crcs] } : {}),
+    ids: inputs.ids,
+    keys: inputs.keys,
+    ...(crcs && crcs.length === inputs.ids.length ? { crcs } : {}),
   };
   try {
     writeFileAtomic(file, JSON.stringify(content));

@@ -3,7 +3,7 @@ import type { PackRule, ProjectConfig } from '../contract/config-schema.js';
 import type { Diagnostic } from '../contract/diagnostics.js';
 import { PackerError } from '../contract/errors.js';
 import type { SettingValue } from '../contract/registry-schema.js';
-import type { AssetView } from '../contract/snapshot-schema.js';
+import type { AssetView, Observation } from '../contract/snapshot-schema.js';
 import type { LayoutEntry } from '../packs/pack-format.js';
 import { assetRootOf } from '../paths/project-path.js';
 import { appendAll } from '../snapshot/append-all.js';
@@ -64,8 +64,11 @@ export interface PackPlan {
   readonly count: number;
   /** The bytes of their inputs. */
   readonly inputBytes: number;
-  /** The pack's input fingerprint (see `packInputFingerprint`), computed once per pack plan and project name. */
-  fingerprint(project: string): string;
+  /**
+   * The pack's input fingerprint (see `packInputFingerprint`), computed once per pack plan and project name. When
+   * that needs the pack's entries, `madeEntries` gets them, so a caller that writes the pack need not make them again.
+   */
+  fingerprint(project: string, madeEntries?: (pack: PlannedPack) => void): string;
   /** The pack with its entries, made anew on each call and not kept: the caller holds them while it needs them. */
   planned(): PlannedPack;
   /** Each asset the pack will hold, with its input size (no entry made). */
@@ -266,7 +269,7 @@ class PackMemo implements PackPlan {
       if (blockers.length > 0) steps.push(blockers);
       if (isPlanned(asset, config)) {
         count++;
-        inputBytes += asset.observation!.size;
+        inputBytes += asset.observation.size;
       }
       const name = outputNameOf(asset.path, config.assetRoots);
       const claimant = byName.get(name);
@@ -284,9 +287,12 @@ class PackMemo implements PackPlan {
     this.steps = steps;
   }
 
-  fingerprint(project: string): string {
-    if (this.fingerprints?.project !== project)
-      this.fingerprints = { project, fingerprint: packInputFingerprint(this.planned(), project) };
+  fingerprint(project: string, madeEntries?: (pack: PlannedPack) => void): string {
+    if (this.fingerprints?.project !== project) {
+      const pack = this.planned();
+      madeEntries?.(pack);
+      this.fingerprints = { project, fingerprint: packInputFingerprint(pack, project) };
+    }
     return this.fingerprints.fingerprint;
   }
 
@@ -301,7 +307,7 @@ class PackMemo implements PackPlan {
   }
 
   forEachAsset(visit: (assetId: string, size: number) => void): void {
-    for (const asset of this.selected) if (isPlanned(asset, this.config)) visit(asset.id, asset.observation!.size);
+    for (const asset of this.selected) if (isPlanned(asset, this.config)) visit(asset.id, asset.observation.size);
   }
 }
 
@@ -343,22 +349,25 @@ function plannedPackOf(rule: PackRule, config: ProjectConfig, selected: readonly
   return memo;
 }
 
-/** Whether an asset gets an entry (see `plannedEntryOf`). */
-function isPlanned(asset: AssetView, config: ProjectConfig): boolean {
+/** An asset whose content was read (its digest is known). */
+type ReadAsset = AssetView & { observation: Observation & { digest: string } };
+
+/** Whether an asset gets an entry: its content was read and its kind has a processor (see `plannedEntryOf`). */
+function isPlanned(asset: AssetView, config: ProjectConfig): asset is ReadAsset {
   return !!asset.observation?.digest && sharedProcessorFor(config, asset.kind) !== undefined;
 }
 
 /** An asset's entry, or undefined when it cannot be built (no processor, not read): its blockers say why. */
 function plannedEntryOf(asset: AssetView, config: ProjectConfig): PlannedEntry | undefined {
   const processor = sharedProcessorFor(config, asset.kind);
-  const inputDigest = asset.observation?.digest;
-  if (!processor || !inputDigest || !asset.observation) return undefined;
+  if (!processor || !isPlanned(asset, config)) return undefined;
+  const { digest: inputDigest, size } = asset.observation;
   return {
     assetId: asset.id,
     path: asset.path,
     name: outputNameOf(asset.path, config.assetRoots),
     kind: asset.kind,
-    size: asset.observation.size,
+    size,
     inputDigest,
     settings: asset.settings,
     processor,

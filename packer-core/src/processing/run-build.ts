@@ -103,18 +103,19 @@ async function buildOnce(workspace: Workspace, options: BuildOptions, made: { en
   const buildState = BuildState.load(workspace.stateDir);
   // Each pack is up to date (its inputs fingerprint as when it was last written and its files untouched: nothing
   // to do), or written again, copying what its previous version holds and taking the rest from jobs. An up-to-date
-  // pack needs its fingerprint only; the entries of the others are made here and held for this build only.
-  // Entries are held by `toWrite` until their pack is staged, then only their ids and cache keys (`writtenInputs`):
-  // at the end of a cold build, the output cache's index is written while 100k entries would be dead weight.
+  // pack needs its fingerprint only. The entries of a pack to write (made once, by its fingerprint when that is new)
+  // are held by `toWrite` until it is staged, then only their ids and cache keys (`writtenInputs`): at the end of a
+  // cold build the output cache's index is written, and 100k entries would be dead weight then.
   const toWrite = new Map<string, PlannedPack>();
   const writtenInputs = new Map<string, PackInputs>();
   // What jobs must make, per pack: its entries not in its previous version.
   const needed: PlannedPack[] = [];
   const packs = plan.packs.map((plannedPack) => {
     const files = buildState.packFiles(workspace.root, config, plannedPack.name);
-    const inputs = plannedPack.fingerprint(config.name);
+    let fingerprinted: PlannedPack | undefined;
+    const inputs = plannedPack.fingerprint(config.name, (pack) => (fingerprinted = pack));
     if (buildState.isUpToDate(files, inputs)) return { plan: plannedPack, files, inputs, upToDate: true as const };
-    const pack = plannedPack.planned();
+    const pack = fingerprinted ?? plannedPack.planned();
     const previous = buildState.get(pack.name);
     const packed =
       previous && buildState.wrote(files) ? packedOutputs(workspace.stateDir, files, previous.digest) : undefined;
