@@ -179,6 +179,39 @@ describe('DigestCache', () => {
     await third.close();
   });
 
+  it('a save in slices lets the event loop turn between transactions; a save and changes made meanwhile lose nothing', async () => {
+    const stateDir = path.join(makeTempDir('packer-digest-slices-'), '.packer');
+    const count = ROWS_PER_TRANSACTION * 3;
+    const rows = Array.from({ length: count }, (_, index) => `assets/f${String(index).padStart(6, '0')}.bin`);
+    const statOf = (index: number): FileStat => ({ size: index, mtimeMs: index, ino: index });
+    const cache = new DigestCache(stateDir);
+    rows.forEach((relative, index) => cache.set(relative, statOf(index), sha256(relative)));
+    const last = count - 1;
+    let turns = 0;
+    const during = new Promise<void>((resolve) =>
+      setImmediate(() => {
+        turns++;
+        // A row of a later transaction changes, then a timer's save writes everything still pending, then another
+        // row changes again: the sliced save must neither drop what that save wrote nor miss the last change.
+        cache.set(rows[last]!, statOf(last), sha256('changed'));
+        expect(cache.save()).toBe(true);
+        cache.set(rows[last - 1]!, statOf(last - 1), sha256('changed again'));
+        resolve();
+      }),
+    );
+    expect(await cache.saveInSlices(0)).toBe(true);
+    await during;
+    expect(turns).toBe(1);
+    await cache.close();
+
+    const reloaded = new DigestCache(stateDir);
+    rows.forEach((relative, index) => {
+      const expected = index === last ? 'changed' : index === last - 1 ? 'changed again' : relative;
+      expect(reloaded.get(relative, statOf(index))).toBe(sha256(expected));
+    });
+    await reloaded.close();
+  });
+
   it('a path too long for a store key is cached in memory only', async () => {
     const root = makeTempProject(FILES);
     const cache = new DigestCache(path.join(root, '.packer'));

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { PackerError } from '../contract/errors.js';
 import type { RegistryEntry } from '../contract/registry-schema.js';
 import { compareEntries } from './registry-layout.js';
-import { unionOf, type LoadedRegistryFile } from './registry-union.js';
+import { unionSteps, type LoadedRegistryFile } from './registry-union.js';
+import { runSteps } from '../workspace/turn-event-loop.js';
 
 function entry(id: number, path: string): RegistryEntry {
   return { id: `a_${String(id).padStart(26, '0')}`, path, kind: 'text', settings: {}, tags: [] };
@@ -17,7 +18,7 @@ function union(files: Record<string, RegistryEntry[]>): RegistryEntry[] {
     load: { state: 'ok', entries, text: null },
     version: 2,
   }));
-  const result = unionOf('/project', loads, new Map(Object.entries(files)), () => 'label');
+  const result = runSteps(unionSteps('/project', loads, new Map(Object.entries(files)), () => 'label'));
   if (result.load.state !== 'ok') throw result.load.error;
   return result.load.entries;
 }
@@ -58,7 +59,7 @@ describe('an id on a line in two registry files', () => {
       load: { state: 'ok', entries, text: null },
       version: 2,
     }));
-    const result = unionOf(root, loads, new Map(Object.entries(files)), () => 'label');
+    const result = runSteps(unionSteps(root, loads, new Map(Object.entries(files)), () => 'label'));
     if (result.load.state === 'ok') throw new Error('the union was accepted');
     return result.load.error;
   }

@@ -28,14 +28,14 @@ export interface LoadedRegistryFile {
 
 /**
  * Builds the union of the loaded files: an id in two files is INVALID_REGISTRY (no union then).
- * `label` names a new union's load text (a union of shards has no single text of its own).
+ * `label` names a new union's load text (a union of shards has no single text of its own). A step per file.
  */
-export function unionOf(
+export function* unionSteps(
   projectRoot: string,
   loads: readonly LoadedRegistryFile[],
   perFile: Map<string, readonly RegistryEntry[]>,
   label: () => string,
-): { union: RegistryUnion | undefined; load: RegistryLoad } {
+): Generator<void, { union: RegistryUnion | undefined; load: RegistryLoad }, void> {
   const files = loads.map((item) => item.relative);
   let version: RegistryVersion | undefined;
   for (const { version: fileVersion } of loads) {
@@ -65,6 +65,7 @@ export function unionOf(
       owner.set(entry.id, relative);
       entries.push(entry);
     }
+    yield;
   }
   entries.sort(entryOrder(entries));
   const load = { state: 'ok' as const, entries, text: label() };

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Database, RootDatabase } from 'lmdb';
 import { lmdbFileProblem } from './lmdb-file.js';
 import { reserveLockFile } from './lock-file-space.js';
+import { runSteps } from '../workspace/turn-event-loop.js';
 
 /** The longest key (UTF-8 bytes) the store takes; longer keys are the caller's to keep in memory. */
 export const MAX_KEY_BYTES = 1978;
@@ -151,6 +152,15 @@ export class StateStore<V> {
     write: (db: Database<V, string>, key: K) => void,
     written: (keys: readonly K[]) => void,
   ): void {
+    runSteps(this.writeRowSteps(keys, write, written));
+  }
+
+  /** writeRows a step at a time: each step is one committed transaction (see runStepsInSlices). */
+  *writeRowSteps<K extends string>(
+    keys: Iterable<K>,
+    write: (db: Database<V, string>, key: K) => void,
+    written: (keys: readonly K[]) => void,
+  ): Generator<void, void, void> {
     // Code unit order, which is LMDB's byte order for every key short of astral characters: only locality rides on it.
     const sorted = [...keys].sort();
     for (let start = 0; start < sorted.length; start += ROWS_PER_TRANSACTION) {
@@ -163,6 +173,7 @@ export class StateStore<V> {
         for (const key of chunk) write(this.db, key);
       });
       written(chunk);
+      yield;
     }
   }
 

@@ -8,17 +8,24 @@ import type { PackBuildInfo } from '../contract/snapshot-schema.js';
 import { DigestCache, type StoredRows } from '../digest/digest-cache.js';
 import type { RegistryLoad } from '../registry/registry-store.js';
 import { missingRoots } from '../scan/missing-roots.js';
-import { rescanChanges, scanWorkspace, walkInputs, type FileStat } from '../scan/scanner.js';
+import {
+  rescanChanges,
+  scanWorkspace,
+  scanWorkspaceInSlices,
+  walkInputs,
+  type FileStat,
+  type ScanResult,
+} from '../scan/scanner.js';
 import { appendAll } from '../snapshot/append-all.js';
 import { sameItems } from '../snapshot/same-items.js';
-import { deriveSnapshot } from '../snapshot/build-snapshot.js';
+import { deriveSnapshot, deriveSnapshotSteps, type SnapshotBuild } from '../snapshot/build-snapshot.js';
 import { PersistentMap } from '../snapshot/persistent-map.js';
 import { diagnostic } from '../snapshot/diagnostic.js';
 import { assetRootMissing } from '../snapshot/snapshot-findings.js';
 import { FingerprintStore } from '../snapshot/fingerprint-store.js';
 import type { SnapshotState } from '../snapshot/snapshot-state.js';
 import { RevisionCounter } from './revision-counter.js';
-import { turnEventLoop } from './turn-event-loop.js';
+import { runSteps, runStepsInSlices, SliceClock, turnEventLoop } from './turn-event-loop.js';
 
 /**
  * Keeps the disk observation (files, digests) and derives each new snapshot from (registry, observation).
@@ -51,6 +58,8 @@ export class WorkspaceObserver {
   private found: Map<FileStat, string> | undefined;
   /** The registered files' digest rows, read while the open waited for the watcher (see `prepare`). */
   private readAhead: { entries: readonly RegistryEntry[]; rows: StoredRows } | undefined;
+  /** True while the open publishes its first state: its derivations run in slices (see deriveForPublish). */
+  private opening = false;
 
   constructor(
     private readonly root: string,
@@ -82,23 +91,26 @@ export class WorkspaceObserver {
   async initialize(registry: RegistryLoad, recoveryDiagnostics: readonly Diagnostic[]): Promise<void> {
     this.registry = registry;
     this.recoveryDiagnostics = recoveryDiagnostics;
-    this.scan = fullScan(this.root, this.config);
+    this.scan = await fullScanInSlices(this.root, this.config);
     this.checkRoots();
     this.changed = undefined;
     // The event loop turns between the scan and the first snapshot (hello and health, while a daemon opens).
     await turnEventLoop();
+    this.opening = true;
     try {
       await this.publish(this.revisions.next());
     } finally {
+      this.opening = false;
       this.readAhead = undefined;
     }
+    await turnEventLoop();
     const state = this.current;
     const registered = (relative: string): boolean => state.derived.claims.has(relative);
     // How many paths are kept: the store is walked for stale rows only when it holds more than that.
     const live = this.scan.files.size + state.snapshot.summary.missing;
     this.digests.prune((relative) => registered(relative) || this.scan.files.has(relative), live);
     this.fingerprints.prune(registered, state.derived.claims.size);
-    this.digests.save();
+    await this.digests.saveInSlices();
   }
 
   async refresh(
@@ -108,7 +120,7 @@ export class WorkspaceObserver {
     let changes: Map<string, FileStat | undefined>;
     let escapes: readonly string[];
     if (paths === undefined) {
-      const next = fullScan(this.root, this.config);
+      const next = await fullScanInSlices(this.root, this.config);
       changes = diffFiles(this.scan.files, next.files);
       escapes = next.escapes;
     } else {
@@ -188,7 +200,7 @@ export class WorkspaceObserver {
     const walk = !options.scanIsCurrent || walkInputs(config) !== walkInputs(this.config);
     this.config = config;
     this.configProblem = undefined;
-    if (walk) this.scan = fullScan(this.root, config);
+    if (walk) this.scan = await fullScanInSlices(this.root, config);
     this.checkRoots();
     this.changed = undefined;
     await this.publish(this.revisions.next());
@@ -267,7 +279,13 @@ export class WorkspaceObserver {
   private scheduleSave(): void {
     // A deferred save must not resurrect a project folder that was deleted meanwhile (the atomic write creates
     // missing folders): with the project gone there is nothing to cache for.
-    this.saveTimer ??= setTimeout(() => (existsSync(this.root) ? this.save() : (this.saveTimer = undefined)), 1000);
+    // The digest rows are written in slices: a cold 1M open has 1M of them (~4 s of writing).
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      if (!existsSync(this.root)) return;
+      void this.digests.saveInSlices();
+      this.fingerprints.save();
+    }, 1000);
     this.saveTimer.unref?.();
   }
 
@@ -315,15 +333,15 @@ export class WorkspaceObserver {
   }
 
   private async publishFound(revision: number): Promise<void> {
-    const due = this.registeredUnhashed();
+    const due = await this.registeredUnhashed();
     if (due.length > 0 && (await this.digests.ensure(this.root, due)) > 0) this.scheduleSave();
-    let build = this.derive(revision, this.changed);
+    let build = await this.deriveForPublish(revision, this.changed);
     const registeredTouched = build.registeredTouched;
     const unhashed = build.unhashed.filter(([relative, stat]) => this.digests.get(relative, stat) === undefined);
     if (unhashed.length > 0) {
       if ((await this.digests.ensure(this.root, unhashed)) > 0) this.scheduleSave();
       this.current = build.state;
-      build = this.derive(revision, new Set(unhashed.map(([relative]) => relative)));
+      build = await this.deriveForPublish(revision, new Set(unhashed.map(([relative]) => relative)));
       appendAll(registeredTouched, build.registeredTouched); // a million after a 1M add: no spread
     }
     this.current = build.state;
@@ -344,8 +362,10 @@ export class WorkspaceObserver {
    * added since the published state and of the changed paths (every entry's when everything is derived again).
    * Entries that are only candidates (an untracked file the size of a missing asset) are left to `publish`.
    */
-  private registeredUnhashed(): [string, FileStat][] {
+  private async registeredUnhashed(): Promise<[string, FileStat][]> {
     const entries = this.registry.state === 'ok' ? this.registry.entries : [];
+    // Every entry at an open or after a bulk change (1M at 1M files: ~3 s): the event loop turns now and then.
+    const clock = new SliceClock();
     const files = this.scan.files;
     const due = new Map<string, FileStat>();
     const consider = (relative: string): void => {
@@ -357,6 +377,7 @@ export class WorkspaceObserver {
     if (ahead && ahead.entries === entries && this.digests.stillAsRead(ahead.rows) && this.found) {
       // The rows read ahead for these very entries, by position; a row whose stat differs is asked for again.
       for (let index = 0; index < entries.length; index++) {
+        if ((index & 1023) === 1023) await clock.pause();
         const relative = entries[index]!.path;
         const stat = files.get(relative);
         if (!stat) continue;
@@ -365,7 +386,10 @@ export class WorkspaceObserver {
         else if (!due.has(relative) && this.digestOfStat(relative, stat) === undefined) due.set(relative, stat);
       }
     } else if (!previous || this.changed === undefined) {
-      for (const entry of entries) consider(entry.path);
+      for (let index = 0; index < entries.length; index++) {
+        if ((index & 1023) === 1023) await clock.pause();
+        consider(entries[index]!.path);
+      }
     } else {
       for (const entry of addedEntries(previous.entries, entries)) consider(entry.path);
       for (const relative of this.changed) if (previous.derived.claims.has(relative)) consider(relative);
@@ -388,9 +412,26 @@ export class WorkspaceObserver {
     this.changed = new Set();
   }
 
-  private derive(revision: number, changedPaths: Iterable<string> | undefined): ReturnType<typeof deriveSnapshot> {
+  private derive(revision: number, changedPaths: Iterable<string> | undefined): SnapshotBuild {
+    return runSteps(this.deriveSteps(revision, changedPaths));
+  }
+
+  /**
+   * The derivation of a publish: in slices during the open (nothing else publishes then; a 1M-file project derives
+   * in ~9 s, and a daemon answers hello meanwhile), at once otherwise (a publish from outside the lane, such as
+   * publishNow, must not interleave with it).
+   */
+  private deriveForPublish(revision: number, changedPaths: Iterable<string> | undefined): Promise<SnapshotBuild> {
+    const steps = this.deriveSteps(revision, changedPaths);
+    return this.opening ? runStepsInSlices(steps) : Promise.resolve(runSteps(steps));
+  }
+
+  private deriveSteps(
+    revision: number,
+    changedPaths: Iterable<string> | undefined,
+  ): Generator<void, SnapshotBuild, void> {
     const extra = this.extraDiagnostics();
-    return deriveSnapshot({
+    return deriveSnapshotSteps({
       revision,
       config: this.config,
       registry: this.registry,
@@ -430,8 +471,18 @@ function addedEntries(previous: readonly RegistryEntry[], next: readonly Registr
   return next.slice(start, next.length - end).filter((entry) => !kept.has(entry));
 }
 
-function fullScan(root: string, config: ProjectConfig): { files: PersistentMap<FileStat>; escapes: string[] } {
-  const scanned = scanWorkspace(root, config);
+type FullScan = { files: PersistentMap<FileStat>; escapes: string[] };
+
+function fullScan(root: string, config: ProjectConfig): FullScan {
+  return asFullScan(scanWorkspace(root, config));
+}
+
+/** A full scan that lets the event loop turn while it walks (see scanWorkspaceInSlices). */
+async function fullScanInSlices(root: string, config: ProjectConfig): Promise<FullScan> {
+  return asFullScan(await scanWorkspaceInSlices(root, config));
+}
+
+function asFullScan(scanned: ScanResult): FullScan {
   // fromMap: the keys sorted alone, no array of 100k [path, stat] pairs and second Map on the way.
   return { files: PersistentMap.fromMap(scanned.files), escapes: scanned.escapes };
 }

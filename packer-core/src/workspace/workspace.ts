@@ -111,9 +111,9 @@ export class Workspace {
     const recovery = await recoverJournal(workspace.commitTarget(), config.assetRoots);
     // An invalid journal is not executed and does not stop the open: reads work, writes refuse with INVALID_JOURNAL.
     if (recovery.outcome === 'invalid') workspace.journalProblem = recovery.error;
-    const registry = workspace.registry.load();
-    // Between the open's long steps the event loop turns: a daemon answers hello and health while it opens (it is
-    // live before it is ready), and at 100k files each step takes 0.1-0.6 s.
+    // Between the open's long steps (and within the longest ones, see runStepsInSlices) the event loop turns: a
+    // daemon answers hello and health while it opens (it is live before it is ready).
+    const registry = await workspace.registry.loadInSlices();
     await turnEventLoop();
     // Digest rows are read while a daemon's watcher crawls: `.packer/` only, so no folder is read before its watch.
     observer.prepare(registry);
