@@ -35,6 +35,7 @@ function indented(value: unknown, indent: string): string {
   return (JSON.stringify(value, null, 2) ?? 'null').replace(/\n/g, `\n${indent}`);
 }
 
-function hasToJson(value: unknown): boolean {
+/** Whether JSON.stringify would call the value's own `toJSON`. */
+export function hasToJson(value: unknown): boolean {
   return value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function';
 }

@@ -61,8 +61,11 @@ export class RegistryFileStore {
   private disk: DiskState | undefined;
   /** The label of the text the line cache's order stands for (its diff against that text is exact). */
   private linesLabel: string | undefined;
-  /** The last text staged and validated, and its bytes, so writing it neither parses nor encodes it again. */
-  private staged: { text: string; bytes: Buffer; digest: string; entries: RegistryEntry[]; label: string } | undefined;
+  /**
+   * The last text staged and validated, so writing it does not parse it again. Not its bytes: a commit stages every
+   * file before it writes any, and a 1M-entry registry's UTF-8 copies (~190 MB) were all held at once.
+   */
+  private staged: { text: string; digest: string; entries: RegistryEntry[]; label: string } | undefined;
   private diskVersion: RegistryVersion | undefined;
 
   constructor(
@@ -154,8 +157,7 @@ export class RegistryFileStore {
     const staged = this.staged?.text === text ? this.staged : undefined;
     const readAtMs = Date.now();
     if (staged) {
-      writeFileAtomic(this.file, staged.bytes, options);
-      // Written: its bytes (a Buffer the size of the file, outside the V8 heap) are not kept for the daemon's life.
+      writeFileAtomic(this.file, staged.text, options);
       this.staged = undefined;
       this.disk = {
         identity: this.identity() ?? '',
@@ -273,9 +275,8 @@ export class RegistryFileStore {
     const label = nextLabel(this.relative);
     this.linesLabel = label;
     const diff = exact && change ? change : diffRegistryEntries(before?.entries ?? [], canonical);
-    const bytes = Buffer.from(text);
-    const digest = registryDigest(bytes);
-    this.staged = { text, bytes, digest, entries: serialized.entries, label };
+    const digest = registryDigest(text);
+    this.staged = { text, digest, entries: serialized.entries, label };
     return {
       text,
       entries: serialized.entries,
