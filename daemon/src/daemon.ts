@@ -172,8 +172,10 @@ export class Daemon implements DaemonRuntime {
       // A daemon whose project folder is deleted exits at once, writing nothing there (no log, no graceful stop):
       // it used to run forever and, racing the `rm -rf`, re-create `.packer/`. Watched from live on: an open that
       // fails because the folder went away is that, not a failed start.
+      // So does one whose `.packer/` is deleted under it: its lock went with it, and another daemon may own the
+      // project by now (a zombie holding 1M files' state ran on for half an hour in the 1M bench's tree).
       if (this.options.listen !== false)
-        this.presence = watchProjectPresence(root, (gone) => this.projectGone(gone.reason));
+        this.presence = watchProjectPresence(root, (gone) => this.projectGone(gone.reason), undefined, lock.held);
       this.options.onLive?.();
       await hooks.beforeOpen?.();
       // Order of start-up, so that no change falls between the scan and the watch: the watcher subscribes first

@@ -47,4 +47,16 @@ describe('a daemon whose project folder goes away', { timeout: 30_000 }, () => {
     expect(exit).toEqual({ code: 0, signal: null });
     expect(existsSync(daemon.root)).toBe(false);
   });
+
+  it('a daemon whose .packer/ is deleted under it (its lock with it) exits, and the next daemon serves the project', async () => {
+    const daemon = await started();
+    rmSync(path.join(daemon.root, '.packer'), { recursive: true, force: true });
+    const exit = await daemon.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(existsSync(path.join(daemon.root, 'packer.json'))).toBe(true);
+    const next = await startDaemon({ root: daemon.root, production: true });
+    daemons.push(next);
+    expect(next.pid).not.toBe(daemon.pid);
+    expect(isDaemonAlive(next.pid)).toBe(true);
+  });
 });

@@ -2,7 +2,17 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import path from 'node:path';
 import { isDaemonAlive } from '@packer/client';
 
-export type LockResult = { acquired: true; release(): void } | { acquired: false; holderPid: number | undefined };
+export type LockResult =
+  | {
+      acquired: true;
+      release(): void;
+      /**
+       * Whether the lock still names this process: false once its folder is gone (`rm -rf .packer`) or another
+       * process holds it. A read that fails for another reason (EMFILE, EIO) counts as still held.
+       */
+      held(): boolean;
+    }
+  | { acquired: false; holderPid: number | undefined };
 
 function readPid(lockDir: string): number | undefined {
   try {
@@ -32,6 +42,14 @@ export function acquireDaemonLock(lockDir: string, pid = process.pid): LockResul
         acquired: true,
         release: () => {
           if (readPid(lockDir) === pid) rmSync(lockDir, { recursive: true, force: true });
+        },
+        held: () => {
+          try {
+            return readFileSync(path.join(lockDir, 'pid'), 'utf8').trim() === String(pid);
+          } catch (error) {
+            const code = (error as NodeJS.ErrnoException).code;
+            return code !== 'ENOENT' && code !== 'ENOTDIR';
+          }
         },
       };
     } catch (error) {

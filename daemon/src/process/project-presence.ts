@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** How often the project folder is looked at: two `stat` calls (a `readdir` only while packer.json is missing), so
- * idle CPU stays ~0 %. */
+/** How often the project folder is looked at: two `stat` calls and a read of the lock's pid file (a `readdir` only
+ * while packer.json is missing), so idle CPU stays ~0 %. */
 export const PRESENCE_CHECK_MS = 2_000;
 
 export type ProjectGone =
@@ -10,7 +10,10 @@ export type ProjectGone =
   | { reason: 'removed' | 'replaced' }
   /** The folder holds nothing but `.packer/` and has no packer.json: a daemon write raced an `rm -rf` and made the
    * state folder again (the leftover is removed, then the folder if empty, so the user's rm is complete). */
-  | { reason: 'emptied' };
+  | { reason: 'emptied' }
+  /** The daemon's lock (`.packer/daemon.lock`) no longer names it: `.packer/` was deleted or replaced under it, and
+   * the next `packer` command may already have started another daemon. Two would be two writers. */
+  | { reason: 'unlocked' };
 
 /**
  * Watches that the project folder the daemon serves still exists, is the same folder (device and inode), and is
@@ -22,11 +25,13 @@ export function watchProjectPresence(
   projectRoot: string,
   onGone: (gone: ProjectGone) => void,
   intervalMs = PRESENCE_CHECK_MS,
+  /** Whether the daemon still holds its lock (see LockResult.held); asked once the project is known to be there. */
+  lockHeld: () => boolean = () => true,
 ): { stop(): void; check(): ProjectGone | undefined } {
   const root = path.resolve(projectRoot);
   const first = statSync(root);
   let timer: NodeJS.Timeout | undefined = setInterval(() => {
-    const gone = checkProjectPresence(root, first);
+    const gone = checkProjectPresence(root, first) ?? (lockHeld() ? undefined : { reason: 'unlocked' as const });
     if (gone === undefined) return;
     stop();
     onGone(gone);
