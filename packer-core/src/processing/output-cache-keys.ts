@@ -46,17 +46,17 @@ export function fitsKey(key: string): boolean {
 }
 
 /**
- * Writes the changes that take the store from `original` (as stored; absent: no row) to `pending` (null: deleted)
- * through `write` (value undefined: remove), and returns how many. Each key space comes sorted: LMDB then fills
- * pages one after the other instead of splitting pages all over the tree (a cold build's 100k rows commit several
- * times faster). Streamed: a key is made when it is written, never a list of them all (a cold 100k build's commit
- * held ~200k key strings and 300k [key, value] pairs at once, the top of its memory peak).
+ * The writes that take the store from `original` (as stored; absent: no row) to `pending` (null: deleted), as
+ * [key, value] (value undefined: remove). Each key space comes sorted: LMDB then fills pages one after the other
+ * instead of splitting pages all over the tree (a cold build's 100k rows commit several times faster), and a run of
+ * consecutive writes touches one stretch of the tree. Lazy: a key is made when it is written, never a list of them
+ * all (a cold 100k build's commit held ~200k key strings and 300k [key, value] pairs at once, the top of its memory
+ * peak).
  */
-export function writeIndexChanges(
+export function* indexChanges(
   pending: ReadonlyMap<string, CacheRow | null>,
   original: ReadonlyMap<string, CacheRow | null>,
-  write: (key: string, value: unknown) => void,
-): number {
+): Generator<[key: string, value: unknown]> {
   // Plain string sorts (ASCII keys: code unit order is LMDB's byte order); the keys of one build's outputs come
   // nearly in order of use already, which the sort goes through in one pass.
   const keys = [...pending.keys()].sort();
@@ -69,23 +69,28 @@ export function writeIndexChanges(
     if (old) removed.push([key, old]);
     if (row) added.push([key, row]);
   }
-  let count = 0;
   removed.sort(byUse);
-  for (const [key, old] of removed) {
-    write(useKey(key, old), undefined);
-    count++;
-  }
+  for (const [key, old] of removed) yield [useKey(key, old), undefined];
   removed.length = 0;
   added.sort(byUse);
-  for (const [key, row] of added) {
-    write(useKey(key, row), 1);
-    count++;
-  }
+  for (const [key, row] of added) yield [useKey(key, row), 1];
   added.length = 0;
   for (const key of keys) {
     const row = pending.get(key) ?? null;
     if (!row && !original.get(key)) continue;
-    write(ROW + key, row ?? undefined);
+    yield [ROW + key, row ?? undefined];
+  }
+}
+
+/** `indexChanges` through `write`; returns how many. */
+export function writeIndexChanges(
+  pending: ReadonlyMap<string, CacheRow | null>,
+  original: ReadonlyMap<string, CacheRow | null>,
+  write: (key: string, value: unknown) => void,
+): number {
+  let count = 0;
+  for (const [key, value] of indexChanges(pending, original)) {
+    write(key, value);
     count++;
   }
   return count;
