@@ -68,7 +68,9 @@ const DAEMON_V8_FLAGS = [
 const DAEMON_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...DAEMON_MALLOC_ENV, ...env };
+  const withDefaults = { ...env };
+  for (const [name, value] of Object.entries(DAEMON_MALLOC_ENV)) withDefaults[name] ??= value;
+  return withDefaults;
 }
 
 type StartMessage =

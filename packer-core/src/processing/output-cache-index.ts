@@ -8,6 +8,7 @@ import { storeError } from '../state-store/store-error.js';
 import { outputCacheHealth } from './output-cache-health.js';
 import {
   after,
+  COMMITTING,
   fitsKey,
   indexChanges,
   META,
@@ -65,7 +66,8 @@ export class OutputCacheIndex {
 
   constructor(
     readonly dir: string,
-    inspectOnly: boolean,
+    /** Only read (`stats` while a build may run): a commit under way in another process is read as it stands. */
+    private readonly inspectOnly: boolean,
   ) {
     this.file = path.join(dir, 'index.lmdb');
     // `stats` on a project that never built: nothing to read, and nothing to create.
@@ -223,10 +225,11 @@ export class OutputCacheIndex {
    * Writes the changed rows, then the changed segments and the entry count, in key order and a transaction per
    * ROWS_PER_TRANSACTION writes (the last one holds the counts). In one transaction, a cold 100k build's ~200k writes
    * took ~20 MB of malloc'd LMDB pages at the top of the build's memory peak (see ROWS_PER_TRANSACTION); a cold 1M
-   * build's, ten times that. Never throws: a cache that cannot be written is only a cache. A failure (a full disk,
-   * say) becomes the `output-cache` storage warning, forgets the changes and returns false; the transactions
-   * committed before it stay, which a reader takes as it takes rows a crash left: a row past its segment's end (this
-   * build's segment is then deleted) is dropped on lookup, and bytes are re-hashed before any pack holds them.
+   * build's, ten times that. Rows, use keys and counts agree only once the last transaction is in: a commit of more
+   * than one marks the store COMMITTING from its first transaction to its last, and an open that finds the mark
+   * (a crash, a failure part-way) discards the store's rows (see `load`). Never throws: a cache that cannot be
+   * written is only a cache. A failure (a full disk, say) becomes the `output-cache` storage warning, forgets the
+   * changes and returns false.
    */
   commit(): boolean {
     if (!this.cleared && this.pending.size === 0 && this.changedSegments.size === 0) return true;
@@ -238,7 +241,6 @@ export class OutputCacheIndex {
       return false;
     }
     try {
-      this.store?.assertRoom(this.pending.size + this.changedSegments.size + 1);
       if (this.cleared) db.clearSync();
       let writes = 0;
       const write = (key: string, value: unknown): void => {
@@ -247,14 +249,23 @@ export class OutputCacheIndex {
       };
       const changes = indexChanges(this.pending, this.original);
       let change = changes.next();
+      let split = false;
       do {
+        // Room for this transaction's pages, checked before each (a row's change is up to three writes).
+        const rows = Math.min(3 * this.pending.size - writes, ROWS_PER_TRANSACTION);
+        this.store?.assertRoom(Math.max(0, rows) + this.changedSegments.size + 2);
         db.transactionSync(() => {
           for (let inTransaction = 0; !change.done && inTransaction < ROWS_PER_TRANSACTION; inTransaction++) {
             write(...change.value);
             writes++;
             change = changes.next();
           }
-          if (!change.done) return;
+          if (!change.done) {
+            if (!split) write(COMMITTING, 1);
+            split = true;
+            return;
+          }
+          if (split) write(COMMITTING, undefined);
           for (const id of this.changedSegments) write(segmentCountKey(id), this.segments.get(id));
           write(META, { version: 1, entries: this.entryCount });
         });
@@ -305,6 +316,10 @@ export class OutputCacheIndex {
     const db = this.store?.db;
     if (!db) return;
     try {
+      if (!this.inspectOnly && db.get(COMMITTING) !== undefined) {
+        this.discardUnfinishedCommit();
+        return;
+      }
       indexAccess.reads++;
       const meta = db.get(META) as { entries?: unknown } | undefined;
       this.entryCount = typeof meta?.entries === 'number' ? meta.entries : 0;
@@ -319,6 +334,22 @@ export class OutputCacheIndex {
     } catch {
       // Unreadable: as if empty; rows read later are checked against their segments, and bytes against digests.
     }
+  }
+
+  /**
+   * The store holds a commit that did not end (see `commit`): taken as empty, as after `clear` (the next commit empties
+   * it; the cache's sweep deletes every segment file, which no row is in now), with a storage warning.
+   */
+  private discardUnfinishedCommit(): void {
+    this.cleared = true;
+    this.entryCount = 0;
+    this.segments.clear();
+    const message =
+      'Discarded an output cache index whose last write did not finish (a crash or a full disk part-way); outputs ' +
+      'are processed again as needed.';
+    process.emitWarning(`${this.file}: ${message}`, 'PackerStateWarning');
+    outputCacheHealth(this.dir).discarded = new DiscardNotice('output-cache', this.file, message);
+    this.store!.markReadable();
   }
 
   private forgetChanges(): void {

@@ -15,6 +15,11 @@ export const PASSTHROUGH = 'p:';
 export const SEGMENT = 's:';
 /** → { version, entries } */
 export const META = 'm:';
+/**
+ * → 1 while a commit of several transactions is under way (see OutputCacheIndex.commit): found by an open, the
+ * store's rows, use keys and counts may disagree, and the store is taken as empty.
+ */
+export const COMMITTING = 'c:';
 const TIME_DIGITS = 15;
 const SEGMENT_DIGITS = 10;
 

@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
+import { rmSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DigestCache } from '../digest/digest-cache.js';
 import { OutputCache } from '../processing/output-cache.js';
 import { outputCacheProblem } from '../processing/output-cache-health.js';
@@ -126,5 +126,61 @@ describe('state stores on a full disk (real tmpfs)', () => {
     expect(() => assertRoomFor(file, 1)).not.toThrow();
     expect(digests.save()).toBe(true);
     await digests.close();
+  });
+});
+
+// Its own, larger tmpfs: a commit of several transactions needs room for one at a time (~3 MB each).
+describe('an output cache index commit that fails part-way (real tmpfs)', () => {
+  let bigMount: string | undefined;
+  let bigError: string | undefined;
+  const bigBase = makeTempDir('packer-store-split-');
+  beforeAll(() => {
+    ({ mountPoint: bigMount, error: bigError } = mountTmpfs(bigBase, '24m', 'split commit test'));
+  });
+  afterAll(() => {
+    unmountTmpfs(bigMount);
+  });
+
+  it('is discarded whole on the next open, with a warning: no rows the counts do not know', async () => {
+    if (!bigMount) return console.warn(`SKIPPED: ${bigError}`);
+    const stateDir = path.join(bigMount, 'project', '.packer');
+    const dir = path.join(stateDir, 'cache');
+    const output = { digest: digest(1), size: 1, metadata: {} };
+    const first = OutputCache.open(dir);
+    first.recordPassthrough('first', output);
+    await first.save();
+
+    // Room for the first transactions of a 20,000-row commit (~40k writes, five transactions), not for all of them.
+    const filler = fillDisk(bigMount);
+    truncateSync(filler, statSync(filler).size - 5 * 1024 * 1024);
+    try {
+      const cache = OutputCache.open(dir);
+      for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
+      await cache.save();
+      expect(outputCacheProblem(stateDir)).toMatchObject({ store: 'output-cache', errno: 'ENOSPC' });
+    } finally {
+      rmSync(filler);
+    }
+
+    const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const next = OutputCache.open(dir);
+    expect(warning).toHaveBeenCalledWith(expect.stringContaining('did not finish'), 'PackerStateWarning');
+    warning.mockRestore();
+    // Neither the rows from before nor those of the transactions that went in: the store is read as empty.
+    expect(next.stats().entries).toBe(0);
+    expect(next.lookup('first')).toBeUndefined();
+    expect(next.lookup('many-0')).toBeUndefined();
+    next.recordPassthrough('after', output);
+    await next.save();
+    expect(outputCacheProblem(stateDir)).toMatchObject({
+      store: 'output-cache',
+      message: expect.stringContaining('did not finish') as string,
+    });
+
+    const reopened = OutputCache.open(dir);
+    expect(reopened.stats().entries).toBe(1);
+    expect(reopened.lookup('after')).toBeDefined();
+    expect(reopened.lookup('many-19999')).toBeUndefined();
+    await reopened.close();
   });
 });
