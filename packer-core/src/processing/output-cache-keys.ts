@@ -87,20 +87,6 @@ export function* indexChanges(
   }
 }
 
-/** `indexChanges` through `write`; returns how many. */
-export function writeIndexChanges(
-  pending: ReadonlyMap<string, CacheRow | null>,
-  original: ReadonlyMap<string, CacheRow | null>,
-  write: (key: string, value: unknown) => void,
-): number {
-  let count = 0;
-  for (const [key, value] of indexChanges(pending, original)) {
-    write(key, value);
-    count++;
-  }
-  return count;
-}
-
 /** Whether two rows have the same use key (same key space, segment and last use second). */
 function sameUse(a: CacheRow, b: CacheRow): boolean {
   return spaceOf(a) === spaceOf(b) && timeOf(a) === timeOf(b);

@@ -26,6 +26,21 @@ afterAll(() => {
 
 const stat = (index: number): FileStat => ({ size: index, mtimeMs: 1, ino: index });
 const digest = (index: number): string => index.toString(16).padStart(64, '0');
+const output = { digest: digest(1), size: 1, metadata: {} };
+
+/** An output cache in `dir` whose index holds one saved row, `first`. */
+async function cacheWithOneRow(dir: string): Promise<void> {
+  const first = OutputCache.open(dir);
+  first.recordPassthrough('first', output);
+  await first.save();
+}
+
+/** Records 20,000 rows, `many-<n>`, and saves them (~40k index writes, five transactions). */
+async function saveManyRows(dir: string): Promise<void> {
+  const cache = OutputCache.open(dir);
+  for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
+  await cache.save();
+}
 
 describe('state stores on a full disk (real tmpfs)', () => {
   it('a failed transaction is a storage warning: rows and keys stay in memory, then go through once there is room', async () => {
@@ -78,16 +93,11 @@ describe('state stores on a full disk (real tmpfs)', () => {
     if (!mountPoint) return console.warn(`SKIPPED: ${mountError}`);
     const stateDir = path.join(mountPoint, 'cache-project', '.packer');
     const dir = path.join(stateDir, 'cache');
-    const output = { digest: digest(1), size: 1, metadata: {} };
-    const first = OutputCache.open(dir);
-    first.recordPassthrough('first', output);
-    await first.save();
+    await cacheWithOneRow(dir);
 
     const filler = fillDisk(mountPoint);
     try {
-      const cache = OutputCache.open(dir);
-      for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
-      await cache.save();
+      await saveManyRows(dir);
       expect(outputCacheProblem(stateDir)).toMatchObject({
         store: 'output-cache',
         errno: 'ENOSPC',
@@ -145,18 +155,13 @@ describe('an output cache index commit that fails part-way (real tmpfs)', () => 
     if (!bigMount) return console.warn(`SKIPPED: ${bigError}`);
     const stateDir = path.join(bigMount, 'project', '.packer');
     const dir = path.join(stateDir, 'cache');
-    const output = { digest: digest(1), size: 1, metadata: {} };
-    const first = OutputCache.open(dir);
-    first.recordPassthrough('first', output);
-    await first.save();
+    await cacheWithOneRow(dir);
 
     // Room for the first transactions of a 20,000-row commit (~40k writes, five transactions), not for all of them.
     const filler = fillDisk(bigMount);
     truncateSync(filler, statSync(filler).size - 5 * 1024 * 1024);
     try {
-      const cache = OutputCache.open(dir);
-      for (let index = 0; index < 20_000; index++) cache.recordPassthrough(`many-${index}`, output);
-      await cache.save();
+      await saveManyRows(dir);
       expect(outputCacheProblem(stateDir)).toMatchObject({ store: 'output-cache', errno: 'ENOSPC' });
     } finally {
       rmSync(filler);
