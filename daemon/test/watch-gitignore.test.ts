@@ -16,7 +16,8 @@ afterEach(async () => {
 });
 
 const BACKENDS = [
-  { backend: 'parcel', env: {} },
+  { backend: 'fs-watch', env: {} },
+  { backend: 'parcel', env: { PACKER_WATCHER: 'parcel' } },
   { backend: 'chokidar', env: { PACKER_WATCHER: 'chokidar' } },
 ];
 

@@ -69,7 +69,7 @@ export interface WatchOptions {
 }
 
 /** The available watcher implementations. */
-export type WatchBackendName = 'parcel' | 'chokidar';
+export type WatchBackendName = 'fs-watch' | 'parcel' | 'chokidar';
 
 /** A live watch on one root. */
 export interface WatchSubscription {
