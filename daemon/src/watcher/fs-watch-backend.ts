@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, watch, type Dirent, type FSWatcher } from 'node:fs';
+import { lstatSync, readdirSync, watch, type Dirent, type FSWatcher, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EventSink } from './event-sink.js';
 import { createIgnoreMatcher, type IgnoreMatcher } from './ignore-matcher.js';
@@ -24,9 +24,14 @@ const WALK_SLICE_MS = 20;
 
 interface FolderWatch {
   readonly watcher: FSWatcher;
+  /** The folder when its watch began (see `folderIdentity`): its own events are told apart from a child's by it. */
+  readonly identity: string;
   /** Watched subfolders, by absolute path, so that a folder removed or moved away takes its subtree's watches along. */
   readonly children: Set<string>;
 }
+
+/** Codes of a folder the daemon's user may not read: it is left unwatched (the scan cannot read it either). */
+const UNREADABLE = new Set(['EACCES', 'EPERM']);
 
 class FolderWatches implements WatchSubscription {
   readonly backend: WatchBackendName = 'fs-watch';
@@ -66,24 +71,35 @@ class FolderWatches implements WatchSubscription {
    * created meanwhile is either listed or reported (or both). With `report`, everything found is reported as added:
    * a folder created or moved in may hold files that were there before its watch began. With `replace`, the watches
    * of `top` and below are started afresh: a folder that appeared under a watched name is a new folder, even when
-   * the file system gave it the inode of the one it replaced. Throws what the OS refused for `top`, and a watch limit
-   * anywhere; a folder that vanished or cannot be read is skipped (its parent reports it).
+   * the file system gave it the inode of the one it replaced. Throws what the OS refused for `top` (unless it is
+   * unreadable and `report`: a new folder the daemon may not read), and a watch limit anywhere. A folder that vanished
+   * is skipped (its parent reports it); folders that cannot be read are skipped and named in one report per walk.
    */
   async #watchTree(top: string, { report, replace }: { report: boolean; replace: boolean }): Promise<void> {
     if (replace) this.#unwatch(top);
-    const stack = [top];
+    // Each folder with the watch of the parent that listed it: when another walk replaced that parent meanwhile (a
+    // folder removed and created again during a walk), the folder is that walk's to cover, and watching it here
+    // would leave a watch its parent does not know, one a later removal of the parent would never stop.
+    const stack: Array<[string, FolderWatch | undefined]> = [[top, this.#watches.get(path.dirname(top))]];
+    const unreadable: string[] = [];
+    let firstError: unknown;
     let sliceStart = performance.now();
-    for (let folder = stack.pop(); folder !== undefined; folder = stack.pop()) {
+    for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
       if (this.#sink.closed) return;
+      const [folder, parent] = item;
+      if (folder !== top && this.#watches.get(path.dirname(folder)) !== parent) continue;
       let entries: Dirent[];
+      let watched: FolderWatch;
       try {
-        this.#watchFolder(folder);
+        watched = this.#watchFolder(folder);
         entries = readdirSync(folder, { withFileTypes: true });
       } catch (error) {
         const code = watcherErrorCode(error);
-        if (folder === top || isWatchLimitCode(code)) throw error;
-        if (code !== 'ENOENT' && code !== 'ENOTDIR')
-          this.#sink.report(describeWatcherError(error, `Cannot watch folder "${folder}"`, false));
+        if (isWatchLimitCode(code) || (folder === top && !(report && UNREADABLE.has(code ?? '')))) throw error;
+        if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+          unreadable.push(folder);
+          firstError ??= error;
+        }
         continue;
       }
       const prefix = withSeparator(folder);
@@ -94,22 +110,35 @@ class FolderWatches implements WatchSubscription {
         const entryPath = prefix + entry.name;
         if (this.#isIgnored(entryPath)) continue;
         if (report) this.#sink.push({ type: 'add', path: entryPath });
-        if (isFolder) stack.push(entryPath);
+        if (isFolder) stack.push([entryPath, watched]);
       }
       if (performance.now() - sliceStart >= WALK_SLICE_MS) {
         await new Promise((resolve) => setImmediate(resolve));
         sliceStart = performance.now();
       }
     }
+    if (unreadable.length > 0) {
+      const more = unreadable.length > 1 ? ` and ${unreadable.length - 1} more` : '';
+      this.#sink.report(
+        describeWatcherError(
+          firstError,
+          `Cannot watch folder "${unreadable[0]}"${more}; changes there go unseen`,
+          false,
+        ),
+      );
+    }
   }
 
-  #watchFolder(folder: string): void {
-    if (this.#watches.has(folder)) return;
+  /** Starts watching `folder`, or returns its watch when it has one. Throws what the OS refuses. */
+  #watchFolder(folder: string): FolderWatch {
+    const existing = this.#watches.get(folder);
+    if (existing) return existing;
+    const identity = folderIdentity(lstatSync(folder));
     const children = new Set<string>();
     const watcher = watch(folder, { persistent: true }, (eventType, name) => {
-      if (this.#watches.get(folder) === watched) this.#receive(folder, eventType, name);
+      if (this.#watches.get(folder) === watched) this.#receive(folder, watched, eventType, name);
     });
-    const watched: FolderWatch = { watcher, children };
+    const watched: FolderWatch = { watcher, identity, children };
     watcher.on('error', (error) => {
       if (this.#watches.get(folder) !== watched) return;
       this.#unwatch(folder);
@@ -117,6 +146,7 @@ class FolderWatches implements WatchSubscription {
     });
     this.#watches.set(folder, watched);
     if (folder !== this.#root) this.#watches.get(path.dirname(folder))?.children.add(folder);
+    return watched;
   }
 
   /** Stops watching `folder` and everything below it. */
@@ -135,30 +165,37 @@ class FolderWatches implements WatchSubscription {
   }
 
   // Runs inside an fs.watch listener: it must never throw.
-  #receive(folder: string, eventType: string, name: string | null): void {
+  #receive(folder: string, watched: FolderWatch, eventType: string, name: string | null): void {
     try {
       if (this.#sink.closed) return;
-      // libuv names no entry when it cannot tell which one changed: list the folder again.
+      // libuv names no entry when it cannot tell which one changed (not on Linux): list the folder again.
       if (name === null) {
         void this.#rewalk(folder);
         return;
       }
       const changed = withSeparator(folder) + name;
       if (this.#isIgnored(changed)) return;
+      // libuv names an event on the watched folder itself (removed, moved away, its attributes changed) by the
+      // folder's own base name. Told apart from a child of that name by the child not existing; the folder is gone
+      // when nothing, or another folder, stands at its path now.
+      if (name === path.basename(folder) && !lstatSync(changed, { throwIfNoEntry: false })) {
+        const now = lstatSync(folder, { throwIfNoEntry: false });
+        if (now?.isDirectory() && folderIdentity(now) === watched.identity) {
+          if (eventType === 'change') return;
+        } else {
+          // Its parent's watch reports it (and watches what took its place); only its watches go here.
+          this.#unwatch(folder);
+          if (folder === this.#root)
+            this.#sink.report({ reason: `The watched root "${folder}" was removed or replaced`, fatal: true });
+          return;
+        }
+      }
       if (eventType === 'change') {
         this.#sink.push({ type: 'change', path: changed });
         return;
       }
       const stat = lstatSync(changed, { throwIfNoEntry: false });
       if (stat === undefined) {
-        // The watched folder itself went (removed, or moved away): libuv names it by its own base name. Its parent's
-        // watch reports it; only its watches go here.
-        if (name === path.basename(folder) && !lstatSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
-          this.#unwatch(folder);
-          if (folder === this.#root)
-            this.#sink.report({ reason: `The watched root "${folder}" was removed or moved away`, fatal: true });
-          return;
-        }
         this.#sink.push({ type: 'unlink', path: changed });
         this.#unwatch(changed);
         return;
@@ -172,14 +209,19 @@ class FolderWatches implements WatchSubscription {
     }
   }
 
-  /** Watches a folder that appeared (or was replaced) and reports what it holds. */
+  /** Watches a folder that appeared (or was replaced) and reports what it holds. Never rejects. */
   async #rewalk(folder: string): Promise<void> {
     try {
       await this.#watchTree(folder, { report: true, replace: true });
     } catch (error) {
       // A folder removed before its watch started has already been reported as removed.
-      if (lstatSync(folder, { throwIfNoEntry: false })?.isDirectory())
-        this.#sink.report(describeWatcherError(error, `Cannot watch new folder "${folder}"`, true));
+      let present = true;
+      try {
+        present = lstatSync(folder, { throwIfNoEntry: false })?.isDirectory() ?? false;
+      } catch {
+        // Cannot tell (its parent just became unreadable): say what failed.
+      }
+      if (present) this.#sink.report(describeWatcherError(error, `Cannot watch new folder "${folder}"`, true));
     }
   }
 
@@ -195,4 +237,12 @@ class FolderWatches implements WatchSubscription {
 /** The prefix of a folder's entries' paths (the file system root already ends in a separator). */
 function withSeparator(folder: string): string {
   return folder.endsWith(path.sep) ? folder : folder + path.sep;
+}
+
+/**
+ * Which folder stands at a path: its inode and birth time. A folder removed and created again may get the same inode
+ * number (ext4 and tmpfs reuse them at once), but not the same birth time (where the file system keeps one).
+ */
+function folderIdentity(stat: Stats): string {
+  return `${stat.ino}:${stat.birthtimeMs}`;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -60,5 +60,50 @@ describe('fs-watch backend at the inotify watch limit', () => {
       timeout: 10_000,
       interval: 10,
     });
+  });
+});
+
+describe('fs-watch backend when folders are replaced under it', () => {
+  it('reports the root removed and created again as fatal, so the daemon watches the new one', async () => {
+    const root = tree([]);
+    const errors: WatcherErrorInfo[] = [];
+    subscriptions.push(
+      await fsWatchBackend.subscribe({ root, ignore: [], onBatch: () => {}, onError: (error) => errors.push(error) }),
+    );
+    rmSync(root, { recursive: true });
+    mkdirSync(root);
+    await vi.waitFor(
+      () =>
+        expect(errors).toContainEqual(expect.objectContaining({ fatal: true, reason: expect.stringContaining(root) })),
+      { timeout: 10_000, interval: 10 },
+    );
+  });
+
+  it('keeps one watch per folder through trees replaced while they are being walked, then follows them when moved', async () => {
+    const root = tree([]);
+    const events: Array<{ type: string; path: string }> = [];
+    subscriptions.push(
+      await fsWatchBackend.subscribe({
+        root,
+        ignore: [],
+        onBatch: (batch) => events.push(...batch.events),
+        onError: (error) => events.push({ type: 'error', path: error.reason }),
+      }),
+    );
+    const deep = path.join('a', 'p', 'q', 'r');
+    for (let round = 1; round <= 5; round++) {
+      rmSync(path.join(root, 'a'), { recursive: true, force: true });
+      for (let folder = 0; folder < 20; folder++) mkdirSync(path.join(root, deep, `f${folder}`), { recursive: true });
+      const marker = path.join(root, deep, `round-${round}.png`);
+      writeFileSync(marker, 'x');
+      await vi.waitFor(() => expect(events).toContainEqual({ type: 'add', path: marker }), { timeout: 10_000 });
+    }
+    renameSync(path.join(root, 'a'), path.join(root, 'moved'));
+    const later = path.join(root, 'moved', 'p', 'q', 'r', 'f7', 'later.png');
+    writeFileSync(later, 'x');
+    await vi.waitFor(() => expect(events).toContainEqual({ type: 'add', path: later }), { timeout: 10_000 });
+    const stale = events.filter((event) => event.type !== 'unlink' && event.path.includes(`${path.sep}a${path.sep}p`));
+    expect(stale.filter((event) => event.path.endsWith('later.png'))).toEqual([]);
+    expect(events.filter((event) => event.type === 'error')).toEqual([]);
   });
 });
