@@ -36,6 +36,8 @@ const UNREADABLE = new Set(['EACCES', 'EPERM']);
 class FolderWatches implements WatchSubscription {
   readonly backend: WatchBackendName = 'fs-watch';
   readonly #root: string;
+  /** `#root` with its separator: every path this backend meets starts with it. */
+  readonly #rootPrefix: string;
   readonly #ignore: IgnoreMatcher;
   readonly #sink: EventSink;
   readonly #watches = new Map<string, FolderWatch>();
@@ -56,6 +58,7 @@ class FolderWatches implements WatchSubscription {
 
   private constructor(root: string, options: WatchOptions) {
     this.#root = root;
+    this.#rootPrefix = withSeparator(root);
     this.#ignore = createIgnoreMatcher(options.ignore);
     this.#sink = new EventSink(options);
   }
@@ -228,9 +231,7 @@ class FolderWatches implements WatchSubscription {
   // Every path here is below the root (a folder walked or watched, plus a name): no path.relative needed.
   readonly #isIgnored = (absolutePath: string): boolean =>
     this.#ignore.matches(
-      path.sep === '/'
-        ? absolutePath.slice(withSeparator(this.#root).length)
-        : relativeToRoot(this.#root, absolutePath),
+      path.sep === '/' ? absolutePath.slice(this.#rootPrefix.length) : relativeToRoot(this.#root, absolutePath),
     );
 }
 
